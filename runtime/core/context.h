@@ -1,0 +1,67 @@
+/*
+ * context.h — the host's side of lt_ctx.
+ *
+ * Every hook and op receives an lt_ctx*; the host allocates an ltr_ctx whose first
+ * member is the public lt_ctx, so ltr_ctx_of() is a cast. The context owns nothing
+ * itself: the arena, tape and parameter store are borrowed from whoever set it up
+ * (the trainer, or a test), and outlive it.
+ */
+#ifndef LTR_CONTEXT_H
+#define LTR_CONTEXT_H
+
+#include "ltrun.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct ltr_arena ltr_arena;
+typedef struct ltr_tape ltr_tape;
+typedef struct ltr_param_store ltr_param_store;
+typedef struct ltr_rng ltr_rng;
+
+/* Receives lt_log / lt_log_value calls; set by the trainer (NULL: logging is an error). */
+typedef void (*ltr_log_sink)(void *sink_self, lt_ctx *ctx, const char *name, double value,
+                             double batch_size, unsigned flags);
+
+typedef struct ltr_ctx {
+    lt_ctx pub;                /* must stay first */
+    ltr_arena *arena;          /* per-step memory for intermediates (borrowed) */
+    ltr_tape *tape;            /* autograd record of this step (borrowed) */
+    ltr_param_store *params;   /* where lt_param registers parameters (borrowed; NULL = none) */
+    ltr_rng *rng;              /* init / dropout randomness (borrowed) */
+    uint64_t seed;             /* the run's seed (--seed) */
+    bool grad_enabled;         /* false = torch.no_grad(): ops record nothing */
+    bool failed;               /* an error was recorded and not yet taken */
+    char error[1024];          /* the first error message since the last ltr_ctx_take_error */
+    const char *plugin_name;   /* for error messages: who is running */
+    const char *hook_name;
+    ltr_log_sink log_sink;
+    void *log_sink_self;
+    double batch_size;         /* size of the current batch, for epoch-mean weighting */
+    void **allocs;             /* lt_alloc blocks to free after destroy */
+    int64_t nallocs, cap_allocs;
+} ltr_ctx;
+
+static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }
+
+/* The process-wide host API table handed to plugins (runtime/core/host_api.c). */
+const lt_host_api *ltr_host_api(void);
+
+/* Zero the context and attach `api` (ltr_host_api() in the host; tests may pass NULL
+ * when no plugin code runs). Borrowed parts are set by the caller; grad is enabled. */
+void ltr_ctx_init(ltr_ctx *ctx, const lt_host_api *api);
+/* Free the lt_alloc blocks made through this context. */
+void ltr_ctx_free_allocs(ltr_ctx *ctx);
+
+/* Record an error (first one wins; later ones are dropped). Returns LT_ERROR. */
+lt_status ltr_fail(lt_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+lt_status ltr_vfail(lt_ctx *ctx, const char *fmt, va_list ap);
+/* true if an error is pending; copies it to buf (if given) and clears it. */
+bool ltr_ctx_take_error(ltr_ctx *ctx, char *buf, size_t cap);
+
+/* Per-step scratch memory (arena), zeroed. */
+void *ltr_scratch(lt_ctx *ctx, size_t bytes);
+/* Instance memory for plugins: zeroed, freed by ltr_ctx_free_allocs. */
+void *ltr_alloc(lt_ctx *ctx, size_t bytes);
+
+#endif

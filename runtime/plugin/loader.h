@@ -1,0 +1,48 @@
+/*
+ * loader.h — finding, opening and checking plugin shared objects.
+ *
+ * A plugin is opened with dlopen(RTLD_NOW | RTLD_LOCAL) so a missing symbol fails at
+ * load time and plugins do not see each other. Only the entry symbol is called before
+ * the checks pass; no hook runs until ltr_plugin_load has returned LT_OK.
+ * Every error message is one line that names the file and says what to do.
+ */
+#ifndef LTR_LOADER_H
+#define LTR_LOADER_H
+
+#include "ltrun.h"
+
+#include <stddef.h>
+
+typedef struct ltr_plugin {
+    char *path;                /* owned: the file that was opened */
+    void *handle;              /* dlopen handle (owned) */
+    const lt_descriptor *desc; /* points into the plugin's static data */
+} ltr_plugin;
+
+/* Does vtable `vt` (first field uint32_t size) contain member `m` of type T? */
+#define LTR_HAS(vt, T, m) \
+    ((vt) != NULL && offsetof(T, m) + sizeof(((T *)0)->m) <= *(const uint32_t *)(vt))
+/* The hook pointer if present in the plugin's vtable, else NULL. */
+#define LTR_HOOK(vt, T, m) (LTR_HAS(vt, T, m) ? ((const T *)(vt))->m : NULL)
+
+const char *ltr_kind_name(lt_plugin_kind kind); /* "module", "datamodule", ... */
+
+/*
+ * Turn what the user typed into a file path. Anything containing '/' or ending in
+ * ".so" is a path (it must exist). A bare NAME is looked up as NAME.so in each
+ * directory of $LT_PLUGIN_PATH (colon list), then the installed directory for the
+ * kind. The current directory is never searched implicitly.
+ */
+lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, size_t cap,
+                             char *err, size_t errcap);
+
+/*
+ * Open `path`, call its entry, check every descriptor (ABI major equal, minor not
+ * newer than the host, head fields sane, vtable size present, no duplicate names)
+ * and pick the one of `kind`. On error: nothing stays loaded and err holds the line.
+ */
+lt_status ltr_plugin_load(const char *path, lt_plugin_kind kind, ltr_plugin *out, char *err,
+                          size_t errcap);
+void ltr_plugin_unload(ltr_plugin *p);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * arena.h — per-step bump allocator for intermediate tensors and scratch memory.
+ *
+ * The trainer resets the arena after every step, so ops never free what they make.
+ * Blocks are 64-byte aligned (AVX-512 friendly). Memory is NOT zeroed by
+ * ltr_arena_alloc. A reset keeps the chunks for reuse: after the first step, a
+ * steady-state training loop allocates nothing from the system.
+ */
+#ifndef LTR_ARENA_H
+#define LTR_ARENA_H
+
+#include <stddef.h>
+
+typedef struct ltr_arena ltr_arena;
+
+/* chunk_bytes: size of each chunk (a larger request gets a chunk of its own). */
+ltr_arena *ltr_arena_create(size_t chunk_bytes);
+void ltr_arena_destroy(ltr_arena *a);
+/* 64-byte aligned, uninitialised; NULL only when the system is out of memory. */
+void *ltr_arena_alloc(ltr_arena *a, size_t bytes);
+/* Make every block invalid; keep the chunks. */
+void ltr_arena_reset(ltr_arena *a);
+/* Bytes handed out since the last reset, and the most ever handed out between resets. */
+size_t ltr_arena_used(const ltr_arena *a);
+size_t ltr_arena_high_water(const ltr_arena *a);
+
+#endif

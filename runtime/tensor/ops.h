@@ -1,0 +1,29 @@
+/*
+ * ops.h — op front-ends with PyTorch semantics (the lt_host_api op members).
+ *
+ * Each checks its inputs (an error names the op and the shapes), computes through
+ * the accelerator of its inputs, and records a tape node when gradients are needed.
+ * A NULL input returns NULL silently (the first error is already recorded).
+ * Results live in the arena.
+ */
+#ifndef LTR_OPS_H
+#define LTR_OPS_H
+
+#include "tensor/tensor.h"
+
+lt_tensor *ltr_matmul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_linear(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b);
+lt_tensor *ltr_add(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_sub(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_mul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_relu(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_reshape(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape);
+lt_tensor *ltr_flatten(lt_ctx *ctx, const lt_tensor *x, int start_dim);
+lt_tensor *ltr_sum(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_mean(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim);
+lt_tensor *ltr_cross_entropy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
+lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim);
+lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
+
+#endif

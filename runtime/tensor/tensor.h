@@ -1,0 +1,99 @@
+/*
+ * tensor.h — the host's tensor: dtype, shape, strides, device, autograd links.
+ *
+ * Ownership: a tensor made by an op or lt_tensor_new lives in ctx->arena (struct and
+ * data) and dies at the arena's reset. Parameters live in an ltr_param_store (heap),
+ * with a persistent gradient buffer, until the store is destroyed.
+ */
+#ifndef LTR_TENSOR_H
+#define LTR_TENSOR_H
+
+#include "core/context.h"
+#include "ltrun.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum {
+    LTR_T_PARAM = 1u << 0,         /* a parameter: heap-owned, in a param store */
+    LTR_T_REQUIRES_GRAD = 1u << 1, /* gradients flow to/through it */
+    LTR_T_GRAD_DEFINED = 1u << 2,  /* params: grad holds a value (PyTorch: p.grad is not None) */
+};
+
+struct lt_tensor {
+    lt_dtype dtype;
+    int32_t ndim;
+    int64_t shape[LT_MAX_DIMS];
+    int64_t stride[LT_MAX_DIMS]; /* in elements */
+    void *data;                  /* first element; views point into another's storage */
+    int32_t device;              /* 0 = cpu (see accelerators/accelerator.h) */
+    uint32_t flags;
+    lt_tensor *grad;             /* params: persistent buffer; others: arena, made in backward */
+    struct ltr_node *node;       /* the op that produced it (NULL for leaves) */
+    const char *name;            /* params only: "fc1.weight" (owned by the store) */
+};
+
+size_t ltr_dtype_size(lt_dtype dt);
+const char *ltr_dtype_name(lt_dtype dt);
+int64_t ltr_numel(const lt_tensor *t);
+bool ltr_is_contiguous(const lt_tensor *t);
+/* "[128, 784]" into buf; returns buf */
+char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap);
+
+/* New arena tensor, contiguous, uninitialised / zeroed. NULL + error on bad shape. */
+lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+/* Same dtype/shape as t, contiguous, in the arena. */
+lt_tensor *ltr_empty_like(lt_ctx *ctx, const lt_tensor *t);
+lt_tensor *ltr_zeros_like(lt_ctx *ctx, const lt_tensor *t);
+/* An arena copy with contiguous layout (returns t itself if already contiguous). */
+lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t);
+/* Value of element i of a contiguous tensor of any dtype, as double. */
+double ltr_get(const lt_tensor *t, int64_t i);
+void ltr_set(lt_tensor *t, int64_t i, double v);
+
+/* SDK entry points (lt_host_api members). */
+lt_tensor *ltr_tensor_new(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape,
+                           const void *data);
+void *ltr_data(const lt_tensor *t);
+lt_dtype ltr_dtype(const lt_tensor *t);
+int ltr_ndim(const lt_tensor *t);
+int64_t ltr_size(const lt_tensor *t, int dim);
+int64_t ltr_numel_api(const lt_tensor *t);
+double ltr_item(lt_ctx *ctx, const lt_tensor *t);
+
+/* ------------------------------------------------------------ parameter store */
+
+/* Named parameters in creation order, with their gradients. */
+typedef struct ltr_param_store {
+    lt_tensor **params;
+    int64_t count, cap;
+} ltr_param_store;
+
+void ltr_param_store_init(ltr_param_store *s);
+/* Frees every parameter, its data, grad and name. */
+void ltr_param_store_free(ltr_param_store *s);
+/* Total number of elements over all parameters. */
+int64_t ltr_param_store_numel(const ltr_param_store *s);
+lt_tensor *ltr_param_store_find(const ltr_param_store *s, const char *name);
+/* PyTorch optimizer.zero_grad(set_to_none=True): grads become undefined. */
+void ltr_param_store_zero_grad(ltr_param_store *s);
+
+/* lt_param: zero-initialised float parameter registered in ctx->params under `name`.
+ * Duplicate names and calls outside create are errors. */
+lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape);
+
+/* ------------------------------------------------------------------ init (nn) */
+/* In place on parameters, from ctx->rng; PyTorch's torch.nn.init semantics. */
+void ltr_init_uniform(lt_ctx *ctx, lt_tensor *t, double low, double high);
+void ltr_init_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std);
+void ltr_init_constant(lt_ctx *ctx, lt_tensor *t, double v);
+/* kaiming_uniform_(t, a, mode="fan_in", nonlinearity="leaky_relu") */
+void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a);
+/* nn.Linear: weight [out,in] kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in));
+ * bias U(-1/sqrt(in), 1/sqrt(in)). Params "NAME.weight", "NAME.bias". */
+lt_status ltr_linear_init(lt_ctx *ctx, lt_linear *l, const char *name, int64_t in, int64_t out,
+                          bool bias);
+
+#endif

@@ -1,0 +1,471 @@
+/*
+ * ltrun.h — the whole SDK for ltrun plugins (LightningModule, DataModule, ...).
+ *
+ * A plugin is a shared object that exports one entry symbol, `ltrun_plugin_entry`,
+ * written for you by LT_MODULE(...) / LT_DATAMODULE(...). The host calls it once,
+ * checks the descriptor's ABI version, then calls the hooks in the vtable.
+ *
+ * Rules of the contract (see DESIGN.md, "The ABI"):
+ *  - Plugins link nothing from the host. Every service is a function pointer in
+ *    lt_host_api, reached through ctx->api; the static inline wrappers at the
+ *    bottom make calls read as plain C (`lt_relu(ctx, x)`).
+ *  - Every struct that may grow starts with a `size` field and only grows at the end.
+ *    ABI major differs -> refused; plugin minor > host minor -> refused; older minor works.
+ *  - A hook left NULL gets Lightning's default behaviour.
+ *  - Tensors returned by ops live in the per-step arena: never free them; they are
+ *    invalid after the hook returns (the host resets the arena after each step).
+ *    Parameters (lt_param, lt_linear_init) are owned by the host for the whole run.
+ *  - Errors: ops given bad input record a message and return NULL; every op given a NULL
+ *    input returns NULL, so an error flows to the end of the hook like a NaN. After each
+ *    hook the host checks for a recorded error and reports plugin + hook + message.
+ *    Call lt_fail() to report your own.
+ */
+#ifndef LTRUN_H
+#define LTRUN_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LT_ABI_MAJOR 1
+#define LT_ABI_MINOR 0
+#define LT_MAX_DIMS 8
+#define LT_MAX_FIELDS 8
+
+typedef int lt_status; /* LT_OK or LT_ERROR */
+#define LT_OK 0
+#define LT_ERROR (-1)
+
+typedef enum lt_dtype {
+    LT_FLOAT32 = 0,
+    LT_FLOAT64 = 1,
+    LT_INT64 = 2,
+    LT_INT32 = 3,
+    LT_UINT8 = 4,
+    LT_BOOL = 5
+} lt_dtype;
+
+typedef enum lt_plugin_kind {
+    LT_KIND_MODULE = 1,
+    LT_KIND_DATAMODULE = 2,
+    LT_KIND_CALLBACK = 3,
+    LT_KIND_LOGGER = 4,
+    LT_KIND_STRATEGY = 5
+} lt_plugin_kind;
+
+/* What the trainer is running: `trainer.state.fn` in Lightning. */
+typedef enum lt_stage {
+    LT_STAGE_FIT = 0,
+    LT_STAGE_VALIDATE = 1,
+    LT_STAGE_TEST = 2,
+    LT_STAGE_PREDICT = 3
+} lt_stage;
+
+/* Which dataset a data hook is asked about. */
+typedef enum lt_split {
+    LT_SPLIT_TRAIN = 0,
+    LT_SPLIT_VAL = 1,
+    LT_SPLIT_TEST = 2,
+    LT_SPLIT_PREDICT = 3
+} lt_split;
+
+typedef struct lt_tensor lt_tensor;       /* opaque; see the accessors below */
+typedef struct lt_batch lt_batch;         /* opaque; lt_batch_at / lt_batch_size */
+typedef struct lt_hparams lt_hparams;     /* opaque; lt_hp_* read and record values */
+typedef struct lt_optimizer lt_optimizer; /* opaque; made by lt_sgd / lt_adam */
+typedef struct lt_host_api lt_host_api;
+
+/*
+ * Every hook gets the context: where the run is. The host owns it; the public head
+ * below is read-only for plugins and grows only at the end.
+ */
+typedef struct lt_ctx {
+    const lt_host_api *api; /* the host's services (use the wrappers below) */
+    int32_t stage;          /* lt_stage of the running entry point */
+    int32_t rank;           /* global rank (0 on a single process) */
+    int32_t world_size;     /* number of processes (1 on a single process) */
+    bool training;          /* true inside training hooks (dropout etc. active) */
+    int64_t current_epoch;  /* Lightning's trainer.current_epoch */
+    int64_t global_step;    /* optimizer steps taken so far */
+    int64_t batch_idx;      /* index of the batch in its epoch, -1 outside batch hooks */
+    bool sanity_checking;   /* true during the sanity validation before fit */
+} lt_ctx;
+
+/* Flags for lt_log. With neither LT_ON_STEP nor LT_ON_EPOCH set, the hook's Lightning
+ * default applies (training_step: on_step; validation_step/test_step and epoch hooks:
+ * on_epoch). When either is set, exactly the ones set apply. Both set -> the value is
+ * logged as NAME_step and NAME_epoch, and callback metrics also get NAME. */
+enum {
+    LT_ON_STEP = 1u << 0,
+    LT_ON_EPOCH = 1u << 1,
+    LT_PROG_BAR = 1u << 2,
+    LT_NO_LOGGER = 1u << 3, /* logger=False */
+    LT_REDUCE_SUM = 1u << 4, /* reduce_fx="sum"; default is the batch-size weighted mean */
+    LT_REDUCE_MAX = 1u << 5,
+    LT_REDUCE_MIN = 1u << 6
+};
+
+/* One field of a dataset sample (e.g. image [1,28,28] float32, label [] int64). */
+typedef struct lt_field {
+    const char *name; /* static string owned by the plugin */
+    lt_dtype dtype;
+    int32_t ndim; /* 0 = scalar per sample */
+    int64_t shape[LT_MAX_DIMS];
+} lt_field;
+
+/*
+ * A dataset description that the data module fills in its `dataset` hook. The host
+ * pre-fills it with PyTorch DataLoader defaults (batch_size 1, shuffle false, drop_last
+ * false) and the `size`; the plugin sets length, fields and the loader options.
+ * Leaving length at -1 means "this split has no data".
+ */
+typedef struct lt_dataset {
+    uint32_t size;
+    int64_t length;
+    int32_t nfields;
+    lt_field fields[LT_MAX_FIELDS];
+    int64_t batch_size;
+    bool shuffle;   /* seeded by --seed; reshuffled each epoch */
+    bool drop_last;
+} lt_dataset;
+
+/* -------------------------------------------------------------------- optimizers */
+
+/* torch.optim.SGD's arguments and defaults (lr has no default in torch; 1e-3 here). */
+typedef struct lt_sgd_options {
+    double lr, momentum, dampening, weight_decay;
+    bool nesterov, maximize;
+} lt_sgd_options;
+#define LT_SGD_DEFAULTS ((lt_sgd_options){.lr = 1e-3})
+
+/* torch.optim.Adam's arguments and defaults (L2 weight decay added to the gradient). */
+typedef struct lt_adam_options {
+    double lr, beta1, beta2, eps, weight_decay;
+    bool amsgrad, maximize;
+} lt_adam_options;
+#define LT_ADAM_DEFAULTS \
+    ((lt_adam_options){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8})
+
+/* A linear layer's parameters, created by lt_linear_init (host-owned). */
+typedef struct lt_linear {
+    lt_tensor *weight; /* [out_features, in_features] */
+    lt_tensor *bias;   /* [out_features] or NULL */
+    int64_t in_features, out_features;
+} lt_linear;
+
+/* --------------------------------------------------------------------- host API */
+
+/*
+ * The host's services. Reached as ctx->api->x; prefer the wrappers below. Members are
+ * only ever appended; `size` is sizeof the host's struct.
+ */
+struct lt_host_api {
+    uint32_t size;
+    uint32_t abi_major, abi_minor;
+
+    /* errors and memory */
+    lt_status (*vfail)(lt_ctx *ctx, const char *fmt, va_list ap);
+    void *(*alloc)(lt_ctx *ctx, size_t bytes);   /* zeroed; freed by the host after destroy */
+    void *(*scratch)(lt_ctx *ctx, size_t bytes); /* per-step arena; freed after the step */
+
+    /* hyperparameters (--model.x / --data.x / config): each read is recorded */
+    int64_t (*hp_int)(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t dflt);
+    double (*hp_float)(lt_ctx *ctx, const lt_hparams *hp, const char *key, double dflt);
+    bool (*hp_bool)(lt_ctx *ctx, const lt_hparams *hp, const char *key, bool dflt);
+    const char *(*hp_str)(lt_ctx *ctx, const lt_hparams *hp, const char *key, const char *dflt);
+
+    /* logging (LightningModule.log) */
+    void (*log)(lt_ctx *ctx, const char *name, const lt_tensor *value, unsigned flags);
+    void (*log_value)(lt_ctx *ctx, const char *name, double value, unsigned flags);
+
+    /* tensors: creation and access */
+    lt_tensor *(*tensor_new)(lt_ctx *ctx, lt_dtype dtype, int ndim, const int64_t *shape);
+    lt_tensor *(*tensor_from)(lt_ctx *ctx, lt_dtype dtype, int ndim, const int64_t *shape,
+                              const void *data);
+    void *(*data)(const lt_tensor *t); /* contiguous tensors only, else NULL */
+    lt_dtype (*dtype)(const lt_tensor *t);
+    int (*ndim)(const lt_tensor *t);
+    int64_t (*size)(const lt_tensor *t, int dim); /* negative dims count from the end */
+    int64_t (*numel)(const lt_tensor *t);
+    double (*item)(lt_ctx *ctx, const lt_tensor *t); /* one-element tensors */
+
+    /* parameters and initialisation (call from create) */
+    lt_tensor *(*param)(lt_ctx *ctx, const char *name, lt_dtype dtype, int ndim,
+                        const int64_t *shape);
+    lt_status (*linear_init)(lt_ctx *ctx, lt_linear *l, const char *name, int64_t in,
+                             int64_t out, bool bias);
+    void (*init_uniform)(lt_ctx *ctx, lt_tensor *t, double low, double high);
+    void (*init_normal)(lt_ctx *ctx, lt_tensor *t, double mean, double std);
+    void (*init_constant)(lt_ctx *ctx, lt_tensor *t, double value);
+    void (*init_kaiming_uniform)(lt_ctx *ctx, lt_tensor *t, double a);
+
+    /* ops (PyTorch semantics; differentiable unless noted) */
+    lt_tensor *(*matmul)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*linear)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w,
+                         const lt_tensor *b);
+    lt_tensor *(*add)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*sub)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*mul)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*relu)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*reshape)(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape);
+    lt_tensor *(*flatten)(lt_ctx *ctx, const lt_tensor *x, int start_dim);
+    lt_tensor *(*sum)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*mean)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*log_softmax)(lt_ctx *ctx, const lt_tensor *x, int dim);
+    lt_tensor *(*cross_entropy)(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
+    lt_tensor *(*argmax)(lt_ctx *ctx, const lt_tensor *x, int dim);          /* not differentiable */
+    lt_tensor *(*accuracy)(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target); /* not differentiable */
+
+    /* batches */
+    lt_tensor *(*batch_at)(lt_ctx *ctx, const lt_batch *b, int field);
+    int64_t (*batch_size)(const lt_batch *b);
+
+    /* optimizers over all the module's parameters (call from configure_optimizers) */
+    lt_optimizer *(*sgd)(lt_ctx *ctx, const lt_sgd_options *opt);
+    lt_optimizer *(*adam)(lt_ctx *ctx, const lt_adam_options *opt);
+
+    /* randomness from the run's seed (--seed) */
+    uint64_t (*seed)(lt_ctx *ctx);
+    void (*randperm)(uint64_t seed, int64_t n, int64_t *out); /* a seeded permutation */
+};
+
+/* ---------------------------------------------------------------------- vtables */
+
+/* LightningModule hooks. NULL = Lightning's default. `self` is what create returned. */
+typedef struct lt_module_vtable {
+    uint32_t size;
+    /* __init__: build parameters from hparams; return the instance (NULL = failed). */
+    void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
+    /* free what create made with malloc (lt_alloc memory is freed by the host). */
+    void (*destroy)(lt_ctx *ctx, void *self);
+    /* forward(x): used by predict and by users' steps. */
+    lt_tensor *(*forward)(lt_ctx *ctx, void *self, lt_tensor *x);
+    /* training_step: return the loss (scalar); NULL without lt_fail skips the batch. */
+    lt_tensor *(*training_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    lt_status (*validation_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    lt_status (*test_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    /* configure_optimizers: return lt_sgd(...) / lt_adam(...). Required for fit. */
+    lt_optimizer *(*configure_optimizers)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*setup)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*teardown)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*on_fit_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_fit_end)(lt_ctx *ctx, void *self);
+} lt_module_vtable;
+
+/* LightningDataModule hooks. */
+typedef struct lt_datamodule_vtable {
+    uint32_t size;
+    void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
+    void (*destroy)(lt_ctx *ctx, void *self);
+    /* download/prepare once per node (rank 0); no state may be set here. */
+    lt_status (*prepare_data)(lt_ctx *ctx, void *self);
+    /* load/split data for the stage (every process). */
+    lt_status (*setup)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*teardown)(lt_ctx *ctx, void *self, lt_stage stage);
+    /* describe a split: fill ds (see lt_dataset). Required. */
+    lt_status (*dataset)(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds);
+    /* write sample `index` of `split` into dst[f] (one buffer per field, its shape and
+     * dtype as described). May be called from loader threads: no lt_* ops here. */
+    lt_status (*get_item)(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                          void *const *dst);
+} lt_datamodule_vtable;
+
+/* ------------------------------------------------------------------- descriptor */
+
+/* Frozen head: abi_major, abi_minor, size, kind, name, version. */
+typedef struct lt_descriptor {
+    uint32_t abi_major, abi_minor; /* what the plugin was compiled against */
+    uint32_t size;                 /* sizeof(lt_descriptor) in the plugin */
+    uint32_t kind;                 /* lt_plugin_kind */
+    const char *name;              /* unique per kind, [A-Za-z0-9_-] */
+    const char *version;           /* the plugin's own version */
+    const char *description;       /* one line */
+    const void *vtable;            /* lt_module_vtable*, ...: its first field is its size */
+} lt_descriptor;
+
+/* The entry symbol: returns `*count` descriptors (static data), does nothing else. */
+typedef const lt_descriptor *const *(*lt_entry_fn)(const lt_host_api *host, uint32_t *count);
+#define LT_ENTRY_SYMBOL "ltrun_plugin_entry"
+
+#if defined(__GNUC__)
+#define LT_EXPORT __attribute__((visibility("default")))
+#else
+#define LT_EXPORT
+#endif
+
+#define LT__DESCRIPTOR(id, kind_, vt_type, ...)                                          \
+    static const vt_type id##_vtable_ = {.size = sizeof(vt_type), __VA_ARGS__};         \
+    static const lt_descriptor id##_descriptor_ = {                                     \
+        LT_ABI_MAJOR, LT_ABI_MINOR, sizeof(lt_descriptor), kind_, #id,                  \
+        LT_PLUGIN_VERSION, LT_PLUGIN_DESCRIPTION, &id##_vtable_};                       \
+    static const lt_descriptor *const id##_list_[] = {&id##_descriptor_};               \
+    LT_EXPORT const lt_descriptor *const *ltrun_plugin_entry(const lt_host_api *host,   \
+                                                             uint32_t *count);          \
+    LT_EXPORT const lt_descriptor *const *ltrun_plugin_entry(const lt_host_api *host,   \
+                                                             uint32_t *count) {         \
+        (void)host;                                                                     \
+        *count = 1;                                                                     \
+        return id##_list_;                                                              \
+    }
+
+#ifndef LT_PLUGIN_VERSION
+#define LT_PLUGIN_VERSION "0.1.0"
+#endif
+#ifndef LT_PLUGIN_DESCRIPTION
+#define LT_PLUGIN_DESCRIPTION ""
+#endif
+
+/* LT_MODULE(name, .create = ..., .training_step = ..., ...): declares the plugin. */
+#define LT_MODULE(name, ...) LT__DESCRIPTOR(name, LT_KIND_MODULE, lt_module_vtable, __VA_ARGS__)
+/* LT_DATAMODULE(name, .create = ..., .dataset = ..., .get_item = ...). */
+#define LT_DATAMODULE(name, ...) \
+    LT__DESCRIPTOR(name, LT_KIND_DATAMODULE, lt_datamodule_vtable, __VA_ARGS__)
+
+/* ---------------------------------------------------------------------- wrappers */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static inline lt_status lt_fail(lt_ctx *ctx, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    lt_status s = ctx->api->vfail(ctx, fmt, ap);
+    va_end(ap);
+    return s;
+}
+static inline void *lt_alloc(lt_ctx *ctx, size_t n) { return ctx->api->alloc(ctx, n); }
+static inline void *lt_scratch(lt_ctx *ctx, size_t n) { return ctx->api->scratch(ctx, n); }
+
+static inline int64_t lt_hp_int(lt_ctx *c, const lt_hparams *h, const char *k, int64_t d) {
+    return c->api->hp_int(c, h, k, d);
+}
+static inline double lt_hp_float(lt_ctx *c, const lt_hparams *h, const char *k, double d) {
+    return c->api->hp_float(c, h, k, d);
+}
+static inline bool lt_hp_bool(lt_ctx *c, const lt_hparams *h, const char *k, bool d) {
+    return c->api->hp_bool(c, h, k, d);
+}
+static inline const char *lt_hp_str(lt_ctx *c, const lt_hparams *h, const char *k,
+                                    const char *d) {
+    return c->api->hp_str(c, h, k, d);
+}
+
+static inline void lt_log(lt_ctx *c, const char *name, const lt_tensor *v, unsigned flags) {
+    c->api->log(c, name, v, flags);
+}
+static inline void lt_log_value(lt_ctx *c, const char *name, double v, unsigned flags) {
+    c->api->log_value(c, name, v, flags);
+}
+
+static inline lt_tensor *lt_tensor_new(lt_ctx *c, lt_dtype dt, int nd, const int64_t *s) {
+    return c->api->tensor_new(c, dt, nd, s);
+}
+static inline lt_tensor *lt_tensor_from(lt_ctx *c, lt_dtype dt, int nd, const int64_t *s,
+                                        const void *data) {
+    return c->api->tensor_from(c, dt, nd, s, data);
+}
+static inline void *lt_data(lt_ctx *c, const lt_tensor *t) { return c->api->data(t); }
+static inline lt_dtype lt_dtype_of(lt_ctx *c, const lt_tensor *t) { return c->api->dtype(t); }
+static inline int lt_ndim(lt_ctx *c, const lt_tensor *t) { return c->api->ndim(t); }
+static inline int64_t lt_size(lt_ctx *c, const lt_tensor *t, int d) { return c->api->size(t, d); }
+static inline int64_t lt_numel(lt_ctx *c, const lt_tensor *t) { return c->api->numel(t); }
+static inline double lt_item(lt_ctx *c, const lt_tensor *t) { return c->api->item(c, t); }
+
+static inline lt_tensor *lt_param(lt_ctx *c, const char *name, lt_dtype dt, int nd,
+                                  const int64_t *s) {
+    return c->api->param(c, name, dt, nd, s);
+}
+/* nn.Linear(in, out, bias) with PyTorch's default init; params "NAME.weight", "NAME.bias". */
+static inline lt_status lt_linear_init(lt_ctx *c, lt_linear *l, const char *name, int64_t in,
+                                       int64_t out) {
+    return c->api->linear_init(c, l, name, in, out, true);
+}
+static inline void lt_init_uniform(lt_ctx *c, lt_tensor *t, double lo, double hi) {
+    c->api->init_uniform(c, t, lo, hi);
+}
+static inline void lt_init_normal(lt_ctx *c, lt_tensor *t, double mean, double std) {
+    c->api->init_normal(c, t, mean, std);
+}
+static inline void lt_init_constant(lt_ctx *c, lt_tensor *t, double v) {
+    c->api->init_constant(c, t, v);
+}
+static inline void lt_init_kaiming_uniform(lt_ctx *c, lt_tensor *t, double a) {
+    c->api->init_kaiming_uniform(c, t, a);
+}
+
+static inline lt_tensor *lt_matmul(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
+    return c->api->matmul(c, a, b);
+}
+/* F.linear: x @ w^T + b (b may be NULL). */
+static inline lt_tensor *lt_linear_fn(lt_ctx *c, const lt_tensor *x, const lt_tensor *w,
+                                      const lt_tensor *b) {
+    return c->api->linear(c, x, w, b);
+}
+/* Apply a layer made by lt_linear_init. */
+static inline lt_tensor *lt_linear(lt_ctx *c, const lt_linear *l, const lt_tensor *x) {
+    return c->api->linear(c, x, l->weight, l->bias);
+}
+static inline lt_tensor *lt_add(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
+    return c->api->add(c, a, b);
+}
+static inline lt_tensor *lt_sub(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
+    return c->api->sub(c, a, b);
+}
+static inline lt_tensor *lt_mul(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
+    return c->api->mul(c, a, b);
+}
+static inline lt_tensor *lt_relu(lt_ctx *c, const lt_tensor *x) { return c->api->relu(c, x); }
+static inline lt_tensor *lt_reshape(lt_ctx *c, const lt_tensor *x, int nd, const int64_t *s) {
+    return c->api->reshape(c, x, nd, s);
+}
+static inline lt_tensor *lt_flatten(lt_ctx *c, const lt_tensor *x, int start_dim) {
+    return c->api->flatten(c, x, start_dim);
+}
+static inline lt_tensor *lt_sum(lt_ctx *c, const lt_tensor *x) { return c->api->sum(c, x); }
+static inline lt_tensor *lt_mean(lt_ctx *c, const lt_tensor *x) { return c->api->mean(c, x); }
+static inline lt_tensor *lt_log_softmax(lt_ctx *c, const lt_tensor *x, int dim) {
+    return c->api->log_softmax(c, x, dim);
+}
+/* F.cross_entropy(logits [N,C], target [N] int64), reduction="mean". */
+static inline lt_tensor *lt_cross_entropy(lt_ctx *c, const lt_tensor *logits,
+                                          const lt_tensor *target) {
+    return c->api->cross_entropy(c, logits, target);
+}
+static inline lt_tensor *lt_argmax(lt_ctx *c, const lt_tensor *x, int dim) {
+    return c->api->argmax(c, x, dim);
+}
+/* Multiclass accuracy of logits [N,C] (argmax over dim 1) against target [N]. */
+static inline lt_tensor *lt_accuracy(lt_ctx *c, const lt_tensor *logits, const lt_tensor *t) {
+    return c->api->accuracy(c, logits, t);
+}
+
+static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
+    return c->api->batch_at(c, b, field);
+}
+static inline int64_t lt_batch_size(lt_ctx *c, const lt_batch *b) {
+    return c->api->batch_size(b);
+}
+
+static inline lt_optimizer *lt_sgd(lt_ctx *c, const lt_sgd_options *o) { return c->api->sgd(c, o); }
+static inline lt_optimizer *lt_adam(lt_ctx *c, const lt_adam_options *o) { return c->api->adam(c, o); }
+
+static inline uint64_t lt_seed(lt_ctx *c) { return c->api->seed(c); }
+static inline void lt_randperm(lt_ctx *c, uint64_t seed, int64_t n, int64_t *out) {
+    c->api->randperm(seed, n, out);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LTRUN_H */
