@@ -59,7 +59,7 @@ lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *sh
 void *ltr_data(const lt_tensor *t);
 lt_dtype ltr_dtype(const lt_tensor *t);
 int ltr_ndim(const lt_tensor *t);
-int64_t ltr_size(const lt_tensor *t, int dim);
+int64_t ltr_dim_size(const lt_tensor *t, int dim);
 int64_t ltr_numel_api(const lt_tensor *t);
 double ltr_item(lt_ctx *ctx, const lt_tensor *t);
 
@@ -93,7 +93,7 @@ void ltr_init_constant(lt_ctx *ctx, lt_tensor *t, double v);
 void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a);
 /* nn.Linear: weight [out,in] kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(in), 1/sqrt(in));
  * bias U(-1/sqrt(in), 1/sqrt(in)). Params "NAME.weight", "NAME.bias". */
-lt_status ltr_linear_init(lt_ctx *ctx, lt_linear *l, const char *name, int64_t in, int64_t out,
+lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in, int64_t out,
                           bool bias);
 
 #endif

@@ -151,12 +151,12 @@ typedef struct lt_adam_options {
 #define LT_ADAM_DEFAULTS \
     ((lt_adam_options){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8})
 
-/* A linear layer's parameters, created by lt_linear_init (host-owned). */
-typedef struct lt_linear {
+/* nn.Linear's parameters, created by lt_linear_init (host-owned); apply with lt_linear. */
+typedef struct lt_linear_layer {
     lt_tensor *weight; /* [out_features, in_features] */
     lt_tensor *bias;   /* [out_features] or NULL */
     int64_t in_features, out_features;
-} lt_linear;
+} lt_linear_layer;
 
 /* --------------------------------------------------------------------- host API */
 
@@ -190,14 +190,14 @@ struct lt_host_api {
     void *(*data)(const lt_tensor *t); /* contiguous tensors only, else NULL */
     lt_dtype (*dtype)(const lt_tensor *t);
     int (*ndim)(const lt_tensor *t);
-    int64_t (*size)(const lt_tensor *t, int dim); /* negative dims count from the end */
+    int64_t (*dim_size)(const lt_tensor *t, int dim); /* negative dims count from the end */
     int64_t (*numel)(const lt_tensor *t);
     double (*item)(lt_ctx *ctx, const lt_tensor *t); /* one-element tensors */
 
     /* parameters and initialisation (call from create) */
     lt_tensor *(*param)(lt_ctx *ctx, const char *name, lt_dtype dtype, int ndim,
                         const int64_t *shape);
-    lt_status (*linear_init)(lt_ctx *ctx, lt_linear *l, const char *name, int64_t in,
+    lt_status (*linear_init)(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in,
                              int64_t out, bool bias);
     void (*init_uniform)(lt_ctx *ctx, lt_tensor *t, double low, double high);
     void (*init_normal)(lt_ctx *ctx, lt_tensor *t, double mean, double std);
@@ -378,7 +378,7 @@ static inline lt_tensor *lt_tensor_from(lt_ctx *c, lt_dtype dt, int nd, const in
 static inline void *lt_data(lt_ctx *c, const lt_tensor *t) { return c->api->data(t); }
 static inline lt_dtype lt_dtype_of(lt_ctx *c, const lt_tensor *t) { return c->api->dtype(t); }
 static inline int lt_ndim(lt_ctx *c, const lt_tensor *t) { return c->api->ndim(t); }
-static inline int64_t lt_size(lt_ctx *c, const lt_tensor *t, int d) { return c->api->size(t, d); }
+static inline int64_t lt_size(lt_ctx *c, const lt_tensor *t, int d) { return c->api->dim_size(t, d); }
 static inline int64_t lt_numel(lt_ctx *c, const lt_tensor *t) { return c->api->numel(t); }
 static inline double lt_item(lt_ctx *c, const lt_tensor *t) { return c->api->item(c, t); }
 
@@ -387,7 +387,7 @@ static inline lt_tensor *lt_param(lt_ctx *c, const char *name, lt_dtype dt, int 
     return c->api->param(c, name, dt, nd, s);
 }
 /* nn.Linear(in, out, bias) with PyTorch's default init; params "NAME.weight", "NAME.bias". */
-static inline lt_status lt_linear_init(lt_ctx *c, lt_linear *l, const char *name, int64_t in,
+static inline lt_status lt_linear_init(lt_ctx *c, lt_linear_layer *l, const char *name, int64_t in,
                                        int64_t out) {
     return c->api->linear_init(c, l, name, in, out, true);
 }
@@ -413,7 +413,7 @@ static inline lt_tensor *lt_linear_fn(lt_ctx *c, const lt_tensor *x, const lt_te
     return c->api->linear(c, x, w, b);
 }
 /* Apply a layer made by lt_linear_init. */
-static inline lt_tensor *lt_linear(lt_ctx *c, const lt_linear *l, const lt_tensor *x) {
+static inline lt_tensor *lt_linear(lt_ctx *c, const lt_linear_layer *l, const lt_tensor *x) {
     return c->api->linear(c, x, l->weight, l->bias);
 }
 static inline lt_tensor *lt_add(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {

@@ -1,0 +1,129 @@
+/* hparams.c — typed, recorded reads of a plugin's hyperparameters. */
+#include "cli/hparams.h"
+
+#include "core/context.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void ltr_hparams_init(lt_hparams *hp, const cJSON *given, const char *option_prefix) {
+    hp->given = given;
+    hp->used = cJSON_CreateObject();
+    hp->option_prefix = option_prefix;
+}
+
+void ltr_hparams_free(lt_hparams *hp) {
+    cJSON_Delete(hp->used);
+    hp->used = NULL;
+}
+
+static const cJSON *lookup(const lt_hparams *hp, const char *key) {
+    return hp && hp->given ? cJSON_GetObjectItemCaseSensitive(hp->given, key) : NULL;
+}
+
+/* The read is recorded even when the value is the default: hparams show what ran. */
+static void record(const lt_hparams *hp, const char *key, cJSON *value) {
+    cJSON *used = hp->used;
+    cJSON_DeleteItemFromObjectCaseSensitive(used, key);
+    cJSON_AddItemToObject(used, key, value);
+}
+
+int64_t ltr_hp_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t dflt) {
+    const cJSON *v = lookup(hp, key);
+    int64_t out = dflt;
+    if (v) {
+        double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+        if (!cJSON_IsNumber(v) || d != floor(d) || fabs(d) > 9007199254740992.0) {
+            char *txt = cJSON_PrintUnformatted(v);
+            ltr_fail(ctx, "%s%s: expected an integer, got %s", hp->option_prefix, key,
+                     txt ? txt : "?");
+            cJSON_free(txt);
+        } else {
+            out = (int64_t)d;
+        }
+    }
+    record(hp, key, cJSON_CreateNumber((double)out));
+    return out;
+}
+
+double ltr_hp_float(lt_ctx *ctx, const lt_hparams *hp, const char *key, double dflt) {
+    const cJSON *v = lookup(hp, key);
+    double out = dflt;
+    if (v) {
+        if (!cJSON_IsNumber(v)) {
+            char *txt = cJSON_PrintUnformatted(v);
+            ltr_fail(ctx, "%s%s: expected a number, got %s", hp->option_prefix, key,
+                     txt ? txt : "?");
+            cJSON_free(txt);
+        } else {
+            out = v->valuedouble;
+        }
+    }
+    record(hp, key, cJSON_CreateNumber(out));
+    return out;
+}
+
+bool ltr_hp_bool(lt_ctx *ctx, const lt_hparams *hp, const char *key, bool dflt) {
+    const cJSON *v = lookup(hp, key);
+    bool out = dflt;
+    if (v) {
+        if (!cJSON_IsBool(v)) {
+            char *txt = cJSON_PrintUnformatted(v);
+            ltr_fail(ctx, "%s%s: expected true or false, got %s", hp->option_prefix, key,
+                     txt ? txt : "?");
+            cJSON_free(txt);
+        } else {
+            out = cJSON_IsTrue(v);
+        }
+    }
+    record(hp, key, cJSON_CreateBool(out));
+    return out;
+}
+
+const char *ltr_hp_str(lt_ctx *ctx, const lt_hparams *hp, const char *key, const char *dflt) {
+    const cJSON *v = lookup(hp, key);
+    cJSON *rec;
+    if (v && cJSON_IsString(v)) {
+        rec = cJSON_CreateString(v->valuestring);
+    } else if (v && cJSON_IsNumber(v)) {
+        /* "--data.data_dir 2024" arrives as a number; the user meant the text */
+        char *txt = cJSON_PrintUnformatted(v);
+        rec = cJSON_CreateString(txt ? txt : "");
+        cJSON_free(txt);
+    } else {
+        if (v) {
+            char *txt = cJSON_PrintUnformatted(v);
+            ltr_fail(ctx, "%s%s: expected a string, got %s", hp->option_prefix, key,
+                     txt ? txt : "?");
+            cJSON_free(txt);
+        }
+        if (!dflt) return NULL;
+        rec = cJSON_CreateString(dflt);
+    }
+    record(hp, key, rec);
+    /* the returned string lives in hp->used until ltr_hparams_free */
+    return cJSON_GetObjectItemCaseSensitive(hp->used, key)->valuestring;
+}
+
+lt_status ltr_hparams_check_unread(const lt_hparams *hp, const char *plugin, char *err,
+                                   size_t cap) {
+    if (!hp->given) return LT_OK;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, hp->given) {
+        if (cJSON_GetObjectItemCaseSensitive(hp->used, item->string)) continue;
+        char known[512] = "";
+        size_t len = 0;
+        const cJSON *u;
+        cJSON_ArrayForEach(u, hp->used) {
+            int n = snprintf(known + len, sizeof known - len, "%s%s", len ? ", " : "",
+                             u->string);
+            if (n < 0 || (size_t)n >= sizeof known - len) break;
+            len += (size_t)n;
+        }
+        snprintf(err, cap, "%s%s: plugin '%s' has no such hyperparameter (it reads: %s)",
+                 hp->option_prefix, item->string, plugin, len ? known : "none");
+        return LT_ERROR;
+    }
+    return LT_OK;
+}

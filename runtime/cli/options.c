@@ -1,0 +1,465 @@
+/* options.c — argv + JSON config -> one merged config tree -> typed trainer options. */
+#include "cli/options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
+                                       "trainer", "model", "data"};
+
+typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT } trainer_type;
+typedef struct {
+    const char *key;
+    trainer_type type;
+} trainer_key;
+
+/* The trainer flags implemented so far; anything else is refused by name. */
+static const trainer_key trainer_keys[] = {
+    {"max_epochs", T_INT},          {"max_steps", T_INT},
+    {"limit_train_batches", T_LIMIT}, {"limit_val_batches", T_LIMIT},
+    {"limit_test_batches", T_LIMIT},  {"num_sanity_val_steps", T_INT},
+    {"check_val_every_n_epoch", T_INT}, {"log_every_n_steps", T_INT},
+    {"enable_progress_bar", T_BOOL}, {"num_threads", T_INT},
+    {"default_root_dir", T_STR},
+};
+#define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int usage_error(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int usage_error(char *err, size_t cap, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return 2;
+}
+
+const char *ltr_command_name(ltr_command c) {
+    switch (c) {
+    case LTR_CMD_FIT: return "fit";
+    case LTR_CMD_VALIDATE: return "validate";
+    case LTR_CMD_TEST: return "test";
+    case LTR_CMD_HELP: return "help";
+    case LTR_CMD_VERSION: return "version";
+    }
+    return "?";
+}
+
+void ltr_options_print_help(FILE *out) {
+    fputs(
+        "usage: ltrun [fit|validate|test] --module M --data D [options]\n"
+        "\n"
+        "Trains a LightningModule plugin (M) on a DataModule plugin (D), Lightning-style.\n"
+        "M and D are .so files (a path) or names found on LT_PLUGIN_PATH and in the\n"
+        "installed plugin directories.\n"
+        "\n"
+        "subcommands:\n"
+        "  fit        train (the default): sanity validation, then per epoch train + validate\n"
+        "  validate   run the validation loop once\n"
+        "  test       run the test loop once\n"
+        "\n"
+        "options:\n"
+        "  --module M              the LightningModule plugin\n"
+        "  --data D                the DataModule plugin\n"
+        "  --config FILE           JSON config (as --print-config writes); repeatable\n"
+        "  --print-config          print the merged config as JSON and exit\n"
+        "  --seed N                seed_everything(N): weights, shuffling, splits\n"
+        "  --test                  after fit, run the test loop\n"
+        "  --results PATH          write each stage's final metrics as JSON\n"
+        "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
+        "  --data.KEY VALUE        hyperparameter for the data module\n"
+        "  --trainer.KEY VALUE     Trainer flag, Lightning's name and meaning:\n"
+        "      max_epochs (1000 when max_steps is -1), max_steps (-1),\n"
+        "      limit_train_batches, limit_val_batches, limit_test_batches\n"
+        "        (int = batches, float = fraction; 1.0), num_sanity_val_steps (2, -1 = all),\n"
+        "      check_val_every_n_epoch (1), log_every_n_steps (50),\n"
+        "      enable_progress_bar (true), num_threads (0 = all cores),\n"
+        "      default_root_dir (.)\n"
+        "  -h, --help              this text\n"
+        "  --version               print the version\n"
+        "\n"
+        "exit status: 0 done, 1 training error, 2 usage/config error, 3 plugin/ABI error\n",
+        out);
+}
+
+/* A CLI value as JSON: numbers, true/false, null, arrays, objects and quoted strings
+ * parse as JSON; anything else (a path, a word) is the string itself. */
+static cJSON *value_from_text(const char *text) {
+    cJSON *v = cJSON_Parse(text);
+    if (v) return v;
+    return cJSON_CreateString(text);
+}
+
+static void set_member(cJSON *obj, const char *key, cJSON *value) {
+    if (cJSON_GetObjectItemCaseSensitive(obj, key))
+        cJSON_ReplaceItemInObjectCaseSensitive(obj, key, value);
+    else
+        cJSON_AddItemToObject(obj, key, value);
+}
+
+static cJSON *section(cJSON *tree, const char *name) {
+    cJSON *s = cJSON_GetObjectItemCaseSensitive(tree, name);
+    if (!s) s = cJSON_AddObjectToObject(tree, name);
+    return s;
+}
+
+/* Merge src into dst: objects merge key by key, everything else replaces. */
+static void merge(cJSON *dst, const cJSON *src) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, src) {
+        cJSON *cur = cJSON_GetObjectItemCaseSensitive(dst, item->string);
+        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(item))
+            merge(cur, item);
+        else
+            set_member(dst, item->string, cJSON_Duplicate(item, 1));
+    }
+}
+
+static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return usage_error(err, cap, "--config %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, got;
+    char chunk[65536];
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        char *grown = realloc(buf, len + got + 1);
+        if (!grown) {
+            free(buf);
+            fclose(f);
+            return usage_error(err, cap, "--config %s: out of memory", path);
+        }
+        buf = grown;
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    fclose(f);
+    if (!buf) return usage_error(err, cap, "--config %s: the file is empty", path);
+    buf[len] = '\0';
+    const char *end = NULL;
+    cJSON *cfg = cJSON_ParseWithOpts(buf, &end, 1);
+    if (!cfg) {
+        size_t off = end ? (size_t)(end - buf) : 0;
+        int line = 1;
+        for (size_t i = 0; i < off && i < len; i++) line += buf[i] == '\n';
+        free(buf);
+        return usage_error(err, cap, "--config %s: not valid JSON near line %d (byte %zu)",
+                           path, line, off);
+    }
+    free(buf);
+    if (!cJSON_IsObject(cfg)) {
+        cJSON_Delete(cfg);
+        return usage_error(err, cap, "--config %s: the top level must be a JSON object", path);
+    }
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cfg) {
+        bool known = false;
+        for (size_t i = 0; i < NKEYS(top_keys); i++) known |= !strcmp(item->string, top_keys[i]);
+        if (!known) {
+            int rc = usage_error(err, cap,
+                                 "--config %s: unknown key '%s' (known: module, datamodule, "
+                                 "seed_everything, trainer, model, data)",
+                                 path, item->string);
+            cJSON_Delete(cfg);
+            return rc;
+        }
+        bool must_be_object = !strcmp(item->string, "trainer") ||
+                              !strcmp(item->string, "model") || !strcmp(item->string, "data");
+        if (must_be_object && !cJSON_IsObject(item)) {
+            int rc = usage_error(err, cap, "--config %s: '%s' must be an object", path,
+                                 item->string);
+            cJSON_Delete(cfg);
+            return rc;
+        }
+    }
+    merge(tree, cfg);
+    cJSON_Delete(cfg);
+    return 0;
+}
+
+/* A limit as the user wrote it: "10" is 10 batches, "0.5" / "1.0" / "1e-1" a fraction. */
+static int limit_from_text(const char *opt, const char *text, cJSON **out, char *err,
+                           size_t cap) {
+    char *end;
+    errno = 0;
+    double d = strtod(text, &end);
+    if (end == text || *end || errno || !isfinite(d) || d < 0)
+        return usage_error(err, cap, "%s: expected a batch count (int) or a fraction (float), "
+                                     "got '%s'", opt, text);
+    bool fraction = strpbrk(text, ".eE") != NULL;
+    if (!fraction && d != floor(d))
+        return usage_error(err, cap, "%s: '%s' is not an integer", opt, text);
+    /* keep the int/float distinction through JSON: integral fractions become "1.0" */
+    if (fraction && d == floor(d)) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.1f", d);
+        *out = cJSON_CreateString(buf);
+    } else {
+        *out = cJSON_CreateNumber(d);
+    }
+    return 0;
+}
+
+static const trainer_key *find_trainer_key(const char *key) {
+    for (size_t i = 0; i < NKEYS(trainer_keys); i++)
+        if (!strcmp(trainer_keys[i].key, key)) return &trainer_keys[i];
+    return NULL;
+}
+
+static int unknown_trainer_key(const char *where, const char *key, char *err, size_t cap) {
+    char known[1024] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < NKEYS(trainer_keys); i++) {
+        int n = snprintf(known + len, sizeof known - len, "%s%s", i ? ", " : "",
+                         trainer_keys[i].key);
+        if (n < 0 || (size_t)n >= sizeof known - len) break;
+        len += (size_t)n;
+    }
+    return usage_error(err, cap, "%s%s: unknown Trainer flag (known: %s)", where, key, known);
+}
+
+static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *err, size_t cap) {
+    if (cJSON_IsString(v)) {
+        cJSON *canon = NULL;
+        char opt[128];
+        snprintf(opt, sizeof opt, "trainer.%s", name);
+        int rc = limit_from_text(opt, v->valuestring, &canon, err, cap);
+        if (rc) return rc;
+        int r = parse_limit(canon, name, out, err, cap);
+        /* a string here always means a fraction ("1.0") */
+        if (!r && cJSON_IsString(canon)) {
+            out->is_fraction = true;
+            out->fraction = strtod(canon->valuestring, NULL);
+        }
+        cJSON_Delete(canon);
+        return r;
+    }
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+        return usage_error(err, cap, "trainer.%s: expected a batch count or a fraction", name);
+    double d = v->valuedouble;
+    if (d == floor(d)) {
+        out->is_fraction = false;
+        out->count = (int64_t)d;
+    } else {
+        if (d > 1.0)
+            return usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
+                               name, d);
+        out->is_fraction = true;
+        out->fraction = d;
+    }
+    return 0;
+}
+
+static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, size_t cap) {
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
+        return usage_error(err, cap, "trainer.%s: expected an integer", name);
+    *out = (int64_t)v->valuedouble;
+    return 0;
+}
+
+/* Typed view of the merged tree, with Lightning's defaults for what is absent. */
+static int resolve(ltr_options *o, char *err, size_t cap) {
+    ltr_trainer_config *t = &o->trainer;
+    memset(t, 0, sizeof *t);
+    t->max_epochs = -2; /* unset: resolved below as Lightning does */
+    t->max_steps = -1;
+    t->limit_train_batches = t->limit_val_batches = t->limit_test_batches =
+        (ltr_limit){.is_fraction = true, .fraction = 1.0};
+    t->num_sanity_val_steps = 2;
+    t->check_val_every_n_epoch = 1;
+    t->log_every_n_steps = 50;
+    t->enable_progress_bar = true;
+    snprintf(t->default_root_dir, sizeof t->default_root_dir, ".");
+
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
+    const cJSON *v;
+    cJSON_ArrayForEach(v, tr) {
+        const trainer_key *k = find_trainer_key(v->string);
+        if (!k) return unknown_trainer_key("trainer.", v->string, err, cap);
+        int rc = 0;
+        if (!strcmp(k->key, "max_epochs")) {
+            if (cJSON_IsNull(v)) continue;
+            rc = parse_int(v, k->key, &t->max_epochs, err, cap);
+        } else if (!strcmp(k->key, "max_steps")) {
+            rc = parse_int(v, k->key, &t->max_steps, err, cap);
+        } else if (!strcmp(k->key, "limit_train_batches")) {
+            rc = parse_limit(v, k->key, &t->limit_train_batches, err, cap);
+        } else if (!strcmp(k->key, "limit_val_batches")) {
+            rc = parse_limit(v, k->key, &t->limit_val_batches, err, cap);
+        } else if (!strcmp(k->key, "limit_test_batches")) {
+            rc = parse_limit(v, k->key, &t->limit_test_batches, err, cap);
+        } else if (!strcmp(k->key, "num_sanity_val_steps")) {
+            rc = parse_int(v, k->key, &t->num_sanity_val_steps, err, cap);
+            if (!rc && t->num_sanity_val_steps < -1)
+                rc = usage_error(err, cap, "trainer.num_sanity_val_steps: must be -1 or >= 0");
+        } else if (!strcmp(k->key, "check_val_every_n_epoch")) {
+            rc = parse_int(v, k->key, &t->check_val_every_n_epoch, err, cap);
+            if (!rc && t->check_val_every_n_epoch < 1)
+                rc = usage_error(err, cap, "trainer.check_val_every_n_epoch: must be >= 1");
+        } else if (!strcmp(k->key, "log_every_n_steps")) {
+            rc = parse_int(v, k->key, &t->log_every_n_steps, err, cap);
+            if (!rc && t->log_every_n_steps < 0)
+                rc = usage_error(err, cap, "trainer.log_every_n_steps: must be >= 0");
+        } else if (!strcmp(k->key, "enable_progress_bar")) {
+            if (!cJSON_IsBool(v))
+                rc = usage_error(err, cap, "trainer.enable_progress_bar: expected true or false");
+            else
+                t->enable_progress_bar = cJSON_IsTrue(v);
+        } else if (!strcmp(k->key, "num_threads")) {
+            rc = parse_int(v, k->key, &t->num_threads, err, cap);
+            if (!rc && t->num_threads < 0)
+                rc = usage_error(err, cap, "trainer.num_threads: must be >= 0");
+        } else if (!strcmp(k->key, "default_root_dir")) {
+            if (!cJSON_IsString(v))
+                rc = usage_error(err, cap, "trainer.default_root_dir: expected a path");
+            else
+                snprintf(t->default_root_dir, sizeof t->default_root_dir, "%s", v->valuestring);
+        }
+        if (rc) return rc;
+    }
+    if (t->max_epochs < -1)
+        return usage_error(err, cap, "trainer.max_epochs: must be -1 or >= 0");
+    /* Lightning: max_epochs=None means 1000 unless max_steps bounds the run. */
+    if (t->max_epochs == -2 || !cJSON_GetObjectItemCaseSensitive(tr, "max_epochs") ||
+        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(tr, "max_epochs")))
+        t->max_epochs = t->max_steps == -1 ? 1000 : -1;
+
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(o->tree, "datamodule");
+    if (m && !cJSON_IsString(m)) return usage_error(err, cap, "module: expected a plugin name or path");
+    if (d && !cJSON_IsString(d)) return usage_error(err, cap, "datamodule: expected a plugin name or path");
+    o->module_spec = m ? m->valuestring : NULL;
+    o->data_spec = d ? d->valuestring : NULL;
+    o->model_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "model");
+    o->data_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "data");
+
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(o->tree, "seed_everything");
+    o->seed_given = s && !cJSON_IsNull(s);
+    if (o->seed_given) {
+        if (!cJSON_IsNumber(s) || s->valuedouble != floor(s->valuedouble) || s->valuedouble < 0 ||
+            s->valuedouble > 18446744073709551615.0)
+            return usage_error(err, cap, "--seed: expected a non-negative integer");
+        o->seed = (uint64_t)s->valuedouble;
+    }
+    return 0;
+}
+
+static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *err, size_t cap) {
+    const char *dot = strchr(opt, '.');
+    size_t seclen = (size_t)(dot - opt);
+    const char *key = dot + 1;
+    if (!*key) return usage_error(err, cap, "--%s: missing a name after the dot", opt);
+    char sec[16];
+    if (seclen >= sizeof sec) return usage_error(err, cap, "--%s: unknown option", opt);
+    memcpy(sec, opt, seclen);
+    sec[seclen] = '\0';
+    if (!strcmp(sec, "trainer")) {
+        const trainer_key *k = find_trainer_key(key);
+        if (!k) return unknown_trainer_key("--trainer.", key, err, cap);
+        cJSON *v = NULL;
+        if (k->type == T_LIMIT) {
+            char name[128];
+            snprintf(name, sizeof name, "--trainer.%s", key);
+            int rc = limit_from_text(name, value, &v, err, cap);
+            if (rc) return rc;
+        } else if (k->type == T_STR) {
+            v = cJSON_CreateString(value);
+        } else {
+            v = cJSON_Parse(value);
+            bool ok = v && (k->type == T_BOOL ? cJSON_IsBool(v)
+                                              : cJSON_IsNumber(v) || (cJSON_IsNull(v) &&
+                                                                      !strcmp(key, "max_epochs")));
+            if (!ok) {
+                cJSON_Delete(v);
+                return usage_error(err, cap, "--trainer.%s: expected %s, got '%s'", key,
+                                   k->type == T_BOOL ? "true or false" : "an integer", value);
+            }
+        }
+        set_member(section(tree, "trainer"), key, v);
+    } else if (!strcmp(sec, "model") || !strcmp(sec, "data")) {
+        set_member(section(tree, sec), key, value_from_text(value));
+    } else {
+        return usage_error(err, cap, "--%s: unknown option (dotted options are --trainer.*, "
+                                     "--model.* and --data.*)", opt);
+    }
+    return 0;
+}
+
+int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap) {
+    memset(o, 0, sizeof *o);
+    o->tree = cJSON_CreateObject();
+    int i = 1;
+    if (i < argc && argv[i][0] != '-') {
+        const char *c = argv[i++];
+        if (!strcmp(c, "fit")) o->command = LTR_CMD_FIT;
+        else if (!strcmp(c, "validate")) o->command = LTR_CMD_VALIDATE;
+        else if (!strcmp(c, "test")) o->command = LTR_CMD_TEST;
+        else if (!strcmp(c, "help")) o->command = LTR_CMD_HELP;
+        else return usage_error(err, cap, "unknown subcommand '%s' (fit, validate, test; "
+                                          "see ltrun --help)", c);
+    }
+    int rc = 0;
+    for (; i < argc && !rc; i++) {
+        char *arg = argv[i];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            o->command = LTR_CMD_HELP;
+            return 0;
+        }
+        if (!strcmp(arg, "--version")) {
+            o->command = LTR_CMD_VERSION;
+            return 0;
+        }
+        if (strncmp(arg, "--", 2) != 0)
+            return usage_error(err, cap, "unexpected argument '%s' (options start with --)", arg);
+        /* --name=value or --name value */
+        char name[256];
+        const char *value = NULL;
+        const char *eq = strchr(arg, '=');
+        size_t nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+        if (nlen >= sizeof name) return usage_error(err, cap, "option too long: %.40s...", arg);
+        memcpy(name, arg + 2, nlen);
+        name[nlen] = '\0';
+        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test");
+        if (is_flag) {
+            if (eq) return usage_error(err, cap, "--%s takes no value", name);
+            if (!strcmp(name, "print-config")) o->print_config = true;
+            else o->run_test = true;
+            continue;
+        }
+        if (eq) {
+            value = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                return usage_error(err, cap, "--%s: missing its value", name);
+            value = argv[++i];
+        }
+        if (!strcmp(name, "module")) set_member(o->tree, "module", cJSON_CreateString(value));
+        else if (!strcmp(name, "data")) set_member(o->tree, "datamodule", cJSON_CreateString(value));
+        else if (!strcmp(name, "config")) rc = load_config(value, o->tree, err, cap);
+        else if (!strcmp(name, "results")) o->results_path = value;
+        else if (!strcmp(name, "seed")) {
+            cJSON *v = cJSON_Parse(value);
+            if (!v || !cJSON_IsNumber(v)) {
+                cJSON_Delete(v);
+                return usage_error(err, cap, "--seed: expected a non-negative integer, got '%s'",
+                                   value);
+            }
+            set_member(o->tree, "seed_everything", v);
+        } else if (strchr(name, '.')) rc = apply_dotted(o->tree, name, value, err, cap);
+        else return usage_error(err, cap, "--%s: unknown option (see ltrun --help)", name);
+    }
+    if (rc) return rc;
+    if (o->command == LTR_CMD_HELP) return 0;
+    section(o->tree, "trainer");
+    section(o->tree, "model");
+    section(o->tree, "data");
+    return resolve(o, err, cap);
+}
+
+void ltr_options_free(ltr_options *o) {
+    cJSON_Delete(o->tree);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,70 @@
+/*
+ * options.h — ltrun's command line and JSON config, merged into one config tree.
+ *
+ * Precedence, as LightningCLI: defaults < --config FILE (in order given) < options on
+ * the command line (in order given). The merged tree is what --print-config prints
+ * and what --config accepts back:
+ *   {"module": "mlp.so", "datamodule": "mnist.so", "seed_everything": 42,
+ *    "trainer": {...}, "model": {...}, "data": {...}}
+ * Limits (limit_*_batches) follow Lightning: an integer is a count of batches, a
+ * number with a fraction part (or a string like "1.0") is a fraction of the dataset.
+ */
+#ifndef LTR_OPTIONS_H
+#define LTR_OPTIONS_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum ltr_command {
+    LTR_CMD_FIT = 0,
+    LTR_CMD_VALIDATE,
+    LTR_CMD_TEST,
+    LTR_CMD_HELP,
+    LTR_CMD_VERSION
+} ltr_command;
+
+/* limit_*_batches: a count (is_fraction false) or a fraction of the batches. */
+typedef struct ltr_limit {
+    bool is_fraction;
+    double fraction;
+    int64_t count;
+} ltr_limit;
+
+/* Trainer flags with Lightning's effective defaults. */
+typedef struct ltr_trainer_config {
+    int64_t max_epochs;   /* -1 = no limit; default 1000 when max_steps is -1 (Lightning) */
+    int64_t max_steps;    /* -1 = no limit */
+    ltr_limit limit_train_batches, limit_val_batches, limit_test_batches;
+    int64_t num_sanity_val_steps; /* 2; -1 = all */
+    int64_t check_val_every_n_epoch;
+    int64_t log_every_n_steps;
+    bool enable_progress_bar;
+    int64_t num_threads;  /* compute threads; 0 = all cores */
+    char default_root_dir[1024];
+} ltr_trainer_config;
+
+typedef struct ltr_options {
+    ltr_command command;
+    cJSON *tree;          /* owned: the merged config */
+    /* typed views into the tree, valid after ltr_options_parse */
+    const char *module_spec, *data_spec;
+    const cJSON *model_hparams, *data_hparams; /* objects (never NULL) */
+    ltr_trainer_config trainer;
+    uint64_t seed;
+    bool seed_given;
+    bool print_config;
+    bool run_test;        /* fit --test: test after fitting */
+    const char *results_path; /* --results (borrowed from argv) */
+} ltr_options;
+
+/* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with
+ * one line in err naming the option. --help / --version set the command. */
+int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap);
+void ltr_options_free(ltr_options *o);
+void ltr_options_print_help(FILE *out);
+const char *ltr_command_name(ltr_command c);
+
+#endif

@@ -1,0 +1,84 @@
+/* host_api.c — the lt_host_api table: every service a plugin can reach. */
+#include "cli/hparams.h"
+#include "core/context.h"
+#include "data/dataloader.h"
+#include "optim/optimizer.h"
+#include "tensor/ops.h"
+#include "tensor/tensor.h"
+#include "util/rng.h"
+
+#include <math.h>
+
+static uint64_t api_seed(lt_ctx *ctx) { return ltr_ctx_of(ctx)->seed; }
+
+static void api_log_value(lt_ctx *c, const char *name, double value, unsigned flags) {
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    if (!ctx->log_sink) {
+        ltr_fail(c, "lt_log('%s'): no trainer is running here", name ? name : "");
+        return;
+    }
+    ctx->log_sink(ctx->log_sink_self, c, name, value, ctx->batch_size, flags);
+}
+
+/* Lightning: a logged tensor must have one element; it is detached and squeezed. */
+static void api_log(lt_ctx *c, const char *name, const lt_tensor *value, unsigned flags) {
+    if (!value) return; /* an earlier op failed and recorded why */
+    if (ltr_numel(value) != 1) {
+        char shape[96];
+        ltr_fail(c, "lt_log('%s'): the value must have one element, got shape %s",
+                 name ? name : "", ltr_shape_str(value, shape, sizeof shape));
+        return;
+    }
+    api_log_value(c, name, ltr_item(c, value), flags);
+}
+
+static const lt_host_api host_api = {
+    .size = sizeof(lt_host_api),
+    .abi_major = LT_ABI_MAJOR,
+    .abi_minor = LT_ABI_MINOR,
+    .vfail = ltr_vfail,
+    .alloc = ltr_alloc,
+    .scratch = ltr_scratch,
+    .hp_int = ltr_hp_int,
+    .hp_float = ltr_hp_float,
+    .hp_bool = ltr_hp_bool,
+    .hp_str = ltr_hp_str,
+    .log = api_log,
+    .log_value = api_log_value,
+    .tensor_new = ltr_tensor_new,
+    .tensor_from = ltr_tensor_from,
+    .data = ltr_data,
+    .dtype = ltr_dtype,
+    .ndim = ltr_ndim,
+    .dim_size = ltr_dim_size,
+    .numel = ltr_numel_api,
+    .item = ltr_item,
+    .param = ltr_param,
+    .linear_init = ltr_linear_init,
+    .init_uniform = ltr_init_uniform,
+    .init_normal = ltr_init_normal,
+    .init_constant = ltr_init_constant,
+    .init_kaiming_uniform = ltr_init_kaiming_uniform,
+    .matmul = ltr_matmul,
+    .linear = ltr_linear,
+    .add = ltr_add,
+    .sub = ltr_sub,
+    .mul = ltr_mul,
+    .relu = ltr_relu,
+    .reshape = ltr_reshape,
+    .flatten = ltr_flatten,
+    .sum = ltr_sum,
+    .mean = ltr_mean,
+    .log_softmax = ltr_log_softmax,
+    .cross_entropy = ltr_cross_entropy,
+    .argmax = ltr_argmax,
+    .accuracy = ltr_accuracy,
+    .batch_at = ltr_batch_at,
+    .batch_size = ltr_batch_size,
+    .sgd = ltr_sgd,
+    .adam = ltr_adam,
+    .seed = api_seed,
+    .randperm = ltr_randperm,
+};
+
+const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -1,0 +1,154 @@
+/* dataloader.c — sampling, batching and collation of a data module's samples. */
+#include "data/dataloader.h"
+
+#include "core/context.h"
+#include "tensor/tensor.h"
+#include "util/rng.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ltr_split_name(lt_split split) {
+    switch (split) {
+    case LT_SPLIT_TRAIN: return "train";
+    case LT_SPLIT_VAL: return "val";
+    case LT_SPLIT_TEST: return "test";
+    case LT_SPLIT_PREDICT: return "predict";
+    }
+    return "?";
+}
+
+static int64_t field_numel(const lt_field *f) {
+    int64_t n = 1;
+    for (int d = 0; d < f->ndim; d++) n *= f->shape[d];
+    return n;
+}
+
+lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
+                              lt_split split, ltr_get_item_fn get_item, void *dm_self,
+                              uint64_t seed) {
+    memset(dl, 0, sizeof *dl);
+    const char *sn = ltr_split_name(split);
+    if (ds->length < 0) return ltr_fail(ctx, "the %s dataset has no data (length < 0)", sn);
+    if (ds->batch_size < 1)
+        return ltr_fail(ctx, "the %s dataset: batch_size must be >= 1, got %lld", sn,
+                        (long long)ds->batch_size);
+    if (ds->nfields < 1 || ds->nfields > LT_MAX_FIELDS)
+        return ltr_fail(ctx, "the %s dataset: nfields must be 1..%d, got %d", sn, LT_MAX_FIELDS,
+                        ds->nfields);
+    if (!get_item) return ltr_fail(ctx, "the data module has no get_item hook");
+    for (int f = 0; f < ds->nfields; f++) {
+        const lt_field *fd = &ds->fields[f];
+        if (fd->ndim < 0 || fd->ndim >= LT_MAX_DIMS)
+            return ltr_fail(ctx, "the %s dataset: field %d has ndim %d (0..%d)", sn, f, fd->ndim,
+                            LT_MAX_DIMS - 1);
+        if ((unsigned)fd->dtype > LT_BOOL)
+            return ltr_fail(ctx, "the %s dataset: field %d has an unknown dtype %d", sn, f,
+                            (int)fd->dtype);
+        for (int d = 0; d < fd->ndim; d++)
+            if (fd->shape[d] < 0)
+                return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension", sn, f);
+    }
+    dl->ds = *ds;
+    dl->split = split;
+    dl->get_item = get_item;
+    dl->dm_self = dm_self;
+    dl->ctx = ctx;
+    dl->seed = seed;
+    dl->order = malloc((size_t)(ds->length ? ds->length : 1) * sizeof *dl->order);
+    dl->batch.nfields = ds->nfields;
+    if (!dl->order) goto oom;
+    for (int f = 0; f < ds->nfields; f++) {
+        const lt_field *fd = &ds->fields[f];
+        lt_tensor *t = calloc(1, sizeof *t);
+        if (!t) goto oom;
+        dl->batch.fields[f] = t;
+        t->dtype = fd->dtype;
+        t->ndim = fd->ndim + 1;
+        t->shape[0] = ds->batch_size;
+        for (int d = 0; d < fd->ndim; d++) t->shape[d + 1] = fd->shape[d];
+        int64_t stride = 1;
+        for (int d = t->ndim - 1; d >= 0; d--) {
+            t->stride[d] = stride;
+            stride *= t->shape[d];
+        }
+        size_t bytes = (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
+        size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
+        t->data = aligned_alloc(64, rounded);
+        if (!t->data) goto oom;
+    }
+    ltr_dataloader_set_epoch(dl, 0);
+    return LT_OK;
+oom:
+    ltr_dataloader_free(dl);
+    return ltr_fail(ctx, "out of memory for the %s loader's batch buffers", sn);
+}
+
+void ltr_dataloader_free(ltr_dataloader *dl) {
+    for (int f = 0; f < LT_MAX_FIELDS; f++) {
+        if (!dl->batch.fields[f]) continue;
+        free(dl->batch.fields[f]->data);
+        free(dl->batch.fields[f]);
+    }
+    free(dl->order);
+    memset(dl, 0, sizeof *dl);
+}
+
+int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
+    int64_t n = dl->ds.length, b = dl->ds.batch_size;
+    return dl->ds.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
+    if (dl->ds.shuffle) {
+        /* a fresh permutation each epoch, reproducible from (seed, epoch) alone so a
+         * resumed run sees the same order */
+        ltr_randperm(dl->seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch + 1, dl->ds.length,
+                     dl->order);
+    } else {
+        for (int64_t i = 0; i < dl->ds.length; i++) dl->order[i] = i;
+    }
+}
+
+lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
+    int64_t nb = ltr_dataloader_len(dl);
+    if (batch_idx < 0 || batch_idx >= nb)
+        return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
+                        (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
+    int64_t bs = dl->ds.batch_size;
+    int64_t start = batch_idx * bs;
+    int64_t n = dl->ds.length - start < bs ? dl->ds.length - start : bs;
+    size_t sample_bytes[LT_MAX_FIELDS];
+    for (int f = 0; f < dl->ds.nfields; f++) {
+        sample_bytes[f] = (size_t)field_numel(&dl->ds.fields[f]) * ltr_dtype_size(dl->ds.fields[f].dtype);
+        dl->batch.fields[f]->shape[0] = n; /* a last, partial batch is smaller */
+    }
+    void *dst[LT_MAX_FIELDS];
+    for (int64_t i = 0; i < n; i++) {
+        for (int f = 0; f < dl->ds.nfields; f++)
+            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
+        int64_t index = dl->order[start + i];
+        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
+            ltr_ctx_of(dl->ctx)->failed) {
+            char msg[900];
+            ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
+            return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+                            (long long)index, msg[0] ? msg : "(no message)");
+        }
+    }
+    dl->batch.size = n;
+    *out = &dl->batch;
+    return LT_OK;
+}
+
+lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field) {
+    if (!b) return NULL;
+    if (field < 0 || field >= b->nfields) {
+        ltr_fail(ctx, "lt_batch_at: the batch has %d fields, asked for field %d", b->nfields,
+                 field);
+        return NULL;
+    }
+    return b->fields[field];
+}
+
+int64_t ltr_batch_size(const lt_batch *b) { return b ? b->size : 0; }

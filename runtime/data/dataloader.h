@@ -1,0 +1,55 @@
+/*
+ * dataloader.h — torch.utils.data.DataLoader for a data module's split: batching,
+ * seeded shuffling per epoch, drop_last, collation into contiguous batch tensors.
+ *
+ * Samples are fetched with the data module's get_item hook straight into the batch
+ * buffers (no per-sample copy). The loader owns the batch buffers; a batch returned
+ * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
+ */
+#ifndef LTR_DATALOADER_H
+#define LTR_DATALOADER_H
+
+#include "ltrun.h"
+
+#include <stdint.h>
+
+struct lt_batch {
+    int nfields;
+    lt_tensor *fields[LT_MAX_FIELDS];
+    int64_t size; /* samples in this batch */
+};
+
+typedef lt_status (*ltr_get_item_fn)(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                                     void *const *dst);
+
+typedef struct ltr_dataloader {
+    lt_dataset ds;          /* as described by the data module */
+    lt_split split;
+    ltr_get_item_fn get_item;
+    void *dm_self;          /* the data module instance (borrowed) */
+    lt_ctx *ctx;            /* context for get_item calls (borrowed) */
+    uint64_t seed;          /* shuffle seed; epoch e uses a stream derived from (seed, e) */
+    int64_t *order;         /* sample order of the current epoch (owned) */
+    struct lt_batch batch;  /* the current batch (owned buffers) */
+} ltr_dataloader;
+
+/* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0)
+ * and allocates the buffers; errors are recorded in ctx naming the split. */
+lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
+                              lt_split split, ltr_get_item_fn get_item, void *dm_self,
+                              uint64_t seed);
+void ltr_dataloader_free(ltr_dataloader *dl);
+/* len(DataLoader): batches per epoch (floor with drop_last, else ceil). */
+int64_t ltr_dataloader_len(const ltr_dataloader *dl);
+/* Sampler order for `epoch`: identity, or a seeded shuffle when ds.shuffle. */
+void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
+/* Fetch and collate batch `batch_idx` of the current epoch. */
+lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);
+
+const char *ltr_split_name(lt_split split);
+
+/* lt_host_api members */
+lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field);
+int64_t ltr_batch_size(const lt_batch *b);
+
+#endif

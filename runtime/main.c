@@ -1,0 +1,33 @@
+/* main.c — ltrun's entry: parse the command line, then hand over to the trainer. */
+#include "cli/options.h"
+#include "trainer/trainer.h"
+
+#include <stdio.h>
+
+#ifndef LTR_VERSION
+#define LTR_VERSION "0.0.0"
+#endif
+
+int main(int argc, char **argv) {
+    ltr_options o;
+    char err[1024];
+    if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {
+        fprintf(stderr, "ltrun: error: %s\n", err);
+        ltr_options_free(&o);
+        return LTR_EXIT_USAGE;
+    }
+    int code = LTR_EXIT_OK;
+    if (o.command == LTR_CMD_HELP) {
+        ltr_options_print_help(stdout);
+    } else if (o.command == LTR_CMD_VERSION) {
+        printf("ltrun %s (plugin ABI %d.%d)\n", LTR_VERSION, LT_ABI_MAJOR, LT_ABI_MINOR);
+    } else if (o.print_config) {
+        char *text = cJSON_Print(o.tree);
+        if (text) puts(text);
+        cJSON_free(text);
+    } else {
+        code = ltr_trainer_run(&o);
+    }
+    ltr_options_free(&o);
+    return code;
+}

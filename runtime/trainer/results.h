@@ -1,0 +1,79 @@
+/*
+ * results.h — LightningModule.log semantics: per-hook defaults, step values,
+ * epoch reduction, _step/_epoch forking, and the metric dicts the trainer keeps.
+ *
+ * Reproduces Lightning 2.6 (core/module.py::log, logger_connector/result.py,
+ * fx_validator.py): training-step hooks default to on_step, evaluation steps and
+ * epoch hooks to on_epoch; epoch hooks may not log on_step; logging is forbidden in
+ * setup/configure/fit-level hooks; both on_step and on_epoch fork the name into
+ * NAME_step and NAME_epoch (callback metrics also get NAME); the epoch mean is
+ * weighted by batch size; a value logged only on_step is not accumulated.
+ */
+#ifndef LTR_RESULTS_H
+#define LTR_RESULTS_H
+
+#include "ltrun.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* name -> value, insertion ordered; owns its names. */
+typedef struct ltr_metric_dict {
+    char **names;
+    double *values;
+    int n, cap;
+} ltr_metric_dict;
+
+void ltr_dict_set(ltr_metric_dict *d, const char *name, double value);
+/* NULL if absent */
+const double *ltr_dict_get(const ltr_metric_dict *d, const char *name);
+void ltr_dict_clear(ltr_metric_dict *d);
+void ltr_dict_free(ltr_metric_dict *d);
+/* Copy every entry of src into dst (overwriting same names). */
+void ltr_dict_update(ltr_metric_dict *dst, const ltr_metric_dict *src);
+
+typedef enum ltr_log_rule {
+    LTR_LOG_FORBIDDEN = 0, /* setup, configure_optimizers, on_fit_start, create, ... */
+    LTR_LOG_TRAIN_STEP,    /* training_step and the batch-level training hooks */
+    LTR_LOG_EVAL_STEP,     /* validation_step, test_step */
+    LTR_LOG_EPOCH          /* on_*_epoch_start/end: on_epoch only */
+} ltr_log_rule;
+
+ltr_log_rule ltr_log_rule_for(const char *hook);
+
+enum { LTR_REDUCE_MEAN = 0, LTR_REDUCE_SUM, LTR_REDUCE_MAX, LTR_REDUCE_MIN };
+
+typedef struct ltr_metric {
+    char *hook, *name;
+    bool on_step, on_epoch, prog_bar, logger;
+    int reduce;
+    bool has_step;       /* logged in the current step, not yet collected */
+    double step_value;
+    bool has_epoch;      /* accumulated since the last reset */
+    double acc, weight;  /* mean: sum(v*bs) and sum(bs); sum/max/min: acc */
+} ltr_metric;
+
+/* The results of one loop (training, or one evaluation run). */
+typedef struct ltr_results {
+    ltr_metric *items;
+    int n, cap;
+} ltr_results;
+
+/* Record one lt_log call made in `hook`. Errors (message in err): forbidden hook,
+ * on_step in an epoch hook, several reduce flags, same name with other options. */
+lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, double value,
+                          double batch_size, unsigned flags, char *err, size_t cap);
+
+/* After a training step: the step values into the dicts (forked names NAME_step),
+ * then forget them. Any output may be NULL. */
+void ltr_results_collect_step(ltr_results *r, ltr_metric_dict *logged, ltr_metric_dict *pbar,
+                              ltr_metric_dict *callback);
+/* At epoch end: reduced epoch values (NAME_epoch when forked; callback also NAME). */
+void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
+                               ltr_metric_dict *pbar, ltr_metric_dict *callback);
+/* Forget everything logged (a new epoch / a new evaluation run). */
+void ltr_results_reset(ltr_results *r);
+void ltr_results_free(ltr_results *r);
+
+#endif

@@ -1,0 +1,347 @@
+/* trainer.c — set-up and tear-down around the loops: plugins, instances, loaders. */
+#include "trainer/trainer.h"
+
+#include "optim/optimizer.h"
+#include "tensor/arena.h"
+#include "tensor/autograd.h"
+
+#include <cblas.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+volatile sig_atomic_t ltr_interrupted = 0;
+
+/* First SIGINT/SIGTERM: finish the current step and stop cleanly. A second SIGINT
+ * falls through to the default action and ends the process at once. */
+static void on_signal(int sig) {
+    ltr_interrupted = sig;
+    signal(sig, SIG_DFL);
+}
+
+void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
+    if (t->exit_code) return; /* the first error names the cause */
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ltrun: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    t->exit_code = exit_code;
+}
+
+static const char *who(const ltr_trainer *t, bool is_module) {
+    const ltr_plugin *p = is_module ? &t->module_plugin : &t->data_plugin;
+    return p->desc ? p->desc->name : "?";
+}
+
+void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
+    t->ctx.plugin_name = who(t, is_module);
+    t->ctx.hook_name = hook;
+}
+
+lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook, lt_status rc) {
+    char msg[1024] = "";
+    bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    t->ctx.hook_name = NULL;
+    if (rc == LT_OK && !had) return LT_OK;
+    const ltr_plugin *p = is_module ? &t->module_plugin : &t->data_plugin;
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s '%s' (%s), hook %s: %s",
+                      is_module ? "module" : "data module", who(t, is_module), p->path, hook,
+                      msg[0] ? msg : "the hook returned an error without a message (call lt_fail)");
+    return LT_ERROR;
+}
+
+int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int64_t len) {
+    if (!limit.is_fraction) return limit.count < len ? limit.count : len;
+    int64_t n = (int64_t)((double)len * limit.fraction);
+    if (n == 0 && limit.fraction > 0.0 && len > 0) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE,
+                          "--trainer.%s %g gives 0 of %lld batches: use a larger fraction or an "
+                          "integer batch count", flag, limit.fraction, (long long)len);
+        return -1;
+    }
+    return n;
+}
+
+/* The log sink: lt_log calls land in the active loop's results. */
+static void log_sink(void *self, lt_ctx *c, const char *name, double value, double batch_size,
+                     unsigned flags) {
+    ltr_trainer *t = self;
+    char err[512];
+    if (!t->active_results) {
+        ltr_fail(c, "lt_log('%s'): logging is not allowed in %s", name ? name : "",
+                 t->ctx.hook_name ? t->ctx.hook_name : "this hook");
+        return;
+    }
+    if (ltr_results_log(t->active_results, t->ctx.hook_name, name, value, batch_size, flags, err,
+                        sizeof err) != LT_OK)
+        ltr_fail(c, "%s", err);
+}
+
+static lt_status load_plugins(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    char path[4096], err[1024];
+    if (!o->module_spec || !o->data_spec) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "%s needs --module M and --data D (see ltrun --help)",
+                          ltr_command_name(o->command));
+        return LT_ERROR;
+    }
+    if (ltr_plugin_resolve(o->module_spec, LT_KIND_MODULE, path, sizeof path, err, sizeof err) ||
+        ltr_plugin_load(path, LT_KIND_MODULE, &t->module_plugin, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--module: %s", err);
+        return LT_ERROR;
+    }
+    if (ltr_plugin_resolve(o->data_spec, LT_KIND_DATAMODULE, path, sizeof path, err, sizeof err) ||
+        ltr_plugin_load(path, LT_KIND_DATAMODULE, &t->data_plugin, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--data: %s", err);
+        return LT_ERROR;
+    }
+    t->mvt = t->module_plugin.desc->vtable;
+    t->dvt = t->data_plugin.desc->vtable;
+    return LT_OK;
+}
+
+#define MOD_HOOK(t, m) LTR_HOOK((t)->mvt, lt_module_vtable, m)
+#define DM_HOOK(t, m) LTR_HOOK((t)->dvt, lt_datamodule_vtable, m)
+
+/* Run the create hook of one plugin and check that it read every given hparam. */
+static lt_status create_instance(ltr_trainer *t, bool is_module) {
+    void *(*create)(lt_ctx *, const lt_hparams *) =
+        is_module ? MOD_HOOK(t, create) : DM_HOOK(t, create);
+    lt_hparams *hp = is_module ? &t->model_hp : &t->data_hp;
+    void *self = NULL;
+    ltr_trainer_hook_begin(t, is_module, "create");
+    if (is_module) t->ctx.params = &t->params; /* lt_param is allowed only here */
+    if (create) self = create(&t->ctx.pub, hp);
+    t->ctx.params = NULL;
+    lt_status rc = create && !self ? LT_ERROR : LT_OK;
+    if (ltr_trainer_hook_done(t, is_module, "create", rc)) return LT_ERROR;
+    if (is_module) {
+        t->module = self;
+        t->module_created = true;
+    } else {
+        t->dm = self;
+        t->dm_created = true;
+    }
+    char err[1024];
+    if (ltr_hparams_check_unread(hp, who(t, is_module), err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+static lt_status call_stage_hook(ltr_trainer *t, bool is_module, const char *name,
+                                 lt_status (*fn)(lt_ctx *, void *, lt_stage), lt_stage stage) {
+    if (!fn) return LT_OK;
+    ltr_trainer_hook_begin(t, is_module, name);
+    return ltr_trainer_hook_done(t, is_module, name, fn(&t->ctx.pub, is_module ? t->module : t->dm,
+                                                        stage));
+}
+
+/* Ask the data module for a split and build its loader; a split it does not
+ * provide (length < 0) simply has no loader. */
+static lt_status build_loader(ltr_trainer *t, lt_split split) {
+    lt_status (*dataset)(lt_ctx *, void *, lt_split, lt_dataset *) = DM_HOOK(t, dataset);
+    if (!dataset) {
+        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "data module '%s' (%s) has no dataset hook",
+                          who(t, false), t->data_plugin.path);
+        return LT_ERROR;
+    }
+    lt_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.size = sizeof ds;
+    ds.length = -1;
+    ds.batch_size = 1; /* torch.utils.data.DataLoader defaults */
+    ltr_trainer_hook_begin(t, false, "dataset");
+    if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
+        return LT_ERROR;
+    if (ds.length < 0) return LT_OK;
+    ltr_trainer_hook_begin(t, false, "dataset");
+    lt_status rc = ltr_dataloader_init(&t->loaders[split], &t->ctx.pub, &ds, split,
+                                       DM_HOOK(t, get_item), t->dm, t->ctx.seed);
+    if (ltr_trainer_hook_done(t, false, "dataset", rc)) return LT_ERROR;
+    t->has_loader[split] = true;
+    return LT_OK;
+}
+
+static lt_status configure_optimizers(ltr_trainer *t) {
+    lt_optimizer *(*fn)(lt_ctx *, void *) = MOD_HOOK(t, configure_optimizers);
+    if (!fn) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                          "module '%s' (%s) has no configure_optimizers hook: fit needs one "
+                          "(return lt_adam(ctx, &LT_ADAM_DEFAULTS) for example)",
+                          who(t, true), t->module_plugin.path);
+        return LT_ERROR;
+    }
+    ltr_trainer_hook_begin(t, true, "configure_optimizers");
+    t->ctx.params = &t->params; /* the optimizer is built over the module's parameters */
+    t->optim = fn(&t->ctx.pub, t->module);
+    t->ctx.params = NULL;
+    lt_status rc = t->optim ? LT_OK : LT_ERROR;
+    return ltr_trainer_hook_done(t, true, "configure_optimizers", rc);
+}
+
+static void teardown(ltr_trainer *t, lt_stage stage, bool set_up) {
+    if (set_up) {
+        /* Lightning: DM, then callbacks, then LM teardown */
+        if (t->dm_created) call_stage_hook(t, false, "teardown", DM_HOOK(t, teardown), stage);
+        if (t->module_created) call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
+    }
+    for (int s = 0; s < 4; s++)
+        if (t->has_loader[s]) ltr_dataloader_free(&t->loaders[s]);
+    if (t->optim) ltr_optimizer_free(t->optim);
+    if (t->module_created && MOD_HOOK(t, destroy)) {
+        ltr_trainer_hook_begin(t, true, "destroy");
+        MOD_HOOK(t, destroy)(&t->ctx.pub, t->module);
+        ltr_ctx_take_error(&t->ctx, NULL, 0);
+    }
+    if (t->dm_created && DM_HOOK(t, destroy)) {
+        ltr_trainer_hook_begin(t, false, "destroy");
+        DM_HOOK(t, destroy)(&t->ctx.pub, t->dm);
+        ltr_ctx_take_error(&t->ctx, NULL, 0);
+    }
+}
+
+static void print_model_summary(ltr_trainer *t) {
+    int64_t total = ltr_param_store_numel(&t->params);
+    fprintf(stderr, "  | Name%*s| Type   | Params | Shape\n", 20, "");
+    for (int64_t i = 0; i < t->params.count; i++) {
+        const lt_tensor *p = t->params.params[i];
+        char shape[96];
+        fprintf(stderr, "%-3lld| %-24s| %-6s | %-6lld | %s\n", (long long)i, p->name,
+                ltr_dtype_name(p->dtype), (long long)ltr_numel(p),
+                ltr_shape_str(p, shape, sizeof shape));
+    }
+    fprintf(stderr, "%lld trainable params, %.3f MB (float32)\n", (long long)total,
+            (double)total * 4 / 1e6);
+}
+
+static void run_command(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
+                     : o->command == LTR_CMD_VALIDATE ? LT_STAGE_VALIDATE
+                                                      : LT_STAGE_TEST;
+    t->ctx.pub.stage = stage;
+    if (create_instance(t, true) || create_instance(t, false)) return;
+    /* prepare_data: DM then LM (here: the DM only; modules have no such hook yet) */
+    if (DM_HOOK(t, prepare_data)) {
+        ltr_trainer_hook_begin(t, false, "prepare_data");
+        if (ltr_trainer_hook_done(t, false, "prepare_data",
+                                  DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
+            return;
+    }
+    bool set_up = false;
+    if (call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) ||
+        call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage))
+        goto out;
+    set_up = true;
+    if (o->command == LTR_CMD_FIT) {
+        if (build_loader(t, LT_SPLIT_TRAIN) || build_loader(t, LT_SPLIT_VAL)) goto out;
+        if (!t->has_loader[LT_SPLIT_TRAIN]) {
+            ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                              "data module '%s' provides no train dataset: fit needs one",
+                              who(t, false));
+            goto out;
+        }
+        print_model_summary(t);
+        if (configure_optimizers(t)) goto out;
+        ltr_fit_loop(t);
+        if (!t->exit_code && o->run_test && !ltr_interrupted) {
+            if (build_loader(t, LT_SPLIT_TEST)) goto out;
+            if (!t->has_loader[LT_SPLIT_TEST]) {
+                ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                                  "--test: data module '%s' provides no test dataset", who(t, false));
+                goto out;
+            }
+            int64_t n = ltr_limit_batches(t, "limit_test_batches", o->trainer.limit_test_batches,
+                                          ltr_dataloader_len(&t->loaders[LT_SPLIT_TEST]));
+            if (n >= 0) ltr_eval_loop(t, LT_SPLIT_TEST, n, false);
+        }
+    } else {
+        lt_split split = o->command == LTR_CMD_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST;
+        if (build_loader(t, split)) goto out;
+        if (!t->has_loader[split]) {
+            ltr_trainer_error(t, LTR_EXIT_TRAINING, "data module '%s' provides no %s dataset",
+                              who(t, false), ltr_split_name(split));
+            goto out;
+        }
+        ltr_limit flag = split == LT_SPLIT_VAL ? o->trainer.limit_val_batches
+                                               : o->trainer.limit_test_batches;
+        int64_t n = ltr_limit_batches(t, split == LT_SPLIT_VAL ? "limit_val_batches"
+                                                               : "limit_test_batches",
+                                      flag, ltr_dataloader_len(&t->loaders[split]));
+        if (n >= 0) ltr_eval_loop(t, split, n, false);
+    }
+out:
+    teardown(t, stage, set_up);
+}
+
+int ltr_trainer_run(const ltr_options *o) {
+    ltr_trainer *t = calloc(1, sizeof *t);
+    if (!t) {
+        fputs("ltrun: error: out of memory\n", stderr);
+        return LTR_EXIT_TRAINING;
+    }
+    t->opts = o;
+    t->stage_results = cJSON_CreateObject();
+    ltr_ctx_init(&t->ctx, ltr_host_api());
+    t->arena = ltr_arena_create((size_t)4 << 20);
+    t->tape = ltr_tape_create();
+    ltr_param_store_init(&t->params);
+    t->ctx.arena = t->arena;
+    t->ctx.tape = t->tape;
+    t->ctx.rng = &t->rng;
+    t->ctx.log_sink = log_sink;
+    t->ctx.log_sink_self = t;
+    ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
+    ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
+    ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
+    if (o->trainer.num_threads > 0) openblas_set_num_threads((int)o->trainer.num_threads);
+
+    /* seed_everything: without --seed, draw one and say it, so the run can be repeated */
+    uint64_t seed = o->seed;
+    if (!o->seed_given) seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) % 4294967296u;
+    fprintf(stderr, "Seed set to %llu\n", (unsigned long long)seed);
+    t->ctx.seed = seed;
+    ltr_rng_seed(&t->rng, seed);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    if (load_plugins(t) == LT_OK) run_command(t);
+
+    if (!t->exit_code && ltr_interrupted) {
+        fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",
+                (int)ltr_interrupted);
+        t->exit_code = LTR_EXIT_INTERRUPTED;
+    }
+    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED))
+        ltr_report_write_json(t, o->results_path);
+
+    int code = t->exit_code;
+    ltr_results_free(&t->train_results);
+    ltr_results_free(&t->eval_results);
+    ltr_dict_free(&t->logged);
+    ltr_dict_free(&t->pbar);
+    ltr_dict_free(&t->callback);
+    ltr_hparams_free(&t->model_hp);
+    ltr_hparams_free(&t->data_hp);
+    ltr_param_store_free(&t->params);
+    ltr_ctx_free_allocs(&t->ctx);
+    ltr_tape_destroy(t->tape);
+    ltr_arena_destroy(t->arena);
+    ltr_plugin_unload(&t->module_plugin);
+    ltr_plugin_unload(&t->data_plugin);
+    cJSON_Delete(t->stage_results);
+    free(t);
+    return code;
+}
