@@ -1,0 +1,42 @@
+# lib.sh — helpers for the shell tests (sourced). Each check prints one line.
+set -u
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$(pwd)}"
+LTRUN="$top_builddir/ltrun"
+EX="$top_builddir/examples"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ltrun-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+npass=0
+nfail=0
+
+pass() { npass=$((npass + 1)); echo "ok - $1"; }
+fail() { nfail=$((nfail + 1)); echo "not ok - $1"; }
+
+# expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and its output matches PATTERN
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 4
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    if [ "$rc" -ne "$want" ]; then
+        fail "$name: exit $rc, expected $want; output:"
+        printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
+    elif [ -n "$pattern" ] && ! printf '%s\n' "$out" | grep -qE -- "$pattern"; then
+        fail "$name: output does not match /$pattern/; output:"
+        printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /'
+    else
+        pass "$name"
+    fi
+}
+
+# json_num FILE KEY: the number after "KEY": in a cJSON-printed file
+json_num() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1; }
+
+# ge A B: A >= B as decimals
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+
+finish() {
+    echo "$npass passed, $nfail failed"
+    [ "$nfail" -eq 0 ]
+}

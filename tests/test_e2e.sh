@@ -1,0 +1,70 @@
+#!/bin/sh
+# test_e2e.sh — ltrun trains the example MLP on a small generated MNIST-format set:
+# accuracy, determinism, validate/test, plugin search, and clean errors for bad input.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+D="$TMP/data"
+mkdir -p "$D"
+"$top_builddir/tests/make_idx" "$D" 3000 500 gzip || { echo "make_idx failed"; exit 1; }
+RUN="$LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 500"
+
+expect "fit + test trains the MLP" 0 "test/acc" -- \
+    $RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/r1.json"
+acc=$(json_num "$TMP/r1.json" "test/acc")
+if [ -n "$acc" ] && ge "$acc" 0.9; then pass "test accuracy $acc >= 0.9"
+else fail "test accuracy '$acc' >= 0.9"; fi
+for k in '"fit"' '"test"' 'val/loss' 'val/acc' 'train/loss_epoch' 'train/loss_step' 'test/loss'; do
+    if grep -q "$k" "$TMP/r1.json"; then pass "results JSON has $k"; else fail "results JSON has $k"; fi
+done
+
+$RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/r2.json" > /dev/null 2>&1
+if cmp -s "$TMP/r1.json" "$TMP/r2.json"; then pass "same seed, identical results"
+else fail "same seed, identical results"; fi
+$RUN --trainer.max_epochs 1 --trainer.limit_train_batches 5 --seed 2 --results "$TMP/r3.json" > /dev/null 2>&1
+$RUN --trainer.max_epochs 1 --trainer.limit_train_batches 5 --seed 3 --results "$TMP/r4.json" > /dev/null 2>&1
+if ! cmp -s "$TMP/r3.json" "$TMP/r4.json"; then pass "another seed, other results"
+else fail "another seed, other results"; fi
+
+expect "max_steps stops training" 0 "Epoch 0:.* 7/" -- \
+    $RUN --trainer.max_steps 7 --trainer.enable_progress_bar true --seed 1
+expect "limit_train_batches fraction" 0 "Epoch 0:.* 2/2" -- \
+    $RUN --trainer.max_epochs 1 --trainer.limit_train_batches 0.1 --seed 1
+expect "a fraction that rounds to 0 batches is an error" 2 "gives 0 of" -- \
+    $RUN --trainer.max_epochs 1 --trainer.limit_train_batches 0.0001
+expect "validate prints the table" 0 "val/acc" -- \
+    $LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 500 --seed 1
+expect "test prints the table" 0 "Test metric" -- \
+    $LTRUN test --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --trainer.limit_test_batches 2
+expect "plugins found by name on LT_PLUGIN_PATH" 0 "test/acc" -- env LT_PLUGIN_PATH="$TMP:$EX" \
+    "$LTRUN" test --module mlp --data mnist --data.data_dir "$D" --trainer.limit_test_batches 1
+
+# bad input: a clear error naming the file or option, non-zero exit, nothing half-done
+expect "missing data names the file" 1 "$TMP/absent/train-images-idx3-ubyte" -- \
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/absent"
+for damage in truncate badmagic badlabel; do
+    mkdir -p "$TMP/$damage"
+    "$top_builddir/tests/make_idx" "$TMP/$damage" 200 50 plain $damage
+done
+expect "truncated IDX file" 1 "train-images-idx3-ubyte: truncated" -- \
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/truncate"
+expect "not an IDX file" 1 "not an IDX file" -- \
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/badmagic"
+expect "bad label" 1 "label 42 at index 100" -- \
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/badlabel" --data.val_size 10
+expect "hyperparameter typo is named" 2 "--model.hiden: plugin 'mlp' has no such hyperparameter" -- \
+    $RUN --model.hiden 64
+expect "hyperparameter of the wrong type is named" 1 "--model.lr: expected a number" -- \
+    $RUN --model.lr fast
+expect "non-finite loss stops training" 1 "the loss is (nan|inf)" -- \
+    $RUN --model.lr 1e30 --trainer.max_epochs 1 --seed 1
+
+# SIGINT: finish the step, stop, exit 130
+$RUN --trainer.max_epochs 1000 --seed 1 > "$TMP/int.log" 2>&1 &
+pid=$!
+sleep 2
+kill -INT $pid
+wait $pid
+rc=$?
+if [ $rc -eq 130 ] && grep -q "interrupted by signal 2" "$TMP/int.log"; then pass "SIGINT stops cleanly with 130"
+else fail "SIGINT stops cleanly with 130 (got $rc)"; tail -n 3 "$TMP/int.log"; fi
+finish
