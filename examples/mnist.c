@@ -99,7 +99,7 @@ static uint8_t *read_idx(lt_ctx *ctx, const char *dir, const char *name, int wan
     gzFile f = open_idx(ctx, dir, name, path, sizeof path);
     if (!f) return NULL;
     uint8_t *data = NULL;
-    uint32_t magic;
+    uint32_t magic = 0;
     if (read_u32be(f, &magic) || magic != (uint32_t)(0x800 | want_dims)) {
         lt_fail(ctx, "%s: not an IDX file of %d-dimensional unsigned bytes (magic 0x%08x, "
                      "expected 0x%08x)", path, want_dims, magic, 0x800u | (unsigned)want_dims);

@@ -1,0 +1,59 @@
+"""Reference for bench/mlp_epoch.sh: one epoch of the same MLP in PyTorch eager.
+
+Same model (784-256-128-10 ReLU, nn.Linear default init), same data and
+normalisation ((x/255 - 0.2860) / 0.3530), Adam lr 1e-3, batch 128, shuffled.
+Prints the training-loop seconds of one epoch (median of --repeat) and test accuracy.
+"""
+import gzip, os, struct, sys, time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        magic, = struct.unpack(">I", f.read(4))
+        dims = struct.unpack(">" + "I" * (magic & 0xFF), f.read(4 * (magic & 0xFF)))
+        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
+
+
+def load(d, prefix):
+    x = read_idx(os.path.join(d, prefix + "-images-idx3-ubyte.gz")).astype(np.float32)
+    y = read_idx(os.path.join(d, prefix + "-labels-idx1-ubyte.gz")).astype(np.int64)
+    x = (x / 255.0 - 0.2860) / 0.3530
+    return torch.from_numpy(x).reshape(-1, 1, 28, 28), torch.from_numpy(y)
+
+
+def main():
+    d = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
+    repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
+    xtr, ytr = load(d, "train")
+    xte, yte = load(d, "t10k")
+    times, acc = [], 0.0
+    for r in range(repeat):
+        torch.manual_seed(r)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
+                              nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        perm = torch.randperm(len(xtr))
+        t0 = time.perf_counter()
+        for i in range(0, len(xtr), 128):
+            idx = perm[i:i + 128]
+            loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - t0)
+        with torch.no_grad():
+            acc = (model(xte).argmax(1) == yte).float().mean().item()
+    times.sort()
+    print(f"torch_epoch_s {times[len(times) // 2]:.4f}")
+    print(f"torch_test_acc {acc:.4f}")
+
+
+if __name__ == "__main__":
+    main()
