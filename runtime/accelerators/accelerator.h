@@ -1,0 +1,53 @@
+/*
+ * accelerator.h — the per-device kernel table every op dispatches through.
+ *
+ * Op front-ends (runtime/tensor/ops_*.c) check shapes, allocate outputs and record
+ * autograd; the kernels here only compute. All tensors handed to a kernel are
+ * contiguous, of one float dtype (float32 or float64) unless noted, on the
+ * accelerator's device. A CUDA accelerator fills the same table from its own .so.
+ */
+#ifndef LTR_ACCELERATOR_H
+#define LTR_ACCELERATOR_H
+
+#include "tensor/tensor.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum ltr_binary_op { LTR_BIN_ADD, LTR_BIN_SUB, LTR_BIN_MUL } ltr_binary_op;
+
+typedef struct ltr_accel {
+    const char *name;
+    /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb */
+    void (*gemm)(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
+                 const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
+                 int64_t ldc);
+    /* out = a OP b with NumPy broadcasting; astride/bstride are the inputs' strides
+     * aligned to out's dims (0 on broadcast dims) */
+    void (*binary)(ltr_binary_op op, const lt_tensor *a, const int64_t *astride,
+                   const lt_tensor *b, const int64_t *bstride, lt_tensor *out);
+    /* out (smaller, broadcast-compatible shape) = sum of g over the broadcast dims;
+     * ostride: out's strides aligned to g's dims (0 on reduced dims); scale multiplies */
+    void (*reduce_to)(const lt_tensor *g, const int64_t *ostride, double scale, lt_tensor *out);
+    void (*relu)(const lt_tensor *x, lt_tensor *y);
+    /* gx = gy * (x > 0) (PyTorch: the gradient at exactly 0 is 0) */
+    void (*relu_backward)(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx);
+    void (*fill)(lt_tensor *t, double v);
+    double (*sum)(const lt_tensor *x); /* accumulated in double */
+    /* y[m,n] += b[n] */
+    void (*add_row)(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b);
+    /* out[n] = (accumulate ? out[n] : 0) + sum_m g[m,n] */
+    void (*sum_rows)(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool accumulate);
+    /* over [outer, dim, inner] views of contiguous x */
+    void (*log_softmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *y);
+    /* gx = gy - exp(y) * sum_dim(gy) */
+    void (*log_softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                 int64_t dim, int64_t inner, lt_tensor *gx);
+    /* argmax along the middle of [outer, dim, inner]; first index on ties; out int64 */
+    void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
+} ltr_accel;
+
+/* The accelerator for a device index (0 = cpu); NULL if there is none. */
+const ltr_accel *ltr_accel_get(int32_t device);
+
+#endif

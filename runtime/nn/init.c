@@ -1,0 +1,87 @@
+/* init.c — torch.nn.init schemes and nn.Linear's default initialisation. */
+#include "tensor/tensor.h"
+#include "util/rng.h"
+
+#include <math.h>
+#include <stdio.h>
+
+static bool init_target_ok(lt_ctx *ctx, const lt_tensor *t, const char *fn) {
+    if (!t) return false;
+    if (!ltr_ctx_of(ctx)->rng) {
+        ltr_fail(ctx, "%s: no random generator here (initialise in create)", fn);
+        return false;
+    }
+    if (t->dtype != LT_FLOAT32 && t->dtype != LT_FLOAT64) {
+        ltr_fail(ctx, "%s: needs a float tensor, got %s", fn, ltr_dtype_name(t->dtype));
+        return false;
+    }
+    return true;
+}
+
+void ltr_init_uniform(lt_ctx *ctx, lt_tensor *t, double low, double high) {
+    if (!init_target_ok(ctx, t, "lt_init_uniform")) return;
+    ltr_rng *r = ltr_ctx_of(ctx)->rng;
+    int64_t n = ltr_numel(t);
+    for (int64_t i = 0; i < n; i++) ltr_set(t, i, low + (high - low) * ltr_rng_uniform(r));
+}
+
+void ltr_init_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std) {
+    if (!init_target_ok(ctx, t, "lt_init_normal")) return;
+    ltr_rng *r = ltr_ctx_of(ctx)->rng;
+    int64_t n = ltr_numel(t);
+    for (int64_t i = 0; i < n; i++) ltr_set(t, i, mean + std * ltr_rng_normal(r));
+}
+
+void ltr_init_constant(lt_ctx *ctx, lt_tensor *t, double v) {
+    if (!t) return;
+    int64_t n = ltr_numel(t);
+    for (int64_t i = 0; i < n; i++) ltr_set(t, i, v);
+}
+
+/* torch.nn.init._calculate_fan_in_and_fan_out: fan_in = size(1) * receptive field */
+static int64_t fan_in(const lt_tensor *t) {
+    int64_t receptive = 1;
+    for (int d = 2; d < t->ndim; d++) receptive *= t->shape[d];
+    return t->ndim >= 2 ? t->shape[1] * receptive : 0;
+}
+
+/* kaiming_uniform_(t, a, mode="fan_in", nonlinearity="leaky_relu"):
+ * gain = sqrt(2 / (1 + a^2)), bound = gain * sqrt(3 / fan_in) */
+void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a) {
+    if (!t) return;
+    int64_t fi = fan_in(t);
+    if (fi <= 0) {
+        ltr_fail(ctx, "lt_init_kaiming_uniform: needs a tensor with at least 2 dimensions "
+                      "(fan_in cannot be computed)");
+        return;
+    }
+    double bound = sqrt(2.0 / (1.0 + a * a)) * sqrt(3.0 / (double)fi);
+    ltr_init_uniform(ctx, t, -bound, bound);
+}
+
+/* nn.Linear.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), which is
+ * U(-1/sqrt(in), 1/sqrt(in)); bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in,
+                          int64_t out, bool bias) {
+    if (!l || !name) return ltr_fail(ctx, "lt_linear_init: layer and name are required");
+    if (in <= 0 || out <= 0)
+        return ltr_fail(ctx, "lt_linear_init('%s'): in_features and out_features must be > 0, "
+                             "got %lld and %lld", name, (long long)in, (long long)out);
+    char pname[512];
+    snprintf(pname, sizeof pname, "%s.weight", name);
+    int64_t wshape[2] = {out, in};
+    l->weight = ltr_param(ctx, pname, LT_FLOAT32, 2, wshape);
+    if (!l->weight) return LT_ERROR;
+    ltr_init_kaiming_uniform(ctx, l->weight, sqrt(5.0));
+    l->bias = NULL;
+    if (bias) {
+        snprintf(pname, sizeof pname, "%s.bias", name);
+        l->bias = ltr_param(ctx, pname, LT_FLOAT32, 1, &out);
+        if (!l->bias) return LT_ERROR;
+        double b = 1.0 / sqrt((double)in);
+        ltr_init_uniform(ctx, l->bias, -b, b);
+    }
+    l->in_features = in;
+    l->out_features = out;
+    return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+}

@@ -1,0 +1,98 @@
+/* ops_reduce.c — sum, mean (all elements), log_softmax(dim), argmax(dim). */
+#include "tensor/ops_common.h"
+
+#include <math.h>
+
+static lt_status sum_backward(lt_ctx *ctx, ltr_node *n) {
+    /* d(sum)/dx = 1, d(mean)/dx = 1/numel: the scalar gradient, scaled, everywhere */
+    lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
+    if (!gx) return LT_ERROR;
+    ltr_accel_of(gx)->fill(gx, ltr_get(n->out->grad, 0) * n->farg[0]);
+    return ltr_accumulate_grad(ctx, n->in[0], gx);
+}
+
+static lt_tensor *reduce_all(lt_ctx *ctx, const char *op, const lt_tensor *x, bool mean) {
+    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    x = ltr_contiguous(ctx, x);
+    lt_tensor *y = x ? ltr_empty(ctx, x->dtype, 0, NULL) : NULL;
+    if (!y) return NULL;
+    int64_t n = ltr_numel(x);
+    double s = ltr_accel_of(x)->sum(x);
+    /* torch: the mean of no elements is nan */
+    ltr_set(y, 0, mean ? (n ? s / (double)n : NAN) : s);
+    const lt_tensor *in[1] = {x};
+    ltr_node *node = ltr_record(ctx, mean ? "mean" : "sum", y, sum_backward, 1, in);
+    if (node) node->farg[0] = mean ? 1.0 / (double)(n ? n : 1) : 1.0;
+    return y;
+}
+
+lt_tensor *ltr_sum(lt_ctx *ctx, const lt_tensor *x) { return reduce_all(ctx, "lt_sum", x, false); }
+lt_tensor *ltr_mean(lt_ctx *ctx, const lt_tensor *x) { return reduce_all(ctx, "lt_mean", x, true); }
+
+/* [outer, dim, inner] view of a contiguous tensor around dimension d */
+static void split_at(const lt_tensor *x, int d, int64_t *outer, int64_t *dim, int64_t *inner) {
+    *outer = 1;
+    *inner = 1;
+    for (int i = 0; i < d; i++) *outer *= x->shape[i];
+    for (int i = d + 1; i < x->ndim; i++) *inner *= x->shape[i];
+    *dim = x->ndim ? x->shape[d] : 1;
+}
+
+static bool wrap_dim(lt_ctx *ctx, const char *op, const lt_tensor *x, int *dim) {
+    int nd = x->ndim ? x->ndim : 1; /* torch accepts dim 0 / -1 for 0-d tensors */
+    if (*dim < -nd || *dim >= nd) {
+        char s[96];
+        ltr_fail(ctx, "%s: dim %d is out of range for shape %s", op, *dim, ltr_shape_str(x, s, sizeof s));
+        return false;
+    }
+    if (*dim < 0) *dim += nd;
+    return true;
+}
+
+static lt_status log_softmax_backward(lt_ctx *ctx, ltr_node *n) {
+    lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
+    if (!gx) return LT_ERROR;
+    ltr_accel_of(gx)->log_softmax_backward(n->out, n->out->grad, n->iarg[0], n->iarg[1], n->iarg[2], gx);
+    return ltr_accumulate_grad(ctx, n->in[0], gx);
+}
+
+lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
+    if (!x || !ltr_check_float(ctx, "lt_log_softmax", x) || !wrap_dim(ctx, "lt_log_softmax", x, &dim))
+        return NULL;
+    x = ltr_contiguous(ctx, x);
+    lt_tensor *y = x ? ltr_empty_like(ctx, x) : NULL;
+    if (!y) return NULL;
+    int64_t outer, d, inner;
+    split_at(x, dim, &outer, &d, &inner);
+    ltr_accel_of(x)->log_softmax(x, outer, d, inner, y);
+    const lt_tensor *in[1] = {x};
+    ltr_node *n = ltr_record(ctx, "log_softmax", y, log_softmax_backward, 1, in);
+    if (n) {
+        n->iarg[0] = outer;
+        n->iarg[1] = d;
+        n->iarg[2] = inner;
+    }
+    return y;
+}
+
+/* torch.argmax(x, dim): int64, the dim removed (keepdim=False), first index of the max */
+lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
+    if (!x || !ltr_check_float(ctx, "lt_argmax", x) || !wrap_dim(ctx, "lt_argmax", x, &dim))
+        return NULL;
+    x = ltr_contiguous(ctx, x);
+    if (!x) return NULL;
+    if (x->ndim && x->shape[dim] == 0) {
+        ltr_fail(ctx, "lt_argmax: cannot take the argmax of an empty dimension");
+        return NULL;
+    }
+    int64_t shape[LT_MAX_DIMS];
+    int nd = 0;
+    for (int i = 0; i < x->ndim; i++)
+        if (i != dim) shape[nd++] = x->shape[i];
+    lt_tensor *out = ltr_empty(ctx, LT_INT64, nd, shape);
+    if (!out) return NULL;
+    int64_t outer, d, inner;
+    split_at(x, dim, &outer, &d, &inner);
+    ltr_accel_of(x)->argmax(x, outer, d, inner, out);
+    return out;
+}

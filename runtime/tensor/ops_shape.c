@@ -1,0 +1,94 @@
+/* ops_shape.c — reshape (a view when contiguous) and flatten. */
+#include "tensor/ops_common.h"
+
+#include <string.h>
+
+static lt_status reshape_backward(lt_ctx *ctx, ltr_node *n) {
+    /* the gradient has the output's shape and the same elements in order: view it back */
+    const lt_tensor *x = n->in[0], *g = n->out->grad;
+    lt_tensor *gx = ltr_empty_like(ctx, x);
+    if (!gx) return LT_ERROR;
+    memcpy(gx->data, g->data, (size_t)ltr_numel(x) * ltr_dtype_size(x->dtype));
+    return ltr_accumulate_grad(ctx, x, gx);
+}
+
+lt_tensor *ltr_reshape(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape) {
+    if (!x) return NULL;
+    char s[96];
+    if (ndim < 0 || ndim > LT_MAX_DIMS || (ndim > 0 && !shape)) {
+        ltr_fail(ctx, "lt_reshape: %d dimensions (0..%d)", ndim, LT_MAX_DIMS);
+        return NULL;
+    }
+    int64_t out[LT_MAX_DIMS], known = 1, numel = ltr_numel(x);
+    int infer = -1;
+    for (int d = 0; d < ndim; d++) {
+        out[d] = shape[d];
+        if (shape[d] == -1) {
+            if (infer >= 0) {
+                ltr_fail(ctx, "lt_reshape: only one dimension can be inferred (-1)");
+                return NULL;
+            }
+            infer = d;
+        } else if (shape[d] < 0) {
+            ltr_fail(ctx, "lt_reshape: invalid dimension %lld", (long long)shape[d]);
+            return NULL;
+        } else {
+            known *= shape[d];
+        }
+    }
+    if (infer >= 0) {
+        if (known == 0 || numel % known) {
+            ltr_fail(ctx, "lt_reshape: shape %s cannot be viewed with -1 and %lld known elements",
+                     ltr_shape_str(x, s, sizeof s), (long long)known);
+            return NULL;
+        }
+        out[infer] = numel / known;
+        known *= out[infer];
+    }
+    if (known != numel) {
+        ltr_fail(ctx, "lt_reshape: shape %s (%lld elements) cannot become %d-D with %lld elements",
+                 ltr_shape_str(x, s, sizeof s), (long long)numel, ndim, (long long)known);
+        return NULL;
+    }
+    const lt_tensor *src = ltr_contiguous(ctx, x);
+    if (!src) return NULL;
+    lt_tensor *y = ltr_scratch(ctx, sizeof *y);
+    if (!y) return NULL;
+    *y = *src; /* a view: same storage */
+    y->flags &= ~(uint32_t)(LTR_T_PARAM | LTR_T_GRAD_DEFINED | LTR_T_REQUIRES_GRAD);
+    y->grad = NULL;
+    y->node = NULL;
+    y->name = NULL;
+    y->ndim = ndim;
+    int64_t stride = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        y->shape[d] = out[d];
+        y->stride[d] = stride;
+        stride *= out[d];
+    }
+    const lt_tensor *in[1] = {src};
+    ltr_record(ctx, "reshape", y, reshape_backward, 1, in);
+    return y;
+}
+
+/* torch.flatten(x, start_dim, end_dim=-1) */
+lt_tensor *ltr_flatten(lt_ctx *ctx, const lt_tensor *x, int start_dim) {
+    if (!x) return NULL;
+    int nd = x->ndim ? x->ndim : 1;
+    if (start_dim < -nd || start_dim >= nd) {
+        char s[96];
+        ltr_fail(ctx, "lt_flatten: start_dim %d is out of range for shape %s", start_dim,
+                 ltr_shape_str(x, s, sizeof s));
+        return NULL;
+    }
+    if (start_dim < 0) start_dim += nd;
+    if (x->ndim == 0) {
+        int64_t one = 1;
+        return ltr_reshape(ctx, x, 1, &one);
+    }
+    int64_t shape[LT_MAX_DIMS], tail = 1;
+    for (int d = 0; d < start_dim; d++) shape[d] = x->shape[d];
+    for (int d = start_dim; d < x->ndim; d++) tail *= x->shape[d];
+    shape[start_dim] = tail;
+    return ltr_reshape(ctx, x, start_dim + 1, shape);
+}

@@ -1,0 +1,113 @@
+/* param_store.c — heap-owned named parameters with persistent gradient buffers. */
+#include "tensor/tensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ltr_param_store_init(ltr_param_store *s) { memset(s, 0, sizeof *s); }
+
+static void free_param(lt_tensor *p) {
+    if (!p) return;
+    if (p->grad) {
+        free(p->grad->data);
+        free(p->grad);
+    }
+    free(p->data);
+    free((char *)p->name);
+    free(p);
+}
+
+void ltr_param_store_free(ltr_param_store *s) {
+    for (int64_t i = 0; i < s->count; i++) free_param(s->params[i]);
+    free(s->params);
+    memset(s, 0, sizeof *s);
+}
+
+int64_t ltr_param_store_numel(const ltr_param_store *s) {
+    int64_t n = 0;
+    for (int64_t i = 0; i < s->count; i++) n += ltr_numel(s->params[i]);
+    return n;
+}
+
+lt_tensor *ltr_param_store_find(const ltr_param_store *s, const char *name) {
+    for (int64_t i = 0; i < s->count; i++)
+        if (!strcmp(s->params[i]->name, name)) return s->params[i];
+    return NULL;
+}
+
+void ltr_param_store_zero_grad(ltr_param_store *s) {
+    for (int64_t i = 0; i < s->count; i++) s->params[i]->flags &= ~(uint32_t)LTR_T_GRAD_DEFINED;
+}
+
+static lt_tensor *heap_tensor(lt_dtype dt, int ndim, const int64_t *shape) {
+    lt_tensor *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->dtype = dt;
+    t->ndim = ndim;
+    int64_t stride = 1;
+    for (int d = ndim - 1; d >= 0; d--) {
+        t->shape[d] = shape[d];
+        t->stride[d] = stride;
+        stride *= shape[d];
+    }
+    size_t bytes = (size_t)stride * ltr_dtype_size(dt);
+    t->data = aligned_alloc(64, bytes ? (bytes + 63) & ~(size_t)63 : 64);
+    if (!t->data) {
+        free(t);
+        return NULL;
+    }
+    memset(t->data, 0, bytes);
+    return t;
+}
+
+lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape) {
+    ltr_param_store *s = ltr_ctx_of(ctx)->params;
+    if (!s) {
+        ltr_fail(ctx, "lt_param('%s'): parameters can only be created in the module's create hook",
+                 name ? name : "");
+        return NULL;
+    }
+    if (!name || !*name) {
+        ltr_fail(ctx, "lt_param: a parameter needs a name (it is its state_dict key)");
+        return NULL;
+    }
+    if (ltr_param_store_find(s, name)) {
+        ltr_fail(ctx, "lt_param('%s'): a parameter with this name already exists", name);
+        return NULL;
+    }
+    if (dt != LT_FLOAT32 && dt != LT_FLOAT64) {
+        ltr_fail(ctx, "lt_param('%s'): parameters must be float32 or float64, got %s", name,
+                 ltr_dtype_name(dt));
+        return NULL;
+    }
+    if (ndim < 0 || ndim > LT_MAX_DIMS) {
+        ltr_fail(ctx, "lt_param('%s'): %d dimensions (at most %d)", name, ndim, LT_MAX_DIMS);
+        return NULL;
+    }
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] < 0) {
+            ltr_fail(ctx, "lt_param('%s'): negative dimension", name);
+            return NULL;
+        }
+    if (s->count == s->cap) {
+        int64_t cap = s->cap ? 2 * s->cap : 16;
+        lt_tensor **grown = realloc(s->params, (size_t)cap * sizeof *grown);
+        if (!grown) goto oom;
+        s->params = grown;
+        s->cap = cap;
+    }
+    lt_tensor *p = heap_tensor(dt, ndim, shape);
+    if (!p) goto oom;
+    p->grad = heap_tensor(dt, ndim, shape);
+    p->name = strdup(name);
+    if (!p->grad || !p->name) {
+        free_param(p);
+        goto oom;
+    }
+    p->flags = LTR_T_PARAM | LTR_T_REQUIRES_GRAD;
+    s->params[s->count++] = p;
+    return p;
+oom:
+    ltr_fail(ctx, "lt_param('%s'): out of memory", name);
+    return NULL;
+}
