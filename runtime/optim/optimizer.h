@@ -47,4 +47,10 @@ void ltr_optimizer_zero_grad(lt_optimizer *o);
 double ltr_optimizer_lr(const lt_optimizer *o);
 void ltr_optimizer_free(lt_optimizer *o);
 
+/* internal to runtime/optim */
+lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name);
+float *ltr_optim_buffer(float **buf, int64_t n); /* NULL when out of memory */
+lt_status ltr_sgd_step(lt_optimizer *o);
+lt_status ltr_adam_step(lt_optimizer *o);
+
 #endif
