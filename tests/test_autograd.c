@@ -1,0 +1,175 @@
+/* test_autograd.c — every differentiable op against finite differences (float64). */
+#include "gradcheck.h"
+
+#include <stdlib.h>
+
+static test_env E;
+static void setup(void) { env_init(&E); }
+static void teardown(void) { env_free(&E); }
+
+/* sum(out * w) with a fixed random w of out's shape: every element's gradient differs */
+static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
+    if (!out) return NULL;
+    lt_tensor *w = ltr_empty_like(ctx, out);
+    ltr_rng r;
+    ltr_rng_seed(&r, 99);
+    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
+    return ltr_sum(ctx, ltr_mul(ctx, out, w));
+}
+
+static lt_tensor *f_matmul(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_matmul(c, in[0], in[1])); }
+static lt_tensor *f_linear(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_linear(c, in[0], in[1], in[2])); }
+static lt_tensor *f_linear_nb(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_linear(c, in[0], in[1], NULL)); }
+static lt_tensor *f_add(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_add(c, in[0], in[1])); }
+static lt_tensor *f_sub(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_sub(c, in[0], in[1])); }
+static lt_tensor *f_mul(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_mul(c, in[0], in[1])); }
+static lt_tensor *f_relu(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_relu(c, in[0])); }
+static lt_tensor *f_sum(lt_ctx *c, lt_tensor **in, void *a) { return ltr_sum(c, ltr_mul(c, in[0], in[0])); }
+static lt_tensor *f_mean(lt_ctx *c, lt_tensor **in, void *a) { return ltr_mean(c, ltr_mul(c, in[0], in[0])); }
+static lt_tensor *f_reshape(lt_ctx *c, lt_tensor **in, void *a) {
+    int64_t s[2] = {-1, 6};
+    return weigh(c, ltr_reshape(c, in[0], 2, s));
+}
+static lt_tensor *f_flatten(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_flatten(c, in[0], 1)); }
+static lt_tensor *f_log_softmax(lt_ctx *c, lt_tensor **in, void *a) {
+    return weigh(c, ltr_log_softmax(c, in[0], *(int *)a));
+}
+static lt_tensor *f_cross_entropy(lt_ctx *c, lt_tensor **in, void *a) {
+    return ltr_cross_entropy(c, in[0], in[1]);
+}
+static lt_tensor *f_mlp(lt_ctx *c, lt_tensor **in, void *a) {
+    lt_tensor *h = ltr_relu(c, ltr_linear(c, ltr_flatten(c, in[0], 1), in[1], in[2]));
+    return ltr_cross_entropy(c, ltr_linear(c, h, in[3], in[4]), in[5]);
+}
+
+#define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
+
+START_TEST(grad_matmul) {
+    lt_tensor *in[2] = {leaf(&E, 2, SHAPE(3, 4), -1, 1), leaf(&E, 2, SHAPE(4, 5), -1, 1)};
+    gradcheck(&E, "matmul", f_matmul, in, 2, NULL);
+}
+END_TEST
+
+START_TEST(grad_linear) {
+    lt_tensor *in[3] = {leaf(&E, 2, SHAPE(5, 4), -1, 1), leaf(&E, 2, SHAPE(3, 4), -1, 1),
+                        leaf(&E, 1, SHAPE(3), -1, 1)};
+    gradcheck(&E, "linear", f_linear, in, 3, NULL);
+    lt_tensor *in3[3] = {leaf(&E, 3, SHAPE(2, 3, 4), -1, 1), leaf(&E, 2, SHAPE(2, 4), -1, 1),
+                         leaf(&E, 1, SHAPE(2), -1, 1)};
+    gradcheck(&E, "linear 3-D input", f_linear, in3, 3, NULL);
+    lt_tensor *nb[2] = {leaf(&E, 2, SHAPE(5, 4), -1, 1), leaf(&E, 2, SHAPE(3, 4), -1, 1)};
+    gradcheck(&E, "linear without bias", f_linear_nb, nb, 2, NULL);
+}
+END_TEST
+
+START_TEST(grad_binary_broadcast) {
+    gc_fn fns[3] = {f_add, f_sub, f_mul};
+    const char *names[3] = {"add", "sub", "mul"};
+    for (int k = 0; k < 3; k++) {
+        lt_tensor *same[2] = {leaf(&E, 2, SHAPE(3, 4), -1, 1), leaf(&E, 2, SHAPE(3, 4), -1, 1)};
+        gradcheck(&E, names[k], fns[k], same, 2, NULL);
+        lt_tensor *cross[2] = {leaf(&E, 2, SHAPE(3, 1), -1, 1), leaf(&E, 2, SHAPE(1, 4), -1, 1)};
+        gradcheck(&E, names[k], fns[k], cross, 2, NULL);
+        lt_tensor *row[2] = {leaf(&E, 3, SHAPE(2, 3, 4), -1, 1), leaf(&E, 1, SHAPE(4), -1, 1)};
+        gradcheck(&E, names[k], fns[k], row, 2, NULL);
+        lt_tensor *scalar[2] = {leaf(&E, 0, NULL, -1, 1), leaf(&E, 2, SHAPE(2, 3), -1, 1)};
+        gradcheck(&E, names[k], fns[k], scalar, 2, NULL);
+    }
+}
+END_TEST
+
+START_TEST(grad_relu_reductions_shapes) {
+    lt_tensor *x[1] = {leaf(&E, 2, SHAPE(4, 5), -1, 1)};
+    /* keep inputs away from the kink at 0, where the derivative is not defined */
+    for (int64_t i = 0; i < 20; i++) {
+        double v = ltr_get(x[0], i);
+        ltr_set(x[0], i, v + (v >= 0 ? 0.1 : -0.1));
+    }
+    gradcheck(&E, "relu", f_relu, x, 1, NULL);
+    lt_tensor *s[1] = {leaf(&E, 3, SHAPE(2, 3, 2), -1, 1)};
+    gradcheck(&E, "sum", f_sum, s, 1, NULL);
+    gradcheck(&E, "mean", f_mean, s, 1, NULL);
+    gradcheck(&E, "reshape", f_reshape, s, 1, NULL);
+    gradcheck(&E, "flatten", f_flatten, s, 1, NULL);
+}
+END_TEST
+
+START_TEST(grad_log_softmax) {
+    lt_tensor *x[1] = {leaf(&E, 3, SHAPE(2, 3, 4), -3, 3)};
+    for (int dim = -1; dim < 3; dim++) gradcheck(&E, "log_softmax", f_log_softmax, x, 1, &dim);
+}
+END_TEST
+
+START_TEST(grad_cross_entropy) {
+    double t[5] = {0, 3, -100, 2, 3}; /* -100: ignore_index, no loss and no count */
+    lt_tensor *in[2] = {leaf(&E, 2, SHAPE(5, 4), -3, 3), tensor_of(&E, LT_INT64, 1, SHAPE(5), t)};
+    gradcheck(&E, "cross_entropy", f_cross_entropy, in, 2, NULL);
+}
+END_TEST
+
+START_TEST(grad_mlp_composite) {
+    double t[6] = {1, 0, 2, 2, 1, 0};
+    lt_tensor *in[6] = {leaf(&E, 3, SHAPE(6, 2, 3), -1, 1), leaf(&E, 2, SHAPE(5, 6), -1, 1),
+                        leaf(&E, 1, SHAPE(5), -1, 1), leaf(&E, 2, SHAPE(3, 5), -1, 1),
+                        leaf(&E, 1, SHAPE(3), -1, 1), tensor_of(&E, LT_INT64, 1, SHAPE(6), t)};
+    gradcheck(&E, "mlp", f_mlp, in, 6, NULL);
+}
+END_TEST
+
+/* Parameters accumulate across backwards until zero_grad (set_to_none) */
+START_TEST(param_grads_accumulate) {
+    E.ctx.params = &E.params;
+    lt_tensor *w = ltr_param(&E.ctx.pub, "w", LT_FLOAT64, 2, SHAPE(2, 3));
+    lt_tensor *b = ltr_param(&E.ctx.pub, "b", LT_FLOAT64, 1, SHAPE(2));
+    E.ctx.params = NULL;
+    ck_assert_ptr_nonnull(w);
+    for (int i = 0; i < 6; i++) ltr_set(w, i, 0.1 * (i + 1));
+    double xv[3] = {1, -2, 3};
+    lt_tensor *x = tensor_of(&E, LT_FLOAT64, 2, SHAPE(1, 3), xv);
+    ck_assert(!(w->flags & LTR_T_GRAD_DEFINED));
+    for (int pass = 1; pass <= 2; pass++) {
+        lt_tensor *y = ltr_sum(&E.ctx.pub, ltr_linear(&E.ctx.pub, x, w, b));
+        ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_OK);
+        /* d sum(x W^T + b) / dW[r, c] = x[c]; db = 1 */
+        for (int r = 0; r < 2; r++)
+            for (int c = 0; c < 3; c++) ck_assert_double_eq_tol(ltr_get(w->grad, r * 3 + c), pass * xv[c], 1e-12);
+        ck_assert_double_eq_tol(ltr_get(b->grad, 1), pass, 1e-12);
+    }
+    ltr_param_store_zero_grad(&E.params);
+    ck_assert(!(w->flags & LTR_T_GRAD_DEFINED));
+    ck_assert_int_eq(ltr_tape_size(E.tape), 0); /* backward consumed the tape */
+}
+END_TEST
+
+START_TEST(no_grad_records_nothing) {
+    lt_tensor *a = leaf(&E, 2, SHAPE(2, 2), -1, 1);
+    E.ctx.grad_enabled = false;
+    lt_tensor *y = ltr_sum(&E.ctx.pub, ltr_relu(&E.ctx.pub, a));
+    E.ctx.grad_enabled = true;
+    ck_assert_int_eq(ltr_tape_size(E.tape), 0);
+    ck_assert(!(y->flags & LTR_T_REQUIRES_GRAD));
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_ERROR);
+    ck_assert_ptr_nonnull(strstr(E.ctx.error, "does not require grad"));
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("autograd");
+    TCase *tc = tcase_create("gradcheck");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, grad_matmul);
+    tcase_add_test(tc, grad_linear);
+    tcase_add_test(tc, grad_binary_broadcast);
+    tcase_add_test(tc, grad_relu_reductions_shapes);
+    tcase_add_test(tc, grad_log_softmax);
+    tcase_add_test(tc, grad_cross_entropy);
+    tcase_add_test(tc, grad_mlp_composite);
+    tcase_add_test(tc, param_grads_accumulate);
+    tcase_add_test(tc, no_grad_records_nothing);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
