@@ -31,7 +31,7 @@ expect() {
 }
 
 # json_num FILE KEY: the number after "KEY": in a cJSON-printed file
-json_num() { sed -n "s/.*\"$2\":[[:space:]]*\([-0-9.eE+]*\).*/\1/p" "$1" | head -n 1; }
+json_num() { sed -n "s|.*\"$2\":[[:space:]]*\([-0-9.eE+]*\).*|\1|p" "$1" | head -n 1; }
 
 # ge A B: A >= B as decimals
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }

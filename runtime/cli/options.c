@@ -223,19 +223,22 @@ static int unknown_trainer_key(const char *where, const char *key, char *err, si
 
 static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *err, size_t cap) {
     if (cJSON_IsString(v)) {
-        cJSON *canon = NULL;
+        /* a string keeps how the user wrote it: "1.0" is a fraction, "10" a count */
         char opt[128];
+        cJSON *canon = NULL;
         snprintf(opt, sizeof opt, "trainer.%s", name);
         int rc = limit_from_text(opt, v->valuestring, &canon, err, cap);
         if (rc) return rc;
-        int r = parse_limit(canon, name, out, err, cap);
-        /* a string here always means a fraction ("1.0") */
-        if (!r && cJSON_IsString(canon)) {
-            out->is_fraction = true;
-            out->fraction = strtod(canon->valuestring, NULL);
-        }
+        bool fraction = strpbrk(v->valuestring, ".eE") != NULL;
+        double d = cJSON_IsString(canon) ? strtod(canon->valuestring, NULL) : canon->valuedouble;
         cJSON_Delete(canon);
-        return r;
+        if (fraction && d > 1.0)
+            return usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
+                               name, d);
+        out->is_fraction = fraction;
+        out->fraction = d;
+        out->count = (int64_t)d;
+        return 0;
     }
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
         return usage_error(err, cap, "trainer.%s: expected a batch count or a fraction", name);
@@ -320,12 +323,11 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         }
         if (rc) return rc;
     }
-    if (t->max_epochs < -1)
-        return usage_error(err, cap, "trainer.max_epochs: must be -1 or >= 0");
     /* Lightning: max_epochs=None means 1000 unless max_steps bounds the run. */
-    if (t->max_epochs == -2 || !cJSON_GetObjectItemCaseSensitive(tr, "max_epochs") ||
-        cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(tr, "max_epochs")))
-        t->max_epochs = t->max_steps == -1 ? 1000 : -1;
+    if (t->max_epochs == -2) t->max_epochs = t->max_steps == -1 ? 1000 : -1;
+    else if (t->max_epochs < -1)
+        return usage_error(err, cap, "trainer.max_epochs: must be -1 or >= 0");
+    if (t->max_steps < -1) return usage_error(err, cap, "trainer.max_steps: must be -1 or >= 0");
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o->tree, "datamodule");

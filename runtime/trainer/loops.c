@@ -124,10 +124,11 @@ static lt_status train_step(ltr_trainer *t, lt_batch *batch, int64_t b, bool *st
     double value = ltr_get(loss, 0);
     if (!isfinite(value)) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                          "module '%s', hook training_step: the loss is %g at epoch %lld, batch "
+                          "module '%s', hook training_step: the loss is %s at epoch %lld, batch "
                           "%lld (global step %lld): stopping before it corrupts the weights; "
                           "lower the learning rate or check the data",
-                          t->module_plugin.desc->name, value, (long long)t->ctx.pub.current_epoch,
+                          t->module_plugin.desc->name, isnan(value) ? "nan" : value > 0 ? "inf" : "-inf",
+                          (long long)t->ctx.pub.current_epoch,
                           (long long)b, (long long)t->ctx.pub.global_step);
         return LT_ERROR;
     }

@@ -1,0 +1,8 @@
+/* Generated from fake_descriptor.h: see the #defines. */
+#define FAKE_MAJOR 1
+#define FAKE_MINOR 9
+#define FAKE_NAME "minor9"
+#define FAKE_KIND LT_KIND_MODULE
+#define FAKE_VT_SIZE sizeof(lt_module_vtable)
+#define FAKE_COUNT 1
+#include "fake_descriptor.h"
