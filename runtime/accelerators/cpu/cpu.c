@@ -94,7 +94,10 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
         const T *restrict px = x->data, *restrict pg = gy->data;                               \
         T *restrict po = gx->data;                                                             \
         int64_t n = ltr_numel(x);                                                              \
-        for (int64_t i = 0; i < n; i++) po[i] = px[i] > 0 ? pg[i] : 0;                         \
+        for (int64_t i = 0; i < n; i++) { /* both loads unconditional: the loop vectorises */ \
+            T gi = pg[i];                                                                      \
+            po[i] = px[i] > 0 ? gi : 0;                                                        \
+        }                                                                                      \
     }                                                                                          \
     static void fill_##SUF(lt_tensor *t, double v) {                                           \
         T *p = t->data;                                                                        \
