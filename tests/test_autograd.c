@@ -1,4 +1,5 @@
 /* test_autograd.c — every differentiable op against finite differences (float64). */
+#include "check_run.h"
 #include "gradcheck.h"
 
 #include <stdlib.h>
@@ -167,9 +168,5 @@ int main(void) {
     tcase_add_test(tc, param_grads_accumulate);
     tcase_add_test(tc, no_grad_records_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

@@ -3,6 +3,8 @@
 #include "data/dataloader.h"
 #include "tensor/tensor.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +143,5 @@ int main(void) {
     tcase_add_test(tc, fetch_error_names_split_and_index);
     tcase_add_test(tc, bad_descriptions_are_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

@@ -1,4 +1,5 @@
 /* test_optim.c — SGD and Adam against torch.optim's update rules. */
+#include "check_run.h"
 #include "gradcheck.h"
 #include "optim/optimizer.h"
 
@@ -220,9 +221,5 @@ int main(void) {
     tcase_add_test(tc, undefined_grads_are_skipped);
     tcase_add_test(tc, bad_options_are_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

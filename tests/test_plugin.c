@@ -1,6 +1,8 @@
 /* test_plugin.c — loading good plugins, and one clear error for each broken one. */
 #include "plugin/loader.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,9 +100,5 @@ int main(void) {
     tcase_add_test(tc, text_file_is_not_a_shared_object);
     tcase_add_test(tc, resolve_by_name_and_path);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

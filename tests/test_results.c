@@ -1,6 +1,8 @@
 /* test_results.c — lt_log semantics against Lightning's rules (reference/lightning.md §7). */
 #include "trainer/results.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
@@ -130,9 +132,5 @@ int main(void) {
     tcase_add_test(tc, errors_follow_lightning);
     tcase_add_test(tc, reset_forgets_epoch_values);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

@@ -1,4 +1,5 @@
 /* test_tensor.c — op values on hand-computed cases, errors, arena, parameters, init. */
+#include "check_run.h"
 #include "gradcheck.h"
 
 #include <stdlib.h>
@@ -209,9 +210,5 @@ int main(void) {
     tcase_add_test(tc, params_and_init);
     tcase_add_test(tc, init_is_seeded);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ltr_test_run(s);
 }

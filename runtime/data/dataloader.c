@@ -64,14 +64,9 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
         if (!t) goto oom;
         dl->batch.fields[f] = t;
         t->dtype = fd->dtype;
-        t->ndim = fd->ndim + 1;
-        t->shape[0] = ds->batch_size;
-        for (int d = 0; d < fd->ndim; d++) t->shape[d + 1] = fd->shape[d];
-        int64_t stride = 1;
-        for (int d = t->ndim - 1; d >= 0; d--) {
-            t->stride[d] = stride;
-            stride *= t->shape[d];
-        }
+        int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
+        for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d];
+        ltr_set_shape(t, fd->ndim + 1, shape);
         size_t bytes = (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
         size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
         t->data = aligned_alloc(64, rounded);

@@ -59,13 +59,7 @@ lt_tensor *ltr_reshape(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t 
     y->grad = NULL;
     y->node = NULL;
     y->name = NULL;
-    y->ndim = ndim;
-    int64_t stride = 1;
-    for (int d = ndim - 1; d >= 0; d--) {
-        y->shape[d] = out[d];
-        y->stride[d] = stride;
-        stride *= out[d];
-    }
+    ltr_set_shape(y, ndim, out);
     const lt_tensor *in[1] = {src};
     ltr_record(ctx, "reshape", y, reshape_backward, 1, in);
     return y;

@@ -43,14 +43,7 @@ static lt_tensor *heap_tensor(lt_dtype dt, int ndim, const int64_t *shape) {
     lt_tensor *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->dtype = dt;
-    t->ndim = ndim;
-    int64_t stride = 1;
-    for (int d = ndim - 1; d >= 0; d--) {
-        t->shape[d] = shape[d];
-        t->stride[d] = stride;
-        stride *= shape[d];
-    }
-    size_t bytes = (size_t)stride * ltr_dtype_size(dt);
+    size_t bytes = (size_t)ltr_set_shape(t, ndim, shape) * ltr_dtype_size(dt);
     t->data = aligned_alloc(64, bytes ? (bytes + 63) & ~(size_t)63 : 64);
     if (!t->data) {
         free(t);

@@ -45,6 +45,17 @@ bool ltr_is_contiguous(const lt_tensor *t) {
     return true;
 }
 
+int64_t ltr_set_shape(lt_tensor *t, int ndim, const int64_t *shape) {
+    int64_t stride = 1;
+    t->ndim = ndim;
+    for (int d = ndim - 1; d >= 0; d--) {
+        t->shape[d] = shape[d];
+        t->stride[d] = stride;
+        stride *= shape[d];
+    }
+    return stride;
+}
+
 char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap) {
     size_t len = 0;
     len += (size_t)snprintf(buf, cap, "[");
@@ -87,13 +98,7 @@ static lt_tensor *arena_tensor(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t
     lt_tensor *t = (lt_tensor *)mem;
     memset(t, 0, sizeof *t);
     t->dtype = dt;
-    t->ndim = ndim;
-    int64_t stride = 1;
-    for (int d = ndim - 1; d >= 0; d--) {
-        t->shape[d] = shape[d];
-        t->stride[d] = stride;
-        stride *= shape[d];
-    }
+    ltr_set_shape(t, ndim, shape);
     t->data = mem + head;
     if (zero) memset(t->data, 0, bytes);
     return t;

@@ -37,6 +37,9 @@ size_t ltr_dtype_size(lt_dtype dt);
 const char *ltr_dtype_name(lt_dtype dt);
 int64_t ltr_numel(const lt_tensor *t);
 bool ltr_is_contiguous(const lt_tensor *t);
+/* Set t->ndim and t->shape from (ndim, shape) with row-major contiguous strides;
+ * returns the element count. */
+int64_t ltr_set_shape(lt_tensor *t, int ndim, const int64_t *shape);
 /* "[128, 784]" into buf; returns buf */
 char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap);
 
