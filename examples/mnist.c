@@ -175,8 +175,7 @@ static lt_status mnist_setup(lt_ctx *ctx, void *self, lt_stage stage) {
          * seeded permutation are train, the rest val */
         lt_randperm(ctx, (uint64_t)d->split_seed, d->train.n, d->perm);
     }
-    /* fit loads the test set too, for `ltrun fit --test` */
-    if (stage != LT_STAGE_VALIDATE && !d->test.images)
+    if (stage == LT_STAGE_TEST && !d->test.images)
         if (load_set(ctx, d, "t10k", &d->test)) return LT_ERROR;
     return LT_OK;
 }

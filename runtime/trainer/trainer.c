@@ -186,15 +186,24 @@ static lt_status configure_optimizers(ltr_trainer *t) {
     return ltr_trainer_hook_done(t, true, "configure_optimizers", rc);
 }
 
-static void teardown(ltr_trainer *t, lt_stage stage, bool set_up) {
+/* End of a stage: teardown hooks (Lightning: DM, then callbacks, then LM) and the
+ * stage's loaders. */
+static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
     if (set_up) {
-        /* Lightning: DM, then callbacks, then LM teardown */
-        if (t->dm_created) call_stage_hook(t, false, "teardown", DM_HOOK(t, teardown), stage);
-        if (t->module_created) call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
+        call_stage_hook(t, false, "teardown", DM_HOOK(t, teardown), stage);
+        call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
     }
     for (int s = 0; s < 4; s++)
-        if (t->has_loader[s]) ltr_dataloader_free(&t->loaders[s]);
+        if (t->has_loader[s]) {
+            ltr_dataloader_free(&t->loaders[s]);
+            t->has_loader[s] = false;
+        }
+}
+
+/* End of the run: the optimizer, then the plugins' destroy hooks. */
+static void destroy_instances(ltr_trainer *t) {
     if (t->optim) ltr_optimizer_free(t->optim);
+    t->optim = NULL;
     if (t->module_created && MOD_HOOK(t, destroy)) {
         ltr_trainer_hook_begin(t, true, "destroy");
         MOD_HOOK(t, destroy)(&t->ctx.pub, t->module);
@@ -221,64 +230,65 @@ static void print_model_summary(ltr_trainer *t) {
             (double)total * 4 / 1e6);
 }
 
+/* The evaluation entry points (trainer.validate / trainer.test) after setup. */
+static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (build_loader(t, split)) return LT_ERROR;
+    if (!t->has_loader[split]) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "data module '%s' provides no %s dataset",
+                          who(t, false), ltr_split_name(split));
+        return LT_ERROR;
+    }
+    bool val = split == LT_SPLIT_VAL;
+    int64_t n = ltr_limit_batches(t, val ? "limit_val_batches" : "limit_test_batches",
+                                  val ? cfg->limit_val_batches : cfg->limit_test_batches,
+                                  ltr_dataloader_len(&t->loaders[split]));
+    return n < 0 ? LT_ERROR : ltr_eval_loop(t, split, n, false);
+}
+
+static lt_status run_fit(ltr_trainer *t) {
+    if (build_loader(t, LT_SPLIT_TRAIN) || build_loader(t, LT_SPLIT_VAL)) return LT_ERROR;
+    if (!t->has_loader[LT_SPLIT_TRAIN]) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                          "data module '%s' provides no train dataset: fit needs one", who(t, false));
+        return LT_ERROR;
+    }
+    print_model_summary(t);
+    if (configure_optimizers(t)) return LT_ERROR;
+    return ltr_fit_loop(t);
+}
+
+/* One Lightning entry point (trainer.fit / validate / test): prepare_data, setup
+ * (DM then LM), the loop, teardown. Loaders live for the stage. */
+static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
+    t->ctx.pub.stage = stage;
+    if (DM_HOOK(t, prepare_data)) {
+        ltr_trainer_hook_begin(t, false, "prepare_data");
+        if (ltr_trainer_hook_done(t, false, "prepare_data",
+                                  DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
+            return LT_ERROR;
+    }
+    bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
+                  call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
+    lt_status rc = LT_ERROR;
+    if (set_up) {
+        if (stage == LT_STAGE_FIT) rc = run_fit(t);
+        else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
+    }
+    teardown_stage(t, stage, set_up);
+    return t->exit_code ? LT_ERROR : rc;
+}
+
 static void run_command(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
                      : o->command == LTR_CMD_VALIDATE ? LT_STAGE_VALIDATE
                                                       : LT_STAGE_TEST;
-    t->ctx.pub.stage = stage;
-    if (create_instance(t, true) || create_instance(t, false)) return;
-    /* prepare_data: DM then LM (here: the DM only; modules have no such hook yet) */
-    if (DM_HOOK(t, prepare_data)) {
-        ltr_trainer_hook_begin(t, false, "prepare_data");
-        if (ltr_trainer_hook_done(t, false, "prepare_data",
-                                  DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
-            return;
-    }
-    bool set_up = false;
-    if (call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) ||
-        call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage))
-        goto out;
-    set_up = true;
-    if (o->command == LTR_CMD_FIT) {
-        if (build_loader(t, LT_SPLIT_TRAIN) || build_loader(t, LT_SPLIT_VAL)) goto out;
-        if (!t->has_loader[LT_SPLIT_TRAIN]) {
-            ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                              "data module '%s' provides no train dataset: fit needs one",
-                              who(t, false));
-            goto out;
-        }
-        print_model_summary(t);
-        if (configure_optimizers(t)) goto out;
-        ltr_fit_loop(t);
-        if (!t->exit_code && o->run_test && !ltr_interrupted) {
-            if (build_loader(t, LT_SPLIT_TEST)) goto out;
-            if (!t->has_loader[LT_SPLIT_TEST]) {
-                ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                                  "--test: data module '%s' provides no test dataset", who(t, false));
-                goto out;
-            }
-            int64_t n = ltr_limit_batches(t, "limit_test_batches", o->trainer.limit_test_batches,
-                                          ltr_dataloader_len(&t->loaders[LT_SPLIT_TEST]));
-            if (n >= 0) ltr_eval_loop(t, LT_SPLIT_TEST, n, false);
-        }
-    } else {
-        lt_split split = o->command == LTR_CMD_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST;
-        if (build_loader(t, split)) goto out;
-        if (!t->has_loader[split]) {
-            ltr_trainer_error(t, LTR_EXIT_TRAINING, "data module '%s' provides no %s dataset",
-                              who(t, false), ltr_split_name(split));
-            goto out;
-        }
-        ltr_limit flag = split == LT_SPLIT_VAL ? o->trainer.limit_val_batches
-                                               : o->trainer.limit_test_batches;
-        int64_t n = ltr_limit_batches(t, split == LT_SPLIT_VAL ? "limit_val_batches"
-                                                               : "limit_test_batches",
-                                      flag, ltr_dataloader_len(&t->loaders[split]));
-        if (n >= 0) ltr_eval_loop(t, split, n, false);
-    }
-out:
-    teardown(t, stage, set_up);
+    /* __init__ of the module, then of the data module, as a LightningCLI builds them */
+    if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+        run_stage(t, stage) == LT_OK && stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
+        run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
+    destroy_instances(t);
 }
 
 int ltr_trainer_run(const ltr_options *o) {
