@@ -210,6 +210,49 @@ START_TEST(bad_options_are_refused) {
 }
 END_TEST
 
+/* Parameters after 5 steps, recorded from torch.optim (torch 1.13.1, Debian's
+ * python3-torch) with the same start values and gradients (grad_at): */
+static const struct {
+    const char *name;
+    double expect[N];
+} torch_recorded[] = {
+    {"sgd_momentum_nesterov_wd", {-0.430460483, -0.561746597, 5.07096338, 1.46986318}},
+    {"sgd_dampening", {0.217217654, -1.00463235, 2.84462953, 0.711764634}},
+    {"adam_default", {0.495769143, -1.00105214, 2.00466561, 0.102784485}},
+    {"adam_wd_amsgrad", {0.45702222, -1.00803161, 2.04598665, 0.127741799}},
+};
+
+START_TEST(matches_recorded_torch) {
+    lt_sgd_options s1 = LT_SGD_DEFAULTS, s2 = LT_SGD_DEFAULTS;
+    s1.lr = 0.1, s1.momentum = 0.9, s1.nesterov = true, s1.weight_decay = 0.01;
+    s2.lr = 0.05, s2.momentum = 0.8, s2.dampening = 0.3;
+    lt_adam_options a1 = LT_ADAM_DEFAULTS, a2 = LT_ADAM_DEFAULTS;
+    a2.lr = 0.01, a2.weight_decay = 0.1, a2.amsgrad = true;
+    for (int c = 0; c < 4; c++) {
+        char name[16];
+        snprintf(name, sizeof name, "w%d", c);
+        lt_tensor *p = make_param(name, W0);
+        ltr_param_store one = {.params = &p, .count = 1, .cap = 1};
+        E.ctx.params = &one; /* an optimizer over this parameter only */
+        lt_optimizer *opt = c == 0 ? ltr_sgd(C, &s1) : c == 1 ? ltr_sgd(C, &s2)
+                          : c == 2 ? ltr_adam(C, &a1) : ltr_adam(C, &a2);
+        ck_assert_ptr_nonnull(opt);
+        for (int s = 0; s < 5; s++) {
+            double g[N];
+            grad_at(s, g);
+            set_grad(p, g);
+            ltr_optimizer_step(opt);
+        }
+        for (int i = 0; i < N; i++)
+            ck_assert_msg(fabs(ltr_get(p, i) - torch_recorded[c].expect[i]) <= 2e-6,
+                          "%s param %d: %.9g, torch %.9g", torch_recorded[c].name, i,
+                          ltr_get(p, i), torch_recorded[c].expect[i]);
+        ltr_optimizer_free(opt);
+        E.ctx.params = &E.params;
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("optim");
     TCase *tc = tcase_create("updates");
@@ -220,6 +263,7 @@ int main(void) {
     tcase_add_test(tc, adam_first_step_by_hand);
     tcase_add_test(tc, undefined_grads_are_skipped);
     tcase_add_test(tc, bad_options_are_refused);
+    tcase_add_test(tc, matches_recorded_torch);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
