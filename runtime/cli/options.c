@@ -76,13 +76,15 @@ void ltr_options_print_help(FILE *out) {
         "      max_epochs (1000 when max_steps is -1), max_steps (-1),\n"
         "      limit_train_batches, limit_val_batches, limit_test_batches\n"
         "        (int = batches, float = fraction; 1.0), num_sanity_val_steps (2, -1 = all),\n"
-        "      check_val_every_n_epoch (1), log_every_n_steps (50),\n"
-        "      enable_progress_bar (true), num_threads (0 = all cores),\n"
-        "      default_root_dir (.)\n"
+        "      check_val_every_n_epoch (1), enable_progress_bar (true),\n"
+        "      num_threads (OpenBLAS threads; 0 = all cores),\n"
+        "      log_every_n_steps (50) and default_root_dir (.): accepted and kept in the\n"
+        "        config; loggers and checkpoints that use them are not written yet\n"
         "  -h, --help              this text\n"
         "  --version               print the version\n"
         "\n"
-        "exit status: 0 done, 1 training error, 2 usage/config error, 3 plugin/ABI error\n",
+        "exit status: 0 done, 1 training error, 2 usage/config error, 3 plugin/ABI error,\n"
+        "             130 interrupted (SIGINT/SIGTERM; the current step finishes first)\n",
         out);
 }
 
