@@ -43,6 +43,17 @@ static lt_tensor *f_mlp(lt_ctx *c, lt_tensor **in, void *a) {
     return ltr_cross_entropy(c, ltr_linear(c, h, in[3], in[4]), in[5]);
 }
 
+static lt_tensor *f_conv(lt_ctx *c, lt_tensor **in, void *a) {
+    return weigh(c, ltr_conv2d(c, in[0], in[1], in[2], a));
+}
+static lt_tensor *f_conv_nb(lt_ctx *c, lt_tensor **in, void *a) {
+    return weigh(c, ltr_conv2d(c, in[0], in[1], NULL, a));
+}
+static lt_tensor *f_pool(lt_ctx *c, lt_tensor **in, void *a) {
+    const int64_t *kp = a;
+    return weigh(c, ltr_max_pool2d(c, in[0], kp[0], kp[1], kp[2]));
+}
+
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
 
 START_TEST(grad_matmul) {
@@ -117,6 +128,33 @@ START_TEST(grad_mlp_composite) {
 }
 END_TEST
 
+START_TEST(grad_conv2d) {
+    lt_conv2d_options o = LT_CONV2D_DEFAULTS;
+    lt_tensor *in[3] = {leaf(&E, 4, SHAPE(2, 2, 5, 5), -1, 1), leaf(&E, 4, SHAPE(3, 2, 3, 3), -1, 1),
+                        leaf(&E, 1, SHAPE(3), -1, 1)};
+    gradcheck(&E, "conv2d", f_conv, in, 3, &o);
+    o.stride[0] = 2, o.padding[0] = 1, o.padding[1] = 2, o.dilation[1] = 2;
+    gradcheck(&E, "conv2d stride/padding/dilation", f_conv, in, 3, &o);
+    lt_conv2d_options g = LT_CONV2D_DEFAULTS;
+    g.groups = 2, g.padding[0] = g.padding[1] = 1;
+    lt_tensor *gin[3] = {leaf(&E, 4, SHAPE(2, 4, 4, 4), -1, 1), leaf(&E, 4, SHAPE(6, 2, 2, 3), -1, 1),
+                         leaf(&E, 1, SHAPE(6), -1, 1)};
+    gradcheck(&E, "conv2d groups", f_conv, gin, 3, &g);
+    gradcheck(&E, "conv2d without bias", f_conv_nb, gin, 2, &g);
+}
+END_TEST
+
+START_TEST(grad_max_pool2d) {
+    /* distinct values: a tie would make the derivative undefined */
+    lt_tensor *x = leaf(&E, 4, SHAPE(2, 2, 6, 5), 0, 1);
+    for (int64_t i = 0; i < ltr_numel(x); i++) ltr_set(x, i, (double)((i * 37) % 120) / 7.0);
+    lt_tensor *in[1] = {x};
+    int64_t k2[3] = {2, 2, 0}, k3[3] = {3, 2, 1};
+    gradcheck(&E, "max_pool2d 2x2", f_pool, in, 1, k2);
+    gradcheck(&E, "max_pool2d 3x3 stride 2 padding 1", f_pool, in, 1, k3);
+}
+END_TEST
+
 /* Parameters accumulate across backwards until zero_grad (set_to_none) */
 START_TEST(param_grads_accumulate) {
     E.ctx.params = &E.params;
@@ -165,6 +203,8 @@ int main(void) {
     tcase_add_test(tc, grad_log_softmax);
     tcase_add_test(tc, grad_cross_entropy);
     tcase_add_test(tc, grad_mlp_composite);
+    tcase_add_test(tc, grad_conv2d);
+    tcase_add_test(tc, grad_max_pool2d);
     tcase_add_test(tc, param_grads_accumulate);
     tcase_add_test(tc, no_grad_records_nothing);
     suite_add_tcase(s, tc);

@@ -51,8 +51,8 @@ END_TEST
 START_TEST(broken_plugins_are_refused) {
     expect_load_error(PLUGINS "missing.so", LT_KIND_MODULE, "plugin file not found");
     expect_load_error(PLUGINS "no_entry.so", LT_KIND_MODULE, "no entry symbol 'ltrun_plugin_entry'");
-    expect_load_error(PLUGINS "abi_major.so", LT_KIND_MODULE, "built for ltrun plugin ABI 2.0, this ltrun speaks ABI 1.0");
-    expect_load_error(PLUGINS "abi_minor.so", LT_KIND_MODULE, "built for ABI 1.9, newer than this ltrun's 1.0");
+    expect_load_error(PLUGINS "abi_major.so", LT_KIND_MODULE, "built for ltrun plugin ABI 2.0, this ltrun speaks ABI 1.1");
+    expect_load_error(PLUGINS "abi_minor.so", LT_KIND_MODULE, "built for ABI 1.9, newer than this ltrun's 1.1");
     expect_load_error(PLUGINS "dup_names.so", LT_KIND_MODULE, "two module plugins are named 'twin'");
     expect_load_error(PLUGINS "bad_name.so", LT_KIND_MODULE, "no valid name");
     expect_load_error(PLUGINS "no_vtable.so", LT_KIND_MODULE, "no hook table");

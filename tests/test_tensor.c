@@ -93,6 +93,28 @@ START_TEST(argmax_accuracy_values) {
 }
 END_TEST
 
+START_TEST(conv_pool_values) {
+    /* 1x1x3x3 input 1..9, a 2x2 kernel of ones: each output sums a 2x2 window */
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 3, 3), VALS(1, 2, 3, 4, 5, 6, 7, 8, 9));
+    lt_tensor *w = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 2, 2), VALS(1, 1, 1, 1));
+    lt_tensor *b = tensor_of(&E, LT_FLOAT32, 1, SHAPE(1), VALS(0.5));
+    expect_values(ltr_conv2d(C, x, w, b, NULL), VALS(12.5, 16.5, 24.5, 28.5), 4, 0);
+    /* padding 1: corners see one element each of the kernel's window */
+    lt_conv2d_options o = LT_CONV2D_DEFAULTS;
+    o.padding[0] = o.padding[1] = 1;
+    o.stride[0] = o.stride[1] = 2;
+    expect_values(ltr_conv2d(C, x, w, NULL, &o), VALS(1, 5, 11, 28), 4, 0);
+    lt_tensor *y = ltr_max_pool2d(C, x, 2, 1, 0);
+    ck_assert_int_eq(y->shape[2], 2);
+    expect_values(y, VALS(5, 6, 8, 9), 4, 0);
+    expect_values(ltr_max_pool2d(C, x, 2, 0, 1), VALS(1, 3, 7, 9), 4, 0); /* stride 0 = kernel */
+    ck_assert_ptr_null(ltr_conv2d(C, x, tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 2, 2, 2), NULL), NULL, NULL));
+    expect_error("do not fit");
+    ck_assert_ptr_null(ltr_max_pool2d(C, x, 2, 2, 2));
+    expect_error("padding in [0, kernel/2]");
+}
+END_TEST
+
 START_TEST(reshape_flatten) {
     lt_tensor *x = tensor_of(&E, LT_FLOAT32, 3, SHAPE(2, 3, 4), NULL);
     lt_tensor *y = ltr_reshape(C, x, 2, SHAPE(4, -1));
@@ -204,6 +226,7 @@ int main(void) {
     tcase_add_test(tc, relu_reductions_values);
     tcase_add_test(tc, log_softmax_cross_entropy_values);
     tcase_add_test(tc, argmax_accuracy_values);
+    tcase_add_test(tc, conv_pool_values);
     tcase_add_test(tc, reshape_flatten);
     tcase_add_test(tc, errors_name_op_and_shapes);
     tcase_add_test(tc, arena_reuses_memory);

@@ -45,6 +45,20 @@ typedef struct ltr_accel {
                                  int64_t dim, int64_t inner, lt_tensor *gx);
     /* argmax along the middle of [outer, dim, inner]; first index on ties; out int64 */
     void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
+    /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding) */
+    void (*im2col)(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
+                   const lt_conv2d_options *o, int64_t ho, int64_t wo, void *cols);
+    /* dx [C, H, W] += the columns folded back (the adjoint of im2col) */
+    void (*col2im)(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
+                   const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, void *dx);
+    /* max over k x k windows of `planes` planes [H, W]; idx: flat argmax in its plane,
+     * -1 for a window entirely in the padding */
+    void (*max_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                       int64_t k, int64_t s, int64_t p, int64_t ho, int64_t wo, void *y,
+                       int64_t *idx);
+    /* gx (zeroed here) gets gy routed to the argmax of each window */
+    void (*max_pool2d_backward)(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
+                                int64_t hw, int64_t howo, void *gx);
 } ltr_accel;
 
 /* The accelerator for a device index (0 = cpu); NULL if there is none. */

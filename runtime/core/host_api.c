@@ -79,6 +79,9 @@ static const lt_host_api host_api = {
     .adam = ltr_adam,
     .seed = api_seed,
     .randperm = ltr_randperm,
+    .conv2d = ltr_conv2d,
+    .max_pool2d = ltr_max_pool2d,
+    .conv2d_init = ltr_conv2d_init,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -85,3 +85,29 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
     l->out_features = out;
     return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
 }
+
+lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
+                          int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias) {
+    if (!l || !name) return ltr_fail(ctx, "lt_conv2d_init: layer and name are required");
+    l->opt = opt ? *opt : LT_CONV2D_DEFAULTS;
+    int64_t groups = l->opt.groups;
+    if (in <= 0 || out <= 0 || kernel <= 0 || groups < 1 || in % groups || out % groups)
+        return ltr_fail(ctx, "lt_conv2d_init('%s'): in %lld, out %lld, kernel %lld, groups %lld: "
+                             "all must be > 0, in and out divisible by groups", name, (long long)in,
+                        (long long)out, (long long)kernel, (long long)groups);
+    char pname[512];
+    snprintf(pname, sizeof pname, "%s.weight", name);
+    int64_t wshape[4] = {out, in / groups, kernel, kernel};
+    l->weight = ltr_param(ctx, pname, LT_FLOAT32, 4, wshape);
+    if (!l->weight) return LT_ERROR;
+    ltr_init_kaiming_uniform(ctx, l->weight, sqrt(5.0));
+    l->bias = NULL;
+    if (bias) {
+        snprintf(pname, sizeof pname, "%s.bias", name);
+        l->bias = ltr_param(ctx, pname, LT_FLOAT32, 1, &out);
+        if (!l->bias) return LT_ERROR;
+        double b = 1.0 / sqrt((double)(in / groups * kernel * kernel));
+        ltr_init_uniform(ctx, l->bias, -b, b);
+    }
+    return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+}

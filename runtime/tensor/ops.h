@@ -24,6 +24,10 @@ lt_tensor *ltr_mean(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim);
 lt_tensor *ltr_cross_entropy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim);
+lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                      const lt_conv2d_options *opt);
+lt_tensor *ltr_max_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64_t stride,
+                          int64_t padding);
 lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 
 #endif

@@ -99,4 +99,9 @@ void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a);
 lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in, int64_t out,
                           bool bias);
 
+/* nn.Conv2d: weight [out, in/groups, k, k] kaiming_uniform(a=sqrt(5)), bias
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in/groups * k * k. */
+lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
+                          int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
+
 #endif

@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 0
+#define LT_ABI_MINOR 1 /* 1.1: conv2d, max_pool2d, conv2d_init */
 #define LT_MAX_DIMS 8
 #define LT_MAX_FIELDS 8
 
@@ -158,6 +158,21 @@ typedef struct lt_linear_layer {
     int64_t in_features, out_features;
 } lt_linear_layer;
 
+/* nn.Conv2d's geometry (torch defaults: stride 1, padding 0, dilation 1, groups 1). */
+typedef struct lt_conv2d_options {
+    int64_t stride[2], padding[2], dilation[2]; /* (height, width) */
+    int64_t groups;
+} lt_conv2d_options;
+#define LT_CONV2D_DEFAULTS \
+    ((lt_conv2d_options){.stride = {1, 1}, .padding = {0, 0}, .dilation = {1, 1}, .groups = 1})
+
+/* nn.Conv2d's parameters, created by lt_conv2d_init (host-owned); apply with lt_conv2d. */
+typedef struct lt_conv2d_layer {
+    lt_tensor *weight; /* [out_channels, in_channels / groups, kh, kw] */
+    lt_tensor *bias;   /* [out_channels] or NULL */
+    lt_conv2d_options opt;
+} lt_conv2d_layer;
+
 /* --------------------------------------------------------------------- host API */
 
 /*
@@ -232,6 +247,17 @@ struct lt_host_api {
     /* randomness from the run's seed (--seed) */
     uint64_t (*seed)(lt_ctx *ctx);
     void (*randperm)(uint64_t seed, int64_t n, int64_t *out); /* a seeded permutation */
+
+    /* ABI 1.1 */
+    /* F.conv2d(x [N,C,H,W], w [O,C/groups,kh,kw], b [O] or NULL, opt or NULL = defaults) */
+    lt_tensor *(*conv2d)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                         const lt_conv2d_options *opt);
+    /* F.max_pool2d(x [N,C,H,W], kernel, stride (<= 0: = kernel), padding) */
+    lt_tensor *(*max_pool2d)(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64_t stride,
+                             int64_t padding);
+    /* nn.Conv2d(in, out, kernel, ...) with PyTorch's default init; "NAME.weight", "NAME.bias" */
+    lt_status (*conv2d_init)(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
+                             int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -448,6 +474,25 @@ static inline lt_tensor *lt_argmax(lt_ctx *c, const lt_tensor *x, int dim) {
 /* Multiclass accuracy of logits [N,C] (argmax over dim 1) against target [N]. */
 static inline lt_tensor *lt_accuracy(lt_ctx *c, const lt_tensor *logits, const lt_tensor *t) {
     return c->api->accuracy(c, logits, t);
+}
+
+/* nn.Conv2d(in, out, kernel, stride/padding/dilation/groups from opt or defaults, bias=True) */
+static inline lt_status lt_conv2d_init(lt_ctx *c, lt_conv2d_layer *l, const char *name,
+                                       int64_t in, int64_t out, int64_t kernel,
+                                       const lt_conv2d_options *opt) {
+    return c->api->conv2d_init(c, l, name, in, out, kernel, opt, true);
+}
+/* Apply a layer made by lt_conv2d_init. */
+static inline lt_tensor *lt_conv2d(lt_ctx *c, const lt_conv2d_layer *l, const lt_tensor *x) {
+    return c->api->conv2d(c, x, l->weight, l->bias, &l->opt);
+}
+static inline lt_tensor *lt_conv2d_fn(lt_ctx *c, const lt_tensor *x, const lt_tensor *w,
+                                      const lt_tensor *b, const lt_conv2d_options *opt) {
+    return c->api->conv2d(c, x, w, b, opt);
+}
+/* F.max_pool2d(x, kernel, stride=kernel, padding=0) */
+static inline lt_tensor *lt_max_pool2d(lt_ctx *c, const lt_tensor *x, int64_t kernel) {
+    return c->api->max_pool2d(c, x, kernel, kernel, 0);
 }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {

@@ -3,6 +3,7 @@
  * vectorises them) for the rest. Each float kernel is instantiated for float and double.
  */
 #include "accelerators/accelerator.h"
+#include "accelerators/cpu/cpu_conv.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -228,6 +229,10 @@ static const ltr_accel cpu_accel = {
     .log_softmax = cpu_log_softmax,
     .log_softmax_backward = cpu_log_softmax_backward,
     .argmax = cpu_argmax,
+    .im2col = ltr_cpu_im2col,
+    .col2im = ltr_cpu_col2im,
+    .max_pool2d = ltr_cpu_max_pool2d,
+    .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
