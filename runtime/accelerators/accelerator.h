@@ -45,12 +45,12 @@ typedef struct ltr_accel {
                                  int64_t dim, int64_t inner, lt_tensor *gx);
     /* argmax along the middle of [outer, dim, inner]; first index on ties; out int64 */
     void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
-    /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding) */
+    /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding); rows `ld` apart */
     void (*im2col)(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
-                   const lt_conv2d_options *o, int64_t ho, int64_t wo, void *cols);
+                   const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols);
     /* dx [C, H, W] += the columns folded back (the adjoint of im2col) */
     void (*col2im)(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
-                   const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, void *dx);
+                   const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx);
     /* max over k x k windows of `planes` planes [H, W]; idx: flat argmax in its plane,
      * -1 for a window entirely in the padding */
     void (*max_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,

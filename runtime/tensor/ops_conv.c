@@ -1,19 +1,35 @@
 /*
  * ops_conv.c — F.conv2d (im2col + GEMM per sample and group) and F.max_pool2d.
  *
- * Forward keeps each sample's columns in the arena so backward does not redo im2col:
- * dW_g = sum_n dY[n,g] cols[n,g]^T, dcols = W_g^T dY[n,g] folded back by col2im,
- * db = sum over n and positions of dY.
+ * The columns of all samples sit side by side ([K, N*Ho*Wo] per group), so each
+ * group is one large GEMM that OpenBLAS threads well, instead of N tiny ones. Forward
+ * keeps the columns in the arena for backward: dW_g = dY_g cols_g^T,
+ * dcols = W_g^T dY_g folded back by col2im, db = row sums of dY.
  */
 #include "tensor/ops_common.h"
+
+#include "tensor/arena.h"
 
 #include <string.h>
 
 typedef struct conv_saved {
     lt_conv2d_options opt;
     int64_t k[2], ho, wo;
-    void *cols; /* [N, groups, K, Ho*Wo] */
+    void *cols; /* [groups, K, N*Ho*Wo]: every sample's columns side by side */
 } conv_saved;
+
+/* Raw arena memory (not zeroed: every byte is written before it is read). */
+static void *arena_raw(lt_ctx *ctx, size_t bytes) {
+    void *p = ltr_arena_alloc(ltr_ctx_of(ctx)->arena, bytes);
+    if (!p) ltr_fail(ctx, "lt_conv2d: out of memory for %zu bytes of columns", bytes);
+    return p;
+}
+
+/* [N, O, HW] <-> [O, N*HW]: the batched GEMM works on channels-major rows */
+static void swap_batch_channels(const char *src, char *dst, int64_t a, int64_t b, size_t block) {
+    for (int64_t i = 0; i < a; i++)
+        for (int64_t j = 0; j < b; j++) memcpy(dst + (size_t)(j * a + i) * block, src + (size_t)(i * b + j) * block, block);
+}
 
 static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
@@ -22,50 +38,50 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
     size_t es = ltr_dtype_size(g->dtype);
     int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
     int64_t O = w->shape[0], G = sv->opt.groups, Cg = C / G, Og = O / G;
-    int64_t K = Cg * sv->k[0] * sv->k[1], howo = sv->ho * sv->wo;
-    const char *gy = g->data, *cols = sv->cols;
+    int64_t K = Cg * sv->k[0] * sv->k[1], howo = sv->ho * sv->wo, nhw = N * howo;
+    char *gy = arena_raw(ctx, (size_t)(O * nhw) * es); /* dY as [O, N*Ho*Wo] */
+    if (!gy) return LT_ERROR;
+    swap_batch_channels(g->data, gy, N, O, (size_t)howo * es);
+    const char *cols = sv->cols;
     if (w->flags & LTR_T_REQUIRES_GRAD) {
         lt_tensor *wt = (lt_tensor *)w;
         bool direct = (wt->flags & LTR_T_PARAM) != 0; /* write into the persistent grad */
         lt_tensor *gw = direct ? wt->grad : ltr_empty_like(ctx, w);
         if (!gw) return LT_ERROR;
-        bool first = !direct || !(wt->flags & LTR_T_GRAD_DEFINED);
-        for (int64_t s = 0; s < N; s++)
-            for (int64_t gr = 0; gr < G; gr++)
-                acc->gemm(g->dtype, false, true, Og, K, howo, 1.0,
-                          gy + (size_t)((s * O + gr * Og) * howo) * es, howo,
-                          cols + (size_t)((s * G + gr) * K * howo) * es, howo,
-                          first && s == 0 ? 0.0 : 1.0, (char *)gw->data + (size_t)(gr * Og * K) * es, K);
-        if (N == 0 && first) acc->fill(gw, 0);
+        double beta = direct && (wt->flags & LTR_T_GRAD_DEFINED) ? 1.0 : 0.0;
+        for (int64_t gr = 0; gr < G; gr++) /* dW_g = dY_g cols_g^T */
+            acc->gemm(g->dtype, false, true, Og, K, nhw, 1.0, gy + (size_t)(gr * Og * nhw) * es, nhw,
+                      cols + (size_t)(gr * K * nhw) * es, nhw, beta,
+                      (char *)gw->data + (size_t)(gr * Og * K) * es, K);
+        if (nhw == 0 && beta == 0.0) acc->fill(gw, 0);
         if (direct) wt->flags |= LTR_T_GRAD_DEFINED;
         else if (ltr_accumulate_grad(ctx, w, gw)) return LT_ERROR;
     }
     if (b && (b->flags & LTR_T_REQUIRES_GRAD)) {
-        lt_tensor *gb = ltr_zeros_like(ctx, b);
+        lt_tensor *gb = ltr_empty_like(ctx, b);
         if (!gb) return LT_ERROR;
-        /* dY viewed as [N*O, Ho*Wo]: sum each row, then over samples */
-        for (int64_t s = 0; s < N; s++)
-            for (int64_t o = 0; o < O; o++) {
-                lt_tensor row = *g;
-                row.data = (char *)g->data + (size_t)((s * O + o) * howo) * es;
-                row.ndim = 1;
-                row.shape[0] = howo;
-                ltr_set(gb, o, ltr_get(gb, o) + acc->sum(&row));
-            }
+        for (int64_t o = 0; o < O; o++) { /* db[o] = sum of row o of dY */
+            lt_tensor row = *g;
+            row.data = gy + (size_t)(o * nhw) * es;
+            row.ndim = 1;
+            row.shape[0] = nhw;
+            ltr_set(gb, o, acc->sum(&row));
+        }
         if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
     }
     if (x->flags & LTR_T_REQUIRES_GRAD) {
         lt_tensor *gx = ltr_zeros_like(ctx, x);
-        void *dcols = ltr_scratch(ctx, (size_t)(K * howo) * es);
+        char *dcols = arena_raw(ctx, (size_t)(K * nhw) * es);
         if (!gx || !dcols) return LT_ERROR;
-        for (int64_t s = 0; s < N; s++)
-            for (int64_t gr = 0; gr < G; gr++) {
-                acc->gemm(g->dtype, true, false, K, howo, Og, 1.0,
-                          (const char *)w->data + (size_t)(gr * Og * K) * es, K,
-                          gy + (size_t)((s * O + gr * Og) * howo) * es, howo, 0.0, dcols, howo);
-                acc->col2im(g->dtype, dcols, Cg, H, W, sv->k, &sv->opt, sv->ho, sv->wo,
+        for (int64_t gr = 0; gr < G; gr++) { /* dcols = W_g^T dY_g, folded back per sample */
+            acc->gemm(g->dtype, true, false, K, nhw, Og, 1.0,
+                      (const char *)w->data + (size_t)(gr * Og * K) * es, K,
+                      gy + (size_t)(gr * Og * nhw) * es, nhw, 0.0, dcols, nhw);
+            for (int64_t s = 0; s < N; s++)
+                acc->col2im(g->dtype, dcols + (size_t)(s * howo) * es, Cg, H, W, sv->k, &sv->opt,
+                            sv->ho, sv->wo, nhw,
                             (char *)gx->data + (size_t)((s * C + gr * Cg) * H * W) * es);
-            }
+        }
         if (ltr_accumulate_grad(ctx, x, gx)) return LT_ERROR;
     }
     return LT_OK;
@@ -135,23 +151,23 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     if (!x || !w) return NULL;
     int64_t yshape[4] = {N, O, out[0], out[1]};
     lt_tensor *y = ltr_empty(ctx, x->dtype, 4, yshape);
-    int64_t Cg = C / G, Og = O / G, K = Cg * k[0] * k[1], howo = out[0] * out[1];
+    int64_t Cg = C / G, Og = O / G, K = Cg * k[0] * k[1], howo = out[0] * out[1], nhw = N * howo;
     size_t es = ltr_dtype_size(x->dtype);
-    bool grad = ltr_ctx_of(ctx)->grad_enabled &&
-                ((x->flags | w->flags | (b ? b->flags : 0)) & LTR_T_REQUIRES_GRAD);
-    /* with gradients: every sample's columns stay for backward; without: one buffer */
-    void *cols = ltr_scratch(ctx, (size_t)((grad ? N : 1) * G * K * howo) * es);
-    if (!y || !cols) return NULL;
+    /* one GEMM per group over the whole batch: W_g [Og, K] @ cols_g [K, N*Ho*Wo] */
+    char *cols = arena_raw(ctx, (size_t)(G * K * nhw) * es);
+    char *yt = arena_raw(ctx, (size_t)(O * nhw) * es);
+    if (!y || !cols || !yt) return NULL;
     const ltr_accel *acc = ltr_accel_of(x);
-    for (int64_t s = 0; s < N; s++)
-        for (int64_t gr = 0; gr < G; gr++) {
-            char *c = (char *)cols + (size_t)(((grad ? s : 0) * G + gr) * K * howo) * es;
+    for (int64_t gr = 0; gr < G; gr++) {
+        char *cg = cols + (size_t)(gr * K * nhw) * es;
+        for (int64_t s = 0; s < N; s++)
             acc->im2col(x->dtype, (const char *)x->data + (size_t)((s * C + gr * Cg) * H * W) * es,
-                        Cg, H, W, k, &opt, out[0], out[1], c);
-            acc->gemm(x->dtype, false, false, Og, howo, K, 1.0,
-                      (const char *)w->data + (size_t)(gr * Og * K) * es, K, c, howo, 0.0,
-                      (char *)y->data + (size_t)((s * O + gr * Og) * howo) * es, howo);
-        }
+                        Cg, H, W, k, &opt, out[0], out[1], nhw, cg + (size_t)(s * howo) * es);
+        acc->gemm(x->dtype, false, false, Og, nhw, K, 1.0,
+                  (const char *)w->data + (size_t)(gr * Og * K) * es, K, cg, nhw, 0.0,
+                  yt + (size_t)(gr * Og * nhw) * es, nhw);
+    }
+    swap_batch_channels(yt, y->data, O, N, (size_t)howo * es);
     if (b) add_channel_bias(y, b, N, O, howo);
     const lt_tensor *inputs[3] = {x, w, b};
     ltr_node *n = ltr_record(ctx, "conv2d", y, conv2d_backward, b ? 3 : 2, inputs);

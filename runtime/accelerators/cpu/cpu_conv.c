@@ -8,14 +8,13 @@
  * back into dx. Rows of cols are (channel, ki, kj); columns are output positions. */
 #define DEFINE_COLS(T, SUF)                                                                    \
     static void im2col_##SUF(const T *x, int64_t c, int64_t h, int64_t w, const int64_t *k,    \
-                             const lt_conv2d_options *o, int64_t ho, int64_t wo, T *cols,      \
-                             int back) {                                                       \
+                             const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld,    \
+                             T *cols, int back) {                                                       \
         T *dx = (T *)x;                                                                        \
-        int64_t howo = ho * wo;                                                                \
         for (int64_t ch = 0; ch < c; ch++)                                                     \
             for (int64_t ki = 0; ki < k[0]; ki++)                                              \
                 for (int64_t kj = 0; kj < k[1]; kj++) {                                        \
-                    T *row = cols + ((ch * k[0] + ki) * k[1] + kj) * howo;                     \
+                    T *row = cols + ((ch * k[0] + ki) * k[1] + kj) * ld;                       \
                     for (int64_t oy = 0; oy < ho; oy++) {                                      \
                         int64_t iy = oy * o->stride[0] - o->padding[0] + ki * o->dilation[0];  \
                         T *r = row + oy * wo;                                                  \
@@ -79,16 +78,16 @@ DEFINE_COLS(float, f32)
 DEFINE_COLS(double, f64)
 
 void ltr_cpu_im2col(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
-                    const lt_conv2d_options *o, int64_t ho, int64_t wo, void *cols) {
-    if (dt == LT_FLOAT64) im2col_f64(x, c, h, w, k, o, ho, wo, cols, 0);
-    else im2col_f32(x, c, h, w, k, o, ho, wo, cols, 0);
+                    const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols) {
+    if (dt == LT_FLOAT64) im2col_f64(x, c, h, w, k, o, ho, wo, ld, cols, 0);
+    else im2col_f32(x, c, h, w, k, o, ho, wo, ld, cols, 0);
 }
 
 void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
-                    const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, void *dx) {
+                    const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx) {
     /* the same walk as im2col, adding the columns into dx */
-    if (dt == LT_FLOAT64) im2col_f64(dx, c, h, w, k, o, ho, wo, (double *)cols, 1);
-    else im2col_f32(dx, c, h, w, k, o, ho, wo, (float *)cols, 1);
+    if (dt == LT_FLOAT64) im2col_f64(dx, c, h, w, k, o, ho, wo, ld, (double *)cols, 1);
+    else im2col_f32(dx, c, h, w, k, o, ho, wo, ld, (float *)cols, 1);
 }
 
 void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w, int64_t k,
