@@ -17,6 +17,13 @@ for k in '"fit"' '"test"' 'val/loss' 'val/acc' 'train/loss_epoch' 'train/loss_st
     if grep -q "$k" "$TMP/r1.json"; then pass "results JSON has $k"; else fail "results JSON has $k"; fi
 done
 
+expect "the CNN example trains" 0 "test/acc" -- $LTRUN fit --module $EX/cnn.so --data $EX/mnist.so \
+    --data.data_dir $D --data.val_size 500 --trainer.max_epochs 1 --trainer.limit_train_batches 15 \
+    --trainer.limit_val_batches 1 --seed 1 --test --trainer.limit_test_batches 2 --results "$TMP/cnn.json"
+acc=$(json_num "$TMP/cnn.json" "test/acc")
+if [ -n "$acc" ] && ge "$acc" 0.8; then pass "CNN test accuracy $acc >= 0.8 after 15 steps"
+else fail "CNN test accuracy '$acc' >= 0.8 after 15 steps"; fi
+
 $RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/r2.json" > /dev/null 2>&1
 if cmp -s "$TMP/r1.json" "$TMP/r2.json"; then pass "same seed, identical results"
 else fail "same seed, identical results"; fi
