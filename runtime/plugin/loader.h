@@ -12,6 +12,7 @@
 #include "ltrun.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct ltr_plugin {
     char *path;                /* owned: the file that was opened */
@@ -44,5 +45,28 @@ lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, 
 lt_status ltr_plugin_load(const char *path, lt_plugin_kind kind, ltr_plugin *out, char *err,
                           size_t errcap);
 void ltr_plugin_unload(ltr_plugin *p);
+
+/*
+ * The plugins of one run, to catch the same kind + name coming from two files (two
+ * copies on LT_PLUGIN_PATH, say) before either is used. Zero-initialise it
+ * (`ltr_registry reg = {0};`). It keeps its own copies of names and paths, so the
+ * plugins may be unloaded before the registry is freed.
+ */
+typedef struct ltr_registry_entry {
+    uint32_t kind;
+    char *name;        /* owned copy of desc->name */
+    char *path;        /* owned copy of the file's path, for messages */
+    unsigned long long dev, ino; /* the file's identity; both 0 if stat failed */
+} ltr_registry_entry;
+
+typedef struct ltr_registry {
+    ltr_registry_entry *items;
+    size_t n, cap;
+} ltr_registry;
+
+/* Record p->desc. Adding the same file again is a no-op; the same kind + name from a
+ * different file fails with "duplicate plugin name 'x' (kind): A.so and B.so ...". */
+lt_status ltr_registry_add(ltr_registry *reg, const ltr_plugin *p, char *err, size_t errcap);
+void ltr_registry_free(ltr_registry *reg);
 
 #endif

@@ -343,6 +343,15 @@ typedef const lt_descriptor *const *(*lt_entry_fn)(const lt_host_api *host, uint
         (void)host;                                                                     \
         *count = 1;                                                                     \
         return id##_list_;                                                              \
+    }                                                                                   \
+    /* name-derived alias, so a static binary can reach several plugins by name */     \
+    LT_EXPORT const lt_descriptor *const *ltrun_plugin_##id##_entry(                    \
+        const lt_host_api *host, uint32_t *count);                                      \
+    LT_EXPORT const lt_descriptor *const *ltrun_plugin_##id##_entry(                    \
+        const lt_host_api *host, uint32_t *count) {                                     \
+        (void)host;                                                                     \
+        *count = 1;                                                                     \
+        return id##_list_;                                                              \
     }
 
 #ifndef LT_PLUGIN_VERSION

@@ -1,4 +1,4 @@
-/* Generated from fake_descriptor.h: see the #defines. */
+/* Built for ABI 2.0: a major this ltrun does not speak. */
 #define FAKE_MAJOR 2
 #define FAKE_MINOR 0
 #define FAKE_NAME "major2"

@@ -1,4 +1,4 @@
-/* Generated from fake_descriptor.h: see the #defines. */
+/* Built for ABI 1.9: a minor newer than this ltrun. */
 #define FAKE_MAJOR 1
 #define FAKE_MINOR 9
 #define FAKE_NAME "minor9"

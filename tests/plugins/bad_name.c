@@ -1,4 +1,4 @@
-/* Generated from fake_descriptor.h: see the #defines. */
+/* A name with characters outside [A-Za-z0-9_-]. */
 #define FAKE_MAJOR 1
 #define FAKE_MINOR 0
 #define FAKE_NAME "bad name!"

@@ -1,4 +1,4 @@
-/* Generated from fake_descriptor.h: see the #defines. */
+/* Two module descriptors with the same name in one file. */
 #define FAKE_MAJOR 1
 #define FAKE_MINOR 0
 #define FAKE_NAME "twin"

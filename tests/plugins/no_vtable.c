@@ -1,4 +1,4 @@
-/* Generated from fake_descriptor.h: see the #defines. */
+/* A descriptor whose vtable has size 0. */
 #define FAKE_MAJOR 1
 #define FAKE_MINOR 0
 #define FAKE_NAME "novt"
