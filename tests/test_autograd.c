@@ -1,4 +1,12 @@
-/* test_autograd.c — every differentiable op against finite differences (float64). */
+/*
+ * test_autograd.c — every differentiable op against central finite differences in
+ * float64 (matmul in all its forms, linear with and without bias and with a shared
+ * weight, add/sub/mul with broadcasting both ways, relu away from 0, reshape, flatten,
+ * sum, mean, log_softmax on every dim, cross_entropy with ignore_index, a 2-layer MLP),
+ * gradients through a non-contiguous input, parameter gradient accumulation across
+ * backwards (linear, matmul and mul paths), no-grad mode, backward-twice errors;
+ * conv2d (stride, padding, dilation, groups, bias) and max_pool2d.
+ */
 #include "check_run.h"
 #include "gradcheck.h"
 
@@ -43,6 +51,16 @@ static lt_tensor *f_mlp(lt_ctx *c, lt_tensor **in, void *a) {
     return ltr_cross_entropy(c, ltr_linear(c, h, in[3], in[4]), in[5]);
 }
 
+static lt_tensor *f_shared(lt_ctx *c, lt_tensor **in, void *a) {
+    /* one weight used by two layers: its gradient accumulates inside one backward */
+    return weigh(c, ltr_linear(c, ltr_relu(c, ltr_linear(c, in[0], in[1], NULL)), in[1], in[2]));
+}
+static lt_tensor *f_chain(lt_ctx *c, lt_tensor **in, void *a) {
+    /* a tensor feeding several ops, and sub/add of a tensor with itself */
+    lt_tensor *h = ltr_mul(c, in[0], in[1]);
+    lt_tensor *k = ltr_sub(c, ltr_add(c, h, in[0]), ltr_mul(c, h, h));
+    return weigh(c, ltr_add(c, k, ltr_sub(c, in[1], in[1])));
+}
 static lt_tensor *f_conv(lt_ctx *c, lt_tensor **in, void *a) {
     return weigh(c, ltr_conv2d(c, in[0], in[1], in[2], a));
 }
@@ -55,6 +73,53 @@ static lt_tensor *f_pool(lt_ctx *c, lt_tensor **in, void *a) {
 }
 
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
+
+START_TEST(grad_matmul_forms) {
+    lt_tensor *vv[2] = {leaf(&E, 1, SHAPE(4), -1, 1), leaf(&E, 1, SHAPE(4), -1, 1)};
+    gradcheck(&E, "matmul 1-D @ 1-D", f_matmul, vv, 2, NULL);
+    lt_tensor *vm[2] = {leaf(&E, 1, SHAPE(4), -1, 1), leaf(&E, 2, SHAPE(4, 3), -1, 1)};
+    gradcheck(&E, "matmul 1-D @ 2-D", f_matmul, vm, 2, NULL);
+    lt_tensor *mv[2] = {leaf(&E, 2, SHAPE(3, 4), -1, 1), leaf(&E, 1, SHAPE(4), -1, 1)};
+    gradcheck(&E, "matmul 2-D @ 1-D", f_matmul, mv, 2, NULL);
+    lt_tensor *bm[2] = {leaf(&E, 3, SHAPE(2, 3, 4), -1, 1), leaf(&E, 2, SHAPE(4, 2), -1, 1)};
+    gradcheck(&E, "matmul 3-D @ 2-D", f_matmul, bm, 2, NULL);
+}
+END_TEST
+
+START_TEST(grad_shared_and_chained) {
+    lt_tensor *in[3] = {leaf(&E, 2, SHAPE(4, 3), -1, 1), leaf(&E, 2, SHAPE(3, 3), -1, 1),
+                        leaf(&E, 1, SHAPE(3), -1, 1)};
+    gradcheck(&E, "shared weight", f_shared, in, 3, NULL);
+    lt_tensor *ch[2] = {leaf(&E, 2, SHAPE(3, 4), -1, 1), leaf(&E, 1, SHAPE(4), -1, 1)};
+    gradcheck(&E, "chain", f_chain, ch, 2, NULL);
+}
+END_TEST
+
+/* A transposed (non-contiguous) leaf: ops copy it contiguous, and the copy's gradient
+ * comes back to the leaf in its logical order (grads are contiguous in its shape). */
+START_TEST(grad_through_strided_input) {
+    lt_tensor *x = leaf(&E, 2, SHAPE(3, 2), -1, 1); /* storage of a [3, 2] */
+    x->shape[0] = 2;
+    x->shape[1] = 3;
+    x->stride[0] = 1;
+    x->stride[1] = 2; /* now x = storage^T, [2, 3] */
+    double wv[6] = {1, 2, 3, 4, 5, 6};
+    lt_tensor *w = tensor_of(&E, LT_FLOAT64, 2, SHAPE(3, 2), wv);
+    lt_tensor *y = ltr_sum(&E.ctx.pub, ltr_mul(&E.ctx.pub, ltr_matmul(&E.ctx.pub, x, w),
+                                               tensor_of(&E, LT_FLOAT64, 1, SHAPE(2), (double[]){1, -1})));
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_OK);
+    ck_assert_ptr_nonnull(x->grad);
+    /* d/dx[i, j] = w[j, 0] - w[j, 1] = -1 for every element */
+    for (int i = 0; i < 6; i++) ck_assert_double_eq_tol(ltr_get(x->grad, i), -1.0, 1e-12);
+    /* the same through relu (an elementwise op on a strided input) */
+    x->grad = NULL;
+    for (int i = 0; i < 6; i++) ltr_set(x, i, i + 1.0);
+    y = ltr_sum(&E.ctx.pub, ltr_mul(&E.ctx.pub, ltr_relu(&E.ctx.pub, x),
+                                    tensor_of(&E, LT_FLOAT64, 2, SHAPE(2, 3), wv)));
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_OK);
+    for (int i = 0; i < 6; i++) ck_assert_double_eq_tol(ltr_get(x->grad, i), wv[i], 1e-12);
+}
+END_TEST
 
 START_TEST(grad_matmul) {
     lt_tensor *in[2] = {leaf(&E, 2, SHAPE(3, 4), -1, 1), leaf(&E, 2, SHAPE(4, 5), -1, 1)};
@@ -177,6 +242,58 @@ START_TEST(param_grads_accumulate) {
     ltr_param_store_zero_grad(&E.params);
     ck_assert(!(w->flags & LTR_T_GRAD_DEFINED));
     ck_assert_int_eq(ltr_tape_size(E.tape), 0); /* backward consumed the tape */
+    /* after zero_grad the next backward overwrites (p.grad was None) */
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, ltr_sum(&E.ctx.pub, ltr_linear(&E.ctx.pub, x, w, b))), LT_OK);
+    ck_assert_double_eq_tol(ltr_get(w->grad, 2), xv[2], 1e-12);
+    ck_assert_double_eq_tol(ltr_get(b->grad, 0), 1, 1e-12);
+}
+END_TEST
+
+/* The same accumulation through matmul (GEMM into the grad slot) and mul (copy/add) */
+START_TEST(param_grads_accumulate_matmul_mul) {
+    E.ctx.params = &E.params;
+    lt_tensor *m = ltr_param(&E.ctx.pub, "m", LT_FLOAT64, 2, SHAPE(3, 2));
+    lt_tensor *s = ltr_param(&E.ctx.pub, "s", LT_FLOAT64, 1, SHAPE(2));
+    E.ctx.params = NULL;
+    for (int i = 0; i < 6; i++) ltr_set(m, i, i - 2.5);
+    ltr_set(s, 0, 2);
+    ltr_set(s, 1, -3);
+    double xv[3] = {1, 2, -1};
+    lt_tensor *x = tensor_of(&E, LT_FLOAT64, 2, SHAPE(1, 3), xv);
+    double gm_once[6], gs_once[2];
+    for (int pass = 1; pass <= 2; pass++) {
+        /* loss = sum((x @ m) * s) */
+        lt_tensor *y = ltr_sum(&E.ctx.pub, ltr_mul(&E.ctx.pub, ltr_matmul(&E.ctx.pub, x, m), s));
+        ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_OK);
+        for (int i = 0; i < 6; i++) {
+            double want = xv[i / 2] * ltr_get(s, i % 2); /* dm[r, c] = x[r] s[c] */
+            if (pass == 1) gm_once[i] = ltr_get(m->grad, i);
+            ck_assert_double_eq_tol(ltr_get(m->grad, i), pass * want, 1e-12);
+        }
+        for (int c = 0; c < 2; c++) {
+            double xm = 0;
+            for (int r = 0; r < 3; r++) xm += xv[r] * ltr_get(m, r * 2 + c);
+            if (pass == 1) gs_once[c] = ltr_get(s->grad, c);
+            ck_assert_double_eq_tol(ltr_get(s->grad, c), pass * xm, 1e-12);
+        }
+    }
+    ck_assert_double_eq_tol(gm_once[1] * 2, ltr_get(m->grad, 1), 1e-12);
+    ck_assert_double_eq_tol(gs_once[0] * 2, ltr_get(s->grad, 0), 1e-12);
+}
+END_TEST
+
+/* The tape is consumed by backward (retain_graph=False): a second backward through the
+ * same graph is an error, as in PyTorch, instead of silently giving no gradients. */
+START_TEST(backward_twice_is_an_error) {
+    lt_tensor *a = leaf(&E, 2, SHAPE(2, 2), -1, 1);
+    lt_tensor *y = ltr_sum(&E.ctx.pub, ltr_mul(&E.ctx.pub, a, a));
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_OK);
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, y), LT_ERROR);
+    ck_assert_ptr_nonnull(strstr(E.ctx.error, "second time"));
+    ltr_ctx_take_error(&E.ctx, NULL, 0);
+    lt_tensor *v = ltr_relu(&E.ctx.pub, a);
+    ck_assert_int_eq(ltr_backward(&E.ctx.pub, v), LT_ERROR);
+    ck_assert_ptr_nonnull(strstr(E.ctx.error, "backward: the loss has shape [2, 2]"));
 }
 END_TEST
 
@@ -207,6 +324,11 @@ int main(void) {
     tcase_add_test(tc, grad_max_pool2d);
     tcase_add_test(tc, param_grads_accumulate);
     tcase_add_test(tc, no_grad_records_nothing);
+    tcase_add_test(tc, grad_matmul_forms);
+    tcase_add_test(tc, grad_shared_and_chained);
+    tcase_add_test(tc, grad_through_strided_input);
+    tcase_add_test(tc, param_grads_accumulate_matmul_mul);
+    tcase_add_test(tc, backward_twice_is_an_error);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

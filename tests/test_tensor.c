@@ -1,4 +1,10 @@
-/* test_tensor.c — op values on hand-computed cases, errors, arena, parameters, init. */
+/*
+ * test_tensor.c — op values on hand-computed cases (broadcasting, matmul's 1-D and N-D
+ * forms, linear, relu, reductions, log_softmax, cross_entropy, argmax ties and NaN,
+ * accuracy, reshape views), errors (messages name the op and shapes; NULL inputs
+ * propagate silently), tensor accessors, arena reuse, parameter store, init bounds
+ * and seeded determinism; conv2d / max_pool2d values.
+ */
 #include "check_run.h"
 #include "gradcheck.h"
 
@@ -176,7 +182,7 @@ END_TEST
 
 START_TEST(params_and_init) {
     ck_assert_ptr_null(ltr_param(C, "w", LT_FLOAT32, 1, SHAPE(3)));
-    expect_error("only be created in the module's create hook");
+    expect_error("lt_param: parameters can only be created in the module's create hook");
     E.ctx.params = &E.params;
     lt_linear_layer l;
     ck_assert_int_eq(ltr_linear_init(C, &l, "fc", 400, 30, true), LT_OK);
@@ -196,7 +202,7 @@ START_TEST(params_and_init) {
     ck_assert(fabs(sum / 12000) < 0.002);
     for (int64_t i = 0; i < 30; i++) ck_assert(fabs(ltr_get(l.bias, i)) <= bound);
     ck_assert_int_eq(ltr_linear_init(C, &l, "fc", 4, 3, true), LT_ERROR);
-    expect_error("already exists");
+    expect_error("lt_param('fc.weight'): a parameter with this name already exists");
     E.ctx.params = NULL;
 }
 END_TEST
@@ -217,6 +223,236 @@ START_TEST(init_is_seeded) {
 }
 END_TEST
 
+
+START_TEST(broadcasting_more) {
+    /* [2, 3, 2] + [3, 1]: the middle dim matches, the last broadcasts */
+    double v[12];
+    for (int i = 0; i < 12; i++) v[i] = i;
+    lt_tensor *a = tensor_of(&E, LT_FLOAT64, 3, SHAPE(2, 3, 2), v);
+    lt_tensor *b = tensor_of(&E, LT_FLOAT64, 2, SHAPE(3, 1), VALS(100, 200, 300));
+    expect_values(ltr_add(C, a, b),
+                  VALS(100, 101, 202, 203, 304, 305, 106, 107, 208, 209, 310, 311), 12, 0);
+    expect_values(ltr_sub(C, b, a),
+                  VALS(100, 99, 198, 197, 296, 295, 94, 93, 192, 191, 290, 289), 12, 0);
+    /* a strided (transposed) view as an input: [[0, 2, 4], [1, 3, 5]] of storage 0..5 */
+    lt_tensor *st = tensor_of(&E, LT_FLOAT32, 2, SHAPE(3, 2), VALS(0, 1, 2, 3, 4, 5));
+    lt_tensor view = *st;
+    view.shape[0] = 2;
+    view.shape[1] = 3;
+    view.stride[0] = 1;
+    view.stride[1] = 2;
+    ck_assert(!ltr_is_contiguous(&view));
+    ck_assert_ptr_null(ltr_data(&view));
+    lt_tensor *one = tensor_of(&E, LT_FLOAT32, 1, SHAPE(3), VALS(1, 1, 1));
+    expect_values(ltr_mul(C, &view, one), VALS(0, 2, 4, 1, 3, 5), 6, 0);
+    expect_values(ltr_relu(C, &view), VALS(0, 2, 4, 1, 3, 5), 6, 0);
+    expect_values(ltr_sum(C, &view), VALS(15), 1, 0);
+    /* scalar op scalar is 0-d */
+    lt_tensor *s1 = tensor_of(&E, LT_FLOAT32, 0, NULL, VALS(3));
+    lt_tensor *p = ltr_mul(C, s1, s1);
+    ck_assert_int_eq(p->ndim, 0);
+    expect_values(p, VALS(9), 1, 0);
+}
+END_TEST
+
+START_TEST(matmul_forms) {
+    lt_tensor *v = tensor_of(&E, LT_FLOAT32, 1, SHAPE(3), VALS(1, 2, 3));
+    lt_tensor *m = tensor_of(&E, LT_FLOAT32, 2, SHAPE(3, 2), VALS(1, 0, 0, 1, 1, 1));
+    lt_tensor *mt = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 3), VALS(1, 0, 1, 0, 1, 1));
+    lt_tensor *dot = ltr_matmul(C, v, v); /* torch: 1-D @ 1-D is a 0-d dot product */
+    ck_assert_int_eq(dot->ndim, 0);
+    expect_values(dot, VALS(14), 1, 0);
+    lt_tensor *vm = ltr_matmul(C, v, m); /* [3] @ [3, 2] -> [2] */
+    ck_assert_int_eq(vm->ndim, 1);
+    expect_values(vm, VALS(4, 5), 2, 0);
+    lt_tensor *mv = ltr_matmul(C, mt, v); /* [2, 3] @ [3] -> [2] */
+    ck_assert_int_eq(mv->ndim, 1);
+    expect_values(mv, VALS(4, 5), 2, 0);
+    double b[12];
+    for (int i = 0; i < 12; i++) b[i] = i;
+    lt_tensor *batch = tensor_of(&E, LT_FLOAT32, 3, SHAPE(2, 2, 3), b); /* [2, 2, 3] @ [3, 2] */
+    lt_tensor *r = ltr_matmul(C, batch, m);
+    ck_assert_int_eq(r->ndim, 3);
+    ck_assert_int_eq(r->shape[0], 2);
+    ck_assert_int_eq(r->shape[2], 2);
+    expect_values(r, VALS(2, 3, 8, 9, 14, 15, 20, 21), 8, 0);
+    /* an empty inner dimension gives zeros, as torch */
+    lt_tensor *e1 = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 0), NULL);
+    lt_tensor *e2 = tensor_of(&E, LT_FLOAT32, 2, SHAPE(0, 3), NULL);
+    expect_values(ltr_matmul(C, e1, e2), VALS(0, 0, 0, 0, 0, 0), 6, 0);
+    lt_tensor *s = tensor_of(&E, LT_FLOAT32, 0, NULL, VALS(1));
+    ck_assert_ptr_null(ltr_matmul(C, s, v));
+    expect_error("at least 1 dimension");
+    ck_assert_ptr_null(ltr_matmul(C, m, batch));
+    expect_error("not supported");
+    ck_assert_ptr_null(ltr_matmul(C, v, mt));
+    expect_error("lt_matmul: shapes [3] and [2, 3] cannot be multiplied");
+}
+END_TEST
+
+START_TEST(linear_edge_shapes) {
+    /* 3-D input: x[..., in] with the leading dims kept */
+    double v[12];
+    for (int i = 0; i < 12; i++) v[i] = i;
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 3, SHAPE(2, 3, 2), v);
+    lt_tensor *w = tensor_of(&E, LT_FLOAT32, 2, SHAPE(1, 2), VALS(1, -1));
+    lt_tensor *b = tensor_of(&E, LT_FLOAT32, 1, SHAPE(1), VALS(10));
+    lt_tensor *y = ltr_linear(C, x, w, b);
+    ck_assert_int_eq(y->ndim, 3);
+    ck_assert_int_eq(y->shape[2], 1);
+    expect_values(y, VALS(9, 9, 9, 9, 9, 9), 6, 0);
+    /* in_features 0: the bias alone (torch: an empty matmul is zeros) */
+    lt_tensor *x0 = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 0), NULL);
+    lt_tensor *w0 = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 0), NULL);
+    lt_tensor *b0 = tensor_of(&E, LT_FLOAT32, 1, SHAPE(2), VALS(1, 2));
+    expect_values(ltr_linear(C, x0, w0, b0), VALS(1, 2, 1, 2), 4, 0);
+    expect_values(ltr_linear(C, x0, w0, NULL), VALS(0, 0, 0, 0), 4, 0);
+    ck_assert_ptr_null(ltr_linear(C, x, w, w));
+    expect_error("lt_linear: bias [1, 2] does not match weight [1, 2]");
+}
+END_TEST
+
+START_TEST(argmax_nan_and_dims) {
+    /* torch.argmax treats NaN as the maximum: the first NaN wins */
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 2, SHAPE(3, 3), VALS(1, NAN, 5, NAN, 9, NAN, 2, 2, 2));
+    expect_values(ltr_argmax(C, x, 1), VALS(1, 0, 0), 3, 0);
+    expect_values(ltr_argmax(C, x, -1), VALS(1, 0, 0), 3, 0);
+    ck_assert_int_eq(ltr_argmax(C, x, 0)->dtype, LT_INT64);
+    ck_assert_ptr_null(ltr_argmax(C, x, 2));
+    expect_error("lt_argmax: dim 2 is out of range for shape [3, 3]");
+    /* accuracy is a 0-d float32 that records nothing */
+    lt_tensor *l = leaf(&E, 2, SHAPE(2, 2), -1, 1);
+    lt_tensor *t = tensor_of(&E, LT_INT64, 1, SHAPE(2), VALS(0, 1));
+    lt_tensor *acc = ltr_accuracy(C, ltr_contiguous(C, l), t);
+    ck_assert_int_eq(acc->ndim, 0);
+    ck_assert_int_eq(acc->dtype, LT_FLOAT32);
+    ck_assert(!(acc->flags & LTR_T_REQUIRES_GRAD));
+}
+END_TEST
+
+START_TEST(cross_entropy_two_rows) {
+    /* rows [0, 0] with target 1: log 2; [0, ln 3] with target 0: log(1 + 3) = log 4 */
+    lt_tensor *x = tensor_of(&E, LT_FLOAT64, 2, SHAPE(2, 2), VALS(0, 0, 0, log(3.0)));
+    lt_tensor *t = tensor_of(&E, LT_INT64, 1, SHAPE(2), VALS(1, 0));
+    lt_tensor *l = ltr_cross_entropy(C, x, t);
+    ck_assert_int_eq(l->ndim, 0);
+    expect_values(l, VALS((log(2.0) + log(4.0)) / 2), 1, 1e-12);
+    lt_tensor *neg = tensor_of(&E, LT_INT64, 1, SHAPE(2), VALS(0, -1));
+    ck_assert_ptr_null(ltr_cross_entropy(C, x, neg));
+    expect_error("target -1 at index 1 is out of bounds for 2 classes");
+    lt_tensor *all_ignored = tensor_of(&E, LT_INT64, 1, SHAPE(2), VALS(-100, -100));
+    ck_assert(isnan(ltr_get(ltr_cross_entropy(C, x, all_ignored), 0))); /* torch: nan */
+}
+END_TEST
+
+/* Every op given a NULL input returns NULL and records no new error */
+START_TEST(null_inputs_propagate) {
+    lt_tensor *a = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 2), NULL);
+    lt_tensor *t = tensor_of(&E, LT_INT64, 1, SHAPE(2), NULL);
+    ck_assert_ptr_null(ltr_matmul(C, NULL, a));
+    ck_assert_ptr_null(ltr_matmul(C, a, NULL));
+    ck_assert_ptr_null(ltr_linear(C, NULL, a, NULL));
+    ck_assert_ptr_null(ltr_linear(C, a, NULL, NULL));
+    ck_assert_ptr_null(ltr_add(C, NULL, a));
+    ck_assert_ptr_null(ltr_sub(C, a, NULL));
+    ck_assert_ptr_null(ltr_mul(C, NULL, NULL));
+    ck_assert_ptr_null(ltr_relu(C, NULL));
+    ck_assert_ptr_null(ltr_reshape(C, NULL, 1, SHAPE(4)));
+    ck_assert_ptr_null(ltr_flatten(C, NULL, 0));
+    ck_assert_ptr_null(ltr_sum(C, NULL));
+    ck_assert_ptr_null(ltr_mean(C, NULL));
+    ck_assert_ptr_null(ltr_log_softmax(C, NULL, 1));
+    ck_assert_ptr_null(ltr_cross_entropy(C, NULL, t));
+    ck_assert_ptr_null(ltr_cross_entropy(C, a, NULL));
+    ck_assert_ptr_null(ltr_argmax(C, NULL, 0));
+    ck_assert_ptr_null(ltr_accuracy(C, NULL, t));
+    ck_assert_ptr_null(ltr_contiguous(C, NULL));
+    ck_assert(ltr_item(C, NULL) == 0);
+    ck_assert(!ltr_ctx_take_error(&E.ctx, NULL, 0));
+    ck_assert_int_eq(ltr_backward(C, NULL), LT_ERROR);
+}
+END_TEST
+
+START_TEST(tensor_accessors) {
+    lt_tensor *z = ltr_tensor_from(C, LT_FLOAT32, 2, SHAPE(2, 3), NULL); /* no data: zeros */
+    expect_values(z, VALS(0, 0, 0, 0, 0, 0), 6, 0);
+    int64_t raw[3] = {7, -2, 9};
+    lt_tensor *i = ltr_tensor_from(C, LT_INT64, 1, SHAPE(3), raw);
+    ck_assert_int_eq(((int64_t *)ltr_data(i))[1], -2);
+    ck_assert_int_eq(ltr_dim_size(z, -1), 3);
+    ck_assert_int_eq(ltr_dim_size(z, 0), 2);
+    ck_assert_int_eq(ltr_numel_api(z), 6);
+    ck_assert_int_eq((int)ltr_dtype(i), LT_INT64);
+    ck_assert_int_eq(ltr_ndim(i), 1);
+    char buf[64];
+    ck_assert_str_eq(ltr_shape_str(z, buf, sizeof buf), "[2, 3]");
+    ck_assert_str_eq(ltr_shape_str(ltr_sum(C, z), buf, sizeof buf), "[]");
+    ck_assert(ltr_item(C, ltr_tensor_new(C, LT_FLOAT64, 0, NULL)) == 0);
+    ltr_item(C, z);
+    expect_error("lt_item: the tensor has shape [2, 3]");
+    ck_assert_ptr_null(ltr_tensor_new(C, LT_FLOAT32, 1, SHAPE(-2)));
+    expect_error("negative dimension");
+    /* a reshape of a contiguous tensor is a view; its gradient comes back in x's shape */
+    lt_tensor *x = leaf(&E, 2, SHAPE(2, 3), -1, 1);
+    ck_assert_int_eq(ltr_backward(C, ltr_sum(C, ltr_reshape(C, x, 1, SHAPE(-1)))), LT_OK);
+    ck_assert_int_eq(x->grad->ndim, 2);
+    expect_values(x->grad, VALS(1, 1, 1, 1, 1, 1), 6, 0);
+}
+END_TEST
+
+START_TEST(arena_steady_state) {
+    /* the same step twice after a reset hands out the same blocks and grows nothing */
+    ltr_arena *a = ltr_arena_create(4096);
+    void *first[20];
+    for (int step = 0; step < 3; step++) {
+        for (int i = 0; i < 20; i++) {
+            void *p = ltr_arena_alloc(a, (size_t)(i * 700 + 1));
+            ck_assert_int_eq((uintptr_t)p % 64, 0);
+            memset(p, 0xab, (size_t)(i * 700 + 1)); /* asan: the block is really that big */
+            if (step == 0) first[i] = p;
+            else ck_assert_ptr_eq(p, first[i]);
+        }
+        ck_assert_uint_ge(ltr_arena_used(a), 20 * 700 / 2);
+        ltr_arena_reset(a);
+    }
+    size_t high = ltr_arena_high_water(a);
+    ck_assert_uint_gt(high, 0);
+    ck_assert_uint_eq(ltr_arena_used(a), 0);
+    ltr_arena_destroy(a);
+}
+END_TEST
+
+START_TEST(kaiming_bounds) {
+    E.ctx.params = &E.params;
+    /* kaiming_uniform_(a=0): gain sqrt(2), bound sqrt(6 / fan_in); fan_in = 8 * 3 * 3 */
+    lt_tensor *k = ltr_param(C, "conv", LT_FLOAT32, 4, SHAPE(4, 8, 3, 3));
+    ltr_init_kaiming_uniform(C, k, 0.0);
+    double bound = sqrt(6.0 / 72.0), mx = 0;
+    for (int64_t i = 0; i < ltr_numel(k); i++) mx = fmax(mx, fabs(ltr_get(k, i)));
+    ck_assert(mx <= bound && mx > 0.95 * bound);
+    lt_tensor *v = ltr_param(C, "vec", LT_FLOAT32, 1, SHAPE(5));
+    ltr_init_kaiming_uniform(C, v, 0.0);
+    expect_error("at least 2 dimensions");
+    ltr_init_constant(C, v, 0.25);
+    expect_values(v, VALS(0.25, 0.25, 0.25, 0.25, 0.25), 5, 0);
+    lt_tensor *nrm = ltr_param(C, "nrm", LT_FLOAT64, 1, SHAPE(4000));
+    ltr_init_normal(C, nrm, 2.0, 0.5);
+    double s = 0, s2 = 0;
+    for (int64_t i = 0; i < 4000; i++) {
+        s += ltr_get(nrm, i);
+        s2 += ltr_get(nrm, i) * ltr_get(nrm, i);
+    }
+    double mean = s / 4000, sd = sqrt(s2 / 4000 - mean * mean);
+    ck_assert(fabs(mean - 2.0) < 0.05 && fabs(sd - 0.5) < 0.05);
+    ck_assert_ptr_null(ltr_param(C, "vec", LT_FLOAT32, 1, SHAPE(5)));
+    expect_error("'vec'");
+    ck_assert_ptr_null(ltr_param(C, "ints", LT_INT64, 1, SHAPE(5)));
+    expect_error("float32 or float64");
+    ltr_param_store_zero_grad(&E.params);
+    E.ctx.params = NULL;
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("tensor");
     TCase *tc = tcase_create("values");
@@ -232,6 +468,15 @@ int main(void) {
     tcase_add_test(tc, arena_reuses_memory);
     tcase_add_test(tc, params_and_init);
     tcase_add_test(tc, init_is_seeded);
+    tcase_add_test(tc, broadcasting_more);
+    tcase_add_test(tc, matmul_forms);
+    tcase_add_test(tc, linear_edge_shapes);
+    tcase_add_test(tc, argmax_nan_and_dims);
+    tcase_add_test(tc, cross_entropy_two_rows);
+    tcase_add_test(tc, null_inputs_propagate);
+    tcase_add_test(tc, tensor_accessors);
+    tcase_add_test(tc, arena_steady_state);
+    tcase_add_test(tc, kaiming_bounds);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

@@ -2,9 +2,11 @@
  * accelerator.h — the per-device kernel table every op dispatches through.
  *
  * Op front-ends (runtime/tensor/ops_*.c) check shapes, allocate outputs and record
- * autograd; the kernels here only compute. All tensors handed to a kernel are
- * contiguous, of one float dtype (float32 or float64) unless noted, on the
- * accelerator's device. A CUDA accelerator fills the same table from its own .so.
+ * autograd; the kernels here only compute. Tensors handed to a kernel are contiguous,
+ * of one float dtype (float32 or float64) unless noted, on the accelerator's device;
+ * `binary` alone also takes strided inputs. A kernel never allocates and never fails:
+ * the front-end has checked everything. A CUDA accelerator fills the same table from
+ * its own .so. Dispatch is one indirect call per op, never per element.
  */
 #ifndef LTR_ACCELERATOR_H
 #define LTR_ACCELERATOR_H
@@ -18,24 +20,25 @@ typedef enum ltr_binary_op { LTR_BIN_ADD, LTR_BIN_SUB, LTR_BIN_MUL } ltr_binary_
 
 typedef struct ltr_accel {
     const char *name;
-    /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb */
+    /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb.
+     * k == 0 is allowed (C = beta * C). */
     void (*gemm)(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                  const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
                  int64_t ldc);
     /* out = a OP b with NumPy broadcasting; astride/bstride are the inputs' strides
-     * aligned to out's dims (0 on broadcast dims) */
+     * aligned to out's dims (0 on broadcast dims); a and b may be strided views */
     void (*binary)(ltr_binary_op op, const lt_tensor *a, const int64_t *astride,
                    const lt_tensor *b, const int64_t *bstride, lt_tensor *out);
-    /* out (smaller, broadcast-compatible shape) = sum of g over the broadcast dims;
-     * ostride: out's strides aligned to g's dims (0 on reduced dims); scale multiplies */
+    /* out (smaller, broadcast-compatible shape) = scale * sum of g over the broadcast
+     * dims; ostride: out's strides aligned to g's dims (0 on reduced dims) */
     void (*reduce_to)(const lt_tensor *g, const int64_t *ostride, double scale, lt_tensor *out);
     void (*relu)(const lt_tensor *x, lt_tensor *y);
     /* gx = gy * (x > 0) (PyTorch: the gradient at exactly 0 is 0) */
     void (*relu_backward)(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx);
     void (*fill)(lt_tensor *t, double v);
     double (*sum)(const lt_tensor *x); /* accumulated in double */
-    /* y[m,n] += b[n] */
-    void (*add_row)(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b);
+    /* y[r, j] = b[j] for r < m, j < n: the bias rows a linear's GEMM then adds onto */
+    void (*fill_rows)(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b);
     /* out[n] = (accumulate ? out[n] : 0) + sum_m g[m,n] */
     void (*sum_rows)(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool accumulate);
     /* over [outer, dim, inner] views of contiguous x */
@@ -43,8 +46,19 @@ typedef struct ltr_accel {
     /* gx = gy - exp(y) * sum_dim(gy) */
     void (*log_softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
                                  int64_t dim, int64_t inner, lt_tensor *gx);
-    /* argmax along the middle of [outer, dim, inner]; first index on ties; out int64 */
+    /* argmax along the middle of [outer, dim, inner]; first index on ties, the first NaN
+     * if any (torch); out int64 */
     void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
+    /* Cross entropy over logits x [n, c] and int64 targets t [n] (all in [0, c) or
+     * ignore_index): probs = softmax(x) row-wise; returns sum over kept rows of
+     * -log_softmax(x)[i, t_i] and stores their count in *kept. */
+    double (*cross_entropy)(const lt_tensor *x, const lt_tensor *t, int64_t ignore_index,
+                            lt_tensor *probs, int64_t *kept);
+    /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */
+    void (*cross_entropy_backward)(const lt_tensor *probs, const lt_tensor *t,
+                                   int64_t ignore_index, double scale, lt_tensor *gx);
+    /* dst += src, same numel and dtype, contiguous (gradient accumulation) */
+    void (*add_into)(lt_tensor *dst, const lt_tensor *src);
     /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding); rows `ld` apart */
     void (*im2col)(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
                    const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols);

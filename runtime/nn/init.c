@@ -1,4 +1,9 @@
-/* init.c — torch.nn.init schemes and nn.Linear's default initialisation. */
+/*
+ * init.c — torch.nn.init schemes and nn.Linear's default initialisation, in place on
+ * (contiguous) parameters, drawing from ctx->rng in element order: the same seed gives
+ * bit-identical parameters. The distributions are torch's; the bit stream is not
+ * (see util/rng.h).
+ */
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
@@ -49,6 +54,7 @@ static int64_t fan_in(const lt_tensor *t) {
  * gain = sqrt(2 / (1 + a^2)), bound = gain * sqrt(3 / fan_in) */
 void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a) {
     if (!t) return;
+    if (t->ndim >= 2 && ltr_numel(t) == 0) return; /* torch: zero-element init is a no-op */
     int64_t fi = fan_in(t);
     if (fi <= 0) {
         ltr_fail(ctx, "lt_init_kaiming_uniform: needs a tensor with at least 2 dimensions "

@@ -1,4 +1,11 @@
-/* arena.c — chunked bump allocator; reset rewinds, chunks are kept for reuse. */
+/*
+ * arena.c — chunked bump allocator; reset rewinds, chunks are kept for reuse.
+ *
+ * Ownership: the arena owns its chunks (aligned_alloc'd, freed by ltr_arena_destroy);
+ * blocks handed out are only borrowed until the next reset. A request larger than the
+ * chunk size gets a chunk of its own, inserted after the current one, so a steady-state
+ * step that repeats the same sequence of requests finds every chunk already there.
+ */
 #include "tensor/arena.h"
 
 #include <stdint.h>

@@ -1,6 +1,14 @@
-/* autograd.c — the per-step tape, backward, and gradient accumulation. */
+/*
+ * autograd.c — the per-step tape, backward, and gradient accumulation.
+ *
+ * Ownership: the tape's node array is heap memory owned by the tape (it grows and is
+ * kept across resets, so a steady-state step allocates nothing); the nodes themselves,
+ * and every non-parameter gradient, live in the step's arena. Parameter gradients are
+ * the parameter's persistent heap buffer (param_store.c).
+ */
 #include "tensor/autograd.h"
 
+#include "accelerators/accelerator.h"
 #include "tensor/arena.h"
 
 #include <stdlib.h>
@@ -25,7 +33,7 @@ int64_t ltr_tape_size(const ltr_tape *t) { return t->n; }
 ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_fn backward,
                      int nin, const lt_tensor *const *in) {
     ltr_ctx *c = ltr_ctx_of(ctx);
-    if (!out || !c->grad_enabled || !c->tape) return NULL;
+    if (!out || !c->grad_enabled || !c->tape) return NULL; /* torch.no_grad(): nothing */
     bool needed = false;
     for (int i = 0; i < nin; i++) needed |= in[i] && (in[i]->flags & LTR_T_REQUIRES_GRAD);
     if (!needed) return NULL;
@@ -57,60 +65,74 @@ ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_f
     return n;
 }
 
-/* dst += src elementwise, both contiguous, same numel and dtype */
-static void add_into(lt_tensor *dst, const lt_tensor *src) {
-    int64_t n = ltr_numel(dst);
-    if (dst->dtype == LT_FLOAT64) {
-        double *restrict d = dst->data;
-        const double *restrict s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] += s[i];
-    } else {
-        float *restrict d = dst->data;
-        const float *restrict s = src->data;
-        for (int64_t i = 0; i < n; i++) d[i] += s[i];
-    }
-}
-
-lt_status ltr_accumulate_grad(lt_ctx *ctx, const lt_tensor *ct, const lt_tensor *g) {
+lt_tensor *ltr_grad_slot(lt_ctx *ctx, const lt_tensor *ct, double *beta) {
     lt_tensor *t = (lt_tensor *)ct; /* grads are bookkeeping, not the tensor's value */
-    if (!t || !g || !(t->flags & LTR_T_REQUIRES_GRAD)) return LT_OK;
-    size_t bytes = (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype);
+    *beta = 0.0;
+    if (!t || !(t->flags & LTR_T_REQUIRES_GRAD)) return NULL;
     if (t->flags & LTR_T_PARAM) {
         /* PyTorch: p.grad is None -> the gradient is stored; otherwise it accumulates */
-        if (!(t->flags & LTR_T_GRAD_DEFINED)) {
-            memcpy(t->grad->data, g->data, bytes);
-            t->flags |= LTR_T_GRAD_DEFINED;
-        } else {
-            add_into(t->grad, g);
-        }
+        if (t->flags & LTR_T_GRAD_DEFINED) *beta = 1.0;
+        t->flags |= LTR_T_GRAD_DEFINED;
+        return t->grad;
+    }
+    if (t->grad) {
+        *beta = 1.0;
+        return t->grad;
+    }
+    t->grad = ltr_empty_like(ctx, t);
+    return t->grad;
+}
+
+lt_status ltr_accumulate_grad(lt_ctx *ctx, const lt_tensor *t, const lt_tensor *g) {
+    if (!t || !(t->flags & LTR_T_REQUIRES_GRAD)) return LT_OK;
+    if (!g) return LT_ERROR; /* the backward that made g failed and said why */
+    double beta;
+    lt_tensor *dst = ltr_grad_slot(ctx, t, &beta);
+    if (!dst) return LT_ERROR;
+    if (beta == 0.0)
+        memcpy(dst->data, g->data, (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype));
+    else
+        ltr_accel_get(dst->device)->add_into(dst, g);
+    return LT_OK;
+}
+
+lt_status ltr_accumulate_grad_owned(lt_ctx *ctx, const lt_tensor *ct, lt_tensor *g) {
+    lt_tensor *t = (lt_tensor *)ct;
+    if (t && (t->flags & LTR_T_REQUIRES_GRAD) && !(t->flags & LTR_T_PARAM) && !t->grad && g) {
+        t->grad = g; /* adopt: saves a copy of every intermediate gradient */
         return LT_OK;
     }
-    if (!t->grad) {
-        t->grad = ltr_empty_like(ctx, t);
-        if (!t->grad) return LT_ERROR;
-        memcpy(t->grad->data, g->data, bytes);
-    } else {
-        add_into(t->grad, g);
-    }
-    return LT_OK;
+    return ltr_accumulate_grad(ctx, t, g);
 }
 
 lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss) {
     ltr_ctx *c = ltr_ctx_of(ctx);
     if (!loss) return LT_ERROR;
+    char s[96];
     if (ltr_numel(loss) != 1)
-        return ltr_fail(ctx, "backward: the loss must have one element (grad can be implicitly "
-                             "created only for scalar outputs)");
+        return ltr_fail(ctx, "backward: the loss has shape %s; grad can be implicitly created "
+                             "only for scalar outputs", ltr_shape_str(loss, s, sizeof s));
+    if (loss->dtype != LT_FLOAT32 && loss->dtype != LT_FLOAT64)
+        return ltr_fail(ctx, "backward: the loss must be a float tensor, got %s",
+                        ltr_dtype_name(loss->dtype));
     if (!(loss->flags & LTR_T_REQUIRES_GRAD))
         return ltr_fail(ctx, "backward: the loss does not require grad (it was not computed from "
                              "parameters, or under no-grad)");
+    ltr_tape *t = c->tape;
+    if (loss->node) {
+        /* its node must still be on the tape: a consumed graph is gone (retain_graph=False) */
+        bool found = false;
+        for (int64_t i = t ? t->n - 1 : -1; i >= 0 && !found; i--) found = t->nodes[i] == loss->node;
+        if (!found)
+            return ltr_fail(ctx, "backward: trying to backward through the graph a second time "
+                                 "(its tape was already consumed by an earlier backward)");
+    }
     lt_tensor *seed = ltr_empty_like(ctx, loss);
     if (!seed) return LT_ERROR;
     ltr_set(seed, 0, 1.0);
-    if (ltr_accumulate_grad(ctx, loss, seed)) return LT_ERROR;
-    ltr_tape *t = c->tape;
+    if (ltr_accumulate_grad_owned(ctx, loss, seed)) return LT_ERROR;
     /* creation order is a topological order: walk it backwards */
-    for (int64_t i = t->n - 1; i >= 0; i--) {
+    for (int64_t i = t ? t->n - 1 : -1; i >= 0; i--) {
         ltr_node *n = t->nodes[i];
         if (!n->out->grad) continue; /* does not lead to the loss */
         if (n->backward(ctx, n) != LT_OK || c->failed) {
@@ -119,6 +141,6 @@ lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss) {
             return LT_ERROR;
         }
     }
-    ltr_tape_reset(t); /* retain_graph=False */
+    if (t) ltr_tape_reset(t); /* retain_graph=False: the graph is consumed */
     return LT_OK;
 }

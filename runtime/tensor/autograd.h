@@ -50,4 +50,16 @@ lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss);
  * g has t's shape, contiguous. Does nothing if t does not require grad. */
 lt_status ltr_accumulate_grad(lt_ctx *ctx, const lt_tensor *t, const lt_tensor *g);
 
+/* As ltr_accumulate_grad, for a g that the caller made for this call alone (a fresh
+ * arena tensor no one else holds): when t has no gradient yet, g becomes it without a
+ * copy. Never pass a gradient that is also handed to another tensor. */
+lt_status ltr_accumulate_grad_owned(lt_ctx *ctx, const lt_tensor *t, lt_tensor *g);
+
+/* For kernels that accumulate in place (GEMM's beta, sum_rows' accumulate): the buffer
+ * that receives t's gradient, with *beta = 1 when it already holds a value (add to it)
+ * or 0 when it must be overwritten. The buffer counts as t's gradient from this call on,
+ * so the caller must then write all of it. NULL (no error) when t needs no gradient;
+ * NULL with an error when out of memory. */
+lt_tensor *ltr_grad_slot(lt_ctx *ctx, const lt_tensor *t, double *beta);
+
 #endif

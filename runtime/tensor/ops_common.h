@@ -1,4 +1,7 @@
-/* ops_common.h — checks and helpers shared by the op front-ends (internal). */
+/*
+ * ops_common.h — checks and helpers shared by the op front-ends (internal).
+ * Every check records an error naming the op and returns false; callers return NULL.
+ */
 #ifndef LTR_OPS_COMMON_H
 #define LTR_OPS_COMMON_H
 

@@ -1,4 +1,7 @@
-/* ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu. */
+/*
+ * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu.
+ * Outputs and backward temporaries live in the arena.
+ */
 #include "tensor/ops_common.h"
 
 #include <string.h>
@@ -43,27 +46,44 @@ static lt_tensor *unbroadcast(lt_ctx *ctx, const lt_tensor *g, const lt_tensor *
     return out;
 }
 
+/* Hand gr (t's gradient) to t. A tensor that is not out's gradient was made for this
+ * call alone and can be adopted; out's gradient itself is dead once this node's
+ * backward runs (out has no other producer), so one input may adopt it as well. */
+static lt_status give(lt_ctx *ctx, const lt_tensor *t, lt_tensor *gr, ltr_node *n, bool *g_taken) {
+    if (!gr) return LT_ERROR;
+    if (gr != n->out->grad || !*g_taken) {
+        if (gr == n->out->grad) *g_taken = true;
+        return ltr_accumulate_grad_owned(ctx, t, gr);
+    }
+    return ltr_accumulate_grad(ctx, t, gr);
+}
+
+/* add: ga = gb = g; sub: ga = g, gb = -g; mul: ga = g * b, gb = g * a; each summed over
+ * the dims its input was broadcast along (PyTorch's sum_to_size in the backward). */
 static lt_status binary_backward(lt_ctx *ctx, ltr_node *n) {
-    const lt_tensor *a = n->in[0], *b = n->in[1], *g = n->out->grad;
+    const lt_tensor *a = n->in[0], *b = n->in[1];
+    lt_tensor *g = n->out->grad;
     ltr_binary_op op = (ltr_binary_op)n->iarg[0];
+    const int64_t *saved = n->saved; /* mul: b's then a's strides aligned to out */
+    bool taken = false;
     if (a->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *ga = (lt_tensor *)g;
+        lt_tensor *ga = g;
         if (op == LTR_BIN_MUL) { /* d(a*b)/da = b */
             ga = ltr_empty_like(ctx, g);
             if (!ga) return LT_ERROR;
-            ltr_accel_of(g)->binary(LTR_BIN_MUL, g, g->stride, b, (const int64_t *)n->saved, ga);
+            ltr_accel_of(g)->binary(LTR_BIN_MUL, g, g->stride, b, saved, ga);
         }
-        if (ltr_accumulate_grad(ctx, a, unbroadcast(ctx, ga, a, 1.0))) return LT_ERROR;
+        if (give(ctx, a, unbroadcast(ctx, ga, a, 1.0), n, &taken)) return LT_ERROR;
     }
     if (b->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *gb = (lt_tensor *)g;
-        double scale = op == LTR_BIN_SUB ? -1.0 : 1.0;
+        lt_tensor *gb = g;
         if (op == LTR_BIN_MUL) {
             gb = ltr_empty_like(ctx, g);
             if (!gb) return LT_ERROR;
-            ltr_accel_of(g)->binary(LTR_BIN_MUL, g, g->stride, a, (const int64_t *)n->saved + LT_MAX_DIMS, gb);
+            ltr_accel_of(g)->binary(LTR_BIN_MUL, g, g->stride, a, saved + LT_MAX_DIMS, gb);
         }
-        if (ltr_accumulate_grad(ctx, b, unbroadcast(ctx, gb, b, scale))) return LT_ERROR;
+        double scale = op == LTR_BIN_SUB ? -1.0 : 1.0;
+        if (give(ctx, b, unbroadcast(ctx, gb, b, scale), n, &taken)) return LT_ERROR;
     }
     return LT_OK;
 }
@@ -106,11 +126,12 @@ lt_tensor *ltr_mul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     return binary(ctx, "lt_mul", LTR_BIN_MUL, a, b);
 }
 
+/* PyTorch's threshold_backward: the gradient passes where x > 0, and is 0 at x == 0 */
 static lt_status relu_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
     ltr_accel_of(gx)->relu_backward(n->in[0], n->out->grad, gx);
-    return ltr_accumulate_grad(ctx, n->in[0], gx);
+    return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
 lt_tensor *ltr_relu(lt_ctx *ctx, const lt_tensor *x) {

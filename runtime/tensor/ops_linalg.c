@@ -1,45 +1,34 @@
-/* ops_linalg.c — matmul (2-D) and linear (F.linear), GEMMs through the accelerator. */
+/*
+ * ops_linalg.c — matmul (torch.matmul up to N-D @ 2-D) and linear (F.linear), with
+ * the GEMMs going straight to the accelerator (OpenBLAS) with the transposes passed
+ * as flags: no transposed copies, and backward writes each gradient in place (GEMM
+ * beta 0 into a fresh buffer, beta 1 to accumulate into an existing one, parameters'
+ * persistent grads included). Outputs live in the arena.
+ */
 #include "tensor/ops_common.h"
 
 #include <string.h>
 
-/* C = A @ B: dA = dC @ B^T, dB = A^T @ dC */
-static lt_status matmul_backward(lt_ctx *ctx, ltr_node *n) {
+/* C = A @ B (2-D, contiguous): dA (+)= dC @ B^T, dB (+)= A^T @ dC */
+static lt_status mm_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *a = n->in[0], *b = n->in[1], *g = n->out->grad;
     const ltr_accel *acc = ltr_accel_of(g);
     int64_t m = a->shape[0], k = a->shape[1], nn = b->shape[1];
+    double beta;
     if (a->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *ga = ltr_empty_like(ctx, a);
+        lt_tensor *ga = ltr_grad_slot(ctx, a, &beta);
         if (!ga) return LT_ERROR;
-        acc->gemm(g->dtype, false, true, m, k, nn, 1.0, g->data, nn, b->data, nn, 0.0, ga->data, k);
-        if (ltr_accumulate_grad(ctx, a, ga)) return LT_ERROR;
+        acc->gemm(g->dtype, false, true, m, k, nn, 1.0, g->data, nn, b->data, nn, beta, ga->data, k);
     }
     if (b->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *gb = ltr_empty_like(ctx, b);
+        lt_tensor *gb = ltr_grad_slot(ctx, b, &beta);
         if (!gb) return LT_ERROR;
-        acc->gemm(g->dtype, true, false, k, nn, m, 1.0, a->data, k, g->data, nn, 0.0, gb->data, nn);
-        if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
+        acc->gemm(g->dtype, true, false, k, nn, m, 1.0, a->data, k, g->data, nn, beta, gb->data, nn);
     }
     return LT_OK;
 }
 
-lt_tensor *ltr_matmul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
-    if (!a || !b) return NULL;
-    if (!ltr_check_float(ctx, "lt_matmul", a) || !ltr_check_float(ctx, "lt_matmul", b) ||
-        !ltr_check_same(ctx, "lt_matmul", a, b))
-        return NULL;
-    char s1[96], s2[96];
-    if (a->ndim != 2 || b->ndim != 2) {
-        ltr_fail(ctx, "lt_matmul: only 2-D @ 2-D is supported so far, got %s and %s",
-                 ltr_shape_str(a, s1, sizeof s1), ltr_shape_str(b, s2, sizeof s2));
-        return NULL;
-    }
-    if (a->shape[1] != b->shape[0]) {
-        ltr_fail(ctx, "lt_matmul: shapes %s and %s cannot be multiplied (%lld != %lld)",
-                 ltr_shape_str(a, s1, sizeof s1), ltr_shape_str(b, s2, sizeof s2),
-                 (long long)a->shape[1], (long long)b->shape[0]);
-        return NULL;
-    }
+static lt_tensor *mm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     a = ltr_contiguous(ctx, a);
     b = ltr_contiguous(ctx, b);
     if (!a || !b) return NULL;
@@ -47,56 +36,87 @@ lt_tensor *ltr_matmul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     int64_t shape[2] = {m, n};
     lt_tensor *c = ltr_empty(ctx, a->dtype, 2, shape);
     if (!c) return NULL;
-    if (k == 0) ltr_accel_of(a)->fill(c, 0);
-    else ltr_accel_of(a)->gemm(a->dtype, false, false, m, n, k, 1.0, a->data, k, b->data, n, 0.0, c->data, n);
+    ltr_accel_of(a)->gemm(a->dtype, false, false, m, n, k, 1.0, a->data, k, b->data, n, 0.0,
+                          c->data, n);
     const lt_tensor *in[2] = {a, b};
-    ltr_record(ctx, "matmul", c, matmul_backward, 2, in);
+    ltr_record(ctx, "matmul", c, mm_backward, 2, in);
     return c;
 }
 
+/* torch.matmul: 1-D @ 1-D is a dot product (0-d); a 1-D left operand is a row [1, k]
+ * and a 1-D right one a column [k, 1], the added dim removed from the result; an N-D
+ * left operand [..., m, k] with a 1-D or 2-D right one is one GEMM over [(...)*m, k].
+ * Views (ltr_reshape) carry the gradients back to the original shapes. */
+lt_tensor *ltr_matmul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
+    if (!a || !b) return NULL;
+    const char *op = "lt_matmul";
+    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
+        return NULL;
+    char s1[96], s2[96];
+    if (a->ndim == 0 || b->ndim == 0) {
+        ltr_fail(ctx, "%s: both arguments need at least 1 dimension, got %s and %s", op,
+                 ltr_shape_str(a, s1, sizeof s1), ltr_shape_str(b, s2, sizeof s2));
+        return NULL;
+    }
+    if (b->ndim > 2) {
+        ltr_fail(ctx, "%s: batched matmul with a %d-D right operand is not supported yet, got %s "
+                      "and %s", op, b->ndim, ltr_shape_str(a, s1, sizeof s1),
+                 ltr_shape_str(b, s2, sizeof s2));
+        return NULL;
+    }
+    int64_t k = a->shape[a->ndim - 1], kb = b->shape[0];
+    if (k != kb) {
+        ltr_fail(ctx, "%s: shapes %s and %s cannot be multiplied (%lld != %lld)", op,
+                 ltr_shape_str(a, s1, sizeof s1), ltr_shape_str(b, s2, sizeof s2), (long long)k,
+                 (long long)kb);
+        return NULL;
+    }
+    if (a->ndim == 2 && b->ndim == 2) return mm(ctx, a, b);
+    /* result shape: a's leading dims, m unless a is 1-D, n unless b is 1-D */
+    int64_t rshape[LT_MAX_DIMS];
+    int rnd = 0;
+    for (int d = 0; d < a->ndim - 1; d++) rshape[rnd++] = a->shape[d];
+    if (b->ndim == 2) rshape[rnd++] = b->shape[1];
+    int64_t ashape[2] = {a->ndim == 1 ? 1 : -1, k}, bshape[2] = {k, 1};
+    if (a->ndim > 1 && k == 0) { /* -1 cannot be inferred from zero elements */
+        ashape[0] = 1;
+        for (int d = 0; d < a->ndim - 1; d++) ashape[0] *= a->shape[d];
+    }
+    const lt_tensor *a2 = ltr_reshape(ctx, a, 2, ashape);
+    const lt_tensor *b2 = b->ndim == 1 ? ltr_reshape(ctx, b, 2, bshape) : b;
+    lt_tensor *c = a2 && b2 ? mm(ctx, a2, b2) : NULL;
+    return c ? ltr_reshape(ctx, c, rnd, rshape) : NULL;
+}
+
 /* Gradients of y = x W^T + b over x viewed as [M, in]:
- * dx = dy W; dW (+)= dy^T x; db (+)= sum over rows of dy. A parameter's gradient is
- * written in place by the GEMM (beta 0 when undefined, 1 to accumulate), saving a
- * temporary and a pass over it. */
+ * dx (+)= dy W; dW (+)= dy^T x; db (+)= sum over rows of dy, each written in place. */
 static lt_status linear_backward(lt_ctx *ctx, ltr_node *n) {
-    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
+    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->nin > 2 ? n->in[2] : NULL;
+    const lt_tensor *g = n->out->grad;
     const ltr_accel *acc = ltr_accel_of(g);
-    int64_t in = w->shape[1], out = w->shape[0], m = ltr_numel(x) / in;
+    int64_t in = w->shape[1], out = w->shape[0], m = n->iarg[0];
+    double beta;
     if (x->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *gx = ltr_empty_like(ctx, x);
+        lt_tensor *gx = ltr_grad_slot(ctx, x, &beta);
         if (!gx) return LT_ERROR;
-        acc->gemm(g->dtype, false, false, m, in, out, 1.0, g->data, out, w->data, in, 0.0, gx->data, in);
-        if (ltr_accumulate_grad(ctx, x, gx)) return LT_ERROR;
+        acc->gemm(g->dtype, false, false, m, in, out, 1.0, g->data, out, w->data, in, beta,
+                  gx->data, in);
     }
     if (w->flags & LTR_T_REQUIRES_GRAD) {
-        lt_tensor *wt = (lt_tensor *)w;
-        if (wt->flags & LTR_T_PARAM) {
-            double beta = wt->flags & LTR_T_GRAD_DEFINED ? 1.0 : 0.0;
-            acc->gemm(g->dtype, true, false, out, in, m, 1.0, g->data, out, x->data, in, beta,
-                      wt->grad->data, in);
-            wt->flags |= LTR_T_GRAD_DEFINED;
-        } else {
-            lt_tensor *gw = ltr_empty_like(ctx, w);
-            if (!gw) return LT_ERROR;
-            acc->gemm(g->dtype, true, false, out, in, m, 1.0, g->data, out, x->data, in, 0.0, gw->data, in);
-            if (ltr_accumulate_grad(ctx, w, gw)) return LT_ERROR;
-        }
+        lt_tensor *gw = ltr_grad_slot(ctx, w, &beta);
+        if (!gw) return LT_ERROR;
+        acc->gemm(g->dtype, true, false, out, in, m, 1.0, g->data, out, x->data, in, beta,
+                  gw->data, in);
     }
     if (b && (b->flags & LTR_T_REQUIRES_GRAD)) {
-        lt_tensor *bt = (lt_tensor *)b;
-        if (bt->flags & LTR_T_PARAM) {
-            acc->sum_rows(g, m, out, bt->grad, (bt->flags & LTR_T_GRAD_DEFINED) != 0);
-            bt->flags |= LTR_T_GRAD_DEFINED;
-        } else {
-            lt_tensor *gb = ltr_empty_like(ctx, b);
-            if (!gb) return LT_ERROR;
-            acc->sum_rows(g, m, out, gb, false);
-            if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
-        }
+        lt_tensor *gb = ltr_grad_slot(ctx, b, &beta);
+        if (!gb) return LT_ERROR;
+        acc->sum_rows(g, m, out, gb, beta != 0.0);
     }
     return LT_OK;
 }
 
+/* F.linear(x, W, b) = x @ W^T + b for x [..., in], W [out, in], b [out] or NULL. */
 lt_tensor *ltr_linear(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b) {
     if (!x || !w) return NULL;
     const char *op = "lt_linear";
@@ -116,11 +136,13 @@ lt_tensor *ltr_linear(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                  (long long)w->shape[0]);
         return NULL;
     }
+    bool has_bias = b != NULL;
     x = ltr_contiguous(ctx, x);
     w = ltr_contiguous(ctx, w);
-    if (b) b = ltr_contiguous(ctx, b);
-    if (!x || !w) return NULL;
-    int64_t in = w->shape[1], out = w->shape[0], m = ltr_numel(x) / (in ? in : 1);
+    if (has_bias) b = ltr_contiguous(ctx, b);
+    if (!x || !w || (has_bias && !b)) return NULL;
+    int64_t in = w->shape[1], out = w->shape[0], m = 1;
+    for (int d = 0; d < x->ndim - 1; d++) m *= x->shape[d];
     int64_t shape[LT_MAX_DIMS];
     memcpy(shape, x->shape, sizeof shape);
     shape[x->ndim - 1] = out;
@@ -128,17 +150,13 @@ lt_tensor *ltr_linear(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     if (!y) return NULL;
     const ltr_accel *acc = ltr_accel_of(x);
     double beta = 0.0;
-    if (b) { /* y = broadcast bias, then the GEMM accumulates onto it */
-        acc->fill(y, 0);
-        acc->add_row(y, m, out, b);
+    if (b) { /* y = the bias rows, then the GEMM accumulates x W^T onto them (addmm) */
+        acc->fill_rows(y, m, out, b);
         beta = 1.0;
     }
-    if (in == 0) {
-        if (!b) acc->fill(y, 0);
-    } else {
-        acc->gemm(x->dtype, false, true, m, out, in, 1.0, x->data, in, w->data, in, beta, y->data, out);
-    }
+    acc->gemm(x->dtype, false, true, m, out, in, 1.0, x->data, in, w->data, in, beta, y->data, out);
     const lt_tensor *inputs[3] = {x, w, b};
-    ltr_record(ctx, "linear", y, linear_backward, b ? 3 : 2, inputs);
+    ltr_node *n = ltr_record(ctx, "linear", y, linear_backward, b ? 3 : 2, inputs);
+    if (n) n->iarg[0] = m;
     return y;
 }

@@ -1,4 +1,7 @@
-/* ops_loss.c — cross_entropy (class indices) and accuracy. */
+/*
+ * ops_loss.c — cross_entropy (class indices, reduction mean) and accuracy.
+ * Outputs and the softmax saved for backward live in the arena.
+ */
 #include "tensor/ops_common.h"
 
 #include <math.h>
@@ -6,23 +9,14 @@
 /* PyTorch's default ignore_index: targets equal to it add no loss and no count. */
 #define IGNORE_INDEX (-100)
 
-/* d loss / d logits[i, c] = g * (softmax[i, c] - [c == t_i]) / n_valid */
+/* d loss / d logits[i, c] = g * (softmax[i, c] - [c == t_i]) / n_kept */
 static lt_status cross_entropy_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *logits = n->in[0], *target = n->in[1], *probs = n->saved;
     lt_tensor *gx = ltr_empty_like(ctx, logits);
     if (!gx) return LT_ERROR;
-    int64_t rows = logits->shape[0], classes = logits->shape[1];
     double scale = ltr_get(n->out->grad, 0) * n->farg[0];
-    const int64_t *t = target->data;
-    for (int64_t i = 0; i < rows; i++) {
-        bool ignored = t[i] == IGNORE_INDEX;
-        for (int64_t c = 0; c < classes; c++) {
-            int64_t k = i * classes + c;
-            double v = ignored ? 0.0 : (ltr_get(probs, k) - (c == t[i])) * scale;
-            ltr_set(gx, k, v);
-        }
-    }
-    return ltr_accumulate_grad(ctx, logits, gx);
+    ltr_accel_of(logits)->cross_entropy_backward(probs, target, IGNORE_INDEX, scale, gx);
+    return ltr_accumulate_grad_owned(ctx, logits, gx);
 }
 
 /* F.cross_entropy(logits [N, C], target [N] int64), reduction="mean", ignore_index=-100 */
@@ -55,30 +49,16 @@ lt_tensor *ltr_cross_entropy(lt_ctx *ctx, const lt_tensor *logits, const lt_tens
     lt_tensor *probs = ltr_empty_like(ctx, logits);
     lt_tensor *out = ltr_empty(ctx, logits->dtype, 0, NULL);
     if (!probs || !out) return NULL;
-    /* log_softmax per row, stable: x - max - log(sum(exp(x - max))) */
-    ltr_accel_of(logits)->log_softmax(logits, rows, classes, 1, probs);
-    double total = 0;
-    int64_t valid = 0;
-    for (int64_t i = 0; i < rows; i++) {
-        if (t[i] == IGNORE_INDEX) continue;
-        total -= ltr_get(probs, i * classes + t[i]);
-        valid++;
-    }
-    int64_t n = rows * classes;
-    if (probs->dtype == LT_FLOAT32) {
-        float *p = probs->data;
-        for (int64_t k = 0; k < n; k++) p[k] = expf(p[k]);
-    } else {
-        double *p = probs->data;
-        for (int64_t k = 0; k < n; k++) p[k] = exp(p[k]);
-    }
-    /* torch: the mean over zero valid targets is nan (0/0) */
-    ltr_set(out, 0, valid ? total / (double)valid : NAN);
+    /* stable per row: -log_softmax = log(sum(exp(x - max))) - (x_t - max); probs kept */
+    int64_t kept = 0;
+    double total = ltr_accel_of(logits)->cross_entropy(logits, target, IGNORE_INDEX, probs, &kept);
+    /* reduction="mean" divides by the number of non-ignored targets; torch: 0/0 is nan */
+    ltr_set(out, 0, kept ? total / (double)kept : NAN);
     const lt_tensor *in[2] = {logits, target};
     ltr_node *node = ltr_record(ctx, "cross_entropy", out, cross_entropy_backward, 2, in);
     if (node) {
         node->saved = probs;
-        node->farg[0] = valid ? 1.0 / (double)valid : 0.0;
+        node->farg[0] = kept ? 1.0 / (double)kept : 0.0;
     }
     return out;
 }

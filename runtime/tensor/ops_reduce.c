@@ -1,4 +1,7 @@
-/* ops_reduce.c — sum, mean (all elements), log_softmax(dim), argmax(dim). */
+/*
+ * ops_reduce.c — sum, mean (over all elements, 0-d result), log_softmax(dim),
+ * argmax(dim). Outputs live in the arena.
+ */
 #include "tensor/ops_common.h"
 
 #include <math.h>
@@ -8,7 +11,7 @@ static lt_status sum_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
     ltr_accel_of(gx)->fill(gx, ltr_get(n->out->grad, 0) * n->farg[0]);
-    return ltr_accumulate_grad(ctx, n->in[0], gx);
+    return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
 static lt_tensor *reduce_all(lt_ctx *ctx, const char *op, const lt_tensor *x, bool mean) {
@@ -53,7 +56,7 @@ static lt_status log_softmax_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
     ltr_accel_of(gx)->log_softmax_backward(n->out, n->out->grad, n->iarg[0], n->iarg[1], n->iarg[2], gx);
-    return ltr_accumulate_grad(ctx, n->in[0], gx);
+    return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
 lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
@@ -75,7 +78,8 @@ lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
     return y;
 }
 
-/* torch.argmax(x, dim): int64, the dim removed (keepdim=False), first index of the max */
+/* torch.argmax(x, dim): int64, the dim removed (keepdim=False), the first index of the
+ * maximum on ties, a NaN counting as the maximum. Not differentiable: records nothing. */
 lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
     if (!x || !ltr_check_float(ctx, "lt_argmax", x) || !wrap_dim(ctx, "lt_argmax", x, &dim))
         return NULL;

@@ -1,15 +1,30 @@
-/* ops_shape.c — reshape (a view when contiguous) and flatten. */
+/*
+ * ops_shape.c — reshape (a view of the same storage when the input is contiguous,
+ * else a view of a contiguous arena copy, as torch.reshape) and flatten.
+ */
 #include "tensor/ops_common.h"
 
 #include <string.h>
 
 static lt_status reshape_backward(lt_ctx *ctx, ltr_node *n) {
-    /* the gradient has the output's shape and the same elements in order: view it back */
+    /* the gradient holds the same elements in the same order: view it in x's shape. The
+     * view shares out's gradient, which is dead once this node has run (out has no other
+     * producer), so x may adopt it without a copy. */
     const lt_tensor *x = n->in[0], *g = n->out->grad;
-    lt_tensor *gx = ltr_empty_like(ctx, x);
+    lt_tensor *gx = ltr_scratch(ctx, sizeof *gx);
     if (!gx) return LT_ERROR;
-    memcpy(gx->data, g->data, (size_t)ltr_numel(x) * ltr_dtype_size(x->dtype));
-    return ltr_accumulate_grad(ctx, x, gx);
+    *gx = *g;
+    gx->ndim = x->ndim;
+    memcpy(gx->shape, x->shape, sizeof gx->shape);
+    int64_t stride = 1;
+    for (int d = x->ndim - 1; d >= 0; d--) {
+        gx->stride[d] = stride;
+        stride *= x->shape[d];
+    }
+    gx->flags = 0;
+    gx->grad = NULL;
+    gx->node = NULL;
+    return ltr_accumulate_grad_owned(ctx, x, gx);
 }
 
 lt_tensor *ltr_reshape(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape) {

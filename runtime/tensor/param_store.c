@@ -1,4 +1,12 @@
-/* param_store.c — heap-owned named parameters with persistent gradient buffers. */
+/*
+ * param_store.c — heap-owned named parameters with persistent gradient buffers.
+ *
+ * Ownership: the store owns each parameter (struct, 64-byte aligned data, its grad
+ * tensor and grad data, the strdup'd name) until ltr_param_store_free. The grad buffer
+ * exists from creation; LTR_T_GRAD_DEFINED says whether it holds a value (p.grad is
+ * not None), so zero_grad(set_to_none=True) is a flag clear and backward can write
+ * straight into the buffer.
+ */
 #include "tensor/tensor.h"
 
 #include <stdlib.h>
@@ -56,8 +64,8 @@ static lt_tensor *heap_tensor(lt_dtype dt, int ndim, const int64_t *shape) {
 lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape) {
     ltr_param_store *s = ltr_ctx_of(ctx)->params;
     if (!s) {
-        ltr_fail(ctx, "lt_param('%s'): parameters can only be created in the module's create hook",
-                 name ? name : "");
+        ltr_fail(ctx, "lt_param: parameters can only be created in the module's create hook "
+                      "(creating '%s')", name ? name : "");
         return NULL;
     }
     if (!name || !*name) {

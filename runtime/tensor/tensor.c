@@ -1,7 +1,13 @@
-/* tensor.c — tensor metadata, arena tensors, element access, SDK accessors. */
+/*
+ * tensor.c — tensor metadata, arena tensors, element access, SDK accessors.
+ *
+ * Ownership: every tensor made here (header and data in one 64-byte aligned block)
+ * lives in ctx->arena and dies at its reset; nothing here frees.
+ */
 #include "tensor/tensor.h"
 
 #include "tensor/arena.h"
+#include "tensor/autograd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,6 +146,12 @@ void ltr_set(lt_tensor *t, int64_t i, double v) {
     }
 }
 
+/* The gradient of a contiguous copy is the gradient of the original: grads are always
+ * contiguous in the tensor's shape, whatever its strides. */
+static lt_status contiguous_backward(lt_ctx *ctx, ltr_node *n) {
+    return ltr_accumulate_grad(ctx, n->in[0], n->out->grad);
+}
+
 lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t) {
     if (!t) return NULL;
     if (ltr_is_contiguous(t)) return (lt_tensor *)t;
@@ -156,6 +168,8 @@ lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t) {
             idx[d] = 0;
         }
     }
+    const lt_tensor *in[1] = {t}; /* the copy stays differentiable (torch .contiguous()) */
+    ltr_record(ctx, "contiguous", out, contiguous_backward, 1, in);
     return out;
 }
 
@@ -167,8 +181,9 @@ lt_tensor *ltr_tensor_new(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *sha
 
 lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape,
                            const void *data) {
+    if (!data) return ltr_zeros(ctx, dt, ndim, shape); /* nothing to copy: zeros, never garbage */
     lt_tensor *t = ltr_empty(ctx, dt, ndim, shape);
-    if (t && data) memcpy(t->data, data, (size_t)ltr_numel(t) * ltr_dtype_size(dt));
+    if (t) memcpy(t->data, data, (size_t)ltr_numel(t) * ltr_dtype_size(dt));
     return t;
 }
 

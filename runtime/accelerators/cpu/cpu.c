@@ -1,6 +1,9 @@
 /*
- * cpu.c — the CPU accelerator: GEMMs through OpenBLAS, plain loops (written so gcc
- * vectorises them) for the rest. Each float kernel is instantiated for float and double.
+ * cpu.c — the CPU accelerator: GEMMs through OpenBLAS (cblas_sgemm / cblas_dgemm with
+ * the transposes passed through, never a transposed copy), plain loops for the rest,
+ * written so gcc vectorises them (unit-stride inner loops, restrict outputs, the
+ * common broadcast patterns as their own loops). Each float kernel is instantiated
+ * for float and double by the macros below; dispatch on dtype happens once per call.
  */
 #include "accelerators/accelerator.h"
 #include "accelerators/cpu/cpu_conv.h"
@@ -13,6 +16,19 @@ static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_
                      const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
                      int64_t ldc) {
     if (m == 0 || n == 0) return;
+    if (k == 0) { /* C = beta * C; BLAS would reject the leading dimensions of empty A, B */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) {
+                if (dt == LT_FLOAT64) {
+                    double *p = (double *)c + i * ldc + j;
+                    *p = beta == 0 ? 0 : beta * *p;
+                } else {
+                    float *p = (float *)c + i * ldc + j;
+                    *p = beta == 0 ? 0 : (float)(beta * *p);
+                }
+            }
+        return;
+    }
     enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
     if (dt == LT_FLOAT64)
         cblas_dgemm(CblasRowMajor, tA, tB, (blasint)m, (blasint)n, (blasint)k, alpha, a,
@@ -22,51 +38,89 @@ static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_
                     (blasint)lda, b, (blasint)ldb, (float)beta, c, (blasint)ldc);
 }
 
-/* Advance an N-d index over `shape` (last dim fastest); false when done. */
-static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
-    for (int d = nd - 1; d >= 0; d--) {
+/*
+ * Broadcast loops walk rows of the last dimension. To make rows long and few, size-1
+ * dims are dropped and neighbouring dims merged wherever every stride array allows it
+ * (stride[d] == stride[d+1] * shape[d+1]): a contiguous same-shape op becomes one flat
+ * row, a bias add [M, N] + [N] stays M rows of N, a scalar op becomes one row with
+ * stride 0. Returns the collapsed ndim (at least 1).
+ */
+static int collapse(int nd, const int64_t *shape, int ns, const int64_t *const *st, int64_t *cs,
+                    int64_t cst[][LT_MAX_DIMS]) {
+    int m = 0;
+    for (int d = 0; d < nd; d++) {
+        if (shape[d] == 1) continue;
+        bool merge = m > 0;
+        for (int k = 0; merge && k < ns; k++) merge = cst[k][m - 1] == st[k][d] * shape[d];
+        if (merge) {
+            cs[m - 1] *= shape[d];
+            for (int k = 0; k < ns; k++) cst[k][m - 1] = st[k][d];
+        } else {
+            cs[m] = shape[d];
+            for (int k = 0; k < ns; k++) cst[k][m] = st[k][d];
+            m++;
+        }
+    }
+    if (m == 0) {
+        cs[0] = 1;
+        for (int k = 0; k < ns; k++) cst[k][0] = 0;
+        m = 1;
+    }
+    return m;
+}
+
+/* Advance the index over the outer dims 0..nd-2 (the last one is the row); false when done. */
+static inline bool next_row(int64_t *idx, const int64_t *shape, int nd) {
+    for (int d = nd - 2; d >= 0; d--) {
         if (++idx[d] < shape[d]) return true;
         idx[d] = 0;
     }
     return false;
 }
 
+static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int nd) {
+    int64_t off = 0;
+    for (int d = 0; d < nd - 1; d++) off += idx[d] * stride[d];
+    return off;
+}
+
+/* One output row of a binary op, with the unit-stride / broadcast-scalar cases split out
+ * so each inner loop vectorises. */
+#define ROW_LOOPS(T, OP)                                                                     \
+    if (sa == 1 && sb == 1)                                                                  \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i] OP b[i];                                 \
+    else if (sa == 1 && sb == 0) {                                                           \
+        T bv = b[0];                                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i] OP bv;                                   \
+    } else if (sa == 0 && sb == 1) {                                                         \
+        T av = a[0];                                                                         \
+        for (int64_t i = 0; i < n; i++) o[i] = av OP b[i];                                   \
+    } else                                                                                   \
+        for (int64_t i = 0; i < n; i++) o[i] = a[i * sa] OP b[i * sb];
+
 #define DEFINE_FLOAT_KERNELS(T, SUF)                                                           \
+    static void row_##SUF(ltr_binary_op op, T *restrict o, const T *a, int64_t sa, const T *b, \
+                          int64_t sb, int64_t n) {                                             \
+        switch (op) {                                                                          \
+        case LTR_BIN_ADD: ROW_LOOPS(T, +) break;                                               \
+        case LTR_BIN_SUB: ROW_LOOPS(T, -) break;                                               \
+        case LTR_BIN_MUL: ROW_LOOPS(T, *) break;                                               \
+        }                                                                                      \
+    }                                                                                          \
     static void binary_##SUF(ltr_binary_op op, const lt_tensor *a, const int64_t *as,         \
                              const lt_tensor *b, const int64_t *bs, lt_tensor *out) {         \
         const T *pa = a->data, *pb = b->data;                                                  \
         T *po = out->data;                                                                     \
-        int nd = out->ndim;                                                                    \
         int64_t n = ltr_numel(out);                                                            \
         if (n == 0) return;                                                                    \
-        if (nd == 0) {                                                                         \
-            po[0] = op == LTR_BIN_ADD ? pa[0] + pb[0] : op == LTR_BIN_SUB ? pa[0] - pb[0]      \
-                                                                          : pa[0] * pb[0];    \
-            return;                                                                            \
-        }                                                                                      \
-        int64_t inner = out->shape[nd - 1], sa = as[nd - 1], sb = bs[nd - 1];                  \
-        int64_t idx[LT_MAX_DIMS] = {0};                                                        \
+        const int64_t *st[3] = {as, bs, out->stride};                                          \
+        int64_t cs[LT_MAX_DIMS], cst[3][LT_MAX_DIMS], idx[LT_MAX_DIMS] = {0};                  \
+        int nd = collapse(out->ndim, out->shape, 3, st, cs, cst);                              \
+        int64_t inner = cs[nd - 1];                                                            \
         for (int64_t o = 0; o < n; o += inner) {                                               \
-            int64_t oa = 0, ob = 0;                                                            \
-            for (int d = 0; d < nd - 1; d++) {                                                 \
-                oa += idx[d] * as[d];                                                          \
-                ob += idx[d] * bs[d];                                                          \
-            }                                                                                  \
-            const T *ra = pa + oa, *rb = pb + ob;                                              \
-            T *ro = po + o;                                                                    \
-            switch (op) {                                                                      \
-            case LTR_BIN_ADD:                                                                  \
-                for (int64_t i = 0; i < inner; i++) ro[i] = ra[i * sa] + rb[i * sb];           \
-                break;                                                                         \
-            case LTR_BIN_SUB:                                                                  \
-                for (int64_t i = 0; i < inner; i++) ro[i] = ra[i * sa] - rb[i * sb];           \
-                break;                                                                         \
-            case LTR_BIN_MUL:                                                                  \
-                for (int64_t i = 0; i < inner; i++) ro[i] = ra[i * sa] * rb[i * sb];           \
-                break;                                                                         \
-            }                                                                                  \
-            idx[nd - 1] = inner - 1;                                                           \
-            next_index(idx, out->shape, nd);                                                   \
+            row_##SUF(op, po + o, pa + row_offset(idx, cst[0], nd), cst[0][nd - 1],            \
+                      pb + row_offset(idx, cst[1], nd), cst[1][nd - 1], inner);                \
+            next_row(idx, cs, nd);                                                             \
         }                                                                                      \
     }                                                                                          \
     static void reduce_to_##SUF(const lt_tensor *g, const int64_t *os, double scale,          \
@@ -74,13 +128,25 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
         const T *pg = g->data;                                                                 \
         T *po = out->data;                                                                     \
         int64_t nout = ltr_numel(out), n = ltr_numel(g);                                       \
-        for (int64_t i = 0; i < nout; i++) po[i] = 0;                                          \
-        int64_t idx[LT_MAX_DIMS] = {0};                                                        \
-        for (int64_t i = 0; i < n; i++) {                                                      \
-            int64_t off = 0;                                                                   \
-            for (int d = 0; d < g->ndim; d++) off += idx[d] * os[d];                           \
-            po[off] += pg[i];                                                                  \
-            next_index(idx, g->shape, g->ndim);                                                \
+        memset(po, 0, (size_t)nout * sizeof(T));                                               \
+        if (n == 0) return;                                                                    \
+        const int64_t *st[2] = {g->stride, os};                                                \
+        int64_t cs[LT_MAX_DIMS], cst[2][LT_MAX_DIMS], idx[LT_MAX_DIMS] = {0};                  \
+        int nd = collapse(g->ndim, g->shape, 2, st, cs, cst);                                  \
+        int64_t inner = cs[nd - 1], sg = cst[0][nd - 1], so = cst[1][nd - 1];                  \
+        for (int64_t r = 0; r < n; r += inner) {                                               \
+            const T *row = pg + row_offset(idx, cst[0], nd);                                   \
+            T *restrict dst = po + row_offset(idx, cst[1], nd);                                \
+            if (so == 1 && sg == 1) {                                                          \
+                for (int64_t i = 0; i < inner; i++) dst[i] += row[i];                          \
+            } else if (so == 0) {                                                              \
+                T s = 0;                                                                       \
+                for (int64_t i = 0; i < inner; i++) s += row[i * sg];                          \
+                dst[0] += s;                                                                   \
+            } else {                                                                           \
+                for (int64_t i = 0; i < inner; i++) dst[i * so] += row[i * sg];                \
+            }                                                                                  \
+            next_row(idx, cs, nd);                                                             \
         }                                                                                      \
         if (scale != 1.0)                                                                      \
             for (int64_t i = 0; i < nout; i++) po[i] = (T)(po[i] * scale);                     \
@@ -101,9 +167,10 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
         }                                                                                      \
     }                                                                                          \
     static void fill_##SUF(lt_tensor *t, double v) {                                           \
-        T *p = t->data;                                                                        \
+        T *restrict p = t->data;                                                               \
+        T tv = (T)v;                                                                           \
         int64_t n = ltr_numel(t);                                                              \
-        for (int64_t i = 0; i < n; i++) p[i] = (T)v;                                           \
+        for (int64_t i = 0; i < n; i++) p[i] = tv;                                             \
     }                                                                                          \
     static double sum_##SUF(const lt_tensor *x) {                                              \
         const T *p = x->data;                                                                  \
@@ -112,20 +179,15 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
         for (int64_t i = 0; i < n; i++) s += p[i];                                             \
         return s;                                                                              \
     }                                                                                          \
-    static void add_row_##SUF(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {        \
+    static void fill_rows_##SUF(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {      \
         T *py = y->data;                                                                       \
-        const T *restrict pb = b->data;                                                        \
-        for (int64_t r = 0; r < m; r++) {                                                      \
-            T *restrict row = py + r * n;                                                      \
-            for (int64_t j = 0; j < n; j++) row[j] += pb[j];                                   \
-        }                                                                                      \
+        for (int64_t r = 0; r < m; r++) memcpy(py + r * n, b->data, (size_t)n * sizeof(T));    \
     }                                                                                          \
     static void sum_rows_##SUF(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out,       \
                                bool accumulate) {                                              \
         const T *pg = g->data;                                                                 \
         T *restrict po = out->data;                                                            \
-        if (!accumulate)                                                                       \
-            for (int64_t j = 0; j < n; j++) po[j] = 0;                                         \
+        if (!accumulate) memset(po, 0, (size_t)n * sizeof(T));                                 \
         for (int64_t r = 0; r < m; r++) {                                                      \
             const T *restrict row = pg + r * n;                                                \
             for (int64_t j = 0; j < n; j++) po[j] += row[j];                                   \
@@ -139,12 +201,13 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
             for (int64_t in = 0; in < inner; in++) {                                           \
                 const T *r = px + o * dim * inner + in;                                        \
                 T *w = py + o * dim * inner + in;                                              \
+                /* stable: x - max - log(sum(exp(x - max))) */                                 \
                 T mx = -INFINITY;                                                              \
                 for (int64_t k = 0; k < dim; k++) mx = r[k * inner] > mx ? r[k * inner] : mx;  \
                 double s = 0;                                                                  \
                 for (int64_t k = 0; k < dim; k++) s += exp((double)(r[k * inner] - mx));       \
-                T lse = (T)(mx + log(s));                                                      \
-                for (int64_t k = 0; k < dim; k++) w[k * inner] = r[k * inner] - lse;           \
+                double lse = (double)mx + log(s);                                              \
+                for (int64_t k = 0; k < dim; k++) w[k * inner] = (T)(r[k * inner] - lse);      \
             }                                                                                  \
     }                                                                                          \
     static void log_softmax_backward_##SUF(const lt_tensor *y, const lt_tensor *gy,            \
@@ -170,13 +233,68 @@ static inline bool next_index(int64_t *idx, const int64_t *shape, int nd) {
             for (int64_t in = 0; in < inner; in++) {                                           \
                 const T *r = px + o * dim * inner + in;                                        \
                 int64_t best = 0;                                                              \
-                for (int64_t k = 1; k < dim; k++)                                              \
-                    if (r[k * inner] > r[best * inner] || isnan(r[k * inner])) {               \
+                T bv = r[0];                                                                   \
+                /* torch: the first maximum wins ties; a NaN is the maximum (first one) */     \
+                for (int64_t k = 1; k < dim && !isnan(bv); k++) {                              \
+                    T v = r[k * inner];                                                        \
+                    if (v > bv || isnan(v)) {                                                  \
+                        bv = v;                                                                \
                         best = k;                                                              \
-                        if (isnan(r[k * inner])) break; /* torch: NaN is the max */            \
                     }                                                                          \
+                }                                                                              \
                 po[o * inner + in] = best;                                                     \
             }                                                                                  \
+    }                                                                                          \
+    static double cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,  \
+                                      lt_tensor *probs, int64_t *kept) {                       \
+        int64_t rows = x->shape[0], c = x->shape[1], cnt = 0;                                  \
+        const T *px = x->data;                                                                 \
+        const int64_t *pt = t->data;                                                           \
+        T *pp = probs->data;                                                                   \
+        double total = 0;                                                                      \
+        for (int64_t i = 0; i < rows; i++) {                                                   \
+            const T *r = px + i * c;                                                           \
+            T *w = pp + i * c;                                                                 \
+            T mx = -INFINITY;                                                                  \
+            for (int64_t k = 0; k < c; k++) mx = r[k] > mx ? r[k] : mx;                        \
+            double s = 0;                                                                      \
+            for (int64_t k = 0; k < c; k++) {                                                  \
+                double e = exp((double)(r[k] - mx));                                           \
+                w[k] = (T)e;                                                                   \
+                s += e;                                                                        \
+            }                                                                                  \
+            T inv = (T)(1.0 / s);                                                              \
+            for (int64_t k = 0; k < c; k++) w[k] *= inv;                                       \
+            if (pt[i] != ignore) { /* -log_softmax(x)[i, t_i] = log(s) - (x_t - max) */        \
+                total += log(s) - (double)(r[pt[i]] - mx);                                     \
+                cnt++;                                                                         \
+            }                                                                                  \
+        }                                                                                      \
+        *kept = cnt;                                                                           \
+        return total;                                                                          \
+    }                                                                                          \
+    static void cross_entropy_backward_##SUF(const lt_tensor *probs, const lt_tensor *t,       \
+                                             int64_t ignore, double scale, lt_tensor *gx) {    \
+        int64_t rows = probs->shape[0], c = probs->shape[1];                                   \
+        const T *pp = probs->data;                                                             \
+        const int64_t *pt = t->data;                                                           \
+        T *pg = gx->data, sc = (T)scale;                                                       \
+        for (int64_t i = 0; i < rows; i++) {                                                   \
+            const T *restrict p = pp + i * c;                                                  \
+            T *restrict g = pg + i * c;                                                        \
+            if (pt[i] == ignore) {                                                             \
+                memset(g, 0, (size_t)c * sizeof(T));                                           \
+                continue;                                                                      \
+            }                                                                                  \
+            for (int64_t k = 0; k < c; k++) g[k] = sc * p[k];                                  \
+            g[pt[i]] = (T)(scale * ((double)p[pt[i]] - 1.0));                                  \
+        }                                                                                      \
+    }                                                                                          \
+    static void add_into_##SUF(lt_tensor *dst, const lt_tensor *src) {                         \
+        T *restrict d = dst->data;                                                             \
+        const T *restrict s = src->data;                                                       \
+        int64_t n = ltr_numel(dst);                                                            \
+        for (int64_t i = 0; i < n; i++) d[i] += s[i];                                          \
     }
 
 DEFINE_FLOAT_KERNELS(float, f32)
@@ -198,8 +316,8 @@ static void cpu_relu_backward(const lt_tensor *x, const lt_tensor *gy, lt_tensor
 }
 static void cpu_fill(lt_tensor *t, double v) { DISPATCH(fill, t, t, v); }
 static double cpu_sum(const lt_tensor *x) { return DISPATCH(sum, x, x); }
-static void cpu_add_row(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {
-    DISPATCH(add_row, y, y, m, n, b);
+static void cpu_fill_rows(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {
+    DISPATCH(fill_rows, y, y, m, n, b);
 }
 static void cpu_sum_rows(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool acc) {
     DISPATCH(sum_rows, g, g, m, n, out, acc);
@@ -214,6 +332,15 @@ static void cpu_log_softmax_backward(const lt_tensor *y, const lt_tensor *gy, in
 static void cpu_argmax(const lt_tensor *x, int64_t o, int64_t d, int64_t i, lt_tensor *out) {
     DISPATCH(argmax, x, x, o, d, i, out);
 }
+static double cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
+                                lt_tensor *probs, int64_t *kept) {
+    return DISPATCH(cross_entropy, x, x, t, ignore, probs, kept);
+}
+static void cpu_cross_entropy_backward(const lt_tensor *probs, const lt_tensor *t, int64_t ignore,
+                                       double scale, lt_tensor *gx) {
+    DISPATCH(cross_entropy_backward, probs, probs, t, ignore, scale, gx);
+}
+static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) { DISPATCH(add_into, dst, dst, src); }
 
 static const ltr_accel cpu_accel = {
     .name = "cpu",
@@ -224,11 +351,14 @@ static const ltr_accel cpu_accel = {
     .relu_backward = cpu_relu_backward,
     .fill = cpu_fill,
     .sum = cpu_sum,
-    .add_row = cpu_add_row,
+    .fill_rows = cpu_fill_rows,
     .sum_rows = cpu_sum_rows,
     .log_softmax = cpu_log_softmax,
     .log_softmax_backward = cpu_log_softmax_backward,
     .argmax = cpu_argmax,
+    .cross_entropy = cpu_cross_entropy,
+    .cross_entropy_backward = cpu_cross_entropy_backward,
+    .add_into = cpu_add_into,
     .im2col = ltr_cpu_im2col,
     .col2im = ltr_cpu_col2im,
     .max_pool2d = ltr_cpu_max_pool2d,
