@@ -67,29 +67,41 @@ void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a) {
 
 /* nn.Linear.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), which is
  * U(-1/sqrt(in), 1/sqrt(in)); bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)). */
+/* The parameters of PyTorch's layers with weights (nn.Linear, nn.ConvNd):
+ * "NAME.weight" of `wshape` with kaiming_uniform_(a=sqrt(5)), which for fan_in is
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and, if asked, "NAME.bias" [out] with
+ * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (reset_parameters). */
+static lt_status weighted_layer_params(lt_ctx *ctx, const char *name, int ndim,
+                                       const int64_t *wshape, bool bias, lt_tensor **weight,
+                                       lt_tensor **bias_out) {
+    char pname[512];
+    snprintf(pname, sizeof pname, "%s.weight", name);
+    *weight = ltr_param(ctx, pname, LT_FLOAT32, ndim, wshape);
+    if (!*weight) return LT_ERROR;
+    ltr_init_kaiming_uniform(ctx, *weight, sqrt(5.0));
+    *bias_out = NULL;
+    if (bias) {
+        snprintf(pname, sizeof pname, "%s.bias", name);
+        *bias_out = ltr_param(ctx, pname, LT_FLOAT32, 1, &wshape[0]);
+        if (!*bias_out) return LT_ERROR;
+        int64_t fan_in = 1;
+        for (int d = 1; d < ndim; d++) fan_in *= wshape[d];
+        double b = 1.0 / sqrt((double)fan_in);
+        ltr_init_uniform(ctx, *bias_out, -b, b);
+    }
+    return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+}
+
 lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in,
                           int64_t out, bool bias) {
     if (!l || !name) return ltr_fail(ctx, "lt_linear_init: layer and name are required");
     if (in <= 0 || out <= 0)
         return ltr_fail(ctx, "lt_linear_init('%s'): in_features and out_features must be > 0, "
                              "got %lld and %lld", name, (long long)in, (long long)out);
-    char pname[512];
-    snprintf(pname, sizeof pname, "%s.weight", name);
     int64_t wshape[2] = {out, in};
-    l->weight = ltr_param(ctx, pname, LT_FLOAT32, 2, wshape);
-    if (!l->weight) return LT_ERROR;
-    ltr_init_kaiming_uniform(ctx, l->weight, sqrt(5.0));
-    l->bias = NULL;
-    if (bias) {
-        snprintf(pname, sizeof pname, "%s.bias", name);
-        l->bias = ltr_param(ctx, pname, LT_FLOAT32, 1, &out);
-        if (!l->bias) return LT_ERROR;
-        double b = 1.0 / sqrt((double)in);
-        ltr_init_uniform(ctx, l->bias, -b, b);
-    }
     l->in_features = in;
     l->out_features = out;
-    return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+    return weighted_layer_params(ctx, name, 2, wshape, bias, &l->weight, &l->bias);
 }
 
 lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
@@ -101,19 +113,6 @@ lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int
         return ltr_fail(ctx, "lt_conv2d_init('%s'): in %lld, out %lld, kernel %lld, groups %lld: "
                              "all must be > 0, in and out divisible by groups", name, (long long)in,
                         (long long)out, (long long)kernel, (long long)groups);
-    char pname[512];
-    snprintf(pname, sizeof pname, "%s.weight", name);
     int64_t wshape[4] = {out, in / groups, kernel, kernel};
-    l->weight = ltr_param(ctx, pname, LT_FLOAT32, 4, wshape);
-    if (!l->weight) return LT_ERROR;
-    ltr_init_kaiming_uniform(ctx, l->weight, sqrt(5.0));
-    l->bias = NULL;
-    if (bias) {
-        snprintf(pname, sizeof pname, "%s.bias", name);
-        l->bias = ltr_param(ctx, pname, LT_FLOAT32, 1, &out);
-        if (!l->bias) return LT_ERROR;
-        double b = 1.0 / sqrt((double)(in / groups * kernel * kernel));
-        ltr_init_uniform(ctx, l->bias, -b, b);
-    }
-    return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+    return weighted_layer_params(ctx, name, 4, wshape, bias, &l->weight, &l->bias);
 }
