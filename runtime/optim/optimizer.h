@@ -32,6 +32,7 @@ struct lt_optimizer {
     lt_adam_options adam;       /* valid when kind == LTR_OPTIM_ADAM */
     ltr_optim_state *state;     /* params->count entries */
     int64_t nstate;
+    lt_ctx *ctx;                /* borrowed: where step() records an error (out of memory) */
 };
 
 /* SDK entry points: an optimizer over every parameter in ctx->params. Bad options
@@ -50,6 +51,9 @@ void ltr_optimizer_free(lt_optimizer *o);
 /* internal to runtime/optim */
 lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name);
 float *ltr_optim_buffer(float **buf, int64_t n); /* NULL when out of memory */
+/* x as Python's repr(float) writes it ("1.5", "-1.0", "1e-08", "nan"), for torch's
+ * error messages; returns buf. */
+const char *ltr_optim_pyfloat(double x, char *buf, size_t cap);
 lt_status ltr_sgd_step(lt_optimizer *o);
 lt_status ltr_adam_step(lt_optimizer *o);
 
