@@ -209,6 +209,24 @@ START_TEST(grad_conv2d) {
 }
 END_TEST
 
+typedef lt_tensor *(*unary_fn)(lt_ctx *, const lt_tensor *);
+static lt_tensor *f_unary(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ((unary_fn)a)(c, in[0])); }
+
+START_TEST(grad_unary) {
+    unary_fn fns[7] = {ltr_neg, ltr_exp, ltr_log, ltr_sqrt, ltr_abs, ltr_sigmoid, ltr_tanh};
+    const char *names[7] = {"neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh"};
+    for (int k = 0; k < 7; k++) {
+        /* log and sqrt on (0.5, 2); the others on [-2, 2) away from abs's kink at 0 */
+        bool positive = k == 2 || k == 3;
+        lt_tensor *x = leaf(&E, 2, SHAPE(3, 4), positive ? 0.5 : -2, 2);
+        if (k == 4)
+            for (int64_t i = 0; i < 12; i++) ltr_set(x, i, ltr_get(x, i) + (ltr_get(x, i) >= 0 ? 0.1 : -0.1));
+        lt_tensor *in[1] = {x};
+        gradcheck(&E, names[k], f_unary, in, 1, (void *)fns[k]);
+    }
+}
+END_TEST
+
 START_TEST(grad_max_pool2d) {
     /* distinct values: a tie would make the derivative undefined */
     lt_tensor *x = leaf(&E, 4, SHAPE(2, 2, 6, 5), 0, 1);
@@ -322,6 +340,7 @@ int main(void) {
     tcase_add_test(tc, grad_mlp_composite);
     tcase_add_test(tc, grad_conv2d);
     tcase_add_test(tc, grad_max_pool2d);
+    tcase_add_test(tc, grad_unary);
     tcase_add_test(tc, param_grads_accumulate);
     tcase_add_test(tc, no_grad_records_nothing);
     tcase_add_test(tc, grad_matmul_forms);

@@ -99,6 +99,30 @@ START_TEST(argmax_accuracy_values) {
 }
 END_TEST
 
+START_TEST(unary_values) {
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 1, SHAPE(4), VALS(-2, 0, 1, 4));
+    expect_values(ltr_neg(C, x), VALS(2, 0, -1, -4), 4, 0);
+    expect_values(ltr_abs(C, x), VALS(2, 0, 1, 4), 4, 0);
+    expect_values(ltr_exp(C, x), VALS(0.135335283, 1, 2.718281828, 54.59815003), 4, 1e-5);
+    expect_values(ltr_sigmoid(C, x), VALS(0.119202922, 0.5, 0.731058579, 0.982013790), 4, 1e-6);
+    expect_values(ltr_tanh(C, x), VALS(-0.964027580, 0, 0.761594156, 0.999329300), 4, 1e-6);
+    lt_tensor *p = tensor_of(&E, LT_FLOAT32, 1, SHAPE(3), VALS(1, 4, 0));
+    lt_tensor *s = ltr_sqrt(C, p), *l = ltr_log(C, p);
+    expect_values(s, VALS(1, 2, 0), 3, 0);
+    ck_assert(isinf(ltr_get(l, 2)) && ltr_get(l, 2) < 0); /* torch.log(0) = -inf */
+    lt_tensor *neg = tensor_of(&E, LT_FLOAT32, 1, SHAPE(1), VALS(-1));
+    ck_assert(isnan(ltr_get(ltr_sqrt(C, neg), 0)));      /* torch.sqrt(-1) = nan */
+    /* abs: gradient 0 at exactly 0, as torch's sign(0) */
+    lt_tensor *z = leaf(&E, 1, SHAPE(3), 0, 0);
+    ltr_set(z, 0, -1.5);
+    ltr_set(z, 2, 2.0);
+    ck_assert_int_eq(ltr_backward(C, ltr_sum(C, ltr_abs(C, z))), LT_OK);
+    expect_values(z->grad, VALS(-1, 0, 1), 3, 0);
+    ck_assert_ptr_null(ltr_exp(C, tensor_of(&E, LT_INT64, 1, SHAPE(1), VALS(1))));
+    expect_error("lt_exp: expected a float tensor");
+}
+END_TEST
+
 START_TEST(conv_pool_values) {
     /* 1x1x3x3 input 1..9, a 2x2 kernel of ones: each output sums a 2x2 window */
     lt_tensor *x = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 3, 3), VALS(1, 2, 3, 4, 5, 6, 7, 8, 9));
@@ -463,6 +487,7 @@ int main(void) {
     tcase_add_test(tc, log_softmax_cross_entropy_values);
     tcase_add_test(tc, argmax_accuracy_values);
     tcase_add_test(tc, conv_pool_values);
+    tcase_add_test(tc, unary_values);
     tcase_add_test(tc, reshape_flatten);
     tcase_add_test(tc, errors_name_op_and_shapes);
     tcase_add_test(tc, arena_reuses_memory);

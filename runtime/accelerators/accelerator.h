@@ -73,7 +73,15 @@ typedef struct ltr_accel {
     /* gx (zeroed here) gets gy routed to the argmax of each window */
     void (*max_pool2d_backward)(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
                                 int64_t hw, int64_t howo, void *gx);
+    /* y = f(x) and gx = gy * f'(x) (from x and y) for the ltr_unary_op functions */
+    void (*unary)(int op, const lt_tensor *x, lt_tensor *y);
+    void (*unary_backward)(int op, const lt_tensor *x, const lt_tensor *y, const lt_tensor *gy,
+                           lt_tensor *gx);
 } ltr_accel;
+
+typedef enum ltr_unary_op {
+    LTR_UN_NEG, LTR_UN_EXP, LTR_UN_LOG, LTR_UN_SQRT, LTR_UN_ABS, LTR_UN_SIGMOID, LTR_UN_TANH
+} ltr_unary_op;
 
 /* The accelerator for a device index (0 = cpu); NULL if there is none. */
 const ltr_accel *ltr_accel_get(int32_t device);

@@ -82,6 +82,13 @@ static const lt_host_api host_api = {
     .conv2d = ltr_conv2d,
     .max_pool2d = ltr_max_pool2d,
     .conv2d_init = ltr_conv2d_init,
+    .neg = ltr_neg,
+    .exp = ltr_exp,
+    .ln = ltr_log,
+    .sqrt = ltr_sqrt,
+    .abs = ltr_abs,
+    .sigmoid = ltr_sigmoid,
+    .tanh = ltr_tanh,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -28,6 +28,13 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv2d_options *opt);
 lt_tensor *ltr_max_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64_t stride,
                           int64_t padding);
+lt_tensor *ltr_neg(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_exp(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_log(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_sqrt(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_abs(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_sigmoid(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_tanh(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 
 #endif

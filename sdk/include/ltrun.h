@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 1 /* 1.1: conv2d, max_pool2d, conv2d_init */
+#define LT_ABI_MINOR 2 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops */
 #define LT_MAX_DIMS 8
 #define LT_MAX_FIELDS 8
 
@@ -258,6 +258,15 @@ struct lt_host_api {
     /* nn.Conv2d(in, out, kernel, ...) with PyTorch's default init; "NAME.weight", "NAME.bias" */
     lt_status (*conv2d_init)(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
                              int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
+
+    /* ABI 1.2: elementwise math, torch's definitions and gradients */
+    lt_tensor *(*neg)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*exp)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*ln)(lt_ctx *ctx, const lt_tensor *x);      /* torch.log (lt_log is self.log) */
+    lt_tensor *(*sqrt)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*abs)(lt_ctx *ctx, const lt_tensor *x);     /* grad sign(x), 0 at 0 */
+    lt_tensor *(*sigmoid)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*tanh)(lt_ctx *ctx, const lt_tensor *x);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -503,6 +512,14 @@ static inline lt_tensor *lt_conv2d_fn(lt_ctx *c, const lt_tensor *x, const lt_te
 static inline lt_tensor *lt_max_pool2d(lt_ctx *c, const lt_tensor *x, int64_t kernel) {
     return c->api->max_pool2d(c, x, kernel, kernel, 0);
 }
+
+static inline lt_tensor *lt_neg(lt_ctx *c, const lt_tensor *x) { return c->api->neg(c, x); }
+static inline lt_tensor *lt_exp(lt_ctx *c, const lt_tensor *x) { return c->api->exp(c, x); }
+static inline lt_tensor *lt_ln(lt_ctx *c, const lt_tensor *x) { return c->api->ln(c, x); }
+static inline lt_tensor *lt_sqrt(lt_ctx *c, const lt_tensor *x) { return c->api->sqrt(c, x); }
+static inline lt_tensor *lt_abs(lt_ctx *c, const lt_tensor *x) { return c->api->abs(c, x); }
+static inline lt_tensor *lt_sigmoid(lt_ctx *c, const lt_tensor *x) { return c->api->sigmoid(c, x); }
+static inline lt_tensor *lt_tanh(lt_ctx *c, const lt_tensor *x) { return c->api->tanh(c, x); }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);

@@ -7,6 +7,7 @@
  */
 #include "accelerators/accelerator.h"
 #include "accelerators/cpu/cpu_conv.h"
+#include "accelerators/cpu/cpu_unary.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -363,6 +364,8 @@ static const ltr_accel cpu_accel = {
     .col2im = ltr_cpu_col2im,
     .max_pool2d = ltr_cpu_max_pool2d,
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
+    .unary = ltr_cpu_unary,
+    .unary_backward = ltr_cpu_unary_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
