@@ -11,6 +11,10 @@ expect "unknown trainer flag is named" 2 "trainer.max_epoch: unknown Trainer fla
     "$LTRUN" --trainer.max_epoch 3
 expect "malformed trainer value is named" 2 "trainer.max_epochs: expected an integer" -- \
     "$LTRUN" --trainer.max_epochs three
+expect "trainer flag below its bound is named" 2 "trainer.check_val_every_n_epoch: must be >= 1, got 0" -- \
+    "$LTRUN" --trainer.check_val_every_n_epoch 0
+expect "max_epochs below -1 is refused" 2 "trainer.max_epochs: must be >= -1, got -5" -- \
+    "$LTRUN" --trainer.max_epochs -5
 expect "bad limit is named" 2 "limit_val_batches" -- "$LTRUN" --trainer.limit_val_batches -1
 expect "missing value is named" 2 "--seed: missing its value" -- "$LTRUN" --seed
 expect "fit without plugins says what it needs" 2 "needs --module M and --data D" -- "$LTRUN" fit
@@ -41,6 +45,6 @@ expect "missing plugin file" 3 "plugin file not found: $TMP/none.so" -- \
     "$LTRUN" fit --module "$TMP/none.so" --data "$EX/mnist.so"
 expect "data module given as --module" 3 "datamodule" -- \
     "$LTRUN" fit --module "$EX/mnist.so" --data "$EX/mnist.so"
-expect "plugin not on the search path" 3 "mlp" -- env LT_PLUGIN_PATH="$TMP" \
+expect "plugin not on the search path" 3 "no module plugin named 'mlp' \\(looked for mlp.so in: $TMP" -- env LT_PLUGIN_PATH="$TMP" \
     "$LTRUN" fit --module mlp --data mnist
 finish

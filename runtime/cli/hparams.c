@@ -22,6 +22,14 @@ static const cJSON *lookup(const lt_hparams *hp, const char *key) {
     return hp && hp->given ? cJSON_GetObjectItemCaseSensitive(hp->given, key) : NULL;
 }
 
+/* A given value of the wrong type: an error naming the option and what it needs. */
+static void type_error(lt_ctx *ctx, const lt_hparams *hp, const char *key, const cJSON *v,
+                       const char *expected) {
+    char *txt = cJSON_PrintUnformatted(v);
+    ltr_fail(ctx, "%s%s: expected %s, got %s", hp->option_prefix, key, expected, txt ? txt : "?");
+    cJSON_free(txt);
+}
+
 /* The read is recorded even when the value is the default: hparams show what ran. */
 static void record(const lt_hparams *hp, const char *key, cJSON *value) {
     cJSON *used = hp->used;
@@ -35,10 +43,7 @@ int64_t ltr_hp_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t d
     if (v) {
         double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
         if (!cJSON_IsNumber(v) || d != floor(d) || fabs(d) > 9007199254740992.0) {
-            char *txt = cJSON_PrintUnformatted(v);
-            ltr_fail(ctx, "%s%s: expected an integer, got %s", hp->option_prefix, key,
-                     txt ? txt : "?");
-            cJSON_free(txt);
+            type_error(ctx, hp, key, v, "an integer");
         } else {
             out = (int64_t)d;
         }
@@ -52,10 +57,7 @@ double ltr_hp_float(lt_ctx *ctx, const lt_hparams *hp, const char *key, double d
     double out = dflt;
     if (v) {
         if (!cJSON_IsNumber(v)) {
-            char *txt = cJSON_PrintUnformatted(v);
-            ltr_fail(ctx, "%s%s: expected a number, got %s", hp->option_prefix, key,
-                     txt ? txt : "?");
-            cJSON_free(txt);
+            type_error(ctx, hp, key, v, "a number");
         } else {
             out = v->valuedouble;
         }
@@ -69,10 +71,7 @@ bool ltr_hp_bool(lt_ctx *ctx, const lt_hparams *hp, const char *key, bool dflt) 
     bool out = dflt;
     if (v) {
         if (!cJSON_IsBool(v)) {
-            char *txt = cJSON_PrintUnformatted(v);
-            ltr_fail(ctx, "%s%s: expected true or false, got %s", hp->option_prefix, key,
-                     txt ? txt : "?");
-            cJSON_free(txt);
+            type_error(ctx, hp, key, v, "true or false");
         } else {
             out = cJSON_IsTrue(v);
         }
@@ -93,10 +92,7 @@ const char *ltr_hp_str(lt_ctx *ctx, const lt_hparams *hp, const char *key, const
         cJSON_free(txt);
     } else {
         if (v) {
-            char *txt = cJSON_PrintUnformatted(v);
-            ltr_fail(ctx, "%s%s: expected a string, got %s", hp->option_prefix, key,
-                     txt ? txt : "?");
-            cJSON_free(txt);
+            type_error(ctx, hp, key, v, "a string");
         }
         if (!dflt) return NULL;
         rec = cJSON_CreateString(dflt);

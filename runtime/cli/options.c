@@ -2,6 +2,7 @@
 #include "cli/options.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,19 +13,28 @@ static const char *const top_keys[] = {"module", "datamodule", "seed_everything"
                                        "trainer", "model", "data"};
 
 typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT } trainer_type;
+/* The trainer flags implemented so far: where each lands in ltr_trainer_config and
+ * its lower bound (ints). Anything else is refused by name. */
 typedef struct {
     const char *key;
     trainer_type type;
+    size_t offset; /* into ltr_trainer_config */
+    int64_t min;   /* T_INT only */
 } trainer_key;
 
-/* The trainer flags implemented so far; anything else is refused by name. */
+#define FIELD(f) offsetof(ltr_trainer_config, f)
 static const trainer_key trainer_keys[] = {
-    {"max_epochs", T_INT},          {"max_steps", T_INT},
-    {"limit_train_batches", T_LIMIT}, {"limit_val_batches", T_LIMIT},
-    {"limit_test_batches", T_LIMIT},  {"num_sanity_val_steps", T_INT},
-    {"check_val_every_n_epoch", T_INT}, {"log_every_n_steps", T_INT},
-    {"enable_progress_bar", T_BOOL}, {"num_threads", T_INT},
-    {"default_root_dir", T_STR},
+    {"max_epochs", T_INT, FIELD(max_epochs), -1},
+    {"max_steps", T_INT, FIELD(max_steps), -1},
+    {"limit_train_batches", T_LIMIT, FIELD(limit_train_batches), 0},
+    {"limit_val_batches", T_LIMIT, FIELD(limit_val_batches), 0},
+    {"limit_test_batches", T_LIMIT, FIELD(limit_test_batches), 0},
+    {"num_sanity_val_steps", T_INT, FIELD(num_sanity_val_steps), -1},
+    {"check_val_every_n_epoch", T_INT, FIELD(check_val_every_n_epoch), 1},
+    {"log_every_n_steps", T_INT, FIELD(log_every_n_steps), 0},
+    {"enable_progress_bar", T_BOOL, FIELD(enable_progress_bar), 0},
+    {"num_threads", T_INT, FIELD(num_threads), 0},
+    {"default_root_dir", T_STR, FIELD(default_root_dir), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -284,52 +294,32 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     cJSON_ArrayForEach(v, tr) {
         const trainer_key *k = find_trainer_key(v->string);
         if (!k) return unknown_trainer_key("trainer.", v->string, err, cap);
+        char *field = (char *)t + k->offset;
         int rc = 0;
-        if (!strcmp(k->key, "max_epochs")) {
-            if (cJSON_IsNull(v)) continue;
-            rc = parse_int(v, k->key, &t->max_epochs, err, cap);
-        } else if (!strcmp(k->key, "max_steps")) {
-            rc = parse_int(v, k->key, &t->max_steps, err, cap);
-        } else if (!strcmp(k->key, "limit_train_batches")) {
-            rc = parse_limit(v, k->key, &t->limit_train_batches, err, cap);
-        } else if (!strcmp(k->key, "limit_val_batches")) {
-            rc = parse_limit(v, k->key, &t->limit_val_batches, err, cap);
-        } else if (!strcmp(k->key, "limit_test_batches")) {
-            rc = parse_limit(v, k->key, &t->limit_test_batches, err, cap);
-        } else if (!strcmp(k->key, "num_sanity_val_steps")) {
-            rc = parse_int(v, k->key, &t->num_sanity_val_steps, err, cap);
-            if (!rc && t->num_sanity_val_steps < -1)
-                rc = usage_error(err, cap, "trainer.num_sanity_val_steps: must be -1 or >= 0");
-        } else if (!strcmp(k->key, "check_val_every_n_epoch")) {
-            rc = parse_int(v, k->key, &t->check_val_every_n_epoch, err, cap);
-            if (!rc && t->check_val_every_n_epoch < 1)
-                rc = usage_error(err, cap, "trainer.check_val_every_n_epoch: must be >= 1");
-        } else if (!strcmp(k->key, "log_every_n_steps")) {
-            rc = parse_int(v, k->key, &t->log_every_n_steps, err, cap);
-            if (!rc && t->log_every_n_steps < 0)
-                rc = usage_error(err, cap, "trainer.log_every_n_steps: must be >= 0");
-        } else if (!strcmp(k->key, "enable_progress_bar")) {
-            if (!cJSON_IsBool(v))
-                rc = usage_error(err, cap, "trainer.enable_progress_bar: expected true or false");
-            else
-                t->enable_progress_bar = cJSON_IsTrue(v);
-        } else if (!strcmp(k->key, "num_threads")) {
-            rc = parse_int(v, k->key, &t->num_threads, err, cap);
-            if (!rc && t->num_threads < 0)
-                rc = usage_error(err, cap, "trainer.num_threads: must be >= 0");
-        } else if (!strcmp(k->key, "default_root_dir")) {
-            if (!cJSON_IsString(v))
-                rc = usage_error(err, cap, "trainer.default_root_dir: expected a path");
-            else
-                snprintf(t->default_root_dir, sizeof t->default_root_dir, "%s", v->valuestring);
+        switch (k->type) {
+        case T_INT:
+            if (cJSON_IsNull(v) && !strcmp(k->key, "max_epochs")) continue; /* None: default */
+            rc = parse_int(v, k->key, (int64_t *)field, err, cap);
+            if (!rc && *(int64_t *)field < k->min)
+                rc = usage_error(err, cap, "trainer.%s: must be >= %lld, got %lld", k->key,
+                                 (long long)k->min, (long long)*(int64_t *)field);
+            break;
+        case T_LIMIT:
+            rc = parse_limit(v, k->key, (ltr_limit *)field, err, cap);
+            break;
+        case T_BOOL:
+            if (!cJSON_IsBool(v)) rc = usage_error(err, cap, "trainer.%s: expected true or false", k->key);
+            else *(bool *)field = cJSON_IsTrue(v);
+            break;
+        case T_STR: /* the only string flag is default_root_dir */
+            if (!cJSON_IsString(v)) rc = usage_error(err, cap, "trainer.%s: expected a path", k->key);
+            else snprintf(field, sizeof t->default_root_dir, "%s", v->valuestring);
+            break;
         }
         if (rc) return rc;
     }
     /* Lightning: max_epochs=None means 1000 unless max_steps bounds the run. */
     if (t->max_epochs == -2) t->max_epochs = t->max_steps == -1 ? 1000 : -1;
-    else if (t->max_epochs < -1)
-        return usage_error(err, cap, "trainer.max_epochs: must be -1 or >= 0");
-    if (t->max_steps < -1) return usage_error(err, cap, "trainer.max_steps: must be -1 or >= 0");
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o->tree, "datamodule");
