@@ -56,10 +56,6 @@ float *ltr_optim_buffer(float **buf, int64_t n) {
 /* optimizer.zero_grad(set_to_none=True), torch 2.x's default: grads become None. */
 void ltr_optimizer_zero_grad(lt_optimizer *o) { ltr_param_store_zero_grad(o->params); }
 
-double ltr_optimizer_lr(const lt_optimizer *o) {
-    return o->kind == LTR_OPTIM_SGD ? o->sgd.lr : o->adam.lr;
-}
-
 lt_status ltr_optimizer_step(lt_optimizer *o) {
     /* a store that grew after the optimizer was made would index past state[] */
     if (o->params->count != o->nstate) {

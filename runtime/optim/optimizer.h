@@ -45,7 +45,6 @@ lt_optimizer *ltr_adam(lt_ctx *ctx, const lt_adam_options *opt);
 lt_status ltr_optimizer_step(lt_optimizer *o);
 /* optimizer.zero_grad(set_to_none=True) */
 void ltr_optimizer_zero_grad(lt_optimizer *o);
-double ltr_optimizer_lr(const lt_optimizer *o);
 void ltr_optimizer_free(lt_optimizer *o);
 
 /* internal to runtime/optim */
