@@ -487,8 +487,8 @@ START_TEST(state_is_allocated_lazily) {
     ck_assert(mom->state[0].buf1 && !mom->state[0].buf2);
     ck_assert_str_eq(adam->name, "Adam");
     ck_assert_str_eq(sgd->name, "SGD");
-    ck_assert_double_eq(ltr_optimizer_lr(adam), 1e-3);
-    ck_assert_double_eq(ltr_optimizer_lr(mom), 0.1);
+    ck_assert_double_eq(adam->adam.lr, 1e-3);
+    ck_assert_double_eq(mom->sgd.lr, 0.1);
     for (int k = 0; k < 4; k++) ltr_optimizer_free(all[k]);
     ltr_optimizer_free(NULL);
 }
