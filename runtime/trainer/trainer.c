@@ -6,6 +6,9 @@
 #include "tensor/autograd.h"
 
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,7 +314,12 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
     ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
-    if (o->trainer.num_threads > 0) openblas_set_num_threads((int)o->trainer.num_threads);
+    if (o->trainer.num_threads > 0) {
+        openblas_set_num_threads((int)o->trainer.num_threads);
+#ifdef _OPENMP
+        omp_set_num_threads((int)o->trainer.num_threads); /* our own kernels' threads */
+#endif
+    }
 
     /* seed_everything: without --seed, draw one and say it, so the run can be repeated */
     uint64_t seed = o->seed;

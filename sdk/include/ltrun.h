@@ -33,7 +33,8 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 2 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops */
+#define LT_ABI_MINOR 3 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+                          1.3: tensor-library breadth (issue 3) */
 #define LT_MAX_DIMS 8
 #define LT_MAX_FIELDS 8
 
