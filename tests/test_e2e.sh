@@ -24,6 +24,24 @@ acc=$(json_num "$TMP/cnn.json" "test/acc")
 if [ -n "$acc" ] && ge "$acc" 0.8; then pass "CNN test accuracy $acc >= 0.8 after 15 steps"
 else fail "CNN test accuracy '$acc' >= 0.8 after 15 steps"; fi
 
+# precision 64-true: the whole model in float64 (Lightning's DoublePrecision)
+expect "precision 64-true makes float64 parameters" 0 "fc1.weight +\\| float64" -- \
+    $RUN --trainer.max_epochs 2 --seed 1 --test --trainer.precision 64-true --results "$TMP/r64.json"
+acc64=$(json_num "$TMP/r64.json" "test/acc")
+loss32=$(json_num "$TMP/r1.json" "test/loss")
+loss64=$(json_num "$TMP/r64.json" "test/loss")
+if [ -n "$acc64" ] && ge "$acc64" 0.9; then pass "64-true test accuracy $acc64 >= 0.9"
+else fail "64-true test accuracy '$acc64' >= 0.9"; fi
+# same seed and data: the double run tracks the float run closely but not bit for bit
+if [ -n "$loss64" ] && [ "$loss64" != "$loss32" ] && awk -v a="$loss32" -v b="$loss64" \
+    'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 0.02 * a) }'; then
+    pass "64-true loss $loss64 close to 32-true $loss32, computed in double"
+else fail "64-true loss '$loss64' close to (and not equal to) 32-true '$loss32'"; fi
+expect "precision 16-mixed is refused until implemented" 2 "'16-mixed' is not implemented yet" -- \
+    $RUN --trainer.precision 16-mixed
+expect "a precision that Lightning does not know" 2 "'48' is not a precision" -- \
+    $RUN --trainer.precision 48
+
 $RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/r2.json" > /dev/null 2>&1
 if cmp -s "$TMP/r1.json" "$TMP/r2.json"; then pass "same seed, identical results"
 else fail "same seed, identical results"; fi

@@ -151,18 +151,18 @@ static void run_against_reference(const char *what, int kind, const lt_sgd_optio
         const ltr_optim_state *st = &opt->state[0];
         for (int64_t i = 0; i < n; i++) {
             if (kind == 0 && so->momentum != 0)
-                ck_assert_msg(close_to(st->buf1[i], r.buf[i], 4e-6), "%s step %d: momentum_buffer[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, st->buf1[i], r.buf[i]);
+                ck_assert_msg(close_to(((float *)st->buf1)[i], r.buf[i], 4e-6), "%s step %d: momentum_buffer[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf1)[i], r.buf[i]);
             if (kind == 1) {
-                ck_assert_msg(close_to(st->buf1[i], r.m[i], 4e-6), "%s step %d: exp_avg[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, st->buf1[i], r.m[i]);
-                ck_assert_msg(fabs(st->buf2[i] - r.v[i]) <= 2e-6 * r.v[i] + 1e-12, "%s step %d: exp_avg_sq[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, st->buf2[i], r.v[i]);
+                ck_assert_msg(close_to(((float *)st->buf1)[i], r.m[i], 4e-6), "%s step %d: exp_avg[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf1)[i], r.m[i]);
+                ck_assert_msg(fabs(((float *)st->buf2)[i] - r.v[i]) <= 2e-6 * r.v[i] + 1e-12, "%s step %d: exp_avg_sq[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf2)[i], r.v[i]);
                 if (ao->amsgrad) {
-                    ck_assert_msg(fabs(st->buf3[i] - r.vmax[i]) <= 2e-6 * r.vmax[i] + 1e-12,
+                    ck_assert_msg(fabs(((float *)st->buf3)[i] - r.vmax[i]) <= 2e-6 * r.vmax[i] + 1e-12,
                                   "%s step %d: max_exp_avg_sq[%lld] %.9g, reference %.9g", what, s + 1,
-                                  (long long)i, st->buf3[i], r.vmax[i]);
-                    max_mattered |= st->buf3[i] > st->buf2[i];
+                                  (long long)i, ((float *)st->buf3)[i], r.vmax[i]);
+                    max_mattered |= ((float *)st->buf3)[i] > ((float *)st->buf2)[i];
                 }
             }
         }
@@ -295,7 +295,7 @@ START_TEST(sgd_momentum_by_hand) {
         set_grad(p, (double[4]){1, 1, 1, 1});
         ck_assert_int_eq(ltr_optimizer_step(opt), LT_OK);
         for (int i = 0; i < 4; i++) {
-            ck_assert_double_eq_tol(opt->state[0].buf1[i], bufs[s], 1e-6);
+            ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[i], bufs[s], 1e-6);
             ck_assert_double_eq_tol(val(p, i), params[s], 1e-6);
         }
     }
@@ -315,7 +315,7 @@ START_TEST(sgd_variants_by_hand) {
     for (int s = 0; s < 3; s++) {
         set_grad(a, (double[1]){1});
         ltr_optimizer_step(opt);
-        ck_assert_double_eq_tol(opt->state[0].buf1[0], damp_bufs[s], 1e-6);
+        ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[0], damp_bufs[s], 1e-6);
     }
     ck_assert_double_eq_tol(val(a, 0), -(1 + 1.4 + 1.76), 1e-6);
     ltr_optimizer_zero_grad(opt); /* a takes no part below */
@@ -327,7 +327,7 @@ START_TEST(sgd_variants_by_hand) {
     ck_assert_double_eq_tol(val(b, 0), -1.9, 1e-6);
     set_grad(b, (double[1]){1});
     ltr_optimizer_step(opt);
-    ck_assert_double_eq_tol(opt->state[1].buf1[0], 1.9, 1e-6);
+    ck_assert_double_eq_tol(((float *)opt->state[1].buf1)[0], 1.9, 1e-6);
     ck_assert_double_eq_tol(val(b, 0), -1.9 - 2.71, 1e-6);
     ltr_optimizer_free(opt);
 
@@ -388,9 +388,9 @@ START_TEST(adam_state_starts_at_zero) {
     const double g[3] = {2, -4, 0.5};
     for (int i = 0; i < 3; i++) {
         /* from zeros: exp_avg = 0.1 g, exp_avg_sq = 0.001 g², max = exp_avg_sq */
-        ck_assert_double_eq_tol(st->buf1[i], 0.1 * g[i], 1e-7);
-        ck_assert_double_eq_tol(st->buf2[i], 0.001 * g[i] * g[i], 1e-8);
-        ck_assert_float_eq(st->buf3[i], st->buf2[i]);
+        ck_assert_double_eq_tol(((float *)st->buf1)[i], 0.1 * g[i], 1e-7);
+        ck_assert_double_eq_tol(((float *)st->buf2)[i], 0.001 * g[i] * g[i], 1e-8);
+        ck_assert_float_eq(((float *)st->buf3)[i], ((float *)st->buf2)[i]);
     }
     ck_assert_int_eq(st->step, 1);
     ltr_optimizer_free(opt);
@@ -437,8 +437,8 @@ START_TEST(undefined_grads_are_skipped) {
     ltr_optimizer_zero_grad(opt);
     set_grad(b, (double[1]){1});
     ltr_optimizer_step(opt);
-    ck_assert_double_eq_tol(opt->state[1].buf1[0], 1, 1e-7);
-    ck_assert_double_eq_tol(opt->state[0].buf1[0], 1.9, 1e-6); /* a untouched this time */
+    ck_assert_double_eq_tol(((float *)opt->state[1].buf1)[0], 1, 1e-7);
+    ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[0], 1.9, 1e-6); /* a untouched this time */
     ltr_optimizer_free(opt);
 }
 END_TEST
@@ -536,7 +536,7 @@ START_TEST(bad_options_are_refused) {
 #undef ADAM_WITH
 #undef SGD_WITH
 
-    /* no parameters, no store, a float64 parameter */
+    /* no parameters, no store */
     reset_store();
     expect_error(ltr_sgd(C, &LT_SGD_DEFAULTS),
                  "configure_optimizers: the module has no parameters "
@@ -548,10 +548,44 @@ START_TEST(bad_options_are_refused) {
     expect_error(ltr_adam(C, &LT_ADAM_DEFAULTS),
                  "Adam: optimizers can only be made in configure_optimizers (no parameter store here)");
     X.params = &PS;
-    int64_t n = 2;
-    ck_assert_ptr_nonnull(ltr_param(C, "d", LT_FLOAT64, 1, &n));
-    expect_error(ltr_sgd(C, &LT_SGD_DEFAULTS),
-                 "SGD: parameter 'd' is float64; optimizers handle float32 parameters so far");
+}
+END_TEST
+
+/* precision 64-true: float64 parameters are updated in double with double scalars.
+ * Reference (torch 2.x, float64):
+ *   p = torch.tensor([0.5, -1.5, 2.0], dtype=torch.float64, requires_grad=True)
+ *   Adam([p], lr=0.1, weight_decay=0.01, amsgrad=True) or
+ *   SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)
+ *   3 steps, p.grad = [0.25*(s+1), -0.5+0.3*s, 1e-3*(s-1)] at step s = 0, 1, 2 */
+START_TEST(float64_parameters_match_torch) {
+    static const double adam_want[3] = {0.20743264979141143, -1.250332487743905, 1.700000157630218};
+    static const double sgd_want[3] = {0.13244522909549997, -1.2813841087615, 1.9840826731679};
+    for (int kind = 0; kind < 2; kind++) {
+        reset_store();
+        int64_t n = 3;
+        lt_tensor *p = ltr_param(C, "w", LT_FLOAT64, 1, &n);
+        ck_assert_ptr_nonnull(p);
+        double *w = p->data;
+        w[0] = 0.5, w[1] = -1.5, w[2] = 2.0;
+        lt_adam_options ao = LT_ADAM_DEFAULTS;
+        ao.lr = 0.1, ao.weight_decay = 0.01, ao.amsgrad = true;
+        lt_sgd_options so = LT_SGD_DEFAULTS;
+        so.lr = 0.1, so.momentum = 0.9, so.nesterov = true, so.weight_decay = 0.01;
+        lt_optimizer *opt = kind == 0 ? ltr_adam(C, &ao) : ltr_sgd(C, &so);
+        ck_assert_ptr_nonnull(opt);
+        for (int s = 0; s < 3; s++) {
+            double *g = p->grad->data;
+            g[0] = 0.25 * (s + 1), g[1] = -0.5 + s * 0.3, g[2] = 1e-3 * (s - 1);
+            p->flags |= LTR_T_GRAD_DEFINED;
+            ck_assert_int_eq(ltr_optimizer_step(opt), LT_OK);
+        }
+        const double *want = kind == 0 ? adam_want : sgd_want;
+        for (int i = 0; i < 3; i++)
+            /* a few ulps: ATen's add(alpha=) is an FMA on AVX2 CPUs, our baseline build has none */
+            ck_assert_msg(fabs(w[i] - want[i]) <= 2e-15 * fabs(want[i]), "%s w[%d] = %.17g, torch %.17g",
+                          opt->name, i, w[i], want[i]);
+        ltr_optimizer_free(opt);
+    }
 }
 END_TEST
 
@@ -599,6 +633,7 @@ int main(void) {
     tcase_add_test(tc, state_is_allocated_lazily);
     tcase_add_test(tc, bad_options_are_refused);
     tcase_add_test(tc, store_grown_after_construction);
+    tcase_add_test(tc, float64_parameters_match_torch);
     tcase_add_test(tc, python_float_repr);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);

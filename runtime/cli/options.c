@@ -12,7 +12,7 @@
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
                                        "trainer", "model", "data"};
 
-typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT } trainer_type;
+typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION } trainer_type;
 /* The trainer flags implemented so far: where each lands in ltr_trainer_config and
  * its lower bound (ints). Anything else is refused by name. */
 typedef struct {
@@ -34,6 +34,7 @@ static const trainer_key trainer_keys[] = {
     {"log_every_n_steps", T_INT, FIELD(log_every_n_steps), 0},
     {"enable_progress_bar", T_BOOL, FIELD(enable_progress_bar), 0},
     {"num_threads", T_INT, FIELD(num_threads), 0},
+    {"precision", T_PRECISION, FIELD(precision), 0},
     {"default_root_dir", T_STR, FIELD(default_root_dir), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
@@ -88,6 +89,7 @@ void ltr_options_print_help(FILE *out) {
         "        (int = batches, float = fraction; 1.0), num_sanity_val_steps (2, -1 = all),\n"
         "      check_val_every_n_epoch (1), enable_progress_bar (true),\n"
         "      num_threads (OpenBLAS threads; 0 = all cores),\n"
+        "      precision (32-true, or 64-true: the whole model in float64),\n"
         "      log_every_n_steps (50) and default_root_dir (.): accepted and kept in the\n"
         "        config; loggers and checkpoints that use them are not written yet\n"
         "  -h, --help              this text\n"
@@ -268,6 +270,30 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
     return 0;
 }
 
+/* Lightning's precision values: 32/"32"/"32-true" and 64/"64"/"64-true" run; the 16-bit
+ * and transformer-engine modes are Lightning values that ltrun does not run yet. */
+static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) {
+    char text[64];
+    if (cJSON_IsNumber(v)) snprintf(text, sizeof text, "%g", v->valuedouble);
+    else if (cJSON_IsString(v)) snprintf(text, sizeof text, "%s", v->valuestring);
+    else return usage_error(err, cap, "trainer.precision: expected \"32-true\" or \"64-true\"");
+    if (!strcmp(text, "32") || !strcmp(text, "32-true")) *out = 32;
+    else if (!strcmp(text, "64") || !strcmp(text, "64-true")) *out = 64;
+    else {
+        static const char *const later[] = {"16", "16-mixed", "16-true", "bf16", "bf16-mixed",
+                                            "bf16-true", "transformer-engine",
+                                            "transformer-engine-float16"};
+        for (size_t i = 0; i < NKEYS(later); i++)
+            if (!strcmp(text, later[i]))
+                return usage_error(err, cap, "trainer.precision: '%s' is not implemented yet; "
+                                             "use 32-true or 64-true", text);
+        return usage_error(err, cap, "trainer.precision: '%s' is not a precision (Lightning's "
+                                     "values: 32-true, 64-true, 16-mixed, bf16-mixed, 16-true, "
+                                     "bf16-true, transformer-engine)", text);
+    }
+    return 0;
+}
+
 static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, size_t cap) {
     if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
         return usage_error(err, cap, "trainer.%s: expected an integer", name);
@@ -287,6 +313,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     t->check_val_every_n_epoch = 1;
     t->log_every_n_steps = 50;
     t->enable_progress_bar = true;
+    t->precision = 32;
     snprintf(t->default_root_dir, sizeof t->default_root_dir, ".");
 
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
@@ -310,6 +337,9 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         case T_BOOL:
             if (!cJSON_IsBool(v)) rc = usage_error(err, cap, "trainer.%s: expected true or false", k->key);
             else *(bool *)field = cJSON_IsTrue(v);
+            break;
+        case T_PRECISION:
+            rc = parse_precision(v, (int64_t *)field, err, cap);
             break;
         case T_STR: /* the only string flag is default_root_dir */
             if (!cJSON_IsString(v)) rc = usage_error(err, cap, "trainer.%s: expected a path", k->key);
@@ -361,6 +391,11 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
             if (rc) return rc;
         } else if (k->type == T_STR) {
             v = cJSON_CreateString(value);
+        } else if (k->type == T_PRECISION) {
+            /* Lightning takes 64 and "64-true" alike; keep what was written */
+            char *end;
+            double d = strtod(value, &end);
+            v = *value && !*end ? cJSON_CreateNumber(d) : cJSON_CreateString(value);
         } else {
             v = cJSON_Parse(value);
             bool ok = v && (k->type == T_BOOL ? cJSON_IsBool(v)

@@ -43,6 +43,7 @@ typedef struct ltr_trainer_config {
     int64_t log_every_n_steps;
     bool enable_progress_bar;
     int64_t num_threads;  /* compute threads; 0 = all cores */
+    int64_t precision;    /* 32 ("32-true", the default) or 64 ("64-true") */
     char default_root_dir[1024];
 } ltr_trainer_config;
 

@@ -13,6 +13,7 @@ void ltr_ctx_init(ltr_ctx *ctx, const lt_host_api *api) {
     ctx->pub.world_size = 1;
     ctx->pub.batch_idx = -1;
     ctx->grad_enabled = true;
+    ctx->float_dtype = LT_FLOAT32;
     ctx->batch_size = 1;
 }
 

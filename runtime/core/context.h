@@ -31,6 +31,8 @@ typedef struct ltr_ctx {
     ltr_rng *rng;              /* init / dropout randomness (borrowed) */
     uint64_t seed;             /* the run's seed (--seed) */
     bool grad_enabled;         /* false = torch.no_grad(): ops record nothing */
+    lt_dtype float_dtype;      /* what a float32 request becomes: float64 under precision
+                                  64-true (Lightning's DoublePrecision), else float32 */
     bool failed;               /* an error was recorded and not yet taken */
     char error[1024];          /* the first error message since the last ltr_ctx_take_error */
     const char *plugin_name;   /* for error messages: who is running */
@@ -43,6 +45,13 @@ typedef struct ltr_ctx {
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }
+
+/* The dtype a plugin's float32 request (a parameter, lt_tensor_new, a batch field) gets
+ * under the run's precision: 64-true runs the whole model in double, as Lightning's
+ * DoublePrecision makes float64 the default dtype for init, forward and inputs. */
+static inline lt_dtype ltr_float_dtype(lt_ctx *c, lt_dtype requested) {
+    return requested == LT_FLOAT32 ? ((ltr_ctx *)c)->float_dtype : requested;
+}
 
 /* The process-wide host API table handed to plugins (runtime/core/host_api.c). */
 const lt_host_api *ltr_host_api(void);

@@ -143,7 +143,12 @@ lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field) {
                  field);
         return NULL;
     }
-    return b->fields[field];
+    lt_tensor *t = b->fields[field];
+    /* precision 64-true: float inputs reach the module as float64, as Lightning's
+     * DoublePrecision.convert_input does (an arena copy; the loader's buffer stays) */
+    if (ltr_float_dtype(ctx, t->dtype) != t->dtype)
+        return ltr_tensor_from(ctx, t->dtype, t->ndim, t->shape, t->data);
+    return t;
 }
 
 int64_t ltr_batch_size(const lt_batch *b) { return b ? b->size : 0; }

@@ -1,10 +1,10 @@
 /*
  * adam.c — torch.optim.Adam: _single_tensor_adam of torch 2.x (L2 weight decay added
- * to the gradient), float32 parameters.
+ * to the gradient), float32 and float64 parameters.
  *
  * Scalars (bias corrections, step size) are computed in double as Python does, then
- * cast to float where ATen's kernels take them; element math is float32 in the same
- * operation order as the kernels (lerp_, mul_/addcmul_, sqrt/div/add_, addcdiv_).
+ * cast to the parameter's dtype where ATen's kernels take them; element math is in that
+ * dtype, in the same operation order as the kernels (lerp_, mul_/addcmul_, sqrt/div/add_, addcdiv_).
  */
 #include "optim/optimizer.h"
 
@@ -43,62 +43,92 @@ lt_optimizer *ltr_adam(lt_ctx *ctx, const lt_adam_options *opt) {
     return o;
 }
 
-typedef struct adam_consts {
-    float sign, wd, w1, one_minus_w1, b2, one_minus_b2, bc2_sqrt, eps, neg_step_size;
-} adam_consts;
-
-/* One parameter's update. `decay`, `ams` and `small` are constants at every call site
- * below, so each variant is its own branch-free loop that gcc vectorises (sqrtf needs
- * -fno-math-errno, which configure's default CFLAGS carry). */
-static inline __attribute__((always_inline)) void
-adam_loop(int64_t n, float *restrict w, const float *restrict g0, float *restrict m,
-          float *restrict v, float *restrict vmax, const adam_consts *c, const bool decay,
-          const bool ams, const bool small) {
-    const adam_consts k = *c;
-    for (int64_t i = 0; i < n; i++) {
-        float g = k.sign * g0[i];                 /* maximize: -grad (exact) */
-        if (decay) g = g + k.wd * w[i];           /* grad.add(param, alpha=weight_decay) */
-        /* exp_avg.lerp_(grad, 1 - beta1): ATen's lerp takes one of two forms by weight */
-        float mi = m[i];
-        mi = small ? mi + k.w1 * (g - mi) : g - (g - mi) * k.one_minus_w1;
-        m[i] = mi;
-        float vi = v[i] * k.b2;                   /* exp_avg_sq.mul_(beta2) */
-        vi = vi + k.one_minus_b2 * g * g;         /* .addcmul_(grad, grad, value=1-beta2) */
-        v[i] = vi;
-        if (ams) {
-            float vm = vmax[i];                   /* torch.maximum(max_exp_avg_sq, exp_avg_sq, out=) */
-            /* torch.maximum propagates nan; so does this: a nan exp_avg_sq stays nan
-             * forever (nan * beta2), and max_exp_avg_sq only turns nan from it */
-            vi = vm > vi ? vm : vi;
-            vmax[i] = vi;
-        }
-        float denom = sqrtf(vi) / k.bc2_sqrt + k.eps; /* (sq.sqrt() / bc2_sqrt).add_(eps) */
-        w[i] = w[i] + k.neg_step_size * mi / denom;   /* param.addcdiv_(exp_avg, denom, value=-step_size) */
+/* Update constants in the parameter's dtype: for float32, the Python-float scalars cast
+ * to float as ATen's kernels take them; for float64 (precision 64-true) they stay double. */
+#define DEFINE_ADAM_LOOP(T, SQRT, SUF)                                                       \
+    typedef struct adam_consts_##SUF {                                                       \
+        T sign, wd, w1, one_minus_w1, b2, one_minus_b2, bc2_sqrt, eps, neg_step_size;        \
+    } adam_consts_##SUF;                                                                     \
+    /* One parameter's update. `decay`, `ams` and `small` are constants at every call site  \
+     * (ADAM_VARIANTS), so each variant is its own branch-free loop that gcc vectorises     \
+     * (SQRT needs -fno-math-errno, which configure's default CFLAGS carry). */            \
+    static inline __attribute__((always_inline)) void adam_loop_##SUF(                      \
+        int64_t n, T *restrict w, const T *restrict g0, T *restrict m, T *restrict v,        \
+        T *restrict vmax, const adam_consts_##SUF *c, const bool decay, const bool ams,      \
+        const bool small) {                                                                  \
+        const adam_consts_##SUF k = *c;                                                      \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            T g = k.sign * g0[i];         /* maximize: -grad (exact) */                      \
+            if (decay) g = g + k.wd * w[i]; /* grad.add(param, alpha=weight_decay) */        \
+            /* exp_avg.lerp_(grad, 1 - beta1): ATen's lerp takes one of two forms by weight */ \
+            T mi = m[i];                                                                     \
+            mi = small ? mi + k.w1 * (g - mi) : g - (g - mi) * k.one_minus_w1;               \
+            m[i] = mi;                                                                       \
+            T vi = v[i] * k.b2;               /* exp_avg_sq.mul_(beta2) */                   \
+            vi = vi + k.one_minus_b2 * g * g; /* .addcmul_(grad, grad, value=1-beta2) */     \
+            v[i] = vi;                                                                       \
+            if (ams) {                                                                       \
+                /* torch.maximum(max_exp_avg_sq, exp_avg_sq, out=) propagates nan; so does  \
+                 * this: a nan exp_avg_sq stays nan (nan * beta2), max turns nan from it */  \
+                T vm = vmax[i];                                                              \
+                vi = vm > vi ? vm : vi;                                                      \
+                vmax[i] = vi;                                                                \
+            }                                                                                \
+            T denom = SQRT(vi) / k.bc2_sqrt + k.eps; /* (sq.sqrt() / bc2_sqrt).add_(eps) */  \
+            w[i] = w[i] + k.neg_step_size * mi / denom; /* addcdiv_(exp_avg, denom, -step) */ \
+        }                                                                                    \
+    }                                                                                        \
+    static void adam_update_##SUF(int64_t n, T *w, const T *g, T *m, T *v, T *vmax,          \
+                                  const adam_consts_##SUF *c, bool decay, bool small) {      \
+        if (decay && vmax) {                                                                 \
+            if (small) adam_loop_##SUF(n, w, g, m, v, vmax, c, true, true, true);            \
+            else adam_loop_##SUF(n, w, g, m, v, vmax, c, true, true, false);                 \
+        } else if (decay) {                                                                  \
+            if (small) adam_loop_##SUF(n, w, g, m, v, vmax, c, true, false, true);           \
+            else adam_loop_##SUF(n, w, g, m, v, vmax, c, true, false, false);                \
+        } else if (vmax) {                                                                   \
+            if (small) adam_loop_##SUF(n, w, g, m, v, vmax, c, false, true, true);           \
+            else adam_loop_##SUF(n, w, g, m, v, vmax, c, false, true, false);                \
+        } else {                                                                             \
+            if (small) adam_loop_##SUF(n, w, g, m, v, vmax, c, false, false, true);          \
+            else adam_loop_##SUF(n, w, g, m, v, vmax, c, false, false, false);               \
+        }                                                                                    \
+    }                                                                                        \
+    static void adam_param_##SUF(const lt_adam_options *h, double bc2_sqrt, double step_size, \
+                                 int64_t n, T *w, const T *g, T *m, T *v, T *vmax) {          \
+        /* lerp's weight as a T scalar; ATen: |weight| < 0.5 -> self + weight*(end - self), \
+         * else end - (end - self) * (1 - weight), the 1 - weight taken in T */             \
+        const T w1 = (T)(1.0 - h->beta1);                                                    \
+        const adam_consts_##SUF c = {                                                        \
+            .sign = h->maximize ? -1 : 1,                                                    \
+            .wd = (T)h->weight_decay,                                                        \
+            .w1 = w1,                                                                        \
+            .one_minus_w1 = 1 - w1,                                                          \
+            .b2 = (T)h->beta2,                                                               \
+            .one_minus_b2 = (T)(1.0 - h->beta2),                                             \
+            /* tensor / python float: a true division by the T-cast scalar */              \
+            .bc2_sqrt = (T)bc2_sqrt,                                                         \
+            .eps = (T)h->eps,                                                                \
+            .neg_step_size = (T)(-step_size),                                                \
+        };                                                                                   \
+        adam_update_##SUF(n, w, g, m, v, vmax, &c, h->weight_decay != 0, (w1 < 0 ? -w1 : w1) < (T)0.5); \
     }
-}
 
-#define ADAM_VARIANTS(decay, ams)                                                            \
-    do {                                                                                     \
-        if (small) adam_loop(n, w, g, m, v, vmax, &c, decay, ams, true);                      \
-        else adam_loop(n, w, g, m, v, vmax, &c, decay, ams, false);                           \
-    } while (0)
+DEFINE_ADAM_LOOP(float, sqrtf, f32)
+DEFINE_ADAM_LOOP(double, sqrt, f64)
 
 lt_status ltr_adam_step(lt_optimizer *o) {
     const lt_adam_options *h = &o->adam;
-    /* lerp's weight as a float scalar; ATen: |weight| < 0.5 → self + weight * (end - self),
-     * else end - (end - self) * (1 - weight), the 1 - weight taken in float */
-    const float w1 = (float)(1.0 - h->beta1);
-    const bool small = fabsf(w1) < 0.5f;
-    const bool decay = h->weight_decay != 0;
     for (int64_t i = 0; i < o->params->count; i++) {
         lt_tensor *p = o->params->params[i];
         if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
         int64_t n = ltr_numel(p);
+        size_t es = ltr_dtype_size(p->dtype);
         ltr_optim_state *st = &o->state[i];
         /* state['exp_avg'], ['exp_avg_sq'] (and ['max_exp_avg_sq']) = zeros at first use */
-        float *m = ltr_optim_buffer(&st->buf1, n);
-        float *v = ltr_optim_buffer(&st->buf2, n);
-        float *vmax = h->amsgrad ? ltr_optim_buffer(&st->buf3, n) : NULL;
+        void *m = ltr_optim_buffer(&st->buf1, n, es);
+        void *v = ltr_optim_buffer(&st->buf2, n, es);
+        void *vmax = h->amsgrad ? ltr_optim_buffer(&st->buf3, n, es) : NULL;
         if (!m || !v || (h->amsgrad && !vmax)) return LT_ERROR;
         st->step++; /* step_t += 1, before the update */
         /* Python-float scalars: bias_correction1 = 1 - beta1 ** step, etc. */
@@ -107,24 +137,10 @@ lt_status ltr_adam_step(lt_optimizer *o) {
         double bc2 = 1.0 - pow(h->beta2, step);
         double step_size = h->lr / bc1;
         double bc2_sqrt = sqrt(bc2);
-        const adam_consts c = {
-            .sign = h->maximize ? -1.0f : 1.0f,
-            .wd = (float)h->weight_decay,
-            .w1 = w1,
-            .one_minus_w1 = 1.0f - w1,
-            .b2 = (float)h->beta2,
-            .one_minus_b2 = (float)(1.0 - h->beta2),
-            /* tensor / python float: a true float division by the float-cast scalar */
-            .bc2_sqrt = (float)bc2_sqrt,
-            .eps = (float)h->eps,
-            .neg_step_size = (float)(-step_size),
-        };
-        float *w = p->data;
-        const float *g = p->grad->data;
-        if (decay && vmax) ADAM_VARIANTS(true, true);
-        else if (decay) ADAM_VARIANTS(true, false);
-        else if (vmax) ADAM_VARIANTS(false, true);
-        else ADAM_VARIANTS(false, false);
+        if (p->dtype == LT_FLOAT64)
+            adam_param_f64(h, bc2_sqrt, step_size, n, p->data, p->grad->data, m, v, vmax);
+        else
+            adam_param_f32(h, bc2_sqrt, step_size, n, p->data, p->grad->data, m, v, vmax);
     }
     return LT_OK;
 }

@@ -25,8 +25,8 @@ lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *na
         return NULL;
     }
     for (int64_t i = 0; i < ps->count; i++)
-        if (ps->params[i]->dtype != LT_FLOAT32) {
-            ltr_fail(ctx, "%s: parameter '%s' is %s; optimizers handle float32 parameters so far",
+        if (ps->params[i]->dtype != LT_FLOAT32 && ps->params[i]->dtype != LT_FLOAT64) {
+            ltr_fail(ctx, "%s: parameter '%s' is %s; optimizers update float32/float64 parameters",
                      name, ps->params[i]->name ? ps->params[i]->name : "?",
                      ltr_dtype_name(ps->params[i]->dtype));
             return NULL;
@@ -48,8 +48,8 @@ lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *na
 
 /* Zeroed state buffer made on a parameter's first update: PyTorch fills `state[p]`
  * only when p first has a grad (torch.zeros_like / clone), never in __init__. */
-float *ltr_optim_buffer(float **buf, int64_t n) {
-    if (!*buf) *buf = calloc((size_t)(n > 0 ? n : 1), sizeof **buf);
+void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize) {
+    if (!*buf) *buf = calloc((size_t)(n > 0 ? n : 1), elsize);
     return *buf;
 }
 

@@ -1,5 +1,6 @@
 /*
- * optimizer.h — torch.optim's SGD and Adam over a module's parameter store.
+ * optimizer.h — torch.optim's SGD and Adam over a module's parameter store
+ * (float32 or float64 parameters, each updated in its own dtype).
  *
  * Update rules are torch.optim's (single-tensor, non-fused path, torch 2.x):
  * a parameter whose grad is undefined (never reached by backward since the last
@@ -18,9 +19,9 @@ typedef enum ltr_optim_kind { LTR_OPTIM_SGD = 1, LTR_OPTIM_ADAM = 2 } ltr_optim_
 
 /* Per-parameter state, index-aligned with the store's params. */
 typedef struct ltr_optim_state {
-    float *buf1;   /* SGD: momentum_buffer; Adam: exp_avg */
-    float *buf2;   /* Adam: exp_avg_sq */
-    float *buf3;   /* Adam amsgrad: max_exp_avg_sq */
+    void *buf1;    /* SGD: momentum_buffer; Adam: exp_avg (the parameter's dtype) */
+    void *buf2;    /* Adam: exp_avg_sq */
+    void *buf3;    /* Adam amsgrad: max_exp_avg_sq */
     int64_t step;  /* Adam: this parameter's step count */
 } ltr_optim_state;
 
@@ -49,7 +50,9 @@ void ltr_optimizer_free(lt_optimizer *o);
 
 /* internal to runtime/optim */
 lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name);
-float *ltr_optim_buffer(float **buf, int64_t n); /* NULL when out of memory */
+/* The zeroed state buffer *buf (n elements of elsize bytes), made at first use; NULL
+ * when out of memory. */
+void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize);
 /* x as Python's repr(float) writes it ("1.5", "-1.0", "1e-08", "nan"), for torch's
  * error messages; returns buf. */
 const char *ltr_optim_pyfloat(double x, char *buf, size_t cap);

@@ -1,7 +1,7 @@
 /*
- * sgd.c — torch.optim.SGD: _single_tensor_sgd of torch 2.x, float32 parameters.
+ * sgd.c — torch.optim.SGD: _single_tensor_sgd of torch 2.x, float32/float64 parameters.
  *
- * Per element, in float32 with the scalars cast to float as ATen's kernels do:
+ * Per element, in the parameter's dtype with the scalars cast to it as ATen's kernels do:
  *   g = maximize ? -grad : grad;  if wd: g = g + wd * p
  *   if momentum: buf = first ? g : buf * momentum + (1 - dampening) * g
  *                g = nesterov ? g + momentum * buf : buf
@@ -37,66 +37,73 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
     return o;
 }
 
-typedef struct sgd_consts {
-    float sign, wd, mom, damp1, neg_lr;
-} sgd_consts;
-
-/* One parameter's update. The bools are constants at every call site below, so each
- * variant compiles to its own branch-free loop that gcc vectorises. */
-static inline __attribute__((always_inline)) void
-sgd_loop(int64_t n, float *restrict w, const float *restrict g0, float *restrict buf,
-         const sgd_consts *c, const bool decay, const bool mom, const bool first, const bool nesterov) {
-    const sgd_consts k = *c;
-    for (int64_t i = 0; i < n; i++) {
-        float g = k.sign * g0[i];               /* maximize: -grad (exact) */
-        if (decay) g = g + k.wd * w[i];         /* grad.add(param, alpha=weight_decay) */
-        if (mom) {
-            float b;
-            if (first) b = g;                   /* torch.clone(grad): no dampening at first */
-            else b = buf[i] * k.mom + k.damp1 * g; /* buf.mul_(momentum).add_(grad, alpha=1-dampening) */
-            buf[i] = b;
-            g = nesterov ? g + k.mom * b : b;   /* grad.add(buf, alpha=momentum) : buf */
-        }
-        w[i] = w[i] + k.neg_lr * g;             /* param.add_(grad, alpha=-lr) */
+/* One parameter's update, in the parameter's dtype T (the Python-float scalars cast to
+ * T as ATen's kernels take them). The bools are constants at every call site in
+ * sgd_update, so each variant compiles to its own branch-free loop that gcc vectorises. */
+#define DEFINE_SGD_LOOP(T, SUF)                                                              \
+    typedef struct sgd_consts_##SUF {                                                        \
+        T sign, wd, mom, damp1, neg_lr;                                                      \
+    } sgd_consts_##SUF;                                                                      \
+    static inline __attribute__((always_inline)) void sgd_loop_##SUF(                       \
+        int64_t n, T *restrict w, const T *restrict g0, T *restrict buf,                     \
+        const sgd_consts_##SUF *c, const bool decay, const bool mom, const bool first,       \
+        const bool nesterov) {                                                               \
+        const sgd_consts_##SUF k = *c;                                                       \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            T g = k.sign * g0[i];           /* maximize: -grad (exact) */                    \
+            if (decay) g = g + k.wd * w[i]; /* grad.add(param, alpha=weight_decay) */        \
+            if (mom) {                                                                       \
+                T b;                                                                         \
+                if (first) b = g; /* torch.clone(grad): no dampening at first */             \
+                else b = buf[i] * k.mom + k.damp1 * g; /* buf.mul_(m).add_(g, alpha=1-d) */  \
+                buf[i] = b;                                                                  \
+                g = nesterov ? g + k.mom * b : b; /* grad.add(buf, alpha=momentum) : buf */  \
+            }                                                                                \
+            w[i] = w[i] + k.neg_lr * g; /* param.add_(grad, alpha=-lr) */                   \
+        }                                                                                    \
+    }                                                                                        \
+    static void sgd_mom_variants_##SUF(int64_t n, T *w, const T *g, T *buf,                  \
+                                       const sgd_consts_##SUF *c, const bool decay,          \
+                                       bool first, bool nesterov) {                          \
+        if (!buf) sgd_loop_##SUF(n, w, g, NULL, c, decay, false, false, false);              \
+        else if (first && nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, true); \
+        else if (first) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, false);           \
+        else if (nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, true);        \
+        else sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, false);                     \
+    }                                                                                        \
+    static void sgd_param_##SUF(const lt_sgd_options *h, int64_t n, T *w, const T *g, T *buf, \
+                                bool first) {                                                \
+        const sgd_consts_##SUF c = {                                                         \
+            .sign = h->maximize ? -1 : 1,                                                    \
+            .wd = (T)h->weight_decay,                                                        \
+            .mom = (T)h->momentum,                                                           \
+            .damp1 = (T)(1.0 - h->dampening),                                                \
+            .neg_lr = (T)(-h->lr),                                                           \
+        };                                                                                   \
+        if (h->weight_decay) sgd_mom_variants_##SUF(n, w, g, buf, &c, true, first, h->nesterov); \
+        else sgd_mom_variants_##SUF(n, w, g, buf, &c, false, first, h->nesterov);            \
     }
-}
 
-#define SGD_MOM_VARIANTS(decay)                                                              \
-    do {                                                                                     \
-        if (!h->momentum) sgd_loop(n, w, g, NULL, &c, decay, false, false, false);            \
-        else if (first && h->nesterov) sgd_loop(n, w, g, buf, &c, decay, true, true, true);   \
-        else if (first) sgd_loop(n, w, g, buf, &c, decay, true, true, false);                 \
-        else if (h->nesterov) sgd_loop(n, w, g, buf, &c, decay, true, false, true);           \
-        else sgd_loop(n, w, g, buf, &c, decay, true, false, false);                           \
-    } while (0)
+DEFINE_SGD_LOOP(float, f32)
+DEFINE_SGD_LOOP(double, f64)
 
 lt_status ltr_sgd_step(lt_optimizer *o) {
     const lt_sgd_options *h = &o->sgd;
-    /* Python floats become float scalars in the kernels: cast once, from double */
-    const sgd_consts c = {
-        .sign = h->maximize ? -1.0f : 1.0f,
-        .wd = (float)h->weight_decay,
-        .mom = (float)h->momentum,
-        .damp1 = (float)(1.0 - h->dampening),
-        .neg_lr = (float)(-h->lr),
-    };
     for (int64_t i = 0; i < o->params->count; i++) {
         lt_tensor *p = o->params->params[i];
         if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
         int64_t n = ltr_numel(p);
-        float *w = p->data;
-        const float *g = p->grad->data;
         ltr_optim_state *st = &o->state[i];
         bool first = false;
-        float *buf = NULL;
+        void *buf = NULL;
         if (h->momentum) {
             /* momentum_buffer is None until this parameter's first update */
             first = st->buf1 == NULL;
-            buf = ltr_optim_buffer(&st->buf1, n);
+            buf = ltr_optim_buffer(&st->buf1, n, ltr_dtype_size(p->dtype));
             if (!buf) return LT_ERROR;
         }
-        if (h->weight_decay) SGD_MOM_VARIANTS(true);
-        else SGD_MOM_VARIANTS(false);
+        if (p->dtype == LT_FLOAT64) sgd_param_f64(h, n, p->data, p->grad->data, buf, first);
+        else sgd_param_f32(h, n, p->data, p->grad->data, buf, first);
     }
     return LT_OK;
 }

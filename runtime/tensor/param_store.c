@@ -76,6 +76,7 @@ lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const
         ltr_fail(ctx, "lt_param('%s'): a parameter with this name already exists", name);
         return NULL;
     }
+    dt = ltr_float_dtype(ctx, dt); /* precision 64-true: module.double() */
     if (dt != LT_FLOAT32 && dt != LT_FLOAT64) {
         ltr_fail(ctx, "lt_param('%s'): parameters must be float32 or float64, got %s", name,
                  ltr_dtype_name(dt));

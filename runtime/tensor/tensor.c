@@ -175,15 +175,26 @@ lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t) {
 
 /* ---------------------------------------------------------------- SDK accessors */
 
+/* A plugin's float32 request follows the run's precision (ltr_float_dtype). */
 lt_tensor *ltr_tensor_new(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
-    return ltr_zeros(ctx, dt, ndim, shape);
+    return ltr_zeros(ctx, ltr_float_dtype(ctx, dt), ndim, shape);
 }
 
+/* `data` holds values of dt; under 64-true float32 data is widened to float64. */
 lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape,
                            const void *data) {
-    if (!data) return ltr_zeros(ctx, dt, ndim, shape); /* nothing to copy: zeros, never garbage */
-    lt_tensor *t = ltr_empty(ctx, dt, ndim, shape);
-    if (t) memcpy(t->data, data, (size_t)ltr_numel(t) * ltr_dtype_size(dt));
+    lt_dtype want = ltr_float_dtype(ctx, dt);
+    if (!data) return ltr_zeros(ctx, want, ndim, shape); /* nothing to copy: zeros, never garbage */
+    lt_tensor *t = ltr_empty(ctx, want, ndim, shape);
+    if (!t) return NULL;
+    int64_t n = ltr_numel(t);
+    if (want == dt) {
+        memcpy(t->data, data, (size_t)n * ltr_dtype_size(dt));
+    } else {
+        const float *src = data;
+        double *dst = t->data;
+        for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+    }
     return t;
 }
 

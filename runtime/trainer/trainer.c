@@ -229,8 +229,10 @@ static void print_model_summary(ltr_trainer *t) {
                 ltr_dtype_name(p->dtype), (long long)ltr_numel(p),
                 ltr_shape_str(p, shape, sizeof shape));
     }
-    fprintf(stderr, "%lld trainable params, %.3f MB (float32)\n", (long long)total,
-            (double)total * 4 / 1e6);
+    /* Lightning's "Total estimated model params size (MB)": params x precision bits / 8 */
+    int64_t bits = t->opts->trainer.precision;
+    fprintf(stderr, "%lld trainable params, %.3f MB (%lld-bit)\n", (long long)total,
+            (double)total * (double)bits / 8 / 1e6, (long long)bits);
 }
 
 /* The evaluation entry points (trainer.validate / trainer.test) after setup. */
@@ -311,6 +313,9 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.rng = &t->rng;
     t->ctx.log_sink = log_sink;
     t->ctx.log_sink_self = t;
+    /* precision 64-true: parameters, plugin-made float tensors and float inputs are
+     * float64 (Lightning's DoublePrecision); 32-true keeps float32 */
+    t->ctx.float_dtype = o->trainer.precision == 64 ? LT_FLOAT64 : LT_FLOAT32;
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
     ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
