@@ -1,10 +1,13 @@
-"""Reference for bench/mlp_epoch.sh: one epoch of the same MLP in PyTorch eager.
+"""Reference for bench/epoch.sh: one training epoch of an example model in PyTorch eager.
 
-Same model (784-256-128-10 ReLU, nn.Linear default init), same data and
-normalisation ((x/255 - 0.2860) / 0.3530), Adam lr 1e-3, batch 128, shuffled.
-Prints the training-loop seconds of one epoch (median of --repeat) and test accuracy.
+    torch_epoch.py {mlp|cnn} [DATA_DIR] [REPEAT]
+
+Same models as examples/mlp.c and examples/cnn.c (nn.Linear / nn.Conv2d default init),
+same data and normalisation ((x/255 - 0.2860) / 0.3530), Adam lr 1e-3, batch 128,
+shuffled. Prints the training loop's seconds for one epoch (median of REPEAT), the
+test accuracy after it, and this process's peak RSS.
 """
-import gzip, os, struct, sys, time
+import gzip, os, resource, struct, sys, time
 
 import numpy as np
 import torch
@@ -27,17 +30,26 @@ def load(d, prefix):
     return torch.from_numpy(x).reshape(-1, 1, 28, 28), torch.from_numpy(y)
 
 
+def make(kind):
+    if kind == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
+                             nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+    return nn.Sequential(nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
 def main():
-    d = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
-    repeat = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    kind = sys.argv[1]
+    d = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
+    repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     xtr, ytr = load(d, "train")
     xte, yte = load(d, "t10k")
     times, acc = [], 0.0
     for r in range(repeat):
         torch.manual_seed(r)
-        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(),
-                              nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+        model = make(kind)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         perm = torch.randperm(len(xtr))
         t0 = time.perf_counter()
@@ -49,10 +61,12 @@ def main():
             opt.step()
         times.append(time.perf_counter() - t0)
         with torch.no_grad():
-            acc = (model(xte).argmax(1) == yte).float().mean().item()
+            acc = sum((model(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item()
+                      for i in range(0, len(xte), 1000)) / len(xte)
     times.sort()
     print(f"torch_epoch_s {times[len(times) // 2]:.4f}")
     print(f"torch_test_acc {acc:.4f}")
+    print(f"torch_peak_rss_kb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 
 
 if __name__ == "__main__":
