@@ -113,3 +113,23 @@ oom:
     ltr_fail(ctx, "lt_param('%s'): out of memory", name);
     return NULL;
 }
+
+/* FNV-1a, 64-bit: a fingerprint, not a security hash */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+uint64_t ltr_param_store_digest(const ltr_param_store *s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (int64_t i = 0; i < s->count; i++) {
+        const lt_tensor *p = s->params[i];
+        h = fnv1a(h, p->name, strlen(p->name) + 1);
+        int32_t head[2] = {(int32_t)p->dtype, p->ndim};
+        h = fnv1a(h, head, sizeof head);
+        h = fnv1a(h, p->shape, (size_t)p->ndim * sizeof p->shape[0]);
+        h = fnv1a(h, p->data, (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype));
+    }
+    return h;
+}

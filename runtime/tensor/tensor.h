@@ -80,6 +80,9 @@ void ltr_param_store_free(ltr_param_store *s);
 /* Total number of elements over all parameters. */
 int64_t ltr_param_store_numel(const ltr_param_store *s);
 lt_tensor *ltr_param_store_find(const ltr_param_store *s, const char *name);
+/* A fingerprint of every parameter's name, dtype, shape and bytes, in store order:
+ * equal digests mean bit-identical weights (what --results reports as weights_digest). */
+uint64_t ltr_param_store_digest(const ltr_param_store *s);
 /* PyTorch optimizer.zero_grad(set_to_none=True): grads become undefined. */
 void ltr_param_store_zero_grad(ltr_param_store *s);
 

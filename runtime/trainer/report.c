@@ -37,6 +37,12 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
 }
 
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path) {
+    /* the weights as the run left them: two runs agree bit for bit iff digests agree */
+    char digest[24];
+    snprintf(digest, sizeof digest, "%016llx", (unsigned long long)ltr_param_store_digest(&t->params));
+    cJSON *old = cJSON_GetObjectItemCaseSensitive(t->stage_results, "weights_digest");
+    if (old) cJSON_SetValuestring(old, digest);
+    else cJSON_AddStringToObject(t->stage_results, "weights_digest", digest);
     char *text = cJSON_Print(t->stage_results);
     if (!text) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "--results %s: out of memory", path);
