@@ -446,6 +446,64 @@ START_TEST(arena_steady_state) {
 }
 END_TEST
 
+START_TEST(arena_mark_rewind) {
+    ltr_arena *a = ltr_arena_create(4096);
+    void *before = ltr_arena_alloc(a, 100);
+    ltr_arena_mark m = ltr_arena_get_mark(a);
+    size_t used = ltr_arena_used(a);
+    void *in_scope = ltr_arena_alloc(a, 3000);
+    for (int i = 0; i < 5; i++) ltr_arena_alloc(a, 5000); /* spills into new chunks */
+    ltr_arena_rewind(a, m);
+    ck_assert_uint_eq(ltr_arena_used(a), used);
+    /* the next block is where the rewound ones began; the older one is untouched */
+    ck_assert_ptr_eq(ltr_arena_alloc(a, 3000), in_scope);
+    ck_assert_ptr_ne(before, in_scope);
+    /* a mark taken before any allocation rewinds everything */
+    ltr_arena *b = ltr_arena_create(4096);
+    ltr_arena_mark m0 = ltr_arena_get_mark(b);
+    void *p0 = ltr_arena_alloc(b, 10);
+    ltr_arena_rewind(b, m0);
+    ck_assert_uint_eq(ltr_arena_used(b), 0);
+    ck_assert_ptr_eq(ltr_arena_alloc(b, 10), p0);
+    ltr_arena_destroy(a);
+    ltr_arena_destroy(b);
+}
+END_TEST
+
+/* lt_set_grad_enabled / lt_scope_begin / lt_scope_end through the host API table */
+START_TEST(grad_mode_and_scopes) {
+    const lt_host_api *api = ltr_host_api();
+    lt_tensor *w = leaf(&E, 2, SHAPE(4, 4), -1, 1);
+    /* no_grad: nothing recorded; the previous mode comes back */
+    ck_assert(api->set_grad_enabled(C, false));
+    ck_assert_ptr_null(ltr_mul(C, w, w)->node);
+    ck_assert(!api->set_grad_enabled(C, true));
+    ck_assert_ptr_nonnull(ltr_mul(C, w, w)->node);
+
+    size_t used = ltr_arena_used(E.arena);
+    api->set_grad_enabled(C, false);
+    void *outer = api->scope_begin(C);
+    ck_assert_ptr_nonnull(outer);
+    for (int i = 0; i < 100; i++) {
+        void *inner = api->scope_begin(C);
+        lt_tensor *y = ltr_relu(C, ltr_matmul(C, w, w));
+        ck_assert_ptr_nonnull(y);
+        ck_assert_int_eq(api->scope_end(C, inner), LT_OK);
+    }
+    ck_assert_int_eq(api->scope_end(C, outer), LT_OK);
+    ck_assert_uint_eq(ltr_arena_used(E.arena), used); /* 100 loop bodies, no growth */
+    ck_assert_int_eq(api->scope_end(C, outer), LT_ERROR); /* ended twice */
+    expect_error("ended twice");
+
+    /* a recorded op inside a scope keeps the scope from freeing its tensors */
+    api->set_grad_enabled(C, true);
+    void *sc = api->scope_begin(C);
+    ltr_mul(C, w, w);
+    ck_assert_int_eq(api->scope_end(C, sc), LT_ERROR);
+    expect_error("recorded for backward");
+}
+END_TEST
+
 START_TEST(kaiming_bounds) {
     E.ctx.params = &E.params;
     /* kaiming_uniform_(a=0): gain sqrt(2), bound sqrt(6 / fan_in); fan_in = 8 * 3 * 3 */
@@ -491,6 +549,8 @@ int main(void) {
     tcase_add_test(tc, reshape_flatten);
     tcase_add_test(tc, errors_name_op_and_shapes);
     tcase_add_test(tc, arena_reuses_memory);
+    tcase_add_test(tc, arena_mark_rewind);
+    tcase_add_test(tc, grad_mode_and_scopes);
     tcase_add_test(tc, params_and_init);
     tcase_add_test(tc, init_is_seeded);
     tcase_add_test(tc, broadcasting_more);

@@ -3,6 +3,8 @@
 #include "core/context.h"
 #include "data/dataloader.h"
 #include "optim/optimizer.h"
+#include "tensor/arena.h"
+#include "tensor/autograd.h"
 #include "tensor/ops.h"
 #include "tensor/tensor.h"
 #include "util/rng.h"
@@ -30,6 +32,53 @@ static void api_log(lt_ctx *c, const char *name, const lt_tensor *value, unsigne
         return;
     }
     api_log_value(c, name, ltr_item(c, value), flags);
+}
+
+static bool api_set_grad_enabled(lt_ctx *c, bool enabled) {
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    bool was = ctx->grad_enabled;
+    ctx->grad_enabled = enabled;
+    return was;
+}
+
+/* A scope is a record in the arena at the position it marks: ending it rewinds the
+ * arena to before the record, freeing it with everything made after it. */
+typedef struct scope_record {
+    uint64_t magic;
+    ltr_arena_mark mark;
+    int64_t tape_size;
+} scope_record;
+#define SCOPE_MAGIC 0x6c7473636f706521ull
+
+static void *api_scope_begin(lt_ctx *c) {
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    if (!ctx->arena) {
+        ltr_fail(c, "lt_scope_begin: no per-step memory here");
+        return NULL;
+    }
+    ltr_arena_mark mark = ltr_arena_get_mark(ctx->arena);
+    scope_record *r = ltr_arena_alloc(ctx->arena, sizeof *r);
+    if (!r) {
+        ltr_fail(c, "lt_scope_begin: out of memory");
+        return NULL;
+    }
+    *r = (scope_record){SCOPE_MAGIC, mark, ctx->tape ? ltr_tape_size(ctx->tape) : 0};
+    return r;
+}
+
+static lt_status api_scope_end(lt_ctx *c, void *scope) {
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    scope_record *r = scope;
+    if (!r || r->magic != SCOPE_MAGIC || !ctx->arena)
+        return ltr_fail(c, "lt_scope_end: not a scope from lt_scope_begin (or ended twice)");
+    int64_t recorded = ctx->tape ? ltr_tape_size(ctx->tape) - r->tape_size : 0;
+    if (recorded > 0)
+        return ltr_fail(c, "lt_scope_end: %lld ops inside the scope were recorded for backward "
+                           "and still need their tensors; run the loop with "
+                           "lt_set_grad_enabled(ctx, false)", (long long)recorded);
+    r->magic = 0;
+    ltr_arena_rewind(ctx->arena, r->mark);
+    return LT_OK;
 }
 
 static const lt_host_api host_api = {
@@ -89,6 +138,10 @@ static const lt_host_api host_api = {
     .abs = ltr_abs,
     .sigmoid = ltr_sigmoid,
     .tanh = ltr_tanh,
+    /* ABI 1.3: grad mode and memory scopes */
+    .set_grad_enabled = api_set_grad_enabled,
+    .scope_begin = api_scope_begin,
+    .scope_end = api_scope_end,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

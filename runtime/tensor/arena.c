@@ -82,5 +82,22 @@ void ltr_arena_reset(ltr_arena *a) {
     a->used = 0;
 }
 
+ltr_arena_mark ltr_arena_get_mark(const ltr_arena *a) {
+    return (ltr_arena_mark){.chunk = a->cur, .chunk_used = a->cur ? a->cur->used : 0, .used = a->used};
+}
+
+void ltr_arena_rewind(ltr_arena *a, ltr_arena_mark m) {
+    chunk *mc = m.chunk;
+    if (!mc) { /* marked before the first allocation */
+        ltr_arena_reset(a);
+        return;
+    }
+    /* chunks after the marked one were unused at the mark (they only fill in order) */
+    for (chunk *c = mc->next; c; c = c->next) c->used = 0;
+    mc->used = m.chunk_used;
+    a->cur = mc;
+    a->used = m.used;
+}
+
 size_t ltr_arena_used(const ltr_arena *a) { return a->used; }
 size_t ltr_arena_high_water(const ltr_arena *a) { return a->high; }

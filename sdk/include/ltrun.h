@@ -268,6 +268,16 @@ struct lt_host_api {
     lt_tensor *(*abs)(lt_ctx *ctx, const lt_tensor *x);     /* grad sign(x), 0 at 0 */
     lt_tensor *(*sigmoid)(lt_ctx *ctx, const lt_tensor *x);
     lt_tensor *(*tanh)(lt_ctx *ctx, const lt_tensor *x);
+
+    /* ABI 1.3: grad mode and memory scopes inside one hook */
+    /* torch.set_grad_enabled(enabled); returns the previous mode (torch.no_grad() is
+     * `bool was = lt_set_grad_enabled(c, false); ...; lt_set_grad_enabled(c, was);`) */
+    bool (*set_grad_enabled)(lt_ctx *ctx, bool enabled);
+    /* Every tensor made after scope_begin is freed by scope_end (loops inside one hook,
+     * e.g. sampling tokens). Scopes nest; ops recorded for backward inside a scope make
+     * scope_end an error (their tensors are still needed): run such loops without grad. */
+    void *(*scope_begin)(lt_ctx *ctx);
+    lt_status (*scope_end)(lt_ctx *ctx, void *scope);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -521,6 +531,12 @@ static inline lt_tensor *lt_sqrt(lt_ctx *c, const lt_tensor *x) { return c->api-
 static inline lt_tensor *lt_abs(lt_ctx *c, const lt_tensor *x) { return c->api->abs(c, x); }
 static inline lt_tensor *lt_sigmoid(lt_ctx *c, const lt_tensor *x) { return c->api->sigmoid(c, x); }
 static inline lt_tensor *lt_tanh(lt_ctx *c, const lt_tensor *x) { return c->api->tanh(c, x); }
+
+static inline bool lt_set_grad_enabled(lt_ctx *c, bool enabled) {
+    return c->api->set_grad_enabled(c, enabled);
+}
+static inline void *lt_scope_begin(lt_ctx *c) { return c->api->scope_begin(c); }
+static inline lt_status lt_scope_end(lt_ctx *c, void *scope) { return c->api->scope_end(c, scope); }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);
