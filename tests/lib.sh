@@ -6,6 +6,7 @@ LTRUN="$top_builddir/ltrun"
 EX="$top_builddir/examples"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ltrun-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+export XDG_CACHE_HOME="$TMP/cache" # the mnist example caches decompressed files there
 npass=0
 nfail=0
 

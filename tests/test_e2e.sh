@@ -71,6 +71,19 @@ for m in mlp cnn; do
     else fail "$m: two threaded runs give bit-identical weights ('$a' vs '$b')"; fi
 done
 
+# the mnist data module keeps decompressed copies: same results from the cache, from the
+# .gz files without it, and a damaged cached copy is ignored and rebuilt
+ls "$XDG_CACHE_HOME"/ltrun/idx/train-images-idx3-ubyte-* > /dev/null 2>&1 && pass "decompressed copy cached" \
+    || fail "decompressed copy cached under \$XDG_CACHE_HOME/ltrun/idx"
+$RUN --trainer.max_epochs 2 --seed 1 --test --data.cache_dir none --results "$TMP/nocache.json" > /dev/null 2>&1
+for f in "$XDG_CACHE_HOME"/ltrun/idx/train-images-*; do head -c 1000 "$f" > "$f.cut" && mv "$f.cut" "$f"; done
+$RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/damaged.json" > /dev/null 2>&1
+if cmp -s "$TMP/r1.json" "$TMP/nocache.json" && cmp -s "$TMP/r1.json" "$TMP/damaged.json"; then
+    pass "cached, uncached and rebuilt-cache runs agree"
+else fail "cached, uncached and rebuilt-cache runs agree"; fi
+[ "$(stat -c %s "$XDG_CACHE_HOME"/ltrun/idx/train-images-* | head -1)" -gt 1000 ] \
+    && pass "damaged cached copy rebuilt" || fail "damaged cached copy rebuilt"
+
 expect "max_steps stops training" 0 "Epoch 0:.* 7/" -- \
     $RUN --trainer.max_steps 7 --trainer.enable_progress_bar true --seed 1
 expect "limit_train_batches fraction" 0 "Epoch 0:.* 2/2" -- \
