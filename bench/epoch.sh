@@ -72,4 +72,5 @@ first=$(for _ in $(seq "$R"); do measure "$B/ltrun" fit --module "$B/examples/ml
     --trainer.limit_val_batches 0 --trainer.enable_progress_bar false --seed 1; done | cut -d' ' -f1 | median)
 version=$(for _ in $(seq "$R"); do measure "$B/ltrun" --version; done | cut -d' ' -f1 | median)
 echo "start-up: ltrun --version ${version} s; start to end of the first MLP step ${first} s"
-echo "(the latter includes gunzipping the 26 MB training images, ~0.29 s of it: zcat alone)"
+echo "(with the mnist example's decompressed cache warm; its first run inflates the 26 MB"
+echo " of gzipped training images once, ~0.3 s more)"
