@@ -200,6 +200,9 @@ START_TEST(grad_conv2d) {
     gradcheck(&E, "conv2d", f_conv, in, 3, &o);
     o.stride[0] = 2, o.padding[0] = 1, o.padding[1] = 2, o.dilation[1] = 2;
     gradcheck(&E, "conv2d stride/padding/dilation", f_conv, in, 3, &o);
+    lt_conv2d_options w = LT_CONV2D_DEFAULTS; /* strided and padded along the width */
+    w.stride[1] = 3, w.padding[1] = 2, w.dilation[0] = 2, w.padding[0] = 1;
+    gradcheck(&E, "conv2d width stride/padding", f_conv, in, 3, &w);
     lt_conv2d_options g = LT_CONV2D_DEFAULTS;
     g.groups = 2, g.padding[0] = g.padding[1] = 1;
     lt_tensor *gin[3] = {leaf(&E, 4, SHAPE(2, 4, 4, 4), -1, 1), leaf(&E, 4, SHAPE(6, 2, 2, 3), -1, 1),

@@ -446,6 +446,21 @@ START_TEST(arena_steady_state) {
 }
 END_TEST
 
+/* F.max_pool2d(x, 2): the first maximum in scan order wins; NaN counts as the maximum.
+ * torch: x = [[1, 3, nan, 0], [3, 2, 5, 7]] -> [[3, nan]], indices [[1, 2]] */
+START_TEST(max_pool_2x2_ties_and_nan) {
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 2, 4), VALS(1, 3, NAN, 0, 3, 2, 5, 7));
+    x->flags |= LTR_T_REQUIRES_GRAD;
+    lt_tensor *y = ltr_max_pool2d(C, x, 2, 2, 0);
+    ck_assert_ptr_nonnull(y);
+    ck_assert_double_eq(ltr_get(y, 0), 3);
+    ck_assert(isnan(ltr_get(y, 1)));
+    const int64_t *idx = y->node->saved;
+    ck_assert_int_eq(idx[0], 1); /* the 3 at (0,1) wins over the 3 at (1,0) */
+    ck_assert_int_eq(idx[1], 2);
+}
+END_TEST
+
 START_TEST(arena_mark_rewind) {
     ltr_arena *a = ltr_arena_create(4096);
     void *before = ltr_arena_alloc(a, 100);
@@ -550,6 +565,7 @@ int main(void) {
     tcase_add_test(tc, errors_name_op_and_shapes);
     tcase_add_test(tc, arena_reuses_memory);
     tcase_add_test(tc, arena_mark_rewind);
+    tcase_add_test(tc, max_pool_2x2_ties_and_nan);
     tcase_add_test(tc, grad_mode_and_scopes);
     tcase_add_test(tc, params_and_init);
     tcase_add_test(tc, init_is_seeded);

@@ -4,40 +4,102 @@
 #include <math.h>
 #include <string.h>
 
+/* Output columns ox whose input column ix = ox*s - p + off lies in [0, w): [*lo, *hi). */
+static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int64_t off,
+                               int64_t *lo, int64_t *hi) {
+    int64_t a = p - off, b = w + p - off; /* need a <= ox*s < b */
+    int64_t l = a <= 0 ? 0 : (a + s - 1) / s, h = b <= 0 ? 0 : (b + s - 1) / s;
+    *lo = l < wo ? l : wo;
+    *hi = h < wo ? h : wo;
+    if (*hi < *lo) *hi = *lo;
+}
+
 /* One loop nest serves both directions: im2col copies x into cols, col2im adds cols
- * back into dx. Rows of cols are (channel, ki, kj); columns are output positions. */
+ * back into dx. Rows of cols are (channel, ki, kj); columns are output positions. The
+ * padding columns of each row are cut off once per row (valid_range), so the inner
+ * loops are branch-free copies/adds that gcc vectorises (contiguous at stride 1). */
 #define DEFINE_COLS(T, SUF)                                                                    \
-    static void im2col_##SUF(const T *x, int64_t c, int64_t h, int64_t w, const int64_t *k,    \
-                             const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld,    \
-                             T *cols, int back) {                                                       \
-        T *dx = (T *)x;                                                                        \
+    static void im2col_##SUF(const T *restrict x, int64_t c, int64_t h, int64_t w,             \
+                             const int64_t *k, const lt_conv2d_options *o, int64_t ho,         \
+                             int64_t wo, int64_t ld, T *restrict cols) {                       \
+        const int64_t sx = o->stride[1];                                                       \
         for (int64_t ch = 0; ch < c; ch++)                                                     \
             for (int64_t ki = 0; ki < k[0]; ki++)                                              \
                 for (int64_t kj = 0; kj < k[1]; kj++) {                                        \
                     T *row = cols + ((ch * k[0] + ki) * k[1] + kj) * ld;                       \
+                    int64_t off = kj * o->dilation[1] - o->padding[1], lo, hi;                 \
+                    valid_range(wo, w, sx, o->padding[1], kj * o->dilation[1], &lo, &hi);     \
                     for (int64_t oy = 0; oy < ho; oy++) {                                      \
                         int64_t iy = oy * o->stride[0] - o->padding[0] + ki * o->dilation[0];  \
                         T *r = row + oy * wo;                                                  \
                         if (iy < 0 || iy >= h) {                                               \
-                            if (!back) memset(r, 0, (size_t)wo * sizeof(T));                  \
+                            memset(r, 0, (size_t)wo * sizeof(T));                             \
                             continue;                                                          \
                         }                                                                      \
-                        const int64_t base = (ch * h + iy) * w;                                \
-                        for (int64_t ox = 0; ox < wo; ox++) {                                  \
-                            int64_t ix = ox * o->stride[1] - o->padding[1] + kj * o->dilation[1]; \
-                            bool in = ix >= 0 && ix < w;                                       \
-                            if (back) {                                                        \
-                                if (in) dx[base + ix] += r[ox];                                \
-                            } else {                                                           \
-                                r[ox] = in ? x[base + ix] : 0;                                 \
-                            }                                                                  \
-                        }                                                                      \
+                        const T *xr = x + (ch * h + iy) * w; /* ix = ox * sx + off */          \
+                        for (int64_t ox = 0; ox < lo; ox++) r[ox] = 0;                         \
+                        if (sx == 1 && hi > lo)                                                \
+                            memcpy(r + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(T));      \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox * sx + off];    \
+                        for (int64_t ox = hi; ox < wo; ox++) r[ox] = 0;                        \
                     }                                                                          \
                 }                                                                              \
+    }                                                                                          \
+    static void col2im_##SUF(const T *restrict cols, int64_t c, int64_t h, int64_t w,          \
+                             const int64_t *k, const lt_conv2d_options *o, int64_t ho,         \
+                             int64_t wo, int64_t ld, T *restrict dx) {                         \
+        const int64_t sx = o->stride[1];                                                       \
+        for (int64_t ch = 0; ch < c; ch++)                                                     \
+            for (int64_t ki = 0; ki < k[0]; ki++)                                              \
+                for (int64_t kj = 0; kj < k[1]; kj++) {                                        \
+                    const T *row = cols + ((ch * k[0] + ki) * k[1] + kj) * ld;                 \
+                    int64_t off = kj * o->dilation[1] - o->padding[1], lo, hi;                 \
+                    valid_range(wo, w, sx, o->padding[1], kj * o->dilation[1], &lo, &hi);     \
+                    for (int64_t oy = 0; oy < ho; oy++) {                                      \
+                        int64_t iy = oy * o->stride[0] - o->padding[0] + ki * o->dilation[0];  \
+                        if (iy < 0 || iy >= h) continue;                                       \
+                        const T *r = row + oy * wo;                                            \
+                        T *dr = dx + (ch * h + iy) * w; /* ix = ox * sx + off */               \
+                        if (sx == 1)                                                           \
+                            for (int64_t ox = lo; ox < hi; ox++) dr[ox + off] += r[ox];        \
+                        else                                                                   \
+                            for (int64_t ox = lo; ox < hi; ox++) dr[ox * sx + off] += r[ox];   \
+                    }                                                                          \
+                }                                                                              \
+    }                                                                                          \
+    /* 2x2 windows, stride 2, no padding (every window whole): the common CNN case */    \
+    static void max_pool_2x2_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,  \
+                                   int64_t ho, int64_t wo, T *restrict y,                      \
+                                   int64_t *restrict idx) {                                    \
+        for (int64_t pl = 0; pl < planes; pl++) {                                              \
+            const T *xp = x + pl * h * w;                                                      \
+            T *yp = y + pl * ho * wo;                                                          \
+            int64_t *ip = idx + pl * ho * wo;                                                  \
+            for (int64_t oy = 0; oy < ho; oy++) {                                              \
+                const T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                   \
+                for (int64_t ox = 0; ox < wo; ox++) {                                          \
+                    /* scan order (0,0) (0,1) (1,0) (1,1); first maximum wins, NaN is max */   \
+                    int64_t b = 2 * oy * w + 2 * ox;                                           \
+                    T best = r0[2 * ox];                                                       \
+                    int64_t bi = b;                                                            \
+                    const T c1 = r0[2 * ox + 1], c2 = r1[2 * ox], c3 = r1[2 * ox + 1];         \
+                    if (c1 > best || (isnan(c1) && !isnan(best))) best = c1, bi = b + 1;       \
+                    if (c2 > best || (isnan(c2) && !isnan(best))) best = c2, bi = b + w;       \
+                    if (c3 > best || (isnan(c3) && !isnan(best))) best = c3, bi = b + w + 1;   \
+                    yp[oy * wo + ox] = best;                                                   \
+                    ip[oy * wo + ox] = bi;                                                     \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
     }                                                                                          \
     static void max_pool_##SUF(const T *x, int64_t planes, int64_t h, int64_t w, int64_t k,    \
                                int64_t s, int64_t p, int64_t ho, int64_t wo, T *y,             \
                                int64_t *idx) {                                                 \
+        if (k == 2 && s == 2 && p == 0) {                                                      \
+            max_pool_2x2_##SUF(x, planes, h, w, ho, wo, y, idx);                               \
+            return;                                                                            \
+        }                                                                                      \
         for (int64_t pl = 0; pl < planes; pl++) {                                              \
             const T *xp = x + pl * h * w;                                                      \
             for (int64_t oy = 0; oy < ho; oy++)                                                \
@@ -79,15 +141,14 @@ DEFINE_COLS(double, f64)
 
 void ltr_cpu_im2col(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
                     const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols) {
-    if (dt == LT_FLOAT64) im2col_f64(x, c, h, w, k, o, ho, wo, ld, cols, 0);
-    else im2col_f32(x, c, h, w, k, o, ho, wo, ld, cols, 0);
+    if (dt == LT_FLOAT64) im2col_f64(x, c, h, w, k, o, ho, wo, ld, cols);
+    else im2col_f32(x, c, h, w, k, o, ho, wo, ld, cols);
 }
 
 void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
                     const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx) {
-    /* the same walk as im2col, adding the columns into dx */
-    if (dt == LT_FLOAT64) im2col_f64(dx, c, h, w, k, o, ho, wo, ld, (double *)cols, 1);
-    else im2col_f32(dx, c, h, w, k, o, ho, wo, ld, (float *)cols, 1);
+    if (dt == LT_FLOAT64) col2im_f64(cols, c, h, w, k, o, ho, wo, ld, dx);
+    else col2im_f32(cols, c, h, w, k, o, ho, wo, ld, dx);
 }
 
 void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w, int64_t k,
