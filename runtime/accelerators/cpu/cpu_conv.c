@@ -1,6 +1,10 @@
 /* cpu_conv.c — im2col/col2im for convolution as GEMM, and max pooling, on the CPU. */
 #include "accelerators/cpu/cpu_conv.h"
 
+/* Rows here are short (tens of elements): keep gcc from turning the copy and zeroing
+ * loops into memcpy/memset calls, which cost more than the loops at these sizes. */
+#pragma GCC optimize("no-tree-loop-distribute-patterns")
+
 #include <math.h>
 #include <string.h>
 
@@ -38,8 +42,8 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
                         }                                                                      \
                         const T *xr = x + (ch * h + iy) * w; /* ix = ox * sx + off */          \
                         for (int64_t ox = 0; ox < lo; ox++) r[ox] = 0;                         \
-                        if (sx == 1 && hi > lo)                                                \
-                            memcpy(r + lo, xr + lo + off, (size_t)(hi - lo) * sizeof(T));      \
+                        if (sx == 1)                                                           \
+                            for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox + off];         \
                         else                                                                   \
                             for (int64_t ox = lo; ox < hi; ox++) r[ox] = xr[ox * sx + off];    \
                         for (int64_t ox = hi; ox < wo; ox++) r[ox] = 0;                        \
@@ -79,14 +83,19 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             for (int64_t oy = 0; oy < ho; oy++) {                                              \
                 const T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                   \
                 for (int64_t ox = 0; ox < wo; ox++) {                                          \
-                    /* scan order (0,0) (0,1) (1,0) (1,1); first maximum wins, NaN is max */   \
+                    /* scan order (0,0) (0,1) (1,0) (1,1); the first maximum wins and NaN   \
+                     * is the maximum: a candidate takes over when it is greater, or NaN   \
+                     * while the best is not (selects, no branches: gcc vectorises this) */ \
                     int64_t b = 2 * oy * w + 2 * ox;                                           \
                     T best = r0[2 * ox];                                                       \
                     int64_t bi = b;                                                            \
                     const T c1 = r0[2 * ox + 1], c2 = r1[2 * ox], c3 = r1[2 * ox + 1];         \
-                    if (c1 > best || (isnan(c1) && !isnan(best))) best = c1, bi = b + 1;       \
-                    if (c2 > best || (isnan(c2) && !isnan(best))) best = c2, bi = b + w;       \
-                    if (c3 > best || (isnan(c3) && !isnan(best))) best = c3, bi = b + w + 1;   \
+                    int t1 = (c1 > best) | ((c1 != c1) & (best == best));                      \
+                    best = t1 ? c1 : best, bi = t1 ? b + 1 : bi;                               \
+                    int t2 = (c2 > best) | ((c2 != c2) & (best == best));                      \
+                    best = t2 ? c2 : best, bi = t2 ? b + w : bi;                               \
+                    int t3 = (c3 > best) | ((c3 != c3) & (best == best));                      \
+                    best = t3 ? c3 : best, bi = t3 ? b + w + 1 : bi;                           \
                     yp[oy * wo + ox] = best;                                                   \
                     ip[oy * wo + ox] = bi;                                                     \
                 }                                                                              \
