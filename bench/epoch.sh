@@ -51,10 +51,12 @@ ltrun_epoch() {
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '%-5s %-26s %9s %9s %7s %9s %9s %8s %8s %7s %6s %6s\n' model setting "ltrun s" "torch s" ratio \
     "ltrun/s" "torch/s" "ltrunMB" "torchMB" ratio "acc" "tacc"
+env_coretype=${OPENBLAS_CORETYPE:-}
 for model in $MODELS; do
-    for coretype in "${OPENBLAS_CORETYPE:-}" unset; do
+    for coretype in "$env_coretype" unset; do
         if [ "$coretype" = unset ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE unset"
-        else export OPENBLAS_CORETYPE=$coretype; label="OPENBLAS_CORETYPE=${coretype:-(none)}"; fi
+        elif [ -z "$coretype" ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE (none)"
+        else export OPENBLAS_CORETYPE=$coretype; label="OPENBLAS_CORETYPE=$coretype"; fi
         read -r l lrss lacc < <(ltrun_epoch "$model")
         OMP_WAIT_POLICY=PASSIVE "$PY" "$here/torch_epoch.py" "$model" "$D" "$R" > "$tmp/t" 2>/dev/null
         t=$(field torch_epoch_s < "$tmp/t"); tacc=$(field torch_test_acc < "$tmp/t")
