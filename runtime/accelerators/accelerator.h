@@ -77,11 +77,31 @@ typedef struct ltr_accel {
     void (*unary)(int op, const lt_tensor *x, lt_tensor *y);
     void (*unary_backward)(int op, const lt_tensor *x, const lt_tensor *y, const lt_tensor *gy,
                            lt_tensor *gx);
+    /* issue 3: reductions */
+    /* y[o, i] = reduction over k of x[o, k, i] for the ltr_reduce_op ops ([outer, dim,
+     * inner] of contiguous x; dim >= 1 for MAX/MIN). arg: the scale for SUM, the
+     * correction for VAR/STD. idx (int64, may be NULL) gets MAX/MIN's index. */
+    void (*reduce_dim)(int op, const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner,
+                       double arg, lt_tensor *y, lt_tensor *idx);
+    /* gx (x's shape, fully written) from gy (y's shape); x/y/idx as the forward had
+     * them (x may be NULL for SUM; MAX/MIN with idx NULL = amax/amin: split among ties) */
+    void (*reduce_dim_backward)(int op, const lt_tensor *x, const lt_tensor *y,
+                                const lt_tensor *idx, const lt_tensor *gy, int64_t outer,
+                                int64_t dim, int64_t inner, double arg, lt_tensor *gx);
+    void (*softmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *y);
+    /* gx = y * (gy - sum_dim(y * gy)) */
+    void (*softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t dim,
+                             int64_t inner, lt_tensor *gx);
 } ltr_accel;
 
 typedef enum ltr_unary_op {
     LTR_UN_NEG, LTR_UN_EXP, LTR_UN_LOG, LTR_UN_SQRT, LTR_UN_ABS, LTR_UN_SIGMOID, LTR_UN_TANH
 } ltr_unary_op;
+
+/* issue 3: reductions (the op of reduce_dim / reduce_dim_backward) */
+typedef enum ltr_reduce_op {
+    LTR_RED_SUM, LTR_RED_MAX, LTR_RED_MIN, LTR_RED_LOGSUMEXP, LTR_RED_VAR, LTR_RED_STD
+} ltr_reduce_op;
 
 /* The accelerator for a device index (0 = cpu); NULL if there is none. */
 const ltr_accel *ltr_accel_get(int32_t device);

@@ -142,6 +142,21 @@ static const lt_host_api host_api = {
     .set_grad_enabled = api_set_grad_enabled,
     .scope_begin = api_scope_begin,
     .scope_end = api_scope_end,
+    /* ABI 1.3: reductions */
+    .sum_dim = ltr_sum_dim,
+    .mean_dim = ltr_mean_dim,
+    .var = ltr_var,
+    .std = ltr_std,
+    .max_dim = ltr_max_dim,
+    .min_dim = ltr_min_dim,
+    .max = ltr_max,
+    .min = ltr_min,
+    .amax = ltr_amax,
+    .amin = ltr_amin,
+    .argmax_dim = ltr_argmax_dim,
+    .argmin_dim = ltr_argmin_dim,
+    .logsumexp = ltr_logsumexp,
+    .softmax = ltr_softmax,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

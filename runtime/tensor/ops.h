@@ -37,4 +37,21 @@ lt_tensor *ltr_sigmoid(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_tanh(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 
+/* reductions (issue 3): sum/mean over dims, var/std, max/min, amax/amin, argmax/argmin
+ * along a dim, logsumexp, softmax (ops_reductions.c) */
+lt_tensor *ltr_sum_dim(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
+lt_tensor *ltr_mean_dim(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
+lt_tensor *ltr_var(lt_ctx *ctx, const lt_tensor *x, int dim, double correction, bool keepdim);
+lt_tensor *ltr_std(lt_ctx *ctx, const lt_tensor *x, int dim, double correction, bool keepdim);
+lt_tensor *ltr_max_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim, lt_tensor **indices);
+lt_tensor *ltr_min_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim, lt_tensor **indices);
+lt_tensor *ltr_max(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_min(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_amax(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+lt_tensor *ltr_amin(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+lt_tensor *ltr_argmax_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+lt_tensor *ltr_argmin_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+lt_tensor *ltr_logsumexp(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+lt_tensor *ltr_softmax(lt_ctx *ctx, const lt_tensor *x, int dim);
+
 #endif

@@ -24,10 +24,14 @@
  * sizes that beats threading each GEMM, measured 1.5x on 2 cores. Partial sums (dW,
  * db) are per thread and added in thread order, so a run repeats bit for bit at a
  * given thread count. */
-static int conv_threads(void) {
+/* Threads for a conv whose columns take `bytes` over the whole batch: one below
+ * CONV_PARALLEL_MIN, where waking a team costs more than it saves. */
+#define CONV_PARALLEL_MIN ((size_t)1 << 18)
+static int conv_threads(size_t bytes) {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    return bytes < CONV_PARALLEL_MIN ? 1 : omp_get_max_threads();
 #else
+    (void)bytes;
     return 1;
 #endif
 }
@@ -88,7 +92,7 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
     int64_t K = Cg * sv->k[0] * sv->k[1], howo = sv->ho * sv->wo;
     bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
     bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
-    int nt = conv_threads();
+    int nt = conv_threads((size_t)(K * N * howo) * es);
     int64_t S = chunk_samples(N, K > O ? K : O, howo, es, nt), nchunks = (N + S - 1) / S;
     if (nt > nchunks) nt = (int)nchunks;
     /* per thread: dY chunk as [O, S*HoWo], its columns, dcols and (threaded) a partial dW */
@@ -235,7 +239,7 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     int64_t Cg = C / G, Og = O / G, K = Cg * k[0] * k[1], howo = out[0] * out[1];
     size_t es = ltr_dtype_size(x->dtype);
     conv_saved geo = {.opt = opt, .k = {k[0], k[1]}, .ho = out[0], .wo = out[1]};
-    int nt = conv_threads();
+    int nt = conv_threads((size_t)(K * N * howo) * es);
     int64_t S = chunk_samples(N, K > O ? K : O, howo, es, nt), nchunks = (N + S - 1) / S;
     if (nt > nchunks) nt = (int)nchunks;
     size_t col_b = (size_t)(K * S * howo) * es, yt_b = (size_t)(O * S * howo) * es;

@@ -36,6 +36,8 @@ extern "C" {
 #define LT_ABI_MINOR 3 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3) */
 #define LT_MAX_DIMS 8
+/* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
+#define LT_ALL_DIMS (-0x7fffffff - 1)
 #define LT_MAX_FIELDS 8
 
 typedef int lt_status; /* LT_OK or LT_ERROR */
@@ -278,6 +280,31 @@ struct lt_host_api {
      * scope_end an error (their tensors are still needed): run such loops without grad. */
     void *(*scope_begin)(lt_ctx *ctx);
     lt_status (*scope_end)(lt_ctx *ctx, void *scope);
+    /* ABI 1.3: reductions. dims may be negative; results are new tensors. */
+    /* torch.sum(x, dim=(dims...), keepdim) / torch.mean(...); ndims == 0: all dims */
+    lt_tensor *(*sum_dim)(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
+    lt_tensor *(*mean_dim)(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
+    /* torch.var/std(x, dim, correction=, keepdim); dim = LT_ALL_DIMS: over all elements
+     * (0-d result, or all-ones shape with keepdim). correction 1 = unbiased (torch default) */
+    lt_tensor *(*var)(lt_ctx *ctx, const lt_tensor *x, int dim, double correction, bool keepdim);
+    lt_tensor *(*std)(lt_ctx *ctx, const lt_tensor *x, int dim, double correction, bool keepdim);
+    /* values, indices = torch.max/min(x, dim, keepdim); *indices (int64) if indices != NULL;
+     * first index on ties, NaN propagates; gradient to the returned index */
+    lt_tensor *(*max_dim)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim, lt_tensor **indices);
+    lt_tensor *(*min_dim)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim, lt_tensor **indices);
+    /* torch.max(x) / torch.min(x): 0-d; gradient split evenly among ties */
+    lt_tensor *(*max)(lt_ctx *ctx, const lt_tensor *x);
+    lt_tensor *(*min)(lt_ctx *ctx, const lt_tensor *x);
+    /* torch.amax/amin(x, dim, keepdim): gradient split evenly among ties */
+    lt_tensor *(*amax)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+    lt_tensor *(*amin)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+    /* torch.argmax/argmin(x, dim, keepdim): int64, not differentiable */
+    lt_tensor *(*argmax_dim)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+    lt_tensor *(*argmin_dim)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+    /* torch.logsumexp(x, dim, keepdim) */
+    lt_tensor *(*logsumexp)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
+    /* torch.softmax(x, dim): same shape as x */
+    lt_tensor *(*softmax)(lt_ctx *ctx, const lt_tensor *x, int dim);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -500,6 +527,59 @@ static inline lt_tensor *lt_cross_entropy(lt_ctx *c, const lt_tensor *logits,
 static inline lt_tensor *lt_argmax(lt_ctx *c, const lt_tensor *x, int dim) {
     return c->api->argmax(c, x, dim);
 }
+/* ABI 1.3: reductions (see the lt_host_api members for torch equivalents) */
+static inline lt_tensor *lt_sum_dim(lt_ctx *c, const lt_tensor *x, const int *dims, int ndims,
+                                    bool keepdim) {
+    return c->api->sum_dim(c, x, dims, ndims, keepdim);
+}
+static inline lt_tensor *lt_mean_dim(lt_ctx *c, const lt_tensor *x, const int *dims, int ndims,
+                                     bool keepdim) {
+    return c->api->mean_dim(c, x, dims, ndims, keepdim);
+}
+/* one-dim forms: torch.sum(x, dim, keepdim), torch.mean(x, dim, keepdim) */
+static inline lt_tensor *lt_sum1(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->sum_dim(c, x, &dim, 1, keepdim);
+}
+static inline lt_tensor *lt_mean1(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->mean_dim(c, x, &dim, 1, keepdim);
+}
+static inline lt_tensor *lt_var(lt_ctx *c, const lt_tensor *x, int dim, double correction,
+                                bool keepdim) {
+    return c->api->var(c, x, dim, correction, keepdim);
+}
+static inline lt_tensor *lt_std(lt_ctx *c, const lt_tensor *x, int dim, double correction,
+                                bool keepdim) {
+    return c->api->std(c, x, dim, correction, keepdim);
+}
+static inline lt_tensor *lt_max_dim(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim,
+                                    lt_tensor **indices) {
+    return c->api->max_dim(c, x, dim, keepdim, indices);
+}
+static inline lt_tensor *lt_min_dim(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim,
+                                    lt_tensor **indices) {
+    return c->api->min_dim(c, x, dim, keepdim, indices);
+}
+static inline lt_tensor *lt_max(lt_ctx *c, const lt_tensor *x) { return c->api->max(c, x); }
+static inline lt_tensor *lt_min(lt_ctx *c, const lt_tensor *x) { return c->api->min(c, x); }
+static inline lt_tensor *lt_amax(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->amax(c, x, dim, keepdim);
+}
+static inline lt_tensor *lt_amin(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->amin(c, x, dim, keepdim);
+}
+static inline lt_tensor *lt_argmax_dim(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->argmax_dim(c, x, dim, keepdim);
+}
+static inline lt_tensor *lt_argmin_dim(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->argmin_dim(c, x, dim, keepdim);
+}
+static inline lt_tensor *lt_logsumexp(lt_ctx *c, const lt_tensor *x, int dim, bool keepdim) {
+    return c->api->logsumexp(c, x, dim, keepdim);
+}
+static inline lt_tensor *lt_softmax(lt_ctx *c, const lt_tensor *x, int dim) {
+    return c->api->softmax(c, x, dim);
+}
+
 /* Multiclass accuracy of logits [N,C] (argmax over dim 1) against target [N]. */
 static inline lt_tensor *lt_accuracy(lt_ctx *c, const lt_tensor *logits, const lt_tensor *t) {
     return c->api->accuracy(c, logits, t);

@@ -8,6 +8,7 @@
 #include "accelerators/accelerator.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
+#include "accelerators/cpu/cpu_reductions.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -366,6 +367,11 @@ static const ltr_accel cpu_accel = {
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,
+    /* issue 3: reductions */
+    .reduce_dim = ltr_cpu_reduce_dim,
+    .reduce_dim_backward = ltr_cpu_reduce_dim_backward,
+    .softmax = ltr_cpu_softmax,
+    .softmax_backward = ltr_cpu_softmax_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
