@@ -196,6 +196,27 @@ END_TEST
 START_TEST(values_float32) { values_for(LT_FLOAT32, 1e-6); }
 END_TEST
 
+/* the float32 backward kernels agree with float64 (1e-5) */
+START_TEST(grad_float32) {
+    static const rarg cases[] = {
+        {{-1, 0}, 2, false, 0, SUM}, {{1}, 1, true, 0, MEAN}, {{1}, 1, false, 1, VAR},
+        {{-1}, 1, false, 0, STD}, {{1}, 1, false, 0, MAXD}, {{0}, 0, false, 0, MING},
+        {{2}, 1, false, 0, AMAX}, {{1}, 1, false, 0, LSE}, {{-1}, 1, false, 0, SOFTMAX},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        lt_tensor *x[2] = {xval(LT_FLOAT64), xval(LT_FLOAT32)};
+        for (int j = 0; j < 2; j++) {
+            x[j]->flags |= LTR_T_REQUIRES_GRAD;
+            ltr_tape_reset(E.tape);
+            ck_assert_int_eq(ltr_backward(C, f_red(C, &x[j], (void *)&cases[k])), LT_OK);
+        }
+        ck_assert_int_eq(x[1]->grad->dtype, LT_FLOAT32);
+        for (int i = 0; i < 24; i++)
+            ck_assert_msg(fabs(ltr_get(x[0]->grad, i) - ltr_get(x[1]->grad, i)) < 1e-5, "case %zu [%d]", k, i);
+    }
+}
+END_TEST
+
 /* t = [[1,3,3],[2,2,0]] */
 static lt_tensor *tie_leaf(void) {
     lt_tensor *t = tensor_of(&E, LT_FLOAT64, 2, SHAPE(2, 3), (double[]){1, 3, 3, 2, 2, 0});
@@ -296,6 +317,7 @@ int main(void) {
     tcase_add_test(tc, values_float64);
     tcase_add_test(tc, values_float32);
     tcase_add_test(tc, ties_gradients);
+    tcase_add_test(tc, grad_float32);
     tcase_add_test(tc, nan_inf_empty);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
