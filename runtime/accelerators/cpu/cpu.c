@@ -366,6 +366,12 @@ static const ltr_accel cpu_accel = {
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,
+    /* issue 3: conv */
+    .avg_pool2d = ltr_cpu_avg_pool2d,
+    .avg_pool2d_backward = ltr_cpu_avg_pool2d_backward,
+    .max_pool2d_ex = ltr_cpu_max_pool2d_ex,
+    .adaptive_avg_pool2d = ltr_cpu_adaptive_avg_pool2d,
+    .adaptive_avg_pool2d_backward = ltr_cpu_adaptive_avg_pool2d_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
