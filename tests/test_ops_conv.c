@@ -367,6 +367,9 @@ START_TEST(errors_name_the_op) {
     expect_error(ltr_conv1d(C_, x3, ltr_zeros(C_, LT_FLOAT64, 3, SHAPE(2, 4, 9)), NULL, NULL), "lt_conv1d");
     lt_conv1d_options g3 = {.stride = 1, .padding = 0, .dilation = 1, .groups = 3};
     expect_error(ltr_conv1d(C_, x3, w3, NULL, &g3), "lt_conv1d");
+    expect_error(ltr_conv1d(C_, ltr_zeros(C_, LT_FLOAT32, 3, SHAPE(2, 4, 6)), w3, NULL, NULL), "lt_conv1d");
+    expect_error(ltr_conv1d(C_, ltr_zeros(C_, LT_INT64, 3, SHAPE(2, 4, 6)), w3, NULL, NULL), "lt_conv1d");
+    expect_error(ltr_conv1d(C_, x3, w3, ltr_zeros(C_, LT_FLOAT64, 1, SHAPE(3)), NULL), "lt_conv1d"); /* bias [O]=[2] */
     lt_conv1d_options s0 = {.stride = 0, .padding = 0, .dilation = 1, .groups = 1};
     expect_error(ltr_conv1d(C_, x3, w3, NULL, &s0), "lt_conv1d");
     expect_error(ltr_conv_transpose2d(C_, x3, w4, NULL, NULL), "lt_conv_transpose2d");

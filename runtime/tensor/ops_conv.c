@@ -243,6 +243,9 @@ lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv1d_options *optp) {
     if (!x || !w) return NULL;
     const char *op = "lt_conv1d";
+    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+        return NULL;
+    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     lt_conv1d_options o = optp ? *optp : LT_CONV1D_DEFAULTS;
     char s1[96], s2[96];
     if (x->ndim != 3 || w->ndim != 3) {
@@ -264,6 +267,11 @@ lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
         ltr_fail(ctx, "%s: input %s, weight %s and groups=%lld do not fit (weight needs [O, C/groups, "
                       "k] with C and O divisible by groups)", op, ltr_shape_str(x, s1, sizeof s1),
                  ltr_shape_str(w, s2, sizeof s2), (long long)o.groups);
+        return NULL;
+    }
+    if (b && (b->ndim != 1 || b->shape[0] != w->shape[0])) {
+        ltr_fail(ctx, "%s: bias %s does not match %lld output channels", op,
+                 ltr_shape_str(b, s1, sizeof s1), (long long)w->shape[0]);
         return NULL;
     }
     lt_conv2d_options o2 = {.stride = {1, o.stride}, .padding = {0, o.padding},
