@@ -441,6 +441,24 @@ START_TEST(layer_init) {
     lt_tensor *x = ltr_zeros(C_, LT_FLOAT32, 4, SHAPE(2, 6, 4, 4));
     lt_tensor *y = ltr_conv_transpose2d(C_, x, lt.weight, lt.bias, &lt.opt);
     ck_assert(y && y->shape[1] == 4 && y->shape[2] == 6 && y->shape[3] == 6);
+    /* parameter gradients accumulate across backwards (the weight's GEMM writes with beta 1) */
+    lt_tensor *xr = ltr_empty(C_, LT_FLOAT32, 4, SHAPE(2, 6, 4, 4));
+    for (int64_t i = 0; i < ltr_numel(xr); i++) ltr_set(xr, i, fx(i));
+    double g1[6 * 2 * 9], gb1[4];
+    for (int pass = 0; pass < 2; pass++) {
+        ltr_tape_reset(E.tape);
+        ck_assert_int_eq(ltr_backward(C_, weigh(C_, ltr_conv_transpose2d(C_, xr, lt.weight, lt.bias, &lt.opt))),
+                         LT_OK);
+        for (int64_t i = 0; i < 6 * 2 * 9; i++) {
+            if (pass == 0) g1[i] = ltr_get(lt.weight->grad, i);
+            else ck_assert_double_eq_tol(ltr_get(lt.weight->grad, i), 2 * g1[i], 1e-4 * (1 + fabs(g1[i])));
+        }
+        for (int64_t i = 0; i < 4; i++) {
+            if (pass == 0) gb1[i] = ltr_get(lt.bias->grad, i);
+            else ck_assert_double_eq_tol(ltr_get(lt.bias->grad, i), 2 * gb1[i], 1e-4 * (1 + fabs(gb1[i])));
+        }
+    }
+    ck_assert(fabs(g1[0]) + fabs(g1[17]) > 0);
     ck_assert_int_eq(ltr_conv1d_init(C_, &l1, "bad", 5, 4, 3, &o1, true), LT_ERROR);
     ck_assert_ptr_nonnull(strstr(E.ctx.error, "lt_conv1d_init"));
 }
