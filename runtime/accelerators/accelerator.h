@@ -18,6 +18,13 @@
 
 typedef enum ltr_binary_op { LTR_BIN_ADD, LTR_BIN_SUB, LTR_BIN_MUL } ltr_binary_op;
 
+/* issue 3: conv — a 2-D pooling window geometry: kernel, stride, padding, dilation
+ * (height, width), the output size, and avg_pool2d's count_include_pad. */
+typedef struct ltr_pool_geo {
+    int64_t k[2], s[2], p[2], d[2], ho, wo;
+    bool count_include_pad;
+} ltr_pool_geo;
+
 typedef struct ltr_accel {
     const char *name;
     /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb.
@@ -92,6 +99,21 @@ typedef struct ltr_accel {
     /* gx = y * (gy - sum_dim(y * gy)) */
     void (*softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t dim,
                              int64_t inner, lt_tensor *gx);
+    /* issue 3: conv */
+    /* pooling windows over `planes` contiguous planes [h, w] -> [ho, wo] (ltr_pool_geo);
+     * avg: sum / divisor (count_include_pad as torch); gx is zeroed by the backward kernels */
+    void (*avg_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                       const ltr_pool_geo *g, void *y);
+    void (*avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h, int64_t w,
+                                const ltr_pool_geo *g, void *gx);
+    /* max with dilation; idx as for max_pool2d (backward: max_pool2d_backward) */
+    void (*max_pool2d_ex)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                          const ltr_pool_geo *g, void *y, int64_t *idx);
+    /* torch's adaptive windows [floor(i*h/ho), ceil((i+1)*h/ho)) */
+    void (*adaptive_avg_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                                int64_t ho, int64_t wo, void *y);
+    void (*adaptive_avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h,
+                                         int64_t w, int64_t ho, int64_t wo, void *gx);
 } ltr_accel;
 
 typedef enum ltr_unary_op {

@@ -157,6 +157,14 @@ static const lt_host_api host_api = {
     .argmin_dim = ltr_argmin_dim,
     .logsumexp = ltr_logsumexp,
     .softmax = ltr_softmax,
+    /* ABI 1.3: conv */
+    .conv1d = ltr_conv1d,
+    .conv1d_init = ltr_conv1d_init,
+    .conv_transpose2d = ltr_conv_transpose2d,
+    .conv_transpose2d_init = ltr_conv_transpose2d_init,
+    .avg_pool2d = ltr_avg_pool2d,
+    .max_pool2d_ex = ltr_max_pool2d_ex,
+    .adaptive_avg_pool2d = ltr_adaptive_avg_pool2d,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -71,9 +71,9 @@ void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a) {
  * "NAME.weight" of `wshape` with kaiming_uniform_(a=sqrt(5)), which for fan_in is
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and, if asked, "NAME.bias" [out] with
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (reset_parameters). */
-static lt_status weighted_layer_params(lt_ctx *ctx, const char *name, int ndim,
-                                       const int64_t *wshape, bool bias, lt_tensor **weight,
-                                       lt_tensor **bias_out) {
+static lt_status weighted_layer_params_n(lt_ctx *ctx, const char *name, int ndim,
+                                         const int64_t *wshape, bool bias, int64_t bias_n,
+                                         lt_tensor **weight, lt_tensor **bias_out) {
     char pname[512];
     snprintf(pname, sizeof pname, "%s.weight", name);
     *weight = ltr_param(ctx, pname, LT_FLOAT32, ndim, wshape);
@@ -82,7 +82,7 @@ static lt_status weighted_layer_params(lt_ctx *ctx, const char *name, int ndim,
     *bias_out = NULL;
     if (bias) {
         snprintf(pname, sizeof pname, "%s.bias", name);
-        *bias_out = ltr_param(ctx, pname, LT_FLOAT32, 1, &wshape[0]);
+        *bias_out = ltr_param(ctx, pname, LT_FLOAT32, 1, &bias_n);
         if (!*bias_out) return LT_ERROR;
         int64_t fan_in = 1;
         for (int d = 1; d < ndim; d++) fan_in *= wshape[d];
@@ -90,6 +90,13 @@ static lt_status weighted_layer_params(lt_ctx *ctx, const char *name, int ndim,
         ltr_init_uniform(ctx, *bias_out, -b, b);
     }
     return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
+}
+
+/* The bias has wshape[0] elements (nn.Linear, nn.ConvNd). */
+static lt_status weighted_layer_params(lt_ctx *ctx, const char *name, int ndim,
+                                       const int64_t *wshape, bool bias, lt_tensor **weight,
+                                       lt_tensor **bias_out) {
+    return weighted_layer_params_n(ctx, name, ndim, wshape, bias, wshape[0], weight, bias_out);
 }
 
 lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int64_t in,
@@ -115,4 +122,36 @@ lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int
                         (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {out, in / groups, kernel, kernel};
     return weighted_layer_params(ctx, name, 4, wshape, bias, &l->weight, &l->bias);
+}
+
+/* issue 3: conv */
+/* nn.Conv1d: weight [out, in/groups, k], init as nn.Conv2d (fan_in = in/groups * k). */
+lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int64_t in,
+                          int64_t out, int64_t kernel, const lt_conv1d_options *opt, bool bias) {
+    if (!l || !name) return ltr_fail(ctx, "lt_conv1d_init: layer and name are required");
+    l->opt = opt ? *opt : LT_CONV1D_DEFAULTS;
+    int64_t groups = l->opt.groups;
+    if (in <= 0 || out <= 0 || kernel <= 0 || groups < 1 || in % groups || out % groups)
+        return ltr_fail(ctx, "lt_conv1d_init('%s'): in %lld, out %lld, kernel %lld, groups %lld: "
+                             "all must be > 0, in and out divisible by groups", name, (long long)in,
+                        (long long)out, (long long)kernel, (long long)groups);
+    int64_t wshape[3] = {out, in / groups, kernel};
+    return weighted_layer_params(ctx, name, 3, wshape, bias, &l->weight, &l->bias);
+}
+
+/* nn.ConvTranspose2d: weight [in, out/groups, k, k]; torch's reset_parameters is the same
+ * kaiming_uniform_(a=sqrt(5)), and _calculate_fan_in_and_fan_out takes fan_in from dim 1,
+ * so fan_in = out/groups * k * k for both the weight and the bias [out] bound. */
+lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, const char *name,
+                                    int64_t in, int64_t out, int64_t kernel,
+                                    const lt_conv_transpose2d_options *opt, bool bias) {
+    if (!l || !name) return ltr_fail(ctx, "lt_conv_transpose2d_init: layer and name are required");
+    l->opt = opt ? *opt : LT_CONV_TRANSPOSE2D_DEFAULTS;
+    int64_t groups = l->opt.groups;
+    if (in <= 0 || out <= 0 || kernel <= 0 || groups < 1 || in % groups || out % groups)
+        return ltr_fail(ctx, "lt_conv_transpose2d_init('%s'): in %lld, out %lld, kernel %lld, "
+                             "groups %lld: all must be > 0, in and out divisible by groups", name,
+                        (long long)in, (long long)out, (long long)kernel, (long long)groups);
+    int64_t wshape[4] = {in, out / groups, kernel, kernel};
+    return weighted_layer_params_n(ctx, name, 4, wshape, bias, out, &l->weight, &l->bias);
 }

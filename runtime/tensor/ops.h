@@ -53,5 +53,15 @@ lt_tensor *ltr_argmax_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim
 lt_tensor *ltr_argmin_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
 lt_tensor *ltr_logsumexp(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
 lt_tensor *ltr_softmax(lt_ctx *ctx, const lt_tensor *x, int dim);
+/* issue 3: conv */
+lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                      const lt_conv1d_options *opt);
+lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w,
+                                const lt_tensor *b, const lt_conv_transpose2d_options *opt);
+lt_tensor *ltr_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
+                          const lt_pool2d_options *opt);
+lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
+                             const lt_pool2d_options *opt);
+lt_tensor *ltr_adaptive_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t oh, int64_t ow);
 
 #endif

@@ -21,9 +21,9 @@
 
 /* Chunks run in parallel, one OpenMP thread each; their GEMMs then run serially inside
  * the thread (OpenBLAS's OpenMP build does so within a parallel region): for these
- * sizes that beats threading each GEMM, measured 1.5x on 2 cores. Partial sums (dW,
- * db) are per thread and added in thread order, so a run repeats bit for bit at a
- * given thread count. */
+ * sizes that beats threading each GEMM, measured 1.5x on 2 cores. dW and db are summed
+ * per chunk and the chunks' sums added in chunk order, so results are the same bits at
+ * any thread count. */
 /* Threads for a conv whose columns take `bytes` over the whole batch: one below
  * CONV_PARALLEL_MIN, where waking a team costs more than it saves. */
 #define CONV_PARALLEL_MIN ((size_t)1 << 18)
@@ -62,14 +62,12 @@ static void swap_batch_channels(const char *src, char *dst, int64_t a, int64_t b
         for (int64_t j = 0; j < b; j++) memcpy(dst + (size_t)(j * a + i) * block, src + (size_t)(i * b + j) * block, block);
 }
 
-/* Samples per chunk: at least 1, columns near CONV_CHUNK_BYTES, and at least one chunk
- * per thread when the batch allows it. */
-static int64_t chunk_samples(int64_t N, int64_t rows, int64_t howo, size_t es, int nt) {
+/* Samples per chunk: at least 1, at most N, columns near CONV_CHUNK_BYTES. It does not
+ * depend on the thread count, so every chunk's GEMMs are the same at any count. */
+static int64_t chunk_samples(int64_t N, int64_t rows, int64_t howo, size_t es) {
     size_t per = (size_t)(rows * howo) * es;
     int64_t s = per ? (int64_t)(CONV_CHUNK_BYTES / per) : N;
-    int64_t even = (N + nt - 1) / nt;
-    if (s > even) s = even;
-    return s < 1 ? 1 : s;
+    return s < 1 ? 1 : s > N ? N : s;
 }
 
 /* cols_g [K, n*howo] for group gr of samples s0..s0+n-1 */
@@ -93,35 +91,28 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
     bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
     bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
     int nt = conv_threads((size_t)(K * N * howo) * es);
-    int64_t S = chunk_samples(N, K > O ? K : O, howo, es, nt), nchunks = (N + S - 1) / S;
+    int64_t S = chunk_samples(N, K > O ? K : O, howo, es), nchunks = (N + S - 1) / S;
     if (nt > nchunks) nt = (int)nchunks;
-    /* per thread: dY chunk as [O, S*HoWo], its columns, dcols and (threaded) a partial dW */
+    /* per thread: dY chunk as [O, S*HoWo], its columns and dcols; per chunk: its dW and db */
     size_t col_b = (size_t)(K * S * howo) * es;
     size_t at_cols = (size_t)(O * S * howo) * es, at_dcols = at_cols + (need_w ? col_b : 0);
-    size_t at_gw = at_dcols + (need_x ? col_b : 0);
-    size_t stride = at_gw + (nt > 1 && need_w ? (size_t)(O * K) * es : 0);
+    size_t stride = at_dcols + (need_x ? col_b : 0), gw_b = (size_t)(O * K) * es;
     char *bufs = arena_raw(ctx, (size_t)nt * stride);
-    double *bsum = need_b ? ltr_scratch(ctx, (size_t)(nt * O) * sizeof *bsum) : NULL; /* zeroed */
-    if (!bufs || (need_b && !bsum)) return LT_ERROR;
-    bool partial_gw = stride > at_gw;
+    char *gwc = need_w ? arena_raw(ctx, (size_t)nchunks * gw_b) : NULL;
+    double *bsum = need_b ? ltr_scratch(ctx, (size_t)(nchunks * O) * sizeof *bsum) : NULL;
+    if (!bufs || (need_w && !gwc) || (need_b && !bsum)) return LT_ERROR;
 
     lt_tensor *wt = (lt_tensor *)w, *gw = NULL, *gx = NULL;
     bool direct = need_w && (wt->flags & LTR_T_PARAM); /* write into the persistent grad */
     double wbeta = direct && (wt->flags & LTR_T_GRAD_DEFINED) ? 1.0 : 0.0;
     if (need_w && !(gw = direct ? wt->grad : ltr_empty_like(ctx, w))) return LT_ERROR;
-    if (need_w && wbeta == 0.0) acc->fill(gw, 0); /* chunks then accumulate (beta 1) */
+    if (need_w && wbeta == 0.0) acc->fill(gw, 0); /* the chunks' dW are then added */
     if (need_x && !(gx = ltr_zeros_like(ctx, x))) return LT_ERROR;
-    lt_tensor gwpart = need_w ? *gw : (lt_tensor){0};
-    for (int t = 0; t < nt && partial_gw; t++) { /* partial dW buffers start at zero */
-        gwpart.data = bufs + (size_t)t * stride + at_gw;
-        acc->fill(&gwpart, 0);
-    }
 
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
     for (int64_t c = 0; c < nchunks; c++) {
-        int t = conv_thread_id();
-        char *gy = bufs + (size_t)t * stride, *cols = gy + at_cols, *dcols = gy + at_dcols;
-        char *gwt = partial_gw ? gy + at_gw : need_w ? gw->data : NULL;
+        char *gy = bufs + (size_t)conv_thread_id() * stride, *cols = gy + at_cols;
+        char *dcols = gy + at_dcols, *gwt = need_w ? gwc + (size_t)c * gw_b : NULL;
         int64_t s0 = c * S, ns = N - s0 < S ? N - s0 : S, nhw = ns * howo;
         swap_batch_channels((const char *)g->data + (size_t)(s0 * O * howo) * es, gy, ns, O,
                             (size_t)howo * es);
@@ -130,13 +121,13 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
             row.data = gy + (size_t)(o * nhw) * es;
             row.ndim = 1;
             row.shape[0] = nhw;
-            bsum[t * O + o] += acc->sum(&row);
+            bsum[c * O + o] = acc->sum(&row);
         }
         for (int64_t gr = 0; gr < G; gr++) {
             const char *gyg = gy + (size_t)(gr * Og * nhw) * es;
-            if (need_w) { /* dW_g += dY_g cols_g^T */
+            if (need_w) { /* this chunk's dW_g = dY_g cols_g^T */
                 chunk_im2col(acc, x, sv, gr, Cg, s0, ns, cols);
-                acc->gemm(g->dtype, false, true, Og, K, nhw, 1.0, gyg, nhw, cols, nhw, 1.0,
+                acc->gemm(g->dtype, false, true, Og, K, nhw, 1.0, gyg, nhw, cols, nhw, 0.0,
                           gwt + (size_t)(gr * Og * K) * es, K);
             }
             if (need_x) { /* dcols = W_g^T dY_g, folded back per sample */
@@ -151,9 +142,10 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
         }
     }
     if (need_w) {
-        for (int t = 0; t < nt && partial_gw; t++) { /* partials added in thread order */
-            gwpart.data = bufs + (size_t)t * stride + at_gw;
-            acc->add_into(gw, &gwpart);
+        lt_tensor part = *gw;
+        for (int64_t c = 0; c < nchunks; c++) { /* chunks' dW added in chunk order */
+            part.data = gwc + (size_t)c * gw_b;
+            acc->add_into(gw, &part);
         }
         if (direct) wt->flags |= LTR_T_GRAD_DEFINED;
         else if (ltr_accumulate_grad(ctx, w, gw)) return LT_ERROR;
@@ -163,7 +155,7 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
         if (!gb) return LT_ERROR;
         for (int64_t o = 0; o < O; o++) {
             double sum = 0;
-            for (int t = 0; t < nt; t++) sum += bsum[t * O + o];
+            for (int64_t c = 0; c < nchunks; c++) sum += bsum[c * O + o];
             ltr_set(gb, o, sum);
         }
         if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
@@ -240,7 +232,7 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     size_t es = ltr_dtype_size(x->dtype);
     conv_saved geo = {.opt = opt, .k = {k[0], k[1]}, .ho = out[0], .wo = out[1]};
     int nt = conv_threads((size_t)(K * N * howo) * es);
-    int64_t S = chunk_samples(N, K > O ? K : O, howo, es, nt), nchunks = (N + S - 1) / S;
+    int64_t S = chunk_samples(N, K > O ? K : O, howo, es), nchunks = (N + S - 1) / S;
     if (nt > nchunks) nt = (int)nchunks;
     size_t col_b = (size_t)(K * S * howo) * es, yt_b = (size_t)(O * S * howo) * es;
     char *bufs = arena_raw(ctx, (size_t)nt * (col_b + yt_b)); /* per thread: cols, Y chunk */
@@ -313,5 +305,228 @@ lt_tensor *ltr_max_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64
     const lt_tensor *in[1] = {x};
     ltr_node *n = ltr_record(ctx, "max_pool2d", y, max_pool2d_backward, 1, in);
     if (n) n->saved = idx;
+    return y;
+}
+
+/* ------------------------------------------------------------ issue 3: conv */
+
+/* F.conv1d as F.conv2d on [N, C, 1, L] with a [O, C/g, 1, k] weight: the same im2col +
+ * GEMM path, and the reshapes carry the gradients back to the 3-D tensors. */
+lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                      const lt_conv1d_options *optp) {
+    if (!x || !w) return NULL;
+    const char *op = "lt_conv1d";
+    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+        return NULL;
+    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    lt_conv1d_options o = optp ? *optp : LT_CONV1D_DEFAULTS;
+    char s1[96], s2[96];
+    if (x->ndim != 3 || w->ndim != 3) {
+        ltr_fail(ctx, "%s: expected input [N, C, L] and weight [O, C/groups, k], got %s and %s", op,
+                 ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(w, s2, sizeof s2));
+        return NULL;
+    }
+    if (o.stride < 1 || o.dilation < 1 || o.padding < 0 || o.groups < 1) {
+        ltr_fail(ctx, "%s: stride, dilation and groups must be >= 1 and padding >= 0", op);
+        return NULL;
+    }
+    int64_t span = o.dilation * (w->shape[2] - 1) + 1;
+    if (x->shape[2] + 2 * o.padding < span) {
+        ltr_fail(ctx, "%s: input %s (padded) is smaller than the kernel %s", op,
+                 ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(w, s2, sizeof s2));
+        return NULL;
+    }
+    if (x->shape[1] % o.groups || w->shape[0] % o.groups || w->shape[1] != x->shape[1] / o.groups) {
+        ltr_fail(ctx, "%s: input %s, weight %s and groups=%lld do not fit (weight needs [O, C/groups, "
+                      "k] with C and O divisible by groups)", op, ltr_shape_str(x, s1, sizeof s1),
+                 ltr_shape_str(w, s2, sizeof s2), (long long)o.groups);
+        return NULL;
+    }
+    if (b && (b->ndim != 1 || b->shape[0] != w->shape[0])) {
+        ltr_fail(ctx, "%s: bias %s does not match %lld output channels", op,
+                 ltr_shape_str(b, s1, sizeof s1), (long long)w->shape[0]);
+        return NULL;
+    }
+    lt_conv2d_options o2 = {.stride = {1, o.stride}, .padding = {0, o.padding},
+                            .dilation = {1, o.dilation}, .groups = o.groups};
+    int64_t xs[4] = {x->shape[0], x->shape[1], 1, x->shape[2]};
+    int64_t ws[4] = {w->shape[0], w->shape[1], 1, w->shape[2]};
+    lt_tensor *y = ltr_conv2d(ctx, ltr_reshape(ctx, x, 4, xs), ltr_reshape(ctx, w, 4, ws), b, &o2);
+    if (!y) return NULL;
+    int64_t ys[3] = {y->shape[0], y->shape[1], y->shape[3]};
+    return ltr_reshape(ctx, y, 3, ys);
+}
+
+/*
+ * F.conv_transpose2d: the adjoint of conv2d. With w [C, O/g, kh, kw] read per group as
+ * W_g [C/g, K = O/g*kh*kw], the columns W_g^T X_g [K, N*H*W] are folded by col2im into
+ * y [N, O, Ho, Wo], Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1.
+ * Backward unfolds dY with im2col: dX_g = W_g dcols_g, dW_g = X_g dcols_g^T (one GEMM
+ * over the whole batch, so the sum over samples is BLAS's, independent of OpenMP).
+ */
+typedef struct convt_saved {
+    lt_conv2d_options geo; /* the geometry of the conv2d whose adjoint this is */
+    int64_t k[2], ho, wo;
+    void *xt; /* x as [C, N*H*W] */
+} convt_saved;
+
+static lt_status conv_transpose2d_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
+    const convt_saved *sv = n->saved;
+    const ltr_accel *acc = ltr_accel_of(g);
+    size_t es = ltr_dtype_size(g->dtype);
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
+    int64_t G = sv->geo.groups, Cg = C / G, O = w->shape[1] * G, Og = O / G;
+    int64_t K = Og * sv->k[0] * sv->k[1], hw = H * W, nhw = N * hw, howo = sv->ho * sv->wo;
+    bool need_x = x->flags & LTR_T_REQUIRES_GRAD, need_w = w->flags & LTR_T_REQUIRES_GRAD;
+    if (need_x || need_w) {
+        char *dcols = arena_raw(ctx, (size_t)(G * K * nhw) * es);
+        char *gxt = need_x ? arena_raw(ctx, (size_t)(C * nhw) * es) : NULL;
+        if (!dcols || (need_x && !gxt)) return LT_ERROR;
+        for (int64_t gr = 0; gr < G; gr++) {
+            char *dc = dcols + (size_t)(gr * K * nhw) * es;
+            /* each sample writes its own columns: disjoint, thread-count independent */
+#pragma omp parallel for if (N > 1 && K * nhw > 65536) schedule(static)
+            for (int64_t s = 0; s < N; s++)
+                acc->im2col(g->dtype, (const char *)g->data + (size_t)((s * O + gr * Og) * howo) * es,
+                            Og, sv->ho, sv->wo, sv->k, &sv->geo, H, W, nhw, dc + (size_t)(s * hw) * es);
+            if (need_x) /* dX_g [Cg, NHW] = W_g [Cg, K] dcols_g [K, NHW] */
+                acc->gemm(g->dtype, false, false, Cg, nhw, K, 1.0,
+                          (const char *)w->data + (size_t)(gr * Cg * K) * es, K, dc, nhw, 0.0,
+                          gxt + (size_t)(gr * Cg * nhw) * es, nhw);
+        }
+        if (need_w) {
+            lt_tensor *wt = (lt_tensor *)w;
+            bool direct = (wt->flags & LTR_T_PARAM) != 0;
+            lt_tensor *gw = direct ? wt->grad : ltr_empty_like(ctx, w);
+            if (!gw) return LT_ERROR;
+            double beta = direct && (wt->flags & LTR_T_GRAD_DEFINED) ? 1.0 : 0.0;
+            for (int64_t gr = 0; gr < G; gr++) /* dW_g [Cg, K] = X_g dcols_g^T */
+                acc->gemm(g->dtype, false, true, Cg, K, nhw, 1.0,
+                          (const char *)sv->xt + (size_t)(gr * Cg * nhw) * es, nhw,
+                          dcols + (size_t)(gr * K * nhw) * es, nhw, beta,
+                          (char *)gw->data + (size_t)(gr * Cg * K) * es, K);
+            if (nhw == 0 && beta == 0.0) acc->fill(gw, 0);
+            if (direct) wt->flags |= LTR_T_GRAD_DEFINED;
+            else if (ltr_accumulate_grad(ctx, w, gw)) return LT_ERROR;
+        }
+        if (need_x) {
+            lt_tensor *gx = ltr_empty_like(ctx, x);
+            if (!gx) return LT_ERROR;
+            swap_batch_channels(gxt, gx->data, C, N, (size_t)hw * es);
+            if (ltr_accumulate_grad(ctx, x, gx)) return LT_ERROR;
+        }
+    }
+    if (b && (b->flags & LTR_T_REQUIRES_GRAD)) {
+        lt_tensor *gb = ltr_empty_like(ctx, b);
+        if (!gb) return LT_ERROR;
+        for (int64_t o = 0; o < O; o++) { /* db[o] = sum of dY[:, o] */
+            double sum = 0;
+            for (int64_t s = 0; s < N; s++) {
+                lt_tensor row = *g;
+                row.data = (char *)g->data + (size_t)((s * O + o) * howo) * es;
+                row.ndim = 1;
+                row.shape[0] = howo;
+                sum += acc->sum(&row);
+            }
+            ltr_set(gb, o, sum);
+        }
+        if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w,
+                                const lt_tensor *b, const lt_conv_transpose2d_options *optp) {
+    if (!x || !w) return NULL;
+    const char *op = "lt_conv_transpose2d";
+    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+        return NULL;
+    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    lt_conv_transpose2d_options opt = optp ? *optp : LT_CONV_TRANSPOSE2D_DEFAULTS;
+    char s1[96], s2[96];
+    if (x->ndim != 4 || w->ndim != 4) {
+        ltr_fail(ctx, "%s: expected input [N, C, H, W] and weight [C, O/groups, kh, kw], got %s and %s",
+                 op, ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(w, s2, sizeof s2));
+        return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (opt.stride[i] < 1 || opt.dilation[i] < 1 || opt.padding[i] < 0 || opt.output_padding[i] < 0) {
+            ltr_fail(ctx, "%s: stride and dilation must be >= 1, padding and output_padding >= 0", op);
+            return NULL;
+        }
+        /* torch: "output padding must be smaller than either stride or dilation" */
+        if (opt.output_padding[i] >= opt.stride[i] && opt.output_padding[i] >= opt.dilation[i]) {
+            ltr_fail(ctx, "%s: output_padding %lld must be smaller than either stride or dilation", op,
+                     (long long)opt.output_padding[i]);
+            return NULL;
+        }
+    }
+    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3], G = opt.groups;
+    if (G < 1 || w->shape[0] != C || C % G) {
+        ltr_fail(ctx, "%s: input %s, weight %s and groups=%lld do not fit (weight needs [C, "
+                      "O/groups, kh, kw] with C divisible by groups)", op, ltr_shape_str(x, s1, sizeof s1),
+                 ltr_shape_str(w, s2, sizeof s2), (long long)G);
+        return NULL;
+    }
+    int64_t O = w->shape[1] * G;
+    if (b && (b->ndim != 1 || b->shape[0] != O)) {
+        ltr_fail(ctx, "%s: bias %s does not match %lld output channels", op,
+                 ltr_shape_str(b, s1, sizeof s1), (long long)O);
+        return NULL;
+    }
+    int64_t k[2] = {w->shape[2], w->shape[3]}, in[2] = {H, W}, out[2];
+    for (int i = 0; i < 2; i++) {
+        out[i] = (in[i] - 1) * opt.stride[i] - 2 * opt.padding[i] + opt.dilation[i] * (k[i] - 1) +
+                 opt.output_padding[i] + 1;
+        if (out[i] < 1 || k[i] < 1) {
+            ltr_fail(ctx, "%s: input %s with weight %s gives a non-positive output size %lld", op,
+                     ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(w, s2, sizeof s2), (long long)out[i]);
+            return NULL;
+        }
+    }
+    bool has_b = b != NULL;
+    x = ltr_contiguous(ctx, x);
+    w = ltr_contiguous(ctx, w);
+    if (b) b = ltr_contiguous(ctx, b);
+    if (!x || !w || (has_b && !b)) return NULL;
+    int64_t yshape[4] = {N, O, out[0], out[1]};
+    lt_tensor *y = ltr_zeros(ctx, x->dtype, 4, yshape);
+    size_t es = ltr_dtype_size(x->dtype);
+    int64_t Cg = C / G, Og = O / G, K = Og * k[0] * k[1], hw = H * W, nhw = N * hw;
+    int64_t howo = out[0] * out[1];
+    char *xt = arena_raw(ctx, (size_t)(C * nhw) * es);
+    char *cols = arena_raw(ctx, (size_t)(K * nhw) * es);
+    if (!y || !xt || !cols) return NULL;
+    swap_batch_channels(x->data, xt, N, C, (size_t)hw * es);
+    lt_conv2d_options geo = {.stride = {opt.stride[0], opt.stride[1]},
+                             .padding = {opt.padding[0], opt.padding[1]},
+                             .dilation = {opt.dilation[0], opt.dilation[1]}, .groups = G};
+    const ltr_accel *acc = ltr_accel_of(x);
+    for (int64_t gr = 0; gr < G; gr++) {
+        /* cols [K, NHW] = W_g^T [K, Cg] X_g [Cg, NHW] */
+        acc->gemm(x->dtype, true, false, K, nhw, Cg, 1.0,
+                  (const char *)w->data + (size_t)(gr * Cg * K) * es, K,
+                  xt + (size_t)(gr * Cg * nhw) * es, nhw, 0.0, cols, nhw);
+        /* each sample folds into its own output block: disjoint writes */
+#pragma omp parallel for if (N > 1 && K * nhw > 65536) schedule(static)
+        for (int64_t s = 0; s < N; s++)
+            acc->col2im(x->dtype, cols + (size_t)(s * hw) * es, Og, out[0], out[1], k, &geo, H, W, nhw,
+                        (char *)y->data + (size_t)((s * O + gr * Og) * howo) * es);
+    }
+    if (b) add_channel_bias(y, b, N, O, howo);
+    const lt_tensor *inputs[3] = {x, w, b};
+    ltr_node *n = ltr_record(ctx, "conv_transpose2d", y, conv_transpose2d_backward, b ? 3 : 2, inputs);
+    if (n) {
+        convt_saved *sv = ltr_scratch(ctx, sizeof *sv);
+        if (!sv) return NULL;
+        sv->geo = geo;
+        sv->k[0] = k[0];
+        sv->k[1] = k[1];
+        sv->ho = out[0];
+        sv->wo = out[1];
+        sv->xt = xt;
+        n->saved = sv;
+    }
     return y;
 }

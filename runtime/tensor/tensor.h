@@ -106,5 +106,11 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in/groups * k * k. */
 lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
                           int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
+/* issue 3: conv — nn.Conv1d / nn.ConvTranspose2d parameters with torch's default init */
+lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int64_t in,
+                          int64_t out, int64_t kernel, const lt_conv1d_options *opt, bool bias);
+lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, const char *name,
+                                    int64_t in, int64_t out, int64_t kernel,
+                                    const lt_conv_transpose2d_options *opt, bool bias);
 
 #endif

@@ -176,6 +176,51 @@ typedef struct lt_conv2d_layer {
     lt_conv2d_options opt;
 } lt_conv2d_layer;
 
+/* issue 3: conv — nn.Conv1d / nn.ConvTranspose2d / pooling options (torch defaults). */
+typedef struct lt_conv1d_options {
+    int64_t stride, padding, dilation, groups;
+} lt_conv1d_options;
+#define LT_CONV1D_DEFAULTS \
+    ((lt_conv1d_options){.stride = 1, .padding = 0, .dilation = 1, .groups = 1})
+
+/* nn.Conv1d's parameters, created by lt_conv1d_init (host-owned); apply with lt_conv1d. */
+typedef struct lt_conv1d_layer {
+    lt_tensor *weight; /* [out_channels, in_channels / groups, k] */
+    lt_tensor *bias;   /* [out_channels] or NULL */
+    lt_conv1d_options opt;
+} lt_conv1d_layer;
+
+/* nn.ConvTranspose2d's geometry (torch defaults: stride 1, padding 0, output_padding 0,
+ * dilation 1, groups 1); output_padding must be < stride or < dilation. */
+typedef struct lt_conv_transpose2d_options {
+    int64_t stride[2], padding[2], output_padding[2], dilation[2]; /* (height, width) */
+    int64_t groups;
+} lt_conv_transpose2d_options;
+#define LT_CONV_TRANSPOSE2D_DEFAULTS                                                  \
+    ((lt_conv_transpose2d_options){.stride = {1, 1}, .padding = {0, 0},              \
+                                   .output_padding = {0, 0}, .dilation = {1, 1}, .groups = 1})
+
+/* nn.ConvTranspose2d's parameters, made by lt_conv_transpose2d_init; apply with
+ * lt_conv_transpose2d. */
+typedef struct lt_conv_transpose2d_layer {
+    lt_tensor *weight; /* [in_channels, out_channels / groups, kh, kw] */
+    lt_tensor *bias;   /* [out_channels] or NULL */
+    lt_conv_transpose2d_options opt;
+} lt_conv_transpose2d_layer;
+
+/* F.avg_pool2d / F.max_pool2d keyword options (torch defaults: stride = kernel, padding 0,
+ * dilation 1, ceil_mode false, count_include_pad true). */
+typedef struct lt_pool2d_options {
+    int64_t stride[2];      /* (height, width); 0 = the kernel size (torch's stride=None) */
+    int64_t padding[2];     /* at most half the kernel, as torch requires */
+    int64_t dilation[2];    /* max_pool2d only (avg_pool2d has none; must be 1) */
+    bool ceil_mode;
+    bool count_include_pad; /* avg_pool2d only */
+} lt_pool2d_options;
+#define LT_POOL2D_DEFAULTS                                                           \
+    ((lt_pool2d_options){.stride = {0, 0}, .padding = {0, 0}, .dilation = {1, 1},   \
+                         .ceil_mode = false, .count_include_pad = true})
+
 /* --------------------------------------------------------------------- host API */
 
 /*
@@ -305,6 +350,30 @@ struct lt_host_api {
     lt_tensor *(*logsumexp)(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
     /* torch.softmax(x, dim): same shape as x */
     lt_tensor *(*softmax)(lt_ctx *ctx, const lt_tensor *x, int dim);
+    /* ABI 1.3: conv */
+    /* F.conv1d(x [N,C,L], w [O,C/groups,k], b [O] or NULL, opt or NULL = defaults) -> [N,O,Lo] */
+    lt_tensor *(*conv1d)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                         const lt_conv1d_options *opt);
+    /* nn.Conv1d(in, out, kernel, ...) with PyTorch's default init; "NAME.weight", "NAME.bias" */
+    lt_status (*conv1d_init)(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int64_t in,
+                             int64_t out, int64_t kernel, const lt_conv1d_options *opt, bool bias);
+    /* F.conv_transpose2d(x [N,C,H,W], w [C,O/groups,kh,kw], b [O] or NULL, opt or NULL)
+     * -> [N,O,Ho,Wo], Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1 */
+    lt_tensor *(*conv_transpose2d)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w,
+                                   const lt_tensor *b, const lt_conv_transpose2d_options *opt);
+    /* nn.ConvTranspose2d(in, out, kernel, ...) with PyTorch's default init (fan_in from the
+     * [in, out/groups, k, k] weight as torch computes it: out/groups * k * k) */
+    lt_status (*conv_transpose2d_init)(lt_ctx *ctx, lt_conv_transpose2d_layer *l, const char *name,
+                                       int64_t in, int64_t out, int64_t kernel,
+                                       const lt_conv_transpose2d_options *opt, bool bias);
+    /* F.avg_pool2d(x [N,C,H,W], (kh, kw), stride, padding, ceil_mode, count_include_pad) */
+    lt_tensor *(*avg_pool2d)(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
+                             const lt_pool2d_options *opt);
+    /* F.max_pool2d(x [N,C,H,W], (kh, kw), stride, padding, dilation, ceil_mode) */
+    lt_tensor *(*max_pool2d_ex)(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
+                                const lt_pool2d_options *opt);
+    /* F.adaptive_avg_pool2d(x [N,C,H,W], (oh, ow)) -> [N,C,oh,ow] */
+    lt_tensor *(*adaptive_avg_pool2d)(lt_ctx *ctx, const lt_tensor *x, int64_t oh, int64_t ow);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -602,6 +671,58 @@ static inline lt_tensor *lt_conv2d_fn(lt_ctx *c, const lt_tensor *x, const lt_te
 /* F.max_pool2d(x, kernel, stride=kernel, padding=0) */
 static inline lt_tensor *lt_max_pool2d(lt_ctx *c, const lt_tensor *x, int64_t kernel) {
     return c->api->max_pool2d(c, x, kernel, kernel, 0);
+}
+
+/* issue 3: conv */
+/* nn.Conv1d(in, out, kernel, stride/padding/dilation/groups from opt or defaults, bias=True) */
+static inline lt_status lt_conv1d_init(lt_ctx *c, lt_conv1d_layer *l, const char *name,
+                                       int64_t in, int64_t out, int64_t kernel,
+                                       const lt_conv1d_options *opt) {
+    return c->api->conv1d_init(c, l, name, in, out, kernel, opt, true);
+}
+/* Apply a layer made by lt_conv1d_init. */
+static inline lt_tensor *lt_conv1d(lt_ctx *c, const lt_conv1d_layer *l, const lt_tensor *x) {
+    return c->api->conv1d(c, x, l->weight, l->bias, &l->opt);
+}
+static inline lt_tensor *lt_conv1d_fn(lt_ctx *c, const lt_tensor *x, const lt_tensor *w,
+                                      const lt_tensor *b, const lt_conv1d_options *opt) {
+    return c->api->conv1d(c, x, w, b, opt);
+}
+/* nn.ConvTranspose2d(in, out, kernel, options from opt or defaults, bias=True) */
+static inline lt_status lt_conv_transpose2d_init(lt_ctx *c, lt_conv_transpose2d_layer *l,
+                                                 const char *name, int64_t in, int64_t out,
+                                                 int64_t kernel,
+                                                 const lt_conv_transpose2d_options *opt) {
+    return c->api->conv_transpose2d_init(c, l, name, in, out, kernel, opt, true);
+}
+/* Apply a layer made by lt_conv_transpose2d_init. */
+static inline lt_tensor *lt_conv_transpose2d(lt_ctx *c, const lt_conv_transpose2d_layer *l,
+                                             const lt_tensor *x) {
+    return c->api->conv_transpose2d(c, x, l->weight, l->bias, &l->opt);
+}
+static inline lt_tensor *lt_conv_transpose2d_fn(lt_ctx *c, const lt_tensor *x, const lt_tensor *w,
+                                                const lt_tensor *b,
+                                                const lt_conv_transpose2d_options *opt) {
+    return c->api->conv_transpose2d(c, x, w, b, opt);
+}
+/* F.avg_pool2d(x, kernel) with torch's defaults (stride=kernel, padding 0, ...) */
+static inline lt_tensor *lt_avg_pool2d(lt_ctx *c, const lt_tensor *x, int64_t kernel) {
+    return c->api->avg_pool2d(c, x, kernel, kernel, NULL);
+}
+/* F.avg_pool2d(x, (kh, kw), **opt); opt NULL = LT_POOL2D_DEFAULTS */
+static inline lt_tensor *lt_avg_pool2d_ex(lt_ctx *c, const lt_tensor *x, int64_t kh, int64_t kw,
+                                          const lt_pool2d_options *opt) {
+    return c->api->avg_pool2d(c, x, kh, kw, opt);
+}
+/* F.max_pool2d(x, (kh, kw), **opt) with dilation and ceil_mode; opt NULL = defaults */
+static inline lt_tensor *lt_max_pool2d_ex(lt_ctx *c, const lt_tensor *x, int64_t kh, int64_t kw,
+                                          const lt_pool2d_options *opt) {
+    return c->api->max_pool2d_ex(c, x, kh, kw, opt);
+}
+/* F.adaptive_avg_pool2d(x, (oh, ow)) */
+static inline lt_tensor *lt_adaptive_avg_pool2d(lt_ctx *c, const lt_tensor *x, int64_t oh,
+                                                int64_t ow) {
+    return c->api->adaptive_avg_pool2d(c, x, oh, ow);
 }
 
 static inline lt_tensor *lt_neg(lt_ctx *c, const lt_tensor *x) { return c->api->neg(c, x); }

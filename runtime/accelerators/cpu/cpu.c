@@ -372,6 +372,12 @@ static const ltr_accel cpu_accel = {
     .reduce_dim_backward = ltr_cpu_reduce_dim_backward,
     .softmax = ltr_cpu_softmax,
     .softmax_backward = ltr_cpu_softmax_backward,
+    /* issue 3: conv */
+    .avg_pool2d = ltr_cpu_avg_pool2d,
+    .avg_pool2d_backward = ltr_cpu_avg_pool2d_backward,
+    .max_pool2d_ex = ltr_cpu_max_pool2d_ex,
+    .adaptive_avg_pool2d = ltr_cpu_adaptive_avg_pool2d,
+    .adaptive_avg_pool2d_backward = ltr_cpu_adaptive_avg_pool2d_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

@@ -109,6 +109,7 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             max_pool_2x2_##SUF(x, planes, h, w, ho, wo, y, idx);                               \
             return;                                                                            \
         }                                                                                      \
+        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * k * k > 32768) schedule(static)") \
         for (int64_t pl = 0; pl < planes; pl++) {                                              \
             const T *xp = x + pl * h * w;                                                      \
             for (int64_t oy = 0; oy < ho; oy++)                                                \
@@ -138,6 +139,7 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
     static void max_pool_back_##SUF(const T *gy, const int64_t *idx, int64_t planes,           \
                                     int64_t hw, int64_t howo, T *gx) {                         \
         memset(gx, 0, (size_t)(planes * hw) * sizeof(T));                                      \
+        _Pragma("omp parallel for if (planes > 1 && planes * howo > 32768) schedule(static)")   \
         for (int64_t pl = 0; pl < planes; pl++)                                                \
             for (int64_t i = 0; i < howo; i++) {                                               \
                 int64_t at = pl * howo + i;                                                    \
@@ -170,4 +172,139 @@ void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx
                                  int64_t hw, int64_t howo, void *gx) {
     if (dt == LT_FLOAT64) max_pool_back_f64(gy, idx, planes, hw, howo, gx);
     else max_pool_back_f32(gy, idx, planes, hw, howo, gx);
+}
+
+/* ------------------------------------------------------------ issue 3: conv */
+/* Pooling kernels. Every plane is independent, so planes are split over OpenMP threads
+ * (each writes only its own plane: results do not depend on the thread count); the
+ * if() clause keeps small problems serial. */
+#define POOL_PAR_MIN 32768 /* roughly the work (outputs x window) worth a thread team */
+
+#define DEFINE_POOL(T, SUF)                                                                    \
+    /* torch's avg_pool2d: window [oy*s - p, min(oy*s - p + k, h + p)), divisor its size   \
+     * (count_include_pad) or the size of its part inside the input */                     \
+    static void avg_pool_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,      \
+                               const ltr_pool_geo *g, T *restrict y, T *restrict gx, int back) { \
+        const int64_t ho = g->ho, wo = g->wo;                                                  \
+        if (back) memset(gx, 0, (size_t)(planes * h * w) * sizeof(T));                        \
+        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * g->k[0] * g->k[1] > POOL_PAR_MIN) schedule(static)") \
+        for (int64_t pl = 0; pl < planes; pl++) {                                              \
+            for (int64_t oy = 0; oy < ho; oy++) {                                              \
+                int64_t y0 = oy * g->s[0] - g->p[0], y1 = y0 + g->k[0];                        \
+                if (y1 > h + g->p[0]) y1 = h + g->p[0];                                        \
+                int64_t ph = y1 - y0;                                                          \
+                if (y0 < 0) y0 = 0;                                                            \
+                if (y1 > h) y1 = h;                                                            \
+                for (int64_t ox = 0; ox < wo; ox++) {                                          \
+                    int64_t x0 = ox * g->s[1] - g->p[1], x1 = x0 + g->k[1];                    \
+                    if (x1 > w + g->p[1]) x1 = w + g->p[1];                                    \
+                    int64_t pw = x1 - x0;                                                      \
+                    if (x0 < 0) x0 = 0;                                                        \
+                    if (x1 > w) x1 = w;                                                        \
+                    int64_t div = g->count_include_pad ? ph * pw : (y1 - y0) * (x1 - x0);      \
+                    int64_t at = (pl * ho + oy) * wo + ox;                                     \
+                    if (back) {                                                                \
+                        T v = div > 0 ? x[at] / (T)div : 0;                                    \
+                        T *gp = gx + pl * h * w;                                               \
+                        for (int64_t iy = y0; iy < y1; iy++)                                   \
+                            for (int64_t ix = x0; ix < x1; ix++) gp[iy * w + ix] += v;         \
+                    } else {                                                                   \
+                        const T *xp = x + pl * h * w;                                          \
+                        T sum = 0;                                                             \
+                        for (int64_t iy = y0; iy < y1; iy++)                                   \
+                            for (int64_t ix = x0; ix < x1; ix++) sum += xp[iy * w + ix];       \
+                        y[at] = div > 0 ? sum / (T)div : 0;                                    \
+                    }                                                                          \
+                }                                                                              \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
+    /* torch's max_pool2d (CPU): taps oy*s - p + i*d inside the input; a later value wins  \
+     * if it is greater or NaN; an all-padding window gives -inf with idx -1 */             \
+    static void max_pool_ex_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,   \
+                                  const ltr_pool_geo *g, T *restrict y, int64_t *restrict idx) { \
+        const int64_t ho = g->ho, wo = g->wo;                                                  \
+        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * g->k[0] * g->k[1] > POOL_PAR_MIN) schedule(static)") \
+        for (int64_t pl = 0; pl < planes; pl++) {                                              \
+            const T *xp = x + pl * h * w;                                                      \
+            for (int64_t oy = 0; oy < ho; oy++)                                                \
+                for (int64_t ox = 0; ox < wo; ox++) {                                          \
+                    T best = -INFINITY;                                                        \
+                    int64_t bi = -1;                                                           \
+                    for (int64_t ki = 0; ki < g->k[0]; ki++) {                                 \
+                        int64_t iy = oy * g->s[0] - g->p[0] + ki * g->d[0];                    \
+                        if (iy < 0 || iy >= h) continue;                                       \
+                        for (int64_t kj = 0; kj < g->k[1]; kj++) {                             \
+                            int64_t ix = ox * g->s[1] - g->p[1] + kj * g->d[1];                \
+                            if (ix < 0 || ix >= w) continue;                                   \
+                            T v = xp[iy * w + ix];                                             \
+                            if (bi < 0 || v > best || isnan(v)) {                              \
+                                best = v;                                                      \
+                                bi = iy * w + ix;                                              \
+                            }                                                                  \
+                        }                                                                      \
+                    }                                                                          \
+                    int64_t at = (pl * ho + oy) * wo + ox;                                     \
+                    y[at] = best;                                                              \
+                    idx[at] = bi;                                                              \
+                }                                                                              \
+        }                                                                                      \
+    }                                                                                          \
+    static void adaptive_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,      \
+                               int64_t ho, int64_t wo, T *restrict y, T *restrict gx, int back) { \
+        if (back) memset(gx, 0, (size_t)(planes * h * w) * sizeof(T));                        \
+        _Pragma("omp parallel for if (planes > 1 && planes * h * w > POOL_PAR_MIN) schedule(static)") \
+        for (int64_t pl = 0; pl < planes; pl++)                                                \
+            for (int64_t oy = 0; oy < ho; oy++) {                                              \
+                int64_t y0 = oy * h / ho, y1 = ((oy + 1) * h + ho - 1) / ho;                   \
+                for (int64_t ox = 0; ox < wo; ox++) {                                          \
+                    int64_t x0 = ox * w / wo, x1 = ((ox + 1) * w + wo - 1) / wo;               \
+                    int64_t at = (pl * ho + oy) * wo + ox;                                     \
+                    T n = (T)((y1 - y0) * (x1 - x0));                                          \
+                    if (back) {                                                                \
+                        T v = x[at] / n, *gp = gx + pl * h * w;                                \
+                        for (int64_t iy = y0; iy < y1; iy++)                                   \
+                            for (int64_t ix = x0; ix < x1; ix++) gp[iy * w + ix] += v;         \
+                    } else {                                                                   \
+                        const T *xp = x + pl * h * w;                                          \
+                        T sum = 0;                                                             \
+                        for (int64_t iy = y0; iy < y1; iy++)                                   \
+                            for (int64_t ix = x0; ix < x1; ix++) sum += xp[iy * w + ix];       \
+                        y[at] = sum / n;                                                       \
+                    }                                                                          \
+                }                                                                              \
+            }                                                                                  \
+    }
+
+DEFINE_POOL(float, f32)
+DEFINE_POOL(double, f64)
+
+void ltr_cpu_avg_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                        const ltr_pool_geo *g, void *y) {
+    if (dt == LT_FLOAT64) avg_pool_f64(x, planes, h, w, g, y, NULL, 0);
+    else avg_pool_f32(x, planes, h, w, g, y, NULL, 0);
+}
+
+void ltr_cpu_avg_pool2d_backward(lt_dtype dt, const void *gy, int64_t planes, int64_t h, int64_t w,
+                                 const ltr_pool_geo *g, void *gx) {
+    if (dt == LT_FLOAT64) avg_pool_f64(gy, planes, h, w, g, NULL, gx, 1);
+    else avg_pool_f32(gy, planes, h, w, g, NULL, gx, 1);
+}
+
+void ltr_cpu_max_pool2d_ex(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                           const ltr_pool_geo *g, void *y, int64_t *idx) {
+    if (dt == LT_FLOAT64) max_pool_ex_f64(x, planes, h, w, g, y, idx);
+    else max_pool_ex_f32(x, planes, h, w, g, y, idx);
+}
+
+void ltr_cpu_adaptive_avg_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+                                 int64_t ho, int64_t wo, void *y) {
+    if (dt == LT_FLOAT64) adaptive_f64(x, planes, h, w, ho, wo, y, NULL, 0);
+    else adaptive_f32(x, planes, h, w, ho, wo, y, NULL, 0);
+}
+
+void ltr_cpu_adaptive_avg_pool2d_backward(lt_dtype dt, const void *gy, int64_t planes, int64_t h,
+                                          int64_t w, int64_t ho, int64_t wo, void *gx) {
+    if (dt == LT_FLOAT64) adaptive_f64(gy, planes, h, w, ho, wo, NULL, gx, 1);
+    else adaptive_f32(gy, planes, h, w, ho, wo, NULL, gx, 1);
 }
