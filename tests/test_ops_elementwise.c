@@ -381,6 +381,37 @@ START_TEST(errors) {
 }
 END_TEST
 
+/* The SDK path a plugin takes: lt_* wrappers through the host API table */
+START_TEST(through_sdk) {
+    E.ctx.pub.api = ltr_host_api();
+    lt_ctx *c = C;
+    lt_tensor *x = lt_arange(c, -2, 2, 1, LT_FLOAT64);                 /* [-2, -1, 0, 1] */
+    lt_tensor *m = lt_lt(c, x, lt_zeros(c, LT_FLOAT64, 0, NULL));     /* x < 0 */
+    lt_tensor *y = lt_where(c, m, lt_mul_scalar(c, x, 0.5), lt_add_scalar(c, x, 1));
+    expect(y, (double[]){-1, -0.5, 1, 2}, 4, 0);
+    expect(lt_masked_fill(c, x, m, 9), (double[]){9, 9, 0, 1}, 4, 0);
+    expect(lt_clamp(c, x, -INFINITY, 0), (double[]){-2, -1, 0, 0}, 4, 0);
+    expect(lt_div(c, x, lt_full(c, LT_FLOAT64, 1, SHAPE(1), 2)), (double[]){-1, -0.5, 0, 0.5}, 4, 0);
+    expect(lt_pow(c, lt_ones(c, LT_FLOAT64, 1, SHAPE(4)), x), (double[]){1, 1, 1, 1}, 4, 0);
+    expect(lt_pow_scalar(c, x, 2), (double[]){4, 1, 0, 1}, 4, 0);
+    expect(lt_maximum(c, x, lt_zeros(c, LT_FLOAT64, 0, NULL)), (double[]){0, 0, 0, 1}, 4, 0);
+    expect(lt_minimum(c, x, lt_zeros(c, LT_FLOAT64, 0, NULL)), (double[]){-2, -1, 0, 0}, 4, 0);
+    expect(lt_to(c, lt_ge(c, x, x), LT_INT64), (double[]){1, 1, 1, 1}, 4, 0);
+    expect(lt_eq(c, x, x), (double[]){1, 1, 1, 1}, 4, 0);
+    expect(lt_ne(c, x, x), (double[]){0, 0, 0, 0}, 4, 0);
+    expect(lt_le(c, x, x), (double[]){1, 1, 1, 1}, 4, 0);
+    expect(lt_gt(c, x, x), (double[]){0, 0, 0, 0}, 4, 0);
+    expect(lt_leaky_relu(c, x, 0.01), (double[]){-0.02, -0.01, 0, 1}, 4, 1e-15);
+    expect(lt_elu(c, x, 1), (double[]){exp(-2) - 1, exp(-1) - 1, 0, 1}, 4, 1e-15);
+    expect(lt_silu(c, x), (double[]){-2 / (1 + exp(2)), -1 / (1 + exp(1)), 0, 1 / (1 + exp(-1))}, 4, 1e-15);
+    expect(lt_softplus(c, x, 1, 20), (double[]){log1p(exp(-2)), log1p(exp(-1)), log(2), log1p(exp(1))}, 4, 1e-15);
+    expect(lt_gelu(c, x, LT_GELU_NONE), (double[]){-2 * 0.5 * (1 + erf(-2 / sqrt(2))),
+                                                   -0.5 * (1 + erf(-1 / sqrt(2))), 0, 0.5 * (1 + erf(1 / sqrt(2)))}, 4, 1e-15);
+    ck_assert_int_eq(ltr_numel(lt_rand(c, LT_FLOAT32, 1, SHAPE(3))), 3);
+    ck_assert_int_eq(ltr_numel(lt_randn(c, LT_FLOAT64, 1, SHAPE(3))), 3);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ops_elementwise");
     TCase *tc = tcase_create("elementwise");
@@ -393,6 +424,7 @@ int main(void) {
     tcase_add_test(tc, comparisons);
     tcase_add_test(tc, conversion_and_creation);
     tcase_add_test(tc, errors);
+    tcase_add_test(tc, through_sdk);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
