@@ -1,5 +1,6 @@
 /*
- * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu.
+ * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and (issue 3)
+ * div, pow, maximum, minimum, the comparisons, where and masked_fill, all broadcasting.
  * Outputs and backward temporaries live in the arena.
  */
 #include "tensor/ops_common.h"
