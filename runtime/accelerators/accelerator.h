@@ -114,7 +114,40 @@ typedef struct ltr_accel {
                                 int64_t ho, int64_t wo, void *y);
     void (*adaptive_avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h,
                                          int64_t w, int64_t ho, int64_t wo, void *gx);
+    /* issue 3: elementwise. All take contiguous tensors of equal numel except expand. */
+    /* out (contiguous, any dtype) = src read through sstride, src's strides aligned to
+     * out's dims (0 on broadcast dims) */
+    void (*expand)(const lt_tensor *src, const int64_t *sstride, lt_tensor *out);
+    /* out = a OP b for ltr_ew_op (float); backward fills ga/gb (either may be NULL) */
+    void (*ew_binary)(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+    void (*ew_binary_backward)(int op, const lt_tensor *a, const lt_tensor *b, const lt_tensor *y,
+                               const lt_tensor *g, lt_tensor *ga, lt_tensor *gb);
+    /* out (bool) = a CMP b for ltr_cmp_op; a, b of one dtype, any dtype */
+    void (*compare)(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+    /* out = cond ? a : b; cond bool/uint8, a/b/out one dtype (any) */
+    void (*where)(const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+    /* ga = cond ? g : 0, gb = cond ? 0 : g (either may be NULL), float */
+    void (*where_backward)(const lt_tensor *cond, const lt_tensor *g, lt_tensor *ga, lt_tensor *gb);
+    /* y = f(x; p0, p1) and gx = g * f'(x) for ltr_pw_op (float) */
+    void (*pointwise)(int op, const lt_tensor *x, double p0, double p1, lt_tensor *y);
+    void (*pointwise_backward)(int op, const lt_tensor *x, const lt_tensor *y, double p0, double p1,
+                               const lt_tensor *g, lt_tensor *gx);
+    /* out = x converted to out's dtype (C casts; to bool: != 0) */
+    void (*convert)(const lt_tensor *x, lt_tensor *out);
+    /* t[i] = v, and t[i] = start + i * step, in t's dtype (any) */
+    void (*fill_value)(lt_tensor *t, double v);
+    void (*arange)(lt_tensor *t, double start, double step);
 } ltr_accel;
+
+/* issue 3: elementwise op codes */
+typedef enum ltr_ew_op { LTR_EW_DIV, LTR_EW_MAXIMUM, LTR_EW_MINIMUM, LTR_EW_POW } ltr_ew_op;
+typedef enum ltr_cmp_op {
+    LTR_CMP_EQ, LTR_CMP_NE, LTR_CMP_LT, LTR_CMP_LE, LTR_CMP_GT, LTR_CMP_GE
+} ltr_cmp_op;
+typedef enum ltr_pw_op {
+    LTR_PW_ADD_SCALAR, LTR_PW_MUL_SCALAR, LTR_PW_POW_SCALAR, LTR_PW_CLAMP, LTR_PW_LEAKY_RELU,
+    LTR_PW_ELU, LTR_PW_SOFTPLUS, LTR_PW_SILU, LTR_PW_GELU, LTR_PW_GELU_TANH
+} ltr_pw_op;
 
 typedef enum ltr_unary_op {
     LTR_UN_NEG, LTR_UN_EXP, LTR_UN_LOG, LTR_UN_SQRT, LTR_UN_ABS, LTR_UN_SIGMOID, LTR_UN_TANH

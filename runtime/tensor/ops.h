@@ -63,5 +63,35 @@ lt_tensor *ltr_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t k
 lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
                              const lt_pool2d_options *opt);
 lt_tensor *ltr_adaptive_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t oh, int64_t ow);
+/* elementwise (issue 3): ops_elementwise.c (broadcasting binary ops, comparisons, where,
+ * masked_fill) and ops_pointwise.c (scalar-parameter ops, activations, to, creation) */
+lt_tensor *ltr_div(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_pow(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_maximum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_minimum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_eq(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_ne(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_lt(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_le(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_gt(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_ge(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_where(lt_ctx *ctx, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b);
+lt_tensor *ltr_masked_fill(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *mask, double value);
+lt_tensor *ltr_add_scalar(lt_ctx *ctx, const lt_tensor *x, double s);
+lt_tensor *ltr_mul_scalar(lt_ctx *ctx, const lt_tensor *x, double s);
+lt_tensor *ltr_pow_scalar(lt_ctx *ctx, const lt_tensor *x, double p);
+lt_tensor *ltr_clamp(lt_ctx *ctx, const lt_tensor *x, double min, double max);
+lt_tensor *ltr_leaky_relu(lt_ctx *ctx, const lt_tensor *x, double negative_slope);
+lt_tensor *ltr_elu(lt_ctx *ctx, const lt_tensor *x, double alpha);
+lt_tensor *ltr_softplus(lt_ctx *ctx, const lt_tensor *x, double beta, double threshold);
+lt_tensor *ltr_silu(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_gelu(lt_ctx *ctx, const lt_tensor *x, lt_gelu_approximate approximate);
+lt_tensor *ltr_to(lt_ctx *ctx, const lt_tensor *x, lt_dtype dtype);
+lt_tensor *ltr_full(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, double value);
+lt_tensor *ltr_zeros_op(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_ones(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_arange(lt_ctx *ctx, double start, double end, double step, lt_dtype dt);
+lt_tensor *ltr_rand(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_randn(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu.
+ * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and (issue 3)
+ * div, pow, maximum, minimum, the comparisons, where and masked_fill, all broadcasting.
  * Outputs and backward temporaries live in the arena.
  */
 #include "tensor/ops_common.h"
@@ -143,4 +144,199 @@ lt_tensor *ltr_relu(lt_ctx *ctx, const lt_tensor *x) {
     const lt_tensor *in[1] = {x};
     ltr_record(ctx, "relu", y, relu_backward, 1, in);
     return y;
+}
+
+/* ---- issue 3: elementwise (div, pow, maximum, minimum, comparisons, where, masked_fill).
+ * Broadcast inputs are expanded to contiguous copies of the output's shape (only when
+ * they are not already that), so the kernels are flat loops. */
+
+/* t's strides aligned to an (already valid) broadcast shape of nd dims */
+static void aligned_strides(const lt_tensor *t, int nd, int64_t *st) {
+    for (int d = 0; d < nd; d++) {
+        int dt = d - (nd - t->ndim);
+        st[d] = dt >= 0 && t->shape[dt] != 1 ? t->stride[dt] : 0;
+    }
+}
+
+static const lt_tensor *expand_to(lt_ctx *ctx, const lt_tensor *t, int nd, const int64_t *shape) {
+    bool same = t->ndim == nd && ltr_is_contiguous(t);
+    for (int d = 0; same && d < nd; d++) same = t->shape[d] == shape[d];
+    if (same) return t;
+    lt_tensor *o = ltr_empty(ctx, t->dtype, nd, shape);
+    if (!o) return NULL;
+    int64_t st[LT_MAX_DIMS];
+    aligned_strides(t, nd, st);
+    ltr_accel_of(t)->expand(t, st, o);
+    return o;
+}
+
+/* saved: the expanded inputs the backward reads */
+typedef struct ew_saved {
+    const lt_tensor *a, *b;
+} ew_saved;
+
+static lt_status ew_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *a = n->in[0], *b = n->in[1];
+    const ew_saved *s = n->saved;
+    lt_tensor *g = n->out->grad;
+    bool wa = a->flags & LTR_T_REQUIRES_GRAD, wb = b->flags & LTR_T_REQUIRES_GRAD;
+    lt_tensor *ga = wa ? ltr_empty_like(ctx, g) : NULL, *gb = wb ? ltr_empty_like(ctx, g) : NULL;
+    if ((wa && !ga) || (wb && !gb)) return LT_ERROR;
+    ltr_accel_of(g)->ew_binary_backward((int)n->iarg[0], s->a, s->b, n->out, g, ga, gb);
+    bool taken = true; /* g itself is never handed on here */
+    if (wa && give(ctx, a, unbroadcast(ctx, ga, a, 1.0), n, &taken)) return LT_ERROR;
+    if (wb && give(ctx, b, unbroadcast(ctx, gb, b, 1.0), n, &taken)) return LT_ERROR;
+    return LT_OK;
+}
+
+static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_ew_op kind, const lt_tensor *a,
+                            const lt_tensor *b) {
+    if (!a || !b) return NULL;
+    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) ||
+        !ltr_check_same(ctx, op, a, b))
+        return NULL;
+    int nd;
+    int64_t shape[LT_MAX_DIMS], as[LT_MAX_DIMS], bs[LT_MAX_DIMS];
+    if (!broadcast(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
+    const lt_tensor *ae = expand_to(ctx, a, nd, shape), *be = expand_to(ctx, b, nd, shape);
+    lt_tensor *out = ae && be ? ltr_empty(ctx, a->dtype, nd, shape) : NULL;
+    if (!out) return NULL;
+    ltr_accel_of(a)->ew_binary(kind, ae, be, out);
+    const lt_tensor *in[2] = {a, b};
+    ltr_node *n = ltr_record(ctx, op + 3, out, ew_backward, 2, in);
+    if (n) {
+        ew_saved *s = ltr_scratch(ctx, sizeof *s);
+        if (!s) return NULL;
+        s->a = ae;
+        s->b = be;
+        n->saved = s;
+        n->iarg[0] = kind;
+    }
+    return out;
+}
+
+/* torch.div (true division), torch.pow(tensor, tensor), torch.maximum / torch.minimum
+ * (NaN propagates; on ties each input gets half the gradient) */
+lt_tensor *ltr_div(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
+    return ew_binary(ctx, "lt_div", LTR_EW_DIV, a, b);
+}
+lt_tensor *ltr_pow(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
+    return ew_binary(ctx, "lt_pow", LTR_EW_POW, a, b);
+}
+lt_tensor *ltr_maximum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
+    return ew_binary(ctx, "lt_maximum", LTR_EW_MAXIMUM, a, b);
+}
+lt_tensor *ltr_minimum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
+    return ew_binary(ctx, "lt_minimum", LTR_EW_MINIMUM, a, b);
+}
+
+static bool check_any(lt_ctx *ctx, const char *op, const lt_tensor *t) {
+    if (!ltr_accel_get(t->device)) {
+        ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
+        return false;
+    }
+    return true;
+}
+
+/* Comparisons: same dtype (any), broadcasting, bool result, no gradient. Unlike torch,
+ * mixed dtypes are refused rather than promoted: convert with lt_to first. */
+static lt_tensor *compare(lt_ctx *ctx, const char *op, ltr_cmp_op kind, const lt_tensor *a,
+                          const lt_tensor *b) {
+    if (!a || !b) return NULL;
+    if (!check_any(ctx, op, a) || !check_any(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
+        return NULL;
+    int nd;
+    int64_t shape[LT_MAX_DIMS], as[LT_MAX_DIMS], bs[LT_MAX_DIMS];
+    if (!broadcast(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
+    const lt_tensor *ae = expand_to(ctx, a, nd, shape), *be = expand_to(ctx, b, nd, shape);
+    lt_tensor *out = ae && be ? ltr_empty(ctx, LT_BOOL, nd, shape) : NULL;
+    if (!out) return NULL;
+    ltr_accel_of(a)->compare(kind, ae, be, out);
+    return out;
+}
+lt_tensor *ltr_eq(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_eq", LTR_CMP_EQ, a, b); }
+lt_tensor *ltr_ne(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_ne", LTR_CMP_NE, a, b); }
+lt_tensor *ltr_lt(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_lt", LTR_CMP_LT, a, b); }
+lt_tensor *ltr_le(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_le", LTR_CMP_LE, a, b); }
+lt_tensor *ltr_gt(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_gt", LTR_CMP_GT, a, b); }
+lt_tensor *ltr_ge(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) { return compare(ctx, "lt_ge", LTR_CMP_GE, a, b); }
+
+/* where / masked_fill backward: in[0] = a (or NULL), in[1] = b; saved = expanded cond */
+static lt_status where_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *a = n->in[0], *b = n->in[1], *cond = n->saved;
+    lt_tensor *g = n->out->grad;
+    bool wa = a && (a->flags & LTR_T_REQUIRES_GRAD), wb = b->flags & LTR_T_REQUIRES_GRAD;
+    lt_tensor *ga = wa ? ltr_empty_like(ctx, g) : NULL, *gb = wb ? ltr_empty_like(ctx, g) : NULL;
+    if ((wa && !ga) || (wb && !gb)) return LT_ERROR;
+    ltr_accel_of(g)->where_backward(cond, g, ga, gb);
+    bool taken = true;
+    if (wa && give(ctx, a, unbroadcast(ctx, ga, a, 1.0), n, &taken)) return LT_ERROR;
+    if (wb && give(ctx, b, unbroadcast(ctx, gb, b, 1.0), n, &taken)) return LT_ERROR;
+    return LT_OK;
+}
+
+static bool check_mask(lt_ctx *ctx, const char *op, const lt_tensor *m) {
+    if (m->dtype != LT_BOOL && m->dtype != LT_UINT8) {
+        ltr_fail(ctx, "%s: the condition/mask must be bool or uint8, got %s", op,
+                 ltr_dtype_name(m->dtype));
+        return false;
+    }
+    return check_any(ctx, op, m);
+}
+
+/* A stand-in with only a shape (for broadcasting a third tensor against two). */
+static lt_tensor shape_only(int nd, const int64_t *shape) {
+    lt_tensor t;
+    memset(&t, 0, sizeof t);
+    t.ndim = nd;
+    for (int d = 0; d < nd; d++) t.shape[d] = shape[d];
+    return t;
+}
+
+/* torch.where(cond, a, b): all three broadcast; a and b of one dtype (any); the
+ * gradient flows to a where cond and to b elsewhere */
+lt_tensor *ltr_where(lt_ctx *ctx, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) {
+    const char *op = "lt_where";
+    if (!cond || !a || !b) return NULL;
+    if (!check_mask(ctx, op, cond) || !check_any(ctx, op, a) || !ltr_check_same(ctx, op, a, b))
+        return NULL;
+    int nd, nd2;
+    int64_t shape[LT_MAX_DIMS], shape2[LT_MAX_DIMS], s1[LT_MAX_DIMS], s2[LT_MAX_DIMS];
+    if (!broadcast(ctx, op, a, b, &nd, shape, s1, s2)) return NULL;
+    lt_tensor ab = shape_only(nd, shape);
+    if (!broadcast(ctx, op, cond, &ab, &nd2, shape2, s1, s2)) return NULL;
+    const lt_tensor *ce = expand_to(ctx, cond, nd2, shape2), *ae = expand_to(ctx, a, nd2, shape2),
+                    *be = expand_to(ctx, b, nd2, shape2);
+    lt_tensor *out = ce && ae && be ? ltr_empty(ctx, a->dtype, nd2, shape2) : NULL;
+    if (!out) return NULL;
+    ltr_accel_of(a)->where(ce, ae, be, out);
+    if (ltr_is_float(a)) {
+        const lt_tensor *in[2] = {a, b};
+        ltr_node *n = ltr_record(ctx, "where", out, where_backward, 2, in);
+        if (n) n->saved = (void *)ce;
+    }
+    return out;
+}
+
+/* Tensor.masked_fill(mask, value): value where mask, x elsewhere; mask and x broadcast
+ * (torch's out-of-place form); the gradient flows to x where the mask is false. */
+lt_tensor *ltr_masked_fill(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *mask, double value) {
+    const char *op = "lt_masked_fill";
+    if (!x || !mask) return NULL;
+    if (!check_any(ctx, op, x) || !check_mask(ctx, op, mask)) return NULL;
+    int nd;
+    int64_t shape[LT_MAX_DIMS], s1[LT_MAX_DIMS], s2[LT_MAX_DIMS];
+    if (!broadcast(ctx, op, mask, x, &nd, shape, s1, s2)) return NULL;
+    const lt_tensor *me = expand_to(ctx, mask, nd, shape), *xe = expand_to(ctx, x, nd, shape);
+    lt_tensor *v = me && xe ? ltr_empty(ctx, x->dtype, nd, shape) : NULL;
+    lt_tensor *out = v ? ltr_empty(ctx, x->dtype, nd, shape) : NULL;
+    if (!out) return NULL;
+    ltr_accel_of(x)->fill_value(v, value);
+    ltr_accel_of(x)->where(me, v, xe, out);
+    if (ltr_is_float(x)) {
+        const lt_tensor *in[2] = {NULL, x};
+        ltr_node *n = ltr_record(ctx, "masked_fill", out, where_backward, 2, in);
+        if (n) n->saved = (void *)me;
+    }
+    return out;
 }

@@ -53,6 +53,9 @@ typedef enum lt_dtype {
     LT_BOOL = 5
 } lt_dtype;
 
+/* F.gelu's approximate= ('none' | 'tanh') (ABI 1.3) */
+typedef enum lt_gelu_approximate { LT_GELU_NONE = 0, LT_GELU_TANH = 1 } lt_gelu_approximate;
+
 typedef enum lt_plugin_kind {
     LT_KIND_MODULE = 1,
     LT_KIND_DATAMODULE = 2,
@@ -374,6 +377,48 @@ struct lt_host_api {
                                 const lt_pool2d_options *opt);
     /* F.adaptive_avg_pool2d(x [N,C,H,W], (oh, ow)) -> [N,C,oh,ow] */
     lt_tensor *(*adaptive_avg_pool2d)(lt_ctx *ctx, const lt_tensor *x, int64_t oh, int64_t ow);
+    /* ABI 1.3: elementwise. Binary ops broadcast (NumPy rules) and need one dtype
+     * (no promotion: convert with to first). Results are arena tensors. */
+    lt_tensor *(*div)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);     /* a / b */
+    lt_tensor *(*pow)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);     /* torch.pow(a, b) */
+    lt_tensor *(*pow_scalar)(lt_ctx *ctx, const lt_tensor *x, double p);        /* x ** p */
+    lt_tensor *(*add_scalar)(lt_ctx *ctx, const lt_tensor *x, double s);        /* x + s */
+    lt_tensor *(*mul_scalar)(lt_ctx *ctx, const lt_tensor *x, double s);        /* x * s */
+    /* torch.clamp(x, min, max); -INFINITY / INFINITY for no bound; grad where min<=x<=max */
+    lt_tensor *(*clamp)(lt_ctx *ctx, const lt_tensor *x, double min, double max);
+    /* torch.maximum / torch.minimum (NaN propagates; ties split the gradient) */
+    lt_tensor *(*maximum)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*minimum)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    /* torch.where(cond, a, b): cond bool/uint8; all three broadcast; grads to a and b */
+    lt_tensor *(*where)(lt_ctx *ctx, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b);
+    /* a == b, !=, <, <=, >, >= : bool result of the broadcast shape, no gradient; any dtype */
+    lt_tensor *(*eq)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*ne)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*lt)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*le)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*gt)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    lt_tensor *(*ge)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    /* x.masked_fill(mask, value): mask bool/uint8, broadcast with x; grad to x off the mask */
+    lt_tensor *(*masked_fill)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *mask, double value);
+    /* F.leaky_relu(x, negative_slope) (torch default 0.01) */
+    lt_tensor *(*leaky_relu)(lt_ctx *ctx, const lt_tensor *x, double negative_slope);
+    /* F.gelu(x, approximate='none' | 'tanh') */
+    lt_tensor *(*gelu)(lt_ctx *ctx, const lt_tensor *x, lt_gelu_approximate approximate);
+    lt_tensor *(*silu)(lt_ctx *ctx, const lt_tensor *x);                        /* F.silu */
+    /* F.softplus(x, beta, threshold) (torch defaults 1, 20) */
+    lt_tensor *(*softplus)(lt_ctx *ctx, const lt_tensor *x, double beta, double threshold);
+    lt_tensor *(*elu)(lt_ctx *ctx, const lt_tensor *x, double alpha);           /* F.elu, default 1 */
+    /* x.to(dtype): float<->float differentiable; to/from int64/int32/uint8/bool not */
+    lt_tensor *(*to)(lt_ctx *ctx, const lt_tensor *x, lt_dtype dtype);
+    /* torch.zeros / ones / full(shape, value, dtype=dt): arena, no gradient */
+    lt_tensor *(*zeros)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+    lt_tensor *(*ones)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+    lt_tensor *(*full)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, double value);
+    /* torch.arange(start, end, step, dtype=dt): [ceil((end - start) / step)] */
+    lt_tensor *(*arange)(lt_ctx *ctx, double start, double end, double step, lt_dtype dt);
+    /* torch.rand / torch.randn(shape, dtype=dt) from the run's seeded rng (float dtypes) */
+    lt_tensor *(*rand)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+    lt_tensor *(*randn)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -738,6 +783,35 @@ static inline bool lt_set_grad_enabled(lt_ctx *c, bool enabled) {
 }
 static inline void *lt_scope_begin(lt_ctx *c) { return c->api->scope_begin(c); }
 static inline lt_status lt_scope_end(lt_ctx *c, void *scope) { return c->api->scope_end(c, scope); }
+/* ABI 1.3: elementwise */
+static inline lt_tensor *lt_div(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->div(c, a, b); }
+static inline lt_tensor *lt_pow(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->pow(c, a, b); }
+static inline lt_tensor *lt_pow_scalar(lt_ctx *c, const lt_tensor *x, double p) { return c->api->pow_scalar(c, x, p); }
+static inline lt_tensor *lt_add_scalar(lt_ctx *c, const lt_tensor *x, double s) { return c->api->add_scalar(c, x, s); }
+static inline lt_tensor *lt_mul_scalar(lt_ctx *c, const lt_tensor *x, double s) { return c->api->mul_scalar(c, x, s); }
+static inline lt_tensor *lt_clamp(lt_ctx *c, const lt_tensor *x, double min, double max) { return c->api->clamp(c, x, min, max); }
+static inline lt_tensor *lt_maximum(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->maximum(c, a, b); }
+static inline lt_tensor *lt_minimum(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->minimum(c, a, b); }
+static inline lt_tensor *lt_where(lt_ctx *c, const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b) { return c->api->where(c, cond, a, b); }
+static inline lt_tensor *lt_eq(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->eq(c, a, b); }
+static inline lt_tensor *lt_ne(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->ne(c, a, b); }
+static inline lt_tensor *lt_lt(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->lt(c, a, b); }
+static inline lt_tensor *lt_le(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->le(c, a, b); }
+static inline lt_tensor *lt_gt(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->gt(c, a, b); }
+static inline lt_tensor *lt_ge(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) { return c->api->ge(c, a, b); }
+static inline lt_tensor *lt_masked_fill(lt_ctx *c, const lt_tensor *x, const lt_tensor *mask, double value) { return c->api->masked_fill(c, x, mask, value); }
+static inline lt_tensor *lt_leaky_relu(lt_ctx *c, const lt_tensor *x, double negative_slope) { return c->api->leaky_relu(c, x, negative_slope); }
+static inline lt_tensor *lt_gelu(lt_ctx *c, const lt_tensor *x, lt_gelu_approximate approximate) { return c->api->gelu(c, x, approximate); }
+static inline lt_tensor *lt_silu(lt_ctx *c, const lt_tensor *x) { return c->api->silu(c, x); }
+static inline lt_tensor *lt_softplus(lt_ctx *c, const lt_tensor *x, double beta, double threshold) { return c->api->softplus(c, x, beta, threshold); }
+static inline lt_tensor *lt_elu(lt_ctx *c, const lt_tensor *x, double alpha) { return c->api->elu(c, x, alpha); }
+static inline lt_tensor *lt_to(lt_ctx *c, const lt_tensor *x, lt_dtype dtype) { return c->api->to(c, x, dtype); }
+static inline lt_tensor *lt_zeros(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->zeros(c, dt, ndim, shape); }
+static inline lt_tensor *lt_ones(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->ones(c, dt, ndim, shape); }
+static inline lt_tensor *lt_full(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape, double value) { return c->api->full(c, dt, ndim, shape, value); }
+static inline lt_tensor *lt_arange(lt_ctx *c, double start, double end, double step, lt_dtype dt) { return c->api->arange(c, start, end, step, dt); }
+static inline lt_tensor *lt_rand(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->rand(c, dt, ndim, shape); }
+static inline lt_tensor *lt_randn(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->randn(c, dt, ndim, shape); }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);

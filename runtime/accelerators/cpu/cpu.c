@@ -9,6 +9,7 @@
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
 #include "accelerators/cpu/cpu_reductions.h"
+#include "accelerators/cpu/cpu_elementwise.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -378,6 +379,18 @@ static const ltr_accel cpu_accel = {
     .max_pool2d_ex = ltr_cpu_max_pool2d_ex,
     .adaptive_avg_pool2d = ltr_cpu_adaptive_avg_pool2d,
     .adaptive_avg_pool2d_backward = ltr_cpu_adaptive_avg_pool2d_backward,
+    /* issue 3: elementwise */
+    .expand = ltr_cpu_expand,
+    .ew_binary = ltr_cpu_ew_binary,
+    .ew_binary_backward = ltr_cpu_ew_binary_backward,
+    .compare = ltr_cpu_compare,
+    .where = ltr_cpu_where,
+    .where_backward = ltr_cpu_where_backward,
+    .pointwise = ltr_cpu_pointwise,
+    .pointwise_backward = ltr_cpu_pointwise_backward,
+    .convert = ltr_cpu_convert,
+    .fill_value = ltr_cpu_fill_value,
+    .arange = ltr_cpu_arange,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
