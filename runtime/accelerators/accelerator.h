@@ -77,6 +77,18 @@ typedef struct ltr_accel {
     void (*unary)(int op, const lt_tensor *x, lt_tensor *y);
     void (*unary_backward)(int op, const lt_tensor *x, const lt_tensor *y, const lt_tensor *gy,
                            lt_tensor *gx);
+    /* issue 3: shape */
+    /* dst (=|+=) src elementwise over `shape` (ndim dims), both addressed by their own
+     * element strides (any, stride 0 included: a 0-stride dst accumulates sequentially) */
+    void (*strided_copy)(lt_dtype dt, int ndim, const int64_t *shape, void *dst,
+                         const int64_t *dst_stride, const void *src, const int64_t *src_stride,
+                         bool accumulate);
+    /* y [outer, nidx, inner] = x [outer, dim, inner] gathered at idx (all in [0, dim)) */
+    void (*index_select)(lt_dtype dt, const void *x, int64_t outer, int64_t dim, int64_t inner,
+                         const int64_t *idx, int64_t nidx, void *y);
+    /* gx [outer, dim, inner] += gy [outer, nidx, inner] scattered at idx (repeats add) */
+    void (*index_add)(lt_dtype dt, const void *gy, int64_t outer, int64_t dim, int64_t inner,
+                      const int64_t *idx, int64_t nidx, void *gx);
 } ltr_accel;
 
 typedef enum ltr_unary_op {

@@ -8,6 +8,7 @@
 #include "accelerators/accelerator.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
+#include "accelerators/cpu/cpu_shape.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -366,6 +367,10 @@ static const ltr_accel cpu_accel = {
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,
+    /* issue 3: shape */
+    .strided_copy = ltr_cpu_strided_copy,
+    .index_select = ltr_cpu_index_select,
+    .index_add = ltr_cpu_index_add,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
