@@ -386,6 +386,113 @@ START_TEST(existing_ops_take_views) {
 }
 END_TEST
 
+/* ------------------------------------------------------------ batched matmul */
+
+static lt_tensor *f_matmul(lt_ctx *c, lt_tensor **in, void *a) {
+    int which = *(int *)a;
+    lt_tensor *x = in[0], *y = in[1];
+    switch (which) {
+    case 0: return weigh(c, ltr_matmul(c, x, y));
+    case 1: /* both operands transposed views: GEMM flags */
+        return weigh(c, ltr_matmul(c, ltr_transpose(c, x, -1, -2), ltr_transpose(c, y, -1, -2)));
+    case 2: return weigh(c, ltr_bmm(c, x, y));
+    case 3: /* an expanded (stride-0) batch and a permuted operand */
+        return weigh(c, ltr_matmul(c, ltr_expand(c, x, 3, (int64_t[]){3, -1, -1}),
+                                   ltr_permute(c, y, 3, (int[]){0, 2, 1})));
+    case 4: /* a strided (narrowed) operand that GEMM cannot read: copied */
+        return weigh(c, ltr_matmul(c, ltr_narrow(c, x, -1, 1, 2), y));
+    }
+    return NULL;
+}
+
+typedef struct mm_case {
+    int which, na, nb;
+    int64_t sa[4], sb[4];
+} mm_case;
+
+START_TEST(grad_batched_matmul) {
+    static const mm_case cases[] = {
+        {0, 3, 2, {2, 3, 4}, {4, 2}},          /* [B,n,k] @ [k,m] */
+        {0, 3, 3, {2, 3, 4}, {2, 4, 2}},       /* [B,n,k] @ [B,k,m] */
+        {0, 4, 3, {2, 1, 2, 3}, {3, 3, 2}},    /* [A,1,n,k] @ [B,k,m] */
+        {0, 2, 3, {2, 3}, {4, 3, 2}},          /* [n,k] @ [B,k,m] */
+        {0, 1, 3, {3}, {2, 3, 2}},             /* [k] @ [B,k,m] */
+        {0, 3, 1, {2, 2, 3}, {3}},             /* [B,n,k] @ [k] */
+        {0, 3, 3, {1, 2, 3}, {2, 3, 1}},       /* batch 1 broadcast, m = 1 */
+        {1, 3, 3, {2, 4, 3}, {2, 2, 4}},       /* transposed views */
+        {1, 2, 2, {4, 3}, {2, 4}},             /* 2-D transposed views */
+        {2, 3, 3, {2, 3, 4}, {2, 4, 2}},       /* bmm */
+        {3, 2, 3, {2, 3}, {3, 2, 3}},          /* expand + permute */
+        {4, 3, 2, {2, 2, 4}, {2, 3}},          /* narrowed operand */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const mm_case *mc = &cases[k];
+        lt_tensor *in[2] = {leaf(&E, mc->na, mc->sa, -1, 1), leaf(&E, mc->nb, mc->sb, -1, 1)};
+        char name[32];
+        snprintf(name, sizeof name, "matmul case %zu", k);
+        int w = mc->which;
+        gradcheck(&E, name, f_matmul, in, 2, &w);
+    }
+}
+END_TEST
+
+START_TEST(batched_matmul_values) {
+    /* torch.matmul(arange(12.).reshape(2,1,2,3)-5, arange(18.).reshape(3,3,2)*0.5): [2,3,2,2] */
+    lt_tensor *a = arange(LT_FLOAT64, 4, (int64_t[]){2, 1, 2, 3});
+    lt_tensor *b = arange(LT_FLOAT64, 3, (int64_t[]){3, 3, 2});
+    for (int i = 0; i < 12; i++) ltr_set(a, i, i - 5);
+    for (int i = 0; i < 18; i++) ltr_set(b, i, i * 0.5);
+    static const double want[24] = {
+        -10.0, -16.0, -1.0, -2.5, -46.0, -52.0, -10.0, -11.5, -82.0, -88.0, -19.0, -20.5,
+        8.0, 11.0, 17.0, 24.5, 26.0, 29.0, 62.0, 69.5, 44.0, 47.0, 107.0, 114.5};
+    lt_tensor *c = ltr_matmul(C, a, b);
+    expect_shape(c, 4, (int64_t[]){2, 3, 2, 2}, NULL);
+    expect_values(c, want, 24, 1e-12);
+    /* float32 with a transposed left operand */
+    lt_tensor *af = arange(LT_FLOAT32, 4, (int64_t[]){2, 1, 2, 3});
+    lt_tensor *bf = arange(LT_FLOAT32, 3, (int64_t[]){3, 3, 2});
+    for (int i = 0; i < 12; i++) ltr_set(af, i, i - 5);
+    for (int i = 0; i < 18; i++) ltr_set(bf, i, i * 0.5);
+    lt_tensor *aft = ltr_contiguous(C, ltr_transpose(C, af, -1, -2));
+    expect_values(ltr_matmul(C, ltr_transpose(C, aft, -1, -2), bf), want, 24, 1e-6);
+    /* torch.bmm(x.transpose(1,2), y.transpose(1,2)), x = arange(24.).reshape(2,3,4),
+     * y = arange(24.).reshape(2,4,3) - 10: a transposed view reaches GEMM uncopied */
+    lt_tensor *x = arange(LT_FLOAT64, 3, (int64_t[]){2, 3, 4});
+    lt_tensor *y = arange(LT_FLOAT64, 3, (int64_t[]){2, 4, 3});
+    for (int i = 0; i < 24; i++) ltr_set(y, i, i - 10);
+    x->flags |= LTR_T_REQUIRES_GRAD;
+    lt_tensor *xt = ltr_transpose(C, x, 1, 2), *yt = ltr_transpose(C, y, 1, 2);
+    lt_tensor *r = ltr_bmm(C, xt, yt);
+    expect_shape(r, 3, (int64_t[]){2, 4, 4}, NULL);
+    ck_assert_ptr_nonnull(r->node);
+    ck_assert_ptr_eq(r->node->in[0], xt); /* not a contiguous copy */
+    ck_assert_ptr_eq(r->node->in[1], yt);
+    expect_values(r, (double[]){-100, -64, -28, 8, -127, -82, -37, 8, -154, -100, -46, 8, -181,
+                                -118, -55, 8, 152, 296, 440, 584, 161, 314, 467, 620, 170, 332,
+                                494, 656, 179, 350, 521, 692}, 32, 1e-12);
+    ck_assert(!E.ctx.failed);
+}
+END_TEST
+
+START_TEST(batched_matmul_errors) {
+    lt_tensor *a = arange(LT_FLOAT64, 3, (int64_t[]){2, 2, 3});
+    lt_tensor *b = arange(LT_FLOAT64, 3, (int64_t[]){3, 3, 2});
+    ck_assert_ptr_null(ltr_matmul(C, a, b));
+    expect_error("lt_matmul: batch dims of [2, 2, 3] and [3, 3, 2] cannot be broadcast");
+    lt_tensor *b2 = arange(LT_FLOAT64, 3, (int64_t[]){2, 2, 2});
+    ck_assert_ptr_null(ltr_matmul(C, a, b2));
+    expect_error("lt_matmul: shapes [2, 2, 3] and [2, 2, 2] cannot be multiplied");
+    ck_assert_ptr_null(ltr_bmm(C, a, b));
+    expect_error("lt_bmm: expected 3-D tensors with the same batch size");
+    lt_tensor *m = arange(LT_FLOAT64, 2, (int64_t[]){3, 2});
+    ck_assert_ptr_null(ltr_bmm(C, a, m));
+    expect_error("lt_bmm");
+    lt_tensor *i = arange(LT_INT64, 3, (int64_t[]){2, 3, 2});
+    ck_assert_ptr_null(ltr_bmm(C, a, i));
+    expect_error("lt_bmm: expected a float tensor");
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ops_shape");
     TCase *tc = tcase_create("shape");
@@ -397,6 +504,9 @@ int main(void) {
     tcase_add_test(tc, join_values);
     tcase_add_test(tc, errors_name_the_op);
     tcase_add_test(tc, existing_ops_take_views);
+    tcase_add_test(tc, grad_batched_matmul);
+    tcase_add_test(tc, batched_matmul_values);
+    tcase_add_test(tc, batched_matmul_errors);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
