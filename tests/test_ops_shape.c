@@ -124,6 +124,12 @@ START_TEST(view_values_and_strides) {
     expect_shape(ltr_squeeze_all(C, q), 2, (int64_t[]){3, 2}, (int64_t[]){2, 1});
     expect_shape(ltr_squeeze(C, q, 2), 3, (int64_t[]){1, 3, 2}, NULL);
     expect_shape(ltr_squeeze(C, q, -3), 4, (int64_t[]){1, 3, 1, 2}, NULL);
+    /* reshape: a view when contiguous, a copy of a non-contiguous input (torch.reshape) */
+    ck_assert_ptr_eq(ltr_reshape(C, x, 1, (int64_t[]){24})->data, x->data);
+    lt_tensor *rt = ltr_reshape(C, t, 1, (int64_t[]){24});
+    ck_assert(rt->data != x->data);
+    expect_values(rt, (double[]){0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22,
+                                 3, 15, 7, 19, -5, 23}, 24, 0); /* x[11] = -5 above */
     /* contiguous: the same tensor when contiguous, a copy otherwise */
     ck_assert_ptr_eq(ltr_contiguous_op(C, x), x);
     lt_tensor *tc = ltr_contiguous_op(C, t);
@@ -226,6 +232,51 @@ static lt_tensor *f_join(lt_ctx *c, lt_tensor **in, void *a) {
     }
     return NULL;
 }
+
+static lt_tensor *f_matmul(lt_ctx *c, lt_tensor **in, void *a);
+
+/* float32: the gradients of every view chain and matmul form match float64's */
+static void grads_f32_match(gc_fn f, int nin, const int *nd, const int64_t (*shapes)[4], int which) {
+    lt_tensor *in64[2], *in32[2];
+    for (int i = 0; i < nin; i++) {
+        in64[i] = leaf(&E, nd[i], shapes[i], -1, 1);
+        in32[i] = ltr_empty(C, LT_FLOAT32, nd[i], shapes[i]);
+        for (int64_t j = 0; j < ltr_numel(in64[i]); j++) ltr_set(in32[i], j, (float)ltr_get(in64[i], j));
+        for (int64_t j = 0; j < ltr_numel(in64[i]); j++) ltr_set(in64[i], j, ltr_get(in32[i], j));
+        in32[i]->flags |= LTR_T_REQUIRES_GRAD;
+    }
+    lt_tensor *y64 = f(C, in64, &which);
+    ck_assert_ptr_nonnull(y64);
+    ck_assert_int_eq(ltr_backward(C, y64), LT_OK); /* consumes the tape */
+    lt_tensor *y32 = f(C, in32, &which);
+    ck_assert_ptr_nonnull(y32);
+    ck_assert_int_eq(y32->dtype, LT_FLOAT32);
+    ck_assert_double_eq_tol(ltr_get(y32, 0), ltr_get(y64, 0), 1e-5);
+    ck_assert_int_eq(ltr_backward(C, y32), LT_OK);
+    for (int i = 0; i < nin; i++) {
+        ck_assert_ptr_nonnull(in32[i]->grad);
+        ck_assert_int_eq(in32[i]->grad->dtype, LT_FLOAT32);
+        for (int64_t j = 0; j < ltr_numel(in64[i]); j++)
+            ck_assert_double_eq_tol(ltr_get(in32[i]->grad, j), ltr_get(in64[i]->grad, j), 1e-5);
+    }
+}
+
+START_TEST(float32_grads) {
+    static const int nd3[1] = {3};
+    static const int64_t s3[1][4] = {{2, 3, 4}};
+    for (int k = 0; k <= 11; k++) grads_f32_match(f_views, 1, nd3, s3, k);
+    static const int nd33[2] = {3, 3}, nd23[2] = {2, 3};
+    static const int64_t mm1[2][4] = {{2, 3, 4}, {2, 4, 2}}, mm2[2][4] = {{2, 4, 3}, {2, 2, 4}},
+                         mm3[2][4] = {{2, 3}, {3, 2, 3}};
+    grads_f32_match(f_matmul, 2, nd33, mm1, 0);
+    grads_f32_match(f_matmul, 2, nd33, mm2, 1);
+    grads_f32_match(f_matmul, 2, nd33, mm1, 2);
+    grads_f32_match(f_matmul, 2, nd23, mm3, 3);
+    static const int nd22[2] = {2, 2};
+    static const int64_t j2[2][4] = {{3, 3}, {2, 3}};
+    for (int k = 0; k <= 4; k++) grads_f32_match(f_join, k == 1 || k == 2 ? 2 : 1, nd22, j2, k);
+}
+END_TEST
 
 START_TEST(grad_joins) {
     lt_tensor *in[2] = {leaf(&E, 2, (int64_t[]){3, 3}, -1, 1), leaf(&E, 2, (int64_t[]){2, 3}, -1, 1)};
@@ -507,6 +558,7 @@ int main(void) {
     tcase_add_test(tc, grad_batched_matmul);
     tcase_add_test(tc, batched_matmul_values);
     tcase_add_test(tc, batched_matmul_errors);
+    tcase_add_test(tc, float32_grads);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
