@@ -452,6 +452,9 @@ static lt_tensor *f_matmul(lt_ctx *c, lt_tensor **in, void *a) {
                                    ltr_permute(c, y, 3, (int[]){0, 2, 1})));
     case 4: /* a strided (narrowed) operand that GEMM cannot read: copied */
         return weigh(c, ltr_matmul(c, ltr_narrow(c, x, -1, 1, 2), y));
+    case 5: /* a stride-0 last dim (expanded column) in the batched path: copied first */
+        return weigh(c, ltr_matmul(c, ltr_expand(c, ltr_narrow(c, x, -1, 0, 1), 3,
+                                                 (int64_t[]){-1, -1, 3}), y));
     }
     return NULL;
 }
@@ -475,6 +478,8 @@ START_TEST(grad_batched_matmul) {
         {2, 3, 3, {2, 3, 4}, {2, 4, 2}},       /* bmm */
         {3, 2, 3, {2, 3}, {3, 2, 3}},          /* expand + permute */
         {4, 3, 2, {2, 2, 4}, {2, 3}},          /* narrowed operand */
+        {4, 3, 3, {2, 2, 4}, {2, 2, 3}},       /* narrowed (GEMM reads it with ld 4) */
+        {5, 3, 3, {2, 2, 4}, {2, 3, 2}},       /* expanded column: copied */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         const mm_case *mc = &cases[k];
