@@ -137,6 +137,18 @@ typedef struct ltr_accel {
     /* t[i] = v, and t[i] = start + i * step, in t's dtype (any) */
     void (*fill_value)(lt_tensor *t, double v);
     void (*arange)(lt_tensor *t, double start, double step);
+    /* issue 3: shape */
+    /* dst (=|+=) src elementwise over `shape` (ndim dims), both addressed by their own
+     * element strides (any, stride 0 included: a 0-stride dst accumulates sequentially) */
+    void (*strided_copy)(lt_dtype dt, int ndim, const int64_t *shape, void *dst,
+                         const int64_t *dst_stride, const void *src, const int64_t *src_stride,
+                         bool accumulate);
+    /* y [outer, nidx, inner] = x [outer, dim, inner] gathered at idx (all in [0, dim)) */
+    void (*index_select)(lt_dtype dt, const void *x, int64_t outer, int64_t dim, int64_t inner,
+                         const int64_t *idx, int64_t nidx, void *y);
+    /* gx [outer, dim, inner] += gy [outer, nidx, inner] scattered at idx (repeats add) */
+    void (*index_add)(lt_dtype dt, const void *gy, int64_t outer, int64_t dim, int64_t inner,
+                      const int64_t *idx, int64_t nidx, void *gx);
 } ltr_accel;
 
 /* issue 3: elementwise op codes */

@@ -194,6 +194,22 @@ static const lt_host_api host_api = {
     .arange = ltr_arange,
     .rand = ltr_rand,
     .randn = ltr_randn,
+    /* ABI 1.3: shape */
+    .transpose = ltr_transpose,
+    .permute = ltr_permute,
+    .squeeze = ltr_squeeze,
+    .squeeze_all = ltr_squeeze_all,
+    .unsqueeze = ltr_unsqueeze,
+    .expand = ltr_expand,
+    .narrow = ltr_narrow,
+    .select = ltr_select,
+    .contiguous = ltr_contiguous_op,
+    .index_select = ltr_index_select,
+    .cat = ltr_cat,
+    .stack = ltr_stack,
+    .split_tensor = ltr_split_tensor,
+    .chunk = ltr_chunk,
+    .bmm = ltr_bmm,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -93,5 +93,23 @@ lt_tensor *ltr_ones(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_arange(lt_ctx *ctx, double start, double end, double step, lt_dtype dt);
 lt_tensor *ltr_rand(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_randn(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+/* issue 3: shape — views (ops_views.c) and joins/gathers (ops_join.c); batched matmul
+ * and bmm in ops_linalg.c */
+lt_tensor *ltr_transpose(lt_ctx *ctx, const lt_tensor *x, int d0, int d1);
+lt_tensor *ltr_permute(lt_ctx *ctx, const lt_tensor *x, int ndims, const int *dims);
+lt_tensor *ltr_squeeze(lt_ctx *ctx, const lt_tensor *x, int dim);
+lt_tensor *ltr_squeeze_all(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_unsqueeze(lt_ctx *ctx, const lt_tensor *x, int dim);
+lt_tensor *ltr_expand(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape);
+lt_tensor *ltr_narrow(lt_ctx *ctx, const lt_tensor *x, int dim, int64_t start, int64_t length);
+lt_tensor *ltr_select(lt_ctx *ctx, const lt_tensor *x, int dim, int64_t index);
+lt_tensor *ltr_contiguous_op(lt_ctx *ctx, const lt_tensor *x);
+lt_tensor *ltr_index_select(lt_ctx *ctx, const lt_tensor *x, int dim, const lt_tensor *index);
+lt_tensor *ltr_cat(lt_ctx *ctx, const lt_tensor *const *ts, int n, int dim);
+lt_tensor *ltr_stack(lt_ctx *ctx, const lt_tensor *const *ts, int n, int dim);
+int ltr_split_tensor(lt_ctx *ctx, const lt_tensor *x, int64_t split_size, int dim,
+                     lt_tensor **out, int max_out);
+int ltr_chunk(lt_ctx *ctx, const lt_tensor *x, int chunks, int dim, lt_tensor **out, int max_out);
+lt_tensor *ltr_bmm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
 
 #endif

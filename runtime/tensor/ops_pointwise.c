@@ -131,7 +131,8 @@ static lt_tensor *create(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, con
             ltr_fail(ctx, "%s: negative size %lld in dimension %d", op, (long long)shape[d], d);
             return NULL;
         }
-    return ltr_empty(ctx, dt, ndim, shape);
+    /* a float32 request follows the run's precision (64-true: float64) */
+    return ltr_empty(ctx, ltr_float_dtype(ctx, dt), ndim, shape);
 }
 
 /* torch.full(shape, value, dtype) (and zeros, ones) */
@@ -187,7 +188,7 @@ static lt_tensor *rand_fill(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, 
     int64_t n = ltr_numel(t);
     for (int64_t i = 0; i < n; i++) {
         double v = normal ? ltr_rng_normal(r) : ltr_rng_uniform(r);
-        if (!normal && dt == LT_FLOAT32 && (float)v >= 1.0f) v = 0x1.fffffep-1; /* stay in [0, 1) */
+        if (!normal && t->dtype == LT_FLOAT32 && (float)v >= 1.0f) v = 0x1.fffffep-1; /* stay in [0, 1) */
         ltr_set(t, i, v);
     }
     return t;

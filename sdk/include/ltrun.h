@@ -419,6 +419,43 @@ struct lt_host_api {
     /* torch.rand / torch.randn(shape, dtype=dt) from the run's seeded rng (float dtypes) */
     lt_tensor *(*rand)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
     lt_tensor *(*randn)(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
+    /* ABI 1.3: shape. Views share x's storage (no copy) and are differentiable; a view's
+     * data is reachable only through ops (lt_data gives NULL when it is not contiguous).
+     * Negative dims count from the end, as in torch. */
+    /* torch.transpose(x, d0, d1) */
+    lt_tensor *(*transpose)(lt_ctx *ctx, const lt_tensor *x, int d0, int d1);
+    /* torch.permute(x, dims): ndims == x's ndim, a permutation */
+    lt_tensor *(*permute)(lt_ctx *ctx, const lt_tensor *x, int ndims, const int *dims);
+    /* torch.squeeze(x, dim): dim removed only when its size is 1 */
+    lt_tensor *(*squeeze)(lt_ctx *ctx, const lt_tensor *x, int dim);
+    /* torch.squeeze(x): every size-1 dim removed */
+    lt_tensor *(*squeeze_all)(lt_ctx *ctx, const lt_tensor *x);
+    /* torch.unsqueeze(x, dim), dim in [-ndim-1, ndim] */
+    lt_tensor *(*unsqueeze)(lt_ctx *ctx, const lt_tensor *x, int dim);
+    /* x.expand(*shape): -1 keeps a size; size-1 and new leading dims get stride 0;
+     * the gradient sums over them */
+    lt_tensor *(*expand)(lt_ctx *ctx, const lt_tensor *x, int ndim, const int64_t *shape);
+    /* torch.narrow(x, dim, start, length) */
+    lt_tensor *(*narrow)(lt_ctx *ctx, const lt_tensor *x, int dim, int64_t start, int64_t length);
+    /* torch.select(x, dim, index) = x[..., index, ...] (dim dropped) */
+    lt_tensor *(*select)(lt_ctx *ctx, const lt_tensor *x, int dim, int64_t index);
+    /* x.contiguous(): x itself when contiguous, else a copy (identity gradient) */
+    lt_tensor *(*contiguous)(lt_ctx *ctx, const lt_tensor *x);
+    /* torch.index_select(x, dim, index int64 1-D): a copy; gradient index_add */
+    lt_tensor *(*index_select)(lt_ctx *ctx, const lt_tensor *x, int dim, const lt_tensor *index);
+    /* torch.cat(ts[0..n), dim): a copy; sizes equal except at dim */
+    lt_tensor *(*cat)(lt_ctx *ctx, const lt_tensor *const *ts, int n, int dim);
+    /* torch.stack(ts[0..n), dim): all one shape, new dim at dim */
+    lt_tensor *(*stack)(lt_ctx *ctx, const lt_tensor *const *ts, int n, int dim);
+    /* torch.split(x, split_size, dim): views; writes min(count, max_out) pieces to out and
+     * returns count = ceil(size / split_size) (-1 on error) */
+    int (*split_tensor)(lt_ctx *ctx, const lt_tensor *x, int64_t split_size, int dim,
+                        lt_tensor **out, int max_out);
+    /* torch.chunk(x, chunks, dim): as split_tensor with split_size ceil(size / chunks) */
+    int (*chunk)(lt_ctx *ctx, const lt_tensor *x, int chunks, int dim, lt_tensor **out,
+                 int max_out);
+    /* torch.bmm(a [B,n,k], b [B,k,m]) -> [B,n,m] (lt_matmul also broadcasts N-D batches) */
+    lt_tensor *(*bmm)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -812,6 +849,56 @@ static inline lt_tensor *lt_full(lt_ctx *c, lt_dtype dt, int ndim, const int64_t
 static inline lt_tensor *lt_arange(lt_ctx *c, double start, double end, double step, lt_dtype dt) { return c->api->arange(c, start, end, step, dt); }
 static inline lt_tensor *lt_rand(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->rand(c, dt, ndim, shape); }
 static inline lt_tensor *lt_randn(lt_ctx *c, lt_dtype dt, int ndim, const int64_t *shape) { return c->api->randn(c, dt, ndim, shape); }
+/* ABI 1.3: shape (lt_split is the dataset-split enum, hence lt_split_tensor) */
+static inline lt_tensor *lt_transpose(lt_ctx *c, const lt_tensor *x, int d0, int d1) {
+    return c->api->transpose(c, x, d0, d1);
+}
+static inline lt_tensor *lt_permute(lt_ctx *c, const lt_tensor *x, int nd, const int *dims) {
+    return c->api->permute(c, x, nd, dims);
+}
+static inline lt_tensor *lt_squeeze(lt_ctx *c, const lt_tensor *x, int dim) {
+    return c->api->squeeze(c, x, dim);
+}
+static inline lt_tensor *lt_squeeze_all(lt_ctx *c, const lt_tensor *x) {
+    return c->api->squeeze_all(c, x);
+}
+static inline lt_tensor *lt_unsqueeze(lt_ctx *c, const lt_tensor *x, int dim) {
+    return c->api->unsqueeze(c, x, dim);
+}
+static inline lt_tensor *lt_expand(lt_ctx *c, const lt_tensor *x, int nd, const int64_t *shape) {
+    return c->api->expand(c, x, nd, shape);
+}
+static inline lt_tensor *lt_narrow(lt_ctx *c, const lt_tensor *x, int dim, int64_t start,
+                                   int64_t length) {
+    return c->api->narrow(c, x, dim, start, length);
+}
+static inline lt_tensor *lt_select(lt_ctx *c, const lt_tensor *x, int dim, int64_t index) {
+    return c->api->select(c, x, dim, index);
+}
+static inline lt_tensor *lt_contiguous(lt_ctx *c, const lt_tensor *x) {
+    return c->api->contiguous(c, x);
+}
+static inline lt_tensor *lt_index_select(lt_ctx *c, const lt_tensor *x, int dim,
+                                         const lt_tensor *index) {
+    return c->api->index_select(c, x, dim, index);
+}
+static inline lt_tensor *lt_cat(lt_ctx *c, const lt_tensor *const *ts, int n, int dim) {
+    return c->api->cat(c, ts, n, dim);
+}
+static inline lt_tensor *lt_stack(lt_ctx *c, const lt_tensor *const *ts, int n, int dim) {
+    return c->api->stack(c, ts, n, dim);
+}
+static inline int lt_split_tensor(lt_ctx *c, const lt_tensor *x, int64_t split_size, int dim,
+                                  lt_tensor **out, int max_out) {
+    return c->api->split_tensor(c, x, split_size, dim, out, max_out);
+}
+static inline int lt_chunk(lt_ctx *c, const lt_tensor *x, int chunks, int dim, lt_tensor **out,
+                           int max_out) {
+    return c->api->chunk(c, x, chunks, dim, out, max_out);
+}
+static inline lt_tensor *lt_bmm(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
+    return c->api->bmm(c, a, b);
+}
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);

@@ -10,6 +10,7 @@
 #include "accelerators/cpu/cpu_unary.h"
 #include "accelerators/cpu/cpu_reductions.h"
 #include "accelerators/cpu/cpu_elementwise.h"
+#include "accelerators/cpu/cpu_shape.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -391,6 +392,10 @@ static const ltr_accel cpu_accel = {
     .convert = ltr_cpu_convert,
     .fill_value = ltr_cpu_fill_value,
     .arange = ltr_cpu_arange,
+    /* issue 3: shape */
+    .strided_copy = ltr_cpu_strided_copy,
+    .index_select = ltr_cpu_index_select,
+    .index_add = ltr_cpu_index_add,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
