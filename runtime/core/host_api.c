@@ -89,6 +89,13 @@ static const lt_host_api host_api = {
     .abs = ltr_abs,
     .sigmoid = ltr_sigmoid,
     .tanh = ltr_tanh,
+    /* ABI 1.3: losses and metrics */
+    .mse_loss = ltr_mse_loss,
+    .l1_loss = ltr_l1_loss,
+    .smooth_l1_loss = ltr_smooth_l1_loss,
+    .huber_loss = ltr_huber_loss,
+    .binary_cross_entropy = ltr_binary_cross_entropy,
+    .binary_cross_entropy_with_logits = ltr_binary_cross_entropy_with_logits,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -37,4 +37,17 @@ lt_tensor *ltr_sigmoid(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_tanh(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 
+/* issue 3: losses and metrics */
+lt_tensor *ltr_mse_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+lt_tensor *ltr_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+lt_tensor *ltr_smooth_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                              lt_reduction red, double beta);
+lt_tensor *ltr_huber_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                          lt_reduction red, double delta);
+lt_tensor *ltr_binary_cross_entropy(lt_ctx *ctx, const lt_tensor *p, const lt_tensor *y,
+                                    const lt_tensor *weight, lt_reduction red);
+lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
+                                                const lt_tensor *y, const lt_tensor *weight,
+                                                const lt_tensor *pos_weight, lt_reduction red);
+
 #endif

@@ -160,6 +160,9 @@ typedef struct lt_linear_layer {
 } lt_linear_layer;
 
 /* nn.Conv2d's geometry (torch defaults: stride 1, padding 0, dilation 1, groups 1). */
+/* torch's reduction= of the losses; the zero value is torch's default, "mean" */
+typedef enum lt_reduction { LT_REDUCTION_MEAN = 0, LT_REDUCTION_NONE = 1, LT_REDUCTION_SUM = 2 } lt_reduction;
+
 typedef struct lt_conv2d_options {
     int64_t stride[2], padding[2], dilation[2]; /* (height, width) */
     int64_t groups;
@@ -268,6 +271,25 @@ struct lt_host_api {
     lt_tensor *(*abs)(lt_ctx *ctx, const lt_tensor *x);     /* grad sign(x), 0 at 0 */
     lt_tensor *(*sigmoid)(lt_ctx *ctx, const lt_tensor *x);
     lt_tensor *(*tanh)(lt_ctx *ctx, const lt_tensor *x);
+
+    /* ABI 1.3: losses and metrics (x input, y target of x's shape; float32/float64) */
+    /* F.mse_loss(x, y, reduction) */
+    lt_tensor *(*mse_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+    /* F.l1_loss(x, y, reduction) */
+    lt_tensor *(*l1_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+    /* F.smooth_l1_loss(x, y, reduction, beta) (torch default beta 1.0) */
+    lt_tensor *(*smooth_l1_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                                 lt_reduction red, double beta);
+    /* F.huber_loss(x, y, reduction, delta) (torch default delta 1.0) */
+    lt_tensor *(*huber_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                             lt_reduction red, double delta);
+    /* F.binary_cross_entropy(p in [0,1], y, weight of x's shape or [last dim] or NULL) */
+    lt_tensor *(*binary_cross_entropy)(lt_ctx *ctx, const lt_tensor *p, const lt_tensor *y,
+                                       const lt_tensor *weight, lt_reduction red);
+    /* F.binary_cross_entropy_with_logits(x, y, weight, pos_weight: x's shape, [last dim] or NULL) */
+    lt_tensor *(*binary_cross_entropy_with_logits)(lt_ctx *ctx, const lt_tensor *x,
+                                                   const lt_tensor *y, const lt_tensor *weight,
+                                                   const lt_tensor *pos_weight, lt_reduction red);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -521,6 +543,31 @@ static inline lt_tensor *lt_sqrt(lt_ctx *c, const lt_tensor *x) { return c->api-
 static inline lt_tensor *lt_abs(lt_ctx *c, const lt_tensor *x) { return c->api->abs(c, x); }
 static inline lt_tensor *lt_sigmoid(lt_ctx *c, const lt_tensor *x) { return c->api->sigmoid(c, x); }
 static inline lt_tensor *lt_tanh(lt_ctx *c, const lt_tensor *x) { return c->api->tanh(c, x); }
+
+/* ABI 1.3: losses and metrics (torch.nn.functional names) */
+static inline lt_tensor *lt_mse_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y, lt_reduction r) {
+    return c->api->mse_loss(c, x, y, r);
+}
+static inline lt_tensor *lt_l1_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y, lt_reduction r) {
+    return c->api->l1_loss(c, x, y, r);
+}
+static inline lt_tensor *lt_smooth_l1_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y,
+                                           lt_reduction r, double beta) {
+    return c->api->smooth_l1_loss(c, x, y, r, beta);
+}
+static inline lt_tensor *lt_huber_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y,
+                                       lt_reduction r, double delta) {
+    return c->api->huber_loss(c, x, y, r, delta);
+}
+static inline lt_tensor *lt_binary_cross_entropy(lt_ctx *c, const lt_tensor *p, const lt_tensor *y,
+                                                 const lt_tensor *weight, lt_reduction r) {
+    return c->api->binary_cross_entropy(c, p, y, weight, r);
+}
+static inline lt_tensor *lt_binary_cross_entropy_with_logits(lt_ctx *c, const lt_tensor *x,
+                                                             const lt_tensor *y, const lt_tensor *w,
+                                                             const lt_tensor *pos_weight, lt_reduction r) {
+    return c->api->binary_cross_entropy_with_logits(c, x, y, w, pos_weight, r);
+}
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);

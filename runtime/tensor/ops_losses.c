@@ -1,0 +1,196 @@
+/*
+ * ops_losses.c — pointwise losses of torch.nn.functional (issue 3, "losses and metrics"):
+ * mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
+ * binary_cross_entropy_with_logits, each with reduction none/mean/sum (lt_reduction).
+ *
+ * One shared front-end: input and target of the same shape (float, same dtype), the
+ * per-element loss and its derivatives d/dinput, d/dtarget computed in double and the
+ * derivatives saved (one arena tensor [2, numel]) for backward. Derivatives follow
+ * torch's derivatives.yaml, including the kinks (l1: sign, 0 at 0; smooth_l1: d/beta
+ * inside |d| < beta; huber: clamp(d, -delta, delta); bce: w (p - y) / max(p (1 - p), 1e-12)).
+ * Not yet done here: gradients w.r.t. weight / pos_weight (treated as constants), and the
+ * elementwise loops run on the host (no accelerator kernels yet).
+ */
+#include "tensor/ops_common.h"
+
+#include <math.h>
+#include <string.h>
+
+enum pw_kind { PW_MSE, PW_L1, PW_SMOOTH_L1, PW_HUBER, PW_BCE, PW_BCE_LOGITS };
+
+static lt_status pointwise_loss_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *x = n->in[0], *y = n->in[1], *d = n->saved;
+    int64_t numel = ltr_numel(x);
+    int red = (int)n->iarg[0];
+    double g0 = red == LT_REDUCTION_NONE ? 0 : ltr_get(n->out->grad, 0);
+    if (red == LT_REDUCTION_MEAN) g0 /= (double)numel;
+    for (int k = 0; k < 2; k++) {
+        const lt_tensor *t = k ? y : x;
+        if (!(t->flags & LTR_T_REQUIRES_GRAD)) continue;
+        lt_tensor *g = ltr_empty_like(ctx, t);
+        if (!g) return LT_ERROR;
+        for (int64_t i = 0; i < numel; i++) {
+            double gi = red == LT_REDUCTION_NONE ? ltr_get(n->out->grad, i) : g0;
+            ltr_set(g, i, gi * ltr_get(d, k * numel + i));
+        }
+        if (ltr_accumulate_grad_owned(ctx, t, g) != LT_OK) return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+/* a weight (or pos_weight) of input's shape, or 1-d of input's last dimension */
+static bool check_weight(lt_ctx *ctx, const char *op, const char *what, const lt_tensor *w,
+                         const lt_tensor *x) {
+    if (!w) return true;
+    char s1[96], s2[96];
+    int64_t last = x->ndim ? x->shape[x->ndim - 1] : 1;
+    bool same = w->ndim == x->ndim && ltr_numel(w) == ltr_numel(x);
+    for (int i = 0; same && i < x->ndim; i++) same = w->shape[i] == x->shape[i];
+    if (!same && !(w->ndim == 1 && w->shape[0] == last)) {
+        ltr_fail(ctx, "%s: %s %s must have input's shape %s or be [%lld] (its last dimension)",
+                 op, what, ltr_shape_str(w, s1, sizeof s1), ltr_shape_str(x, s2, sizeof s2),
+                 (long long)last);
+        return false;
+    }
+    return ltr_check_float(ctx, op, w) && ltr_check_same(ctx, op, x, w);
+}
+
+static double wat(const lt_tensor *w, int64_t i) {
+    if (!w) return 1.0;
+    int64_t n = ltr_numel(w);
+    return ltr_get(w, i % n);
+}
+
+static double clamp_log(double v) { double l = log(v); return l < -100 ? -100 : l; }
+static double sgn(double v) { return (v > 0) - (v < 0); }
+static double softplus_neg(double x) { /* log(1 + exp(-x)), stable */
+    double m = x < 0 ? -x : 0;
+    return log(exp(-m) + exp(-x - m)) + m;
+}
+
+static lt_tensor *pointwise_loss(lt_ctx *ctx, const char *op, enum pw_kind kind,
+                                 const lt_tensor *x, const lt_tensor *y, const lt_tensor *w,
+                                 const lt_tensor *pw, double param, lt_reduction red) {
+    if (!x || !y) return NULL;
+    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, y) ||
+        !ltr_check_same(ctx, op, x, y))
+        return NULL;
+    char s1[96], s2[96];
+    bool same = x->ndim == y->ndim;
+    for (int i = 0; same && i < x->ndim; i++) same = x->shape[i] == y->shape[i];
+    if (!same) {
+        ltr_fail(ctx, "%s: input %s and target %s must have the same shape", op,
+                 ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(y, s2, sizeof s2));
+        return NULL;
+    }
+    if (red != LT_REDUCTION_MEAN && red != LT_REDUCTION_NONE && red != LT_REDUCTION_SUM) {
+        ltr_fail(ctx, "%s: unknown reduction %d", op, (int)red);
+        return NULL;
+    }
+    if ((kind == PW_SMOOTH_L1 && param < 0) || (kind == PW_HUBER && param <= 0)) {
+        ltr_fail(ctx, "%s: %s must be %s, got %g", op, kind == PW_HUBER ? "delta" : "beta",
+                 kind == PW_HUBER ? "> 0" : ">= 0", param);
+        return NULL;
+    }
+    if (!check_weight(ctx, op, "weight", w, x) || !check_weight(ctx, op, "pos_weight", pw, x))
+        return NULL;
+    x = ltr_contiguous(ctx, x);
+    y = ltr_contiguous(ctx, y);
+    if (w) w = ltr_contiguous(ctx, w);
+    if (pw) pw = ltr_contiguous(ctx, pw);
+    if (!x || !y) return NULL;
+    int64_t n = ltr_numel(x);
+    if (kind == PW_BCE)
+        for (int64_t i = 0; i < n; i++) {
+            double p = ltr_get(x, i);
+            if (!(p >= 0 && p <= 1)) {
+                ltr_fail(ctx, "%s: all elements of input should be between 0 and 1, got %g at "
+                         "index %lld", op, p, (long long)i);
+                return NULL;
+            }
+        }
+    int64_t dshape[2] = {2, n};
+    lt_tensor *d = ltr_empty(ctx, x->dtype, 2, dshape);
+    lt_tensor *out = red == LT_REDUCTION_NONE ? ltr_empty_like(ctx, x)
+                                              : ltr_empty(ctx, x->dtype, 0, NULL);
+    if (!d || !out) return NULL;
+    double total = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double a = ltr_get(x, i), b = ltr_get(y, i), l = 0, dx = 0, dy = 0, diff = a - b;
+        switch (kind) {
+        case PW_MSE: l = diff * diff; dx = 2 * diff; dy = -dx; break;
+        case PW_L1: l = fabs(diff); dx = sgn(diff); dy = -dx; break;
+        case PW_SMOOTH_L1:
+            if (fabs(diff) < param) { l = 0.5 * diff * diff / param; dx = diff / param; }
+            else { l = fabs(diff) - 0.5 * param; dx = sgn(diff); }
+            dy = -dx;
+            break;
+        case PW_HUBER:
+            if (fabs(diff) < param) { l = 0.5 * diff * diff; dx = diff; }
+            else { l = param * (fabs(diff) - 0.5 * param); dx = param * sgn(diff); }
+            dy = -dx;
+            break;
+        case PW_BCE: {
+            double wi = wat(w, i), lp = clamp_log(a), l1p = clamp_log(1 - a);
+            double den = a * (1 - a);
+            l = -wi * (b * lp + (1 - b) * l1p);
+            dx = wi * (a - b) / (den > 1e-12 ? den : 1e-12);
+            dy = wi * (l1p - lp);
+            break;
+        }
+        case PW_BCE_LOGITS: {
+            /* torch: (1 - y) x + lw * log(1 + exp(-x)), lw = 1 + (pos_weight - 1) y */
+            double wi = wat(w, i), p = wat(pw, i), lw = 1 + (p - 1) * b, sp = softplus_neg(a);
+            double sig_neg = 1 / (1 + exp(a));
+            l = wi * ((1 - b) * a + lw * sp);
+            dx = wi * ((1 - b) - lw * sig_neg);
+            dy = wi * (-a + (p - 1) * sp);
+            break;
+        }
+        }
+        if (red == LT_REDUCTION_NONE) ltr_set(out, i, l);
+        else total += l;
+        ltr_set(d, i, dx);
+        ltr_set(d, n + i, dy);
+    }
+    if (red == LT_REDUCTION_MEAN) ltr_set(out, 0, n ? total / (double)n : NAN);
+    else if (red == LT_REDUCTION_SUM) ltr_set(out, 0, total);
+    const lt_tensor *in[2] = {x, y};
+    ltr_node *node = ltr_record(ctx, op + 3, out, pointwise_loss_backward, 2, in);
+    if (node) {
+        node->saved = d;
+        node->iarg[0] = red;
+    }
+    return out;
+}
+
+/* F.mse_loss(x, y, reduction) */
+lt_tensor *ltr_mse_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red) {
+    return pointwise_loss(ctx, "lt_mse_loss", PW_MSE, x, y, NULL, NULL, 0, red);
+}
+/* F.l1_loss(x, y, reduction) */
+lt_tensor *ltr_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red) {
+    return pointwise_loss(ctx, "lt_l1_loss", PW_L1, x, y, NULL, NULL, 0, red);
+}
+/* F.smooth_l1_loss(x, y, reduction, beta); beta == 0 is l1_loss */
+lt_tensor *ltr_smooth_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                              lt_reduction red, double beta) {
+    return pointwise_loss(ctx, "lt_smooth_l1_loss", PW_SMOOTH_L1, x, y, NULL, NULL, beta, red);
+}
+/* F.huber_loss(x, y, reduction, delta) */
+lt_tensor *ltr_huber_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                          lt_reduction red, double delta) {
+    return pointwise_loss(ctx, "lt_huber_loss", PW_HUBER, x, y, NULL, NULL, delta, red);
+}
+/* F.binary_cross_entropy(p, y, weight, reduction); log clamped to >= -100 as torch */
+lt_tensor *ltr_binary_cross_entropy(lt_ctx *ctx, const lt_tensor *p, const lt_tensor *y,
+                                    const lt_tensor *weight, lt_reduction red) {
+    return pointwise_loss(ctx, "lt_binary_cross_entropy", PW_BCE, p, y, weight, NULL, 0, red);
+}
+/* F.binary_cross_entropy_with_logits(x, y, weight, reduction, pos_weight), stable form */
+lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
+                                                const lt_tensor *y, const lt_tensor *weight,
+                                                const lt_tensor *pos_weight, lt_reduction red) {
+    return pointwise_loss(ctx, "lt_binary_cross_entropy_with_logits", PW_BCE_LOGITS, x, y,
+                          weight, pos_weight, 0, red);
+}

@@ -1,0 +1,178 @@
+/*
+ * test_ops_loss.c — the pointwise losses of issue 3 (mse, l1, smooth_l1, huber,
+ * binary_cross_entropy, binary_cross_entropy_with_logits): finite-difference gradchecks
+ * for each reduction, weight and pos_weight, and through non-contiguous (transposed)
+ * inputs; values against torch (expressions in comments); float32; error cases.
+ */
+#include "check_run.h"
+#include "gradcheck.h"
+
+#include <stdlib.h>
+
+static test_env E;
+static void setup(void) { env_init(&E); }
+static void teardown(void) { env_free(&E); }
+
+/* reduction "none" is reduced by sum(out * w) with a fixed random w */
+static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
+    if (!out) return NULL;
+    if (out->ndim == 0) return out;
+    lt_tensor *w = ltr_empty_like(ctx, out);
+    ltr_rng r;
+    ltr_rng_seed(&r, 99);
+    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
+    return ltr_sum(ctx, ltr_mul(ctx, out, w));
+}
+
+typedef struct { int kind; lt_reduction red; double param; } largs;
+
+static lt_tensor *f_loss(lt_ctx *c, lt_tensor **in, void *a) {
+    largs *la = a;
+    const lt_tensor *x = in[0], *y = in[1];
+    lt_tensor *w = in[2], *pw = in[3];
+    switch (la->kind) {
+    case 0: return weigh(c, ltr_mse_loss(c, x, y, la->red));
+    case 1: return weigh(c, ltr_l1_loss(c, x, y, la->red));
+    case 2: return weigh(c, ltr_smooth_l1_loss(c, x, y, la->red, la->param));
+    case 3: return weigh(c, ltr_huber_loss(c, x, y, la->red, la->param));
+    case 4: return weigh(c, ltr_binary_cross_entropy(c, x, y, w, la->red));
+    default: return weigh(c, ltr_binary_cross_entropy_with_logits(c, x, y, w, pw, la->red));
+    }
+}
+
+START_TEST(grad_losses) {
+    int64_t s[2] = {3, 4}, sw[1] = {4};
+    lt_reduction reds[3] = {LT_REDUCTION_NONE, LT_REDUCTION_MEAN, LT_REDUCTION_SUM};
+    for (int kind = 0; kind < 6; kind++)
+        for (int r = 0; r < 3; r++)
+            for (int withw = 0; withw < 2; withw++) {
+                if (withw && kind < 4) continue;
+                lt_tensor *in[4];
+                if (kind == 4) in[0] = leaf(&E, 2, s, 0.05, 0.95);
+                else in[0] = leaf(&E, 2, s, -2, 2);
+                in[1] = leaf(&E, 2, s, kind >= 4 ? 0 : -2, kind >= 4 ? 1 : 2);
+                in[2] = withw ? tensor_of(&E, LT_FLOAT64, 1, sw, (double[]){0.5, 2, 1, 0.3}) : NULL;
+                in[3] = withw && kind == 5 ? tensor_of(&E, LT_FLOAT64, 1, sw, (double[]){3, 0.5, 1.5, 1}) : NULL;
+                largs a = {kind, reds[r], kind == 2 ? 0.8 : 1.3};
+                char what[64];
+                snprintf(what, sizeof what, "loss %d red %d w %d", kind, r, withw);
+                /* with |x - y| spread in [0, 4], beta 0.8 / delta 1.3 put points on both
+                 * sides of the kink; none lands within 1e-6 of it */
+                gradcheck(&E, what, f_loss, in, 2, &a);
+            }
+}
+END_TEST
+
+/* a transposed (non-contiguous) input: mse's gradient 2 (x - y) lands in x's logical order */
+START_TEST(grad_strided_input) {
+    int64_t s32[2] = {3, 2}, s23[2] = {2, 3};
+    for (int kind = 0; kind < 6; kind++) {
+        lt_tensor *x = leaf(&E, 2, s32, 0.1, 0.9);
+        x->shape[0] = 2; x->shape[1] = 3; x->stride[0] = 1; x->stride[1] = 2;
+        lt_tensor *xc = ltr_contiguous(&E.ctx.pub, x);
+        lt_tensor *xl = tensor_of(&E, LT_FLOAT64, 2, s23, NULL);
+        for (int i = 0; i < 6; i++) ltr_set(xl, i, ltr_get(xc, i));
+        xl->flags |= LTR_T_REQUIRES_GRAD;
+        lt_tensor *y = leaf(&E, 2, s23, 0, 1);
+        y->flags &= ~LTR_T_REQUIRES_GRAD;
+        largs a = {kind, LT_REDUCTION_SUM, 0.5};
+        ltr_tape_reset(E.tape);
+        lt_tensor *in1[4] = {x, y, NULL, NULL}, *in2[4] = {xl, y, NULL, NULL};
+        ck_assert_int_eq(ltr_backward(&E.ctx.pub, f_loss(&E.ctx.pub, in1, &a)), LT_OK);
+        ltr_tape_reset(E.tape);
+        ck_assert_int_eq(ltr_backward(&E.ctx.pub, f_loss(&E.ctx.pub, in2, &a)), LT_OK);
+        ck_assert_ptr_nonnull(x->grad);
+        for (int i = 0; i < 6; i++)
+            ck_assert_double_eq_tol(ltr_get(x->grad, i), ltr_get(xl->grad, i), 1e-12);
+        if (kind == 0)
+            for (int i = 0; i < 6; i++)
+                ck_assert_double_eq_tol(ltr_get(x->grad, i), 2 * (ltr_get(xc, i) - ltr_get(y, i)), 1e-12);
+    }
+}
+END_TEST
+
+static lt_tensor *t23(lt_dtype dt, const double *v) {
+    int64_t s[2] = {2, 3};
+    return tensor_of(&E, dt, 2, s, v);
+}
+
+START_TEST(values_vs_torch) {
+    static const double X[] = {0.5, -1.2, 2.0, 0.1, 3.0, -0.4}, Y[] = {0.0, 1.0, 1.5, 0.2, -1.0, -0.5};
+    static const double P[] = {0.2, 0.9, 0.0, 0.6, 1.0, 0.3}, T[] = {0, 1, 1, 1, 0, 0.5};
+    lt_ctx *c = &E.ctx.pub;
+    int64_t s3[1] = {3};
+    for (int k = 0; k < 2; k++) {
+        lt_dtype dt = k ? LT_FLOAT32 : LT_FLOAT64;
+        double tol = k ? 1e-5 : 1e-12;
+        lt_tensor *x = t23(dt, X), *y = t23(dt, Y), *p = t23(dt, P), *t = t23(dt, T);
+        lt_tensor *w = tensor_of(&E, dt, 1, s3, (double[]){0.5, 2.0, 1.0});
+        lt_tensor *pw = tensor_of(&E, dt, 1, s3, (double[]){3.0, 0.5, 1.5});
+        /* x, y, p, t, w, pw as above, dtype float64: torch.tensor([[...]]) */
+        /* F.mse_loss(x,y) / reduction='sum' */
+        ck_assert_double_eq_tol(ltr_get(ltr_mse_loss(c, x, y, LT_REDUCTION_MEAN), 0), 3.5600000000000005, tol * 4);
+        ck_assert_double_eq_tol(ltr_get(ltr_mse_loss(c, x, y, LT_REDUCTION_SUM), 0), 21.360000000000003, tol * 21);
+        /* F.l1_loss(x,y) */
+        ck_assert_double_eq_tol(ltr_get(ltr_l1_loss(c, x, y, LT_REDUCTION_MEAN), 0), 1.2333333333333332, tol);
+        /* F.smooth_l1_loss(x,y,beta=1.0); F.smooth_l1_loss(x,y,beta=0.5,reduction='sum') */
+        ck_assert_double_eq_tol(ltr_get(ltr_smooth_l1_loss(c, x, y, LT_REDUCTION_MEAN, 1.0), 0), 0.91, tol);
+        ck_assert_double_eq_tol(ltr_get(ltr_smooth_l1_loss(c, x, y, LT_REDUCTION_SUM, 0.5), 0), 6.22, tol * 6);
+        /* F.huber_loss(x,y,delta=0.7) */
+        ck_assert_double_eq_tol(ltr_get(ltr_huber_loss(c, x, y, LT_REDUCTION_MEAN, 0.7), 0), 0.6849999999999999, tol);
+        /* F.binary_cross_entropy(p,t); ...(p,t,weight=w,reduction='sum'): log clamped at -100 */
+        ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy(c, p, t, NULL, LT_REDUCTION_MEAN), 0), 33.60327559414506, tol * 34);
+        ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy(c, p, t, w, LT_REDUCTION_SUM), 0), 301.35802949298807, tol * 300);
+        /* F.binary_cross_entropy_with_logits(x,t); ...(x,t,weight=w,pos_weight=pw,reduction='sum') */
+        ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy_with_logits(c, x, t, NULL, NULL, LT_REDUCTION_MEAN), 0), 1.1617144544347295, tol);
+        ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy_with_logits(c, x, t, w, pw, LT_REDUCTION_SUM), 0), 10.145751734750325, tol * 10);
+        /* reduction none keeps the shape: (x - y)^2 by hand */
+        lt_tensor *n = ltr_mse_loss(c, x, y, LT_REDUCTION_NONE);
+        ck_assert_int_eq(n->ndim, 2);
+        ck_assert_int_eq(n->dtype, dt);
+        for (int i = 0; i < 6; i++) ck_assert_double_eq_tol(ltr_get(n, i), (X[i] - Y[i]) * (X[i] - Y[i]), tol * 16);
+    }
+    /* stable form: F.binary_cross_entropy_with_logits(tensor([100.,-100.]), tensor([0.,1.])) = 100 */
+    int64_t s2[1] = {2};
+    lt_tensor *bx = tensor_of(&E, LT_FLOAT32, 1, s2, (double[]){100, -100});
+    lt_tensor *by = tensor_of(&E, LT_FLOAT32, 1, s2, (double[]){0, 1});
+    ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy_with_logits(c, bx, by, NULL, NULL, LT_REDUCTION_MEAN), 0), 100.0, 1e-4);
+}
+END_TEST
+
+static void expect_error(lt_tensor *r, const char *op, const char *frag) {
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(E.ctx.error, op) != NULL && strstr(E.ctx.error, frag) != NULL, "error was: %s", E.ctx.error);
+    ck_assert(ltr_ctx_take_error(&E.ctx, NULL, 0));
+}
+
+START_TEST(errors) {
+    lt_ctx *c = &E.ctx.pub;
+    int64_t s23[2] = {2, 3}, s32[2] = {3, 2}, s2[1] = {2};
+    lt_tensor *a = tensor_of(&E, LT_FLOAT64, 2, s23, NULL), *b = tensor_of(&E, LT_FLOAT64, 2, s32, NULL);
+    expect_error(ltr_mse_loss(c, a, b, LT_REDUCTION_MEAN), "lt_mse_loss", "same shape");
+    lt_tensor *f = tensor_of(&E, LT_FLOAT32, 2, s23, NULL);
+    expect_error(ltr_l1_loss(c, a, f, LT_REDUCTION_MEAN), "lt_l1_loss", "dtypes differ");
+    lt_tensor *i = tensor_of(&E, LT_INT64, 2, s23, NULL);
+    expect_error(ltr_huber_loss(c, i, i, LT_REDUCTION_MEAN, 1.0), "lt_huber_loss", "float");
+    expect_error(ltr_huber_loss(c, a, a, LT_REDUCTION_MEAN, 0.0), "lt_huber_loss", "delta");
+    expect_error(ltr_smooth_l1_loss(c, a, a, (lt_reduction)7, 1.0), "lt_smooth_l1_loss", "reduction");
+    lt_tensor *p = tensor_of(&E, LT_FLOAT64, 2, s23, (double[]){0.1, 0.2, 1.5, 0.3, 0.4, 0.5});
+    expect_error(ltr_binary_cross_entropy(c, p, a, NULL, LT_REDUCTION_MEAN), "lt_binary_cross_entropy", "1.5");
+    lt_tensor *w = tensor_of(&E, LT_FLOAT64, 1, s2, NULL);
+    expect_error(ltr_binary_cross_entropy_with_logits(c, a, a, NULL, w, LT_REDUCTION_MEAN),
+                 "lt_binary_cross_entropy_with_logits", "pos_weight");
+    ck_assert_ptr_null(ltr_mse_loss(c, NULL, a, LT_REDUCTION_MEAN));
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("ops_loss");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, grad_losses);
+    tcase_add_test(tc, grad_strided_input);
+    tcase_add_test(tc, values_vs_torch);
+    tcase_add_test(tc, errors);
+    suite_add_tcase(s, tc);
+    return ltr_test_run(s);
+}
