@@ -36,21 +36,28 @@ static lt_tensor *f_loss(lt_ctx *c, lt_tensor **in, void *a) {
     case 2: return weigh(c, ltr_smooth_l1_loss(c, x, y, la->red, la->param));
     case 3: return weigh(c, ltr_huber_loss(c, x, y, la->red, la->param));
     case 4: return weigh(c, ltr_binary_cross_entropy(c, x, y, w, la->red));
-    default: return weigh(c, ltr_binary_cross_entropy_with_logits(c, x, y, w, pw, la->red));
+    case 5: return weigh(c, ltr_binary_cross_entropy_with_logits(c, x, y, w, pw, la->red));
+    default: return weigh(c, ltr_kl_div(c, x, y, la->red, la->kind == 7));
     }
+}
+
+static void expect_error(lt_tensor *r, const char *op, const char *frag) {
+    ck_assert_ptr_null(r);
+    ck_assert_msg(strstr(E.ctx.error, op) != NULL && strstr(E.ctx.error, frag) != NULL, "error was: %s", E.ctx.error);
+    ck_assert(ltr_ctx_take_error(&E.ctx, NULL, 0));
 }
 
 START_TEST(grad_losses) {
     int64_t s[2] = {3, 4}, sw[1] = {4};
-    lt_reduction reds[3] = {LT_REDUCTION_NONE, LT_REDUCTION_MEAN, LT_REDUCTION_SUM};
-    for (int kind = 0; kind < 6; kind++)
-        for (int r = 0; r < 3; r++)
+    lt_reduction reds[4] = {LT_REDUCTION_NONE, LT_REDUCTION_MEAN, LT_REDUCTION_SUM, LT_REDUCTION_BATCHMEAN};
+    for (int kind = 0; kind < 8; kind++)
+        for (int r = 0; r < 4; r++)
             for (int withw = 0; withw < 2; withw++) {
-                if (withw && kind < 4) continue;
+                if ((withw && (kind < 4 || kind > 5)) || (r == 3 && kind < 6)) continue;
                 lt_tensor *in[4];
                 if (kind == 4) in[0] = leaf(&E, 2, s, 0.05, 0.95);
                 else in[0] = leaf(&E, 2, s, -2, 2);
-                in[1] = leaf(&E, 2, s, kind >= 4 ? 0 : -2, kind >= 4 ? 1 : 2);
+                in[1] = leaf(&E, 2, s, kind >= 4 && kind != 7 ? 0.05 : -2, kind >= 4 ? 1 : 2);
                 in[2] = withw ? tensor_of(&E, LT_FLOAT64, 1, sw, (double[]){0.5, 2, 1, 0.3}) : NULL;
                 in[3] = withw && kind == 5 ? tensor_of(&E, LT_FLOAT64, 1, sw, (double[]){3, 0.5, 1.5, 1}) : NULL;
                 largs a = {kind, reds[r], kind == 2 ? 0.8 : 1.3};
@@ -130,6 +137,18 @@ START_TEST(values_vs_torch) {
         ck_assert_int_eq(n->dtype, dt);
         for (int i = 0; i < 6; i++) ck_assert_double_eq_tol(ltr_get(n, i), (X[i] - Y[i]) * (X[i] - Y[i]), tol * 16);
     }
+    {
+        lt_tensor *x = t23(LT_FLOAT64, X), *p = t23(LT_FLOAT64, P);
+        /* F.kl_div(x, p), F.kl_div(x, p, reduction='batchmean'): p has a 0 (adds 0) */
+        ck_assert_double_eq_tol(ltr_get(ltr_kl_div(c, x, p, LT_REDUCTION_MEAN, false), 0), -0.5073998770227065, 1e-12);
+        ck_assert_double_eq_tol(ltr_get(ltr_kl_div(c, x, p, LT_REDUCTION_BATCHMEAN, false), 0), -1.5221996310681196, 1e-12);
+        /* F.kl_div(x, x*0.3, reduction='sum', log_target=True) */
+        lt_tensor *x3 = t23(LT_FLOAT64, (double[]){0.15, -0.36, 0.6, 0.03, 0.9, -0.12});
+        ck_assert_double_eq_tol(ltr_get(ltr_kl_div(c, x, x3, LT_REDUCTION_SUM, true), 0), -7.360520820127482, 1e-12);
+        lt_tensor *x32 = t23(LT_FLOAT32, X), *p32 = t23(LT_FLOAT32, P);
+        ck_assert_double_eq_tol(ltr_get(ltr_kl_div(c, x32, p32, LT_REDUCTION_MEAN, false), 0), -0.5073998770227065, 1e-5);
+        expect_error(ltr_mse_loss(c, x, p, LT_REDUCTION_BATCHMEAN), "lt_mse_loss", "reduction");
+    }
     /* stable form: F.binary_cross_entropy_with_logits(tensor([100.,-100.]), tensor([0.,1.])) = 100 */
     int64_t s2[1] = {2};
     lt_tensor *bx = tensor_of(&E, LT_FLOAT32, 1, s2, (double[]){100, -100});
@@ -137,12 +156,6 @@ START_TEST(values_vs_torch) {
     ck_assert_double_eq_tol(ltr_get(ltr_binary_cross_entropy_with_logits(c, bx, by, NULL, NULL, LT_REDUCTION_MEAN), 0), 100.0, 1e-4);
 }
 END_TEST
-
-static void expect_error(lt_tensor *r, const char *op, const char *frag) {
-    ck_assert_ptr_null(r);
-    ck_assert_msg(strstr(E.ctx.error, op) != NULL && strstr(E.ctx.error, frag) != NULL, "error was: %s", E.ctx.error);
-    ck_assert(ltr_ctx_take_error(&E.ctx, NULL, 0));
-}
 
 START_TEST(errors) {
     lt_ctx *c = &E.ctx.pub;

@@ -96,6 +96,7 @@ static const lt_host_api host_api = {
     .huber_loss = ltr_huber_loss,
     .binary_cross_entropy = ltr_binary_cross_entropy,
     .binary_cross_entropy_with_logits = ltr_binary_cross_entropy_with_logits,
+    .kl_div = ltr_kl_div,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

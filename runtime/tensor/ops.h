@@ -49,5 +49,7 @@ lt_tensor *ltr_binary_cross_entropy(lt_ctx *ctx, const lt_tensor *p, const lt_te
 lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
                                                 const lt_tensor *y, const lt_tensor *weight,
                                                 const lt_tensor *pos_weight, lt_reduction red);
+lt_tensor *ltr_kl_div(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
+                      lt_reduction red, bool log_target);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * ops_losses.c — pointwise losses of torch.nn.functional (issue 3, "losses and metrics"):
  * mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
- * binary_cross_entropy_with_logits, each with reduction none/mean/sum (lt_reduction).
+ * binary_cross_entropy_with_logits, kl_div, each with reduction none/mean/sum (lt_reduction).
  *
  * One shared front-end: input and target of the same shape (float, same dtype), the
  * per-element loss and its derivatives d/dinput, d/dtarget computed in double and the
@@ -16,7 +16,7 @@
 #include <math.h>
 #include <string.h>
 
-enum pw_kind { PW_MSE, PW_L1, PW_SMOOTH_L1, PW_HUBER, PW_BCE, PW_BCE_LOGITS };
+enum pw_kind { PW_MSE, PW_L1, PW_SMOOTH_L1, PW_HUBER, PW_BCE, PW_BCE_LOGITS, PW_KL, PW_KL_LOG };
 
 static lt_status pointwise_loss_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *x = n->in[0], *y = n->in[1], *d = n->saved;
@@ -24,6 +24,7 @@ static lt_status pointwise_loss_backward(lt_ctx *ctx, ltr_node *n) {
     int red = (int)n->iarg[0];
     double g0 = red == LT_REDUCTION_NONE ? 0 : ltr_get(n->out->grad, 0);
     if (red == LT_REDUCTION_MEAN) g0 /= (double)numel;
+    if (red == LT_REDUCTION_BATCHMEAN) g0 /= (double)(x->ndim ? x->shape[0] : 1);
     for (int k = 0; k < 2; k++) {
         const lt_tensor *t = k ? y : x;
         if (!(t->flags & LTR_T_REQUIRES_GRAD)) continue;
@@ -83,7 +84,9 @@ static lt_tensor *pointwise_loss(lt_ctx *ctx, const char *op, enum pw_kind kind,
                  ltr_shape_str(x, s1, sizeof s1), ltr_shape_str(y, s2, sizeof s2));
         return NULL;
     }
-    if (red != LT_REDUCTION_MEAN && red != LT_REDUCTION_NONE && red != LT_REDUCTION_SUM) {
+    bool kl = kind == PW_KL || kind == PW_KL_LOG;
+    if (red != LT_REDUCTION_MEAN && red != LT_REDUCTION_NONE && red != LT_REDUCTION_SUM &&
+        !(kl && red == LT_REDUCTION_BATCHMEAN)) {
         ltr_fail(ctx, "%s: unknown reduction %d", op, (int)red);
         return NULL;
     }
@@ -147,6 +150,16 @@ static lt_tensor *pointwise_loss(lt_ctx *ctx, const char *op, enum pw_kind kind,
             dy = wi * (-a + (p - 1) * sp);
             break;
         }
+        case PW_KL: /* torch: xlogy(t, t) - t * input: 0 where t == 0 */
+            l = b > 0 ? b * (log(b) - a) : (b == 0 ? 0 : NAN);
+            dx = -b;
+            dy = log(b) + 1 - a;
+            break;
+        case PW_KL_LOG: /* log_target: exp(t) * (t - input) */
+            l = exp(b) * (b - a);
+            dx = -exp(b);
+            dy = exp(b) * (b - a + 1);
+            break;
         }
         if (red == LT_REDUCTION_NONE) ltr_set(out, i, l);
         else total += l;
@@ -155,6 +168,8 @@ static lt_tensor *pointwise_loss(lt_ctx *ctx, const char *op, enum pw_kind kind,
     }
     if (red == LT_REDUCTION_MEAN) ltr_set(out, 0, n ? total / (double)n : NAN);
     else if (red == LT_REDUCTION_SUM) ltr_set(out, 0, total);
+    else if (red == LT_REDUCTION_BATCHMEAN)
+        ltr_set(out, 0, total / (double)(x->ndim ? x->shape[0] : 1));
     const lt_tensor *in[2] = {x, y};
     ltr_node *node = ltr_record(ctx, op + 3, out, pointwise_loss_backward, 2, in);
     if (node) {
@@ -193,4 +208,13 @@ lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
                                                 const lt_tensor *pos_weight, lt_reduction red) {
     return pointwise_loss(ctx, "lt_binary_cross_entropy_with_logits", PW_BCE_LOGITS, x, y,
                           weight, pos_weight, 0, red);
+}
+
+/* F.kl_div(input (log-probabilities), target, reduction, log_target); reduction may be
+ * LT_REDUCTION_BATCHMEAN (sum / input.size(0)); torch's default "mean" averages over
+ * every element */
+lt_tensor *ltr_kl_div(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
+                      lt_reduction red, bool log_target) {
+    return pointwise_loss(ctx, "lt_kl_div", log_target ? PW_KL_LOG : PW_KL, input, target, NULL,
+                          NULL, 0, red);
 }

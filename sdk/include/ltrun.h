@@ -161,7 +161,12 @@ typedef struct lt_linear_layer {
 
 /* nn.Conv2d's geometry (torch defaults: stride 1, padding 0, dilation 1, groups 1). */
 /* torch's reduction= of the losses; the zero value is torch's default, "mean" */
-typedef enum lt_reduction { LT_REDUCTION_MEAN = 0, LT_REDUCTION_NONE = 1, LT_REDUCTION_SUM = 2 } lt_reduction;
+typedef enum lt_reduction {
+    LT_REDUCTION_MEAN = 0,
+    LT_REDUCTION_NONE = 1,
+    LT_REDUCTION_SUM = 2,
+    LT_REDUCTION_BATCHMEAN = 3 /* kl_div only: sum / input.size(0) */
+} lt_reduction;
 
 typedef struct lt_conv2d_options {
     int64_t stride[2], padding[2], dilation[2]; /* (height, width) */
@@ -290,6 +295,9 @@ struct lt_host_api {
     lt_tensor *(*binary_cross_entropy_with_logits)(lt_ctx *ctx, const lt_tensor *x,
                                                    const lt_tensor *y, const lt_tensor *weight,
                                                    const lt_tensor *pos_weight, lt_reduction red);
+    /* F.kl_div(input log-probs, target, reduction incl. BATCHMEAN, log_target) */
+    lt_tensor *(*kl_div)(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
+                         lt_reduction red, bool log_target);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -567,6 +575,10 @@ static inline lt_tensor *lt_binary_cross_entropy_with_logits(lt_ctx *c, const lt
                                                              const lt_tensor *y, const lt_tensor *w,
                                                              const lt_tensor *pos_weight, lt_reduction r) {
     return c->api->binary_cross_entropy_with_logits(c, x, y, w, pos_weight, r);
+}
+static inline lt_tensor *lt_kl_div(lt_ctx *c, const lt_tensor *input, const lt_tensor *target,
+                                   lt_reduction r, bool log_target) {
+    return c->api->kl_div(c, input, target, r, log_target);
 }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
