@@ -98,6 +98,49 @@ START_TEST(grad_strided_input) {
 }
 END_TEST
 
+/* cross_entropy_ex / nll_loss: in[0] logits, in[1] target (int64 or probabilities) */
+typedef struct { lt_cross_entropy_options o; bool nll; } ceargs;
+static lt_tensor *f_ce(lt_ctx *c, lt_tensor **in, void *a) {
+    ceargs *ca = a;
+    if (ca->nll) {
+        lt_nll_loss_options n = {ca->o.weight, ca->o.ignore_index, ca->o.reduction};
+        return weigh(c, ltr_nll_loss(c, in[0], in[1], &n));
+    }
+    return weigh(c, ltr_cross_entropy_ex(c, in[0], in[1], &ca->o));
+}
+
+START_TEST(grad_cross_entropy_ex) {
+    int64_t s2[2] = {5, 4}, s3[3] = {2, 4, 3}, n5[1] = {5}, n23[2] = {2, 3}, c4[1] = {4};
+    lt_reduction reds[3] = {LT_REDUCTION_NONE, LT_REDUCTION_MEAN, LT_REDUCTION_SUM};
+    lt_tensor *w = tensor_of(&E, LT_FLOAT64, 1, c4, (double[]){0.5, 2.0, 1.0, 0.3});
+    for (int nll = 0; nll < 2; nll++)
+        for (int r = 0; r < 3; r++)
+            for (int withw = 0; withw < 2; withw++)
+                for (int ls = 0; ls < 2; ls++) {
+                    if (nll && ls) continue;
+                    ceargs a = {LT_CROSS_ENTROPY_DEFAULTS, nll};
+                    a.o.reduction = reds[r];
+                    a.o.weight = withw ? w : NULL;
+                    a.o.label_smoothing = ls ? 0.2 : 0;
+                    char what[80];
+                    snprintf(what, sizeof what, "%s red %d w %d ls %d", nll ? "nll" : "ce", r, withw, ls);
+                    /* [N, C] with an ignored target; ignore_index 1 on the 3-d case */
+                    lt_tensor *in[2] = {leaf(&E, 2, s2, -2, 2),
+                                        tensor_of(&E, LT_INT64, 1, n5, (double[]){2, -100, 0, 3, 1})};
+                    gradcheck(&E, what, f_ce, in, 2, &a);
+                    a.o.ignore_index = 1;
+                    lt_tensor *in3[2] = {leaf(&E, 3, s3, -2, 2),
+                                         tensor_of(&E, LT_INT64, 2, n23, (double[]){3, 1, 0, 2, 2, 1})};
+                    gradcheck(&E, what, f_ce, in3, 2, &a);
+                    if (!nll) { /* probability targets: gradients for logits and target */
+                        a.o.ignore_index = -100;
+                        lt_tensor *pin[2] = {leaf(&E, 2, s2, -2, 2), leaf(&E, 2, s2, 0, 1)};
+                        gradcheck(&E, what, f_ce, pin, 2, &a);
+                    }
+                }
+}
+END_TEST
+
 static lt_tensor *t23(lt_dtype dt, const double *v) {
     int64_t s[2] = {2, 3};
     return tensor_of(&E, dt, 2, s, v);
@@ -157,6 +200,86 @@ START_TEST(values_vs_torch) {
 }
 END_TEST
 
+START_TEST(cross_entropy_values) {
+    lt_ctx *c = &E.ctx.pub;
+    int64_t s34[2] = {3, 4}, n3[1] = {3}, c4[1] = {4}, s143[3] = {1, 4, 3}, s13[2] = {1, 3};
+    static const double X[] = {0.5, -1.2, 2.0, 0.3, 0.1, 3.0, -0.4, 1.1, -0.7, 0.2, 0.9, -1.5};
+    /* p = torch.softmax(torch.tensor([[1.,0,2,0.5],[0,0,0,1],[2,1,0,0]]), 1) */
+    static const double P[] = {0.21309730428862375, 0.07839411721683971, 0.5792585299413737,
+                               0.12925004855316274, 0.17487770452710943, 0.17487770452710943,
+                               0.17487770452710943, 0.4753668864186717, 0.6102956854136231,
+                               0.22451523569930604, 0.08259453944353537, 0.08259453944353537};
+    for (int k = 0; k < 2; k++) {
+        lt_dtype dt = k ? LT_FLOAT32 : LT_FLOAT64;
+        double tol = k ? 1e-5 : 1e-12;
+        lt_tensor *x = tensor_of(&E, dt, 2, s34, X), *p = tensor_of(&E, dt, 2, s34, P);
+        lt_tensor *t = tensor_of(&E, LT_INT64, 1, n3, (double[]){2, -100, 0});
+        lt_tensor *t2 = tensor_of(&E, LT_INT64, 1, n3, (double[]){2, 1, 0});
+        lt_tensor *w = tensor_of(&E, dt, 1, c4, (double[]){0.5, 2.0, 1.0, 0.3});
+        lt_cross_entropy_options o = LT_CROSS_ENTROPY_DEFAULTS;
+        /* F.cross_entropy(x, t2) */
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, t2, NULL), 0), 0.921478921643856, tol);
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy(c, x, t2), 0), 0.921478921643856, tol);
+        /* F.cross_entropy(x, t2, weight=w, label_smoothing=0.2) */
+        o.weight = w;
+        o.label_smoothing = 0.2;
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, t2, &o), 0), 0.7231029151700701, tol);
+        /* F.cross_entropy(x, t, weight=w, label_smoothing=0.2): t has -100 */
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, t, &o), 0), 1.2518338064968066, tol);
+        /* F.cross_entropy(x, p, weight=w, label_smoothing=0.1) */
+        o.label_smoothing = 0.1;
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, p, &o), 0), 1.279106370053131, tol);
+        /* F.cross_entropy(x, p) */
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, p, NULL), 0), 1.7638187526769433, tol);
+        /* F.cross_entropy(x, t, reduction='sum') */
+        o = LT_CROSS_ENTROPY_DEFAULTS;
+        o.reduction = LT_REDUCTION_SUM;
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x, t, &o), 0), 2.550967774233224, tol);
+        /* F.cross_entropy(x, t, weight=w, reduction='none') */
+        o.reduction = LT_REDUCTION_NONE;
+        o.weight = w;
+        lt_tensor *nn = ltr_cross_entropy_ex(c, x, t, &o);
+        ck_assert_int_eq(nn->ndim, 1);
+        ck_assert_double_eq_tol(ltr_get(nn, 0), 0.36919930736901835, tol);
+        ck_assert_double_eq_tol(ltr_get(nn, 1), 0.0, tol);
+        ck_assert_double_eq_tol(ltr_get(nn, 2), 1.090884233432103, tol);
+        /* F.nll_loss(x, t2, weight=w); F.nll_loss(x, t, reduction='sum') */
+        lt_nll_loss_options no = LT_NLL_LOSS_DEFAULTS;
+        no.weight = w;
+        ck_assert_double_eq_tol(ltr_get(ltr_nll_loss(c, x, t2, &no), 0), -2.185714285714286, tol);
+        no = LT_NLL_LOSS_DEFAULTS;
+        no.reduction = LT_REDUCTION_SUM;
+        ck_assert_double_eq_tol(ltr_get(ltr_nll_loss(c, x, t, &no), 0), -1.3, tol);
+        /* x3 = (torch.arange(12.).reshape(1,4,3).sin()*2); F.cross_entropy(x3, [[3,0,1]], weight=w) */
+        lt_tensor *x3 = tensor_of(&E, dt, 3, s143, NULL);
+        for (int i = 0; i < 12; i++) ltr_set(x3, i, sin((double)i) * 2);
+        o = LT_CROSS_ENTROPY_DEFAULTS;
+        o.weight = w;
+        ck_assert_double_eq_tol(ltr_get(ltr_cross_entropy_ex(c, x3, tensor_of(&E, LT_INT64, 2, s13, (double[]){3, 0, 1}), &o), 0),
+                                3.430698882859677, tol);
+    }
+    /* all targets ignored: mean is 0/0 = nan, as torch */
+    lt_tensor *x = tensor_of(&E, LT_FLOAT64, 2, s34, X);
+    lt_tensor *ti = tensor_of(&E, LT_INT64, 1, n3, (double[]){-100, -100, -100});
+    ck_assert(isnan(ltr_get(ltr_cross_entropy_ex(c, x, ti, NULL), 0)));
+    /* errors name the op and the bad value / shapes */
+    expect_error(ltr_cross_entropy_ex(c, x, tensor_of(&E, LT_INT64, 1, n3, (double[]){0, 4, 1}), NULL),
+                 "lt_cross_entropy_ex", "target 4 at index 1");
+    expect_error(ltr_nll_loss(c, x, tensor_of(&E, LT_INT64, 1, n3, (double[]){0, -3, 1}), NULL),
+                 "lt_nll_loss", "target -3");
+    expect_error(ltr_cross_entropy_ex(c, x, tensor_of(&E, LT_INT64, 1, c4, NULL), NULL),
+                 "lt_cross_entropy_ex", "[4]");
+    expect_error(ltr_cross_entropy_ex(c, x, tensor_of(&E, LT_FLOAT64, 1, c4, NULL), NULL),
+                 "lt_cross_entropy_ex", "probabilities");
+    lt_cross_entropy_options o = LT_CROSS_ENTROPY_DEFAULTS;
+    o.weight = tensor_of(&E, LT_FLOAT64, 1, n3, NULL);
+    expect_error(ltr_cross_entropy_ex(c, x, ti, &o), "lt_cross_entropy_ex", "weight");
+    o = LT_CROSS_ENTROPY_DEFAULTS;
+    o.label_smoothing = 1.5;
+    expect_error(ltr_cross_entropy_ex(c, x, ti, &o), "lt_cross_entropy_ex", "label_smoothing");
+}
+END_TEST
+
 START_TEST(errors) {
     lt_ctx *c = &E.ctx.pub;
     int64_t s23[2] = {2, 3}, s32[2] = {3, 2}, s2[1] = {2};
@@ -185,6 +308,8 @@ int main(void) {
     tcase_add_test(tc, grad_losses);
     tcase_add_test(tc, grad_strided_input);
     tcase_add_test(tc, values_vs_torch);
+    tcase_add_test(tc, grad_cross_entropy_ex);
+    tcase_add_test(tc, cross_entropy_values);
     tcase_add_test(tc, errors);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);

@@ -97,6 +97,8 @@ static const lt_host_api host_api = {
     .binary_cross_entropy = ltr_binary_cross_entropy,
     .binary_cross_entropy_with_logits = ltr_binary_cross_entropy_with_logits,
     .kl_div = ltr_kl_div,
+    .cross_entropy_ex = ltr_cross_entropy_ex,
+    .nll_loss = ltr_nll_loss,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

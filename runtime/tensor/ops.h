@@ -51,5 +51,9 @@ lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
                                                 const lt_tensor *pos_weight, lt_reduction red);
 lt_tensor *ltr_kl_div(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
                       lt_reduction red, bool log_target);
+lt_tensor *ltr_cross_entropy_ex(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                const lt_cross_entropy_options *opt);
+lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
+                        const lt_nll_loss_options *opt);
 
 #endif

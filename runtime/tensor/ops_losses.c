@@ -11,6 +11,7 @@
  * Not yet done here: gradients w.r.t. weight / pos_weight (treated as constants), and the
  * elementwise loops run on the host (no accelerator kernels yet).
  */
+#include "core/context.h"
 #include "tensor/ops_common.h"
 
 #include <math.h>
@@ -217,4 +218,184 @@ lt_tensor *ltr_kl_div(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *targ
                       lt_reduction red, bool log_target) {
     return pointwise_loss(ctx, "lt_kl_div", log_target ? PW_KL_LOG : PW_KL, input, target, NULL,
                           NULL, 0, red);
+}
+
+/* ---- cross_entropy with options, nll_loss ----
+ * Layout: input [N, C, S] (S = product of the extra dims d1..; [N, C] has S = 1).
+ * Every position (n, s) contributes l = -sum_c q_c lp_c, lp = log_softmax over C (or the
+ * input itself for nll_loss), with q the effective target (torch's formulas):
+ *   class index t:  q_c = (1 - eps) w_t [c == t] + (eps / C) w_c; ignored t: q = 0
+ *   probabilities:  q_c = w_c (y_c (1 - eps) + eps / C)
+ * reduction mean divides by sum_i w_{t_i} over non-ignored i (index targets; both the nll
+ * and the smoothing part, as torch's cross_entropy_loss_label_smoothing) or by N*S
+ * (probability targets). d l / d logits = (sum_c q_c) softmax - q; for nll -q.
+ * Probability targets also get d l / d y_c = -(1 - eps) w_c lp_c.
+ * saved: [3, N*C*S] = lp, q, d/dy. iarg: reduction, log_softmax applied; farg: scale. */
+static lt_status ce_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *x = n->in[0], *y = n->in[1], *sv = n->saved;
+    int64_t N = x->shape[0], C = x->ndim > 1 ? x->shape[1] : 1, M = ltr_numel(x);
+    int64_t S = N * C != 0 ? M / (N * C) : 0;
+    int red = (int)n->iarg[0];
+    bool softmax = n->iarg[1] != 0;
+    double g0 = red == LT_REDUCTION_NONE ? 0 : ltr_get(n->out->grad, 0) * n->farg[0];
+    lt_tensor *gx = (x->flags & LTR_T_REQUIRES_GRAD) ? ltr_empty_like(ctx, x) : NULL;
+    lt_tensor *gy = y && y->dtype != LT_INT64 && (y->flags & LTR_T_REQUIRES_GRAD)
+                        ? ltr_empty_like(ctx, y) : NULL;
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t s = 0; s < S; s++) {
+            double g = red == LT_REDUCTION_NONE ? ltr_get(n->out->grad, i * S + s) : g0, Q = 0;
+            for (int64_t c = 0; c < C; c++) Q += ltr_get(sv, M + (i * C + c) * S + s);
+            for (int64_t c = 0; c < C; c++) {
+                int64_t k = (i * C + c) * S + s;
+                double q = ltr_get(sv, M + k);
+                if (gx) ltr_set(gx, k, g * (softmax ? Q * exp(ltr_get(sv, k)) - q : -q));
+                if (gy) ltr_set(gy, k, g * ltr_get(sv, 2 * M + k));
+            }
+        }
+    if (gx && ltr_accumulate_grad_owned(ctx, x, gx) != LT_OK) return LT_ERROR;
+    if (gy && ltr_accumulate_grad_owned(ctx, y, gy) != LT_OK) return LT_ERROR;
+    return LT_OK;
+}
+
+static lt_tensor *ce_core(lt_ctx *ctx, const char *op, const lt_tensor *x, const lt_tensor *y,
+                          const lt_tensor *w, int64_t ignore, lt_reduction red, double eps,
+                          bool softmax) {
+    if (!x || !y) return NULL;
+    if (!ltr_check_float(ctx, op, x)) return NULL;
+    char s1[96], s2[96];
+    if (x->ndim < 2) {
+        ltr_fail(ctx, "%s: expected input [N, C] or [N, C, d1, ...], got %s", op,
+                 ltr_shape_str(x, s1, sizeof s1));
+        return NULL;
+    }
+    if (red != LT_REDUCTION_MEAN && red != LT_REDUCTION_NONE && red != LT_REDUCTION_SUM) {
+        ltr_fail(ctx, "%s: unknown reduction %d", op, (int)red);
+        return NULL;
+    }
+    if (!(eps >= 0 && eps <= 1)) {
+        ltr_fail(ctx, "%s: label_smoothing must be in [0, 1], got %g", op, eps);
+        return NULL;
+    }
+    int64_t N = x->shape[0], C = x->shape[1], M = ltr_numel(x), S = N * C != 0 ? M / (N * C) : 0;
+    bool probs = y->dtype != LT_INT64;
+    if (probs) {
+        bool same = y->ndim == x->ndim;
+        for (int i = 0; same && i < x->ndim; i++) same = y->shape[i] == x->shape[i];
+        if (!softmax || !same || !ltr_check_same(ctx, op, x, y)) {
+            if (!ltr_ctx_of(ctx)->failed)
+                ltr_fail(ctx, "%s: target %s %s must be int64 class indices of input %s without "
+                         "dim 1%s", op, ltr_shape_str(y, s2, sizeof s2), ltr_dtype_name(y->dtype),
+                         ltr_shape_str(x, s1, sizeof s1),
+                         softmax ? ", or probabilities of input's shape and dtype" : "");
+            return NULL;
+        }
+    } else {
+        bool ok = y->ndim == x->ndim - 1 && y->shape[0] == N;
+        for (int i = 1; ok && i < y->ndim; i++) ok = y->shape[i] == x->shape[i + 1];
+        if (!ok) {
+            ltr_fail(ctx, "%s: target %s does not match input %s (expected input's shape "
+                     "without dim 1)", op, ltr_shape_str(y, s2, sizeof s2),
+                     ltr_shape_str(x, s1, sizeof s1));
+            return NULL;
+        }
+    }
+    if (w) {
+        if (w->ndim != 1 || w->shape[0] != C) {
+            ltr_fail(ctx, "%s: weight %s must be [C] = [%lld]", op, ltr_shape_str(w, s1, sizeof s1),
+                     (long long)C);
+            return NULL;
+        }
+        if (!ltr_check_same(ctx, op, x, w)) return NULL;
+        w = ltr_contiguous(ctx, w);
+    }
+    x = ltr_contiguous(ctx, x);
+    y = ltr_contiguous(ctx, y);
+    if (!x || !y) return NULL;
+    if (!probs) {
+        const int64_t *t = y->data;
+        for (int64_t i = 0; i < N * S; i++)
+            if (t[i] != ignore && (t[i] < 0 || t[i] >= C)) {
+                ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
+                         op, (long long)t[i], (long long)i, (long long)C);
+                return NULL;
+            }
+    }
+    int64_t sshape[2] = {3, M};
+    lt_tensor *sv = ltr_empty(ctx, x->dtype, 2, sshape);
+    int64_t oshape[LT_MAX_DIMS];
+    oshape[0] = N;
+    for (int i = 2; i < x->ndim; i++) oshape[i - 1] = x->shape[i];
+    lt_tensor *out = red == LT_REDUCTION_NONE ? ltr_empty(ctx, x->dtype, x->ndim - 1, oshape)
+                                              : ltr_empty(ctx, x->dtype, 0, NULL);
+    if (!sv || !out) return NULL;
+    double total = 0, denom = 0;
+    for (int64_t i = 0; i < N; i++)
+        for (int64_t s = 0; s < S; s++) {
+            /* log_softmax over c, stable */
+            double mx = -INFINITY, se = 0;
+            if (softmax) {
+                for (int64_t c = 0; c < C; c++) {
+                    double v = ltr_get(x, (i * C + c) * S + s);
+                    if (v > mx) mx = v;
+                }
+                for (int64_t c = 0; c < C; c++) se += exp(ltr_get(x, (i * C + c) * S + s) - mx);
+            }
+            double lse = softmax ? mx + log(se) : 0, l = 0;
+            int64_t t = probs ? 0 : ((const int64_t *)y->data)[i * S + s];
+            bool ignored = !probs && t == ignore;
+            if (!probs && !ignored) denom += w ? ltr_get(w, t) : 1.0;
+            for (int64_t c = 0; c < C; c++) {
+                int64_t k = (i * C + c) * S + s;
+                double lp = ltr_get(x, k) - lse, wc = w ? ltr_get(w, c) : 1.0, q, dy = 0;
+                if (probs) {
+                    q = wc * (ltr_get(y, k) * (1 - eps) + eps / (double)C);
+                    dy = -(1 - eps) * wc * lp;
+                } else if (ignored) {
+                    q = 0;
+                } else {
+                    q = (c == t ? (1 - eps) * (w ? ltr_get(w, t) : 1.0) : 0) + eps / (double)C * wc;
+                }
+                /* q == 0 adds nothing even where lp is -inf (torch's nll picks one entry) */
+                if (q != 0) l -= q * lp;
+                ltr_set(sv, k, lp);
+                ltr_set(sv, M + k, q);
+                ltr_set(sv, 2 * M + k, dy);
+            }
+            if (red == LT_REDUCTION_NONE) ltr_set(out, i * S + s, l);
+            else total += l;
+        }
+    double scale = 1;
+    if (red == LT_REDUCTION_MEAN) {
+        if (probs) denom = (double)(N * S);
+        scale = 1.0 / denom; /* torch: all ignored gives 0/0 = nan */
+        ltr_set(out, 0, total / denom);
+    } else if (red == LT_REDUCTION_SUM) {
+        ltr_set(out, 0, total);
+    }
+    const lt_tensor *in[2] = {x, y};
+    ltr_node *node = ltr_record(ctx, op + 3, out, ce_backward, 2, in);
+    if (node) {
+        node->saved = sv;
+        node->iarg[0] = red;
+        node->iarg[1] = softmax;
+        node->farg[0] = scale;
+    }
+    return out;
+}
+
+/* F.cross_entropy(logits, target, weight, ignore_index, reduction, label_smoothing):
+ * target int64 [N, d1..] class indices or float probabilities of logits' shape */
+lt_tensor *ltr_cross_entropy_ex(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                const lt_cross_entropy_options *opt) {
+    lt_cross_entropy_options o = opt ? *opt : LT_CROSS_ENTROPY_DEFAULTS;
+    return ce_core(ctx, "lt_cross_entropy_ex", logits, target, o.weight, o.ignore_index,
+                   o.reduction, o.label_smoothing, true);
+}
+
+/* F.nll_loss(logp, target int64, weight, ignore_index, reduction) */
+lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
+                        const lt_nll_loss_options *opt) {
+    lt_nll_loss_options o = opt ? *opt : LT_NLL_LOSS_DEFAULTS;
+    return ce_core(ctx, "lt_nll_loss", logp, target, o.weight, o.ignore_index, o.reduction, 0,
+                   false);
 }

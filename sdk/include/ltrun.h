@@ -168,6 +168,26 @@ typedef enum lt_reduction {
     LT_REDUCTION_BATCHMEAN = 3 /* kl_div only: sum / input.size(0) */
 } lt_reduction;
 
+/* F.cross_entropy's keyword options; weight [C] or NULL (borrowed for the call) */
+typedef struct lt_cross_entropy_options {
+    const lt_tensor *weight;
+    int64_t ignore_index;   /* index targets only */
+    lt_reduction reduction;
+    double label_smoothing; /* in [0, 1] */
+} lt_cross_entropy_options;
+#define LT_CROSS_ENTROPY_DEFAULTS \
+    ((lt_cross_entropy_options){.weight = NULL, .ignore_index = -100, \
+                                .reduction = LT_REDUCTION_MEAN, .label_smoothing = 0.0})
+
+/* F.nll_loss's keyword options */
+typedef struct lt_nll_loss_options {
+    const lt_tensor *weight;
+    int64_t ignore_index;
+    lt_reduction reduction;
+} lt_nll_loss_options;
+#define LT_NLL_LOSS_DEFAULTS \
+    ((lt_nll_loss_options){.weight = NULL, .ignore_index = -100, .reduction = LT_REDUCTION_MEAN})
+
 typedef struct lt_conv2d_options {
     int64_t stride[2], padding[2], dilation[2]; /* (height, width) */
     int64_t groups;
@@ -298,6 +318,13 @@ struct lt_host_api {
     /* F.kl_div(input log-probs, target, reduction incl. BATCHMEAN, log_target) */
     lt_tensor *(*kl_div)(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
                          lt_reduction red, bool log_target);
+    /* F.cross_entropy(logits [N,C] or [N,C,d1..], target int64 [N] / [N,d1..] class
+     * indices or float probabilities of logits' shape, opt or NULL = defaults) */
+    lt_tensor *(*cross_entropy_ex)(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                   const lt_cross_entropy_options *opt);
+    /* F.nll_loss(logp [N,C] or [N,C,d1..], target int64 [N] / [N,d1..], opt or NULL) */
+    lt_tensor *(*nll_loss)(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
+                           const lt_nll_loss_options *opt);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -579,6 +606,15 @@ static inline lt_tensor *lt_binary_cross_entropy_with_logits(lt_ctx *c, const lt
 static inline lt_tensor *lt_kl_div(lt_ctx *c, const lt_tensor *input, const lt_tensor *target,
                                    lt_reduction r, bool log_target) {
     return c->api->kl_div(c, input, target, r, log_target);
+}
+static inline lt_tensor *lt_cross_entropy_ex(lt_ctx *c, const lt_tensor *logits,
+                                             const lt_tensor *target,
+                                             const lt_cross_entropy_options *opt) {
+    return c->api->cross_entropy_ex(c, logits, target, opt);
+}
+static inline lt_tensor *lt_nll_loss(lt_ctx *c, const lt_tensor *logp, const lt_tensor *target,
+                                     const lt_nll_loss_options *opt) {
+    return c->api->nll_loss(c, logp, target, opt);
 }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
