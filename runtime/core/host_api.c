@@ -4,6 +4,7 @@
 #include "data/dataloader.h"
 #include "optim/optimizer.h"
 #include "tensor/ops.h"
+#include "tensor/metrics.h"
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
@@ -30,6 +31,24 @@ static void api_log(lt_ctx *c, const char *name, const lt_tensor *value, unsigne
         return;
     }
     api_log_value(c, name, ltr_item(c, value), flags);
+}
+
+/* self.log(name, torchmetrics_metric): the step value is the last update's; the trainer
+ * takes the epoch value from the object and resets it (results.c) */
+static void api_log_metric(lt_ctx *c, const char *name, lt_metric *m, unsigned flags) {
+    if (!m) {
+        ltr_fail(c, "lt_log_metric('%s'): metric is NULL", name ? name : "");
+        return;
+    }
+    if (!ltr_metric_scalar(m)) {
+        ltr_fail(c, "lt_log_metric('%s'): a confusion matrix is not a scalar; log its entries",
+                 name ? name : "");
+        return;
+    }
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    ctx->log_metric = m;
+    api_log_value(c, name, ltr_metric_batch_value(m), flags);
+    ctx->log_metric = NULL;
 }
 
 static const lt_host_api host_api = {
@@ -99,6 +118,18 @@ static const lt_host_api host_api = {
     .kl_div = ltr_kl_div,
     .cross_entropy_ex = ltr_cross_entropy_ex,
     .nll_loss = ltr_nll_loss,
+    .accuracy_topk = ltr_accuracy_topk,
+    .precision = ltr_precision,
+    .recall = ltr_recall,
+    .f1_score = ltr_f1_score,
+    .confusion_matrix = ltr_confusion_matrix,
+    .mean_absolute_error = ltr_mean_absolute_error,
+    .mean_squared_error = ltr_mean_squared_error,
+    .metric_new = ltr_metric_new,
+    .metric_update = ltr_metric_update,
+    .metric_compute = ltr_metric_compute,
+    .metric_reset = ltr_metric_reset,
+    .log_metric = api_log_metric,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }
