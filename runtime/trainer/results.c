@@ -241,6 +241,8 @@ void ltr_results_reset(ltr_results *r) {
 }
 
 void ltr_results_free(ltr_results *r) {
+    /* the metric objects may already be gone with the run's allocations: do not touch */
+    for (int i = 0; i < r->n; i++) r->items[i].obj = NULL;
     ltr_results_reset(r);
     free(r->items);
     memset(r, 0, sizeof *r);
