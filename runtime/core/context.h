@@ -39,6 +39,7 @@ typedef struct ltr_ctx {
     const char *hook_name;
     ltr_log_sink log_sink;
     void *log_sink_self;
+    void *log_metric;          /* the lt_metric being logged by lt_log_metric, else NULL */
     double batch_size;         /* size of the current batch, for epoch-mean weighting */
     void **allocs;             /* lt_alloc blocks to free after destroy */
     int64_t nallocs, cap_allocs;

@@ -6,6 +6,7 @@
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
+#include "tensor/metrics.h"
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
@@ -79,6 +80,24 @@ static lt_status api_scope_end(lt_ctx *c, void *scope) {
     r->magic = 0;
     ltr_arena_rewind(ctx->arena, r->mark);
     return LT_OK;
+}
+
+/* self.log(name, torchmetrics_metric): the step value is the last update's; the trainer
+ * takes the epoch value from the object and resets it (results.c) */
+static void api_log_metric(lt_ctx *c, const char *name, lt_metric *m, unsigned flags) {
+    if (!m) {
+        ltr_fail(c, "lt_log_metric('%s'): metric is NULL", name ? name : "");
+        return;
+    }
+    if (!ltr_metric_scalar(m)) {
+        ltr_fail(c, "lt_log_metric('%s'): a confusion matrix is not a scalar; log its entries",
+                 name ? name : "");
+        return;
+    }
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    ctx->log_metric = m;
+    api_log_value(c, name, ltr_metric_batch_value(m), flags);
+    ctx->log_metric = NULL;
 }
 
 static const lt_host_api host_api = {
@@ -210,6 +229,28 @@ static const lt_host_api host_api = {
     .split_tensor = ltr_split_tensor,
     .chunk = ltr_chunk,
     .bmm = ltr_bmm,
+    /* ABI 1.3: losses and metrics */
+    .mse_loss = ltr_mse_loss,
+    .l1_loss = ltr_l1_loss,
+    .smooth_l1_loss = ltr_smooth_l1_loss,
+    .huber_loss = ltr_huber_loss,
+    .binary_cross_entropy = ltr_binary_cross_entropy,
+    .binary_cross_entropy_with_logits = ltr_binary_cross_entropy_with_logits,
+    .kl_div = ltr_kl_div,
+    .cross_entropy_ex = ltr_cross_entropy_ex,
+    .nll_loss = ltr_nll_loss,
+    .accuracy_topk = ltr_accuracy_topk,
+    .precision = ltr_precision,
+    .recall = ltr_recall,
+    .f1_score = ltr_f1_score,
+    .confusion_matrix = ltr_confusion_matrix,
+    .mean_absolute_error = ltr_mean_absolute_error,
+    .mean_squared_error = ltr_mean_squared_error,
+    .metric_new = ltr_metric_new,
+    .metric_update = ltr_metric_update,
+    .metric_compute = ltr_metric_compute,
+    .metric_reset = ltr_metric_reset,
+    .log_metric = api_log_metric,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

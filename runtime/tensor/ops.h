@@ -111,5 +111,23 @@ int ltr_split_tensor(lt_ctx *ctx, const lt_tensor *x, int64_t split_size, int di
                      lt_tensor **out, int max_out);
 int ltr_chunk(lt_ctx *ctx, const lt_tensor *x, int chunks, int dim, lt_tensor **out, int max_out);
 lt_tensor *ltr_bmm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+/* issue 3: losses and metrics */
+lt_tensor *ltr_mse_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+lt_tensor *ltr_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+lt_tensor *ltr_smooth_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                              lt_reduction red, double beta);
+lt_tensor *ltr_huber_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                          lt_reduction red, double delta);
+lt_tensor *ltr_binary_cross_entropy(lt_ctx *ctx, const lt_tensor *p, const lt_tensor *y,
+                                    const lt_tensor *weight, lt_reduction red);
+lt_tensor *ltr_binary_cross_entropy_with_logits(lt_ctx *ctx, const lt_tensor *x,
+                                                const lt_tensor *y, const lt_tensor *weight,
+                                                const lt_tensor *pos_weight, lt_reduction red);
+lt_tensor *ltr_kl_div(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
+                      lt_reduction red, bool log_target);
+lt_tensor *ltr_cross_entropy_ex(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                const lt_cross_entropy_options *opt);
+lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
+                        const lt_nll_loss_options *opt);
 
 #endif

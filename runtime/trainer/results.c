@@ -1,6 +1,8 @@
 /* results.c — what lt_log records and how it becomes step and epoch metrics. */
 #include "trainer/results.h"
 
+#include "tensor/metrics.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,8 +215,9 @@ void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
     for (int i = 0; i < r->n; i++) {
         const ltr_metric *m = &r->items[i];
         if (!m->on_epoch || !m->has_epoch) continue;
-        double v = m->reduce == LTR_REDUCE_MEAN ? (m->weight > 0 ? m->acc / m->weight : NAN)
-                                                : m->acc;
+        double v = m->obj ? ltr_metric_epoch_value(m->obj)
+                   : m->reduce == LTR_REDUCE_MEAN ? (m->weight > 0 ? m->acc / m->weight : NAN)
+                                                  : m->acc;
         const char *suffix = m->on_step ? "_epoch" : "";
         if (m->logger) put(logged, m->name, suffix, v);
         if (m->prog_bar) put(pbar, m->name, suffix, v);
@@ -223,8 +226,14 @@ void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
     }
 }
 
+void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj) {
+    ltr_metric *m = find(r, hook, name);
+    if (m) m->obj = obj;
+}
+
 void ltr_results_reset(ltr_results *r) {
     for (int i = 0; i < r->n; i++) {
+        if (r->items[i].obj) ltr_metric_reset_state(r->items[i].obj);
         free(r->items[i].hook);
         free(r->items[i].name);
     }
@@ -232,6 +241,8 @@ void ltr_results_reset(ltr_results *r) {
 }
 
 void ltr_results_free(ltr_results *r) {
+    /* the metric objects may already be gone with the run's allocations: do not touch */
+    for (int i = 0; i < r->n; i++) r->items[i].obj = NULL;
     ltr_results_reset(r);
     free(r->items);
     memset(r, 0, sizeof *r);

@@ -8,6 +8,8 @@
  * setup/configure/fit-level hooks; both on_step and on_epoch fork the name into
  * NAME_step and NAME_epoch (callback metrics also get NAME); the epoch mean is
  * weighted by batch size; a value logged only on_step is not accumulated.
+ * A logged metric object (lt_log_metric) gives its batch value on_step and its
+ * compute() over the epoch on_epoch, and is reset when the results are.
  */
 #ifndef LTR_RESULTS_H
 #define LTR_RESULTS_H
@@ -52,6 +54,7 @@ typedef struct ltr_metric {
     double step_value;
     bool has_epoch;      /* accumulated since the last reset */
     double acc, weight;  /* mean: sum(v*bs) and sum(bs); sum/max/min: acc */
+    lt_metric *obj;      /* lt_log_metric: the epoch value is obj's compute(); reset with r */
 } ltr_metric;
 
 /* The results of one loop (training, or one evaluation run). */
@@ -72,7 +75,9 @@ void ltr_results_collect_step(ltr_results *r, ltr_metric_dict *logged, ltr_metri
 /* At epoch end: reduced epoch values (NAME_epoch when forked; callback also NAME). */
 void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
                                ltr_metric_dict *pbar, ltr_metric_dict *callback);
-/* Forget everything logged (a new epoch / a new evaluation run). */
+/* The item just logged as (hook, name) is the metric object obj (lt_log_metric). */
+void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj);
+/* Forget everything logged (and reset the attached metric objects) (a new epoch / a new evaluation run). */
 void ltr_results_reset(ltr_results *r);
 void ltr_results_free(ltr_results *r);
 

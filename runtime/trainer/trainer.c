@@ -81,8 +81,15 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
         return;
     }
     if (ltr_results_log(t->active_results, t->ctx.hook_name, name, value, batch_size, flags, err,
-                        sizeof err) != LT_OK)
+                        sizeof err) != LT_OK) {
         ltr_fail(c, "%s", err);
+        return;
+    }
+    /* lt_log_metric: the epoch value comes from the metric object, which the results
+     * reset at the end of the epoch (Lightning's self.log of a torchmetrics Metric) */
+    if (ltr_ctx_of(c)->log_metric)
+        ltr_results_attach_metric(t->active_results, t->ctx.hook_name, name,
+                                  ltr_ctx_of(c)->log_metric);
 }
 
 static lt_status load_plugins(ltr_trainer *t) {

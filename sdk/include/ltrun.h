@@ -83,6 +83,7 @@ typedef enum lt_split {
 typedef struct lt_tensor lt_tensor;       /* opaque; see the accessors below */
 typedef struct lt_batch lt_batch;         /* opaque; lt_batch_at / lt_batch_size */
 typedef struct lt_hparams lt_hparams;     /* opaque; lt_hp_* read and record values */
+typedef struct lt_metric lt_metric;       /* opaque; made by lt_metric_new (host-owned) */
 typedef struct lt_optimizer lt_optimizer; /* opaque; made by lt_sgd / lt_adam */
 typedef struct lt_host_api lt_host_api;
 
@@ -165,6 +166,50 @@ typedef struct lt_linear_layer {
 } lt_linear_layer;
 
 /* nn.Conv2d's geometry (torch defaults: stride 1, padding 0, dilation 1, groups 1). */
+/* torch's reduction= of the losses; the zero value is torch's default, "mean" */
+typedef enum lt_reduction {
+    LT_REDUCTION_MEAN = 0,
+    LT_REDUCTION_NONE = 1,
+    LT_REDUCTION_SUM = 2,
+    LT_REDUCTION_BATCHMEAN = 3 /* kl_div only: sum / input.size(0) */
+} lt_reduction;
+
+/* F.cross_entropy's keyword options; weight [C] or NULL (borrowed for the call) */
+typedef struct lt_cross_entropy_options {
+    const lt_tensor *weight;
+    int64_t ignore_index;   /* index targets only */
+    lt_reduction reduction;
+    double label_smoothing; /* in [0, 1] */
+} lt_cross_entropy_options;
+#define LT_CROSS_ENTROPY_DEFAULTS \
+    ((lt_cross_entropy_options){.weight = NULL, .ignore_index = -100, \
+                                .reduction = LT_REDUCTION_MEAN, .label_smoothing = 0.0})
+
+/* torchmetrics metrics (task="multiclass"; precision/recall/F1 average="macro") */
+typedef enum lt_metric_kind {
+    LT_METRIC_ACCURACY = 0,         /* MulticlassAccuracy(average="micro", top_k) */
+    LT_METRIC_PRECISION,            /* MulticlassPrecision(average="macro") */
+    LT_METRIC_RECALL,               /* MulticlassRecall(average="macro") */
+    LT_METRIC_F1,                   /* MulticlassF1Score(average="macro") */
+    LT_METRIC_CONFUSION_MATRIX,     /* MulticlassConfusionMatrix: int64 [C, C], rows = true */
+    LT_METRIC_MAE,                  /* MeanAbsoluteError */
+    LT_METRIC_MSE                   /* MeanSquaredError */
+} lt_metric_kind;
+typedef struct lt_metric_options {
+    int64_t num_classes; /* classification kinds: required (> 0) */
+    int64_t top_k;       /* accuracy only */
+} lt_metric_options;
+#define LT_METRIC_DEFAULTS ((lt_metric_options){.num_classes = 0, .top_k = 1})
+
+/* F.nll_loss's keyword options */
+typedef struct lt_nll_loss_options {
+    const lt_tensor *weight;
+    int64_t ignore_index;
+    lt_reduction reduction;
+} lt_nll_loss_options;
+#define LT_NLL_LOSS_DEFAULTS \
+    ((lt_nll_loss_options){.weight = NULL, .ignore_index = -100, .reduction = LT_REDUCTION_MEAN})
+
 typedef struct lt_conv2d_options {
     int64_t stride[2], padding[2], dilation[2]; /* (height, width) */
     int64_t groups;
@@ -456,6 +501,59 @@ struct lt_host_api {
                  int max_out);
     /* torch.bmm(a [B,n,k], b [B,k,m]) -> [B,n,m] (lt_matmul also broadcasts N-D batches) */
     lt_tensor *(*bmm)(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
+    /* ABI 1.3: losses and metrics (x input, y target of x's shape; float32/float64) */
+    /* F.mse_loss(x, y, reduction) */
+    lt_tensor *(*mse_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+    /* F.l1_loss(x, y, reduction) */
+    lt_tensor *(*l1_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
+    /* F.smooth_l1_loss(x, y, reduction, beta) (torch default beta 1.0) */
+    lt_tensor *(*smooth_l1_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                                 lt_reduction red, double beta);
+    /* F.huber_loss(x, y, reduction, delta) (torch default delta 1.0) */
+    lt_tensor *(*huber_loss)(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
+                             lt_reduction red, double delta);
+    /* F.binary_cross_entropy(p in [0,1], y, weight of x's shape or [last dim] or NULL) */
+    lt_tensor *(*binary_cross_entropy)(lt_ctx *ctx, const lt_tensor *p, const lt_tensor *y,
+                                       const lt_tensor *weight, lt_reduction red);
+    /* F.binary_cross_entropy_with_logits(x, y, weight, pos_weight: x's shape, [last dim] or NULL) */
+    lt_tensor *(*binary_cross_entropy_with_logits)(lt_ctx *ctx, const lt_tensor *x,
+                                                   const lt_tensor *y, const lt_tensor *weight,
+                                                   const lt_tensor *pos_weight, lt_reduction red);
+    /* F.kl_div(input log-probs, target, reduction incl. BATCHMEAN, log_target) */
+    lt_tensor *(*kl_div)(lt_ctx *ctx, const lt_tensor *input, const lt_tensor *target,
+                         lt_reduction red, bool log_target);
+    /* F.cross_entropy(logits [N,C] or [N,C,d1..], target int64 [N] / [N,d1..] class
+     * indices or float probabilities of logits' shape, opt or NULL = defaults) */
+    lt_tensor *(*cross_entropy_ex)(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                   const lt_cross_entropy_options *opt);
+    /* F.nll_loss(logp [N,C] or [N,C,d1..], target int64 [N] / [N,d1..], opt or NULL) */
+    lt_tensor *(*nll_loss)(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
+                           const lt_nll_loss_options *opt);
+    /* metrics (not differentiable). preds: float scores [N,C] (argmax / top-k) or int64
+     * classes [N] (num_classes then required); target int64 [N]. Results float32 scalars,
+     * the confusion matrix int64 [C,C]. num_classes <= 0: C of the scores. */
+    lt_tensor *(*accuracy_topk)(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target,
+                                int64_t k);
+    lt_tensor *(*precision)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target,
+                            int64_t num_classes);
+    lt_tensor *(*recall)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target,
+                         int64_t num_classes);
+    lt_tensor *(*f1_score)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target,
+                           int64_t num_classes);
+    lt_tensor *(*confusion_matrix)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target,
+                                   int64_t num_classes);
+    lt_tensor *(*mean_absolute_error)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target);
+    lt_tensor *(*mean_squared_error)(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target);
+    /* torchmetrics Metric objects: new (in create; host-owned, freed with the run),
+     * update per step, compute over all updates since the last reset, reset */
+    lt_metric *(*metric_new)(lt_ctx *ctx, lt_metric_kind kind, const lt_metric_options *opt);
+    lt_status (*metric_update)(lt_ctx *ctx, lt_metric *m, const lt_tensor *preds,
+                               const lt_tensor *target);
+    lt_tensor *(*metric_compute)(lt_ctx *ctx, lt_metric *m);
+    void (*metric_reset)(lt_ctx *ctx, lt_metric *m);
+    /* self.log(name, metric): on_step logs the last update's value, on_epoch the
+     * metric's compute() over the epoch; the trainer resets it at the epoch's end */
+    void (*log_metric)(lt_ctx *ctx, const char *name, lt_metric *m, unsigned flags);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -898,6 +996,80 @@ static inline int lt_chunk(lt_ctx *c, const lt_tensor *x, int chunks, int dim, l
 }
 static inline lt_tensor *lt_bmm(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
     return c->api->bmm(c, a, b);
+}
+/* ABI 1.3: losses and metrics (torch.nn.functional names) */
+static inline lt_tensor *lt_mse_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y, lt_reduction r) {
+    return c->api->mse_loss(c, x, y, r);
+}
+static inline lt_tensor *lt_l1_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y, lt_reduction r) {
+    return c->api->l1_loss(c, x, y, r);
+}
+static inline lt_tensor *lt_smooth_l1_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y,
+                                           lt_reduction r, double beta) {
+    return c->api->smooth_l1_loss(c, x, y, r, beta);
+}
+static inline lt_tensor *lt_huber_loss(lt_ctx *c, const lt_tensor *x, const lt_tensor *y,
+                                       lt_reduction r, double delta) {
+    return c->api->huber_loss(c, x, y, r, delta);
+}
+static inline lt_tensor *lt_binary_cross_entropy(lt_ctx *c, const lt_tensor *p, const lt_tensor *y,
+                                                 const lt_tensor *weight, lt_reduction r) {
+    return c->api->binary_cross_entropy(c, p, y, weight, r);
+}
+static inline lt_tensor *lt_binary_cross_entropy_with_logits(lt_ctx *c, const lt_tensor *x,
+                                                             const lt_tensor *y, const lt_tensor *w,
+                                                             const lt_tensor *pos_weight, lt_reduction r) {
+    return c->api->binary_cross_entropy_with_logits(c, x, y, w, pos_weight, r);
+}
+static inline lt_tensor *lt_kl_div(lt_ctx *c, const lt_tensor *input, const lt_tensor *target,
+                                   lt_reduction r, bool log_target) {
+    return c->api->kl_div(c, input, target, r, log_target);
+}
+static inline lt_tensor *lt_cross_entropy_ex(lt_ctx *c, const lt_tensor *logits,
+                                             const lt_tensor *target,
+                                             const lt_cross_entropy_options *opt) {
+    return c->api->cross_entropy_ex(c, logits, target, opt);
+}
+static inline lt_tensor *lt_nll_loss(lt_ctx *c, const lt_tensor *logp, const lt_tensor *target,
+                                     const lt_nll_loss_options *opt) {
+    return c->api->nll_loss(c, logp, target, opt);
+}
+static inline lt_tensor *lt_accuracy_topk(lt_ctx *c, const lt_tensor *logits, const lt_tensor *t,
+                                          int64_t k) {
+    return c->api->accuracy_topk(c, logits, t, k);
+}
+static inline lt_tensor *lt_precision(lt_ctx *c, const lt_tensor *p, const lt_tensor *t, int64_t nc) {
+    return c->api->precision(c, p, t, nc);
+}
+static inline lt_tensor *lt_recall(lt_ctx *c, const lt_tensor *p, const lt_tensor *t, int64_t nc) {
+    return c->api->recall(c, p, t, nc);
+}
+static inline lt_tensor *lt_f1_score(lt_ctx *c, const lt_tensor *p, const lt_tensor *t, int64_t nc) {
+    return c->api->f1_score(c, p, t, nc);
+}
+static inline lt_tensor *lt_confusion_matrix(lt_ctx *c, const lt_tensor *p, const lt_tensor *t,
+                                             int64_t nc) {
+    return c->api->confusion_matrix(c, p, t, nc);
+}
+static inline lt_tensor *lt_mean_absolute_error(lt_ctx *c, const lt_tensor *p, const lt_tensor *t) {
+    return c->api->mean_absolute_error(c, p, t);
+}
+static inline lt_tensor *lt_mean_squared_error(lt_ctx *c, const lt_tensor *p, const lt_tensor *t) {
+    return c->api->mean_squared_error(c, p, t);
+}
+static inline lt_metric *lt_metric_new(lt_ctx *c, lt_metric_kind kind, const lt_metric_options *o) {
+    return c->api->metric_new(c, kind, o);
+}
+static inline lt_status lt_metric_update(lt_ctx *c, lt_metric *m, const lt_tensor *p,
+                                         const lt_tensor *t) {
+    return c->api->metric_update(c, m, p, t);
+}
+static inline lt_tensor *lt_metric_compute(lt_ctx *c, lt_metric *m) {
+    return c->api->metric_compute(c, m);
+}
+static inline void lt_metric_reset(lt_ctx *c, lt_metric *m) { c->api->metric_reset(c, m); }
+static inline void lt_log_metric(lt_ctx *c, const char *name, lt_metric *m, unsigned flags) {
+    c->api->log_metric(c, name, m, flags);
 }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {

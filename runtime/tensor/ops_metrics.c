@@ -1,0 +1,308 @@
+/*
+ * ops_metrics.c — torchmetrics-style metrics (issue 3, "losses and metrics"), not
+ * differentiable: functional top-k accuracy, macro precision / recall / F1, confusion
+ * matrix, MAE, MSE; and stateful metric objects (lt_metric) that accumulate over
+ * updates (an epoch) and also keep the last update's (the batch's) state.
+ *
+ * Semantics reproduced (torchmetrics 1.x, task="multiclass"):
+ *  - accuracy: average="micro": hits / N; a hit when the target's score is among the
+ *    top_k (ties: the target counts as a hit when fewer than k classes score strictly
+ *    higher).
+ *  - precision / recall / F1, average="macro": per class tp, fp, fn from argmax preds;
+ *    per-class score 0 where its denominator is 0 (zero_division=0); the mean skips
+ *    classes with tp + fp + fn == 0 (absent from both preds and target), as torchmetrics'
+ *    _adjust_weights_safe_divide does; nothing seen at all gives 0.
+ *  - confusion matrix: int64 [C, C], rows = true class, columns = predicted class.
+ *  - MAE / MSE: sum of |p - t| or (p - t)^2 over all elements / element count.
+ * Metric objects live in lt_alloc memory of the context that made them (host-owned,
+ * freed with the run's other allocations).
+ */
+#include "core/context.h"
+#include "tensor/ops_common.h"
+#include "tensor/metrics.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct mstate {
+    int64_t *cnt; /* classification: [3*C] tp, fp, fn, or [C*C] confusion */
+    double sum, n; /* hits / errors and count */
+} mstate;
+
+struct lt_metric {
+    lt_metric_kind kind;
+    int64_t C, k;
+    mstate epoch, batch;
+    int64_t ncnt;
+    bool seen_batch;
+};
+
+static bool is_class_kind(lt_metric_kind k) {
+    return k == LT_METRIC_PRECISION || k == LT_METRIC_RECALL || k == LT_METRIC_F1 ||
+           k == LT_METRIC_CONFUSION_MATRIX;
+}
+
+static const char *kind_op(lt_metric_kind k) {
+    switch (k) {
+    case LT_METRIC_ACCURACY: return "lt_accuracy_topk";
+    case LT_METRIC_PRECISION: return "lt_precision";
+    case LT_METRIC_RECALL: return "lt_recall";
+    case LT_METRIC_F1: return "lt_f1_score";
+    case LT_METRIC_CONFUSION_MATRIX: return "lt_confusion_matrix";
+    case LT_METRIC_MAE: return "lt_mean_absolute_error";
+    case LT_METRIC_MSE: return "lt_mean_squared_error";
+    }
+    return "lt_metric";
+}
+
+/* Adds the statistics of (preds, target) into s. preds: float scores [N, C] or int64
+ * class predictions [N] (classification), or float values of target's shape (MAE/MSE). */
+static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t k,
+                            const lt_tensor *preds, const lt_tensor *target, mstate *s) {
+    const char *op = kind_op(kind);
+    char s1[96], s2[96];
+    if (!preds || !target) return LT_ERROR;
+    if (kind == LT_METRIC_MAE || kind == LT_METRIC_MSE) {
+        bool same = preds->ndim == target->ndim && ltr_is_float(preds) && ltr_is_float(target);
+        for (int i = 0; same && i < preds->ndim; i++) same = preds->shape[i] == target->shape[i];
+        if (!same)
+            return ltr_fail(ctx, "%s: preds %s %s and target %s %s must be float of one shape", op,
+                            ltr_shape_str(preds, s1, sizeof s1), ltr_dtype_name(preds->dtype),
+                            ltr_shape_str(target, s2, sizeof s2), ltr_dtype_name(target->dtype));
+        preds = ltr_contiguous(ctx, preds);
+        target = ltr_contiguous(ctx, target);
+        if (!preds || !target) return LT_ERROR;
+        int64_t n = ltr_numel(preds);
+        for (int64_t i = 0; i < n; i++) {
+            double d = ltr_get(preds, i) - ltr_get(target, i);
+            s->sum += kind == LT_METRIC_MAE ? fabs(d) : d * d;
+        }
+        s->n += (double)n;
+        return LT_OK;
+    }
+    bool scores = preds->ndim == 2 && ltr_is_float(preds);
+    bool labels = preds->ndim == 1 && preds->dtype == LT_INT64;
+    if (!(scores || labels) || target->ndim != 1 || target->dtype != LT_INT64 ||
+        target->shape[0] != preds->shape[0])
+        return ltr_fail(ctx, "%s: expected preds [N, C] float scores or [N] int64 classes and "
+                        "target [N] int64, got %s %s and %s %s", op,
+                        ltr_shape_str(preds, s1, sizeof s1), ltr_dtype_name(preds->dtype),
+                        ltr_shape_str(target, s2, sizeof s2), ltr_dtype_name(target->dtype));
+    if (scores && preds->shape[1] != C)
+        return ltr_fail(ctx, "%s: preds have %lld classes, the metric %lld", op,
+                        (long long)preds->shape[1], (long long)C);
+    if (labels && k != 1)
+        return ltr_fail(ctx, "%s: top_k %lld needs [N, C] scores", op, (long long)k);
+    preds = ltr_contiguous(ctx, preds);
+    target = ltr_contiguous(ctx, target);
+    if (!preds || !target) return LT_ERROR;
+    int64_t N = target->shape[0];
+    const int64_t *t = target->data;
+    for (int64_t i = 0; i < N; i++) {
+        if (t[i] < 0 || t[i] >= C)
+            return ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
+                            op, (long long)t[i], (long long)i, (long long)C);
+        if (labels) {
+            int64_t p = ((const int64_t *)preds->data)[i];
+            if (p < 0 || p >= C)
+                return ltr_fail(ctx, "%s: prediction %lld at index %lld is out of bounds for "
+                                "%lld classes", op, (long long)p, (long long)i, (long long)C);
+        }
+    }
+    for (int64_t i = 0; i < N; i++) {
+        int64_t p;
+        bool hit;
+        if (labels) {
+            p = ((const int64_t *)preds->data)[i];
+            hit = p == t[i];
+        } else {
+            /* argmax: first maximum (torch.argmax); top-k hit: < k classes score higher */
+            double tv = ltr_get(preds, i * C + t[i]), best = -INFINITY;
+            int64_t higher = 0;
+            p = 0;
+            for (int64_t c = 0; c < C; c++) {
+                double v = ltr_get(preds, i * C + c);
+                if (v > best) { best = v; p = c; }
+                higher += v > tv;
+            }
+            hit = higher < k;
+        }
+        if (kind == LT_METRIC_ACCURACY) {
+            s->sum += hit;
+        } else if (kind == LT_METRIC_CONFUSION_MATRIX) {
+            s->cnt[t[i] * C + p]++;
+        } else if (p == t[i]) {
+            s->cnt[p]++; /* tp */
+        } else {
+            s->cnt[C + p]++;        /* fp of the predicted class */
+            s->cnt[2 * C + t[i]]++; /* fn of the true class */
+        }
+    }
+    s->n += (double)N;
+    return LT_OK;
+}
+
+static double value_of(lt_metric_kind kind, int64_t C, const mstate *s) {
+    switch (kind) {
+    case LT_METRIC_ACCURACY:
+    case LT_METRIC_MAE:
+    case LT_METRIC_MSE:
+        return s->n > 0 ? s->sum / s->n : NAN;
+    case LT_METRIC_PRECISION:
+    case LT_METRIC_RECALL:
+    case LT_METRIC_F1: {
+        double total = 0, classes = 0;
+        for (int64_t c = 0; c < C; c++) {
+            double tp = (double)s->cnt[c], fp = (double)s->cnt[C + c], fn = (double)s->cnt[2 * C + c];
+            if (tp + fp + fn == 0) continue; /* absent from preds and target: skipped */
+            double num = kind == LT_METRIC_F1 ? 2 * tp : tp;
+            double den = kind == LT_METRIC_PRECISION ? tp + fp
+                         : kind == LT_METRIC_RECALL  ? tp + fn
+                                                     : 2 * tp + fp + fn;
+            total += den > 0 ? num / den : 0;
+            classes += 1;
+        }
+        return classes > 0 ? total / classes : 0;
+    }
+    case LT_METRIC_CONFUSION_MATRIX:
+        return NAN;
+    }
+    return NAN;
+}
+
+static lt_tensor *result_tensor(lt_ctx *ctx, lt_metric_kind kind, int64_t C, const mstate *s) {
+    if (kind == LT_METRIC_CONFUSION_MATRIX) {
+        int64_t shape[2] = {C, C};
+        lt_tensor *out = ltr_empty(ctx, LT_INT64, 2, shape);
+        if (out) memcpy(out->data, s->cnt, (size_t)(C * C) * sizeof(int64_t));
+        return out;
+    }
+    lt_tensor *out = ltr_empty(ctx, LT_FLOAT32, 0, NULL);
+    if (out) ltr_set(out, 0, value_of(kind, C, s));
+    return out;
+}
+
+static int64_t ncnt_of(lt_metric_kind kind, int64_t C) {
+    return kind == LT_METRIC_CONFUSION_MATRIX ? C * C : is_class_kind(kind) ? 3 * C : 0;
+}
+
+/* functional form: one update's value */
+static lt_tensor *functional(lt_ctx *ctx, lt_metric_kind kind, const lt_tensor *preds,
+                             const lt_tensor *target, int64_t C, int64_t k) {
+    if (!preds || !target) return NULL;
+    if (kind != LT_METRIC_MAE && kind != LT_METRIC_MSE) {
+        if (C <= 0 && preds->ndim == 2) C = preds->shape[1];
+        if (C <= 0) {
+            ltr_fail(ctx, "%s: num_classes must be > 0 for int64 predictions", kind_op(kind));
+            return NULL;
+        }
+        if (k < 1 || k > C) {
+            ltr_fail(ctx, "%s: top_k must be in [1, %lld], got %lld", kind_op(kind), (long long)C,
+                     (long long)k);
+            return NULL;
+        }
+    }
+    mstate s = {0};
+    int64_t n = ncnt_of(kind, C);
+    if (n) {
+        s.cnt = ltr_scratch(ctx, (size_t)n * sizeof(int64_t));
+        if (!s.cnt) return NULL;
+    }
+    if (accumulate(ctx, kind, C, k, preds, target, &s) != LT_OK) return NULL;
+    return result_tensor(ctx, kind, C, &s);
+}
+
+lt_tensor *ltr_accuracy_topk(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target, int64_t k) {
+    return functional(ctx, LT_METRIC_ACCURACY, logits, target, 0, k);
+}
+lt_tensor *ltr_precision(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target, int64_t C) {
+    return functional(ctx, LT_METRIC_PRECISION, preds, target, C, 1);
+}
+lt_tensor *ltr_recall(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target, int64_t C) {
+    return functional(ctx, LT_METRIC_RECALL, preds, target, C, 1);
+}
+lt_tensor *ltr_f1_score(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target, int64_t C) {
+    return functional(ctx, LT_METRIC_F1, preds, target, C, 1);
+}
+lt_tensor *ltr_confusion_matrix(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target, int64_t C) {
+    return functional(ctx, LT_METRIC_CONFUSION_MATRIX, preds, target, C, 1);
+}
+lt_tensor *ltr_mean_absolute_error(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target) {
+    return functional(ctx, LT_METRIC_MAE, preds, target, 0, 1);
+}
+lt_tensor *ltr_mean_squared_error(lt_ctx *ctx, const lt_tensor *preds, const lt_tensor *target) {
+    return functional(ctx, LT_METRIC_MSE, preds, target, 0, 1);
+}
+
+/* ---- metric objects ---- */
+
+lt_metric *ltr_metric_new(lt_ctx *ctx, lt_metric_kind kind, const lt_metric_options *opt) {
+    lt_metric_options o = opt ? *opt : LT_METRIC_DEFAULTS;
+    if ((int)kind < LT_METRIC_ACCURACY || (int)kind > LT_METRIC_MSE) {
+        ltr_fail(ctx, "lt_metric_new: unknown metric kind %d", (int)kind);
+        return NULL;
+    }
+    bool cls = kind != LT_METRIC_MAE && kind != LT_METRIC_MSE;
+    if (cls && o.num_classes <= 0) {
+        ltr_fail(ctx, "lt_metric_new: %s needs num_classes > 0, got %lld", kind_op(kind),
+                 (long long)o.num_classes);
+        return NULL;
+    }
+    if (cls && (o.top_k < 1 || o.top_k > o.num_classes || (kind != LT_METRIC_ACCURACY && o.top_k != 1))) {
+        ltr_fail(ctx, "lt_metric_new: %s: top_k %lld not supported (accuracy: 1..num_classes, "
+                 "others: 1)", kind_op(kind), (long long)o.top_k);
+        return NULL;
+    }
+    lt_metric *m = ltr_alloc(ctx, sizeof *m);
+    if (!m) return NULL;
+    m->kind = kind;
+    m->C = cls ? o.num_classes : 0;
+    m->k = cls ? o.top_k : 1;
+    m->ncnt = ncnt_of(kind, m->C);
+    if (m->ncnt) {
+        m->epoch.cnt = ltr_alloc(ctx, (size_t)m->ncnt * sizeof(int64_t));
+        m->batch.cnt = ltr_alloc(ctx, (size_t)m->ncnt * sizeof(int64_t));
+        if (!m->epoch.cnt || !m->batch.cnt) return NULL;
+    }
+    return m;
+}
+
+static void state_zero(mstate *s, int64_t n) {
+    if (n) memset(s->cnt, 0, (size_t)n * sizeof(int64_t));
+    s->sum = s->n = 0;
+}
+
+lt_status ltr_metric_update(lt_ctx *ctx, lt_metric *m, const lt_tensor *preds, const lt_tensor *target) {
+    if (!m) return ltr_fail(ctx, "lt_metric_update: metric is NULL");
+    state_zero(&m->batch, m->ncnt);
+    m->seen_batch = false;
+    if (accumulate(ctx, m->kind, m->C, m->k, preds, target, &m->batch) != LT_OK) return LT_ERROR;
+    for (int64_t i = 0; i < m->ncnt; i++) m->epoch.cnt[i] += m->batch.cnt[i];
+    m->epoch.sum += m->batch.sum;
+    m->epoch.n += m->batch.n;
+    m->seen_batch = true;
+    return LT_OK;
+}
+
+lt_tensor *ltr_metric_compute(lt_ctx *ctx, lt_metric *m) {
+    if (!m) {
+        ltr_fail(ctx, "lt_metric_compute: metric is NULL");
+        return NULL;
+    }
+    return result_tensor(ctx, m->kind, m->C, &m->epoch);
+}
+
+void ltr_metric_reset(lt_ctx *ctx, lt_metric *m) {
+    (void)ctx;
+    if (!m) return;
+    state_zero(&m->epoch, m->ncnt);
+    state_zero(&m->batch, m->ncnt);
+    m->seen_batch = false;
+}
+
+bool ltr_metric_scalar(const lt_metric *m) { return m && m->kind != LT_METRIC_CONFUSION_MATRIX; }
+double ltr_metric_epoch_value(const lt_metric *m) { return value_of(m->kind, m->C, &m->epoch); }
+double ltr_metric_batch_value(const lt_metric *m) {
+    return m->seen_batch ? value_of(m->kind, m->C, &m->batch) : NAN;
+}
+void ltr_metric_reset_state(lt_metric *m) { ltr_metric_reset(NULL, m); }
