@@ -42,6 +42,17 @@ expect "precision 16-mixed is refused until implemented" 2 "'16-mixed' is not im
 expect "a precision that Lightning does not know" 2 "'48' is not a precision" -- \
     $RUN --trainer.precision 48
 
+# the conv autoencoder (conv + conv_transpose, MSE) learns to reproduce its input
+AE="$LTRUN validate --module $EX/autoencoder.so --data $EX/mnist.so --data.data_dir $D --data.val_size 500 --seed 3"
+$AE --results "$TMP/ae0.json" > /dev/null 2>&1
+expect "the autoencoder example trains" 0 "val/loss" -- $LTRUN fit --module $EX/autoencoder.so \
+    --data $EX/mnist.so --data.data_dir $D --data.val_size 500 --seed 3 --trainer.max_epochs 2 \
+    --results "$TMP/ae1.json"
+before=$(json_num "$TMP/ae0.json" "val/loss"); after=$(json_num "$TMP/ae1.json" "val/loss")
+if [ -n "$before" ] && [ -n "$after" ] && awk -v a="$after" -v b="$before" 'BEGIN { exit !(a < 0.5 * b) }'; then
+    pass "autoencoder val/loss $before -> $after (at least halved)"
+else fail "autoencoder val/loss '$before' -> '$after' (at least halved)"; fi
+
 $RUN --trainer.max_epochs 2 --seed 1 --test --results "$TMP/r2.json" > /dev/null 2>&1
 if cmp -s "$TMP/r1.json" "$TMP/r2.json"; then pass "same seed, identical results"
 else fail "same seed, identical results"; fi
