@@ -89,6 +89,18 @@ static const lt_host_api host_api = {
     .abs = ltr_abs,
     .sigmoid = ltr_sigmoid,
     .tanh = ltr_tanh,
+    /* ABI 1.3: nn */
+    .buffer = ltr_buffer,
+    .batch_norm = ltr_batch_norm,
+    .layer_norm = ltr_layer_norm,
+    .group_norm = ltr_group_norm,
+    .dropout = ltr_dropout,
+    .embedding = ltr_embedding,
+    .batchnorm_init = ltr_batchnorm_init,
+    .batchnorm_forward = ltr_batchnorm_forward,
+    .layernorm_init = ltr_layernorm_init,
+    .groupnorm_init = ltr_groupnorm_init,
+    .embedding_init = ltr_embedding_init,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -8,6 +8,7 @@
 #include "accelerators/accelerator.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
+#include "accelerators/cpu/cpu_nn.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -366,6 +367,12 @@ static const ltr_accel cpu_accel = {
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,
+    /* issue 3: nn */
+    .norm_stats = ltr_cpu_norm_stats,
+    .norm_apply = ltr_cpu_norm_apply,
+    .norm_backward = ltr_cpu_norm_backward,
+    .embedding = ltr_cpu_embedding,
+    .embedding_backward = ltr_cpu_embedding_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
