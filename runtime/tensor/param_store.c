@@ -87,7 +87,8 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
         return NULL;
     }
     if (ltr_param_store_find(s, name) || ltr_param_store_find_buffer(s, name)) {
-        ltr_fail(ctx, "%s('%s'): a parameter or buffer with this name already exists", fn, name);
+        ltr_fail(ctx, "%s('%s'): a %s with this name already exists", fn, name,
+                 ltr_param_store_find(s, name) ? "parameter" : "buffer");
         return NULL;
     }
     if (buffer ? ltr_dtype_size(dt) == 0 : dt != LT_FLOAT32 && dt != LT_FLOAT64) {

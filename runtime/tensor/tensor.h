@@ -119,6 +119,17 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
 lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
                           int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
 
+/* torch.nn.init schemes (nn, issue 3; init.c) */
+double ltr_calculate_gain(lt_ctx *ctx, const char *nonlinearity, double param);
+void ltr_init_xavier_uniform(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_xavier_normal(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_kaiming_uniform_ex(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                 const char *nonlinearity);
+void ltr_init_kaiming_normal(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                             const char *nonlinearity);
+void ltr_init_orthogonal(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_trunc_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a, double b);
+
 /* ------------------------------------------------------------ nn layers (nn) */
 lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
                              int64_t num_features, const lt_batchnorm_options *opt);
