@@ -424,6 +424,109 @@ START_TEST(other_layers_init) {
 }
 END_TEST
 
+/* ------------------------------------------------------------------- init */
+
+static void moments(const lt_tensor *t, double *mean, double *std, double *lo, double *hi) {
+    int64_t n = ltr_numel(t);
+    double s = 0, s2 = 0;
+    *lo = INFINITY, *hi = -INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        double v = ltr_get(t, i);
+        s += v, s2 += v * v;
+        if (v < *lo) *lo = v;
+        if (v > *hi) *hi = v;
+    }
+    *mean = s / n;
+    *std = sqrt(s2 / n - *mean * *mean);
+}
+
+START_TEST(init_schemes) {
+    lt_ctx *c = &E.ctx.pub;
+    /* torch.nn.init.calculate_gain */
+    ck_assert(ltr_calculate_gain(c, "linear", NAN) == 1.0);
+    ck_assert(ltr_calculate_gain(c, "conv2d", NAN) == 1.0);
+    ck_assert(fabs(ltr_calculate_gain(c, "tanh", NAN) - 5.0 / 3) < 1e-15);
+    ck_assert(fabs(ltr_calculate_gain(c, "relu", NAN) - sqrt(2.0)) < 1e-15);
+    /* calculate_gain('leaky_relu') = 1.4141428569978354, ('leaky_relu', 0.2) = 1.3867504905630728 */
+    ck_assert(fabs(ltr_calculate_gain(c, "leaky_relu", NAN) - 1.4141428569978354) < 1e-15);
+    ck_assert(fabs(ltr_calculate_gain(c, "leaky_relu", 0.2) - 1.3867504905630728) < 1e-15);
+    ck_assert(ltr_calculate_gain(c, "selu", NAN) == 0.75);
+    ck_assert(isnan(ltr_calculate_gain(c, "swish", NAN)));
+    expect_error("lt_calculate_gain: unsupported nonlinearity 'swish'");
+
+    int64_t s[2] = {400, 300};
+    lt_tensor *w = ltr_param(c, "w", LT_FLOAT32, 2, s);
+    double m, sd, lo, hi;
+    /* xavier_uniform_(gain 2): bound 2 * sqrt(6 / 700), std bound / sqrt(3) */
+    double b = 2 * sqrt(6.0 / 700);
+    ltr_init_xavier_uniform(c, w, 2.0);
+    moments(w, &m, &sd, &lo, &hi);
+    ck_assert(lo >= -b && hi <= b && hi > 0.99 * b && lo < -0.99 * b);
+    ck_assert_msg(fabs(m) < 0.01 * b && fabs(sd - b / sqrt(3)) < 0.01 * b, "%g %g", m, sd);
+    ltr_init_xavier_normal(c, w, 1.0);
+    moments(w, &m, &sd, &lo, &hi);
+    ck_assert_msg(fabs(sd - sqrt(2.0 / 700)) < 0.01 * sqrt(2.0 / 700), "xavier_normal std %g", sd);
+    /* kaiming_normal_(mode fan_out, relu): std sqrt(2) / sqrt(400) */
+    ltr_init_kaiming_normal(c, w, 0, "fan_out", "relu");
+    moments(w, &m, &sd, &lo, &hi);
+    ck_assert_msg(fabs(sd - sqrt(2.0) / 20) < 0.01 * sqrt(2.0) / 20, "kaiming_normal std %g", sd);
+    /* kaiming_uniform_(a 0, fan_in, relu): bound sqrt(6 / 300) */
+    ltr_init_kaiming_uniform_ex(c, w, 0, "fan_in", "relu");
+    moments(w, &m, &sd, &lo, &hi);
+    ck_assert(hi <= sqrt(6.0 / 300) && hi > 0.99 * sqrt(6.0 / 300));
+    ltr_init_kaiming_uniform_ex(c, w, 0, "fan_middle", "relu");
+    expect_error("mode 'fan_middle' not supported");
+    /* trunc_normal_(0, 1, -0.5, 1): bounds, and the truncated mean
+     * (phi(a) - phi(b)) / (Phi(b) - Phi(a)) = 0.20663121806153306; torch.nn.init.
+     * trunc_normal_(empty(10**6, dtype=float64), 0, 1, -0.5, 1).mean() gave 0.2064) */
+    ltr_init_trunc_normal(c, w, 0, 1, -0.5, 1);
+    moments(w, &m, &sd, &lo, &hi);
+    ck_assert(lo >= -0.5 && hi <= 1);
+    ck_assert_msg(fabs(m - 0.20663121806153306) < 0.005, "trunc mean %g", m);
+    /* determinism: the same seed, the same values */
+    ltr_rng_seed(&E.rng, 42);
+    ltr_init_kaiming_normal(c, w, 0, "fan_in", "leaky_relu");
+    float first = ((float *)w->data)[123];
+    ltr_rng_seed(&E.rng, 42);
+    ltr_init_kaiming_normal(c, w, 0, "fan_in", "leaky_relu");
+    ck_assert(((float *)w->data)[123] == first);
+    ltr_init_xavier_uniform(c, ltr_param(c, "v", LT_FLOAT32, 1, (int64_t[]){5}), 1);
+    expect_error("at least 2 dimensions");
+}
+END_TEST
+
+/* W W^T = gain^2 I for rows <= cols, W^T W = gain^2 I otherwise; float64 and float32 */
+static void check_orthogonal(lt_dtype dt, int64_t rows, int nd, const int64_t *shape, double tol) {
+    lt_ctx *c = &E.ctx.pub;
+    char name[32];
+    snprintf(name, sizeof name, "q%lld_%d", (long long)rows, (int)dt);
+    lt_tensor *q = ltr_param(c, name, dt, nd, shape);
+    ltr_init_orthogonal(c, q, 1.5);
+    int64_t cols = ltr_numel(q) / rows;
+    bool wide = rows <= cols;
+    int64_t k = wide ? rows : cols, len = wide ? cols : rows;
+    for (int64_t i = 0; i < k; i++)
+        for (int64_t j = 0; j < k; j++) {
+            double d = 0;
+            for (int64_t p = 0; p < len; p++)
+                d += wide ? ltr_get(q, i * cols + p) * ltr_get(q, j * cols + p)
+                          : ltr_get(q, p * cols + i) * ltr_get(q, p * cols + j);
+            ck_assert_msg(fabs(d - (i == j ? 2.25 : 0)) < tol, "[%lld,%lld] %g", (long long)i,
+                          (long long)j, d);
+        }
+}
+
+START_TEST(init_orthogonal) {
+    check_orthogonal(LT_FLOAT64, 5, 2, (int64_t[]){5, 8}, 1e-12);
+    check_orthogonal(LT_FLOAT64, 9, 2, (int64_t[]){9, 4}, 1e-12);
+    check_orthogonal(LT_FLOAT64, 4, 4, (int64_t[]){4, 2, 3, 3}, 1e-12);
+    check_orthogonal(LT_FLOAT32, 6, 2, (int64_t[]){6, 6}, 1e-5);
+    lt_tensor *v = ltr_param(&E.ctx.pub, "v1", LT_FLOAT64, 1, (int64_t[]){4});
+    ltr_init_orthogonal(&E.ctx.pub, v, 1);
+    expect_error("lt_init_orthogonal: only tensors with 2 or more dimensions");
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("ops_nn");
     TCase *tc = tcase_create("nn");
@@ -440,6 +543,8 @@ int main(void) {
     tcase_add_test(tc, nn_errors);
     tcase_add_test(tc, buffers_and_batchnorm_layer);
     tcase_add_test(tc, other_layers_init);
+    tcase_add_test(tc, init_schemes);
+    tcase_add_test(tc, init_orthogonal);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

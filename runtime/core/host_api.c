@@ -101,6 +101,13 @@ static const lt_host_api host_api = {
     .layernorm_init = ltr_layernorm_init,
     .groupnorm_init = ltr_groupnorm_init,
     .embedding_init = ltr_embedding_init,
+    .calculate_gain = ltr_calculate_gain,
+    .init_xavier_uniform = ltr_init_xavier_uniform,
+    .init_xavier_normal = ltr_init_xavier_normal,
+    .init_kaiming_uniform_ex = ltr_init_kaiming_uniform_ex,
+    .init_kaiming_normal = ltr_init_kaiming_normal,
+    .init_orthogonal = ltr_init_orthogonal,
+    .init_trunc_normal = ltr_init_trunc_normal,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -346,6 +346,20 @@ struct lt_host_api {
     /* nn.Embedding(num_embeddings, embedding_dim, padding_idx (-1: none)) */
     lt_status (*embedding_init)(lt_ctx *ctx, lt_embedding_layer *l, const char *name,
                                 int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
+    /* torch.nn.init (in place, from the run's seeded generator; call from create) */
+    /* calculate_gain(nonlinearity, param): param NAN = None; unknown name: error, NAN */
+    double (*calculate_gain)(lt_ctx *ctx, const char *nonlinearity, double param);
+    void (*init_xavier_uniform)(lt_ctx *ctx, lt_tensor *t, double gain);
+    void (*init_xavier_normal)(lt_ctx *ctx, lt_tensor *t, double gain);
+    /* kaiming_uniform_/kaiming_normal_(t, a, mode "fan_in"|"fan_out", nonlinearity) */
+    void (*init_kaiming_uniform_ex)(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                    const char *nonlinearity);
+    void (*init_kaiming_normal)(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                const char *nonlinearity);
+    void (*init_orthogonal)(lt_ctx *ctx, lt_tensor *t, double gain);
+    /* trunc_normal_(t, mean, std, a, b) */
+    void (*init_trunc_normal)(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a,
+                              double b);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -664,6 +678,33 @@ static inline lt_status lt_embedding_init(lt_ctx *c, lt_embedding_layer *l, cons
 static inline lt_tensor *lt_embed(lt_ctx *c, const lt_embedding_layer *l, const lt_tensor *idx) {
     return c->api->embedding(c, l->weight, idx, l->padding_idx);
 }
+
+static inline double lt_calculate_gain(lt_ctx *c, const char *nonlinearity, double param) {
+    return c->api->calculate_gain(c, nonlinearity, param);
+}
+static inline void lt_init_xavier_uniform(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_xavier_uniform(c, t, gain);
+}
+static inline void lt_init_xavier_normal(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_xavier_normal(c, t, gain);
+}
+static inline void lt_init_kaiming_uniform_ex(lt_ctx *c, lt_tensor *t, double a, const char *mode,
+                                              const char *nonlinearity) {
+    c->api->init_kaiming_uniform_ex(c, t, a, mode, nonlinearity);
+}
+static inline void lt_init_kaiming_normal(lt_ctx *c, lt_tensor *t, double a, const char *mode,
+                                          const char *nonlinearity) {
+    c->api->init_kaiming_normal(c, t, a, mode, nonlinearity);
+}
+static inline void lt_init_orthogonal(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_orthogonal(c, t, gain);
+}
+static inline void lt_init_trunc_normal(lt_ctx *c, lt_tensor *t, double mean, double std,
+                                        double a, double b) {
+    c->api->init_trunc_normal(c, t, mean, std, a, b);
+}
+static inline void lt_init_zeros(lt_ctx *c, lt_tensor *t) { c->api->init_constant(c, t, 0.0); }
+static inline void lt_init_ones(lt_ctx *c, lt_tensor *t) { c->api->init_constant(c, t, 1.0); }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);
