@@ -6,6 +6,7 @@
  */
 #include "check_run.h"
 #include "gradcheck.h"
+#include "optim/optimizer.h"
 
 #include <stdlib.h>
 
@@ -387,6 +388,16 @@ START_TEST(buffers_and_batchnorm_layer) {
     ck_assert(bn.weight->flags & LTR_T_GRAD_DEFINED);
     ck_assert(bn.bias->flags & LTR_T_GRAD_DEFINED);
     ck_assert_ptr_null(bn.running_mean->grad);
+    /* optimizer.step() with Adam: weight and bias move, buffers do not */
+    double rv0 = ltr_get(bn.running_var, 0), w0 = ltr_get(bn.weight, 0);
+    lt_adam_options ao = LT_ADAM_DEFAULTS;
+    ao.lr = 0.1;
+    lt_optimizer *opt = ltr_adam(c, &ao);
+    ck_assert_ptr_nonnull(opt);
+    ck_assert_int_eq(ltr_optimizer_step(opt), LT_OK);
+    ck_assert(ltr_get(bn.weight, 0) != w0);
+    ck_assert(ltr_get(bn.running_var, 0) == rv0);
+    ltr_optimizer_free(opt);
     /* momentum=None: cumulative average */
     lt_batchnorm_options o = LT_BATCHNORM_DEFAULTS;
     o.momentum = -1;
