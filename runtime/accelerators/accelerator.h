@@ -149,6 +149,25 @@ typedef struct ltr_accel {
     /* gx [outer, dim, inner] += gy [outer, nidx, inner] scattered at idx (repeats add) */
     void (*index_add)(lt_dtype dt, const void *gy, int64_t outer, int64_t dim, int64_t inner,
                       const int64_t *idx, int64_t nidx, void *gx);
+
+    /* issue 3: nn */
+    /* x contiguous viewed as [outer, c, inner]: per j < c, mean[j] and the biased var[j]
+     * over its outer*inner elements (double) */
+    void (*norm_stats)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner, double *mean,
+                       double *var);
+    /* y = (x - mean[j]) * invstd[j] on the same view */
+    void (*norm_apply)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
+                       const double *mean, const double *invstd, lt_tensor *y);
+    /* gradient of y = norm_apply(x) w.r.t. x, from y and gy: with batch_stats (mean and
+     * invstd computed from x itself) invstd * (gy - mean(gy) - y * mean(gy * y)), else
+     * gy * invstd */
+    void (*norm_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
+                          int64_t inner, const double *invstd, bool batch_stats, lt_tensor *gx);
+    /* y [n, D] = rows idx[0..n) of w [V, D] (indices already checked) */
+    void (*embedding)(const lt_tensor *w, const int64_t *idx, int64_t n, lt_tensor *y);
+    /* gw [V, D] += gy [n, D] rows index-added at idx, rows equal to padding_idx skipped */
+    void (*embedding_backward)(const lt_tensor *gy, const int64_t *idx, int64_t n,
+                               int64_t padding_idx, lt_tensor *gw);
 } ltr_accel;
 
 /* issue 3: elementwise op codes */

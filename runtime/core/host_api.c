@@ -251,6 +251,25 @@ static const lt_host_api host_api = {
     .metric_compute = ltr_metric_compute,
     .metric_reset = ltr_metric_reset,
     .log_metric = api_log_metric,
+    /* ABI 1.3: nn */
+    .buffer = ltr_buffer,
+    .batch_norm = ltr_batch_norm,
+    .layer_norm = ltr_layer_norm,
+    .group_norm = ltr_group_norm,
+    .dropout = ltr_dropout,
+    .embedding = ltr_embedding,
+    .batchnorm_init = ltr_batchnorm_init,
+    .batchnorm_forward = ltr_batchnorm_forward,
+    .layernorm_init = ltr_layernorm_init,
+    .groupnorm_init = ltr_groupnorm_init,
+    .embedding_init = ltr_embedding_init,
+    .calculate_gain = ltr_calculate_gain,
+    .init_xavier_uniform = ltr_init_xavier_uniform,
+    .init_xavier_normal = ltr_init_xavier_normal,
+    .init_kaiming_uniform_ex = ltr_init_kaiming_uniform_ex,
+    .init_kaiming_normal = ltr_init_kaiming_normal,
+    .init_orthogonal = ltr_init_orthogonal,
+    .init_trunc_normal = ltr_init_trunc_normal,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

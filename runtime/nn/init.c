@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static bool init_target_ok(lt_ctx *ctx, const lt_tensor *t, const char *fn) {
     if (!t) return false;
@@ -43,26 +44,12 @@ void ltr_init_constant(lt_ctx *ctx, lt_tensor *t, double v) {
     for (int64_t i = 0; i < n; i++) ltr_set(t, i, v);
 }
 
-/* torch.nn.init._calculate_fan_in_and_fan_out: fan_in = size(1) * receptive field */
-static int64_t fan_in(const lt_tensor *t) {
-    int64_t receptive = 1;
-    for (int d = 2; d < t->ndim; d++) receptive *= t->shape[d];
-    return t->ndim >= 2 ? t->shape[1] * receptive : 0;
-}
-
 /* kaiming_uniform_(t, a, mode="fan_in", nonlinearity="leaky_relu"):
  * gain = sqrt(2 / (1 + a^2)), bound = gain * sqrt(3 / fan_in) */
+void ltr_init_kaiming_uniform_ex(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                 const char *nl);
 void ltr_init_kaiming_uniform(lt_ctx *ctx, lt_tensor *t, double a) {
-    if (!t) return;
-    if (t->ndim >= 2 && ltr_numel(t) == 0) return; /* torch: zero-element init is a no-op */
-    int64_t fi = fan_in(t);
-    if (fi <= 0) {
-        ltr_fail(ctx, "lt_init_kaiming_uniform: needs a tensor with at least 2 dimensions "
-                      "(fan_in cannot be computed)");
-        return;
-    }
-    double bound = sqrt(2.0 / (1.0 + a * a)) * sqrt(3.0 / (double)fi);
-    ltr_init_uniform(ctx, t, -bound, bound);
+    ltr_init_kaiming_uniform_ex(ctx, t, a, "fan_in", "leaky_relu");
 }
 
 /* nn.Linear.reset_parameters: kaiming_uniform_(weight, a=sqrt(5)), which is
@@ -154,4 +141,149 @@ lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, c
                         (long long)in, (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {in, out / groups, kernel, kernel};
     return weighted_layer_params_n(ctx, name, 4, wshape, bias, out, &l->weight, &l->bias);
+}
+
+/* ------------------------------------------------------------ issue 3: nn */
+
+/* torch.nn.init._calculate_fan_in_and_fan_out (>= 2 dims; else an error). */
+static bool fans(lt_ctx *ctx, const lt_tensor *t, const char *fn, double *fi, double *fo) {
+    if (t->ndim < 2) {
+        ltr_fail(ctx, "%s: needs a tensor with at least 2 dimensions (fan_in and fan_out "
+                      "cannot be computed)", fn);
+        return false;
+    }
+    double receptive = 1;
+    for (int d = 2; d < t->ndim; d++) receptive *= (double)t->shape[d];
+    *fi = (double)t->shape[1] * receptive;
+    *fo = (double)t->shape[0] * receptive;
+    return true;
+}
+
+/* torch.nn.init.calculate_gain(nonlinearity, param); param NAN = None (leaky_relu's
+ * negative slope then 0.01). Unknown names are an error (returns NAN). */
+double ltr_calculate_gain(lt_ctx *ctx, const char *nl, double param) {
+    if (!nl) nl = "";
+    static const char *const linear[] = {"linear", "conv1d", "conv2d", "conv3d",
+                                         "conv_transpose1d", "conv_transpose2d",
+                                         "conv_transpose3d", "sigmoid"};
+    for (size_t i = 0; i < sizeof linear / sizeof *linear; i++)
+        if (!strcmp(nl, linear[i])) return 1.0;
+    if (!strcmp(nl, "tanh")) return 5.0 / 3;
+    if (!strcmp(nl, "relu")) return sqrt(2.0);
+    if (!strcmp(nl, "leaky_relu")) {
+        double slope = isnan(param) ? 0.01 : param;
+        return sqrt(2.0 / (1 + slope * slope));
+    }
+    if (!strcmp(nl, "selu")) return 3.0 / 4;
+    ltr_fail(ctx, "lt_calculate_gain: unsupported nonlinearity '%s'", nl);
+    return NAN;
+}
+
+/* xavier_uniform_(t, gain): U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)) */
+void ltr_init_xavier_uniform(lt_ctx *ctx, lt_tensor *t, double gain) {
+    double fi, fo;
+    if (!t || !fans(ctx, t, "lt_init_xavier_uniform", &fi, &fo)) return;
+    double a = gain * sqrt(6.0 / (fi + fo));
+    ltr_init_uniform(ctx, t, -a, a);
+}
+
+/* xavier_normal_(t, gain): N(0, std), std = gain * sqrt(2 / (fan_in + fan_out)) */
+void ltr_init_xavier_normal(lt_ctx *ctx, lt_tensor *t, double gain) {
+    double fi, fo;
+    if (!t || !fans(ctx, t, "lt_init_xavier_normal", &fi, &fo)) return;
+    ltr_init_normal(ctx, t, 0.0, gain * sqrt(2.0 / (fi + fo)));
+}
+
+/* std = calculate_gain(nonlinearity, a) / sqrt(fan) for kaiming_*_ (NAN on error) */
+static double kaiming_std(lt_ctx *ctx, const lt_tensor *t, const char *fn, double a,
+                          const char *mode, const char *nl) {
+    double fi, fo;
+    if (!fans(ctx, t, fn, &fi, &fo)) return NAN;
+    bool in = !mode || !strcmp(mode, "fan_in");
+    if (!in && strcmp(mode, "fan_out")) {
+        ltr_fail(ctx, "%s: mode '%s' not supported, please use one of fan_in, fan_out", fn, mode);
+        return NAN;
+    }
+    double gain = ltr_calculate_gain(ctx, nl ? nl : "leaky_relu", a);
+    return gain / sqrt(in ? fi : fo);
+}
+
+/* kaiming_uniform_(t, a, mode, nonlinearity): U(-b, b), b = sqrt(3) * gain / sqrt(fan) */
+void ltr_init_kaiming_uniform_ex(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                 const char *nl) {
+    if (!t) return;
+    if (t->ndim >= 2 && ltr_numel(t) == 0) return; /* torch: zero-element init is a no-op */
+    double std = kaiming_std(ctx, t, "lt_init_kaiming_uniform", a, mode, nl);
+    if (isnan(std)) return;
+    ltr_init_uniform(ctx, t, -sqrt(3.0) * std, sqrt(3.0) * std);
+}
+
+/* kaiming_normal_(t, a, mode, nonlinearity): N(0, gain / sqrt(fan)) */
+void ltr_init_kaiming_normal(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                             const char *nl) {
+    if (!t) return;
+    if (t->ndim >= 2 && ltr_numel(t) == 0) return;
+    double std = kaiming_std(ctx, t, "lt_init_kaiming_normal", a, mode, nl);
+    if (isnan(std)) return;
+    ltr_init_normal(ctx, t, 0.0, std);
+}
+
+/* trunc_normal_(t, mean, std, a, b): N(mean, std) restricted to [a, b] (rejection
+ * sampling: the same distribution as torch's inverse-CDF method, another stream). */
+void ltr_init_trunc_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a,
+                           double b) {
+    if (!init_target_ok(ctx, t, "lt_init_trunc_normal")) return;
+    if (!(a < b) || !(std > 0) || (b - mean) / std < -6 || (a - mean) / std > 6) {
+        ltr_fail(ctx, "lt_init_trunc_normal: needs a < b, std > 0 and [a, b] within 6 std of "
+                      "the mean (got mean %g, std %g, a %g, b %g)", mean, std, a, b);
+        return;
+    }
+    ltr_rng *r = ltr_ctx_of(ctx)->rng;
+    int64_t n = ltr_numel(t);
+    for (int64_t i = 0; i < n; i++) {
+        double v;
+        do v = mean + std * ltr_rng_normal(r);
+        while (v < a || v > b);
+        ltr_set(t, i, v);
+    }
+}
+
+/* orthogonal_(t, gain): t viewed as [rows, numel/rows] is filled from a normal matrix
+ * with torch's recipe: transpose if rows < cols, QR, Q's columns times sign(diag(R)),
+ * transpose back, times gain. Q with R's diagonal made positive is what modified
+ * Gram-Schmidt produces directly (in double), so that is used. */
+void ltr_init_orthogonal(lt_ctx *ctx, lt_tensor *t, double gain) {
+    if (!init_target_ok(ctx, t, "lt_init_orthogonal")) return;
+    if (t->ndim < 2) {
+        ltr_fail(ctx, "lt_init_orthogonal: only tensors with 2 or more dimensions are supported");
+        return;
+    }
+    int64_t rows = t->shape[0], n = ltr_numel(t);
+    if (n == 0) return;
+    int64_t cols = n / rows;
+    int64_t m = rows > cols ? rows : cols, k = rows > cols ? cols : rows; /* A: [m, k] */
+    double *A = ltr_scratch(ctx, (size_t)(m * k) * sizeof(double));
+    if (!A) return;
+    ltr_rng *r = ltr_ctx_of(ctx)->rng;
+    /* the flattened [rows, cols] normal matrix, stored as A (its transpose if rows < cols) */
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++) {
+            double v = ltr_rng_normal(r);
+            if (rows >= cols) A[i * k + j] = v;
+            else A[j * k + i] = v;
+        }
+    for (int64_t j = 0; j < k; j++) { /* column j of A becomes q_j */
+        for (int64_t p = 0; p < j; p++) {
+            double dot = 0;
+            for (int64_t i = 0; i < m; i++) dot += A[i * k + p] * A[i * k + j];
+            for (int64_t i = 0; i < m; i++) A[i * k + j] -= dot * A[i * k + p];
+        }
+        double nrm = 0;
+        for (int64_t i = 0; i < m; i++) nrm += A[i * k + j] * A[i * k + j];
+        nrm = sqrt(nrm);
+        for (int64_t i = 0; i < m; i++) A[i * k + j] = nrm > 0 ? A[i * k + j] / nrm : 0;
+    }
+    for (int64_t i = 0; i < rows; i++)
+        for (int64_t j = 0; j < cols; j++)
+            ltr_set(t, i * cols + j, gain * (rows >= cols ? A[i * k + j] : A[j * k + i]));
 }

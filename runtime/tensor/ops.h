@@ -129,5 +129,16 @@ lt_tensor *ltr_cross_entropy_ex(lt_ctx *ctx, const lt_tensor *logits, const lt_t
                                 const lt_cross_entropy_options *opt);
 lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
                         const lt_nll_loss_options *opt);
+/* nn (issue 3): normalisation, dropout, embedding (ops_nn.c) */
+lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                          lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
+                          bool training, double momentum, double eps);
+lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
+                          const lt_tensor *weight, const lt_tensor *bias, double eps);
+lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
+                          const lt_tensor *weight, const lt_tensor *bias, double eps);
+lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training);
+lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
+                         int64_t padding_idx);
 
 #endif

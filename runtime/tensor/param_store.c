@@ -1,7 +1,10 @@
 /*
  * param_store.c — heap-owned named parameters with persistent gradient buffers.
  *
- * Ownership: the store owns each parameter (struct, 64-byte aligned data, its grad
+ * Buffers (lt_buffer) sit in a second list of the same store: no grad, never seen by
+ * optimizers (see the contract in tensor.h).
+ *
+ * Ownership: the store owns each parameter and buffer (struct, 64-byte aligned data, its grad
  * tensor and grad data, the strdup'd name) until ltr_param_store_free. The grad buffer
  * exists from creation; LTR_T_GRAD_DEFINED says whether it holds a value (p.grad is
  * not None), so zero_grad(set_to_none=True) is a flag clear and backward can write
@@ -27,7 +30,9 @@ static void free_param(lt_tensor *p) {
 
 void ltr_param_store_free(ltr_param_store *s) {
     for (int64_t i = 0; i < s->count; i++) free_param(s->params[i]);
+    for (int64_t i = 0; i < s->nbuffers; i++) free_param(s->buffers[i]);
     free(s->params);
+    free(s->buffers);
     memset(s, 0, sizeof *s);
 }
 
@@ -40,6 +45,12 @@ int64_t ltr_param_store_numel(const ltr_param_store *s) {
 lt_tensor *ltr_param_store_find(const ltr_param_store *s, const char *name) {
     for (int64_t i = 0; i < s->count; i++)
         if (!strcmp(s->params[i]->name, name)) return s->params[i];
+    return NULL;
+}
+
+lt_tensor *ltr_param_store_find_buffer(const ltr_param_store *s, const char *name) {
+    for (int64_t i = 0; i < s->nbuffers; i++)
+        if (!strcmp(s->buffers[i]->name, name)) return s->buffers[i];
     return NULL;
 }
 
@@ -61,56 +72,62 @@ static lt_tensor *heap_tensor(lt_dtype dt, int ndim, const int64_t *shape) {
     return t;
 }
 
-lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape) {
+static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim,
+                             const int64_t *shape, bool buffer) {
+    const char *fn = buffer ? "lt_buffer" : "lt_param";
+    const char *what = buffer ? "buffer" : "parameter";
     ltr_param_store *s = ltr_ctx_of(ctx)->params;
     if (!s) {
-        ltr_fail(ctx, "lt_param: parameters can only be created in the module's create hook "
-                      "(creating '%s')", name ? name : "");
+        ltr_fail(ctx, "%s: %ss can only be created in the module's create hook "
+                      "(creating '%s')", fn, what, name ? name : "");
         return NULL;
     }
     if (!name || !*name) {
-        ltr_fail(ctx, "lt_param: a parameter needs a name (it is its state_dict key)");
+        ltr_fail(ctx, "%s: a %s needs a name (it is its state_dict key)", fn, what);
         return NULL;
     }
-    if (ltr_param_store_find(s, name)) {
-        ltr_fail(ctx, "lt_param('%s'): a parameter with this name already exists", name);
+    if (ltr_param_store_find(s, name) || ltr_param_store_find_buffer(s, name)) {
+        ltr_fail(ctx, "%s('%s'): a %s with this name already exists", fn, name,
+                 ltr_param_store_find(s, name) ? "parameter" : "buffer");
         return NULL;
     }
     dt = ltr_float_dtype(ctx, dt); /* precision 64-true: module.double() */
-    if (dt != LT_FLOAT32 && dt != LT_FLOAT64) {
-        ltr_fail(ctx, "lt_param('%s'): parameters must be float32 or float64, got %s", name,
-                 ltr_dtype_name(dt));
+    if (buffer ? ltr_dtype_size(dt) == 0 : dt != LT_FLOAT32 && dt != LT_FLOAT64) {
+        ltr_fail(ctx, "%s('%s'): %ss must be %s, got %s", fn, name, what,
+                 buffer ? "of a known dtype" : "float32 or float64", ltr_dtype_name(dt));
         return NULL;
     }
     if (ndim < 0 || ndim > LT_MAX_DIMS) {
-        ltr_fail(ctx, "lt_param('%s'): %d dimensions (at most %d)", name, ndim, LT_MAX_DIMS);
+        ltr_fail(ctx, "%s('%s'): %d dimensions (at most %d)", fn, name, ndim, LT_MAX_DIMS);
         return NULL;
     }
     for (int d = 0; d < ndim; d++)
         if (shape[d] < 0) {
-            ltr_fail(ctx, "lt_param('%s'): negative dimension", name);
+            ltr_fail(ctx, "%s('%s'): negative dimension", fn, name);
             return NULL;
         }
-    if (s->count == s->cap) {
-        int64_t cap = s->cap ? 2 * s->cap : 16;
-        lt_tensor **grown = realloc(s->params, (size_t)cap * sizeof *grown);
+    lt_tensor ***list = buffer ? &s->buffers : &s->params;
+    int64_t *count = buffer ? &s->nbuffers : &s->count, *capp = buffer ? &s->cap_buffers : &s->cap;
+    if (*count == *capp) {
+        int64_t cap = *capp ? 2 * *capp : 16;
+        lt_tensor **grown = realloc(*list, (size_t)cap * sizeof *grown);
         if (!grown) goto oom;
-        s->params = grown;
-        s->cap = cap;
+        *list = grown;
+        *capp = cap;
     }
     lt_tensor *p = heap_tensor(dt, ndim, shape);
     if (!p) goto oom;
-    p->grad = heap_tensor(dt, ndim, shape);
+    p->grad = buffer ? NULL : heap_tensor(dt, ndim, shape);
     p->name = strdup(name);
-    if (!p->grad || !p->name) {
+    if ((!buffer && !p->grad) || !p->name) {
         free_param(p);
         goto oom;
     }
-    p->flags = LTR_T_PARAM | LTR_T_REQUIRES_GRAD;
-    s->params[s->count++] = p;
+    p->flags = buffer ? LTR_T_BUFFER : LTR_T_PARAM | LTR_T_REQUIRES_GRAD;
+    (*list)[(*count)++] = p;
     return p;
 oom:
-    ltr_fail(ctx, "lt_param('%s'): out of memory", name);
+    ltr_fail(ctx, "%s('%s'): out of memory", fn, name);
     return NULL;
 }
 
@@ -121,10 +138,9 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
-uint64_t ltr_param_store_digest(const ltr_param_store *s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (int64_t i = 0; i < s->count; i++) {
-        const lt_tensor *p = s->params[i];
+static uint64_t digest_list(uint64_t h, lt_tensor *const *list, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const lt_tensor *p = list[i];
         h = fnv1a(h, p->name, strlen(p->name) + 1);
         int32_t head[2] = {(int32_t)p->dtype, p->ndim};
         h = fnv1a(h, head, sizeof head);
@@ -132,4 +148,18 @@ uint64_t ltr_param_store_digest(const ltr_param_store *s) {
         h = fnv1a(h, p->data, (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype));
     }
     return h;
+}
+
+/* parameters, then buffers (running statistics are state a resumed run needs too) */
+uint64_t ltr_param_store_digest(const ltr_param_store *s) {
+    uint64_t h = digest_list(0xcbf29ce484222325ull, s->params, s->count);
+    return digest_list(h, s->buffers, s->nbuffers);
+}
+
+lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape) {
+    return make_entry(ctx, name, dt, ndim, shape, false);
+}
+
+lt_tensor *ltr_buffer(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape) {
+    return make_entry(ctx, name, dt, ndim, shape, true);
 }

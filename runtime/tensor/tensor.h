@@ -18,6 +18,7 @@ enum {
     LTR_T_PARAM = 1u << 0,         /* a parameter: heap-owned, in a param store */
     LTR_T_REQUIRES_GRAD = 1u << 1, /* gradients flow to/through it */
     LTR_T_GRAD_DEFINED = 1u << 2,  /* params: grad holds a value (PyTorch: p.grad is not None) */
+    LTR_T_BUFFER = 1u << 3,        /* a buffer: heap-owned, in a param store, never trained */
 };
 
 struct lt_tensor {
@@ -68,10 +69,19 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t);
 
 /* ------------------------------------------------------------ parameter store */
 
-/* Named parameters in creation order, with their gradients. */
+/* Named parameters in creation order, with their gradients, and the module's buffers.
+ *
+ * Contract: `params` holds the trainable parameters only (LTR_T_PARAM, requires grad);
+ * optimizers, zero_grad and the parameter counts (Lightning's "Trainable params") see
+ * only these. `buffers` (torch's register_buffer: persistent, non-trainable, e.g. batch
+ * norm's running statistics) are heap tensors of any dtype with LTR_T_BUFFER, no grad
+ * buffer and no requires-grad; they share the name space with the parameters and are
+ * freed with the store, so a checkpoint can save both (state_dict = params + buffers). */
 typedef struct ltr_param_store {
     lt_tensor **params;
     int64_t count, cap;
+    lt_tensor **buffers;
+    int64_t nbuffers, cap_buffers;
 } ltr_param_store;
 
 void ltr_param_store_init(ltr_param_store *s);
@@ -80,15 +90,20 @@ void ltr_param_store_free(ltr_param_store *s);
 /* Total number of elements over all parameters. */
 int64_t ltr_param_store_numel(const ltr_param_store *s);
 lt_tensor *ltr_param_store_find(const ltr_param_store *s, const char *name);
-/* A fingerprint of every parameter's name, dtype, shape and bytes, in store order:
- * equal digests mean bit-identical weights (what --results reports as weights_digest). */
+/* A fingerprint of every parameter's and buffer's name, dtype, shape and bytes, in store
+ * order: equal digests mean bit-identical state (--results reports it as weights_digest). */
 uint64_t ltr_param_store_digest(const ltr_param_store *s);
+/* A buffer by name (NULL if none). */
+lt_tensor *ltr_param_store_find_buffer(const ltr_param_store *s, const char *name);
 /* PyTorch optimizer.zero_grad(set_to_none=True): grads become undefined. */
 void ltr_param_store_zero_grad(ltr_param_store *s);
 
 /* lt_param: zero-initialised float parameter registered in ctx->params under `name`.
  * Duplicate names and calls outside create are errors. */
 lt_tensor *ltr_param(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape);
+/* lt_buffer (register_buffer): zero-initialised buffer of any dtype in ctx->params'
+ * buffer list; same rules for names and calls as lt_param. */
+lt_tensor *ltr_buffer(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim, const int64_t *shape);
 
 /* ------------------------------------------------------------------ init (nn) */
 /* In place on parameters, from ctx->rng; PyTorch's torch.nn.init semantics. */
@@ -112,5 +127,27 @@ lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int
 lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, const char *name,
                                     int64_t in, int64_t out, int64_t kernel,
                                     const lt_conv_transpose2d_options *opt, bool bias);
+
+/* torch.nn.init schemes (nn, issue 3; init.c) */
+double ltr_calculate_gain(lt_ctx *ctx, const char *nonlinearity, double param);
+void ltr_init_xavier_uniform(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_xavier_normal(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_kaiming_uniform_ex(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                 const char *nonlinearity);
+void ltr_init_kaiming_normal(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                             const char *nonlinearity);
+void ltr_init_orthogonal(lt_ctx *ctx, lt_tensor *t, double gain);
+void ltr_init_trunc_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a, double b);
+
+/* ------------------------------------------------------------ nn layers (nn) */
+lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                             int64_t num_features, const lt_batchnorm_options *opt);
+lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_tensor *x);
+lt_status ltr_layernorm_init(lt_ctx *ctx, lt_layernorm_layer *l, const char *name, int ndim,
+                             const int64_t *normalized_shape, double eps, bool affine);
+lt_status ltr_groupnorm_init(lt_ctx *ctx, lt_groupnorm_layer *l, const char *name,
+                             int64_t num_groups, int64_t num_channels, double eps, bool affine);
+lt_status ltr_embedding_init(lt_ctx *ctx, lt_embedding_layer *l, const char *name,
+                             int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
 
 #endif

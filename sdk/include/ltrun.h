@@ -268,6 +268,46 @@ typedef struct lt_pool2d_options {
 #define LT_POOL2D_DEFAULTS                                                           \
     ((lt_pool2d_options){.stride = {0, 0}, .padding = {0, 0}, .dilation = {1, 1},   \
                          .ceil_mode = false, .count_include_pad = true})
+/* nn.BatchNorm1d/2d options (torch defaults: eps 1e-5, momentum 0.1, affine,
+ * track_running_stats). momentum < 0 stands for torch's momentum=None (cumulative
+ * average, factor 1/num_batches_tracked). */
+typedef struct lt_batchnorm_options {
+    double eps, momentum;
+    bool affine, track_running_stats;
+} lt_batchnorm_options;
+#define LT_BATCHNORM_DEFAULTS \
+    ((lt_batchnorm_options){.eps = 1e-5, .momentum = 0.1, .affine = true, .track_running_stats = true})
+
+/* nn.BatchNormNd's parameters and buffers (host-owned), made by lt_batchnorm_init:
+ * params NAME.weight (ones), NAME.bias (zeros); buffers NAME.running_mean (zeros),
+ * NAME.running_var (ones), NAME.num_batches_tracked (int64 0). Apply with lt_batchnorm. */
+typedef struct lt_batchnorm_layer {
+    lt_tensor *weight, *bias;                 /* [C] or NULL (affine=false) */
+    lt_tensor *running_mean, *running_var;    /* [C] or NULL (track_running_stats=false) */
+    lt_tensor *num_batches_tracked;           /* int64 scalar or NULL */
+    int64_t num_features;
+    lt_batchnorm_options opt;
+} lt_batchnorm_layer;
+
+/* nn.LayerNorm(normalized_shape, eps, elementwise_affine): weight ones, bias zeros. */
+typedef struct lt_layernorm_layer {
+    lt_tensor *weight, *bias; /* normalized_shape or NULL */
+    int normalized_ndim;
+    double eps;
+} lt_layernorm_layer;
+
+/* nn.GroupNorm(num_groups, num_channels, eps, affine): weight ones, bias zeros [C]. */
+typedef struct lt_groupnorm_layer {
+    lt_tensor *weight, *bias;
+    int64_t num_groups;
+    double eps;
+} lt_groupnorm_layer;
+
+/* nn.Embedding(num_embeddings, embedding_dim, padding_idx): weight N(0, 1), padding row 0. */
+typedef struct lt_embedding_layer {
+    lt_tensor *weight; /* [num_embeddings, embedding_dim] */
+    int64_t padding_idx; /* -1: none */
+} lt_embedding_layer;
 
 /* --------------------------------------------------------------------- host API */
 
@@ -554,6 +594,56 @@ struct lt_host_api {
     /* self.log(name, metric): on_step logs the last update's value, on_epoch the
      * metric's compute() over the epoch; the trainer resets it at the epoch's end */
     void (*log_metric)(lt_ctx *ctx, const char *name, lt_metric *m, unsigned flags);
+    /* ABI 1.3: nn */
+    /* register_buffer: persistent, non-trainable named tensor (any dtype, zeros); saved
+     * with the parameters, never seen by optimizers. Call from create. */
+    lt_tensor *(*buffer)(lt_ctx *ctx, const char *name, lt_dtype dtype, int ndim,
+                         const int64_t *shape);
+    /* F.batch_norm(x [N,C,*], running_mean [C], running_var [C], weight [C], bias [C],
+     * training, momentum, eps): running stats (may be NULL when training) updated in
+     * place when training, with the unbiased batch variance */
+    lt_tensor *(*batch_norm)(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                             lt_tensor *running_var, const lt_tensor *weight,
+                             const lt_tensor *bias, bool training, double momentum, double eps);
+    /* F.layer_norm(x, x.shape[-normalized_ndim:], weight, bias, eps) */
+    lt_tensor *(*layer_norm)(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
+                             const lt_tensor *weight, const lt_tensor *bias, double eps);
+    /* F.group_norm(x [N,C,*], num_groups, weight [C], bias [C], eps) */
+    lt_tensor *(*group_norm)(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
+                             const lt_tensor *weight, const lt_tensor *bias, double eps);
+    /* F.dropout(x, p, training): mask from the run's seeded generator */
+    lt_tensor *(*dropout)(lt_ctx *ctx, const lt_tensor *x, double p, bool training);
+    /* F.embedding(indices int64 [*], weight [V,D], padding_idx (-1: none)) -> [*, D] */
+    lt_tensor *(*embedding)(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
+                            int64_t padding_idx);
+    /* nn.BatchNormNd(num_features, opt or NULL = defaults) */
+    lt_status (*batchnorm_init)(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                                int64_t num_features, const lt_batchnorm_options *opt);
+    /* nn.BatchNormNd.forward: batch stats and running-stat update when ctx->training */
+    lt_tensor *(*batchnorm_forward)(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_tensor *x);
+    /* nn.LayerNorm(normalized_shape [ndim], eps, elementwise_affine) */
+    lt_status (*layernorm_init)(lt_ctx *ctx, lt_layernorm_layer *l, const char *name, int ndim,
+                                const int64_t *normalized_shape, double eps, bool affine);
+    /* nn.GroupNorm(num_groups, num_channels, eps, affine) */
+    lt_status (*groupnorm_init)(lt_ctx *ctx, lt_groupnorm_layer *l, const char *name,
+                                int64_t num_groups, int64_t num_channels, double eps, bool affine);
+    /* nn.Embedding(num_embeddings, embedding_dim, padding_idx (-1: none)) */
+    lt_status (*embedding_init)(lt_ctx *ctx, lt_embedding_layer *l, const char *name,
+                                int64_t num_embeddings, int64_t embedding_dim, int64_t padding_idx);
+    /* torch.nn.init (in place, from the run's seeded generator; call from create) */
+    /* calculate_gain(nonlinearity, param): param NAN = None; unknown name: error, NAN */
+    double (*calculate_gain)(lt_ctx *ctx, const char *nonlinearity, double param);
+    void (*init_xavier_uniform)(lt_ctx *ctx, lt_tensor *t, double gain);
+    void (*init_xavier_normal)(lt_ctx *ctx, lt_tensor *t, double gain);
+    /* kaiming_uniform_/kaiming_normal_(t, a, mode "fan_in"|"fan_out", nonlinearity) */
+    void (*init_kaiming_uniform_ex)(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                    const char *nonlinearity);
+    void (*init_kaiming_normal)(lt_ctx *ctx, lt_tensor *t, double a, const char *mode,
+                                const char *nonlinearity);
+    void (*init_orthogonal)(lt_ctx *ctx, lt_tensor *t, double gain);
+    /* trunc_normal_(t, mean, std, a, b) */
+    void (*init_trunc_normal)(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a,
+                              double b);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1071,6 +1161,98 @@ static inline void lt_metric_reset(lt_ctx *c, lt_metric *m) { c->api->metric_res
 static inline void lt_log_metric(lt_ctx *c, const char *name, lt_metric *m, unsigned flags) {
     c->api->log_metric(c, name, m, flags);
 }
+
+/* ABI 1.3: nn */
+static inline lt_tensor *lt_buffer(lt_ctx *c, const char *name, lt_dtype dt, int nd,
+                                   const int64_t *s) {
+    return c->api->buffer(c, name, dt, nd, s);
+}
+static inline lt_tensor *lt_batch_norm(lt_ctx *c, const lt_tensor *x, lt_tensor *running_mean,
+                                       lt_tensor *running_var, const lt_tensor *weight,
+                                       const lt_tensor *bias, bool training, double momentum,
+                                       double eps) {
+    return c->api->batch_norm(c, x, running_mean, running_var, weight, bias, training, momentum,
+                              eps);
+}
+static inline lt_tensor *lt_layer_norm(lt_ctx *c, const lt_tensor *x, int normalized_ndim,
+                                       const lt_tensor *weight, const lt_tensor *bias, double eps) {
+    return c->api->layer_norm(c, x, normalized_ndim, weight, bias, eps);
+}
+static inline lt_tensor *lt_group_norm(lt_ctx *c, const lt_tensor *x, int64_t num_groups,
+                                       const lt_tensor *weight, const lt_tensor *bias, double eps) {
+    return c->api->group_norm(c, x, num_groups, weight, bias, eps);
+}
+static inline lt_tensor *lt_dropout(lt_ctx *c, const lt_tensor *x, double p, bool training) {
+    return c->api->dropout(c, x, p, training);
+}
+/* nn.Dropout(p) applied: active when ctx->training (model.train()) */
+static inline lt_tensor *lt_dropout_layer(lt_ctx *c, const lt_tensor *x, double p) {
+    return c->api->dropout(c, x, p, c->training);
+}
+static inline lt_tensor *lt_embedding(lt_ctx *c, const lt_tensor *weight, const lt_tensor *indices,
+                                      int64_t padding_idx) {
+    return c->api->embedding(c, weight, indices, padding_idx);
+}
+static inline lt_status lt_batchnorm_init(lt_ctx *c, lt_batchnorm_layer *l, const char *name,
+                                          int64_t num_features, const lt_batchnorm_options *o) {
+    return c->api->batchnorm_init(c, l, name, num_features, o);
+}
+/* Apply a layer made by lt_batchnorm_init (uses ctx->training). */
+static inline lt_tensor *lt_batchnorm(lt_ctx *c, lt_batchnorm_layer *l, const lt_tensor *x) {
+    return c->api->batchnorm_forward(c, l, x);
+}
+/* nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True) */
+static inline lt_status lt_layernorm_init(lt_ctx *c, lt_layernorm_layer *l, const char *name,
+                                          int ndim, const int64_t *normalized_shape) {
+    return c->api->layernorm_init(c, l, name, ndim, normalized_shape, 1e-5, true);
+}
+static inline lt_tensor *lt_layernorm(lt_ctx *c, const lt_layernorm_layer *l, const lt_tensor *x) {
+    return c->api->layer_norm(c, x, l->normalized_ndim, l->weight, l->bias, l->eps);
+}
+/* nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True) */
+static inline lt_status lt_groupnorm_init(lt_ctx *c, lt_groupnorm_layer *l, const char *name,
+                                          int64_t num_groups, int64_t num_channels) {
+    return c->api->groupnorm_init(c, l, name, num_groups, num_channels, 1e-5, true);
+}
+static inline lt_tensor *lt_groupnorm(lt_ctx *c, const lt_groupnorm_layer *l, const lt_tensor *x) {
+    return c->api->group_norm(c, x, l->num_groups, l->weight, l->bias, l->eps);
+}
+static inline lt_status lt_embedding_init(lt_ctx *c, lt_embedding_layer *l, const char *name,
+                                          int64_t num_embeddings, int64_t embedding_dim,
+                                          int64_t padding_idx) {
+    return c->api->embedding_init(c, l, name, num_embeddings, embedding_dim, padding_idx);
+}
+/* Apply a layer made by lt_embedding_init to int64 indices. */
+static inline lt_tensor *lt_embed(lt_ctx *c, const lt_embedding_layer *l, const lt_tensor *idx) {
+    return c->api->embedding(c, l->weight, idx, l->padding_idx);
+}
+
+static inline double lt_calculate_gain(lt_ctx *c, const char *nonlinearity, double param) {
+    return c->api->calculate_gain(c, nonlinearity, param);
+}
+static inline void lt_init_xavier_uniform(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_xavier_uniform(c, t, gain);
+}
+static inline void lt_init_xavier_normal(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_xavier_normal(c, t, gain);
+}
+static inline void lt_init_kaiming_uniform_ex(lt_ctx *c, lt_tensor *t, double a, const char *mode,
+                                              const char *nonlinearity) {
+    c->api->init_kaiming_uniform_ex(c, t, a, mode, nonlinearity);
+}
+static inline void lt_init_kaiming_normal(lt_ctx *c, lt_tensor *t, double a, const char *mode,
+                                          const char *nonlinearity) {
+    c->api->init_kaiming_normal(c, t, a, mode, nonlinearity);
+}
+static inline void lt_init_orthogonal(lt_ctx *c, lt_tensor *t, double gain) {
+    c->api->init_orthogonal(c, t, gain);
+}
+static inline void lt_init_trunc_normal(lt_ctx *c, lt_tensor *t, double mean, double std,
+                                        double a, double b) {
+    c->api->init_trunc_normal(c, t, mean, std, a, b);
+}
+static inline void lt_init_zeros(lt_ctx *c, lt_tensor *t) { c->api->init_constant(c, t, 0.0); }
+static inline void lt_init_ones(lt_ctx *c, lt_tensor *t) { c->api->init_constant(c, t, 1.0); }
 
 static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
     return c->api->batch_at(c, b, field);

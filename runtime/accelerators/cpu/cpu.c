@@ -11,6 +11,7 @@
 #include "accelerators/cpu/cpu_reductions.h"
 #include "accelerators/cpu/cpu_elementwise.h"
 #include "accelerators/cpu/cpu_shape.h"
+#include "accelerators/cpu/cpu_nn.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -396,6 +397,12 @@ static const ltr_accel cpu_accel = {
     .strided_copy = ltr_cpu_strided_copy,
     .index_select = ltr_cpu_index_select,
     .index_add = ltr_cpu_index_add,
+    /* issue 3: nn */
+    .norm_stats = ltr_cpu_norm_stats,
+    .norm_apply = ltr_cpu_norm_apply,
+    .norm_backward = ltr_cpu_norm_backward,
+    .embedding = ltr_cpu_embedding,
+    .embedding_backward = ltr_cpu_embedding_backward,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

@@ -1,0 +1,286 @@
+/*
+ * ops_nn.c — F.batch_norm, F.layer_norm, F.group_norm, F.dropout, F.embedding, and
+ * the layer forms that read ctx->training (nn.BatchNorm's running statistics).
+ *
+ * The normalisations share one differentiable core, xhat = (x - mean) * invstd over an
+ * [outer, c, inner] view (statistics per c); the affine weight/bias are then applied
+ * with the broadcasting mul/add ops, so their gradients come from those ops. Dropout
+ * multiplies by a mask drawn from ctx->rng (same seed, same mask).
+ */
+#include "tensor/ops_common.h"
+#include "util/rng.h"
+
+#include <math.h>
+#include <string.h>
+
+typedef struct norm_saved {
+    double *invstd;
+    int64_t outer, c, inner;
+    bool batch_stats;
+} norm_saved;
+
+static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
+    norm_saved *s = n->saved;
+    lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
+    if (!gx) return LT_ERROR;
+    ltr_accel_of(gx)->norm_backward(n->out, n->out->grad, s->outer, s->c, s->inner, s->invstd,
+                                    s->batch_stats, gx);
+    return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
+}
+
+/* xhat of contiguous x; mean/invstd: double[c] (arena); batch_stats: they came from x. */
+static lt_tensor *norm_core(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t outer,
+                            int64_t c, int64_t inner, const double *mean, double *invstd,
+                            bool batch_stats) {
+    lt_tensor *y = ltr_empty_like(ctx, x);
+    if (!y) return NULL;
+    ltr_accel_of(x)->norm_apply(x, outer, c, inner, mean, invstd, y);
+    const lt_tensor *in[1] = {x};
+    ltr_node *n = ltr_record(ctx, op, y, norm_backward, 1, in);
+    if (n) {
+        norm_saved *s = ltr_scratch(ctx, sizeof *s);
+        if (!s) return NULL;
+        *s = (norm_saved){invstd, outer, c, inner, batch_stats};
+        n->saved = s;
+    }
+    return y;
+}
+
+/* y * weight + bias with weight/bias [c] seen as [c, 1, ..., 1] against y's dims from
+ * `dim` on (batch/group norm), or as they are (layer norm: right-aligned). */
+static lt_tensor *affine(lt_ctx *ctx, lt_tensor *y, const lt_tensor *w, const lt_tensor *b,
+                         int trailing_ones) {
+    int64_t shape[LT_MAX_DIMS];
+    const lt_tensor *p[2] = {w, b};
+    for (int k = 0; k < 2 && y; k++) {
+        if (!p[k]) continue;
+        const lt_tensor *v = p[k];
+        if (trailing_ones > 0) {
+            shape[0] = ltr_numel(v);
+            for (int d = 1; d <= trailing_ones; d++) shape[d] = 1;
+            v = ltr_reshape(ctx, v, trailing_ones + 1, shape);
+        }
+        y = k == 0 ? ltr_mul(ctx, y, v) : ltr_add(ctx, y, v);
+    }
+    return y;
+}
+
+static bool check_vec(lt_ctx *ctx, const char *op, const char *what, const lt_tensor *v,
+                      const lt_tensor *x, int64_t c) {
+    if (!v) return true;
+    if (!ltr_check_float(ctx, op, v) || !ltr_check_same(ctx, op, x, v)) return false;
+    if (v->ndim != 1 || v->shape[0] != c) {
+        char s[96];
+        ltr_fail(ctx, "%s: %s must have shape [%lld], got %s", op, what, (long long)c,
+                 ltr_shape_str(v, s, sizeof s));
+        return false;
+    }
+    return true;
+}
+
+lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                          lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
+                          bool training, double momentum, double eps) {
+    const char *op = "lt_batch_norm";
+    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    if (x->ndim < 2) {
+        char s[96];
+        ltr_fail(ctx, "%s: input must be [N, C, *] (at least 2 dimensions), got %s", op,
+                 ltr_shape_str(x, s, sizeof s));
+        return NULL;
+    }
+    int64_t nb = x->shape[0], c = x->shape[1], inner = 1;
+    for (int d = 2; d < x->ndim; d++) inner *= x->shape[d];
+    if (!check_vec(ctx, op, "weight", weight, x, c) || !check_vec(ctx, op, "bias", bias, x, c) ||
+        !check_vec(ctx, op, "running_mean", running_mean, x, c) ||
+        !check_vec(ctx, op, "running_var", running_var, x, c))
+        return NULL;
+    if (!training && (!running_mean || !running_var)) {
+        ltr_fail(ctx, "%s: running_mean and running_var are required in eval mode", op);
+        return NULL;
+    }
+    if ((running_mean && !ltr_is_contiguous(running_mean)) ||
+        (running_var && !ltr_is_contiguous(running_var))) {
+        ltr_fail(ctx, "%s: running statistics must be contiguous", op);
+        return NULL;
+    }
+    int64_t m = nb * inner;
+    if (training && m <= 1) {
+        char s[96];
+        /* torch: "Expected more than 1 value per channel when training" */
+        ltr_fail(ctx, "%s: expected more than 1 value per channel when training, got input %s",
+                 op, ltr_shape_str(x, s, sizeof s));
+        return NULL;
+    }
+    x = ltr_contiguous(ctx, x);
+    double *mean = x ? ltr_scratch(ctx, (size_t)(c ? c : 1) * sizeof(double)) : NULL;
+    double *var = x ? ltr_scratch(ctx, (size_t)(c ? c : 1) * sizeof(double)) : NULL;
+    if (!mean || !var) return NULL;
+    if (training) {
+        ltr_accel_of(x)->norm_stats(x, nb, c, inner, mean, var);
+        /* running = (1 - momentum) * running + momentum * batch; running_var gets the
+         * unbiased variance (ATen's batch_norm_cpu_update_stats) */
+        for (int64_t j = 0; j < c; j++) {
+            if (running_mean)
+                ltr_set(running_mean, j, (1 - momentum) * ltr_get(running_mean, j) + momentum * mean[j]);
+            if (running_var)
+                ltr_set(running_var, j, (1 - momentum) * ltr_get(running_var, j) +
+                                            momentum * var[j] * (double)m / (double)(m - 1));
+            var[j] = 1.0 / sqrt(var[j] + eps); /* var now holds invstd */
+        }
+    } else {
+        for (int64_t j = 0; j < c; j++) {
+            mean[j] = ltr_get(running_mean, j);
+            var[j] = 1.0 / sqrt(ltr_get(running_var, j) + eps);
+        }
+    }
+    lt_tensor *y = norm_core(ctx, "batch_norm", x, nb, c, inner, mean, var, training);
+    return affine(ctx, y, weight, bias, x->ndim - 2);
+}
+
+lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
+                          const lt_tensor *weight, const lt_tensor *bias, double eps) {
+    const char *op = "lt_layer_norm";
+    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    char s1[96], s2[96];
+    if (normalized_ndim < 1 || normalized_ndim > x->ndim) {
+        ltr_fail(ctx, "%s: normalized_ndim %d out of range for input %s", op, normalized_ndim,
+                 ltr_shape_str(x, s1, sizeof s1));
+        return NULL;
+    }
+    int first = x->ndim - normalized_ndim;
+    int64_t rows = 1, k = 1;
+    for (int d = 0; d < first; d++) rows *= x->shape[d];
+    for (int d = first; d < x->ndim; d++) k *= x->shape[d];
+    const lt_tensor *p[2] = {weight, bias};
+    for (int i = 0; i < 2; i++) {
+        if (!p[i]) continue;
+        if (!ltr_check_float(ctx, op, p[i]) || !ltr_check_same(ctx, op, x, p[i])) return NULL;
+        bool ok = p[i]->ndim == normalized_ndim;
+        for (int d = 0; ok && d < normalized_ndim; d++) ok = p[i]->shape[d] == x->shape[first + d];
+        if (!ok) {
+            ltr_fail(ctx, "%s: %s of shape %s does not match the last %d dimensions of input %s",
+                     op, i ? "bias" : "weight", ltr_shape_str(p[i], s1, sizeof s1),
+                     normalized_ndim, ltr_shape_str(x, s2, sizeof s2));
+            return NULL;
+        }
+    }
+    x = ltr_contiguous(ctx, x);
+    double *mean = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    double *rstd = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    if (!mean || !rstd) return NULL;
+    ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
+    for (int64_t r = 0; r < rows; r++) rstd[r] = 1.0 / sqrt(rstd[r] + eps);
+    lt_tensor *y = norm_core(ctx, "layer_norm", x, 1, rows, k, mean, rstd, true);
+    return affine(ctx, y, weight, bias, 0);
+}
+
+lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
+                          const lt_tensor *weight, const lt_tensor *bias, double eps) {
+    const char *op = "lt_group_norm";
+    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    char s[96];
+    if (x->ndim < 2 || num_groups < 1 || x->shape[1] % num_groups) {
+        ltr_fail(ctx, "%s: input %s must be [N, C, *] with C divisible by num_groups %lld", op,
+                 ltr_shape_str(x, s, sizeof s), (long long)num_groups);
+        return NULL;
+    }
+    int64_t c = x->shape[1], inner = 1;
+    for (int d = 2; d < x->ndim; d++) inner *= x->shape[d];
+    if (!check_vec(ctx, op, "weight", weight, x, c) || !check_vec(ctx, op, "bias", bias, x, c))
+        return NULL;
+    int64_t rows = x->shape[0] * num_groups, k = c / num_groups * inner;
+    x = ltr_contiguous(ctx, x);
+    double *mean = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    double *rstd = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    if (!mean || !rstd) return NULL;
+    ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
+    for (int64_t r = 0; r < rows; r++) rstd[r] = 1.0 / sqrt(rstd[r] + eps);
+    lt_tensor *y = norm_core(ctx, "group_norm", x, 1, rows, k, mean, rstd, true);
+    return affine(ctx, y, weight, bias, x->ndim - 2);
+}
+
+/* F.dropout: keep each element with probability 1 - p, scaled by 1/(1 - p); the mask
+ * comes from ctx->rng in element order. Eval or p == 0: x itself. p == 1: zeros. */
+lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training) {
+    const char *op = "lt_dropout";
+    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    if (!(p >= 0 && p <= 1)) {
+        ltr_fail(ctx, "%s: dropout probability has to be between 0 and 1, but got %g", op, p);
+        return NULL;
+    }
+    if (!training || p == 0) return (lt_tensor *)x;
+    ltr_rng *r = ltr_ctx_of(ctx)->rng;
+    if (!r) {
+        ltr_fail(ctx, "%s: no random generator in this context", op);
+        return NULL;
+    }
+    lt_tensor *mask = ltr_empty(ctx, x->dtype, x->ndim, x->shape);
+    if (!mask) return NULL;
+    double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
+    int64_t n = ltr_numel(mask);
+    for (int64_t i = 0; i < n; i++) ltr_set(mask, i, ltr_rng_uniform(r) >= p ? scale : 0.0);
+    return ltr_mul(ctx, x, mask);
+}
+
+static lt_status embedding_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *w = n->in[0];
+    lt_tensor *gw = ltr_zeros_like(ctx, w);
+    if (!gw) return LT_ERROR;
+    ltr_accel_of(gw)->embedding_backward(n->out->grad, n->saved, n->iarg[0], n->iarg[1], gw);
+    return ltr_accumulate_grad_owned(ctx, w, gw);
+}
+
+/* F.embedding(indices, weight, padding_idx): out = indices.shape + [D]; the gradient
+ * index-adds rows of the output's gradient into weight's, none into padding_idx. */
+lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
+                         int64_t padding_idx) {
+    const char *op = "lt_embedding";
+    if (!weight || !indices || !ltr_check_float(ctx, op, weight)) return NULL;
+    char s[96];
+    if (weight->ndim != 2) {
+        ltr_fail(ctx, "%s: weight must be [num_embeddings, embedding_dim], got %s", op,
+                 ltr_shape_str(weight, s, sizeof s));
+        return NULL;
+    }
+    if (indices->dtype != LT_INT64) {
+        ltr_fail(ctx, "%s: indices must be int64, got %s", op, ltr_dtype_name(indices->dtype));
+        return NULL;
+    }
+    if (indices->ndim + 1 > LT_MAX_DIMS) {
+        ltr_fail(ctx, "%s: indices have too many dimensions (%d)", op, indices->ndim);
+        return NULL;
+    }
+    int64_t v = weight->shape[0], d = weight->shape[1];
+    if (padding_idx < -1 || padding_idx >= v) {
+        ltr_fail(ctx, "%s: padding_idx %lld must be within num_embeddings %lld (-1: none)", op,
+                 (long long)padding_idx, (long long)v);
+        return NULL;
+    }
+    indices = ltr_contiguous(ctx, indices);
+    weight = indices ? ltr_contiguous(ctx, weight) : NULL;
+    if (!weight) return NULL;
+    int64_t n = ltr_numel(indices);
+    const int64_t *idx = indices->data;
+    for (int64_t i = 0; i < n; i++)
+        if (idx[i] < 0 || idx[i] >= v) {
+            /* torch: "IndexError: index out of range in self" */
+            ltr_fail(ctx, "%s: index %lld out of range for %lld embeddings", op,
+                     (long long)idx[i], (long long)v);
+            return NULL;
+        }
+    int64_t shape[LT_MAX_DIMS];
+    memcpy(shape, indices->shape, (size_t)indices->ndim * sizeof *shape);
+    shape[indices->ndim] = d;
+    lt_tensor *y = ltr_empty(ctx, weight->dtype, indices->ndim + 1, shape);
+    if (!y) return NULL;
+    ltr_accel_of(weight)->embedding(weight, idx, n, y);
+    const lt_tensor *in[1] = {weight};
+    ltr_node *node = ltr_record(ctx, "embedding", y, embedding_backward, 1, in);
+    if (node) {
+        node->saved = (void *)idx; /* arena or the caller's indices, alive for the step */
+        node->iarg[0] = n;
+        node->iarg[1] = padding_idx;
+    }
+    return y;
+}
