@@ -270,6 +270,8 @@ static const lt_host_api host_api = {
     .init_kaiming_normal = ltr_init_kaiming_normal,
     .init_orthogonal = ltr_init_orthogonal,
     .init_trunc_normal = ltr_init_trunc_normal,
+    /* ABI 1.3: attention */
+    .scaled_dot_product_attention = ltr_scaled_dot_product_attention,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

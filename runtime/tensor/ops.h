@@ -141,4 +141,10 @@ lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training)
 lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
                          int64_t padding_idx);
 
+/* issue 3: attention (ops_attention.c) — F.scaled_dot_product_attention from the ops above;
+ * attn_mask bool (true = attend) or float (added) or NULL; scale <= 0: 1/sqrt(E) */
+lt_tensor *ltr_scaled_dot_product_attention(lt_ctx *ctx, const lt_tensor *q, const lt_tensor *k,
+                                            const lt_tensor *v, const lt_tensor *attn_mask,
+                                            bool is_causal, double scale);
+
 #endif

@@ -644,6 +644,13 @@ struct lt_host_api {
     /* trunc_normal_(t, mean, std, a, b) */
     void (*init_trunc_normal)(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a,
                               double b);
+    /* ABI 1.3: attention */
+    /* F.scaled_dot_product_attention(q [..., L, E], k [..., S, E], v [..., S, Ev],
+     * attn_mask: bool (true = attend) or float (added), broadcast to [..., L, S], or NULL;
+     * is_causal: key j > query i hidden; scale <= 0: 1/sqrt(E)) -> [..., L, Ev] */
+    lt_tensor *(*scaled_dot_product_attention)(lt_ctx *ctx, const lt_tensor *q, const lt_tensor *k,
+                                               const lt_tensor *v, const lt_tensor *attn_mask,
+                                               bool is_causal, double scale);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1267,6 +1274,14 @@ static inline lt_optimizer *lt_adam(lt_ctx *c, const lt_adam_options *o) { retur
 static inline uint64_t lt_seed(lt_ctx *c) { return c->api->seed(c); }
 static inline void lt_randperm(lt_ctx *c, uint64_t seed, int64_t n, int64_t *out) {
     c->api->randperm(seed, n, out);
+}
+
+/* ABI 1.3: attention — F.scaled_dot_product_attention (see the host API member) */
+static inline lt_tensor *lt_scaled_dot_product_attention(lt_ctx *c, const lt_tensor *q,
+                                                         const lt_tensor *k, const lt_tensor *v,
+                                                         const lt_tensor *attn_mask, bool is_causal,
+                                                         double scale) {
+    return c->api->scaled_dot_product_attention(c, q, k, v, attn_mask, is_causal, scale);
 }
 
 #ifdef __cplusplus
