@@ -44,4 +44,28 @@ static inline bool ltr_check_same(lt_ctx *ctx, const char *op, const lt_tensor *
 
 static inline const ltr_accel *ltr_accel_of(const lt_tensor *t) { return ltr_accel_get(t->device); }
 
+/* [outer, dim, inner] view of a contiguous tensor around dimension d (kernels that work
+ * along one dim take these three sizes) */
+static inline void ltr_split_at(const lt_tensor *x, int d, int64_t *outer, int64_t *dim,
+                                int64_t *inner) {
+    *outer = 1;
+    *inner = 1;
+    for (int i = 0; i < d; i++) *outer *= x->shape[i];
+    for (int i = d + 1; i < x->ndim; i++) *inner *= x->shape[i];
+    *dim = x->ndim ? x->shape[d] : 1;
+}
+
+/* A negative dim counted from the end, checked against x's dims; torch accepts dim 0 / -1
+ * for 0-d tensors. Records an error naming `op` when out of range. */
+static inline bool ltr_wrap_dim(lt_ctx *ctx, const char *op, const lt_tensor *x, int *dim) {
+    int nd = x->ndim ? x->ndim : 1;
+    if (*dim < -nd || *dim >= nd) {
+        char s[96];
+        ltr_fail(ctx, "%s: dim %d is out of range for shape %s", op, *dim, ltr_shape_str(x, s, sizeof s));
+        return false;
+    }
+    if (*dim < 0) *dim += nd;
+    return true;
+}
+
 #endif

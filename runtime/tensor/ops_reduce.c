@@ -32,26 +32,6 @@ static lt_tensor *reduce_all(lt_ctx *ctx, const char *op, const lt_tensor *x, bo
 lt_tensor *ltr_sum(lt_ctx *ctx, const lt_tensor *x) { return reduce_all(ctx, "lt_sum", x, false); }
 lt_tensor *ltr_mean(lt_ctx *ctx, const lt_tensor *x) { return reduce_all(ctx, "lt_mean", x, true); }
 
-/* [outer, dim, inner] view of a contiguous tensor around dimension d */
-static void split_at(const lt_tensor *x, int d, int64_t *outer, int64_t *dim, int64_t *inner) {
-    *outer = 1;
-    *inner = 1;
-    for (int i = 0; i < d; i++) *outer *= x->shape[i];
-    for (int i = d + 1; i < x->ndim; i++) *inner *= x->shape[i];
-    *dim = x->ndim ? x->shape[d] : 1;
-}
-
-static bool wrap_dim(lt_ctx *ctx, const char *op, const lt_tensor *x, int *dim) {
-    int nd = x->ndim ? x->ndim : 1; /* torch accepts dim 0 / -1 for 0-d tensors */
-    if (*dim < -nd || *dim >= nd) {
-        char s[96];
-        ltr_fail(ctx, "%s: dim %d is out of range for shape %s", op, *dim, ltr_shape_str(x, s, sizeof s));
-        return false;
-    }
-    if (*dim < 0) *dim += nd;
-    return true;
-}
-
 static lt_status log_softmax_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
@@ -60,13 +40,13 @@ static lt_status log_softmax_backward(lt_ctx *ctx, ltr_node *n) {
 }
 
 lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
-    if (!x || !ltr_check_float(ctx, "lt_log_softmax", x) || !wrap_dim(ctx, "lt_log_softmax", x, &dim))
+    if (!x || !ltr_check_float(ctx, "lt_log_softmax", x) || !ltr_wrap_dim(ctx, "lt_log_softmax", x, &dim))
         return NULL;
     x = ltr_contiguous(ctx, x);
     lt_tensor *y = x ? ltr_empty_like(ctx, x) : NULL;
     if (!y) return NULL;
     int64_t outer, d, inner;
-    split_at(x, dim, &outer, &d, &inner);
+    ltr_split_at(x, dim, &outer, &d, &inner);
     ltr_accel_of(x)->log_softmax(x, outer, d, inner, y);
     const lt_tensor *in[1] = {x};
     ltr_node *n = ltr_record(ctx, "log_softmax", y, log_softmax_backward, 1, in);
@@ -81,7 +61,7 @@ lt_tensor *ltr_log_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
 /* torch.argmax(x, dim): int64, the dim removed (keepdim=False), the first index of the
  * maximum on ties, a NaN counting as the maximum. Not differentiable: records nothing. */
 lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
-    if (!x || !ltr_check_float(ctx, "lt_argmax", x) || !wrap_dim(ctx, "lt_argmax", x, &dim))
+    if (!x || !ltr_check_float(ctx, "lt_argmax", x) || !ltr_wrap_dim(ctx, "lt_argmax", x, &dim))
         return NULL;
     x = ltr_contiguous(ctx, x);
     if (!x) return NULL;
@@ -96,7 +76,7 @@ lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
     lt_tensor *out = ltr_empty(ctx, LT_INT64, nd, shape);
     if (!out) return NULL;
     int64_t outer, d, inner;
-    split_at(x, dim, &outer, &d, &inner);
+    ltr_split_at(x, dim, &outer, &d, &inner);
     ltr_accel_of(x)->argmax(x, outer, d, inner, out);
     return out;
 }

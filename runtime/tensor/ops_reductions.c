@@ -14,26 +14,6 @@
 
 #include <math.h>
 
-/* [outer, dim, inner] view of a contiguous tensor around dimension d */
-static void split3(const lt_tensor *x, int d, int64_t *outer, int64_t *dim, int64_t *inner) {
-    *outer = 1;
-    *inner = 1;
-    for (int i = 0; i < d; i++) *outer *= x->shape[i];
-    for (int i = d + 1; i < x->ndim; i++) *inner *= x->shape[i];
-    *dim = x->ndim ? x->shape[d] : 1;
-}
-
-static bool wrap(lt_ctx *ctx, const char *op, const lt_tensor *x, int *dim) {
-    int nd = x->ndim ? x->ndim : 1; /* torch accepts dim 0 / -1 for 0-d tensors */
-    if (*dim < -nd || *dim >= nd) {
-        char s[96];
-        ltr_fail(ctx, "%s: dim %d is out of range for shape %s", op, *dim, ltr_shape_str(x, s, sizeof s));
-        return false;
-    }
-    if (*dim < 0) *dim += nd;
-    return true;
-}
-
 /* the output shape: dim kept as 1 or removed */
 static lt_tensor *reduced_like(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim, lt_dtype dt) {
     int64_t shape[LT_MAX_DIMS];
@@ -57,11 +37,11 @@ static lt_status reduce_backward(lt_ctx *ctx, ltr_node *n) {
 static lt_tensor *reduce1(lt_ctx *ctx, const char *op, const char *name, int rop,
                           const lt_tensor *x, int dim, bool keepdim, double arg,
                           lt_tensor **idx_out, bool with_idx_grad) {
-    if (!x || !ltr_check_float(ctx, op, x) || !wrap(ctx, op, x, &dim)) return NULL;
+    if (!x || !ltr_check_float(ctx, op, x) || !ltr_wrap_dim(ctx, op, x, &dim)) return NULL;
     x = ltr_contiguous(ctx, x);
     if (!x) return NULL;
     int64_t outer, d, inner;
-    split3(x, dim, &outer, &d, &inner);
+    ltr_split_at(x, dim, &outer, &d, &inner);
     if (d == 0 && (rop == LTR_RED_MAX || rop == LTR_RED_MIN)) {
         char s[96];
         ltr_fail(ctx, "%s: cannot reduce over the empty dim %d of shape %s (no identity)", op, dim,
@@ -106,7 +86,7 @@ static lt_tensor *sum_mean_dims(lt_ctx *ctx, const char *op, const lt_tensor *x,
         for (int i = 0; i < nd; i++) red[i] = true;
     for (int j = 0; j < ndims; j++) {
         int d = dims[j];
-        if (!wrap(ctx, op, x, &d)) return NULL;
+        if (!ltr_wrap_dim(ctx, op, x, &d)) return NULL;
         if (nd == 0) continue;
         if (red[d]) {
             ltr_fail(ctx, "%s: dim %d appears multiple times in the list of dims", op, d);
@@ -191,11 +171,11 @@ lt_tensor *ltr_min(lt_ctx *ctx, const lt_tensor *x) {
  * nothing (not differentiable). */
 static lt_tensor *arg_ext(lt_ctx *ctx, const char *op, int rop, const lt_tensor *x, int dim,
                           bool keepdim) {
-    if (!x || !ltr_check_float(ctx, op, x) || !wrap(ctx, op, x, &dim)) return NULL;
+    if (!x || !ltr_check_float(ctx, op, x) || !ltr_wrap_dim(ctx, op, x, &dim)) return NULL;
     x = ltr_contiguous(ctx, x);
     if (!x) return NULL;
     int64_t outer, d, inner;
-    split3(x, dim, &outer, &d, &inner);
+    ltr_split_at(x, dim, &outer, &d, &inner);
     if (d == 0) {
         ltr_fail(ctx, "%s: cannot take the %s of an empty dimension", op, op + 3);
         return NULL;
@@ -227,12 +207,12 @@ static lt_status softmax_backward(lt_ctx *ctx, ltr_node *n) {
 
 /* torch.softmax(x, dim): exp(x - max) / sum, per row along dim */
 lt_tensor *ltr_softmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
-    if (!x || !ltr_check_float(ctx, "lt_softmax", x) || !wrap(ctx, "lt_softmax", x, &dim)) return NULL;
+    if (!x || !ltr_check_float(ctx, "lt_softmax", x) || !ltr_wrap_dim(ctx, "lt_softmax", x, &dim)) return NULL;
     x = ltr_contiguous(ctx, x);
     lt_tensor *y = x ? ltr_empty_like(ctx, x) : NULL;
     if (!y) return NULL;
     int64_t outer, d, inner;
-    split3(x, dim, &outer, &d, &inner);
+    ltr_split_at(x, dim, &outer, &d, &inner);
     ltr_accel_of(x)->softmax(x, outer, d, inner, y);
     const lt_tensor *in[1] = {x};
     ltr_node *n = ltr_record(ctx, "softmax", y, softmax_backward, 1, in);
