@@ -447,18 +447,27 @@ START_TEST(arena_steady_state) {
 }
 END_TEST
 
-/* F.max_pool2d(x, 2): the first maximum in scan order wins; NaN counts as the maximum.
- * torch: x = [[1, 3, nan, 0], [3, 2, 5, 7]] -> [[3, nan]], indices [[1, 2]] */
+/* F.max_pool2d(x, k, return_indices=True), torch's CPU rule: a later value takes over when
+ * greater or NaN, so the first maximum wins and the last NaN does.
+ * torch: x = [[1, 3, nan, 0, nan, 1], [3, 2, 5, 7, nan, 0]], k 2 -> [3, nan, nan], [1, 2, 10];
+ *        [[nan, 1, 2], [nan, 0, 1], [0, 0, 0]], k 3 -> nan at index 3 */
 START_TEST(max_pool_2x2_ties_and_nan) {
-    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 2, 4), VALS(1, 3, NAN, 0, 3, 2, 5, 7));
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 2, 6),
+                             VALS(1, 3, NAN, 0, NAN, 1, 3, 2, 5, 7, NAN, 0));
     x->flags |= LTR_T_REQUIRES_GRAD;
     lt_tensor *y = ltr_max_pool2d(C, x, 2, 2, 0);
     ck_assert_ptr_nonnull(y);
     ck_assert_double_eq(ltr_get(y, 0), 3);
-    ck_assert(isnan(ltr_get(y, 1)));
+    ck_assert(isnan(ltr_get(y, 1)) && isnan(ltr_get(y, 2)));
     const int64_t *idx = y->node->saved;
     ck_assert_int_eq(idx[0], 1); /* the 3 at (0,1) wins over the 3 at (1,0) */
     ck_assert_int_eq(idx[1], 2);
+    ck_assert_int_eq(idx[2], 10); /* two NaNs: the last one */
+    lt_tensor *x3 = tensor_of(&E, LT_FLOAT32, 4, SHAPE(1, 1, 3, 3), VALS(NAN, 1, 2, NAN, 0, 1, 0, 0, 0));
+    x3->flags |= LTR_T_REQUIRES_GRAD;
+    lt_tensor *y3 = ltr_max_pool2d(C, x3, 3, 3, 0); /* the general kernel */
+    ck_assert(y3 && isnan(ltr_get(y3, 0)));
+    ck_assert_int_eq(((const int64_t *)y3->node->saved)[0], 3);
 }
 END_TEST
 

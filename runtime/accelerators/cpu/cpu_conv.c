@@ -83,18 +83,18 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             for (int64_t oy = 0; oy < ho; oy++) {                                              \
                 const T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                   \
                 for (int64_t ox = 0; ox < wo; ox++) {                                          \
-                    /* scan order (0,0) (0,1) (1,0) (1,1); the first maximum wins and NaN   \
-                     * is the maximum: a candidate takes over when it is greater, or NaN   \
-                     * while the best is not (selects, no branches: gcc vectorises this) */ \
+                    /* scan order (0,0) (0,1) (1,0) (1,1); torch's CPU kernel: a candidate  \
+                     * takes over when greater or NaN (the first maximum wins, the last NaN \
+                     * does), as selects without branches, which gcc vectorises */         \
                     int64_t b = 2 * oy * w + 2 * ox;                                           \
                     T best = r0[2 * ox];                                                       \
                     int64_t bi = b;                                                            \
                     const T c1 = r0[2 * ox + 1], c2 = r1[2 * ox], c3 = r1[2 * ox + 1];         \
-                    int t1 = (c1 > best) | ((c1 != c1) & (best == best));                      \
+                    int t1 = (c1 > best) | (c1 != c1);                                     \
                     best = t1 ? c1 : best, bi = t1 ? b + 1 : bi;                               \
-                    int t2 = (c2 > best) | ((c2 != c2) & (best == best));                      \
+                    int t2 = (c2 > best) | (c2 != c2);                                     \
                     best = t2 ? c2 : best, bi = t2 ? b + w : bi;                               \
-                    int t3 = (c3 > best) | ((c3 != c3) & (best == best));                      \
+                    int t3 = (c3 > best) | (c3 != c3);                                     \
                     best = t3 ? c3 : best, bi = t3 ? b + w + 1 : bi;                           \
                     yp[oy * wo + ox] = best;                                                   \
                     ip[oy * wo + ox] = bi;                                                     \
@@ -102,6 +102,9 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
+    static void max_pool_ex_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,   \
+                                  const ltr_pool_geo *g, T *restrict y, int64_t *restrict idx); \
+    /* square windows: the 2x2/stride-2 fast path, else the general kernel (max_pool_ex) */  \
     static void max_pool_##SUF(const T *x, int64_t planes, int64_t h, int64_t w, int64_t k,    \
                                int64_t s, int64_t p, int64_t ho, int64_t wo, T *y,             \
                                int64_t *idx) {                                                 \
@@ -109,32 +112,9 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             max_pool_2x2_##SUF(x, planes, h, w, ho, wo, y, idx);                               \
             return;                                                                            \
         }                                                                                      \
-        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * k * k > 32768) schedule(static)") \
-        for (int64_t pl = 0; pl < planes; pl++) {                                              \
-            const T *xp = x + pl * h * w;                                                      \
-            for (int64_t oy = 0; oy < ho; oy++)                                                \
-                for (int64_t ox = 0; ox < wo; ox++) {                                          \
-                    T best = -INFINITY;                                                        \
-                    int64_t bi = -1;                                                           \
-                    for (int64_t ki = 0; ki < k; ki++) {                                       \
-                        int64_t iy = oy * s - p + ki;                                          \
-                        if (iy < 0 || iy >= h) continue;                                       \
-                        for (int64_t kj = 0; kj < k; kj++) {                                   \
-                            int64_t ix = ox * s - p + kj;                                      \
-                            if (ix < 0 || ix >= w) continue;                                   \
-                            T v = xp[iy * w + ix];                                             \
-                            /* torch: the first maximum wins; NaN counts as the maximum */     \
-                            if (bi < 0 || v > best || (isnan(v) && !isnan(best))) {            \
-                                best = v;                                                      \
-                                bi = iy * w + ix;                                              \
-                            }                                                                  \
-                        }                                                                      \
-                    }                                                                          \
-                    int64_t at = (pl * ho + oy) * wo + ox;                                     \
-                    y[at] = best;                                                              \
-                    idx[at] = bi;                                                              \
-                }                                                                              \
-        }                                                                                      \
+        const ltr_pool_geo g = {.k = {k, k}, .s = {s, s}, .p = {p, p}, .d = {1, 1},            \
+                                .ho = ho, .wo = wo};                                           \
+        max_pool_ex_##SUF(x, planes, h, w, &g, y, idx);                                        \
     }                                                                                          \
     static void max_pool_back_##SUF(const T *gy, const int64_t *idx, int64_t planes,           \
                                     int64_t hw, int64_t howo, T *gx) {                         \
