@@ -89,15 +89,19 @@ static lt_status binary_backward(lt_ctx *ctx, ltr_node *n) {
     return LT_OK;
 }
 
+/* Two float inputs of one dtype and device whose shapes broadcast: the output's shape
+ * and each input's strides aligned to it. NULL inputs fail silently. */
+static bool binary_operands(lt_ctx *ctx, const char *op, const lt_tensor *a, const lt_tensor *b,
+                            int *nd, int64_t *shape, int64_t *as, int64_t *bs) {
+    return a && b && ltr_check_float(ctx, op, a) && ltr_check_float(ctx, op, b) &&
+           ltr_check_same(ctx, op, a, b) && broadcast(ctx, op, a, b, nd, shape, as, bs);
+}
+
 static lt_tensor *binary(lt_ctx *ctx, const char *op, ltr_binary_op kind, const lt_tensor *a,
                          const lt_tensor *b) {
-    if (!a || !b) return NULL;
-    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) ||
-        !ltr_check_same(ctx, op, a, b))
-        return NULL;
     int nd;
     int64_t shape[LT_MAX_DIMS], as[LT_MAX_DIMS], bs[LT_MAX_DIMS];
-    if (!broadcast(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
+    if (!binary_operands(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
     lt_tensor *out = ltr_empty(ctx, a->dtype, nd, shape);
     if (!out) return NULL;
     ltr_accel_of(a)->binary(kind, a, as, b, bs, out);
@@ -191,13 +195,9 @@ static lt_status ew_backward(lt_ctx *ctx, ltr_node *n) {
 
 static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_ew_op kind, const lt_tensor *a,
                             const lt_tensor *b) {
-    if (!a || !b) return NULL;
-    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) ||
-        !ltr_check_same(ctx, op, a, b))
-        return NULL;
     int nd;
     int64_t shape[LT_MAX_DIMS], as[LT_MAX_DIMS], bs[LT_MAX_DIMS];
-    if (!broadcast(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
+    if (!binary_operands(ctx, op, a, b, &nd, shape, as, bs)) return NULL;
     const lt_tensor *ae = expand_to(ctx, a, nd, shape), *be = expand_to(ctx, b, nd, shape);
     lt_tensor *out = ae && be ? ltr_empty(ctx, a->dtype, nd, shape) : NULL;
     if (!out) return NULL;
