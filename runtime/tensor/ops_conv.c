@@ -10,6 +10,7 @@
  */
 #include "tensor/ops_common.h"
 
+#include "accelerators/cpu/cpu_dnnl.h"
 #include "tensor/arena.h"
 
 #include <string.h>
@@ -47,7 +48,54 @@ static int conv_thread_id(void) {
 typedef struct conv_saved {
     lt_conv2d_options opt;
     int64_t k[2], ho, wo;
+    bool dnnl; /* forward ran through oneDNN: backward does too */
 } conv_saved;
+
+/* oneDNN's view of a conv (float32 CPU tensors only; cpu_dnnl.h) */
+static ltr_dnnl_conv_geo dnnl_geo(const lt_tensor *x, const lt_tensor *w, const conv_saved *sv) {
+    ltr_dnnl_conv_geo g;
+    memset(&g, 0, sizeof g); /* a cache key compared bytewise */
+    g.n = x->shape[0], g.c = x->shape[1], g.h = x->shape[2], g.w = x->shape[3];
+    g.o = w->shape[0], g.kh = sv->k[0], g.kw = sv->k[1], g.ho = sv->ho, g.wo = sv->wo;
+    for (int i = 0; i < 2; i++) {
+        g.stride[i] = sv->opt.stride[i];
+        g.padding[i] = sv->opt.padding[i];
+        g.dilation[i] = sv->opt.dilation[i];
+    }
+    g.groups = sv->opt.groups;
+    return g;
+}
+
+/* oneDNN 2.6.3 (Debian 12) crashed inside its JIT code on a grouped, dilated, strided
+ * conv in our tests: it serves the plain case (groups 1, dilation 1), im2col the rest */
+static bool dnnl_eligible(const lt_tensor *x, const lt_conv2d_options *o) {
+    return x->dtype == LT_FLOAT32 && x->device == 0 && o->groups == 1 && o->dilation[0] == 1 &&
+           o->dilation[1] == 1;
+}
+
+/* Backward through oneDNN: dX by backward-data, dW and db by backward-weights, each into
+ * a fresh buffer handed to the inputs (a parameter's grad is added to when defined). */
+static lt_status conv2d_backward_dnnl(lt_ctx *ctx, ltr_node *n, bool *done) {
+    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
+    const conv_saved *sv = n->saved;
+    ltr_dnnl_conv_geo geo = dnnl_geo(x, w, sv);
+    bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
+    bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
+    lt_tensor *gx = need_x ? ltr_empty_like(ctx, x) : NULL;
+    lt_tensor *gw = need_w || need_b ? ltr_empty_like(ctx, w) : NULL;
+    float *gb = need_w || need_b ? ltr_scratch(ctx, (size_t)w->shape[0] * sizeof *gb) : NULL;
+    if ((need_x && !gx) || ((need_w || need_b) && (!gw || !gb))) return LT_ERROR;
+    *done = (!need_x || ltr_dnnl_conv2d_backward_data(&geo, g->data, w->data, gx->data)) &&
+            (!(need_w || need_b) || ltr_dnnl_conv2d_backward_weights(&geo, x->data, g->data, gw->data, gb));
+    if (!*done) return LT_OK; /* the caller takes the im2col path */
+    if (need_x && ltr_accumulate_grad_owned(ctx, x, gx)) return LT_ERROR;
+    if (need_w && ltr_accumulate_grad_owned(ctx, w, gw)) return LT_ERROR;
+    if (need_b) {
+        lt_tensor *gbt = ltr_tensor_from(ctx, LT_FLOAT32, 1, b->shape, gb);
+        if (!gbt || ltr_accumulate_grad_owned(ctx, b, gbt)) return LT_ERROR;
+    }
+    return LT_OK;
+}
 
 /* Raw arena memory (not zeroed: every byte is written before it is read). */
 static void *arena_raw(lt_ctx *ctx, size_t bytes) {
@@ -83,6 +131,11 @@ static void chunk_im2col(const ltr_accel *acc, const lt_tensor *x, const conv_sa
 static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
     const conv_saved *sv = n->saved;
+    if (sv->dnnl) {
+        bool done = false;
+        if (conv2d_backward_dnnl(ctx, n, &done) != LT_OK) return LT_ERROR;
+        if (done) return LT_OK;
+    }
     const ltr_accel *acc = ltr_accel_of(g);
     size_t es = ltr_dtype_size(g->dtype);
     int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
@@ -231,6 +284,12 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     int64_t Cg = C / G, Og = O / G, K = Cg * k[0] * k[1], howo = out[0] * out[1];
     size_t es = ltr_dtype_size(x->dtype);
     conv_saved geo = {.opt = opt, .k = {k[0], k[1]}, .ho = out[0], .wo = out[1]};
+    if (y && dnnl_eligible(x, &opt)) { /* oneDNN's convolution when the build has it */
+        ltr_dnnl_conv_geo dg = dnnl_geo(x, w, &geo);
+        const float *bias = b ? b->data : ltr_scratch(ctx, (size_t)O * sizeof(float)); /* zeros */
+        geo.dnnl = bias && ltr_dnnl_conv2d_forward(&dg, x->data, w->data, bias, y->data);
+    }
+    if (geo.dnnl) goto record;
     int nt = conv_threads((size_t)(K * N * howo) * es);
     int64_t S = chunk_samples(N, K > O ? K : O, howo, es), nchunks = (N + S - 1) / S;
     if (nt > nchunks) nt = (int)nchunks;
@@ -252,6 +311,7 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                             (size_t)howo * es);
     }
     if (b) add_channel_bias(y, b, N, O, howo);
+record:;
     const lt_tensor *inputs[3] = {x, w, b};
     ltr_node *n = ltr_record(ctx, "conv2d", y, conv2d_backward, b ? 3 : 2, inputs);
     if (n) {
