@@ -112,4 +112,28 @@ static inline void gradcheck(test_env *e, const char *what, gc_fn f, lt_tensor *
     }
 }
 
+/* sum(out * w) with a fixed random w of out's shape: a scalar whose gradient differs for
+ * every element of out (what the op tests hand to gradcheck) */
+static inline lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
+    if (!out) return NULL;
+    lt_tensor *w = ltr_empty_like(ctx, out);
+    if (!w) return NULL;
+    ltr_rng r;
+    ltr_rng_seed(&r, 99);
+    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
+    return ltr_sum(ctx, ltr_mul(ctx, out, w));
+}
+
+/* t (any layout) holds v[0..n) within atol + rtol * |v[i]| each; fails naming the element */
+static inline void check_values(lt_ctx *ctx, const lt_tensor *t, const double *v, int64_t n,
+                                double atol, double rtol) {
+    ck_assert_msg(t != NULL, "no tensor: %s", ((ltr_ctx *)ctx)->error);
+    ck_assert_int_eq(ltr_numel(t), n);
+    const lt_tensor *c = ltr_contiguous(ctx, t);
+    ck_assert_ptr_nonnull(c);
+    for (int64_t i = 0; i < n; i++)
+        ck_assert_msg(fabs(ltr_get(c, i) - v[i]) <= atol + rtol * fabs(v[i]),
+                      "element %lld: got %.12g, want %.12g", (long long)i, ltr_get(c, i), v[i]);
+}
+
 #endif

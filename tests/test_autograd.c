@@ -16,16 +16,6 @@ static test_env E;
 static void setup(void) { env_init(&E); }
 static void teardown(void) { env_free(&E); }
 
-/* sum(out * w) with a fixed random w of out's shape: every element's gradient differs */
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 static lt_tensor *f_matmul(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_matmul(c, in[0], in[1])); }
 static lt_tensor *f_linear(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_linear(c, in[0], in[1], in[2])); }
 static lt_tensor *f_linear_nb(lt_ctx *c, lt_tensor **in, void *a) { return weigh(c, ltr_linear(c, in[0], in[1], NULL)); }

@@ -69,16 +69,6 @@ static void expect_error(lt_tensor *y, const char *op) {
     E.ctx.error[0] = 0;
 }
 
-/* sum(out * r) with a fixed random r of out's shape: every element's gradient differs */
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 typedef struct pool_arg {
     int64_t kh, kw;
     lt_pool2d_options o;

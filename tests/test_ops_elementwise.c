@@ -17,22 +17,8 @@ static void teardown(void) { env_free(&E); }
 #define C (&E.ctx.pub)
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
 
-/* sum(out * w) with a fixed random w of out's shape */
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 static void expect(const lt_tensor *t, const double *v, int64_t n, double tol) {
-    ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(ltr_numel(t), n);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(fabs(ltr_get(t, i) - v[i]) <= tol, "[%lld]: got %.12g, want %.12g",
-                      (long long)i, ltr_get(t, i), v[i]);
+    check_values(C, t, v, n, tol, 0);
 }
 
 static void expect_error(lt_tensor *t, const char *op) {

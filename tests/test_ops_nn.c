@@ -17,22 +17,8 @@ static void setup(void) {
 }
 static void teardown(void) { env_free(&E); }
 
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 static void expect_values(const lt_tensor *t, const double *v, int64_t n, double tol) {
-    ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(ltr_numel(t), n);
-    lt_tensor *c = ltr_contiguous(&E.ctx.pub, t);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(fabs(ltr_get(c, i) - v[i]) <= tol * (1 + fabs(v[i])), "[%lld]: %.10g vs %.10g",
-                      (long long)i, ltr_get(c, i), v[i]);
+    check_values(&E.ctx.pub, t, v, n, tol, tol);
 }
 
 static void expect_error(const char *needle) {

@@ -17,16 +17,6 @@ static void teardown(void) { env_free(&E); }
 #define C (&E.ctx.pub)
 #define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
 
-/* sum(out * w) with a fixed random w of out's shape */
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 typedef struct { int dims[3]; int nd; bool keep; double corr; int op; } rarg;
 enum { SUM, MEAN, VAR, STD, MAXD, MIND, MAXG, MING, AMAX, AMIN, LSE, SOFTMAX, GVAR, GSTD };
 
@@ -113,11 +103,7 @@ static lt_tensor *xval(lt_dtype dt) {
 }
 
 static void expect(const lt_tensor *t, const double *v, int64_t n, double tol) {
-    ck_assert_msg(t != NULL, "%s", E.ctx.error);
-    ck_assert_int_eq(ltr_numel(t), n);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(fabs(ltr_get(t, i) - v[i]) <= tol * (1 + fabs(v[i])), "[%lld] %.12g vs %.12g",
-                      (long long)i, ltr_get(t, i), v[i]);
+    check_values(C, t, v, n, tol, tol);
 }
 static void expect_i(const lt_tensor *t, const int64_t *v, int64_t n) {
     ck_assert_msg(t != NULL, "%s", E.ctx.error);

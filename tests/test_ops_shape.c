@@ -16,16 +16,6 @@ static void setup(void) { env_init(&E); }
 static void teardown(void) { env_free(&E); }
 #define C (&E.ctx.pub)
 
-/* sum(out * w) with a fixed random w of out's shape: every element's gradient differs */
-static lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
-    if (!out) return NULL;
-    lt_tensor *w = ltr_empty_like(ctx, out);
-    ltr_rng r;
-    ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
-    return ltr_sum(ctx, ltr_mul(ctx, out, w));
-}
-
 /* 0, 1, 2, ... in shape */
 static lt_tensor *arange(lt_dtype dt, int nd, const int64_t *shape) {
     lt_tensor *t = ltr_empty(C, dt, nd, shape);
@@ -44,13 +34,7 @@ static void expect_shape(const lt_tensor *t, int nd, const int64_t *shape, const
 }
 
 static void expect_values(const lt_tensor *t, const double *v, int64_t n, double tol) {
-    ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(ltr_numel(t), n);
-    const lt_tensor *c = ltr_contiguous(C, t);
-    ck_assert_ptr_nonnull(c);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(fabs(ltr_get(c, i) - v[i]) <= tol * (1 + fabs(v[i])), "[%lld]: %.10g, want %.10g",
-                      (long long)i, ltr_get(c, i), v[i]);
+    check_values(C, t, v, n, tol, tol);
 }
 
 /* the view's data lies inside its base's storage */

@@ -18,11 +18,7 @@ static void teardown(void) { env_free(&E); }
 #define VALS(...) ((const double[]){__VA_ARGS__})
 
 static void expect_values(const lt_tensor *t, const double *v, int64_t n, double tol) {
-    ck_assert_ptr_nonnull(t);
-    ck_assert_int_eq(ltr_numel(t), n);
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_msg(fabs(ltr_get(t, i) - v[i]) <= tol, "element %lld: %.9g != %.9g", (long long)i,
-                      ltr_get(t, i), v[i]);
+    check_values(C, t, v, n, tol, 0);
 }
 
 static void expect_error(const char *needle) {
