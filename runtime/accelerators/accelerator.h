@@ -72,12 +72,7 @@ typedef struct ltr_accel {
     /* dx [C, H, W] += the columns folded back (the adjoint of im2col) */
     void (*col2im)(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
                    const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx);
-    /* max over k x k windows of `planes` planes [H, W]; idx: flat argmax in its plane,
-     * -1 for a window entirely in the padding */
-    void (*max_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
-                       int64_t k, int64_t s, int64_t p, int64_t ho, int64_t wo, void *y,
-                       int64_t *idx);
-    /* gx (zeroed here) gets gy routed to the argmax of each window */
+    /* gx (zeroed here) gets gy routed to the argmax of each window (max_pool2d_ex's idx) */
     void (*max_pool2d_backward)(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
                                 int64_t hw, int64_t howo, void *gx);
     /* y = f(x) and gx = gy * f'(x) (from x and y) for the ltr_unary_op functions */
@@ -106,7 +101,8 @@ typedef struct ltr_accel {
                        const ltr_pool_geo *g, void *y);
     void (*avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h, int64_t w,
                                 const ltr_pool_geo *g, void *gx);
-    /* max with dilation; idx as for max_pool2d (backward: max_pool2d_backward) */
+    /* max over windows (dilation, ceil_mode); idx: flat argmax in its plane, -1 for a window
+     * entirely in the padding; torch's CPU rule: greater or NaN takes over */
     void (*max_pool2d_ex)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
                           const ltr_pool_geo *g, void *y, int64_t *idx);
     /* torch's adaptive windows [floor(i*h/ho), ceil((i+1)*h/ho)) */

@@ -1,5 +1,5 @@
 /*
- * ops_conv.c — F.conv2d (im2col + GEMM) and F.max_pool2d.
+ * ops_conv.c — F.conv2d (oneDNN, or im2col + GEMM), F.conv1d and F.conv_transpose2d.
  *
  * The batch is processed in chunks of samples whose columns ([K, S*Ho*Wo] per group,
  * samples side by side) stay around CONV_CHUNK_BYTES, so each group's GEMM is large
@@ -320,51 +320,6 @@ record:;
         *sv = geo;
         n->saved = sv;
     }
-    return y;
-}
-
-static lt_status max_pool2d_backward(lt_ctx *ctx, ltr_node *n) {
-    const lt_tensor *x = n->in[0], *g = n->out->grad;
-    lt_tensor *gx = ltr_empty_like(ctx, x);
-    if (!gx) return LT_ERROR;
-    ltr_accel_of(g)->max_pool2d_backward(g->dtype, g->data, n->saved, x->shape[0] * x->shape[1],
-                                         x->shape[2] * x->shape[3], g->shape[2] * g->shape[3],
-                                         gx->data);
-    return ltr_accumulate_grad(ctx, x, gx);
-}
-
-lt_tensor *ltr_max_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64_t stride,
-                          int64_t padding) {
-    if (!x || !ltr_check_float(ctx, "lt_max_pool2d", x)) return NULL;
-    char s1[96];
-    if (x->ndim != 4) {
-        ltr_fail(ctx, "lt_max_pool2d: expected input [N, C, H, W], got %s", ltr_shape_str(x, s1, sizeof s1));
-        return NULL;
-    }
-    if (stride <= 0) stride = kernel; /* torch: stride=None means kernel_size */
-    if (kernel < 1 || padding < 0 || padding > kernel / 2) {
-        /* torch: "pad should be at most half of effective kernel size" */
-        ltr_fail(ctx, "lt_max_pool2d: kernel must be >= 1 and padding in [0, kernel/2], got kernel "
-                      "%lld, padding %lld", (long long)kernel, (long long)padding);
-        return NULL;
-    }
-    int64_t H = x->shape[2], W = x->shape[3];
-    int64_t ho = (H + 2 * padding - kernel) / stride + 1, wo = (W + 2 * padding - kernel) / stride + 1;
-    if (H + 2 * padding < kernel || W + 2 * padding < kernel) {
-        ltr_fail(ctx, "lt_max_pool2d: input %s is smaller than the %lldx%lld window",
-                 ltr_shape_str(x, s1, sizeof s1), (long long)kernel, (long long)kernel);
-        return NULL;
-    }
-    x = ltr_contiguous(ctx, x);
-    int64_t shape[4] = {x->shape[0], x->shape[1], ho, wo};
-    lt_tensor *y = ltr_empty(ctx, x->dtype, 4, shape);
-    int64_t *idx = ltr_scratch(ctx, (size_t)ltr_numel(y) * sizeof *idx);
-    if (!y || !idx) return NULL;
-    ltr_accel_of(x)->max_pool2d(x->dtype, x->data, x->shape[0] * x->shape[1], H, W, kernel, stride,
-                                padding, ho, wo, y->data, idx);
-    const lt_tensor *in[1] = {x};
-    ltr_node *n = ltr_record(ctx, "max_pool2d", y, max_pool2d_backward, 1, in);
-    if (n) n->saved = idx;
     return y;
 }
 

@@ -1,7 +1,7 @@
 /*
  * ops_pool.c — issue 3 "conv" family pooling front-ends: F.avg_pool2d (stride, padding,
  * ceil_mode, count_include_pad), F.max_pool2d with every option (dilation, ceil_mode;
- * lt_max_pool2d in ops_conv.c stays the square-kernel shorthand), and
+ * lt_max_pool2d is its square-kernel shorthand), and
  * F.adaptive_avg_pool2d. Output sizes, argument checks and window rules are torch's
  * (aten/src/ATen/native/Pool.h: pooling_output_shape, pool2d_shape_check).
  */
@@ -68,6 +68,21 @@ typedef struct pool_saved {
     int64_t *idx; /* max pooling's argmax */
 } pool_saved;
 
+/* y = op(x) on the tape with its geometry (and max pooling's argmax) for backward */
+static lt_tensor *record_pool(lt_ctx *ctx, const char *op, ltr_backward_fn backward,
+                              const lt_tensor *x, lt_tensor *y, const ltr_pool_geo *g, int64_t *idx) {
+    const lt_tensor *in[1] = {x};
+    ltr_node *n = ltr_record(ctx, op, y, backward, 1, in);
+    if (n) {
+        pool_saved *sv = ltr_scratch(ctx, sizeof *sv);
+        if (!sv) return NULL;
+        sv->g = *g;
+        sv->idx = idx;
+        n->saved = sv;
+    }
+    return y;
+}
+
 static lt_status avg_pool2d_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *x = n->in[0], *gy = n->out->grad;
     const pool_saved *sv = n->saved;
@@ -88,16 +103,7 @@ lt_tensor *ltr_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t k
     if (!y) return NULL;
     ltr_accel_of(x)->avg_pool2d(x->dtype, x->data, x->shape[0] * x->shape[1], x->shape[2],
                                 x->shape[3], &g, y->data);
-    const lt_tensor *in[1] = {x};
-    ltr_node *n = ltr_record(ctx, "avg_pool2d", y, avg_pool2d_backward, 1, in);
-    if (n) {
-        pool_saved *sv = ltr_scratch(ctx, sizeof *sv);
-        if (!sv) return NULL;
-        sv->g = g;
-        sv->idx = NULL;
-        n->saved = sv;
-    }
-    return y;
+    return record_pool(ctx, "avg_pool2d", avg_pool2d_backward, x, y, &g, NULL);
 }
 
 static lt_status max_pool2d_ex_backward(lt_ctx *ctx, ltr_node *n) {
@@ -111,10 +117,10 @@ static lt_status max_pool2d_ex_backward(lt_ctx *ctx, ltr_node *n) {
     return ltr_accumulate_grad(ctx, x, gx);
 }
 
-lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
-                             const lt_pool2d_options *opt) {
+static lt_tensor *max_pool(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t kh, int64_t kw,
+                           const lt_pool2d_options *opt) {
     ltr_pool_geo g;
-    x = pool_setup(ctx, "lt_max_pool2d_ex", x, kh, kw, opt, true, &g);
+    x = pool_setup(ctx, op, x, kh, kw, opt, true, &g);
     if (!x) return NULL;
     int64_t shape[4] = {x->shape[0], x->shape[1], g.ho, g.wo};
     lt_tensor *y = ltr_empty(ctx, x->dtype, 4, shape);
@@ -123,16 +129,21 @@ lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_
     if (!idx && ltr_numel(y) > 0) return NULL;
     ltr_accel_of(x)->max_pool2d_ex(x->dtype, x->data, x->shape[0] * x->shape[1], x->shape[2],
                                    x->shape[3], &g, y->data, idx);
-    const lt_tensor *in[1] = {x};
-    ltr_node *n = ltr_record(ctx, "max_pool2d", y, max_pool2d_ex_backward, 1, in);
-    if (n) {
-        pool_saved *sv = ltr_scratch(ctx, sizeof *sv);
-        if (!sv) return NULL;
-        sv->g = g;
-        sv->idx = idx;
-        n->saved = sv;
-    }
-    return y;
+    return record_pool(ctx, "max_pool2d", max_pool2d_ex_backward, x, y, &g, idx);
+}
+
+lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
+                             const lt_pool2d_options *opt) {
+    return max_pool(ctx, "lt_max_pool2d_ex", x, kh, kw, opt);
+}
+
+/* F.max_pool2d(x, kernel, stride (<= 0: = kernel), padding): the square shorthand */
+lt_tensor *ltr_max_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kernel, int64_t stride,
+                          int64_t padding) {
+    lt_pool2d_options o = LT_POOL2D_DEFAULTS;
+    o.stride[0] = o.stride[1] = stride > 0 ? stride : 0;
+    o.padding[0] = o.padding[1] = padding;
+    return max_pool(ctx, "lt_max_pool2d", x, kernel, kernel, &o);
 }
 
 static lt_status adaptive_avg_pool2d_backward(lt_ctx *ctx, ltr_node *n) {

@@ -366,7 +366,6 @@ static const ltr_accel cpu_accel = {
     .add_into = cpu_add_into,
     .im2col = ltr_cpu_im2col,
     .col2im = ltr_cpu_col2im,
-    .max_pool2d = ltr_cpu_max_pool2d,
     .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,

@@ -102,20 +102,6 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
-    static void max_pool_ex_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,   \
-                                  const ltr_pool_geo *g, T *restrict y, int64_t *restrict idx); \
-    /* square windows: the 2x2/stride-2 fast path, else the general kernel (max_pool_ex) */  \
-    static void max_pool_##SUF(const T *x, int64_t planes, int64_t h, int64_t w, int64_t k,    \
-                               int64_t s, int64_t p, int64_t ho, int64_t wo, T *y,             \
-                               int64_t *idx) {                                                 \
-        if (k == 2 && s == 2 && p == 0) {                                                      \
-            max_pool_2x2_##SUF(x, planes, h, w, ho, wo, y, idx);                               \
-            return;                                                                            \
-        }                                                                                      \
-        const ltr_pool_geo g = {.k = {k, k}, .s = {s, s}, .p = {p, p}, .d = {1, 1},            \
-                                .ho = ho, .wo = wo};                                           \
-        max_pool_ex_##SUF(x, planes, h, w, &g, y, idx);                                        \
-    }                                                                                          \
     static void max_pool_back_##SUF(const T *gy, const int64_t *idx, int64_t planes,           \
                                     int64_t hw, int64_t howo, T *gx) {                         \
         memset(gx, 0, (size_t)(planes * hw) * sizeof(T));                                      \
@@ -140,12 +126,6 @@ void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t
                     const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx) {
     if (dt == LT_FLOAT64) col2im_f64(cols, c, h, w, k, o, ho, wo, ld, dx);
     else col2im_f32(cols, c, h, w, k, o, ho, wo, ld, dx);
-}
-
-void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w, int64_t k,
-                        int64_t s, int64_t p, int64_t ho, int64_t wo, void *y, int64_t *idx) {
-    if (dt == LT_FLOAT64) max_pool_f64(x, planes, h, w, k, s, p, ho, wo, y, idx);
-    else max_pool_f32(x, planes, h, w, k, s, p, ho, wo, y, idx);
 }
 
 void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
@@ -203,6 +183,11 @@ void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx
      * if it is greater or NaN; an all-padding window gives -inf with idx -1 */             \
     static void max_pool_ex_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,   \
                                   const ltr_pool_geo *g, T *restrict y, int64_t *restrict idx) { \
+        if (g->k[0] == 2 && g->k[1] == 2 && g->s[0] == 2 && g->s[1] == 2 && g->p[0] == 0 &&    \
+            g->p[1] == 0 && g->d[0] == 1 && g->d[1] == 1 && 2 * g->ho <= h && 2 * g->wo <= w) { \
+            max_pool_2x2_##SUF(x, planes, h, w, g->ho, g->wo, y, idx);                         \
+            return;                                                                            \
+        }                                                                                      \
         const int64_t ho = g->ho, wo = g->wo;                                                  \
         _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * g->k[0] * g->k[1] > POOL_PAR_MIN) schedule(static)") \
         for (int64_t pl = 0; pl < planes; pl++) {                                              \

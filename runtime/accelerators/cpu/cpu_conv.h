@@ -8,8 +8,6 @@ void ltr_cpu_im2col(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w,
                     const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols);
 void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
                     const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx);
-void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w, int64_t k,
-                        int64_t s, int64_t p, int64_t ho, int64_t wo, void *y, int64_t *idx);
 void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
                                  int64_t hw, int64_t howo, void *gx);
 
