@@ -10,8 +10,8 @@
  * MLP (4C); final LayerNorm; a bias-free head to 256 logits. Loss: cross entropy over
  * every position. Init as minGPT: Linear/Embedding weights N(0, 0.02), biases 0,
  * LayerNorm (1, 0). After fitting, on_fit_end prints a sample of sample_len bytes
- * continuing --model.prompt (multinomial sampling at --model.temperature, seeded by
- * --seed).
+ * continuing --model.prompt (multinomial sampling at --model.temperature, from the run's
+ * generator: repeatable under --seed).
  *
  * Hyperparameters: --model.n_layer (2), --model.n_head (4), --model.n_embd (64),
  * --model.block_size (64, must equal --data.block_size), --model.lr (3e-3),
@@ -154,15 +154,6 @@ static lt_optimizer *charlm_configure_optimizers(lt_ctx *ctx, void *self) {
     return lt_adam(ctx, &opt);
 }
 
-/* splitmix64 over the run's seed: the sample is repeatable under --seed */
-static double next_uniform(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * 0x1.0p-53;
-}
-
 /* After training: sample sample_len bytes after the prompt, one forward per byte, each
  * inside a scope (its tensors freed at once) and without autograd. */
 static lt_status charlm_on_fit_end(lt_ctx *ctx, void *self) {
@@ -172,7 +163,6 @@ static lt_status charlm_on_fit_end(lt_ctx *ctx, void *self) {
     if (!seq) return LT_ERROR;
     for (int64_t i = 0; i < plen; i++) seq[i] = (unsigned char)m->prompt[i];
     if (plen == 0) seq[plen++] = '\n';
-    uint64_t rng = lt_seed(ctx) ^ 0x5eed;
     bool was = lt_set_grad_enabled(ctx, false);
     fputs("--- sample ---\n", stdout);
     fwrite(m->prompt, 1, (size_t)plen, stdout);
@@ -195,7 +185,8 @@ static lt_status charlm_on_fit_end(lt_ctx *ctx, void *self) {
             if (p[v] > mx) mx = p[v];
         }
         for (int v = 0; v < VOCAB; v++) z += p[v] = exp(p[v] - mx);
-        double u = next_uniform(&rng) * z;
+        /* torch.multinomial's draw, from the run's seeded generator */
+        double u = lt_item(ctx, lt_rand(ctx, LT_FLOAT64, 0, NULL)) * z;
         int v = 0;
         while (v < VOCAB - 1 && (u -= p[v]) > 0) v++;
         seq[n] = v;

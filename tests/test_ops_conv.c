@@ -494,7 +494,7 @@ static void run_all(lt_tensor **outs, int *n) {
     outs[(*n)++] = b->grad;
 }
 
-START_TEST(threads_bit_identical) {
+START_TEST(threads_repeatable) {
 #ifdef _OPENMP
     /* Two runs at 2 threads: the same bits (every split and every sum order is fixed).
      * 1 against 2 threads: close, not promised identical: OpenBLAS threads a GEMM
@@ -543,7 +543,7 @@ int main(void) {
     tcase_add_test(tc, output_shapes_vs_torch);
     tcase_add_test(tc, errors_name_the_op);
     tcase_add_test(tc, layer_init);
-    tcase_add_test(tc, threads_bit_identical);
+    tcase_add_test(tc, threads_repeatable);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

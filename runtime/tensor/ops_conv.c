@@ -83,17 +83,16 @@ static lt_status conv2d_backward_dnnl(lt_ctx *ctx, ltr_node *n, bool *done) {
     bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
     lt_tensor *gx = need_x ? ltr_empty_like(ctx, x) : NULL;
     lt_tensor *gw = need_w || need_b ? ltr_empty_like(ctx, w) : NULL;
-    float *gb = need_w || need_b ? ltr_scratch(ctx, (size_t)w->shape[0] * sizeof *gb) : NULL;
-    if ((need_x && !gx) || ((need_w || need_b) && (!gw || !gb))) return LT_ERROR;
+    /* db lands in b's gradient buffer, or in scratch when b needs none */
+    lt_tensor *gb = need_b ? ltr_empty_like(ctx, b) : NULL;
+    float *gbd = need_b ? (gb ? gb->data : NULL) : need_w ? ltr_scratch(ctx, (size_t)w->shape[0] * sizeof *gbd) : NULL;
+    if ((need_x && !gx) || ((need_w || need_b) && (!gw || !gbd))) return LT_ERROR;
     *done = (!need_x || ltr_dnnl_conv2d_backward_data(&geo, g->data, w->data, gx->data)) &&
-            (!(need_w || need_b) || ltr_dnnl_conv2d_backward_weights(&geo, x->data, g->data, gw->data, gb));
+            (!(need_w || need_b) || ltr_dnnl_conv2d_backward_weights(&geo, x->data, g->data, gw->data, gbd));
     if (!*done) return LT_OK; /* the caller takes the im2col path */
     if (need_x && ltr_accumulate_grad_owned(ctx, x, gx)) return LT_ERROR;
     if (need_w && ltr_accumulate_grad_owned(ctx, w, gw)) return LT_ERROR;
-    if (need_b) {
-        lt_tensor *gbt = ltr_tensor_from(ctx, LT_FLOAT32, 1, b->shape, gb);
-        if (!gbt || ltr_accumulate_grad_owned(ctx, b, gbt)) return LT_ERROR;
-    }
+    if (need_b && ltr_accumulate_grad_owned(ctx, b, gb)) return LT_ERROR;
     return LT_OK;
 }
 
