@@ -67,7 +67,7 @@ static void entry_free(conv_entry *e) {
     free(e);
 }
 
-static void shutdown(void) {
+static void dnnl_shutdown(void) {
     for (int i = 0; i < dn.n; i++) entry_free(dn.entries[i]);
     dn.n = 0;
     if (dn.stream) dnnl_stream_destroy(dn.stream);
@@ -79,7 +79,7 @@ static bool ready(void) {
         dn.tried = true;
         dn.ok = dnnl_engine_create(&dn.engine, dnnl_cpu, 0) == dnnl_success &&
                 dnnl_stream_create(&dn.stream, dn.engine, dnnl_stream_default_flags) == dnnl_success;
-        if (dn.ok) atexit(shutdown);
+        if (dn.ok) atexit(dnnl_shutdown);
     }
     return dn.ok;
 }
