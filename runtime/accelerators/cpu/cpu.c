@@ -1,6 +1,6 @@
 /*
  * cpu.c — the CPU accelerator: GEMMs through OpenBLAS (cblas_sgemm / cblas_dgemm with
- * the transposes passed through, never a transposed copy), plain loops for the rest,
+ * the transposes passed through, never a transposed copy) or oneDNN's sgemm, plain loops for the rest,
  * written so gcc vectorises them (unit-stride inner loops, restrict outputs, the
  * common broadcast patterns as their own loops). Each float kernel is instantiated
  * for float and double by the macros below; dispatch on dtype happens once per call.
@@ -16,6 +16,20 @@
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
+#ifdef HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+
+/*
+ * float32 GEMMs of at least this many multiply-adds go to oneDNN's dnnl_sgemm (row-major,
+ * the same arguments as cblas). Measured on this machine, 2 threads (see the commit that
+ * added it): it runs the MLP's GEMMs in 0.46-0.65x OpenBLAS's time under
+ * OPENBLAS_CORETYPE=Haswell (oneDNN picks its AVX-512 kernels from CPUID, not from that
+ * variable) and 0.75-1.0x with OpenBLAS's own AVX-512 pick; below ~16^3 its call
+ * overhead (~0.2 us) loses to OpenBLAS's small-matrix kernels. Doubles stay on
+ * cblas_dgemm (oneDNN has no dgemm).
+ */
+#define DNNL_SGEMM_MIN_MACS (16 * 16 * 16)
 
 static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                      const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
@@ -34,6 +48,12 @@ static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_
             }
         return;
     }
+#ifdef HAVE_DNNL
+    if (dt == LT_FLOAT32 && m * n * k >= DNNL_SGEMM_MIN_MACS &&
+        dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, (float)alpha, a, lda, b, ldb, (float)beta,
+                   c, ldc) == dnnl_success)
+        return;
+#endif
     enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
     if (dt == LT_FLOAT64)
         cblas_dgemm(CblasRowMajor, tA, tB, (blasint)m, (blasint)n, (blasint)k, alpha, a,

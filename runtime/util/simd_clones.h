@@ -1,0 +1,22 @@
+/*
+ * simd_clones.h — LTR_SIMD_CLONES: compile a hot loop for AVX-512, AVX2 and baseline
+ * x86-64, and let the dynamic loader pick the widest the CPU has (GCC's target_clones,
+ * resolved once through a glibc ifunc). The build itself targets baseline x86-64 so one
+ * binary runs everywhere; without this, loops bound by sqrt/div (Adam) or by vector width
+ * run 4 floats at a time on CPUs that do 16.
+ *
+ * Same bits on every CPU: the clones differ only in vector width. The build is ISO C
+ * (-std=c11), where GCC keeps -ffp-contract=off, so no clone fuses a*b+c into an FMA, and
+ * IEEE sqrt/div/add/mul are exact in every instruction set. Under valgrind (no AVX-512)
+ * the AVX2 clone runs. Empty on other compilers and targets.
+ */
+#ifndef LTR_SIMD_CLONES_H
+#define LTR_SIMD_CLONES_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define LTR_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LTR_SIMD_CLONES
+#endif
+
+#endif
