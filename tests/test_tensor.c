@@ -66,6 +66,16 @@ START_TEST(relu_reductions_values) {
     ltr_set(z, 1, 1.0);
     ck_assert_int_eq(ltr_backward(C, ltr_sum(C, ltr_relu(C, z))), LT_OK);
     expect_values(z->grad, VALS(0, 1, 0), 3, 0);
+    /* torch.relu is clamp_min(x, 0): nan propagates (a NaN loss is not hidden), and
+     * -0.0 comes out as +0.0; also across the threaded long-tensor path */
+    for (int64_t n = 4; n <= 200000; n += 199996) {
+        lt_tensor *v = leaf(&E, 1, SHAPE(n), 0, 0);
+        ltr_set(v, 0, NAN), ltr_set(v, 1, -0.0), ltr_set(v, 2, 3.0), ltr_set(v, n - 1, NAN);
+        lt_tensor *r = ltr_relu(C, v);
+        ck_assert(isnan(ltr_get(r, 0)) && isnan(ltr_get(r, n - 1)));
+        ck_assert(ltr_get(r, 1) == 0 && !signbit(ltr_get(r, 1)));
+        ck_assert(ltr_get(r, 2) == 3.0);
+    }
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include "accelerators/cpu/cpu_elementwise.h"
 #include "accelerators/cpu/cpu_shape.h"
 #include "accelerators/cpu/cpu_nn.h"
+#include "util/simd_clones.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -30,6 +31,10 @@
  * cblas_dgemm (oneDNN has no dgemm).
  */
 #define DNNL_SGEMM_MIN_MACS (16 * 16 * 16)
+
+/* elementwise loops longer than this split over the OpenMP threads (each element is
+ * independent, so the result does not depend on the thread count) */
+#define PARALLEL_MIN_ELEMS (1 << 16)
 
 static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                      const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
@@ -176,16 +181,21 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
         if (scale != 1.0)                                                                      \
             for (int64_t i = 0; i < nout; i++) po[i] = (T)(po[i] * scale);                     \
     }                                                                                          \
-    static void relu_##SUF(const lt_tensor *x, lt_tensor *y) {                                 \
+    /* torch.relu = clamp_min(x, 0): NaN stays NaN, -0 becomes 0 */                         \
+    LTR_SIMD_CLONES static void relu_##SUF(const lt_tensor *x, lt_tensor *y) {                 \
         const T *restrict px = x->data;                                                        \
         T *restrict py = y->data;                                                              \
         int64_t n = ltr_numel(x);                                                              \
-        for (int64_t i = 0; i < n; i++) py[i] = px[i] > 0 ? px[i] : 0;                         \
+        _Pragma("omp parallel for simd if (n > PARALLEL_MIN_ELEMS) schedule(static)")          \
+        for (int64_t i = 0; i < n; i++) py[i] = !(px[i] <= 0) ? px[i] : 0;                     \
     }                                                                                          \
-    static void relu_backward_##SUF(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx) {  \
+    /* threshold_backward(grad, x, 0): the gradient where x > 0, else 0 */                    \
+    LTR_SIMD_CLONES static void relu_backward_##SUF(const lt_tensor *x, const lt_tensor *gy,   \
+                                                    lt_tensor *gx) {                           \
         const T *restrict px = x->data, *restrict pg = gy->data;                               \
         T *restrict po = gx->data;                                                             \
         int64_t n = ltr_numel(x);                                                              \
+        _Pragma("omp parallel for simd if (n > PARALLEL_MIN_ELEMS) schedule(static)")          \
         for (int64_t i = 0; i < n; i++) { /* both loads unconditional: the loop vectorises */ \
             T gi = pg[i];                                                                      \
             po[i] = px[i] > 0 ? gi : 0;                                                        \

@@ -1,5 +1,6 @@
 /* cpu_conv.c — im2col/col2im for convolution as GEMM, and max pooling, on the CPU. */
 #include "accelerators/cpu/cpu_conv.h"
+#include "util/simd_clones.h"
 
 /* Rows here are short (tens of elements): keep gcc from turning the copy and zeroing
  * loops into memcpy/memset calls, which cost more than the loops at these sizes. */
@@ -7,6 +8,8 @@
 
 #include <math.h>
 #include <string.h>
+
+#define POOL_PAR_MIN 32768 /* roughly the work (outputs x window) worth a thread team */
 
 /* Output columns ox whose input column ix = ox*s - p + off lies in [0, w): [*lo, *hi). */
 static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int64_t off,
@@ -73,9 +76,10 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
                 }                                                                              \
     }                                                                                          \
     /* 2x2 windows, stride 2, no padding (every window whole): the common CNN case */    \
-    static void max_pool_2x2_##SUF(const T *restrict x, int64_t planes, int64_t h, int64_t w,  \
-                                   int64_t ho, int64_t wo, T *restrict y,                      \
-                                   int64_t *restrict idx) {                                    \
+    LTR_SIMD_CLONES_AVX2 static void max_pool_2x2_##SUF(                                   \
+        const T *restrict x, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo,    \
+        T *restrict y, int64_t *restrict idx) {                                                \
+        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * 4 > POOL_PAR_MIN) schedule(static)") \
         for (int64_t pl = 0; pl < planes; pl++) {                                              \
             const T *xp = x + pl * h * w;                                                      \
             T *yp = y + pl * ho * wo;                                                          \
@@ -138,7 +142,6 @@ void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx
 /* Pooling kernels. Every plane is independent, so planes are split over OpenMP threads
  * (each writes only its own plane: results do not depend on the thread count); the
  * if() clause keeps small problems serial. */
-#define POOL_PAR_MIN 32768 /* roughly the work (outputs x window) worth a thread team */
 
 #define DEFINE_POOL(T, SUF)                                                                    \
     /* torch's avg_pool2d: window [oy*s - p, min(oy*s - p + k, h + p)), divisor its size   \
