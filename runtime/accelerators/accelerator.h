@@ -32,6 +32,10 @@ typedef struct ltr_accel {
     void (*gemm)(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                  const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
                  int64_t ldc);
+    /* the same with bfloat16 A and B and a float32 C: products accumulate in float32 */
+    void (*gemm_bf16)(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
+                      const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb, double beta,
+                      float *c, int64_t ldc);
     /* out = a OP b with NumPy broadcasting; astride/bstride are the inputs' strides
      * aligned to out's dims (0 on broadcast dims); a and b may be strided views */
     void (*binary)(ltr_binary_op op, const lt_tensor *a, const int64_t *astride,

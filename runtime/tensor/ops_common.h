@@ -11,12 +11,27 @@
 
 #include <stdio.h>
 
+/* float32 / float64: what the compute kernels take */
 static inline bool ltr_is_float(const lt_tensor *t) {
     return t->dtype == LT_FLOAT32 || t->dtype == LT_FLOAT64;
 }
+/* any floating dtype, bfloat16 storage included */
+static inline bool ltr_is_floating(const lt_tensor *t) {
+    return ltr_is_float(t) || t->dtype == LT_BFLOAT16;
+}
 
 /* A float input on a known device, contiguous; records an error naming `op`. */
+/* Ops without a bfloat16 path refuse it by name (false, error recorded). */
+static inline bool ltr_refuse_bf16(lt_ctx *ctx, const char *op, const lt_tensor *t) {
+    if (t->dtype != LT_BFLOAT16) return true;
+    ltr_fail(ctx, "%s: bfloat16 is not supported by this op (bfloat16 tensors go through "
+             "lt_to, lt_linear, lt_matmul and the shape ops); convert with "
+             "lt_to(ctx, x, LT_FLOAT32) first", op);
+    return false;
+}
+
 static inline bool ltr_check_float(lt_ctx *ctx, const char *op, const lt_tensor *t) {
+    if (!ltr_refuse_bf16(ctx, op, t)) return false;
     if (!ltr_is_float(t)) {
         ltr_fail(ctx, "%s: expected a float tensor, got %s", op, ltr_dtype_name(t->dtype));
         return false;

@@ -4,10 +4,23 @@
  * as flags: no transposed copies, and backward writes each gradient in place (GEMM
  * beta 0 into a fresh buffer, beta 1 to accumulate into an existing one, parameters'
  * persistent grads included). Outputs live in the arena.
+ * bfloat16 operands give bfloat16 results computed with float32 accumulation, rounded
+ * once per GEMM (a gradient accumulated into an existing bf16 grad is rounded once too,
+ * where torch rounds the new term first).
  */
 #include "tensor/ops_common.h"
 
 #include <string.h>
+
+/* float32, float64 or bfloat16 (GEMMs take all three; bfloat16 accumulates in float32) */
+static bool check_gemm_operand(lt_ctx *ctx, const char *op, const lt_tensor *t) {
+    if (t->dtype != LT_BFLOAT16) return ltr_check_float(ctx, op, t);
+    if (!ltr_accel_get(t->device)) {
+        ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
+        return false;
+    }
+    return true;
+}
 
 /* C = A @ B (2-D, contiguous): dA (+)= dC @ B^T, dB (+)= A^T @ dC */
 static lt_status mm_backward(lt_ctx *ctx, ltr_node *n) {
@@ -203,7 +216,7 @@ static lt_tensor *batched(lt_ctx *ctx, const char *op, const lt_tensor *a, const
 lt_tensor *ltr_bmm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     if (!a || !b) return NULL;
     const char *op = "lt_bmm";
-    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
+    if (!check_gemm_operand(ctx, op, a) || !check_gemm_operand(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
         return NULL;
     char s1[96], s2[96];
     if (a->ndim != 3 || b->ndim != 3 || a->shape[0] != b->shape[0]) {
@@ -224,7 +237,7 @@ lt_tensor *ltr_bmm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
 lt_tensor *ltr_matmul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     if (!a || !b) return NULL;
     const char *op = "lt_matmul";
-    if (!ltr_check_float(ctx, op, a) || !ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
+    if (!check_gemm_operand(ctx, op, a) || !check_gemm_operand(ctx, op, b) || !ltr_check_same(ctx, op, a, b))
         return NULL;
     char s1[96], s2[96];
     if (a->ndim == 0 || b->ndim == 0) {
@@ -294,9 +307,9 @@ static lt_status linear_backward(lt_ctx *ctx, ltr_node *n) {
 lt_tensor *ltr_linear(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b) {
     if (!x || !w) return NULL;
     const char *op = "lt_linear";
-    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+    if (!check_gemm_operand(ctx, op, x) || !check_gemm_operand(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
         return NULL;
-    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    if (b && (!check_gemm_operand(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     char s1[96], s2[96];
     if (w->ndim != 2 || x->ndim < 1 || x->shape[x->ndim - 1] != w->shape[1]) {
         ltr_fail(ctx, "%s: input %s does not match weight %s (need [..., %lld])", op,

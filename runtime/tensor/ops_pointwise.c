@@ -82,10 +82,10 @@ lt_tensor *ltr_gelu(lt_ctx *ctx, const lt_tensor *x, lt_gelu_approximate approxi
 
 static bool known_dtype(lt_dtype dt) {
     return dt == LT_FLOAT32 || dt == LT_FLOAT64 || dt == LT_INT64 || dt == LT_INT32 ||
-           dt == LT_UINT8 || dt == LT_BOOL;
+           dt == LT_UINT8 || dt == LT_BOOL || dt == LT_BFLOAT16;
 }
 
-/* float -> float: the gradient converts back */
+/* float -> float (bfloat16 included): the gradient converts back */
 static lt_status to_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
@@ -110,7 +110,7 @@ lt_tensor *ltr_to(lt_ctx *ctx, const lt_tensor *x, lt_dtype dtype) {
     lt_tensor *y = x ? ltr_empty(ctx, dtype, x->ndim, x->shape) : NULL;
     if (!y) return NULL;
     ltr_accel_of(x)->convert(x, y);
-    if (ltr_is_float(x) && ltr_is_float(y)) {
+    if (ltr_is_floating(x) && ltr_is_floating(y)) {
         const lt_tensor *in[1] = {x};
         ltr_record(ctx, "to", y, to_backward, 1, in);
     }

@@ -8,6 +8,7 @@
 
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
+#include "tensor/bf16.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ size_t ltr_dtype_size(lt_dtype dt) {
     case LT_INT32: return 4;
     case LT_UINT8: return 1;
     case LT_BOOL: return 1;
+    case LT_BFLOAT16: return 2;
     }
     return 0;
 }
@@ -32,6 +34,7 @@ const char *ltr_dtype_name(lt_dtype dt) {
     case LT_INT32: return "int32";
     case LT_UINT8: return "uint8";
     case LT_BOOL: return "bool";
+    case LT_BFLOAT16: return "bfloat16";
     }
     return "?";
 }
@@ -131,6 +134,7 @@ double ltr_get(const lt_tensor *t, int64_t i) {
     case LT_INT32: return ((const int32_t *)t->data)[i];
     case LT_UINT8: return ((const uint8_t *)t->data)[i];
     case LT_BOOL: return ((const uint8_t *)t->data)[i] != 0;
+    case LT_BFLOAT16: return ltr_bf16_to_float(((const uint16_t *)t->data)[i]);
     }
     return 0;
 }
@@ -143,6 +147,7 @@ void ltr_set(lt_tensor *t, int64_t i, double v) {
     case LT_INT32: ((int32_t *)t->data)[i] = (int32_t)v; break;
     case LT_UINT8: ((uint8_t *)t->data)[i] = (uint8_t)v; break;
     case LT_BOOL: ((uint8_t *)t->data)[i] = v != 0; break;
+    case LT_BFLOAT16: ((uint16_t *)t->data)[i] = ltr_bf16_from_float((float)v); break;
     }
 }
 

@@ -33,8 +33,9 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 3 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
-                          1.3: tensor-library breadth (issue 3) */
+#define LT_ABI_MINOR 4 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+                          1.3: tensor-library breadth (issue 3);
+                          1.4: LT_BFLOAT16, trainer hooks and options (issue 4) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -50,7 +51,11 @@ typedef enum lt_dtype {
     LT_INT64 = 2,
     LT_INT32 = 3,
     LT_UINT8 = 4,
-    LT_BOOL = 5
+    LT_BOOL = 5,
+    /* ABI 1.4: bfloat16 storage (float32's top 16 bits, round-to-nearest-even). Ops take
+     * it where they accumulate in float32: lt_to, lt_linear, lt_matmul and the shape ops;
+     * others refuse it by name (cast with lt_to first). */
+    LT_BFLOAT16 = 6
 } lt_dtype;
 
 /* F.gelu's approximate= ('none' | 'tanh') (ABI 1.3) */

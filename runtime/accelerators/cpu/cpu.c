@@ -13,6 +13,10 @@
 #include "accelerators/cpu/cpu_shape.h"
 #include "accelerators/cpu/cpu_nn.h"
 #include "util/simd_clones.h"
+#include "tensor/bf16.h"
+#include "accelerators/cpu/cpu_dnnl.h"
+
+#include <stdlib.h>
 
 #include <cblas.h>
 #include <math.h>
@@ -36,10 +40,39 @@
  * independent, so the result does not depend on the thread count) */
 #define PARALLEL_MIN_ELEMS (1 << 16)
 
+static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
+                          const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+                          double beta, float *c, int64_t ldc);
+
+/* all-bfloat16 GEMM (C too): the products and beta * C accumulate in a float32 copy of C,
+ * rounded once at the end (torch's bf16 addmm) */
+static void gemm_bf16_out(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
+                          const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+                          double beta, uint16_t *c, int64_t ldc) {
+    if (k > 0 && ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c,
+                                    true, ldc))
+        return;
+    float *cf = malloc((size_t)(m * n) * sizeof *cf);
+    if (!cf) { /* no memory: NaN, visible, never stale numbers */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) c[i * ldc + j] = 0x7FC0;
+        return;
+    }
+    if (beta != 0)
+        for (int64_t i = 0; i < m; i++) ltr_bf16_widen_f32(cf + i * n, c + i * ldc, n);
+    cpu_gemm_bf16(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, cf, n);
+    for (int64_t i = 0; i < m; i++) ltr_bf16_round_f32(c + i * ldc, cf + i * n, n);
+    free(cf);
+}
+
 static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                      const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
                      int64_t ldc) {
     if (m == 0 || n == 0) return;
+    if (dt == LT_BFLOAT16) {
+        gemm_bf16_out(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
     if (k == 0) { /* C = beta * C; BLAS would reject the leading dimensions of empty A, B */
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j < n; j++) {
@@ -66,6 +99,38 @@ static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_
     else
         cblas_sgemm(CblasRowMajor, tA, tB, (blasint)m, (blasint)n, (blasint)k, (float)alpha, a,
                     (blasint)lda, b, (blasint)ldb, (float)beta, c, (blasint)ldc);
+}
+
+/* the float32 copy of a bfloat16 matrix of `rows` rows of `cols` (leading dimension ld) */
+static float *widen_matrix(const uint16_t *src, int64_t rows, int64_t cols, int64_t ld) {
+    int64_t n = rows ? (rows - 1) * ld + cols : 0;
+    float *f = malloc((size_t)(n ? n : 1) * sizeof *f);
+    if (f) ltr_bf16_widen_f32(f, src, n);
+    return f;
+}
+
+/* bfloat16 A, B; float32 C: oneDNN's bf16 matmul, else widen to float32 and sgemm (the
+ * same float32 accumulation, at sgemm's speed). Out of memory in the fallback: C = NaN, so
+ * the failure surfaces as a NaN loss rather than as silently stale numbers. */
+static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
+                          const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
+                          double beta, float *c, int64_t ldc) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) { /* C = beta * C */
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : (float)(beta * c[i * ldc + j]);
+        return;
+    }
+    if (ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, false, ldc))
+        return;
+    float *fa = widen_matrix(a, ta ? k : m, ta ? m : k, lda);
+    float *fb = widen_matrix(b, tb ? n : k, tb ? k : n, ldb);
+    if (fa && fb) cpu_gemm(LT_FLOAT32, ta, tb, m, n, k, alpha, fa, lda, fb, ldb, beta, c, ldc);
+    else
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) c[i * ldc + j] = NAN;
+    free(fa);
+    free(fb);
 }
 
 /*
@@ -352,9 +417,30 @@ static void cpu_relu_backward(const lt_tensor *x, const lt_tensor *gy, lt_tensor
 static void cpu_fill(lt_tensor *t, double v) { DISPATCH(fill, t, t, v); }
 static double cpu_sum(const lt_tensor *x) { return DISPATCH(sum, x, x); }
 static void cpu_fill_rows(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {
+    if (y->dtype == LT_BFLOAT16) { /* rows of bits: a copy */
+        for (int64_t i = 0; i < m; i++)
+            memcpy((uint16_t *)y->data + i * n, b->data, (size_t)n * sizeof(uint16_t));
+        return;
+    }
     DISPATCH(fill_rows, y, y, m, n, b);
 }
 static void cpu_sum_rows(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool acc) {
+    if (g->dtype == LT_BFLOAT16) { /* summed in float32, rounded once (torch's bf16 sum) */
+        float *gf = malloc((size_t)(m * n + n) * sizeof *gf);
+        if (!gf) { /* no memory: NaN rather than a silently wrong sum */
+            ltr_cpu_fill_value(out, NAN);
+            return;
+        }
+        ltr_bf16_widen_f32(gf, g->data, m * n);
+        float *sum = gf + m * n;
+        uint16_t *o = out->data;
+        for (int64_t j = 0; j < n; j++) sum[j] = acc ? ltr_bf16_to_float(o[j]) : 0.0f;
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++) sum[j] += gf[i * n + j];
+        ltr_bf16_round_f32(o, sum, n);
+        free(gf);
+        return;
+    }
     DISPATCH(sum_rows, g, g, m, n, out, acc);
 }
 static void cpu_log_softmax(const lt_tensor *x, int64_t o, int64_t d, int64_t i, lt_tensor *y) {
@@ -375,11 +461,21 @@ static void cpu_cross_entropy_backward(const lt_tensor *probs, const lt_tensor *
                                        double scale, lt_tensor *gx) {
     DISPATCH(cross_entropy_backward, probs, probs, t, ignore, scale, gx);
 }
-static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) { DISPATCH(add_into, dst, dst, src); }
+static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) {
+    if (dst->dtype == LT_BFLOAT16) { /* gradient accumulation: a float add, rounded once */
+        uint16_t *d = dst->data;
+        const uint16_t *s = src->data;
+        for (int64_t i = 0, n = ltr_numel(dst); i < n; i++)
+            d[i] = ltr_bf16_from_float(ltr_bf16_to_float(d[i]) + ltr_bf16_to_float(s[i]));
+        return;
+    }
+    DISPATCH(add_into, dst, dst, src);
+}
 
 static const ltr_accel cpu_accel = {
     .name = "cpu",
     .gemm = cpu_gemm,
+    .gemm_bf16 = cpu_gemm_bf16,
     .binary = cpu_binary,
     .reduce_to = cpu_reduce_to,
     .relu = cpu_relu,

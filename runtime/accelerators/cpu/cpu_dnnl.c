@@ -94,6 +94,9 @@ static bool ready(void) {
     return dn.ok;
 }
 
+void *ltr_dnnl_engine(void) { return ready() ? dn.engine : NULL; }
+void *ltr_dnnl_stream(void) { return ready() ? dn.stream : NULL; }
+
 /* user memory (NCHW-style plain layout, data set per call) and, if `want` differs, an
  * inner buffer oneDNN allocates with the reorder user -> inner (to_inner) or back */
 static bool port_init(port *p, const dnnl_memory_desc_t *user_md, const dnnl_memory_desc_t *want,
@@ -277,6 +280,9 @@ bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x
 }
 
 #else /* no oneDNN: callers keep im2col + GEMM */
+
+void *ltr_dnnl_engine(void) { return NULL; }
+void *ltr_dnnl_stream(void) { return NULL; }
 
 bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const float *x, const float *w,
                              const float *b, float *y) {

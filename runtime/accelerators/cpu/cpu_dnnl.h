@@ -25,4 +25,17 @@ bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const float *gy, 
 bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x, const float *gy,
                                       float *gw, float *gb);
 
+/* bfloat16 GEMM with float32 accumulation, the arguments of the cblas call
+ * C[m,n] = alpha * op(A) op(B) + beta * C (row-major); C is float32, or bfloat16 when
+ * c_bf16 (then read and rounded by oneDNN: one rounding per element). Through a cached
+ * oneDNN matmul primitive per shape (cpu_dnnl_matmul.c). False: not built in / not served. */
+bool ltr_dnnl_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha,
+                        const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb, float beta,
+                        void *c, bool c_bf16, int64_t ldc);
+
+/* internal to the oneDNN files: the shared CPU engine and stream (NULL when oneDNN is
+ * missing or failed to start); opaque here so this header needs no oneDNN headers */
+void *ltr_dnnl_engine(void);
+void *ltr_dnnl_stream(void);
+
 #endif

@@ -7,6 +7,7 @@
  * switch sits outside the loops.
  */
 #include "accelerators/cpu/cpu_elementwise.h"
+#include "tensor/bf16.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,6 +30,7 @@
         }                                                                                      \
     }
 DEFINE_EXPAND(uint8_t, 1)
+DEFINE_EXPAND(uint16_t, 2)
 DEFINE_EXPAND(uint32_t, 4)
 DEFINE_EXPAND(uint64_t, 8)
 
@@ -37,6 +39,7 @@ void ltr_cpu_expand(const lt_tensor *src, const int64_t *st, lt_tensor *out) {
     if (n == 0) return;
     switch (ltr_dtype_size(src->dtype)) {
     case 1: expand_1(src->data, st, out->data, out->ndim, out->shape, n); break;
+    case 2: expand_2(src->data, st, out->data, out->ndim, out->shape, n); break;
     case 4: expand_4(src->data, st, out->data, out->ndim, out->shape, n); break;
     default: expand_8(src->data, st, out->data, out->ndim, out->shape, n); break;
     }
@@ -143,6 +146,7 @@ void ltr_cpu_compare(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *
         for (int64_t i = 0; i < n; i++) o[i] = c[i] ? a[i] : b[i];                             \
     }
 DEFINE_WHERE(uint8_t, 1)
+DEFINE_WHERE(uint16_t, 2)
 DEFINE_WHERE(uint32_t, 4)
 DEFINE_WHERE(uint64_t, 8)
 
@@ -150,6 +154,7 @@ void ltr_cpu_where(const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b
     int64_t n = ltr_numel(out);
     switch (ltr_dtype_size(out->dtype)) {
     case 1: where_1(cond->data, a->data, b->data, out->data, n); break;
+    case 2: where_2(cond->data, a->data, b->data, out->data, n); break;
     case 4: where_4(cond->data, a->data, b->data, out->data, n); break;
     default: where_8(cond->data, a->data, b->data, out->data, n); break;
     }
@@ -285,8 +290,26 @@ void ltr_cpu_pointwise_backward(int op, const lt_tensor *x, const lt_tensor *y, 
     default: CONV_LOOP(TI, uint8_t) break;                                                     \
     }
 
+/* bfloat16 on either side goes through float, as c10::BFloat16's conversions do */
+static void convert_bf16(const lt_tensor *x, lt_tensor *out, int64_t n) {
+    if (x->dtype == LT_FLOAT32 && out->dtype == LT_BFLOAT16)
+        ltr_bf16_round_f32(out->data, x->data, n);
+    else if (x->dtype == LT_BFLOAT16 && out->dtype == LT_FLOAT32)
+        ltr_bf16_widen_f32(out->data, x->data, n);
+    else
+        for (int64_t i = 0; i < n; i++) {
+            double v = ltr_get(x, i);
+            /* float -> int truncates and -> bool is != 0 in ltr_set as in the loops above */
+            ltr_set(out, i, out->dtype == LT_BFLOAT16 ? (double)(float)v : v);
+        }
+}
+
 void ltr_cpu_convert(const lt_tensor *x, lt_tensor *out) {
     int64_t n = ltr_numel(x);
+    if (x->dtype == LT_BFLOAT16 || out->dtype == LT_BFLOAT16) {
+        convert_bf16(x, out, n);
+        return;
+    }
     switch (x->dtype) {
     case LT_FLOAT32: CONV_FROM(float) break;
     case LT_FLOAT64: CONV_FROM(double) break;
@@ -306,6 +329,11 @@ void ltr_cpu_fill_value(lt_tensor *t, double v) {
     case LT_INT64: FILL_AS(int64_t) break;
     case LT_INT32: FILL_AS(int32_t) break;
     case LT_BOOL: v = v != 0; FILL_AS(uint8_t) break;
+    case LT_BFLOAT16: {
+        uint16_t *p = t->data, h = ltr_bf16_from_float((float)v);
+        for (int64_t i = 0; i < n; i++) p[i] = h;
+        break;
+    }
     default: FILL_AS(uint8_t) break;
     }
 }
@@ -316,6 +344,9 @@ void ltr_cpu_arange(lt_tensor *t, double start, double step) {
     case LT_FLOAT64: ARANGE_AS(double) break;
     case LT_INT64: ARANGE_AS(int64_t) break;
     case LT_INT32: ARANGE_AS(int32_t) break;
+    case LT_BFLOAT16:
+        for (int64_t i = 0; i < n; i++) ltr_set(t, i, (float)(start + (double)i * step));
+        break;
     default: ARANGE_AS(uint8_t) break;
     }
 }
