@@ -152,8 +152,6 @@ static void writer_close(pred_writer *w) {
     w->n = 0;
 }
 
-static const char *split_label(lt_split s) { return ltr_split_name(s); }
-
 /* The predict loop over `nbatches` batches of `split`, each output appended to w. */
 static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, pred_writer *w) {
     lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, predict_step);
@@ -189,7 +187,6 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     }
     t->ctx.pub.batch_idx = -1;
     if (rc == LT_OK) ltr_progress_end(&bar, NULL);
-    (void)split_label;
     return rc;
 }
 

@@ -40,7 +40,7 @@ struct ltr_profiler {
     double t0;                /* creation: the report's "Total" */
     double mark;              /* end of the last op, or start of the current action */
     double bw_start;
-    struct { prof_row *row; double start; } stack[64];
+    struct { int row; double start; } stack[64]; /* indexes: rows move when the table grows */
     int depth;
     prof_table actions, ops;
 };
@@ -130,7 +130,7 @@ void ltr_profiler_start(ltr_profiler *p, const char *owner, const char *action) 
     if (!p || !action || p->depth == (int)(sizeof p->stack / sizeof p->stack[0])) return;
     prof_row *r = row_of(&p->actions, owner, action);
     if (!r) return;
-    p->stack[p->depth].row = r;
+    p->stack[p->depth].row = (int)(r - p->actions.rows);
     p->stack[p->depth++].start = p->mark = ltr_now();
 }
 
@@ -140,9 +140,10 @@ void ltr_profiler_stop(ltr_profiler *p, const char *owner, const char *action) {
     snprintf(name, sizeof name, "%s%s", owner, action);
     /* the innermost open action of that name; inner ones left open are dropped */
     for (int i = p->depth - 1; i >= 0; i--)
-        if (!strcmp(p->stack[i].row->name, name)) {
-            p->stack[i].row->calls++;
-            p->stack[i].row->total += ltr_now() - p->stack[i].start;
+        if (!strcmp(p->actions.rows[p->stack[i].row].name, name)) {
+            prof_row *r = &p->actions.rows[p->stack[i].row];
+            r->calls++;
+            r->total += ltr_now() - p->stack[i].start;
             p->depth = i;
             return;
         }
@@ -176,6 +177,7 @@ void ltr_profiler_report(ltr_profiler *p, FILE *out, const char *stage) {
     fprintf(out, "|  %-48s|  %-18s|  %-12lld|  %-15.5g|  %-12s|\n", "Total", "-",
             (long long)ncalls, wall, "100 %");
     rule(out, w);
+    p->depth = 0; /* sorting moves the rows: open actions are dropped */
     qsort(p->actions.rows, (size_t)p->actions.n, sizeof *p->actions.rows, by_total);
     for (int k = 0; k < p->actions.n; k++) {
         const prof_row *r = &p->actions.rows[k];
