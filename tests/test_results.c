@@ -122,6 +122,29 @@ START_TEST(reset_forgets_epoch_values) {
 }
 END_TEST
 
+/* issue 4: _FxValidator rules the lt_log_ex options reach */
+START_TEST(explicit_options_follow_fx_validator) {
+    ltr_results r = {0};
+    /* on_step=False, on_epoch=False raises in Lightning */
+    ck_assert_int_eq(ltr_results_log(&r, "training_step", "x", 1, 1, LTR_LOG_EXPLICIT, err, sizeof err),
+                     LT_ERROR);
+    ck_assert_ptr_nonnull(strstr(err, "on_step=False and on_epoch=False"));
+    /* epoch hooks: on_epoch must be True */
+    ck_assert_int_eq(ltr_results_log(&r, "on_train_epoch_end", "x", 1, 1, LTR_LOG_EXPLICIT | LT_ON_STEP,
+                                     err, sizeof err), LT_ERROR);
+    ck_assert_int_eq(ltr_results_log(&r, "on_validation_epoch_end", "y", 1, 1,
+                                     LTR_LOG_EXPLICIT | LT_ON_EPOCH, err, sizeof err), LT_OK);
+    /* the rest of the training-step hooks default to on_step */
+    const char *hooks[] = {"backward", "optimizer_step", "configure_gradient_clipping",
+                           "clip_gradients", "optimizer_zero_grad"};
+    for (int i = 0; i < 5; i++) ck_assert_int_eq(ltr_log_rule_for(hooks[i]), LTR_LOG_TRAIN_STEP);
+    /* predict hooks and lr_scheduler_step may not log */
+    ck_assert_int_eq(ltr_log_rule_for("predict_step"), LTR_LOG_FORBIDDEN);
+    ck_assert_int_eq(ltr_log_rule_for("lr_scheduler_step"), LTR_LOG_FORBIDDEN);
+    ltr_results_free(&r);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("results");
     TCase *tc = tcase_create("log");
@@ -131,6 +154,7 @@ int main(void) {
     tcase_add_test(tc, reductions_sum_max_min);
     tcase_add_test(tc, errors_follow_lightning);
     tcase_add_test(tc, reset_forgets_epoch_values);
+    tcase_add_test(tc, explicit_options_follow_fx_validator);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

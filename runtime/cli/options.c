@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
-                                       "trainer", "model", "data"};
+                                       "trainer", "model", "data", "ckpt_path"};
 
-typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION } trainer_type;
+typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION, T_CUSTOM } trainer_type;
 /* The trainer flags implemented so far: where each lands in ltr_trainer_config and
  * its lower bound (ints). Anything else is refused by name. */
 typedef struct {
@@ -21,6 +21,8 @@ typedef struct {
     size_t offset; /* into ltr_trainer_config */
     int64_t min;   /* T_INT only */
 } trainer_key;
+
+
 
 #define FIELD(f) offsetof(ltr_trainer_config, f)
 static const trainer_key trainer_keys[] = {
@@ -36,6 +38,16 @@ static const trainer_key trainer_keys[] = {
     {"num_threads", T_INT, FIELD(num_threads), 0},
     {"precision", T_PRECISION, FIELD(precision), 0},
     {"default_root_dir", T_STR, FIELD(default_root_dir), 0},
+    /* issue 4: tools (Lightning's names; None defaults print as null) */
+    {"profiler", T_CUSTOM, FIELD(profiler), 0},
+    {"detect_anomaly", T_BOOL, FIELD(detect_anomaly), 0},
+    {"deterministic", T_CUSTOM, FIELD(deterministic), 0},
+    {"benchmark", T_CUSTOM, FIELD(benchmark), 0},
+    {"enable_model_summary", T_BOOL, FIELD(enable_model_summary), 0},
+    {"enable_checkpointing", T_BOOL, FIELD(enable_checkpointing), 0},
+    {"accelerator", T_CUSTOM, FIELD(accelerator), 0},
+    {"devices", T_CUSTOM, FIELD(devices), 0},
+    {"strategy", T_CUSTOM, FIELD(strategy), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,6 +66,7 @@ const char *ltr_command_name(ltr_command c) {
     case LTR_CMD_FIT: return "fit";
     case LTR_CMD_VALIDATE: return "validate";
     case LTR_CMD_TEST: return "test";
+    case LTR_CMD_PREDICT: return "predict";
     case LTR_CMD_HELP: return "help";
     case LTR_CMD_VERSION: return "version";
     }
@@ -62,7 +75,7 @@ const char *ltr_command_name(ltr_command c) {
 
 void ltr_options_print_help(FILE *out) {
     fputs(
-        "usage: ltrun [fit|validate|test] --module M --data D [options]\n"
+        "usage: ltrun [fit|validate|test|predict] --module M --data D [options]\n"
         "\n"
         "Trains a LightningModule plugin (M) on a DataModule plugin (D), Lightning-style.\n"
         "M and D are .so files (a path) or names found on LT_PLUGIN_PATH and in the\n"
@@ -72,13 +85,20 @@ void ltr_options_print_help(FILE *out) {
         "  fit        train (the default): sanity validation, then per epoch train + validate\n"
         "  validate   run the validation loop once\n"
         "  test       run the test loop once\n"
+        "  predict    run predict_step (default: forward of the batch's first tensor) over\n"
+        "             the predict dataset and write the outputs to an HDF5 file\n"
         "\n"
         "options:\n"
         "  --module M              the LightningModule plugin\n"
         "  --data D                the DataModule plugin\n"
         "  --config FILE           JSON config (as --print-config writes); repeatable\n"
-        "  --print-config          print the merged config as JSON and exit\n"
-        "  --seed N                seed_everything(N): weights, shuffling, splits\n"
+        "  --print-config          print the merged config (every flag) as JSON and exit\n"
+        "  --seed N                seed_everything(N): weights, shuffling, splits; true =\n"
+        "                          a random seed (the default), false = no seeding message\n"
+        "  --ckpt-path PATH        checkpoint to start from (fit/validate/test/predict);\n"
+        "                          loading checkpoints is not implemented yet\n"
+        "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
+        "                          default_root_dir by default)\n"
         "  --test                  after fit, run the test loop\n"
         "  --results PATH          write each stage's final metrics as JSON\n"
         "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
@@ -90,8 +110,12 @@ void ltr_options_print_help(FILE *out) {
         "      check_val_every_n_epoch (1), enable_progress_bar (true),\n"
         "      num_threads (OpenBLAS threads; 0 = all cores),\n"
         "      precision (32-true, or 64-true: the whole model in float64),\n"
-        "      log_every_n_steps (50) and default_root_dir (.): accepted and kept in the\n"
-        "        config; loggers and checkpoints that use them are not written yet\n"
+        "      profiler (null, simple, advanced), detect_anomaly (false),\n"
+        "      enable_model_summary (true), deterministic (null), benchmark (null; no-op\n"
+        "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
+        "      devices (auto|1), strategy (auto|single_device),\n"
+        "      log_every_n_steps (50) and default_root_dir (.)\n"
+        "      README.md has the table of every flag\n"
         "  -h, --help              this text\n"
         "  --version               print the version\n"
         "\n"
@@ -175,7 +199,7 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         if (!known) {
             int rc = usage_error(err, cap,
                                  "--config %s: unknown key '%s' (known: module, datamodule, "
-                                 "seed_everything, trainer, model, data)",
+                                 "seed_everything, trainer, model, data, ckpt_path)",
                                  path, item->string);
             cJSON_Delete(cfg);
             return rc;
@@ -301,6 +325,128 @@ static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, 
     return 0;
 }
 
+/* ---- issue 4: tools — Trainer flags of the tools work, with Lightning's values ---- */
+
+/* Lightning's profiler=None | "simple" | "advanced"; "pytorch"/"xla" are Lightning values
+ * ltrun does not have. */
+static int parse_profiler(const cJSON *v, void *field, char *err, size_t cap) {
+    int64_t *out = field;
+    if (cJSON_IsNull(v)) { *out = LTR_PROFILER_NONE; return 0; }
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (s && !strcmp(s, "simple")) *out = LTR_PROFILER_SIMPLE;
+    else if (s && !strcmp(s, "advanced")) *out = LTR_PROFILER_ADVANCED;
+    else if (s && (!strcmp(s, "pytorch") || !strcmp(s, "xla")))
+        return usage_error(err, cap, "trainer.profiler: '%s' is a Lightning profiler ltrun does "
+                                     "not have; use simple or advanced", s);
+    else
+        return usage_error(err, cap, "trainer.profiler: expected null, \"simple\" or \"advanced\"");
+    return 0;
+}
+
+/* deterministic: None/False, True or "warn" (torch.use_deterministic_algorithms). */
+static int parse_deterministic(const cJSON *v, void *field, char *err, size_t cap) {
+    int64_t *out = field;
+    if (cJSON_IsNull(v) || cJSON_IsFalse(v)) *out = 0;
+    else if (cJSON_IsTrue(v)) *out = 1;
+    else if (cJSON_IsString(v) && !strcmp(v->valuestring, "warn")) *out = 2;
+    else return usage_error(err, cap, "trainer.deterministic: expected true, false, null or \"warn\"");
+    return 0;
+}
+
+static int parse_bool_or_null(const cJSON *v, void *field, char *err, size_t cap) {
+    if (!cJSON_IsBool(v) && !cJSON_IsNull(v))
+        return usage_error(err, cap, "trainer.benchmark: expected true, false or null");
+    *(bool *)field = cJSON_IsTrue(v);
+    return 0;
+}
+
+static int parse_accelerator(const cJSON *v, void *field, char *err, size_t cap) {
+    static const char *const lightning[] = {"gpu", "cuda", "mps", "tpu", "hpu", "xla"};
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!s) return usage_error(err, cap, "trainer.accelerator: expected a name (cpu or auto)");
+    if (!strcmp(s, "cpu") || !strcmp(s, "auto")) {
+        snprintf(field, 16, "%s", s);
+        return 0;
+    }
+    for (size_t i = 0; i < NKEYS(lightning); i++)
+        if (!strcmp(s, lightning[i]))
+            return usage_error(err, cap, "trainer.accelerator: '%s' is not available in this "
+                                         "build: ltrun runs on cpu (accelerators: cpu, auto)", s);
+    return usage_error(err, cap, "trainer.accelerator: '%s' is not an accelerator (ltrun has: "
+                                 "cpu, auto)", s);
+}
+
+/* One process on one device: devices 1, "1" or "auto". */
+static int parse_devices(const cJSON *v, void *field, char *err, size_t cap) {
+    bool one = (cJSON_IsNumber(v) && v->valuedouble == 1) ||
+               (cJSON_IsString(v) && (!strcmp(v->valuestring, "1") ||
+                                      !strcmp(v->valuestring, "auto")));
+    if (!one)
+        return usage_error(err, cap, "trainer.devices: ltrun runs one process on one device: use "
+                                     "1 or \"auto\" (several devices need a distributed strategy, "
+                                     "which ltrun does not have yet)");
+    *(int64_t *)field = 1;
+    return 0;
+}
+
+static int parse_strategy(const cJSON *v, void *field, char *err, size_t cap) {
+    const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
+    if (s && (!strcmp(s, "auto") || !strcmp(s, "single_device"))) {
+        snprintf(field, 32, "%s", s);
+        return 0;
+    }
+    return usage_error(err, cap, "trainer.strategy: '%s' is not available: ltrun has auto and "
+                                 "single_device (distributed strategies such as ddp come later "
+                                 "as plugins)", s ? s : "(not a string)");
+}
+
+/* T_CUSTOM flags: their parsers (v is never NULL; 0, or 2 with err set) */
+static const struct {
+    const char *key;
+    int (*parse)(const cJSON *v, void *field, char *err, size_t cap);
+} custom_parsers[] = {
+    {"profiler", parse_profiler}, {"deterministic", parse_deterministic},
+    {"benchmark", parse_bool_or_null}, {"accelerator", parse_accelerator},
+    {"devices", parse_devices}, {"strategy", parse_strategy},
+};
+
+static int parse_custom(const cJSON *v, const char *key, void *field, char *err, size_t cap) {
+    for (size_t i = 0; i < NKEYS(custom_parsers); i++)
+        if (!strcmp(custom_parsers[i].key, key)) return custom_parsers[i].parse(v, field, err, cap);
+    return usage_error(err, cap, "trainer.%s: no parser (a bug in ltrun)", key);
+}
+
+/* --print-config writes every flag (LightningCLI prints the full config): these are the
+ * defaults written for absent keys, each one a value --config accepts back. Keys the
+ * parser does not know are skipped, so the table may name flags of other parts. */
+static const struct { const char *key, *json; } print_defaults[] = {
+    {"max_epochs", "null"}, {"max_steps", "-1"},
+    {"limit_train_batches", "\"1.0\""}, {"limit_val_batches", "\"1.0\""},
+    {"limit_test_batches", "\"1.0\""}, {"num_sanity_val_steps", "2"},
+    {"check_val_every_n_epoch", "1"}, {"log_every_n_steps", "50"},
+    {"enable_progress_bar", "true"}, {"num_threads", "0"}, {"precision", "\"32-true\""},
+    {"default_root_dir", "\".\""}, {"profiler", "null"}, {"detect_anomaly", "false"},
+    {"deterministic", "null"}, {"benchmark", "null"}, {"enable_model_summary", "true"},
+    {"enable_checkpointing", "true"}, {"accelerator", "\"auto\""}, {"devices", "\"auto\""},
+    {"strategy", "\"auto\""},
+};
+
+/* Fill the absent trainer flags (and seed_everything) with their defaults. */
+static void add_print_defaults(cJSON *tree) {
+    cJSON *tr = cJSON_GetObjectItemCaseSensitive(tree, "trainer");
+    for (size_t i = 0; i < NKEYS(print_defaults); i++) {
+        if (!find_trainer_key(print_defaults[i].key) ||
+            cJSON_GetObjectItemCaseSensitive(tr, print_defaults[i].key))
+            continue;
+        cJSON *v = cJSON_Parse(print_defaults[i].json);
+        if (v) cJSON_AddItemToObject(tr, print_defaults[i].key, v);
+    }
+    /* LightningCLI's seed_everything default is true: a random seed */
+    if (!cJSON_GetObjectItemCaseSensitive(tree, "seed_everything"))
+        cJSON_AddTrueToObject(tree, "seed_everything");
+}
+/* ---- end issue 4: tools ---- */
+
 /* Typed view of the merged tree, with Lightning's defaults for what is absent. */
 static int resolve(ltr_options *o, char *err, size_t cap) {
     ltr_trainer_config *t = &o->trainer;
@@ -315,6 +461,11 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     t->enable_progress_bar = true;
     t->precision = 32;
     snprintf(t->default_root_dir, sizeof t->default_root_dir, ".");
+    /* issue 4: tools */
+    t->enable_model_summary = t->enable_checkpointing = true;
+    snprintf(t->accelerator, sizeof t->accelerator, "auto");
+    t->devices = 1;
+    snprintf(t->strategy, sizeof t->strategy, "auto");
 
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
     const cJSON *v;
@@ -345,6 +496,9 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             if (!cJSON_IsString(v)) rc = usage_error(err, cap, "trainer.%s: expected a path", k->key);
             else snprintf(field, sizeof t->default_root_dir, "%s", v->valuestring);
             break;
+        case T_CUSTOM:
+            rc = parse_custom(v, k->key, field, err, cap);
+            break;
         }
         if (rc) return rc;
     }
@@ -361,13 +515,24 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     o->data_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "data");
 
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(o->tree, "seed_everything");
-    o->seed_given = s && !cJSON_IsNull(s);
+    /* issue 4: LightningCLI's seed_everything: an int, true (the default) or null =
+     * seed_everything() with no seed, false = no seeding (trainer/seed.c). Lightning 2.6
+     * raises ValueError for a seed outside numpy's [0, 2^32-1]. */
+    o->seed_given = s && cJSON_IsNumber(s);
+    o->seed_quiet = s && cJSON_IsFalse(s);
+    if (s && !cJSON_IsBool(s) && !cJSON_IsNull(s) &&
+        (!cJSON_IsNumber(s) || s->valuedouble != floor(s->valuedouble)))
+        return usage_error(err, cap, "--seed / seed_everything: expected an integer, true or false");
     if (o->seed_given) {
-        if (!cJSON_IsNumber(s) || s->valuedouble != floor(s->valuedouble) || s->valuedouble < 0 ||
-            s->valuedouble > 18446744073709551615.0)
-            return usage_error(err, cap, "--seed: expected a non-negative integer");
+        if (s->valuedouble < 0 || s->valuedouble > 4294967295.0)
+            return usage_error(err, cap, "--seed / seed_everything: %.0f is not in bounds, numpy "
+                                         "accepts from 0 to 4294967295", s->valuedouble);
         o->seed = (uint64_t)s->valuedouble;
     }
+    const cJSON *ck = cJSON_GetObjectItemCaseSensitive(o->tree, "ckpt_path");
+    if (ck && !cJSON_IsNull(ck) && !cJSON_IsString(ck))
+        return usage_error(err, cap, "ckpt_path: expected a path, \"best\" or \"last\"");
+    o->ckpt_path = ck && cJSON_IsString(ck) ? ck->valuestring : NULL;
     return 0;
 }
 
@@ -391,6 +556,8 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
             if (rc) return rc;
         } else if (k->type == T_STR) {
             v = cJSON_CreateString(value);
+        } else if (k->type == T_CUSTOM) {
+            v = value_from_text(value); /* checked by the flag's parser in resolve */
         } else if (k->type == T_PRECISION) {
             /* Lightning takes 64 and "64-true" alike; keep what was written */
             char *end;
@@ -426,9 +593,10 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         if (!strcmp(c, "fit")) o->command = LTR_CMD_FIT;
         else if (!strcmp(c, "validate")) o->command = LTR_CMD_VALIDATE;
         else if (!strcmp(c, "test")) o->command = LTR_CMD_TEST;
+        else if (!strcmp(c, "predict")) o->command = LTR_CMD_PREDICT;
         else if (!strcmp(c, "help")) o->command = LTR_CMD_HELP;
-        else return usage_error(err, cap, "unknown subcommand '%s' (fit, validate, test; "
-                                          "see ltrun --help)", c);
+        else return usage_error(err, cap, "unknown subcommand '%s' (fit, validate, test, "
+                                          "predict; see ltrun --help)", c);
     }
     int rc = 0;
     for (; i < argc && !rc; i++) {
@@ -469,11 +637,14 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(name, "data")) set_member(o->tree, "datamodule", cJSON_CreateString(value));
         else if (!strcmp(name, "config")) rc = load_config(value, o->tree, err, cap);
         else if (!strcmp(name, "results")) o->results_path = value;
+        else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path"))
+            set_member(o->tree, "ckpt_path", cJSON_CreateString(value));
+        else if (!strcmp(name, "predictions")) o->predictions_path = value;
         else if (!strcmp(name, "seed")) {
             cJSON *v = cJSON_Parse(value);
-            if (!v || !cJSON_IsNumber(v)) {
+            if (!v || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) { /* LightningCLI: int|bool */
                 cJSON_Delete(v);
-                return usage_error(err, cap, "--seed: expected a non-negative integer, got '%s'",
+                return usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",
                                    value);
             }
             set_member(o->tree, "seed_everything", v);
@@ -485,7 +656,11 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     section(o->tree, "trainer");
     section(o->tree, "model");
     section(o->tree, "data");
-    return resolve(o, err, cap);
+    rc = resolve(o, err, cap);
+    if (!rc && o->print_config) add_print_defaults(o->tree); /* issue 4 */
+    if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
+        rc = usage_error(err, cap, "--predictions is an option of ltrun predict");
+    return rc;
 }
 
 void ltr_options_free(ltr_options *o) {

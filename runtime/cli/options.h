@@ -23,7 +23,8 @@ typedef enum ltr_command {
     LTR_CMD_VALIDATE,
     LTR_CMD_TEST,
     LTR_CMD_HELP,
-    LTR_CMD_VERSION
+    LTR_CMD_VERSION,
+    LTR_CMD_PREDICT /* issue 4: trainer.predict */
 } ltr_command;
 
 /* limit_*_batches: a count (is_fraction false) or a fraction of the batches. */
@@ -45,7 +46,20 @@ typedef struct ltr_trainer_config {
     int64_t num_threads;  /* compute threads; 0 = all cores */
     int64_t precision;    /* 32 ("32-true", the default) or 64 ("64-true") */
     char default_root_dir[1024];
+    /* issue 4: entry points, logging and tools (options.c "issue 4: tools" block) */
+    int64_t profiler;          /* LTR_PROFILER_*: None, "simple", "advanced" */
+    bool detect_anomaly;       /* NaN/Inf after each op (forward) and backward node */
+    int64_t deterministic;     /* 0 False/None, 1 True, 2 "warn": CPU kernels already are */
+    bool benchmark;            /* cudnn.benchmark: accepted, a no-op on CPU */
+    bool enable_model_summary; /* the summary table at fit start */
+    bool enable_checkpointing; /* accepted; checkpoints are written by a later issue */
+    char accelerator[16];      /* "cpu" or "auto" */
+    int64_t devices;           /* 1 (also "auto") */
+    char strategy[32];         /* "auto" or "single_device" */
 } ltr_trainer_config;
+
+/* issue 4: trainer.profiler */
+enum { LTR_PROFILER_NONE = 0, LTR_PROFILER_SIMPLE = 1, LTR_PROFILER_ADVANCED = 2 };
 
 typedef struct ltr_options {
     ltr_command command;
@@ -59,6 +73,10 @@ typedef struct ltr_options {
     bool print_config;
     bool run_test;        /* fit --test: test after fitting */
     const char *results_path; /* --results (borrowed from argv) */
+    /* issue 4: entry points */
+    const char *ckpt_path;    /* --ckpt-path / "ckpt_path" in the config (NULL: none) */
+    const char *predictions_path; /* predict: --predictions (borrowed; NULL: default) */
+    bool seed_quiet;          /* seed_everything false: no seeding message (LightningCLI) */
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

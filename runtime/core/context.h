@@ -43,6 +43,11 @@ typedef struct ltr_ctx {
     double batch_size;         /* size of the current batch, for epoch-mean weighting */
     void **allocs;             /* lt_alloc blocks to free after destroy */
     int64_t nallocs, cap_allocs;
+    /* issue 4: the trainer's metric dicts by lt_metrics_dict (borrowed; NULL = empty) */
+    const struct ltr_metric_dict *metric_dicts[3];
+    /* issue 4: where lt_predict_output goes (set by the predict loop; NULL elsewhere) */
+    lt_status (*predict_sink)(void *self, lt_ctx *ctx, const char *name, const lt_tensor *value);
+    void *predict_sink_self;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

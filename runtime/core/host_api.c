@@ -1,6 +1,7 @@
 /* host_api.c — the lt_host_api table: every service a plugin can reach. */
 #include "cli/hparams.h"
 #include "core/context.h"
+#include "core/host_api_log.h"
 #include "data/dataloader.h"
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -272,6 +273,14 @@ static const lt_host_api host_api = {
     .init_trunc_normal = ltr_init_trunc_normal,
     /* ABI 1.3: attention */
     .scaled_dot_product_attention = ltr_scaled_dot_product_attention,
+    /* ABI 1.4: logging, metric dicts, predict outputs (host_api_log.c) */
+    .log_ex = ltr_api_log_ex,
+    .log_value_ex = ltr_api_log_value_ex,
+    .log_dict = ltr_api_log_dict,
+    .metric_get = ltr_api_metric_get,
+    .metrics_count = ltr_api_metrics_count,
+    .metrics_name = ltr_api_metrics_name,
+    .predict_output = ltr_api_predict_output,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -95,6 +95,7 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
     int64_t wshape[2] = {out, in};
     l->in_features = in;
     l->out_features = out;
+    ltr_param_store_note_module(ctx, name, "Linear"); /* issue 4: model summary */
     return weighted_layer_params(ctx, name, 2, wshape, bias, &l->weight, &l->bias);
 }
 
@@ -108,6 +109,7 @@ lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int
                              "all must be > 0, in and out divisible by groups", name, (long long)in,
                         (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {out, in / groups, kernel, kernel};
+    ltr_param_store_note_module(ctx, name, "Conv2d"); /* issue 4: model summary */
     return weighted_layer_params(ctx, name, 4, wshape, bias, &l->weight, &l->bias);
 }
 
@@ -123,6 +125,7 @@ lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int
                              "all must be > 0, in and out divisible by groups", name, (long long)in,
                         (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[3] = {out, in / groups, kernel};
+    ltr_param_store_note_module(ctx, name, "Conv1d"); /* issue 4: model summary */
     return weighted_layer_params(ctx, name, 3, wshape, bias, &l->weight, &l->bias);
 }
 
@@ -140,6 +143,7 @@ lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, c
                              "groups %lld: all must be > 0, in and out divisible by groups", name,
                         (long long)in, (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {in, out / groups, kernel, kernel};
+    ltr_param_store_note_module(ctx, name, "ConvTranspose2d"); /* issue 4: model summary */
     return weighted_layer_params_n(ctx, name, 4, wshape, bias, out, &l->weight, &l->bias);
 }
 

@@ -10,6 +10,7 @@
 
 #include "accelerators/accelerator.h"
 #include "tensor/arena.h"
+#include "tensor/op_hooks.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ int64_t ltr_tape_size(const ltr_tape *t) { return t->n; }
 ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_fn backward,
                      int nin, const lt_tensor *const *in) {
     ltr_ctx *c = ltr_ctx_of(ctx);
+    if (out && ltr_op_observers) ltr_op_notify_forward(ctx, op, out, nin, in); /* issue 4 */
     if (!out || !c->grad_enabled || !c->tape) return NULL; /* torch.no_grad(): nothing */
     bool needed = false;
     for (int i = 0; i < nin; i++) needed |= in[i] && (in[i]->flags & LTR_T_REQUIRES_GRAD);
@@ -135,7 +137,13 @@ lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss) {
     for (int64_t i = t ? t->n - 1 : -1; i >= 0; i--) {
         ltr_node *n = t->nodes[i];
         if (!n->out->grad) continue; /* does not lead to the loss */
-        if (n->backward(ctx, n) != LT_OK || c->failed) {
+        /* issue 4: the profiler times each node, detect_anomaly checks what it wrote */
+        for (ltr_op_observer *o = ltr_op_observers; o; o = o->next)
+            if (o->before_backward) o->before_backward(o, ctx, n);
+        lt_status brc = n->backward(ctx, n);
+        for (ltr_op_observer *o = ltr_op_observers; o && brc == LT_OK && !c->failed; o = o->next)
+            if (o->after_backward) o->after_backward(o, ctx, n);
+        if (brc != LT_OK || c->failed) {
             if (!c->failed) ltr_fail(ctx, "backward of %s failed", n->op);
             ltr_tape_reset(t);
             return LT_ERROR;

@@ -12,6 +12,8 @@
  */
 #include "tensor/tensor.h"
 
+#include "core/context.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +35,30 @@ void ltr_param_store_free(ltr_param_store *s) {
     for (int64_t i = 0; i < s->nbuffers; i++) free_param(s->buffers[i]);
     free(s->params);
     free(s->buffers);
+    for (int64_t i = 0; i < s->nmodules; i++) free(s->module_names[i]);
+    free(s->module_names);
+    free(s->module_types);
     memset(s, 0, sizeof *s);
+}
+
+/* issue 4: the layer registry the model summary reads (no store: nothing to note). */
+void ltr_param_store_note_module(lt_ctx *ctx, const char *name, const char *type) {
+    ltr_param_store *s = ltr_ctx_of(ctx)->params;
+    if (!s || !name) return;
+    if (s->nmodules == s->cap_modules) {
+        int64_t cap = s->cap_modules ? 2 * s->cap_modules : 16;
+        char **n = realloc(s->module_names, (size_t)cap * sizeof *n);
+        if (!n) return;
+        s->module_names = n;
+        const char **t = realloc(s->module_types, (size_t)cap * sizeof *t);
+        if (!t) return;
+        s->module_types = t;
+        s->cap_modules = cap;
+    }
+    char *copy = strdup(name);
+    if (!copy) return;
+    s->module_names[s->nmodules] = copy;
+    s->module_types[s->nmodules++] = type;
 }
 
 int64_t ltr_param_store_numel(const ltr_param_store *s) {

@@ -82,7 +82,15 @@ typedef struct ltr_param_store {
     int64_t count, cap;
     lt_tensor **buffers;
     int64_t nbuffers, cap_buffers;
+    /* issue 4: the layers made by lt_*_init, for the model summary: names owned, types
+     * static ("Linear", "Conv2d", ...) */
+    char **module_names;
+    const char **module_types;
+    int64_t nmodules, cap_modules;
 } ltr_param_store;
+
+/* issue 4: note that layer `name` of `type` was made (model summary's Name/Type). */
+void ltr_param_store_note_module(lt_ctx *ctx, const char *name, const char *type);
 
 void ltr_param_store_init(ltr_param_store *s);
 /* Frees every parameter, its data, grad and name. */

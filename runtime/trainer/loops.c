@@ -134,14 +134,20 @@ static lt_status train_step(ltr_trainer *t, lt_batch *batch, int64_t b, bool *st
     }
     ltr_optimizer_zero_grad(t->optim);
     t->ctx.hook_name = "backward";
-    if (ltr_backward(&t->ctx.pub, loss) != LT_OK) {
+    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward"); /* issue 4 */
+    lt_status brc = ltr_backward(&t->ctx.pub, loss);
+    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
+    if (brc != LT_OK) {
         char msg[1024];
         ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s': backward failed: %s",
                           t->module_plugin.desc->name, msg);
         return LT_ERROR;
     }
-    if (ltr_optimizer_step(t->optim) != LT_OK) {
+    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "optimizer_step");
+    lt_status orc = ltr_optimizer_step(t->optim);
+    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
+    if (orc != LT_OK) {
         char msg[1024];
         ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "optimizer step failed: %s", msg);

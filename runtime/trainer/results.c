@@ -65,7 +65,10 @@ void ltr_dict_update(ltr_metric_dict *dst, const ltr_metric_dict *src) {
 ltr_log_rule ltr_log_rule_for(const char *hook) {
     static const char *const train_step[] = {
         "training_step", "on_train_batch_start", "on_train_batch_end", "on_before_backward",
-        "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad"};
+        "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad",
+        /* issue 4: the rest of _FxValidator's training-step hooks */
+        "backward", "optimizer_step", "configure_gradient_clipping", "clip_gradients",
+        "optimizer_zero_grad"};
     static const char *const eval_step[] = {"validation_step", "test_step",
                                             "on_validation_batch_start", "on_validation_batch_end",
                                             "on_test_batch_start", "on_test_batch_end"};
@@ -105,14 +108,19 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
         return LT_ERROR;
     }
     bool on_step, on_epoch;
-    if (flags & (LT_ON_STEP | LT_ON_EPOCH)) {
+    if (flags & (LT_ON_STEP | LT_ON_EPOCH | LTR_LOG_EXPLICIT)) {
         on_step = flags & LT_ON_STEP;
         on_epoch = flags & LT_ON_EPOCH;
     } else {
         on_step = rule == LTR_LOG_TRAIN_STEP;
         on_epoch = rule != LTR_LOG_TRAIN_STEP;
     }
-    if (rule == LTR_LOG_EPOCH && on_step) {
+    if (!on_step && !on_epoch) { /* issue 4: Lightning raises for on_step=on_epoch=False */
+        snprintf(err, cap, "lt_log('%s'): on_step=False and on_epoch=False logs nothing: set "
+                           "at least one of them (or leave both at the hook's default)", name);
+        return LT_ERROR;
+    }
+    if (rule == LTR_LOG_EPOCH && (on_step || !on_epoch)) {
         snprintf(err, cap, "lt_log('%s'): %s cannot log on_step (Lightning allows on_epoch only "
                            "in epoch hooks)", name, hook);
         return LT_ERROR;

@@ -44,12 +44,18 @@ static const char *who(const ltr_trainer *t, bool is_module) {
 void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
     t->ctx.plugin_name = who(t, is_module);
     t->ctx.hook_name = hook;
+    if (t->profiler) /* issue 4: Lightning's "[LightningModule]Name.hook" actions */
+        ltr_profiler_start(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
+                           hook);
 }
 
 lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook, lt_status rc) {
     char msg[1024] = "";
     bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
     t->ctx.hook_name = NULL;
+    if (t->profiler)
+        ltr_profiler_stop(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
+                          hook);
     if (rc == LT_OK && !had) return LT_OK;
     const ltr_plugin *p = is_module ? &t->module_plugin : &t->data_plugin;
     ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s '%s' (%s), hook %s: %s",
@@ -226,21 +232,7 @@ static void destroy_instances(ltr_trainer *t) {
     }
 }
 
-static void print_model_summary(ltr_trainer *t) {
-    int64_t total = ltr_param_store_numel(&t->params);
-    fprintf(stderr, "  | Name%*s| Type   | Params | Shape\n", 20, "");
-    for (int64_t i = 0; i < t->params.count; i++) {
-        const lt_tensor *p = t->params.params[i];
-        char shape[96];
-        fprintf(stderr, "%-3lld| %-24s| %-6s | %-6lld | %s\n", (long long)i, p->name,
-                ltr_dtype_name(p->dtype), (long long)ltr_numel(p),
-                ltr_shape_str(p, shape, sizeof shape));
-    }
-    /* Lightning's "Total estimated model params size (MB)": params x precision bits / 8 */
-    int64_t bits = t->opts->trainer.precision;
-    fprintf(stderr, "%lld trainable params, %.3f MB (%lld-bit)\n", (long long)total,
-            (double)total * (double)bits / 8 / 1e6, (long long)bits);
-}
+lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split) { return build_loader(t, split); }
 
 /* The evaluation entry points (trainer.validate / trainer.test) after setup. */
 static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
@@ -265,7 +257,8 @@ static lt_status run_fit(ltr_trainer *t) {
                           "data module '%s' provides no train dataset: fit needs one", who(t, false));
         return LT_ERROR;
     }
-    print_model_summary(t);
+    /* issue 4: Lightning's ModelSummary callback, off with enable_model_summary=false */
+    if (t->opts->trainer.enable_model_summary) ltr_model_summary(t, stderr);
     if (configure_optimizers(t)) return LT_ERROR;
     return ltr_fit_loop(t);
 }
@@ -283,8 +276,10 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
-    if (set_up) {
+    /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
+    if (set_up && ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK) {
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
+        else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
         else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
     }
     teardown_stage(t, stage, set_up);
@@ -295,7 +290,8 @@ static void run_command(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
                      : o->command == LTR_CMD_VALIDATE ? LT_STAGE_VALIDATE
-                                                      : LT_STAGE_TEST;
+                     : o->command == LTR_CMD_PREDICT ? LT_STAGE_PREDICT
+                                                     : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
         run_stage(t, stage) == LT_OK && stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
@@ -333,10 +329,8 @@ int ltr_trainer_run(const ltr_options *o) {
 #endif
     }
 
-    /* seed_everything: without --seed, draw one and say it, so the run can be repeated */
-    uint64_t seed = o->seed;
-    if (!o->seed_given) seed = ((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 16)) % 4294967296u;
-    fprintf(stderr, "Seed set to %llu\n", (unsigned long long)seed);
+    /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
+    uint64_t seed = ltr_seed_everything(o, stderr);
     t->ctx.seed = seed;
     ltr_rng_seed(&t->rng, seed);
 
@@ -347,7 +341,26 @@ int ltr_trainer_run(const ltr_options *o) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    /* issue 4: metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
+     * deterministic/benchmark are accepted (the CPU kernels are deterministic already,
+     * and cudnn.benchmark has no CPU counterpart) with Lightning's warning for both */
+    t->ctx.metric_dicts[LT_CALLBACK_METRICS] = &t->callback;
+    t->ctx.metric_dicts[LT_LOGGED_METRICS] = &t->logged;
+    t->ctx.metric_dicts[LT_PROGRESS_BAR_METRICS] = &t->pbar;
+    if (o->trainer.deterministic == 1 && o->trainer.benchmark)
+        fprintf(stderr, "You passed `deterministic=True` and `benchmark=True`. Note that PyTorch "
+                        "ignores torch.backends.cudnn.deterministic=True when "
+                        "torch.backends.cudnn.benchmark=True.\n");
+    if (o->trainer.profiler) t->profiler = ltr_profiler_create((int)o->trainer.profiler);
+    if (o->trainer.detect_anomaly) t->anomaly = ltr_anomaly_create();
+
     if (load_plugins(t) == LT_OK) run_command(t);
+
+    if (t->profiler) {
+        ltr_profiler_report(t->profiler, stdout, ltr_command_name(o->command));
+        ltr_profiler_destroy(t->profiler);
+    }
+    if (t->anomaly) ltr_anomaly_destroy(t->anomaly);
 
     if (!t->exit_code && ltr_interrupted) {
         fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",

@@ -49,6 +49,9 @@ typedef struct ltr_trainer {
     cJSON *stage_results;           /* {"validate": {...}, "test": {...}} (owned) */
     bool should_stop;
     int exit_code;                  /* set with the first error */
+    /* issue 4: tools */
+    struct ltr_profiler *profiler;  /* trainer.profiler (NULL: off) */
+    struct ltr_anomaly *anomaly;    /* trainer.detect_anomaly (NULL: off) */
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
@@ -79,5 +82,32 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path);
 
 extern volatile sig_atomic_t ltr_interrupted;
+
+/* ---- issue 4: entry points, logging and tools ---- */
+
+/* Build the loader of `split` from the data module's dataset hook (trainer.c); a split
+ * it does not provide leaves has_loader[split] false. */
+lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
+/* trainer.predict's loop and predictions file (predict.c). */
+lt_status ltr_predict_stage(ltr_trainer *t);
+/* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
+lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
+/* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */
+uint64_t ltr_seed_everything(const ltr_options *o, FILE *msg);
+/* Lightning's ModelSummary table (summary.c). */
+void ltr_model_summary(const ltr_trainer *t, FILE *out);
+
+/* trainer.profiler (profiler.c): actions (hooks) and op kinds, reported at the end. */
+typedef struct ltr_profiler ltr_profiler;
+ltr_profiler *ltr_profiler_create(int kind); /* LTR_PROFILER_SIMPLE / ADVANCED */
+void ltr_profiler_start(ltr_profiler *p, const char *owner, const char *action);
+void ltr_profiler_stop(ltr_profiler *p, const char *owner, const char *action);
+void ltr_profiler_report(ltr_profiler *p, FILE *out, const char *stage);
+void ltr_profiler_destroy(ltr_profiler *p);
+
+/* trainer.detect_anomaly (anomaly.c): NaN/Inf after each op and backward node. */
+typedef struct ltr_anomaly ltr_anomaly;
+ltr_anomaly *ltr_anomaly_create(void);
+void ltr_anomaly_destroy(ltr_anomaly *a);
 
 #endif

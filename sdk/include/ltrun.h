@@ -122,6 +122,31 @@ enum {
     LT_REDUCE_MIN = 1u << 6
 };
 
+/* ABI 1.4: logging options — self.log's keyword arguments, for lt_log_ex / lt_log_dict.
+ * Start from LT_LOG_DEFAULTS (Lightning's defaults) and change what you need. */
+typedef struct lt_log_options {
+    uint32_t size;          /* sizeof(lt_log_options): set by LT_LOG_DEFAULTS */
+    int8_t on_step;         /* -1 None (the hook's default), 0 False, 1 True */
+    int8_t on_epoch;        /* -1 None (the hook's default), 0 False, 1 True */
+    bool prog_bar;          /* False */
+    bool logger;            /* True */
+    const char *reduce_fx;  /* "mean" (NULL; alias "avg"), "sum", "max", "min" */
+    double batch_size;      /* <= 0: the current batch's size (epoch mean weights) */
+    bool sync_dist;         /* accepted; a no-op until a distributed strategy exists */
+} lt_log_options;
+#define LT_LOG_DEFAULTS                                                                    \
+    ((lt_log_options){.size = sizeof(lt_log_options), .on_step = -1, .on_epoch = -1,      \
+                      .prog_bar = false, .logger = true, .reduce_fx = NULL,               \
+                      .batch_size = 0, .sync_dist = false})
+
+/* ABI 1.4: the trainer's metric dicts, readable from any hook (Lightning's
+ * trainer.callback_metrics / logged_metrics / progress_bar_metrics). */
+typedef enum lt_metrics_dict {
+    LT_CALLBACK_METRICS = 0,
+    LT_LOGGED_METRICS = 1,
+    LT_PROGRESS_BAR_METRICS = 2
+} lt_metrics_dict;
+
 /* One field of a dataset sample (e.g. image [1,28,28] float32, label [] int64). */
 typedef struct lt_field {
     const char *name; /* static string owned by the plugin */
@@ -656,6 +681,22 @@ struct lt_host_api {
     lt_tensor *(*scaled_dot_product_attention)(lt_ctx *ctx, const lt_tensor *q, const lt_tensor *k,
                                                const lt_tensor *v, const lt_tensor *attn_mask,
                                                bool is_causal, double scale);
+    /* ABI 1.4: logging — self.log / self.log_dict with every keyword (lt_log_options;
+     * NULL = LT_LOG_DEFAULTS), and the trainer's metric dicts */
+    void (*log_ex)(lt_ctx *ctx, const char *name, const lt_tensor *value,
+                   const lt_log_options *opt);
+    void (*log_value_ex)(lt_ctx *ctx, const char *name, double value, const lt_log_options *opt);
+    void (*log_dict)(lt_ctx *ctx, int n, const char *const *names, const lt_tensor *const *values,
+                     const lt_log_options *opt);
+    /* the value of `name` in a metric dict: true and *value set, or false if absent */
+    bool (*metric_get)(lt_ctx *ctx, lt_metrics_dict which, const char *name, double *value);
+    /* iterate a dict: count, then the i-th name (NULL past the end; valid until the
+     * next logging or the hook's end) */
+    int64_t (*metrics_count)(lt_ctx *ctx, lt_metrics_dict which);
+    const char *(*metrics_name)(lt_ctx *ctx, lt_metrics_dict which, int64_t i);
+    /* ABI 1.4: predict — write `value` as one more batch of the dataset `name` of the
+     * predictions file (concatenated along dim 0); only from predict_step */
+    lt_status (*predict_output)(lt_ctx *ctx, const char *name, const lt_tensor *value);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -685,6 +726,10 @@ typedef struct lt_module_vtable {
     lt_status (*teardown)(lt_ctx *ctx, void *self, lt_stage stage);
     lt_status (*on_fit_start)(lt_ctx *ctx, void *self);
     lt_status (*on_fit_end)(lt_ctx *ctx, void *self);
+    /* ABI 1.4: predict — predict_step(batch, batch_idx): the predictions of one batch
+     * (written to the --predictions file as dataset "predictions"); NULL without
+     * lt_fail = None (nothing written for the batch). Left NULL: forward(batch[0]). */
+    lt_tensor *(*predict_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
 } lt_module_vtable;
 
 /* LightningDataModule hooks. */
@@ -1287,6 +1332,40 @@ static inline lt_tensor *lt_scaled_dot_product_attention(lt_ctx *c, const lt_ten
                                                          const lt_tensor *attn_mask, bool is_causal,
                                                          double scale) {
     return c->api->scaled_dot_product_attention(c, q, k, v, attn_mask, is_causal, scale);
+}
+
+/* ABI 1.4: logging — self.log(name, value, **opt), self.log_dict(dict, **opt) */
+static inline void lt_log_ex(lt_ctx *c, const char *name, const lt_tensor *v,
+                             const lt_log_options *o) {
+    c->api->log_ex(c, name, v, o);
+}
+static inline void lt_log_value_ex(lt_ctx *c, const char *name, double v,
+                                   const lt_log_options *o) {
+    c->api->log_value_ex(c, name, v, o);
+}
+static inline void lt_log_dict(lt_ctx *c, int n, const char *const *names,
+                               const lt_tensor *const *values, const lt_log_options *o) {
+    c->api->log_dict(c, n, names, values, o);
+}
+/* trainer.callback_metrics[name] (likewise logged_metrics, progress_bar_metrics) */
+static inline bool lt_callback_metric(lt_ctx *c, const char *name, double *v) {
+    return c->api->metric_get(c, LT_CALLBACK_METRICS, name, v);
+}
+static inline bool lt_logged_metric(lt_ctx *c, const char *name, double *v) {
+    return c->api->metric_get(c, LT_LOGGED_METRICS, name, v);
+}
+static inline bool lt_progress_bar_metric(lt_ctx *c, const char *name, double *v) {
+    return c->api->metric_get(c, LT_PROGRESS_BAR_METRICS, name, v);
+}
+static inline int64_t lt_metrics_count(lt_ctx *c, lt_metrics_dict which) {
+    return c->api->metrics_count(c, which);
+}
+static inline const char *lt_metrics_name(lt_ctx *c, lt_metrics_dict which, int64_t i) {
+    return c->api->metrics_name(c, which, i);
+}
+/* ABI 1.4: predict — an extra named output of predict_step (one dataset per name) */
+static inline lt_status lt_predict_output(lt_ctx *c, const char *name, const lt_tensor *v) {
+    return c->api->predict_output(c, name, v);
 }
 
 #ifdef __cplusplus

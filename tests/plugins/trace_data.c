@@ -1,8 +1,11 @@
 /* trace_data.c — 10 samples (x float [2], y int64) per split; records its hook calls. */
 #include "trace.h"
 
+static bool no_predict; /* --data.no_predict true: no predict split (issue 4 tests) */
+
 static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
     trace_path = lt_hp_str(ctx, hp, "trace", NULL);
+    no_predict = lt_hp_bool(ctx, hp, "no_predict", false);
     trace("data.create");
     return lt_alloc(ctx, 1);
 }
@@ -13,6 +16,7 @@ static lt_status td_teardown(lt_ctx *ctx, void *self, lt_stage s) { trace("data.
 static lt_status td_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
     static const char *const names[] = {"train", "val", "test", "predict"};
     trace("data.dataset %s", names[split]);
+    if (no_predict && split == LT_SPLIT_PREDICT) return LT_OK;
     ds->length = 10;
     ds->batch_size = 4;
     ds->nfields = 2;

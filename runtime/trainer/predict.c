@@ -1,0 +1,266 @@
+/*
+ * predict.c — trainer.predict (issue 4): the predict loop and the predictions file.
+ *
+ * Lightning's order (reference/lightning.md §1.5): setup("predict"), the predict
+ * dataloader, model.eval() under inference mode, then per batch predict_step(batch, i)
+ * — whose default is forward(batch[0]) here (Lightning's default calls self(batch)) —
+ * and teardown. Logging is forbidden in predict hooks, as in Lightning.
+ * The predict dataloader is the data module's LT_SPLIT_PREDICT dataset; a data module
+ * without one is predicted over its test dataset (said on stderr), since ltrun's
+ * example data modules describe no predict split.
+ *
+ * The file (HDF5, readable by h5py/h5dump): one dataset per output name — "predictions"
+ * for what predict_step returns, and one per name given to lt_predict_output — with the
+ * batches concatenated along dim 0 (a 0-d output counts as one row), in the tensor's
+ * dtype (bool as uint8). It is written to PATH.tmp.PID and renamed to PATH at the end, so
+ * a failed or interrupted run never leaves a partial file under PATH.
+ */
+#include "trainer/trainer.h"
+
+#include "tensor/arena.h"
+#include "tensor/autograd.h"
+
+#include <hdf5.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MOD_HOOK(t, m) LTR_HOOK((t)->mvt, lt_module_vtable, m)
+
+typedef struct out_dataset {
+    char name[128];
+    hid_t dset;
+    lt_dtype dtype;
+    int ndim;                     /* of one batch's output, >= 1 */
+    hsize_t shape[LT_MAX_DIMS];   /* shape[0] = rows so far */
+} out_dataset;
+
+typedef struct pred_writer {
+    hid_t file;
+    char path[4096], tmp[4200];
+    out_dataset *ds;
+    int n, cap;
+    int64_t batch;                /* the batch being written (for messages) */
+} pred_writer;
+
+static hid_t h5_type(lt_dtype dt) {
+    switch (dt) {
+    case LT_FLOAT32: return H5T_NATIVE_FLOAT;
+    case LT_FLOAT64: return H5T_NATIVE_DOUBLE;
+    case LT_INT64: return H5T_NATIVE_INT64;
+    case LT_INT32: return H5T_NATIVE_INT32;
+    case LT_UINT8:
+    case LT_BOOL: return H5T_NATIVE_UINT8;
+    }
+    return H5T_NATIVE_FLOAT;
+}
+
+static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name,
+                                   const lt_tensor *x, int ndim, const hsize_t *dims) {
+    for (int i = 0; i < w->n; i++)
+        if (!strcmp(w->ds[i].name, name)) return &w->ds[i];
+    if (strlen(name) >= sizeof w->ds[0].name || !*name || strchr(name, '/')) {
+        ltr_fail(ctx, "predict: output name '%s' must be 1-127 characters without '/'", name);
+        return NULL;
+    }
+    if (w->n == w->cap) {
+        int cap = w->cap ? 2 * w->cap : 4;
+        out_dataset *g = realloc(w->ds, (size_t)cap * sizeof *g);
+        if (!g) {
+            ltr_fail(ctx, "predict: out of memory");
+            return NULL;
+        }
+        w->ds = g;
+        w->cap = cap;
+    }
+    out_dataset *d = &w->ds[w->n];
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->dtype = x->dtype;
+    d->ndim = ndim;
+    hsize_t cur[LT_MAX_DIMS], max[LT_MAX_DIMS], chunk[LT_MAX_DIMS];
+    for (int i = 0; i < ndim; i++) {
+        d->shape[i] = i ? dims[i] : 0;
+        cur[i] = d->shape[i];
+        max[i] = i ? dims[i] : H5S_UNLIMITED;
+        chunk[i] = i ? (dims[i] ? dims[i] : 1) : (dims[0] ? dims[0] : 1);
+    }
+    hid_t space = H5Screate_simple(ndim, cur, max);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, ndim, chunk);
+    d->dset = H5Dcreate2(w->file, name, h5_type(x->dtype), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    if (d->dset < 0) {
+        ltr_fail(ctx, "predict: cannot create dataset '%s' in %s", name, w->tmp);
+        return NULL;
+    }
+    w->n++;
+    return d;
+}
+
+/* Append one batch's output to dataset `name`. */
+static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const lt_tensor *x) {
+    pred_writer *w = self;
+    if (!name) return ltr_fail(ctx, "lt_predict_output: the name is NULL");
+    int ndim = x->ndim ? x->ndim : 1;
+    hsize_t dims[LT_MAX_DIMS];
+    for (int i = 0; i < ndim; i++) dims[i] = x->ndim ? (hsize_t)x->shape[i] : 1;
+    out_dataset *d = find_or_create(w, ctx, name, x, ndim, dims);
+    if (!d) return LT_ERROR;
+    char have[96], got[96];
+    if (d->dtype != x->dtype)
+        return ltr_fail(ctx, "predict: output '%s' is %s in batch %lld but was %s before", name,
+                        ltr_dtype_name(x->dtype), (long long)w->batch, ltr_dtype_name(d->dtype));
+    bool same = d->ndim == ndim;
+    for (int i = 1; same && i < ndim; i++) same = d->shape[i] == dims[i];
+    if (!same) {
+        lt_tensor before = {.ndim = d->ndim};
+        for (int i = 0; i < d->ndim; i++) before.shape[i] = (int64_t)d->shape[i];
+        before.shape[0] = -1;
+        return ltr_fail(ctx, "predict: output '%s' has shape %s in batch %lld, but earlier "
+                             "batches had %s (-1 = any): batches are concatenated along dim 0, "
+                             "so the other dims must agree", name, ltr_shape_str(x, got, sizeof got),
+                        (long long)w->batch, ltr_shape_str(&before, have, sizeof have));
+    }
+    const lt_tensor *c = ltr_contiguous(ctx, x);
+    if (!c) return LT_ERROR;
+    hsize_t start[LT_MAX_DIMS] = {0}, total[LT_MAX_DIMS];
+    start[0] = d->shape[0];
+    for (int i = 0; i < ndim; i++) total[i] = i ? d->shape[i] : d->shape[0] + dims[0];
+    herr_t rc = H5Dset_extent(d->dset, total);
+    hid_t fspace = rc >= 0 ? H5Dget_space(d->dset) : -1;
+    if (fspace >= 0) rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, dims, NULL);
+    hid_t mspace = H5Screate_simple(ndim, dims, NULL);
+    if (fspace >= 0 && rc >= 0 && dims[0] > 0)
+        rc = H5Dwrite(d->dset, h5_type(x->dtype), mspace, fspace, H5P_DEFAULT, c->data);
+    H5Sclose(mspace);
+    if (fspace >= 0) H5Sclose(fspace);
+    if (fspace < 0 || rc < 0)
+        return ltr_fail(ctx, "predict: writing output '%s' of batch %lld to %s failed", name,
+                        (long long)w->batch, w->tmp);
+    d->shape[0] = total[0];
+    return LT_OK;
+}
+
+static void writer_close(pred_writer *w) {
+    for (int i = 0; i < w->n; i++) H5Dclose(w->ds[i].dset);
+    if (w->file >= 0) H5Fclose(w->file);
+    w->file = -1;
+    w->n = 0;
+}
+
+/* The predict loop over `nbatches` batches of `split`, each output appended to w. */
+static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, pred_writer *w) {
+    lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, predict_step);
+    lt_tensor *(*forward)(lt_ctx *, void *, lt_tensor *) = MOD_HOOK(t, forward);
+    const char *hook = step ? "predict_step" : "forward";
+    ltr_progress bar = t->progress;
+    ltr_progress_start(&bar, "Predicting", nbatches);
+    ltr_dataloader_set_epoch(&t->loaders[split], 0);
+    lt_status rc = LT_OK;
+    for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_interrupted; b++) {
+        lt_batch *batch;
+        ltr_trainer_hook_begin(t, false, "get_item");
+        rc = ltr_trainer_hook_done(t, false, "get_item", ltr_dataloader_get(&t->loaders[split], b,
+                                                                             &batch));
+        if (rc) break;
+        t->ctx.pub.batch_idx = b;
+        t->ctx.batch_size = (double)batch->size;
+        w->batch = b;
+        ltr_trainer_hook_begin(t, true, hook);
+        t->ctx.predict_sink = writer_append;
+        t->ctx.predict_sink_self = w;
+        lt_tensor *out = step ? step(&t->ctx.pub, t->module, batch, b)
+                              : forward(&t->ctx.pub, t->module, ltr_batch_at(&t->ctx.pub, batch, 0));
+        /* None from predict_step: nothing for this batch; an error was recorded if any */
+        if (out && !t->ctx.failed) writer_append(w, &t->ctx.pub, "predictions", out);
+        t->ctx.predict_sink = NULL;
+        t->ctx.predict_sink_self = NULL;
+        if (!out && !step && !t->ctx.failed) ltr_fail(&t->ctx.pub, "forward returned NULL");
+        rc = ltr_trainer_hook_done(t, true, hook, LT_OK);
+        ltr_tape_reset(t->tape);
+        ltr_arena_reset(t->arena);
+        ltr_progress_update(&bar, b + 1, NULL);
+    }
+    t->ctx.pub.batch_idx = -1;
+    if (rc == LT_OK) ltr_progress_end(&bar, NULL);
+    return rc;
+}
+
+lt_status ltr_predict_stage(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    if (!MOD_HOOK(t, predict_step) && !MOD_HOOK(t, forward)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s' (%s) has neither predict_step nor "
+                          "forward: predict needs one of them", t->module_plugin.desc->name,
+                          t->module_plugin.path);
+        return LT_ERROR;
+    }
+    lt_split split = LT_SPLIT_PREDICT;
+    if (ltr_trainer_build_loader(t, split)) return LT_ERROR;
+    if (!t->has_loader[split]) {
+        split = LT_SPLIT_TEST;
+        if (ltr_trainer_build_loader(t, split)) return LT_ERROR;
+        if (!t->has_loader[split]) {
+            ltr_trainer_error(t, LTR_EXIT_TRAINING, "data module '%s' provides no predict (or "
+                              "test) dataset: predict needs one (fill lt_dataset for "
+                              "LT_SPLIT_PREDICT)", t->data_plugin.desc->name);
+            return LT_ERROR;
+        }
+        fprintf(stderr, "data module '%s' has no predict dataset: predicting over its test "
+                "dataset\n", t->data_plugin.desc->name);
+    }
+    /* the loop-flags work adds limit_predict_batches; until then every batch runs */
+    int64_t n = ltr_dataloader_len(&t->loaders[split]);
+
+    pred_writer w = {.file = -1};
+    if (o->predictions_path) snprintf(w.path, sizeof w.path, "%s", o->predictions_path);
+    else snprintf(w.path, sizeof w.path, "%s/predictions.h5", o->trainer.default_root_dir);
+    snprintf(w.tmp, sizeof w.tmp, "%s.tmp.%ld", w.path, (long)getpid());
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by ltrun, once */
+    w.file = H5Fcreate(w.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (w.file < 0) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--predictions %s: cannot create %s (does the "
+                          "folder exist and is it writable?)", w.path, w.tmp);
+        return LT_ERROR;
+    }
+    bool was_training = t->ctx.pub.training, was_grad = t->ctx.grad_enabled;
+    ltr_results *was_active = t->active_results;
+    t->ctx.pub.training = false; /* model.eval() */
+    t->ctx.grad_enabled = false; /* inference_mode */
+    t->active_results = NULL;    /* self.log is forbidden in predict hooks */
+    lt_status rc = predict_loop(t, split, n, &w);
+    t->ctx.pub.training = was_training;
+    t->ctx.grad_enabled = was_grad;
+    t->active_results = was_active;
+
+    int nds = w.n;
+    char summary[1024] = "";
+    size_t len = 0;
+    for (int i = 0; i < w.n && len < sizeof summary; i++) {
+        lt_tensor shape = {.ndim = w.ds[i].ndim};
+        for (int k = 0; k < w.ds[i].ndim; k++) shape.shape[k] = (int64_t)w.ds[i].shape[k];
+        char s[96];
+        int m = snprintf(summary + len, sizeof summary - len, "%s%s %s %s", i ? ", " : "",
+                         w.ds[i].name, ltr_dtype_name(w.ds[i].dtype), ltr_shape_str(&shape, s, sizeof s));
+        if (m > 0) len += (size_t)m;
+    }
+    writer_close(&w);
+    free(w.ds);
+    if (rc == LT_OK && !ltr_interrupted) {
+        if (rename(w.tmp, w.path) != 0) {
+            int e = errno;
+            unlink(w.tmp);
+            ltr_trainer_error(t, LTR_EXIT_TRAINING, "--predictions %s: cannot rename %s to it: %s",
+                              w.path, w.tmp, strerror(e));
+            return LT_ERROR;
+        }
+        fprintf(stderr, "Predictions of %lld batches written to %s (%s)\n", (long long)n, w.path,
+                nds ? summary : "no outputs");
+    } else {
+        unlink(w.tmp);
+    }
+    return rc;
+}
