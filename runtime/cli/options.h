@@ -45,7 +45,27 @@ typedef struct ltr_trainer_config {
     int64_t num_threads;  /* compute threads; 0 = all cores */
     int64_t precision;    /* 32 ("32-true", the default) or 64 ("64-true") */
     char default_root_dir[1024];
+    /* issue 4: loop flags (Lightning's meaning; see options.c for the None encodings) */
+    int64_t min_epochs;              /* resolved: 0, or 1 when min_steps is set (None) */
+    int64_t min_steps;               /* -1 = None */
+    double max_time;                 /* seconds; < 0 = None ("DD:HH:MM:SS", seconds, dict) */
+    ltr_limit limit_predict_batches; /* 1.0 */
+    ltr_limit val_check_interval;    /* int = every N train batches, float = fraction (1.0) */
+    int64_t accumulate_grad_batches; /* 1 */
+    double gradient_clip_val;        /* 0 = None (no clipping) */
+    char gradient_clip_algorithm[8]; /* "norm" | "value"; "" = None ("norm" when clipping) */
+    int64_t fast_dev_run;            /* 0 = off; true = 1; N batches of every loop */
+    ltr_limit overfit_batches;       /* 0.0 = off; sets limit_train/val_batches, no shuffle */
+    bool enable_model_summary;       /* true */
+    bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
 } ltr_trainer_config;
+
+/* issue 4: a --callback PATH[:JSON] (trainer.callbacks[i] = {"class_path", "init_args"}) */
+typedef struct ltr_callback_spec {
+    const char *path;       /* borrowed from the tree */
+    const cJSON *init_args; /* object (never NULL) */
+} ltr_callback_spec;
+#define LTR_MAX_CALLBACKS 32
 
 typedef struct ltr_options {
     ltr_command command;
@@ -59,6 +79,9 @@ typedef struct ltr_options {
     bool print_config;
     bool run_test;        /* fit --test: test after fitting */
     const char *results_path; /* --results (borrowed from argv) */
+    /* issue 4: callbacks in the order given */
+    int ncallbacks;
+    ltr_callback_spec callbacks[LTR_MAX_CALLBACKS];
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

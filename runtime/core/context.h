@@ -43,6 +43,9 @@ typedef struct ltr_ctx {
     double batch_size;         /* size of the current batch, for epoch-mean weighting */
     void **allocs;             /* lt_alloc blocks to free after destroy */
     int64_t nallocs, cap_allocs;
+    /* ABI 1.4: hooks — the running trainer (an ltr_trainer*), for the trainer-control
+     * host calls (lt_should_stop, lt_optimizer_step, ...); NULL outside a run */
+    void *trainer;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }
