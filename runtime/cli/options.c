@@ -391,6 +391,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             break;
         case T_LIMIT:
             rc = parse_limit(v, k->key, (ltr_limit *)field, err, cap);
+            if (!strcmp(k->key, "val_check_interval")) t->val_check_interval_given = true;
             break;
         case T_BOOL:
             if (!cJSON_IsBool(v)) rc = usage_error(err, cap, "trainer.%s: expected true or false", k->key);
@@ -454,7 +455,8 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         } else if (k->type >= T_FLOAT) {
             /* issue 4: JSON if it parses ("3", "0.5", "true", "null", {...}), else text
              * ("00:01:00:00", "norm"); resolve() checks the type */
-            v = value_from_text(value);
+            v = cJSON_ParseWithOpts(value, NULL, 1); /* the whole text, or a string */
+            if (!v) v = cJSON_CreateString(value);
         } else if (k->type == T_PRECISION) {
             /* Lightning takes 64 and "64-true" alike; keep what was written */
             char *end;

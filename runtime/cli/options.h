@@ -58,6 +58,7 @@ typedef struct ltr_trainer_config {
     ltr_limit overfit_batches;       /* 0.0 = off; sets limit_train/val_batches, no shuffle */
     bool enable_model_summary;       /* true */
     bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
+    bool val_check_interval_given;     /* not None (a float one may not go with the above) */
 } ltr_trainer_config;
 
 /* issue 4: a --callback PATH[:JSON] (trainer.callbacks[i] = {"class_path", "init_args"}) */

@@ -147,7 +147,10 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
 static bool limit_enabled(ltr_limit l) { return l.is_fraction ? l.fraction > 0 : l.count > 0; }
 
 int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap) {
-    if (t->check_val_every_n_epoch_none && t->val_check_interval.is_fraction)
+    /* _DataConnector.on_trainer_init: a float val_check_interval needs epochs (the
+     * default None does not: it becomes 1.0, every num_training_batches batches) */
+    if (t->check_val_every_n_epoch_none && t->val_check_interval_given &&
+        t->val_check_interval.is_fraction)
         return fail(err, cap, "trainer.val_check_interval should be an integer when "
                               "check_val_every_n_epoch=None, found %g",
                     t->val_check_interval.fraction);
