@@ -1,78 +1,131 @@
 #!/bin/sh
-# test_hooks.sh — the trainer calls the module's and data module's hooks in
-# Lightning's order (reference/lightning.md §1.1, §1.4), with the right context.
+# test_hooks.sh — the trainer calls the module's, data module's and callbacks' hooks in
+# Lightning's order (reference/lightning.md §1.1-§1.4), with the right context.
+# The exact sequences are in tests/hooks_expected.txt, block by block with the Lightning
+# code path each follows.
 . "${top_srcdir:-.}/tests/lib.sh"
 P="$top_builddir/tests/plugins"
 T="$TMP/trace.txt"
+EXPECTED="$top_srcdir/tests/hooks_expected.txt"
 
-"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace "$T" --trainer.max_epochs 2 --trainer.limit_train_batches 2 \
-    --trainer.limit_val_batches 1 --test --trainer.limit_test_batches 1 --seed 1 \
-    --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1 || { fail "fit ran"; cat "$TMP/out.txt"; }
-cat > "$TMP/expected.txt" <<'EXPECTED'
-module.create
-data.create
-data.prepare_data
-data.setup fit
-module.setup fit
-data.dataset train
-data.dataset val
-module.configure_optimizers
-module.on_fit_start
-module.on_validation_epoch_start
-module.validation_step 0 sanity=1 training=0
-module.on_validation_epoch_end
-module.on_train_epoch_start
-module.training_step 0 epoch=0 global_step=0 training=1
-module.training_step 1 epoch=0 global_step=1 training=1
-module.on_validation_epoch_start
-module.validation_step 0 sanity=0 training=0
-module.on_validation_epoch_end
-module.on_train_epoch_end
-module.on_train_epoch_start
-module.training_step 0 epoch=1 global_step=2 training=1
-module.training_step 1 epoch=1 global_step=3 training=1
-module.on_validation_epoch_start
-module.validation_step 0 sanity=0 training=0
-module.on_validation_epoch_end
-module.on_train_epoch_end
-module.on_fit_end
-data.teardown fit
-module.teardown fit
-data.prepare_data
-data.setup test
-module.setup test
-data.dataset test
-module.on_test_epoch_start
-module.test_step 0
-module.on_test_epoch_end
-data.teardown test
-module.teardown test
-module.destroy
-data.destroy
-EXPECTED
-if diff -u "$TMP/expected.txt" "$T"; then pass "fit --test: hooks in Lightning's order"
-else fail "fit --test: hooks in Lightning's order"; fi
+# section NAME: the non-comment lines of "=== NAME" in hooks_expected.txt
+section() {
+    awk -v want="$1" '/^# === / { cur = $3; sub(":", "", cur); next }
+                      /^#/ { next } cur == want { print }' "$EXPECTED"
+}
+run() { # run CMD ARGS...: ltrun with the tracing plugins, one callback, trace to $T
+    : > "$T"
+    cmd=$1
+    shift
+    "$LTRUN" "$cmd" --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
+        --data.trace "$T" --callback "$P/trace_callback.so:{\"trace\": \"$T\"}" --seed 1 \
+        --trainer.enable_progress_bar false --trainer.enable_model_summary false "$@" \
+        > "$TMP/out.txt" 2>&1
+}
+compare() { # compare NAME: $T against the section
+    section "$1" > "$TMP/want.txt"
+    if [ -s "$TMP/want.txt" ] && diff -u "$TMP/want.txt" "$T" > "$TMP/diff.txt"; then
+        pass "$1: every hook in Lightning's order (tests/hooks_expected.txt)"
+    else
+        fail "$1: every hook in Lightning's order (tests/hooks_expected.txt)"
+        cat "$TMP/diff.txt" "$TMP/out.txt"
+    fi
+}
 
-: > "$T"
-"$LTRUN" validate --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace "$T" --trainer.limit_val_batches 2 --trainer.enable_progress_bar false > /dev/null 2>&1
-printf '%s\n' module.create data.create data.prepare_data "data.setup validate" \
-    "module.setup validate" "data.dataset val" module.on_validation_epoch_start \
-    "module.validation_step 0 sanity=0 training=0" "module.validation_step 1 sanity=0 training=0" \
-    module.on_validation_epoch_end "data.teardown validate" "module.teardown validate" \
-    module.destroy data.destroy > "$TMP/expected2.txt"
-if diff -u "$TMP/expected2.txt" "$T"; then pass "validate: hooks in Lightning's order"
-else fail "validate: hooks in Lightning's order"; fi
+run fit --trainer.max_epochs 1 --trainer.limit_val_batches 1 --trainer.num_sanity_val_steps 1 \
+    --trainer.accumulate_grad_batches 2 --trainer.val_check_interval 2
+compare fit
+run validate --trainer.limit_val_batches 2
+compare validate
+run test --trainer.limit_test_batches 1
+compare test
+
+# fit --test: the test stage runs its own setup/teardown after fit's
+run fit --trainer.max_epochs 1 --trainer.limit_val_batches 1 --test --trainer.limit_test_batches 1
+if grep -n "teardown fit\|setup test\|module.test_step 0" "$T" | cut -d: -f2 | tr '\n' '|' |
+   grep -q "data.teardown fit|callback.teardown fit|module.teardown fit|data.setup test|callback.setup test|module.setup test|module.test_step 0|"; then
+    pass "fit --test: test stage after fit's teardown"
+else fail "fit --test: test stage after fit's teardown"; cat "$T"; fi
 
 # num_sanity_val_steps=0 skips the sanity check; max_steps stops mid-epoch and still
 # ends the epoch (on_train_epoch_end) without validating
-: > "$T"
-"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace "$T" --trainer.num_sanity_val_steps 0 --trainer.max_steps 2 \
-    --trainer.enable_progress_bar false > /dev/null 2>&1
+run fit --trainer.num_sanity_val_steps 0 --trainer.max_steps 2
 if ! grep -q "sanity=1" "$T" && [ "$(grep -c training_step "$T")" -eq 2 ] &&
-   ! grep -q "validation_step" "$T" && grep -q on_train_epoch_end "$T"; then
+   ! grep -q "validation_step" "$T" && grep -q module.on_train_epoch_end "$T"; then
     pass "max_steps mid-epoch, no sanity check"
 else fail "max_steps mid-epoch, no sanity check"; cat "$T"; fi
+
+# on_train_batch_start returning LT_SKIP_EPOCH (Lightning's -1) ends the epoch: no step,
+# no on_train_batch_end for that batch, no validation; the next epoch starts over
+run fit --trainer.max_epochs 2 --model.skip_epoch_at 1 --trainer.num_sanity_val_steps 0
+if [ "$(grep -c 'module.training_step' "$T")" -eq 2 ] &&
+   [ "$(grep -c 'module.on_train_batch_start 1' "$T")" -eq 2 ] &&
+   ! grep -q 'on_train_batch_end 1' "$T" && ! grep -q validation_step "$T" &&
+   [ "$(grep -c 'module.on_train_epoch_end' "$T")" -eq 2 ]; then
+    pass "on_train_batch_start LT_SKIP_EPOCH skips the rest of the epoch"
+else fail "on_train_batch_start LT_SKIP_EPOCH skips the rest of the epoch"; cat "$T"; fi
+
+# validation while accumulating: on_validation_model_zero_grad only after a step
+run fit --trainer.max_epochs 1 --trainer.accumulate_grad_batches 2 --trainer.val_check_interval 1 \
+    --trainer.num_sanity_val_steps 0 --trainer.limit_val_batches 1
+if [ "$(grep -c 'validation_step 0 sanity=0' "$T")" -eq 3 ] &&
+   [ "$(grep -c on_validation_model_zero_grad "$T")" -eq 2 ] &&
+   grep -A1 'module.on_train_batch_end 0' "$T" | grep -q 'module.on_validation_model_eval'; then
+    pass "on_validation_model_zero_grad is skipped while accumulating"
+else fail "on_validation_model_zero_grad is skipped while accumulating"; cat "$T"; fi
+
+# an optimizer_step override that never runs the closure is an error (Lightning raises);
+# callbacks get on_exception with the message
+run fit --trainer.max_epochs 1 --model.no_closure true
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "closure hasn't been executed" "$TMP/out.txt" &&
+   grep -q "callback.on_exception .*closure hasn't been executed" "$T"; then
+    pass "optimizer_step without the closure: error and Callback.on_exception"
+else fail "optimizer_step without the closure: error and Callback.on_exception (rc $rc)"; cat "$TMP/out.txt"; fi
+
+# callback order: given order, Checkpoint callbacks last (_reorder_callbacks); at
+# on_train_epoch_end the monitoring ones (checkpoints) run after the module
+: > "$T"
+"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
+    --model.quiet true --data.trace "$T" --seed 1 --trainer.max_epochs 1 \
+    --trainer.enable_progress_bar false \
+    --callback "$P/trace_checkpoint.so:{\"trace\": \"$T\", \"name\": \"ckpt\"}" \
+    --callback "$P/trace_callback.so:{\"trace\": \"$T\", \"name\": \"first\"}" \
+    --callback "$P/trace_callback.so:{\"trace\": \"$T\", \"name\": \"second\"}" > "$TMP/out.txt" 2>&1
+got=$(grep -E "on_fit_start|on_train_epoch_end" "$T" | tr '\n' ' ')
+want="first.on_fit_start second.on_fit_start ckpt.on_fit_start first.on_train_epoch_end second.on_train_epoch_end ckpt.on_train_epoch_end "
+if [ "$got" = "$want" ]; then pass "callbacks: given order, checkpoints last"
+else fail "callbacks: given order, checkpoints last: got '$got'"; cat "$TMP/out.txt"; fi
+: > "$T"
+"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
+    --data.trace "$T" --seed 1 --trainer.max_epochs 1 --trainer.enable_progress_bar false \
+    --callback "$P/trace_checkpoint.so:{\"trace\": \"$T\", \"name\": \"ckpt\"}" \
+    --callback "$P/trace_callback.so:{\"trace\": \"$T\", \"name\": \"first\"}" > "$TMP/out.txt" 2>&1
+got=$(grep -E "on_train_epoch_end" "$T" | tr '\n' ' ')
+if [ "$got" = "first.on_train_epoch_end module.on_train_epoch_end ckpt.on_train_epoch_end " ]; then
+    pass "on_train_epoch_end: non-monitoring callbacks, module, monitoring callbacks"
+else fail "on_train_epoch_end: non-monitoring callbacks, module, monitoring callbacks: got '$got'"; fi
+
+# a data module's batch transfer hooks win over the module's; lt_batch_set changes the batch
+: > "$T"
+"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data_xfer.so" --model.trace "$T" \
+    --data.trace "$T" --model.show_idx true --seed 1 --trainer.max_steps 1 \
+    --trainer.num_sanity_val_steps 0 --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
+if grep -q "data.on_before_batch_transfer 0" "$T" && grep -q "data.on_after_batch_transfer 0" "$T" &&
+   ! grep -q "module.on_before_batch_transfer" "$T" && grep -q "idx=100,101,102,103" "$T"; then
+    pass "data module's transfer hooks win; lt_batch_set replaces a field"
+else fail "data module's transfer hooks win; lt_batch_set replaces a field"; cat "$T" "$TMP/out.txt"; fi
+
+# callback loading errors: a bad path, a name (not supported yet), bad init args
+expect "--callback missing file" 3 "callback" -- "$LTRUN" fit --module "$P/trace_module.so" \
+    --data "$P/trace_data.so" --callback "$TMP/nope.so"
+expect "--callback by name is refused with a hint" 3 "give the callback plugin's .so path" -- \
+    "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --callback early_stopping
+expect "--callback with a module plugin" 3 "callback" -- "$LTRUN" fit \
+    --module "$P/trace_module.so" --data "$P/trace_data.so" --callback "$P/trace_module.so"
+expect "--callback init arg typo" 2 "no such hyperparameter" -- "$LTRUN" fit \
+    --module "$P/trace_module.so" --data "$P/trace_data.so" \
+    --callback "$P/trace_callback.so:{\"patiense\": 3}"
+expect "--callback bad JSON" 2 "JSON object" -- "$LTRUN" fit --module "$P/trace_module.so" \
+    --data "$P/trace_data.so" --callback "$P/trace_callback.so:{nope"
 finish

@@ -12,7 +12,6 @@
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
                                        "trainer", "model", "data", "ckpt_path"};
 
-typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION, T_CUSTOM } trainer_type;
 /* The trainer flags implemented so far: where each lands in ltr_trainer_config and
  * its lower bound (ints). Anything else is refused by name. */
 typedef struct {
@@ -48,8 +47,30 @@ static const trainer_key trainer_keys[] = {
     {"accelerator", T_CUSTOM, FIELD(accelerator), 0},
     {"devices", T_CUSTOM, FIELD(devices), 0},
     {"strategy", T_CUSTOM, FIELD(strategy), 0},
+    /* issue 4: loop flags */
+    {"min_epochs", T_INT, FIELD(min_epochs), 0},
+    {"min_steps", T_INT, FIELD(min_steps), 0},
+    {"max_time", T_TIME, FIELD(max_time), 0},
+    {"limit_predict_batches", T_LIMIT, FIELD(limit_predict_batches), 0},
+    {"val_check_interval", T_LIMIT, FIELD(val_check_interval), 0},
+    {"accumulate_grad_batches", T_INT, FIELD(accumulate_grad_batches), 1},
+    {"gradient_clip_val", T_FLOAT, FIELD(gradient_clip_val), 0},
+    {"gradient_clip_algorithm", T_CLIP_ALGO, FIELD(gradient_clip_algorithm), 0},
+    {"fast_dev_run", T_DEV_RUN, FIELD(fast_dev_run), 0},
+    {"overfit_batches", T_LIMIT, FIELD(overfit_batches), 0},
+    {"callbacks", T_CALLBACKS, 0, 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* issue 4: flags where JSON null (Lightning's None) is accepted and keeps the default */
+static bool key_nullable(const char *key) {
+    static const char *const keys[] = {"check_val_every_n_epoch", "min_epochs", "min_steps",
+                                       "max_time", "val_check_interval", "gradient_clip_val",
+                                       "gradient_clip_algorithm", "callbacks"};
+    for (size_t i = 0; i < NKEYS(keys); i++)
+        if (!strcmp(keys[i], key)) return true;
+    return false;
+}
 
 static int usage_error(char *err, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -115,7 +136,14 @@ void ltr_options_print_help(FILE *out) {
         "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
         "      devices (auto|1), strategy (auto|single_device),\n"
         "      log_every_n_steps (50) and default_root_dir (.)\n"
+        "      min_epochs, min_steps, max_time (\"DD:HH:MM:SS\", seconds or {\"hours\": 1}),\n"
+        "      limit_predict_batches, val_check_interval (int batches or float fraction; 1.0),\n"
+        "      check_val_every_n_epoch null (validate every val_check_interval batches\n"
+        "        counted across epochs), accumulate_grad_batches (1),\n"
+        "      gradient_clip_val, gradient_clip_algorithm (norm | value),\n"
+        "      fast_dev_run (false | true | N), overfit_batches (0.0; int or fraction),\n"
         "      README.md has the table of every flag\n"
+        "  --callback PATH[:JSON]  load a callback plugin (.so) with its init args; repeatable\n"
         "  -h, --help              this text\n"
         "  --version               print the version\n"
         "\n"
@@ -270,9 +298,10 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
         bool fraction = strpbrk(v->valuestring, ".eE") != NULL;
         double d = cJSON_IsString(canon) ? strtod(canon->valuestring, NULL) : canon->valuedouble;
         cJSON_Delete(canon);
-        if (fraction && d > 1.0)
+        if (fraction && d > 1.0 && d != floor(d))
             return usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
                                name, d);
+        if (fraction && d > 1.0) fraction = false; /* Lightning: 2.0 -> int(2) */
         out->is_fraction = fraction;
         out->fraction = d;
         out->count = (int64_t)d;
@@ -429,6 +458,11 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"deterministic", "null"}, {"benchmark", "null"}, {"enable_model_summary", "true"},
     {"enable_checkpointing", "true"}, {"accelerator", "\"auto\""}, {"devices", "\"auto\""},
     {"strategy", "\"auto\""},
+    /* loop flags (options_loop.c) */
+    {"min_epochs", "null"}, {"min_steps", "null"}, {"max_time", "null"},
+    {"limit_predict_batches", "\"1.0\""}, /* val_check_interval: None, left out */
+    {"accumulate_grad_batches", "1"}, {"gradient_clip_val", "null"},
+    {"gradient_clip_algorithm", "null"}, {"fast_dev_run", "false"}, {"overfit_batches", "\"0.0\""},
 };
 
 /* Fill the absent trainer flags (and seed_everything) with their defaults. */
@@ -446,10 +480,16 @@ static void add_print_defaults(cJSON *tree) {
         cJSON_AddTrueToObject(tree, "seed_everything");
 }
 /* ---- end issue 4: tools ---- */
+/* issue 4: loop flags (options_loop.c) */
+int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const cJSON *v,
+                                void *field, char *err, size_t cap);
+int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
+cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap);
 
 /* Typed view of the merged tree, with Lightning's defaults for what is absent. */
 static int resolve(ltr_options *o, char *err, size_t cap) {
     ltr_trainer_config *t = &o->trainer;
+    int rc0;
     memset(t, 0, sizeof *t);
     t->max_epochs = -2; /* unset: resolved below as Lightning does */
     t->max_steps = -1;
@@ -466,6 +506,15 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     snprintf(t->accelerator, sizeof t->accelerator, "auto");
     t->devices = 1;
     snprintf(t->strategy, sizeof t->strategy, "auto");
+    /* issue 4: loop flags, Lightning's defaults (None where it has None) */
+    t->min_epochs = -1;
+    t->min_steps = -1;
+    t->max_time = -1;
+    t->limit_predict_batches = t->val_check_interval =
+        (ltr_limit){.is_fraction = true, .fraction = 1.0};
+    t->accumulate_grad_batches = 1;
+    t->overfit_batches = (ltr_limit){.is_fraction = true, .fraction = 0.0};
+    o->ncallbacks = 0;
 
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
     const cJSON *v;
@@ -474,7 +523,14 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         if (!k) return unknown_trainer_key("trainer.", v->string, err, cap);
         char *field = (char *)t + k->offset;
         int rc = 0;
+        if (key_nullable(k->key) && cJSON_IsNull(v)) { /* issue 4: None keeps the default */
+            if (!strcmp(k->key, "check_val_every_n_epoch")) t->check_val_every_n_epoch_none = true;
+            continue;
+        }
         switch (k->type) {
+        case T_FLOAT: case T_TIME: case T_CLIP_ALGO: case T_DEV_RUN: case T_CALLBACKS:
+            rc = ltr_options_parse_loop_flag(o, k->key, k->type, v, field, err, cap);
+            break;
         case T_INT:
             if (cJSON_IsNull(v) && !strcmp(k->key, "max_epochs")) continue; /* None: default */
             rc = parse_int(v, k->key, (int64_t *)field, err, cap);
@@ -484,6 +540,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             break;
         case T_LIMIT:
             rc = parse_limit(v, k->key, (ltr_limit *)field, err, cap);
+            if (!strcmp(k->key, "val_check_interval")) t->val_check_interval_given = true;
             break;
         case T_BOOL:
             if (!cJSON_IsBool(v)) rc = usage_error(err, cap, "trainer.%s: expected true or false", k->key);
@@ -502,8 +559,8 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         }
         if (rc) return rc;
     }
-    /* Lightning: max_epochs=None means 1000 unless max_steps bounds the run. */
-    if (t->max_epochs == -2) t->max_epochs = t->max_steps == -1 ? 1000 : -1;
+    /* issue 4: Lightning's _parse_loop_limits and _init_debugging_flags */
+    if ((rc0 = resolve_loop_flags(t, err, cap))) return rc0;
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o->tree, "datamodule");
@@ -549,7 +606,9 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         const trainer_key *k = find_trainer_key(key);
         if (!k) return unknown_trainer_key("--trainer.", key, err, cap);
         cJSON *v = NULL;
-        if (k->type == T_LIMIT) {
+        if (key_nullable(k->key) && !strcmp(value, "null")) {
+            v = cJSON_CreateNull(); /* issue 4: None */
+        } else if (k->type == T_LIMIT) {
             char name[128];
             snprintf(name, sizeof name, "--trainer.%s", key);
             int rc = limit_from_text(name, value, &v, err, cap);
@@ -558,6 +617,11 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
             v = cJSON_CreateString(value);
         } else if (k->type == T_CUSTOM) {
             v = value_from_text(value); /* checked by the flag's parser in resolve */
+        } else if (k->type >= T_FLOAT) {
+            /* issue 4: JSON if it parses ("3", "0.5", "true", "null", {...}), else text
+             * ("00:01:00:00", "norm"); resolve() checks the type */
+            v = cJSON_ParseWithOpts(value, NULL, 1); /* the whole text, or a string */
+            if (!v) v = cJSON_CreateString(value);
         } else if (k->type == T_PRECISION) {
             /* Lightning takes 64 and "64-true" alike; keep what was written */
             char *end;
@@ -640,6 +704,17 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path"))
             set_member(o->tree, "ckpt_path", cJSON_CreateString(value));
         else if (!strcmp(name, "predictions")) o->predictions_path = value;
+        else if (!strcmp(name, "callback")) { /* issue 4: --callback PATH[:JSON] */
+            cJSON *cb = ltr_options_callback_from_text(value, err, cap);
+            if (!cb) return 2;
+            cJSON *tr = section(o->tree, "trainer");
+            cJSON *list = cJSON_GetObjectItemCaseSensitive(tr, "callbacks");
+            if (!cJSON_IsArray(list)) {
+                list = cJSON_CreateArray();
+                set_member(tr, "callbacks", list);
+            }
+            cJSON_AddItemToArray(list, cb);
+        }
         else if (!strcmp(name, "seed")) {
             cJSON *v = cJSON_Parse(value);
             if (!v || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) { /* LightningCLI: int|bool */

@@ -56,10 +56,36 @@ typedef struct ltr_trainer_config {
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     char strategy[32];         /* "auto" or "single_device" */
+    /* issue 4: loop flags (Lightning's meaning; see options.c for the None encodings) */
+    int64_t min_epochs;              /* resolved: 0, or 1 when min_steps is set (None) */
+    int64_t min_steps;               /* -1 = None */
+    double max_time;                 /* seconds; < 0 = None ("DD:HH:MM:SS", seconds, dict) */
+    ltr_limit limit_predict_batches; /* 1.0 */
+    ltr_limit val_check_interval;    /* int = every N train batches, float = fraction (1.0) */
+    int64_t accumulate_grad_batches; /* 1 */
+    double gradient_clip_val;        /* 0 = None (no clipping) */
+    char gradient_clip_algorithm[8]; /* "norm" | "value"; "" = None ("norm" when clipping) */
+    int64_t fast_dev_run;            /* 0 = off; true = 1; N batches of every loop */
+    ltr_limit overfit_batches;       /* 0.0 = off; sets limit_train/val_batches, no shuffle */
+    bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
+    bool val_check_interval_given;     /* not None (a float one may not go with the above) */
 } ltr_trainer_config;
+
+/* How a trainer flag's value is parsed (options.c's table). T_CUSTOM: a flag with its
+ * own parser (options.c's custom_parsers); from T_FLOAT on: the loop flags, parsed in
+ * options_loop.c. */
+typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION, T_CUSTOM,
+               T_FLOAT, T_TIME, T_CLIP_ALGO, T_DEV_RUN, T_CALLBACKS } trainer_type;
 
 /* issue 4: trainer.profiler */
 enum { LTR_PROFILER_NONE = 0, LTR_PROFILER_SIMPLE = 1, LTR_PROFILER_ADVANCED = 2 };
+
+/* issue 4: a --callback PATH[:JSON] (trainer.callbacks[i] = {"class_path", "init_args"}) */
+typedef struct ltr_callback_spec {
+    const char *path;       /* borrowed from the tree */
+    const cJSON *init_args; /* object (never NULL) */
+} ltr_callback_spec;
+#define LTR_MAX_CALLBACKS 32
 
 typedef struct ltr_options {
     ltr_command command;
@@ -77,6 +103,9 @@ typedef struct ltr_options {
     const char *ckpt_path;    /* --ckpt-path / "ckpt_path" in the config (NULL: none) */
     const char *predictions_path; /* predict: --predictions (borrowed; NULL: default) */
     bool seed_quiet;          /* seed_everything false: no seeding message (LightningCLI) */
+    /* issue 4: callbacks in the order given */
+    int ncallbacks;
+    ltr_callback_spec callbacks[LTR_MAX_CALLBACKS];
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

@@ -48,6 +48,9 @@ typedef struct ltr_ctx {
     /* issue 4: where lt_predict_output goes (set by the predict loop; NULL elsewhere) */
     lt_status (*predict_sink)(void *self, lt_ctx *ctx, const char *name, const lt_tensor *value);
     void *predict_sink_self;
+    /* ABI 1.4: hooks — the running trainer (an ltr_trainer*), for the trainer-control
+     * host calls (lt_should_stop, lt_optimizer_step, ...); NULL outside a run */
+    void *trainer;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

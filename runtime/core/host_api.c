@@ -9,6 +9,7 @@
 #include "tensor/ops.h"
 #include "tensor/metrics.h"
 #include "tensor/tensor.h"
+#include "trainer/hooks.h"
 #include "util/rng.h"
 
 #include <math.h>
@@ -281,6 +282,16 @@ static const lt_host_api host_api = {
     .metrics_count = ltr_api_metrics_count,
     .metrics_name = ltr_api_metrics_name,
     .predict_output = ltr_api_predict_output,
+    /* ABI 1.4: hooks and trainer control */
+    .estimated_stepping_batches = ltr_api_estimated_stepping_batches,
+    .should_stop = ltr_api_should_stop,
+    .set_should_stop = ltr_api_set_should_stop,
+    .optimizer_step = ltr_api_optimizer_step,
+    .optimizer_zero_grad = ltr_api_optimizer_zero_grad,
+    .closure_run = ltr_api_closure_run,
+    .clip_gradients = ltr_api_clip_gradients,
+    .train_mode = ltr_api_train_mode,
+    .batch_set = ltr_api_batch_set,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -1,9 +1,20 @@
 /*
  * loops.c — the fit loop, the training epoch and the evaluation loop, in Lightning's
- * order (reference/lightning.md §1.1, §1.3, §1.4):
- *   on_fit_start, sanity check, per epoch { on_train_epoch_start, per batch
- *   { training_step, zero_grad, backward, optimizer step }, validation (inside the
- *   training epoch), on_train_epoch_end }, on_fit_end.
+ * order (reference/lightning.md §1.1-§1.4; Lightning's loops/fit_loop.py,
+ * loops/training_epoch_loop.py, loops/evaluation_loop.py, trainer/trainer.py::_run,
+ * _run_stage and _run_sanity_check). Every hook goes through hooks.h, so callbacks
+ * run before the module's hook of the same name. tests/hooks_expected.txt is the
+ * sequence this file produces, block by block with the Lightning code it follows.
+ *
+ *   CB/LM on_fit_start, LM.zero_grad, [CB on_sanity_check_start, val loop,
+ *   CB on_sanity_check_end], CB/LM on_train_start,
+ *   per epoch { CB/LM on_train_epoch_start,
+ *               per batch { transfer hooks, CB/LM on_train_batch_start (LT_SKIP_EPOCH
+ *                           ends the epoch), automatic optimization (optimization.c),
+ *                           CB/LM on_train_batch_end, [LM on_validation_model_zero_grad,
+ *                           val loop] every val_check_batch batches },
+ *               CB on_train_epoch_end (non-monitoring), LM, CB (monitoring) },
+ *   CB/LM on_train_end, CB/LM on_fit_end.
  */
 #include "trainer/trainer.h"
 
@@ -12,13 +23,23 @@
 #include "tensor/autograd.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define MOD_HOOK(t, m) LTR_HOOK((t)->mvt, lt_module_vtable, m)
+#define DM_HOOK(t, m) LTR_HOOK((t)->dvt, lt_datamodule_vtable, m)
 
-typedef lt_status (*epoch_hook_fn)(lt_ctx *, void *);
+typedef lt_status (*plain_hook_fn)(lt_ctx *, void *);
 
-static lt_status call_epoch_hook(ltr_trainer *t, const char *name, epoch_hook_fn fn) {
+static double monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A module-only hook without arguments (on_validation_model_eval, ...). */
+static lt_status call_plain(ltr_trainer *t, const char *name, plain_hook_fn fn) {
     if (!fn) return LT_OK;
     ltr_trainer_hook_begin(t, true, name);
     return ltr_trainer_hook_done(t, true, name, fn(&t->ctx.pub, t->module));
@@ -30,19 +51,53 @@ static void end_step_memory(ltr_trainer *t) {
     ltr_arena_reset(t->arena);
 }
 
+typedef lt_status (*transfer_fn)(lt_ctx *, void *, lt_batch *, int64_t);
+
+/* A batch transfer hook: the data module's if it gives one, else the module's
+ * (Lightning's _DataHookSelector: the data module wins). */
+static lt_status call_transfer(ltr_trainer *t, const char *name, transfer_fn dm, transfer_fn lm,
+                               lt_batch *batch) {
+    if (dm) {
+        ltr_trainer_hook_begin(t, false, name);
+        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, 0));
+    }
+    if (lm) {
+        ltr_trainer_hook_begin(t, true, name);
+        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, 0));
+    }
+    return LT_OK;
+}
+
+/* next(data_fetcher), then on_before_batch_transfer, batch_to_device (nothing to do on
+ * the CPU) and on_after_batch_transfer. With transfer hooks the batch is a per-step copy
+ * that lt_batch_set may change. */
 static lt_status fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
     ltr_trainer_hook_begin(t, false, "get_item");
     lt_status rc = ltr_dataloader_get(&t->loaders[split], b, batch);
-    return ltr_trainer_hook_done(t, false, "get_item", rc);
+    if (ltr_trainer_hook_done(t, false, "get_item", rc)) return LT_ERROR;
+    transfer_fn dm_before = DM_HOOK(t, on_before_batch_transfer);
+    transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
+    transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
+    transfer_fn lm_after = MOD_HOOK(t, on_after_batch_transfer);
+    if (!dm_before && !dm_after && !lm_before && !lm_after) return LT_OK;
+    lt_batch *copy = ltr_scratch(&t->ctx.pub, sizeof *copy);
+    if (!copy) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory copying a batch");
+        return LT_ERROR;
+    }
+    *copy = **batch;
+    *batch = copy;
+    if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy)) return LT_ERROR;
+    return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
 }
+
+/* ------------------------------------------------------------------ evaluation */
 
 lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, bool sanity) {
     bool val = split == LT_SPLIT_VAL;
     const char *step_name = val ? "validation_step" : "test_step";
     lt_status (*step)(lt_ctx *, void *, lt_batch *, int64_t) =
         val ? MOD_HOOK(t, validation_step) : MOD_HOOK(t, test_step);
-    epoch_hook_fn start = val ? MOD_HOOK(t, on_validation_epoch_start) : MOD_HOOK(t, on_test_epoch_start);
-    epoch_hook_fn end = val ? MOD_HOOK(t, on_validation_epoch_end) : MOD_HOOK(t, on_test_epoch_end);
     if (!step) {
         /* Lightning skips the loop when validation_step is not overridden; for test it
          * is an error to call trainer.test without test_step */
@@ -51,10 +106,18 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
                           t->module_plugin.desc->name, t->module_plugin.path, step_name);
         return LT_ERROR;
     }
+    /* _EvaluationLoop.skip: no batches, no hooks */
+    if (max_batches <= 0) return LT_OK;
+    ltr_hook_id h_start = val ? LTR_H_ON_VALIDATION_START : LTR_H_ON_TEST_START;
+    ltr_hook_id h_end = val ? LTR_H_ON_VALIDATION_END : LTR_H_ON_TEST_END;
+    ltr_hook_id h_epoch_start = val ? LTR_H_ON_VALIDATION_EPOCH_START : LTR_H_ON_TEST_EPOCH_START;
+    ltr_hook_id h_epoch_end = val ? LTR_H_ON_VALIDATION_EPOCH_END : LTR_H_ON_TEST_EPOCH_END;
+    ltr_hook_id h_batch_start = val ? LTR_H_ON_VALIDATION_BATCH_START : LTR_H_ON_TEST_BATCH_START;
+    ltr_hook_id h_batch_end = val ? LTR_H_ON_VALIDATION_BATCH_END : LTR_H_ON_TEST_BATCH_END;
+
     bool was_training = t->ctx.pub.training;
     ltr_results *was_active = t->active_results;
-    t->ctx.pub.training = false;   /* model.eval() */
-    t->ctx.grad_enabled = false;   /* inference_mode */
+    t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;
     ltr_results_reset(&t->eval_results);
@@ -67,179 +130,313 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     ltr_progress_start(&bar, sanity ? "Sanity Checking" : val ? "Validation" : "Testing",
                        max_batches);
 
-    lt_status rc = call_epoch_hook(t, val ? "on_validation_epoch_start" : "on_test_epoch_start", start);
+    /* on_run_start: _on_evaluation_model_eval (default: model.eval()), then
+     * _on_evaluation_start and _on_evaluation_epoch_start (callbacks, then module) */
+    plain_hook_fn model_eval = val ? MOD_HOOK(t, on_validation_model_eval) : MOD_HOOK(t, on_test_model_eval);
+    lt_status rc;
+    if (model_eval) rc = call_plain(t, val ? "on_validation_model_eval" : "on_test_model_eval", model_eval);
+    else {
+        t->ctx.pub.training = false;
+        rc = LT_OK;
+    }
+    if (rc == LT_OK) rc = ltr_hook_call(t, h_start, NULL);
+    if (rc == LT_OK) rc = ltr_hook_call(t, h_epoch_start, NULL);
     for (int64_t b = 0; rc == LT_OK && b < max_batches && !ltr_interrupted; b++) {
         lt_batch *batch;
         if ((rc = fetch(t, split, b, &batch))) break;
         t->ctx.pub.batch_idx = b;
         t->ctx.batch_size = (double)batch->size;
+        ltr_hook_args a = {.batch = batch, .batch_idx = b};
+        if ((rc = ltr_hook_call(t, h_batch_start, &a))) break;
         ltr_trainer_hook_begin(t, true, step_name);
         rc = ltr_trainer_hook_done(t, true, step_name, step(&t->ctx.pub, t->module, batch, b));
+        if (rc == LT_OK) rc = ltr_hook_call(t, h_batch_end, &a); /* outputs: none in this ABI */
         end_step_memory(t);
         ltr_progress_update(&bar, b + 1, NULL);
     }
     t->ctx.pub.batch_idx = -1;
-    if (rc == LT_OK)
-        rc = call_epoch_hook(t, val ? "on_validation_epoch_end" : "on_test_epoch_end", end);
+    if (rc == LT_OK) rc = ltr_hook_call(t, h_epoch_end, NULL);
     end_step_memory(t);
 
+    /* on_run_end: epoch metrics are collected (not during the sanity check), then
+     * _on_evaluation_end, then _on_evaluation_model_train (the module's hook if it
+     * gives one, else the mode from before the loop comes back) */
+    ltr_metric_dict stage = {0};
     if (rc == LT_OK && !sanity) {
-        /* Lightning does not log during the sanity check */
-        ltr_metric_dict stage = {0};
         ltr_results_collect_epoch(&t->eval_results, &stage, &t->pbar, &t->callback);
         ltr_dict_update(&t->logged, &stage);
         ltr_progress_end(&bar, &stage);
-        if (t->opts->command != LTR_CMD_FIT || !val)
-            ltr_report_stage(t, val ? "validate" : "test", &stage);
-        ltr_dict_free(&stage);
     } else if (rc == LT_OK) {
         ltr_progress_end(&bar, NULL);
     }
+    if (rc == LT_OK) rc = ltr_hook_call(t, h_end, NULL);
+    plain_hook_fn model_train = val ? MOD_HOOK(t, on_validation_model_train) : MOD_HOOK(t, on_test_model_train);
+    if (rc == LT_OK && model_train)
+        rc = call_plain(t, val ? "on_validation_model_train" : "on_test_model_train", model_train);
+    else
+        t->ctx.pub.training = was_training;
+    if (rc == LT_OK && !sanity && (t->opts->command != LTR_CMD_FIT || !val))
+        ltr_report_stage(t, val ? "validate" : "test", &stage);
+    ltr_dict_free(&stage);
     ltr_results_reset(&t->eval_results);
     t->ctx.pub.sanity_checking = false;
-    t->ctx.pub.training = was_training;
     t->ctx.grad_enabled = true;
     t->active_results = was_active;
     return rc;
 }
 
-/* One automatic-optimization step (Lightning §1.3): training_step, zero_grad,
- * backward, optimizer step. Returns LT_OK also for a skipped batch. */
-static lt_status train_step(ltr_trainer *t, lt_batch *batch, int64_t b, bool *stepped) {
-    lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, training_step);
-    *stepped = false;
-    ltr_trainer_hook_begin(t, true, "training_step");
-    lt_tensor *loss = step(&t->ctx.pub, t->module, batch, b);
-    if (ltr_trainer_hook_done(t, true, "training_step", LT_OK)) return LT_ERROR;
-    if (!loss) return LT_OK; /* returning None skips the batch, as in Lightning */
-    if (ltr_numel(loss) != 1 || !(loss->flags & LTR_T_REQUIRES_GRAD)) {
-        char shape[96];
-        ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                          "module '%s', hook training_step: the returned loss must be a "
-                          "one-element tensor computed from the parameters (got shape %s%s)",
-                          t->module_plugin.desc->name, ltr_shape_str(loss, shape, sizeof shape),
-                          loss->flags & LTR_T_REQUIRES_GRAD ? "" : ", no gradient");
-        return LT_ERROR;
-    }
-    double value = ltr_get(loss, 0);
-    if (!isfinite(value)) {
-        ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                          "module '%s', hook training_step: the loss is %s at epoch %lld, batch "
-                          "%lld (global step %lld): stopping before it corrupts the weights; "
-                          "lower the learning rate or check the data",
-                          t->module_plugin.desc->name, isnan(value) ? "nan" : value > 0 ? "inf" : "-inf",
-                          (long long)t->ctx.pub.current_epoch,
-                          (long long)b, (long long)t->ctx.pub.global_step);
-        return LT_ERROR;
-    }
-    ltr_optimizer_zero_grad(t->optim);
-    t->ctx.hook_name = "backward";
-    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward"); /* issue 4 */
-    lt_status brc = ltr_backward(&t->ctx.pub, loss);
-    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
-    if (brc != LT_OK) {
-        char msg[1024];
-        ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s': backward failed: %s",
-                          t->module_plugin.desc->name, msg);
-        return LT_ERROR;
-    }
-    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "optimizer_step");
-    lt_status orc = ltr_optimizer_step(t->optim);
-    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
-    if (orc != LT_OK) {
-        char msg[1024];
-        ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "optimizer step failed: %s", msg);
-        return LT_ERROR;
-    }
-    *stepped = true;
-    return LT_OK;
-}
+/* ------------------------------------------------------------------ fit */
 
 static bool max_steps_reached(const ltr_trainer *t) {
     int64_t ms = t->opts->trainer.max_steps;
     return ms != -1 && t->ctx.pub.global_step >= ms;
 }
 
-static lt_status train_epoch(ltr_trainer *t, int64_t epoch, int64_t nbatches, int64_t nval) {
+bool ltr_can_stop_early(const ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
+    bool epochs = cfg->min_epochs <= 0 || t->loop.epochs_processed >= cfg->min_epochs;
+    bool steps = cfg->min_steps <= 0 || t->ctx.pub.global_step >= cfg->min_steps;
+    return epochs && steps;
+}
+
+/* _FitLoop.setup_data: num_training_batches and val_check_batch. */
+lt_status ltr_fit_setup_data(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
+    if (L->estimated_ready) return LT_OK;
+    int64_t ntrain = ltr_limit_batches(t, "limit_train_batches", cfg->limit_train_batches,
+                                       ltr_dataloader_len(&t->loaders[LT_SPLIT_TRAIN]));
+    int64_t nval = 0;
+    if (t->has_loader[LT_SPLIT_VAL] && MOD_HOOK(t, validation_step))
+        nval = ltr_limit_batches(t, "limit_val_batches", cfg->limit_val_batches,
+                                 ltr_dataloader_len(&t->loaders[LT_SPLIT_VAL]));
+    if (ntrain < 0 || nval < 0) return LT_ERROR;
+    L->num_training_batches = ntrain;
+    L->num_val_batches = nval;
+    L->val_check_batch = 1;
+    if (ntrain > 0) {
+        if (!cfg->val_check_interval.is_fraction) {
+            L->val_check_batch = cfg->val_check_interval.count;
+            if (L->val_check_batch > ntrain && !cfg->check_val_every_n_epoch_none) {
+                ltr_trainer_error(t, LTR_EXIT_USAGE,
+                                  "--trainer.val_check_interval (%lld) must be less than or equal "
+                                  "to the number of the training batches (%lld). If you want to "
+                                  "disable validation set limit_val_batches to 0.0 instead. If you "
+                                  "want to validate based on the total training batches, set "
+                                  "check_val_every_n_epoch=null",
+                                  (long long)L->val_check_batch, (long long)ntrain);
+                return LT_ERROR;
+            }
+            if (L->val_check_batch < 1) L->val_check_batch = 1;
+        } else {
+            L->val_check_batch = (int64_t)((double)ntrain * cfg->val_check_interval.fraction);
+            if (L->val_check_batch < 1) L->val_check_batch = 1;
+        }
+    }
+    L->total_batch_idx = -1;
+    L->estimated_ready = true;
+    return LT_OK;
+}
+
+int64_t ltr_estimated_stepping_batches(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (cfg->max_epochs == -1) return cfg->max_steps; /* -1: infinite */
+    if (!t->loop.estimated_ready) {
+        if (!t->has_loader[LT_SPLIT_TRAIN] || ltr_fit_setup_data(t)) return -1;
+    }
+    int64_t accum = cfg->accumulate_grad_batches;
+    int64_t est = (t->loop.num_training_batches + accum - 1) / accum *
+                  (cfg->max_epochs > 1 ? cfg->max_epochs : 1);
+    if (cfg->max_steps != -1 && cfg->max_steps < est) est = cfg->max_steps;
+    return est;
+}
+
+/* max_time: Lightning adds Timer(duration=max_time, interval="step") after the user's
+ * callbacks; it sets should_stop once the training time reaches the duration. */
+static void timer_check(ltr_trainer *t, bool training_started) {
+    double limit = t->opts->trainer.max_time;
+    if (limit < 0) return;
+    double elapsed = training_started ? monotonic_s() - t->loop.train_start : 0.0;
+    if (elapsed < limit) return;
+    if (!t->should_stop) {
+        long s = (long)elapsed;
+        fprintf(stderr, "Time limit reached. Elapsed time is %ld:%02ld:%02ld. Signaling Trainer "
+                        "to stop.\n", s / 3600, s / 60 % 60, s % 60);
+    }
+    t->should_stop = true;
+}
+
+static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
+    /* _should_check_val_epoch */
+    if (L->num_val_batches <= 0) return false;
+    if (!cfg->check_val_every_n_epoch_none &&
+        (t->ctx.pub.current_epoch + 1) % cfg->check_val_every_n_epoch != 0)
+        return false;
+    /* a stop request that may be honoured validates first (e.g. early stopping) */
+    if (t->should_stop && ltr_can_stop_early(t)) return true;
+    int64_t it = cfg->check_val_every_n_epoch_none ? L->total_batch_idx : batch_idx;
+    return (it + 1) % L->val_check_batch == 0;
+}
+
+/* _TrainingEpochLoop.run between the fit loop's on_advance_start and on_advance_end. */
+static lt_status train_epoch_batches(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
+    int64_t n = L->num_training_batches;
+    lt_status rc = LT_OK;
+    for (int64_t b = 0;; b++) {
+        /* done: max_steps reached or all batches made ready; or a stop request once
+         * min_epochs/min_steps are met */
+        if (max_steps_reached(t) || b == n) break;
+        if (t->should_stop) {
+            if (ltr_can_stop_early(t)) break;
+            if (!L->stop_info_shown) {
+                L->stop_info_shown = true;
+                char steps[32] = "None";
+                if (cfg->min_steps >= 0) snprintf(steps, sizeof steps, "%lld", (long long)cfg->min_steps);
+                fprintf(stderr, "Trainer was signaled to stop but the required `min_epochs=%lld` "
+                                "or `min_steps=%s` has not been met. Training will continue...\n",
+                        (long long)cfg->min_epochs, steps);
+            }
+        }
+        if (ltr_interrupted) break;
+        lt_batch *batch;
+        if ((rc = fetch(t, LT_SPLIT_TRAIN, b, &batch))) break;
+        L->total_batch_idx++;
+        bool is_last = b + 1 == n;
+        t->ctx.pub.batch_idx = b;
+        t->ctx.batch_size = (double)batch->size;
+        ltr_hook_args a = {.batch = batch, .batch_idx = b};
+        rc = ltr_hook_call(t, LTR_H_ON_TRAIN_BATCH_START, &a);
+        if (rc == LT_SKIP_EPOCH) { /* Lightning's -1: StopIteration ends the epoch */
+            rc = LT_OK;
+            end_step_memory(t);
+            break;
+        }
+        if (rc) break;
+        /* _should_accumulate: not the end of a window and not the epoch's last batch */
+        L->should_accumulate = (b + 1) % cfg->accumulate_grad_batches != 0 && !is_last;
+        lt_tensor *outputs = NULL;
+        if ((rc = ltr_automatic_step(t, batch, b, &outputs))) break;
+        /* update_lr_schedulers("step") (not while accumulating), then ("epoch") on the
+         * epoch's last batch: the LR-scheduler work steps its schedulers here */
+        a.tensor = outputs;
+        if ((rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_BATCH_END, &a, LTR_CB_ALL))) break;
+        timer_check(t, true); /* the Timer callback comes after the user's callbacks */
+        if ((rc = ltr_module_call(t, LTR_H_ON_TRAIN_BATCH_END, &a))) break;
+        ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
+        ltr_progress_update(&t->progress, b + 1, &t->pbar);
+        /* on_advance_end: validation (after on_validation_model_zero_grad when the step
+         * was taken), then plateau schedulers and _batches_that_stepped */
+        if (should_check_val_fx(t, b)) {
+            end_step_memory(t);
+            if (!L->should_accumulate) {
+                plain_hook_fn zg = MOD_HOOK(t, on_validation_model_zero_grad);
+                if (zg) rc = call_plain(t, "on_validation_model_zero_grad", zg);
+                else ltr_param_store_zero_grad(&t->params); /* default: self.zero_grad() */
+            }
+            if (rc == LT_OK) rc = ltr_eval_loop(t, LT_SPLIT_VAL, L->num_val_batches, false);
+            t->ctx.pub.training = true;
+            t->active_results = &t->train_results;
+            if (rc) break;
+        }
+        if (!L->should_accumulate) L->batches_that_stepped++;
+        end_step_memory(t);
+    }
+    end_step_memory(t);
+    L->should_accumulate = false;
+    t->ctx.pub.batch_idx = -1;
+    return rc;
+}
+
+/* One epoch: _FitLoop.on_advance_start, advance, on_advance_end. */
+static lt_status train_epoch(ltr_trainer *t) {
+    ltr_loop_state *L = &t->loop;
+    int64_t epoch = L->epochs_processed;
     t->ctx.pub.current_epoch = epoch;
     t->ctx.pub.training = true;
     t->active_results = &t->train_results;
     ltr_dataloader_set_epoch(&t->loaders[LT_SPLIT_TRAIN], epoch);
     char label[64];
     snprintf(label, sizeof label, "Epoch %lld", (long long)epoch);
-    ltr_progress_start(&t->progress, label, nbatches);
+    ltr_progress_start(&t->progress, label, L->num_training_batches);
 
-    lt_status rc = call_epoch_hook(t, "on_train_epoch_start", MOD_HOOK(t, on_train_epoch_start));
-    int64_t b = 0;
-    for (; rc == LT_OK && b < nbatches; b++) {
-        if (ltr_interrupted || max_steps_reached(t)) break;
-        lt_batch *batch;
-        if ((rc = fetch(t, LT_SPLIT_TRAIN, b, &batch))) break;
-        t->ctx.pub.batch_idx = b;
-        t->ctx.batch_size = (double)batch->size;
-        bool stepped;
-        rc = train_step(t, batch, b, &stepped);
-        end_step_memory(t);
-        if (rc) break;
-        if (stepped) t->ctx.pub.global_step++;
-        ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
-        ltr_progress_update(&t->progress, b + 1, &t->pbar);
+    lt_status rc = ltr_hook_call(t, LTR_H_ON_TRAIN_EPOCH_START, NULL);
+    if (rc == LT_OK) rc = train_epoch_batches(t);
+    if (rc) {
+        ltr_results_reset(&t->train_results);
+        return rc;
     }
-    t->ctx.pub.batch_idx = -1;
-    if (rc) return rc;
-    /* validation runs inside the training epoch, before on_train_epoch_end, when the
-     * epoch ran to its end (not cut by max_steps or a signal) */
-    bool epoch_complete = b == nbatches;
-    if (epoch_complete && nval > 0 && (epoch + 1) % cfg->check_val_every_n_epoch == 0)
-        rc = ltr_eval_loop(t, LT_SPLIT_VAL, nval, false);
+    L->epochs_processed++; /* epoch_progress.increment_processed */
+    /* callbacks first, except the monitoring ones (EarlyStopping, checkpoints), which
+     * come after the module so they see what it logs in on_train_epoch_end */
     t->active_results = &t->train_results;
-    if (rc == LT_OK)
-        rc = call_epoch_hook(t, "on_train_epoch_end", MOD_HOOK(t, on_train_epoch_end));
+    rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_NON_MONITORING);
+    if (rc == LT_OK) rc = ltr_module_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL);
+    if (rc == LT_OK) rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_MONITORING);
     end_step_memory(t);
     if (rc == LT_OK) {
         ltr_results_collect_epoch(&t->train_results, &t->logged, &t->pbar, &t->callback);
         ltr_progress_end(&t->progress, &t->pbar);
     }
+    /* update_lr_schedulers("epoch") once more when the epoch ran to its last batch */
     ltr_results_reset(&t->train_results);
     t->active_results = NULL;
+    t->ctx.pub.current_epoch = epoch + 1; /* epoch_progress.increment_completed */
     return rc;
+}
+
+/* _FitLoop.done */
+static bool fit_done(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (t->loop.num_training_batches == 0) return true;
+    if (max_steps_reached(t)) return true;
+    if (cfg->max_epochs != -1 && t->loop.epochs_processed >= cfg->max_epochs) return true;
+    return t->should_stop && ltr_can_stop_early(t);
 }
 
 lt_status ltr_fit_loop(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
     if (!MOD_HOOK(t, training_step)) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s' (%s) has no training_step hook: fit "
                           "needs one", t->module_plugin.desc->name, t->module_plugin.path);
         return LT_ERROR;
     }
-    int64_t ntrain = ltr_limit_batches(t, "limit_train_batches", cfg->limit_train_batches,
-                                       ltr_dataloader_len(&t->loaders[LT_SPLIT_TRAIN]));
-    int64_t nval = 0;
-    if (t->has_loader[LT_SPLIT_VAL])
-        nval = ltr_limit_batches(t, "limit_val_batches", cfg->limit_val_batches,
-                                 ltr_dataloader_len(&t->loaders[LT_SPLIT_VAL]));
-    if (ntrain < 0 || nval < 0) return LT_ERROR;
+    if (ltr_fit_setup_data(t)) return LT_ERROR;
 
-    if (call_epoch_hook(t, "on_fit_start", MOD_HOOK(t, on_fit_start))) return LT_ERROR;
-    /* sanity check: min(num_sanity_val_steps, val batches) batches, nothing logged */
+    /* Trainer._run: on_fit_start (callbacks, the max_time Timer, the module) */
+    if (ltr_callbacks_call(t, LTR_H_ON_FIT_START, NULL, LTR_CB_ALL)) return LT_ERROR;
+    timer_check(t, false);
+    if (ltr_module_call(t, LTR_H_ON_FIT_START, NULL)) return LT_ERROR;
+    /* _run_stage: LM.zero_grad() */
+    ltr_param_store_zero_grad(&t->params);
+
+    /* _run_sanity_check: min(num_sanity_val_steps, val batches) batches, nothing logged */
+    int64_t nval = L->num_val_batches;
     int64_t nsanity = cfg->num_sanity_val_steps == -1 ? nval
                       : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
-    if (nsanity > 0 && MOD_HOOK(t, validation_step) &&
-        ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true))
-        return LT_ERROR;
+    if (nsanity > 0) {
+        if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
+            ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true) ||
+            ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_END, NULL, LTR_CB_ALL))
+            return LT_ERROR;
+    }
 
+    /* _FitLoop.run: skipped when already done or limit_train_batches is 0 */
     lt_status rc = LT_OK;
-    for (int64_t epoch = 0; cfg->max_epochs == -1 || epoch < cfg->max_epochs; epoch++) {
-        if (ltr_interrupted || max_steps_reached(t)) break;
-        if ((rc = train_epoch(t, epoch, ntrain, nval))) break;
-        if (ntrain == 0) break; /* limit_train_batches=0: Lightning skips training */
+    if (!fit_done(t)) {
+        rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_START, NULL, LTR_CB_ALL);
+        L->train_start = monotonic_s();
+        if (rc == LT_OK) rc = ltr_module_call(t, LTR_H_ON_TRAIN_START, NULL);
+        while (rc == LT_OK && !fit_done(t) && !ltr_interrupted) rc = train_epoch(t);
+        if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_TRAIN_END, NULL);
     }
     if (rc == LT_OK) {
         ltr_report_stage(t, "fit", &t->callback);
-        rc = call_epoch_hook(t, "on_fit_end", MOD_HOOK(t, on_fit_end));
+        rc = ltr_hook_call(t, LTR_H_ON_FIT_END, NULL);
     }
     return rc;
 }

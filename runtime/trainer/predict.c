@@ -16,6 +16,7 @@
  * a failed or interrupted run never leaves a partial file under PATH.
  */
 #include "trainer/trainer.h"
+#include "tensor/ops.h"
 
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
@@ -53,6 +54,7 @@ static hid_t h5_type(lt_dtype dt) {
     case LT_INT32: return H5T_NATIVE_INT32;
     case LT_UINT8:
     case LT_BOOL: return H5T_NATIVE_UINT8;
+    case LT_BFLOAT16: break; /* widened to float32 before writing */
     }
     return H5T_NATIVE_FLOAT;
 }
@@ -105,6 +107,8 @@ static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name
 static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const lt_tensor *x) {
     pred_writer *w = self;
     if (!name) return ltr_fail(ctx, "lt_predict_output: the name is NULL");
+    /* HDF5 has no native bfloat16: such outputs are stored as float32 (exact widening) */
+    if (x && x->dtype == LT_BFLOAT16 && !(x = ltr_to(ctx, x, LT_FLOAT32))) return LT_ERROR;
     int ndim = x->ndim ? x->ndim : 1;
     hsize_t dims[LT_MAX_DIMS];
     for (int i = 0; i < ndim; i++) dims[i] = x->ndim ? (hsize_t)x->shape[i] : 1;

@@ -29,9 +29,8 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     if (t->exit_code) return; /* the first error names the cause */
     va_list ap;
     va_start(ap, fmt);
-    fputs("ltrun: error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(t->error_msg, sizeof t->error_msg, fmt, ap); /* for on_exception */
+    fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
     va_end(ap);
     t->exit_code = exit_code;
 }
@@ -177,6 +176,15 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
     if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
         return LT_ERROR;
     if (ds.length < 0) return LT_OK;
+    const ltr_limit *of = &t->opts->trainer.overfit_batches;
+    if (t->opts->command == LTR_CMD_FIT && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL) &&
+        (of->is_fraction ? of->fraction > 0 : of->count > 0) && ds.shuffle) {
+        /* _resolve_overfit_batches */
+        const char *p = split == LT_SPLIT_TRAIN ? "train" : "val";
+        fprintf(stderr, "UserWarning: You requested to overfit but enabled %s dataloader "
+                        "shuffling. We are turning off the %s dataloader shuffling for you.\n", p, p);
+        ds.shuffle = false;
+    }
     ltr_trainer_hook_begin(t, false, "dataset");
     lt_status rc = ltr_dataloader_init(&t->loaders[split], &t->ctx.pub, &ds, split,
                                        DM_HOOK(t, get_item), t->dm, t->ctx.seed);
@@ -207,6 +215,7 @@ static lt_status configure_optimizers(ltr_trainer *t) {
 static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
     if (set_up) {
         call_stage_hook(t, false, "teardown", DM_HOOK(t, teardown), stage);
+        ltr_callbacks_call(t, LTR_H_TEARDOWN, &(ltr_hook_args){.stage = stage}, LTR_CB_ALL);
         call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
     }
     for (int s = 0; s < 4; s++)
@@ -259,7 +268,9 @@ static lt_status run_fit(ltr_trainer *t) {
     }
     /* issue 4: Lightning's ModelSummary callback, off with enable_model_summary=false */
     if (t->opts->trainer.enable_model_summary) ltr_model_summary(t, stderr);
-    if (configure_optimizers(t)) return LT_ERROR;
+    /* num_training_batches is known before configure_optimizers, which may ask for
+     * trainer.estimated_stepping_batches */
+    if (ltr_fit_setup_data(t) || configure_optimizers(t)) return LT_ERROR;
     return ltr_fit_loop(t);
 }
 
@@ -273,7 +284,10 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                                   DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
             return LT_ERROR;
     }
+    /* setup: data module, callbacks, module (trainer/call.py) */
     bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
+                  ltr_callbacks_call(t, LTR_H_SETUP, &(ltr_hook_args){.stage = stage},
+                                     LTR_CB_ALL) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
     /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
@@ -294,8 +308,12 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
-        run_stage(t, stage) == LT_OK && stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
+        ltr_callbacks_load(t) == LT_OK && run_stage(t, stage) == LT_OK &&
+        stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
+    /* an error ended the run: Callback.on_exception, DataModule.on_exception */
+    if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+    ltr_callbacks_free(t);
     destroy_instances(t);
 }
 
@@ -316,6 +334,11 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.rng = &t->rng;
     t->ctx.log_sink = log_sink;
     t->ctx.log_sink_self = t;
+    t->ctx.trainer = t; /* the trainer-control host calls (hooks.h) */
+    if (o->trainer.fast_dev_run > 0)
+        fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
+                        "batch(es). Logging and checkpointing is suppressed.\n",
+                (long long)o->trainer.fast_dev_run);
     /* precision 64-true: parameters, plugin-made float tensors and float inputs are
      * float64 (Lightning's DoublePrecision); 32-true keeps float32 */
     t->ctx.float_dtype = o->trainer.precision == 64 ? LT_FLOAT64 : LT_FLOAT32;

@@ -15,6 +15,7 @@
 #include "data/dataloader.h"
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
+#include "trainer/hooks.h"
 #include "trainer/progress.h"
 #include "trainer/results.h"
 #include "util/rng.h"
@@ -24,6 +25,21 @@
 /* Exit statuses (DESIGN.md conventions). */
 enum { LTR_EXIT_OK = 0, LTR_EXIT_TRAINING = 1, LTR_EXIT_USAGE = 2, LTR_EXIT_PLUGIN = 3,
        LTR_EXIT_INTERRUPTED = 130 };
+
+/* issue 4: the fit loop's progress, Lightning's names (loops/fit_loop.py,
+ * loops/training_epoch_loop.py, connectors/data_connector.py). */
+typedef struct ltr_loop_state {
+    int64_t num_training_batches;  /* after limit_train_batches */
+    int64_t num_val_batches;       /* after limit_val_batches; 0 = validation off */
+    int64_t val_check_batch;       /* validate when (batch_idx + 1) % this == 0 */
+    int64_t total_batch_idx;       /* batches made ready, across epochs, minus 1 */
+    int64_t epochs_processed;      /* epoch_progress.current.processed */
+    int64_t batches_that_stepped;
+    bool should_accumulate;        /* the current batch only accumulates gradients */
+    bool estimated_ready;          /* num_training_batches is known */
+    double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
+    bool stop_info_shown;
+} ltr_loop_state;
 
 typedef struct ltr_trainer {
     const ltr_options *opts;
@@ -52,6 +68,10 @@ typedef struct ltr_trainer {
     /* issue 4: tools */
     struct ltr_profiler *profiler;  /* trainer.profiler (NULL: off) */
     struct ltr_anomaly *anomaly;    /* trainer.detect_anomaly (NULL: off) */
+    /* issue 4: hooks, callbacks and loop flags */
+    ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
+    ltr_loop_state loop;            /* fit-loop progress (loops.c) */
+    char error_msg[1024];           /* the first error, for on_exception */
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
@@ -72,6 +92,19 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...)
 int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int64_t len);
 
 lt_status ltr_fit_loop(ltr_trainer *t);
+
+/* issue 4 (optimization.c): the automatic-optimization step of one batch — closure
+ * (training_step, zero_grad, backward), optimizer_step with on_before_optimizer_step and
+ * gradient clipping. *outputs gets the loss for on_train_batch_end (or NULL). */
+lt_status ltr_automatic_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx,
+                             lt_tensor **outputs);
+/* issue 4: num_training_batches and val_check_batch from the loader and the flags
+ * (_FitLoop.setup_data); usable before configure_optimizers. */
+lt_status ltr_fit_setup_data(ltr_trainer *t);
+/* trainer.estimated_stepping_batches; -1 = infinite */
+int64_t ltr_estimated_stepping_batches(ltr_trainer *t);
+/* Lightning's _FitLoop._can_stop_early (min_epochs and min_steps met) */
+bool ltr_can_stop_early(const ltr_trainer *t);
 /* One evaluation run over `split` (validation or test); sanity = the pre-fit check. */
 lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, bool sanity);
 

@@ -44,6 +44,9 @@ extern "C" {
 typedef int lt_status; /* LT_OK or LT_ERROR */
 #define LT_OK 0
 #define LT_ERROR (-1)
+/* ABI 1.4: hooks — what on_train_batch_start returns to skip the rest of the epoch
+ * (Lightning's `return -1`; LT_ERROR is already -1 here). */
+#define LT_SKIP_EPOCH 1
 
 typedef enum lt_dtype {
     LT_FLOAT32 = 0,
@@ -91,6 +94,9 @@ typedef struct lt_hparams lt_hparams;     /* opaque; lt_hp_* read and record val
 typedef struct lt_metric lt_metric;       /* opaque; made by lt_metric_new (host-owned) */
 typedef struct lt_optimizer lt_optimizer; /* opaque; made by lt_sgd / lt_adam */
 typedef struct lt_host_api lt_host_api;
+/* ABI 1.4: hooks — the optimizer closure handed to the optimizer_step hook (opaque;
+ * run it with lt_optimizer_step(ctx, opt, closure) or lt_closure_run) */
+typedef struct lt_closure lt_closure;
 
 /*
  * Every hook gets the context: where the run is. The host owns it; the public head
@@ -697,6 +703,31 @@ struct lt_host_api {
     /* ABI 1.4: predict — write `value` as one more batch of the dataset `name` of the
      * predictions file (concatenated along dim 0); only from predict_step */
     lt_status (*predict_output)(lt_ctx *ctx, const char *name, const lt_tensor *value);
+
+    /* ABI 1.4: hooks and trainer control (runtime/trainer/callbacks.c) */
+    /* trainer.estimated_stepping_batches: optimizer steps fit will take
+     * (ceil(batches / accumulate_grad_batches) * max(max_epochs, 1), capped by max_steps);
+     * -1 = infinite (max_epochs -1 and max_steps -1) */
+    int64_t (*estimated_stepping_batches)(lt_ctx *ctx);
+    /* trainer.should_stop (read and set; honoured once min_epochs/min_steps are met) */
+    bool (*should_stop)(lt_ctx *ctx);
+    void (*set_should_stop)(lt_ctx *ctx, bool stop);
+    /* optimizer.step(closure): runs the closure (training_step, zero_grad, backward) if
+     * given, then on_before_optimizer_step and gradient clipping, then the update.
+     * What the default optimizer_step hook does; closure may be NULL. */
+    lt_status (*optimizer_step)(lt_ctx *ctx, lt_optimizer *opt, lt_closure *closure);
+    /* optimizer.zero_grad() (set_to_none=True): the default optimizer_zero_grad hook */
+    lt_status (*optimizer_zero_grad)(lt_ctx *ctx, lt_optimizer *opt);
+    /* optimizer_closure(): run the closure alone */
+    lt_status (*closure_run)(lt_ctx *ctx, lt_closure *closure);
+    /* LightningModule.clip_gradients(opt, val, algorithm "norm" | "value"): val <= 0 or
+     * NULL algorithm take the Trainer's gradient_clip_val / gradient_clip_algorithm */
+    lt_status (*clip_gradients)(lt_ctx *ctx, lt_optimizer *opt, double gradient_clip_val,
+                                const char *gradient_clip_algorithm);
+    /* model.train(mode) / model.eval(): sets ctx->training (for on_*_model_eval/train) */
+    void (*train_mode)(lt_ctx *ctx, bool mode);
+    /* replace field `field` of the batch (in on_before/after_batch_transfer) */
+    lt_status (*batch_set)(lt_ctx *ctx, lt_batch *batch, int field, lt_tensor *value);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -730,6 +761,72 @@ typedef struct lt_module_vtable {
      * (written to the --predictions file as dataset "predictions"); NULL without
      * lt_fail = None (nothing written for the batch). Left NULL: forward(batch[0]). */
     lt_tensor *(*predict_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+
+    /* ABI 1.4: hooks. Lightning's LightningModule hooks with its arguments; the order
+     * they are called in is Lightning's (tests/hooks_expected.txt). */
+    lt_status (*on_train_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_epoch_end)(lt_ctx *ctx, void *self);
+    /* return LT_SKIP_EPOCH to skip the rest of the epoch (Lightning's -1) */
+    lt_status (*on_train_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    /* outputs: the loss training_step returned, divided by accumulate_grad_batches
+     * (Lightning's outputs["loss"]); NULL when training_step returned NULL */
+    lt_status (*on_train_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs, lt_batch *batch,
+                                    int64_t batch_idx);
+    lt_status (*on_validation_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                           int64_t batch_idx);
+    /* outputs: NULL (validation_step/test_step return a status in this ABI) */
+    lt_status (*on_validation_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs,
+                                         lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_test_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_test_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs, lt_batch *batch,
+                                   int64_t batch_idx);
+    lt_status (*on_predict_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                        int64_t batch_idx);
+    /* outputs: what predict_step returned */
+    lt_status (*on_predict_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs,
+                                      lt_batch *batch, int64_t batch_idx);
+    /* loss: the loss backward is about to run on (already / accumulate_grad_batches) */
+    lt_status (*on_before_backward)(lt_ctx *ctx, void *self, lt_tensor *loss);
+    lt_status (*on_after_backward)(lt_ctx *ctx, void *self);
+    lt_status (*on_before_optimizer_step)(lt_ctx *ctx, void *self, lt_optimizer *opt);
+    lt_status (*on_before_zero_grad)(lt_ctx *ctx, void *self, lt_optimizer *opt);
+    /* override of optimizer_step: the default is lt_optimizer_step(ctx, opt, closure);
+     * an override must run the closure (Lightning raises if it did not run) */
+    lt_status (*optimizer_step)(lt_ctx *ctx, void *self, int64_t epoch, int64_t batch_idx,
+                                lt_optimizer *opt, lt_closure *closure);
+    /* override of optimizer_zero_grad: the default is lt_optimizer_zero_grad(ctx, opt) */
+    lt_status (*optimizer_zero_grad)(lt_ctx *ctx, void *self, int64_t epoch, int64_t batch_idx,
+                                     lt_optimizer *opt);
+    /* override of configure_gradient_clipping: gets the Trainer's gradient_clip_val (0 when
+     * unset, Lightning's None) and algorithm (NULL when unset); the default calls
+     * lt_clip_gradients(ctx, opt, val, algorithm) */
+    lt_status (*configure_gradient_clipping)(lt_ctx *ctx, void *self, lt_optimizer *opt,
+                                             double gradient_clip_val,
+                                             const char *gradient_clip_algorithm);
+    /* defaults: model.eval() (lt_train_mode(ctx, false)); *_model_train is called only
+     * when given, else the training flag from before the loop is restored */
+    lt_status (*on_validation_model_eval)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_model_train)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_model_eval)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_model_train)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_model_eval)(lt_ctx *ctx, void *self);
+    /* default: zero the gradients before validation inside fit (not while accumulating) */
+    lt_status (*on_validation_model_zero_grad)(lt_ctx *ctx, void *self);
+    /* batch hooks around the (here no-op) device transfer; change fields with
+     * lt_batch_set. A data module's hook replaces the module's (Lightning's
+     * _DataHookSelector). dataloader_idx is 0 with one dataloader. */
+    lt_status (*on_before_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          int64_t dataloader_idx);
+    lt_status (*on_after_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                         int64_t dataloader_idx);
 } lt_module_vtable;
 
 /* LightningDataModule hooks. */
@@ -748,7 +845,74 @@ typedef struct lt_datamodule_vtable {
      * dtype as described). May be called from loader threads: no lt_* ops here. */
     lt_status (*get_item)(lt_ctx *ctx, void *self, lt_split split, int64_t index,
                           void *const *dst);
+
+    /* ABI 1.4: hooks (LightningDataModule's; they win over the module's) */
+    lt_status (*on_before_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          int64_t dataloader_idx);
+    lt_status (*on_after_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                         int64_t dataloader_idx);
+    /* an error stopped the run (Lightning's on_exception); message says what */
+    void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
 } lt_datamodule_vtable;
+
+/* ABI 1.4: callbacks — lightning.pytorch.Callback. Each hook gets the trainer's ctx and
+ * the callback's own state (what create returned). Callbacks run in the order given
+ * (--callback, repeatable), before the module's hook of the same name, except where
+ * Lightning differs (on_train_epoch_end: monitoring callbacks run after the module). */
+enum {
+    /* a Checkpoint (ModelCheckpoint): reordered last, and "monitoring" */
+    LT_CALLBACK_CHECKPOINT = 1u << 0,
+    /* monitors a metric (EarlyStopping): on_train_epoch_end after the module's hook */
+    LT_CALLBACK_MONITORING = 1u << 1
+};
+typedef struct lt_callback_vtable {
+    uint32_t size;
+    uint32_t traits; /* LT_CALLBACK_* */
+    /* __init__(**init_args): hp holds the JSON given as --callback PATH:JSON */
+    void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
+    void (*destroy)(lt_ctx *ctx, void *self);
+    lt_status (*setup)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*teardown)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*on_fit_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_fit_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_sanity_check_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_sanity_check_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_validation_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_test_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_epoch_start)(lt_ctx *ctx, void *self);
+    lt_status (*on_predict_epoch_end)(lt_ctx *ctx, void *self);
+    lt_status (*on_train_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_train_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs, lt_batch *batch,
+                                    int64_t batch_idx);
+    lt_status (*on_validation_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                           int64_t batch_idx);
+    lt_status (*on_validation_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs,
+                                         lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_test_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_test_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs, lt_batch *batch,
+                                   int64_t batch_idx);
+    lt_status (*on_predict_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                        int64_t batch_idx);
+    lt_status (*on_predict_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs,
+                                      lt_batch *batch, int64_t batch_idx);
+    lt_status (*on_before_backward)(lt_ctx *ctx, void *self, lt_tensor *loss);
+    lt_status (*on_after_backward)(lt_ctx *ctx, void *self);
+    lt_status (*on_before_optimizer_step)(lt_ctx *ctx, void *self, lt_optimizer *opt);
+    lt_status (*on_before_zero_grad)(lt_ctx *ctx, void *self, lt_optimizer *opt);
+    void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
+} lt_callback_vtable;
 
 /* ------------------------------------------------------------------- descriptor */
 
@@ -809,6 +973,9 @@ typedef const lt_descriptor *const *(*lt_entry_fn)(const lt_host_api *host, uint
 /* LT_DATAMODULE(name, .create = ..., .dataset = ..., .get_item = ...). */
 #define LT_DATAMODULE(name, ...) \
     LT__DESCRIPTOR(name, LT_KIND_DATAMODULE, lt_datamodule_vtable, __VA_ARGS__)
+/* ABI 1.4: LT_CALLBACK(name, .create = ..., .on_train_epoch_end = ..., ...). */
+#define LT_CALLBACK(name, ...) \
+    LT__DESCRIPTOR(name, LT_KIND_CALLBACK, lt_callback_vtable, __VA_ARGS__)
 
 /* ---------------------------------------------------------------------- wrappers */
 
@@ -1366,6 +1533,30 @@ static inline const char *lt_metrics_name(lt_ctx *c, lt_metrics_dict which, int6
 /* ABI 1.4: predict — an extra named output of predict_step (one dataset per name) */
 static inline lt_status lt_predict_output(lt_ctx *c, const char *name, const lt_tensor *v) {
     return c->api->predict_output(c, name, v);
+}
+
+/* ABI 1.4: hooks and trainer control (see the host API members) */
+static inline int64_t lt_estimated_stepping_batches(lt_ctx *c) {
+    return c->api->estimated_stepping_batches(c);
+}
+static inline bool lt_should_stop(lt_ctx *c) { return c->api->should_stop(c); }
+static inline void lt_set_should_stop(lt_ctx *c, bool stop) { c->api->set_should_stop(c, stop); }
+static inline lt_status lt_optimizer_step(lt_ctx *c, lt_optimizer *o, lt_closure *closure) {
+    return c->api->optimizer_step(c, o, closure);
+}
+static inline lt_status lt_optimizer_zero_grad(lt_ctx *c, lt_optimizer *o) {
+    return c->api->optimizer_zero_grad(c, o);
+}
+static inline lt_status lt_closure_run(lt_ctx *c, lt_closure *closure) {
+    return c->api->closure_run(c, closure);
+}
+static inline lt_status lt_clip_gradients(lt_ctx *c, lt_optimizer *o, double val,
+                                          const char *algorithm) {
+    return c->api->clip_gradients(c, o, val, algorithm);
+}
+static inline void lt_train_mode(lt_ctx *c, bool mode) { c->api->train_mode(c, mode); }
+static inline lt_status lt_batch_set(lt_ctx *c, lt_batch *b, int field, lt_tensor *value) {
+    return c->api->batch_set(c, b, field, value);
 }
 
 #ifdef __cplusplus

@@ -1,13 +1,24 @@
-/* trace_data.c — 10 samples (x float [2], y int64) per split; records its hook calls. */
+/* trace_data.c — `length` samples (x float [2], y int64, idx int64) per split, batch 4;
+ * records its hook calls. Hparams: trace, length (10), shuffle (false). Built twice: with
+ * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
+ * 100 to the idx field in on_after_batch_transfer (lt_batch_set). */
 #include "trace.h"
 
 static bool no_predict; /* --data.no_predict true: no predict split (issue 4 tests) */
+typedef struct {
+    int64_t length;
+    bool shuffle;
+} td;
 
 static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
     trace_path = lt_hp_str(ctx, hp, "trace", NULL);
     no_predict = lt_hp_bool(ctx, hp, "no_predict", false);
     trace("data.create");
-    return lt_alloc(ctx, 1);
+    td *d = lt_alloc(ctx, sizeof *d);
+    if (!d) return NULL;
+    d->length = lt_hp_int(ctx, hp, "length", 10);
+    d->shuffle = lt_hp_bool(ctx, hp, "shuffle", false);
+    return d;
 }
 static void td_destroy(lt_ctx *ctx, void *self) { trace("data.destroy"); }
 static lt_status td_prepare_data(lt_ctx *ctx, void *self) { trace("data.prepare_data"); return LT_OK; }
@@ -15,13 +26,16 @@ static lt_status td_setup(lt_ctx *ctx, void *self, lt_stage s) { trace("data.set
 static lt_status td_teardown(lt_ctx *ctx, void *self, lt_stage s) { trace("data.teardown %s", stage_name(s)); return LT_OK; }
 static lt_status td_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
     static const char *const names[] = {"train", "val", "test", "predict"};
+    td *d = self;
     trace("data.dataset %s", names[split]);
     if (no_predict && split == LT_SPLIT_PREDICT) return LT_OK;
-    ds->length = 10;
+    ds->length = d->length;
     ds->batch_size = 4;
-    ds->nfields = 2;
+    ds->shuffle = split == LT_SPLIT_TRAIN && d->shuffle;
+    ds->nfields = 3;
     ds->fields[0] = (lt_field){.name = "x", .dtype = LT_FLOAT32, .ndim = 1, .shape = {2}};
     ds->fields[1] = (lt_field){.name = "y", .dtype = LT_INT64, .ndim = 0};
+    ds->fields[2] = (lt_field){.name = "idx", .dtype = LT_INT64, .ndim = 0};
     return LT_OK;
 }
 static lt_status td_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t i, void *const *dst) {
@@ -29,9 +43,30 @@ static lt_status td_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t i,
     x[0] = (float)(i % 2);
     x[1] = (float)(1 - i % 2);
     *(int64_t *)dst[1] = i % 2;
+    *(int64_t *)dst[2] = i;
     return LT_OK;
 }
 
+#ifdef TRACE_XFER
+static lt_status td_on_before_batch_transfer(lt_ctx *ctx, void *self, lt_batch *b, int64_t d) {
+    trace("data.on_before_batch_transfer %lld", (long long)d);
+    return LT_OK;
+}
+static lt_status td_on_after_batch_transfer(lt_ctx *ctx, void *self, lt_batch *b, int64_t d) {
+    trace("data.on_after_batch_transfer %lld", (long long)d);
+    lt_tensor *idx = lt_batch_at(ctx, b, 2);
+    int64_t n = lt_numel(ctx, idx), moved[64];
+    const int64_t *v = lt_data(ctx, idx);
+    for (int64_t k = 0; v && k < n && k < 64; k++) moved[k] = v[k] + 100;
+    return lt_batch_set(ctx, b, 2, lt_tensor_from(ctx, LT_INT64, 1, &n, moved));
+}
+LT_DATAMODULE(tracedata_xfer, .create = td_create, .destroy = td_destroy,
+              .prepare_data = td_prepare_data, .setup = td_setup, .teardown = td_teardown,
+              .dataset = td_dataset, .get_item = td_get_item,
+              .on_before_batch_transfer = td_on_before_batch_transfer,
+              .on_after_batch_transfer = td_on_after_batch_transfer)
+#else
 LT_DATAMODULE(tracedata, .create = td_create, .destroy = td_destroy, .prepare_data = td_prepare_data,
               .setup = td_setup, .teardown = td_teardown, .dataset = td_dataset,
               .get_item = td_get_item)
+#endif

@@ -1,0 +1,108 @@
+/*
+ * hooks.h — hook dispatch in Lightning's order: callback plugins and the module's hooks
+ * (owned by the hooks/callbacks/loop-flags work of issue 4; callbacks.c implements it).
+ *
+ * Lightning calls most hooks as a pair, trainer/call.py's
+ *     _call_callback_hooks(trainer, name, *args)      every callback, in list order
+ *     _call_lightning_module_hook(trainer, name, *args)
+ * ltr_hook_call does exactly that pair. The exceptions are spelled out by the callers:
+ * setup/teardown (data module, callbacks, module), on_train_epoch_end (non-monitoring
+ * callbacks, module, monitoring callbacks), callback-only hooks (on_sanity_check_*),
+ * module-only hooks (on_validation_model_eval, ...).
+ *
+ * The callback list is the --callback plugins in the order given, then Lightning's
+ * _reorder_callbacks: callbacks with LT_CALLBACK_CHECKPOINT go last.
+ */
+#ifndef LTR_HOOKS_H
+#define LTR_HOOKS_H
+
+#include "ltrun.h"
+#include "plugin/loader.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ltr_trainer;
+
+/* Hooks that exist on callbacks and (mostly) on the module, with one signature each. */
+typedef enum ltr_hook_id {
+    LTR_H_SETUP, LTR_H_TEARDOWN,
+    LTR_H_ON_FIT_START, LTR_H_ON_FIT_END,
+    LTR_H_ON_SANITY_CHECK_START, LTR_H_ON_SANITY_CHECK_END, /* callbacks only */
+    LTR_H_ON_TRAIN_START, LTR_H_ON_TRAIN_END,
+    LTR_H_ON_VALIDATION_START, LTR_H_ON_VALIDATION_END,
+    LTR_H_ON_TEST_START, LTR_H_ON_TEST_END,
+    LTR_H_ON_PREDICT_START, LTR_H_ON_PREDICT_END,
+    LTR_H_ON_TRAIN_EPOCH_START, LTR_H_ON_TRAIN_EPOCH_END,
+    LTR_H_ON_VALIDATION_EPOCH_START, LTR_H_ON_VALIDATION_EPOCH_END,
+    LTR_H_ON_TEST_EPOCH_START, LTR_H_ON_TEST_EPOCH_END,
+    LTR_H_ON_PREDICT_EPOCH_START, LTR_H_ON_PREDICT_EPOCH_END,
+    LTR_H_ON_TRAIN_BATCH_START, LTR_H_ON_TRAIN_BATCH_END,
+    LTR_H_ON_VALIDATION_BATCH_START, LTR_H_ON_VALIDATION_BATCH_END,
+    LTR_H_ON_TEST_BATCH_START, LTR_H_ON_TEST_BATCH_END,
+    LTR_H_ON_PREDICT_BATCH_START, LTR_H_ON_PREDICT_BATCH_END,
+    LTR_H_ON_BEFORE_BACKWARD, LTR_H_ON_AFTER_BACKWARD,
+    LTR_H_ON_BEFORE_OPTIMIZER_STEP, LTR_H_ON_BEFORE_ZERO_GRAD,
+    LTR_H_COUNT
+} ltr_hook_id;
+
+/* The arguments a hook may take; each hook reads the ones of its signature. */
+typedef struct ltr_hook_args {
+    lt_stage stage;
+    lt_batch *batch;
+    int64_t batch_idx;
+    lt_tensor *tensor; /* outputs (batch_end) or loss (on_before_backward) */
+    lt_optimizer *opt;
+} ltr_hook_args;
+
+/* Which callbacks a call reaches (Lightning's monitoring_callbacks argument). */
+typedef enum { LTR_CB_ALL, LTR_CB_NON_MONITORING, LTR_CB_MONITORING } ltr_cb_select;
+
+typedef struct ltr_callback {
+    ltr_plugin plugin;
+    const lt_callback_vtable *vt; /* size-checked through LTR_HOOK */
+    void *self;                   /* what create returned */
+    bool created;
+    lt_hparams *hp;               /* owned */
+    char label[64];               /* "name" or "name#2" when loaded twice */
+} ltr_callback;
+
+typedef struct ltr_callback_set {
+    ltr_callback *items; /* owned, n entries, in dispatch order */
+    int n;
+} ltr_callback_set;
+
+const char *ltr_hook_name(ltr_hook_id h);
+
+/* Load every --callback plugin (kind callback, explicit .so paths) and run their create
+ * hooks with their init args; reorders Checkpoint callbacks last. */
+lt_status ltr_callbacks_load(struct ltr_trainer *t);
+/* destroy hooks, then unload. */
+void ltr_callbacks_free(struct ltr_trainer *t);
+
+/* _call_callback_hooks: every selected callback's hook, in order; stops at the first
+ * error (reported with the callback's name and path). */
+lt_status ltr_callbacks_call(struct ltr_trainer *t, ltr_hook_id h, const ltr_hook_args *a,
+                             ltr_cb_select which);
+/* on_exception(message) on every callback and the data module (Lightning's _interrupt). */
+void ltr_callbacks_on_exception(struct ltr_trainer *t, const char *message);
+/* Is the module's hook h given (Lightning's is_overridden)? */
+bool ltr_module_has(struct ltr_trainer *t, ltr_hook_id h);
+/* _call_lightning_module_hook: the module's hook if given. Returns LT_OK, LT_ERROR
+ * (reported), or LT_SKIP_EPOCH from on_train_batch_start. */
+lt_status ltr_module_call(struct ltr_trainer *t, ltr_hook_id h, const ltr_hook_args *a);
+/* The pair: callbacks (all), then the module. Returns the module hook's status. */
+lt_status ltr_hook_call(struct ltr_trainer *t, ltr_hook_id h, const ltr_hook_args *a);
+
+/* lt_host_api members (ABI 1.4, optimization.c); ctx->trainer is the running trainer */
+int64_t ltr_api_estimated_stepping_batches(lt_ctx *c);
+bool ltr_api_should_stop(lt_ctx *c);
+void ltr_api_set_should_stop(lt_ctx *c, bool stop);
+lt_status ltr_api_optimizer_step(lt_ctx *c, lt_optimizer *opt, lt_closure *closure);
+lt_status ltr_api_optimizer_zero_grad(lt_ctx *c, lt_optimizer *opt);
+lt_status ltr_api_closure_run(lt_ctx *c, lt_closure *closure);
+lt_status ltr_api_clip_gradients(lt_ctx *c, lt_optimizer *opt, double val, const char *algorithm);
+void ltr_api_train_mode(lt_ctx *c, bool mode);
+lt_status ltr_api_batch_set(lt_ctx *c, lt_batch *b, int field, lt_tensor *value);
+
+#endif
