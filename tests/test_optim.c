@@ -487,8 +487,8 @@ START_TEST(state_is_allocated_lazily) {
     ck_assert(mom->state[0].buf1 && !mom->state[0].buf2);
     ck_assert_str_eq(adam->name, "Adam");
     ck_assert_str_eq(sgd->name, "SGD");
-    ck_assert_double_eq(adam->adam.lr, 1e-3);
-    ck_assert_double_eq(mom->sgd.lr, 0.1);
+    ck_assert_double_eq(adam->defaults.adam.lr, 1e-3);
+    ck_assert_double_eq(mom->defaults.sgd.lr, 0.1);
     for (int k = 0; k < 4; k++) ltr_optimizer_free(all[k]);
     ltr_optimizer_free(NULL);
 }
@@ -518,7 +518,7 @@ START_TEST(bad_options_are_refused) {
     ltr_optimizer_free(ok);
     ok = ltr_adam(C, NULL); /* NULL options: torch's defaults */
     ck_assert_ptr_nonnull(ok);
-    ck_assert_double_eq(ok->adam.beta2, 0.999);
+    ck_assert_double_eq(ok->defaults.adam.beta2, 0.999);
     ltr_optimizer_free(ok);
 
     lt_sgd_options s;

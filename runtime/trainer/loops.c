@@ -9,6 +9,7 @@
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
+#include "trainer/lr_stepping.h"
 #include "tensor/autograd.h"
 
 #include <math.h>
@@ -179,8 +180,18 @@ static lt_status train_epoch(ltr_trainer *t, int64_t epoch, int64_t nbatches, in
         end_step_memory(t);
         if (rc) break;
         if (stepped) t->ctx.pub.global_step++;
+        /* LR schedulers (Lightning's order): step-interval ones after the optimizer step,
+         * epoch-interval ones on the epoch's last batch; plateau ones after the batch's
+         * logging (for the last batch: after validation, below) */
+        bool last = b + 1 == nbatches;
+        if (ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, false) ||
+            (last && ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, false, b, false))) {
+            rc = LT_ERROR;
+            break;
+        }
         ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
         ltr_progress_update(&t->progress, b + 1, &t->pbar);
+        if (!last && (rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, true, b, false))) break;
     }
     t->ctx.pub.batch_idx = -1;
     if (rc) return rc;
@@ -189,6 +200,8 @@ static lt_status train_epoch(ltr_trainer *t, int64_t epoch, int64_t nbatches, in
     bool epoch_complete = b == nbatches;
     if (epoch_complete && nval > 0 && (epoch + 1) % cfg->check_val_every_n_epoch == 0)
         rc = ltr_eval_loop(t, LT_SPLIT_VAL, nval, false);
+    if (rc == LT_OK && epoch_complete)
+        rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, true, nbatches - 1, false);
     t->active_results = &t->train_results;
     if (rc == LT_OK)
         rc = call_epoch_hook(t, "on_train_epoch_end", MOD_HOOK(t, on_train_epoch_end));
@@ -196,6 +209,8 @@ static lt_status train_epoch(ltr_trainer *t, int64_t epoch, int64_t nbatches, in
     if (rc == LT_OK) {
         ltr_results_collect_epoch(&t->train_results, &t->logged, &t->pbar, &t->callback);
         ltr_progress_end(&t->progress, &t->pbar);
+        /* plateau schedulers of interval "epoch": after the epoch's metrics are logged */
+        if (epoch_complete) rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, true, b, false);
     }
     ltr_results_reset(&t->train_results);
     t->active_results = NULL;
