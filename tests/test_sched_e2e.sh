@@ -50,6 +50,14 @@ expect "scheduler of an optimizer not returned" 1 \
     "Some schedulers are attached with an optimizer that wasn't returned from .configure_optimizers." \
     -- fit --model.mode foreign_scheduler --trainer.max_epochs 1
 
+# configure_optimizers returning "None": Lightning warns and trains with _MockOptimizer,
+# so the same batch gives the same loss every epoch
+expect "None: warning, fit runs without an optimizer" 0 "returned .None., this fit will run with no optimizer" \
+    -- fit --model.mode none --trainer.max_epochs 3 --trainer.limit_train_batches 1
+if [ "$(grep -c '^train' "$T")" -eq 3 ] && [ "$(sed 's/^train [0-9] 0 //' "$T" | sort -u | wc -l)" -eq 1 ]; then
+    pass "None: the parameters do not move"
+else fail "None: the parameters do not move"; cat "$T"; fi
+
 # AdamW with a no-decay bias group and OneCycleLR per batch; torch:
 #   OneCycleLR(AdamW(...), max_lr=0.01, total_steps=6): lrs 0.0004, 0.009944154355,
 #   0.008117456539, 0.004626371027, 0.001334775302, 4e-08 (both groups)

@@ -140,9 +140,15 @@ lt_status ltr_optim_setup_finish(ltr_optim_setup *s, lt_ctx *ctx, lt_optimizer *
                 break;
             }
     }
-    if (s->noptimizers == 0)
-        return ltr_fail(ctx, "configure_optimizers returned no optimizer: return lt_sgd(...) / "
-                             "lt_adam(...) (or add them with lt_add_optimizer)");
+    if (s->noptimizers == 0) {
+        /* Lightning: None -> a warning, and fit runs with _MockOptimizer (no updates) */
+        if (s->nconfigs > 0)
+            return ltr_fail(ctx, "Some schedulers are attached with an optimizer that wasn't "
+                                 "returned from `configure_optimizers`. (none was returned)");
+        fprintf(stderr, "ltrun: warning: UserWarning: `LightningModule.configure_optimizers` "
+                        "returned `None`, this fit will run with no optimizer\n");
+        return LT_OK;
+    }
     /* _validate_multiple_optimizers_support */
     if (automatic && s->noptimizers > 1)
         return ltr_fail(ctx, "Training with multiple optimizers is only supported with manual "

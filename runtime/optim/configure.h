@@ -47,7 +47,9 @@ typedef struct ltr_optim_setup {
 lt_status ltr_optim_setup_own(ltr_optim_setup *s, lt_optimizer *o, lt_lr_scheduler *sched);
 
 /* After configure_optimizers returned `returned` (NULL = none): build trainer.optimizers
- * (the returned one first, then the added ones) and check Lightning's rules. Errors are
+ * (the returned one first, then the added ones) and check Lightning's rules. None at
+ * all (NULL, nothing added, no error) is Lightning's `None`: a warning, no optimizer
+ * (noptimizers 0; the trainer then runs steps without updates, as _MockOptimizer). Errors are
  * recorded on ctx (Lightning's messages) and LT_ERROR returned. `automatic`: the
  * module uses automatic optimization (several optimizers need manual optimization). */
 lt_status ltr_optim_setup_finish(ltr_optim_setup *s, lt_ctx *ctx, lt_optimizer *returned,

@@ -133,7 +133,7 @@ static lt_status train_step(ltr_trainer *t, lt_batch *batch, int64_t b, bool *st
                           (long long)b, (long long)t->ctx.pub.global_step);
         return LT_ERROR;
     }
-    ltr_optimizer_zero_grad(t->optim);
+    if (t->optim) ltr_optimizer_zero_grad(t->optim); /* NULL: Lightning's _MockOptimizer */
     t->ctx.hook_name = "backward";
     if (ltr_backward(&t->ctx.pub, loss) != LT_OK) {
         char msg[1024];
@@ -142,7 +142,7 @@ static lt_status train_step(ltr_trainer *t, lt_batch *batch, int64_t b, bool *st
                           t->module_plugin.desc->name, msg);
         return LT_ERROR;
     }
-    if (ltr_optimizer_step(t->optim) != LT_OK) {
+    if (t->optim && ltr_optimizer_step(t->optim) != LT_OK) {
         char msg[1024];
         ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "optimizer step failed: %s", msg);

@@ -199,7 +199,8 @@ static lt_status configure_optimizers(ltr_trainer *t) {
                    : ltr_optim_setup_finish(&t->optim_setup, &t->ctx.pub, returned, true);
     t->optim_setup.configuring = false;
     if (ltr_trainer_hook_done(t, true, "configure_optimizers", rc)) return LT_ERROR;
-    t->optim = t->optim_setup.optimizers[0];
+    /* NULL: configure_optimizers returned "None" (Lightning's _MockOptimizer) */
+    t->optim = t->optim_setup.noptimizers ? t->optim_setup.optimizers[0] : NULL;
     return LT_OK;
 }
 

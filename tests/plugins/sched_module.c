@@ -25,6 +25,11 @@ static lt_tensor *loss_of(lt_ctx *ctx, sm *m, lt_batch *b) {
 static lt_tensor *sm_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
     sm *m = self;
     lt_optimizer *opt = lt_optimizers(ctx, 0);
+    if (!opt) { /* configure_optimizers returned "None": the loss shows nothing moves */
+        lt_tensor *loss = loss_of(ctx, m, b);
+        trace("train %lld %lld loss=%.9g", (long long)ctx->current_epoch, (long long)i, lt_item(ctx, loss));
+        return loss;
+    }
     trace("train %lld %lld lr=%.10g", (long long)ctx->current_epoch, (long long)i,
           lt_group_get(ctx, opt, 0, "lr"));
     if (lt_num_param_groups(ctx, opt) > 1)
@@ -41,6 +46,7 @@ static lt_status sm_validation_step(lt_ctx *ctx, void *self, lt_batch *b, int64_
 
 static lt_optimizer *sm_configure_optimizers(lt_ctx *ctx, void *self) {
     sm *m = self;
+    if (strcmp(m->mode, "none") == 0) return NULL; /* Lightning's `return None` */
     lt_sgd_options o = LT_SGD_DEFAULTS;
     o.lr = 0.1;
     lt_optimizer *opt = lt_sgd(ctx, &o);
