@@ -34,6 +34,15 @@ printf '%s\n' "train 0 0 lr=0.1" "train 1 0 lr=0.1" "train 2 0 lr=0.05" > "$TMP/
 if diff -u "$TMP/want.txt" "$T"; then pass "ReduceLROnPlateau reads its monitor from callback metrics"
 else fail "ReduceLROnPlateau reads its monitor from callback metrics"; fi
 
+# interval "step": after every batch (its logged value is in callback_metrics), across
+# epochs: best at batch 0, then halved after each later batch
+fit --model.mode plateau_step --trainer.max_epochs 2 --trainer.limit_val_batches 0 > "$TMP/out.txt" 2>&1 ||
+    { fail "fit (plateau_step)"; cat "$TMP/out.txt"; }
+printf '%s\n' "train 0 0 lr=0.1" "train 0 1 lr=0.1" "train 0 2 lr=0.05" \
+    "train 1 0 lr=0.025" "train 1 1 lr=0.0125" "train 1 2 lr=0.00625" > "$TMP/want.txt"
+if diff -u "$TMP/want.txt" "$T"; then pass "ReduceLROnPlateau with interval step"
+else fail "ReduceLROnPlateau with interval step"; fi
+
 expect "strict monitor missing: error naming it and the available metrics" 1 \
     "ReduceLROnPlateau conditioned on metric val_los which is not available. Available metrics are: \['val_metric'\]" \
     -- fit --model.mode missing --trainer.max_epochs 1

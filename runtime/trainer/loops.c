@@ -9,8 +9,8 @@
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
-#include "trainer/lr_stepping.h"
 #include "tensor/autograd.h"
+#include "trainer/lr_stepping.h"
 
 #include <math.h>
 #include <string.h>

@@ -32,6 +32,7 @@ static lt_tensor *sm_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t
     }
     trace("train %lld %lld lr=%.10g", (long long)ctx->current_epoch, (long long)i,
           lt_group_get(ctx, opt, 0, "lr"));
+    if (strcmp(m->mode, "plateau_step") == 0) lt_log_value(ctx, "train_metric", 1.0, 0); /* on_step */
     if (lt_num_param_groups(ctx, opt) > 1)
         trace("  group1 lr=%.10g weight_decay=%g", lt_group_get(ctx, opt, 1, "lr"),
               lt_group_get(ctx, opt, 1, "weight_decay"));
@@ -67,6 +68,14 @@ static lt_optimizer *sm_configure_optimizers(lt_ctx *ctx, void *self) {
         po.factor = 0.5;
         cfg.monitor = strcmp(m->mode, "plateau") == 0 ? "val_metric" : "val_los";
         cfg.strict = strcmp(m->mode, "not_strict") != 0;
+        lt_add_lr_scheduler(ctx, lt_reduce_lr_on_plateau(ctx, opt, &po), &cfg);
+    } else if (strcmp(m->mode, "plateau_step") == 0) {
+        /* interval "step": stepped after each batch's logging, reading the step value */
+        lt_plateau_options po = LT_PLATEAU_DEFAULTS;
+        po.patience = 0;
+        po.factor = 0.5;
+        cfg.interval = "step";
+        cfg.monitor = "train_metric";
         lt_add_lr_scheduler(ctx, lt_reduce_lr_on_plateau(ctx, opt, &po), &cfg);
     } else if (strcmp(m->mode, "plateau_no_monitor") == 0) {
         lt_add_lr_scheduler(ctx, lt_reduce_lr_on_plateau(ctx, opt, NULL), &cfg);
