@@ -18,6 +18,7 @@ typedef struct ltr_arena ltr_arena;
 typedef struct ltr_tape ltr_tape;
 typedef struct ltr_param_store ltr_param_store;
 typedef struct ltr_rng ltr_rng;
+typedef struct ltr_optim_setup ltr_optim_setup;
 
 /* Receives lt_log / lt_log_value calls; set by the trainer (NULL: logging is an error). */
 typedef void (*ltr_log_sink)(void *sink_self, lt_ctx *ctx, const char *name, double value,
@@ -51,6 +52,9 @@ typedef struct ltr_ctx {
     /* ABI 1.4: hooks — the running trainer (an ltr_trainer*), for the trainer-control
      * host calls (lt_should_stop, lt_optimizer_step, ...); NULL outside a run */
     void *trainer;
+    /* ABI 1.4: optimizers and schedulers of the run (borrowed from the trainer; NULL =
+     * none: what lt_sgd/lt_step_lr/... make belongs to the caller) */
+    ltr_optim_setup *optim;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

@@ -3,6 +3,8 @@
 #include "core/context.h"
 #include "core/host_api_log.h"
 #include "data/dataloader.h"
+#include "optim/configure.h"
+#include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
@@ -292,6 +294,33 @@ static const lt_host_api host_api = {
     .clip_gradients = ltr_api_clip_gradients,
     .train_mode = ltr_api_train_mode,
     .batch_set = ltr_api_batch_set,
+    /* ABI 1.4: optimizers, param groups, LR schedulers, configure_optimizers forms */
+    .adamw = ltr_adamw,
+    .rmsprop = ltr_rmsprop,
+    .adagrad = ltr_adagrad,
+    .param_group = ltr_param_group_add,
+    .group_set = ltr_group_set,
+    .group_get = ltr_group_get,
+    .num_param_groups = ltr_num_param_groups,
+    .step_lr = ltr_step_lr,
+    .multistep_lr = ltr_multistep_lr,
+    .exponential_lr = ltr_exponential_lr,
+    .cosine_annealing_lr = ltr_cosine_annealing_lr,
+    .cosine_annealing_warm_restarts = ltr_cosine_annealing_warm_restarts,
+    .one_cycle_lr = ltr_one_cycle_lr,
+    .linear_lr = ltr_linear_lr,
+    .constant_lr = ltr_constant_lr,
+    .lambda_lr = ltr_lambda_lr,
+    .sequential_lr = ltr_sequential_lr,
+    .reduce_lr_on_plateau = ltr_reduce_lr_on_plateau,
+    .lr_scheduler_step = ltr_lr_scheduler_step,
+    .lr_scheduler_step_metric = ltr_lr_scheduler_step_metric,
+    .lr_scheduler_step_epoch = ltr_lr_scheduler_step_epoch,
+    .lr_scheduler_last_lr = ltr_lr_scheduler_last_lr,
+    .add_optimizer = ltr_add_optimizer,
+    .add_lr_scheduler = ltr_add_lr_scheduler,
+    .optimizers = ltr_optimizers_at,
+    .lr_schedulers = ltr_lr_schedulers_at,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

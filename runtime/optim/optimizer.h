@@ -1,13 +1,19 @@
 /*
- * optimizer.h — torch.optim's SGD and Adam over a module's parameter store
- * (float32 or float64 parameters, each updated in its own dtype).
+ * optimizer.h — torch.optim's SGD, Adam, AdamW, RMSprop and Adagrad over a module's
+ * parameter store (float32 or float64 parameters, each updated in its own dtype), with
+ * param groups (torch's optimizer.param_groups: per-group options, lr first).
  *
  * Update rules are torch.optim's (single-tensor, non-fused path, torch 2.x):
  * a parameter whose grad is undefined (never reached by backward since the last
  * zero_grad, PyTorch's `p.grad is None`) is skipped and its state is not advanced.
  * State buffers are allocated lazily at a parameter's first update, as in PyTorch.
- * Ownership: the optimizer is heap-allocated by ltr_sgd/ltr_adam and freed by
- * ltr_optimizer_free; it borrows the parameter store, which must outlive it.
+ * Ownership: the optimizer is heap-allocated by ltr_sgd/ltr_adam/... and freed by
+ * ltr_optimizer_free (or, when made while ctx->optim is set, by the trainer's
+ * ltr_optim_setup_free); it borrows the parameter store, which must outlive it.
+ *
+ * Param groups: group 0 starts with every parameter; ltr_param_group moves the
+ * parameters whose names match into a new group (torch's [{"params": ..., "lr": ...}]).
+ * Parameters are updated group by group; each group has its own copy of the options.
  */
 #ifndef LTR_OPTIMIZER_H
 #define LTR_OPTIMIZER_H
@@ -15,22 +21,47 @@
 #include "ltrun.h"
 #include "tensor/tensor.h"
 
-typedef enum ltr_optim_kind { LTR_OPTIM_SGD = 1, LTR_OPTIM_ADAM = 2 } ltr_optim_kind;
+typedef enum ltr_optim_kind {
+    LTR_OPTIM_SGD = 1,
+    LTR_OPTIM_ADAM = 2,
+    LTR_OPTIM_ADAMW = 3,
+    LTR_OPTIM_RMSPROP = 4,
+    LTR_OPTIM_ADAGRAD = 5
+} ltr_optim_kind;
+
+/* One optimizer's options (every member starts with `double lr`). */
+typedef union ltr_optim_hp {
+    lt_sgd_options sgd;
+    lt_adam_options adam; /* Adam and AdamW */
+    lt_rmsprop_options rmsprop;
+    lt_adagrad_options adagrad;
+} ltr_optim_hp;
+
+/* optimizer.param_groups[i] */
+typedef struct ltr_param_group {
+    ltr_optim_hp hp;       /* this group's options; hp.sgd.lr etc. is what schedulers set */
+    double initial_lr;     /* group['initial_lr'], set by the first scheduler */
+    bool has_initial_lr;
+    int64_t *index;        /* the group's parameters: indices into params->params */
+    int64_t n;
+} ltr_param_group;
 
 /* Per-parameter state, index-aligned with the store's params. */
 typedef struct ltr_optim_state {
-    void *buf1;    /* SGD: momentum_buffer; Adam: exp_avg (the parameter's dtype) */
-    void *buf2;    /* Adam: exp_avg_sq */
-    void *buf3;    /* Adam amsgrad: max_exp_avg_sq */
-    int64_t step;  /* Adam: this parameter's step count */
+    void *buf1;    /* SGD: momentum_buffer; Adam(W): exp_avg; RMSprop: square_avg;
+                      Adagrad: sum (the parameter's dtype) */
+    void *buf2;    /* Adam(W): exp_avg_sq; RMSprop: momentum_buffer */
+    void *buf3;    /* Adam(W) amsgrad: max_exp_avg_sq; RMSprop centered: grad_avg */
+    int64_t step;  /* Adam(W), RMSprop, Adagrad: this parameter's step count */
 } ltr_optim_state;
 
 struct lt_optimizer {
     ltr_optim_kind kind;
-    const char *name;           /* "SGD", "Adam" */
+    const char *name;           /* "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
     ltr_param_store *params;    /* borrowed */
-    lt_sgd_options sgd;         /* valid when kind == LTR_OPTIM_SGD */
-    lt_adam_options adam;       /* valid when kind == LTR_OPTIM_ADAM */
+    ltr_optim_hp defaults;      /* the constructor's options (torch's optimizer.defaults) */
+    ltr_param_group *groups;    /* ngroups entries; group 0 made by the constructor */
+    int ngroups;
     ltr_optim_state *state;     /* params->count entries */
     int64_t nstate;
     lt_ctx *ctx;                /* borrowed: where step() records an error (out of memory) */
@@ -41,6 +72,22 @@ struct lt_optimizer {
  * the same checks as torch.optim) record an error and return NULL. */
 lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt);
 lt_optimizer *ltr_adam(lt_ctx *ctx, const lt_adam_options *opt);
+lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt);
+lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt);
+lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt);
+
+/* Param groups (see lt_host_api.param_group / group_set / group_get): a new group of
+ * the parameters whose names match one of the '|'-separated fnmatch globs in `names`;
+ * its index, or -1 with an error recorded (no parameter matches, steps already taken). */
+int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names);
+lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value);
+double ltr_group_get(const lt_optimizer *o, int group, const char *key); /* NAN: no such key */
+int ltr_num_param_groups(const lt_optimizer *o);
+/* &param_groups[group]['lr'] (group in range) */
+double *ltr_group_lr(lt_optimizer *o, int group);
+/* &param_groups[group]['momentum'] (SGD, RMSprop) or &['betas'][0] (Adam, AdamW);
+ * NULL for Adagrad, which has neither */
+double *ltr_group_momentum(lt_optimizer *o, int group);
 
 /* optimizer.step(): one update of every parameter with a defined grad. */
 lt_status ltr_optimizer_step(lt_optimizer *o);
@@ -49,7 +96,13 @@ void ltr_optimizer_zero_grad(lt_optimizer *o);
 void ltr_optimizer_free(lt_optimizer *o);
 
 /* internal to runtime/optim */
-lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name);
+/* Elements per thread work item of the elementwise updates (Adam, RMSprop, Adagrad):
+ * 64 KB of float32 per array, in L2 with its partners. Threads take whole blocks, so
+ * every thread count gives the same bits. */
+#define LTR_OPTIM_BLOCK 16384
+/* An optimizer over every parameter of ctx->params, one group with options *hp. */
+lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name,
+                                const ltr_optim_hp *hp);
 /* The zeroed state buffer *buf (n elements of elsize bytes), made at first use; NULL
  * when out of memory. */
 void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize);
@@ -57,6 +110,8 @@ void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize);
  * error messages; returns buf. */
 const char *ltr_optim_pyfloat(double x, char *buf, size_t cap);
 lt_status ltr_sgd_step(lt_optimizer *o);
-lt_status ltr_adam_step(lt_optimizer *o);
+lt_status ltr_adam_step(lt_optimizer *o); /* Adam and AdamW */
+lt_status ltr_rmsprop_step(lt_optimizer *o);
+lt_status ltr_adagrad_step(lt_optimizer *o);
 
 #endif

@@ -32,9 +32,7 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
         ltr_fail(ctx, "SGD: Nesterov momentum requires a momentum and zero dampening");
         return NULL;
     }
-    lt_optimizer *o = ltr_optimizer_new(ctx, LTR_OPTIM_SGD, "SGD");
-    if (o) o->sgd = *opt;
-    return o;
+    return ltr_optimizer_new(ctx, LTR_OPTIM_SGD, "SGD", &(ltr_optim_hp){.sgd = *opt});
 }
 
 /* One parameter's update, in the parameter's dtype T (the Python-float scalars cast to
@@ -88,22 +86,26 @@ DEFINE_SGD_LOOP(float, f32)
 DEFINE_SGD_LOOP(double, f64)
 
 lt_status ltr_sgd_step(lt_optimizer *o) {
-    const lt_sgd_options *h = &o->sgd;
-    for (int64_t i = 0; i < o->params->count; i++) {
-        lt_tensor *p = o->params->params[i];
-        if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
-        int64_t n = ltr_numel(p);
-        ltr_optim_state *st = &o->state[i];
-        bool first = false;
-        void *buf = NULL;
-        if (h->momentum) {
-            /* momentum_buffer is None until this parameter's first update */
-            first = st->buf1 == NULL;
-            buf = ltr_optim_buffer(&st->buf1, n, ltr_dtype_size(p->dtype));
-            if (!buf) return LT_ERROR;
+    for (int gi = 0; gi < o->ngroups; gi++) {
+        const ltr_param_group *grp = &o->groups[gi];
+        const lt_sgd_options *h = &grp->hp.sgd; /* the group's options */
+        for (int64_t k = 0; k < grp->n; k++) {
+            int64_t i = grp->index[k];
+            lt_tensor *p = o->params->params[i];
+            if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
+            int64_t n = ltr_numel(p);
+            ltr_optim_state *st = &o->state[i];
+            bool first = false;
+            void *buf = NULL;
+            if (h->momentum) {
+                /* momentum_buffer is None until this parameter's first update */
+                first = st->buf1 == NULL;
+                buf = ltr_optim_buffer(&st->buf1, n, ltr_dtype_size(p->dtype));
+                if (!buf) return LT_ERROR;
+            }
+            if (p->dtype == LT_FLOAT64) sgd_param_f64(h, n, p->data, p->grad->data, buf, first);
+            else sgd_param_f32(h, n, p->data, p->grad->data, buf, first);
         }
-        if (p->dtype == LT_FLOAT64) sgd_param_f64(h, n, p->data, p->grad->data, buf, first);
-        else sgd_param_f32(h, n, p->data, p->grad->data, buf, first);
     }
     return LT_OK;
 }

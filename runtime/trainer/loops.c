@@ -21,6 +21,7 @@
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
+#include "trainer/lr_stepping.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -281,12 +282,14 @@ static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
 }
 
 /* _TrainingEpochLoop.run between the fit loop's on_advance_start and on_advance_end. */
-static lt_status train_epoch_batches(ltr_trainer *t) {
+static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     ltr_loop_state *L = &t->loop;
     int64_t n = L->num_training_batches;
     lt_status rc = LT_OK;
-    for (int64_t b = 0;; b++) {
+    int64_t b = 0;
+    *completed = false;
+    for (;; b++) {
         /* done: max_steps reached or all batches made ready; or a stop request once
          * min_epochs/min_steps are met */
         if (max_steps_reached(t) || b == n) break;
@@ -321,7 +324,10 @@ static lt_status train_epoch_batches(ltr_trainer *t) {
         lt_tensor *outputs = NULL;
         if ((rc = ltr_automatic_step(t, batch, b, &outputs))) break;
         /* update_lr_schedulers("step") (not while accumulating), then ("epoch") on the
-         * epoch's last batch: the LR-scheduler work steps its schedulers here */
+         * epoch's last batch, both without the plateau ones (lr_stepping.c) */
+        if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, L->should_accumulate)) ||
+            (is_last && (rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, false, b, false))))
+            break;
         a.tensor = outputs;
         if ((rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_BATCH_END, &a, LTR_CB_ALL))) break;
         timer_check(t, true); /* the Timer callback comes after the user's callbacks */
@@ -342,9 +348,13 @@ static lt_status train_epoch_batches(ltr_trainer *t) {
             t->active_results = &t->train_results;
             if (rc) break;
         }
+        /* plateau schedulers of interval "step": after the batch's metrics are logged */
+        if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, true, b, L->should_accumulate)))
+            break;
         if (!L->should_accumulate) L->batches_that_stepped++;
         end_step_memory(t);
     }
+    *completed = b == n; /* _num_ready_batches_reached() */
     end_step_memory(t);
     L->should_accumulate = false;
     t->ctx.pub.batch_idx = -1;
@@ -363,8 +373,9 @@ static lt_status train_epoch(ltr_trainer *t) {
     snprintf(label, sizeof label, "Epoch %lld", (long long)epoch);
     ltr_progress_start(&t->progress, label, L->num_training_batches);
 
+    bool epoch_complete = false;
     lt_status rc = ltr_hook_call(t, LTR_H_ON_TRAIN_EPOCH_START, NULL);
-    if (rc == LT_OK) rc = train_epoch_batches(t);
+    if (rc == LT_OK) rc = train_epoch_batches(t, &epoch_complete);
     if (rc) {
         ltr_results_reset(&t->train_results);
         return rc;
@@ -380,8 +391,11 @@ static lt_status train_epoch(ltr_trainer *t) {
     if (rc == LT_OK) {
         ltr_results_collect_epoch(&t->train_results, &t->logged, &t->pbar, &t->callback);
         ltr_progress_end(&t->progress, &t->pbar);
+        /* plateau schedulers of interval "epoch": after the epoch's metrics are logged */
+        if (epoch_complete)
+            rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, true, L->num_training_batches - 1,
+                                          false);
     }
-    /* update_lr_schedulers("epoch") once more when the epoch ran to its last batch */
     ltr_results_reset(&t->train_results);
     t->active_results = NULL;
     t->ctx.pub.current_epoch = epoch + 1; /* epoch_progress.increment_completed */

@@ -204,10 +204,18 @@ static lt_status configure_optimizers(ltr_trainer *t) {
     }
     ltr_trainer_hook_begin(t, true, "configure_optimizers");
     t->ctx.params = &t->params; /* the optimizer is built over the module's parameters */
-    t->optim = fn(&t->ctx.pub, t->module);
+    t->optim_setup.configuring = true; /* lt_add_optimizer / lt_add_lr_scheduler allowed */
+    lt_optimizer *returned = fn(&t->ctx.pub, t->module);
     t->ctx.params = NULL;
-    lt_status rc = t->optim ? LT_OK : LT_ERROR;
-    return ltr_trainer_hook_done(t, true, "configure_optimizers", rc);
+    /* Lightning's forms: the returned optimizer, those added, the scheduler configs;
+     * automatic optimization (the only mode so far) allows one optimizer */
+    lt_status rc = t->ctx.failed ? LT_ERROR
+                   : ltr_optim_setup_finish(&t->optim_setup, &t->ctx.pub, returned, true);
+    t->optim_setup.configuring = false;
+    if (ltr_trainer_hook_done(t, true, "configure_optimizers", rc)) return LT_ERROR;
+    /* NULL: configure_optimizers returned "None" (Lightning's _MockOptimizer) */
+    t->optim = t->optim_setup.noptimizers ? t->optim_setup.optimizers[0] : NULL;
+    return LT_OK;
 }
 
 /* End of a stage: teardown hooks (Lightning: DM, then callbacks, then LM) and the
@@ -227,7 +235,7 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
 static void destroy_instances(ltr_trainer *t) {
-    if (t->optim) ltr_optimizer_free(t->optim);
+    ltr_optim_setup_free(&t->optim_setup); /* every optimizer and scheduler of the run */
     t->optim = NULL;
     if (t->module_created && MOD_HOOK(t, destroy)) {
         ltr_trainer_hook_begin(t, true, "destroy");
@@ -326,6 +334,7 @@ int ltr_trainer_run(const ltr_options *o) {
     t->opts = o;
     t->stage_results = cJSON_CreateObject();
     ltr_ctx_init(&t->ctx, ltr_host_api());
+    t->ctx.optim = &t->optim_setup;
     t->arena = ltr_arena_create((size_t)4 << 20);
     t->tape = ltr_tape_create();
     ltr_param_store_init(&t->params);

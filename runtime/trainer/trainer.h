@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "core/context.h"
 #include "data/dataloader.h"
+#include "optim/configure.h"
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
 #include "trainer/hooks.h"
@@ -53,7 +54,8 @@ typedef struct ltr_trainer {
     lt_hparams model_hp, data_hp;
     void *module, *dm;              /* instances made by the plugins' create hooks */
     bool module_created, dm_created;
-    lt_optimizer *optim;
+    lt_optimizer *optim;            /* trainer.optimizers[0] (in optim_setup) */
+    ltr_optim_setup optim_setup;    /* configure_optimizers' optimizers and scheduler configs */
     ltr_dataloader loaders[4];      /* by lt_split */
     bool has_loader[4];
     ltr_results train_results, eval_results;

@@ -345,6 +345,75 @@ typedef struct lt_embedding_layer {
     int64_t padding_idx; /* -1: none */
 } lt_embedding_layer;
 
+/* ABI 1.4: optimizers, param groups, LR schedulers (torch.optim / torch.optim.lr_scheduler) */
+
+typedef struct lt_lr_scheduler lt_lr_scheduler; /* opaque; made by lt_step_lr ... (host-owned) */
+
+/* torch.optim.AdamW: Adam's options with decoupled weight decay (default 1e-2). */
+typedef lt_adam_options lt_adamw_options;
+#define LT_ADAMW_DEFAULTS                                                        \
+    ((lt_adamw_options){.lr = 1e-3, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,    \
+                        .weight_decay = 1e-2})
+
+/* torch.optim.RMSprop's arguments and defaults. */
+typedef struct lt_rmsprop_options {
+    double lr, alpha, eps, weight_decay, momentum;
+    bool centered, maximize;
+} lt_rmsprop_options;
+#define LT_RMSPROP_DEFAULTS ((lt_rmsprop_options){.lr = 1e-2, .alpha = 0.99, .eps = 1e-8})
+
+/* torch.optim.Adagrad's arguments and defaults. */
+typedef struct lt_adagrad_options {
+    double lr, lr_decay, weight_decay, initial_accumulator_value, eps;
+    bool maximize;
+} lt_adagrad_options;
+#define LT_ADAGRAD_DEFAULTS ((lt_adagrad_options){.lr = 1e-2, .eps = 1e-10})
+
+/* torch.optim.lr_scheduler.OneCycleLR's arguments. Give total_steps, or epochs and
+ * steps_per_epoch. max_lrs (one per param group) overrides max_lr when not NULL. */
+typedef struct lt_one_cycle_options {
+    double max_lr;
+    const double *max_lrs;
+    int64_t total_steps, epochs, steps_per_epoch;
+    double pct_start;
+    const char *anneal_strategy; /* "cos" or "linear" */
+    bool cycle_momentum;         /* cycles momentum (SGD, RMSprop) or beta1 (Adam, AdamW) */
+    double base_momentum, max_momentum, div_factor, final_div_factor;
+    bool three_phase;
+} lt_one_cycle_options;
+#define LT_ONE_CYCLE_DEFAULTS                                                            \
+    ((lt_one_cycle_options){.max_lr = 0.1, .pct_start = 0.3, .anneal_strategy = "cos",   \
+                            .cycle_momentum = true, .base_momentum = 0.85,              \
+                            .max_momentum = 0.95, .div_factor = 25.0,                   \
+                            .final_div_factor = 1e4})
+
+/* torch.optim.lr_scheduler.ReduceLROnPlateau's arguments and defaults. */
+typedef struct lt_plateau_options {
+    const char *mode;           /* "min" or "max" */
+    double factor;              /* < 1 */
+    int64_t patience;
+    double threshold;
+    const char *threshold_mode; /* "rel" or "abs" */
+    int64_t cooldown;
+    double min_lr, eps;
+} lt_plateau_options;
+#define LT_PLATEAU_DEFAULTS                                                              \
+    ((lt_plateau_options){.mode = "min", .factor = 0.1, .patience = 10, .threshold = 1e-4, \
+                          .threshold_mode = "rel", .cooldown = 0, .min_lr = 0, .eps = 1e-8})
+
+/* Lightning's lr_scheduler config dict (LRSchedulerConfig), for lt_add_lr_scheduler.
+ * Start from LT_LR_SCHEDULER_CONFIG_DEFAULTS: strict and frequency are not zero there. */
+typedef struct lt_lr_scheduler_config {
+    const char *interval; /* "epoch" (NULL too) or "step" */
+    int64_t frequency;    /* step every `frequency` epochs / batches (>= 1) */
+    const char *monitor;  /* callback metric ReduceLROnPlateau reads (required there) */
+    bool strict;          /* a missing monitor: true = error, false = warn and skip */
+    const char *name;     /* for LearningRateMonitor; NULL = default */
+} lt_lr_scheduler_config;
+#define LT_LR_SCHEDULER_CONFIG_DEFAULTS                                                  \
+    ((lt_lr_scheduler_config){.interval = "epoch", .frequency = 1, .monitor = NULL,      \
+                              .strict = true, .name = NULL})
+
 /* --------------------------------------------------------------------- host API */
 
 /*
@@ -728,6 +797,63 @@ struct lt_host_api {
     void (*train_mode)(lt_ctx *ctx, bool mode);
     /* replace field `field` of the batch (in on_before/after_batch_transfer) */
     lt_status (*batch_set)(lt_ctx *ctx, lt_batch *batch, int field, lt_tensor *value);
+    /* ABI 1.4: optimizers, param groups, LR schedulers, configure_optimizers forms.
+     * Optimizers and schedulers are made in configure_optimizers and owned by the host. */
+    lt_optimizer *(*adamw)(lt_ctx *ctx, const lt_adamw_options *opt);
+    lt_optimizer *(*rmsprop)(lt_ctx *ctx, const lt_rmsprop_options *opt);
+    lt_optimizer *(*adagrad)(lt_ctx *ctx, const lt_adagrad_options *opt);
+    /* A new param group of the parameters whose names match `names` (fnmatch globs
+     * joined by '|', e.g. "*.bias|*norm*.weight"), moved out of the groups they were in;
+     * it starts with the optimizer's options. Returns its index (group 0 keeps the rest),
+     * -1 on error. Call before the first step. */
+    int (*param_group)(lt_ctx *ctx, lt_optimizer *opt, const char *names);
+    /* optimizer.param_groups[group][key] = value / read it (keys as torch names them:
+     * "lr", "weight_decay", "momentum", "beta1", "beta2", "eps", ...; bools as 0/1).
+     * get returns NAN for an unknown key or group. */
+    lt_status (*group_set)(lt_ctx *ctx, lt_optimizer *opt, int group, const char *key,
+                           double value);
+    double (*group_get)(const lt_optimizer *opt, int group, const char *key);
+    int (*num_param_groups)(const lt_optimizer *opt);
+    /* torch.optim.lr_scheduler.* (last_epoch=-1): each does its initial step. */
+    lt_lr_scheduler *(*step_lr)(lt_ctx *ctx, lt_optimizer *opt, int64_t step_size, double gamma);
+    lt_lr_scheduler *(*multistep_lr)(lt_ctx *ctx, lt_optimizer *opt, const int64_t *milestones,
+                                     int n, double gamma);
+    lt_lr_scheduler *(*exponential_lr)(lt_ctx *ctx, lt_optimizer *opt, double gamma);
+    lt_lr_scheduler *(*cosine_annealing_lr)(lt_ctx *ctx, lt_optimizer *opt, int64_t t_max,
+                                            double eta_min);
+    lt_lr_scheduler *(*cosine_annealing_warm_restarts)(lt_ctx *ctx, lt_optimizer *opt,
+                                                       int64_t t_0, int64_t t_mult,
+                                                       double eta_min);
+    lt_lr_scheduler *(*one_cycle_lr)(lt_ctx *ctx, lt_optimizer *opt,
+                                     const lt_one_cycle_options *o);
+    lt_lr_scheduler *(*linear_lr)(lt_ctx *ctx, lt_optimizer *opt, double start_factor,
+                                  double end_factor, int64_t total_iters);
+    lt_lr_scheduler *(*constant_lr)(lt_ctx *ctx, lt_optimizer *opt, double factor,
+                                    int64_t total_iters);
+    /* LambdaLR: lr = initial_lr * fn(epoch, user) */
+    lt_lr_scheduler *(*lambda_lr)(lt_ctx *ctx, lt_optimizer *opt,
+                                  double (*fn)(int64_t epoch, void *user), void *user);
+    /* SequentialLR(schedulers[n], milestones[n - 1]) */
+    lt_lr_scheduler *(*sequential_lr)(lt_ctx *ctx, lt_optimizer *opt,
+                                      lt_lr_scheduler *const *schedulers, int n,
+                                      const int64_t *milestones);
+    lt_lr_scheduler *(*reduce_lr_on_plateau)(lt_ctx *ctx, lt_optimizer *opt,
+                                             const lt_plateau_options *o);
+    /* scheduler.step() / ReduceLROnPlateau.step(metric) / CosineAnnealingWarmRestarts.step(epoch) */
+    lt_status (*lr_scheduler_step)(lt_ctx *ctx, lt_lr_scheduler *s);
+    lt_status (*lr_scheduler_step_metric)(lt_ctx *ctx, lt_lr_scheduler *s, double metric);
+    lt_status (*lr_scheduler_step_epoch)(lt_ctx *ctx, lt_lr_scheduler *s, double epoch);
+    /* scheduler.get_last_lr()[group] (NAN for a bad group) */
+    double (*lr_scheduler_last_lr)(const lt_lr_scheduler *s, int group);
+    /* configure_optimizers' other forms (call from configure_optimizers): more optimizers
+     * (the returned one comes first), and schedulers with Lightning's config dict
+     * (cfg NULL = LT_LR_SCHEDULER_CONFIG_DEFAULTS). */
+    lt_status (*add_optimizer)(lt_ctx *ctx, lt_optimizer *opt);
+    lt_status (*add_lr_scheduler)(lt_ctx *ctx, lt_lr_scheduler *s,
+                                  const lt_lr_scheduler_config *cfg);
+    /* self.optimizers()[i] / self.lr_schedulers()[i] of the run; NULL past the end */
+    lt_optimizer *(*optimizers)(lt_ctx *ctx, int i);
+    lt_lr_scheduler *(*lr_schedulers)(lt_ctx *ctx, int i);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -745,7 +871,8 @@ typedef struct lt_module_vtable {
     lt_tensor *(*training_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
     lt_status (*validation_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
     lt_status (*test_step)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);
-    /* configure_optimizers: return lt_sgd(...) / lt_adam(...). Required for fit. */
+    /* configure_optimizers: return lt_sgd(...) / lt_adam(...). Required for fit. Other
+     * Lightning forms: lt_add_optimizer / lt_add_lr_scheduler inside it (ABI 1.4). */
     lt_optimizer *(*configure_optimizers)(lt_ctx *ctx, void *self);
     lt_status (*on_train_epoch_start)(lt_ctx *ctx, void *self);
     lt_status (*on_train_epoch_end)(lt_ctx *ctx, void *self);
@@ -1558,6 +1685,79 @@ static inline void lt_train_mode(lt_ctx *c, bool mode) { c->api->train_mode(c, m
 static inline lt_status lt_batch_set(lt_ctx *c, lt_batch *b, int field, lt_tensor *value) {
     return c->api->batch_set(c, b, field, value);
 }
+/* ABI 1.4: optimizers, param groups, LR schedulers (see the host API members) */
+static inline lt_optimizer *lt_adamw(lt_ctx *c, const lt_adamw_options *o) { return c->api->adamw(c, o); }
+static inline lt_optimizer *lt_rmsprop(lt_ctx *c, const lt_rmsprop_options *o) { return c->api->rmsprop(c, o); }
+static inline lt_optimizer *lt_adagrad(lt_ctx *c, const lt_adagrad_options *o) { return c->api->adagrad(c, o); }
+static inline int lt_param_group(lt_ctx *c, lt_optimizer *o, const char *names) {
+    return c->api->param_group(c, o, names);
+}
+static inline lt_status lt_group_set(lt_ctx *c, lt_optimizer *o, int group, const char *key, double v) {
+    return c->api->group_set(c, o, group, key, v);
+}
+static inline double lt_group_get(lt_ctx *c, const lt_optimizer *o, int group, const char *key) {
+    return c->api->group_get(o, group, key);
+}
+static inline int lt_num_param_groups(lt_ctx *c, const lt_optimizer *o) { return c->api->num_param_groups(o); }
+static inline lt_lr_scheduler *lt_step_lr(lt_ctx *c, lt_optimizer *o, int64_t step_size, double gamma) {
+    return c->api->step_lr(c, o, step_size, gamma);
+}
+static inline lt_lr_scheduler *lt_multistep_lr(lt_ctx *c, lt_optimizer *o, const int64_t *milestones,
+                                               int n, double gamma) {
+    return c->api->multistep_lr(c, o, milestones, n, gamma);
+}
+static inline lt_lr_scheduler *lt_exponential_lr(lt_ctx *c, lt_optimizer *o, double gamma) {
+    return c->api->exponential_lr(c, o, gamma);
+}
+static inline lt_lr_scheduler *lt_cosine_annealing_lr(lt_ctx *c, lt_optimizer *o, int64_t t_max,
+                                                      double eta_min) {
+    return c->api->cosine_annealing_lr(c, o, t_max, eta_min);
+}
+static inline lt_lr_scheduler *lt_cosine_annealing_warm_restarts(lt_ctx *c, lt_optimizer *o,
+                                                                 int64_t t_0, int64_t t_mult,
+                                                                 double eta_min) {
+    return c->api->cosine_annealing_warm_restarts(c, o, t_0, t_mult, eta_min);
+}
+static inline lt_lr_scheduler *lt_one_cycle_lr(lt_ctx *c, lt_optimizer *o, const lt_one_cycle_options *oc) {
+    return c->api->one_cycle_lr(c, o, oc);
+}
+static inline lt_lr_scheduler *lt_linear_lr(lt_ctx *c, lt_optimizer *o, double start_factor,
+                                            double end_factor, int64_t total_iters) {
+    return c->api->linear_lr(c, o, start_factor, end_factor, total_iters);
+}
+static inline lt_lr_scheduler *lt_constant_lr(lt_ctx *c, lt_optimizer *o, double factor, int64_t total_iters) {
+    return c->api->constant_lr(c, o, factor, total_iters);
+}
+static inline lt_lr_scheduler *lt_lambda_lr(lt_ctx *c, lt_optimizer *o,
+                                            double (*fn)(int64_t epoch, void *user), void *user) {
+    return c->api->lambda_lr(c, o, fn, user);
+}
+static inline lt_lr_scheduler *lt_sequential_lr(lt_ctx *c, lt_optimizer *o, lt_lr_scheduler *const *s,
+                                                int n, const int64_t *milestones) {
+    return c->api->sequential_lr(c, o, s, n, milestones);
+}
+static inline lt_lr_scheduler *lt_reduce_lr_on_plateau(lt_ctx *c, lt_optimizer *o,
+                                                       const lt_plateau_options *po) {
+    return c->api->reduce_lr_on_plateau(c, o, po);
+}
+static inline lt_status lt_lr_scheduler_step(lt_ctx *c, lt_lr_scheduler *s) {
+    return c->api->lr_scheduler_step(c, s);
+}
+static inline lt_status lt_lr_scheduler_step_metric(lt_ctx *c, lt_lr_scheduler *s, double metric) {
+    return c->api->lr_scheduler_step_metric(c, s, metric);
+}
+static inline lt_status lt_lr_scheduler_step_epoch(lt_ctx *c, lt_lr_scheduler *s, double epoch) {
+    return c->api->lr_scheduler_step_epoch(c, s, epoch);
+}
+static inline double lt_lr_scheduler_last_lr(lt_ctx *c, const lt_lr_scheduler *s, int group) {
+    return c->api->lr_scheduler_last_lr(s, group);
+}
+static inline lt_status lt_add_optimizer(lt_ctx *c, lt_optimizer *o) { return c->api->add_optimizer(c, o); }
+static inline lt_status lt_add_lr_scheduler(lt_ctx *c, lt_lr_scheduler *s, const lt_lr_scheduler_config *cfg) {
+    return c->api->add_lr_scheduler(c, s, cfg);
+}
+static inline lt_optimizer *lt_optimizers(lt_ctx *c, int i) { return c->api->optimizers(c, i); }
+static inline lt_lr_scheduler *lt_lr_schedulers(lt_ctx *c, int i) { return c->api->lr_schedulers(c, i); }
 
 #ifdef __cplusplus
 }
