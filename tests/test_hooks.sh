@@ -39,6 +39,24 @@ run validate --trainer.limit_val_batches 2
 compare validate
 run test --trainer.limit_test_batches 1
 compare test
+run predict --trainer.limit_predict_batches 2 --predictions "$TMP/p.h5"
+compare predict
+
+# predict: on_predict_model_eval replaces the default model.eval() (an override that does
+# not call it keeps training mode); fast_dev_run N runs N predict batches; a limit of 0 is
+# the loop's skip (no predict hook at all)
+run predict --model.predict_keep_train true --predictions "$TMP/p.h5"
+if grep -q "module.predict_step 0 training=1" "$T" && [ "$(grep -c 'module.predict_step' "$T")" -eq 3 ]; then
+    pass "predict: on_predict_model_eval override decides the mode; every batch by default"
+else fail "predict: on_predict_model_eval override decides the mode; every batch by default"; cat "$T"; fi
+run predict --trainer.fast_dev_run 1 --predictions "$TMP/p.h5"
+if [ "$(grep -c 'module.predict_step' "$T")" -eq 1 ] && grep -q "callback.on_predict_end" "$T"; then
+    pass "predict: fast_dev_run 1 runs one predict batch"
+else fail "predict: fast_dev_run 1 runs one predict batch"; cat "$T" "$TMP/out.txt"; fi
+run predict --trainer.limit_predict_batches 0.0 --predictions "$TMP/p.h5"
+if ! grep -q "on_predict\|predict_step" "$T" && grep -q "module.teardown predict" "$T"; then
+    pass "predict: limit_predict_batches 0 skips the loop"
+else fail "predict: limit_predict_batches 0 skips the loop"; cat "$T" "$TMP/out.txt"; fi
 
 # fit --test: the test stage runs its own setup/teardown after fit's
 run fit --trainer.max_epochs 1 --trainer.limit_val_batches 1 --test --trainer.limit_test_batches 1

@@ -92,6 +92,10 @@ static lt_status fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **bat
     return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
 }
 
+lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
+    return fetch(t, split, b, batch);
+}
+
 /* ------------------------------------------------------------------ evaluation */
 
 lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, bool sanity) {

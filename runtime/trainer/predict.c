@@ -1,10 +1,14 @@
 /*
  * predict.c — trainer.predict (issue 4): the predict loop and the predictions file.
  *
- * Lightning's order (reference/lightning.md §1.5): setup("predict"), the predict
- * dataloader, model.eval() under inference mode, then per batch predict_step(batch, i)
- * — whose default is forward(batch[0]) here (Lightning's default calls self(batch)) —
- * and teardown. Logging is forbidden in predict hooks, as in Lightning.
+ * Lightning's order (reference/lightning.md §1.5): setup("predict") (DM, CB, LM;
+ * trainer.c), the predict dataloader, limit_predict_batches, on_predict_model_eval under
+ * inference mode, CB/LM on_predict_start and on_predict_epoch_start, per batch the
+ * transfer hooks, CB/LM on_predict_batch_start, predict_step(batch, i) — whose default
+ * is forward(batch[0]) here (Lightning's default calls self(batch)) — and CB/LM
+ * on_predict_batch_end(outputs), then CB/LM on_predict_epoch_end and on_predict_end, and
+ * teardown. Hooks go through hooks.h (callbacks, then the module). Logging is forbidden
+ * in predict hooks, as in Lightning.
  * The predict dataloader is the data module's LT_SPLIT_PREDICT dataset; a data module
  * without one is predicted over its test dataset (said on stderr), since ltrun's
  * example data modules describe no predict split.
@@ -156,24 +160,46 @@ static void writer_close(pred_writer *w) {
     w->n = 0;
 }
 
-/* The predict loop over `nbatches` batches of `split`, each output appended to w. */
+typedef lt_status (*plain_hook_fn)(lt_ctx *, void *);
+
+/* The predict loop over `nbatches` batches of `split`, each output appended to w, in
+ * Lightning's order (loops/prediction_loop.py; reference/lightning.md §1.5):
+ *   on_run_start:  _on_predict_model_eval (LM on_predict_model_eval; default
+ *                  model.eval()), CB/LM on_predict_start, CB/LM on_predict_epoch_start
+ *   per batch:     on_before_batch_transfer, batch_to_device, on_after_batch_transfer,
+ *                  CB/LM on_predict_batch_start(batch, i), predict_step(batch, i),
+ *                  CB/LM on_predict_batch_end(predictions, batch, i)
+ *   on_run_end:    CB/LM on_predict_epoch_end, CB/LM on_predict_end, then the module's
+ *                  train/eval mode from before the loop comes back (_ModuleMode.restore;
+ *                  Lightning has no on_predict_model_train hook).
+ * nbatches 0 is Lightning's skip: no hook runs. */
 static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, pred_writer *w) {
     lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, predict_step);
     lt_tensor *(*forward)(lt_ctx *, void *, lt_tensor *) = MOD_HOOK(t, forward);
     const char *hook = step ? "predict_step" : "forward";
+    if (nbatches <= 0) return LT_OK; /* _PredictionLoop.skip */
     ltr_progress bar = t->progress;
     ltr_progress_start(&bar, "Predicting", nbatches);
     ltr_dataloader_set_epoch(&t->loaders[split], 0);
     lt_status rc = LT_OK;
+    plain_hook_fn model_eval = MOD_HOOK(t, on_predict_model_eval);
+    if (model_eval) {
+        ltr_trainer_hook_begin(t, true, "on_predict_model_eval");
+        rc = ltr_trainer_hook_done(t, true, "on_predict_model_eval", model_eval(&t->ctx.pub, t->module));
+    } else {
+        t->ctx.pub.training = false; /* default: self.trainer.model.eval() */
+    }
+    if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_START, NULL);
+    if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_EPOCH_START, NULL);
+    bool warned_none = false;
     for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_interrupted; b++) {
         lt_batch *batch;
-        ltr_trainer_hook_begin(t, false, "get_item");
-        rc = ltr_trainer_hook_done(t, false, "get_item", ltr_dataloader_get(&t->loaders[split], b,
-                                                                             &batch));
-        if (rc) break;
+        if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
         t->ctx.pub.batch_idx = b;
         t->ctx.batch_size = (double)batch->size;
         w->batch = b;
+        ltr_hook_args a = {.batch = batch, .batch_idx = b};
+        if ((rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_START, &a))) break;
         ltr_trainer_hook_begin(t, true, hook);
         t->ctx.predict_sink = writer_append;
         t->ctx.predict_sink_self = w;
@@ -184,12 +210,25 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
         t->ctx.predict_sink = NULL;
         t->ctx.predict_sink_self = NULL;
         if (!out && !step && !t->ctx.failed) ltr_fail(&t->ctx.pub, "forward returned NULL");
+        bool none = !out && !t->ctx.failed;
         rc = ltr_trainer_hook_done(t, true, hook, LT_OK);
+        if (rc == LT_OK && none && !warned_none) { /* WarningCache: once */
+            warned_none = true;
+            fprintf(stderr, "UserWarning: predict returned None if it was on purpose, ignore "
+                            "this warning...\n");
+        }
+        /* on_predict_batch_end(outputs = what predict_step returned, batch, batch_idx) */
+        a.tensor = out;
+        if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_END, &a);
         ltr_tape_reset(t->tape);
         ltr_arena_reset(t->arena);
         ltr_progress_update(&bar, b + 1, NULL);
     }
     t->ctx.pub.batch_idx = -1;
+    if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_EPOCH_END, NULL);
+    if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_END, NULL);
+    ltr_tape_reset(t->tape);
+    ltr_arena_reset(t->arena);
     if (rc == LT_OK) ltr_progress_end(&bar, NULL);
     return rc;
 }
@@ -216,8 +255,10 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
         fprintf(stderr, "data module '%s' has no predict dataset: predicting over its test "
                 "dataset\n", t->data_plugin.desc->name);
     }
-    /* the loop-flags work adds limit_predict_batches; until then every batch runs */
-    int64_t n = ltr_dataloader_len(&t->loaders[split]);
+    /* limit_predict_batches (fast_dev_run sets it to N: options_loop.c) */
+    int64_t n = ltr_limit_batches(t, "limit_predict_batches", t->opts->trainer.limit_predict_batches,
+                                  ltr_dataloader_len(&t->loaders[split]));
+    if (n < 0) return LT_ERROR;
 
     pred_writer w = {.file = -1};
     if (o->predictions_path) snprintf(w.path, sizeof w.path, "%s", o->predictions_path);
@@ -232,8 +273,7 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     }
     bool was_training = t->ctx.pub.training, was_grad = t->ctx.grad_enabled;
     ltr_results *was_active = t->active_results;
-    t->ctx.pub.training = false; /* model.eval() */
-    t->ctx.grad_enabled = false; /* inference_mode */
+    t->ctx.grad_enabled = false; /* inference_mode (model.eval(): predict_loop) */
     t->active_results = NULL;    /* self.log is forbidden in predict hooks */
     lt_status rc = predict_loop(t, split, n, &w);
     t->ctx.pub.training = was_training;

@@ -334,6 +334,7 @@ int ltr_trainer_run(const ltr_options *o) {
     t->opts = o;
     t->stage_results = cJSON_CreateObject();
     ltr_ctx_init(&t->ctx, ltr_host_api());
+    t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
     t->ctx.optim = &t->optim_setup;
     t->arena = ltr_arena_create((size_t)4 << 20);
     t->tape = ltr_tape_create();

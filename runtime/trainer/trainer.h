@@ -125,6 +125,8 @@ extern volatile sig_atomic_t ltr_interrupted;
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
 /* trainer.predict's loop and predictions file (predict.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
+/* next(data_fetcher) and the batch transfer hooks (loops.c), for the predict loop */
+lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */

@@ -129,6 +129,11 @@ static lt_optimizer *t_configure_optimizers(lt_ctx *ctx, void *self) {
 #ifdef TOOLS_PREDICT_STEP
 static lt_tensor *t_predict_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
     (void)i;
+    /* the predict loop puts the module in eval mode (on_predict_model_eval's default) */
+    if (ctx->training) {
+        lt_fail(ctx, "predict_step ran in training mode");
+        return NULL;
+    }
     lt_tensor *x = lt_batch_at(ctx, b, 0);
     if (lt_predict_output(ctx, "y", lt_batch_at(ctx, b, 1)) != LT_OK ||
         lt_predict_output(ctx, "xsum", lt_sum(ctx, x)) != LT_OK)

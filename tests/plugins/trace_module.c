@@ -8,7 +8,8 @@
  * Test knobs (hparams): skip_epoch_at (on_train_batch_start returns LT_SKIP_EPOCH at that
  * batch_idx), stop_at_fit_start (lt_set_should_stop in on_fit_start), show_idx (print the
  * batch's sample indices, field 2), print_update (largest weight change of each step),
- * no_closure (optimizer_step does not run the closure), quiet (only training_step,
+ * no_closure (optimizer_step does not run the closure), predict_keep_train
+ * (on_predict_model_eval leaves the training flag alone), quiet (only training_step,
  * validation_step, test_step and the update lines). */
 #include "trace.h"
 
@@ -20,7 +21,7 @@ typedef struct {
     lt_linear_layer fc;
     lt_optimizer *opt;
     int64_t skip_epoch_at;
-    bool stop_at_fit_start, show_idx, print_update, no_closure, quiet;
+    bool stop_at_fit_start, show_idx, print_update, no_closure, quiet, predict_keep_train;
     float before[6]; /* fc weight (4) and bias (2) before the update */
 } tm;
 
@@ -36,6 +37,7 @@ static void *tm_create(lt_ctx *ctx, const lt_hparams *hp) {
     m->print_update = lt_hp_bool(ctx, hp, "print_update", false);
     m->no_closure = lt_hp_bool(ctx, hp, "no_closure", false);
     m->quiet = lt_hp_bool(ctx, hp, "quiet", false);
+    m->predict_keep_train = lt_hp_bool(ctx, hp, "predict_keep_train", false);
     void *self = m;
     T("module.create");
     return lt_linear_init(ctx, &m->fc, "fc", 2, 2) == LT_OK ? m : NULL;
@@ -196,7 +198,7 @@ static lt_status tm_on_test_model_train(lt_ctx *ctx, void *self) {
 }
 static lt_status tm_on_predict_model_eval(lt_ctx *ctx, void *self) {
     T("module.on_predict_model_eval");
-    lt_train_mode(ctx, false);
+    if (!((tm *)self)->predict_keep_train) lt_train_mode(ctx, false);
     return LT_OK;
 }
 static lt_status tm_on_validation_model_zero_grad(lt_ctx *ctx, void *self) {
@@ -205,7 +207,7 @@ static lt_status tm_on_validation_model_zero_grad(lt_ctx *ctx, void *self) {
     return m->opt ? lt_optimizer_zero_grad(ctx, m->opt) : LT_OK;
 }
 static lt_tensor *tm_predict_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
-    trace("module.predict_step %lld", (long long)i);
+    trace("module.predict_step %lld training=%d", (long long)i, ctx->training);
     tm *m = self;
     return lt_linear(ctx, &m->fc, lt_batch_at(ctx, b, 0));
 }
