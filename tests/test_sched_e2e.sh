@@ -43,6 +43,27 @@ printf '%s\n' "train 0 0 lr=0.1" "train 0 1 lr=0.1" "train 0 2 lr=0.05" \
 if diff -u "$TMP/want.txt" "$T"; then pass "ReduceLROnPlateau with interval step"
 else fail "ReduceLROnPlateau with interval step"; fi
 
+# LightningModule.lr_scheduler_step(scheduler, metric) override: called for each due
+# scheduler with the monitor's value (val_metric = 0.5 + epoch, from callback_metrics) or
+# None for a non-plateau one; it replaces the default stepping (skip: the lr never moves)
+hook_fit() {
+    : > "$T"
+    "$LTRUN" fit --module "$P/sched_hook.so" --data "$P/trace_data.so" --model.trace "$T" \
+        --trainer.enable_progress_bar false --trainer.num_sanity_val_steps 0 --seed 1 "$@"
+}
+hook_fit --model.mode plateau --trainer.max_epochs 3 --trainer.limit_train_batches 1 > "$TMP/out.txt" 2>&1 ||
+    { fail "fit (lr_scheduler_step plateau)"; cat "$TMP/out.txt"; }
+printf '%s\n' "train 0 0 lr=0.1" "lr_scheduler_step epoch=0 metric=0.5" "train 1 0 lr=0.1" \
+    "lr_scheduler_step epoch=1 metric=1.5" "train 2 0 lr=0.05" "lr_scheduler_step epoch=2 metric=2.5" > "$TMP/want.txt"
+if diff -u "$TMP/want.txt" "$T"; then pass "lr_scheduler_step override gets the monitor's value"
+else fail "lr_scheduler_step override gets the monitor's value"; fi
+hook_fit --model.mode step --trainer.max_epochs 1 --model.lr_hook skip > "$TMP/out.txt" 2>&1 ||
+    { fail "fit (lr_scheduler_step skip)"; cat "$TMP/out.txt"; }
+printf '%s\n' "train 0 0 lr=0.1" "train 0 1 lr=0.1" "lr_scheduler_step epoch=0 metric=None" \
+    "train 0 2 lr=0.1" > "$TMP/want.txt"
+if diff -u "$TMP/want.txt" "$T"; then pass "lr_scheduler_step override replaces scheduler.step() (metric None)"
+else fail "lr_scheduler_step override replaces scheduler.step() (metric None)"; fi
+
 expect "strict monitor missing: error naming it and the available metrics" 1 \
     "ReduceLROnPlateau conditioned on metric val_los which is not available. Available metrics are: \['val_metric'\]" \
     -- fit --model.mode missing --trainer.max_epochs 1

@@ -954,6 +954,14 @@ typedef struct lt_module_vtable {
                                           int64_t dataloader_idx);
     lt_status (*on_after_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
                                          int64_t dataloader_idx);
+
+    /* ABI 1.4: lr_scheduler_step override — LightningModule.lr_scheduler_step(scheduler,
+     * metric): called by automatic optimization each time a configured scheduler is due.
+     * metric is the monitor's value (ReduceLROnPlateau) or NULL (None). The default is
+     * lt_lr_scheduler_step(ctx, scheduler), or lt_lr_scheduler_step_metric(ctx,
+     * scheduler, *metric) when metric is given; an override decides what stepping means. */
+    lt_status (*lr_scheduler_step)(lt_ctx *ctx, void *self, lt_lr_scheduler *scheduler,
+                                   const double *metric);
 } lt_module_vtable;
 
 /* LightningDataModule hooks. */

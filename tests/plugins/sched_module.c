@@ -1,6 +1,9 @@
 /* sched_module.c — configure_optimizers' forms and the trainer's scheduler stepping
  * (tests/test_sched_e2e.sh). Writes "train EPOCH BATCH lr=LR" at every training_step (the
- * lr the step is about to use) to the "trace" hparam's file; "mode" picks the form. */
+ * lr the step is about to use) to the "trace" hparam's file; "mode" picks the form.
+ * Built twice: with -DSCHED_LR_HOOK as sched_hook.so, which overrides lr_scheduler_step
+ * (traces "lr_scheduler_step epoch=E metric=M|None", then steps as Lightning's default
+ * unless --model.lr_hook skip) and logs val_metric = 0.5 + current_epoch. */
 #include "trace.h"
 
 #include <string.h>
@@ -8,6 +11,7 @@
 typedef struct {
     lt_linear_layer fc;
     const char *mode;
+    bool lr_hook_skip;
 } sm;
 
 static void *sm_create(lt_ctx *ctx, const lt_hparams *hp) {
@@ -15,6 +19,9 @@ static void *sm_create(lt_ctx *ctx, const lt_hparams *hp) {
     sm *m = lt_alloc(ctx, sizeof *m);
     if (!m || lt_linear_init(ctx, &m->fc, "fc", 2, 2) != LT_OK) return NULL;
     m->mode = lt_hp_str(ctx, hp, "mode", "step");
+#ifdef SCHED_LR_HOOK
+    m->lr_hook_skip = !strcmp(lt_hp_str(ctx, hp, "lr_hook", "step"), "skip");
+#endif
     return m;
 }
 
@@ -41,7 +48,11 @@ static lt_tensor *sm_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t
 
 /* a validation metric that never improves: ReduceLROnPlateau reduces after patience */
 static lt_status sm_validation_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
+#ifdef SCHED_LR_HOOK
+    lt_log_value(ctx, "val_metric", 0.5 + (double)ctx->current_epoch, 0);
+#else
     lt_log_value(ctx, "val_metric", 1.0, 0);
+#endif
     return LT_OK;
 }
 
@@ -101,5 +112,20 @@ static lt_optimizer *sm_configure_optimizers(lt_ctx *ctx, void *self) {
     return opt;
 }
 
+#ifdef SCHED_LR_HOOK
+/* LightningModule.lr_scheduler_step(scheduler, metric); the default body unless skipped */
+static lt_status sm_lr_scheduler_step(lt_ctx *ctx, void *self, lt_lr_scheduler *s,
+                                      const double *metric) {
+    sm *m = self;
+    if (metric) trace("lr_scheduler_step epoch=%lld metric=%g", (long long)ctx->current_epoch, *metric);
+    else trace("lr_scheduler_step epoch=%lld metric=None", (long long)ctx->current_epoch);
+    if (m->lr_hook_skip) return LT_OK;
+    return metric ? lt_lr_scheduler_step_metric(ctx, s, *metric) : lt_lr_scheduler_step(ctx, s);
+}
+LT_MODULE(schedhook, .create = sm_create, .training_step = sm_training_step,
+          .validation_step = sm_validation_step, .configure_optimizers = sm_configure_optimizers,
+          .lr_scheduler_step = sm_lr_scheduler_step)
+#else
 LT_MODULE(schedmod, .create = sm_create, .training_step = sm_training_step,
           .validation_step = sm_validation_step, .configure_optimizers = sm_configure_optimizers)
+#endif
