@@ -321,6 +321,8 @@ static const lt_host_api host_api = {
     .add_lr_scheduler = ltr_add_lr_scheduler,
     .optimizers = ltr_optimizers_at,
     .lr_schedulers = ltr_lr_schedulers_at,
+    /* ABI 1.4: log_every_n_steps */
+    .should_update_logs = ltr_api_should_update_logs,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

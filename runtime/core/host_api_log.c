@@ -13,6 +13,7 @@
 
 #include "core/context.h"
 #include "tensor/tensor.h"
+#include "trainer/hooks.h"
 #include "trainer/results.h"
 
 #include <stddef.h>
@@ -103,6 +104,9 @@ void ltr_api_log_dict(lt_ctx *c, int n, const char *const *names, const lt_tenso
 
 static const ltr_metric_dict *dict_of(lt_ctx *c, lt_metrics_dict which) {
     if ((unsigned)which > LT_PROGRESS_BAR_METRICS) return NULL;
+    /* issue 4: trainer.callback_metrics & co. are properties that pull in the running
+     * results first (logger_connector.py), e.g. the step's values in on_train_batch_end */
+    if (ltr_ctx_of(c)->trainer) ltr_trainer_refresh_metrics(ltr_ctx_of(c)->trainer);
     return ltr_ctx_of(c)->metric_dicts[which];
 }
 

@@ -104,5 +104,11 @@ lt_status ltr_api_closure_run(lt_ctx *c, lt_closure *closure);
 lt_status ltr_api_clip_gradients(lt_ctx *c, lt_optimizer *opt, double val, const char *algorithm);
 void ltr_api_train_mode(lt_ctx *c, bool mode);
 lt_status ltr_api_batch_set(lt_ctx *c, lt_batch *b, int field, lt_tensor *value);
+/* ABI 1.4: log_every_n_steps (log_gating.c) */
+bool ltr_api_should_update_logs(lt_ctx *c);
+/* Before a plugin reads callback_metrics / logged_metrics / progress_bar_metrics: the
+ * running loop's results go into them first, as Lightning's trainer.*_metrics
+ * properties do (log_gating.c). t is the running ltr_trainer (ctx->trainer). */
+void ltr_trainer_refresh_metrics(void *t);
 
 #endif

@@ -122,6 +122,9 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
 
     bool was_training = t->ctx.pub.training;
     ltr_results *was_active = t->active_results;
+    int was_loop = t->loop.active_loop; /* trainer._active_loop: this loop while it runs */
+    t->loop.active_loop = LTR_LOOP_EVAL;
+    t->loop.eval_ready = 0;
     t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;
@@ -149,6 +152,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     for (int64_t b = 0; rc == LT_OK && b < max_batches && !ltr_interrupted; b++) {
         lt_batch *batch;
         if ((rc = fetch(t, split, b, &batch))) break;
+        t->loop.eval_ready = b + 1; /* batch_progress.increment_ready */
         t->ctx.pub.batch_idx = b;
         t->ctx.batch_size = (double)batch->size;
         ltr_hook_args a = {.batch = batch, .batch_idx = b};
@@ -187,6 +191,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     t->ctx.pub.sanity_checking = false;
     t->ctx.grad_enabled = true;
     t->active_results = was_active;
+    t->loop.active_loop = was_loop;
     return rc;
 }
 
@@ -336,7 +341,10 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_BATCH_END, &a, LTR_CB_ALL))) break;
         timer_check(t, true); /* the Timer callback comes after the user's callbacks */
         if ((rc = ltr_module_call(t, LTR_H_ON_TRAIN_BATCH_END, &a))) break;
+        /* _LoggerConnector.on_batch_end (every dict, every batch), then
+         * update_train_step_metrics: loggers every log_every_n_steps (log_gating.c) */
         ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
+        ltr_update_train_step_metrics(t);
         ltr_progress_update(&t->progress, b + 1, &t->pbar);
         /* on_advance_end: validation (after on_validation_model_zero_grad when the step
          * was taken), then plateau schedulers and _batches_that_stepped */
@@ -445,6 +453,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
 
     /* _FitLoop.run: skipped when already done or limit_train_batches is 0 */
     lt_status rc = LT_OK;
+    L->active_loop = LTR_LOOP_FIT;
     if (!fit_done(t)) {
         rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_START, NULL, LTR_CB_ALL);
         L->train_start = monotonic_s();
@@ -452,6 +461,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
         while (rc == LT_OK && !fit_done(t) && !ltr_interrupted) rc = train_epoch(t);
         if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_TRAIN_END, NULL);
     }
+    L->active_loop = LTR_LOOP_NONE;
     if (rc == LT_OK) {
         ltr_report_stage(t, "fit", &t->callback);
         rc = ltr_hook_call(t, LTR_H_ON_FIT_END, NULL);

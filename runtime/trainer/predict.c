@@ -178,6 +178,8 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     lt_tensor *(*forward)(lt_ctx *, void *, lt_tensor *) = MOD_HOOK(t, forward);
     const char *hook = step ? "predict_step" : "forward";
     if (nbatches <= 0) return LT_OK; /* _PredictionLoop.skip */
+    t->loop.active_loop = LTR_LOOP_EVAL; /* trainer._active_loop (log_gating.c) */
+    t->loop.eval_ready = 0;
     ltr_progress bar = t->progress;
     ltr_progress_start(&bar, "Predicting", nbatches);
     ltr_dataloader_set_epoch(&t->loaders[split], 0);
@@ -195,6 +197,7 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_interrupted; b++) {
         lt_batch *batch;
         if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
+        t->loop.eval_ready = b + 1; /* batch_progress.increment_ready */
         t->ctx.pub.batch_idx = b;
         t->ctx.batch_size = (double)batch->size;
         w->batch = b;
@@ -230,6 +233,7 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     ltr_tape_reset(t->tape);
     ltr_arena_reset(t->arena);
     if (rc == LT_OK) ltr_progress_end(&bar, NULL);
+    t->loop.active_loop = LTR_LOOP_NONE;
     return rc;
 }
 

@@ -40,7 +40,12 @@ typedef struct ltr_loop_state {
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
     bool stop_info_shown;
+    /* issue 4: log_every_n_steps (log_gating.c): trainer._active_loop and, for an
+     * evaluation/predict loop, its batch_progress.current.ready */
+    int active_loop;               /* LTR_LOOP_NONE / FIT / EVAL */
+    int64_t eval_ready;
 } ltr_loop_state;
+enum { LTR_LOOP_NONE = 0, LTR_LOOP_FIT, LTR_LOOP_EVAL };
 
 typedef struct ltr_trainer {
     const ltr_options *opts;
@@ -127,6 +132,10 @@ lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
 lt_status ltr_predict_stage(ltr_trainer *t);
 /* next(data_fetcher) and the batch transfer hooks (loops.c), for the predict loop */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch);
+/* log_every_n_steps (log_gating.c): Lightning's _LoggerConnector.should_update_logs, and
+ * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */
+bool ltr_should_update_logs(const ltr_trainer *t);
+void ltr_update_train_step_metrics(ltr_trainer *t);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */

@@ -854,6 +854,13 @@ struct lt_host_api {
     /* self.optimizers()[i] / self.lr_schedulers()[i] of the run; NULL past the end */
     lt_optimizer *(*optimizers)(lt_ctx *ctx, int i);
     lt_lr_scheduler *(*lr_schedulers)(lt_ctx *ctx, int i);
+
+    /* ABI 1.4: log_every_n_steps — trainer._logger_connector.should_update_logs: is it a
+     * step whose step-level metrics go to the loggers? (fit: (batches that stepped + 1) %
+     * log_every_n_steps == 0; evaluation/predict: batches made ready % n == 0; or
+     * should_stop; never when log_every_n_steps is 0; true outside any loop). For
+     * callbacks that log per step themselves, as LearningRateMonitor does. */
+    bool (*should_update_logs)(lt_ctx *ctx);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1766,6 +1773,9 @@ static inline lt_status lt_add_lr_scheduler(lt_ctx *c, lt_lr_scheduler *s, const
 }
 static inline lt_optimizer *lt_optimizers(lt_ctx *c, int i) { return c->api->optimizers(c, i); }
 static inline lt_lr_scheduler *lt_lr_schedulers(lt_ctx *c, int i) { return c->api->lr_schedulers(c, i); }
+/* ABI 1.4: log_every_n_steps — trainer._logger_connector.should_update_logs */
+static inline bool lt_should_update_logs(lt_ctx *c) { return c->api->should_update_logs(c); }
+
 
 #ifdef __cplusplus
 }
