@@ -114,8 +114,9 @@ void ltr_options_print_help(FILE *out) {
         "  --data D                the DataModule plugin\n"
         "  --config FILE           JSON config (as --print-config writes); repeatable\n"
         "  --print-config          print the merged config (every flag) as JSON and exit\n"
-        "  --seed N                seed_everything(N): weights, shuffling, splits; true =\n"
-        "                          a random seed (the default), false = no seeding message\n"
+        "  --seed N                seed_everything(N): weights, shuffling, splits; true\n"
+        "                          (the default) = PL_GLOBAL_SEED or 0 (\"No seed found\"),\n"
+        "                          false = no seeding\n"
         "  --ckpt-path PATH        checkpoint to start from (fit/validate/test/predict);\n"
         "                          loading checkpoints is not implemented yet\n"
         "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
@@ -125,7 +126,7 @@ void ltr_options_print_help(FILE *out) {
         "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
         "  --data.KEY VALUE        hyperparameter for the data module\n"
         "  --trainer.KEY VALUE     Trainer flag, Lightning's name and meaning:\n"
-        "      max_epochs (1000 when max_steps is -1), max_steps (-1),\n"
+        "      max_epochs (1000 when max_steps is -1 and no max_time), max_steps (-1),\n"
         "      limit_train_batches, limit_val_batches, limit_test_batches\n"
         "        (int = batches, float = fraction; 1.0), num_sanity_val_steps (2, -1 = all),\n"
         "      check_val_every_n_epoch (1), enable_progress_bar (true),\n"
@@ -135,7 +136,8 @@ void ltr_options_print_help(FILE *out) {
         "      enable_model_summary (true), deterministic (null), benchmark (null; no-op\n"
         "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
         "      devices (auto|1), strategy (auto|single_device),\n"
-        "      log_every_n_steps (50) and default_root_dir (.)\n"
+        "      log_every_n_steps (50: step metrics reach the loggers every n optimizer\n"
+        "        steps) and default_root_dir (.)\n"
         "      min_epochs, min_steps, max_time (\"DD:HH:MM:SS\", seconds or {\"hours\": 1}),\n"
         "      limit_predict_batches, val_check_interval (int batches or float fraction; 1.0),\n"
         "      check_val_every_n_epoch null (validate every val_check_interval batches\n"
@@ -460,7 +462,10 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"strategy", "\"auto\""},
     /* loop flags (options_loop.c) */
     {"min_epochs", "null"}, {"min_steps", "null"}, {"max_time", "null"},
-    {"limit_predict_batches", "\"1.0\""}, /* val_check_interval: None, left out */
+    {"limit_predict_batches", "\"1.0\""},
+    /* val_check_interval's default is None (1.0 once resolved): null reads back as None,
+     * where "1.0" would be a given float that check_val_every_n_epoch null refuses */
+    {"val_check_interval", "null"},
     {"accumulate_grad_batches", "1"}, {"gradient_clip_val", "null"},
     {"gradient_clip_algorithm", "null"}, {"fast_dev_run", "false"}, {"overfit_batches", "\"0.0\""},
 };

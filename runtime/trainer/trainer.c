@@ -345,6 +345,15 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.log_sink = log_sink;
     t->ctx.log_sink_self = t;
     t->ctx.trainer = t; /* the trainer-control host calls (hooks.h) */
+    /* issue 4: _parse_loop_limits warns when max_epochs None becomes 1000 */
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
+    const cJSON *me = cJSON_GetObjectItemCaseSensitive(tr, "max_epochs");
+    const cJSON *ms = cJSON_GetObjectItemCaseSensitive(tr, "max_steps");
+    const cJSON *mt = cJSON_GetObjectItemCaseSensitive(tr, "max_time");
+    if ((!me || cJSON_IsNull(me)) && (!ms || (cJSON_IsNumber(ms) && ms->valuedouble == -1)) &&
+        (!mt || cJSON_IsNull(mt)))
+        fprintf(stderr, "PossibleUserWarning: `max_epochs` was not set. Setting it to 1000 "
+                        "epochs. To train without an epoch limit, set `max_epochs=-1`.\n");
     if (o->trainer.fast_dev_run > 0)
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",
