@@ -83,4 +83,14 @@ est 0 --trainer.max_epochs 2 --trainer.limit_train_batches 0
 est -1 --trainer.max_time 00:00:00:01
 est 7 --trainer.max_epochs -1 --trainer.max_steps 7
 est 2 --trainer.fast_dev_run 2
+
+# README's flag table and --print-config agree: the same flags, the same defaults
+awk -F'|' '/^\| `[a-z_]+` \|/ { gsub(/[ `"]/, "", $2); gsub(/[ `"]/, "", $3); print $2, $3 }' \
+    "$top_srcdir/README.md" | sort > "$TMP/readme.txt"
+$LTRUN fit --module m.so --data d.so --print-config |
+    awk '/"trainer":/ { on = 1; next } on && /^\t}/ { on = 0 }
+         on { gsub(/[\t",:]/, " "); print $1, $2 }' | sort > "$TMP/printed.txt"
+if [ -s "$TMP/readme.txt" ] && diff -u "$TMP/readme.txt" "$TMP/printed.txt"; then
+    pass "README's flag table = --print-config's flags and defaults"
+else fail "README's flag table = --print-config's flags and defaults"; fi
 finish

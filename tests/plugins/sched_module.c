@@ -15,6 +15,7 @@ typedef struct {
 } sm;
 
 static void *sm_create(lt_ctx *ctx, const lt_hparams *hp) {
+    (void)stage_name;
     trace_path = lt_hp_str(ctx, hp, "trace", NULL);
     sm *m = lt_alloc(ctx, sizeof *m);
     if (!m || lt_linear_init(ctx, &m->fc, "fc", 2, 2) != LT_OK) return NULL;
