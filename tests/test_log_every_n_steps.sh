@@ -3,7 +3,9 @@
 # (_LoggerConnector.should_update_logs, runtime/trainer/log_gating.c): read through
 # lt_should_update_logs by a callback at every training and validation batch; and
 # trainer.logged_metrics, which Lightning updates after every batch regardless
-# (_LoggerConnector.on_batch_end), read through lt_logged_metric.
+# (_LoggerConnector.on_batch_end), read through lt_logged_metric; and callback_metrics
+# read in a callback's on_train_epoch_end, which has the epoch's value (mean_w: logged
+# 1, 2, 3 over batches of 4, 4, 2 samples: (4 + 8 + 6) / 10 = 1.8).
 . "${top_srcdir:-.}/tests/lib.sh"
 P="$top_builddir/tests/plugins"
 T="$TMP/trace.txt"
@@ -32,6 +34,7 @@ end 0 2 log=0 logged_default=3
 val 0 log=0
 val 1 log=1
 val 2 log=0
+epoch_end 0 mean_w=1.8
 start 1 0 log=1
 end 1 0 log=1 logged_default=1
 start 1 1 log=0
@@ -41,6 +44,7 @@ end 1 2 log=1 logged_default=3
 val 0 log=0
 val 1 log=1
 val 2 log=0
+epoch_end 1 mean_w=1.8
 X
 check "log_every_n_steps 2: every second optimizer step; logged_metrics every batch"
 
@@ -54,12 +58,14 @@ start 0 1 log=0
 end 0 1 log=0 logged_default=2
 start 0 2 log=1
 end 0 2 log=1 logged_default=3
+epoch_end 0 mean_w=1.8
 start 1 0 log=0
 end 1 0 log=0 logged_default=1
 start 1 1 log=0
 end 1 1 log=0 logged_default=2
 start 1 2 log=1
 end 1 2 log=1 logged_default=3
+epoch_end 1 mean_w=1.8
 X
 check "log_every_n_steps 2 with accumulation counts optimizer steps"
 
