@@ -16,14 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-volatile sig_atomic_t ltr_interrupted = 0;
-
-/* First SIGINT/SIGTERM: finish the current step and stop cleanly. A second SIGINT
- * falls through to the default action and ends the process at once. */
-static void on_signal(int sig) {
-    ltr_interrupted = sig;
-    signal(sig, SIG_DFL);
-}
 
 void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     if (t->exit_code) return; /* the first error names the cause */
@@ -326,6 +318,7 @@ static void run_command(ltr_trainer *t) {
 }
 
 int ltr_trainer_run(const ltr_options *o) {
+    ltr_signals_install(); /* first: compute threads inherit the blocked mask (signals.c) */
     ltr_trainer *t = calloc(1, sizeof *t);
     if (!t) {
         fputs("ltrun: error: out of memory\n", stderr);
@@ -376,12 +369,6 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.seed = seed;
     ltr_rng_seed(&t->rng, seed);
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     /* issue 4: metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
      * deterministic/benchmark are accepted (the CPU kernels are deterministic already,

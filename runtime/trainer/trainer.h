@@ -121,7 +121,11 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
 /* Write t->stage_results to path atomically (temp file + rename). */
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path);
 
+/* Set by the first SIGINT/SIGTERM of a run (signals.c); the loops stop after the step. */
 extern volatile sig_atomic_t ltr_interrupted;
+/* Route SIGINT/SIGTERM to a thread of their own (first: ltr_interrupted; second: the
+ * default action). Call before any compute thread exists; idempotent. */
+void ltr_signals_install(void);
 
 /* ---- issue 4: entry points, logging and tools ---- */
 
