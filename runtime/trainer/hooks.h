@@ -104,5 +104,14 @@ lt_status ltr_api_closure_run(lt_ctx *c, lt_closure *closure);
 lt_status ltr_api_clip_gradients(lt_ctx *c, lt_optimizer *opt, double val, const char *algorithm);
 void ltr_api_train_mode(lt_ctx *c, bool mode);
 lt_status ltr_api_batch_set(lt_ctx *c, lt_batch *b, int field, lt_tensor *value);
+/* lt_host_api members (ABI 1.4, manual optimization: manual.c) */
+lt_status ltr_api_set_automatic_optimization(lt_ctx *c, bool automatic);
+bool ltr_api_automatic_optimization(lt_ctx *c);
+lt_status ltr_api_manual_backward(lt_ctx *c, lt_tensor *loss);
+lt_status ltr_api_toggle_optimizer(lt_ctx *c, lt_optimizer *opt);
+lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt);
+bool ltr_api_requires_grad(const lt_tensor *t);
+lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad);
+const char *ltr_api_default_root_dir(lt_ctx *c);
 
 #endif

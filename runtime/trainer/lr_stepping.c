@@ -22,7 +22,9 @@ lt_status ltr_update_lr_schedulers(ltr_trainer *t, ltr_lr_interval interval, boo
                                    int64_t batch_idx, bool accumulating) {
     const ltr_optim_setup *s = &t->optim_setup;
     if (interval == LTR_LR_INTERVAL_STEP && accumulating) return LT_OK;
-    /* manual optimization: the user steps schedulers (no automatic flag exists yet) */
+    /* manual optimization: the user steps schedulers (Lightning returns early when
+     * not automatic_optimization) */
+    if (t->manual_optimization) return LT_OK;
     for (int i = 0; i < s->nconfigs; i++) {
         const ltr_sched_config *c = &s->configs[i];
         if (plateau != c->reduce_on_plateau) continue;
