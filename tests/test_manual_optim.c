@@ -11,6 +11,7 @@
 #include "check_run.h"
 #include "core/context.h"
 #include "optim/configure.h"
+#include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "tensor/tensor.h"
 #include "trainer/trainer.h"
@@ -186,6 +187,26 @@ START_TEST(automatic_optimization_flag) {
 }
 END_TEST
 
+/* _configure_schedulers_manual_opt: a ReduceLROnPlateau needs no monitor (the module
+ * steps it); automatic optimization requires one */
+START_TEST(plateau_monitor_only_automatic) {
+    param("w", 0);
+    X.optim = &T->optim_setup;
+    lt_sgd_options o = LT_SGD_DEFAULTS;
+    lt_plateau_options po = LT_PLATEAU_DEFAULTS;
+    T->optim_setup.configuring = true;
+    lt_optimizer *opt = ltr_sgd(C, &o);
+    lt_lr_scheduler *s = ltr_reduce_lr_on_plateau(C, opt, &po);
+    ck_assert_int_eq(ltr_add_lr_scheduler(C, s, NULL), LT_ERROR);
+    ck_assert_msg(strstr(X.error, "must include a monitor"), "%s", X.error);
+    ltr_ctx_take_error(&X, NULL, 0);
+    T->optim_setup.manual = true;
+    ck_assert_msg(ltr_add_lr_scheduler(C, s, NULL) == LT_OK, "%s", X.error);
+    ck_assert_int_eq(ltr_optim_setup_finish(&T->optim_setup, C, opt, false), LT_OK);
+    ck_assert_ptr_eq(ltr_lr_schedulers_at(C, 0), s);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("manual_optim");
     TCase *tc = tcase_create("core");
@@ -195,6 +216,7 @@ int main(void) {
     tcase_add_test(tc, toggle_and_untoggle);
     tcase_add_test(tc, toggle_errors);
     tcase_add_test(tc, automatic_optimization_flag);
+    tcase_add_test(tc, plateau_monitor_only_automatic);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
