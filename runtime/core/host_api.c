@@ -323,6 +323,16 @@ static const lt_host_api host_api = {
     .lr_schedulers = ltr_lr_schedulers_at,
     /* ABI 1.4: log_every_n_steps */
     .should_update_logs = ltr_api_should_update_logs,
+    /* ABI 1.4: manual optimization (runtime/trainer/manual.c) */
+    .set_automatic_optimization = ltr_api_set_automatic_optimization,
+    .automatic_optimization = ltr_api_automatic_optimization,
+    .manual_backward = ltr_api_manual_backward,
+    .toggle_optimizer = ltr_api_toggle_optimizer,
+    .untoggle_optimizer = ltr_api_untoggle_optimizer,
+    .optimizer_params = ltr_optimizer_params,
+    .requires_grad = ltr_api_requires_grad,
+    .set_requires_grad = ltr_api_set_requires_grad,
+    .default_root_dir = ltr_api_default_root_dir,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -96,7 +96,9 @@ lt_status ltr_add_lr_scheduler(lt_ctx *ctx, lt_lr_scheduler *sched, const lt_lr_
         /* Lightning divides by it (index %% frequency); 0 is what a zeroed struct holds */
         return ltr_fail(ctx, "lt_add_lr_scheduler: frequency must be >= 1, got %lld (start from "
                              "LT_LR_SCHEDULER_CONFIG_DEFAULTS)", (long long)cfg->frequency);
-    bool plateau = sched->kind == LTR_SCHED_PLATEAU;
+    /* _configure_schedulers_manual_opt: no reduce_on_plateau and no monitor needed (the
+     * user steps it); the monitor/strict keys are warned about in finish */
+    bool plateau = sched->kind == LTR_SCHED_PLATEAU && !s->manual;
     if (plateau && !cfg->monitor)
         return ltr_fail(ctx, "lt_add_lr_scheduler: The lr scheduler dict must include a monitor when "
                              "a `ReduceLROnPlateau` scheduler is used. For example: "

@@ -148,6 +148,63 @@ int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names) {
     return o->ngroups++;
 }
 
+/* issue 4, manual optimization: torch's Adam(self.generator.parameters()) — the
+ * optimizer keeps only the parameters whose names match; the others leave every group. */
+lt_status ltr_optimizer_params(lt_ctx *ctx, lt_optimizer *o, const char *names) {
+    if (!o || !names || !*names)
+        return ltr_fail(ctx, "lt_optimizer_params: %s",
+                        !o ? "no optimizer (NULL)" : "no parameter names given");
+    if (has_state(o))
+        return ltr_fail(ctx, "lt_optimizer_params('%s'): %s has already taken steps; choose its "
+                             "parameters in configure_optimizers, right after making it",
+                        names, o->name);
+    int64_t kept = 0;
+    for (int k = 0; k < o->ngroups; k++) {
+        ltr_param_group *g = &o->groups[k];
+        for (int64_t j = 0; j < g->n; j++) {
+            const char *nm = o->params->params[g->index[j]]->name;
+            if (nm && names_match(names, nm)) kept++;
+        }
+    }
+    if (kept == 0) {
+        /* torch.optim.Optimizer.__init__: "optimizer got an empty parameter list" */
+        char list[512] = "";
+        size_t k = 0;
+        for (int64_t i = 0; i < o->params->count && k + 4 < sizeof list; i++)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
+                                  o->params->params[i]->name ? o->params->params[i]->name : "?");
+        return ltr_fail(ctx, "lt_optimizer_params('%s'): no parameter of %s matches, so it would "
+                             "get an empty parameter list (parameters: %s)", names, o->name, list);
+    }
+    for (int k = 0; k < o->ngroups; k++) {
+        ltr_param_group *g = &o->groups[k];
+        int64_t keep = 0;
+        for (int64_t j = 0; j < g->n; j++) {
+            const char *nm = o->params->params[g->index[j]]->name;
+            if (nm && names_match(names, nm)) g->index[keep++] = g->index[j];
+        }
+        g->n = keep;
+    }
+    return LT_OK;
+}
+
+int64_t ltr_optimizer_param_list(const lt_optimizer *o, lt_tensor **out) {
+    int64_t n = 0;
+    for (int k = 0; o && k < o->ngroups; k++)
+        for (int64_t j = 0; j < o->groups[k].n; j++) {
+            if (out) out[n] = o->params->params[o->groups[k].index[j]];
+            n++;
+        }
+    return n;
+}
+
+bool ltr_optimizer_holds(const lt_optimizer *o, int64_t param_index) {
+    for (int k = 0; o && k < o->ngroups; k++)
+        for (int64_t j = 0; j < o->groups[k].n; j++)
+            if (o->groups[k].index[j] == param_index) return true;
+    return false;
+}
+
 int ltr_num_param_groups(const lt_optimizer *o) { return o ? o->ngroups : 0; }
 
 /* The options torch keeps in each param group, by key, per optimizer. */
@@ -269,8 +326,12 @@ void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize) {
 
 /* optimizer.zero_grad(set_to_none=True), torch 2.x's default: grads become None. */
 /* NULL: configure_optimizers returned None (Lightning's _MockOptimizer: both no-ops) */
+/* Only the optimizer's own parameters (torch iterates its param_groups), so zeroing one
+ * optimizer of several (manual optimization) leaves the others' gradients alone. */
 void ltr_optimizer_zero_grad(lt_optimizer *o) {
-    if (o) ltr_param_store_zero_grad(o->params);
+    for (int k = 0; o && k < o->ngroups; k++)
+        for (int64_t j = 0; j < o->groups[k].n; j++)
+            o->params->params[o->groups[k].index[j]]->flags &= ~(uint32_t)LTR_T_GRAD_DEFINED;
 }
 
 lt_status ltr_optimizer_step(lt_optimizer *o) {

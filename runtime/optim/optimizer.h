@@ -83,6 +83,14 @@ int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names);
 lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value);
 double ltr_group_get(const lt_optimizer *o, int group, const char *key); /* NAN: no such key */
 int ltr_num_param_groups(const lt_optimizer *o);
+/* issue 4, manual optimization: keep only the parameters matching `names` (torch's
+ * Adam(self.generator.parameters())); before any step. Errors recorded on ctx. */
+lt_status ltr_optimizer_params(lt_ctx *ctx, lt_optimizer *o, const char *names);
+/* The optimizer's parameters, group by group (torch's param_groups[*]['params']) into
+ * out (NULL: count only); returns how many. */
+int64_t ltr_optimizer_param_list(const lt_optimizer *o, lt_tensor **out);
+/* Is params->params[param_index] in one of o's groups? */
+bool ltr_optimizer_holds(const lt_optimizer *o, int64_t param_index);
 /* &param_groups[group]['lr'] (group in range) */
 double *ltr_group_lr(lt_optimizer *o, int group);
 /* &param_groups[group]['momentum'] (SGD, RMSprop) or &['betas'][0] (Adam, AdamW);

@@ -110,5 +110,14 @@ bool ltr_api_should_update_logs(lt_ctx *c);
  * running loop's results go into them first, as Lightning's trainer.*_metrics
  * properties do (log_gating.c). t is the running ltr_trainer (ctx->trainer). */
 void ltr_trainer_refresh_metrics(void *t);
+/* lt_host_api members (ABI 1.4, manual optimization: manual.c) */
+lt_status ltr_api_set_automatic_optimization(lt_ctx *c, bool automatic);
+bool ltr_api_automatic_optimization(lt_ctx *c);
+lt_status ltr_api_manual_backward(lt_ctx *c, lt_tensor *loss);
+lt_status ltr_api_toggle_optimizer(lt_ctx *c, lt_optimizer *opt);
+lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt);
+bool ltr_api_requires_grad(const lt_tensor *t);
+lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad);
+const char *ltr_api_default_root_dir(lt_ctx *c);
 
 #endif

@@ -331,7 +331,10 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         /* _should_accumulate: not the end of a window and not the epoch's last batch */
         L->should_accumulate = (b + 1) % cfg->accumulate_grad_batches != 0 && !is_last;
         lt_tensor *outputs = NULL;
-        if ((rc = ltr_automatic_step(t, batch, b, &outputs))) break;
+        /* automatic_optimization.run or, with it off, manual_optimization.run (manual.c) */
+        if ((rc = t->manual_optimization ? ltr_manual_step(t, batch, b, &outputs)
+                                         : ltr_automatic_step(t, batch, b, &outputs)))
+            break;
         /* update_lr_schedulers("step") (not while accumulating), then ("epoch") on the
          * epoch's last batch, both without the plateau ones (lr_stepping.c) */
         if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, L->should_accumulate)) ||

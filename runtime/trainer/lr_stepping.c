@@ -27,7 +27,9 @@ lt_status ltr_update_lr_schedulers(ltr_trainer *t, ltr_lr_interval interval, boo
     /* ABI 1.4: LightningModule.lr_scheduler_step override (NULL: Lightning's default) */
     lt_status (*override)(lt_ctx *, void *, lt_lr_scheduler *, const double *) =
         LTR_HOOK(t->mvt, lt_module_vtable, lr_scheduler_step);
-    /* manual optimization: the user steps schedulers (no automatic flag exists yet) */
+    /* manual optimization: the user steps schedulers (Lightning returns early when
+     * not automatic_optimization) */
+    if (t->manual_optimization) return LT_OK;
     for (int i = 0; i < s->nconfigs; i++) {
         const ltr_sched_config *c = &s->configs[i];
         if (plateau != c->reduce_on_plateau) continue;

@@ -32,6 +32,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MOD_HOOK(t, m) LTR_HOOK((t)->mvt, lt_module_vtable, m)
@@ -59,6 +60,19 @@ static lt_status step_error(ltr_trainer *t, const char *what) {
     ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s': %s failed: %s",
                       t->module_plugin.desc->name, what, msg[0] ? msg : "unknown error");
     return LT_ERROR;
+}
+
+lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *opt,
+                                int64_t batch_idx) {
+    ltr_hook_args a = {.opt = opt, .batch_idx = batch_idx, .tensor = loss};
+    if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
+    t->ctx.hook_name = "backward";
+    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
+    lt_status brc = ltr_backward(&t->ctx.pub, loss);
+    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
+    if (brc != LT_OK) return LT_ERROR; /* the message stays on the context */
+    t->ctx.hook_name = NULL;
+    return ltr_hook_call(t, LTR_H_ON_AFTER_BACKWARD, &a) ? LT_ERROR : LT_OK;
 }
 
 static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
@@ -115,28 +129,24 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
             ltr_optimizer_zero_grad(cl->opt);
         }
     }
-    if (loss) {
-        if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
-        t->ctx.hook_name = "backward";
-        if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
-        lt_status brc = ltr_backward(&t->ctx.pub, loss);
-        if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
-        if (brc != LT_OK) return step_error(t, "backward");
-        t->ctx.hook_name = NULL;
-        if (ltr_hook_call(t, LTR_H_ON_AFTER_BACKWARD, &a)) return LT_ERROR;
-    }
+    if (loss && ltr_strategy_backward(t, loss, cl->opt, cl->batch_idx))
+        return t->exit_code ? LT_ERROR : step_error(t, "backward");
     t->ctx.hook_name = hook;
     t->ctx.plugin_name = plugin;
     return LT_OK;
 }
 
-/* precision.clip_gradients: clip_val <= 0 does nothing */
+/* precision.clip_gradients: clip_val <= 0 does nothing; the parameters clipped are the
+ * optimizer's (main_params(optimizer)), which matters once optimizers hold subsets */
 static lt_status clip(ltr_trainer *t, lt_optimizer *opt, double val, const char *algorithm) {
-    if (!(val > 0)) return LT_OK;
-    ltr_param_store *ps = opt->params;
-    if (!strcmp(algorithm, "value")) ltr_clip_grad_value(ps->params, ps->count, val);
-    else ltr_clip_grad_norm(ps->params, ps->count, val);
-    (void)t;
+    if (!(val > 0) || !opt) return LT_OK;
+    int64_t n = ltr_optimizer_param_list(opt, NULL);
+    lt_tensor **params = malloc((size_t)(n > 0 ? n : 1) * sizeof *params);
+    if (!params) return ltr_fail(&t->ctx.pub, "clip_gradients: out of memory");
+    ltr_optimizer_param_list(opt, params);
+    if (!strcmp(algorithm, "value")) ltr_clip_grad_value(params, n, val);
+    else ltr_clip_grad_norm(params, n, val);
+    free(params);
     return LT_OK;
 }
 
@@ -167,10 +177,13 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
     if (cl && closure_run(t, cl)) return LT_ERROR;
     ltr_hook_args a = {.opt = opt};
     if (ltr_hook_call(t, LTR_H_ON_BEFORE_OPTIMIZER_STEP, &a)) return LT_ERROR;
-    /* _clip_gradients: configure_gradient_clipping(opt, trainer's val or None, algo or None) */
+    /* _clip_gradients: configure_gradient_clipping(opt, trainer's val or None, algo or None);
+     * not with manual optimization (Precision._clip_gradients returns early) */
     lt_status (*cgc)(lt_ctx *, void *, lt_optimizer *, double, const char *) =
         MOD_HOOK(t, configure_gradient_clipping);
-    if (cgc) {
+    if (t->manual_optimization) {
+        /* the user clips with lt_clip_gradients in training_step, if at all */
+    } else if (cgc) {
         ltr_trainer_hook_begin(t, true, "configure_gradient_clipping");
         if (ltr_trainer_hook_done(t, true, "configure_gradient_clipping",
                                   cgc(&t->ctx.pub, t->module, opt, cfg->gradient_clip_val,
@@ -188,6 +201,9 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
     lt_status orc = ltr_optimizer_step(opt);
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
     if (orc != LT_OK) return step_error(t, "the optimizer step");
+    /* manual optimization: _ManualOptimization._on_after_step, optim_step_progress
+     * .increment_completed, which is trainer.global_step in manual mode */
+    if (t->manual_step_running) t->ctx.pub.global_step++;
     t->ctx.hook_name = hook;
     t->ctx.plugin_name = plugin;
     return LT_OK;

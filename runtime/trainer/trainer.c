@@ -197,12 +197,14 @@ static lt_status configure_optimizers(ltr_trainer *t) {
     ltr_trainer_hook_begin(t, true, "configure_optimizers");
     t->ctx.params = &t->params; /* the optimizer is built over the module's parameters */
     t->optim_setup.configuring = true; /* lt_add_optimizer / lt_add_lr_scheduler allowed */
+    t->optim_setup.manual = t->manual_optimization;
     lt_optimizer *returned = fn(&t->ctx.pub, t->module);
     t->ctx.params = NULL;
     /* Lightning's forms: the returned optimizer, those added, the scheduler configs;
-     * automatic optimization (the only mode so far) allows one optimizer */
+     * automatic optimization allows one optimizer, manual optimization several */
     lt_status rc = t->ctx.failed ? LT_ERROR
-                   : ltr_optim_setup_finish(&t->optim_setup, &t->ctx.pub, returned, true);
+                   : ltr_optim_setup_finish(&t->optim_setup, &t->ctx.pub, returned,
+                                            !t->manual_optimization);
     t->optim_setup.configuring = false;
     if (ltr_trainer_hook_done(t, true, "configure_optimizers", rc)) return LT_ERROR;
     /* NULL: configure_optimizers returned "None" (Lightning's _MockOptimizer) */
@@ -278,6 +280,8 @@ static lt_status run_fit(ltr_trainer *t) {
  * (DM then LM), the loop, teardown. Loaders live for the stage. */
 static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     t->ctx.pub.stage = stage;
+    /* issue 4: _verify_loop_configurations (manual optimization's rules) comes first */
+    if (stage == LT_STAGE_FIT && ltr_verify_manual_optimization(t)) return LT_ERROR;
     if (DM_HOOK(t, prepare_data)) {
         ltr_trainer_hook_begin(t, false, "prepare_data");
         if (ltr_trainer_hook_done(t, false, "prepare_data",
@@ -408,6 +412,7 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_hparams_free(&t->model_hp);
     ltr_hparams_free(&t->data_hp);
     ltr_param_store_free(&t->params);
+    free(t->requires_grad_state); /* issue 4: toggle_optimizer's saved flags */
     ltr_ctx_free_allocs(&t->ctx);
     ltr_tape_destroy(t->tape);
     ltr_arena_destroy(t->arena);

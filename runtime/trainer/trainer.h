@@ -79,6 +79,11 @@ typedef struct ltr_trainer {
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
     ltr_loop_state loop;            /* fit-loop progress (loops.c) */
     char error_msg[1024];           /* the first error, for on_exception */
+    /* issue 4: manual optimization (manual.c) */
+    bool manual_optimization;       /* the module set automatic_optimization = False */
+    bool manual_step_running;       /* inside the manual batch's training_step: steps count */
+    int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
+                                       (-1: not saved); owned, NULL until the first toggle */
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
@@ -105,6 +110,15 @@ lt_status ltr_fit_loop(ltr_trainer *t);
  * gradient clipping. *outputs gets the loss for on_train_batch_end (or NULL). */
 lt_status ltr_automatic_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx,
                              lt_tensor **outputs);
+/* issue 4 (optimization.c): Strategy.backward — CB/LM on_before_backward(loss), the
+ * backward pass, CB/LM on_after_backward. LT_ERROR with t->exit_code set when a hook
+ * failed (reported), else with the backward pass's message left on the context. */
+lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *opt,
+                                int64_t batch_idx);
+/* issue 4 (manual.c): manual optimization — the configuration check at fit's start
+ * (gradient_clip_val, accumulate_grad_batches) and one batch (training_step alone). */
+lt_status ltr_verify_manual_optimization(ltr_trainer *t);
+lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt_tensor **outputs);
 /* issue 4: num_training_batches and val_check_batch from the loader and the flags
  * (_FitLoop.setup_data); usable before configure_optimizers. */
 lt_status ltr_fit_setup_data(ltr_trainer *t);

@@ -861,6 +861,30 @@ struct lt_host_api {
      * should_stop; never when log_every_n_steps is 0; true outside any loop). For
      * callbacks that log per step themselves, as LearningRateMonitor does. */
     bool (*should_update_logs)(lt_ctx *ctx);
+    /* ABI 1.4: manual optimization (runtime/trainer/manual.c; Lightning's "Manual
+     * Optimization"). With automatic optimization off, training_step does the work:
+     * lt_optimizers, lt_optimizer_zero_grad, lt_manual_backward, lt_optimizer_step (each
+     * adds 1 to global_step), lt_lr_scheduler_step; the trainer steps no scheduler, and
+     * accumulate_grad_batches != 1 or gradient_clip_val are errors. */
+    /* self.automatic_optimization = False: call from create (Lightning sets it in __init__) */
+    lt_status (*set_automatic_optimization)(lt_ctx *ctx, bool automatic);
+    bool (*automatic_optimization)(lt_ctx *ctx);
+    /* self.manual_backward(loss): callbacks' then the module's on_before_backward(loss),
+     * the backward pass, callbacks' then the module's on_after_backward. Manual mode only. */
+    lt_status (*manual_backward)(lt_ctx *ctx, lt_tensor *loss);
+    /* self.toggle_optimizer(opt): requires_grad off for every parameter of the run's
+     * optimizers that opt does not hold (their flags are saved); untoggle_optimizer(opt)
+     * restores them */
+    lt_status (*toggle_optimizer)(lt_ctx *ctx, lt_optimizer *opt);
+    lt_status (*untoggle_optimizer)(lt_ctx *ctx, lt_optimizer *opt);
+    /* Keep only the parameters whose names match `names` ('|'-separated fnmatch globs):
+     * torch's Adam(self.generator.parameters()). Call right after making the optimizer. */
+    lt_status (*optimizer_params)(lt_ctx *ctx, lt_optimizer *opt, const char *names);
+    /* param.requires_grad / param.requires_grad_(flag) (parameters only) */
+    bool (*requires_grad)(const lt_tensor *t);
+    lt_status (*set_requires_grad)(lt_ctx *ctx, lt_tensor *param, bool requires_grad);
+    /* trainer.default_root_dir (--trainer.default_root_dir, "." by default) */
+    const char *(*default_root_dir)(lt_ctx *ctx);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1776,6 +1800,24 @@ static inline lt_lr_scheduler *lt_lr_schedulers(lt_ctx *c, int i) { return c->ap
 /* ABI 1.4: log_every_n_steps — trainer._logger_connector.should_update_logs */
 static inline bool lt_should_update_logs(lt_ctx *c) { return c->api->should_update_logs(c); }
 
+/* ABI 1.4: manual optimization (see the host API members) */
+static inline lt_status lt_set_automatic_optimization(lt_ctx *c, bool automatic) {
+    return c->api->set_automatic_optimization(c, automatic);
+}
+static inline bool lt_automatic_optimization(lt_ctx *c) { return c->api->automatic_optimization(c); }
+static inline lt_status lt_manual_backward(lt_ctx *c, lt_tensor *loss) { return c->api->manual_backward(c, loss); }
+static inline lt_status lt_toggle_optimizer(lt_ctx *c, lt_optimizer *o) { return c->api->toggle_optimizer(c, o); }
+static inline lt_status lt_untoggle_optimizer(lt_ctx *c, lt_optimizer *o) {
+    return c->api->untoggle_optimizer(c, o);
+}
+static inline lt_status lt_optimizer_params(lt_ctx *c, lt_optimizer *o, const char *names) {
+    return c->api->optimizer_params(c, o, names);
+}
+static inline bool lt_requires_grad(lt_ctx *c, const lt_tensor *t) { return c->api->requires_grad(t); }
+static inline lt_status lt_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad) {
+    return c->api->set_requires_grad(c, p, requires_grad);
+}
+static inline const char *lt_default_root_dir(lt_ctx *c) { return c->api->default_root_dir(c); }
 
 #ifdef __cplusplus
 }
