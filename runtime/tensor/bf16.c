@@ -2,8 +2,12 @@
 #include "tensor/bf16.h"
 #include "util/simd_clones.h"
 
-LTR_SIMD_CLONES void ltr_bf16_round_f32(uint16_t *restrict dst, const float *restrict src, int64_t n) {
-#pragma omp parallel for simd if (n > (1 << 17)) schedule(static)
+/* Long tensors split over threads in blocks; the block loops take restrict pointers as
+ * parameters (inside an OpenMP region gcc would lose restrict and not vectorise). */
+#define BLOCK 16384
+#define PARALLEL_MIN (1 << 17)
+
+static inline void round_span(uint16_t *restrict dst, const float *restrict src, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &src[i], sizeof u);
@@ -13,10 +17,27 @@ LTR_SIMD_CLONES void ltr_bf16_round_f32(uint16_t *restrict dst, const float *res
     }
 }
 
-LTR_SIMD_CLONES void ltr_bf16_widen_f32(float *restrict dst, const uint16_t *restrict src, int64_t n) {
-#pragma omp parallel for simd if (n > (1 << 17)) schedule(static)
+static inline void widen_span(float *restrict dst, const uint16_t *restrict src, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         uint32_t u = (uint32_t)src[i] << 16;
         memcpy(&dst[i], &u, sizeof u);
+    }
+}
+
+LTR_SIMD_CLONES void ltr_bf16_round_f32(uint16_t *restrict dst, const float *restrict src, int64_t n) {
+    int64_t nb = (n + BLOCK - 1) / BLOCK;
+#pragma omp parallel for schedule(static) if (n > PARALLEL_MIN)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t s = b * BLOCK;
+        round_span(dst + s, src + s, n - s < BLOCK ? n - s : BLOCK);
+    }
+}
+
+LTR_SIMD_CLONES void ltr_bf16_widen_f32(float *restrict dst, const uint16_t *restrict src, int64_t n) {
+    int64_t nb = (n + BLOCK - 1) / BLOCK;
+#pragma omp parallel for schedule(static) if (n > PARALLEL_MIN)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t s = b * BLOCK;
+        widen_span(dst + s, src + s, n - s < BLOCK ? n - s : BLOCK);
     }
 }

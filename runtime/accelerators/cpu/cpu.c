@@ -39,6 +39,7 @@
 /* elementwise loops longer than this split over the OpenMP threads (each element is
  * independent, so the result does not depend on the thread count) */
 #define PARALLEL_MIN_ELEMS (1 << 16)
+#define ELEM_BLOCK 16384 /* elements per thread work item */
 
 static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                           const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
@@ -246,24 +247,39 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
         if (scale != 1.0)                                                                      \
             for (int64_t i = 0; i < nout; i++) po[i] = (T)(po[i] * scale);                     \
     }                                                                                          \
-    /* torch.relu = clamp_min(x, 0): NaN stays NaN, -0 becomes 0 */                         \
-    LTR_SIMD_CLONES static void relu_##SUF(const lt_tensor *x, lt_tensor *y) {                 \
-        const T *restrict px = x->data;                                                        \
-        T *restrict py = y->data;                                                              \
-        int64_t n = ltr_numel(x);                                                              \
-        _Pragma("omp parallel for simd if (n > PARALLEL_MIN_ELEMS) schedule(static)")          \
+    /* torch.relu = clamp_min(x, 0): NaN stays NaN, -0 becomes 0. The spans take restrict \
+     * pointers as parameters: inside an OpenMP region gcc loses restrict on captured     \
+     * variables and falls back to a scalar loop with a branch per element. */            \
+    static inline void relu_span_##SUF(const T *restrict px, T *restrict py, int64_t n) {      \
         for (int64_t i = 0; i < n; i++) py[i] = !(px[i] <= 0) ? px[i] : 0;                     \
     }                                                                                          \
+    LTR_SIMD_CLONES static void relu_##SUF(const lt_tensor *x, lt_tensor *y) {                 \
+        const T *px = x->data;                                                                 \
+        T *py = y->data;                                                                       \
+        int64_t n = ltr_numel(x), nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;                      \
+        _Pragma("omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)")               \
+        for (int64_t b = 0; b < nb; b++) {                                                     \
+            int64_t s = b * ELEM_BLOCK, len = n - s < ELEM_BLOCK ? n - s : ELEM_BLOCK;         \
+            relu_span_##SUF(px + s, py + s, len);                                              \
+        }                                                                                      \
+    }                                                                                          \
     /* threshold_backward(grad, x, 0): the gradient where x > 0, else 0 */                    \
-    LTR_SIMD_CLONES static void relu_backward_##SUF(const lt_tensor *x, const lt_tensor *gy,   \
-                                                    lt_tensor *gx) {                           \
-        const T *restrict px = x->data, *restrict pg = gy->data;                               \
-        T *restrict po = gx->data;                                                             \
-        int64_t n = ltr_numel(x);                                                              \
-        _Pragma("omp parallel for simd if (n > PARALLEL_MIN_ELEMS) schedule(static)")          \
+    static inline void relu_back_span_##SUF(const T *restrict px, const T *restrict pg,        \
+                                            T *restrict po, int64_t n) {                       \
         for (int64_t i = 0; i < n; i++) { /* both loads unconditional: the loop vectorises */ \
             T gi = pg[i];                                                                      \
             po[i] = px[i] > 0 ? gi : 0;                                                        \
+        }                                                                                      \
+    }                                                                                          \
+    LTR_SIMD_CLONES static void relu_backward_##SUF(const lt_tensor *x, const lt_tensor *gy,   \
+                                                    lt_tensor *gx) {                           \
+        const T *px = x->data, *pg = gy->data;                                                 \
+        T *po = gx->data;                                                                      \
+        int64_t n = ltr_numel(x), nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;                      \
+        _Pragma("omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)")               \
+        for (int64_t b = 0; b < nb; b++) {                                                     \
+            int64_t s = b * ELEM_BLOCK, len = n - s < ELEM_BLOCK ? n - s : ELEM_BLOCK;         \
+            relu_back_span_##SUF(px + s, pg + s, po + s, len);                                 \
         }                                                                                      \
     }                                                                                          \
     static void fill_##SUF(lt_tensor *t, double v) {                                           \

@@ -76,35 +76,38 @@ static inline void valid_range(int64_t wo, int64_t w, int64_t s, int64_t p, int6
                 }                                                                              \
     }                                                                                          \
     /* 2x2 windows, stride 2, no padding (every window whole): the common CNN case */    \
-    LTR_SIMD_CLONES_AVX2 static void max_pool_2x2_##SUF(                                   \
-        const T *restrict x, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo,    \
-        T *restrict y, int64_t *restrict idx) {                                                \
-        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * 4 > POOL_PAR_MIN) schedule(static)") \
-        for (int64_t pl = 0; pl < planes; pl++) {                                              \
-            const T *xp = x + pl * h * w;                                                      \
-            T *yp = y + pl * ho * wo;                                                          \
-            int64_t *ip = idx + pl * ho * wo;                                                  \
-            for (int64_t oy = 0; oy < ho; oy++) {                                              \
-                const T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                   \
-                for (int64_t ox = 0; ox < wo; ox++) {                                          \
-                    /* scan order (0,0) (0,1) (1,0) (1,1); torch's CPU kernel: a candidate  \
-                     * takes over when greater or NaN (the first maximum wins, the last NaN \
-                     * does), as selects without branches, which gcc vectorises */         \
-                    int64_t b = 2 * oy * w + 2 * ox;                                           \
-                    T best = r0[2 * ox];                                                       \
-                    int64_t bi = b;                                                            \
-                    const T c1 = r0[2 * ox + 1], c2 = r1[2 * ox], c3 = r1[2 * ox + 1];         \
-                    int t1 = (c1 > best) | (c1 != c1);                                     \
-                    best = t1 ? c1 : best, bi = t1 ? b + 1 : bi;                               \
-                    int t2 = (c2 > best) | (c2 != c2);                                     \
-                    best = t2 ? c2 : best, bi = t2 ? b + w : bi;                               \
-                    int t3 = (c3 > best) | (c3 != c3);                                     \
-                    best = t3 ? c3 : best, bi = t3 ? b + w + 1 : bi;                           \
-                    yp[oy * wo + ox] = best;                                                   \
-                    ip[oy * wo + ox] = bi;                                                     \
-                }                                                                              \
+    /* one plane; restrict parameters so the loop vectorises inside the OpenMP region */  \
+    static inline void max_pool_2x2_plane_##SUF(const T *restrict xp, int64_t w, int64_t ho,   \
+                                                int64_t wo, T *restrict yp,                    \
+                                                int64_t *restrict ip) {                        \
+        for (int64_t oy = 0; oy < ho; oy++) {                                                  \
+            const T *r0 = xp + 2 * oy * w, *r1 = r0 + w;                                       \
+            for (int64_t ox = 0; ox < wo; ox++) {                                              \
+                /* scan order (0,0) (0,1) (1,0) (1,1); torch's CPU kernel: a candidate      \
+                 * takes over when greater or NaN (the first maximum wins, the last NaN     \
+                 * does), as selects without branches, which gcc vectorises */             \
+                int64_t b = 2 * oy * w + 2 * ox;                                               \
+                T best = r0[2 * ox];                                                           \
+                int64_t bi = b;                                                                \
+                const T c1 = r0[2 * ox + 1], c2 = r1[2 * ox], c3 = r1[2 * ox + 1];             \
+                int t1 = (c1 > best) | (c1 != c1);                                         \
+                best = t1 ? c1 : best, bi = t1 ? b + 1 : bi;                                   \
+                int t2 = (c2 > best) | (c2 != c2);                                         \
+                best = t2 ? c2 : best, bi = t2 ? b + w : bi;                                   \
+                int t3 = (c3 > best) | (c3 != c3);                                         \
+                best = t3 ? c3 : best, bi = t3 ? b + w + 1 : bi;                               \
+                yp[oy * wo + ox] = best;                                                       \
+                ip[oy * wo + ox] = bi;                                                         \
             }                                                                                  \
         }                                                                                      \
+    }                                                                                          \
+    LTR_SIMD_CLONES_AVX2 static void max_pool_2x2_##SUF(                                   \
+        const T *x, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo, T *y,       \
+        int64_t *idx) {                                                                        \
+        _Pragma("omp parallel for if (planes > 1 && planes * ho * wo * 4 > POOL_PAR_MIN) schedule(static)") \
+        for (int64_t pl = 0; pl < planes; pl++)                                                \
+            max_pool_2x2_plane_##SUF(x + pl * h * w, w, ho, wo, y + pl * ho * wo,              \
+                                     idx + pl * ho * wo);                                      \
     }                                                                                          \
     static void max_pool_back_##SUF(const T *gy, const int64_t *idx, int64_t planes,           \
                                     int64_t hw, int64_t howo, T *gx) {                         \
