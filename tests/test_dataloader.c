@@ -7,13 +7,16 @@
 
 #include <check.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
-/* sample i = (x: float [2] = {i, -i}, y: int64 = i) ; fails at index `fail_at` */
-static int64_t fail_at = -1;
+/* sample i = (x: float [2] = {i, -i}, y: int64 = i) ; fails at index `fail_at` (and
+ * `fail_at2`) */
+static int64_t fail_at = -1, fail_at2 = -1;
 
 static lt_status get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index, void *const *dst) {
-    if (index == fail_at) return ltr_fail(ctx, "sample %lld is corrupt", (long long)index);
+    if (index == fail_at || index == fail_at2)
+        return ltr_fail(ctx, "sample %lld is corrupt", (long long)index);
     float *x = dst[0];
     x[0] = (float)index;
     x[1] = -(float)index;
@@ -100,6 +103,35 @@ START_TEST(shuffle_is_seeded_permutation_per_epoch) {
 }
 END_TEST
 
+/* batches of 64 KB and more are fetched on the OpenMP threads: every row in place, and
+ * of two failing samples the lower index is the one reported, with its own message */
+START_TEST(parallel_fetch_rows_and_errors) {
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    ltr_dataloader dl;
+    lt_dataset ds = make_ds(20000, 8192, true, false);
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 7), LT_OK);
+    ltr_dataloader_set_epoch(&dl, 0);
+    lt_batch *b;
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 1, &b), LT_OK);
+    const float *x = b->fields[0]->data;
+    const int64_t *y = b->fields[1]->data;
+    for (int64_t i = 0; i < 8192; i++) {
+        ck_assert_int_eq(y[i], dl.order[8192 + i]);
+        ck_assert(x[2 * i] == (float)y[i] && x[2 * i + 1] == -(float)y[i]);
+    }
+    fail_at = dl.order[8192 + 7000], fail_at2 = dl.order[8192 + 100];
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 1, &b), LT_ERROR);
+    char msg[1024], want[64];
+    ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+    snprintf(want, sizeof want, "get_item(train, %lld) failed: sample %lld is corrupt",
+             (long long)fail_at2, (long long)fail_at2);
+    ck_assert_msg(strstr(msg, want) != NULL, "'%s' lacks '%s'", msg, want);
+    fail_at = fail_at2 = -1;
+    ltr_dataloader_free(&dl);
+}
+END_TEST
+
 START_TEST(fetch_error_names_split_and_index) {
     ltr_ctx ctx;
     ltr_ctx_init(&ctx, NULL);
@@ -141,6 +173,7 @@ int main(void) {
     tcase_add_test(tc, len_and_partial_last_batch);
     tcase_add_test(tc, shuffle_is_seeded_permutation_per_epoch);
     tcase_add_test(tc, fetch_error_names_split_and_index);
+    tcase_add_test(tc, parallel_fetch_rows_and_errors);
     tcase_add_test(tc, bad_descriptions_are_refused);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);

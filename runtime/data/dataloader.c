@@ -105,6 +105,9 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
     }
 }
 
+/* batches at least this big are fetched in parallel (below, the threads cost more) */
+#define PARALLEL_FETCH_BYTES (64 * 1024)
+
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
     int64_t nb = ltr_dataloader_len(dl);
     if (batch_idx < 0 || batch_idx >= nb)
@@ -118,14 +121,32 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
         sample_bytes[f] = (size_t)field_numel(&dl->ds.fields[f]) * ltr_dtype_size(dl->ds.fields[f].dtype);
         dl->batch.fields[f]->shape[0] = n; /* a last, partial batch is smaller */
     }
-    void *dst[LT_MAX_FIELDS];
+    size_t batch_bytes = 0;
+    for (int f = 0; f < dl->ds.nfields; f++) batch_bytes += (size_t)n * sample_bytes[f];
+    /* The samples of a batch are fetched on the OpenMP threads (get_item is declared safe
+     * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
+     * reported for the lowest failing sample, fetched again alone for a clean message. */
+    int64_t failed_at = -1;
+#pragma omp parallel for schedule(static) if (n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
     for (int64_t i = 0; i < n; i++) {
+        void *dst[LT_MAX_FIELDS];
+        for (int f = 0; f < dl->ds.nfields; f++)
+            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
+        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, dl->order[start + i], dst) != LT_OK) {
+#pragma omp critical(ltr_fetch_failure)
+            if (failed_at < 0 || i < failed_at) failed_at = i;
+        }
+    }
+    if (failed_at >= 0 || ltr_ctx_of(dl->ctx)->failed) {
+        ltr_ctx_take_error(ltr_ctx_of(dl->ctx), NULL, 0); /* possibly written by several */
+        int64_t i = failed_at >= 0 ? failed_at : 0;
+        void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
             dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
         int64_t index = dl->order[start + i];
+        char msg[900] = "";
         if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
-            ltr_ctx_of(dl->ctx)->failed) {
-            char msg[900];
+            ltr_ctx_of(dl->ctx)->failed || failed_at >= 0) {
             ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
             return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
                             (long long)index, msg[0] ? msg : "(no message)");
