@@ -1,14 +1,18 @@
 /* main.c — ltrun's entry: parse the command line, then hand over to the trainer. */
 #include "cli/options.h"
+#include "plugin/loader.h"
 #include "trainer/trainer.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #ifndef LTR_VERSION
 #define LTR_VERSION "0.0.0"
 #endif
 
 int main(int argc, char **argv) {
+    /* issue 6: `ltrun plugins` lists what the plugin search path holds */
+    if (argc >= 2 && !strcmp(argv[1], "plugins")) return ltr_plugins_list(stdout);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {

@@ -134,10 +134,10 @@ if grep -q "data.on_before_batch_transfer 0" "$T" && grep -q "data.on_after_batc
     pass "data module's transfer hooks win; lt_batch_set replaces a field"
 else fail "data module's transfer hooks win; lt_batch_set replaces a field"; cat "$T" "$TMP/out.txt"; fi
 
-# callback loading errors: a bad path, a name (not supported yet), bad init args
+# callback loading errors: a bad path, a name not on the search path (issue 6), bad init args
 expect "--callback missing file" 3 "callback" -- "$LTRUN" fit --module "$P/trace_module.so" \
     --data "$P/trace_data.so" --callback "$TMP/nope.so"
-expect "--callback by name is refused with a hint" 3 "give the callback plugin's .so path" -- \
+expect "--callback NAME not on the search path: not found, with a hint" 3 "no callback plugin named 'early_stopping'.*LT_PLUGIN_PATH" -- \
     "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --callback early_stopping
 expect "--callback with a module plugin" 3 "callback" -- "$LTRUN" fit \
     --module "$P/trace_module.so" --data "$P/trace_data.so" --callback "$P/trace_module.so"

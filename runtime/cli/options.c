@@ -59,6 +59,7 @@ static const trainer_key trainer_keys[] = {
     {"fast_dev_run", T_DEV_RUN, FIELD(fast_dev_run), 0},
     {"overfit_batches", T_LIMIT, FIELD(overfit_batches), 0},
     {"callbacks", T_CALLBACKS, 0, 0},
+    {"logger", T_LOGGER, 0, 0}, /* issue 6 (options_logger.c) */
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -66,7 +67,7 @@ static const trainer_key trainer_keys[] = {
 static bool key_nullable(const char *key) {
     static const char *const keys[] = {"check_val_every_n_epoch", "min_epochs", "min_steps",
                                        "max_time", "val_check_interval", "gradient_clip_val",
-                                       "gradient_clip_algorithm", "callbacks"};
+                                       "gradient_clip_algorithm", "callbacks", "logger"};
     for (size_t i = 0; i < NKEYS(keys); i++)
         if (!strcmp(keys[i], key)) return true;
     return false;
@@ -146,6 +147,8 @@ void ltr_options_print_help(FILE *out) {
         "      fast_dev_run (false | true | N), overfit_batches (0.0; int or fraction),\n"
         "      README.md has the table of every flag\n"
         "  --callback PATH[:JSON]  load a callback plugin (.so) with its init args; repeatable\n"
+        "  --logger NAME[:JSON]    add a logger plugin (csv, jsonl, tensorboard or a path);\n"
+        "                          repeatable; none given: csv; --trainer.logger false: none\n"
         "  -h, --help              this text\n"
         "  --version               print the version\n"
         "\n"
@@ -486,6 +489,7 @@ static void add_print_defaults(cJSON *tree) {
 }
 /* ---- end issue 4: tools ---- */
 /* issue 4: loop flags (options_loop.c) */
+int ltr_options_parse_loggers(ltr_options *o, const cJSON *v, char *err, size_t cap);
 int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const cJSON *v,
                                 void *field, char *err, size_t cap);
 int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
@@ -520,6 +524,8 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     t->accumulate_grad_batches = 1;
     t->overfit_batches = (ltr_limit){.is_fraction = true, .fraction = 0.0};
     o->ncallbacks = 0;
+    o->nloggers = 0; /* issue 6 */
+    o->logger_disabled = false;
 
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
     const cJSON *v;
@@ -535,6 +541,9 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         switch (k->type) {
         case T_FLOAT: case T_TIME: case T_CLIP_ALGO: case T_DEV_RUN: case T_CALLBACKS:
             rc = ltr_options_parse_loop_flag(o, k->key, k->type, v, field, err, cap);
+            break;
+        case T_LOGGER: /* issue 6 */
+            rc = ltr_options_parse_loggers(o, v, err, cap);
             break;
         case T_INT:
             if (cJSON_IsNull(v) && !strcmp(k->key, "max_epochs")) continue; /* None: default */
@@ -719,6 +728,17 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
                 set_member(tr, "callbacks", list);
             }
             cJSON_AddItemToArray(list, cb);
+        }
+        else if (!strcmp(name, "logger")) { /* issue 6: --logger NAME[:JSON] */
+            cJSON *lg = ltr_options_callback_from_text(value, err, cap);
+            if (!lg) return 2;
+            cJSON *tr = section(o->tree, "trainer");
+            cJSON *list = cJSON_GetObjectItemCaseSensitive(tr, "logger");
+            if (!cJSON_IsArray(list)) {
+                list = cJSON_CreateArray();
+                set_member(tr, "logger", list);
+            }
+            cJSON_AddItemToArray(list, lg);
         }
         else if (!strcmp(name, "seed")) {
             cJSON *v = cJSON_Parse(value);

@@ -75,7 +75,8 @@ typedef struct ltr_trainer_config {
  * own parser (options.c's custom_parsers); from T_FLOAT on: the loop flags, parsed in
  * options_loop.c. */
 typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION, T_CUSTOM,
-               T_FLOAT, T_TIME, T_CLIP_ALGO, T_DEV_RUN, T_CALLBACKS } trainer_type;
+               T_FLOAT, T_TIME, T_CLIP_ALGO, T_DEV_RUN, T_CALLBACKS,
+               T_LOGGER /* issue 6 */ } trainer_type;
 
 /* issue 4: trainer.profiler */
 enum { LTR_PROFILER_NONE = 0, LTR_PROFILER_SIMPLE = 1, LTR_PROFILER_ADVANCED = 2 };
@@ -106,6 +107,11 @@ typedef struct ltr_options {
     /* issue 4: callbacks in the order given */
     int ncallbacks;
     ltr_callback_spec callbacks[LTR_MAX_CALLBACKS];
+    /* issue 6: trainer.logger — false: none; true/absent: the default CSV logger;
+     * a list of NAME | {"class_path": NAME, "init_args": {...}} (--logger NAME[:JSON]) */
+    bool logger_disabled;
+    int nloggers;
+    ltr_callback_spec loggers[LTR_MAX_CALLBACKS];
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

@@ -57,7 +57,7 @@ const char *ltr_kind_name(lt_plugin_kind kind) {
 }
 
 /* Sub-directory of LTR_PLUGINDIR per kind (matches the install dirs in Makefile.am). */
-static const char *kind_dir(lt_plugin_kind kind) {
+const char *ltr_kind_dir(lt_plugin_kind kind) {
     switch (kind) {
     case LT_KIND_MODULE: return "modules";
     case LT_KIND_DATAMODULE: return "data";
@@ -129,19 +129,20 @@ lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, 
         return LT_OK;
     }
 
-    /* A bare NAME: $LT_PLUGIN_PATH in order, then the installed directory for the kind.
-     * Never "." unless the user put it on LT_PLUGIN_PATH: a plugin is code we run. */
+    /* A bare NAME: the search path of discover.c ($LT_PLUGIN_PATH, the user's
+     * $XDG_DATA_HOME/ltrun/plugins, the installed directory), each directory as
+     * DIR/NAME.so then DIR/<kind>/NAME.so. Never "." unless the user put it on
+     * LT_PLUGIN_PATH: a plugin is code we run. */
     looked_list looked = {.len = 0};
     const char *env = getenv("LT_PLUGIN_PATH");
-    for (const char *p = env; p && *p;) {
-        const char *colon = strchr(p, ':');
-        size_t n = colon ? (size_t)(colon - p) : strlen(p);
-        if (n > 0 && try_dir(p, n, spec, path, cap, &looked)) return LT_OK;
-        p += n + (colon ? 1 : 0);
+    char dirs[LTR_MAX_SEARCH_DIRS][1024];
+    int nd = ltr_plugin_search_dirs(dirs, LTR_MAX_SEARCH_DIRS);
+    for (int i = 0; i < nd; i++) {
+        char sub[1100];
+        snprintf(sub, sizeof sub, "%.1023s/%s", dirs[i], ltr_kind_dir(kind));
+        if (try_dir(dirs[i], strlen(dirs[i]), spec, path, cap, &looked)) return LT_OK;
+        if (try_dir(sub, strlen(sub), spec, path, cap, &looked)) return LT_OK;
     }
-    char installed[1024];
-    snprintf(installed, sizeof installed, "%s/%s", LTR_PLUGINDIR, kind_dir(kind));
-    if (try_dir(installed, strlen(installed), spec, path, cap, &looked)) return LT_OK;
     path[0] = '\0';
     return fail(err, errcap,
                 "no %s plugin named '%s' (looked for %s.so in: %s%s); give a path like "
@@ -227,6 +228,10 @@ static lt_status check_list(const char *path, const lt_descriptor *const *list, 
                 return fail(err, cap, "%s: two %s plugins are named '%s' (descriptors %u and %u): "
                                       "give each its own name", path,
                             ltr_kind_name((lt_plugin_kind)list[i]->kind), list[i]->name, j, i);
+    if ((uint32_t)kind == 0) { /* issue 6: any kind (ltrun plugins) */
+        *found = list[0];
+        return LT_OK;
+    }
     for (uint32_t i = 0; i < count; i++)
         if (list[i]->kind == (uint32_t)kind) {
             *found = list[i];

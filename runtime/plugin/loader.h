@@ -12,6 +12,7 @@
 #include "ltrun.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 typedef struct ltr_plugin {
@@ -68,5 +69,16 @@ typedef struct ltr_registry {
  * different file fails with "duplicate plugin name 'x' (kind): A.so and B.so ...". */
 lt_status ltr_registry_add(ltr_registry *reg, const ltr_plugin *p, char *err, size_t errcap);
 void ltr_registry_free(ltr_registry *reg);
+
+/* issue 6: discovery (discover.c). The directories searched for a bare NAME, in order:
+ * each piece of $LT_PLUGIN_PATH, $XDG_DATA_HOME/ltrun/plugins (default
+ * ~/.local/share/ltrun/plugins), the installed $(pkglibdir)/plugins; in each, NAME.so
+ * then <kind dir>/NAME.so. Never the current directory implicitly. */
+#define LTR_MAX_SEARCH_DIRS 34
+int ltr_plugin_search_dirs(char dirs[][1024], int max);
+const char *ltr_kind_dir(lt_plugin_kind kind); /* "modules", "loggers", ... */
+/* `ltrun plugins`: every plugin found on the search path (kind, name, version, ABI,
+ * path), shadowed ones and rejected candidates with the reason. Returns the exit status. */
+int ltr_plugins_list(FILE *out);
 
 #endif

@@ -177,14 +177,7 @@ lt_status ltr_callbacks_load(ltr_trainer *t) {
     char err[1024], path[4096];
     for (int i = 0; i < o->ncallbacks; i++) {
         const char *spec = o->callbacks[i].path;
-        /* explicit paths only for now: a name is not searched on the plugin path yet */
-        if (!strchr(spec, '/') && !strstr(spec, ".so")) {
-            ltr_trainer_error(t, LTR_EXIT_PLUGIN,
-                              "--callback %s: give the callback plugin's .so path (e.g. "
-                              "./%s.so); finding callbacks by name is not supported yet",
-                              spec, spec);
-            return LT_ERROR;
-        }
+        /* issue 6: a NAME is found on the plugin search path (plugin/discover.c) */
         ltr_callback *cb = &t->cbs.items[t->cbs.n];
         if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
             ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {

@@ -41,13 +41,12 @@ bool ltr_should_update_logs(const ltr_trainer *t) {
     return step % n == 0 || t->should_stop;
 }
 
-void ltr_update_train_step_metrics(ltr_trainer *t) {
+void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log) {
     if (t->loop.should_accumulate) return; /* automatic optimization only, so far */
     if (!ltr_should_update_logs(t) && t->opts->trainer.fast_dev_run <= 0) return;
-    /* log_metrics(metrics["log"]): returns at once without loggers ("if not
-     * self.trainer.loggers or not metrics: return"), and ltrun has no logger plugins
-     * yet; they (a later issue) receive t->logged's step entries here, at step
-     * t->loop.batches_that_stepped */
+    /* issue 6: log_metrics(metrics["log"]): this step's logged metrics to every logger
+     * at step _batches_that_stepped (loggers.c) */
+    ltr_loggers_log_metrics(t, step_log);
 }
 
 bool ltr_api_should_update_logs(lt_ctx *c) {

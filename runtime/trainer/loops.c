@@ -174,6 +174,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     if (rc == LT_OK && !sanity) {
         ltr_results_collect_epoch(&t->eval_results, &stage, &t->pbar, &t->callback);
         ltr_dict_update(&t->logged, &stage);
+        rc = ltr_loggers_log_metrics(t, &stage); /* issue 6: log_eval_end_metrics */
         ltr_progress_end(&bar, &stage);
     } else if (rc == LT_OK) {
         ltr_progress_end(&bar, NULL);
@@ -346,8 +347,11 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = ltr_module_call(t, LTR_H_ON_TRAIN_BATCH_END, &a))) break;
         /* _LoggerConnector.on_batch_end (every dict, every batch), then
          * update_train_step_metrics: loggers every log_every_n_steps (log_gating.c) */
-        ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
-        ltr_update_train_step_metrics(t);
+        ltr_metric_dict step_log = {0}; /* issue 6: metrics["log"] of this step */
+        ltr_results_collect_step(&t->train_results, &step_log, &t->pbar, &t->callback);
+        ltr_dict_update(&t->logged, &step_log);
+        ltr_update_train_step_metrics(t, &step_log);
+        ltr_dict_free(&step_log);
         ltr_progress_update(&t->progress, b + 1, &t->pbar);
         /* on_advance_end: validation (after on_validation_model_zero_grad when the step
          * was taken), then plateau schedulers and _batches_that_stepped */
@@ -404,7 +408,15 @@ static lt_status train_epoch(ltr_trainer *t) {
     if (rc == LT_OK) rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_MONITORING);
     end_step_memory(t);
     if (rc == LT_OK) {
-        ltr_results_collect_epoch(&t->train_results, &t->logged, &t->pbar, &t->callback);
+        ltr_metric_dict ep_log = {0}; /* issue 6: update_train_epoch_metrics -> loggers */
+        ltr_results_collect_epoch(&t->train_results, &ep_log, &t->pbar, &t->callback);
+        ltr_dict_update(&t->logged, &ep_log);
+        /* fit_loop.on_advance_end: "_batches_that_stepped -= 1" around
+         * update_train_epoch_metrics, so epoch-end rows reuse the last step */
+        t->loop.batches_that_stepped--;
+        rc = ltr_loggers_log_metrics(t, &ep_log);
+        t->loop.batches_that_stepped++;
+        ltr_dict_free(&ep_log);
         ltr_progress_end(&t->progress, &t->pbar);
         /* plateau schedulers of interval "epoch": after the epoch's metrics are logged */
         if (epoch_complete)

@@ -295,12 +295,15 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
     /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
-    if (set_up && ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK) {
+    if (set_up && ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
+        ltr_loggers_log_hyperparams(t) == LT_OK) { /* issue 6: _log_hyperparams */
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
         else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
     }
     teardown_stage(t, stage, set_up);
+    /* issue 6: logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
+    ltr_loggers_finalize(t, t->exit_code || rc ? "failed" : ltr_interrupted ? "interrupted" : "success");
     return t->exit_code ? LT_ERROR : rc;
 }
 
@@ -312,12 +315,14 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
-        ltr_callbacks_load(t) == LT_OK && run_stage(t, stage) == LT_OK &&
+        ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
+        run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error ended the run: Callback.on_exception, DataModule.on_exception */
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
     ltr_callbacks_free(t);
+    ltr_loggers_free(t); /* issue 6 */
     destroy_instances(t);
 }
 

@@ -17,6 +17,7 @@
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
 #include "trainer/hooks.h"
+#include "trainer/loggers.h"
 #include "trainer/progress.h"
 #include "trainer/results.h"
 #include "util/rng.h"
@@ -82,6 +83,7 @@ typedef struct ltr_trainer {
     /* issue 4: manual optimization (manual.c) */
     bool manual_optimization;       /* the module set automatic_optimization = False */
     bool manual_step_running;       /* inside the manual batch's training_step: steps count */
+    ltr_logger_set lgs;             /* issue 6: trainer.loggers (loggers.c) */
     int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
                                        (-1: not saved); owned, NULL until the first toggle */
 } ltr_trainer;
@@ -153,7 +155,7 @@ lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **b
 /* log_every_n_steps (log_gating.c): Lightning's _LoggerConnector.should_update_logs, and
  * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */
 bool ltr_should_update_logs(const ltr_trainer *t);
-void ltr_update_train_step_metrics(ltr_trainer *t);
+void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */

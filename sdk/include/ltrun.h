@@ -1143,6 +1143,32 @@ typedef const lt_descriptor *const *(*lt_entry_fn)(const lt_host_api *host, uint
 #define LT_CALLBACK(name, ...) \
     LT__DESCRIPTOR(name, LT_KIND_CALLBACK, lt_callback_vtable, __VA_ARGS__)
 
+/* ABI 1.4: loggers — lightning.pytorch.loggers.Logger. The host calls every configured
+ * logger (--logger NAME[:JSON], repeatable; the "csv" logger when none is given, as
+ * Lightning's logger=True) at Lightning's points: log_hyperparams once per trainer entry
+ * point before its loop (LM + DM hparams merged, JSON object text), log_metrics then save
+ * whenever the logger connector logs (train steps every log_every_n_steps, epoch ends),
+ * finalize at the end of each entry point. Hooks run on the main thread. */
+typedef struct lt_logger_vtable {
+    uint32_t size;
+    uint32_t flags; /* none defined yet: 0 */
+    /* __init__(**init_args): hp holds the JSON of --logger NAME:JSON; read save_dir's
+     * default from lt_default_root_dir(ctx). Unread keys are an error naming the key. */
+    void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
+    void (*destroy)(lt_ctx *ctx, void *self);
+    /* params: a JSON object (text, valid during the call) */
+    lt_status (*log_hyperparams)(lt_ctx *ctx, void *self, const char *params_json);
+    /* n metrics (names and values valid during the call) at `step`; the host adds
+     * "epoch" (trainer.current_epoch) as Lightning's logger connector does */
+    lt_status (*log_metrics)(lt_ctx *ctx, void *self, const char *const *names,
+                             const double *values, int n, int64_t step);
+    lt_status (*save)(lt_ctx *ctx, void *self);
+    /* status: "success", "failed" or "interrupted" */
+    lt_status (*finalize)(lt_ctx *ctx, void *self, const char *status);
+} lt_logger_vtable;
+/* LT_LOGGER(name, .create = ..., .log_metrics = ..., ...). */
+#define LT_LOGGER(name, ...) LT__DESCRIPTOR(name, LT_KIND_LOGGER, lt_logger_vtable, __VA_ARGS__)
+
 /* ---------------------------------------------------------------------- wrappers */
 
 #if defined(__GNUC__)

@@ -1,0 +1,129 @@
+/*
+ * jsonl.c — a JSON Lines logger (issue 6): one JSON object per log_metrics call,
+ * {"step": N, "metrics": {"name": value, ...}} (names in the order given, "epoch"
+ * included as the host passes it), plus one {"hparams": {...}} line per
+ * log_hyperparams and {"status": "..."} at finalize. Lines are flushed on save().
+ * init args: save_dir (default_root_dir), name ("lightning_logs"), version (next free
+ * version_N, as the csv logger), file ("metrics.jsonl").
+ * Non-finite values are written as null (JSON has no NaN).
+ */
+#include "ltrun.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct jsonl_logger {
+    FILE *f;
+    char path[2200];
+} jsonl_logger;
+
+static int mkdirs(const char *path) {
+    char tmp[2048];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+static void put_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void *jsonl_create(lt_ctx *ctx, const lt_hparams *hp) {
+    jsonl_logger *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    const char *save_dir = lt_hp_str(ctx, hp, "save_dir", lt_default_root_dir(ctx));
+    const char *name = lt_hp_str(ctx, hp, "name", "lightning_logs");
+    const char *version = lt_hp_str(ctx, hp, "version", "");
+    const char *file = lt_hp_str(ctx, hp, "file", "metrics.jsonl");
+    char root[1800], dir[2048];
+    if (name[0]) snprintf(root, sizeof root, "%s/%s", save_dir, name);
+    else snprintf(root, sizeof root, "%s", save_dir);
+    if (version[0]) {
+        char *end;
+        strtol(version, &end, 10);
+        snprintf(dir, sizeof dir, *end ? "%s/%s" : "%s/version_%s", root, version);
+    } else {
+        long next = 0;
+        DIR *d = opendir(root);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "version_", 8)) continue;
+            char *end;
+            long v = strtol(e->d_name + 8, &end, 10);
+            if (*end == '\0' && e->d_name[8] && v + 1 > next) next = v + 1;
+        }
+        if (d) closedir(d);
+        snprintf(dir, sizeof dir, "%s/version_%ld", root, next);
+    }
+    snprintf(l->path, sizeof l->path, "%s/%s", dir, file);
+    if (mkdirs(dir) || !(l->f = fopen(l->path, "w"))) {
+        lt_fail(ctx, "jsonl logger: cannot create %s: %s", l->path, strerror(errno));
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+static void jsonl_destroy(lt_ctx *ctx, void *self) {
+    (void)ctx;
+    jsonl_logger *l = self;
+    if (l && l->f) fclose(l->f);
+    free(l);
+}
+
+static lt_status jsonl_log_hyperparams(lt_ctx *ctx, void *self, const char *json) {
+    (void)ctx;
+    jsonl_logger *l = self;
+    fprintf(l->f, "{\"hparams\":%s}\n", json);
+    return LT_OK;
+}
+
+static lt_status jsonl_log_metrics(lt_ctx *ctx, void *self, const char *const *names,
+                                   const double *values, int n, int64_t step) {
+    (void)ctx;
+    jsonl_logger *l = self;
+    fprintf(l->f, "{\"step\":%lld,\"metrics\":{", (long long)step);
+    for (int i = 0; i < n; i++) {
+        if (i) fputc(',', l->f);
+        put_str(l->f, names[i]);
+        if (isfinite(values[i])) fprintf(l->f, ":%.17g", values[i]);
+        else fputs(":null", l->f);
+    }
+    fputs("}}\n", l->f);
+    return LT_OK;
+}
+
+static lt_status jsonl_save(lt_ctx *ctx, void *self) {
+    jsonl_logger *l = self;
+    if (fflush(l->f)) return lt_fail(ctx, "jsonl logger: writing %s failed", l->path);
+    return LT_OK;
+}
+
+static lt_status jsonl_finalize(lt_ctx *ctx, void *self, const char *status) {
+    jsonl_logger *l = self;
+    fputs("{\"status\":", l->f);
+    put_str(l->f, status);
+    fputs("}\n", l->f);
+    return jsonl_save(ctx, self);
+}
+
+LT_LOGGER(jsonl, .create = jsonl_create, .destroy = jsonl_destroy,
+          .log_hyperparams = jsonl_log_hyperparams, .log_metrics = jsonl_log_metrics,
+          .save = jsonl_save, .finalize = jsonl_finalize)

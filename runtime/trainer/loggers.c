@@ -1,0 +1,194 @@
+/*
+ * loggers.c — logger plugins (issue 6; owned by the loggers work; contract in
+ * loggers.h). Reproduces Lightning 2.6's trainer/connectors/logger_connector: 
+ * log_metrics(metrics, step=None) returns at once without loggers or metrics, else
+ * sets metrics.setdefault("epoch", trainer.current_epoch), uses
+ * step = fit_loop.epoch_loop._batches_that_stepped, and calls
+ * logger.agg_and_log_metrics(...) then logger.save() for every logger; and
+ * trainer._log_hyperparams (hparams_initial of the module merged with the data
+ * module's, log_hyperparams then save) and call._call_teardown_hook's
+ * logger.finalize("success") (call._interrupt: "failed").
+ */
+#include "trainer/trainer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lt_status logger_done(ltr_trainer *t, const ltr_logger *lg, const char *hook,
+                             lt_status rc) {
+    char msg[1024] = "";
+    bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    t->ctx.hook_name = NULL;
+    if (rc == LT_OK && !had) return LT_OK;
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "logger '%s' (%s), %s: %s", lg->label,
+                      lg->plugin.path, hook,
+                      msg[0] ? msg : "the hook returned an error without a message (call lt_fail)");
+    return LT_ERROR;
+}
+
+static void begin(ltr_trainer *t, const ltr_logger *lg, const char *hook) {
+    t->ctx.plugin_name = lg->label;
+    t->ctx.hook_name = hook;
+}
+
+lt_status ltr_loggers_load(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    static const cJSON empty = {.type = cJSON_Object};
+    ltr_callback_spec dflt = {.path = "csv", .init_args = &empty};
+    const ltr_callback_spec *specs = o->loggers;
+    int n = o->nloggers;
+    bool implicit = false;
+    if (o->logger_disabled) return LT_OK;
+    if (n == 0) { /* logger=True: the default logger */
+        specs = &dflt;
+        n = 1;
+        implicit = true;
+    }
+    t->lgs.items = calloc((size_t)n, sizeof *t->lgs.items);
+    if (!t->lgs.items) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading loggers");
+        return LT_ERROR;
+    }
+    char err[1024], path[4096];
+    for (int i = 0; i < n; i++) {
+        const char *spec = specs[i].path;
+        ltr_logger *lg = &t->lgs.items[t->lgs.n];
+        if (ltr_plugin_resolve(spec, LT_KIND_LOGGER, path, sizeof path, err, sizeof err)) {
+            if (implicit) return LT_OK; /* the default CSV logger is not installed: none */
+            ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--logger: %s", err);
+            return LT_ERROR;
+        }
+        if (ltr_plugin_load(path, LT_KIND_LOGGER, &lg->plugin, err, sizeof err)) {
+            ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--logger: %s", err);
+            return LT_ERROR;
+        }
+        t->lgs.n++;
+        lg->vt = lg->plugin.desc->vtable;
+        int twins = 0;
+        for (int j = 0; j < t->lgs.n - 1; j++)
+            twins += !strcmp(t->lgs.items[j].plugin.desc->name, lg->plugin.desc->name);
+        if (twins) snprintf(lg->label, sizeof lg->label, "%s#%d", lg->plugin.desc->name, twins + 1);
+        else snprintf(lg->label, sizeof lg->label, "%s", lg->plugin.desc->name);
+        lg->hp = calloc(1, sizeof *lg->hp);
+        if (!lg->hp) {
+            ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading loggers");
+            return LT_ERROR;
+        }
+        ltr_hparams_init(lg->hp, specs[i].init_args, "--logger init arg ");
+        void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(lg->vt, lt_logger_vtable, create);
+        if (create) {
+            begin(t, lg, "create");
+            lg->self = create(&t->ctx.pub, lg->hp);
+            if (logger_done(t, lg, "create", lg->self ? LT_OK : LT_ERROR)) return LT_ERROR;
+        }
+        lg->created = true;
+        if (ltr_hparams_check_unread(lg->hp, lg->label, err, sizeof err)) {
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
+            return LT_ERROR;
+        }
+    }
+    return LT_OK;
+}
+
+static lt_status call_save(ltr_trainer *t, ltr_logger *lg) {
+    lt_status (*save)(lt_ctx *, void *) = LTR_HOOK(lg->vt, lt_logger_vtable, save);
+    if (!save) return LT_OK;
+    begin(t, lg, "save");
+    return logger_done(t, lg, "save", save(&t->ctx.pub, lg->self));
+}
+
+lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
+    if (t->lgs.n == 0) return LT_OK;
+    /* hparams_initial: the module's, updated with the data module's */
+    cJSON *all = cJSON_CreateObject();
+    const cJSON *src[2] = {t->model_hp.used, t->data_hp.used}, *it;
+    for (int s = 0; s < 2; s++)
+        if (src[s]) cJSON_ArrayForEach(it, src[s]) {
+                cJSON_DeleteItemFromObjectCaseSensitive(all, it->string);
+                cJSON_AddItemToObject(all, it->string, cJSON_Duplicate(it, true));
+            }
+    char *text = cJSON_PrintUnformatted(all);
+    cJSON_Delete(all);
+    lt_status rc = LT_OK;
+    for (int i = 0; i < t->lgs.n && rc == LT_OK; i++) {
+        ltr_logger *lg = &t->lgs.items[i];
+        lt_status (*fn)(lt_ctx *, void *, const char *) =
+            LTR_HOOK(lg->vt, lt_logger_vtable, log_hyperparams);
+        if (fn) {
+            begin(t, lg, "log_hyperparams");
+            rc = logger_done(t, lg, "log_hyperparams", fn(&t->ctx.pub, lg->self, text ? text : "{}"));
+        }
+        if (rc == LT_OK) rc = call_save(t, lg);
+    }
+    cJSON_free(text);
+    return rc;
+}
+
+lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
+    if (t->lgs.n == 0 || !m || m->n == 0) return LT_OK;
+    int n = m->n;
+    const char **names = malloc(((size_t)n + 1) * sizeof *names);
+    double *values = malloc(((size_t)n + 1) * sizeof *values);
+    if (!names || !values) {
+        free(names);
+        free(values);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory logging metrics");
+        return LT_ERROR;
+    }
+    bool has_epoch = false;
+    for (int i = 0; i < n; i++) {
+        names[i] = m->names[i];
+        values[i] = m->values[i];
+        has_epoch |= !strcmp(names[i], "epoch");
+    }
+    if (!has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
+        names[n] = "epoch";
+        values[n++] = (double)t->ctx.pub.current_epoch;
+    }
+    int64_t step = t->loop.batches_that_stepped;
+    lt_status rc = LT_OK;
+    for (int i = 0; i < t->lgs.n && rc == LT_OK; i++) {
+        ltr_logger *lg = &t->lgs.items[i];
+        lt_status (*fn)(lt_ctx *, void *, const char *const *, const double *, int, int64_t) =
+            LTR_HOOK(lg->vt, lt_logger_vtable, log_metrics);
+        if (fn) {
+            begin(t, lg, "log_metrics");
+            rc = logger_done(t, lg, "log_metrics", fn(&t->ctx.pub, lg->self, names, values, n, step));
+        }
+        if (rc == LT_OK) rc = call_save(t, lg);
+    }
+    free(names);
+    free(values);
+    return rc;
+}
+
+void ltr_loggers_finalize(ltr_trainer *t, const char *status) {
+    for (int i = 0; i < t->lgs.n; i++) {
+        ltr_logger *lg = &t->lgs.items[i];
+        lt_status (*fn)(lt_ctx *, void *, const char *) = LTR_HOOK(lg->vt, lt_logger_vtable, finalize);
+        if (!fn || !lg->created) continue;
+        begin(t, lg, "finalize");
+        logger_done(t, lg, "finalize", fn(&t->ctx.pub, lg->self, status));
+    }
+}
+
+void ltr_loggers_free(ltr_trainer *t) {
+    for (int i = 0; i < t->lgs.n; i++) {
+        ltr_logger *lg = &t->lgs.items[i];
+        void (*destroy)(lt_ctx *, void *) = LTR_HOOK(lg->vt, lt_logger_vtable, destroy);
+        if (lg->created && destroy) {
+            begin(t, lg, "destroy");
+            destroy(&t->ctx.pub, lg->self);
+            ltr_ctx_take_error(&t->ctx, NULL, 0);
+        }
+        if (lg->hp) {
+            ltr_hparams_free(lg->hp);
+            free(lg->hp);
+        }
+    }
+    for (int i = 0; i < t->lgs.n; i++) ltr_plugin_unload(&t->lgs.items[i].plugin);
+    free(t->lgs.items);
+    t->lgs.items = NULL;
+    t->lgs.n = 0;
+}

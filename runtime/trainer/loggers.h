@@ -1,0 +1,44 @@
+/*
+ * loggers.h — logger plugins (issue 6; owned by the loggers work). Lightning's
+ * trainer.loggers and _LoggerConnector.log_metrics: every configured logger gets the
+ * same calls, in the order given.
+ */
+#ifndef LTR_LOGGERS_H
+#define LTR_LOGGERS_H
+
+#include "cli/hparams.h"
+#include "plugin/loader.h"
+
+#include <stdbool.h>
+
+typedef struct ltr_logger {
+    ltr_plugin plugin;
+    const lt_logger_vtable *vt;
+    void *self;
+    lt_hparams *hp;
+    bool created;
+    char label[96];
+} ltr_logger;
+
+typedef struct ltr_logger_set {
+    ltr_logger *items;
+    int n;
+} ltr_logger_set;
+
+struct ltr_trainer;
+struct ltr_metric_dict;
+/* Resolve (by name on the plugin search path, or a path), load and create every logger
+ * of trainer.logger; the "csv" logger when none is given (silently none if it is not
+ * installed), none with logger=false. */
+lt_status ltr_loggers_load(struct ltr_trainer *t);
+/* _log_hyperparams: the module's and data module's hparams merged, to every logger. */
+lt_status ltr_loggers_log_hyperparams(struct ltr_trainer *t);
+/* _LoggerConnector.log_metrics(metrics, step=None): nothing without loggers or
+ * metrics; adds "epoch" = current_epoch; step = _batches_that_stepped; log_metrics then
+ * save on every logger. */
+lt_status ltr_loggers_log_metrics(struct ltr_trainer *t, const struct ltr_metric_dict *m);
+/* logger.finalize(status) on every logger ("success", "failed", "interrupted"). */
+void ltr_loggers_finalize(struct ltr_trainer *t, const char *status);
+void ltr_loggers_free(struct ltr_trainer *t);
+
+#endif
