@@ -2,13 +2,18 @@
 #include "cli/options.h"
 #include "trainer/trainer.h"
 
+#include "checkpoint/checkpoint.h"
+
 #include <stdio.h>
+#include <string.h>
 
 #ifndef LTR_VERSION
 #define LTR_VERSION "0.0.0"
 #endif
 
 int main(int argc, char **argv) {
+    /* issue 5: `ltrun inspect FILE [--json]` reads a checkpoint; no plugins, no trainer */
+    if (argc > 1 && !strcmp(argv[1], "inspect")) return ltr_ckpt_inspect_main(argc, argv);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {

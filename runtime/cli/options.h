@@ -106,6 +106,8 @@ typedef struct ltr_options {
     /* issue 4: callbacks in the order given */
     int ncallbacks;
     ltr_callback_spec callbacks[LTR_MAX_CALLBACKS];
+    /* issue 5: checkpoints */
+    bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with
