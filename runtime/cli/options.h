@@ -52,7 +52,7 @@ typedef struct ltr_trainer_config {
     int64_t deterministic;     /* 0 False/None, 1 True, 2 "warn": CPU kernels already are */
     bool benchmark;            /* cudnn.benchmark: accepted, a no-op on CPU */
     bool enable_model_summary; /* the summary table at fit start */
-    bool enable_checkpointing; /* accepted; checkpoints are written by a later issue */
+    bool enable_checkpointing; /* issue 5: write checkpoints/last.h5 at the end of fit */
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     char strategy[32];         /* "auto" or "single_device" */
