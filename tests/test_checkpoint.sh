@@ -105,7 +105,7 @@ echo "hello" > "$TMP/text.h5"
 expect "not HDF5" 1 "text.h5' is not an HDF5 file" -- $VAL --ckpt-path "$TMP/text.h5"
 head -c 40000 "$TMP/a/checkpoints/last.h5" > "$TMP/trunc.h5"
 expect "truncated" 1 "trunc.h5.*(truncated|corrupt)" -- $VAL --ckpt-path "$TMP/trunc.h5"
-expect "missing file" 1 "nothere.h5': cannot open it" -- $VAL --ckpt-path "$TMP/nothere.h5"
+expect "missing file" 2 "nothere.h5: no such file" -- $VAL --ckpt-path "$TMP/nothere.h5"
 expect "another module's checkpoint: every key listed" 1 \
     "Unexpected key\(s\) in state_dict: \"fc1.bias\", \"fc1.weight\"" -- \
     $LTRUN validate --module "$P/sched_module.so" --data "$P/trace_data.so" --ckpt-path "$TMP/a/checkpoints/last.h5"

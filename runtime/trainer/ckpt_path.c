@@ -50,6 +50,12 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
         return LT_ERROR;
     } else {
         snprintf(path, sizeof path, "%s", ckpt_path);
+        struct stat st;
+        if (stat(path, &st) != 0) { /* a path that does not exist is a usage error (2) */
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path %s: no such file (%s)", path,
+                              strerror(errno));
+            return LT_ERROR;
+        }
     }
     char err[4096];
     ltr_ckpt *c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
