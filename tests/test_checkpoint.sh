@@ -13,6 +13,8 @@ mkdir -p "$D"
 # 500 training samples in batches of 128: 4 batches an epoch
 RUN="$LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100
      --seed 1 --trainer.enable_progress_bar false --trainer.enable_model_summary false"
+VAL="$LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
+     --trainer.enable_progress_bar false"
 digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
 same_digest() { # NAME A.json B.json
     a=$(digest "$2"); b=$(digest "$3")
@@ -47,6 +49,20 @@ $RUN --trainer.max_epochs 3 --trainer.max_steps 9 --trainer.default_root_dir "$T
     > /dev/null 2>&1
 $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/c" --ckpt-path last --results "$TMP/c2.json" > /dev/null 2>&1
 same_digest "two resumes (6 -> 9 -> 12 steps): identical weights" "$TMP/a.json" "$TMP/c2.json"
+
+# trainer.save_checkpoint from a callback (lt_save_checkpoint) at the end of epoch 0
+expect "lt_save_checkpoint from a callback" 0 "" -- $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" \
+    --callback "$P/save_callback.so:{\"path\": \"$TMP/cb0.h5\"}" \
+    --callback "$P/save_callback.so:{\"path\": \"$TMP/cb0w.h5\", \"weights_only\": true}"
+$RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" --ckpt-path "$TMP/cb0.h5" --results "$TMP/cb.json" \
+    > /dev/null 2>&1
+same_digest "resume from lt_save_checkpoint's file: identical weights" "$TMP/a.json" "$TMP/cb.json"
+expect "weights_only: no optimizer state in the file" 0 "weights_only: 1" -- $LTRUN inspect "$TMP/cb0w.h5"
+if $LTRUN inspect "$TMP/cb0w.h5" | grep -q "optimizer 0"; then fail "weights_only file has no /optimizer"
+else pass "weights_only file has no /optimizer"; fi
+expect "fit cannot resume from a weights-only file" 1 "contains only the model" -- \
+    $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" --ckpt-path "$TMP/cb0w.h5"
+expect "validate loads a weights-only file" 0 "val/loss" -- $VAL --ckpt-path "$TMP/cb0w.h5"
 
 # SIGTERM (a cluster's pre-emption): stop after the step, write last.h5, exit 130; resume
 # (1000 short epochs, about 2 s: the signal lands mid-run)
@@ -86,8 +102,6 @@ same_digest "StepLR resumed mid-epoch: identical weights" "$TMP/s_a.json" "$TMP/
 
 # validate/test/predict load the weights only: validate with last.h5 reproduces the
 # metrics the fit ended with
-VAL="$LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
-     --trainer.enable_progress_bar false"
 expect "validate --ckpt-path FILE" 0 "val/loss" -- $VAL --ckpt-path "$TMP/a/checkpoints/last.h5" --results "$TMP/v.json"
 l1=$(json_num "$TMP/a.json" "val/loss"); l2=$(json_num "$TMP/v.json" "val/loss")
 if [ -n "$l1" ] && [ "$l1" = "$l2" ]; then pass "validate on last.h5 gives the fit's val/loss $l1"
@@ -132,6 +146,22 @@ elif grep -q '"global_step":[[:space:]]*12' "$TMP/i.json" && grep -q '"fc3.bias"
 else fail "inspect --json"; head -20 "$TMP/i.json"; fi
 expect "inspect: not HDF5" 1 "not an HDF5 file" -- $LTRUN inspect "$TMP/text.h5"
 expect "inspect: no file" 2 "no file given" -- $LTRUN inspect
+
+# atomic writes: SIGKILL at random moments of fits that end by writing last.h5 over a
+# good one; under the final name there is always a complete checkpoint (the old or the new)
+mkdir -p "$TMP/k/checkpoints"
+cp "$TMP/a/checkpoints/last.h5" "$TMP/k/checkpoints/last.h5"
+torn=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    $RUN --trainer.max_epochs 1 --trainer.limit_val_batches 0 --trainer.default_root_dir "$TMP/k" > /dev/null 2>&1 &
+    pid=$!
+    sleep "$(awk -v s="$i" 'BEGIN { srand(s); printf "%.3f", rand() * 0.12 }')"
+    kill -KILL $pid 2> /dev/null
+    wait $pid 2> /dev/null
+    $LTRUN inspect "$TMP/k/checkpoints/last.h5" > /dev/null 2>&1 || torn=$((torn + 1))
+done
+if [ "$torn" -eq 0 ]; then pass "SIGKILL during fits x20: last.h5 always a complete checkpoint"
+else fail "SIGKILL during fits: $torn torn last.h5"; fi
 
 # readable without ltrun
 if command -v h5dump > /dev/null 2>&1; then

@@ -330,6 +330,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         rc = ltr_hook_call(t, LTR_H_ON_TRAIN_BATCH_START, &a);
         if (rc == LT_SKIP_EPOCH) { /* Lightning's -1: StopIteration ends the epoch */
             rc = LT_OK;
+            L->epoch_in_progress = false; /* issue 5: a resume starts the next epoch */
             end_step_memory(t);
             break;
         }
