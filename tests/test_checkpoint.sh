@@ -57,6 +57,13 @@ expect "lt_save_checkpoint from a callback" 0 "" -- $RUN --trainer.max_epochs 3 
 $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" --ckpt-path "$TMP/cb0.h5" --results "$TMP/cb.json" \
     > /dev/null 2>&1
 same_digest "resume from lt_save_checkpoint's file: identical weights" "$TMP/a.json" "$TMP/cb.json"
+$RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" \
+    --callback "$P/save_callback.so:{\"path\": \"$TMP/cb7.h5\", \"step\": 7}" > /dev/null 2>&1
+expect "saved in on_train_batch_end at step 7: resumes at batch 3 of epoch 1" 0 "batch_idx: 3" -- \
+    $LTRUN inspect "$TMP/cb7.h5"
+$RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/cb" --ckpt-path "$TMP/cb7.h5" --results "$TMP/cb7.json" \
+    > /dev/null 2>&1
+same_digest "resume from an on_train_batch_end save (mid-epoch): identical weights" "$TMP/a.json" "$TMP/cb7.json"
 expect "weights_only: no optimizer state in the file" 0 "weights_only: 1" -- $LTRUN inspect "$TMP/cb0w.h5"
 if $LTRUN inspect "$TMP/cb0w.h5" | grep -q "optimizer 0"; then fail "weights_only file has no /optimizer"
 else pass "weights_only file has no /optimizer"; fi

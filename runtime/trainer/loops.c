@@ -347,6 +347,9 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, L->should_accumulate)) ||
             (is_last && (rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, false, b, false))))
             break;
+        /* issue 5: the batch's step is done: a checkpoint saved from on_train_batch_end
+         * (ModelCheckpoint every_n_train_steps) resumes at the next batch */
+        L->epoch_batches_done = b + 1;
         a.tensor = outputs;
         if ((rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_BATCH_END, &a, LTR_CB_ALL))) break;
         timer_check(t, true); /* the Timer callback comes after the user's callbacks */
