@@ -107,6 +107,24 @@ if diff -u "$TMP/straight.txt" "$TMP/joined.txt"; then pass "StepLR resumed mid-
 else fail "StepLR resumed mid-epoch: same lr sequence"; fi
 same_digest "StepLR resumed mid-epoch: identical weights" "$TMP/s_a.json" "$TMP/s_b.json"
 
+# manual optimization with two optimizers and noise from the host RNG (the GAN example,
+# built with libpng): stop at global_step 12 (two steps a batch: epoch 1, batch 1), resume
+if [ -x "$EX/gan.so" ]; then
+    GAN="$LTRUN fit --module $EX/gan.so --data $EX/mnist.so --data.data_dir $D --data.val_size 64
+         --data.batch_size 16 --data.mean 0.5 --data.std 0.5 --trainer.enable_progress_bar false --seed 1
+         --trainer.enable_model_summary false --trainer.limit_train_batches 5 --trainer.max_epochs 2"
+    $GAN --trainer.default_root_dir "$TMP/g1" --results "$TMP/g1.json" > /dev/null 2>&1
+    $GAN --trainer.default_root_dir "$TMP/g2" --trainer.max_steps 12 > /dev/null 2>&1
+    expect "GAN checkpoint: both optimizers' state" 0 "optimizer 1: Adam, state for 4" -- \
+        $LTRUN inspect "$TMP/g2/checkpoints/last.h5"
+    $GAN --trainer.default_root_dir "$TMP/g2" --ckpt-path last --results "$TMP/g2.json" > /dev/null 2>&1
+    same_digest "GAN resumed mid-epoch (two optimizers, host RNG): identical weights" "$TMP/g1.json" "$TMP/g2.json"
+    # the RNG and the loader's shuffle seed come from the file: another --seed changes nothing
+    $GAN --trainer.default_root_dir "$TMP/g3" --trainer.max_steps 12 > /dev/null 2>&1
+    $GAN --trainer.default_root_dir "$TMP/g3" --ckpt-path last --seed 99 --results "$TMP/g3.json" > /dev/null 2>&1
+    same_digest "GAN resumed with --seed 99: RNG and shuffling restored from the file" "$TMP/g1.json" "$TMP/g3.json"
+fi
+
 # validate/test/predict load the weights only: validate with last.h5 reproduces the
 # metrics the fit ended with
 expect "validate --ckpt-path FILE" 0 "val/loss" -- $VAL --ckpt-path "$TMP/a/checkpoints/last.h5" --results "$TMP/v.json"
