@@ -3,6 +3,8 @@
 #include "plugin/loader.h"
 #include "trainer/trainer.h"
 
+#include "checkpoint/checkpoint.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +15,8 @@
 int main(int argc, char **argv) {
     /* issue 6: `ltrun plugins` lists what the plugin search path holds */
     if (argc >= 2 && !strcmp(argv[1], "plugins")) return ltr_plugins_list(stdout);
+    /* issue 5: `ltrun inspect FILE [--json]` reads a checkpoint; no plugins, no trainer */
+    if (argc > 1 && !strcmp(argv[1], "inspect")) return ltr_ckpt_inspect_main(argc, argv);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {

@@ -119,10 +119,13 @@ void ltr_options_print_help(FILE *out) {
         "                          (the default) = PL_GLOBAL_SEED or 0 (\"No seed found\"),\n"
         "                          false = no seeding\n"
         "  --ckpt-path PATH        checkpoint to start from (fit/validate/test/predict);\n"
-        "                          loading checkpoints is not implemented yet\n"
+        "                          \"last\" = default_root_dir/checkpoints/last.h5\n"
+        "  --strict BOOL           checkpoint keys must match the module (true); false\n"
+        "                          loads the matching subset and warns about the rest\n"
         "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
         "                          default_root_dir by default)\n"
         "  --test                  after fit, run the test loop\n"
+        "  ltrun inspect FILE [--json]  a checkpoint's metadata, hparams and tensors\n"
         "  --results PATH          write each stage's final metrics as JSON\n"
         "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
         "  --data.KEY VALUE        hyperparameter for the data module\n"
@@ -665,6 +668,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
 int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap) {
     memset(o, 0, sizeof *o);
     o->tree = cJSON_CreateObject();
+    o->ckpt_strict = true; /* issue 5 */
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         const char *c = argv[i++];
@@ -718,6 +722,11 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path"))
             set_member(o->tree, "ckpt_path", cJSON_CreateString(value));
         else if (!strcmp(name, "predictions")) o->predictions_path = value;
+        else if (!strcmp(name, "strict")) { /* issue 5: load_state_dict's strict */
+            if (!strcmp(value, "true") || !strcmp(value, "True")) o->ckpt_strict = true;
+            else if (!strcmp(value, "false") || !strcmp(value, "False")) o->ckpt_strict = false;
+            else return usage_error(err, cap, "--strict: expected true or false, got '%s'", value);
+        }
         else if (!strcmp(name, "callback")) { /* issue 4: --callback PATH[:JSON] */
             cJSON *cb = ltr_options_callback_from_text(value, err, cap);
             if (!cb) return 2;

@@ -52,7 +52,7 @@ typedef struct ltr_trainer_config {
     int64_t deterministic;     /* 0 False/None, 1 True, 2 "warn": CPU kernels already are */
     bool benchmark;            /* cudnn.benchmark: accepted, a no-op on CPU */
     bool enable_model_summary; /* the summary table at fit start */
-    bool enable_checkpointing; /* accepted; checkpoints are written by a later issue */
+    bool enable_checkpointing; /* issue 5: write checkpoints/last.h5 at the end of fit */
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     char strategy[32];         /* "auto" or "single_device" */
@@ -112,6 +112,8 @@ typedef struct ltr_options {
     bool logger_disabled;
     int nloggers;
     ltr_callback_spec loggers[LTR_MAX_CALLBACKS];
+    /* issue 5: checkpoints */
+    bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

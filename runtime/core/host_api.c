@@ -333,6 +333,8 @@ static const lt_host_api host_api = {
     .requires_grad = ltr_api_requires_grad,
     .set_requires_grad = ltr_api_set_requires_grad,
     .default_root_dir = ltr_api_default_root_dir,
+    /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c) */
+    .save_checkpoint = ltr_api_save_checkpoint,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

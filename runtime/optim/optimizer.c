@@ -253,6 +253,13 @@ static const hp_key *find_key(const lt_optimizer *o, const char *key) {
     return NULL;
 }
 
+const char *ltr_group_key_at(const lt_optimizer *o, int i) {
+    const hp_key *k = keys_of(o->kind);
+    for (int j = 0; k && k->key; k++, j++)
+        if (j == i) return k->key;
+    return NULL;
+}
+
 lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value) {
     if (!o || group < 0 || group >= o->ngroups) {
         return ltr_fail(ctx, "lt_group_set(%d, '%s'): %s has %d param group(s)", group,

@@ -1,24 +1,124 @@
 /*
- * ckpt_path.c — where `--ckpt-path` is honoured (issue 4). Owned by the entry-points
- * work until checkpoints exist.
+ * ckpt_path.c — where `--ckpt-path` is honoured and the "last" checkpoint written
+ * (issue 4 hook point; loading and saving by the checkpoint work, issue 5).
  *
  * Lightning restores a checkpoint after the setup hooks and before the loop
  * (trainer._run: setup, configure_model, _restore_modules_and_callbacks, then
  * strategy.setup / configure_optimizers and the optimizer/loop state for fit). ltrun's
- * run_stage calls ltr_checkpoint_restore at that point for fit, validate, test and
- * predict. HDF5 checkpoints arrive with a later issue: loading plugs in here, and until
- * then any path (a file, "best" or "last") is refused with what to do instead.
+ * run_stage calls ltr_checkpoint_restore at that point: the file is validated and the
+ * weights loaded (fit, validate, test, predict); for fit the rest of the training state
+ * waits for configure_optimizers (ltr_checkpoint_restore_training).
+ *
+ * "last" is default_root_dir/checkpoints/last.h5, written at the end of fit (and after
+ * the step a SIGINT/SIGTERM interrupted) while enable_checkpointing is true — the
+ * minimal ModelCheckpoint(save_last=True) until the callback plugin exists. "best"
+ * needs that callback and is refused with what to do instead.
  */
+#include "checkpoint/checkpoint.h"
 #include "trainer/trainer.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
+    snprintf(buf, cap, "%s/checkpoints/last.h5", t->opts->trainer.default_root_dir);
+}
+
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage) {
-    static const char *const stage_names[] = {"fit", "validate", "test", "predict"};
     if (!ckpt_path) return LT_OK;
-    ltr_trainer_error(t, LTR_EXIT_USAGE,
-                      "--ckpt-path %s: loading checkpoints is not implemented yet (ltrun %s "
-                      "cannot resume or evaluate a saved model in this version); run without "
-                      "--ckpt-path to %s the freshly initialised model",
-                      ckpt_path, stage_names[stage & 3],
-                      stage == LT_STAGE_FIT ? "train" : stage_names[stage & 3]);
-    return LT_ERROR;
+    char path[2048];
+    if (!strcmp(ckpt_path, "last")) {
+        ltr_checkpoint_last_path(t, path, sizeof path);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            /* Lightning warns and starts from scratch for fit when no last checkpoint exists;
+             * evaluating "last" without one is an error */
+            if (stage == LT_STAGE_FIT) {
+                fprintf(stderr, "UserWarning: .fit(ckpt_path=\"last\") is set, but there is no last "
+                                "checkpoint available (%s). No checkpoint will be loaded.\n", path);
+                return LT_OK;
+            }
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path last: no last checkpoint at %s "
+                              "(ltrun fit writes it when enable_checkpointing is true)", path);
+            return LT_ERROR;
+        }
+    } else if (!strcmp(ckpt_path, "best")) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best needs the ModelCheckpoint callback, "
+                          "which is not available yet; pass a file or \"last\"");
+        return LT_ERROR;
+    } else {
+        snprintf(path, sizeof path, "%s", ckpt_path);
+        struct stat st;
+        if (stat(path, &st) != 0) { /* a path that does not exist is a usage error (2) */
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path %s: no such file (%s)", path,
+                              strerror(errno));
+            return LT_ERROR;
+        }
+    }
+    char err[4096];
+    ltr_ckpt *c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
+    if (!c) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    if (ltr_ckpt_warning(c)) fprintf(stderr, "UserWarning: %s\n", ltr_ckpt_warning(c));
+    if (stage == LT_STAGE_FIT && ltr_ckpt_weights_only(c)) {
+        char msg[1024];
+        ltr_ckpt_apply_training(t, c, msg, sizeof msg); /* the weights-only message */
+        ltr_ckpt_close(c);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", msg);
+        return LT_ERROR;
+    }
+    ltr_ckpt_apply_weights(t, c);
+    fprintf(stderr, "Restoring states from the checkpoint path at %s\n", path);
+    if (stage == LT_STAGE_FIT) t->pending_ckpt = c; /* the rest after configure_optimizers */
+    else ltr_ckpt_close(c);
+    return LT_OK;
+}
+
+lt_status ltr_checkpoint_restore_training(ltr_trainer *t) {
+    ltr_ckpt *c = t->pending_ckpt;
+    if (!c) return LT_OK;
+    t->pending_ckpt = NULL;
+    char err[2048];
+    lt_status rc = ltr_ckpt_apply_training(t, c, err, sizeof err);
+    ltr_ckpt_close(c);
+    if (rc) ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+    return rc;
+}
+
+lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (!cfg->enable_checkpointing || cfg->fast_dev_run > 0) return LT_OK;
+    char dir[2048], path[2048], err[4096];
+    snprintf(dir, sizeof dir, "%s/checkpoints", cfg->default_root_dir);
+    if (mkdir(cfg->default_root_dir, 0777) != 0 && errno != EEXIST) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "cannot create default_root_dir %s (%s)",
+                          cfg->default_root_dir, strerror(errno));
+        return LT_ERROR;
+    }
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "cannot create the checkpoint folder %s (%s)", dir,
+                          strerror(errno));
+        return LT_ERROR;
+    }
+    ltr_checkpoint_last_path(t, path, sizeof path);
+    if (ltr_ckpt_save(t, path, false, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+/* ABI 1.4: checkpoints — trainer.save_checkpoint(path, weights_only) for modules and
+ * callbacks */
+lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only) {
+    ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
+    if (!t) return ltr_fail(ctx, "lt_save_checkpoint: no trainer is running");
+    if (!path || !*path) return ltr_fail(ctx, "lt_save_checkpoint: no path given");
+    char err[4096];
+    if (ltr_ckpt_save(t, path, weights_only, err, sizeof err)) return ltr_fail(ctx, "lt_save_checkpoint: %s", err);
+    return LT_OK;
 }

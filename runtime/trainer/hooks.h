@@ -119,5 +119,7 @@ lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt);
 bool ltr_api_requires_grad(const lt_tensor *t);
 lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad);
 const char *ltr_api_default_root_dir(lt_ctx *c);
+/* issue 5 (ckpt_path.c): lt_save_checkpoint */
+lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
 
 #endif

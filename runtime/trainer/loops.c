@@ -297,7 +297,13 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     ltr_loop_state *L = &t->loop;
     int64_t n = L->num_training_batches;
     lt_status rc = LT_OK;
-    int64_t b = 0;
+    /* issue 5: a fit restored mid-epoch starts at the saved batch of that epoch (the
+     * loader's order is a function of (seed, epoch), so it is the same order) */
+    int64_t b = L->resume_batch;
+    L->resume_batch = 0;
+    L->epoch_in_progress = true;
+    L->epoch_index = L->epochs_processed;
+    L->epoch_batches_done = b;
     *completed = false;
     for (;; b++) {
         /* done: max_steps reached or all batches made ready; or a stop request once
@@ -325,6 +331,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         rc = ltr_hook_call(t, LTR_H_ON_TRAIN_BATCH_START, &a);
         if (rc == LT_SKIP_EPOCH) { /* Lightning's -1: StopIteration ends the epoch */
             rc = LT_OK;
+            L->epoch_in_progress = false; /* issue 5: a resume starts the next epoch */
             end_step_memory(t);
             break;
         }
@@ -341,6 +348,9 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, L->should_accumulate)) ||
             (is_last && (rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, false, b, false))))
             break;
+        /* issue 5: the batch's step is done: a checkpoint saved from on_train_batch_end
+         * (ModelCheckpoint every_n_train_steps) resumes at the next batch */
+        L->epoch_batches_done = b + 1;
         a.tensor = outputs;
         if ((rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_BATCH_END, &a, LTR_CB_ALL))) break;
         timer_check(t, true); /* the Timer callback comes after the user's callbacks */
@@ -371,9 +381,11 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, true, b, L->should_accumulate)))
             break;
         if (!L->should_accumulate) L->batches_that_stepped++;
+        L->epoch_batches_done = b + 1; /* issue 5 */
         end_step_memory(t);
     }
     *completed = b == n; /* _num_ready_batches_reached() */
+    if (*completed) L->epoch_in_progress = false; /* issue 5 */
     end_step_memory(t);
     L->should_accumulate = false;
     t->ctx.pub.batch_idx = -1;
@@ -459,7 +471,8 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     int64_t nval = L->num_val_batches;
     int64_t nsanity = cfg->num_sanity_val_steps == -1 ? nval
                       : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
-    if (nsanity > 0) {
+    /* issue 5: no sanity check when resuming (Lightning: `not val_loop.restarting`) */
+    if (nsanity > 0 && !L->restored) {
         if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
             ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true) ||
             ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_END, NULL, LTR_CB_ALL))

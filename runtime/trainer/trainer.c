@@ -1,5 +1,6 @@
 /* trainer.c — set-up and tear-down around the loops: plugins, instances, loaders. */
 #include "trainer/trainer.h"
+#include "checkpoint/checkpoint.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -229,6 +230,8 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
 static void destroy_instances(ltr_trainer *t) {
+    ltr_ckpt_close(t->pending_ckpt); /* issue 5: a fit that failed before restoring it */
+    t->pending_ckpt = NULL;
     ltr_optim_setup_free(&t->optim_setup); /* every optimizer and scheduler of the run */
     t->optim = NULL;
     if (t->module_created && MOD_HOOK(t, destroy)) {
@@ -273,7 +276,13 @@ static lt_status run_fit(ltr_trainer *t) {
     /* num_training_batches is known before configure_optimizers, which may ask for
      * trainer.estimated_stepping_batches */
     if (ltr_fit_setup_data(t) || configure_optimizers(t)) return LT_ERROR;
-    return ltr_fit_loop(t);
+    /* issue 5: --ckpt-path's optimizer, scheduler, loop and RNG state (Lightning restores
+     * them after strategy.setup / configure_optimizers) */
+    if (ltr_checkpoint_restore_training(t)) return LT_ERROR;
+    lt_status rc = ltr_fit_loop(t);
+    /* issue 5: the "last" checkpoint, also after a SIGINT/SIGTERM stopped the fit */
+    if (rc == LT_OK) rc = ltr_checkpoint_save_last(t);
+    return rc;
 }
 
 /* One Lightning entry point (trainer.fit / validate / test): prepare_data, setup

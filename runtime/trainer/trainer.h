@@ -45,6 +45,12 @@ typedef struct ltr_loop_state {
      * evaluation/predict loop, its batch_progress.current.ready */
     int active_loop;               /* LTR_LOOP_NONE / FIT / EVAL */
     int64_t eval_ready;
+    /* issue 5: checkpoints — where in the epoch the fit is, and where a resume starts */
+    bool epoch_in_progress;        /* an epoch started and has not run its last batch */
+    int64_t epoch_index;           /* that epoch */
+    int64_t epoch_batches_done;    /* its batches completed so far */
+    int64_t resume_batch;          /* restored mid-epoch: the next epoch starts here (once) */
+    bool restored;                 /* fit resumes from --ckpt-path (no sanity check) */
 } ltr_loop_state;
 enum { LTR_LOOP_NONE = 0, LTR_LOOP_FIT, LTR_LOOP_EVAL };
 
@@ -86,6 +92,9 @@ typedef struct ltr_trainer {
     ltr_logger_set lgs;             /* issue 6: trainer.loggers (loggers.c) */
     int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
                                        (-1: not saved); owned, NULL until the first toggle */
+    /* issue 5: checkpoints */
+    struct ltr_ckpt *pending_ckpt;  /* fit: opened by ltr_checkpoint_restore, its optimizer/loop
+                                       state applied after configure_optimizers (owned) */
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
@@ -158,6 +167,12 @@ bool ltr_should_update_logs(const ltr_trainer *t);
 void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
+/* issue 5 (ckpt_path.c): after configure_optimizers, the pending checkpoint's training
+ * state (optimizers, schedulers, loops, RNG); LT_OK when none. Then the "last" checkpoint
+ * at the end of fit (and on SIGINT/SIGTERM), and its path. */
+lt_status ltr_checkpoint_restore_training(ltr_trainer *t);
+lt_status ltr_checkpoint_save_last(ltr_trainer *t);
+void ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */
 uint64_t ltr_seed_everything(const ltr_options *o, FILE *msg);
 /* Lightning's ModelSummary table (summary.c). */

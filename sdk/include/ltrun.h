@@ -885,6 +885,11 @@ struct lt_host_api {
     lt_status (*set_requires_grad)(lt_ctx *ctx, lt_tensor *param, bool requires_grad);
     /* trainer.default_root_dir (--trainer.default_root_dir, "." by default) */
     const char *(*default_root_dir)(lt_ctx *ctx);
+    /* ABI 1.4: checkpoints — trainer.save_checkpoint(path, weights_only): the running
+     * trainer's state as an HDF5 checkpoint (docs/checkpoint-format.md), written
+     * atomically (temp file, fsync, rename). weights_only: metadata, hparams and the
+     * state_dict only (no optimizer, scheduler, loop or RNG state). */
+    lt_status (*save_checkpoint)(lt_ctx *ctx, const char *path, bool weights_only);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1844,6 +1849,10 @@ static inline lt_status lt_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requi
     return c->api->set_requires_grad(c, p, requires_grad);
 }
 static inline const char *lt_default_root_dir(lt_ctx *c) { return c->api->default_root_dir(c); }
+/* ABI 1.4: checkpoints */
+static inline lt_status lt_save_checkpoint(lt_ctx *c, const char *path, bool weights_only) {
+    return c->api->save_checkpoint(c, path, weights_only);
+}
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,82 @@
+/*
+ * checkpoint.h — ltrun's HDF5 checkpoints, format v1 (docs/checkpoint-format.md).
+ * Owned by the checkpoint work (issue 5).
+ *
+ * Save: everything a resumed fit needs (Lightning's checkpoint contents, as HDF5):
+ * /meta attributes, /hparams (JSON), /state_dict, /optimizer, /lr_schedulers, /loops,
+ * /rng, and the groups /callbacks, /datamodule, /extra. Written to a temporary file in
+ * the target's folder, flushed (H5Fflush + fsync), then renamed over the target: a crash
+ * leaves the old file or the new one, never a torn one; on error the temp file is removed.
+ *
+ * Load, in two phases, each validating before it changes anything:
+ *   ltr_ckpt_open   file, format, version, safety (no external links, external raw
+ *                   storage or virtual datasets; filter plugins never loaded), and the
+ *                   whole /state_dict read into memory and matched against the module
+ *                   (every missing / unexpected / mismatched key listed);
+ *   ltr_ckpt_apply_weights   copies the matched tensors into the parameter store;
+ *   ltr_ckpt_apply_training  (fit, after configure_optimizers) optimizers, schedulers,
+ *                   loop progress, RNG — validated against the configured optimizers
+ *                   first, then applied.
+ * Loading never runs code from the file. Errors name the file; messages go to err.
+ */
+#ifndef LTR_CHECKPOINT_H
+#define LTR_CHECKPOINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ltrun.h"
+
+#define LTR_CKPT_FORMAT "ltrun-checkpoint"
+#define LTR_CKPT_VERSION 1
+
+struct ltr_trainer;
+typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
+
+/* Write t's state to path (weights_only: meta, hparams and state_dict only). */
+lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_only, char *err,
+                        size_t cap);
+
+/* Phase 1 (see above). strict false: keep the matching subset and put the rest in
+ * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
+ltr_ckpt *ltr_ckpt_open(struct ltr_trainer *t, const char *path, bool strict, char *err, size_t cap);
+const char *ltr_ckpt_warning(const ltr_ckpt *c);
+bool ltr_ckpt_weights_only(const ltr_ckpt *c);
+void ltr_ckpt_apply_weights(struct ltr_trainer *t, ltr_ckpt *c);
+lt_status ltr_ckpt_apply_training(struct ltr_trainer *t, ltr_ckpt *c, char *err, size_t cap);
+void ltr_ckpt_close(ltr_ckpt *c);
+
+/* `ltrun inspect FILE [--json]`: argv[0] is "ltrun", argv[1] "inspect". Exit status. */
+int ltr_ckpt_inspect_main(int argc, char **argv);
+
+/* ---- internal to runtime/checkpoint (h5util.c) ---- */
+#include <hdf5.h>
+#include <stdint.h>
+/* Switch HDF5's error stack printing and filter-plugin loading off (idempotent). */
+void ltr_h5_init(void);
+hid_t ltr_h5_group(hid_t loc, const char *name); /* create */
+lt_status ltr_h5_attr_str(hid_t obj, const char *name, const char *value);
+lt_status ltr_h5_attr_i64(hid_t obj, const char *name, int64_t value);
+lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value);
+/* read: attribute absent or of another class -> LT_ERROR */
+lt_status ltr_h5_get_i64(hid_t obj, const char *name, int64_t *out);
+lt_status ltr_h5_get_f64(hid_t obj, const char *name, double *out);
+char *ltr_h5_get_str(hid_t obj, const char *name); /* malloc'd, NULL if absent */
+/* A dataset of `dt` (LT_* dtype; bfloat16 as uint16 + attribute dtype="bfloat16") */
+lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
+                             const int64_t *shape, const void *data);
+/* The file type of a dataset as an ltrun dtype (-1: unsupported) */
+int ltr_h5_dataset_dtype(hid_t ds);
+hid_t ltr_h5_mem_type(lt_dtype dt);
+/* Refuse external links, external raw storage and virtual datasets anywhere in the
+ * file: LT_ERROR with the offending object's path in err. */
+lt_status ltr_h5_check_safe(hid_t file, char *err, size_t cap);
+/* Read a string dataset (fixed or variable length) whole; malloc'd or NULL. */
+char *ltr_h5_read_str(hid_t loc, const char *name);
+lt_status ltr_h5_write_str(hid_t loc, const char *name, const char *value);
+/* ckpt_save.c: torch's state key names of an optimizer kind's buffers (NULL: none) */
+void ltr_ckpt_state_names(int kind, const char *names[3]);
+/* the epoch to run next and its first batch (mid-epoch when one is in progress) */
+void ltr_ckpt_resume_point(const struct ltr_trainer *t, int64_t *epoch, int64_t *batch);
+
+#endif

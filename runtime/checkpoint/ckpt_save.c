@@ -1,0 +1,287 @@
+/*
+ * ckpt_save.c — write a checkpoint (format v1, docs/checkpoint-format.md) atomically:
+ * a temporary file beside the target, H5Fflush + fsync, rename, fsync of the folder.
+ * On any error the temporary file is removed and the target left as it was.
+ * Owned by the checkpoint work (issue 5).
+ *
+ * Contents follow Lightning's dump_checkpoint: epoch, global_step, version,
+ * state_dict, loops, optimizer_states, lr_schedulers, hyper_parameters (and, with
+ * weights_only, only the first ones and the state_dict).
+ */
+#include "checkpoint/checkpoint.h"
+#include "optim/lr_scheduler.h"
+#include "optim/optimizer.h"
+#include "trainer/trainer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef LTR_VERSION
+#define LTR_VERSION "0.0.0"
+#endif
+
+/* names of the optimizer state buffers by kind (torch's state keys) */
+void ltr_ckpt_state_names(int kind, const char *names[3]) {
+    names[0] = names[1] = names[2] = NULL;
+    switch (kind) {
+    case LTR_OPTIM_SGD: names[0] = "momentum_buffer"; break;
+    case LTR_OPTIM_ADAM:
+    case LTR_OPTIM_ADAMW: names[0] = "exp_avg", names[1] = "exp_avg_sq", names[2] = "max_exp_avg_sq"; break;
+    case LTR_OPTIM_RMSPROP: names[0] = "square_avg", names[1] = "momentum_buffer", names[2] = "grad_avg"; break;
+    case LTR_OPTIM_ADAGRAD: names[0] = "sum"; break;
+    }
+}
+
+/* the resume point: the epoch to run next and its first batch */
+void ltr_ckpt_resume_point(const ltr_trainer *t, int64_t *epoch, int64_t *batch) {
+    const ltr_loop_state *L = &t->loop;
+    if (L->epoch_in_progress) {
+        *epoch = L->epoch_index;
+        *batch = L->epoch_batches_done;
+    } else {
+        *epoch = L->epochs_processed;
+        *batch = 0;
+    }
+}
+
+static lt_status write_tensors(hid_t g, lt_tensor *const *list, int64_t n, const char *kind,
+                               char *err, size_t cap) {
+    for (int64_t i = 0; i < n; i++) {
+        const lt_tensor *p = list[i];
+        if (strchr(p->name, '/') || !strcmp(p->name, ".")) {
+            snprintf(err, cap, "%s '%s': a name with '/' cannot be a checkpoint key", kind, p->name);
+            return LT_ERROR;
+        }
+        if (ltr_h5_write_array(g, p->name, p->dtype, p->ndim, p->shape, p->data)) {
+            snprintf(err, cap, "writing %s '%s' failed", kind, p->name);
+            return LT_ERROR;
+        }
+        hid_t d = H5Dopen2(g, p->name, H5P_DEFAULT);
+        lt_status rc = d < 0 ? LT_ERROR : ltr_h5_attr_str(d, "kind", kind);
+        if (d >= 0 && rc == LT_OK) rc = ltr_h5_attr_i64(d, "index", i);
+        if (d >= 0) H5Dclose(d);
+        if (rc) {
+            snprintf(err, cap, "writing %s '%s' failed", kind, p->name);
+            return LT_ERROR;
+        }
+    }
+    return LT_OK;
+}
+
+static lt_status write_optimizer(hid_t og, const lt_optimizer *o) {
+    lt_status rc = ltr_h5_attr_str(og, "name", o->name);
+    rc |= ltr_h5_attr_i64(og, "kind", o->kind);
+    rc |= ltr_h5_attr_i64(og, "num_param_groups", o->ngroups);
+    hid_t pg = ltr_h5_group(og, "param_groups");
+    for (int g = 0; g < o->ngroups && rc == LT_OK; g++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "%d", g);
+        hid_t gg = ltr_h5_group(pg, nm);
+        const ltr_param_group *G = &o->groups[g];
+        for (int k = 0; ltr_group_key_at(o, k); k++)
+            rc |= ltr_h5_attr_f64(gg, ltr_group_key_at(o, k), ltr_group_get(o, g, ltr_group_key_at(o, k)));
+        if (G->has_initial_lr) rc |= ltr_h5_attr_f64(gg, "initial_lr", G->initial_lr);
+        /* params: the parameters' names (torch keeps indices; names survive reordering) */
+        size_t len = 1;
+        for (int64_t j = 0; j < G->n; j++) len += strlen(o->params->params[G->index[j]]->name) + 1;
+        char *names = calloc(len, 1);
+        if (!names) rc = LT_ERROR;
+        for (int64_t j = 0; names && j < G->n; j++) {
+            if (j) strcat(names, "\n");
+            strcat(names, o->params->params[G->index[j]]->name);
+        }
+        if (names) rc |= ltr_h5_write_str(gg, "params", names);
+        free(names);
+        rc |= ltr_h5_write_array(gg, "param_index", LT_INT64, 1, &G->n, G->index);
+        H5Gclose(gg);
+    }
+    H5Gclose(pg);
+    /* state: per parameter with a state (torch's optimizer.state[p]) */
+    hid_t sg = ltr_h5_group(og, "state");
+    const char *bn[3];
+    ltr_ckpt_state_names(o->kind, bn);
+    for (int64_t i = 0; i < o->nstate && rc == LT_OK; i++) {
+        const ltr_optim_state *s = &o->state[i];
+        if (!s->buf1 && !s->buf2 && !s->buf3 && !s->step) continue;
+        const lt_tensor *p = o->params->params[i];
+        hid_t pg2 = ltr_h5_group(sg, p->name);
+        rc |= ltr_h5_attr_i64(pg2, "step", s->step);
+        rc |= ltr_h5_attr_i64(pg2, "param_index", i);
+        void *bufs[3] = {s->buf1, s->buf2, s->buf3};
+        for (int b = 0; b < 3; b++)
+            if (bufs[b] && bn[b]) rc |= ltr_h5_write_array(pg2, bn[b], p->dtype, p->ndim, p->shape, bufs[b]);
+        H5Gclose(pg2);
+    }
+    H5Gclose(sg);
+    return rc ? LT_ERROR : LT_OK;
+}
+
+static lt_status write_scheduler(hid_t g, const lt_lr_scheduler *s, const ltr_optim_setup *os) {
+    lt_status rc = ltr_h5_attr_str(g, "name", s->name);
+    rc |= ltr_h5_attr_i64(g, "kind", s->kind);
+    int opt = -1;
+    for (int i = 0; i < os->noptimizers; i++)
+        if (os->optimizers[i] == s->opt) opt = i;
+    rc |= ltr_h5_attr_i64(g, "optimizer", opt);
+    rc |= ltr_h5_attr_i64(g, "last_epoch", s->last_epoch);
+    rc |= ltr_h5_attr_i64(g, "_step_count", s->step_count);
+    rc |= ltr_h5_attr_f64(g, "T_i", s->t_i);
+    rc |= ltr_h5_attr_f64(g, "T_cur", s->t_cur);
+    rc |= ltr_h5_attr_f64(g, "best", s->best);
+    rc |= ltr_h5_attr_i64(g, "num_bad_epochs", s->num_bad_epochs);
+    rc |= ltr_h5_attr_i64(g, "cooldown_counter", s->cooldown_counter);
+    int64_t n = s->ngroups;
+    rc |= ltr_h5_write_array(g, "base_lrs", LT_FLOAT64, 1, &n, s->base_lrs);
+    rc |= ltr_h5_write_array(g, "_last_lr", LT_FLOAT64, 1, &n, s->last_lr);
+    return rc ? LT_ERROR : LT_OK;
+}
+
+static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap) {
+    const ltr_options *o = t->opts;
+    int64_t epoch, batch;
+    ltr_ckpt_resume_point(t, &epoch, &batch);
+    hid_t m = ltr_h5_group(f, "meta");
+    char abi[32];
+    snprintf(abi, sizeof abi, "%d.%d", LT_ABI_MAJOR, LT_ABI_MINOR);
+    lt_status rc = m < 0 ? LT_ERROR : LT_OK;
+    if (rc == LT_OK) {
+        rc |= ltr_h5_attr_str(m, "format", LTR_CKPT_FORMAT);
+        rc |= ltr_h5_attr_i64(m, "format_version", LTR_CKPT_VERSION);
+        rc |= ltr_h5_attr_str(m, "ltrun_version", LTR_VERSION);
+        rc |= ltr_h5_attr_str(m, "abi_version", abi);
+        rc |= ltr_h5_attr_str(m, "precision", o && o->trainer.precision == 64 ? "64-true" : "32-true");
+        rc |= ltr_h5_attr_i64(m, "epoch", epoch);
+        rc |= ltr_h5_attr_i64(m, "global_step", t->ctx.pub.global_step);
+        rc |= ltr_h5_attr_i64(m, "weights_only", weights_only);
+        rc |= ltr_h5_attr_str(m, "module", t->module_plugin.desc ? t->module_plugin.desc->name : "");
+        rc |= ltr_h5_attr_str(m, "datamodule", t->data_plugin.desc ? t->data_plugin.desc->name : "");
+        H5Gclose(m);
+    }
+    /* hyper_parameters / datamodule_hyper_parameters as JSON text */
+    hid_t h = ltr_h5_group(f, "hparams");
+    char *mj = o ? cJSON_PrintUnformatted(o->model_hparams) : NULL;
+    char *dj = o ? cJSON_PrintUnformatted(o->data_hparams) : NULL;
+    rc |= ltr_h5_write_str(h, "module", mj ? mj : "{}");
+    rc |= ltr_h5_write_str(h, "data", dj ? dj : "{}");
+    cJSON_free(mj);
+    cJSON_free(dj);
+    H5Gclose(h);
+    if (rc) {
+        snprintf(err, cap, "writing the metadata failed");
+        return LT_ERROR;
+    }
+    hid_t sd = ltr_h5_group(f, "state_dict");
+    rc = write_tensors(sd, t->params.params, t->params.count, "parameter", err, cap);
+    if (rc == LT_OK) rc = write_tensors(sd, t->params.buffers, t->params.nbuffers, "buffer", err, cap);
+    H5Gclose(sd);
+    if (rc || weights_only) return rc;
+
+    hid_t og = ltr_h5_group(f, "optimizer");
+    rc |= ltr_h5_attr_i64(og, "count", t->optim_setup.noptimizers);
+    for (int i = 0; i < t->optim_setup.noptimizers && rc == LT_OK; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "%d", i);
+        hid_t g = ltr_h5_group(og, nm);
+        rc |= write_optimizer(g, t->optim_setup.optimizers[i]);
+        H5Gclose(g);
+    }
+    H5Gclose(og);
+    hid_t lg = ltr_h5_group(f, "lr_schedulers");
+    /* every scheduler made in the run, in creation order (SequentialLR's children too) */
+    rc |= ltr_h5_attr_i64(lg, "count", t->optim_setup.nowned_sched);
+    for (int i = 0; i < t->optim_setup.nowned_sched && rc == LT_OK; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "%d", i);
+        hid_t g = ltr_h5_group(lg, nm);
+        rc |= write_scheduler(g, t->optim_setup.owned_sched[i], &t->optim_setup);
+        H5Gclose(g);
+    }
+    H5Gclose(lg);
+    if (rc) {
+        snprintf(err, cap, "writing the optimizer and scheduler states failed");
+        return LT_ERROR;
+    }
+    const ltr_loop_state *L = &t->loop;
+    hid_t loops = ltr_h5_group(f, "loops");
+    rc |= ltr_h5_attr_i64(loops, "epochs_processed", L->epochs_processed);
+    rc |= ltr_h5_attr_i64(loops, "current_epoch", epoch);
+    rc |= ltr_h5_attr_i64(loops, "batch_idx", batch);
+    rc |= ltr_h5_attr_i64(loops, "total_batch_idx", L->total_batch_idx);
+    rc |= ltr_h5_attr_i64(loops, "batches_that_stepped", L->batches_that_stepped);
+    rc |= ltr_h5_attr_i64(loops, "global_step", t->ctx.pub.global_step);
+    H5Gclose(loops);
+    hid_t rg = ltr_h5_group(f, "rng");
+    int64_t four = 4;
+    rc |= ltr_h5_write_array(rg, "host", LT_INT64, 1, &four, t->rng.s);
+    rc |= ltr_h5_attr_i64(rg, "seed", (int64_t)t->ctx.seed);
+    const ltr_dataloader *dl = t->has_loader[LT_SPLIT_TRAIN] ? &t->loaders[LT_SPLIT_TRAIN] : NULL;
+    rc |= ltr_h5_attr_i64(rg, "dataloader_seed", (int64_t)(dl ? dl->seed : t->ctx.seed));
+    rc |= ltr_h5_attr_i64(rg, "dataloader_epoch", epoch);
+    H5Gclose(rg);
+    /* reserved for callbacks' and the data module's state and on_save_checkpoint */
+    hid_t g;
+    if ((g = ltr_h5_group(f, "callbacks")) >= 0) H5Gclose(g);
+    if ((g = ltr_h5_group(f, "datamodule")) >= 0) H5Gclose(g);
+    if ((g = ltr_h5_group(f, "extra")) >= 0) H5Gclose(g);
+    if (rc) snprintf(err, cap, "writing loop progress and RNG state failed");
+    return rc ? LT_ERROR : LT_OK;
+}
+
+static void fsync_dir_of(const char *path) {
+    char *copy = strdup(path);
+    if (!copy) return;
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, char *err, size_t cap) {
+    ltr_h5_init();
+    char tmp[4096], msg[768] = "";
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        snprintf(err, cap, "checkpoint '%s': path too long", path);
+        return LT_ERROR;
+    }
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        snprintf(err, cap, "checkpoint '%s': cannot create '%s' (%s): check the folder exists "
+                           "and is writable", path, tmp, strerror(errno));
+        return LT_ERROR;
+    }
+    lt_status rc = write_contents(t, f, weights_only, msg, sizeof msg);
+    if (rc == LT_OK && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
+        rc = LT_ERROR;
+        snprintf(msg, sizeof msg, "flushing failed");
+    }
+    if (H5Fclose(f) < 0 && rc == LT_OK) {
+        rc = LT_ERROR;
+        snprintf(msg, sizeof msg, "closing failed (disk full?)");
+    }
+    if (rc == LT_OK) {
+        int fd = open(tmp, O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0) {
+            rc = LT_ERROR;
+            snprintf(msg, sizeof msg, "fsync failed (%s)", strerror(errno));
+        }
+        if (fd >= 0) close(fd);
+    }
+    if (rc == LT_OK && rename(tmp, path) != 0) {
+        rc = LT_ERROR;
+        snprintf(msg, sizeof msg, "renaming the temporary file failed (%s)", strerror(errno));
+    }
+    if (rc) {
+        unlink(tmp);
+        snprintf(err, cap, "checkpoint '%s': %s; the previous file (if any) is unchanged", path, msg);
+        return LT_ERROR;
+    }
+    fsync_dir_of(path);
+    return LT_OK;
+}
