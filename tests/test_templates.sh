@@ -102,7 +102,10 @@ if grep -q '^hparams {.*"seed":5' "$log" && [ "$(grep -c '^step [0-9]* .*val_los
 else fail "mylog.txt:"; cat "$log"; fi
 expect "logger: unknown init arg named" 2 "init arg colour: plugin .mylog. has no such" -- \
     "$ILTRUN" fit --module "$W/mymod/mymod.so" --data "$W/mydata/mydata.so" \
-    --logger "$W/mylog/mylog.so:{\"colour\": 1}" --trainer.max_epochs 1
+    --logger "$W/mylog/mylog.so:{\"colour\": 1}" --trainer.max_epochs 1 \
+    --trainer.default_root_dir "$W/r4"
+[ ! -e "$W/r4/mylog.txt" ] && pass "logger: a refused run leaves no file" ||
+    fail "logger: refused run created $W/r4/mylog.txt"
 
 # refusals and defaults of `ltrun new`
 expect "new: unknown kind" 2 "unknown kind 'strategy'" -- "$ILTRUN" new strategy s "$W/s"

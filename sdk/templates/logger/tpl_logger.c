@@ -32,12 +32,15 @@ static void *tpl_logger_create(lt_ctx *ctx, const lt_hparams *hp) {
     const char *save_dir = lt_hp_str(ctx, hp, "save_dir", lt_default_root_dir(ctx));
     const char *file = lt_hp_str(ctx, hp, "file", "tpl_logger.txt");
     snprintf(lg->path, sizeof lg->path, "%s/%s", save_dir, file);
-    if (!(lg->f = fopen(lg->path, "a"))) {
+    return lg; /* the file is opened at the first write: a run refused for a bad init
+                  arg (checked after create) leaves nothing behind */
+}
+
+/* the open file, or NULL after lt_fail */
+static FILE *out(lt_ctx *ctx, tpl_logger *lg) {
+    if (!lg->f && !(lg->f = fopen(lg->path, "a")))
         lt_fail(ctx, "tpl_logger: cannot open %s: %s", lg->path, strerror(errno));
-        free(lg);
-        return NULL;
-    }
-    return lg;
+    return lg->f;
 }
 
 static void tpl_logger_destroy(lt_ctx *ctx, void *self) {
@@ -48,6 +51,7 @@ static void tpl_logger_destroy(lt_ctx *ctx, void *self) {
 
 static lt_status tpl_logger_log_hyperparams(lt_ctx *ctx, void *self, const char *params_json) {
     tpl_logger *lg = self;
+    if (!out(ctx, lg)) return LT_ERROR;
     fprintf(lg->f, "hparams %s\n", params_json);
     return LT_OK;
 }
@@ -55,6 +59,7 @@ static lt_status tpl_logger_log_hyperparams(lt_ctx *ctx, void *self, const char 
 static lt_status tpl_logger_log_metrics(lt_ctx *ctx, void *self, const char *const *names,
                                         const double *values, int n, int64_t step) {
     tpl_logger *lg = self;
+    if (!out(ctx, lg)) return LT_ERROR;
     fprintf(lg->f, "step %lld", (long long)step);
     for (int i = 0; i < n; i++) fprintf(lg->f, " %s=%.6g", names[i], values[i]);
     fputc('\n', lg->f);
@@ -63,12 +68,14 @@ static lt_status tpl_logger_log_metrics(lt_ctx *ctx, void *self, const char *con
 
 static lt_status tpl_logger_save(lt_ctx *ctx, void *self) {
     tpl_logger *lg = self;
+    if (!lg->f) return LT_OK; /* nothing written yet */
     return fflush(lg->f) ? lt_fail(ctx, "tpl_logger: writing %s: %s", lg->path, strerror(errno))
                          : LT_OK;
 }
 
 static lt_status tpl_logger_finalize(lt_ctx *ctx, void *self, const char *status) {
     tpl_logger *lg = self;
+    if (!out(ctx, lg)) return LT_ERROR;
     fprintf(lg->f, "finalize %s\n", status);
     return tpl_logger_save(ctx, self);
 }
