@@ -1,4 +1,5 @@
 /* main.c — ltrun's entry: parse the command line, then hand over to the trainer. */
+#include "cli/new_project.h"
 #include "cli/options.h"
 #include "plugin/loader.h"
 #include "trainer/trainer.h"
@@ -17,6 +18,8 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "plugins")) return ltr_plugins_list(stdout);
     /* issue 5: `ltrun inspect FILE [--json]` reads a checkpoint; no plugins, no trainer */
     if (argc > 1 && !strcmp(argv[1], "inspect")) return ltr_ckpt_inspect_main(argc, argv);
+    /* issue 6: `ltrun new KIND NAME [DIR]` starts a plugin project from a template */
+    if (argc >= 2 && !strcmp(argv[1], "new")) return ltr_new_project(argc - 2, argv + 2, stdout, stderr);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {
