@@ -7,7 +7,8 @@
  *   tb_decode --selftest       CRC32C test vector and the decoding of the exact bytes
  *                              torch writes for add_scalar("loss", 0.5, 3)
  *   tb_decode FILE             every record: both masked CRCs checked, the Event parsed;
- *                              prints "file_version S" and "scalar STEP TAG VALUE" lines
+ *                              prints "file_version S", "scalar STEP TAG VALUE" and
+ *                              "plugin STEP TAG PLUGIN CONTENT-HEX" lines
  *   tb_decode --raw N FILE     hex bytes of record N's Event (0-based), its leading
  *                              wall_time field (09 + 8 bytes) left out
  * Exit 0 when every record is well formed, 1 (with a message on stderr) otherwise.
@@ -79,19 +80,52 @@ static int bad(const char *what, long rec) {
     return 1;
 }
 
-/* Summary.Value{tag=1, simple_value=2 float} */
+/* SummaryMetadata{plugin_data=1{plugin_name=1, content=2}} */
+static int decode_metadata(const uint8_t *p, size_t n, char *name, size_t cap,
+                           const uint8_t **content, size_t *clen) {
+    cur c = {p, p + n};
+    while (c.p < c.end) {
+        field f;
+        if (next_field(&c, &f)) return -1;
+        if (f.num != 1 || f.wt != 2) continue;
+        cur d = {f.data, f.data + f.len};
+        while (d.p < d.end) {
+            field g;
+            if (next_field(&d, &g)) return -1;
+            if (g.num == 1 && g.wt == 2) snprintf(name, cap, "%.*s", (int)g.len, (const char *)g.data);
+            else if (g.num == 2 && g.wt == 2) { *content = g.data; *clen = g.len; }
+        }
+    }
+    return 0;
+}
+
+/* Summary.Value{tag=1, simple_value=2 float, metadata=9}; a plugin value (no
+ * simple_value) prints "plugin STEP TAG NAME CONTENT-HEX" */
 static int decode_value(const uint8_t *p, size_t n, int64_t step, long rec, FILE *out) {
     cur c = {p, p + n};
-    char tag[512] = "";
+    char tag[512] = "", plugin[128] = "";
     int have_val = 0;
     float val = 0;
+    const uint8_t *content = NULL;
+    size_t clen = 0;
     while (c.p < c.end) {
         field f;
         if (next_field(&c, &f)) return bad("malformed Summary.Value", rec);
         if (f.num == 1 && f.wt == 2) snprintf(tag, sizeof tag, "%.*s", (int)f.len, (const char *)f.data);
         else if (f.num == 2 && f.wt == 5) { uint32_t u = (uint32_t)f.v; memcpy(&val, &u, 4); have_val = 1; }
+        else if (f.num == 9 && f.wt == 2 &&
+                 decode_metadata(f.data, f.len, plugin, sizeof plugin, &content, &clen))
+            return bad("malformed SummaryMetadata", rec);
     }
     if (!tag[0]) return bad("Summary.Value without a tag", rec);
+    if (!have_val && plugin[0]) {
+        if (out) {
+            fprintf(out, "plugin %lld %s %s", (long long)step, tag, plugin);
+            for (size_t i = 0; i < clen; i++) fprintf(out, " %02X", content[i]);
+            fputc('\n', out);
+        }
+        return 0;
+    }
     if (!have_val) return bad("Summary.Value without simple_value", rec);
     if (out) fprintf(out, "scalar %lld %s %.9g\n", (long long)step, tag, (double)val);
     return 0;

@@ -5,7 +5,7 @@
 # written from the format spec, checking both masked CRC32Cs of every record): the
 # file_version record first, hp_metric = -1 at step 0, one add_scalar Event per metric
 # at the logger connector's steps; a scalar Event's bytes in the layout torch writes for
-# add_scalar (anchors.md C1); a flipped byte or a cut file fails the reader.
+# add_scalar (anchors.md C1); the hparams plugin summaries; a flipped byte or a cut file fails the reader.
 . "${top_srcdir:-.}/tests/lib.sh"
 P="$top_builddir/tests/plugins"
 DEC="$top_builddir/tests/tb_decode"
@@ -76,7 +76,8 @@ scalar 5 max 3
 scalar 5 min 1
 scalar 5 epoch 1
 X
-if "$DEC" "$EV" > "$TMP/got.txt" && diff -u "$TMP/want.txt" "$TMP/got.txt"; then
+if "$DEC" "$EV" > "$TMP/all.txt" && grep -v '^plugin ' "$TMP/all.txt" > "$TMP/got.txt" &&
+   diff -u "$TMP/want.txt" "$TMP/got.txt"; then
     pass "events: file_version first, hp_metric, scalars and steps, every CRC valid"
 else fail "events: decoded records"; fi
 
@@ -84,16 +85,34 @@ else fail "events: decoded records"; fi
 # add_scalar("loss", 0.5, 3) is 09 <double> 10 03 2A 0D 0A 0B 0A 04 "loss" 15 00 00 00 3F;
 # the same layout for tag "default" (7 bytes: lengths 0x0E and 0x10), value 1.0 (float32
 # 00 00 80 3F), step 3:
-rec=$(grep -n '^scalar 3 default 1$' "$TMP/got.txt" | cut -d: -f1)
+rec=$(grep -n '^scalar 3 default 1$' "$TMP/all.txt" | cut -d: -f1) # line = record + 1
 got=$("$DEC" --raw $((rec - 1)) "$EV")
 if [ "$got" = "10 03 2A 10 0A 0E 0A 07 64 65 66 61 75 6C 74 15 00 00 80 3F" ]; then
     pass "bytes: a scalar Event as torch's add_scalar writes it"
 else fail "bytes: scalar Event: $got"; fi
 # and the step-0 Event omits step (proto3 default), as torch does
-got=$("$DEC" --raw 2 "$EV")
+rec=$(grep -n '^scalar 0 default 1$' "$TMP/all.txt" | cut -d: -f1)
+got=$("$DEC" --raw $((rec - 1)) "$EV")
 if [ "$got" = "2A 10 0A 0E 0A 07 64 65 66 61 75 6C 74 15 00 00 80 3F" ]; then
     pass "bytes: step 0 omitted (proto3 default)"
 else fail "bytes: step-0 Event: $got"; fi
+
+# hparams plugin summaries right after hp_metric, as Lightning's log_hyperparams writes
+# them through torch's summary.hparams(params, {"hp_metric": -1}). Layout as in
+# anchors.md C1's observed add_hparams bytes: experiment = 12 <len> {22 <len> HParamInfo
+# {0A name, 20 type}}... 2A <len> MetricInfo{0A {12 "hp_metric"}}; start = 1A <len>
+# {0A <len> {0A key, 12 Value}}...; end = 22 02 08 01 (status SUCCESS, exact anchor
+# bytes). Strings are string_value (1A) of type STRING (1); numbers number_value (11
+# <double>) of type FLOAT64 (3); bools too are number_value 0/1 with type FLOAT64,
+# because torch tests isinstance(v, int) first.
+exp="12 52 22 0B 0A 07 61 6E 6F 6D 61 6C 79 20 01 22 0B 0A 07 62 61 64 5F 6C 6F 67 20 01 22 0E 0A 0A 6E 6F 5F 70 72 65 64 69 63 74 20 03 22 0A 0A 06 6C 65 6E 67 74 68 20 03 22 0B 0A 07 73 68 75 66 66 6C 65 20 03 2A 0D 0A 0B 12 09 68 70 5F 6D 65 74 72 69 63"
+ssi="1A 6A 0A 11 0A 07 61 6E 6F 6D 61 6C 79 12 06 1A 04 6E 6F 6E 65 0A 11 0A 07 62 61 64 5F 6C 6F 67 12 06 1A 04 6E 6F 6E 65 0A 17 0A 0A 6E 6F 5F 70 72 65 64 69 63 74 12 09 11 00 00 00 00 00 00 00 00 0A 13 0A 06 6C 65 6E 67 74 68 12 09 11 00 00 00 00 00 00 24 40 0A 14 0A 07 73 68 75 66 66 6C 65 12 09 11 00 00 00 00 00 00 00 00"
+printf '%s\n' "plugin 0 _hparams_/experiment hparams $exp" \
+    "plugin 0 _hparams_/session_start_info hparams $ssi" \
+    "plugin 0 _hparams_/session_end_info hparams 22 02 08 01" > "$TMP/wanthp.txt"
+if sed -n 3,5p "$TMP/all.txt" | diff -u "$TMP/wanthp.txt" - && [ "$(grep -c '^plugin ' "$TMP/all.txt")" -eq 3 ]; then
+    pass "hparams plugin: experiment, session_start_info, session_end_info summaries"
+else fail "hparams plugin summaries"; fi
 
 # the reader's checks are real: a flipped data byte, a flipped length byte, a cut file
 size=$(wc -c < "$EV")

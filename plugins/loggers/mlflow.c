@@ -201,33 +201,6 @@ static lt_status write_tag(lt_ctx *ctx, const mlf_logger *l, const char *key, co
 
 /* ---------------------------------------------------------------- params */
 
-/* Python str() of a JSON value (params are str(v) in MLflow) */
-static void py_str(const jv *v, char *out, size_t cap) {
-    switch (v->type) {
-    case 's': snprintf(out, cap, "%s", v->str); break;
-    case 'b': snprintf(out, cap, v->b ? "True" : "False"); break;
-    case 'z': snprintf(out, cap, "None"); break;
-    case 'n':
-        if (v->num == floor(v->num) && fabs(v->num) < 1e15) snprintf(out, cap, "%lld", (long long)v->num);
-        else py_repr(v->num, out, cap);
-        break;
-    case 'a': {
-        size_t used = 0;
-        used += (size_t)snprintf(out, cap, "[");
-        for (int i = 0; i < v->n && used < cap; i++) {
-            char item[512];
-            py_str(&v->items[i], item, sizeof item);
-            if (v->items[i].type == 's')
-                used += (size_t)snprintf(out + used, cap - used, "%s'%s'", i ? ", " : "", item);
-            else used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", item);
-        }
-        if (used < cap) snprintf(out + used, cap - used, "]");
-        break;
-    }
-    default: snprintf(out, cap, "{}"); break;
-    }
-}
-
 static lt_status log_param(lt_ctx *ctx, mlf_logger *l, const char *key, const jv *v) {
     char val[6001], path[4096];
     py_str(v, val, sizeof val); /* MLflow's 6000-character limit: Lightning truncates */

@@ -20,7 +20,16 @@
  * step, summary{value{tag, simple_value (float32)}}} per metric, the exact layout torch
  * writes (anchors.md C1). All records of one call are written with one fwrite + fflush,
  * so a crash never leaves a torn record behind a complete one.
- * Hparams plugin summaries (_hparams_/experiment etc.) are not written yet.
+ * log_hyperparams (with default_hp_metric) also writes the hparams plugin's three
+ * summaries as Lightning does through torch.utils.tensorboard.summary.hparams(params,
+ * {"hp_metric": -1}): Events (no step) with one Value{tag, metadata{plugin_data{
+ * plugin_name "hparams", content HParamsPluginData}}} each: _hparams_/experiment
+ * (hparam_infos: name + type STRING 1 / FLOAT64 3; metric_infos: hp_metric),
+ * _hparams_/session_start_info (hparams map: string_value / number_value; bools as
+ * numbers 0/1, since torch tests isinstance(v, int) first),
+ * _hparams_/session_end_info (status SUCCESS). Nested objects are flattened with "/"
+ * (Lightning's _flatten_dict); lists and null become their Python str() text
+ * (Lightning's _sanitize_params).
  */
 #include "ltrun.h"
 #include "yaml_dump.h"
@@ -214,6 +223,82 @@ static lt_status tb_save(lt_ctx *ctx, void *self) {
     return LT_OK;
 }
 
+/* a Summary.Value{tag, metadata{plugin_data{plugin_name="hparams", content}}} Event */
+static void hparams_event(buf *out, double wall, const char *tag, const buf *content) {
+    buf pd = {0}, md = {0}, val = {0}, sum = {0}, ev = {0};
+    put_bytes(&pd, 1, "hparams", 7);           /* PluginData.plugin_name */
+    put_bytes(&pd, 2, content->p, content->n); /* PluginData.content */
+    put_bytes(&md, 1, pd.p, pd.n);             /* SummaryMetadata.plugin_data */
+    put_bytes(&val, 1, tag, strlen(tag));      /* Value.tag */
+    put_bytes(&val, 9, md.p, md.n);            /* Value.metadata */
+    put_bytes(&sum, 1, val.p, val.n);          /* Summary.value */
+    put_double(&ev, 1, wall);
+    put_bytes(&ev, 5, sum.p, sum.n);           /* Event.summary, no step */
+    out->oom |= content->oom | pd.oom | md.oom | val.oom | sum.oom | ev.oom;
+    if (!out->oom) put_record(out, &ev);
+    free(pd.p); free(md.p); free(val.p); free(sum.p); free(ev.p);
+}
+
+/* hparam_infos (field 4 of Experiment) and the session_start_info map entries (field 1
+ * of SessionStartInfo) for one flattened key */
+static void hparam_entry(buf *hinfos, buf *map, const char *key, const jv *v) {
+    buf info = {0}, value = {0}, entry = {0};
+    int type;
+    if (v->type == 'n') { type = 3; put_double(&value, 2, v->num); }           /* number_value */
+    /* torch checks isinstance(v, int) first, and a Python bool is an int: bools go out as
+     * number_value 0/1 with type FLOAT64 (torch 1.13 summary.hparams) */
+    else if (v->type == 'b') { type = 3; put_double(&value, 2, v->b ? 1.0 : 0.0); }
+    else {
+        char text[4096];
+        py_str(v, text, sizeof text);
+        type = 1;
+        put_bytes(&value, 3, text, strlen(text));                              /* string_value */
+    }
+    put_bytes(&info, 1, key, strlen(key)); /* HParamInfo.name */
+    put_key(&info, 4, 0);                  /* HParamInfo.type */
+    put_varint(&info, (uint64_t)type);
+    put_bytes(hinfos, 4, info.p, info.n);
+    put_bytes(&entry, 1, key, strlen(key)); /* map entry {key=1, value=2} */
+    put_bytes(&entry, 2, value.p, value.n);
+    put_bytes(map, 1, entry.p, entry.n);
+    hinfos->oom |= info.oom | value.oom | entry.oom;
+    free(info.p); free(value.p); free(entry.p);
+}
+
+static void hparam_walk(buf *hinfos, buf *map, const char *prefix, const jv *o) {
+    for (int i = 0; i < o->n; i++) {
+        char key[1024];
+        if (prefix[0]) snprintf(key, sizeof key, "%s/%s", prefix, o->keys[i]);
+        else snprintf(key, sizeof key, "%s", o->keys[i]);
+        if (o->items[i].type == 'o' && o->items[i].n > 0) hparam_walk(hinfos, map, key, &o->items[i]);
+        else hparam_entry(hinfos, map, key, &o->items[i]);
+    }
+}
+
+static void hparams_summaries(buf *out, double wall, const char *json, const char *metric) {
+    jv v;
+    parse_jv(json, &v);
+    buf hinfos = {0}, map = {0}, exp = {0}, c = {0}, minfo = {0}, mname = {0};
+    if (v.type == 'o') hparam_walk(&hinfos, &map, "", &v);
+    free_jv(&v);
+    put_bytes(&mname, 2, metric, strlen(metric)); /* MetricName.tag */
+    put_bytes(&minfo, 1, mname.p, mname.n);       /* MetricInfo.name */
+    put(&exp, hinfos.p, hinfos.n);                /* Experiment.hparam_infos (4) */
+    put_bytes(&exp, 5, minfo.p, minfo.n);         /* Experiment.metric_infos */
+    put_bytes(&c, 2, exp.p, exp.n);               /* HParamsPluginData.experiment */
+    c.oom |= hinfos.oom | exp.oom | minfo.oom | mname.oom;
+    hparams_event(out, wall, "_hparams_/experiment", &c);
+    c.n = 0;
+    put_bytes(&c, 3, map.p, map.n);               /* .session_start_info{hparams map} */
+    c.oom |= map.oom;
+    hparams_event(out, wall, "_hparams_/session_start_info", &c);
+    c.n = 0;
+    static const unsigned char sei[] = {0x08, 0x01}; /* SessionEndInfo{status SUCCESS} */
+    put_bytes(&c, 4, sei, sizeof sei);            /* .session_end_info */
+    hparams_event(out, wall, "_hparams_/session_end_info", &c);
+    free(hinfos.p); free(map.p); free(exp.p); free(c.p); free(minfo.p); free(mname.p);
+}
+
 static lt_status tb_log_hyperparams(lt_ctx *ctx, void *self, const char *json) {
     tb_logger *l = self;
     free(l->hparams);
@@ -228,6 +313,9 @@ static lt_status tb_log_hyperparams(lt_ctx *ctx, void *self, const char *json) {
         double v = -1;
         lt_status rc = tb_log_metrics(ctx, self, &name, &v, 1, 0);
         if (rc) return rc;
+        buf out = {0};
+        hparams_summaries(&out, now(), json, name);
+        if ((rc = emit(ctx, l, &out))) return rc;
     }
     return tb_save(ctx, self);
 }

@@ -1,7 +1,7 @@
 /*
  * yaml_dump.h — shared by the logger plugins (header-only, static functions; each
  * plugin is one self-contained .so that reaches nothing but ltrun.h and libc):
- * py_repr (Python repr(float)) and yaml_value, a JSON -> YAML printer in PyYAML's
+ * py_repr (Python repr(float)), py_str (Python str() of a JSON value) and yaml_value, a JSON -> YAML printer in PyYAML's
  * yaml.dump style as Lightning's save_hparams_to_yaml writes hparams.yaml.
  * Moved out of csv.c unchanged (issue 6, tensorboard/mlflow loggers).
  */
@@ -214,4 +214,34 @@ static void yaml_value(FILE *f, const char *text) {
     else { yaml_scalar(f, &v); fputs("\n...\n", f); }
     free_jv(&v);
 }
+/* Python str() of a JSON value (params are str(v) in MLflow) */
+#if defined(__GNUC__)
+__attribute__((unused))
+#endif
+static void py_str(const jv *v, char *out, size_t cap) {
+    switch (v->type) {
+    case 's': snprintf(out, cap, "%s", v->str); break;
+    case 'b': snprintf(out, cap, v->b ? "True" : "False"); break;
+    case 'z': snprintf(out, cap, "None"); break;
+    case 'n':
+        if (v->num == floor(v->num) && fabs(v->num) < 1e15) snprintf(out, cap, "%lld", (long long)v->num);
+        else py_repr(v->num, out, cap);
+        break;
+    case 'a': {
+        size_t used = 0;
+        used += (size_t)snprintf(out, cap, "[");
+        for (int i = 0; i < v->n && used < cap; i++) {
+            char item[512];
+            py_str(&v->items[i], item, sizeof item);
+            if (v->items[i].type == 's')
+                used += (size_t)snprintf(out + used, cap - used, "%s'%s'", i ? ", " : "", item);
+            else used += (size_t)snprintf(out + used, cap - used, "%s%s", i ? ", " : "", item);
+        }
+        if (used < cap) snprintf(out + used, cap - used, "]");
+        break;
+    }
+    default: snprintf(out, cap, "{}"); break;
+    }
+}
+
 #endif
