@@ -1,0 +1,400 @@
+/*
+ * tensorboard.c — Lightning's TensorBoardLogger (lightning 2.6:
+ * pytorch/loggers/tensorboard.py over fabric/loggers/tensorboard.py) writing real
+ * TensorBoard event files without TensorFlow (issue 6). Owned by the loggers work.
+ *
+ * init args: save_dir (default: trainer.default_root_dir), name ("lightning_logs"; ""
+ * drops that level), version (int, or a string used verbatim; default 1 + the largest
+ * existing version_<int>, 0 if none), sub_dir (an extra level under the version dir),
+ * prefix ("" ; joined to metric names with "-"), default_hp_metric (true: log_hyperparams
+ * also logs hp_metric = -1 at step 0, as Lightning does), filename_suffix ("").
+ *
+ * Files: <save_dir>/<name>/version_<N>[/<sub_dir>]/
+ *   events.out.tfevents.<%010d unix secs>.<hostname>.<pid>.<n>  (n counts event files
+ *   made by this process, as tensorboard's EventFileWriter does)
+ *   hparams.yaml  (save_hparams_to_yaml on save/finalize, as TensorBoardLogger.save)
+ * Event file: TFRecord framing (u64 length, masked CRC32C of the length, data, masked
+ * CRC32C of the data; little-endian), each data an Event protobuf. The first record is
+ * Event{wall_time, file_version="brain.Event:2"}. log_metrics calls SummaryWriter
+ * .add_scalar(name, value, step) per metric as Lightning does: one Event{wall_time,
+ * step, summary{value{tag, simple_value (float32)}}} per metric, the exact layout torch
+ * writes (anchors.md C1). All records of one call are written with one fwrite + fflush,
+ * so a crash never leaves a torn record behind a complete one.
+ * log_hyperparams (with default_hp_metric) also writes the hparams plugin's three
+ * summaries as Lightning does through torch.utils.tensorboard.summary.hparams(params,
+ * {"hp_metric": -1}): Events (no step) with one Value{tag, metadata{plugin_data{
+ * plugin_name "hparams", content HParamsPluginData}}} each: _hparams_/experiment
+ * (hparam_infos: name + type STRING 1 / FLOAT64 3; metric_infos: hp_metric),
+ * _hparams_/session_start_info (hparams map: string_value / number_value; bools as
+ * numbers 0/1, since torch tests isinstance(v, int) first),
+ * _hparams_/session_end_info (status SUCCESS). Nested objects are flattened with "/"
+ * (Lightning's _flatten_dict); lists and null become their Python str() text
+ * (Lightning's _sanitize_params).
+ */
+#include "ltrun.h"
+#include "yaml_dump.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------ CRC32C */
+
+/* Castagnoli CRC, reflected polynomial 0x82F63B78, init and final xor 0xFFFFFFFF */
+static uint32_t crc_table[256];
+static void crc_init(void) {
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
+        crc_table[i] = c;
+    }
+}
+static uint32_t crc32c(const unsigned char *p, size_t n) {
+    if (!crc_table[1]) crc_init();
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) c = crc_table[(c ^ *p++) & 0xFF] ^ (c >> 8);
+    return c ^ 0xFFFFFFFFu;
+}
+/* tsl/lib/hash/crc32c.h Mask: rotate right by 15 and add a constant */
+static uint32_t masked_crc(const unsigned char *p, size_t n) {
+    uint32_t c = crc32c(p, n);
+    return ((c >> 15) | (c << 17)) + 0xA282EAD8u;
+}
+
+/* ------------------------------------------------------------------ protobuf */
+
+typedef struct buf {
+    unsigned char *p;
+    size_t n, cap;
+    bool oom;
+} buf;
+
+static void put(buf *b, const void *d, size_t n) {
+    if (b->oom) return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->n + n) cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) { b->oom = true; return; }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+}
+static void put_varint(buf *b, uint64_t v) {
+    unsigned char t[10];
+    int n = 0;
+    do {
+        t[n] = (unsigned char)(v & 0x7F);
+        v >>= 7;
+        if (v) t[n] |= 0x80;
+        n++;
+    } while (v);
+    put(b, t, (size_t)n);
+}
+static void put_key(buf *b, unsigned field, unsigned wt) { put_varint(b, (uint64_t)field << 3 | wt); }
+static void put_le(buf *b, uint64_t v, int nbytes) {
+    unsigned char t[8];
+    for (int i = 0; i < nbytes; i++) t[i] = (unsigned char)(v >> (8 * i));
+    put(b, t, (size_t)nbytes);
+}
+static void put_double(buf *b, unsigned field, double d) {
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    put_key(b, field, 1);
+    put_le(b, u, 8);
+}
+static void put_float(buf *b, unsigned field, float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    put_key(b, field, 5);
+    put_le(b, u, 4);
+}
+static void put_bytes(buf *b, unsigned field, const void *d, size_t n) {
+    put_key(b, field, 2);
+    put_varint(b, n);
+    put(b, d, n);
+}
+/* int64 field: negatives are 10-byte varints (no zigzag); proto3 omits 0 */
+static void put_int64(buf *b, unsigned field, int64_t v) {
+    if (v == 0) return;
+    put_key(b, field, 0);
+    put_varint(b, (uint64_t)v);
+}
+
+/* one TFRecord around `data` appended to `out` */
+static void put_record(buf *out, const buf *data) {
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++) len[i] = (unsigned char)((uint64_t)data->n >> (8 * i));
+    put(out, len, 8);
+    put_le(out, masked_crc(len, 8), 4);
+    put(out, data->p, data->n);
+    put_le(out, masked_crc(data->p, data->n), 4);
+}
+
+/* ------------------------------------------------------------------ the logger */
+
+typedef struct tb_logger {
+    FILE *f;
+    char dir[2048], path[2600], hparams_path[2100], prefix[128];
+    bool default_hp_metric;
+    char *hparams; /* JSON text of the merged hparams, owned */
+} tb_logger;
+
+static int file_counter; /* tensorboard's global event-file counter (per process) */
+
+static double now(void) {
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static int mkdirs(const char *path) {
+    char tmp[2048];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
+/* write `out` whole, then flush: one record set per call */
+static lt_status emit(lt_ctx *ctx, tb_logger *l, buf *out) {
+    lt_status rc = LT_OK;
+    if (out->oom) rc = lt_fail(ctx, "tensorboard logger: out of memory");
+    else if (fwrite(out->p, 1, out->n, l->f) != out->n || fflush(l->f))
+        rc = lt_fail(ctx, "tensorboard logger: writing %s failed: %s", l->path, strerror(errno));
+    free(out->p);
+    return rc;
+}
+
+static void scalar_event(buf *out, double wall, const char *tag, double value, int64_t step) {
+    buf value_msg = {0}, summary = {0}, ev = {0};
+    put_bytes(&value_msg, 1, tag, strlen(tag));  /* Summary.Value.tag */
+    put_float(&value_msg, 2, (float)value);      /* Summary.Value.simple_value */
+    put_bytes(&summary, 1, value_msg.p, value_msg.n); /* Summary.value */
+    put_double(&ev, 1, wall);                   /* Event.wall_time */
+    put_int64(&ev, 2, step);                     /* Event.step */
+    put_bytes(&ev, 5, summary.p, summary.n);     /* Event.summary */
+    out->oom |= value_msg.oom | summary.oom | ev.oom;
+    if (!out->oom) put_record(out, &ev);
+    free(value_msg.p);
+    free(summary.p);
+    free(ev.p);
+}
+
+static lt_status tb_log_metrics(lt_ctx *ctx, void *self, const char *const *names,
+                                const double *values, int n, int64_t step) {
+    tb_logger *l = self;
+    buf out = {0};
+    double wall = now();
+    for (int i = 0; i < n; i++) {
+        char tag[512];
+        if (l->prefix[0]) snprintf(tag, sizeof tag, "%s-%s", l->prefix, names[i]);
+        else snprintf(tag, sizeof tag, "%s", names[i]);
+        scalar_event(&out, wall, tag, values[i], step);
+    }
+    return emit(ctx, l, &out);
+}
+
+static lt_status tb_save(lt_ctx *ctx, void *self) {
+    tb_logger *l = self;
+    if (fflush(l->f)) return lt_fail(ctx, "tensorboard logger: writing %s failed", l->path);
+    /* TensorBoardLogger.save: hparams.yaml in the log dir (only when it is not there) */
+    struct stat st;
+    if (l->hparams && stat(l->hparams_path, &st) != 0) {
+        FILE *f = fopen(l->hparams_path, "w");
+        if (!f)
+            return lt_fail(ctx, "tensorboard logger: cannot write %s: %s", l->hparams_path,
+                           strerror(errno));
+        yaml_value(f, l->hparams);
+        if (fclose(f)) return lt_fail(ctx, "tensorboard logger: writing %s failed", l->hparams_path);
+    }
+    return LT_OK;
+}
+
+/* a Summary.Value{tag, metadata{plugin_data{plugin_name="hparams", content}}} Event */
+static void hparams_event(buf *out, double wall, const char *tag, const buf *content) {
+    buf pd = {0}, md = {0}, val = {0}, sum = {0}, ev = {0};
+    put_bytes(&pd, 1, "hparams", 7);           /* PluginData.plugin_name */
+    put_bytes(&pd, 2, content->p, content->n); /* PluginData.content */
+    put_bytes(&md, 1, pd.p, pd.n);             /* SummaryMetadata.plugin_data */
+    put_bytes(&val, 1, tag, strlen(tag));      /* Value.tag */
+    put_bytes(&val, 9, md.p, md.n);            /* Value.metadata */
+    put_bytes(&sum, 1, val.p, val.n);          /* Summary.value */
+    put_double(&ev, 1, wall);
+    put_bytes(&ev, 5, sum.p, sum.n);           /* Event.summary, no step */
+    out->oom |= content->oom | pd.oom | md.oom | val.oom | sum.oom | ev.oom;
+    if (!out->oom) put_record(out, &ev);
+    free(pd.p); free(md.p); free(val.p); free(sum.p); free(ev.p);
+}
+
+/* hparam_infos (field 4 of Experiment) and the session_start_info map entries (field 1
+ * of SessionStartInfo) for one flattened key */
+static void hparam_entry(buf *hinfos, buf *map, const char *key, const jv *v) {
+    buf info = {0}, value = {0}, entry = {0};
+    int type;
+    if (v->type == 'n') { type = 3; put_double(&value, 2, v->num); }           /* number_value */
+    /* torch checks isinstance(v, int) first, and a Python bool is an int: bools go out as
+     * number_value 0/1 with type FLOAT64 (torch 1.13 summary.hparams) */
+    else if (v->type == 'b') { type = 3; put_double(&value, 2, v->b ? 1.0 : 0.0); }
+    else {
+        char text[4096];
+        py_str(v, text, sizeof text);
+        type = 1;
+        put_bytes(&value, 3, text, strlen(text));                              /* string_value */
+    }
+    put_bytes(&info, 1, key, strlen(key)); /* HParamInfo.name */
+    put_key(&info, 4, 0);                  /* HParamInfo.type */
+    put_varint(&info, (uint64_t)type);
+    put_bytes(hinfos, 4, info.p, info.n);
+    put_bytes(&entry, 1, key, strlen(key)); /* map entry {key=1, value=2} */
+    put_bytes(&entry, 2, value.p, value.n);
+    put_bytes(map, 1, entry.p, entry.n);
+    hinfos->oom |= info.oom | value.oom | entry.oom;
+    free(info.p); free(value.p); free(entry.p);
+}
+
+static void hparam_walk(buf *hinfos, buf *map, const char *prefix, const jv *o) {
+    for (int i = 0; i < o->n; i++) {
+        char key[1024];
+        if (prefix[0]) snprintf(key, sizeof key, "%s/%s", prefix, o->keys[i]);
+        else snprintf(key, sizeof key, "%s", o->keys[i]);
+        if (o->items[i].type == 'o' && o->items[i].n > 0) hparam_walk(hinfos, map, key, &o->items[i]);
+        else hparam_entry(hinfos, map, key, &o->items[i]);
+    }
+}
+
+static void hparams_summaries(buf *out, double wall, const char *json, const char *metric) {
+    jv v;
+    parse_jv(json, &v);
+    buf hinfos = {0}, map = {0}, exp = {0}, c = {0}, minfo = {0}, mname = {0};
+    if (v.type == 'o') hparam_walk(&hinfos, &map, "", &v);
+    free_jv(&v);
+    put_bytes(&mname, 2, metric, strlen(metric)); /* MetricName.tag */
+    put_bytes(&minfo, 1, mname.p, mname.n);       /* MetricInfo.name */
+    put(&exp, hinfos.p, hinfos.n);                /* Experiment.hparam_infos (4) */
+    put_bytes(&exp, 5, minfo.p, minfo.n);         /* Experiment.metric_infos */
+    put_bytes(&c, 2, exp.p, exp.n);               /* HParamsPluginData.experiment */
+    c.oom |= hinfos.oom | exp.oom | minfo.oom | mname.oom;
+    hparams_event(out, wall, "_hparams_/experiment", &c);
+    c.n = 0;
+    put_bytes(&c, 3, map.p, map.n);               /* .session_start_info{hparams map} */
+    c.oom |= map.oom;
+    hparams_event(out, wall, "_hparams_/session_start_info", &c);
+    c.n = 0;
+    static const unsigned char sei[] = {0x08, 0x01}; /* SessionEndInfo{status SUCCESS} */
+    put_bytes(&c, 4, sei, sizeof sei);            /* .session_end_info */
+    hparams_event(out, wall, "_hparams_/session_end_info", &c);
+    free(hinfos.p); free(map.p); free(exp.p); free(c.p); free(minfo.p); free(mname.p);
+}
+
+static lt_status tb_log_hyperparams(lt_ctx *ctx, void *self, const char *json) {
+    tb_logger *l = self;
+    free(l->hparams);
+    size_t n = strlen(json) + 1;
+    l->hparams = malloc(n);
+    if (!l->hparams) return lt_fail(ctx, "tensorboard logger: out of memory");
+    memcpy(l->hparams, json, n);
+    /* log_hyperparams(params, metrics=None): metrics = {"hp_metric": -1} when
+     * default_hp_metric, then self.log_metrics(metrics, 0) */
+    if (l->default_hp_metric) {
+        const char *name = "hp_metric";
+        double v = -1;
+        lt_status rc = tb_log_metrics(ctx, self, &name, &v, 1, 0);
+        if (rc) return rc;
+        buf out = {0};
+        hparams_summaries(&out, now(), json, name);
+        if ((rc = emit(ctx, l, &out))) return rc;
+    }
+    return tb_save(ctx, self);
+}
+
+static lt_status tb_finalize(lt_ctx *ctx, void *self, const char *status) {
+    (void)status;
+    return tb_save(ctx, self); /* experiment.flush() then save() */
+}
+
+static void *tb_create(lt_ctx *ctx, const lt_hparams *hp) {
+    tb_logger *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    const char *save_dir = lt_hp_str(ctx, hp, "save_dir", lt_default_root_dir(ctx));
+    const char *name = lt_hp_str(ctx, hp, "name", "lightning_logs");
+    const char *version = lt_hp_str(ctx, hp, "version", "");
+    const char *sub_dir = lt_hp_str(ctx, hp, "sub_dir", "");
+    const char *suffix = lt_hp_str(ctx, hp, "filename_suffix", "");
+    snprintf(l->prefix, sizeof l->prefix, "%s", lt_hp_str(ctx, hp, "prefix", ""));
+    l->default_hp_metric = lt_hp_bool(ctx, hp, "default_hp_metric", true);
+    char root[1700];
+    if (name[0]) snprintf(root, sizeof root, "%s/%s", save_dir, name);
+    else snprintf(root, sizeof root, "%s", save_dir);
+    char vdir[1900];
+    if (version[0]) {
+        char *end;
+        strtol(version, &end, 10);
+        snprintf(vdir, sizeof vdir, *end ? "%s/%s" : "%s/version_%s", root, version);
+    } else { /* _get_next_version */
+        long next = 0;
+        DIR *d = opendir(root);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "version_", 8)) continue;
+            char *end;
+            long v = strtol(e->d_name + 8, &end, 10);
+            if (*end == '\0' && e->d_name[8] && v + 1 > next) next = v + 1;
+        }
+        if (d) closedir(d);
+        snprintf(vdir, sizeof vdir, "%s/version_%ld", root, next);
+    }
+    if (sub_dir[0]) snprintf(l->dir, sizeof l->dir, "%s/%s", vdir, sub_dir);
+    else snprintf(l->dir, sizeof l->dir, "%s", vdir);
+    /* hparams.yaml lives in log_dir (the version dir, sub_dir included) */
+    snprintf(l->hparams_path, sizeof l->hparams_path, "%s/hparams.yaml", l->dir);
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = '\0';
+    double wall = now();
+    snprintf(l->path, sizeof l->path, "%s/events.out.tfevents.%010lld.%s.%ld.%d%s", l->dir,
+             (long long)wall, host, (long)getpid(), file_counter++, suffix);
+    if (mkdirs(l->dir) || !(l->f = fopen(l->path, "wb"))) {
+        lt_fail(ctx, "tensorboard logger: cannot create %s: %s", l->path, strerror(errno));
+        free(l);
+        return NULL;
+    }
+    /* first record: Event{wall_time, file_version="brain.Event:2"} */
+    buf ev = {0}, out = {0};
+    put_double(&ev, 1, wall);
+    put_bytes(&ev, 3, "brain.Event:2", 13);
+    if (!ev.oom) put_record(&out, &ev);
+    out.oom |= ev.oom;
+    free(ev.p);
+    if (emit(ctx, l, &out)) {
+        fclose(l->f);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+static void tb_destroy(lt_ctx *ctx, void *self) {
+    (void)ctx;
+    tb_logger *l = self;
+    if (!l) return;
+    if (l->f) fclose(l->f);
+    free(l->hparams);
+    free(l);
+}
+
+LT_LOGGER(tensorboard, .create = tb_create, .destroy = tb_destroy,
+          .log_hyperparams = tb_log_hyperparams, .log_metrics = tb_log_metrics,
+          .save = tb_save, .finalize = tb_finalize)
