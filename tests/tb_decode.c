@@ -178,23 +178,8 @@ static int selftest(void) {
     return fails != 0;
 }
 
-int main(int argc, char **argv) {
-    if (argc == 2 && !strcmp(argv[1], "--selftest")) return selftest();
-    long raw = -1;
-    const char *path = argv[1];
-    if (argc == 4 && !strcmp(argv[1], "--raw")) { raw = atol(argv[2]); path = argv[3]; }
-    else if (argc != 2) {
-        fprintf(stderr, "usage: tb_decode --selftest | FILE | --raw N FILE\n");
-        return 2;
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) { perror(path); return 1; }
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    rewind(f);
-    uint8_t *all = malloc((size_t)size + 1);
-    if (!all || fread(all, 1, (size_t)size, f) != (size_t)size) { fprintf(stderr, "read failed\n"); return 1; }
-    fclose(f);
+/* every record of the file in memory: 0, or 1 after a failed check (reported) */
+static int walk(const uint8_t *all, long size, long raw) {
     long off = 0, rec = 0;
     while (off < size) {
         if (size - off < 12) return bad("truncated header", rec);
@@ -222,6 +207,32 @@ int main(int argc, char **argv) {
         off += 12 + (long)len + 4;
         rec++;
     }
-    free(all);
     return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 2 && !strcmp(argv[1], "--selftest")) return selftest();
+    long raw = -1;
+    const char *path = argv[1];
+    if (argc == 4 && !strcmp(argv[1], "--raw")) { raw = atol(argv[2]); path = argv[3]; }
+    else if (argc != 2) {
+        fprintf(stderr, "usage: tb_decode --selftest | FILE | --raw N FILE\n");
+        return 2;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) { perror(path); return 1; }
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    uint8_t *all = malloc((size_t)size + 1);
+    if (!all || fread(all, 1, (size_t)size, f) != (size_t)size) {
+        fprintf(stderr, "read failed\n");
+        free(all);
+        fclose(f);
+        return 1;
+    }
+    fclose(f);
+    int rc = walk(all, size, raw);
+    free(all); /* also on a failed check: the sanitizer build counts leaks */
+    return rc;
 }
