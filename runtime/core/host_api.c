@@ -333,6 +333,10 @@ static const lt_host_api host_api = {
     .requires_grad = ltr_api_requires_grad,
     .set_requires_grad = ltr_api_set_requires_grad,
     .default_root_dir = ltr_api_default_root_dir,
+    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c) */
+    .hp_json = ltr_api_hp_json,
+    .trainer_flag = ltr_api_trainer_flag,
+    .optimizer_name = ltr_api_optimizer_name,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

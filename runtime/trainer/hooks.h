@@ -119,5 +119,9 @@ lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt);
 bool ltr_api_requires_grad(const lt_tensor *t);
 lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad);
 const char *ltr_api_default_root_dir(lt_ctx *c);
+/* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
+const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
+double ltr_api_trainer_flag(lt_ctx *c, const char *key);
+const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 
 #endif

@@ -885,6 +885,18 @@ struct lt_host_api {
     lt_status (*set_requires_grad)(lt_ctx *ctx, lt_tensor *param, bool requires_grad);
     /* trainer.default_root_dir (--trainer.default_root_dir, "." by default) */
     const char *(*default_root_dir)(lt_ctx *ctx);
+    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c) — what Lightning's callbacks
+     * read from the trainer. */
+    /* the given value of `key` as JSON text ("null" for null), NULL when not given; the
+     * read is recorded (for dict/list hyperparameters such as Timer's duration) */
+    const char *(*hp_json)(lt_ctx *ctx, const lt_hparams *hp, const char *key);
+    /* a trainer flag as the Trainer holds it: "val_check_interval" (1.0 = a fraction, or
+     * the batch count), "check_val_every_n_epoch" (NAN for None), "fast_dev_run",
+     * "max_epochs", "min_epochs", "max_steps", "min_steps", "accumulate_grad_batches",
+     * "log_every_n_steps", "num_training_batches"; NAN for an unknown key */
+    double (*trainer_flag)(lt_ctx *ctx, const char *key);
+    /* optimizer.__class__.__name__: "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
+    const char *(*optimizer_name)(const lt_optimizer *opt);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1844,6 +1856,14 @@ static inline lt_status lt_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requi
     return c->api->set_requires_grad(c, p, requires_grad);
 }
 static inline const char *lt_default_root_dir(lt_ctx *c) { return c->api->default_root_dir(c); }
+/* ABI 1.4: callbacks (see the host API members) */
+static inline const char *lt_hp_json(lt_ctx *c, const lt_hparams *h, const char *k) {
+    return c->api->hp_json(c, h, k);
+}
+static inline double lt_trainer_flag(lt_ctx *c, const char *key) { return c->api->trainer_flag(c, key); }
+static inline const char *lt_optimizer_name(lt_ctx *c, const lt_optimizer *o) {
+    return c->api->optimizer_name(o);
+}
 
 #ifdef __cplusplus
 }

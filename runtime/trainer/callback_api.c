@@ -1,0 +1,50 @@
+/*
+ * callback_api.c — host services for callback plugins (ABI 1.4: callbacks, issue 6):
+ * dict/list hyperparameters as JSON text, the trainer flags Lightning's callbacks read
+ * (EarlyStopping.setup reads val_check_interval and check_val_every_n_epoch), and the
+ * optimizer class name LearningRateMonitor builds its keys from.
+ * Owned by the callback plugins work of issue 6.
+ */
+#include "trainer/trainer.h"
+
+#include "cli/hparams.h"
+#include "optim/optimizer.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key) {
+    (void)c;
+    const cJSON *v = hp && hp->given ? cJSON_GetObjectItemCaseSensitive(hp->given, key) : NULL;
+    if (!v) return NULL;
+    char *txt = cJSON_PrintUnformatted(v);
+    if (!txt) return NULL;
+    /* recorded as read; the text lives in hp->used until the hparams are freed */
+    cJSON_DeleteItemFromObjectCaseSensitive(hp->used, key);
+    cJSON_AddItemToObject(hp->used, key, cJSON_CreateString(txt));
+    cJSON_free(txt);
+    return cJSON_GetObjectItemCaseSensitive(hp->used, key)->valuestring;
+}
+
+double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t || !key) return NAN;
+    const ltr_trainer_config *f = &t->opts->trainer;
+    if (!strcmp(key, "val_check_interval"))
+        return f->val_check_interval.is_fraction ? f->val_check_interval.fraction
+                                                 : (double)f->val_check_interval.count;
+    if (!strcmp(key, "check_val_every_n_epoch"))
+        return f->check_val_every_n_epoch_none ? NAN : (double)f->check_val_every_n_epoch;
+    if (!strcmp(key, "fast_dev_run")) return (double)f->fast_dev_run;
+    if (!strcmp(key, "max_epochs")) return (double)f->max_epochs;
+    if (!strcmp(key, "min_epochs")) return (double)f->min_epochs;
+    if (!strcmp(key, "max_steps")) return (double)f->max_steps;
+    if (!strcmp(key, "min_steps")) return (double)f->min_steps;
+    if (!strcmp(key, "accumulate_grad_batches")) return (double)f->accumulate_grad_batches;
+    if (!strcmp(key, "log_every_n_steps")) return (double)f->log_every_n_steps;
+    if (!strcmp(key, "num_training_batches"))
+        return t->loop.estimated_ready ? (double)t->loop.num_training_batches : NAN;
+    return NAN;
+}
+
+const char *ltr_api_optimizer_name(const lt_optimizer *opt) { return opt ? opt->name : NULL; }

@@ -1,0 +1,153 @@
+#!/bin/sh
+# test_callbacks.sh — the callback plugins of issue 6 through `ltrun fit`, found by name
+# on LT_PLUGIN_PATH: early_stopping (each parameter of Lightning's EarlyStopping and its
+# messages), lr_monitor, timer, print_hooks. The module (tests/plugins/cb_module.c) logs
+# val_loss / train_loss sequences chosen per test; 10 samples of batch 4 = 3 batches an
+# epoch (tests/plugins/trace_data.c).
+. "${top_srcdir:-.}/tests/lib.sh"
+P="$top_builddir/tests/plugins"
+export LT_PLUGIN_PATH="$top_builddir/plugins/callbacks:$top_builddir/plugins/loggers"
+export XDG_DATA_HOME="$TMP/xdg"
+W="$TMP/work"
+mkdir -p "$W"
+OUT="$TMP/out.txt"
+fit() { # fit ARGS...: a fit of cb_module in $W, output in $OUT
+    (cd "$W" && "$LTRUN" fit --module "$P/cb_module.so" --data "$P/trace_data.so" --seed 1 \
+        --trainer.enable_progress_bar false --trainer.enable_model_summary false \
+        --trainer.logger false "$@") > "$OUT" 2>&1
+}
+fito() { fit "$@"; rc=$?; cat "$OUT"; return $rc; }
+# epochs: how many train epochs ran = number of on_train_epoch_end lines of print_hooks
+epochs_run() { grep -c '^hook on_train_epoch_end' "$OUT"; }
+ES=early_stopping
+PH='print_hooks:{"hooks": ["on_train_epoch_end"]}'
+
+# ---------------------------------------------------------------- early_stopping
+# patience: 5, 4, 4, 4.5, 4, ... improves twice, then 3 records without improvement
+fit --trainer.max_epochs 10 --model.val_seq '"5,4,4,4.5,4"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 3, "verbose": true}' --callback "$PH"
+if [ "$(epochs_run)" -eq 5 ] &&
+   grep -qx 'Metric val_loss improved. New best score: 5.000' "$OUT" &&
+   grep -qx 'Metric val_loss improved by 1.000 >= min_delta = 0.0. New best score: 4.000' "$OUT" &&
+   grep -qx 'Monitored metric val_loss did not improve in the last 3 records. Best score: 4.000. Signaling Trainer to stop.' "$OUT"
+then pass "early_stopping: patience 3, Lightning's verbose messages"
+else fail "early_stopping: patience 3"; cat "$OUT"; fi
+fit --trainer.max_epochs 10 --model.val_seq '"5,4,4,4.5,4"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1}' --callback "$PH"
+if [ "$(epochs_run)" -eq 3 ] && ! grep -q 'improved' "$OUT"; then
+    pass "early_stopping: patience 1; quiet without verbose"
+else fail "early_stopping: patience 1"; cat "$OUT"; fi
+
+# min_delta: a change of exactly min_delta is no improvement (5 -> 4.5), 4.2 is
+fit --trainer.max_epochs 10 --model.val_seq '"5,4.5,4.2,4"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 2, "min_delta": 0.5, "verbose": true}' \
+    --callback "$PH"
+n1=$(epochs_run)
+grep -qx 'Metric val_loss improved by 0.800 >= min_delta = 0.5. New best score: 4.200' "$OUT"; m=$?
+fit --trainer.max_epochs 10 --model.val_seq '"5,4.5,4.2,4"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 2}' --callback "$PH"
+n2=$(epochs_run)
+if [ "$n1" -eq 5 ] && [ "$m" -eq 0 ] && [ "$n2" -eq 6 ]; then
+    pass "early_stopping: min_delta (strict inequality, |min_delta| in the message)"
+else fail "early_stopping: min_delta: $n1 $m $n2"; fi
+
+# mode: 1, 2, 2, ... improves once in max mode, never in min mode
+fit --trainer.max_epochs 10 --model.val_seq '"1,2"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 2, "mode": "max"}' --callback "$PH"
+n1=$(epochs_run)
+fit --trainer.max_epochs 10 --model.val_seq '"1,2"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 2, "mode": "min"}' --callback "$PH"
+n2=$(epochs_run)
+if [ "$n1" -eq 4 ] && [ "$n2" -eq 3 ]; then pass "early_stopping: mode max / min"
+else fail "early_stopping: mode max/min: $n1 $n2"; fi
+expect "early_stopping: a bad mode is an error" 1 '`mode` can be min, max, got avg' -- \
+    fito --trainer.max_epochs 1 --callback "$ES"':{"monitor": "val_loss", "mode": "avg"}'
+
+# strict: a missing monitor is an error naming it and the available metrics; strict
+# false skips the check (a RuntimeWarning when verbose)
+expect "early_stopping: strict, missing monitor names the available metrics" 1 \
+    'hook on_train_epoch_end: Early stopping conditioned on metric `val_acc` which is not available. Pass in or modify your `EarlyStopping` callback to use any of the following: `(val_loss`, `train_loss|train_loss`, `val_loss)`' -- \
+    fito --trainer.max_epochs 3 --callback "$ES"':{"monitor": "val_acc"}'
+fit --trainer.max_epochs 3 --callback "$ES"':{"monitor": "val_acc", "strict": false, "verbose": true}' \
+    --callback "$PH"
+if [ $? -eq 0 ] && [ "$(epochs_run)" -eq 3 ] &&
+   grep -q '^RuntimeWarning: Early stopping conditioned on metric `val_acc` which is not available' "$OUT"
+then pass "early_stopping: strict false skips, warns when verbose"
+else fail "early_stopping: strict false"; cat "$OUT"; fi
+expect "early_stopping: monitor is required" 1 'early_stopping: `monitor` is required' -- \
+    fito --trainer.max_epochs 1 --callback "$ES"
+expect "early_stopping: unknown key names plugin and key" 2 \
+    "paitence: plugin 'early_stopping' has no such hyperparameter" -- \
+    fito --trainer.max_epochs 1 --callback "$ES"':{"monitor": "val_loss", "paitence": 2}'
+
+# check_finite: nan stops at once with Lightning's message; off, nan is just no improvement
+fit --trainer.max_epochs 5 --model.val_seq '"5,nan"' \
+    --callback "$ES"':{"monitor": "val_loss", "verbose": true}' --callback "$PH"
+if [ "$(epochs_run)" -eq 2 ] &&
+   grep -qx 'Monitored metric val_loss = nan is not finite. Previous best value was 5.000. Signaling Trainer to stop.' "$OUT"
+then pass "early_stopping: check_finite stops on nan"
+else fail "early_stopping: check_finite"; cat "$OUT"; fi
+fit --trainer.max_epochs 5 --model.val_seq '"5,nan"' \
+    --callback "$ES"':{"monitor": "val_loss", "check_finite": false}' --callback "$PH"
+if [ "$(epochs_run)" -eq 4 ]; then pass "early_stopping: check_finite false (nan = no improvement)"
+else fail "early_stopping: check_finite false: $(epochs_run)"; fi
+
+# stopping_threshold / divergence_threshold, Lightning's messages (order_dict[mode] in both)
+fit --trainer.max_epochs 5 --model.val_seq '"5,4,3"' \
+    --callback "$ES"':{"monitor": "val_loss", "stopping_threshold": 4.5, "verbose": true}' --callback "$PH"
+if [ "$(epochs_run)" -eq 2 ] &&
+   grep -qx 'Stopping threshold reached: val_loss = 4.0 < 4.5. Signaling Trainer to stop.' "$OUT"
+then pass "early_stopping: stopping_threshold"
+else fail "early_stopping: stopping_threshold"; cat "$OUT"; fi
+fit --trainer.max_epochs 5 --model.val_seq '"5,11,3"' \
+    --callback "$ES"':{"monitor": "val_loss", "divergence_threshold": 10, "verbose": true}' --callback "$PH"
+if [ "$(epochs_run)" -eq 2 ] &&
+   grep -qx 'Divergence threshold reached: val_loss = 11.0 < 10.0. Signaling Trainer to stop.' "$OUT"
+then pass "early_stopping: divergence_threshold"
+else fail "early_stopping: divergence_threshold"; cat "$OUT"; fi
+fit --trainer.max_epochs 3 --model.val_seq '"5,11,3"' \
+    --callback "$ES"':{"monitor": "val_loss", "divergence_threshold": null, "stopping_threshold": null}' \
+    --callback "$PH"
+if [ "$(epochs_run)" -eq 3 ]; then pass "early_stopping: thresholds null = None"
+else fail "early_stopping: thresholds null"; cat "$OUT"; fi
+
+# min_epochs: the stop waits until min_epochs are done (the trainer holds should_stop)
+fit --trainer.max_epochs 10 --trainer.min_epochs 4 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1}' --callback "$PH"
+if [ "$(epochs_run)" -eq 4 ]; then pass "early_stopping: respects min_epochs"
+else fail "early_stopping: min_epochs: $(epochs_run)"; cat "$OUT"; fi
+fit --trainer.max_epochs 10 --trainer.min_steps 10 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1}' --callback "$PH"
+if [ "$(epochs_run)" -eq 4 ]; then pass "early_stopping: respects min_steps"
+else fail "early_stopping: min_steps: $(epochs_run)"; cat "$OUT"; fi
+
+# check_on_train_epoch_end: None becomes val_check_interval == 1.0 and
+# check_val_every_n_epoch == 1. Without validation (train_loss) the default checks at the
+# train epoch end; false checks after validation only, which never runs here.
+fit --trainer.max_epochs 4 --trainer.limit_val_batches 0 --model.train_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "train_loss", "patience": 1}' --callback "$PH"
+n1=$(epochs_run)
+fit --trainer.max_epochs 4 --trainer.limit_val_batches 0 --model.train_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "train_loss", "patience": 1, "check_on_train_epoch_end": false}' \
+    --callback "$PH"
+n2=$(epochs_run)
+if [ "$n1" -eq 2 ] && [ "$n2" -eq 4 ]; then
+    pass "early_stopping: check_on_train_epoch_end default true / false"
+else fail "early_stopping: check_on_train_epoch_end: $n1 $n2"; fi
+# validation every 2nd epoch: the default checks after validation (epochs 1, 3)
+fit --trainer.max_epochs 10 --trainer.check_val_every_n_epoch 2 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1}' --callback "$PH"
+n1=$(epochs_run)
+expect "early_stopping: check_on_train_epoch_end true checks where validation did not run" 1 \
+    'metric `val_loss` which is not available' -- \
+    fito --trainer.max_epochs 10 --trainer.check_val_every_n_epoch 2 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1, "check_on_train_epoch_end": true}'
+if [ "$n1" -eq 4 ]; then pass "early_stopping: default checks after validation (check_val_every_n_epoch 2)"
+else fail "early_stopping: check_val_every_n_epoch 2: $n1"; cat "$OUT"; fi
+# val_check_interval 2 (of 3 batches): checked after the mid-epoch validation, so the
+# stop comes right after it (epoch 2 ends at step 8, not 9)
+fit --trainer.max_epochs 10 --trainer.val_check_interval 2 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 2}' --callback "$PH"
+if [ "$(epochs_run)" -eq 3 ] && tail -n 1 "$OUT" | grep -qx 'hook on_train_epoch_end epoch=2 step=8'; then pass "early_stopping: checks after each validation (val_check_interval)"
+else fail "early_stopping: val_check_interval: $(epochs_run)"; cat "$OUT"; fi
+finish
