@@ -150,4 +150,60 @@ fit --trainer.max_epochs 10 --trainer.val_check_interval 2 --model.val_seq '"5,6
     --callback "$ES"':{"monitor": "val_loss", "patience": 2}' --callback "$PH"
 if [ "$(epochs_run)" -eq 3 ] && tail -n 1 "$OUT" | grep -qx 'hook on_train_epoch_end epoch=2 step=8'; then pass "early_stopping: checks after each validation (val_check_interval)"
 else fail "early_stopping: val_check_interval: $(epochs_run)"; cat "$OUT"; fi
+
+# ---------------------------------------------------------------- lr_monitor
+# the csv logger's metrics.csv (log_every_n_steps 1); lr rows straight from the callback
+# at _batches_that_stepped, before the step's own row
+csv() { tr -d '\r' < "$W/lightning_logs/version_$1/metrics.csv"; }
+lfit() { rm -rf "$W/lightning_logs"; fit --trainer.logger true --trainer.log_every_n_steps 1 "$@"; }
+# logging_interval None: an epoch scheduler's lr at each epoch start (StepLR(1, 0.5))
+lfit --trainer.max_epochs 2 --model.sched '"epoch"' --callback lr_monitor
+cat > "$TMP/want.csv" <<'X'
+epoch,lr-SGD,step,train_loss,val_loss
+0,0.1,0,,
+0,,2,,1.0
+0,,2,1.0,
+1,0.05,3,,
+1,,5,,1.0
+1,,5,1.0,
+X
+if csv 0 | diff -u "$TMP/want.csv" -; then pass "lr_monitor: lr-SGD of an epoch scheduler at epoch starts"
+else fail "lr_monitor: epoch scheduler"; cat "$OUT"; fi
+# several param groups: /pg1, /pg2; log_momentum: Adam's betas[0]; a step scheduler
+# logged on every (logged) step
+lfit --trainer.max_epochs 1 --model.sched '"step"' --model.groups 2 --model.optimizer '"adam"' \
+    --callback 'lr_monitor:{"log_momentum": true}'
+cat > "$TMP/want.csv" <<'X'
+epoch,lr-Adam/pg1,lr-Adam/pg1-momentum,lr-Adam/pg2,lr-Adam/pg2-momentum,step,train_loss,val_loss
+0,0.1,0.9,0.01,0.9,0,,
+0,0.05,0.9,0.005,0.9,1,,
+0,0.025,0.9,0.0025,0.9,2,,
+0,,,,,2,,1.0
+0,,,,,2,1.0,
+X
+if csv 0 | diff -u "$TMP/want.csv" -; then
+    pass "lr_monitor: /pg<i> per param group, -momentum (betas[0]), step scheduler each step"
+else fail "lr_monitor: param groups / momentum"; cat "$OUT"; fi
+# logging_interval "epoch": a step scheduler is read at epoch starts only
+lfit --trainer.max_epochs 2 --model.sched '"step"' --callback 'lr_monitor:{"logging_interval": "epoch"}'
+if [ "$(csv 0 | cut -d, -f2,3 | grep -v '^,' | tr '\n' ' ')" = "lr-SGD,step 0.1,0 0.0125,3 " ]
+then pass "lr_monitor: logging_interval epoch"
+else fail "lr_monitor: logging_interval epoch"; csv 0; fi
+# logging_interval "step" with an epoch scheduler, gated by log_every_n_steps 2 (the
+# logger connector's should_update_logs: steps 1, 3, 5); SGD momentum, weight decay
+lfit --trainer.max_epochs 2 --trainer.log_every_n_steps 2 --model.sched '"epoch"' --model.momentum 0.5 \
+    --callback 'lr_monitor:{"logging_interval": "step", "log_momentum": true, "log_weight_decay": true}'
+got=$(csv 0 | awk -F, 'NR == 1 || $2 != ""' | cut -d, -f1-5 | tr '\n' ' ')
+if [ "$got" = "epoch,lr-SGD,lr-SGD-momentum,lr-SGD-weight_decay,step 0,0.1,0.5,0.0,1 1,0.05,0.5,0.0,3 1,0.05,0.5,0.0,5 " ]
+then pass "lr_monitor: logging_interval step, gated by log_every_n_steps; SGD momentum, weight_decay"
+else fail "lr_monitor: logging_interval step: $got"; fi
+# no scheduler: the optimizer is logged at epoch starts and steps alike
+lfit --trainer.max_epochs 1 --callback lr_monitor
+if [ "$(csv 0 | grep -c '^0,0.1,')" -eq 4 ]; then pass "lr_monitor: an optimizer without scheduler"
+else fail "lr_monitor: no scheduler"; csv 0; fi
+expect "lr_monitor: no logger is an error" 1 'Cannot use `LearningRateMonitor` callback with `Trainer` that has no logger' -- \
+    fito --trainer.max_epochs 1 --callback lr_monitor
+expect "lr_monitor: bad logging_interval" 1 'logging_interval should be `step` or `epoch` or `None`' -- \
+    fito --trainer.max_epochs 1 --callback 'lr_monitor:{"logging_interval": "batch"}'
+
 finish

@@ -337,6 +337,9 @@ static const lt_host_api host_api = {
     .hp_json = ltr_api_hp_json,
     .trainer_flag = ltr_api_trainer_flag,
     .optimizer_name = ltr_api_optimizer_name,
+    .lr_scheduler_config = ltr_api_lr_scheduler_config,
+    .logger_log_metrics = ltr_api_logger_log_metrics,
+    .callback_metric_set = ltr_api_callback_metric_set,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -8,6 +8,8 @@
 #include "trainer/trainer.h"
 
 #include "cli/hparams.h"
+#include "optim/configure.h"
+#include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 
 #include <math.h>
@@ -42,9 +44,41 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     if (!strcmp(key, "min_steps")) return (double)f->min_steps;
     if (!strcmp(key, "accumulate_grad_batches")) return (double)f->accumulate_grad_batches;
     if (!strcmp(key, "log_every_n_steps")) return (double)f->log_every_n_steps;
+    if (!strcmp(key, "num_loggers")) return (double)t->lgs.n;
     if (!strcmp(key, "num_training_batches"))
         return t->loop.estimated_ready ? (double)t->loop.num_training_batches : NAN;
     return NAN;
 }
 
 const char *ltr_api_optimizer_name(const lt_optimizer *opt) { return opt ? opt->name : NULL; }
+
+lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t || i < 0 || i >= t->optim_setup.nconfigs) return NULL;
+    const ltr_sched_config *sc = &t->optim_setup.configs[i];
+    if (cfg) {
+        *cfg = LT_LR_SCHEDULER_CONFIG_DEFAULTS;
+        cfg->interval = sc->interval_step ? "step" : "epoch";
+        cfg->frequency = sc->frequency;
+        cfg->monitor = sc->monitor;
+        cfg->strict = sc->strict;
+        cfg->name = sc->name;
+    }
+    return sc->scheduler ? sc->scheduler->opt : NULL;
+}
+
+lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
+                                     const double *values) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t || n <= 0) return LT_OK;
+    ltr_metric_dict d = {0};
+    for (int i = 0; i < n; i++) ltr_dict_set(&d, names[i], values[i]);
+    lt_status rc = ltr_loggers_log_metrics(t, &d);
+    ltr_dict_free(&d);
+    return rc;
+}
+
+void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (t && name) ltr_dict_set(&t->callback, name, value);
+}

@@ -123,5 +123,8 @@ const char *ltr_api_default_root_dir(lt_ctx *c);
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
+lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
+lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);
+void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value);
 
 #endif
