@@ -206,4 +206,44 @@ expect "lr_monitor: no logger is an error" 1 'Cannot use `LearningRateMonitor` c
 expect "lr_monitor: bad logging_interval" 1 'logging_interval should be `step` or `epoch` or `None`' -- \
     fito --trainer.max_epochs 1 --callback 'lr_monitor:{"logging_interval": "batch"}'
 
+
+# ---------------------------------------------------------------- timer
+last_step() { sed -n 's/^hook on_train_end epoch=[0-9]* step=\([0-9]*\)$/\1/p' "$OUT"; }
+TE='print_hooks:{"hooks": ["on_train_end"]}'
+MSG0='^Time limit reached. Elapsed time is 0:00:0[0-9]. Signaling Trainer to stop.$'
+# interval step: 50 ms a step, a 0.5 s budget stops long before 100 epochs (300 steps)
+fit --trainer.max_epochs 100 --model.sleep_ms 50 --callback 'timer:{"duration": {"milliseconds": 500}}' \
+    --callback "$TE"
+n=$(last_step)
+if [ -n "$n" ] && [ "$n" -ge 1 ] && [ "$n" -lt 300 ] && grep -qE "$MSG0" "$OUT"; then
+    pass "timer: duration dict, interval step, Lightning's message"
+else fail "timer: interval step ($n)"; cat "$OUT"; fi
+# interval epoch: the stop comes at an epoch end; "DD:HH:MM:SS"
+fit --trainer.max_epochs 100 --model.sleep_ms 50 --callback 'timer:{"duration": "00:00:00:01", "interval": "epoch", "verbose": false}' \
+    --callback "$TE"
+n=$(last_step)
+if [ -n "$n" ] && [ "$n" -lt 300 ] && [ $((n % 3)) -eq 0 ] && ! grep -q 'Time limit' "$OUT"; then
+    pass "timer: \"DD:HH:MM:SS\", interval epoch stops at an epoch end, verbose false"
+else fail "timer: interval epoch ($n)"; cat "$OUT"; fi
+# a spent budget stops at on_fit_start (no training step), unless min_epochs holds it
+# (the fit loop is skipped: no on_train_start/end, as Lightning's fit_loop.skip)
+fit --trainer.max_epochs 5 --callback 'timer:{"duration": 0}' \
+    --callback 'print_hooks:{"hooks": ["on_fit_end", "on_train_end"]}'
+n1=$(sed -n 's/^hook on_fit_end epoch=0 step=\([0-9]*\)$/\1/p' "$OUT")
+grep -q 'hook on_train_end' "$OUT" && n1=x
+grep -qE "$MSG0" "$OUT"; m=$?
+fit --trainer.max_epochs 5 --trainer.min_epochs 2 --callback 'timer:{"duration": 0}' --callback "$TE"
+n2=$(last_step)
+fit --trainer.max_epochs 2 --callback 'timer:{"duration": null}' --callback "$TE"
+n3=$(last_step)
+if [ "$n1" = 0 ] && [ "$m" -eq 0 ] && [ "$n2" = 6 ] && [ "$n3" = 6 ]; then
+    pass "timer: checked at fit start; respects min_epochs; duration null only measures"
+else fail "timer: fit start / min_epochs / null: $n1 $m $n2 $n3"; fi
+expect "timer: a bad duration string" 1 '`Timer\(duration=.1:00:00.\)` is not a valid duration. Expected a string in the format DD:HH:MM:SS.' -- \
+    fito --trainer.max_epochs 1 --callback 'timer:{"duration": "1:00:00"}'
+expect "timer: a bad duration key" 1 "duration: 'hour' is not a timedelta keyword" -- \
+    fito --trainer.max_epochs 1 --callback 'timer:{"duration": {"hour": 1}}'
+expect "timer: a bad interval" 1 'Unsupported parameter value `Timer\(interval=batch\)`' -- \
+    fito --trainer.max_epochs 1 --callback 'timer:{"duration": 5, "interval": "batch"}'
+
 finish
