@@ -246,4 +246,54 @@ expect "timer: a bad duration key" 1 "duration: 'hour' is not a timedelta keywor
 expect "timer: a bad interval" 1 'Unsupported parameter value `Timer\(interval=batch\)`' -- \
     fito --trainer.max_epochs 1 --callback 'timer:{"duration": 5, "interval": "batch"}'
 
+
+# ---------------------------------------------------------------- print_hooks
+# every hook by default, in Lightning's order (one batch of each loop)
+fit --trainer.max_epochs 1 --trainer.limit_train_batches 1 --trainer.limit_val_batches 1 \
+    --trainer.num_sanity_val_steps 0 --callback print_hooks
+cat > "$TMP/want.txt" <<'X'
+hook setup fit epoch=0 step=0
+hook on_fit_start epoch=0 step=0
+hook on_train_start epoch=0 step=0
+hook on_train_epoch_start epoch=0 step=0
+hook on_train_batch_start 0 epoch=0 step=0
+hook on_before_zero_grad SGD epoch=0 step=0
+hook on_before_backward epoch=0 step=0
+hook on_after_backward epoch=0 step=0
+hook on_before_optimizer_step SGD epoch=0 step=0
+hook on_train_batch_end 0 epoch=0 step=1
+hook on_validation_start epoch=0 step=1
+hook on_validation_epoch_start epoch=0 step=1
+hook on_validation_batch_start 0 epoch=0 step=1
+hook on_validation_batch_end 0 epoch=0 step=1
+hook on_validation_epoch_end epoch=0 step=1
+hook on_validation_end epoch=0 step=1
+hook on_train_epoch_end epoch=0 step=1
+hook on_train_end epoch=1 step=1
+hook on_fit_end epoch=1 step=1
+hook teardown fit epoch=1 step=1
+X
+if grep '^hook ' "$OUT" | diff -u "$TMP/want.txt" -; then pass "print_hooks: every hook, in order"
+else fail "print_hooks: every hook"; fi
+# a "hooks" filter, and "file"
+fit --trainer.max_epochs 1 --callback \
+    'print_hooks:{"hooks": ["teardown", "on_train_epoch_end", "setup"], "file": "'"$TMP/hooks.txt"'"}'
+printf 'hook setup fit epoch=0 step=0\nhook on_train_epoch_end epoch=0 step=3\nhook teardown fit epoch=1 step=3\n' > "$TMP/want.txt"
+if diff -u "$TMP/want.txt" "$TMP/hooks.txt" && ! grep -q '^hook' "$OUT"; then
+    pass "print_hooks: hooks filter, file"
+else fail "print_hooks: filter / file"; fi
+expect "print_hooks: an unknown hook name" 1 "print_hooks: hooks: 'on_epoch_end' is not a callback hook \(known: setup, teardown" -- \
+    fito --trainer.max_epochs 1 --callback 'print_hooks:{"hooks": ["on_epoch_end"]}'
+expect "print_hooks: hooks must be a list" 1 'print_hooks: hooks: expected a list of hook names, got "setup"' -- \
+    fito --trainer.max_epochs 1 --callback 'print_hooks:{"hooks": "setup"}'
+
+# ltrun plugins lists the shipped callbacks
+out=$("$LTRUN" plugins 2>&1)
+ok=1
+for c in early_stopping lr_monitor timer print_hooks; do
+    printf '%s\n' "$out" | grep -qE "^callback +$c " || ok=0
+done
+if [ $ok -eq 1 ]; then pass "ltrun plugins lists the callback plugins"
+else fail "ltrun plugins"; printf '%s\n' "$out"; fi
+
 finish
