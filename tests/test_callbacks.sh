@@ -290,10 +290,34 @@ expect "print_hooks: hooks must be a list" 1 'print_hooks: hooks: expected a lis
 # ltrun plugins lists the shipped callbacks
 out=$("$LTRUN" plugins 2>&1)
 ok=1
-for c in early_stopping lr_monitor timer print_hooks; do
+for c in early_stopping lr_monitor timer print_hooks gradient_accumulation_scheduler; do
     printf '%s\n' "$out" | grep -qE "^callback +$c " || ok=0
 done
 if [ $ok -eq 1 ]; then pass "ltrun plugins lists the callback plugins"
 else fail "ltrun plugins"; printf '%s\n' "$out"; fi
+
+
+# ---------------------------------------------------- gradient_accumulation_scheduler
+# {1: 2, 2: 3} (keys out of order; {0: 1} implied): 3 batches an epoch step 3, 2, 1, 1
+# times (the last batch of an epoch always steps)
+GAS=gradient_accumulation_scheduler
+fit --trainer.max_epochs 4 --callback "$GAS"':{"scheduling": {"2": 3, "1": 2}}' \
+    --callback 'print_hooks:{"hooks": ["on_before_optimizer_step", "on_train_end"]}'
+got=$(sed -n 's/^hook on_before_optimizer_step SGD epoch=\([0-9]*\) .*/\1/p' "$OUT" | uniq -c | awk '{printf "%s:%s ", $2, $1}')
+if [ "$got" = "0:3 1:2 2:1 3:1 " ] && grep -qx 'hook on_train_end epoch=4 step=7' "$OUT"; then
+    pass "gradient_accumulation_scheduler: factor per epoch from the schedule"
+else fail "gradient_accumulation_scheduler: $got"; cat "$OUT"; fi
+expect "gradient_accumulation_scheduler: Trainer accumulate_grad_batches set too" 1 \
+    'You have set `accumulate_grad_batches` and are using the `GradientAccumulationScheduler` callback' -- \
+    fito --trainer.max_epochs 1 --trainer.accumulate_grad_batches 2 --callback "$GAS"':{"scheduling": {"1": 2}}'
+expect "gradient_accumulation_scheduler: manual optimization" 1 \
+    'is not supported for manual optimization' -- \
+    sh -c "cd '$W' && '$LTRUN' fit --module '$P/manual_module.so' --data '$P/trace_data.so' --trainer.max_epochs 1 --trainer.logger false --callback '$GAS:{\"scheduling\": {\"1\": 2}}'"
+expect "gradient_accumulation_scheduler: bad epoch" 1 'Epoch should be an int greater than or equal to 0. Got -1.' -- \
+    fito --trainer.max_epochs 1 --callback "$GAS"':{"scheduling": {"-1": 2}}'
+expect "gradient_accumulation_scheduler: bad factor" 1 'All values should be integers greater than or equal to 1. Got 0 for epoch 1.' -- \
+    fito --trainer.max_epochs 1 --callback "$GAS"':{"scheduling": {"1": 0}}'
+expect "gradient_accumulation_scheduler: empty" 1 'Empty dict cannot be interpreted correct' -- \
+    fito --trainer.max_epochs 1 --callback "$GAS"':{"scheduling": {}}'
 
 finish

@@ -340,6 +340,7 @@ static const lt_host_api host_api = {
     .lr_scheduler_config = ltr_api_lr_scheduler_config,
     .logger_log_metrics = ltr_api_logger_log_metrics,
     .callback_metric_set = ltr_api_callback_metric_set,
+    .set_accumulate_grad_batches = ltr_api_set_accumulate_grad_batches,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -907,6 +907,9 @@ struct lt_host_api {
                                     const double *values);
     /* trainer.callback_metrics[name] = value */
     void (*callback_metric_set)(lt_ctx *ctx, const char *name, double value);
+    /* trainer.accumulate_grad_batches = n (>= 1; read at each batch, e.g. from
+     * on_train_epoch_start as GradientAccumulationScheduler does) */
+    lt_status (*set_accumulate_grad_batches)(lt_ctx *ctx, int64_t n);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1883,6 +1886,9 @@ static inline lt_status lt_logger_log_metrics(lt_ctx *c, int n, const char *cons
 }
 static inline void lt_callback_metric_set(lt_ctx *c, const char *name, double v) {
     c->api->callback_metric_set(c, name, v);
+}
+static inline lt_status lt_set_accumulate_grad_batches(lt_ctx *c, int64_t n) {
+    return c->api->set_accumulate_grad_batches(c, n);
 }
 
 #ifdef __cplusplus
