@@ -290,7 +290,7 @@ expect "print_hooks: hooks must be a list" 1 'print_hooks: hooks: expected a lis
 # ltrun plugins lists the shipped callbacks
 out=$("$LTRUN" plugins 2>&1)
 ok=1
-for c in early_stopping lr_monitor timer print_hooks gradient_accumulation_scheduler; do
+for c in early_stopping lr_monitor timer print_hooks gradient_accumulation_scheduler device_stats; do
     printf '%s\n' "$out" | grep -qE "^callback +$c " || ok=0
 done
 if [ $ok -eq 1 ]; then pass "ltrun plugins lists the callback plugins"
@@ -319,5 +319,34 @@ expect "gradient_accumulation_scheduler: bad factor" 1 'All values should be int
     fito --trainer.max_epochs 1 --callback "$GAS"':{"scheduling": {"1": 0}}'
 expect "gradient_accumulation_scheduler: empty" 1 'Empty dict cannot be interpreted correct' -- \
     fito --trainer.max_epochs 1 --callback "$GAS"':{"scheduling": {}}'
+
+
+# ---------------------------------------------------------------- device_stats
+# "DeviceStatsMonitor.<hook>/<stat>" columns straight to the logger on logged steps
+col() { # col NAME: the non-empty values of metrics.csv's column NAME, one a line
+    csv 0 | awk -F, -v k="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i; next }
+                                c && $c != "" { print $c }'
+}
+lfit --trainer.max_epochs 1 --callback device_stats
+D=DeviceStatsMonitor.on_train_batch_start
+ok=1
+for k in cpu_percent cpu_vm_percent cpu_swap_percent process_cpu_time process_rss_mb process_threads; do
+    [ "$(col "$D/$k" | wc -l)" -eq 3 ] || ok=0
+done
+[ "$(col DeviceStatsMonitor.on_train_batch_end/process_threads | wc -l)" -eq 3 ] || ok=0
+[ "$(col DeviceStatsMonitor.on_validation_batch_end/process_rss_mb | wc -l)" -ge 3 ] || ok=0
+col "$D/process_threads" | awk '$1 < 1 { exit 1 }' || ok=0
+col "$D/process_rss_mb" | awk '$1 <= 0 { exit 1 }' || ok=0
+col "$D/process_cpu_time" | awk '$1 <= 0 { exit 1 }' || ok=0
+if [ $ok -eq 1 ]; then pass "device_stats: CPU, memory, RSS, threads per batch hook and step"
+else fail "device_stats: columns"; csv 0 | head -n 3; fi
+lfit --trainer.max_epochs 1 --trainer.log_every_n_steps 2 --callback device_stats
+if [ "$(col "$D/process_threads" | wc -l)" -eq 1 ]; then pass "device_stats: gated by log_every_n_steps"
+else fail "device_stats: log_every_n_steps"; fi
+lfit --trainer.max_epochs 1 --callback 'device_stats:{"cpu_stats": false}'
+if ! csv 0 | head -n 1 | grep -q DeviceStatsMonitor; then pass "device_stats: cpu_stats false logs nothing"
+else fail "device_stats: cpu_stats false"; fi
+expect "device_stats: no logger is an error" 1 'Cannot use `DeviceStatsMonitor` callback with `Trainer\(logger=False\)`' -- \
+    fito --trainer.max_epochs 1 --callback device_stats
 
 finish
