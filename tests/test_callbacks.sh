@@ -151,6 +151,22 @@ fit --trainer.max_epochs 10 --trainer.val_check_interval 2 --model.val_seq '"5,6
 if [ "$(epochs_run)" -eq 3 ] && tail -n 1 "$OUT" | grep -qx 'hook on_train_epoch_end epoch=2 step=8'; then pass "early_stopping: checks after each validation (val_check_interval)"
 else fail "early_stopping: val_check_interval: $(epochs_run)"; cat "$OUT"; fi
 
+# no check during the sanity check (it would take 5 as the best before epoch 0), outside
+# fit, or with fast_dev_run
+fit --trainer.max_epochs 10 --trainer.num_sanity_val_steps 2 --model.val_seq '"5,6"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 1, "check_on_train_epoch_end": false}' \
+    --callback "$PH"
+if [ "$(epochs_run)" -eq 2 ]; then pass "early_stopping: no check during the sanity check"
+else fail "early_stopping: sanity check: $(epochs_run)"; cat "$OUT"; fi
+(cd "$W" && "$LTRUN" validate --module "$P/cb_module.so" --data "$P/trace_data.so" \
+    --trainer.logger false --trainer.enable_progress_bar false \
+    --callback "$ES"':{"monitor": "nope", "check_on_train_epoch_end": false}') > "$OUT" 2>&1
+rc=$?
+fit --trainer.fast_dev_run 1 --callback "$ES"':{"monitor": "nope"}'
+rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ]; then pass "early_stopping: no check in validate or with fast_dev_run"
+else fail "early_stopping: validate / fast_dev_run"; cat "$OUT"; fi
+
 # ---------------------------------------------------------------- lr_monitor
 # the csv logger's metrics.csv (log_every_n_steps 1); lr rows straight from the callback
 # at _batches_that_stepped, before the step's own row
