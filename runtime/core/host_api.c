@@ -335,6 +335,14 @@ static const lt_host_api host_api = {
     .default_root_dir = ltr_api_default_root_dir,
     /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c) */
     .save_checkpoint = ltr_api_save_checkpoint,
+    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c) */
+    .hp_json = ltr_api_hp_json,
+    .trainer_flag = ltr_api_trainer_flag,
+    .optimizer_name = ltr_api_optimizer_name,
+    .lr_scheduler_config = ltr_api_lr_scheduler_config,
+    .logger_log_metrics = ltr_api_logger_log_metrics,
+    .callback_metric_set = ltr_api_callback_metric_set,
+    .set_accumulate_grad_batches = ltr_api_set_accumulate_grad_batches,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -121,5 +121,13 @@ lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad)
 const char *ltr_api_default_root_dir(lt_ctx *c);
 /* issue 5 (ckpt_path.c): lt_save_checkpoint */
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
+/* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
+const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
+double ltr_api_trainer_flag(lt_ctx *c, const char *key);
+const char *ltr_api_optimizer_name(const lt_optimizer *opt);
+lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
+lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);
+void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value);
+lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n);
 
 #endif

@@ -890,6 +890,31 @@ struct lt_host_api {
      * atomically (temp file, fsync, rename). weights_only: metadata, hparams and the
      * state_dict only (no optimizer, scheduler, loop or RNG state). */
     lt_status (*save_checkpoint)(lt_ctx *ctx, const char *path, bool weights_only);
+    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c) — what Lightning's callbacks
+     * read from the trainer. */
+    /* the given value of `key` as JSON text ("null" for null), NULL when not given; the
+     * read is recorded (for dict/list hyperparameters such as Timer's duration) */
+    const char *(*hp_json)(lt_ctx *ctx, const lt_hparams *hp, const char *key);
+    /* a trainer flag as the Trainer holds it: "val_check_interval" (1.0 = a fraction, or
+     * the batch count), "check_val_every_n_epoch" (NAN for None), "fast_dev_run",
+     * "max_epochs", "min_epochs", "max_steps", "min_steps", "accumulate_grad_batches",
+     * "log_every_n_steps", "num_training_batches", "num_loggers"; NAN for an unknown key */
+    double (*trainer_flag)(lt_ctx *ctx, const char *key);
+    /* optimizer.__class__.__name__: "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
+    const char *(*optimizer_name)(const lt_optimizer *opt);
+    /* trainer.lr_scheduler_configs[i]: fills *cfg (interval, frequency, monitor, strict,
+     * name) and returns the scheduler's optimizer; NULL past the end */
+    lt_optimizer *(*lr_scheduler_config)(lt_ctx *ctx, int i, lt_lr_scheduler_config *cfg);
+    /* `for logger in trainer.loggers: logger.log_metrics(metrics, step=
+     * _batches_that_stepped)` (the logger connector's path: "epoch" is added), bypassing
+     * self.log, as LearningRateMonitor does; nothing without loggers */
+    lt_status (*logger_log_metrics)(lt_ctx *ctx, int n, const char *const *names,
+                                    const double *values);
+    /* trainer.callback_metrics[name] = value */
+    void (*callback_metric_set)(lt_ctx *ctx, const char *name, double value);
+    /* trainer.accumulate_grad_batches = n (>= 1; read at each batch, e.g. from
+     * on_train_epoch_start as GradientAccumulationScheduler does) */
+    lt_status (*set_accumulate_grad_batches)(lt_ctx *ctx, int64_t n);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1852,6 +1877,27 @@ static inline const char *lt_default_root_dir(lt_ctx *c) { return c->api->defaul
 /* ABI 1.4: checkpoints */
 static inline lt_status lt_save_checkpoint(lt_ctx *c, const char *path, bool weights_only) {
     return c->api->save_checkpoint(c, path, weights_only);
+}
+/* ABI 1.4: callbacks (see the host API members) */
+static inline const char *lt_hp_json(lt_ctx *c, const lt_hparams *h, const char *k) {
+    return c->api->hp_json(c, h, k);
+}
+static inline double lt_trainer_flag(lt_ctx *c, const char *key) { return c->api->trainer_flag(c, key); }
+static inline const char *lt_optimizer_name(lt_ctx *c, const lt_optimizer *o) {
+    return c->api->optimizer_name(o);
+}
+static inline lt_optimizer *lt_lr_scheduler_config_at(lt_ctx *c, int i, lt_lr_scheduler_config *cfg) {
+    return c->api->lr_scheduler_config(c, i, cfg);
+}
+static inline lt_status lt_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
+                                              const double *values) {
+    return c->api->logger_log_metrics(c, n, names, values);
+}
+static inline void lt_callback_metric_set(lt_ctx *c, const char *name, double v) {
+    c->api->callback_metric_set(c, name, v);
+}
+static inline lt_status lt_set_accumulate_grad_batches(lt_ctx *c, int64_t n) {
+    return c->api->set_accumulate_grad_batches(c, n);
 }
 
 #ifdef __cplusplus
