@@ -33,6 +33,15 @@ else fail "limits keep int (count) vs float (fraction)"; fi
 expect "command line overrides the config" 0 '"max_epochs":[[:space:]]*9' -- \
     "$LTRUN" fit --config "$TMP/a.json" --trainer.max_epochs 9 --print-config
 
+# a value is JSON only when all of it parses: "5,4,4" stays text (not the number 5), and a
+# trainer flag with trailing junk is refused rather than cut
+expect "a value with a JSON prefix stays text" 0 '"seq":[[:space:]]*"5,4,4"' -- \
+    "$LTRUN" fit --module m.so --data d.so --model.seq 5,4,4 --print-config
+expect "a flag with trailing junk is refused" 2 "--trainer.max_epochs: expected an integer, got '3x'" -- \
+    "$LTRUN" fit --module m.so --data d.so --trainer.max_epochs 3x
+expect "a seed with trailing junk is refused" 2 "--seed: expected an integer" -- \
+    "$LTRUN" fit --module m.so --data d.so --seed 7,8
+
 printf '{\n  "trainer": {\n    "max_epochs": 3,\n  }\n}\n' > "$TMP/bad.json"
 expect "malformed config names file and line" 2 "bad.json: not valid JSON near line 4" -- \
     "$LTRUN" fit --config "$TMP/bad.json"

@@ -163,7 +163,7 @@ void ltr_options_print_help(FILE *out) {
 /* A CLI value as JSON: numbers, true/false, null, arrays, objects and quoted strings
  * parse as JSON; anything else (a path, a word) is the string itself. */
 static cJSON *value_from_text(const char *text) {
-    cJSON *v = cJSON_Parse(text);
+    cJSON *v = cJSON_ParseWithOpts(text, NULL, 1); /* all of it: "5,4,4" is text, not 5 */
     if (v) return v;
     return cJSON_CreateString(text);
 }
@@ -645,7 +645,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
             double d = strtod(value, &end);
             v = *value && !*end ? cJSON_CreateNumber(d) : cJSON_CreateString(value);
         } else {
-            v = cJSON_Parse(value);
+            v = cJSON_ParseWithOpts(value, NULL, 1);
             bool ok = v && (k->type == T_BOOL ? cJSON_IsBool(v)
                                               : cJSON_IsNumber(v) || (cJSON_IsNull(v) &&
                                                                       !strcmp(key, "max_epochs")));
@@ -750,7 +750,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             cJSON_AddItemToArray(list, lg);
         }
         else if (!strcmp(name, "seed")) {
-            cJSON *v = cJSON_Parse(value);
+            cJSON *v = cJSON_ParseWithOpts(value, NULL, 1);
             if (!v || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) { /* LightningCLI: int|bool */
                 cJSON_Delete(v);
                 return usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",

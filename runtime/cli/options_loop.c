@@ -187,7 +187,7 @@ cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap) {
                        "./my_callback.so:'{\"patience\": 3}'");
         return NULL;
     }
-    cJSON *args = sep ? cJSON_Parse(sep + 1) : cJSON_CreateObject();
+    cJSON *args = sep ? cJSON_ParseWithOpts(sep + 1, NULL, 1) : cJSON_CreateObject();
     if (!cJSON_IsObject(args)) {
         cJSON_Delete(args);
         fail(err, cap, "--callback %s: the init args after ':' must be a JSON object", text);
