@@ -79,4 +79,19 @@ void ltr_ckpt_state_names(int kind, const char *names[3]);
 /* the epoch to run next and its first batch (mid-epoch when one is in progress) */
 void ltr_ckpt_resume_point(const struct ltr_trainer *t, int64_t *epoch, int64_t *batch);
 
+/* ckpt_hooks.c: the checkpoint hooks in Lightning's order (see there). save: into the
+ * file being written; load: module on_load_checkpoint (before the weights), then the data
+ * module's load_state_dict and, when fitting, the callbacks'. Errors name the hook. */
+struct ltr_trainer;
+lt_status ltr_ckpt_save_hooks(struct ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap);
+lt_status ltr_ckpt_load_module_hook(struct ltr_trainer *t, hid_t file, char *err, size_t cap);
+lt_status ltr_ckpt_load_other_hooks(struct ltr_trainer *t, hid_t file, bool fitting, char *err, size_t cap);
+hid_t ltr_ckpt_file(const ltr_ckpt *c);
+/* lt_host_api members (ABI 1.4) */
+lt_status ltr_api_ckpt_put_tensor(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const lt_tensor *t);
+lt_status ltr_api_ckpt_put_json(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char *json);
+lt_status ltr_api_ckpt_get_tensor(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, lt_tensor *dst);
+const char *ltr_api_ckpt_get_json(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+bool ltr_api_ckpt_has_key(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+
 #endif

@@ -179,7 +179,10 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     rc = write_tensors(sd, t->params.params, t->params.count, "parameter", err, cap);
     if (rc == LT_OK) rc = write_tensors(sd, t->params.buffers, t->params.nbuffers, "buffer", err, cap);
     H5Gclose(sd);
-    if (rc || weights_only) return rc;
+    if (rc) return rc;
+    /* weights_only: the data module's state and the module's on_save_checkpoint still
+     * run (Lightning's dump_checkpoint) */
+    if (weights_only) return ltr_ckpt_save_hooks(t, f, true, err, cap);
 
     hid_t og = ltr_h5_group(f, "optimizer");
     rc |= ltr_h5_attr_i64(og, "count", t->optim_setup.noptimizers);
@@ -223,13 +226,12 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     rc |= ltr_h5_attr_i64(rg, "dataloader_seed", (int64_t)(dl ? dl->seed : t->ctx.seed));
     rc |= ltr_h5_attr_i64(rg, "dataloader_epoch", epoch);
     H5Gclose(rg);
-    /* reserved for callbacks' and the data module's state and on_save_checkpoint */
-    hid_t g;
-    if ((g = ltr_h5_group(f, "callbacks")) >= 0) H5Gclose(g);
-    if ((g = ltr_h5_group(f, "datamodule")) >= 0) H5Gclose(g);
-    if ((g = ltr_h5_group(f, "extra")) >= 0) H5Gclose(g);
-    if (rc) snprintf(err, cap, "writing loop progress and RNG state failed");
-    return rc ? LT_ERROR : LT_OK;
+    if (rc) {
+        snprintf(err, cap, "writing loop progress and RNG state failed");
+        return LT_ERROR;
+    }
+    /* callbacks' and the data module's state, on_save_checkpoint (ckpt_hooks.c) */
+    return ltr_ckpt_save_hooks(t, f, false, err, cap);
 }
 
 static void fsync_dir_of(const char *path) {

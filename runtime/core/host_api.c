@@ -1,4 +1,5 @@
 /* host_api.c — the lt_host_api table: every service a plugin can reach. */
+#include "checkpoint/checkpoint.h" /* ABI 1.4: checkpoint hooks */
 #include "cli/hparams.h"
 #include "core/context.h"
 #include "core/host_api_log.h"
@@ -335,6 +336,12 @@ static const lt_host_api host_api = {
     .default_root_dir = ltr_api_default_root_dir,
     /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c) */
     .save_checkpoint = ltr_api_save_checkpoint,
+    /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c) */
+    .ckpt_put_tensor = ltr_api_ckpt_put_tensor,
+    .ckpt_put_json = ltr_api_ckpt_put_json,
+    .ckpt_get_tensor = ltr_api_ckpt_get_tensor,
+    .ckpt_get_json = ltr_api_ckpt_get_json,
+    .ckpt_has_key = ltr_api_ckpt_has_key,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }
