@@ -27,6 +27,8 @@
 
 #include "ltrun.h"
 
+#include <cjson/cJSON.h>
+
 #define LTR_CKPT_FORMAT "ltrun-checkpoint"
 #define LTR_CKPT_VERSION 1
 
@@ -87,6 +89,10 @@ lt_status ltr_ckpt_save_hooks(struct ltr_trainer *t, hid_t f, bool weights_only,
 lt_status ltr_ckpt_load_module_hook(struct ltr_trainer *t, hid_t file, char *err, size_t cap);
 lt_status ltr_ckpt_load_other_hooks(struct ltr_trainer *t, hid_t file, bool fitting, char *err, size_t cap);
 hid_t ltr_ckpt_file(const ltr_ckpt *c);
+/* ckpt_hparams.c: load_from_checkpoint — the hparams `which` ("module" or "data") saved
+ * in --ckpt-path with `given` (--model.x / --data.x) on top; NULL when there is no
+ * readable checkpoint file (use `given`). Caller owns the result. */
+cJSON *ltr_ckpt_merged_hparams(const struct ltr_trainer *t, const char *which, const cJSON *given);
 /* lt_host_api members (ABI 1.4) */
 lt_status ltr_api_ckpt_put_tensor(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const lt_tensor *t);
 lt_status ltr_api_ckpt_put_json(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char *json);

@@ -164,8 +164,9 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     }
     /* hyper_parameters / datamodule_hyper_parameters as JSON text */
     hid_t h = ltr_h5_group(f, "hparams");
-    char *mj = o ? cJSON_PrintUnformatted(o->model_hparams) : NULL;
-    char *dj = o ? cJSON_PrintUnformatted(o->data_hparams) : NULL;
+    /* the values the plugins were created with (--ckpt-path's saved ones included) */
+    char *mj = t->model_hp.given ? cJSON_PrintUnformatted(t->model_hp.given) : NULL;
+    char *dj = t->data_hp.given ? cJSON_PrintUnformatted(t->data_hp.given) : NULL;
     rc |= ltr_h5_write_str(h, "module", mj ? mj : "{}");
     rc |= ltr_h5_write_str(h, "data", dj ? dj : "{}");
     cJSON_free(mj);

