@@ -57,4 +57,15 @@ expect "the mismatch report names fc2.weight too" 1 "size mismatch for fc2.weigh
 expect "an agreeing override is fine" 0 "test/acc" -- \
     $TEST --ckpt-path "$TMP/h/checkpoints/last.h5" --model.hidden 17
 
+# 3. compressed checkpoints: --trainer.checkpoint_compression 6 (chunked + shuffle + gzip)
+expect "fit writes a compressed checkpoint" 0 "" -- $RUN --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/z" \
+    --model.hidden 64 --trainer.checkpoint_compression 6
+if command -v h5dump > /dev/null 2>&1; then
+    expect "the weights are gzip-filtered" 0 "DEFLATE" -- h5dump -p -H -d /state_dict/fc1.weight \
+        "$TMP/z/checkpoints/last.h5"
+fi
+expect "a compressed checkpoint loads" 0 "test/acc" -- $TEST --ckpt-path "$TMP/z/checkpoints/last.h5"
+expect "checkpoint_compression out of range" 1 "checkpoint_compression 12: use 0" -- $RUN \
+    --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/z2" --trainer.checkpoint_compression 12
+
 finish

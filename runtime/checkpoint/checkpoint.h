@@ -39,6 +39,12 @@ typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
 lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_only, char *err,
                         size_t cap);
 
+/* The same with the tensors' storage chosen: compression 0 contiguous (the default,
+ * fastest), 1-9 chunked + shuffle + gzip at that level (H5Pset_deflate; deflate is built
+ * into HDF5, so loading needs no filter plugin). */
+lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weights_only, int compression,
+                              char *err, size_t cap);
+
 /* Phase 1 (see above). strict false: keep the matching subset and put the rest in
  * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
 ltr_ckpt *ltr_ckpt_open(struct ltr_trainer *t, const char *path, bool strict, char *err, size_t cap);
@@ -57,6 +63,7 @@ int ltr_ckpt_inspect_main(int argc, char **argv);
 /* Switch HDF5's error stack printing and filter-plugin loading off (idempotent). */
 void ltr_h5_init(void);
 hid_t ltr_h5_group(hid_t loc, const char *name); /* create */
+void ltr_h5_set_compression(int level); /* ltr_h5_write_array's gzip level; 0 off */
 lt_status ltr_h5_attr_str(hid_t obj, const char *name, const char *value);
 lt_status ltr_h5_attr_i64(hid_t obj, const char *name, int64_t value);
 lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value);

@@ -247,7 +247,24 @@ static void fsync_dir_of(const char *path) {
 }
 
 lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, char *err, size_t cap) {
+    /* issue 5: --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
+    int level = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0;
+    return ltr_ckpt_save_level(t, path, weights_only, level, err, cap);
+}
+
+lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_only, int compression,
+                              char *err, size_t cap) {
     ltr_h5_init();
+    if (compression < 0 || compression > 9) {
+        snprintf(err, cap, "checkpoint '%s': --trainer.checkpoint_compression %d: use 0 (off) or a gzip "
+                           "level 1-9", path, compression);
+        return LT_ERROR;
+    }
+    if (compression > 0 && !H5Zfilter_avail(H5Z_FILTER_DEFLATE)) {
+        snprintf(err, cap, "checkpoint '%s': this HDF5 library has no gzip (deflate) filter; use "
+                           "--trainer.checkpoint_compression 0", path);
+        return LT_ERROR;
+    }
     char tmp[4096], msg[768] = "";
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         snprintf(err, cap, "checkpoint '%s': path too long", path);
@@ -259,7 +276,9 @@ lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, cha
                            "and is writable", path, tmp, strerror(errno));
         return LT_ERROR;
     }
+    ltr_h5_set_compression(compression);
     lt_status rc = write_contents(t, f, weights_only, msg, sizeof msg);
+    ltr_h5_set_compression(0);
     if (rc == LT_OK && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
         rc = LT_ERROR;
         snprintf(msg, sizeof msg, "flushing failed");
