@@ -68,4 +68,27 @@ expect "a compressed checkpoint loads" 0 "test/acc" -- $TEST --ckpt-path "$TMP/z
 expect "checkpoint_compression out of range" 1 "checkpoint_compression 12: use 0" -- $RUN \
     --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/z2" --trainer.checkpoint_compression 12
 
+# 4. a stop in the middle of an accumulate_grad_batches window. Lightning does not save the
+# accumulated gradients: the resumed epoch continues at the next batch with no gradient, and
+# the window still ends where batch_idx says (batch_progress.current.ready %
+# accumulate_grad_batches), so the batches before the stop never reach that step. With 4
+# batches an epoch and accumulate 2, a checkpoint after batch 2 (save_callback at step 1
+# fires after batches 1 and 2) resumes at batch 3, whose step sees batch 3 alone: the same
+# as a straight run where batch 2 gives no gradient (ckpt_module's zero_batch 2).
+ACC="--trainer.max_epochs 2 --trainer.accumulate_grad_batches 2"
+$RUN $ACC --trainer.default_root_dir "$TMP/acc" \
+    --callback "$P/save_callback.so:{\"path\": \"$TMP/mid.h5\", \"step\": 1}" > /dev/null 2>&1
+expect "the checkpoint is in the middle of a window" 0 "batch_idx: 3" -- $LTRUN inspect "$TMP/mid.h5"
+expect "resume mid-window" 0 "" -- $RUN $ACC --trainer.default_root_dir "$TMP/acc2" --ckpt-path "$TMP/mid.h5" \
+    --results "$TMP/acc_resumed.json"
+$RUN $ACC --trainer.default_root_dir "$TMP/acc3" --model.zero_batch 2 --results "$TMP/acc_rule.json" \
+    > /dev/null 2>&1
+$RUN $ACC --trainer.default_root_dir "$TMP/acc4" --results "$TMP/acc_straight.json" > /dev/null 2>&1
+digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
+a=$(digest "$TMP/acc_resumed.json"); b=$(digest "$TMP/acc_rule.json"); c=$(digest "$TMP/acc_straight.json")
+if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "resume mid-window = Lightning's rule (the window's earlier gradients lost)"
+else fail "resume mid-window = Lightning's rule: '$a' vs '$b'"; fi
+if [ -n "$a" ] && [ "$a" != "$c" ]; then pass "and differs from the uninterrupted run"
+else fail "resume mid-window differs from the uninterrupted run: '$a' vs '$c'"; fi
+
 finish

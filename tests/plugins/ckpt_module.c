@@ -3,7 +3,9 @@
  * hparam "hidden" (default 8). on_save_checkpoint stores the training batches it has seen
  * as a tensor ("seen", int64 [2]: batches, 1000 + batches) and as JSON ({"batches": n}) under
  * /extra; on_load_checkpoint reads both back, checks they agree and prints
- * "on_load_checkpoint: batches=N" to stderr; on_fit_end prints "module batches=N". */
+ * "on_load_checkpoint: batches=N" to stderr; on_fit_end prints "module batches=N".
+ * "zero_batch" k: epoch 0's batch k contributes no gradient (loss * 0), the reference for
+ * a resume in the middle of an accumulate_grad_batches window. */
 #include <ltrun.h>
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 typedef struct {
     lt_linear_layer fc1, fc2;
     int64_t batches;
+    int64_t zero_batch; /* epoch 0's batch whose loss is multiplied by 0 (-1: none) */
 } cm;
 
 static void *cm_create(lt_ctx *ctx, const lt_hparams *hp) {
@@ -21,6 +24,7 @@ static void *cm_create(lt_ctx *ctx, const lt_hparams *hp) {
     if (!m || lt_linear_init(ctx, &m->fc1, "fc1", 784, hidden) || lt_linear_init(ctx, &m->fc2, "fc2", hidden, 10))
         return NULL;
     m->batches = 0;
+    m->zero_batch = lt_hp_int(ctx, hp, "zero_batch", -1);
     return m;
 }
 
@@ -30,10 +34,12 @@ static lt_tensor *cm_forward(lt_ctx *ctx, void *self, lt_tensor *x) {
 }
 
 static lt_tensor *cm_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
-    (void)i;
     cm *m = self;
     m->batches++;
-    return lt_cross_entropy(ctx, cm_forward(ctx, self, lt_batch_at(ctx, b, 0)), lt_batch_at(ctx, b, 1));
+    lt_tensor *loss = lt_cross_entropy(ctx, cm_forward(ctx, self, lt_batch_at(ctx, b, 0)), lt_batch_at(ctx, b, 1));
+    /* the reference for a resume in the middle of an accumulation window: this batch's
+     * gradient never reaches the step, as when its accumulated gradient is lost */
+    return ctx->current_epoch == 0 && i == m->zero_batch ? lt_mul_scalar(ctx, loss, 0.0) : loss;
 }
 
 static lt_status cm_test_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
