@@ -36,7 +36,9 @@ expect "callback load_state_dict gets its state" 0 "A load_state_dict: count=6" 
 expect "callback on_load_checkpoint gets its extra" 0 'A on_load_checkpoint: tag="A"' -- \
     $RUN --trainer.max_epochs 3 --trainer.max_steps 6 --trainer.default_root_dir "$TMP/h3c" --model.hidden 17 \
     $CB --ckpt-path "$TMP/step6.h5"
-expect "inspect lists the hook groups" 0 "" -- $LTRUN inspect "$TMP/h/checkpoints/last.h5"
+expect "inspect lists the module's hook state" 0 "seen  \[2\] int64  tensor" -- $LTRUN inspect "$TMP/step6.h5"
+expect "inspect lists the callback's hook state" 0 "state_cb/state/json  \[\] string  json" -- \
+    $LTRUN inspect "$TMP/step6.h5"
 if command -v h5ls > /dev/null 2>&1; then
     out=$(h5ls -r "$TMP/h/checkpoints/last.h5")
     for k in /extra/seen /extra/meta /callbacks/state_cb/state/json /callbacks/state_cb/state/count \
