@@ -47,6 +47,18 @@ if command -v h5ls > /dev/null 2>&1; then
     done
 fi
 
+# the data module's state_dict / load_state_dict: restored for fit and for test; callbacks
+# are restored for fit only (Lightning's restore_callbacks)
+SD="--module $P/ckpt_module.so --data $P/state_data.so --seed 1 --trainer.enable_progress_bar false"
+$LTRUN fit $SD --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/sd" $CB > /dev/null 2>&1
+# fit built train and val: 2
+expect "the data module's state survives resume" 0 "data load_state_dict: built=2" -- \
+    $LTRUN fit $SD --trainer.max_epochs 2 --trainer.default_root_dir "$TMP/sd" --ckpt-path last $CB
+expect "test restores the data module's state too" 0 "data load_state_dict: built=" -- \
+    $LTRUN test $SD --ckpt-path "$TMP/sd/checkpoints/last.h5" $CB
+if $LTRUN test $SD --ckpt-path "$TMP/sd/checkpoints/last.h5" $CB 2>&1 | grep -q "A load_state_dict"; then
+    fail "test does not restore callbacks"; else pass "test does not restore callbacks"; fi
+
 # 2. load_from_checkpoint: hidden 17 comes from the checkpoint's hparams
 TEST="$LTRUN test $COMMON"
 expect "test with only --ckpt-path rebuilds the module from saved hparams" 0 "test/acc" -- \
