@@ -361,6 +361,54 @@ START_TEST(failed_save_keeps_the_old_file) {
 }
 END_TEST
 
+/* issue 5: --trainer.checkpoint_compression: chunked + shuffle + gzip round trip */
+static lt_tensor *add_big(ltr_trainer *t, bool fill) {
+    int64_t shape[2] = {64, 100};
+    lt_tensor *p = ltr_param(&t->ctx.pub, "big", LT_FLOAT32, 2, shape);
+    ck_assert_msg(p, "%s", t->ctx.error);
+    for (int64_t i = 0; fill && i < ltr_numel(p); i++) ((float *)p->data)[i] = (float)(i % 37) * 0.25f - 3.0f;
+    return p;
+}
+
+START_TEST(compressed_round_trip) {
+    char path[512], plain[512];
+    mkpath(path, sizeof path, "gz.h5");
+    mkpath(plain, sizeof plain, "plain.h5");
+    ltr_trainer *a = make(3, false), *b = make(3, false);
+    add_big(a, true);
+    add_big(b, false);
+    ck_assert_msg(ltr_ckpt_save_level(a, path, false, 6, err, sizeof err) == LT_OK, "%s", err);
+    ck_assert_msg(ltr_ckpt_save_level(a, plain, false, 0, err, sizeof err) == LT_OK, "%s", err);
+    /* the big tensor is chunked and gzip-filtered; without compression contiguous */
+    for (int k = 0; k < 2; k++) {
+        hid_t f = H5Fopen(k ? plain : path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        hid_t d = H5Dopen2(f, "state_dict/big", H5P_DEFAULT);
+        hid_t pl = H5Dget_create_plist(d);
+        ck_assert_int_eq(H5Pget_layout(pl), k ? H5D_CONTIGUOUS : H5D_CHUNKED);
+        bool gz = false;
+        for (int i = 0; i < H5Pget_nfilters(pl); i++) {
+            unsigned flags, cd[8];
+            size_t ncd = 8;
+            if (H5Pget_filter2(pl, (unsigned)i, &flags, &ncd, cd, 0, NULL, NULL) == H5Z_FILTER_DEFLATE) gz = true;
+        }
+        ck_assert_int_eq(gz, k == 0);
+        H5Pclose(pl);
+        H5Dclose(d);
+        H5Fclose(f);
+    }
+    ltr_ckpt *c = ltr_ckpt_open(b, path, true, err, sizeof err);
+    ck_assert_msg(c, "%s", err);
+    ltr_ckpt_apply_weights(b, c);
+    ltr_ckpt_close(c);
+    ck_assert(same_params(a, b));
+    /* out-of-range levels are refused */
+    ck_assert_int_eq(ltr_ckpt_save_level(a, path, false, 10, err, sizeof err), LT_ERROR);
+    ck_assert_msg(strstr(err, "checkpoint_compression"), "%s", err);
+    destroy(a);
+    destroy(b);
+}
+END_TEST
+
 int main(void) {
     snprintf(DIR_, sizeof DIR_, "/tmp/ltr_ckpt_test.XXXXXX");
     if (!mkdtemp(DIR_)) return 1;
@@ -371,6 +419,7 @@ int main(void) {
     tcase_add_test(tc, non_strict_loads_the_matching_subset);
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, failed_save_keeps_the_old_file);
+    tcase_add_test(tc, compressed_round_trip);
     suite_add_tcase(s, tc);
     int rc = ltr_test_run(s);
     char cmd[400];

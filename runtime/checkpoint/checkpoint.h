@@ -27,6 +27,8 @@
 
 #include "ltrun.h"
 
+#include <cjson/cJSON.h>
+
 #define LTR_CKPT_FORMAT "ltrun-checkpoint"
 #define LTR_CKPT_VERSION 1
 
@@ -36,6 +38,12 @@ typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
 /* Write t's state to path (weights_only: meta, hparams and state_dict only). */
 lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_only, char *err,
                         size_t cap);
+
+/* The same with the tensors' storage chosen: compression 0 contiguous (the default,
+ * fastest), 1-9 chunked + shuffle + gzip at that level (H5Pset_deflate; deflate is built
+ * into HDF5, so loading needs no filter plugin). */
+lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weights_only, int compression,
+                              char *err, size_t cap);
 
 /* Phase 1 (see above). strict false: keep the matching subset and put the rest in
  * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
@@ -55,6 +63,7 @@ int ltr_ckpt_inspect_main(int argc, char **argv);
 /* Switch HDF5's error stack printing and filter-plugin loading off (idempotent). */
 void ltr_h5_init(void);
 hid_t ltr_h5_group(hid_t loc, const char *name); /* create */
+void ltr_h5_set_compression(int level); /* ltr_h5_write_array's gzip level; 0 off */
 lt_status ltr_h5_attr_str(hid_t obj, const char *name, const char *value);
 lt_status ltr_h5_attr_i64(hid_t obj, const char *name, int64_t value);
 lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value);
@@ -78,5 +87,24 @@ lt_status ltr_h5_write_str(hid_t loc, const char *name, const char *value);
 void ltr_ckpt_state_names(int kind, const char *names[3]);
 /* the epoch to run next and its first batch (mid-epoch when one is in progress) */
 void ltr_ckpt_resume_point(const struct ltr_trainer *t, int64_t *epoch, int64_t *batch);
+
+/* ckpt_hooks.c: the checkpoint hooks in Lightning's order (see there). save: into the
+ * file being written; load: module on_load_checkpoint (before the weights), then the data
+ * module's load_state_dict and, when fitting, the callbacks'. Errors name the hook. */
+struct ltr_trainer;
+lt_status ltr_ckpt_save_hooks(struct ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap);
+lt_status ltr_ckpt_load_module_hook(struct ltr_trainer *t, hid_t file, char *err, size_t cap);
+lt_status ltr_ckpt_load_other_hooks(struct ltr_trainer *t, hid_t file, bool fitting, char *err, size_t cap);
+hid_t ltr_ckpt_file(const ltr_ckpt *c);
+/* ckpt_hparams.c: load_from_checkpoint — the hparams `which` ("module" or "data") saved
+ * in --ckpt-path with `given` (--model.x / --data.x) on top; NULL when there is no
+ * readable checkpoint file (use `given`). Caller owns the result. */
+cJSON *ltr_ckpt_merged_hparams(const struct ltr_trainer *t, const char *which, const cJSON *given);
+/* lt_host_api members (ABI 1.4) */
+lt_status ltr_api_ckpt_put_tensor(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const lt_tensor *t);
+lt_status ltr_api_ckpt_put_json(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char *json);
+lt_status ltr_api_ckpt_get_tensor(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, lt_tensor *dst);
+const char *ltr_api_ckpt_get_json(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+bool ltr_api_ckpt_has_key(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
 
 #endif

@@ -88,6 +88,7 @@ void ltr_ckpt_close(ltr_ckpt *c) {
 
 const char *ltr_ckpt_warning(const ltr_ckpt *c) { return c->warning; }
 bool ltr_ckpt_weights_only(const ltr_ckpt *c) { return c->weights_only; }
+hid_t ltr_ckpt_file(const ltr_ckpt *c) { return c->file; }
 
 /* Read a whole dataset of the expected dtype and element count into a new buffer. */
 static void *read_array(hid_t loc, const char *name, lt_dtype dt, int64_t n) {

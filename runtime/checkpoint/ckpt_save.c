@@ -164,8 +164,9 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     }
     /* hyper_parameters / datamodule_hyper_parameters as JSON text */
     hid_t h = ltr_h5_group(f, "hparams");
-    char *mj = o ? cJSON_PrintUnformatted(o->model_hparams) : NULL;
-    char *dj = o ? cJSON_PrintUnformatted(o->data_hparams) : NULL;
+    /* the values the plugins were created with (--ckpt-path's saved ones included) */
+    char *mj = t->model_hp.given ? cJSON_PrintUnformatted(t->model_hp.given) : NULL;
+    char *dj = t->data_hp.given ? cJSON_PrintUnformatted(t->data_hp.given) : NULL;
     rc |= ltr_h5_write_str(h, "module", mj ? mj : "{}");
     rc |= ltr_h5_write_str(h, "data", dj ? dj : "{}");
     cJSON_free(mj);
@@ -179,7 +180,10 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     rc = write_tensors(sd, t->params.params, t->params.count, "parameter", err, cap);
     if (rc == LT_OK) rc = write_tensors(sd, t->params.buffers, t->params.nbuffers, "buffer", err, cap);
     H5Gclose(sd);
-    if (rc || weights_only) return rc;
+    if (rc) return rc;
+    /* weights_only: the data module's state and the module's on_save_checkpoint still
+     * run (Lightning's dump_checkpoint) */
+    if (weights_only) return ltr_ckpt_save_hooks(t, f, true, err, cap);
 
     hid_t og = ltr_h5_group(f, "optimizer");
     rc |= ltr_h5_attr_i64(og, "count", t->optim_setup.noptimizers);
@@ -223,13 +227,12 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     rc |= ltr_h5_attr_i64(rg, "dataloader_seed", (int64_t)(dl ? dl->seed : t->ctx.seed));
     rc |= ltr_h5_attr_i64(rg, "dataloader_epoch", epoch);
     H5Gclose(rg);
-    /* reserved for callbacks' and the data module's state and on_save_checkpoint */
-    hid_t g;
-    if ((g = ltr_h5_group(f, "callbacks")) >= 0) H5Gclose(g);
-    if ((g = ltr_h5_group(f, "datamodule")) >= 0) H5Gclose(g);
-    if ((g = ltr_h5_group(f, "extra")) >= 0) H5Gclose(g);
-    if (rc) snprintf(err, cap, "writing loop progress and RNG state failed");
-    return rc ? LT_ERROR : LT_OK;
+    if (rc) {
+        snprintf(err, cap, "writing loop progress and RNG state failed");
+        return LT_ERROR;
+    }
+    /* callbacks' and the data module's state, on_save_checkpoint (ckpt_hooks.c) */
+    return ltr_ckpt_save_hooks(t, f, false, err, cap);
 }
 
 static void fsync_dir_of(const char *path) {
@@ -244,7 +247,24 @@ static void fsync_dir_of(const char *path) {
 }
 
 lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, char *err, size_t cap) {
+    /* issue 5: --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
+    int level = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0;
+    return ltr_ckpt_save_level(t, path, weights_only, level, err, cap);
+}
+
+lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_only, int compression,
+                              char *err, size_t cap) {
     ltr_h5_init();
+    if (compression < 0 || compression > 9) {
+        snprintf(err, cap, "checkpoint '%s': --trainer.checkpoint_compression %d: use 0 (off) or a gzip "
+                           "level 1-9", path, compression);
+        return LT_ERROR;
+    }
+    if (compression > 0 && !H5Zfilter_avail(H5Z_FILTER_DEFLATE)) {
+        snprintf(err, cap, "checkpoint '%s': this HDF5 library has no gzip (deflate) filter; use "
+                           "--trainer.checkpoint_compression 0", path);
+        return LT_ERROR;
+    }
     char tmp[4096], msg[768] = "";
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         snprintf(err, cap, "checkpoint '%s': path too long", path);
@@ -256,7 +276,9 @@ lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, cha
                            "and is writable", path, tmp, strerror(errno));
         return LT_ERROR;
     }
+    ltr_h5_set_compression(compression);
     lt_status rc = write_contents(t, f, weights_only, msg, sizeof msg);
+    ltr_h5_set_compression(0);
     if (rc == LT_OK && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
         rc = LT_ERROR;
         snprintf(msg, sizeof msg, "flushing failed");

@@ -165,14 +165,37 @@ static hid_t file_type(lt_dtype dt) {
     return -1;
 }
 
+/* issue 5: checkpoint compression, set around one save (ckpt_save.c); 0: contiguous */
+static int deflate_level;
+void ltr_h5_set_compression(int level) { deflate_level = level; }
+
 lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
                              const int64_t *shape, const void *data) {
     hsize_t dims[LT_MAX_DIMS > 0 ? LT_MAX_DIMS : 1];
     for (int d = 0; d < ndim; d++) dims[d] = (hsize_t)shape[d];
     hid_t sp = ndim == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(ndim, dims, NULL);
-    hid_t d = H5Dcreate2(loc, name, file_type(dt), sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : 0;
     hssize_t n = H5Sget_simple_extent_npoints(sp);
+    hid_t dcpl = H5P_DEFAULT;
+    if (deflate_level > 0 && ndim > 0 && n >= 1024) {
+        /* chunks of up to 256 Ki elements, the last dimensions whole first */
+        hsize_t chunk[LT_MAX_DIMS > 0 ? LT_MAX_DIMS : 1];
+        hsize_t rem = (hsize_t)1 << 18;
+        for (int k = ndim - 1; k >= 0; k--) {
+            chunk[k] = dims[k] < rem ? dims[k] : rem;
+            if (chunk[k] == 0) chunk[k] = 1;
+            rem = rem / chunk[k] ? rem / chunk[k] : 1;
+        }
+        dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (dcpl < 0 || H5Pset_chunk(dcpl, ndim, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+            H5Pset_deflate(dcpl, (unsigned)deflate_level) < 0) {
+            if (dcpl >= 0) H5Pclose(dcpl);
+            H5Sclose(sp);
+            return LT_ERROR;
+        }
+    }
+    hid_t d = H5Dcreate2(loc, name, file_type(dt), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl != H5P_DEFAULT) H5Pclose(dcpl);
+    herr_t rc = d < 0 ? -1 : 0;
     if (rc >= 0 && n > 0) rc = H5Dwrite(d, ltr_h5_mem_type(dt), H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
     /* the dtype attribute says what the bytes mean (bool and bfloat16 have no HDF5 type) */
     if (rc >= 0 && ltr_h5_attr_str(d, "dtype", ltr_dtype_name(dt))) rc = -1;

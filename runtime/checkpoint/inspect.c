@@ -209,6 +209,10 @@ static cJSON *inspect_json(hid_t f, const char *path) {
         H5Gclose(g);
     }
     cJSON_AddItemToObject(doc, "rng", rng);
+    /* issue 5: what the checkpoint hooks stored (ckpt_hooks.c), by group */
+    cJSON *hooks = cJSON_AddObjectToObject(doc, "hook_state");
+    static const char *const hg[3] = {"extra", "datamodule", "callbacks"};
+    for (int i = 0; i < 3; i++) cJSON_AddItemToObject(hooks, hg[i], datasets_under(f, hg[i], true));
     cJSON *groups = cJSON_AddArrayToObject(doc, "groups");
     hsize_t idx = 0;
     H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, &idx, top_cb, groups);
@@ -315,6 +319,18 @@ static void print_text(FILE *out, const cJSON *doc) {
     if (cJSON_IsObject(rng)) {
         fputs("rng:\n", out);
         print_attrs(out, rng, "  ");
+    }
+    const cJSON *hooks = cJSON_GetObjectItem(doc, "hook_state"), *grp;
+    cJSON_ArrayForEach(grp, hooks) {
+        if (!cJSON_GetArraySize(grp)) continue;
+        fprintf(out, "%s (checkpoint hooks):\n", grp->string);
+        cJSON_ArrayForEach(e, grp) {
+            char shape[128];
+            print_shape(out, cJSON_GetObjectItem(e, "shape"), shape, sizeof shape);
+            const cJSON *kind = cJSON_GetObjectItem(e, "kind");
+            fprintf(out, "  %s  %s %s  %s\n", cJSON_GetObjectItem(e, "name")->valuestring, shape,
+                    cJSON_GetObjectItem(e, "dtype")->valuestring, kind ? kind->valuestring : "");
+        }
     }
     fputs("groups:", out);
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "groups")) fprintf(out, " /%s", e->valuestring);

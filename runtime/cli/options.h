@@ -53,6 +53,7 @@ typedef struct ltr_trainer_config {
     bool benchmark;            /* cudnn.benchmark: accepted, a no-op on CPU */
     bool enable_model_summary; /* the summary table at fit start */
     bool enable_checkpointing; /* issue 5: write checkpoints/last.h5 at the end of fit */
+    int64_t checkpoint_compression; /* issue 5: gzip level 1-9 of checkpoint tensors; 0 off */
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     char strategy[32];         /* "auto" or "single_device" */

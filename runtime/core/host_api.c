@@ -1,4 +1,5 @@
 /* host_api.c — the lt_host_api table: every service a plugin can reach. */
+#include "checkpoint/checkpoint.h" /* ABI 1.4: checkpoint hooks */
 #include "cli/hparams.h"
 #include "core/context.h"
 #include "core/host_api_log.h"
@@ -343,6 +344,12 @@ static const lt_host_api host_api = {
     .logger_log_metrics = ltr_api_logger_log_metrics,
     .callback_metric_set = ltr_api_callback_metric_set,
     .set_accumulate_grad_batches = ltr_api_set_accumulate_grad_batches,
+    /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c) */
+    .ckpt_put_tensor = ltr_api_ckpt_put_tensor,
+    .ckpt_put_json = ltr_api_ckpt_put_json,
+    .ckpt_get_tensor = ltr_api_ckpt_get_tensor,
+    .ckpt_get_json = ltr_api_ckpt_get_json,
+    .ckpt_has_key = ltr_api_ckpt_has_key,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -71,7 +71,19 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", msg);
         return LT_ERROR;
     }
+    /* issue 5: Lightning's restore_model (the module's on_load_checkpoint, then the
+     * weights) and restore_datamodule / restore_callbacks (ckpt_hooks.c) */
+    if (ltr_ckpt_load_module_hook(t, ltr_ckpt_file(c), err, sizeof err)) {
+        ltr_ckpt_close(c);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "checkpoint '%s': %s", path, err);
+        return LT_ERROR;
+    }
     ltr_ckpt_apply_weights(t, c);
+    if (ltr_ckpt_load_other_hooks(t, ltr_ckpt_file(c), stage == LT_STAGE_FIT, err, sizeof err)) {
+        ltr_ckpt_close(c);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "checkpoint '%s': %s", path, err);
+        return LT_ERROR;
+    }
     fprintf(stderr, "Restoring states from the checkpoint path at %s\n", path);
     if (stage == LT_STAGE_FIT) t->pending_ckpt = c; /* the rest after configure_optimizers */
     else ltr_ckpt_close(c);

@@ -401,7 +401,21 @@ int ltr_trainer_run(const ltr_options *o) {
     if (o->trainer.profiler) t->profiler = ltr_profiler_create((int)o->trainer.profiler);
     if (o->trainer.detect_anomaly) t->anomaly = ltr_anomaly_create();
 
-    if (load_plugins(t) == LT_OK) run_command(t);
+    if (load_plugins(t) == LT_OK) {
+        /* issue 5: load_from_checkpoint — the hparams saved in --ckpt-path by the same
+         * plugin, the given ones on top (ckpt_hparams.c) */
+        t->ckpt_model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);
+        t->ckpt_data_hp = ltr_ckpt_merged_hparams(t, "data", o->data_hparams);
+        if (t->ckpt_model_hp) {
+            ltr_hparams_free(&t->model_hp);
+            ltr_hparams_init(&t->model_hp, t->ckpt_model_hp, "--model.");
+        }
+        if (t->ckpt_data_hp) {
+            ltr_hparams_free(&t->data_hp);
+            ltr_hparams_init(&t->data_hp, t->ckpt_data_hp, "--data.");
+        }
+        run_command(t);
+    }
 
     if (t->profiler) {
         ltr_profiler_report(t->profiler, stdout, ltr_command_name(o->command));
@@ -425,6 +439,8 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_dict_free(&t->callback);
     ltr_hparams_free(&t->model_hp);
     ltr_hparams_free(&t->data_hp);
+    cJSON_Delete(t->ckpt_model_hp); /* issue 5 */
+    cJSON_Delete(t->ckpt_data_hp);
     ltr_param_store_free(&t->params);
     free(t->requires_grad_state); /* issue 4: toggle_optimizer's saved flags */
     ltr_ctx_free_allocs(&t->ctx);

@@ -95,6 +95,8 @@ typedef struct ltr_trainer {
     /* issue 5: checkpoints */
     struct ltr_ckpt *pending_ckpt;  /* fit: opened by ltr_checkpoint_restore, its optimizer/loop
                                        state applied after configure_optimizers (owned) */
+    cJSON *ckpt_model_hp, *ckpt_data_hp; /* load_from_checkpoint: saved hparams + overrides
+                                            (owned; NULL: the options' own) */
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */

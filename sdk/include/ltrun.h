@@ -97,6 +97,11 @@ typedef struct lt_host_api lt_host_api;
 /* ABI 1.4: hooks — the optimizer closure handed to the optimizer_step hook (opaque;
  * run it with lt_optimizer_step(ctx, opt, closure) or lt_closure_run) */
 typedef struct lt_closure lt_closure;
+/* ABI 1.4: checkpoint hooks — what on_save_checkpoint / state_dict write into (a group of
+ * the checkpoint: /extra, /datamodule or /callbacks/<name>/...) and what
+ * on_load_checkpoint / load_state_dict read from (opaque; valid during the hook only) */
+typedef struct lt_ckpt_writer lt_ckpt_writer;
+typedef struct lt_ckpt_reader lt_ckpt_reader;
 
 /*
  * Every hook gets the context: where the run is. The host owns it; the public head
@@ -915,6 +920,17 @@ struct lt_host_api {
     /* trainer.accumulate_grad_batches = n (>= 1; read at each batch, e.g. from
      * on_train_epoch_start as GradientAccumulationScheduler does) */
     lt_status (*set_accumulate_grad_batches)(lt_ctx *ctx, int64_t n);
+    /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c). Keys are names without
+     * '/'. put_tensor stores a copy of t (its dtype and shape); put_json stores a JSON text
+     * (checked to parse). get_tensor copies the stored tensor into dst, which must have
+     * the stored dtype and shape; get_json returns the stored text (owned by the reader,
+     * valid during the hook) or NULL when absent; has_key tells whether key exists.
+     * Nothing read from a file is ever executed. */
+    lt_status (*ckpt_put_tensor)(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const lt_tensor *t);
+    lt_status (*ckpt_put_json)(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char *json);
+    lt_status (*ckpt_get_tensor)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, lt_tensor *dst);
+    const char *(*ckpt_get_json)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+    bool (*ckpt_has_key)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1023,6 +1039,14 @@ typedef struct lt_module_vtable {
      * scheduler, *metric) when metric is given; an override decides what stepping means. */
     lt_status (*lr_scheduler_step)(lt_ctx *ctx, void *self, lt_lr_scheduler *scheduler,
                                    const double *metric);
+
+    /* ABI 1.4: checkpoint hooks — LightningModule.on_save_checkpoint(checkpoint): add
+     * tensors and JSON (under /extra) with lt_ckpt_put_*; called last when a checkpoint
+     * is written, weights_only too. on_load_checkpoint(checkpoint): read them back with
+     * lt_ckpt_get_*; called when --ckpt-path is restored, before the weights are loaded
+     * (Lightning's restore_model). */
+    lt_status (*on_save_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
+    lt_status (*on_load_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
 } lt_module_vtable;
 
 /* LightningDataModule hooks. */
@@ -1049,6 +1073,12 @@ typedef struct lt_datamodule_vtable {
                                          int64_t dataloader_idx);
     /* an error stopped the run (Lightning's on_exception); message says what */
     void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
+
+    /* ABI 1.4: checkpoint hooks — LightningDataModule.state_dict / load_state_dict: the
+     * data module's state under /datamodule, saved with every checkpoint and restored
+     * after the module's weights (Lightning's restore_datamodule). */
+    lt_status (*state_dict)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
+    lt_status (*load_state_dict)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
 } lt_datamodule_vtable;
 
 /* ABI 1.4: callbacks — lightning.pytorch.Callback. Each hook gets the trainer's ctx and
@@ -1108,6 +1138,16 @@ typedef struct lt_callback_vtable {
     lt_status (*on_before_optimizer_step)(lt_ctx *ctx, void *self, lt_optimizer *opt);
     lt_status (*on_before_zero_grad)(lt_ctx *ctx, void *self, lt_optimizer *opt);
     void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
+
+    /* ABI 1.4: checkpoint hooks — Callback.state_dict / load_state_dict (under
+     * /callbacks/<name>/state, keyed by the callback's name: "name", "name#2" when loaded
+     * twice) and on_save_checkpoint / on_load_checkpoint (under /callbacks/<name>/extra).
+     * Full checkpoints only; restored for fit only, on_load_checkpoint first (Lightning's
+     * restore_callbacks). */
+    lt_status (*state_dict)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
+    lt_status (*load_state_dict)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
+    lt_status (*on_save_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
+    lt_status (*on_load_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
 } lt_callback_vtable;
 
 /* ------------------------------------------------------------------- descriptor */
@@ -1898,6 +1938,25 @@ static inline void lt_callback_metric_set(lt_ctx *c, const char *name, double v)
 }
 static inline lt_status lt_set_accumulate_grad_batches(lt_ctx *c, int64_t n) {
     return c->api->set_accumulate_grad_batches(c, n);
+}
+/* ABI 1.4: checkpoint hooks */
+static inline lt_status lt_ckpt_put_tensor(lt_ctx *c, lt_ckpt_writer *w, const char *key,
+                                           const lt_tensor *t) {
+    return c->api->ckpt_put_tensor(c, w, key, t);
+}
+static inline lt_status lt_ckpt_put_json(lt_ctx *c, lt_ckpt_writer *w, const char *key,
+                                         const char *json) {
+    return c->api->ckpt_put_json(c, w, key, json);
+}
+static inline lt_status lt_ckpt_get_tensor(lt_ctx *c, lt_ckpt_reader *r, const char *key,
+                                           lt_tensor *dst) {
+    return c->api->ckpt_get_tensor(c, r, key, dst);
+}
+static inline const char *lt_ckpt_get_json(lt_ctx *c, lt_ckpt_reader *r, const char *key) {
+    return c->api->ckpt_get_json(c, r, key);
+}
+static inline bool lt_ckpt_has_key(lt_ctx *c, lt_ckpt_reader *r, const char *key) {
+    return c->api->ckpt_has_key(c, r, key);
 }
 
 #ifdef __cplusplus
