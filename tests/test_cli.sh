@@ -4,6 +4,7 @@
 
 expect "help lists the subcommands" 0 'fit .*validate|validate   run' -- "$LTRUN" --help
 expect "help names the trainer flags" 0 'limit_train_batches' -- "$LTRUN" --help
+expect "help names the tools" 0 'ltrun inspect FILE.*|ltrun new KIND NAME' -- "$LTRUN" --help
 expect "version names the ABI" 0 'plugin ABI 1\.[0-9]+' -- "$LTRUN" --version
 expect "unknown option is named" 2 "--bogus: unknown option" -- "$LTRUN" fit --bogus 1
 expect "unknown subcommand is named" 2 "unknown subcommand 'fitt'" -- "$LTRUN" fitt
