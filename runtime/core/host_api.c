@@ -350,6 +350,8 @@ static const lt_host_api host_api = {
     .ckpt_get_tensor = ltr_api_ckpt_get_tensor,
     .ckpt_get_json = ltr_api_ckpt_get_json,
     .ckpt_has_key = ltr_api_ckpt_has_key,
+    /* ABI 1.4: model_checkpoint paths (runtime/trainer/ckpt_path.c) */
+    .checkpoint_paths_set = ltr_api_checkpoint_paths_set,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

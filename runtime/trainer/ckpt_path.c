@@ -11,8 +11,17 @@
  *
  * "last" is default_root_dir/checkpoints/last.h5, written at the end of fit (and after
  * the step a SIGINT/SIGTERM interrupted) while enable_checkpointing is true — the
- * minimal ModelCheckpoint(save_last=True) until the callback plugin exists. "best"
- * needs that callback and is refused with what to do instead.
+ * minimal ModelCheckpoint(save_last=True) — Lightning's default ModelCheckpoint, added
+ * only when no Checkpoint callback is given: with a model_checkpoint callback
+ * (LT_CALLBACK_CHECKPOINT) configured, the trainer writes nothing itself.
+ *
+ * issue 6 (model_checkpoint): a Checkpoint callback reports best_model_path /
+ * last_model_path through lt_checkpoint_paths_set (in setup and after each save). "best"
+ * resolves to the reported best_model_path (Lightning's _checkpoint_connector
+ * ._select_ckpt_path: trainer.checkpoint_callback.best_model_path, an error when empty or
+ * without a ModelCheckpoint); "last" to the reported last_model_path when one was
+ * reported, else last.h5 above. For `ltrun test` in a new process the callback reads the
+ * paths back in setup from the sidecar it keeps in its dirpath (model_checkpoint.c).
  */
 #include "checkpoint/checkpoint.h"
 #include "trainer/trainer.h"
@@ -22,13 +31,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static bool has_checkpoint_callback(const ltr_trainer *t) {
+    for (int i = 0; i < t->cbs.n; i++)
+        if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
+    return false;
+}
+
 void ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
-    snprintf(buf, cap, "%s/checkpoints/last.h5", t->opts->trainer.default_root_dir);
+    if (t->ckpt_last_path[0]) snprintf(buf, cap, "%s", t->ckpt_last_path); /* issue 6 */
+    else snprintf(buf, cap, "%s/checkpoints/last.h5", t->opts->trainer.default_root_dir);
+}
+
+/* ABI 1.4: model_checkpoint paths */
+void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last) {
+    ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
+    if (!t) return;
+    snprintf(t->ckpt_best_path, sizeof t->ckpt_best_path, "%s", best ? best : "");
+    snprintf(t->ckpt_last_path, sizeof t->ckpt_last_path, "%s", last ? last : "");
 }
 
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage) {
     if (!ckpt_path) return LT_OK;
-    char path[2048];
+    char path[4096];
     if (!strcmp(ckpt_path, "last")) {
         ltr_checkpoint_last_path(t, path, sizeof path);
         struct stat st;
@@ -45,9 +69,29 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
             return LT_ERROR;
         }
     } else if (!strcmp(ckpt_path, "best")) {
-        ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best needs the ModelCheckpoint callback, "
-                          "which is not available yet; pass a file or \"last\"");
-        return LT_ERROR;
+        /* Lightning's _select_ckpt_path for "best" */
+        const char *fn = stage == LT_STAGE_FIT ? "fit" : stage == LT_STAGE_VALIDATE ? "validate"
+                         : stage == LT_STAGE_TEST ? "test" : "predict";
+        if (!has_checkpoint_callback(t)) {
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best: .%s(ckpt_path=\"best\") is set "
+                              "but `ModelCheckpoint` is not configured; pass the fit's "
+                              "--callback model_checkpoint:{...} (same dirpath), a file or "
+                              "\"last\"", fn);
+            return LT_ERROR;
+        }
+        if (!t->ckpt_best_path[0]) {
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best: .%s(ckpt_path=\"best\") is set "
+                              "but `ModelCheckpoint` is not configured to save the best model "
+                              "(best_model_path is empty: no fit saved into its dirpath yet)", fn);
+            return LT_ERROR;
+        }
+        snprintf(path, sizeof path, "%s", t->ckpt_best_path);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best: best_model_path %s: no such "
+                              "file (%s)", path, strerror(errno));
+            return LT_ERROR;
+        }
     } else {
         snprintf(path, sizeof path, "%s", ckpt_path);
         struct stat st;
@@ -104,6 +148,7 @@ lt_status ltr_checkpoint_restore_training(ltr_trainer *t) {
 lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     if (!cfg->enable_checkpointing || cfg->fast_dev_run > 0) return LT_OK;
+    if (has_checkpoint_callback(t)) return LT_OK; /* issue 6: the given ModelCheckpoint saves */
     char dir[2048], path[2048], err[4096];
     snprintf(dir, sizeof dir, "%s/checkpoints", cfg->default_root_dir);
     if (mkdir(cfg->default_root_dir, 0777) != 0 && errno != EEXIST) {

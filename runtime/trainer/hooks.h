@@ -121,6 +121,8 @@ lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad)
 const char *ltr_api_default_root_dir(lt_ctx *c);
 /* issue 5 (ckpt_path.c): lt_save_checkpoint */
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
+/* ABI 1.4: model_checkpoint paths (ckpt_path.c) */
+void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last);
 /* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);

@@ -97,6 +97,9 @@ typedef struct ltr_trainer {
                                        state applied after configure_optimizers (owned) */
     cJSON *ckpt_model_hp, *ckpt_data_hp; /* load_from_checkpoint: saved hparams + overrides
                                             (owned; NULL: the options' own) */
+    /* issue 6 (model_checkpoint): ModelCheckpoint.best_model_path / last_model_path as the
+     * callback last reported them (lt_checkpoint_paths_set); "" when none */
+    char ckpt_best_path[2048], ckpt_last_path[2048];
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */

@@ -931,6 +931,10 @@ struct lt_host_api {
     lt_status (*ckpt_get_tensor)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, lt_tensor *dst);
     const char *(*ckpt_get_json)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
     bool (*ckpt_has_key)(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+    /* ABI 1.4: model_checkpoint paths — a Checkpoint callback reports its
+     * best_model_path and last_model_path (NULL or "" for none) whenever they change and
+     * in setup; `--ckpt-path best` / `last` resolve through them (trainer.ckpt_path) */
+    void (*checkpoint_paths_set)(lt_ctx *ctx, const char *best, const char *last);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1957,6 +1961,10 @@ static inline const char *lt_ckpt_get_json(lt_ctx *c, lt_ckpt_reader *r, const c
 }
 static inline bool lt_ckpt_has_key(lt_ctx *c, lt_ckpt_reader *r, const char *key) {
     return c->api->ckpt_has_key(c, r, key);
+}
+/* ABI 1.4: model_checkpoint paths */
+static inline void lt_checkpoint_paths_set(lt_ctx *c, const char *best, const char *last) {
+    c->api->checkpoint_paths_set(c, best, last);
 }
 
 #ifdef __cplusplus

@@ -8,6 +8,7 @@
  * optimizer "sgd" (lr, momentum) | "adam" (lr, beta1); groups 2 puts fc.bias in a second
  * param group with lr / 10; sched "none" | "epoch" | "step": StepLR(step_size 1, gamma 0.5)
  * stepped every epoch or every step; sleep_ms: sleep in each training_step (Timer tests).
+ * test_step logs test_wsum = fc.weight.sum() (which checkpoint `ltrun test` loaded).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <ltrun.h>
@@ -101,5 +102,16 @@ static lt_optimizer *m_configure_optimizers(lt_ctx *ctx, void *self) {
     return opt;
 }
 
+/* test_step: logs test_wsum = fc.weight.sum(), which tells which checkpoint was loaded
+ * (model_checkpoint's `--ckpt-path best` test) */
+static lt_status m_test_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
+    (void)b;
+    (void)i;
+    cbm *m = self;
+    lt_log(ctx, "test_wsum", lt_sum(ctx, m->fc.weight), 0);
+    return LT_OK;
+}
+
 LT_MODULE(cbmodule, .create = m_create, .training_step = m_training_step,
-          .validation_step = m_validation_step, .configure_optimizers = m_configure_optimizers)
+          .validation_step = m_validation_step, .test_step = m_test_step,
+          .configure_optimizers = m_configure_optimizers)
