@@ -352,6 +352,8 @@ static const lt_host_api host_api = {
     .ckpt_has_key = ltr_api_ckpt_has_key,
     /* ABI 1.4: model_checkpoint paths (runtime/trainer/ckpt_path.c) */
     .checkpoint_paths_set = ltr_api_checkpoint_paths_set,
+    /* ABI 1.4: progress bar (runtime/trainer/summary.c) */
+    .model_summary = ltr_api_model_summary,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

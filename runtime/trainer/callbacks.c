@@ -223,7 +223,38 @@ lt_status ltr_callbacks_load(ltr_trainer *t) {
                 sorted[k++] = t->cbs.items[i];
     free(t->cbs.items);
     t->cbs.items = sorted;
+    /* issue 6: callback_connector._configure_progress_bar — a ProgressBar callback
+     * replaces the built-in bar; two, or one with enable_progress_bar=False, are a
+     * MisconfigurationException. (_configure_model_summary_callback raises nothing: a
+     * ModelSummary callback runs whatever enable_model_summary says and the built-in
+     * table is skipped, trainer.c.) */
+    int bars = 0;
+    const char *bar = NULL;
+    for (int i = 0; i < t->cbs.n; i++)
+        if (t->cbs.items[i].vt->traits & LT_CALLBACK_PROGRESS_BAR) {
+            bars++;
+            bar = t->cbs.items[i].label;
+        }
+    if (bars > 1) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--callback: You added multiple progress bar "
+                          "callbacks to the Trainer, but currently only one progress bar is "
+                          "supported.");
+        return LT_ERROR;
+    }
+    if (bars == 1 && !o->trainer.enable_progress_bar) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--callback: Trainer was configured with "
+                          "`enable_progress_bar=False` but found `%s` in callbacks list (drop "
+                          "--trainer.enable_progress_bar false or the callback).", bar);
+        return LT_ERROR;
+    }
+    if (bars == 1) t->progress.enabled = t->progress.tty = false; /* the built-in is off */
     return LT_OK;
+}
+
+bool ltr_callbacks_have(const ltr_trainer *t, uint32_t trait) {
+    for (int i = 0; i < t->cbs.n; i++)
+        if (t->cbs.items[i].vt->traits & trait) return true;
+    return false;
 }
 
 void ltr_callbacks_free(ltr_trainer *t) {

@@ -77,6 +77,8 @@ const char *ltr_hook_name(ltr_hook_id h);
 /* Load every --callback plugin (kind callback, explicit .so paths) and run their create
  * hooks with their init args; reorders Checkpoint callbacks last. */
 lt_status ltr_callbacks_load(struct ltr_trainer *t);
+/* issue 6: does a configured callback have the trait (LT_CALLBACK_PROGRESS_BAR, ...)? */
+bool ltr_callbacks_have(const struct ltr_trainer *t, uint32_t trait);
 /* destroy hooks, then unload. */
 void ltr_callbacks_free(struct ltr_trainer *t);
 
@@ -123,6 +125,8 @@ const char *ltr_api_default_root_dir(lt_ctx *c);
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
 /* ABI 1.4: model_checkpoint paths (ckpt_path.c) */
 void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last);
+/* ABI 1.4: progress bar (summary.c) */
+const char *ltr_api_model_summary(lt_ctx *ctx, int max_depth);
 /* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);

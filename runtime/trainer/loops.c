@@ -125,6 +125,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     int was_loop = t->loop.active_loop; /* trainer._active_loop: this loop while it runs */
     t->loop.active_loop = LTR_LOOP_EVAL;
     t->loop.eval_ready = 0;
+    t->loop.eval_total = max_batches; /* issue 6: lt_trainer_flag "num_eval_batches" */
     t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;

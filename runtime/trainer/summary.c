@@ -17,7 +17,12 @@
  * or raw lt_param tensors). Counts use get_human_readable_count; the size is
  * params x precision bits / 8 / 1e6, as Lightning's _precision_megabytes. Every
  * parameter is trainable (ltrun has no freezing yet).
+ * Issue 6: the same table to any depth for the model_summary callback plugin
+ * (lt_model_summary, ModelSummary(max_depth)): rows for the dotted names up to max_depth
+ * components (-1: all), each parent before its children (Module.named_modules order), a
+ * parent's Params summing its children's; the built-in is max_depth 1, unchanged.
  */
+#define _GNU_SOURCE /* open_memstream */
 #include "trainer/trainer.h"
 
 #include <math.h>
@@ -40,46 +45,102 @@ typedef struct row {
     char name[128];
     const char *type;
     int64_t params;
+    int64_t order[16]; /* first-seen index of each ancestor (pre-order sort key) */
+    int depth;
 } row;
 
-static size_t top_len(const char *name) {
-    const char *dot = strchr(name, '.');
-    return dot ? (size_t)(dot - name) : strlen(name);
+/* the length of the first `depth` dot-separated components of name (depth <= 0: all) */
+static size_t prefix_len(const char *name, int depth) {
+    size_t len = strlen(name);
+    if (depth <= 0) return len;
+    const char *p = name;
+    for (int d = 0; d < depth; d++) {
+        const char *dot = strchr(p, '.');
+        if (!dot) return len;
+        p = dot + 1;
+    }
+    return (size_t)(p - 1 - name);
 }
 
-static row *row_for(row *rows, int *n, const char *name) {
-    size_t len = top_len(name);
-    if (len >= sizeof rows[0].name) len = sizeof rows[0].name - 1;
-    for (int i = 0; i < *n; i++)
+static int ndots(const char *name, size_t len) {
+    int n = 0;
+    for (size_t i = 0; i < len; i++) n += name[i] == '.';
+    return n;
+}
+
+static row *row_find(row *rows, int n, const char *name, size_t len) {
+    for (int i = 0; i < n; i++)
         if (strlen(rows[i].name) == len && !strncmp(rows[i].name, name, len)) return &rows[i];
-    row *r = &rows[(*n)++];
+    return NULL;
+}
+
+/* the row for the first `len` chars of name, made (with its ancestors) when new */
+static row *row_for_len(row *rows, int *n, const char *name, size_t len) {
+    if (len >= sizeof rows[0].name) len = sizeof rows[0].name - 1;
+    row *r = row_find(rows, *n, name, len);
+    if (r) return r;
+    int depth = ndots(name, len) + 1;
+    int64_t order[16] = {0};
+    for (int d = 1; d < depth && d <= 16; d++) /* parents first: Module.named_modules */
+        order[d - 1] = row_for_len(rows, n, name, prefix_len(name, d))->order[d - 1];
+    r = &rows[(*n)++];
     memset(r, 0, sizeof *r);
     memcpy(r->name, name, len);
+    memcpy(r->order, order, sizeof order);
+    if (depth <= 16) r->order[depth - 1] = *n;
+    r->depth = depth;
     r->type = "Module";
     return r;
 }
 
-void ltr_model_summary(const ltr_trainer *t, FILE *out) {
+static int row_cmp(const void *a, const void *b) {
+    const row *x = a, *y = b;
+    for (int d = 0; d < 16; d++)
+        if (x->order[d] != y->order[d]) return x->order[d] < y->order[d] ? -1 : 1;
+    return 0;
+}
+
+/* The table with the modules up to max_depth levels (-1: all; Lightning's
+ * ModelSummary(max_depth)); the built-in prints max_depth 1. */
+static void summary_depth(const ltr_trainer *t, int max_depth, FILE *out) {
     const ltr_param_store *s = &t->params;
-    int64_t cap = s->count + s->nbuffers + s->nmodules + 1;
-    row *rows = calloc((size_t)cap, sizeof *rows);
+    int64_t cap = 0; /* every prefix of every name may be a row */
+    for (int64_t i = 0; i < s->nmodules; i++) cap += ndots(s->module_names[i], strlen(s->module_names[i])) + 1;
+    for (int64_t i = 0; i < s->count; i++) cap += ndots(s->params[i]->name, strlen(s->params[i]->name)) + 1;
+    for (int64_t i = 0; i < s->nbuffers; i++) cap += ndots(s->buffers[i]->name, strlen(s->buffers[i]->name)) + 1;
+    row *rows = calloc((size_t)cap + 1, sizeof *rows);
     if (!rows) return;
     int n = 0;
     int64_t modules = 0;
+    int lim = max_depth < 0 ? 0 : max_depth;
     /* layers first, in the order create made them; then groups of raw tensors */
     for (int64_t i = 0; i < s->nmodules; i++) {
-        row *r = row_for(rows, &n, s->module_names[i]);
-        if (!strchr(s->module_names[i], '.')) r->type = s->module_types[i];
+        const char *mn = s->module_names[i];
+        size_t len = prefix_len(mn, lim);
+        row *r = row_for_len(rows, &n, mn, len);
+        if (len == strlen(mn)) r->type = s->module_types[i];
         modules++;
     }
     for (int64_t i = 0; i < s->count; i++) {
         const char *pn = s->params[i]->name;
         if (!strchr(pn, '.')) continue; /* a bare parameter is no module (not a row) */
-        row_for(rows, &n, pn)->params += ltr_numel(s->params[i]);
+        /* the owning module (the name less its last component), cut at max_depth */
+        size_t own = (size_t)(strrchr(pn, '.') - pn), len = prefix_len(pn, lim);
+        if (len > own) len = own;
+        int64_t numel = ltr_numel(s->params[i]);
+        row_for_len(rows, &n, pn, len);
+        for (int d = 1; d <= ndots(pn, len) + 1; d++) /* counted in every ancestor row */
+            row_for_len(rows, &n, pn, prefix_len(pn, d))->params += numel;
     }
-    for (int64_t i = 0; i < s->nbuffers; i++)
-        if (strchr(s->buffers[i]->name, '.')) row_for(rows, &n, s->buffers[i]->name);
+    for (int64_t i = 0; i < s->nbuffers; i++) {
+        const char *bn = s->buffers[i]->name;
+        if (!strchr(bn, '.')) continue;
+        size_t own = (size_t)(strrchr(bn, '.') - bn), len = prefix_len(bn, lim);
+        row_for_len(rows, &n, bn, len > own ? own : len);
+    }
+    qsort(rows, (size_t)n, sizeof *rows, row_cmp);
     for (int i = 0; i < n; i++) {
+        if (rows[i].depth != 1) continue; /* the module count as before: top level groups */
         bool noted = false; /* a group no lt_*_init named is a module of its own */
         for (int64_t k = 0; k < s->nmodules && !noted; k++)
             noted = !strncmp(s->module_names[k], rows[i].name, strlen(rows[i].name)) &&
@@ -123,4 +184,22 @@ void ltr_model_summary(const ltr_trainer *t, FILE *out) {
     fprintf(out, "%-10lldModules in train mode\n", (long long)modules);
     fprintf(out, "%-10sModules in eval mode\n", "0");
     free(rows);
+}
+
+void ltr_model_summary(const ltr_trainer *t, FILE *out) { summary_depth(t, 1, out); }
+
+/* ABI 1.4: progress bar — lt_model_summary: the table as text (max_depth 0: ""), kept
+ * until the next call (hooks run on the main thread) */
+const char *ltr_api_model_summary(lt_ctx *c, int max_depth) {
+    static char *text;
+    static size_t len;
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    free(text);
+    text = NULL;
+    if (!t) return "";
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return "";
+    if (max_depth != 0) summary_depth(t, max_depth < -1 ? -1 : max_depth, f);
+    fclose(f);
+    return text ? text : "";
 }

@@ -272,7 +272,8 @@ static lt_status run_fit(ltr_trainer *t) {
         return LT_ERROR;
     }
     /* issue 4: Lightning's ModelSummary callback, off with enable_model_summary=false */
-    if (t->opts->trainer.enable_model_summary) ltr_model_summary(t, stderr);
+    if (t->opts->trainer.enable_model_summary && !ltr_callbacks_have(t, LT_CALLBACK_MODEL_SUMMARY))
+        ltr_model_summary(t, stderr); /* a ModelSummary callback replaces it */
     /* num_training_batches is known before configure_optimizers, which may ask for
      * trainer.estimated_stepping_batches */
     if (ltr_fit_setup_data(t) || configure_optimizers(t)) return LT_ERROR;

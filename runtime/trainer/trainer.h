@@ -45,6 +45,7 @@ typedef struct ltr_loop_state {
      * evaluation/predict loop, its batch_progress.current.ready */
     int active_loop;               /* LTR_LOOP_NONE / FIT / EVAL */
     int64_t eval_ready;
+    int64_t eval_total;            /* issue 6: the running eval/predict loop's batch count */
     /* issue 5: checkpoints — where in the epoch the fit is, and where a resume starts */
     bool epoch_in_progress;        /* an epoch started and has not run its last batch */
     int64_t epoch_index;           /* that epoch */

@@ -903,7 +903,8 @@ struct lt_host_api {
     /* a trainer flag as the Trainer holds it: "val_check_interval" (1.0 = a fraction, or
      * the batch count), "check_val_every_n_epoch" (NAN for None), "fast_dev_run",
      * "max_epochs", "min_epochs", "max_steps", "min_steps", "accumulate_grad_batches",
-     * "log_every_n_steps", "num_training_batches", "num_loggers"; NAN for an unknown key */
+     * "log_every_n_steps", "num_training_batches", "num_loggers", (ABI 1.4: progress bar)
+     * "num_eval_batches", "enable_progress_bar"; NAN for an unknown key */
     double (*trainer_flag)(lt_ctx *ctx, const char *key);
     /* optimizer.__class__.__name__: "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
     const char *(*optimizer_name)(const lt_optimizer *opt);
@@ -935,6 +936,13 @@ struct lt_host_api {
      * best_model_path and last_model_path (NULL or "" for none) whenever they change and
      * in setup; `--ckpt-path best` / `last` resolve through them (trainer.ckpt_path) */
     void (*checkpoint_paths_set)(lt_ctx *ctx, const char *best, const char *last);
+    /* ABI 1.4: progress bar — ModelSummary(model, max_depth) as text: Lightning's table
+     * (Name, Type, Params, Mode; totals) with one row per module up to max_depth levels
+     * of dotted names (-1: all; 0: "" as nothing is summarized). The text is owned by the
+     * host and valid until the next call. The totals of the running loop for a progress
+     * bar come from lt_trainer_flag: "num_training_batches", "num_eval_batches" (the
+     * running sanity-check/validation/test/predict loop's batch count). */
+    const char *(*model_summary)(lt_ctx *ctx, int max_depth);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1093,7 +1101,14 @@ enum {
     /* a Checkpoint (ModelCheckpoint): reordered last, and "monitoring" */
     LT_CALLBACK_CHECKPOINT = 1u << 0,
     /* monitors a metric (EarlyStopping): on_train_epoch_end after the module's hook */
-    LT_CALLBACK_MONITORING = 1u << 1
+    LT_CALLBACK_MONITORING = 1u << 1,
+    /* ABI 1.4: progress bar — a ProgressBar (progress_bar plugin): it replaces the
+     * built-in bar; with --trainer.enable_progress_bar false it is an error, and two are
+     * an error (Lightning's _configure_progress_bar) */
+    LT_CALLBACK_PROGRESS_BAR = 1u << 2,
+    /* ABI 1.4: progress bar — a ModelSummary (model_summary plugin): it replaces the
+     * built-in summary table (Lightning's _configure_model_summary_callback) */
+    LT_CALLBACK_MODEL_SUMMARY = 1u << 3
 };
 typedef struct lt_callback_vtable {
     uint32_t size;
@@ -1965,6 +1980,10 @@ static inline bool lt_ckpt_has_key(lt_ctx *c, lt_ckpt_reader *r, const char *key
 /* ABI 1.4: model_checkpoint paths */
 static inline void lt_checkpoint_paths_set(lt_ctx *c, const char *best, const char *last) {
     c->api->checkpoint_paths_set(c, best, last);
+}
+/* ABI 1.4: progress bar */
+static inline const char *lt_model_summary(lt_ctx *c, int max_depth) {
+    return c->api->model_summary(c, max_depth);
 }
 
 #ifdef __cplusplus
