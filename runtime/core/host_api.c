@@ -354,6 +354,12 @@ static const lt_host_api host_api = {
     .checkpoint_paths_set = ltr_api_checkpoint_paths_set,
     /* ABI 1.4: progress bar (runtime/trainer/summary.c) */
     .model_summary = ltr_api_model_summary,
+    /* ABI 1.4: swa (runtime/trainer/swa_api.c) */
+    .param_count = ltr_api_param_count,
+    .param_at = ltr_api_param_at,
+    .buffer_count = ltr_api_buffer_count,
+    .buffer_at = ltr_api_buffer_at,
+    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

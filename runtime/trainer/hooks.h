@@ -135,5 +135,11 @@ lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_conf
 lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);
 void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value);
 lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n);
+/* ABI 1.4: swa (swa_api.c) */
+int64_t ltr_api_param_count(lt_ctx *c);
+lt_tensor *ltr_api_param_at(lt_ctx *c, int64_t i, const char **name);
+int64_t ltr_api_buffer_count(lt_ctx *c);
+lt_tensor *ltr_api_buffer_at(lt_ctx *c, int64_t i, const char **name);
+lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);
 
 #endif

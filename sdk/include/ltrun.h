@@ -943,6 +943,18 @@ struct lt_host_api {
      * bar come from lt_trainer_flag: "num_training_batches", "num_eval_batches" (the
      * running sanity-check/validation/test/predict loop's batch count). */
     const char *(*model_summary)(lt_ctx *ctx, int max_depth);
+    /* ABI 1.4: swa — the module's parameters and buffers in registration order
+     * (model.named_parameters() / named_buffers()), for callbacks that average or copy
+     * weights, as StochasticWeightAveraging does. *_at returns the host-owned tensor
+     * (write its data in place) and its name through *name (may be NULL); NULL past the
+     * end or outside a run. lr_scheduler_config_remove drops trainer.lr_scheduler_configs[i]
+     * (the trainer no longer steps it; the scheduler stays owned by the run): what a
+     * callback that replaces the scheduler does, as SWA swaps in SWALR. */
+    int64_t (*param_count)(lt_ctx *ctx);
+    lt_tensor *(*param_at)(lt_ctx *ctx, int64_t i, const char **name);
+    int64_t (*buffer_count)(lt_ctx *ctx);
+    lt_tensor *(*buffer_at)(lt_ctx *ctx, int64_t i, const char **name);
+    lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1984,6 +1996,18 @@ static inline void lt_checkpoint_paths_set(lt_ctx *c, const char *best, const ch
 /* ABI 1.4: progress bar */
 static inline const char *lt_model_summary(lt_ctx *c, int max_depth) {
     return c->api->model_summary(c, max_depth);
+}
+/* ABI 1.4: swa */
+static inline int64_t lt_param_count(lt_ctx *c) { return c->api->param_count(c); }
+static inline lt_tensor *lt_param_at(lt_ctx *c, int64_t i, const char **name) {
+    return c->api->param_at(c, i, name);
+}
+static inline int64_t lt_buffer_count(lt_ctx *c) { return c->api->buffer_count(c); }
+static inline lt_tensor *lt_buffer_at(lt_ctx *c, int64_t i, const char **name) {
+    return c->api->buffer_at(c, i, name);
+}
+static inline lt_status lt_lr_scheduler_config_remove(lt_ctx *c, int i) {
+    return c->api->lr_scheduler_config_remove(c, i);
 }
 
 #ifdef __cplusplus
