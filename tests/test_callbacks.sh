@@ -32,6 +32,17 @@ if [ "$(epochs_run)" -eq 5 ] &&
    grep -qx 'Monitored metric val_loss did not improve in the last 3 records. Best score: 4.000. Signaling Trainer to stop.' "$OUT"
 then pass "early_stopping: patience 3, Lightning's verbose messages"
 else fail "early_stopping: patience 3"; cat "$OUT"; fi
+# state survives resume: 3 epochs (5, 4, 4: wait 1), then resume from last.h5: 4.5 (wait 2),
+# 4 (wait 3) stops after 2 more epochs; without the saved best score and wait count the
+# resumed run would count improvements from scratch and train 5
+rm -rf "$W/checkpoints"
+fit --trainer.max_epochs 3 --model.val_seq '"5,4,4,4.5,4"' \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 3}' --callback "$PH"
+fit --trainer.max_epochs 10 --model.val_seq '"5,4,4,4.5,4"' --ckpt-path last \
+    --callback "$ES"':{"monitor": "val_loss", "patience": 3}' --callback "$PH"
+if [ "$(epochs_run)" -eq 2 ]; then pass "early_stopping: wait count and best score survive resume"
+else fail "early_stopping: state survives resume ($(epochs_run) epochs after resume)"; cat "$OUT"; fi
+rm -rf "$W/checkpoints"
 fit --trainer.max_epochs 10 --model.val_seq '"5,4,4,4.5,4"' \
     --callback "$ES"':{"monitor": "val_loss", "patience": 1}' --callback "$PH"
 if [ "$(epochs_run)" -eq 3 ] && ! grep -q 'improved' "$OUT"; then

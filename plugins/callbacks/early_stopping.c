@@ -22,7 +22,8 @@
  *    patience. Lightning's messages, logged (stderr) when verbose.
  *  - trainer.should_stop |= should_stop through lt_set_should_stop: the trainer holds
  *    the stop until min_epochs / min_steps are met. stopped_epoch = current_epoch.
- * State (wait_count, best_score, stopped_epoch, stopping_reason) lives in the instance.
+ * State (wait_count, best_score, stopped_epoch, stopping_reason) lives in the instance;
+ * wait_count, stopped_epoch, best_score and patience go into checkpoints (state_dict).
  */
 #define LT_PLUGIN_DESCRIPTION "Lightning's EarlyStopping: stop when a monitored metric stops improving"
 #include "ltrun.h"
@@ -236,6 +237,49 @@ static lt_status es_on_validation_end(lt_ctx *ctx, void *self) {
     return run_check(ctx, es);
 }
 
+/* EarlyStopping.state_dict: wait_count, stopped_epoch, best_score, patience (Lightning's
+ * keys); +-inf and nan as strings, since JSON has no such numbers */
+static void put_number(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, double v) {
+    char buf[64];
+    if (isnan(v)) snprintf(buf, sizeof buf, "\"nan\"");
+    else if (isinf(v)) snprintf(buf, sizeof buf, "\"%s\"", v < 0 ? "-inf" : "inf");
+    else snprintf(buf, sizeof buf, "%.17g", v);
+    lt_ckpt_put_json(ctx, w, key, buf);
+}
+
+static bool get_number(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, double *out) {
+    const char *j = lt_ckpt_get_json(ctx, r, key);
+    if (!j) return false;
+    if (*j == '"') j++;
+    if (!strncmp(j, "nan", 3)) *out = NAN;
+    else if (!strncmp(j, "inf", 3)) *out = INFINITY;
+    else if (!strncmp(j, "-inf", 4)) *out = -INFINITY;
+    else *out = strtod(j, NULL);
+    return true;
+}
+
+static lt_status es_state_dict(lt_ctx *ctx, void *self, lt_ckpt_writer *w) {
+    early_stopping *es = self;
+    put_number(ctx, w, "wait_count", (double)es->wait_count);
+    put_number(ctx, w, "stopped_epoch", (double)es->stopped_epoch);
+    put_number(ctx, w, "best_score", es->best_score);
+    put_number(ctx, w, "patience", (double)es->patience);
+    return LT_OK;
+}
+
+/* the saved counters and best score continue where the run stopped (its patience too, as
+ * Lightning's load_state_dict restores it) */
+static lt_status es_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) {
+    early_stopping *es = self;
+    double v;
+    if (get_number(ctx, r, "wait_count", &v)) es->wait_count = (int64_t)v;
+    if (get_number(ctx, r, "stopped_epoch", &v)) es->stopped_epoch = (int64_t)v;
+    if (get_number(ctx, r, "best_score", &v)) es->best_score = v;
+    if (get_number(ctx, r, "patience", &v)) es->patience = (int64_t)v;
+    return LT_OK;
+}
+
 LT_CALLBACK(early_stopping, .traits = LT_CALLBACK_MONITORING, .create = es_create,
             .destroy = es_destroy, .setup = es_setup, .on_train_epoch_end = es_on_train_epoch_end,
-            .on_validation_end = es_on_validation_end)
+            .on_validation_end = es_on_validation_end, .state_dict = es_state_dict,
+            .load_state_dict = es_load_state_dict)
