@@ -99,6 +99,16 @@ expect "unknown logger key is an error naming plugin and key" 2 "flush_every: pl
     runo "$W/e" --logger 'csv:{"flush_every": 3}'
 expect "unknown logger name" 3 "no logger plugin named 'nosuch'" -- runo "$W/e" --logger nosuch
 
+# the default logger ships with ltrun: the build tree's ltrun (not installed, nothing on
+# LT_PLUGIN_PATH or in the XDG dir) still logs to lightning_logs/version_0/metrics.csv
+mkdir -p "$W/default"
+(cd "$W/default" && LT_PLUGIN_PATH= XDG_DATA_HOME="$TMP/empty-xdg" "$LTRUN" fit \
+    --module "$P/tools_module.so" --data "$P/trace_data.so" --trainer.max_epochs 1 \
+    --trainer.enable_progress_bar false >/dev/null 2>&1)
+if [ -f "$W/default/lightning_logs/version_0/metrics.csv" ]; then
+    pass "default logger: csv from ltrun's build tree when not installed"
+else fail "default logger from the build tree"; fi
+
 # discovery: LT_PLUGIN_PATH beats XDG beats installed; the cwd is never searched
 mkdir -p "$TMP/p1" "$TMP/xdg/ltrun/plugins/loggers" "$W/f"
 cp "$LG/jsonl.so" "$TMP/xdg/ltrun/plugins/loggers/jsonl.so"

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static lt_status logger_done(ltr_trainer *t, const ltr_logger *lg, const char *hook,
                              lt_status rc) {
@@ -30,6 +31,21 @@ static lt_status logger_done(ltr_trainer *t, const ltr_logger *lg, const char *h
 static void begin(ltr_trainer *t, const ltr_logger *lg, const char *hook) {
     t->ctx.plugin_name = lg->label;
     t->ctx.hook_name = hook;
+}
+
+/* The default logger ships with ltrun: an ltrun run from its build tree (not installed)
+ * takes BUILD/plugins/loggers/csv.so beside BUILD/ltrun. Only for the implicit default:
+ * names the user gives are looked up on the search path alone. */
+static bool build_tree_csv(char *path, size_t cap) {
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return false;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash || strcmp(slash + 1, "ltrun")) return false;
+    *slash = '\0';
+    if ((size_t)snprintf(path, cap, "%s/plugins/loggers/csv.so", exe) >= cap) return false;
+    return access(path, R_OK) == 0;
 }
 
 lt_status ltr_loggers_load(ltr_trainer *t) {
@@ -54,7 +70,8 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
     for (int i = 0; i < n; i++) {
         const char *spec = specs[i].path;
         ltr_logger *lg = &t->lgs.items[t->lgs.n];
-        if (ltr_plugin_resolve(spec, LT_KIND_LOGGER, path, sizeof path, err, sizeof err)) {
+        if (ltr_plugin_resolve(spec, LT_KIND_LOGGER, path, sizeof path, err, sizeof err) &&
+            !(implicit && build_tree_csv(path, sizeof path))) {
             if (implicit) return LT_OK; /* the default CSV logger is not installed: none */
             ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--logger: %s", err);
             return LT_ERROR;
