@@ -6,7 +6,8 @@
 #
 #   bench/epoch.sh [BUILD_DIR] [REPEAT] [MODELS]      e.g. bench/epoch.sh build 3 "mlp cnn"
 #
-# Epoch time: ltrun's = median wall time of `fit --test` for one epoch minus the median of
+# Both sides train only: ltrun's logger and last-checkpoint writing are off (PyTorch eager
+# has neither). Epoch time: ltrun's = median wall time of `fit --test` for one epoch minus the median of
 # the same command with limit_train_batches=0 (start-up, data loading, set-up and test
 # are in both), so both sides time the training loop only. Peak RSS: each whole process
 # (ltrun: fit + test; PyTorch: load + train + test), measured the same way
@@ -31,6 +32,7 @@ ltrun_cmd() {
     echo "$B/ltrun" fit --module "$B/examples/$1.so" --data "$B/examples/mnist.so" \
         --trainer.max_epochs 1 --trainer.num_sanity_val_steps 0 --trainer.limit_val_batches 0 \
         --trainer.enable_progress_bar false --trainer.num_threads "$THREADS" --seed 1 \
+        --trainer.logger false --trainer.enable_checkpointing false \
         --data.val_size 0 --test
 }
 
