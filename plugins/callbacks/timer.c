@@ -35,6 +35,7 @@ typedef struct timer_cb {
     double duration; /* seconds; < 0 = None */
     bool interval_epoch, verbose;
     double start, end; /* monotonic seconds of on_train_start / on_train_end; < 0 = None */
+    double offset;     /* training seconds of the runs before a resume (load_state_dict) */
 } timer_cb;
 
 static double monotonic_s(void) {
@@ -139,8 +140,8 @@ static void tm_destroy(lt_ctx *ctx, void *self) {
 
 /* time_elapsed(RunningStage.TRAINING) */
 static double elapsed(const timer_cb *tm) {
-    if (tm->start < 0) return 0;
-    return (tm->end < 0 ? monotonic_s() : tm->end) - tm->start;
+    if (tm->start < 0) return tm->offset;
+    return (tm->end < 0 ? monotonic_s() : tm->end) - tm->start + tm->offset;
 }
 
 static void check(lt_ctx *ctx, timer_cb *tm) {
@@ -188,7 +189,24 @@ static lt_status tm_on_train_epoch_end(lt_ctx *ctx, void *self) {
     return LT_OK;
 }
 
+/* Timer.state_dict: {"time_elapsed": {"train": seconds}} (Lightning keys every
+ * RunningStage; only training time is measured here); load_state_dict makes it the offset
+ * the resumed run's time is added to */
+static lt_status tm_state_dict(lt_ctx *ctx, void *self, lt_ckpt_writer *w) {
+    char buf[96];
+    snprintf(buf, sizeof buf, "{\"train\": %.17g}", elapsed(self));
+    return lt_ckpt_put_json(ctx, w, "time_elapsed", buf);
+}
+static lt_status tm_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) {
+    timer_cb *tm = self;
+    const char *j = lt_ckpt_get_json(ctx, r, "time_elapsed");
+    const char *t = j ? strstr(j, "\"train\"") : NULL;
+    if (t && (t = strchr(t, ':'))) tm->offset = strtod(t + 1, NULL);
+    return LT_OK;
+}
+
 LT_CALLBACK(timer, .create = tm_create, .destroy = tm_destroy, .on_fit_start = tm_on_fit_start,
             .on_train_start = tm_on_train_start, .on_train_end = tm_on_train_end,
             .on_train_batch_end = tm_on_train_batch_end,
-            .on_train_epoch_end = tm_on_train_epoch_end)
+            .on_train_epoch_end = tm_on_train_epoch_end, .state_dict = tm_state_dict,
+            .load_state_dict = tm_load_state_dict)
