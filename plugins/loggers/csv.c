@@ -14,6 +14,7 @@
  * values are empty cells; floats as Python repr, "epoch" and "step" as integers.
  */
 #include "ltrun.h"
+#include "log_dir.h"
 #include "yaml_dump.h"
 
 #include <errno.h>
@@ -48,17 +49,6 @@ static char *dup(const char *s) {
     return c;
 }
 
-static int mkdirs(const char *path) {
-    char tmp[2048];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 
 static void put_value(FILE *f, const char *key, double v) {
@@ -226,29 +216,8 @@ static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
         free(l);
         return NULL;
     }
-    char root[1800];
-    if (name[0]) snprintf(root, sizeof root, "%s/%s", save_dir, name);
-    else snprintf(root, sizeof root, "%s", save_dir);
-    if (version[0]) {
-        /* an int version given as a number reads back as its text: "3" -> version_3 */
-        char *end;
-        strtol(version, &end, 10);
-        if (*end == '\0') snprintf(l->dir, sizeof l->dir, "%s/version_%s", root, version);
-        else snprintf(l->dir, sizeof l->dir, "%s/%s", root, version);
-    } else { /* _get_next_version: 1 + max version_<int>, 0 if none */
-        long next = 0;
-        DIR *d = opendir(root);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (strncmp(e->d_name, "version_", 8)) continue;
-            char *end;
-            long v = strtol(e->d_name + 8, &end, 10);
-            if (*end == '\0' && e->d_name[8] && v + 1 > next) next = v + 1;
-        }
-        if (d) closedir(d);
-        snprintf(l->dir, sizeof l->dir, "%s/version_%ld", root, next);
-    }
-    if (mkdirs(l->dir)) {
+    logger_version_dir(l->dir, sizeof l->dir, save_dir, name, version);
+    if (logger_mkdirs(l->dir)) {
         lt_fail(ctx, "csv logger: cannot create %s: %s", l->dir, strerror(errno));
         free(l);
         return NULL;

@@ -8,6 +8,7 @@
  * Non-finite values are written as null (JSON has no NaN).
  */
 #include "ltrun.h"
+#include "log_dir.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,17 +23,6 @@ typedef struct jsonl_logger {
     char path[2200];
 } jsonl_logger;
 
-static int mkdirs(const char *path) {
-    char tmp[2048];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 static void put_str(FILE *f, const char *s) {
     fputc('"', f);
@@ -52,28 +42,10 @@ static void *jsonl_create(lt_ctx *ctx, const lt_hparams *hp) {
     const char *name = lt_hp_str(ctx, hp, "name", "lightning_logs");
     const char *version = lt_hp_str(ctx, hp, "version", "");
     const char *file = lt_hp_str(ctx, hp, "file", "metrics.jsonl");
-    char root[1800], dir[2048];
-    if (name[0]) snprintf(root, sizeof root, "%s/%s", save_dir, name);
-    else snprintf(root, sizeof root, "%s", save_dir);
-    if (version[0]) {
-        char *end;
-        strtol(version, &end, 10);
-        snprintf(dir, sizeof dir, *end ? "%s/%s" : "%s/version_%s", root, version);
-    } else {
-        long next = 0;
-        DIR *d = opendir(root);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (strncmp(e->d_name, "version_", 8)) continue;
-            char *end;
-            long v = strtol(e->d_name + 8, &end, 10);
-            if (*end == '\0' && e->d_name[8] && v + 1 > next) next = v + 1;
-        }
-        if (d) closedir(d);
-        snprintf(dir, sizeof dir, "%s/version_%ld", root, next);
-    }
+    char dir[2048];
+    logger_version_dir(dir, sizeof dir, save_dir, name, version);
     snprintf(l->path, sizeof l->path, "%s/%s", dir, file);
-    if (mkdirs(dir) || !(l->f = fopen(l->path, "w"))) {
+    if (logger_mkdirs(dir) || !(l->f = fopen(l->path, "w"))) {
         lt_fail(ctx, "jsonl logger: cannot create %s: %s", l->path, strerror(errno));
         free(l);
         return NULL;

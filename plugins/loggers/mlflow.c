@@ -31,6 +31,7 @@
  * written as PyYAML safe_dump(sort_keys=True, default_flow_style=False) writes them.
  */
 #include "ltrun.h"
+#include "log_dir.h"
 #include "yaml_dump.h"
 
 #include <errno.h>
@@ -68,17 +69,6 @@ static long long now_ms(void) {
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static int mkdirs(const char *path) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 static int mkparent(const char *path) {
     char tmp[4096];
@@ -86,7 +76,7 @@ static int mkparent(const char *path) {
     char *s = strrchr(tmp, '/');
     if (!s) return 0;
     *s = '\0';
-    return mkdirs(tmp);
+    return logger_mkdirs(tmp);
 }
 
 static void random_bytes(unsigned char *p, size_t n) {
@@ -123,7 +113,7 @@ static lt_status write_experiment(lt_ctx *ctx, const char *root, const char *id,
     char dir[2200], path[2300];
     snprintf(dir, sizeof dir, "%s/%s", root, id);
     snprintf(path, sizeof path, "%s/meta.yaml", dir);
-    if (mkdirs(dir)) return lt_fail(ctx, "mlflow logger: cannot create %s: %s", dir, strerror(errno));
+    if (logger_mkdirs(dir)) return lt_fail(ctx, "mlflow logger: cannot create %s: %s", dir, strerror(errno));
     FILE *f = fopen(path, "w");
     if (!f) return lt_fail(ctx, "mlflow logger: cannot write %s: %s", path, strerror(errno));
     long long t = now_ms();
@@ -334,7 +324,7 @@ static void *mlf_create(lt_ctx *ctx, const lt_hparams *hp) {
         if (!strncmp(dir, "//", 2)) dir += 2;
     }
     char abs[PATH_MAX];
-    if (mkdirs(dir) || !realpath(dir, abs)) {
+    if (logger_mkdirs(dir) || !realpath(dir, abs)) {
         lt_fail(ctx, "mlflow logger: cannot create %s: %s", dir, strerror(errno));
         free(l);
         return NULL;
@@ -406,7 +396,7 @@ static void *mlf_create(lt_ctx *ctx, const lt_hparams *hp) {
     static const char *subs[] = {"metrics", "params", "tags", "artifacts"};
     for (int i = 0; i < 4; i++) {
         snprintf(sub, sizeof sub, "%s/%s", l->run_dir, subs[i]);
-        if (mkdirs(sub)) {
+        if (logger_mkdirs(sub)) {
             lt_fail(ctx, "mlflow logger: cannot create %s: %s", sub, strerror(errno));
             goto fail;
         }

@@ -32,6 +32,7 @@
  * (Lightning's _sanitize_params).
  */
 #include "ltrun.h"
+#include "log_dir.h"
 #include "yaml_dump.h"
 
 #include <dirent.h>
@@ -156,17 +157,6 @@ static double now(void) {
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-static int mkdirs(const char *path) {
-    char tmp[2048];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
-}
 
 /* write `out` whole, then flush: one record set per call */
 static lt_status emit(lt_ctx *ctx, tb_logger *l, buf *out) {
@@ -335,27 +325,8 @@ static void *tb_create(lt_ctx *ctx, const lt_hparams *hp) {
     const char *suffix = lt_hp_str(ctx, hp, "filename_suffix", "");
     snprintf(l->prefix, sizeof l->prefix, "%s", lt_hp_str(ctx, hp, "prefix", ""));
     l->default_hp_metric = lt_hp_bool(ctx, hp, "default_hp_metric", true);
-    char root[1700];
-    if (name[0]) snprintf(root, sizeof root, "%s/%s", save_dir, name);
-    else snprintf(root, sizeof root, "%s", save_dir);
     char vdir[1900];
-    if (version[0]) {
-        char *end;
-        strtol(version, &end, 10);
-        snprintf(vdir, sizeof vdir, *end ? "%s/%s" : "%s/version_%s", root, version);
-    } else { /* _get_next_version */
-        long next = 0;
-        DIR *d = opendir(root);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            if (strncmp(e->d_name, "version_", 8)) continue;
-            char *end;
-            long v = strtol(e->d_name + 8, &end, 10);
-            if (*end == '\0' && e->d_name[8] && v + 1 > next) next = v + 1;
-        }
-        if (d) closedir(d);
-        snprintf(vdir, sizeof vdir, "%s/version_%ld", root, next);
-    }
+    logger_version_dir(vdir, sizeof vdir, save_dir, name, version);
     if (sub_dir[0]) snprintf(l->dir, sizeof l->dir, "%s/%s", vdir, sub_dir);
     else snprintf(l->dir, sizeof l->dir, "%s", vdir);
     /* hparams.yaml lives in log_dir (the version dir, sub_dir included) */
@@ -366,7 +337,7 @@ static void *tb_create(lt_ctx *ctx, const lt_hparams *hp) {
     double wall = now();
     snprintf(l->path, sizeof l->path, "%s/events.out.tfevents.%010lld.%s.%ld.%d%s", l->dir,
              (long long)wall, host, (long)getpid(), file_counter++, suffix);
-    if (mkdirs(l->dir) || !(l->f = fopen(l->path, "wb"))) {
+    if (logger_mkdirs(l->dir) || !(l->f = fopen(l->path, "wb"))) {
         lt_fail(ctx, "tensorboard logger: cannot create %s: %s", l->path, strerror(errno));
         free(l);
         return NULL;
