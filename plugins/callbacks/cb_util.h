@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,25 @@ static inline int cb_json_next(cb_json_iter *it, char *key, size_t kcap, char *v
     if (*p != ',' && *p != close) return -1;
     it->p = p;
     return 1;
+}
+
+/* A double as checkpoint-state JSON text: a number, or "inf" / "-inf" / "nan" as strings
+ * (JSON has no such numbers); has false gives null (Python's None). */
+static inline const char *cb_json_number(double v, bool has, char *buf, size_t cap) {
+    if (!has) snprintf(buf, cap, "null");
+    else if (isnan(v)) snprintf(buf, cap, "\"nan\"");
+    else if (isinf(v)) snprintf(buf, cap, "%s", v < 0 ? "\"-inf\"" : "\"inf\"");
+    else snprintf(buf, cap, "%.17g", v);
+    return buf;
+}
+
+/* the inverse, for JSON text with or without the quotes ("inf" or inf) */
+static inline double cb_parse_number(const char *j) {
+    if (*j == '"') j++;
+    if (!strncmp(j, "nan", 3)) return NAN;
+    if (!strncmp(j, "inf", 3)) return INFINITY;
+    if (!strncmp(j, "-inf", 4)) return -INFINITY;
+    return strtod(j, NULL);
 }
 
 #endif

@@ -238,24 +238,16 @@ static lt_status es_on_validation_end(lt_ctx *ctx, void *self) {
 }
 
 /* EarlyStopping.state_dict: wait_count, stopped_epoch, best_score, patience (Lightning's
- * keys); +-inf and nan as strings, since JSON has no such numbers */
+ * keys); numbers through cb_json_number (+-inf as strings) */
 static void put_number(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, double v) {
     char buf[64];
-    if (isnan(v)) snprintf(buf, sizeof buf, "\"nan\"");
-    else if (isinf(v)) snprintf(buf, sizeof buf, "\"%s\"", v < 0 ? "-inf" : "inf");
-    else snprintf(buf, sizeof buf, "%.17g", v);
-    lt_ckpt_put_json(ctx, w, key, buf);
+    lt_ckpt_put_json(ctx, w, key, cb_json_number(v, true, buf, sizeof buf));
 }
 
 static bool get_number(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, double *out) {
     const char *j = lt_ckpt_get_json(ctx, r, key);
-    if (!j) return false;
-    if (*j == '"') j++;
-    if (!strncmp(j, "nan", 3)) *out = NAN;
-    else if (!strncmp(j, "inf", 3)) *out = INFINITY;
-    else if (!strncmp(j, "-inf", 4)) *out = -INFINITY;
-    else *out = strtod(j, NULL);
-    return true;
+    if (j) *out = cb_parse_number(j);
+    return j != NULL;
 }
 
 static lt_status es_state_dict(lt_ctx *ctx, void *self, lt_ckpt_writer *w) {

@@ -689,11 +689,7 @@ static void put_str(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char 
 
 static void put_num(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, bool has, double v) {
     char buf[64];
-    if (!has) snprintf(buf, sizeof buf, "null");
-    else if (isinf(v)) snprintf(buf, sizeof buf, "%s", v < 0 ? "\"-inf\"" : "\"inf\"");
-    else if (isnan(v)) snprintf(buf, sizeof buf, "\"nan\"");
-    else snprintf(buf, sizeof buf, "%.17g", v);
-    lt_ckpt_put_json(ctx, w, key, buf);
+    lt_ckpt_put_json(ctx, w, key, cb_json_number(v, has, buf, sizeof buf));
 }
 
 static lt_status mc_state_dict(lt_ctx *ctx, void *self, lt_ckpt_writer *w) {
@@ -748,12 +744,6 @@ static bool get_text(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, char *out,
     return true;
 }
 
-static double parse_num(const char *s) {
-    if (!strcmp(s, "inf")) return INFINITY;
-    if (!strcmp(s, "-inf")) return -INFINITY;
-    if (!strcmp(s, "nan")) return NAN;
-    return strtod(s, NULL);
-}
 
 static lt_status mc_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) {
     model_checkpoint *mc = self;
@@ -762,11 +752,11 @@ static lt_status mc_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) 
     if (!strcmp(dir, mc->dirpath)) {
         if (get_text(ctx, r, "best_model_score", buf, sizeof buf)) {
             mc->has_best_score = strcmp(buf, "null") != 0;
-            if (mc->has_best_score) mc->best_model_score = parse_num(buf);
+            if (mc->has_best_score) mc->best_model_score = cb_parse_number(buf);
         }
         get_text(ctx, r, "kth_best_model_path", mc->kth_best_model_path,
                  sizeof mc->kth_best_model_path);
-        if (get_text(ctx, r, "kth_value", buf, sizeof buf)) mc->kth_value = parse_num(buf);
+        if (get_text(ctx, r, "kth_value", buf, sizeof buf)) mc->kth_value = cb_parse_number(buf);
         const char *bk = lt_ckpt_get_json(ctx, r, "best_k_models");
         cb_json_iter it;
         if (bk && !cb_json_begin(&it, bk)) {
@@ -775,7 +765,7 @@ static lt_status mc_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) 
             while (mc->nbest < MC_MAXK &&
                    cb_json_next(&it, key, sizeof key, val, sizeof val) > 0) {
                 snprintf(mc->best_k[mc->nbest].path, MC_PATH, "%s", key);
-                mc->best_k[mc->nbest++].score = parse_num(val);
+                mc->best_k[mc->nbest++].score = cb_parse_number(val);
             }
         }
         get_text(ctx, r, "last_model_path", mc->last_model_path, sizeof mc->last_model_path);
