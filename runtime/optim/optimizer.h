@@ -20,6 +20,7 @@
 
 #include "ltrun.h"
 #include "tensor/tensor.h"
+#include "util/simd_clones.h"
 
 typedef enum ltr_optim_kind {
     LTR_OPTIM_SGD = 1,
@@ -107,9 +108,8 @@ void ltr_optimizer_free(lt_optimizer *o);
 
 /* internal to runtime/optim */
 /* Elements per thread work item of the elementwise updates (Adam, RMSprop, Adagrad):
- * 64 KB of float32 per array, in L2 with its partners. Threads take whole blocks, so
- * every thread count gives the same bits. */
-#define LTR_OPTIM_BLOCK 16384
+ * the runtime's one block size (util/simd_clones.h) */
+#define LTR_OPTIM_BLOCK LTR_ELEM_BLOCK
 /* An optimizer over every parameter of ctx->params, one group with options *hp. */
 lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name,
                                 const ltr_optim_hp *hp);

@@ -4,7 +4,6 @@
 
 /* Long tensors split over threads in blocks; the block loops take restrict pointers as
  * parameters (inside an OpenMP region gcc would lose restrict and not vectorise). */
-#define BLOCK 16384
 #define PARALLEL_MIN (1 << 17)
 
 static inline void round_span(uint16_t *restrict dst, const float *restrict src, int64_t n) {
@@ -25,19 +24,19 @@ static inline void widen_span(float *restrict dst, const uint16_t *restrict src,
 }
 
 LTR_SIMD_CLONES void ltr_bf16_round_f32(uint16_t *restrict dst, const float *restrict src, int64_t n) {
-    int64_t nb = (n + BLOCK - 1) / BLOCK;
+    int64_t nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;
 #pragma omp parallel for schedule(static) if (n > PARALLEL_MIN)
     for (int64_t b = 0; b < nb; b++) {
-        int64_t s = b * BLOCK;
-        round_span(dst + s, src + s, n - s < BLOCK ? n - s : BLOCK);
+        int64_t s = b * LTR_ELEM_BLOCK;
+        round_span(dst + s, src + s, n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK);
     }
 }
 
 LTR_SIMD_CLONES void ltr_bf16_widen_f32(float *restrict dst, const uint16_t *restrict src, int64_t n) {
-    int64_t nb = (n + BLOCK - 1) / BLOCK;
+    int64_t nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;
 #pragma omp parallel for schedule(static) if (n > PARALLEL_MIN)
     for (int64_t b = 0; b < nb; b++) {
-        int64_t s = b * BLOCK;
-        widen_span(dst + s, src + s, n - s < BLOCK ? n - s : BLOCK);
+        int64_t s = b * LTR_ELEM_BLOCK;
+        widen_span(dst + s, src + s, n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK);
     }
 }

@@ -21,6 +21,16 @@
 #else
 #define LTR_SIMD_CLONES
 #define LTR_SIMD_CLONES_AVX2
+/* Elements per thread work item of the threaded elementwise loops (Adam, relu, bf16
+ * casts): 64 KB of float32 per array, so a block and its partner arrays stay in L2.
+ * Whole blocks go to threads, so results do not depend on the thread count. */
+#define LTR_ELEM_BLOCK 16384
+
 #endif
+
+/* Elements per thread work item of the threaded elementwise loops (Adam, relu, bf16
+ * casts): 64 KB of float32 per array, so a block and its partner arrays stay in L2.
+ * Whole blocks go to threads, so results do not depend on the thread count. */
+#define LTR_ELEM_BLOCK 16384
 
 #endif

@@ -39,7 +39,6 @@
 /* elementwise loops longer than this split over the OpenMP threads (each element is
  * independent, so the result does not depend on the thread count) */
 #define PARALLEL_MIN_ELEMS (1 << 16)
-#define ELEM_BLOCK 16384 /* elements per thread work item */
 
 static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                           const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
@@ -256,10 +255,10 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
     LTR_SIMD_CLONES static void relu_##SUF(const lt_tensor *x, lt_tensor *y) {                 \
         const T *px = x->data;                                                                 \
         T *py = y->data;                                                                       \
-        int64_t n = ltr_numel(x), nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;                      \
+        int64_t n = ltr_numel(x), nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;                      \
         _Pragma("omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)")               \
         for (int64_t b = 0; b < nb; b++) {                                                     \
-            int64_t s = b * ELEM_BLOCK, len = n - s < ELEM_BLOCK ? n - s : ELEM_BLOCK;         \
+            int64_t s = b * LTR_ELEM_BLOCK, len = n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK;         \
             relu_span_##SUF(px + s, py + s, len);                                              \
         }                                                                                      \
     }                                                                                          \
@@ -275,10 +274,10 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                                                     lt_tensor *gx) {                           \
         const T *px = x->data, *pg = gy->data;                                                 \
         T *po = gx->data;                                                                      \
-        int64_t n = ltr_numel(x), nb = (n + ELEM_BLOCK - 1) / ELEM_BLOCK;                      \
+        int64_t n = ltr_numel(x), nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;                      \
         _Pragma("omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)")               \
         for (int64_t b = 0; b < nb; b++) {                                                     \
-            int64_t s = b * ELEM_BLOCK, len = n - s < ELEM_BLOCK ? n - s : ELEM_BLOCK;         \
+            int64_t s = b * LTR_ELEM_BLOCK, len = n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK;         \
             relu_back_span_##SUF(px + s, pg + s, po + s, len);                                 \
         }                                                                                      \
     }                                                                                          \
