@@ -165,6 +165,9 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
     ds.size = sizeof ds;
     ds.length = -1;
     ds.batch_size = 1; /* torch.utils.data.DataLoader defaults */
+    ds.prefetch_factor = 2; /* ABI 1.5: data loader (the rest are 0/false/NULL) */
+    ds.seed = -1;
+    ds.replacement = true;
     ltr_trainer_hook_begin(t, false, "dataset");
     if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
         return LT_ERROR;

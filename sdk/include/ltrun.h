@@ -33,9 +33,11 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 4 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 5 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3);
-                          1.4: LT_BFLOAT16, trainer hooks and options (issue 4) */
+                          1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
+                          1.5: data pipeline — loader options, samplers, splits,
+                               transforms, variable-length samples (issue 7) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -158,6 +160,21 @@ typedef enum lt_metrics_dict {
     LT_PROGRESS_BAR_METRICS = 2
 } lt_metrics_dict;
 
+/* ABI 1.5: data loader — which sampler draws a split's sample order (torch.utils.data's
+ * samplers; with world_size > 1 and --trainer.use_distributed_sampler true the host wraps
+ * the order in a DistributedSampler, as Lightning does). */
+typedef enum lt_sampler {
+    LT_SAMPLER_AUTO = 0,        /* RandomSampler if shuffle, else SequentialSampler */
+    LT_SAMPLER_SEQUENTIAL = 1,
+    LT_SAMPLER_RANDOM = 2,
+    LT_SAMPLER_WEIGHTED_RANDOM = 3,
+    LT_SAMPLER_DISTRIBUTED = 4  /* DistributedSampler(shuffle, drop_last, seed) over the
+                                   trainer's rank/world_size, even on one process */
+} lt_sampler;
+/* ABI 1.5: a field dimension that differs between samples (a sequence length): the data
+ * module reports each sample's shape (item_shape hook) and batches are padded. */
+#define LT_VARIABLE_DIM (-1)
+
 /* One field of a dataset sample (e.g. image [1,28,28] float32, label [] int64). */
 typedef struct lt_field {
     const char *name; /* static string owned by the plugin */
@@ -180,6 +197,28 @@ typedef struct lt_dataset {
     int64_t batch_size;
     bool shuffle;   /* seeded by --seed; reshuffled each epoch */
     bool drop_last;
+
+    /* ABI 1.5: data loader — the rest of torch.utils.data.DataLoader's options, with
+     * PyTorch's defaults pre-filled by the host. The data module may set them per split;
+     * --data.<name> (e.g. --data.num_workers 2) overrides what it set, for every split.
+     * The host reads `size` to know which of these a plugin built against an older
+     * header filled in. */
+    int32_t num_workers;     /* 0: samples fetched on the training thread */
+    int32_t prefetch_factor; /* batches loaded ahead per worker (2; needs num_workers > 0) */
+    bool persistent_workers; /* keep the workers between epochs (needs num_workers > 0) */
+    bool pin_memory;         /* page-locked batch buffers when the accelerator is a device */
+    int64_t seed;            /* sampler/shuffle seed; -1 (default): the run's --seed */
+    lt_sampler sampler;      /* LT_SAMPLER_AUTO: random if shuffle, else sequential */
+    /* LT_SAMPLER_WEIGHTED_RANDOM (torch WeightedRandomSampler): `length` weights owned by
+     * the plugin and valid until teardown; num_samples draws per epoch (<= 0: length);
+     * replacement (default true) */
+    const double *weights;
+    int64_t num_samples;
+    bool replacement;
+    /* variable-length fields (a dimension given as LT_VARIABLE_DIM): the default collate
+     * pads each batch to its longest sample with this value (pad_sequence's
+     * padding_value; default 0) */
+    double padding_value[LT_MAX_FIELDS];
 } lt_dataset;
 
 /* -------------------------------------------------------------------- optimizers */
