@@ -25,6 +25,10 @@ static inline float ltr_bf16_to_float(uint16_t h) {
     memcpy(&f, &u, sizeof f);
     return f;
 }
+/* a + b in float32, rounded once (torch's bf16 add, and gradient accumulation) */
+static inline uint16_t ltr_bf16_add(uint16_t a, uint16_t b) {
+    return ltr_bf16_from_float(ltr_bf16_to_float(a) + ltr_bf16_to_float(b));
+}
 
 /* bulk forms (vectorised loops): dst[i] = round(src[i]) / widen(src[i]) */
 void ltr_bf16_round_f32(uint16_t *restrict dst, const float *restrict src, int64_t n);

@@ -441,19 +441,19 @@ static void cpu_fill_rows(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b
 }
 static void cpu_sum_rows(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool acc) {
     if (g->dtype == LT_BFLOAT16) { /* summed in float32, rounded once (torch's bf16 sum) */
-        float *gf = malloc((size_t)(m * n + n) * sizeof *gf);
-        if (!gf) { /* no memory: NaN rather than a silently wrong sum */
-            ltr_cpu_fill_value(out, NAN);
-            return;
-        }
-        ltr_bf16_widen_f32(gf, g->data, m * n);
-        float *sum = gf + m * n;
+        /* column blocks with their float32 sums on the stack: no allocation on the bf16
+         * training path, and each column's additions stay in row order */
+        enum { COLS = 256 };
+        const uint16_t *gb = g->data;
         uint16_t *o = out->data;
-        for (int64_t j = 0; j < n; j++) sum[j] = acc ? ltr_bf16_to_float(o[j]) : 0.0f;
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < n; j++) sum[j] += gf[i * n + j];
-        ltr_bf16_round_f32(o, sum, n);
-        free(gf);
+        for (int64_t j0 = 0; j0 < n; j0 += COLS) {
+            int64_t w = n - j0 < COLS ? n - j0 : COLS;
+            float sum[COLS];
+            for (int64_t j = 0; j < w; j++) sum[j] = acc ? ltr_bf16_to_float(o[j0 + j]) : 0.0f;
+            for (int64_t i = 0; i < m; i++)
+                for (int64_t j = 0; j < w; j++) sum[j] += ltr_bf16_to_float(gb[i * n + j0 + j]);
+            ltr_bf16_round_f32(o + j0, sum, w);
+        }
         return;
     }
     DISPATCH(sum_rows, g, g, m, n, out, acc);
@@ -481,7 +481,7 @@ static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) {
         uint16_t *d = dst->data;
         const uint16_t *s = src->data;
         for (int64_t i = 0, n = ltr_numel(dst); i < n; i++)
-            d[i] = ltr_bf16_from_float(ltr_bf16_to_float(d[i]) + ltr_bf16_to_float(s[i]));
+            d[i] = ltr_bf16_add(d[i], s[i]);
         return;
     }
     DISPATCH(add_into, dst, dst, src);

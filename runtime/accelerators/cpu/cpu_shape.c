@@ -16,9 +16,7 @@ static inline double double_add(double a, double b) { return a + b; }
 static inline int64_t int64_t_add(int64_t a, int64_t b) { return a + b; }
 static inline int32_t int32_t_add(int32_t a, int32_t b) { return a + b; }
 static inline u8 u8_add(u8 a, u8 b) { return (u8)(a + b); }
-static inline bf16 bf16_add(bf16 a, bf16 b) {
-    return ltr_bf16_from_float(ltr_bf16_to_float(a) + ltr_bf16_to_float(b));
-}
+static inline bf16 bf16_add(bf16 a, bf16 b) { return ltr_bf16_add(a, b); }
 
 #define STRIDED(T, ACC)                                                                       \
     static void strided_##T##_##ACC(int ndim, const int64_t *shape, T *dst, const int64_t *ds, \
