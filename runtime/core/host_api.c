@@ -360,6 +360,9 @@ static const lt_host_api host_api = {
     .buffer_count = ltr_api_buffer_count,
     .buffer_at = ltr_api_buffer_at,
     .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
+    /* ABI 1.5: module hooks (runtime/trainer/model_callbacks.c) */
+    .add_callback = ltr_api_add_callback,
+    .tensor_backward = ltr_api_tensor_backward,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -7,6 +7,8 @@
 
 #include "cli/hparams.h"
 
+#include <cjson/cJSON.h>
+
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,50 +168,71 @@ void ltr_callbacks_on_exception(ltr_trainer *t, const char *message) {
     t->ctx.hook_name = NULL;
 }
 
-lt_status ltr_callbacks_load(ltr_trainer *t) {
-    const ltr_options *o = t->opts;
-    if (o->ncallbacks == 0) return LT_OK;
-    t->cbs.items = calloc((size_t)o->ncallbacks, sizeof *t->cbs.items);
-    if (!t->cbs.items) {
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");
-        return LT_ERROR;
-    }
-    char err[1024], path[4096];
-    for (int i = 0; i < o->ncallbacks; i++) {
-        const char *spec = o->callbacks[i].path;
-        /* issue 6: a NAME is found on the plugin search path (plugin/discover.c) */
-        ltr_callback *cb = &t->cbs.items[t->cbs.n];
-        if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
-            ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {
-            ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--callback: %s", err);
-            return LT_ERROR;
-        }
-        t->cbs.n++;
-        cb->vt = cb->plugin.desc->vtable;
-        int twins = 0;
-        for (int j = 0; j < t->cbs.n - 1; j++)
-            twins += !strcmp(t->cbs.items[j].plugin.desc->name, cb->plugin.desc->name);
-        if (twins) snprintf(cb->label, sizeof cb->label, "%s#%d", cb->plugin.desc->name, twins + 1);
-        else snprintf(cb->label, sizeof cb->label, "%s", cb->plugin.desc->name);
-        cb->hp = calloc(1, sizeof *cb->hp);
-        if (!cb->hp) {
+/* Loads, labels and creates one callback plugin from SPEC (a name on the plugin search
+ * path or a path) with its init args, appended to t->cbs (grown as needed). */
+lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_args,
+                           const char *option) {
+    if (t->cbs.n == t->cbs.cap) {
+        int cap = t->cbs.cap ? 2 * t->cbs.cap : 4;
+        ltr_callback *items = realloc(t->cbs.items, (size_t)cap * sizeof *items);
+        if (!items) {
             ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");
             return LT_ERROR;
         }
-        ltr_hparams_init(cb->hp, o->callbacks[i].init_args, "--callback init arg ");
-        void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(cb->vt, lt_callback_vtable, create);
-        if (create) {
-            t->ctx.plugin_name = cb->label;
-            t->ctx.hook_name = "create";
-            cb->self = create(&t->ctx.pub, cb->hp);
-            if (callback_done(t, cb, "create", cb->self ? LT_OK : LT_ERROR)) return LT_ERROR;
-        }
-        cb->created = true;
-        if (ltr_hparams_check_unread(cb->hp, cb->label, err, sizeof err)) {
-            ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
-            return LT_ERROR;
-        }
+        memset(items + t->cbs.n, 0, (size_t)(cap - t->cbs.n) * sizeof *items);
+        t->cbs.items = items;
+        t->cbs.cap = cap;
     }
+    char err[1024], path[4096];
+    /* issue 6: a NAME is found on the plugin search path (plugin/discover.c) */
+    ltr_callback *cb = &t->cbs.items[t->cbs.n];
+    if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
+        ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "%s: %s", option, err);
+        return LT_ERROR;
+    }
+    t->cbs.n++;
+    cb->vt = cb->plugin.desc->vtable;
+    int twins = 0;
+    for (int j = 0; j < t->cbs.n - 1; j++)
+        twins += !strcmp(t->cbs.items[j].plugin.desc->name, cb->plugin.desc->name);
+    if (twins) snprintf(cb->label, sizeof cb->label, "%s#%d", cb->plugin.desc->name, twins + 1);
+    else snprintf(cb->label, sizeof cb->label, "%s", cb->plugin.desc->name);
+    cb->hp = calloc(1, sizeof *cb->hp);
+    if (!cb->hp) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");
+        return LT_ERROR;
+    }
+    ltr_hparams_init(cb->hp, init_args, "--callback init arg ");
+    void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(cb->vt, lt_callback_vtable, create);
+    if (create) {
+        const char *plugin = t->ctx.plugin_name, *hook = t->ctx.hook_name;
+        t->ctx.plugin_name = cb->label;
+        t->ctx.hook_name = "create";
+        cb->self = create(&t->ctx.pub, cb->hp);
+        if (callback_done(t, cb, "create", cb->self ? LT_OK : LT_ERROR)) return LT_ERROR;
+        t->ctx.plugin_name = plugin;
+        t->ctx.hook_name = hook;
+    }
+    cb->created = true;
+    if (ltr_hparams_check_unread(cb->hp, cb->label, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+lt_status ltr_callbacks_load(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    for (int i = 0; i < o->ncallbacks; i++)
+        if (ltr_callback_add(t, o->callbacks[i].path, o->callbacks[i].init_args, "--callback"))
+            return LT_ERROR;
+    return ltr_callbacks_arrange(t);
+}
+
+lt_status ltr_callbacks_arrange(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    if (t->cbs.n == 0) return LT_OK;
     /* _reorder_callbacks: all Checkpoint callbacks last, the others keep their order */
     ltr_callback *sorted = calloc((size_t)t->cbs.n, sizeof *sorted);
     if (!sorted) {
@@ -223,6 +246,7 @@ lt_status ltr_callbacks_load(ltr_trainer *t) {
                 sorted[k++] = t->cbs.items[i];
     free(t->cbs.items);
     t->cbs.items = sorted;
+    t->cbs.cap = t->cbs.n;
     /* issue 6: callback_connector._configure_progress_bar — a ProgressBar callback
      * replaces the built-in bar; two, or one with enable_progress_bar=False, are a
      * MisconfigurationException. (_configure_model_summary_callback raises nothing: a
@@ -257,24 +281,30 @@ bool ltr_callbacks_have(const ltr_trainer *t, uint32_t trait) {
     return false;
 }
 
-void ltr_callbacks_free(ltr_trainer *t) {
-    for (int i = 0; i < t->cbs.n; i++) {
-        ltr_callback *cb = &t->cbs.items[i];
-        void (*destroy)(lt_ctx *, void *) = LTR_HOOK(cb->vt, lt_callback_vtable, destroy);
-        if (cb->created && destroy) {
-            t->ctx.plugin_name = cb->label;
-            t->ctx.hook_name = "destroy";
-            destroy(&t->ctx.pub, cb->self);
-            ltr_ctx_take_error(&t->ctx, NULL, 0);
-        }
-        if (cb->hp) {
-            ltr_hparams_free(cb->hp);
-            free(cb->hp);
-        }
+/* destroy hook and hparams of one callback (its plugin stays loaded) */
+void ltr_callback_destroy(ltr_trainer *t, ltr_callback *cb) {
+    void (*destroy)(lt_ctx *, void *) = LTR_HOOK(cb->vt, lt_callback_vtable, destroy);
+    if (cb->created && destroy) {
+        t->ctx.plugin_name = cb->label;
+        t->ctx.hook_name = "destroy";
+        destroy(&t->ctx.pub, cb->self);
+        ltr_ctx_take_error(&t->ctx, NULL, 0);
     }
+    cb->created = false;
+    if (cb->hp) {
+        ltr_hparams_free(cb->hp);
+        free(cb->hp);
+        cb->hp = NULL;
+    }
+    cJSON_Delete(cb->owned_args);
+    cb->owned_args = NULL;
+}
+
+void ltr_callbacks_free(ltr_trainer *t) {
+    for (int i = 0; i < t->cbs.n; i++) ltr_callback_destroy(t, &t->cbs.items[i]);
     /* unload after every destroy: two entries may share one dlopen handle */
     for (int i = 0; i < t->cbs.n; i++) ltr_plugin_unload(&t->cbs.items[i].plugin);
     free(t->cbs.items);
     t->cbs.items = NULL;
-    t->cbs.n = 0;
+    t->cbs.n = t->cbs.cap = 0;
 }

@@ -65,11 +65,12 @@ typedef struct ltr_callback {
     bool created;
     lt_hparams *hp;               /* owned */
     char label[64];               /* "name" or "name#2" when loaded twice */
+    struct cJSON *owned_args;     /* init args parsed for lt_add_callback (owned) */
 } ltr_callback;
 
 typedef struct ltr_callback_set {
     ltr_callback *items; /* owned, n entries, in dispatch order */
-    int n;
+    int n, cap;
 } ltr_callback_set;
 
 const char *ltr_hook_name(ltr_hook_id h);
@@ -77,6 +78,13 @@ const char *ltr_hook_name(ltr_hook_id h);
 /* Load every --callback plugin (kind callback, explicit .so paths) and run their create
  * hooks with their init args; reorders Checkpoint callbacks last. */
 lt_status ltr_callbacks_load(struct ltr_trainer *t);
+/* one callback plugin (name or path) created with init_args and appended; `option`
+ * names the source in errors ("--callback", "configure_callbacks") */
+lt_status ltr_callback_add(struct ltr_trainer *t, const char *spec, const struct cJSON *init_args,
+                           const char *option);
+/* Lightning's _reorder_callbacks (Checkpoint callbacks last) and the progress-bar rules */
+lt_status ltr_callbacks_arrange(struct ltr_trainer *t);
+void ltr_callback_destroy(struct ltr_trainer *t, ltr_callback *cb);
 /* issue 6: does a configured callback have the trait (LT_CALLBACK_PROGRESS_BAR, ...)? */
 bool ltr_callbacks_have(const struct ltr_trainer *t, uint32_t trait);
 /* destroy hooks, then unload. */
@@ -141,5 +149,12 @@ lt_tensor *ltr_api_param_at(lt_ctx *c, int64_t i, const char **name);
 int64_t ltr_api_buffer_count(lt_ctx *c);
 lt_tensor *ltr_api_buffer_at(lt_ctx *c, int64_t i, const char **name);
 lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);
+/* ABI 1.5: module hooks (model_callbacks.c) */
+lt_status ltr_api_add_callback(lt_ctx *c, const char *name_or_path, const char *init_args_json);
+lt_status ltr_api_tensor_backward(lt_ctx *c, lt_tensor *loss);
+/* LightningModule.configure_callbacks at the start of a stage (_attach_model_callbacks) */
+lt_status ltr_attach_model_callbacks(struct ltr_trainer *t);
+/* Strategy.backward's model.backward(loss): the module's override or loss.backward() */
+lt_status ltr_module_backward(struct ltr_trainer *t, lt_tensor *loss);
 
 #endif

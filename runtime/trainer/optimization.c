@@ -68,7 +68,7 @@ lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *o
     if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
     t->ctx.hook_name = "backward";
     if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
-    lt_status brc = ltr_backward(&t->ctx.pub, loss);
+    lt_status brc = ltr_module_backward(t, loss); /* ABI 1.5: LightningModule.backward */
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
     if (brc != LT_OK) return LT_ERROR; /* the message stays on the context */
     t->ctx.hook_name = NULL;

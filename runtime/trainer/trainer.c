@@ -295,6 +295,8 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     t->ctx.pub.stage = stage;
     /* issue 4: _verify_loop_configurations (manual optimization's rules) comes first */
     if (stage == LT_STAGE_FIT && ltr_verify_manual_optimization(t)) return LT_ERROR;
+    /* ABI 1.5: _attach_model_callbacks (LightningModule.configure_callbacks) */
+    if (ltr_attach_model_callbacks(t)) return LT_ERROR;
     if (DM_HOOK(t, prepare_data)) {
         ltr_trainer_hook_begin(t, false, "prepare_data");
         if (ltr_trainer_hook_done(t, false, "prepare_data",

@@ -85,6 +85,7 @@ typedef struct ltr_trainer {
     struct ltr_anomaly *anomaly;    /* trainer.detect_anomaly (NULL: off) */
     /* issue 4: hooks, callbacks and loop flags */
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
+    bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
     ltr_loop_state loop;            /* fit-loop progress (loops.c) */
     char error_msg[1024];           /* the first error, for on_exception */
     /* issue 4: manual optimization (manual.c) */

@@ -994,6 +994,16 @@ struct lt_host_api {
     int64_t (*buffer_count)(lt_ctx *ctx);
     lt_tensor *(*buffer_at)(lt_ctx *ctx, int64_t i, const char **name);
     lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);
+
+    /* ABI 1.5: module hooks — inside the module's configure_callbacks hook only: add a
+     * callback plugin (a name on the plugin search path or a path) with its init args as
+     * a JSON object text (NULL: {}). Lightning's _attach_model_callbacks: callbacks the
+     * module adds replace every trainer callback of the same plugin, then Checkpoint
+     * callbacks are moved last. */
+    lt_status (*add_callback)(lt_ctx *ctx, const char *name_or_path, const char *init_args_json);
+    /* loss.backward(): gradients of a scalar into the parameters' .grad (accumulating).
+     * The default of the module's backward hook; an override calls it itself. */
+    lt_status (*tensor_backward)(lt_ctx *ctx, lt_tensor *loss);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1110,6 +1120,14 @@ typedef struct lt_module_vtable {
      * (Lightning's restore_model). */
     lt_status (*on_save_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
     lt_status (*on_load_checkpoint)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
+
+    /* ABI 1.5: module hooks — LightningModule.configure_callbacks(): called at the start
+     * of every fit/validate/test/predict before prepare_data; add callbacks with
+     * lt_add_callback. backward(loss): how the strategy runs loss.backward() for
+     * automatic optimization and lt_manual_backward (between on_before_backward and
+     * on_after_backward); the default is lt_tensor_backward(ctx, loss). */
+    lt_status (*configure_callbacks)(lt_ctx *ctx, void *self);
+    lt_status (*backward)(lt_ctx *ctx, void *self, lt_tensor *loss);
 } lt_module_vtable;
 
 /* LightningDataModule hooks. */
@@ -2047,6 +2065,13 @@ static inline lt_tensor *lt_buffer_at(lt_ctx *c, int64_t i, const char **name) {
 }
 static inline lt_status lt_lr_scheduler_config_remove(lt_ctx *c, int i) {
     return c->api->lr_scheduler_config_remove(c, i);
+}
+/* ABI 1.5: module hooks */
+static inline lt_status lt_add_callback(lt_ctx *c, const char *name_or_path, const char *json) {
+    return c->api->add_callback(c, name_or_path, json);
+}
+static inline lt_status lt_tensor_backward(lt_ctx *c, lt_tensor *loss) {
+    return c->api->tensor_backward(c, loss);
 }
 
 #ifdef __cplusplus

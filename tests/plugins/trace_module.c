@@ -220,6 +220,16 @@ static lt_status tm_on_after_batch_transfer(lt_ctx *ctx, void *self, lt_batch *b
     return LT_OK;
 }
 
+/* ABI 1.5: module hooks */
+static lt_status tm_configure_callbacks(lt_ctx *ctx, void *self) {
+    T("module.configure_callbacks");
+    return LT_OK;
+}
+static lt_status tm_backward(lt_ctx *ctx, void *self, lt_tensor *loss) {
+    T("module.backward");
+    return lt_tensor_backward(ctx, loss); /* Lightning's default: loss.backward() */
+}
+
 LT_MODULE(trace, .create = tm_create, .destroy = tm_destroy, .training_step = tm_training_step,
           .validation_step = tm_validation_step, .test_step = tm_test_step,
           .configure_optimizers = tm_configure_optimizers,
@@ -253,4 +263,5 @@ LT_MODULE(trace, .create = tm_create, .destroy = tm_destroy, .training_step = tm
           .on_predict_model_eval = tm_on_predict_model_eval,
           .on_validation_model_zero_grad = tm_on_validation_model_zero_grad,
           .predict_step = tm_predict_step, .on_before_batch_transfer = tm_on_before_batch_transfer,
-          .on_after_batch_transfer = tm_on_after_batch_transfer)
+          .on_after_batch_transfer = tm_on_after_batch_transfer,
+          .configure_callbacks = tm_configure_callbacks, .backward = tm_backward)
