@@ -360,6 +360,9 @@ static const lt_host_api host_api = {
     .buffer_count = ltr_api_buffer_count,
     .buffer_at = ltr_api_buffer_at,
     .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
+    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c) */
+    .checkpoint_dir = ltr_api_checkpoint_dir,
+    .checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

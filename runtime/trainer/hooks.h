@@ -141,5 +141,8 @@ lt_tensor *ltr_api_param_at(lt_ctx *c, int64_t i, const char **name);
 int64_t ltr_api_buffer_count(lt_ctx *c);
 lt_tensor *ltr_api_buffer_at(lt_ctx *c, int64_t i, const char **name);
 lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);
+/* ABI 1.5: checkpoint dir (ckpt_dir.c) */
+lt_status ltr_api_checkpoint_dir(lt_ctx *ctx, char *buf, size_t cap);
+void ltr_api_checkpoint_dirpath_add(lt_ctx *ctx, const char *dirpath);
 
 #endif

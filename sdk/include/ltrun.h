@@ -994,6 +994,15 @@ struct lt_host_api {
     int64_t (*buffer_count)(lt_ctx *ctx);
     lt_tensor *(*buffer_at)(lt_ctx *ctx, int64_t i, const char **name);
     lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);
+    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c) — checkpoint_dir writes the
+     * folder a ModelCheckpoint without dirpath saves into (Lightning's __resolve_ckpt_dir:
+     * <first logger's version_dir>/checkpoints, default_root_dir/checkpoints without a
+     * logger); the trainer's own "last" checkpoint goes there too. checkpoint_dirpath_add:
+     * a Checkpoint callback reports its resolved dirpath in setup; `--ckpt-path last`
+     * takes the newest last*.h5 (by mtime) among the reported dirpaths
+     * (ModelCheckpoint._find_last_checkpoints). */
+    lt_status (*checkpoint_dir)(lt_ctx *ctx, char *buf, size_t cap);
+    void (*checkpoint_dirpath_add)(lt_ctx *ctx, const char *dirpath);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1305,6 +1314,13 @@ typedef struct lt_logger_vtable {
     lt_status (*save)(lt_ctx *ctx, void *self);
     /* status: "success", "failed" or "interrupted" */
     lt_status (*finalize)(lt_ctx *ctx, void *self, const char *status);
+    /* ABI 1.5: checkpoint dir — the logger's versioned folder as Lightning's
+     * ModelCheckpoint.__resolve_ckpt_dir builds it from the FIRST logger:
+     * os.path.join(save_dir or default_root_dir, name, version_N | str version) (no
+     * sub_dir; MLFlowLogger: <mlruns>/<experiment_id>/<run_id>). Write it into buf (cap
+     * bytes) and return LT_OK. The same folder for the whole run: resolve the version once
+     * (in create). Checkpoints go to <it>/checkpoints. NULL: default_root_dir/checkpoints. */
+    lt_status (*version_dir)(lt_ctx *ctx, void *self, char *buf, size_t cap);
 } lt_logger_vtable;
 /* LT_LOGGER(name, .create = ..., .log_metrics = ..., ...). */
 #define LT_LOGGER(name, ...) LT__DESCRIPTOR(name, LT_KIND_LOGGER, lt_logger_vtable, __VA_ARGS__)
@@ -2047,6 +2063,13 @@ static inline lt_tensor *lt_buffer_at(lt_ctx *c, int64_t i, const char **name) {
 }
 static inline lt_status lt_lr_scheduler_config_remove(lt_ctx *c, int i) {
     return c->api->lr_scheduler_config_remove(c, i);
+}
+/* ABI 1.5: checkpoint dir */
+static inline lt_status lt_checkpoint_dir(lt_ctx *c, char *buf, size_t cap) {
+    return c->api->checkpoint_dir(c, buf, cap);
+}
+static inline void lt_checkpoint_dirpath_add(lt_ctx *c, const char *dirpath) {
+    c->api->checkpoint_dirpath_add(c, dirpath);
 }
 
 #ifdef __cplusplus
