@@ -111,4 +111,23 @@ for stop in 12; do
         else fail "swa: resumed lrs '$lrs1' + '$lrs2' vs '$want_lrs'"; fi
     fi
 done
+# BatchNorm (cb_module bn: fc -> BatchNorm1d(3)): after the averaged weights are in the
+# module, on_train_end recomputes the running stats (lt_update_bn = torch's update_bn:
+# reset_running_stats, momentum None, forward over the 3 train batches). Expected values
+# from torch 1.13 for the final weights this run prints:
+#   m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)), weights = the "end w=" values,
+#   loader = DataLoader(TensorDataset(x, y), batch_size=4) with trace_data's 10 samples
+#   x_i = (i % 2, 1 - i % 2); torch.optim.swa_utils.update_bn(loader, m)
+fit --trainer.max_epochs 4 --model.bn true --callback "$SWA"
+close() { # close "GOT" "WANT": same length, each within 1e-6 (relative)
+    awk -v g="$1" -v w="$2" 'BEGIN { n = split(g, a, " "); m = split(w, b, " "); if (n != m) exit 1
+        for (i = 1; i <= n; i++) { d = a[i] - b[i]; if (d < 0) d = -d; s = b[i] < 0 ? -b[i] : b[i]
+                                    if (d > 1e-6 * (s > 1 ? s : 1)) exit 1 } }'
+}
+if grep -q '^end w=0.286432654 0.0294438824 0.105488896 -0.154372156 0.278852403 -0.504065275 -0.606633663 ' "$OUT" &&
+    close "$(sed -n 's/^buf bn.running_mean //p' "$OUT")" "-0.44869542121887207 -0.1924721747636795 0.40662556886672974" &&
+    close "$(sed -n 's/^buf bn.running_var //p' "$OUT")" "0.025683483108878136 0.026260796934366226 0.23837336897850037" &&
+    [ "$(sed -n 's/^buf bn.num_batches_tracked //p' "$OUT")" = 3 ]; then
+    pass "swa: BatchNorm running stats recomputed for the averaged weights (torch's update_bn)"
+else fail "swa: update_bn"; cat "$OUT"; fi
 finish

@@ -38,10 +38,13 @@
  *    on_train_epoch_end, where Lightning's trainer steps it right after the
  *    on_train_epoch_end hooks. The lr of every training epoch is the same.
  *  - BatchNorm: Lightning adds one epoch that only recomputes the running statistics of
- *    the averaged model (forward without backward). ltrun's loop has no such
- *    forward-only epoch, so with a buffer named *running_mean this callback prints a
- *    warning that the running statistics were not recomputed (run one more pass over
- *    the training data in train mode to refresh them).
+ *    the averaged model (training_step without backward, BatchNorm momentum None after
+ *    reset_running_stats). ltrun has no such extra epoch: with a buffer named
+ *    *running_mean, on_train_end calls lt_update_bn (ABI 1.5), torch.optim.swa_utils
+ *    .update_bn over the train loader with the module's forward(batch[0]) — the same
+ *    statistics when training_step's BatchNorm input is forward's; a warning naming the
+ *    module when it has no forward hook. The extra epoch's logging, progress and
+ *    max_epochs + 1 are not reproduced.
  *
  * Resume (Lightning's state_dict / load_state_dict): "n_averaged", "latest_update_epoch",
  * "scheduler_state" (SWALR's {"_step_count": n}, null before SWA started) as JSON and the
@@ -314,11 +317,9 @@ static lt_status swa_on_train_end(lt_ctx *ctx, void *self) {
     /* the trainer increases the current epoch before this hook is called */
     if (s->initialized && ctx->current_epoch - 1 == swa_end(s)) {
         transfer_weights(ctx, s);
-        if (s->has_bn)
-            fprintf(stderr, "stochastic_weight_averaging: warning: the model has BatchNorm "
-                            "running statistics; Lightning recomputes them for the averaged "
-                            "weights in one extra forward-only epoch, which ltrun does not run: "
-                            "they still hold the statistics of the last trained weights\n");
+        /* Lightning's BatchNorm epoch: one forward pass over the train data with
+         * reset running stats and momentum=None (lt_update_bn = torch's update_bn) */
+        if (s->has_bn && lt_update_bn(ctx) != LT_OK) return LT_ERROR;
     }
     return LT_OK;
 }

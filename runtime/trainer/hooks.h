@@ -144,5 +144,7 @@ lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);
 /* ABI 1.5: checkpoint dir (ckpt_dir.c) */
 lt_status ltr_api_checkpoint_dir(lt_ctx *ctx, char *buf, size_t cap);
 void ltr_api_checkpoint_dirpath_add(lt_ctx *ctx, const char *dirpath);
+/* ABI 1.5: update_bn (update_bn.c) */
+lt_status ltr_api_update_bn(lt_ctx *ctx);
 
 #endif

@@ -1003,6 +1003,13 @@ struct lt_host_api {
      * (ModelCheckpoint._find_last_checkpoints). */
     lt_status (*checkpoint_dir)(lt_ctx *ctx, char *buf, size_t cap);
     void (*checkpoint_dirpath_add)(lt_ctx *ctx, const char *dirpath);
+    /* ABI 1.5: update_bn (runtime/trainer/update_bn.c) — torch.optim.swa_utils.update_bn
+     * over the train loader: every BatchNorm layer made with lt_batchnorm_init gets
+     * reset_running_stats and momentum=None (cumulative average), then the module's
+     * forward(batch[0]) runs on every train batch in train mode without grad, then the
+     * momenta come back. For StochasticWeightAveraging after the averaged weights are in
+     * the module. Without a forward hook in the module: a warning, nothing changed. */
+    lt_status (*update_bn)(lt_ctx *ctx);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -2071,6 +2078,8 @@ static inline lt_status lt_checkpoint_dir(lt_ctx *c, char *buf, size_t cap) {
 static inline void lt_checkpoint_dirpath_add(lt_ctx *c, const char *dirpath) {
     c->api->checkpoint_dirpath_add(c, dirpath);
 }
+/* ABI 1.5: update_bn */
+static inline lt_status lt_update_bn(lt_ctx *c) { return c->api->update_bn(c); }
 
 #ifdef __cplusplus
 }
