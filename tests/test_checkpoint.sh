@@ -11,9 +11,11 @@ D="$TMP/data"
 mkdir -p "$D"
 "$top_builddir/tests/make_idx" "$D" 600 100 gzip > /dev/null || { echo "make_idx failed"; exit 1; }
 # 500 training samples in batches of 128: 4 batches an epoch
-RUN="$LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100
+# --trainer.logger false: checkpoints in default_root_dir/checkpoints (with a logger they go to
+# its new lightning_logs/version_N, so a new process's `--ckpt-path last` would not see them)
+RUN="$LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --trainer.logger false
      --seed 1 --trainer.enable_progress_bar false --trainer.enable_model_summary false"
-VAL="$LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
+VAL="$LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1 --trainer.logger false
      --trainer.enable_progress_bar false"
 digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
 same_digest() { # NAME A.json B.json
@@ -97,7 +99,7 @@ same_digest "resume after SIGTERM: identical weights to the straight run" "$TMP/
 sfit() {
     "$LTRUN" fit --module "$P/sched_module.so" --data "$P/trace_data.so" --model.mode step \
         --trainer.enable_progress_bar false --trainer.num_sanity_val_steps 0 --seed 1 \
-        --trainer.default_root_dir "$TMP/sched" --trainer.max_epochs 2 "$@"
+        --trainer.default_root_dir "$TMP/sched" --trainer.max_epochs 2 --trainer.logger false "$@"
 }
 sfit --model.trace "$TMP/straight.txt" --results "$TMP/s_a.json" > /dev/null 2>&1
 sfit --model.trace "$TMP/part1.txt" --trainer.max_steps 4 > /dev/null 2>&1
@@ -110,7 +112,7 @@ same_digest "StepLR resumed mid-epoch: identical weights" "$TMP/s_a.json" "$TMP/
 # manual optimization with two optimizers and noise from the host RNG (the GAN example,
 # built with libpng): stop at global_step 12 (two steps a batch: epoch 1, batch 1), resume
 if [ -x "$EX/gan.so" ]; then
-    GAN="$LTRUN fit --module $EX/gan.so --data $EX/mnist.so --data.data_dir $D --data.val_size 64
+    GAN="$LTRUN fit --module $EX/gan.so --data $EX/mnist.so --data.data_dir $D --data.val_size 64 --trainer.logger false
          --data.batch_size 16 --data.mean 0.5 --data.std 0.5 --trainer.enable_progress_bar false --seed 1
          --trainer.enable_model_summary false --trainer.limit_train_batches 5 --trainer.max_epochs 2"
     $GAN --trainer.default_root_dir "$TMP/g1" --results "$TMP/g1.json" > /dev/null 2>&1

@@ -11,7 +11,9 @@ D="$TMP/data"
 mkdir -p "$D"
 "$top_builddir/tests/make_idx" "$D" 600 100 gzip > /dev/null || { echo "make_idx failed"; exit 1; }
 # 500 training samples in batches of 128: 4 batches an epoch
-COMMON="--module $P/ckpt_module.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
+# --trainer.logger false: checkpoints in default_root_dir/checkpoints, where a new process's
+# `--ckpt-path last` finds them (a logger would give each run a new version dir)
+COMMON="--trainer.logger false --module $P/ckpt_module.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1
         --trainer.enable_progress_bar false"
 RUN="$LTRUN fit $COMMON --trainer.enable_model_summary false"
 CB="--callback $P/state_callback.so:{\"tag\":\"A\"}"
@@ -49,7 +51,7 @@ fi
 
 # the data module's state_dict / load_state_dict: restored for fit and for test; callbacks
 # are restored for fit only (Lightning's restore_callbacks)
-SD="--module $P/ckpt_module.so --data $P/state_data.so --seed 1 --trainer.enable_progress_bar false"
+SD="--trainer.logger false --module $P/ckpt_module.so --data $P/state_data.so --seed 1 --trainer.enable_progress_bar false"
 $LTRUN fit $SD --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/sd" $CB > /dev/null 2>&1
 # fit built train and val: 2
 expect "the data module's state survives resume" 0 "data load_state_dict: built=2" -- \

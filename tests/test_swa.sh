@@ -86,4 +86,48 @@ expect "swa: bad annealing_strategy" 1 "anneal_strategy must by one of 'cos' or 
     fito --trainer.max_epochs 2 --callback 'stochastic_weight_averaging:{"swa_lrs": 0.1, "annealing_strategy": "step"}'
 expect "swa: swa_lrs list length" 1 'swa_lr must have the same length as optimizer.param_groups: swa_lr has 2, optimizer.param_groups has 1' -- \
     fito --trainer.max_epochs 2 --callback 'stochastic_weight_averaging:{"swa_lrs": [0.1, 0.2]}'
+# resume (state_dict / load_state_dict): a run stopped after swa_start (max_steps 12 = the end
+# of epoch 3) and resumed with --ckpt-path last ends with the straight
+# run's weights and lr sequence: the running average, n_averaged, latest_update_epoch and
+# SWALR's _step_count come back from the checkpoint, the scheduler is swapped again.
+# (A max_steps stop inside an epoch is no test: Lightning steps epoch schedulers, SWALR
+# included, at the end of the cut epoch, so its resumed remainder runs at the next lr.)
+SWA='stochastic_weight_averaging:{"swa_lrs": 0.05, "swa_epoch_start": 2, "annealing_epochs": 3}'
+fit --trainer.max_epochs 6 --callback "$SWA"
+want_end=$(grep '^end ' "$OUT"); want_lrs=$(lrs)
+for stop in 12; do
+    rm -rf "$W/checkpoints"
+    fit --trainer.max_epochs 6 --trainer.max_steps $stop --trainer.enable_checkpointing true --callback "$SWA"
+    lrs1=$(lrs)
+    fit --trainer.max_epochs 6 --trainer.enable_checkpointing true --ckpt-path last --callback "$SWA"
+    got_end=$(grep '^end ' "$OUT")
+    if grep -q "Restoring states" "$OUT" && [ -n "$want_end" ] && [ "$got_end" = "$want_end" ] &&
+        ! grep -q "initializing after swa_start" "$OUT"; then
+        pass "swa: resumed at step $stop = the straight run's final weights"
+    else fail "swa: resume at step $stop: '$got_end' vs '$want_end'"; cat "$OUT"; fi
+    lrs2=$(lrs)
+    if [ $stop = 12 ]; then
+        if [ "$lrs1$lrs2" = "$want_lrs" ]; then pass "swa: resumed SWALR lr sequence"
+        else fail "swa: resumed lrs '$lrs1' + '$lrs2' vs '$want_lrs'"; fi
+    fi
+done
+# BatchNorm (cb_module bn: fc -> BatchNorm1d(3)): after the averaged weights are in the
+# module, on_train_end recomputes the running stats (lt_update_bn = torch's update_bn:
+# reset_running_stats, momentum None, forward over the 3 train batches). Expected values
+# from torch 1.13 for the final weights this run prints:
+#   m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)), weights = the "end w=" values,
+#   loader = DataLoader(TensorDataset(x, y), batch_size=4) with trace_data's 10 samples
+#   x_i = (i % 2, 1 - i % 2); torch.optim.swa_utils.update_bn(loader, m)
+fit --trainer.max_epochs 4 --model.bn true --callback "$SWA"
+close() { # close "GOT" "WANT": same length, each within 1e-6 (relative)
+    awk -v g="$1" -v w="$2" 'BEGIN { n = split(g, a, " "); m = split(w, b, " "); if (n != m) exit 1
+        for (i = 1; i <= n; i++) { d = a[i] - b[i]; if (d < 0) d = -d; s = b[i] < 0 ? -b[i] : b[i]
+                                    if (d > 1e-6 * (s > 1 ? s : 1)) exit 1 } }'
+}
+if grep -q '^end w=0.286432654 0.0294438824 0.105488896 -0.154372156 0.278852403 -0.504065275 -0.606633663 ' "$OUT" &&
+    close "$(sed -n 's/^buf bn.running_mean //p' "$OUT")" "-0.44869542121887207 -0.1924721747636795 0.40662556886672974" &&
+    close "$(sed -n 's/^buf bn.running_var //p' "$OUT")" "0.025683483108878136 0.026260796934366226 0.23837336897850037" &&
+    [ "$(sed -n 's/^buf bn.num_batches_tracked //p' "$OUT")" = 3 ]; then
+    pass "swa: BatchNorm running stats recomputed for the averaged weights (torch's update_bn)"
+else fail "swa: update_bn"; cat "$OUT"; fi
 finish

@@ -12,9 +12,9 @@
  *  - __validate_init_configuration: save_top_k >= -1, every_n_* >= 0, the three triggers
  *    mutually exclusive, save_top_k not in (-1, 0, 1) needs a monitor; __init_triggers:
  *    none given -> every_n_epochs 1.
- *  - dirpath null -> default_root_dir/checkpoints (Lightning uses the first logger's
- *    save_dir/name/version/checkpoints when a logger is configured; ltrun has no host call
- *    for a logger's version dir yet, so it is always default_root_dir/checkpoints). The
+ *  - dirpath null -> the first logger's save_dir/name/version/checkpoints,
+ *    default_root_dir/checkpoints without a logger (lt_checkpoint_dir, ABI 1.5); the
+ *    resolved dirpath is reported (lt_checkpoint_dirpath_add) for `--ckpt-path last`. The
  *    "exists and is not empty" warning at fit setup.
  *  - filenames: _format_checkpoint_name — default "{epoch}-{step}"; each "{name" (up to ':'
  *    or '}') becomes "name={name" when auto_insert_metric_name; values from the monitor
@@ -291,8 +291,8 @@ static int mkdirs(const char *dir) {
 
 static lt_status mc_setup(lt_ctx *ctx, void *self, lt_stage stage) {
     model_checkpoint *mc = self;
-    if (!mc->has_dirpath) { /* __resolve_ckpt_dir */
-        snprintf(mc->dirpath, sizeof mc->dirpath, "%s/checkpoints", lt_default_root_dir(ctx));
+    if (!mc->has_dirpath) { /* __resolve_ckpt_dir: the first logger's version dir (ABI 1.5) */
+        if (lt_checkpoint_dir(ctx, mc->dirpath, sizeof mc->dirpath) != LT_OK) return LT_ERROR;
         mc->has_dirpath = true;
     }
     /* __init_ckpt_dir keeps os.path.realpath(dirpath): absolute, "." segments and a
@@ -325,6 +325,7 @@ static lt_status mc_setup(lt_ctx *ctx, void *self, lt_stage stage) {
                         mc->dirpath);
         }
     }
+    lt_checkpoint_dirpath_add(ctx, mc->dirpath); /* where --ckpt-path last looks */
     read_sidecar(ctx, mc); /* --ckpt-path best/last of an earlier process */
     return LT_OK;
 }

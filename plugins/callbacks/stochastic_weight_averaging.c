@@ -38,11 +38,23 @@
  *    on_train_epoch_end, where Lightning's trainer steps it right after the
  *    on_train_epoch_end hooks. The lr of every training epoch is the same.
  *  - BatchNorm: Lightning adds one epoch that only recomputes the running statistics of
- *    the averaged model (forward without backward). ltrun's loop has no such
- *    forward-only epoch, so with a buffer named *running_mean this callback prints a
- *    warning that the running statistics were not recomputed (run one more pass over
- *    the training data in train mode to refresh them).
- *  - state_dict / load_state_dict (resuming mid-SWA) are not implemented.
+ *    the averaged model (training_step without backward, BatchNorm momentum None after
+ *    reset_running_stats). ltrun has no such extra epoch: with a buffer named
+ *    *running_mean, on_train_end calls lt_update_bn (ABI 1.5), torch.optim.swa_utils
+ *    .update_bn over the train loader with the module's forward(batch[0]) — the same
+ *    statistics when training_step's BatchNorm input is forward's; a warning naming the
+ *    module when it has no forward hook. The extra epoch's logging, progress and
+ *    max_epochs + 1 are not reproduced.
+ *
+ * Resume (Lightning's state_dict / load_state_dict): "n_averaged", "latest_update_epoch",
+ * "scheduler_state" (SWALR's {"_step_count": n}, null before SWA started) as JSON and the
+ * averaged copy of every parameter as tensors "average_model_state.<param name>"
+ * (absent before on_fit_start made it). load_state_dict runs before on_fit_start
+ * (restore_callbacks), so the averaged copy is taken from the checkpoint there instead of
+ * from the weights. The resumed run swaps the scheduler again at its first epoch in the
+ * SWA window (Lightning's _initialized is not saved): SWALR is made (its initial step)
+ * and then gets the saved _step_count (scheduler.load_state_dict); without scheduler
+ * state after swa_start, Lightning's "initializing after swa_start" warning.
  */
 #define LT_PLUGIN_DESCRIPTION "Lightning's StochasticWeightAveraging: SWALR schedule and averaged weights"
 #include "ltrun.h"
@@ -72,6 +84,9 @@ typedef struct swa {
     int64_t nparams;
     lt_optimizer *opt;
     bool has_bn;
+    bool avg_loaded;         /* load_state_dict filled avg (resume) */
+    bool has_sched_state;    /* load_state_dict: SWALR's _step_count to restore */
+    int64_t saved_step_count;
 } swa;
 
 static void swa_destroy(lt_ctx *ctx, void *self) {
@@ -154,6 +169,26 @@ fail:
     return NULL;
 }
 
+/* the averaged copy of every parameter; copy: start from the module's weights */
+static lt_status alloc_avg(lt_ctx *ctx, swa *s, bool copy) {
+    for (int64_t i = 0; i < s->nparams; i++) free(s->avg ? s->avg[i] : NULL);
+    free(s->avg);
+    s->nparams = lt_param_count(ctx);
+    s->avg = calloc((size_t)(s->nparams ? s->nparams : 1), sizeof *s->avg);
+    if (!s->avg) return lt_fail(ctx, "stochastic_weight_averaging: out of memory");
+    for (int64_t i = 0; i < s->nparams; i++) {
+        const char *name;
+        lt_tensor *p = lt_param_at(ctx, i, &name);
+        if (lt_dtype_of(ctx, p) != LT_FLOAT32)
+            return lt_fail(ctx, "stochastic_weight_averaging: parameter %s is not float32", name);
+        size_t n = (size_t)lt_numel(ctx, p);
+        s->avg[i] = malloc((n ? n : 1) * sizeof(float));
+        if (!s->avg[i]) return lt_fail(ctx, "stochastic_weight_averaging: out of memory");
+        if (copy) memcpy(s->avg[i], lt_data(ctx, p), n * sizeof(float));
+    }
+    return LT_OK;
+}
+
 static int64_t swa_start(const swa *s) { return s->swa_epoch_start > 1 ? s->swa_epoch_start - 1 : 0; }
 static int64_t swa_end(const swa *s) { return s->max_epochs - 1; }
 
@@ -181,20 +216,9 @@ static lt_status swa_on_fit_start(lt_ctx *ctx, void *self) {
                        s->nlrs, ng);
     if (ng > MAX_GROUPS)
         return lt_fail(ctx, "stochastic_weight_averaging: at most %d param groups", MAX_GROUPS);
-    /* setup's deepcopy(pl_module): the averaged copy, float32 parameters only */
-    s->nparams = lt_param_count(ctx);
-    s->avg = calloc((size_t)(s->nparams ? s->nparams : 1), sizeof *s->avg);
-    if (!s->avg) return lt_fail(ctx, "stochastic_weight_averaging: out of memory");
-    for (int64_t i = 0; i < s->nparams; i++) {
-        const char *name;
-        lt_tensor *p = lt_param_at(ctx, i, &name);
-        if (lt_dtype_of(ctx, p) != LT_FLOAT32)
-            return lt_fail(ctx, "stochastic_weight_averaging: parameter %s is not float32", name);
-        size_t n = (size_t)lt_numel(ctx, p);
-        s->avg[i] = malloc((n ? n : 1) * sizeof(float));
-        if (!s->avg[i]) return lt_fail(ctx, "stochastic_weight_averaging: out of memory");
-        memcpy(s->avg[i], lt_data(ctx, p), n * sizeof(float));
-    }
+    /* setup's deepcopy(pl_module): the averaged copy, float32 parameters only (already
+     * there when load_state_dict restored it) */
+    if (!s->avg_loaded && alloc_avg(ctx, s, true) != LT_OK) return LT_ERROR;
     for (int64_t i = 0; i < lt_buffer_count(ctx); i++) {
         const char *name;
         lt_buffer_at(ctx, i, &name);
@@ -267,12 +291,13 @@ static lt_status swa_on_train_epoch_start(lt_ctx *ctx, void *self) {
             lt_status rc = lt_lr_scheduler_config_remove(ctx, 0);
             if (rc != LT_OK) return rc;
         }
-        if (e != swa_start(s))
+        if (e != swa_start(s) && !s->has_sched_state)
             fprintf(stderr, "UserWarning: SWA is initializing after swa_start without any "
                             "checkpoint data. This may be caused by loading a checkpoint from "
                             "an older version of PyTorch Lightning.\n");
         lt_status rc = swalr_step(ctx, s); /* the scheduler's initial step */
         if (rc != LT_OK) return rc;
+        if (s->has_sched_state) s->step_count = s->saved_step_count; /* load_state_dict */
     }
     if (in_window && e > s->latest_update_epoch) {
         update_parameters(ctx, s);
@@ -292,15 +317,80 @@ static lt_status swa_on_train_end(lt_ctx *ctx, void *self) {
     /* the trainer increases the current epoch before this hook is called */
     if (s->initialized && ctx->current_epoch - 1 == swa_end(s)) {
         transfer_weights(ctx, s);
-        if (s->has_bn)
-            fprintf(stderr, "stochastic_weight_averaging: warning: the model has BatchNorm "
-                            "running statistics; Lightning recomputes them for the averaged "
-                            "weights in one extra forward-only epoch, which ltrun does not run: "
-                            "they still hold the statistics of the last trained weights\n");
+        /* Lightning's BatchNorm epoch: one forward pass over the train data with
+         * reset running stats and momentum=None (lt_update_bn = torch's update_bn) */
+        if (s->has_bn && lt_update_bn(ctx) != LT_OK) return LT_ERROR;
     }
+    return LT_OK;
+}
+
+/* "average_model_state.<name>" (a key holds no '/') */
+static void avg_key(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "average_model_state.%s", name);
+    for (char *c = out; *c; c++)
+        if (*c == '/') *c = '.';
+}
+
+/* StochasticWeightAveraging.state_dict */
+static lt_status swa_state_dict(lt_ctx *ctx, void *self, lt_ckpt_writer *w) {
+    swa *s = self;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%lld", (long long)s->n_averaged);
+    lt_status rc = lt_ckpt_put_json(ctx, w, "n_averaged", buf);
+    snprintf(buf, sizeof buf, "%lld", (long long)s->latest_update_epoch);
+    if (rc == LT_OK) rc = lt_ckpt_put_json(ctx, w, "latest_update_epoch", buf);
+    if (s->initialized) snprintf(buf, sizeof buf, "{\"_step_count\": %lld}", (long long)s->step_count);
+    else snprintf(buf, sizeof buf, "null");
+    if (rc == LT_OK) rc = lt_ckpt_put_json(ctx, w, "scheduler_state", buf);
+    for (int64_t i = 0; rc == LT_OK && s->avg && i < s->nparams; i++) {
+        const char *name;
+        lt_tensor *p = lt_param_at(ctx, i, &name);
+        int64_t shape[LT_MAX_DIMS];
+        int nd = lt_ndim(ctx, p);
+        for (int d = 0; d < nd; d++) shape[d] = lt_size(ctx, p, d);
+        lt_tensor *t = lt_tensor_from(ctx, LT_FLOAT32, nd, shape, s->avg[i]);
+        if (!t) return LT_ERROR;
+        char key[512];
+        avg_key(key, sizeof key, name);
+        rc = lt_ckpt_put_tensor(ctx, w, key, t);
+    }
+    return rc;
+}
+
+/* StochasticWeightAveraging.load_state_dict (before on_fit_start) */
+static lt_status swa_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) {
+    swa *s = self;
+    const char *j = lt_ckpt_get_json(ctx, r, "n_averaged");
+    if (j) s->n_averaged = strtoll(j, NULL, 10);
+    if ((j = lt_ckpt_get_json(ctx, r, "latest_update_epoch"))) s->latest_update_epoch = strtoll(j, NULL, 10);
+    j = lt_ckpt_get_json(ctx, r, "scheduler_state");
+    const char *sc = j ? strstr(j, "\"_step_count\"") : NULL;
+    if (sc && (sc = strchr(sc, ':'))) {
+        s->has_sched_state = true;
+        s->saved_step_count = strtoll(sc + 1, NULL, 10);
+    }
+    char key[512];
+    const char *name0 = NULL;
+    if (lt_param_count(ctx) > 0) lt_param_at(ctx, 0, &name0);
+    if (name0) avg_key(key, sizeof key, name0);
+    if (!name0 || !lt_ckpt_has_key(ctx, r, key)) return LT_OK; /* saved before on_fit_start */
+    if (alloc_avg(ctx, s, false) != LT_OK) return LT_ERROR;
+    for (int64_t i = 0; i < s->nparams; i++) {
+        const char *name;
+        lt_tensor *p = lt_param_at(ctx, i, &name);
+        int64_t shape[LT_MAX_DIMS];
+        int nd = lt_ndim(ctx, p);
+        for (int d = 0; d < nd; d++) shape[d] = lt_size(ctx, p, d);
+        lt_tensor *t = lt_tensor_new(ctx, LT_FLOAT32, nd, shape);
+        avg_key(key, sizeof key, name);
+        if (!t || lt_ckpt_get_tensor(ctx, r, key, t) != LT_OK) return LT_ERROR;
+        memcpy(s->avg[i], lt_data(ctx, t), (size_t)lt_numel(ctx, t) * sizeof(float));
+    }
+    s->avg_loaded = true;
     return LT_OK;
 }
 
 LT_CALLBACK(stochastic_weight_averaging, .create = swa_create, .destroy = swa_destroy,
             .on_fit_start = swa_on_fit_start, .on_train_epoch_start = swa_on_train_epoch_start,
-            .on_train_epoch_end = swa_on_train_epoch_end, .on_train_end = swa_on_train_end)
+            .on_train_epoch_end = swa_on_train_epoch_end, .on_train_end = swa_on_train_end,
+            .state_dict = swa_state_dict, .load_state_dict = swa_load_state_dict)

@@ -244,6 +244,15 @@ static void csv_destroy(lt_ctx *ctx, void *self) {
     free(l);
 }
 
+
+/* ABI 1.5: checkpoint dir — ModelCheckpoint's os.path.join(save_dir, name, version) */
+static lt_status csv_version_dir(lt_ctx *ctx, void *self, char *buf, size_t cap) {
+    (void)ctx;
+    snprintf(buf, cap, "%s", ((csv_logger *)self)->dir);
+    return LT_OK;
+}
+
 LT_LOGGER(csv, .create = csv_create, .destroy = csv_destroy,
           .log_hyperparams = csv_log_hyperparams, .log_metrics = csv_log_metrics,
-          .save = csv_save, .finalize = csv_finalize)
+          .save = csv_save, .finalize = csv_finalize,
+          .version_dir = csv_version_dir)

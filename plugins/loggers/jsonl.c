@@ -21,6 +21,7 @@
 typedef struct jsonl_logger {
     FILE *f;
     char path[2200];
+    char dir[2048]; /* ABI 1.5: the version dir */
 } jsonl_logger;
 
 
@@ -45,6 +46,7 @@ static void *jsonl_create(lt_ctx *ctx, const lt_hparams *hp) {
     char dir[2048];
     logger_version_dir(dir, sizeof dir, save_dir, name, version);
     snprintf(l->path, sizeof l->path, "%s/%s", dir, file);
+    snprintf(l->dir, sizeof l->dir, "%s", dir);
     if (logger_mkdirs(dir) || !(l->f = fopen(l->path, "w"))) {
         lt_fail(ctx, "jsonl logger: cannot create %s: %s", l->path, strerror(errno));
         free(l);
@@ -96,6 +98,15 @@ static lt_status jsonl_finalize(lt_ctx *ctx, void *self, const char *status) {
     return jsonl_save(ctx, self);
 }
 
+
+/* ABI 1.5: checkpoint dir — ModelCheckpoint's os.path.join(save_dir, name, version) */
+static lt_status jsonl_version_dir(lt_ctx *ctx, void *self, char *buf, size_t cap) {
+    (void)ctx;
+    snprintf(buf, cap, "%s", ((jsonl_logger *)self)->dir);
+    return LT_OK;
+}
+
 LT_LOGGER(jsonl, .create = jsonl_create, .destroy = jsonl_destroy,
           .log_hyperparams = jsonl_log_hyperparams, .log_metrics = jsonl_log_metrics,
-          .save = jsonl_save, .finalize = jsonl_finalize)
+          .save = jsonl_save, .finalize = jsonl_finalize,
+          .version_dir = jsonl_version_dir)

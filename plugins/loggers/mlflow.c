@@ -437,6 +437,16 @@ static void mlf_destroy(lt_ctx *ctx, void *self) {
     free(self);
 }
 
+
+/* ABI 1.5: checkpoint dir — MLFlowLogger's save_dir (the mlruns dir), name
+ * (experiment_id) and version (run_id): <mlruns>/<exp_id>/<run_id> */
+static lt_status mlf_version_dir(lt_ctx *ctx, void *self, char *buf, size_t cap) {
+    (void)ctx;
+    snprintf(buf, cap, "%s", ((mlf_logger *)self)->run_dir);
+    return LT_OK;
+}
+
 LT_LOGGER(mlflow, .create = mlf_create, .destroy = mlf_destroy,
           .log_hyperparams = mlf_log_hyperparams, .log_metrics = mlf_log_metrics,
-          .save = mlf_save, .finalize = mlf_finalize)
+          .save = mlf_save, .finalize = mlf_finalize,
+          .version_dir = mlf_version_dir)

@@ -147,6 +147,7 @@ typedef struct tb_logger {
     char dir[2048], path[2600], hparams_path[2100], prefix[128];
     bool default_hp_metric;
     char *hparams; /* JSON text of the merged hparams, owned */
+    char vdir[1900]; /* ABI 1.5: save_dir/name/version (no sub_dir) */
 } tb_logger;
 
 static int file_counter; /* tensorboard's global event-file counter (per process) */
@@ -327,6 +328,7 @@ static void *tb_create(lt_ctx *ctx, const lt_hparams *hp) {
     l->default_hp_metric = lt_hp_bool(ctx, hp, "default_hp_metric", true);
     char vdir[1900];
     logger_version_dir(vdir, sizeof vdir, save_dir, name, version);
+    snprintf(l->vdir, sizeof l->vdir, "%s", vdir);
     if (sub_dir[0]) snprintf(l->dir, sizeof l->dir, "%s/%s", vdir, sub_dir);
     else snprintf(l->dir, sizeof l->dir, "%s", vdir);
     /* hparams.yaml lives in log_dir (the version dir, sub_dir included) */
@@ -366,6 +368,15 @@ static void tb_destroy(lt_ctx *ctx, void *self) {
     free(l);
 }
 
+
+/* ABI 1.5: checkpoint dir — ModelCheckpoint's os.path.join(save_dir, name, version) */
+static lt_status tb_version_dir(lt_ctx *ctx, void *self, char *out, size_t cap) {
+    (void)ctx;
+    snprintf(out, cap, "%s", ((tb_logger *)self)->vdir);
+    return LT_OK;
+}
+
 LT_LOGGER(tensorboard, .create = tb_create, .destroy = tb_destroy,
           .log_hyperparams = tb_log_hyperparams, .log_metrics = tb_log_metrics,
-          .save = tb_save, .finalize = tb_finalize)
+          .save = tb_save, .finalize = tb_finalize,
+          .version_dir = tb_version_dir)

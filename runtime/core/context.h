@@ -55,6 +55,9 @@ typedef struct ltr_ctx {
     /* ABI 1.4: optimizers and schedulers of the run (borrowed from the trainer; NULL =
      * none: what lt_sgd/lt_step_lr/... make belongs to the caller) */
     ltr_optim_setup *optim;
+    /* issue 6 (runtime/trainer/update_bn.c): while set, lt_batchnorm layers in training
+     * use momentum=None (cumulative average), as torch.optim.swa_utils.update_bn sets */
+    bool bn_cumulative;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

@@ -363,6 +363,11 @@ static const lt_host_api host_api = {
     /* ABI 1.5: module hooks (runtime/trainer/model_callbacks.c) */
     .add_callback = ltr_api_add_callback,
     .tensor_backward = ltr_api_tensor_backward,
+    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c) */
+    .checkpoint_dir = ltr_api_checkpoint_dir,
+    .checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add,
+    /* ABI 1.5: update_bn (runtime/trainer/update_bn.c) */
+    .update_bn = ltr_api_update_bn,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -51,7 +51,8 @@ lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_te
     if (training && l->num_batches_tracked) {
         int64_t *nbt = l->num_batches_tracked->data;
         *nbt += 1;
-        if (momentum < 0) momentum = 1.0 / (double)*nbt; /* momentum=None: cumulative average */
+        if (momentum < 0 || ltr_ctx_of(ctx)->bn_cumulative) /* issue 6: update_bn.c */
+            momentum = 1.0 / (double)*nbt; /* momentum=None: cumulative average */
     }
     /* torch: bn_training = training or running stats are None */
     bool use_batch = training || !l->running_mean;

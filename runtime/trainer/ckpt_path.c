@@ -9,7 +9,8 @@
  * weights loaded (fit, validate, test, predict); for fit the rest of the training state
  * waits for configure_optimizers (ltr_checkpoint_restore_training).
  *
- * "last" is default_root_dir/checkpoints/last.h5, written at the end of fit (and after
+ * "last" is <checkpoint dir>/last.h5 (ckpt_dir.c: the first logger's version dir +
+ * /checkpoints, default_root_dir/checkpoints without a logger), written at the end of fit (and after
  * the step a SIGINT/SIGTERM interrupted) while enable_checkpointing is true — the
  * minimal ModelCheckpoint(save_last=True) — Lightning's default ModelCheckpoint, added
  * only when no Checkpoint callback is given: with a model_checkpoint callback
@@ -19,8 +20,8 @@
  * last_model_path through lt_checkpoint_paths_set (in setup and after each save). "best"
  * resolves to the reported best_model_path (Lightning's _checkpoint_connector
  * ._select_ckpt_path: trainer.checkpoint_callback.best_model_path, an error when empty or
- * without a ModelCheckpoint); "last" to the reported last_model_path when one was
- * reported, else last.h5 above. For `ltrun test` in a new process the callback reads the
+ * without a ModelCheckpoint); "last" to the newest last*.h5 of the checkpoint dirs
+ * (ckpt_dir.c). For `ltrun test` in a new process the callback reads the
  * paths back in setup from the sidecar it keeps in its dirpath (model_checkpoint.c).
  */
 #include "checkpoint/checkpoint.h"
@@ -31,15 +32,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* mkdir -p; 0, or -1 with errno set */
+static int ltr_mkdirs(const char *path) {
+    char tmp[2048];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
+}
+
 static bool has_checkpoint_callback(const ltr_trainer *t) {
     for (int i = 0; i < t->cbs.n; i++)
         if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
     return false;
-}
-
-void ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
-    if (t->ckpt_last_path[0]) snprintf(buf, cap, "%s", t->ckpt_last_path); /* issue 6 */
-    else snprintf(buf, cap, "%s/checkpoints/last.h5", t->opts->trainer.default_root_dir);
 }
 
 /* ABI 1.4: model_checkpoint paths */
@@ -54,18 +63,23 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
     if (!ckpt_path) return LT_OK;
     char path[4096];
     if (!strcmp(ckpt_path, "last")) {
-        ltr_checkpoint_last_path(t, path, sizeof path);
-        struct stat st;
-        if (stat(path, &st) != 0) {
-            /* Lightning warns and starts from scratch for fit when no last checkpoint exists;
-             * evaluating "last" without one is an error */
+        if (!ltr_checkpoint_last_path(t, path, sizeof path)) { /* issue 6: ckpt_dir.c */
+            char dir[2048];
+            ltr_checkpoint_dir(t, dir, sizeof dir);
+            /* Lightning's _select_ckpt_path warns and loads nothing: fit starts from
+             * scratch; evaluating "last" without one is an error in ltrun */
             if (stage == LT_STAGE_FIT) {
-                fprintf(stderr, "UserWarning: .fit(ckpt_path=\"last\") is set, but there is no last "
-                                "checkpoint available (%s). No checkpoint will be loaded.\n", path);
+                fprintf(stderr, "UserWarning: .fit(ckpt_path=\"last\") is set, but there is no "
+                                "last checkpoint available. No checkpoint will be loaded. HINT: "
+                                "Set `ModelCheckpoint(..., save_last=True)`. (looked in %s)\n",
+                        t->nckpt_dirpaths ? t->ckpt_dirpaths[0] : dir);
                 return LT_OK;
             }
             ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path last: no last checkpoint at %s "
-                              "(ltrun fit writes it when enable_checkpointing is true)", path);
+                              "(ltrun fit writes last.h5 there when enable_checkpointing is "
+                              "true; a new run's logger version is a new folder: pass the file, "
+                              "a fixed logger version or a model_checkpoint dirpath)",
+                              t->nckpt_dirpaths ? t->ckpt_dirpaths[0] : dir);
             return LT_ERROR;
         }
     } else if (!strcmp(ckpt_path, "best")) {
@@ -149,19 +163,15 @@ lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     if (!cfg->enable_checkpointing || cfg->fast_dev_run > 0) return LT_OK;
     if (has_checkpoint_callback(t)) return LT_OK; /* issue 6: the given ModelCheckpoint saves */
-    char dir[2048], path[2048], err[4096];
-    snprintf(dir, sizeof dir, "%s/checkpoints", cfg->default_root_dir);
-    if (mkdir(cfg->default_root_dir, 0777) != 0 && errno != EEXIST) {
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "cannot create default_root_dir %s (%s)",
-                          cfg->default_root_dir, strerror(errno));
-        return LT_ERROR;
-    }
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    char dir[2048], path[2100], err[4096];
+    ltr_checkpoint_dir(t, dir, sizeof dir); /* issue 6: the first logger's version dir */
+    if (ltr_mkdirs(dir) != 0) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "cannot create the checkpoint folder %s (%s)", dir,
                           strerror(errno));
         return LT_ERROR;
     }
-    ltr_checkpoint_last_path(t, path, sizeof path);
+    if (t->ckpt_last_path[0]) snprintf(path, sizeof path, "%s", t->ckpt_last_path);
+    else snprintf(path, sizeof path, "%s/last.h5", dir);
     if (ltr_ckpt_save(t, path, false, err, sizeof err)) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
         return LT_ERROR;

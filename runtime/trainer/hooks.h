@@ -156,5 +156,10 @@ lt_status ltr_api_tensor_backward(lt_ctx *c, lt_tensor *loss);
 lt_status ltr_attach_model_callbacks(struct ltr_trainer *t);
 /* Strategy.backward's model.backward(loss): the module's override or loss.backward() */
 lt_status ltr_module_backward(struct ltr_trainer *t, lt_tensor *loss);
+/* ABI 1.5: checkpoint dir (ckpt_dir.c) */
+lt_status ltr_api_checkpoint_dir(lt_ctx *ctx, char *buf, size_t cap);
+void ltr_api_checkpoint_dirpath_add(lt_ctx *ctx, const char *dirpath);
+/* ABI 1.5: update_bn (update_bn.c) */
+lt_status ltr_api_update_bn(lt_ctx *ctx);
 
 #endif

@@ -102,6 +102,10 @@ typedef struct ltr_trainer {
     /* issue 6 (model_checkpoint): ModelCheckpoint.best_model_path / last_model_path as the
      * callback last reported them (lt_checkpoint_paths_set); "" when none */
     char ckpt_best_path[2048], ckpt_last_path[2048];
+    /* issue 6 (ckpt_dir.c): the dirpaths Checkpoint callbacks reported in setup, where
+     * `--ckpt-path last` looks for last*.h5 */
+    char ckpt_dirpaths[8][1024];
+    int nckpt_dirpaths;
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
@@ -179,7 +183,11 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
  * at the end of fit (and on SIGINT/SIGTERM), and its path. */
 lt_status ltr_checkpoint_restore_training(ltr_trainer *t);
 lt_status ltr_checkpoint_save_last(ltr_trainer *t);
-void ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap);
+/* issue 6 (ckpt_dir.c): the newest last*.h5 in the checkpoint dirs; false (buf "" ) when
+ * none exists */
+bool ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap);
+/* issue 6 (ckpt_dir.c): Lightning's __resolve_ckpt_dir without a dirpath argument */
+void ltr_checkpoint_dir(const ltr_trainer *t, char *buf, size_t cap);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */
 uint64_t ltr_seed_everything(const ltr_options *o, FILE *msg);
 /* Lightning's ModelSummary table (summary.c). */

@@ -1004,6 +1004,22 @@ struct lt_host_api {
     /* loss.backward(): gradients of a scalar into the parameters' .grad (accumulating).
      * The default of the module's backward hook; an override calls it itself. */
     lt_status (*tensor_backward)(lt_ctx *ctx, lt_tensor *loss);
+    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c) — checkpoint_dir writes the
+     * folder a ModelCheckpoint without dirpath saves into (Lightning's __resolve_ckpt_dir:
+     * <first logger's version_dir>/checkpoints, default_root_dir/checkpoints without a
+     * logger); the trainer's own "last" checkpoint goes there too. checkpoint_dirpath_add:
+     * a Checkpoint callback reports its resolved dirpath in setup; `--ckpt-path last`
+     * takes the newest last*.h5 (by mtime) among the reported dirpaths
+     * (ModelCheckpoint._find_last_checkpoints). */
+    lt_status (*checkpoint_dir)(lt_ctx *ctx, char *buf, size_t cap);
+    void (*checkpoint_dirpath_add)(lt_ctx *ctx, const char *dirpath);
+    /* ABI 1.5: update_bn (runtime/trainer/update_bn.c) — torch.optim.swa_utils.update_bn
+     * over the train loader: every BatchNorm layer made with lt_batchnorm_init gets
+     * reset_running_stats and momentum=None (cumulative average), then the module's
+     * forward(batch[0]) runs on every train batch in train mode without grad, then the
+     * momenta come back. For StochasticWeightAveraging after the averaged weights are in
+     * the module. Without a forward hook in the module: a warning, nothing changed. */
+    lt_status (*update_bn)(lt_ctx *ctx);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1323,6 +1339,13 @@ typedef struct lt_logger_vtable {
     lt_status (*save)(lt_ctx *ctx, void *self);
     /* status: "success", "failed" or "interrupted" */
     lt_status (*finalize)(lt_ctx *ctx, void *self, const char *status);
+    /* ABI 1.5: checkpoint dir — the logger's versioned folder as Lightning's
+     * ModelCheckpoint.__resolve_ckpt_dir builds it from the FIRST logger:
+     * os.path.join(save_dir or default_root_dir, name, version_N | str version) (no
+     * sub_dir; MLFlowLogger: <mlruns>/<experiment_id>/<run_id>). Write it into buf (cap
+     * bytes) and return LT_OK. The same folder for the whole run: resolve the version once
+     * (in create). Checkpoints go to <it>/checkpoints. NULL: default_root_dir/checkpoints. */
+    lt_status (*version_dir)(lt_ctx *ctx, void *self, char *buf, size_t cap);
 } lt_logger_vtable;
 /* LT_LOGGER(name, .create = ..., .log_metrics = ..., ...). */
 #define LT_LOGGER(name, ...) LT__DESCRIPTOR(name, LT_KIND_LOGGER, lt_logger_vtable, __VA_ARGS__)
@@ -2073,6 +2096,15 @@ static inline lt_status lt_add_callback(lt_ctx *c, const char *name_or_path, con
 static inline lt_status lt_tensor_backward(lt_ctx *c, lt_tensor *loss) {
     return c->api->tensor_backward(c, loss);
 }
+/* ABI 1.5: checkpoint dir */
+static inline lt_status lt_checkpoint_dir(lt_ctx *c, char *buf, size_t cap) {
+    return c->api->checkpoint_dir(c, buf, cap);
+}
+static inline void lt_checkpoint_dirpath_add(lt_ctx *c, const char *dirpath) {
+    c->api->checkpoint_dirpath_add(c, dirpath);
+}
+/* ABI 1.5: update_bn */
+static inline lt_status lt_update_bn(lt_ctx *c) { return c->api->update_bn(c); }
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /*
  * cb_module.c — a module for the callback plugin tests (tests/test_callbacks.sh, issue 6).
  *
- * fc = Linear(2, 3). Logs metrics whose values the test chooses, one per epoch:
+ * fc = Linear(2, 3) (bn true: then BatchNorm1d(3); forward = fc [+ bn]). Logs metrics whose values the test chooses, one per epoch:
  *   val_seq   "a,b,c,...": validation_step logs val_loss = item[epoch] (on_epoch; the last
  *             item repeats; "nan"/"inf" allowed), so EarlyStopping sees a known sequence
  *   train_seq likewise train_loss from training_step (on_epoch)
@@ -19,6 +19,8 @@
 
 typedef struct {
     lt_linear_layer fc;
+    lt_batchnorm_layer bn; /* bn true: BatchNorm1d(3) after fc (SWA's update_bn test) */
+    bool has_bn;
     double val[32], train[32];
     int nval, ntrain;
     const char *optimizer, *sched;
@@ -48,7 +50,16 @@ static void *m_create(lt_ctx *ctx, const lt_hparams *hp) {
     m->momentum = lt_hp_float(ctx, hp, "momentum", 0.0);
     m->groups = lt_hp_int(ctx, hp, "groups", 1);
     m->sleep_ms = lt_hp_int(ctx, hp, "sleep_ms", 0);
+    m->has_bn = lt_hp_bool(ctx, hp, "bn", false);
+    if (m->has_bn && lt_batchnorm_init(ctx, &m->bn, "bn", 3, NULL) != LT_OK) return NULL;
     return m;
+}
+
+/* forward(x) = fc(x), then bn when bn is set */
+static lt_tensor *m_forward(lt_ctx *ctx, void *self, lt_tensor *x) {
+    cbm *m = self;
+    lt_tensor *y = lt_linear(ctx, &m->fc, x);
+    return m->has_bn ? lt_batchnorm(ctx, &m->bn, y) : y;
 }
 
 static double at(const double *v, int n, int64_t e) { return n ? v[e < n ? e : n - 1] : 0; }
@@ -64,7 +75,7 @@ static lt_tensor *m_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t 
     o.on_step = 0;
     o.on_epoch = 1;
     lt_log_value_ex(ctx, "train_loss", at(m->train, m->ntrain, ctx->current_epoch), &o);
-    lt_tensor *logits = lt_linear(ctx, &m->fc, lt_batch_at(ctx, b, 0));
+    lt_tensor *logits = m_forward(ctx, m, lt_batch_at(ctx, b, 0));
     return lt_cross_entropy(ctx, logits, lt_batch_at(ctx, b, 1));
 }
 
@@ -112,6 +123,6 @@ static lt_status m_test_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
     return LT_OK;
 }
 
-LT_MODULE(cbmodule, .create = m_create, .training_step = m_training_step,
+LT_MODULE(cbmodule, .create = m_create, .forward = m_forward, .training_step = m_training_step,
           .validation_step = m_validation_step, .test_step = m_test_step,
           .configure_optimizers = m_configure_optimizers)

@@ -38,6 +38,17 @@ static lt_status p_train_end(lt_ctx *ctx, void *self) {
     (void)self;
     printf("end");
     weights(ctx);
+    /* issue 6: the BatchNorm buffers after SWA's update_bn, "buf NAME V V ..." */
+    for (int64_t i = 0; i < lt_buffer_count(ctx); i++) {
+        const char *name;
+        lt_tensor *b = lt_buffer_at(ctx, i, &name);
+        printf("buf %s", name);
+        for (int64_t k = 0; k < lt_numel(ctx, b); k++) {
+            if (lt_dtype_of(ctx, b) == LT_INT64) printf(" %lld", (long long)((const int64_t *)lt_data(ctx, b))[k]);
+            else printf(" %.9g", ((const float *)lt_data(ctx, b))[k]);
+        }
+        printf("\n");
+    }
     return LT_OK;
 }
 
