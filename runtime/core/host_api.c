@@ -13,6 +13,7 @@
 #include "tensor/metrics.h"
 #include "tensor/tensor.h"
 #include "trainer/hooks.h"
+#include "data/transforms.h"
 #include "util/rng.h"
 
 #include <math.h>
@@ -359,7 +360,14 @@ static const lt_host_api host_api = {
     .param_at = ltr_api_param_at,
     .buffer_count = ltr_api_buffer_count,
     .buffer_at = ltr_api_buffer_at,
-    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
+    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,    /* ABI 1.5: transforms (runtime/data/transforms.c) */
+    .sample_rng = ltr_api_sample_rng,
+    .rng_uniform = ltr_api_rng_uniform,
+    .rng_randint = ltr_api_rng_randint,
+    .tf_to_tensor = ltr_api_tf_to_tensor,
+    .tf_normalize = ltr_api_tf_normalize,
+    .tf_random_crop = ltr_api_tf_random_crop,
+    .tf_random_hflip = ltr_api_tf_random_hflip,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }
