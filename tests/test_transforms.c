@@ -4,7 +4,9 @@
  * (torchvision's tensor code paths spelled with torch ops; the call is named per test).
  */
 #include "core/context.h"
+#include "data/dataloader.h"
 #include "data/transforms.h"
+#include "tensor/tensor.h"
 
 #include "check_run.h"
 
@@ -179,6 +181,51 @@ START_TEST(sample_rng_is_a_function_of_seed_epoch_split_index) {
 }
 END_TEST
 
+/* get_item writes the first word of its sample's stream: what the loader declared */
+static lt_status rng_item(lt_ctx *ctx, void *self, lt_split split, int64_t index, void *const *dst) {
+    lt_rng r;
+    ltr_api_sample_rng(ctx, split, index, &r);
+    *(uint64_t *)dst[0] = r.s[0];
+    return LT_OK;
+}
+
+START_TEST(loader_declares_its_seed_and_epoch) {
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    ctx.seed = 99;
+    lt_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.size = sizeof ds;
+    ds.length = 4;
+    ds.batch_size = 4;
+    ds.shuffle = true;
+    ds.nfields = 1;
+    ds.fields[0] = (lt_field){.name = "w", .dtype = LT_INT64, .ndim = 0};
+    ltr_dataloader dl;
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, rng_item, NULL, 7), LT_OK);
+    for (int64_t epoch = 0; epoch < 2; epoch++) {
+        ltr_dataloader_set_epoch(&dl, epoch);
+        lt_batch *b;
+        ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_OK);
+        for (int i = 0; i < 4; i++) {
+            lt_rng want;
+            ltr_fetch_scope_set(7, epoch); /* loader seed 7, not the run's 99 */
+            ltr_api_sample_rng(&ctx.pub, LT_SPLIT_TRAIN, dl.order[i], &want);
+            ltr_fetch_scope_clear();
+            ck_assert(((uint64_t *)b->fields[0]->data)[i] == want.s[0]);
+        }
+    }
+    /* after the fetch the scope is gone: the run's seed and current_epoch apply */
+    lt_rng a, b;
+    ltr_api_sample_rng(&ctx.pub, LT_SPLIT_TRAIN, 0, &a);
+    ltr_fetch_scope_set(99, 0);
+    ltr_api_sample_rng(&ctx.pub, LT_SPLIT_TRAIN, 0, &b);
+    ltr_fetch_scope_clear();
+    ck_assert(memcmp(&a, &b, sizeof a) == 0);
+    ltr_dataloader_free(&dl);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("transforms");
     TCase *tc = tcase_create("transforms");
@@ -187,6 +234,7 @@ int main(void) {
     tcase_add_test(tc, random_crop_errors);
     tcase_add_test(tc, normalize_to_tensor_hflip);
     tcase_add_test(tc, sample_rng_is_a_function_of_seed_epoch_split_index);
+    tcase_add_test(tc, loader_declares_its_seed_and_epoch);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

@@ -118,14 +118,15 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
         for (int d = 0; d < ds->fields[f].ndim; d++) maxs[f][d] = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t index = dl->order[start + i];
-        ltr_fetch_scope_set(dl->seed, dl->epoch);
         for (int f = 0; f < nf; f++) {
             const lt_field *fd = &ds->fields[f];
             int64_t *shp = SHAPE(i, f);
             memcpy(shp, fd->shape, sizeof fd->shape);
             if (ltr_field_is_variable(fd)) {
-                if (dl->item_shape(dl->ctx, dl->dm_self, dl->split, index, f, shp) != LT_OK ||
-                    ltr_ctx_of(dl->ctx)->failed)
+                ltr_fetch_scope_set(dl->seed, dl->epoch); /* a random length sees get_item's rng */
+                lt_status rc = dl->item_shape(dl->ctx, dl->dm_self, dl->split, index, f, shp);
+                ltr_fetch_scope_clear();
+                if (rc != LT_OK || ltr_ctx_of(dl->ctx)->failed)
                     return hook_failed(dl, "item_shape", index, f);
                 for (int d = 0; d < fd->ndim; d++)
                     if ((fd->shape[d] != LT_VARIABLE_DIM && shp[d] != fd->shape[d]) || shp[d] < 0) {
@@ -176,8 +177,8 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
                 dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * padded[f] * esz[f];
             }
         }
-        ltr_fetch_scope_set(dl->seed, dl->epoch);
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
+                                dl->seed, dl->epoch) != LT_OK ||
             ltr_ctx_of(dl->ctx)->failed)
             return hook_failed(dl, "get_item", index, -1);
     }

@@ -141,8 +141,9 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
             dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
-        ltr_fetch_scope_set(dl->seed, dl->epoch); /* lt_sample_rng's (seed, epoch) */
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, dl->order[start + i], dst) != LT_OK) {
+        /* ABI 1.5: transforms — lt_sample_rng's (seed, epoch) for the call */
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split,
+                                dl->order[start + i], dst, dl->seed, dl->epoch) != LT_OK) {
 #pragma omp critical(ltr_fetch_failure)
             if (failed_at < 0 || i < failed_at) failed_at = i;
         }
@@ -155,8 +156,8 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
             dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
         int64_t index = dl->order[start + i];
         char msg[900] = "";
-        ltr_fetch_scope_set(dl->seed, dl->epoch);
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
+                                dl->seed, dl->epoch) != LT_OK ||
             ltr_ctx_of(dl->ctx)->failed || failed_at >= 0) {
             ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
             return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),

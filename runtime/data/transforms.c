@@ -39,6 +39,17 @@ void ltr_fetch_scope_set(uint64_t seed, int64_t epoch) {
     scope_epoch = epoch;
 }
 
+void ltr_fetch_scope_clear(void) { scope_set = false; }
+
+lt_status ltr_get_item_scoped(lt_status (*fn)(lt_ctx *, void *, lt_split, int64_t, void *const *),
+                              lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                              void *const *dst, uint64_t seed, int64_t epoch) {
+    ltr_fetch_scope_set(seed, epoch);
+    lt_status rc = fn(ctx, self, split, index, dst);
+    scope_set = false;
+    return rc;
+}
+
 static uint64_t mix64(uint64_t z) { /* splitmix64's finaliser */
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;

@@ -18,9 +18,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Called by the loader before get_item on the fetching thread: the seed and epoch of
- * the batch being fetched (a worker prefetching epoch e+1 passes e+1). */
+/* The loader's get_item call: runs fn with (seed, epoch) declared on the calling thread
+ * for lt_sample_rng, cleared again after. epoch is the epoch of the batch being fetched
+ * (a worker prefetching epoch e+1 passes e+1); seed the loader's seed. */
+lt_status ltr_get_item_scoped(lt_status (*fn)(lt_ctx *, void *, lt_split, int64_t, void *const *),
+                              lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                              void *const *dst, uint64_t seed, int64_t epoch);
+/* (tests) declare a scope without a call; ltr_fetch_scope_clear ends it */
 void ltr_fetch_scope_set(uint64_t seed, int64_t epoch);
+void ltr_fetch_scope_clear(void);
 
 /* lt_host_api members */
 void ltr_api_sample_rng(lt_ctx *ctx, lt_split split, int64_t index, lt_rng *out);

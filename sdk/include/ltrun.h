@@ -1017,7 +1017,8 @@ struct lt_host_api {
     lt_tensor *(*buffer_at)(lt_ctx *ctx, int64_t i, const char **name);
     lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);    /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
      * `index` of `split` from (loader seed, the epoch being fetched, split, index); inside
-     * get_item it is the loader's values, elsewhere the run's seed and current_epoch.
+     * get_item / item_shape the loader's values (the same whichever loader thread fetches,
+     * in any order), elsewhere the run's seed and current_epoch.
      * rng_uniform: [0, 1) (torch.rand); rng_randint: [low, high) (torch.randint).
      * tf_to_tensor: uint8 HWC -> float32 CHW / 255 (ToTensor). tf_normalize: in place
      * (x - mean[c]) / std[c] (Normalize). tf_random_crop: src [c,h,w] -> dst
