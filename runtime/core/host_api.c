@@ -360,7 +360,8 @@ static const lt_host_api host_api = {
     .param_at = ltr_api_param_at,
     .buffer_count = ltr_api_buffer_count,
     .buffer_at = ltr_api_buffer_at,
-    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,    /* ABI 1.5: transforms (runtime/data/transforms.c) */
+    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
+    /* ABI 1.5: transforms (runtime/data/transforms.c) */
     .sample_rng = ltr_api_sample_rng,
     .rng_uniform = ltr_api_rng_uniform,
     .rng_randint = ltr_api_rng_randint,

@@ -3,7 +3,8 @@
  * seeded shuffling per epoch, drop_last, collation into contiguous batch tensors.
  *
  * Samples are fetched with the data module's get_item hook straight into the batch
- * buffers (no per-sample copy). The loader owns the batch buffers; a batch returned
+ * buffers (no per-sample copy; variable-length fields go through a staging buffer and
+ * are padded, data/collate.h). The loader owns the batch buffers; a batch returned
  * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
  */
 #ifndef LTR_DATALOADER_H
