@@ -15,6 +15,14 @@
  *                          ~0.3 s; reading the cached copy takes a few ms. A cached copy
  *                          is named by the source's size and mtime, written atomically,
  *                          and ignored (rebuilt) if it does not check out.
+ *   --data.augment false   train-split augmentation, torchvision's
+ *                          Compose([RandomCrop(28, padding=crop_padding),
+ *                          RandomHorizontalFlip(flip_p), ToTensor(), Normalize()]):
+ *                          the padding is the 0 pixel normalised, as RandomCrop pads
+ *                          the raw image before Normalize. Deterministic under --seed:
+ *                          each sample's draws come from lt_sample_rng (seed, epoch,
+ *                          split, index), whatever thread fetches it.
+ *   --data.crop_padding 2  --data.flip_p 0.5
  *
  * Like Lightning's MNIST examples: the 60000 training images are split into
  * 55000 train / 5000 val by random_split with a fixed generator seed (split_seed);
@@ -56,6 +64,9 @@ typedef struct mnist {
     idx_set train, test;
     int64_t *perm;      /* random_split permutation of the 60000 training images */
     int64_t ntrain, nval;
+    bool augment;       /* RandomCrop + RandomHorizontalFlip on the train split */
+    int64_t crop_padding;
+    double flip_p;
 } mnist;
 
 static void *mnist_create(lt_ctx *ctx, const lt_hparams *hp) {
@@ -71,6 +82,14 @@ static void *mnist_create(lt_ctx *ctx, const lt_hparams *hp) {
     else if (*cache) snprintf(d->cache_dir, sizeof d->cache_dir, "%s", cache);
     else if (xdg && *xdg) snprintf(d->cache_dir, sizeof d->cache_dir, "%s/ltrun/idx", xdg);
     else if (home && *home) snprintf(d->cache_dir, sizeof d->cache_dir, "%s/.cache/ltrun/idx", home);
+    d->augment = lt_hp_bool(ctx, hp, "augment", false);
+    d->crop_padding = lt_hp_int(ctx, hp, "crop_padding", 2);
+    d->flip_p = lt_hp_float(ctx, hp, "flip_p", 0.5);
+    if (d->crop_padding < 0 || !(d->flip_p >= 0 && d->flip_p <= 1)) {
+        lt_fail(ctx, "--data.crop_padding must be >= 0 and --data.flip_p in [0, 1], got %lld "
+                     "and %g", (long long)d->crop_padding, d->flip_p);
+        return NULL;
+    }
     double mean = lt_hp_float(ctx, hp, "mean", 0.2860);
     double std = lt_hp_float(ctx, hp, "std", 0.3530);
     if (d->batch_size < 1) {
@@ -319,8 +338,25 @@ static lt_status mnist_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t
     int64_t npix = s->rows * s->cols;
     const uint8_t *px = s->images + i * npix;
     float *out = dst[0];
-    for (int64_t p = 0; p < npix; p++) out[p] = d->lut[px[p]];
     *(int64_t *)dst[1] = s->labels[i];
+    if (!(d->augment && split == LT_SPLIT_TRAIN)) {
+        for (int64_t p = 0; p < npix; p++) out[p] = d->lut[px[p]];
+        return LT_OK;
+    }
+    /* RandomCrop(size, padding, fill 0 pixel) then RandomHorizontalFlip(p) (loader
+     * thread: plain buffers only) */
+    float *img = malloc((size_t)npix * sizeof *img);
+    if (!img) return lt_fail(ctx, "out of memory augmenting sample %lld", (long long)index);
+    for (int64_t p = 0; p < npix; p++) img[p] = d->lut[px[p]];
+    lt_rng rng;
+    lt_sample_rng(ctx, split, index, &rng);
+    int64_t pad = d->crop_padding;
+    lt_crop_options crop = {.size_h = s->rows, .size_w = s->cols, .padding = {pad, pad, pad, pad},
+                            .fill = d->lut[0], .padding_mode = LT_PAD_CONSTANT};
+    lt_status rc = lt_tf_random_crop(ctx, &rng, img, 1, s->rows, s->cols, out, &crop);
+    free(img);
+    if (rc == LT_OK) lt_tf_random_hflip(ctx, &rng, out, 1, s->rows, s->cols, d->flip_p);
+    return rc;
     return LT_OK;
 }
 

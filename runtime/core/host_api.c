@@ -13,6 +13,7 @@
 #include "tensor/metrics.h"
 #include "tensor/tensor.h"
 #include "trainer/hooks.h"
+#include "data/transforms.h"
 #include "util/rng.h"
 
 #include <math.h>
@@ -368,6 +369,14 @@ static const lt_host_api host_api = {
     .checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add,
     /* ABI 1.5: update_bn (runtime/trainer/update_bn.c) */
     .update_bn = ltr_api_update_bn,
+    /* ABI 1.5: transforms (runtime/data/transforms.c) */
+    .sample_rng = ltr_api_sample_rng,
+    .rng_uniform = ltr_api_rng_uniform,
+    .rng_randint = ltr_api_rng_randint,
+    .tf_to_tensor = ltr_api_tf_to_tensor,
+    .tf_normalize = ltr_api_tf_normalize,
+    .tf_random_crop = ltr_api_tf_random_crop,
+    .tf_random_hflip = ltr_api_tf_random_hflip,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -2,6 +2,8 @@
 #include "data/dataloader.h"
 
 #include "core/context.h"
+#include "data/collate.h"
+#include "data/transforms.h"
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
@@ -46,8 +48,9 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
             return ltr_fail(ctx, "the %s dataset: field %d has an unknown dtype %d", sn, f,
                             (int)fd->dtype);
         for (int d = 0; d < fd->ndim; d++)
-            if (fd->shape[d] < 0)
-                return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension", sn, f);
+            if (fd->shape[d] < 0 && fd->shape[d] != LT_VARIABLE_DIM)
+                return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension (only "
+                                     "LT_VARIABLE_DIM (-1) marks a variable length)", sn, f);
     }
     dl->ds = *ds;
     dl->split = split;
@@ -65,9 +68,12 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
         dl->batch.fields[f] = t;
         t->dtype = fd->dtype;
         int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
-        for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d];
+        for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d] < 0 ? 0 : fd->shape[d];
         ltr_set_shape(t, fd->ndim + 1, shape);
-        size_t bytes = (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
+        /* ABI 1.5: variable-length fields get their buffers per batch (data/collate.c) */
+        if (ltr_field_is_variable(fd)) dl->variable = true;
+        size_t bytes = ltr_field_is_variable(fd) ? 0 :
+                       (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
         size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
         t->data = aligned_alloc(64, rounded);
         if (!t->data) goto oom;
@@ -80,6 +86,7 @@ oom:
 }
 
 void ltr_dataloader_free(ltr_dataloader *dl) {
+    ltr_collate_free(dl);
     for (int f = 0; f < LT_MAX_FIELDS; f++) {
         if (!dl->batch.fields[f]) continue;
         free(dl->batch.fields[f]->data);
@@ -95,6 +102,7 @@ int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
 }
 
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
+    dl->epoch = epoch;
     if (dl->ds.shuffle) {
         /* a fresh permutation each epoch, reproducible from (seed, epoch) alone so a
          * resumed run sees the same order */
@@ -116,6 +124,7 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
     int64_t bs = dl->ds.batch_size;
     int64_t start = batch_idx * bs;
     int64_t n = dl->ds.length - start < bs ? dl->ds.length - start : bs;
+    if (dl->variable) return ltr_collate_padded_get(dl, start, n, out); /* ABI 1.5 */
     size_t sample_bytes[LT_MAX_FIELDS];
     for (int f = 0; f < dl->ds.nfields; f++) {
         sample_bytes[f] = (size_t)field_numel(&dl->ds.fields[f]) * ltr_dtype_size(dl->ds.fields[f].dtype);
@@ -132,7 +141,9 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
             dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, dl->order[start + i], dst) != LT_OK) {
+        /* ABI 1.5: transforms — lt_sample_rng's (seed, epoch) for the call */
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split,
+                                dl->order[start + i], dst, dl->seed, dl->epoch) != LT_OK) {
 #pragma omp critical(ltr_fetch_failure)
             if (failed_at < 0 || i < failed_at) failed_at = i;
         }
@@ -145,7 +156,8 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
             dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
         int64_t index = dl->order[start + i];
         char msg[900] = "";
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
+                                dl->seed, dl->epoch) != LT_OK ||
             ltr_ctx_of(dl->ctx)->failed || failed_at >= 0) {
             ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
             return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),

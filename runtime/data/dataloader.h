@@ -3,7 +3,8 @@
  * seeded shuffling per epoch, drop_last, collation into contiguous batch tensors.
  *
  * Samples are fetched with the data module's get_item hook straight into the batch
- * buffers (no per-sample copy). The loader owns the batch buffers; a batch returned
+ * buffers (no per-sample copy; variable-length fields go through a staging buffer and
+ * are padded, data/collate.h). The loader owns the batch buffers; a batch returned
  * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
  */
 #ifndef LTR_DATALOADER_H
@@ -31,9 +32,15 @@ typedef struct ltr_dataloader {
     uint64_t seed;          /* shuffle seed; epoch e uses a stream derived from (seed, e) */
     int64_t *order;         /* sample order of the current epoch (owned) */
     struct lt_batch batch;  /* the current batch (owned buffers) */
+    /* ABI 1.5: variable-length samples and transforms (data/collate.c, data/transforms.c) */
+    int64_t epoch;          /* the epoch of set_epoch: per-sample random streams use it */
+    bool variable;          /* a field has an LT_VARIABLE_DIM dimension: padded collate */
+    lt_status (*item_shape)(lt_ctx *, void *, lt_split, int64_t, int, int64_t *);
+    struct ltr_collate_state *collate; /* owned, grown per batch */
 } ltr_dataloader;
 
-/* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0)
+/* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0 or
+ * LT_VARIABLE_DIM, then ltr_collate_attach gives the item_shape hook)
  * and allocates the buffers; errors are recorded in ctx naming the split. */
 lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,

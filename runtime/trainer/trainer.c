@@ -1,6 +1,7 @@
 /* trainer.c — set-up and tear-down around the loops: plugins, instances, loaders. */
 #include "trainer/trainer.h"
 #include "checkpoint/checkpoint.h"
+#include "data/collate.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -184,6 +185,8 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
     ltr_trainer_hook_begin(t, false, "dataset");
     lt_status rc = ltr_dataloader_init(&t->loaders[split], &t->ctx.pub, &ds, split,
                                        DM_HOOK(t, get_item), t->dm, t->ctx.seed);
+    if (rc == LT_OK) /* ABI 1.5: variable-length samples */
+        rc = ltr_collate_attach(&t->loaders[split], DM_HOOK(t, item_shape));
     if (ltr_trainer_hook_done(t, false, "dataset", rc)) return LT_ERROR;
     t->has_loader[split] = true;
     return LT_OK;

@@ -175,6 +175,28 @@ typedef enum lt_sampler {
  * module reports each sample's shape (item_shape hook) and batches are padded. */
 #define LT_VARIABLE_DIM (-1)
 
+/* ABI 1.5: transforms — per-sample transforms (torchvision.transforms semantics) on plain
+ * buffers, callable from get_item on loader threads. A sample's random stream
+ * (lt_sample_rng) depends only on (loader seed, loader epoch, split, sample index): the
+ * same under any num_workers and fetch order. */
+typedef struct lt_rng {
+    uint64_t s[4]; /* xoshiro256** state; seed it with lt_sample_rng */
+} lt_rng;
+typedef enum lt_padding_mode {
+    LT_PAD_CONSTANT = 0,  /* fill */
+    LT_PAD_EDGE = 1,      /* the last value repeated */
+    LT_PAD_REFLECT = 2,   /* mirror without the edge: [2,1 | 1,2,3 | 2,1]; padding < size */
+    LT_PAD_SYMMETRIC = 3  /* mirror with the edge:    [1,1 | 1,2,3 | 3,2]; padding <= size */
+} lt_padding_mode;
+/* torchvision.transforms.RandomCrop(size, padding, pad_if_needed, fill, padding_mode) */
+typedef struct lt_crop_options {
+    int64_t size_h, size_w;
+    int64_t padding[4];   /* left, top, right, bottom (torchvision's 4-sequence order) */
+    bool pad_if_needed;
+    double fill;          /* for LT_PAD_CONSTANT */
+    lt_padding_mode padding_mode;
+} lt_crop_options;
+
 /* One field of a dataset sample (e.g. image [1,28,28] float32, label [] int64). */
 typedef struct lt_field {
     const char *name; /* static string owned by the plugin */
@@ -1020,6 +1042,27 @@ struct lt_host_api {
      * momenta come back. For StochasticWeightAveraging after the averaged weights are in
      * the module. Without a forward hook in the module: a warning, nothing changed. */
     lt_status (*update_bn)(lt_ctx *ctx);
+    lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);    /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
+     * `index` of `split` from (loader seed, the epoch being fetched, split, index); inside
+     * get_item / item_shape the loader's values (the same whichever loader thread fetches,
+     * in any order), elsewhere the run's seed and current_epoch.
+     * rng_uniform: [0, 1) (torch.rand); rng_randint: [low, high) (torch.randint).
+     * tf_to_tensor: uint8 HWC -> float32 CHW / 255 (ToTensor). tf_normalize: in place
+     * (x - mean[c]) / std[c] (Normalize). tf_random_crop: src [c,h,w] -> dst
+     * [c,size_h,size_w], not overlapping (RandomCrop: pad, then top = randint(0, H-th+1),
+     * left = randint(0, W-tw+1); no draw when the padded input is exactly the size).
+     * tf_random_hflip: in place, flips the width when rand() < p (RandomHorizontalFlip);
+     * returns whether it flipped. */
+    void (*sample_rng)(lt_ctx *ctx, lt_split split, int64_t index, lt_rng *out);
+    double (*rng_uniform)(lt_rng *r);
+    int64_t (*rng_randint)(lt_rng *r, int64_t low, int64_t high);
+    lt_status (*tf_to_tensor)(lt_ctx *ctx, const uint8_t *hwc, int64_t h, int64_t w, int64_t c,
+                              float *chw);
+    lt_status (*tf_normalize)(lt_ctx *ctx, float *chw, int64_t c, int64_t h, int64_t w,
+                              const float *mean, const float *std);
+    lt_status (*tf_random_crop)(lt_ctx *ctx, lt_rng *r, const float *src, int64_t c, int64_t h,
+                                int64_t w, float *dst, const lt_crop_options *o);
+    bool (*tf_random_hflip)(lt_rng *r, float *chw, int64_t c, int64_t h, int64_t w, double p);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1176,6 +1219,17 @@ typedef struct lt_datamodule_vtable {
      * after the module's weights (Lightning's restore_datamodule). */
     lt_status (*state_dict)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
     lt_status (*load_state_dict)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
+
+    /* ABI 1.5: variable-length samples — required when a field of a split has a
+     * dimension LT_VARIABLE_DIM: write the concrete shape of field `field` of sample
+     * `index` into shape[0..ndim) (the field's ndim; fixed dimensions as declared, each
+     * variable one >= 0). Called on loader threads before get_item, which then writes the
+     * sample contiguous in that shape. The default collate pads each variable dimension
+     * to the batch's longest sample, at the end, with ds.padding_value[field]
+     * (torch.nn.utils.rnn.pad_sequence(batch_first=True)): batch tensors have per-batch
+     * shapes. */
+    lt_status (*item_shape)(lt_ctx *ctx, void *self, lt_split split, int64_t index, int field,
+                            int64_t *shape);
 } lt_datamodule_vtable;
 
 /* ABI 1.4: callbacks — lightning.pytorch.Callback. Each hook gets the trainer's ctx and
@@ -2105,6 +2159,32 @@ static inline void lt_checkpoint_dirpath_add(lt_ctx *c, const char *dirpath) {
 }
 /* ABI 1.5: update_bn */
 static inline lt_status lt_update_bn(lt_ctx *c) { return c->api->update_bn(c); }
+
+/* ABI 1.5: transforms */
+static inline void lt_sample_rng(lt_ctx *c, lt_split split, int64_t index, lt_rng *out) {
+    c->api->sample_rng(c, split, index, out);
+}
+static inline double lt_rng_uniform(lt_ctx *c, lt_rng *r) { return c->api->rng_uniform(r); }
+static inline int64_t lt_rng_randint(lt_ctx *c, lt_rng *r, int64_t low, int64_t high) {
+    return c->api->rng_randint(r, low, high);
+}
+static inline lt_status lt_tf_to_tensor(lt_ctx *c, const uint8_t *hwc, int64_t h, int64_t w,
+                                        int64_t ch, float *chw) {
+    return c->api->tf_to_tensor(c, hwc, h, w, ch, chw);
+}
+static inline lt_status lt_tf_normalize(lt_ctx *c, float *chw, int64_t ch, int64_t h, int64_t w,
+                                        const float *mean, const float *std) {
+    return c->api->tf_normalize(c, chw, ch, h, w, mean, std);
+}
+static inline lt_status lt_tf_random_crop(lt_ctx *c, lt_rng *r, const float *src, int64_t ch,
+                                          int64_t h, int64_t w, float *dst,
+                                          const lt_crop_options *o) {
+    return c->api->tf_random_crop(c, r, src, ch, h, w, dst, o);
+}
+static inline bool lt_tf_random_hflip(lt_ctx *c, lt_rng *r, float *chw, int64_t ch, int64_t h,
+                                      int64_t w, double p) {
+    return c->api->tf_random_hflip(r, chw, ch, h, w, p);
+}
 
 #ifdef __cplusplus
 }

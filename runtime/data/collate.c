@@ -1,0 +1,225 @@
+/* collate.c — the default collate with padding for variable-length fields (collate.h). */
+#include "data/collate.h"
+
+#include "core/context.h"
+#include "data/transforms.h"
+#include "tensor/bf16.h"
+#include "tensor/tensor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ltr_collate_state {
+    int64_t *shapes;                 /* [n][nfields][LT_MAX_DIMS] of the current batch */
+    int64_t shapes_cap;              /* samples */
+    void *staging[LT_MAX_FIELDS];    /* variable fields: the samples back to back */
+    size_t staging_cap[LT_MAX_FIELDS];
+    size_t batch_cap[LT_MAX_FIELDS]; /* bytes of dl->batch.fields[f]->data */
+};
+
+bool ltr_field_is_variable(const lt_field *f) {
+    for (int d = 0; d < f->ndim; d++)
+        if (f->shape[d] == LT_VARIABLE_DIM) return true;
+    return false;
+}
+
+lt_status ltr_collate_attach(ltr_dataloader *dl, ltr_item_shape_fn item_shape) {
+    dl->item_shape = item_shape;
+    if (!dl->variable || item_shape) return LT_OK;
+    int f = 0;
+    while (f < dl->ds.nfields && !ltr_field_is_variable(&dl->ds.fields[f])) f++;
+    const char *name = dl->ds.fields[f].name ? dl->ds.fields[f].name : "?";
+    lt_ctx *ctx = dl->ctx;
+    const char *sn = ltr_split_name(dl->split);
+    ltr_dataloader_free(dl);
+    return ltr_fail(ctx, "the %s dataset: field %d ('%s') has a variable dimension "
+                         "(LT_VARIABLE_DIM) but the data module has no item_shape hook: add "
+                         "one giving each sample's shape (ABI 1.5)", sn, f, name);
+}
+
+void ltr_collate_free(ltr_dataloader *dl) {
+    struct ltr_collate_state *cs = dl->collate;
+    if (!cs) return;
+    free(cs->shapes);
+    for (int f = 0; f < LT_MAX_FIELDS; f++) free(cs->staging[f]);
+    free(cs);
+    dl->collate = NULL;
+}
+
+static char *shape_text(char *buf, size_t cap, int ndim, const int64_t *shape) {
+    size_t k = (size_t)snprintf(buf, cap, "[");
+    for (int d = 0; d < ndim && k < cap; d++)
+        k += (size_t)snprintf(buf + k, cap - k, "%s%lld", d ? ", " : "", (long long)shape[d]);
+    if (k < cap) snprintf(buf + k, cap - k, "]");
+    return buf;
+}
+
+/* one element of `dtype` holding v */
+static void fill_value(lt_dtype dt, double v, unsigned char *out) {
+    switch (dt) {
+    case LT_FLOAT32: { float x = (float)v; memcpy(out, &x, 4); break; }
+    case LT_FLOAT64: memcpy(out, &v, 8); break;
+    case LT_INT64: { int64_t x = (int64_t)v; memcpy(out, &x, 8); break; }
+    case LT_INT32: { int32_t x = (int32_t)v; memcpy(out, &x, 4); break; }
+    case LT_UINT8: out[0] = (unsigned char)(int64_t)v; break;
+    case LT_BOOL: out[0] = v != 0; break;
+    case LT_BFLOAT16: { uint16_t x = ltr_bf16_from_float((float)v); memcpy(out, &x, 2); break; }
+    }
+}
+
+static int64_t numel_of(int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int d = 0; d < ndim; d++) n *= shape[d];
+    return n;
+}
+
+static bool grow(void **p, size_t *cap, size_t need, bool aligned) {
+    if (need <= *cap && *p) return true;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = aligned ? aligned_alloc(64, (c + 63) / 64 * 64) : malloc(c);
+    if (!q) return false;
+    free(*p); /* contents are rewritten for each batch */
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+/* error from a hook call on sample `index`: the hook's own message, prefixed */
+static lt_status hook_failed(ltr_dataloader *dl, const char *what, int64_t index, int field) {
+    char msg[900] = "";
+    ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
+    if (field >= 0)
+        return ltr_fail(dl->ctx, "%s(%s, %lld, field %d) failed: %s", what,
+                        ltr_split_name(dl->split), (long long)index, field,
+                        msg[0] ? msg : "(no message)");
+    return ltr_fail(dl->ctx, "%s(%s, %lld) failed: %s", what, ltr_split_name(dl->split),
+                    (long long)index, msg[0] ? msg : "(no message)");
+}
+
+lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, lt_batch **out) {
+    const lt_dataset *ds = &dl->ds;
+    const int nf = ds->nfields;
+    const char *sn = ltr_split_name(dl->split);
+    if (!dl->collate && !(dl->collate = calloc(1, sizeof *dl->collate)))
+        return ltr_fail(dl->ctx, "out of memory for the %s loader's collate state", sn);
+    struct ltr_collate_state *cs = dl->collate;
+    if (n > cs->shapes_cap) {
+        int64_t *s = realloc(cs->shapes, (size_t)n * nf * LT_MAX_DIMS * sizeof *s);
+        if (!s) return ltr_fail(dl->ctx, "out of memory for the %s loader's sample shapes", sn);
+        cs->shapes = s;
+        cs->shapes_cap = n;
+    }
+#define SHAPE(i, f) (cs->shapes + ((size_t)(i) * nf + (f)) * LT_MAX_DIMS)
+    /* 1. every sample's shape, checked against the declaration */
+    int64_t maxs[LT_MAX_FIELDS][LT_MAX_DIMS];
+    for (int f = 0; f < nf; f++)
+        for (int d = 0; d < ds->fields[f].ndim; d++) maxs[f][d] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t index = dl->order[start + i];
+        for (int f = 0; f < nf; f++) {
+            const lt_field *fd = &ds->fields[f];
+            int64_t *shp = SHAPE(i, f);
+            memcpy(shp, fd->shape, sizeof fd->shape);
+            if (ltr_field_is_variable(fd)) {
+                ltr_fetch_scope_set(dl->seed, dl->epoch); /* a random length sees get_item's rng */
+                lt_status rc = dl->item_shape(dl->ctx, dl->dm_self, dl->split, index, f, shp);
+                ltr_fetch_scope_clear();
+                if (rc != LT_OK || ltr_ctx_of(dl->ctx)->failed)
+                    return hook_failed(dl, "item_shape", index, f);
+                for (int d = 0; d < fd->ndim; d++)
+                    if ((fd->shape[d] != LT_VARIABLE_DIM && shp[d] != fd->shape[d]) || shp[d] < 0) {
+                        char a[160], b[160];
+                        return ltr_fail(dl->ctx,
+                                        "item_shape(%s, %lld) gave field %d ('%s') the shape %s but "
+                                        "the dataset declares %s: only LT_VARIABLE_DIM (-1) "
+                                        "dimensions may differ, and each must be >= 0",
+                                        sn, (long long)index, f, fd->name ? fd->name : "?",
+                                        shape_text(a, sizeof a, fd->ndim, shp),
+                                        shape_text(b, sizeof b, fd->ndim, fd->shape));
+                    }
+            }
+            for (int d = 0; d < fd->ndim; d++)
+                if (shp[d] > maxs[f][d]) maxs[f][d] = shp[d];
+        }
+    }
+    /* 2. buffers: padded batch [n, max...] and staging for the variable fields */
+    size_t esz[LT_MAX_FIELDS], padded[LT_MAX_FIELDS];
+    for (int f = 0; f < nf; f++) {
+        const lt_field *fd = &ds->fields[f];
+        esz[f] = ltr_dtype_size(fd->dtype);
+        padded[f] = (size_t)numel_of(fd->ndim, maxs[f]);
+        lt_tensor *t = dl->batch.fields[f];
+        if (!grow(&t->data, &cs->batch_cap[f], (size_t)n * padded[f] * esz[f], true))
+            return ltr_fail(dl->ctx, "out of memory for the %s loader's batch buffers", sn);
+        if (ltr_field_is_variable(fd)) {
+            size_t total = 0;
+            for (int64_t i = 0; i < n; i++)
+                total += (size_t)numel_of(fd->ndim, SHAPE(i, f)) * esz[f];
+            if (!grow(&cs->staging[f], &cs->staging_cap[f], total, false))
+                return ltr_fail(dl->ctx, "out of memory for the %s loader's staging buffers", sn);
+        }
+        int64_t bshape[LT_MAX_DIMS] = {n};
+        for (int d = 0; d < fd->ndim; d++) bshape[d + 1] = maxs[f][d];
+        ltr_set_shape(t, fd->ndim + 1, bshape);
+    }
+    /* 3. fetch: fixed fields straight into their rows, variable ones into staging */
+    size_t off[LT_MAX_FIELDS] = {0};
+    for (int64_t i = 0; i < n; i++) {
+        int64_t index = dl->order[start + i];
+        void *dst[LT_MAX_FIELDS];
+        for (int f = 0; f < nf; f++) {
+            if (ltr_field_is_variable(&ds->fields[f])) {
+                dst[f] = (char *)cs->staging[f] + off[f];
+                off[f] += (size_t)numel_of(ds->fields[f].ndim, SHAPE(i, f)) * esz[f];
+            } else {
+                dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * padded[f] * esz[f];
+            }
+        }
+        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
+                                dl->seed, dl->epoch) != LT_OK ||
+            ltr_ctx_of(dl->ctx)->failed)
+            return hook_failed(dl, "get_item", index, -1);
+    }
+    /* 4. pad: fill with padding_value, then copy each sample's innermost runs */
+    for (int f = 0; f < nf; f++) {
+        const lt_field *fd = &ds->fields[f];
+        if (!ltr_field_is_variable(fd)) continue;
+        unsigned char pv[8];
+        fill_value(fd->dtype, ds->padding_value[f], pv);
+        char *base = dl->batch.fields[f]->data;
+        size_t total = (size_t)n * padded[f];
+        for (size_t k = 0; k < total; k++) memcpy(base + k * esz[f], pv, esz[f]);
+        int nd = fd->ndim;
+        const char *src = cs->staging[f];
+        for (int64_t i = 0; i < n; i++) {
+            const int64_t *shp = SHAPE(i, f);
+            int64_t cnt = numel_of(nd, shp);
+            char *dsti = base + (size_t)i * padded[f] * esz[f];
+            if (cnt == 0) continue;
+            if (nd == 0) { /* cannot be variable; kept for safety */
+                memcpy(dsti, src, esz[f]);
+                src += esz[f];
+                continue;
+            }
+            int64_t inner = shp[nd - 1], outer = cnt / inner;
+            int64_t idx[LT_MAX_DIMS] = {0}; /* multi-index over dims 0..nd-2 */
+            for (int64_t r = 0; r < outer; r++) {
+                size_t o = 0; /* padded offset of row idx */
+                for (int d = 0; d < nd - 1; d++) o = o * (size_t)maxs[f][d] + (size_t)idx[d];
+                o *= (size_t)maxs[f][nd - 1];
+                memcpy(dsti + o * esz[f], src, (size_t)inner * esz[f]);
+                src += (size_t)inner * esz[f];
+                for (int d = nd - 2; d >= 0; d--) {
+                    if (++idx[d] < shp[d]) break;
+                    idx[d] = 0;
+                }
+            }
+        }
+    }
+#undef SHAPE
+    dl->batch.size = n;
+    *out = &dl->batch;
+    return LT_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * collate.h — variable-length samples (issue 7): the default collate for datasets with
+ * LT_VARIABLE_DIM field dimensions. Owned by the data pipeline; dataloader.c calls in
+ * at two points only (attach after init, padded fetch for a variable loader).
+ *
+ * Contract: for each sample of a batch the data module's item_shape hook gives the
+ * concrete shape of every variable field (fixed dimensions must match the declaration);
+ * get_item then writes the sample contiguous in that shape into a staging buffer; each
+ * variable dimension is padded at its end to the batch's longest sample with
+ * ds.padding_value[f] (torch.nn.utils.rnn.pad_sequence(batch_first=True) for one leading
+ * variable dimension, the same rule per dimension otherwise). Batch buffers grow as
+ * needed; the batch tensors' shapes are per batch.
+ */
+#ifndef LTR_COLLATE_H
+#define LTR_COLLATE_H
+
+#include "data/dataloader.h"
+
+typedef lt_status (*ltr_item_shape_fn)(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                                       int field, int64_t *shape);
+
+/* does field f have an LT_VARIABLE_DIM dimension */
+bool ltr_field_is_variable(const lt_field *f);
+/* Give an initialised loader the data module's item_shape hook (may be NULL). A loader
+ * with a variable field and no hook is an error naming the split and field; the loader is
+ * freed then. */
+lt_status ltr_collate_attach(ltr_dataloader *dl, ltr_item_shape_fn item_shape);
+/* Fetch samples order[start .. start+n) into the padded batch (dl->variable loaders). */
+lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, lt_batch **out);
+void ltr_collate_free(ltr_dataloader *dl);
+
+#endif
