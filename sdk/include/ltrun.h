@@ -1042,7 +1042,7 @@ struct lt_host_api {
      * momenta come back. For StochasticWeightAveraging after the averaged weights are in
      * the module. Without a forward hook in the module: a warning, nothing changed. */
     lt_status (*update_bn)(lt_ctx *ctx);
-    lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);    /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
+    /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
      * `index` of `split` from (loader seed, the epoch being fetched, split, index); inside
      * get_item / item_shape the loader's values (the same whichever loader thread fetches,
      * in any order), elsewhere the run's seed and current_epoch.
