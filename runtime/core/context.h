@@ -55,6 +55,9 @@ typedef struct ltr_ctx {
     /* ABI 1.4: optimizers and schedulers of the run (borrowed from the trainer; NULL =
      * none: what lt_sgd/lt_step_lr/... make belongs to the caller) */
     ltr_optim_setup *optim;
+    /* issue 7: --trainer.use_distributed_sampler false (Lightning's default true: loaders
+     * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
+    bool no_distributed_sampler;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

@@ -389,6 +389,7 @@ int ltr_trainer_run(const ltr_options *o) {
     /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
     t->ctx.seed = seed;
+    t->ctx.no_distributed_sampler = !o->trainer.use_distributed_sampler; /* issue 7 */
     ltr_rng_seed(&t->rng, seed);
 
 
