@@ -104,6 +104,7 @@ int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
     /* issue 7: the sampler's order, reproducible from (seed, epoch, rank, world) alone so
      * a resumed run sees the same order (data/sampler.h) */
+    dl->sampler.seed = dl->seed; /* a checkpoint restore may have set dl->seed */
     ltr_sampler_order(&dl->sampler, epoch, dl->order);
 }
 
