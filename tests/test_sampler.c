@@ -53,7 +53,7 @@ START_TEST(distributed_sampler_equals_torch) {
         for (int r = 0; r < shards[c].world; r++) {
             ltr_sampler s;
             ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, shards[c].seed, r,
-                                              shards[c].world, true), LT_OK);
+                                              shards[c].world, true, false), LT_OK);
             int64_t ns = shards[c].num_samples, out[12];
             ck_assert_msg(ltr_sampler_len(&s) == ns, "case %zu rank %d: len %lld, torch %lld", c,
                           r, (long long)ltr_sampler_len(&s), (long long)ns);
@@ -81,7 +81,7 @@ static void weighted(int64_t ns, bool replacement, uint64_t seed, int64_t epoch,
     ds.num_samples = ns;
     ds.replacement = replacement;
     ltr_sampler s;
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, seed, 0, 1, true), LT_OK);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, seed, 0, 1, true, false), LT_OK);
     ck_assert_int_eq(ltr_sampler_len(&s), ns);
     ltr_sampler_order(&s, epoch, out);
     ltr_sampler_free(&s);
@@ -118,27 +118,27 @@ START_TEST(weighted_sampler_errors_are_torchs) {
     char msg[1024];
     ltr_sampler s;
     lt_dataset ds = make_ds(8, false, false, LT_SAMPLER_WEIGHTED_RANDOM);
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true), LT_ERROR);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true, false), LT_ERROR);
     ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
     ck_assert_ptr_nonnull(strstr(msg, "needs `weights`"));
     ds.weights = W;
     ds.num_samples = 8;
     ds.replacement = false; /* 8 draws, 7 positive weights */
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true), LT_ERROR);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true, false), LT_ERROR);
     ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
     ck_assert_ptr_nonnull(strstr(msg, "not enough non-negative category"));
     ds.num_samples = 9;
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true), LT_ERROR);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true, false), LT_ERROR);
     ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
     ck_assert_ptr_nonnull(strstr(msg, "cannot sample n_sample > prob_dist.size(-1)"));
     double bad[8] = {1, 1, -1, 1, 1, 1, 1, 1};
     ds.weights = bad;
     ds.replacement = true;
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true), LT_ERROR);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 0, 1, true, false), LT_ERROR);
     ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
     ck_assert_ptr_nonnull(strstr(msg, "element < 0 (weights[2] = -1)"));
     ds = make_ds(8, false, false, LT_SAMPLER_DISTRIBUTED);
-    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 2, 2, true), LT_ERROR);
+    ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, 0, 2, 2, true, false), LT_ERROR);
     ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
     ck_assert_ptr_nonnull(strstr(msg, "Invalid rank 2, rank should be in the interval [0, 1]"));
 }
@@ -218,14 +218,38 @@ START_TEST(lightning_wraps_loaders_when_distributed) {
     ltr_dataloader dl;
     ctx.pub.world_size = 2;
     ctx.pub.rank = 1;
-    /* shuffle=True -> DistributedSampler(shuffle=True, seed=the run's seed, drop_last=False)
-     * even though the loader's drop_last is set: the table's (7, 2, 1, 0, 42, 1) row,
-     * rank 1; the DataLoader's drop_last still applies to batches (4 -> 2 batches) */
-    lt_dataset ds = make_ds(7, true, true, LT_SAMPLER_AUTO);
+    /* train: DistributedSampler(shuffle=True, seed=the run's seed, drop_last=False) even
+     * though the loader's drop_last is set, and whether or not it shuffled (Lightning's
+     * _process_dataloader passes shuffle=True for training): the table's
+     * (7, 2, 1, 0, 42, 1) row, rank 1 */
+    static const int64_t r1[] = {1, 4, 0, 3};
+    for (int shuffle = 0; shuffle <= 1; shuffle++) {
+        lt_dataset ds = make_ds(7, shuffle, true, LT_SAMPLER_AUTO);
+        ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 42), LT_OK);
+        ltr_dataloader_set_epoch(&dl, 1);
+        ck_assert_int_eq(dl.order_len, 4);
+        ck_assert_int_eq(ltr_dataloader_len(&dl), 2); /* the DataLoader's drop_last: 4 / 2 */
+        ck_assert_mem_eq(dl.order, r1, sizeof r1);
+        ltr_dataloader_free(&dl);
+    }
+    /* val, sequential: DistributedSampler(shuffle=False): rank 1 of range(7) on 2 ranks
+     * is [1, 3, 5, 0]; the same for train while overfit_batches is on */
+    static const int64_t v1[] = {1, 3, 5, 0};
+    lt_dataset ds = make_ds(7, false, false, LT_SAMPLER_AUTO);
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_VAL, get_item, NULL, 42), LT_OK);
+    ltr_dataloader_set_epoch(&dl, 1);
+    ck_assert_mem_eq(dl.order, v1, sizeof v1);
+    ltr_dataloader_free(&dl);
+    ctx.overfit_batches = true;
     ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 42), LT_OK);
     ltr_dataloader_set_epoch(&dl, 1);
-    ck_assert_int_eq(dl.order_len, 4);
-    static const int64_t r1[] = {1, 4, 0, 3};
+    ck_assert_mem_eq(dl.order, v1, sizeof v1);
+    ltr_dataloader_free(&dl);
+    ctx.overfit_batches = false;
+    /* val, shuffled: shuffled too (table row (7, 2, 1, 0, 42, 1) again) */
+    ds = make_ds(7, true, false, LT_SAMPLER_AUTO);
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_VAL, get_item, NULL, 42), LT_OK);
+    ltr_dataloader_set_epoch(&dl, 1);
     ck_assert_mem_eq(dl.order, r1, sizeof r1);
     ltr_dataloader_free(&dl);
     /* predict: UnrepeatedDistributedSampler, no padding: 7 samples -> rank 1 gets 1, 3, 5 */
@@ -235,16 +259,22 @@ START_TEST(lightning_wraps_loaders_when_distributed) {
     static const int64_t p1[] = {1, 3, 5};
     ck_assert_mem_eq(dl.order, p1, sizeof p1);
     ltr_dataloader_free(&dl);
-    /* weighted: DistributedSamplerWrapper, unshuffled: the 8 draws of seed 0
-     * {7, 4, 4, 7, 4, 5, 2, 4} on world 3 pad to 9 -> rank 2 takes positions 2, 5, 8 */
+    /* weighted, train: DistributedSamplerWrapper(shuffle=True, seed 0) around the 8 draws
+     * of seed 0, {7, 4, 4, 7, 4, 5, 2, 4}: positions list(DistributedSampler(range(8),
+     * num_replicas=3, rank=2, shuffle=True, seed=0)) = [7, 5, 4] -> [4, 5, 4] */
     ctx.pub.world_size = 3;
     ctx.pub.rank = 2;
     ds = make_ds(8, false, false, LT_SAMPLER_WEIGHTED_RANDOM);
     ds.weights = W;
     ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 0), LT_OK);
-    static const int64_t w2[] = {4, 5, 7};
+    static const int64_t w2[] = {4, 5, 4};
     ck_assert_int_eq(dl.order_len, 3);
     ck_assert_mem_eq(dl.order, w2, sizeof w2);
+    ltr_dataloader_free(&dl);
+    /* weighted, val: unshuffled (not a RandomSampler): pad to 9 -> positions 2, 5, 8 */
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_VAL, get_item, NULL, 0), LT_OK);
+    static const int64_t w2v[] = {4, 5, 7};
+    ck_assert_mem_eq(dl.order, w2v, sizeof w2v);
     ltr_dataloader_free(&dl);
     /* --trainer.use_distributed_sampler false: every rank reads the whole order */
     ctx.no_distributed_sampler = true;

@@ -56,7 +56,8 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* issue 7: ds.seed -1 = the run's */
     /* issue 7: the sampler (data/sampler.h) over the trainer's rank and world size */
     if (ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
-                         !ltr_ctx_of(ctx)->no_distributed_sampler) != LT_OK) {
+                         !ltr_ctx_of(ctx)->no_distributed_sampler,
+                         ltr_ctx_of(ctx)->overfit_batches) != LT_OK) {
         ltr_dataloader_free(dl);
         return LT_ERROR;
     }

@@ -30,7 +30,7 @@ int64_t ltr_sampler_len(const ltr_sampler *s) {
 
 lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt_split split,
                            uint64_t seed, int32_t rank, int32_t world,
-                           bool use_distributed_sampler) {
+                           bool use_distributed_sampler, bool overfit_batches) {
     memset(s, 0, sizeof *s);
     const char *sn = ltr_split_name(split);
     s->length = ds->length;
@@ -53,17 +53,19 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
         s->distributed = true;
         s->dist_shuffle = ds->shuffle;
         s->dist_drop_last = ds->drop_last;
+        s->kind = LT_SAMPLER_SEQUENTIAL; /* it shuffles the dataset's indices itself */
     } else if (world > 1 && use_distributed_sampler) {
-        /* Lightning's _get_distributed_sampler: shuffle as the loader was, drop_last False;
-         * predict: UnrepeatedDistributedSamplerWrapper; other samplers:
-         * DistributedSamplerWrapper, which is unshuffled (_is_dataloader_shuffled) */
+        /* Lightning's _process_dataloader: shuffle = True for training, else
+         * _is_dataloader_shuffled; _get_distributed_sampler: `shuffle and not
+         * overfit_batches`, drop_last False; predict: UnrepeatedDistributedSamplerWrapper
+         * around the sampler; Random/SequentialSampler: DistributedSampler(dataset), which
+         * replaces them; other samplers: DistributedSamplerWrapper around them */
         s->distributed = true;
-        s->dist_shuffle = s->kind == LT_SAMPLER_RANDOM;
+        bool shuffled = split == LT_SPLIT_TRAIN || s->kind == LT_SAMPLER_RANDOM;
+        s->dist_shuffle = shuffled && !overfit_batches;
         s->dist_unrepeated = split == LT_SPLIT_PREDICT;
-        if (s->kind == LT_SAMPLER_RANDOM) s->kind = LT_SAMPLER_SEQUENTIAL; /* the wrap shuffles */
+        if (!s->dist_unrepeated && s->kind == LT_SAMPLER_RANDOM) s->kind = LT_SAMPLER_SEQUENTIAL;
     }
-    if (s->distributed && s->kind == LT_SAMPLER_RANDOM && s->dist_shuffle)
-        s->kind = LT_SAMPLER_SEQUENTIAL; /* DistributedSampler(dataset) draws the permutation */
     if (s->kind == LT_SAMPLER_WEIGHTED_RANDOM) {
         int64_t n = ds->length;
         s->weights = ds->weights;
@@ -106,8 +108,11 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
         int64_t ns = dist_num_samples(s, m);
         if (!s->dist_unrepeated && ns * world > total) total = ns * world;
     }
-    s->tmp = malloc((size_t)(total ? total : 1) * sizeof *s->tmp);
-    if (!s->tmp) goto oom;
+    if (s->distributed) {
+        s->tmp = malloc((size_t)(total ? total : 1) * sizeof *s->tmp);
+        s->base = malloc((size_t)(m ? m : 1) * sizeof *s->base);
+        if (!s->tmp || !s->base) goto oom;
+    }
     return LT_OK;
 oom:
     ltr_sampler_free(s);
@@ -116,6 +121,7 @@ oom:
 
 void ltr_sampler_free(ltr_sampler *s) {
     free(s->tmp);
+    free(s->base);
     free(s->dwork);
     free(s->iwork);
     memset(s, 0, sizeof *s);
@@ -158,7 +164,7 @@ static void weighted_draw(ltr_sampler *s, ltr_torch_gen *g, int64_t *out) {
 
 void ltr_sampler_order(ltr_sampler *s, int64_t epoch, int64_t *out) {
     int64_t m = base_len(s);
-    int64_t *base = s->distributed ? s->tmp : out;
+    int64_t *base = s->distributed ? s->base : out;
     ltr_torch_gen g;
     ltr_torch_gen_seed(&g, s->seed + (uint64_t)epoch); /* g.manual_seed(seed + epoch) */
     switch (s->kind) {
@@ -168,20 +174,19 @@ void ltr_sampler_order(ltr_sampler *s, int64_t epoch, int64_t *out) {
         for (int64_t i = 0; i < m; i++) base[i] = i;
     }
     if (!s->distributed) return;
+    /* DistributedSampler.__iter__ over the base's positions: randperm(m, g(seed + epoch))
+     * when shuffling, else 0..m-1 */
+    int64_t *pos = s->tmp;
     if (s->dist_shuffle) {
-        /* DistributedSampler.__iter__: randperm(len, g(seed + epoch)) of the base's
-         * positions (the base is the identity here: RandomSampler is replaced) */
         ltr_torch_gen_seed(&g, s->seed + (uint64_t)epoch);
-        ltr_torch_randperm(&g, m, base);
+        ltr_torch_randperm(&g, m, pos);
+    } else {
+        for (int64_t i = 0; i < m; i++) pos[i] = i;
     }
     int64_t ns = dist_num_samples(s, m);
-    if (s->dist_unrepeated) {
-        for (int64_t i = 0; i < ns; i++) out[i] = base[s->rank + i * s->world];
-        return;
-    }
-    int64_t total = ns * s->world;
-    /* padding: indices += (indices * ceil(pad / len))[:pad] — the order repeated from its
-     * start; with drop_last: indices[:total_size] */
-    for (int64_t i = m; i < total && m > 0; i++) base[i] = base[i % m];
-    for (int64_t i = 0; i < ns; i++) out[i] = base[s->rank + i * s->world];
+    /* padding: indices += (indices * ceil(pad / len))[:pad] — the positions repeated from
+     * their start; with drop_last: indices[:total_size]; unrepeated: no padding */
+    if (!s->dist_unrepeated)
+        for (int64_t i = m; i < ns * s->world && m > 0; i++) pos[i] = pos[i % m];
+    for (int64_t i = 0; i < ns; i++) out[i] = base[pos[s->rank + i * s->world]];
 }
