@@ -112,6 +112,37 @@ START_TEST(weighted_sampler_equals_torch) {
 }
 END_TEST
 
+START_TEST(weighted_sampler_equals_torch_large) {
+    /* w = [((i * 7919) % 1000) / 997.0 for i in range(1000)] (index 0 weighs 0);
+     * digest (FNV-1a style, as test_split.c) of list(WeightedRandomSampler(w, ns,
+     * replacement, generator=torch.Generator().manual_seed(seed))) */
+    static double w[1000];
+    for (int i = 0; i < 1000; i++) w[i] = (double)((i * 7919) % 1000) / 997.0;
+    static const struct { int64_t ns; bool replacement; uint64_t seed, digest; int64_t head[4]; } cases[] = {
+        {5000, true, 11, 7845765964218135365ull, {192, 884, 669, 662}},
+        {300, false, 12, 10748954853824243598ull, {531, 153, 740, 458}},
+    };
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    for (size_t c = 0; c < 2; c++) {
+        lt_dataset ds = make_ds(1000, false, false, LT_SAMPLER_WEIGHTED_RANDOM);
+        ds.weights = w;
+        ds.num_samples = cases[c].ns;
+        ds.replacement = cases[c].replacement;
+        ltr_sampler s;
+        ck_assert_int_eq(ltr_sampler_init(&s, &ctx.pub, &ds, LT_SPLIT_TRAIN, cases[c].seed, 0, 1, true, false), LT_OK);
+        int64_t *out = malloc((size_t)cases[c].ns * sizeof *out);
+        ltr_sampler_order(&s, 0, out);
+        uint64_t h = 1469598103934665603ull;
+        for (int64_t i = 0; i < cases[c].ns; i++) h = (h ^ (uint64_t)out[i]) * 1099511628211ull;
+        ck_assert_mem_eq(out, cases[c].head, sizeof cases[c].head);
+        ck_assert_uint_eq(h, cases[c].digest);
+        free(out);
+        ltr_sampler_free(&s);
+    }
+}
+END_TEST
+
 START_TEST(weighted_sampler_errors_are_torchs) {
     ltr_ctx ctx;
     ltr_ctx_init(&ctx, NULL);
@@ -323,6 +354,7 @@ int main(void) {
     TCase *tc = tcase_create("sampler");
     tcase_add_test(tc, distributed_sampler_equals_torch);
     tcase_add_test(tc, weighted_sampler_equals_torch);
+    tcase_add_test(tc, weighted_sampler_equals_torch_large);
     tcase_add_test(tc, weighted_sampler_errors_are_torchs);
     tcase_add_test(tc, random_sampler_is_distributed_samplers_rule);
     tcase_add_test(tc, loader_len_follows_the_sampler);

@@ -9,6 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* topk(keys, k) indices: largest key first (ties: lower index first); the pairs carry
+ * their keys so the sort needs no global state (loaders may set epochs on any thread) */
+struct ltr_sampler_key {
+    double key;
+    int64_t index;
+};
+
 /* length of the base sampler (before any DistributedSampler) */
 static int64_t base_len(const ltr_sampler *s) {
     return s->kind == LT_SAMPLER_WEIGHTED_RANDOM ? s->num_samples : s->length;
@@ -99,8 +106,8 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
                                  "category to sample): %lld draws, %lld positive weights", sn,
                             (long long)s->num_samples, (long long)nonzero);
         s->dwork = malloc((size_t)(n ? n : 1) * sizeof *s->dwork);
-        s->iwork = malloc((size_t)(n ? n : 1) * sizeof *s->iwork);
-        if (!s->dwork || !s->iwork) goto oom;
+        s->keys = malloc((size_t)(n ? n : 1) * sizeof *s->keys);
+        if (!s->dwork || !s->keys) goto oom;
     }
     int64_t m = base_len(s);
     int64_t total = m;
@@ -123,16 +130,14 @@ void ltr_sampler_free(ltr_sampler *s) {
     free(s->tmp);
     free(s->base);
     free(s->dwork);
-    free(s->iwork);
+    free(s->keys);
     memset(s, 0, sizeof *s);
 }
 
-/* topk(keys, k) indices, largest first (ties: lower index first) */
-static const double *sort_keys;
 static int by_key_desc(const void *a, const void *b) {
-    int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
-    if (sort_keys[i] != sort_keys[j]) return sort_keys[i] > sort_keys[j] ? -1 : 1;
-    return (i > j) - (i < j);
+    const struct ltr_sampler_key *x = a, *y = b;
+    if (x->key != y->key) return x->key > y->key ? -1 : 1;
+    return (x->index > y->index) - (x->index < y->index);
 }
 
 static void weighted_draw(ltr_sampler *s, ltr_torch_gen *g, int64_t *out) {
@@ -156,10 +161,9 @@ static void weighted_draw(ltr_sampler *s, ltr_torch_gen *g, int64_t *out) {
         out[0] = best;
         return;
     }
-    for (int64_t i = 0; i < n; i++) s->iwork[i] = i;
-    sort_keys = q; /* not reentrant: loaders set their epochs on one thread */
-    qsort(s->iwork, (size_t)n, sizeof *s->iwork, by_key_desc);
-    memcpy(out, s->iwork, (size_t)k * sizeof *out);
+    for (int64_t i = 0; i < n; i++) s->keys[i] = (struct ltr_sampler_key){q[i], i};
+    qsort(s->keys, (size_t)n, sizeof *s->keys, by_key_desc);
+    for (int64_t i = 0; i < k; i++) out[i] = s->keys[i].index;
 }
 
 void ltr_sampler_order(ltr_sampler *s, int64_t epoch, int64_t *out) {

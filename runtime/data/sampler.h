@@ -51,7 +51,7 @@ typedef struct ltr_sampler {
     int64_t *tmp;         /* distributed: positions, padded (owned) */
     int64_t *base;        /* distributed: the base order (owned) */
     double *dwork;        /* weighted: cumulative sums / keys (owned) */
-    int64_t *iwork;       /* weighted without replacement: sort scratch (owned) */
+    struct ltr_sampler_key *keys; /* weighted without replacement: topk scratch (owned) */
 } ltr_sampler;
 
 /* Resolves ds's sampler options (sampler, shuffle, drop_last, weights, num_samples,
