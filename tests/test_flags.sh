@@ -93,4 +93,14 @@ $LTRUN fit --module m.so --data d.so --print-config |
 if [ -s "$TMP/readme.txt" ] && diff -u "$TMP/readme.txt" "$TMP/printed.txt"; then
     pass "README's flag table = --print-config's flags and defaults"
 else fail "README's flag table = --print-config's flags and defaults"; fi
+
+# use_distributed_sampler (issue 7): a bool that round-trips through --config and runs
+# (on one process it changes nothing: the wrap needs world_size > 1, test_sampler.c)
+$LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler false --print-config > "$TMP/u.json"
+if grep -q '"use_distributed_sampler":[[:space:]]*false' "$TMP/u.json" &&
+   $LTRUN fit --config "$TMP/u.json" --print-config | grep -q '"use_distributed_sampler":[[:space:]]*false' &&
+   run --trainer.max_epochs 1 --trainer.limit_val_batches 0 --trainer.use_distributed_sampler false &&
+   ! $LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler 3 --print-config > /dev/null 2>&1; then
+    pass "use_distributed_sampler: false round-trips, runs; a non-bool is refused"
+else fail "use_distributed_sampler: false round-trips, runs; a non-bool is refused"; cat "$TMP/out.txt"; fi
 finish

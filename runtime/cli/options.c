@@ -62,6 +62,8 @@ static const trainer_key trainer_keys[] = {
     {"overfit_batches", T_LIMIT, FIELD(overfit_batches), 0},
     {"callbacks", T_CALLBACKS, 0, 0},
     {"logger", T_LOGGER, 0, 0}, /* issue 6 (options_logger.c) */
+    /* issue 7: DistributedSampler around the loaders when world_size > 1 */
+    {"use_distributed_sampler", T_BOOL, FIELD(use_distributed_sampler), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -157,6 +159,7 @@ void ltr_options_print_help(FILE *out) {
         "        counted across epochs), accumulate_grad_batches (1),\n"
         "      gradient_clip_val, gradient_clip_algorithm (norm | value),\n"
         "      fast_dev_run (false | true | N), overfit_batches (0.0; int or fraction),\n"
+        "      use_distributed_sampler (true: DistributedSampler when world_size > 1),\n"
         "      README.md has the table of every flag\n"
         "  --callback PATH[:JSON]  load a callback plugin (.so) with its init args; repeatable\n"
         "  --logger NAME[:JSON]    add a logger plugin (csv, jsonl, tensorboard or a path);\n"
@@ -483,6 +486,8 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"val_check_interval", "null"},
     {"accumulate_grad_batches", "1"}, {"gradient_clip_val", "null"},
     {"gradient_clip_algorithm", "null"}, {"fast_dev_run", "false"}, {"overfit_batches", "\"0.0\""},
+    /* issue 7: data pipeline */
+    {"use_distributed_sampler", "true"},
 };
 
 /* Fill the absent trainer flags (and seed_everything) with their defaults. */
@@ -524,6 +529,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     snprintf(t->default_root_dir, sizeof t->default_root_dir, ".");
     /* issue 4: tools */
     t->enable_model_summary = t->enable_checkpointing = true;
+    t->use_distributed_sampler = true; /* issue 7 */
     snprintf(t->accelerator, sizeof t->accelerator, "auto");
     t->devices = 1;
     snprintf(t->strategy, sizeof t->strategy, "auto");

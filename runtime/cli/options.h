@@ -70,6 +70,7 @@ typedef struct ltr_trainer_config {
     ltr_limit overfit_batches;       /* 0.0 = off; sets limit_train/val_batches, no shuffle */
     bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
     bool val_check_interval_given;     /* not None (a float one may not go with the above) */
+    bool use_distributed_sampler;      /* issue 7: true (Lightning's default) */
 } ltr_trainer_config;
 
 /* How a trainer flag's value is parsed (options.c's table). T_CUSTOM: a flag with its

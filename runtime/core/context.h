@@ -58,6 +58,10 @@ typedef struct ltr_ctx {
     /* issue 6 (runtime/trainer/update_bn.c): while set, lt_batchnorm layers in training
      * use momentum=None (cumulative average), as torch.optim.swa_utils.update_bn sets */
     bool bn_cumulative;
+    /* issue 7: --trainer.use_distributed_sampler false (Lightning's default true: loaders
+     * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
+    bool no_distributed_sampler;
+    bool overfit_batches; /* issue 7: the flag is on: that wrap does not shuffle */
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

@@ -4,6 +4,7 @@
 #include "core/context.h"
 #include "core/host_api_log.h"
 #include "data/dataloader.h"
+#include "data/split.h" /* ABI 1.5: random_split */
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
@@ -377,6 +378,8 @@ static const lt_host_api host_api = {
     .tf_normalize = ltr_api_tf_normalize,
     .tf_random_crop = ltr_api_tf_random_crop,
     .tf_random_hflip = ltr_api_tf_random_hflip,
+    /* ABI 1.5: random_split (runtime/data/split.c) */
+    .random_split = ltr_api_random_split,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

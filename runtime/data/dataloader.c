@@ -5,7 +5,6 @@
 #include "data/collate.h"
 #include "data/transforms.h"
 #include "tensor/tensor.h"
-#include "util/rng.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +56,16 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     dl->get_item = get_item;
     dl->dm_self = dm_self;
     dl->ctx = ctx;
-    dl->seed = seed;
-    dl->order = malloc((size_t)(ds->length ? ds->length : 1) * sizeof *dl->order);
+    dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* issue 7: ds.seed -1 = the run's */
+    /* issue 7: the sampler (data/sampler.h) over the trainer's rank and world size */
+    if (ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
+                         !ltr_ctx_of(ctx)->no_distributed_sampler,
+                         ltr_ctx_of(ctx)->overfit_batches) != LT_OK) {
+        ltr_dataloader_free(dl);
+        return LT_ERROR;
+    }
+    dl->order_len = ltr_sampler_len(&dl->sampler);
+    dl->order = malloc((size_t)(dl->order_len ? dl->order_len : 1) * sizeof *dl->order);
     dl->batch.nfields = ds->nfields;
     if (!dl->order) goto oom;
     for (int f = 0; f < ds->nfields; f++) {
@@ -93,24 +100,21 @@ void ltr_dataloader_free(ltr_dataloader *dl) {
         free(dl->batch.fields[f]);
     }
     free(dl->order);
+    ltr_sampler_free(&dl->sampler);
     memset(dl, 0, sizeof *dl);
 }
 
 int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
-    int64_t n = dl->ds.length, b = dl->ds.batch_size;
+    int64_t n = dl->order_len, b = dl->ds.batch_size;
     return dl->ds.drop_last ? n / b : (n + b - 1) / b;
 }
 
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
     dl->epoch = epoch;
-    if (dl->ds.shuffle) {
-        /* a fresh permutation each epoch, reproducible from (seed, epoch) alone so a
-         * resumed run sees the same order */
-        ltr_randperm(dl->seed * 0x9e3779b97f4a7c15ull + (uint64_t)epoch + 1, dl->ds.length,
-                     dl->order);
-    } else {
-        for (int64_t i = 0; i < dl->ds.length; i++) dl->order[i] = i;
-    }
+    /* issue 7: the sampler's order, reproducible from (seed, epoch, rank, world) alone so
+     * a resumed run sees the same order (data/sampler.h) */
+    dl->sampler.seed = dl->seed; /* a checkpoint restore may have set dl->seed */
+    ltr_sampler_order(&dl->sampler, epoch, dl->order);
 }
 
 /* batches at least this big are fetched in parallel (below, the threads cost more) */
@@ -123,7 +127,7 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
                         (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
     int64_t bs = dl->ds.batch_size;
     int64_t start = batch_idx * bs;
-    int64_t n = dl->ds.length - start < bs ? dl->ds.length - start : bs;
+    int64_t n = dl->order_len - start < bs ? dl->order_len - start : bs;
     if (dl->variable) return ltr_collate_padded_get(dl, start, n, out); /* ABI 1.5 */
     size_t sample_bytes[LT_MAX_FIELDS];
     for (int f = 0; f < dl->ds.nfields; f++) {

@@ -11,6 +11,7 @@
 #define LTR_DATALOADER_H
 
 #include "ltrun.h"
+#include "data/sampler.h"
 
 #include <stdint.h>
 
@@ -29,8 +30,10 @@ typedef struct ltr_dataloader {
     ltr_get_item_fn get_item;
     void *dm_self;          /* the data module instance (borrowed) */
     lt_ctx *ctx;            /* context for get_item calls (borrowed) */
-    uint64_t seed;          /* shuffle seed; epoch e uses a stream derived from (seed, e) */
+    uint64_t seed;          /* sampler seed: ds.seed if >= 0, else the run's seed */
     int64_t *order;         /* sample order of the current epoch (owned) */
+    int64_t order_len;      /* len(sampler): the indices in `order` (issue 7) */
+    ltr_sampler sampler;    /* issue 7: data/sampler.h (owned) */
     struct lt_batch batch;  /* the current batch (owned buffers) */
     /* ABI 1.5: variable-length samples and transforms (data/collate.c, data/transforms.c) */
     int64_t epoch;          /* the epoch of set_epoch: per-sample random streams use it */
@@ -46,9 +49,10 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,
                               uint64_t seed);
 void ltr_dataloader_free(ltr_dataloader *dl);
-/* len(DataLoader): batches per epoch (floor with drop_last, else ceil). */
+/* len(DataLoader): batches per epoch over len(sampler) (floor with drop_last, else ceil). */
 int64_t ltr_dataloader_len(const ltr_dataloader *dl);
-/* Sampler order for `epoch`: identity, or a seeded shuffle when ds.shuffle. */
+/* Sampler order for `epoch` (sampler.set_epoch): a pure function of (seed, epoch, rank,
+ * world_size, the dataset's sampler options); see data/sampler.h. */
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
 /* Fetch and collate batch `batch_idx` of the current epoch. */
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);

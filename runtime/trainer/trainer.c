@@ -394,6 +394,10 @@ int ltr_trainer_run(const ltr_options *o) {
     /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
     t->ctx.seed = seed;
+    t->ctx.no_distributed_sampler = !o->trainer.use_distributed_sampler; /* issue 7 */
+    t->ctx.overfit_batches = o->trainer.overfit_batches.is_fraction
+                                 ? o->trainer.overfit_batches.fraction > 0
+                                 : o->trainer.overfit_batches.count > 0;
     ltr_rng_seed(&t->rng, seed);
 
 
