@@ -199,6 +199,7 @@ START_TEST(loader_declares_its_seed_and_epoch) {
     ds.length = 4;
     ds.batch_size = 4;
     ds.shuffle = true;
+    ds.seed = -1; /* the host's pre-fill: the loader takes the seed it is given (7) */
     ds.nfields = 1;
     ds.fields[0] = (lt_field){.name = "w", .dtype = LT_INT64, .ndim = 0};
     ltr_dataloader dl;

@@ -2193,6 +2193,7 @@ static inline lt_status lt_tf_random_crop(lt_ctx *c, lt_rng *r, const float *src
 static inline bool lt_tf_random_hflip(lt_ctx *c, lt_rng *r, float *chw, int64_t ch, int64_t h,
                                       int64_t w, double p) {
     return c->api->tf_random_hflip(r, chw, ch, h, w, p);
+}
 /* ABI 1.5: random_split, Subset, ConcatDataset */
 static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *lengths, int k,
                                         uint64_t seed, int64_t *perm, int64_t *sizes) {
