@@ -4,6 +4,7 @@
 #include "core/context.h"
 #include "core/host_api_log.h"
 #include "data/dataloader.h"
+#include "data/split.h" /* ABI 1.5: random_split */
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
@@ -360,6 +361,8 @@ static const lt_host_api host_api = {
     .buffer_count = ltr_api_buffer_count,
     .buffer_at = ltr_api_buffer_at,
     .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
+    /* ABI 1.5: random_split (runtime/data/split.c) */
+    .random_split = ltr_api_random_split,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

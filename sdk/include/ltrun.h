@@ -994,6 +994,15 @@ struct lt_host_api {
     int64_t (*buffer_count)(lt_ctx *ctx);
     lt_tensor *(*buffer_at)(lt_ctx *ctx, int64_t i, const char **name);
     lt_status (*lr_scheduler_config_remove)(lt_ctx *ctx, int i);
+    /* ABI 1.5: random_split — torch.utils.data.random_split(range(n), lengths,
+     * generator=torch.Generator().manual_seed(seed)), bit for bit as PyTorch 1.13's CPU
+     * generator. lengths[k]: counts summing to n, or fractions summing to 1 (each
+     * floor(n * frac), the remainder added one by one round-robin from part 0; a part of 0
+     * warns as torch does). Writes the permutation to perm[n] and the part sizes to
+     * sizes[k]: part j is perm[offset_j .. offset_j + sizes[j]), offset_j the sum of the
+     * sizes before j. Bad lengths fail with torch's message. */
+    lt_status (*random_split)(lt_ctx *ctx, int64_t n, const double *lengths, int k,
+                              uint64_t seed, int64_t *perm, int64_t *sizes);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -2047,6 +2056,46 @@ static inline lt_tensor *lt_buffer_at(lt_ctx *c, int64_t i, const char **name) {
 }
 static inline lt_status lt_lr_scheduler_config_remove(lt_ctx *c, int i) {
     return c->api->lr_scheduler_config_remove(c, i);
+}
+/* ABI 1.5: random_split, Subset, ConcatDataset */
+static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *lengths, int k,
+                                        uint64_t seed, int64_t *perm, int64_t *sizes) {
+    return ctx->api->random_split(ctx, n, lengths, k, seed, perm, sizes);
+}
+/* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
+ * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is
+ * out of range (torch's IndexError). Use it in get_item with the part of a random_split. */
+static inline int64_t lt_subset_index(const int64_t *indices, int64_t len, int64_t idx) {
+    if (idx < 0) idx += len;
+    if (idx < 0 || idx >= len) return -1;
+    return indices[idx];
+}
+/* torch.utils.data.ConcatDataset: cum[i] = len(d_0) + ... + len(d_i) (cumulative_sizes);
+ * returns the total length. */
+static inline int64_t lt_concat_cumsum(const int64_t *lens, int k, int64_t *cum) {
+    int64_t s = 0;
+    for (int i = 0; i < k; i++) cum[i] = s += lens[i];
+    return s;
+}
+/* ConcatDataset.__getitem__(idx): which dataset holds idx (bisect_right over the
+ * cumulative sizes) and the index inside it (*sample_idx). A negative idx counts from the
+ * end, as torch; returns -1 when |idx| exceeds the length (torch's ValueError) or idx is
+ * past the end (IndexError). Empty datasets are skipped as bisect_right skips them. */
+static inline int lt_concat_locate(const int64_t *cum, int k, int64_t idx, int64_t *sample_idx) {
+    int64_t total = k > 0 ? cum[k - 1] : 0;
+    if (idx < 0) {
+        if (-idx > total) return -1;
+        idx += total;
+    }
+    int lo = 0, hi = k; /* bisect.bisect_right(cum, idx) */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (idx < cum[mid]) hi = mid;
+        else lo = mid + 1;
+    }
+    if (lo >= k) return -1;
+    if (sample_idx) *sample_idx = lo == 0 ? idx : idx - cum[lo - 1];
+    return lo;
 }
 
 #ifdef __cplusplus
