@@ -83,25 +83,8 @@ static inline lt_status dp_check_like(lt_ctx *ctx, const dp_source *a, const dp_
     return LT_OK;
 }
 
-/* random_split's lengths (torch.utils.data.random_split): fractions summing to 1 become
- * floor(n * f) each, the remainder added one by one round-robin from the first part;
- * counts are taken as they are. The order is a seeded permutation. */
-static inline lt_status dp_random_split(lt_ctx *ctx, int64_t n, const double *lengths, int k,
-                                        uint64_t seed, int64_t *perm, int64_t *sizes) {
-    double sum = 0;
-    for (int j = 0; j < k; j++) sum += lengths[j];
-    int64_t total = 0;
-    bool fractions = sum > 0.999999 && sum < 1.000001 && n != 1;
-    for (int j = 0; j < k; j++) {
-        sizes[j] = fractions ? (int64_t)((double)n * lengths[j]) : (int64_t)lengths[j];
-        total += sizes[j];
-    }
-    for (int64_t r = 0; fractions && r < n - total; r++) sizes[r % k]++;
-    lt_randperm(ctx, seed, n, perm);
-    return LT_OK;
-}
-
-/* torch.utils.data.random_split(range(n), [1 - f, f], generator=manual_seed(seed)):
+/* torch.utils.data.random_split(range(n), [1 - f, f], generator=manual_seed(seed)) through
+ * the host's lt_random_split (ABI 1.5):
  * perm[0 .. ntrain) is train, perm[ntrain .. n) val. */
 static inline lt_status dp_split(lt_ctx *ctx, dp_common *c) {
     int64_t n = c->train.n;
@@ -114,7 +97,7 @@ static inline lt_status dp_split(lt_ctx *ctx, dp_common *c) {
     } else {
         double lengths[2] = {1 - c->val_fraction, c->val_fraction};
         int64_t sizes[2];
-        if (dp_random_split(ctx, n, lengths, 2, (uint64_t)c->split_seed, c->perm, sizes))
+        if (lt_random_split(ctx, n, lengths, 2, (uint64_t)c->split_seed, c->perm, sizes))
             return LT_ERROR;
         c->ntrain = sizes[0];
         c->nval = sizes[1];
