@@ -11,7 +11,7 @@
  *   train: the train file; val: --data.val_path, else a val_fraction of the train file
  *   split off with random_split(train, [1 - f, f], generator=manual_seed(split_seed));
  *   test: --data.test_path (none without it); predict: the test file (its X), if any.
- * Common hparams: batch_size (64), val_fraction (0.1), split_seed (42), val_path,
+ * Common hparams: batch_size (128, as the mnist plugin), val_fraction (0.1), split_seed (42), val_path,
  * test_path, task ("classification" | "regression").
  */
 #ifndef LT_DATA_PLUGIN_COMMON_H
@@ -52,7 +52,7 @@ typedef struct dp_common {
 
 static inline lt_status dp_common_read(lt_ctx *ctx, const lt_hparams *hp, dp_common *c,
                                        const char *train_key) {
-    c->batch_size = lt_hp_int(ctx, hp, "batch_size", 64);
+    c->batch_size = lt_hp_int(ctx, hp, "batch_size", 128);
     c->split_seed = lt_hp_int(ctx, hp, "split_seed", 42);
     c->val_fraction = lt_hp_float(ctx, hp, "val_fraction", 0.1);
     c->train_path = lt_hp_str(ctx, hp, train_key, "");
