@@ -96,6 +96,14 @@ if cmp -s "$TMP/h5mem.raw" "$TMP/h5disk.raw" && [ -s "$TMP/h5disk.raw" ]; then
     pass "hdf5: over memory_budget_mb (read by chunks) = in memory, batch for batch"
 else fail "hdf5: budget path differs"; diff "$TMP/h5mem.raw" "$TMP/h5disk.raw" | head -5; fi
 
+# predict: the test file's X, one output row per sample
+expect "csv: predict runs over the test file" 0 "" -- "$LTRUN" predict --module $PROBE --data csv \
+    --data.path "$D/train.csv" --data.test_path "$D/test.csv" --trainer.default_root_dir "$TMP/root" \
+    --predictions "$TMP/pred.h5" --trainer.enable_progress_bar false
+if command -v h5dump > /dev/null; then
+    expect "csv: 6 predictions of the test rows" 0 "DATASPACE +SIMPLE \{ \( 6, 3 \)" -- h5dump -H "$TMP/pred.h5"
+fi
+
 # errors name the file, line, column, dataset
 expect "csv: missing value names line and column" 1 "missing.csv:3: column 2 \('b'\): missing value" -- \
     $FIT --data csv --data.path "$D/missing.csv"

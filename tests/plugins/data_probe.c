@@ -43,6 +43,10 @@ static void dump(lt_ctx *ctx, probe *m, const char *split, lt_batch *b) {
     fclose(f);
 }
 
+static lt_tensor *probe_forward(lt_ctx *ctx, void *self, lt_tensor *x) {
+    return lt_linear(ctx, &((probe *)self)->fc, lt_flatten(ctx, x, 1));
+}
+
 static lt_tensor *loss_of(lt_ctx *ctx, probe *m, lt_batch *b) {
     lt_tensor *out = lt_linear(ctx, &m->fc, lt_flatten(ctx, lt_batch_at(ctx, b, 0), 1));
     lt_tensor *y = lt_batch_at(ctx, b, 1);
@@ -70,6 +74,6 @@ static lt_optimizer *probe_configure_optimizers(lt_ctx *ctx, void *self) {
     return lt_sgd(ctx, &o);
 }
 
-LT_MODULE(data_probe, .create = probe_create, .training_step = probe_training_step,
+LT_MODULE(data_probe, .create = probe_create, .forward = probe_forward, .training_step = probe_training_step,
           .validation_step = probe_validation_step, .test_step = probe_test_step,
           .configure_optimizers = probe_configure_optimizers)
