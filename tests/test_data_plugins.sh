@@ -147,4 +147,12 @@ mkdir -p "$TMP/idx"
 "$top_builddir/tests/make_idx" "$TMP/idx" 100 20 > /dev/null
 expect "--data mnist resolves the installed-style plugin" 0 "" -- "$LTRUN" fit --module "$EX/mlp.so" --data mnist \
     --data.data_dir "$TMP/idx" --data.val_size 10 --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+# a bare NAME skips a plugin of another kind: `csv` is both a logger and a data plugin
+rm -rf "$TMP/lg"
+expect "--logger csv and --data csv side by side on LT_PLUGIN_PATH" 0 "" -- env \
+    LT_PLUGIN_PATH="$top_builddir/plugins/data:$top_builddir/plugins/loggers" "$LTRUN" fit \
+    --module $PROBE --data csv --data.path "$D/train.csv" --logger csv --trainer.max_epochs 1 \
+    --trainer.default_root_dir "$TMP/lg" --trainer.enable_progress_bar false
+ls "$TMP"/lg/lightning_logs/version_0/metrics.csv > /dev/null 2>&1 && pass "the csv logger wrote metrics.csv" ||
+    fail "the csv logger wrote no metrics.csv: $(find "$TMP/lg" | head -5)"
 finish
