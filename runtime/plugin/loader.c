@@ -112,6 +112,24 @@ static bool try_dir(const char *dir, size_t n, const char *spec, char *path, siz
     return false;
 }
 
+/* issue 7: one NAME may be two kinds' plugins (the `csv` logger and the `csv` data
+ * plugin): a bare NAME skips a file that is a valid plugin without a descriptor of the
+ * wanted kind, and the search goes on. A broken file is still taken, so loading it
+ * reports what is wrong with it. */
+static bool other_kind_only(const char *path, lt_plugin_kind kind) {
+    ltr_plugin p;
+    char e[512];
+    if (ltr_plugin_load(path, kind, &p, e, sizeof e) == LT_OK) {
+        ltr_plugin_unload(&p);
+        return false;
+    }
+    if (ltr_plugin_load(path, (lt_plugin_kind)0, &p, e, sizeof e) == LT_OK) {
+        ltr_plugin_unload(&p);
+        return true;
+    }
+    return false;
+}
+
 lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, size_t cap,
                              char *err, size_t errcap) {
     const char *flag = kind_flag(kind);
@@ -140,8 +158,11 @@ lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, 
     for (int i = 0; i < nd; i++) {
         char sub[1100];
         snprintf(sub, sizeof sub, "%.1023s/%s", dirs[i], ltr_kind_dir(kind));
-        if (try_dir(dirs[i], strlen(dirs[i]), spec, path, cap, &looked)) return LT_OK;
-        if (try_dir(sub, strlen(sub), spec, path, cap, &looked)) return LT_OK;
+        if (try_dir(dirs[i], strlen(dirs[i]), spec, path, cap, &looked) &&
+            !other_kind_only(path, kind))
+            return LT_OK;
+        if (try_dir(sub, strlen(sub), spec, path, cap, &looked) && !other_kind_only(path, kind))
+            return LT_OK;
     }
     path[0] = '\0';
     return fail(err, errcap,

@@ -1,5 +1,6 @@
 /*
- * mnist.c — a LightningDataModule in C for MNIST-format IDX files (MNIST,
+ * mnist.c — data plugin `mnist` (installed in plugins/data; also built as
+ * examples/mnist.so): a LightningDataModule in C for MNIST-format IDX files (MNIST,
  * Fashion-MNIST, EMNIST-style), gzipped or not.
  *
  *   --data.data_dir DIR    where train-images-idx3-ubyte[.gz] etc. are

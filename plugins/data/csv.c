@@ -1,0 +1,263 @@
+/*
+ * csv.c — data plugin `csv`: a numeric table with a label column (issue 7; owned by the
+ * data-plugins work).
+ *
+ *   ltrun fit --module mlp --data csv --data.path train.csv --data.label_column species
+ *
+ * Hparams: path (train), label_column (a header name, or a 0-based index, negative from
+ * the end; default the last column), delimiter (','), plus the common ones of
+ * dp_common.h (val_path, test_path, val_fraction, split_seed, batch_size, task). A first
+ * row with any non-numeric field is a header. Every other column is a float32 feature
+ * (sample shape [ncols - 1]); the label is an int64 class (task classification) or a
+ * float32 target (task regression). Blank lines are skipped; a missing (empty) or
+ * non-numeric value is an error naming the file, line and column.
+ */
+#define LT_PLUGIN_DESCRIPTION "numeric CSV table with a label column"
+#include "dp_common.h"
+
+#include <errno.h>
+#include <math.h>
+
+typedef struct csv_dm {
+    dp_common c;
+    const char *label_column;
+    char delim;
+} csv_dm;
+
+static char *slurp(lt_ctx *ctx, const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        lt_fail(ctx, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (size_t r; buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+        n += r;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (!buf) lt_fail(ctx, "%s: out of memory", path);
+    else buf[n] = '\0';
+    return buf;
+}
+
+/* split one line (NUL-terminated, no newline) at delim in place; returns the count */
+static int split_fields(char *line, char delim, char **out, int max) {
+    int n = 0;
+    for (char *p = line;;) {
+        char *q = strchr(p, delim);
+        if (n < max) out[n] = p;
+        n++;
+        if (!q) break;
+        *q = '\0';
+        p = q + 1;
+    }
+    return n;
+}
+
+static char *trim(char *s) {
+    while (*s == ' ' || *s == '\t') s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) s[--n] = '\0';
+    /* "quoted" fields */
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        s[n - 1] = '\0';
+        s++;
+    }
+    return s;
+}
+
+static bool parse_num(const char *s, double *v) {
+    if (!*s) return false;
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return *end == '\0' && end != s;
+}
+
+#define CSV_MAX_COLS 65536
+
+static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s,
+                          const dp_source *like) {
+    char *text = slurp(ctx, path);
+    if (!text) return LT_ERROR;
+    char **f = malloc(CSV_MAX_COLS * sizeof *f);
+    char **names = NULL;
+    lt_status st = LT_ERROR;
+    int ncols = -1, label = -1;
+    bool header = false;
+    int64_t rows = 0, cap = 0, line_no = 0;
+    float *x = NULL;
+    double *yv = NULL;
+    *s = (dp_source){.path = path};
+    if (!f) {
+        lt_fail(ctx, "%s: out of memory", path);
+        goto out;
+    }
+    for (char *line = text, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        line_no++;
+        char *t = line;
+        while (*t == ' ' || *t == '\t' || *t == '\r') t++;
+        if (!*t) continue; /* blank line */
+        int n = split_fields(line, d->delim, f, CSV_MAX_COLS);
+        if (n > CSV_MAX_COLS) {
+            lt_fail(ctx, "%s:%lld: more than %d columns", path, (long long)line_no, CSV_MAX_COLS);
+            goto out;
+        }
+        for (int j = 0; j < n; j++) f[j] = trim(f[j]);
+        if (ncols < 0) { /* first row: header when any field is not a number */
+            ncols = n;
+            for (int j = 0; j < n && !header; j++) {
+                double v;
+                header = !parse_num(f[j], &v) && *f[j];
+            }
+            if (ncols < 2) {
+                lt_fail(ctx, "%s:%lld: one column only (delimiter '%c'?): a label column and at "
+                             "least one feature are needed (--data.delimiter)", path,
+                        (long long)line_no, d->delim);
+                goto out;
+            }
+            /* the label column: a name, else an index */
+            const char *lc = d->label_column;
+            char *end;
+            long idx = strtol(lc, &end, 10);
+            if (!*lc) label = ncols - 1;
+            else if (*end == '\0' && end != lc) {
+                label = (int)(idx < 0 ? ncols + idx : idx);
+                if (label < 0 || label >= ncols) {
+                    lt_fail(ctx, "%s: --data.label_column %s is out of range: the table has %d "
+                                 "columns", path, lc, ncols);
+                    goto out;
+                }
+            } else {
+                for (int j = 0; header && j < n && label < 0; j++)
+                    if (!strcmp(f[j], lc)) label = j;
+                if (label < 0) {
+                    lt_fail(ctx, "%s: --data.label_column '%s' %s", path, lc,
+                            header ? "is not a column of the header row"
+                                   : "is a name but the file has no header row");
+                    goto out;
+                }
+            }
+            if (header) {
+                names = malloc((size_t)n * sizeof *names);
+                if (!names) goto oom;
+                for (int j = 0; j < n; j++) names[j] = f[j];
+                continue;
+            }
+        }
+        if (n != ncols) {
+            lt_fail(ctx, "%s:%lld: %d columns, expected %d as in the first row", path,
+                    (long long)line_no, n, ncols);
+            goto out;
+        }
+        if (rows == cap) {
+            cap = cap ? 2 * cap : 1024;
+            float *nx = realloc(x, (size_t)cap * (size_t)(ncols - 1) * sizeof *x);
+            if (nx) x = nx;
+            double *ny = realloc(yv, (size_t)cap * sizeof *yv);
+            if (ny) yv = ny;
+            if (!nx || !ny) goto oom;
+        }
+        for (int j = 0, k = 0; j < n; j++) {
+            double v;
+            if (!parse_num(f[j], &v)) {
+                char col[300];
+                if (names) snprintf(col, sizeof col, "column %d ('%s')", j + 1, names[j]);
+                else snprintf(col, sizeof col, "column %d", j + 1);
+                if (!*f[j]) lt_fail(ctx, "%s:%lld: %s: missing value", path, (long long)line_no, col);
+                else lt_fail(ctx, "%s:%lld: %s: '%s' is not a number", path, (long long)line_no,
+                             col, f[j]);
+                goto out;
+            }
+            if (j == label) yv[rows] = v;
+            else x[rows * (ncols - 1) + k++] = (float)v;
+        }
+        rows++;
+    }
+    if (rows == 0) {
+        lt_fail(ctx, "%s: no data rows", path);
+        goto out;
+    }
+    s->n = rows;
+    s->xndim = 1;
+    s->xshape[0] = s->xnumel = ncols - 1;
+    s->yndim = 0;
+    s->ynumel = 1;
+    s->x = x;
+    x = NULL;
+    s->y = malloc((size_t)rows * 8);
+    if (!s->y) goto oom;
+    for (int64_t i = 0; i < rows; i++) {
+        char where[1200];
+        snprintf(where, sizeof where, "%s: data row %lld", path, (long long)i + 1);
+        if (dp_put_label(ctx, &d->c, s->y, i, yv[i], where)) goto out;
+    }
+    st = like ? dp_check_like(ctx, like, s) : LT_OK;
+    goto out;
+oom:
+    lt_fail(ctx, "%s: out of memory", path);
+out:
+    free(x);
+    free(yv);
+    free(f);
+    free(names);
+    free(text);
+    if (st) dp_source_free(s);
+    return st;
+}
+
+static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
+    csv_dm *d = lt_alloc(ctx, sizeof *d);
+    if (!d) return NULL;
+    d->label_column = lt_hp_str(ctx, hp, "label_column", "");
+    const char *delim = lt_hp_str(ctx, hp, "delimiter", ",");
+    if (!strcmp(delim, "\\t") || !strcmp(delim, "tab")) delim = "\t";
+    if (strlen(delim) != 1) {
+        lt_fail(ctx, "--data.delimiter '%s': one character expected (',', ';', 'tab')", delim);
+        return NULL;
+    }
+    d->delim = delim[0];
+    if (dp_common_read(ctx, hp, &d->c, "path")) return NULL;
+    return d;
+}
+
+static void csv_destroy(lt_ctx *ctx, void *self) {
+    csv_dm *d = self;
+    dp_source_free(&d->c.train);
+    dp_source_free(&d->c.val);
+    dp_source_free(&d->c.test);
+    free(d->c.perm);
+}
+
+static lt_status csv_setup(lt_ctx *ctx, void *self, lt_stage stage) {
+    csv_dm *d = self;
+    dp_common *c = &d->c;
+    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
+        if (load_csv(ctx, d, c->train_path, &c->train, NULL)) return LT_ERROR;
+        if (*c->val_path && load_csv(ctx, d, c->val_path, &c->val, &c->train)) return LT_ERROR;
+        if (dp_split(ctx, c)) return LT_ERROR;
+    }
+    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
+        if (load_csv(ctx, d, c->test_path, &c->test, NULL)) return LT_ERROR;
+    return LT_OK;
+}
+
+static lt_status csv_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
+    return dp_dataset(ctx, &((csv_dm *)self)->c, split, ds);
+}
+
+static lt_status csv_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                              void *const *dst) {
+    return dp_get_item(ctx, self, &((csv_dm *)self)->c, split, index, dst);
+}
+
+LT_DATAMODULE(csv, .create = csv_create, .destroy = csv_destroy, .setup = csv_setup,
+              .dataset = csv_dataset, .get_item = csv_get_item)

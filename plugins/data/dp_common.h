@@ -1,0 +1,183 @@
+/*
+ * dp_common.h — what the table data plugins (hdf5, csv, npy) share (issue 7; owned by the
+ * data-plugins work). Header-only: each plugin is one .so.
+ *
+ * A "source" is one file's samples: n rows, X of shape [n, xshape...] converted to
+ * float32 (what the models take, as ToTensor() gives float32), y as int64 class labels
+ * (task classification, the default) or float32 targets (task regression). Sources are
+ * kept in memory (x/y arrays) or read on demand through `read` (hdf5 over its budget).
+ *
+ * Splits, as a LightningDataModule with random_split does it:
+ *   train: the train file; val: --data.val_path, else a val_fraction of the train file
+ *   split off with random_split(train, [1 - f, f], generator=manual_seed(split_seed));
+ *   test: --data.test_path (none without it); predict: the test file (its X), if any.
+ * Common hparams: batch_size (128, as the mnist plugin), val_fraction (0.1), split_seed (42), val_path,
+ * test_path, task ("classification" | "regression").
+ */
+#ifndef LT_DATA_PLUGIN_COMMON_H
+#define LT_DATA_PLUGIN_COMMON_H
+
+#include <ltrun.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct dp_source {
+    const char *path; /* "" = no such source */
+    int64_t n;
+    int xndim;                   /* per sample */
+    int64_t xshape[LT_MAX_DIMS]; /* per sample */
+    int64_t xnumel;              /* per sample */
+    int yndim;
+    int64_t yshape[LT_MAX_DIMS];
+    int64_t ynumel;
+    float *x;   /* n * xnumel, or NULL when read on demand */
+    void *y;    /* n * ynumel int64 (classification) or float (regression) */
+    /* on-demand reading (x == NULL): sample i into x (xnumel floats) and y */
+    lt_status (*read)(lt_ctx *ctx, void *self, struct dp_source *s, int64_t i, float *x, void *y);
+    void *impl; /* the plugin's per-source state */
+} dp_source;
+
+typedef struct dp_common {
+    int64_t batch_size, split_seed;
+    double val_fraction;
+    const char *train_path, *val_path, *test_path;
+    bool regression;
+    dp_source train, val, test;
+    int64_t *perm; /* split of train into train/val when there is no val file */
+    int64_t ntrain, nval;
+    bool split_done;
+} dp_common;
+
+static inline lt_status dp_common_read(lt_ctx *ctx, const lt_hparams *hp, dp_common *c,
+                                       const char *train_key) {
+    c->batch_size = lt_hp_int(ctx, hp, "batch_size", 128);
+    c->split_seed = lt_hp_int(ctx, hp, "split_seed", 42);
+    c->val_fraction = lt_hp_float(ctx, hp, "val_fraction", 0.1);
+    c->train_path = lt_hp_str(ctx, hp, train_key, "");
+    c->val_path = lt_hp_str(ctx, hp, "val_path", "");
+    c->test_path = lt_hp_str(ctx, hp, "test_path", "");
+    const char *task = lt_hp_str(ctx, hp, "task", "classification");
+    if (!strcmp(task, "regression")) c->regression = true;
+    else if (strcmp(task, "classification"))
+        return lt_fail(ctx, "--data.task '%s': expected classification or regression", task);
+    if (c->batch_size < 1)
+        return lt_fail(ctx, "--data.batch_size must be >= 1, got %lld", (long long)c->batch_size);
+    if (!(c->val_fraction >= 0 && c->val_fraction < 1))
+        return lt_fail(ctx, "--data.val_fraction must be in [0, 1), got %g", c->val_fraction);
+    if (!*c->train_path)
+        return lt_fail(ctx, "--data.%s is required: the training file", train_key);
+    return LT_OK;
+}
+
+/* Two sources are one dataset's splits: same X sample shape and y shape. */
+static inline lt_status dp_check_like(lt_ctx *ctx, const dp_source *a, const dp_source *b) {
+    bool same = a->xndim == b->xndim && a->yndim == b->yndim;
+    for (int i = 0; same && i < a->xndim; i++) same = a->xshape[i] == b->xshape[i];
+    for (int i = 0; same && i < a->yndim; i++) same = a->yshape[i] == b->yshape[i];
+    if (!same)
+        return lt_fail(ctx, "%s: its samples' shape differs from %s's (X %lld values per "
+                            "sample here, %lld there)", b->path, a->path,
+                       (long long)b->xnumel, (long long)a->xnumel);
+    return LT_OK;
+}
+
+/* torch.utils.data.random_split(range(n), [1 - f, f], generator=manual_seed(seed)) through
+ * the host's lt_random_split (ABI 1.5):
+ * perm[0 .. ntrain) is train, perm[ntrain .. n) val. */
+static inline lt_status dp_split(lt_ctx *ctx, dp_common *c) {
+    int64_t n = c->train.n;
+    c->perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *c->perm);
+    if (!c->perm) return lt_fail(ctx, "%s: out of memory", c->train.path);
+    if (*c->val_path || c->val_fraction == 0) {
+        for (int64_t i = 0; i < n; i++) c->perm[i] = i;
+        c->ntrain = n;
+        c->nval = 0;
+    } else {
+        double lengths[2] = {1 - c->val_fraction, c->val_fraction};
+        int64_t sizes[2];
+        if (lt_random_split(ctx, n, lengths, 2, (uint64_t)c->split_seed, c->perm, sizes))
+            return LT_ERROR;
+        c->ntrain = sizes[0];
+        c->nval = sizes[1];
+    }
+    if (c->ntrain < 1)
+        return lt_fail(ctx, "%s: no training samples left (%lld rows, --data.val_fraction %g)",
+                       c->train.path, (long long)n, c->val_fraction);
+    c->split_done = true;
+    return LT_OK;
+}
+
+static inline const dp_source *dp_source_of(const dp_common *c, lt_split split) {
+    switch (split) {
+    case LT_SPLIT_TRAIN: return &c->train;
+    case LT_SPLIT_VAL: return *c->val_path ? &c->val : &c->train;
+    default: return &c->test;
+    }
+}
+
+static inline lt_status dp_dataset(lt_ctx *ctx, const dp_common *c, lt_split split,
+                                   lt_dataset *ds) {
+    const dp_source *s = dp_source_of(c, split);
+    if (!c->split_done && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL)) return LT_OK;
+    if (s->n <= 0) return LT_OK; /* not loaded: no such split */
+    int64_t len = s->n;
+    if (split == LT_SPLIT_TRAIN) len = c->ntrain;
+    else if (split == LT_SPLIT_VAL && !*c->val_path) len = c->nval;
+    if (len <= 0) return LT_OK;
+    ds->length = len;
+    ds->batch_size = c->batch_size;
+    ds->shuffle = split == LT_SPLIT_TRAIN;
+    ds->nfields = split == LT_SPLIT_PREDICT ? 1 : 2;
+    ds->fields[0] = (lt_field){.name = "x", .dtype = LT_FLOAT32, .ndim = s->xndim};
+    memcpy(ds->fields[0].shape, s->xshape, sizeof s->xshape);
+    ds->fields[1] = (lt_field){.name = "y", .dtype = c->regression ? LT_FLOAT32 : LT_INT64,
+                               .ndim = s->yndim};
+    memcpy(ds->fields[1].shape, s->yshape, sizeof s->yshape);
+    return LT_OK;
+}
+
+static inline lt_status dp_get_item(lt_ctx *ctx, void *self, const dp_common *c, lt_split split,
+                                    int64_t index, void *const *dst) {
+    const dp_source *s = dp_source_of(c, split);
+    int64_t i = index;
+    if (split == LT_SPLIT_TRAIN) i = c->perm[index];
+    else if (split == LT_SPLIT_VAL && !*c->val_path) i = c->perm[c->ntrain + index];
+    size_t ysz = c->regression ? sizeof(float) : sizeof(int64_t);
+    if (!s->x) {
+        if (split != LT_SPLIT_PREDICT) return s->read(ctx, self, (dp_source *)s, i, dst[0], dst[1]);
+        void *y = malloc((size_t)s->ynumel * ysz + 1); /* predict has no y field */
+        if (!y) return lt_fail(ctx, "%s: out of memory", s->path);
+        lt_status st = s->read(ctx, self, (dp_source *)s, i, dst[0], y);
+        free(y);
+        return st;
+    }
+    memcpy(dst[0], s->x + i * s->xnumel, (size_t)s->xnumel * sizeof(float));
+    if (split != LT_SPLIT_PREDICT)
+        memcpy(dst[1], (const char *)s->y + (size_t)i * s->ynumel * ysz, (size_t)s->ynumel * ysz);
+    return LT_OK;
+}
+
+/* Set y (classification: an integral, non-negative class; regression: any number). */
+static inline lt_status dp_put_label(lt_ctx *ctx, const dp_common *c, void *y, int64_t k,
+                                     double v, const char *where) {
+    if (c->regression) {
+        ((float *)y)[k] = (float)v;
+        return LT_OK;
+    }
+    if (!(v >= 0 && v == (double)(int64_t)v))
+        return lt_fail(ctx, "%s: label %g is not a class index (a whole number >= 0; use "
+                            "--data.task regression for float targets)", where, v);
+    ((int64_t *)y)[k] = (int64_t)v;
+    return LT_OK;
+}
+
+static inline void dp_source_free(dp_source *s) {
+    free(s->x);
+    free(s->y);
+    s->x = NULL;
+    s->y = NULL;
+}
+
+#endif

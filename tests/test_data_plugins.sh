@@ -1,0 +1,158 @@
+#!/bin/sh
+# test_data_plugins.sh — the ready-made data plugins (issue 7): csv, npy, hdf5 and mnist,
+# found by name on LT_PLUGIN_PATH through `ltrun fit --data NAME`. A probe module
+# (tests/plugins/data_probe.so) writes every sample it gets as "SPLIT x... | y", so the
+# checks see the values and the split sizes. Files: tests/make_data_files.c (row i: x =
+# [i, i + 0.5], label i % 3).
+. "${top_srcdir:-.}/tests/lib.sh"
+export LT_PLUGIN_PATH="$top_builddir/plugins/data"
+D="$TMP/d"
+mkdir -p "$D"
+"$top_builddir/tests/make_data_files" "$D" || { echo "make_data_files failed"; exit 1; }
+PROBE="$top_builddir/tests/plugins/data_probe.so"
+FIT="$LTRUN fit --module $PROBE --trainer.max_epochs 1 --trainer.num_sanity_val_steps 0 --seed 1
+     --trainer.default_root_dir $TMP/root --trainer.enable_progress_bar false --data.batch_size 4"
+
+# run NAME ARGS...: fit with the probe; the sorted dump in $TMP/NAME.txt
+run() {
+    n=$1
+    shift
+    rm -f "$TMP/$n.raw"
+    # shellcheck disable=SC2086
+    $FIT --model.dump "$TMP/$n.raw" "$@" > "$TMP/$n.log" 2>&1 || { cat "$TMP/$n.log" | tail -5; return 1; }
+    sort "$TMP/$n.raw" > "$TMP/$n.txt"
+}
+count() { grep -c "^$2 " "$TMP/$1.txt"; }
+# the 20 rows of the tables, as the probe prints them
+all_rows() { i=0; while [ $i -lt 20 ]; do echo "$i $i.5 | $((i % 3))"; i=$((i + 1)); done | sort; }
+all_rows > "$TMP/expected_rows"
+# train + val together are the 20 rows, each once; val is torch's random_split val part:
+# random_split(range(20), [0.9, 0.1], generator=torch.Generator().manual_seed(42)) -> [16, 9]
+split_ok() {
+    sed 's/^[a-z]* //' "$TMP/$1.txt" | sort | cmp -s - "$TMP/expected_rows" &&
+        [ "$(grep '^val ' "$TMP/$1.txt" | cut -d' ' -f2 | sort -n | tr '\n' ' ')" = "${2:-9 16 }" ]
+}
+
+for name in csv npy hdf5; do
+    case $name in
+    csv) args="--data csv --data.path $D/train.csv" ;;
+    npy) args="--data npy --data.x_path $D/x.npy --data.y_path $D/y.npy" ;;
+    hdf5) args="--data hdf5 --data.path $D/train.h5 --data.x /data/X --data.y data/y" ;;
+    esac
+    if run $name $args && split_ok $name; then pass "$name: train 18 + val 2 rows, values and torch's random_split(seed 42)"
+    else fail "$name: rows or split differ:"; head -n 30 "$TMP/$name.txt" | sed 's/^/    /'; fi
+done
+
+# split_seed changes the split: random_split(range(20), [0.9, 0.1], manual_seed(7)) -> [6, 5]
+if run seed7 --data csv --data.path "$D/train.csv" --data.split_seed 7 && split_ok seed7 "5 6 "; then
+    pass "csv: --data.split_seed 7 gives torch's split [6, 5]"
+else fail "csv: split_seed 7"; cat "$TMP/seed7.txt" | sed 's/^/    /'; fi
+# val_fraction: 0.25 of 20 -> 5 val rows
+if run vf --data csv --data.path "$D/train.csv" --data.val_fraction 0.25 &&
+    [ "$(count vf val)" = 5 ] && [ "$(count vf train)" = 15 ]; then pass "csv: --data.val_fraction 0.25 -> 15 + 5"
+else fail "csv: val_fraction 0.25"; fi
+
+# val_path / test_path files replace the split
+for name in csv hdf5; do
+    ext=$name; [ $name = hdf5 ] && ext=h5
+    extra=""; [ $name = hdf5 ] && extra="--data.x data/X --data.y data/y"
+    if run ${name}v --data $name --data.path "$D/train.$ext" --data.val_path "$D/val.$ext" $extra &&
+        [ "$(count ${name}v train)" = 20 ] && [ "$(count ${name}v val)" = 4 ] &&
+        grep -q '^val 101 101.5 | 2$' "$TMP/${name}v.txt"; then pass "$name: --data.val_path: 20 train rows, the 4 val file rows"
+    else fail "$name: val_path"; fi
+done
+expect "csv: --test runs the test_path file" 0 "" -- $FIT --model.dump "$TMP/t.raw" --data csv \
+    --data.path "$D/train.csv" --data.test_path "$D/test.csv" --test
+if [ "$(grep -c '^test ' "$TMP/t.raw")" = 6 ] && grep -q '^test 205 205.5 | 1$' "$TMP/t.raw"; then
+    pass "csv: test split = the 6 rows of test.csv (no header)"
+else fail "csv: test rows"; fi
+expect "hdf5: --test runs the test_path file" 0 "" -- $FIT --model.dump "$TMP/t5.raw" --data hdf5 \
+    --data.path "$D/train.h5" --data.test_path "$D/test.h5" --data.x data/X --data.y data/y --test
+[ "$(grep -c '^test ' "$TMP/t5.raw")" = 6 ] && pass "hdf5: 6 test rows" || fail "hdf5: test rows"
+
+# csv: label column by index / name, delimiter, regression
+if run nh --data csv --data.path "$D/noheader.csv" --data.delimiter ';' --data.label_column 0 &&
+    split_ok nh; then pass "csv: no header, ';', label_column 0"
+else fail "csv: noheader/;/label 0"; head -3 "$TMP/nh.txt"; fi
+if run byname --data csv --data.path "$D/train.csv" --data.label_column label && split_ok byname; then
+    pass "csv: label_column by header name"; else fail "csv: label_column by name"; fi
+if run reg --data csv --data.path "$D/reg.csv" --data.task regression --model.regression true &&
+    grep -q '^train 4 4.5 | 1$' "$TMP/reg.txt" && grep -q '^[a-z]* 3 3.5 | 0.75$' "$TMP/reg.txt"; then
+    pass "csv: --data.task regression gives float targets"
+else fail "csv: regression"; head -3 "$TMP/reg.txt"; fi
+expect "csv: a float label without task regression is refused" 1 "reg.csv: data row 2: label 0.25 is not a class index.*--data.task regression" -- \
+    $FIT --data csv --data.path "$D/reg.csv"
+
+# npy: version 2.0, '<f8' X, '|u1' y and '<i4' X
+if run npy2 --data npy --data.x_path "$D/x2.npy" --data.y_path "$D/y2.npy" && split_ok npy2; then
+    pass "npy: format 2.0, '<f8' X and '|u1' y"; else fail "npy: v2 <f8 |u1"; fi
+if run npyi4 --data npy --data.x_path "$D/xi4.npy" --data.y_path "$D/y.npy" && grep -q '^[a-z]* 7 70 | 1$' "$TMP/npyi4.txt"; then
+    pass "npy: '<i4' X converted to float32"; else fail "npy: <i4"; fi
+
+# hdf5 over its memory budget: read on demand in chunks, same samples in the same order
+run h5mem --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y
+run h5disk --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.memory_budget_mb 0.0001
+if cmp -s "$TMP/h5mem.raw" "$TMP/h5disk.raw" && [ -s "$TMP/h5disk.raw" ]; then
+    pass "hdf5: over memory_budget_mb (read by chunks) = in memory, batch for batch"
+else fail "hdf5: budget path differs"; diff "$TMP/h5mem.raw" "$TMP/h5disk.raw" | head -5; fi
+
+# predict: the test file's X, one output row per sample
+expect "csv: predict runs over the test file" 0 "" -- "$LTRUN" predict --module $PROBE --data csv \
+    --data.path "$D/train.csv" --data.test_path "$D/test.csv" --trainer.default_root_dir "$TMP/root" \
+    --predictions "$TMP/pred.h5" --trainer.enable_progress_bar false
+if command -v h5dump > /dev/null; then
+    expect "csv: 6 predictions of the test rows" 0 "DATASPACE +SIMPLE \{ \( 6, 3 \)" -- h5dump -H "$TMP/pred.h5"
+fi
+
+# errors name the file, line, column, dataset
+expect "csv: missing value names line and column" 1 "missing.csv:3: column 2 \('b'\): missing value" -- \
+    $FIT --data csv --data.path "$D/missing.csv"
+expect "csv: non-numeric value names line and column" 1 "nonnum.csv:5: column 1 \('a'\): 'abc' is not a number" -- \
+    $FIT --data csv --data.path "$D/nonnum.csv"
+expect "csv: unknown label column name" 1 "label_column 'nope' is not a column of the header row" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.label_column nope
+expect "csv: label column index out of range" 1 "label_column 7 is out of range: the table has 3 columns" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.label_column 7
+expect "csv: no such file" 1 "cannot open $D/absent.csv" -- $FIT --data csv --data.path "$D/absent.csv"
+expect "csv: path is required" 1 "--data.path is required" -- $FIT --data csv
+expect "csv: bad task" 1 "--data.task 'foo': expected classification or regression" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.task foo
+expect "csv: val_fraction out of range" 1 "--data.val_fraction must be in \[0, 1\)" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.val_fraction 1
+expect "npy: fortran_order refused" 1 "fortran.npy: fortran_order is True: only C-order" -- \
+    $FIT --data npy --data.x_path "$D/fortran.npy" --data.y_path "$D/y.npy"
+expect "npy: big-endian refused" 1 "big.npy: dtype '>f4' is not supported" -- \
+    $FIT --data npy --data.x_path "$D/big.npy" --data.y_path "$D/y.npy"
+expect "npy: row counts must match" 1 "x.npy has 20 rows but .*y19.npy has 19" -- \
+    $FIT --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y19.npy"
+expect "npy: not a .npy file" 1 "train.csv: not a .npy file" -- \
+    $FIT --data npy --data.x_path "$D/train.csv" --data.y_path "$D/y.npy"
+expect "npy: y_path is required" 1 "--data.y_path is required" -- $FIT --data npy --data.x_path "$D/x.npy"
+expect "hdf5: missing dataset" 1 "train.h5: no dataset 'data/Z'" -- \
+    $FIT --data hdf5 --data.path "$D/train.h5" --data.x data/Z --data.y data/y
+expect "hdf5: mismatched first dimensions" 1 "mismatch.h5: 'data/X' has 20 rows but 'data/y' has 19" -- \
+    $FIT --data hdf5 --data.path "$D/mismatch.h5" --data.x data/X --data.y data/y
+expect "hdf5: unsupported dtype" 1 "strtype.h5: dataset 'data/y' has an unsupported dtype" -- \
+    $FIT --data hdf5 --data.path "$D/strtype.h5" --data.x data/X --data.y data/y
+expect "hdf5: external link refused" 1 "extlink.h5: 'data/X' is an external .*link" -- \
+    $FIT --data hdf5 --data.path "$D/extlink.h5" --data.x data/X --data.y data/y
+expect "hdf5: not an HDF5 file" 1 "cannot open .*train.csv as an HDF5 file" -- \
+    $FIT --data hdf5 --data.path "$D/train.csv"
+
+# by name: `ltrun plugins` lists them as data plugins; the csv logger still resolves
+expect "ltrun plugins lists the data plugins" 0 "datamodule +hdf5 .*datamodule +mnist .*datamodule +npy" -- \
+    sh -c "'$LTRUN' plugins | sort -k2 | tr '\n' ' '"
+expect "ltrun plugins lists the csv data plugin" 0 "^datamodule +csv " -- "$LTRUN" plugins
+mkdir -p "$TMP/idx"
+"$top_builddir/tests/make_idx" "$TMP/idx" 100 20 > /dev/null
+expect "--data mnist resolves the installed-style plugin" 0 "" -- "$LTRUN" fit --module "$EX/mlp.so" --data mnist \
+    --data.data_dir "$TMP/idx" --data.val_size 10 --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+# a bare NAME skips a plugin of another kind: `csv` is both a logger and a data plugin
+rm -rf "$TMP/lg"
+expect "--logger csv and --data csv side by side on LT_PLUGIN_PATH" 0 "" -- env \
+    LT_PLUGIN_PATH="$top_builddir/plugins/data:$top_builddir/plugins/loggers" "$LTRUN" fit \
+    --module $PROBE --data csv --data.path "$D/train.csv" --logger csv --trainer.max_epochs 1 \
+    --trainer.default_root_dir "$TMP/lg" --trainer.enable_progress_bar false
+ls "$TMP"/lg/lightning_logs/version_0/metrics.csv > /dev/null 2>&1 && pass "the csv logger wrote metrics.csv" ||
+    fail "the csv logger wrote no metrics.csv: $(find "$TMP/lg" | head -5)"
+finish
