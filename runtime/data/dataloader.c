@@ -2,9 +2,11 @@
 #include "data/dataloader.h"
 
 #include "core/context.h"
+#include "data/workers.h"
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,34 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
             if (fd->shape[d] < 0)
                 return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension", sn, f);
     }
+    /* issue 7: torch.utils.data.DataLoader.__init__'s checks (torch 1.13 wording),
+     * naming the split and the --data.* option that overrides the value */
+    if (ds->num_workers < 0)
+        return ltr_fail(ctx, "the %s loader: num_workers option should be non-negative; use "
+                        "num_workers=0 to disable multiprocessing (got %d; --data.num_workers)",
+                        sn, (int)ds->num_workers);
+    if (ds->num_workers == 0 && ds->prefetch_factor != 2)
+        return ltr_fail(ctx, "the %s loader: prefetch_factor option could only be specified in "
+                        "multiprocessing. let num_workers > 0 to enable multiprocessing (got "
+                        "prefetch_factor %d with num_workers 0; --data.num_workers)",
+                        sn, (int)ds->prefetch_factor);
+    if (ds->prefetch_factor < 1) /* torch: assert prefetch_factor > 0 */
+        return ltr_fail(ctx, "the %s loader: prefetch_factor must be > 0, got %d "
+                        "(--data.prefetch_factor)", sn, (int)ds->prefetch_factor);
+    if (ds->persistent_workers && ds->num_workers == 0)
+        return ltr_fail(ctx, "the %s loader: persistent_workers option needs num_workers > 0 "
+                        "(--data.num_workers)", sn);
+    if ((int64_t)ds->num_workers * ds->prefetch_factor > 4096)
+        return ltr_fail(ctx, "the %s loader: num_workers * prefetch_factor = %lld batches in "
+                        "flight is more than 4096", sn,
+                        (long long)ds->num_workers * ds->prefetch_factor);
+    if (ds->pin_memory) {
+        /* PyTorch ignores pin_memory without an accelerator and warns (torch 2.x
+         * _BaseDataLoaderIter); the CPU accelerator has no page-locked host memory to
+         * give, and mlock is not the same thing, so the buffers stay ordinary. */
+        fprintf(stderr, "UserWarning: 'pin_memory' argument is set as true but no accelerator "
+                        "is found, then device pinned memory won't be used.\n");
+    }
     dl->ds = *ds;
     dl->split = split;
     dl->get_item = get_item;
@@ -56,22 +86,28 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     dl->ctx = ctx;
     dl->seed = seed;
     dl->order = malloc((size_t)(ds->length ? ds->length : 1) * sizeof *dl->order);
-    dl->batch.nfields = ds->nfields;
-    if (!dl->order) goto oom;
-    for (int f = 0; f < ds->nfields; f++) {
-        const lt_field *fd = &ds->fields[f];
-        lt_tensor *t = calloc(1, sizeof *t);
-        if (!t) goto oom;
-        dl->batch.fields[f] = t;
-        t->dtype = fd->dtype;
-        int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
-        for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d];
-        ltr_set_shape(t, fd->ndim + 1, shape);
-        size_t bytes = (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
-        size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
-        t->data = aligned_alloc(64, rounded);
-        if (!t->data) goto oom;
+    dl->nslots = ds->num_workers ? ds->num_workers * ds->prefetch_factor + 1 : 1;
+    dl->slots = calloc((size_t)dl->nslots, sizeof *dl->slots);
+    if (!dl->order || !dl->slots) goto oom;
+    for (int s = 0; s < dl->nslots; s++) {
+        struct lt_batch *b = &dl->slots[s];
+        b->nfields = ds->nfields;
+        for (int f = 0; f < ds->nfields; f++) {
+            const lt_field *fd = &ds->fields[f];
+            lt_tensor *t = calloc(1, sizeof *t);
+            if (!t) goto oom;
+            b->fields[f] = t;
+            t->dtype = fd->dtype;
+            int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
+            for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d];
+            ltr_set_shape(t, fd->ndim + 1, shape);
+            size_t bytes = (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
+            size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
+            t->data = aligned_alloc(64, rounded);
+            if (!t->data) goto oom;
+        }
     }
+    if (ds->num_workers > 0 && !(dl->workers = ltr_workers_new(dl))) goto oom;
     ltr_dataloader_set_epoch(dl, 0);
     return LT_OK;
 oom:
@@ -80,11 +116,14 @@ oom:
 }
 
 void ltr_dataloader_free(ltr_dataloader *dl) {
-    for (int f = 0; f < LT_MAX_FIELDS; f++) {
-        if (!dl->batch.fields[f]) continue;
-        free(dl->batch.fields[f]->data);
-        free(dl->batch.fields[f]);
-    }
+    if (dl->workers) ltr_workers_free(dl->workers); /* joined before the buffers go */
+    for (int s = 0; dl->slots && s < dl->nslots; s++)
+        for (int f = 0; f < LT_MAX_FIELDS; f++) {
+            if (!dl->slots[s].fields[f]) continue;
+            free(dl->slots[s].fields[f]->data);
+            free(dl->slots[s].fields[f]);
+        }
+    free(dl->slots);
     free(dl->order);
     memset(dl, 0, sizeof *dl);
 }
@@ -95,6 +134,9 @@ int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
 }
 
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
+    /* a new epoch's iterator: what is in flight belongs to the old order; the workers
+     * end here unless persistent_workers (PyTorch shuts them down with the iterator) */
+    if (dl->workers) ltr_workers_stop(dl->workers, !dl->ds.persistent_workers);
     if (dl->ds.shuffle) {
         /* a fresh permutation each epoch, reproducible from (seed, epoch) alone so a
          * resumed run sees the same order */
@@ -108,18 +150,17 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
 /* batches at least this big are fetched in parallel (below, the threads cost more) */
 #define PARALLEL_FETCH_BYTES (64 * 1024)
 
-lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
-    int64_t nb = ltr_dataloader_len(dl);
-    if (batch_idx < 0 || batch_idx >= nb)
-        return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
-                        (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
-    int64_t bs = dl->ds.batch_size;
-    int64_t start = batch_idx * bs;
-    int64_t n = dl->ds.length - start < bs ? dl->ds.length - start : bs;
+int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b) {
+    int64_t bs = dl->ds.batch_size, start = b * bs;
+    return dl->ds.length - start < bs ? dl->ds.length - start : bs;
+}
+
+lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t start,
+                                     int64_t n, lt_ctx *ctx, bool omp) {
     size_t sample_bytes[LT_MAX_FIELDS];
     for (int f = 0; f < dl->ds.nfields; f++) {
         sample_bytes[f] = (size_t)field_numel(&dl->ds.fields[f]) * ltr_dtype_size(dl->ds.fields[f].dtype);
-        dl->batch.fields[f]->shape[0] = n; /* a last, partial batch is smaller */
+        slot->fields[f]->shape[0] = n; /* a last, partial batch is smaller */
     }
     size_t batch_bytes = 0;
     for (int f = 0; f < dl->ds.nfields; f++) batch_bytes += (size_t)n * sample_bytes[f];
@@ -127,33 +168,46 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
      * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
      * reported for the lowest failing sample, fetched again alone for a clean message. */
     int64_t failed_at = -1;
-#pragma omp parallel for schedule(static) if (n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
+#pragma omp parallel for schedule(static) if (omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
     for (int64_t i = 0; i < n; i++) {
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, dl->order[start + i], dst) != LT_OK) {
+            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
+        if (dl->get_item(ctx, dl->dm_self, dl->split, dl->order[start + i], dst) != LT_OK) {
 #pragma omp critical(ltr_fetch_failure)
             if (failed_at < 0 || i < failed_at) failed_at = i;
         }
     }
-    if (failed_at >= 0 || ltr_ctx_of(dl->ctx)->failed) {
-        ltr_ctx_take_error(ltr_ctx_of(dl->ctx), NULL, 0); /* possibly written by several */
+    if (failed_at >= 0 || ltr_ctx_of(ctx)->failed) {
+        ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0); /* possibly written by several */
         int64_t i = failed_at >= 0 ? failed_at : 0;
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
+            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
         int64_t index = dl->order[start + i];
         char msg[900] = "";
-        if (dl->get_item(dl->ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
-            ltr_ctx_of(dl->ctx)->failed || failed_at >= 0) {
-            ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
-            return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+        if (dl->get_item(ctx, dl->dm_self, dl->split, index, dst) != LT_OK ||
+            ltr_ctx_of(ctx)->failed || failed_at >= 0) {
+            ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
+            return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
                             (long long)index, msg[0] ? msg : "(no message)");
         }
     }
-    dl->batch.size = n;
-    *out = &dl->batch;
+    slot->size = n;
+    return LT_OK;
+}
+
+lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
+    int64_t nb = ltr_dataloader_len(dl);
+    if (batch_idx < 0 || batch_idx >= nb)
+        return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
+                        (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
+    if (dl->workers) return ltr_workers_get(dl->workers, batch_idx, out);
+    int64_t n = ltr_dataloader_batch_samples(dl, batch_idx);
+    if (ltr_dataloader_fetch_batch(dl, &dl->slots[0], batch_idx * dl->ds.batch_size, n, dl->ctx,
+                                   true))
+        return LT_ERROR;
+    *out = &dl->slots[0];
     return LT_OK;
 }
 

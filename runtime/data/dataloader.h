@@ -5,12 +5,17 @@
  * Samples are fetched with the data module's get_item hook straight into the batch
  * buffers (no per-sample copy). The loader owns the batch buffers; a batch returned
  * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
+ *
+ * issue 7: with ds.num_workers > 0 batches are fetched and collated ahead of the
+ * consumer on worker threads (workers.c); num_workers == 0 fetches on the calling
+ * thread (the samples of one big batch on the OpenMP threads), as before.
  */
 #ifndef LTR_DATALOADER_H
 #define LTR_DATALOADER_H
 
 #include "ltrun.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct lt_batch {
@@ -30,10 +35,16 @@ typedef struct ltr_dataloader {
     lt_ctx *ctx;            /* context for get_item calls (borrowed) */
     uint64_t seed;          /* shuffle seed; epoch e uses a stream derived from (seed, e) */
     int64_t *order;         /* sample order of the current epoch (owned) */
-    struct lt_batch batch;  /* the current batch (owned buffers) */
+    /* issue 7: batch buffers. Slot 0 alone without workers; with workers
+     * num_workers * prefetch_factor + 1 (the batches in flight and the one the
+     * consumer holds), batch b living in slot b % nslots. */
+    struct lt_batch *slots;
+    int nslots;
+    struct ltr_workers *workers; /* the worker pool (workers.c); NULL without workers */
 } ltr_dataloader;
 
-/* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0)
+/* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0,
+ * and DataLoader's checks of num_workers / prefetch_factor / persistent_workers)
  * and allocates the buffers; errors are recorded in ctx naming the split. */
 lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,
@@ -43,8 +54,20 @@ void ltr_dataloader_free(ltr_dataloader *dl);
 int64_t ltr_dataloader_len(const ltr_dataloader *dl);
 /* Sampler order for `epoch`: identity, or a seeded shuffle when ds.shuffle. */
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
-/* Fetch and collate batch `batch_idx` of the current epoch. */
+/* Fetch and collate batch `batch_idx` of the current epoch. Any index may be asked
+ * (random access); with workers, asking batch_idx + 1 after batch_idx is the fast path
+ * (prefetched), any other index restarts the prefetch there (a resumed epoch starts at
+ * its batch k). The batch stays valid until the next get, set_epoch or free. */
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);
+
+/* issue 7: fetch the n samples at positions first..first+n-1 of `order` into the
+ * buffers of `slot` (the one place a batch is assembled). Errors go to ctx as
+ * "get_item(<split>, <index>) failed: <plugin's message>". omp: spread the samples
+ * over the OpenMP threads (the training thread only; workers pass false). */
+lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t first,
+                                     int64_t n, lt_ctx *ctx, bool omp);
+/* Samples in batch b (batch_size, or fewer for a last partial batch). */
+int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b);
 
 const char *ltr_split_name(lt_split split);
 

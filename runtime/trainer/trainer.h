@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "core/context.h"
 #include "data/dataloader.h"
+#include "data/loader_options.h"
 #include "optim/configure.h"
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
@@ -101,6 +102,9 @@ typedef struct ltr_trainer {
     /* issue 6 (model_checkpoint): ModelCheckpoint.best_model_path / last_model_path as the
      * callback last reported them (lt_checkpoint_paths_set); "" when none */
     char ckpt_best_path[2048], ckpt_last_path[2048];
+    /* issue 7 (dataloader workers): --data.num_workers & co., read at the data module's
+     * create, applied to every split's loader */
+    ltr_loader_overrides loader_over;
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
