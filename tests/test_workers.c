@@ -187,6 +187,18 @@ START_TEST(resume_prefetches_from_batch_k) {
     ck_assert_int_eq(((int64_t *)b->fields[1]->data)[4], 99);
     ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_OK);
     ck_assert_int_eq(((int64_t *)b->fields[1]->data)[0], 0);
+    /* random access mixed with short sequential runs: each restart's batches land in
+     * their own slots (a worker woken mid-restart once fetched from the old start) */
+    uint64_t r = 12345;
+    for (int it = 0; it < 300; it++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        int64_t start = (int64_t)((r >> 33) % 20);
+        for (int64_t k = start; k < start + 3 && k < 20; k++) {
+            ck_assert_int_eq(ltr_dataloader_get(&dl, k, &b), LT_OK);
+            const int64_t *y = b->fields[1]->data;
+            for (int i = 0; i < 5; i++) ck_assert_int_eq(y[i], 5 * k + i);
+        }
+    }
     ltr_dataloader_free(&dl);
 }
 END_TEST

@@ -224,6 +224,8 @@ lt_status ltr_workers_get(ltr_workers *ws, int64_t b, lt_batch **out) {
         cancel_locked(ws);
         for (int i = 0; i < ws->n; i++) reset_worker_ctx(ws, &ws->w[i]);
         ws->first = b;
+        ws->gen++; /* the new run: a worker woken during the cancel computed its share
+                      from the old `first`; this makes it take it again */
         ws->nbatches = ltr_dataloader_len(dl);
         if (!ws->threads_up && start_threads(ws)) {
             uv_mutex_unlock(&ws->mu);
