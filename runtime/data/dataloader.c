@@ -57,12 +57,13 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
         return ltr_fail(ctx, "the %s loader: num_workers option should be non-negative; use "
                         "num_workers=0 to disable multiprocessing (got %d; --data.num_workers)",
                         sn, (int)ds->num_workers);
-    if (ds->num_workers == 0 && ds->prefetch_factor != 2)
+    /* 0 counts as not given (torch 2.x's None): a description zeroed by its caller */
+    if (ds->num_workers == 0 && ds->prefetch_factor != 2 && ds->prefetch_factor != 0)
         return ltr_fail(ctx, "the %s loader: prefetch_factor option could only be specified in "
                         "multiprocessing. let num_workers > 0 to enable multiprocessing (got "
                         "prefetch_factor %d with num_workers 0; --data.num_workers)",
                         sn, (int)ds->prefetch_factor);
-    if (ds->prefetch_factor < 1) /* torch: assert prefetch_factor > 0 */
+    if (ds->num_workers > 0 && ds->prefetch_factor < 1) /* torch: assert prefetch_factor > 0 */
         return ltr_fail(ctx, "the %s loader: prefetch_factor must be > 0, got %d "
                         "(--data.prefetch_factor)", sn, (int)ds->prefetch_factor);
     if (ds->persistent_workers && ds->num_workers == 0)
