@@ -50,6 +50,10 @@ expect "num_workers of the wrong type" 2 "--data.num_workers: expected an intege
 expect "pin_memory on the CPU warns as PyTorch does and trains" 0 \
     "'pin_memory' argument is set as true but no accelerator is found" -- \
     $RUN --trainer.max_epochs 1 --data.pin_memory true --trainer.default_root_dir "$TMP/e"
+n=$($RUN --trainer.max_epochs 1 --data.pin_memory true --data.num_workers 1 \
+    --trainer.default_root_dir "$TMP/e" 2>&1 | grep -c "'pin_memory' argument")
+if [ "$n" = 1 ]; then pass "the pin_memory warning shows once (train and val loaders)"
+else fail "the pin_memory warning shows once (train and val loaders): $n times"; fi
 
 # a worker's get_item error: split, index and the plugin's message; no hang
 expect "a get_item error in a worker names the sample" 1 \

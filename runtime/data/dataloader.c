@@ -6,6 +6,8 @@
 #include "tensor/tensor.h"
 #include "util/rng.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,8 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
         return ltr_fail(ctx, "the %s loader: num_workers * prefetch_factor = %lld batches in "
                         "flight is more than 4096", sn,
                         (long long)ds->num_workers * ds->prefetch_factor);
-    if (ds->pin_memory) {
+    static atomic_bool pin_warned; /* Python's warnings show one location's warning once */
+    if (ds->pin_memory && !atomic_exchange(&pin_warned, true)) {
         /* PyTorch ignores pin_memory without an accelerator and warns (torch 2.x
          * _BaseDataLoaderIter); the CPU accelerator has no page-locked host memory to
          * give, and mlock is not the same thing, so the buffers stay ordinary. */
