@@ -37,6 +37,14 @@ json_num() { sed -n "s|.*\"$2\":[[:space:]]*\([-0-9.eE+]*\).*|\1|p" "$1" | head 
 # ge A B: A >= B as decimals
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 
+# weights_digest FILE: the weights_digest a --results file carries (same weights, same digest)
+weights_digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
+# same_digest NAME A.json B.json: pass when both runs ended with the same weights
+same_digest() { # NAME A.json B.json
+    a=$(weights_digest "$2"); b=$(weights_digest "$3")
+    if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "$1 ($a)"; else fail "$1: '$a' vs '$b'"; fi
+}
+
 finish() {
     echo "$npass passed, $nfail failed"
     [ "$nfail" -eq 0 ]

@@ -17,11 +17,6 @@ RUN="$LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --dat
      --seed 1 --trainer.enable_progress_bar false --trainer.enable_model_summary false"
 VAL="$LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100 --seed 1 --trainer.logger false
      --trainer.enable_progress_bar false"
-digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
-same_digest() { # NAME A.json B.json
-    a=$(digest "$2"); b=$(digest "$3")
-    if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "$1 ($a)"; else fail "$1: '$a' vs '$b'"; fi
-}
 
 # the straight run: 3 epochs
 expect "fit writes last.h5" 0 "" -- $RUN --trainer.max_epochs 3 --trainer.default_root_dir "$TMP/a" \

@@ -79,11 +79,10 @@ if ! cmp -s "$TMP/r3.json" "$TMP/r4.json"; then pass "another seed, other result
 else fail "another seed, other results"; fi
 
 # bit-identical weights: same seed -> same digest, whatever the thread count
-digest() { sed -n 's/.*"weights_digest":[[:space:]]*"\([0-9a-f]*\)".*/\1/p' "$1"; }
-d1=$(digest "$TMP/r1.json"); d2=$(digest "$TMP/r2.json")
+d1=$(weights_digest "$TMP/r1.json"); d2=$(weights_digest "$TMP/r2.json")
 if [ -n "$d1" ] && [ "$d1" = "$d2" ]; then pass "same seed, bit-identical weights ($d1)"
 else fail "same seed, bit-identical weights ('$d1' vs '$d2')"; fi
-if [ "$(digest "$TMP/r3.json")" != "$(digest "$TMP/r4.json")" ]; then pass "another seed, other weights"
+if [ "$(weights_digest "$TMP/r3.json")" != "$(weights_digest "$TMP/r4.json")" ]; then pass "another seed, other weights"
 else fail "another seed, other weights"; fi
 # Two threads, twice: threaded kernels must not make runs differ. (Across thread counts
 # weights may differ in the last bits: OpenBLAS 0.3.21's sgemm itself gives other bits
@@ -94,7 +93,7 @@ for m in mlp cnn; do
             --trainer.max_steps 4 --trainer.limit_val_batches 1 --seed 5 --trainer.num_threads 2 \
             --results "$TMP/th$run.json" > /dev/null 2>&1
     done
-    a=$(digest "$TMP/th1.json"); b=$(digest "$TMP/th2.json")
+    a=$(weights_digest "$TMP/th1.json"); b=$(weights_digest "$TMP/th2.json")
     if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "$m: two threaded runs give bit-identical weights"
     else fail "$m: two threaded runs give bit-identical weights ('$a' vs '$b')"; fi
 done

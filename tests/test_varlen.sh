@@ -18,6 +18,18 @@ else fail "padded length differs between batches (spread '$spread')"; fi
 expect "same seed, same run" 0 "" -- $RUN --results "$TMP/v2.json"
 if [ "$(json_num "$TMP/v1.json" val/loss)" = "$(json_num "$TMP/v2.json" val/loss)" ]; then
     pass "deterministic val/loss"; else fail "deterministic val/loss"; fi
+# loader workers assemble padded batches in their own slots: the same run as num_workers 0
+expect "padded batches from 2 loader workers" 0 "" -- $RUN --data.num_workers 2 --results "$TMP/w2.json"
+expect "padded batches from 3 persistent workers, prefetch 1" 0 "" -- $RUN --data.num_workers 3 \
+    --data.persistent_workers true --data.prefetch_factor 1 --results "$TMP/w3.json"
+d0=$(weights_digest "$TMP/v1.json")
+if [ -n "$d0" ] && [ "$d0" = "$(weights_digest "$TMP/w2.json")" ] &&
+   [ "$d0" = "$(weights_digest "$TMP/w3.json")" ]; then
+    pass "workers give bit-identical weights to num_workers 0"
+else fail "workers give bit-identical weights ($d0 / $(weights_digest "$TMP/w2.json") / $(weights_digest "$TMP/w3.json"))"; fi
+expect "item_shape error from a worker names the sample" 1 "item_shape\(train, 3\) gave field 0" -- \
+    $RUN --data.bad_shape true --trainer.max_epochs 1 --data.batch_size 4 --trainer.num_sanity_val_steps 0 \
+    --data.length 8 --data.num_workers 2
 
 expect "no item_shape hook" 1 "field 0 \('tokens'\) has a variable dimension.*no item_shape hook" -- \
     $LTRUN fit --module $P/varlen_module.so --data $P/varlen_data_noshape.so --trainer.max_epochs 1

@@ -15,8 +15,10 @@ struct ltr_collate_state {
     int64_t shapes_cap;              /* samples */
     void *staging[LT_MAX_FIELDS];    /* variable fields: the samples back to back */
     size_t staging_cap[LT_MAX_FIELDS];
-    size_t batch_cap[LT_MAX_FIELDS]; /* bytes of dl->batch.fields[f]->data */
+    size_t batch_cap[LT_MAX_FIELDS]; /* bytes of the slot's fields[f]->data */
 };
+/* dl->collate holds one state per batch slot: a loader worker owns its slot's state for
+ * the batch it assembles, so workers never share staging buffers (data/workers.c) */
 
 bool ltr_field_is_variable(const lt_field *f) {
     for (int d = 0; d < f->ndim; d++)
@@ -26,6 +28,15 @@ bool ltr_field_is_variable(const lt_field *f) {
 
 lt_status ltr_collate_attach(ltr_dataloader *dl, ltr_item_shape_fn item_shape) {
     dl->item_shape = item_shape;
+    if (dl->variable && item_shape) {
+        /* before any fetch: workers start at the first get */
+        if (!(dl->collate = calloc((size_t)dl->nslots, sizeof *dl->collate))) {
+            lt_ctx *ctx = dl->ctx;
+            const char *sn = ltr_split_name(dl->split);
+            ltr_dataloader_free(dl);
+            return ltr_fail(ctx, "out of memory for the %s loader's collate state", sn);
+        }
+    }
     if (!dl->variable || item_shape) return LT_OK;
     int f = 0;
     while (f < dl->ds.nfields && !ltr_field_is_variable(&dl->ds.fields[f])) f++;
@@ -39,11 +50,13 @@ lt_status ltr_collate_attach(ltr_dataloader *dl, ltr_item_shape_fn item_shape) {
 }
 
 void ltr_collate_free(ltr_dataloader *dl) {
-    struct ltr_collate_state *cs = dl->collate;
-    if (!cs) return;
-    free(cs->shapes);
-    for (int f = 0; f < LT_MAX_FIELDS; f++) free(cs->staging[f]);
-    free(cs);
+    if (!dl->collate) return;
+    for (int k = 0; k < dl->nslots; k++) {
+        struct ltr_collate_state *cs = &dl->collate[k];
+        free(cs->shapes);
+        for (int f = 0; f < LT_MAX_FIELDS; f++) free(cs->staging[f]);
+    }
+    free(dl->collate);
     dl->collate = NULL;
 }
 
@@ -87,27 +100,28 @@ static bool grow(void **p, size_t *cap, size_t need, bool aligned) {
 }
 
 /* error from a hook call on sample `index`: the hook's own message, prefixed */
-static lt_status hook_failed(ltr_dataloader *dl, const char *what, int64_t index, int field) {
+static lt_status hook_failed(ltr_dataloader *dl, lt_ctx *ctx, const char *what, int64_t index,
+                             int field) {
     char msg[900] = "";
-    ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
+    ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
     if (field >= 0)
-        return ltr_fail(dl->ctx, "%s(%s, %lld, field %d) failed: %s", what,
+        return ltr_fail(ctx, "%s(%s, %lld, field %d) failed: %s", what,
                         ltr_split_name(dl->split), (long long)index, field,
                         msg[0] ? msg : "(no message)");
-    return ltr_fail(dl->ctx, "%s(%s, %lld) failed: %s", what, ltr_split_name(dl->split),
+    return ltr_fail(ctx, "%s(%s, %lld) failed: %s", what, ltr_split_name(dl->split),
                     (long long)index, msg[0] ? msg : "(no message)");
 }
 
-lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, lt_batch **out) {
+lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t n,
+                            lt_ctx *ctx) {
     const lt_dataset *ds = &dl->ds;
     const int nf = ds->nfields;
     const char *sn = ltr_split_name(dl->split);
-    if (!dl->collate && !(dl->collate = calloc(1, sizeof *dl->collate)))
-        return ltr_fail(dl->ctx, "out of memory for the %s loader's collate state", sn);
-    struct ltr_collate_state *cs = dl->collate;
+    struct ltr_collate_state *cs = &dl->collate[slot];
+    lt_batch *batch = &dl->slots[slot];
     if (n > cs->shapes_cap) {
         int64_t *s = realloc(cs->shapes, (size_t)n * nf * LT_MAX_DIMS * sizeof *s);
-        if (!s) return ltr_fail(dl->ctx, "out of memory for the %s loader's sample shapes", sn);
+        if (!s) return ltr_fail(ctx, "out of memory for the %s loader's sample shapes", sn);
         cs->shapes = s;
         cs->shapes_cap = n;
     }
@@ -124,14 +138,14 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
             memcpy(shp, fd->shape, sizeof fd->shape);
             if (ltr_field_is_variable(fd)) {
                 ltr_fetch_scope_set(dl->seed, dl->epoch); /* a random length sees get_item's rng */
-                lt_status rc = dl->item_shape(dl->ctx, dl->dm_self, dl->split, index, f, shp);
+                lt_status rc = dl->item_shape(ctx, dl->dm_self, dl->split, index, f, shp);
                 ltr_fetch_scope_clear();
-                if (rc != LT_OK || ltr_ctx_of(dl->ctx)->failed)
-                    return hook_failed(dl, "item_shape", index, f);
+                if (rc != LT_OK || ltr_ctx_of(ctx)->failed)
+                    return hook_failed(dl, ctx, "item_shape", index, f);
                 for (int d = 0; d < fd->ndim; d++)
                     if ((fd->shape[d] != LT_VARIABLE_DIM && shp[d] != fd->shape[d]) || shp[d] < 0) {
                         char a[160], b[160];
-                        return ltr_fail(dl->ctx,
+                        return ltr_fail(ctx,
                                         "item_shape(%s, %lld) gave field %d ('%s') the shape %s but "
                                         "the dataset declares %s: only LT_VARIABLE_DIM (-1) "
                                         "dimensions may differ, and each must be >= 0",
@@ -150,15 +164,15 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
         const lt_field *fd = &ds->fields[f];
         esz[f] = ltr_dtype_size(fd->dtype);
         padded[f] = (size_t)numel_of(fd->ndim, maxs[f]);
-        lt_tensor *t = dl->batch.fields[f];
+        lt_tensor *t = batch->fields[f];
         if (!grow(&t->data, &cs->batch_cap[f], (size_t)n * padded[f] * esz[f], true))
-            return ltr_fail(dl->ctx, "out of memory for the %s loader's batch buffers", sn);
+            return ltr_fail(ctx, "out of memory for the %s loader's batch buffers", sn);
         if (ltr_field_is_variable(fd)) {
             size_t total = 0;
             for (int64_t i = 0; i < n; i++)
                 total += (size_t)numel_of(fd->ndim, SHAPE(i, f)) * esz[f];
             if (!grow(&cs->staging[f], &cs->staging_cap[f], total, false))
-                return ltr_fail(dl->ctx, "out of memory for the %s loader's staging buffers", sn);
+                return ltr_fail(ctx, "out of memory for the %s loader's staging buffers", sn);
         }
         int64_t bshape[LT_MAX_DIMS] = {n};
         for (int d = 0; d < fd->ndim; d++) bshape[d + 1] = maxs[f][d];
@@ -174,13 +188,13 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
                 dst[f] = (char *)cs->staging[f] + off[f];
                 off[f] += (size_t)numel_of(ds->fields[f].ndim, SHAPE(i, f)) * esz[f];
             } else {
-                dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * padded[f] * esz[f];
+                dst[f] = (char *)batch->fields[f]->data + (size_t)i * padded[f] * esz[f];
             }
         }
-        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
+        if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, index, dst,
                                 dl->seed, dl->epoch) != LT_OK ||
-            ltr_ctx_of(dl->ctx)->failed)
-            return hook_failed(dl, "get_item", index, -1);
+            ltr_ctx_of(ctx)->failed)
+            return hook_failed(dl, ctx, "get_item", index, -1);
     }
     /* 4. pad: fill with padding_value, then copy each sample's innermost runs */
     for (int f = 0; f < nf; f++) {
@@ -188,7 +202,7 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
         if (!ltr_field_is_variable(fd)) continue;
         unsigned char pv[8];
         fill_value(fd->dtype, ds->padding_value[f], pv);
-        char *base = dl->batch.fields[f]->data;
+        char *base = batch->fields[f]->data;
         size_t total = (size_t)n * padded[f];
         for (size_t k = 0; k < total; k++) memcpy(base + k * esz[f], pv, esz[f]);
         int nd = fd->ndim;
@@ -219,7 +233,6 @@ lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, l
         }
     }
 #undef SHAPE
-    dl->batch.size = n;
-    *out = &dl->batch;
+    batch->size = n;
     return LT_OK;
 }

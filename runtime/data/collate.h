@@ -25,8 +25,11 @@ bool ltr_field_is_variable(const lt_field *f);
  * with a variable field and no hook is an error naming the split and field; the loader is
  * freed then. */
 lt_status ltr_collate_attach(ltr_dataloader *dl, ltr_item_shape_fn item_shape);
-/* Fetch samples order[start .. start+n) into the padded batch (dl->variable loaders). */
-lt_status ltr_collate_padded_get(ltr_dataloader *dl, int64_t start, int64_t n, lt_batch **out);
+/* Fetch samples order[start .. start+n) into batch slot `slot`, padded (dl->variable
+ * loaders); errors go to ctx (the training thread's, or a loader worker's). Each slot has
+ * its own staging state, so workers filling different slots run concurrently. */
+lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t n,
+                            lt_ctx *ctx);
 void ltr_collate_free(ltr_dataloader *dl);
 
 #endif

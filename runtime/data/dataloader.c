@@ -4,8 +4,12 @@
 #include "core/context.h"
 #include "data/collate.h"
 #include "data/transforms.h"
+#include "data/workers.h"
 #include "tensor/tensor.h"
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +55,36 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
                 return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension (only "
                                      "LT_VARIABLE_DIM (-1) marks a variable length)", sn, f);
     }
+    /* issue 7: torch.utils.data.DataLoader.__init__'s checks (torch 1.13 wording),
+     * naming the split and the --data.* option that overrides the value */
+    if (ds->num_workers < 0)
+        return ltr_fail(ctx, "the %s loader: num_workers option should be non-negative; use "
+                        "num_workers=0 to disable multiprocessing (got %d; --data.num_workers)",
+                        sn, (int)ds->num_workers);
+    /* 0 counts as not given (torch 2.x's None): a description zeroed by its caller */
+    if (ds->num_workers == 0 && ds->prefetch_factor != 2 && ds->prefetch_factor != 0)
+        return ltr_fail(ctx, "the %s loader: prefetch_factor option could only be specified in "
+                        "multiprocessing. let num_workers > 0 to enable multiprocessing (got "
+                        "prefetch_factor %d with num_workers 0; --data.num_workers)",
+                        sn, (int)ds->prefetch_factor);
+    if (ds->num_workers > 0 && ds->prefetch_factor < 1) /* torch: assert prefetch_factor > 0 */
+        return ltr_fail(ctx, "the %s loader: prefetch_factor must be > 0, got %d "
+                        "(--data.prefetch_factor)", sn, (int)ds->prefetch_factor);
+    if (ds->persistent_workers && ds->num_workers == 0)
+        return ltr_fail(ctx, "the %s loader: persistent_workers option needs num_workers > 0 "
+                        "(--data.num_workers)", sn);
+    if ((int64_t)ds->num_workers * ds->prefetch_factor > 4096)
+        return ltr_fail(ctx, "the %s loader: num_workers * prefetch_factor = %lld batches in "
+                        "flight is more than 4096", sn,
+                        (long long)ds->num_workers * ds->prefetch_factor);
+    static atomic_bool pin_warned; /* Python's warnings show one location's warning once */
+    if (ds->pin_memory && !atomic_exchange(&pin_warned, true)) {
+        /* PyTorch ignores pin_memory without an accelerator and warns (torch 2.x
+         * _BaseDataLoaderIter); the CPU accelerator has no page-locked host memory to
+         * give, and mlock is not the same thing, so the buffers stay ordinary. */
+        fprintf(stderr, "UserWarning: 'pin_memory' argument is set as true but no accelerator "
+                        "is found, then device pinned memory won't be used.\n");
+    }
     dl->ds = *ds;
     dl->split = split;
     dl->get_item = get_item;
@@ -66,25 +100,31 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     }
     dl->order_len = ltr_sampler_len(&dl->sampler);
     dl->order = malloc((size_t)(dl->order_len ? dl->order_len : 1) * sizeof *dl->order);
-    dl->batch.nfields = ds->nfields;
-    if (!dl->order) goto oom;
-    for (int f = 0; f < ds->nfields; f++) {
-        const lt_field *fd = &ds->fields[f];
-        lt_tensor *t = calloc(1, sizeof *t);
-        if (!t) goto oom;
-        dl->batch.fields[f] = t;
-        t->dtype = fd->dtype;
-        int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
-        for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d] < 0 ? 0 : fd->shape[d];
-        ltr_set_shape(t, fd->ndim + 1, shape);
-        /* ABI 1.5: variable-length fields get their buffers per batch (data/collate.c) */
-        if (ltr_field_is_variable(fd)) dl->variable = true;
-        size_t bytes = ltr_field_is_variable(fd) ? 0 :
-                       (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
-        size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
-        t->data = aligned_alloc(64, rounded);
-        if (!t->data) goto oom;
+    dl->nslots = ds->num_workers ? ds->num_workers * ds->prefetch_factor + 1 : 1;
+    dl->slots = calloc((size_t)dl->nslots, sizeof *dl->slots);
+    if (!dl->order || !dl->slots) goto oom;
+    for (int s = 0; s < dl->nslots; s++) {
+        struct lt_batch *b = &dl->slots[s];
+        b->nfields = ds->nfields;
+        for (int f = 0; f < ds->nfields; f++) {
+            const lt_field *fd = &ds->fields[f];
+            lt_tensor *t = calloc(1, sizeof *t);
+            if (!t) goto oom;
+            b->fields[f] = t;
+            t->dtype = fd->dtype;
+            int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
+            for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d] < 0 ? 0 : fd->shape[d];
+            ltr_set_shape(t, fd->ndim + 1, shape);
+            /* ABI 1.5: variable-length fields get their buffers per batch (data/collate.c) */
+            if (ltr_field_is_variable(fd)) dl->variable = true;
+            size_t bytes = ltr_field_is_variable(fd) ? 0 :
+                           (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
+            size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
+            t->data = aligned_alloc(64, rounded);
+            if (!t->data) goto oom;
+        }
     }
+    if (ds->num_workers > 0 && !(dl->workers = ltr_workers_new(dl))) goto oom;
     ltr_dataloader_set_epoch(dl, 0);
     return LT_OK;
 oom:
@@ -93,12 +133,15 @@ oom:
 }
 
 void ltr_dataloader_free(ltr_dataloader *dl) {
+    if (dl->workers) ltr_workers_free(dl->workers); /* joined before the buffers go */
     ltr_collate_free(dl);
-    for (int f = 0; f < LT_MAX_FIELDS; f++) {
-        if (!dl->batch.fields[f]) continue;
-        free(dl->batch.fields[f]->data);
-        free(dl->batch.fields[f]);
-    }
+    for (int s = 0; dl->slots && s < dl->nslots; s++)
+        for (int f = 0; f < LT_MAX_FIELDS; f++) {
+            if (!dl->slots[s].fields[f]) continue;
+            free(dl->slots[s].fields[f]->data);
+            free(dl->slots[s].fields[f]);
+        }
+    free(dl->slots);
     free(dl->order);
     ltr_sampler_free(&dl->sampler);
     memset(dl, 0, sizeof *dl);
@@ -110,6 +153,10 @@ int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
 }
 
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
+    /* a new epoch's iterator: what is in flight belongs to the old order; the workers
+     * end here unless persistent_workers (PyTorch shuts them down with the iterator) */
+    if (dl->workers) ltr_workers_stop(dl->workers, !dl->ds.persistent_workers);
+    /* workers fetch only between a restart and this stop: dl->epoch is constant for them */
     dl->epoch = epoch;
     /* issue 7: the sampler's order, reproducible from (seed, epoch, rank, world) alone so
      * a resumed run sees the same order (data/sampler.h) */
@@ -120,19 +167,19 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
 /* batches at least this big are fetched in parallel (below, the threads cost more) */
 #define PARALLEL_FETCH_BYTES (64 * 1024)
 
-lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
-    int64_t nb = ltr_dataloader_len(dl);
-    if (batch_idx < 0 || batch_idx >= nb)
-        return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
-                        (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
-    int64_t bs = dl->ds.batch_size;
-    int64_t start = batch_idx * bs;
-    int64_t n = dl->order_len - start < bs ? dl->order_len - start : bs;
-    if (dl->variable) return ltr_collate_padded_get(dl, start, n, out); /* ABI 1.5 */
+int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b) {
+    int64_t bs = dl->ds.batch_size, start = b * bs;
+    return dl->order_len - start < bs ? dl->order_len - start : bs;
+}
+
+lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t start,
+                                     int64_t n, lt_ctx *ctx, bool omp) {
+    /* ABI 1.5: variable-length fields: item_shape, staging, padding (data/collate.c) */
+    if (dl->variable) return ltr_collate_fetch(dl, (int)(slot - dl->slots), start, n, ctx);
     size_t sample_bytes[LT_MAX_FIELDS];
     for (int f = 0; f < dl->ds.nfields; f++) {
         sample_bytes[f] = (size_t)field_numel(&dl->ds.fields[f]) * ltr_dtype_size(dl->ds.fields[f].dtype);
-        dl->batch.fields[f]->shape[0] = n; /* a last, partial batch is smaller */
+        slot->fields[f]->shape[0] = n; /* a last, partial batch is smaller */
     }
     size_t batch_bytes = 0;
     for (int f = 0; f < dl->ds.nfields; f++) batch_bytes += (size_t)n * sample_bytes[f];
@@ -140,36 +187,49 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
      * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
      * reported for the lowest failing sample, fetched again alone for a clean message. */
     int64_t failed_at = -1;
-#pragma omp parallel for schedule(static) if (n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
+#pragma omp parallel for schedule(static) if (omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
     for (int64_t i = 0; i < n; i++) {
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
+            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
         /* ABI 1.5: transforms — lt_sample_rng's (seed, epoch) for the call */
-        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split,
-                                dl->order[start + i], dst, dl->seed, dl->epoch) != LT_OK) {
+        if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, dl->order[start + i],
+                                dst, dl->seed, dl->epoch) != LT_OK) {
 #pragma omp critical(ltr_fetch_failure)
             if (failed_at < 0 || i < failed_at) failed_at = i;
         }
     }
-    if (failed_at >= 0 || ltr_ctx_of(dl->ctx)->failed) {
-        ltr_ctx_take_error(ltr_ctx_of(dl->ctx), NULL, 0); /* possibly written by several */
+    if (failed_at >= 0 || ltr_ctx_of(ctx)->failed) {
+        ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0); /* possibly written by several */
         int64_t i = failed_at >= 0 ? failed_at : 0;
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)dl->batch.fields[f]->data + (size_t)i * sample_bytes[f];
+            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
         int64_t index = dl->order[start + i];
         char msg[900] = "";
-        if (ltr_get_item_scoped(dl->get_item, dl->ctx, dl->dm_self, dl->split, index, dst,
-                                dl->seed, dl->epoch) != LT_OK ||
-            ltr_ctx_of(dl->ctx)->failed || failed_at >= 0) {
-            ltr_ctx_take_error(ltr_ctx_of(dl->ctx), msg, sizeof msg);
-            return ltr_fail(dl->ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+        if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, index, dst, dl->seed,
+                                dl->epoch) != LT_OK ||
+            ltr_ctx_of(ctx)->failed || failed_at >= 0) {
+            ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
+            return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
                             (long long)index, msg[0] ? msg : "(no message)");
         }
     }
-    dl->batch.size = n;
-    *out = &dl->batch;
+    slot->size = n;
+    return LT_OK;
+}
+
+lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
+    int64_t nb = ltr_dataloader_len(dl);
+    if (batch_idx < 0 || batch_idx >= nb)
+        return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
+                        (long long)batch_idx, ltr_split_name(dl->split), (long long)nb);
+    if (dl->workers) return ltr_workers_get(dl->workers, batch_idx, out);
+    int64_t n = ltr_dataloader_batch_samples(dl, batch_idx);
+    if (ltr_dataloader_fetch_batch(dl, &dl->slots[0], batch_idx * dl->ds.batch_size, n, dl->ctx,
+                                   true))
+        return LT_ERROR;
+    *out = &dl->slots[0];
     return LT_OK;
 }
 

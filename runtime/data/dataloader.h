@@ -6,6 +6,10 @@
  * buffers (no per-sample copy; variable-length fields go through a staging buffer and
  * are padded, data/collate.h). The loader owns the batch buffers; a batch returned
  * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
+ *
+ * issue 7: with ds.num_workers > 0 batches are fetched and collated ahead of the
+ * consumer on worker threads (workers.c); num_workers == 0 fetches on the calling
+ * thread (the samples of one big batch on the OpenMP threads), as before.
  */
 #ifndef LTR_DATALOADER_H
 #define LTR_DATALOADER_H
@@ -13,6 +17,7 @@
 #include "ltrun.h"
 #include "data/sampler.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct lt_batch {
@@ -34,16 +39,22 @@ typedef struct ltr_dataloader {
     int64_t *order;         /* sample order of the current epoch (owned) */
     int64_t order_len;      /* len(sampler): the indices in `order` (issue 7) */
     ltr_sampler sampler;    /* issue 7: data/sampler.h (owned) */
-    struct lt_batch batch;  /* the current batch (owned buffers) */
+    /* issue 7: batch buffers. Slot 0 alone without workers; with workers
+     * num_workers * prefetch_factor + 1 (the batches in flight and the one the
+     * consumer holds), batch b living in slot b % nslots. */
+    struct lt_batch *slots;
+    int nslots;
+    struct ltr_workers *workers; /* the worker pool (workers.c); NULL without workers */
     /* ABI 1.5: variable-length samples and transforms (data/collate.c, data/transforms.c) */
     int64_t epoch;          /* the epoch of set_epoch: per-sample random streams use it */
     bool variable;          /* a field has an LT_VARIABLE_DIM dimension: padded collate */
     lt_status (*item_shape)(lt_ctx *, void *, lt_split, int64_t, int, int64_t *);
-    struct ltr_collate_state *collate; /* owned, grown per batch */
+    struct ltr_collate_state *collate; /* owned: one per slot, grown per batch */
 } ltr_dataloader;
 
 /* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0 or
- * LT_VARIABLE_DIM, then ltr_collate_attach gives the item_shape hook)
+ * LT_VARIABLE_DIM, and DataLoader's checks of num_workers / prefetch_factor /
+ * persistent_workers; then ltr_collate_attach gives the item_shape hook)
  * and allocates the buffers; errors are recorded in ctx naming the split. */
 lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,
@@ -54,8 +65,20 @@ int64_t ltr_dataloader_len(const ltr_dataloader *dl);
 /* Sampler order for `epoch` (sampler.set_epoch): a pure function of (seed, epoch, rank,
  * world_size, the dataset's sampler options); see data/sampler.h. */
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
-/* Fetch and collate batch `batch_idx` of the current epoch. */
+/* Fetch and collate batch `batch_idx` of the current epoch. Any index may be asked
+ * (random access); with workers, asking batch_idx + 1 after batch_idx is the fast path
+ * (prefetched), any other index restarts the prefetch there (a resumed epoch starts at
+ * its batch k). The batch stays valid until the next get, set_epoch or free. */
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);
+
+/* issue 7: fetch the n samples at positions first..first+n-1 of `order` into the
+ * buffers of `slot` (the one place a batch is assembled). Errors go to ctx as
+ * "get_item(<split>, <index>) failed: <plugin's message>". omp: spread the samples
+ * over the OpenMP threads (the training thread only; workers pass false). */
+lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t first,
+                                     int64_t n, lt_ctx *ctx, bool omp);
+/* Samples in batch b (batch_size, or fewer for a last partial batch). */
+int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b);
 
 const char *ltr_split_name(lt_split split);
 

@@ -137,6 +137,12 @@ static lt_status create_instance(ltr_trainer *t, bool is_module) {
         t->dm_created = true;
     }
     char err[1024];
+    /* issue 7: the host's DataLoader options given as --data.* (any data module) */
+    if (!is_module && ltr_loader_overrides_read(&t->ctx.pub, hp, &t->loader_over)) {
+        ltr_ctx_take_error(&t->ctx, err, sizeof err);
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
+        return LT_ERROR;
+    }
     if (ltr_hparams_check_unread(hp, who(t, is_module), err, sizeof err)) {
         ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
         return LT_ERROR;
@@ -173,6 +179,7 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
     if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
         return LT_ERROR;
     if (ds.length < 0) return LT_OK;
+    ltr_loader_overrides_apply(&t->loader_over, &ds); /* issue 7: --data.num_workers & co. */
     const ltr_limit *of = &t->opts->trainer.overfit_batches;
     if (t->opts->command == LTR_CMD_FIT && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL) &&
         (of->is_fraction ? of->fraction > 0 : of->count > 0) && ds.shuffle) {

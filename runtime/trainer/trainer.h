@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "core/context.h"
 #include "data/dataloader.h"
+#include "data/loader_options.h"
 #include "optim/configure.h"
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
@@ -106,6 +107,9 @@ typedef struct ltr_trainer {
      * `--ckpt-path last` looks for last*.h5 */
     char ckpt_dirpaths[8][1024];
     int nckpt_dirpaths;
+    /* issue 7 (dataloader workers): --data.num_workers & co., read at the data module's
+     * create, applied to every split's loader */
+    ltr_loader_overrides loader_over;
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
