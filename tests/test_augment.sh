@@ -16,6 +16,8 @@ expect "augmented fit" 0 "" -- $RUN --data.augment true --results "$TMP/aug1.jso
 expect "augmented fit again" 0 "" -- $RUN --data.augment true --results "$TMP/aug2.json"
 expect "identity augmentation" 0 "" -- $RUN --data.augment true --data.crop_padding 0 \
     --data.flip_p 0 --results "$TMP/id.json"
+expect "augmented fit from 2 loader workers" 0 "" -- $RUN --data.augment true --data.num_workers 2 \
+    --results "$TMP/augw.json"
 expect "bad flip_p" 1 "flip_p" -- $RUN --data.augment true --data.flip_p 2
 p=$(json_num "$TMP/plain.json" val/loss)
 a1=$(json_num "$TMP/aug1.json" val/loss)
@@ -27,4 +29,5 @@ if [ -n "$a1" ] && [ "$a1" != "$p" ]; then pass "augmentation changes training (
 else fail "augmentation changes training ('$a1' vs '$p')"; fi
 if [ -n "$id" ] && [ "$id" = "$p" ]; then pass "padding 0 and flip_p 0 are the identity"
 else fail "padding 0 and flip_p 0 are the identity ('$id' vs '$p')"; fi
+same_digest "augmentation from loader workers draws what num_workers 0 draws" "$TMP/aug1.json" "$TMP/augw.json"
 finish

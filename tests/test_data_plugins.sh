@@ -95,6 +95,14 @@ run h5disk --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y
 if cmp -s "$TMP/h5mem.raw" "$TMP/h5disk.raw" && [ -s "$TMP/h5disk.raw" ]; then
     pass "hdf5: over memory_budget_mb (read by chunks) = in memory, batch for batch"
 else fail "hdf5: budget path differs"; diff "$TMP/h5mem.raw" "$TMP/h5disk.raw" | head -5; fi
+# ... and from 3 loader workers reading chunks at once (batch size 2: several batches in
+# flight), still the same samples in the same order
+run h5mem2 --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.batch_size 2
+run h5w3 --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.batch_size 2 \
+    --data.memory_budget_mb 0.0001 --data.num_workers 3 --data.prefetch_factor 3
+if cmp -s "$TMP/h5mem2.raw" "$TMP/h5w3.raw" && [ -s "$TMP/h5w3.raw" ]; then
+    pass "hdf5: over budget with 3 loader workers = in memory, batch for batch"
+else fail "hdf5: budget path with workers differs"; diff "$TMP/h5mem2.raw" "$TMP/h5w3.raw" | head -5; fi
 
 # predict: the test file's X, one output row per sample
 expect "csv: predict runs over the test file" 0 "" -- "$LTRUN" predict --module $PROBE --data csv \
