@@ -35,6 +35,8 @@ echo "== (a) examples/mnist.so on Fashion-MNIST ($F)"
 "$B/bench/loader_bench" "$B/examples/mnist.so" --data.data_dir "$F" --workers 0,1,2 --seconds "$S" || exit 1
 echo "== (b) bench/zlib_data.so (inflate in get_item)"
 "$B/bench/loader_bench" "$B/bench/zlib_data.so" --workers 0,1,2 --seconds "$S" || exit 1
+echo "-- num_workers 0 on one thread (OMP_NUM_THREADS=1: PyTorch's num_workers=0, the main process alone)"
+OMP_NUM_THREADS=1 "$B/bench/loader_bench" "$B/bench/zlib_data.so" --workers 0 --seconds "$S" | tail -n 1 || exit 1
 echo "== (c) plugins/data/hdf5.so on Fashion-MNIST as HDF5 (X float32 [60000, 784], chunks of 64 rows)"
 gunzip -c "$F/train-images-idx3-ubyte.gz" > "$TMP/img" 2>/dev/null || cp "$F/train-images-idx3-ubyte" "$TMP/img"
 gunzip -c "$F/train-labels-idx1-ubyte.gz" > "$TMP/lab" 2>/dev/null || cp "$F/train-labels-idx1-ubyte" "$TMP/lab"
@@ -46,6 +48,29 @@ echo "-- in memory (memory_budget_mb 1024: read once at setup)"
 echo "-- over budget (memory_budget_mb 32: blocks of 64 rows read on demand, shuffled order)"
 "$B/bench/loader_bench" "$B/plugins/data/hdf5.so" --data.path "$TMP/f.h5" --data.x X --data.y y \
     --data.memory_budget_mb 32 --data.batch_size 128 --workers 0,1,2 --seconds "$S" || exit 1
+echo "== (d) training on decode-heavy data: examples/mlp.so on zlib_data (dim 784, 4096 samples,"
+echo "   batch 128), seconds per epoch = (9-epoch fit - 1-epoch fit) / 8"
+zfit() { # NW EPOCHS [ENV...] -> wall seconds
+    nw=$1; ep=$2; shift 2
+    t0=$(date +%s.%N)
+    env "$@" "$B/ltrun" fit --module "$B/examples/mlp.so" --data "$B/bench/zlib_data.so" --data.dim 784 \
+        --data.length 4096 --data.batch_size 128 --data.num_workers "$nw" --trainer.max_epochs "$ep" \
+        --trainer.limit_val_batches 0 --trainer.enable_progress_bar false --trainer.enable_model_summary false \
+        --trainer.enable_checkpointing false --trainer.logger false --seed 1 > "$TMP/zfit.log" 2>&1 \
+        || { tail -n 3 "$TMP/zfit.log" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }'
+}
+printf '%-28s %12s %12s\n' "OpenMP wait policy" "workers 0" "workers 2"
+for pol in default PASSIVE; do
+    envs="LTR_BENCH=1"; [ "$pol" = PASSIVE ] && envs="OMP_WAIT_POLICY=PASSIVE"
+    row=""
+    for nw in 0 2; do
+        a=$(zfit $nw 1 $envs); b=$(zfit $nw 9 $envs)
+        row="$row $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%12.4f", (b - a) / 8 }')"
+    done
+    printf '%-28s%s\n' "$pol" "$row"
+done
 echo "== the MLP's training speed (examples/mlp.so: a 2-epoch fit minus a 1-epoch fit, no validation)"
 fit_time() { # EPOCHS -> wall seconds of the whole fit
     t0=$(date +%s.%N)

@@ -15,7 +15,9 @@
  * read once at setup; otherwise samples are read on demand with hyperslab selections, in
  * blocks of rows (the dataset's chunk rows, or 64) kept in a small LRU per dataset. The
  * loader calls get_item from several threads: unless H5is_library_threadsafe says the
- * library is, every HDF5 call is serialised by one mutex.
+ * library is, every HDF5 call is serialised by one mutex; the block LRU is shared state,
+ * so an on-demand read always holds that mutex (a thread-safe HDF5 serialises its own
+ * calls with a global lock anyway).
  *
  * Like checkpoint loading (runtime/checkpoint/h5util.c), external links, external raw
  * storage and virtual datasets are refused: the data must be in the named file.
@@ -147,7 +149,7 @@ static lt_status h5_read_sample(lt_ctx *ctx, void *self, dp_source *s, int64_t i
     h5_dm *d = self;
     h5_src *h = s->impl;
     lt_status st = LT_OK;
-    h5_enter();
+    pthread_mutex_lock(&h5_lock); /* the LRU's slots and clock, whatever HDF5 is */
     int64_t first = i - i % h->block_rows;
     h5_block *b = NULL, *victim = &h->slot[0];
     for (int k = 0; k < H5D_CACHE_SLOTS && !b; k++) {
@@ -170,7 +172,7 @@ static lt_status h5_read_sample(lt_ctx *ctx, void *self, dp_source *s, int64_t i
         memcpy(x, b->x + r * s->xnumel, (size_t)s->xnumel * sizeof *x);
         st = h5_convert_y(ctx, &d->c, s, b->y + r * s->ynumel, i, 1, y);
     }
-    h5_leave();
+    pthread_mutex_unlock(&h5_lock);
     return st;
 }
 

@@ -32,6 +32,9 @@
 #define LT_PLUGIN_DESCRIPTION "MNIST-format IDX files (Fashion-MNIST by default)"
 #include <ltrun.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -329,6 +332,33 @@ static lt_status mnist_dataset(lt_ctx *ctx, void *self, lt_split split, lt_datas
     return LT_OK;
 }
 
+/* out[p] = lut[px[p]]. A shuffled epoch reads image rows at random: every row's cache
+ * lines are requested at once (one memory round trip instead of one per line), and the
+ * table lookups run four at a time (independent loads; the scalar loop waited on each). */
+static void normalise(float *restrict out, const uint8_t *restrict px, int64_t n,
+                      const float *restrict lut) {
+    for (int64_t p = 0; p < n; p += 64) __builtin_prefetch(px + p);
+    int64_t p = 0;
+#ifdef __SSE2__
+    /* streaming stores: a batch is written once and read later by the step, so skipping
+     * the read-for-ownership of each output line halves the memory traffic */
+    if (((uintptr_t)out & 15) == 0) {
+        for (; p + 4 <= n; p += 4)
+            _mm_stream_ps(out + p, _mm_setr_ps(lut[px[p]], lut[px[p + 1]], lut[px[p + 2]],
+                                               lut[px[p + 3]]));
+        _mm_sfence();
+    }
+#endif
+    for (; p + 4 <= n; p += 4) {
+        float a = lut[px[p]], b = lut[px[p + 1]], c = lut[px[p + 2]], e = lut[px[p + 3]];
+        out[p] = a;
+        out[p + 1] = b;
+        out[p + 2] = c;
+        out[p + 3] = e;
+    }
+    for (; p < n; p++) out[p] = lut[px[p]];
+}
+
 static lt_status mnist_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
                                 void *const *dst) {
     mnist *d = self;
@@ -341,14 +371,14 @@ static lt_status mnist_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t
     float *out = dst[0];
     *(int64_t *)dst[1] = s->labels[i];
     if (!(d->augment && split == LT_SPLIT_TRAIN)) {
-        for (int64_t p = 0; p < npix; p++) out[p] = d->lut[px[p]];
+        normalise(out, px, npix, d->lut);
         return LT_OK;
     }
     /* RandomCrop(size, padding, fill 0 pixel) then RandomHorizontalFlip(p) (loader
      * thread: plain buffers only) */
     float *img = malloc((size_t)npix * sizeof *img);
     if (!img) return lt_fail(ctx, "out of memory augmenting sample %lld", (long long)index);
-    for (int64_t p = 0; p < npix; p++) img[p] = d->lut[px[p]];
+    normalise(img, px, npix, d->lut);
     lt_rng rng;
     lt_sample_rng(ctx, split, index, &rng);
     int64_t pad = d->crop_padding;
