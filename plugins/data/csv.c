@@ -229,25 +229,17 @@ static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
     return d;
 }
 
-static void csv_destroy(lt_ctx *ctx, void *self) {
+static void csv_destroy(lt_ctx *ctx, void *self) { dp_common_free(&((csv_dm *)self)->c); }
+
+/* a val file is read with the train file's header and label column */
+static lt_status csv_load(lt_ctx *ctx, void *self, const char *path, lt_split which,
+                          dp_source *out) {
     csv_dm *d = self;
-    dp_source_free(&d->c.train);
-    dp_source_free(&d->c.val);
-    dp_source_free(&d->c.test);
-    free(d->c.perm);
+    return load_csv(ctx, d, path, out, which == LT_SPLIT_VAL ? &d->c.train : NULL);
 }
 
 static lt_status csv_setup(lt_ctx *ctx, void *self, lt_stage stage) {
-    csv_dm *d = self;
-    dp_common *c = &d->c;
-    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
-        if (load_csv(ctx, d, c->train_path, &c->train, NULL)) return LT_ERROR;
-        if (*c->val_path && load_csv(ctx, d, c->val_path, &c->val, &c->train)) return LT_ERROR;
-        if (dp_split(ctx, c)) return LT_ERROR;
-    }
-    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
-        if (load_csv(ctx, d, c->test_path, &c->test, NULL)) return LT_ERROR;
-    return LT_OK;
+    return dp_setup(ctx, self, &((csv_dm *)self)->c, stage, csv_load);
 }
 
 static lt_status csv_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {

@@ -180,4 +180,34 @@ static inline void dp_source_free(dp_source *s) {
     s->y = NULL;
 }
 
+/* the three sources and the split permutation */
+static inline void dp_common_free(dp_common *c) {
+    dp_source_free(&c->train);
+    dp_source_free(&c->val);
+    dp_source_free(&c->test);
+    free(c->perm);
+    c->perm = NULL;
+}
+
+/* A plugin's file reader: `path` as the source of split `which` (LT_SPLIT_TRAIN, _VAL
+ * or _TEST) into *out. */
+typedef lt_status (*dp_load_fn)(lt_ctx *ctx, void *self, const char *path, lt_split which,
+                                dp_source *out);
+
+/* setup(stage) of every file plugin: train (+ val file, shaped like train) and the split
+ * for fit/validate, once; the test file for test/predict, once. */
+static inline lt_status dp_setup(lt_ctx *ctx, void *self, dp_common *c, lt_stage stage,
+                                 dp_load_fn load) {
+    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
+        if (load(ctx, self, c->train_path, LT_SPLIT_TRAIN, &c->train)) return LT_ERROR;
+        if (*c->val_path && (load(ctx, self, c->val_path, LT_SPLIT_VAL, &c->val) ||
+                             dp_check_like(ctx, &c->train, &c->val)))
+            return LT_ERROR;
+        if (dp_split(ctx, c)) return LT_ERROR;
+    }
+    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
+        if (load(ctx, self, c->test_path, LT_SPLIT_TEST, &c->test)) return LT_ERROR;
+    return LT_OK;
+}
+
 #endif

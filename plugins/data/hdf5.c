@@ -310,21 +310,19 @@ static void h5_destroy(lt_ctx *ctx, void *self) {
     }
     h5_leave();
     free(d->c.perm);
+    d->c.perm = NULL;
+}
+
+/* each split's file keeps its open handles in its own h5_src */
+static lt_status h5_load(lt_ctx *ctx, void *self, const char *path, lt_split which,
+                         dp_source *out) {
+    h5_dm *d = self;
+    int k = which == LT_SPLIT_TRAIN ? 0 : which == LT_SPLIT_VAL ? 1 : 2;
+    return load_h5(ctx, d, path, out, &d->src[k]);
 }
 
 static lt_status h5_setup(lt_ctx *ctx, void *self, lt_stage stage) {
-    h5_dm *d = self;
-    dp_common *c = &d->c;
-    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
-        if (load_h5(ctx, d, c->train_path, &c->train, &d->src[0])) return LT_ERROR;
-        if (*c->val_path && (load_h5(ctx, d, c->val_path, &c->val, &d->src[1]) ||
-                             dp_check_like(ctx, &c->train, &c->val)))
-            return LT_ERROR;
-        if (dp_split(ctx, c)) return LT_ERROR;
-    }
-    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
-        if (load_h5(ctx, d, c->test_path, &c->test, &d->src[2])) return LT_ERROR;
-    return LT_OK;
+    return dp_setup(ctx, self, &((h5_dm *)self)->c, stage, h5_load);
 }
 
 static lt_status h5_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {

@@ -227,27 +227,19 @@ static void *npy_create(lt_ctx *ctx, const lt_hparams *hp) {
     return d;
 }
 
-static void npy_destroy(lt_ctx *ctx, void *self) {
+static void npy_destroy(lt_ctx *ctx, void *self) { dp_common_free(&((npy_dm *)self)->c); }
+
+/* X from `path`, y from the y file of the same split */
+static lt_status npy_load(lt_ctx *ctx, void *self, const char *path, lt_split which,
+                          dp_source *out) {
     npy_dm *d = self;
-    dp_source_free(&d->c.train);
-    dp_source_free(&d->c.val);
-    dp_source_free(&d->c.test);
-    free(d->c.perm);
+    const char *y = which == LT_SPLIT_TRAIN ? d->y_path
+                    : which == LT_SPLIT_VAL ? d->val_y_path : d->test_y_path;
+    return load_source(ctx, &d->c, path, y, out);
 }
 
 static lt_status npy_setup(lt_ctx *ctx, void *self, lt_stage stage) {
-    npy_dm *d = self;
-    dp_common *c = &d->c;
-    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
-        if (load_source(ctx, c, c->train_path, d->y_path, &c->train)) return LT_ERROR;
-        if (*c->val_path && (load_source(ctx, c, c->val_path, d->val_y_path, &c->val) ||
-                             dp_check_like(ctx, &c->train, &c->val)))
-            return LT_ERROR;
-        if (dp_split(ctx, c)) return LT_ERROR;
-    }
-    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
-        if (load_source(ctx, c, c->test_path, d->test_y_path, &c->test)) return LT_ERROR;
-    return LT_OK;
+    return dp_setup(ctx, self, &((npy_dm *)self)->c, stage, npy_load);
 }
 
 static lt_status npy_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {

@@ -46,6 +46,12 @@ lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, 
 lt_status ltr_plugin_load(const char *path, lt_plugin_kind kind, ltr_plugin *out, char *err,
                           size_t errcap);
 void ltr_plugin_unload(ltr_plugin *p);
+/* The label a loaded callback/logger goes by in messages and checkpoint keys: its name,
+ * or "name#k" for the k-th instance of one plugin (twins = earlier ones of that name). */
+static inline void ltr_plugin_label(char *label, size_t cap, const char *name, int twins) {
+    if (twins) snprintf(label, cap, "%s#%d", name, twins + 1);
+    else snprintf(label, cap, "%s", name);
+}
 
 /*
  * The plugins of one run, to catch the same kind + name coming from two files (two

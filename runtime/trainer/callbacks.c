@@ -196,8 +196,7 @@ lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_a
     int twins = 0;
     for (int j = 0; j < t->cbs.n - 1; j++)
         twins += !strcmp(t->cbs.items[j].plugin.desc->name, cb->plugin.desc->name);
-    if (twins) snprintf(cb->label, sizeof cb->label, "%s#%d", cb->plugin.desc->name, twins + 1);
-    else snprintf(cb->label, sizeof cb->label, "%s", cb->plugin.desc->name);
+    ltr_plugin_label(cb->label, sizeof cb->label, cb->plugin.desc->name, twins);
     cb->hp = calloc(1, sizeof *cb->hp);
     if (!cb->hp) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");

@@ -85,8 +85,7 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
         int twins = 0;
         for (int j = 0; j < t->lgs.n - 1; j++)
             twins += !strcmp(t->lgs.items[j].plugin.desc->name, lg->plugin.desc->name);
-        if (twins) snprintf(lg->label, sizeof lg->label, "%s#%d", lg->plugin.desc->name, twins + 1);
-        else snprintf(lg->label, sizeof lg->label, "%s", lg->plugin.desc->name);
+        ltr_plugin_label(lg->label, sizeof lg->label, lg->plugin.desc->name, twins);
         lg->hp = calloc(1, sizeof *lg->hp);
         if (!lg->hp) {
             ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading loggers");

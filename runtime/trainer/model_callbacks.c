@@ -56,8 +56,7 @@ static void relabel(ltr_trainer *t) {
         int twins = 0;
         for (int j = 0; j < i; j++)
             twins += !strcmp(t->cbs.items[j].plugin.desc->name, cb->plugin.desc->name);
-        if (twins) snprintf(cb->label, sizeof cb->label, "%s#%d", cb->plugin.desc->name, twins + 1);
-        else snprintf(cb->label, sizeof cb->label, "%s", cb->plugin.desc->name);
+        ltr_plugin_label(cb->label, sizeof cb->label, cb->plugin.desc->name, twins);
     }
 }
 
