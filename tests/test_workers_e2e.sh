@@ -57,6 +57,25 @@ expect "a get_item error in a worker names the sample" 1 \
     --trainer.max_epochs 2 --trainer.enable_progress_bar false --data.num_workers 2 \
     --data.fail_at 37 --data.slow_us 1000 --trainer.default_root_dir "$TMP/f"
 
+# worker_init (DataLoader's worker_init_fn) on each worker thread, every epoch (the
+# workers end with the epoch) or once with persistent_workers; get_item sees the same id
+# through lt_worker_info (fail_data checks it and fails otherwise)
+FD="$LTRUN fit --module $P/trace_module.so --data $P/fail_data.so --trainer.enable_progress_bar false
+    --trainer.num_sanity_val_steps 0 --trainer.limit_val_batches 0 --trainer.default_root_dir $TMP/g"
+expect "worker_init and lt_worker_info agree (2 workers)" 0 "" -- $FD --trainer.max_epochs 2 --data.num_workers 2
+out=$($FD --trainer.max_epochs 2 --data.num_workers 2 2>&1)
+if [ "$(printf '%s\n' "$out" | grep -c '^worker_init train [01] of 2$')" = 4 ]; then
+    pass "worker_init: once per worker per epoch (2 workers, 2 epochs)"
+else fail "worker_init count: $(printf '%s\n' "$out" | grep -c '^worker_init')"; fi
+out=$($FD --trainer.max_epochs 3 --data.num_workers 2 --data.persistent_workers true 2>&1)
+if [ "$(printf '%s\n' "$out" | grep -c '^worker_init train [01] of 2$')" = 2 ]; then
+    pass "worker_init: once per worker with persistent_workers (3 epochs)"
+else fail "worker_init count (persistent): $(printf '%s\n' "$out" | grep -c '^worker_init')"; fi
+expect "no worker id on the training thread (num_workers 0)" 0 "" -- $FD --trainer.max_epochs 1
+expect "a failing worker_init stops the run naming the worker" 1 \
+    "worker_init\(train, worker 1 of 2\) failed: cannot open the shard of worker 1" -- \
+    timeout 60 $FD --trainer.max_epochs 1 --data.num_workers 2 --data.init_fail 1
+
 # SIGINT while workers load slow samples: finish the step, stop, exit 130
 $LTRUN fit --module "$P/trace_module.so" --data "$P/fail_data.so" --trainer.max_epochs 100000 \
     --trainer.enable_progress_bar false --data.num_workers 2 --data.slow_us 20000 \

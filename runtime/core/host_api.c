@@ -5,6 +5,7 @@
 #include "core/host_api_log.h"
 #include "data/dataloader.h"
 #include "data/split.h" /* ABI 1.5: random_split */
+#include "data/workers.h" /* ABI 1.5: worker_info */
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
@@ -380,6 +381,8 @@ static const lt_host_api host_api = {
     .tf_random_hflip = ltr_api_tf_random_hflip,
     /* ABI 1.5: random_split (runtime/data/split.c) */
     .random_split = ltr_api_random_split,
+    /* ABI 1.5: data loader (runtime/data/workers.c) */
+    .worker_info = ltr_api_worker_info,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

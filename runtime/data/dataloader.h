@@ -50,6 +50,8 @@ typedef struct ltr_dataloader {
     bool variable;          /* a field has an LT_VARIABLE_DIM dimension: padded collate */
     lt_status (*item_shape)(lt_ctx *, void *, lt_split, int64_t, int, int64_t *);
     struct ltr_collate_state *collate; /* owned: one per slot, grown per batch */
+    /* ABI 1.5: the data module's worker_init (may be NULL), set after init */
+    lt_status (*worker_init)(lt_ctx *, void *, lt_split, int, int);
 } ltr_dataloader;
 
 /* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0 or

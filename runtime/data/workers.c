@@ -56,6 +56,16 @@ struct ltr_workers {
 
 int ltr_workers_alive(const ltr_workers *ws) { return ws->threads_up ? ws->n : 0; }
 
+/* torch.utils.data.get_worker_info(): set on each worker thread for its life */
+static _Thread_local int tl_worker_id = -1, tl_num_workers;
+
+bool ltr_api_worker_info(lt_ctx *ctx, int *worker_id, int *num_workers) {
+    (void)ctx;
+    if (worker_id) *worker_id = tl_worker_id;
+    if (num_workers) *num_workers = tl_worker_id >= 0 ? tl_num_workers : 0;
+    return tl_worker_id >= 0;
+}
+
 ltr_workers *ltr_workers_new(ltr_dataloader *dl) {
     ltr_workers *ws = calloc(1, sizeof *ws);
     if (!ws) return NULL;
@@ -91,6 +101,21 @@ static void worker_main(void *arg) {
      * epoch with num_workers 2 than at normal priority). Best effort: not fatal. */
     struct sched_param sp = {0};
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    tl_worker_id = w->id;
+    tl_num_workers = ws->n;
+    /* worker_init_fn, before any fetch; a failure fails each batch this worker takes,
+     * so the run stops in order at its first one with the hook's message */
+    char init_err[1024] = "";
+    if (dl->worker_init) {
+        ltr_ctx_take_error(&w->ctx, NULL, 0);
+        if (dl->worker_init(&w->ctx.pub, dl->dm_self, dl->split, w->id, ws->n) != LT_OK ||
+            w->ctx.failed) {
+            char msg[900] = "";
+            ltr_ctx_take_error(&w->ctx, msg, sizeof msg);
+            snprintf(init_err, sizeof init_err, "worker_init(%s, worker %d of %d) failed: %s",
+                     ltr_split_name(dl->split), w->id, ws->n, msg[0] ? msg : "(no message)");
+        }
+    }
     uv_mutex_lock(&ws->mu);
     while (!ws->quit) {
         if (w->gen != ws->gen) { /* a new run: this worker's share of it */
@@ -107,10 +132,13 @@ static void worker_main(void *arg) {
         ws->busy++;
         uv_mutex_unlock(&ws->mu);
         char msg[1024] = "";
-        lt_status rc = ltr_dataloader_fetch_batch(dl, &dl->slots[s], b * dl->ds.batch_size,
-                                                  ltr_dataloader_batch_samples(dl, b),
-                                                  &w->ctx.pub, false);
-        if (rc != LT_OK || w->ctx.failed) {
+        lt_status rc = init_err[0] ? LT_ERROR
+                       : ltr_dataloader_fetch_batch(dl, &dl->slots[s], b * dl->ds.batch_size,
+                                                    ltr_dataloader_batch_samples(dl, b),
+                                                    &w->ctx.pub, false);
+        if (init_err[0]) {
+            memcpy(msg, init_err, sizeof msg);
+        } else if (rc != LT_OK || w->ctx.failed) {
             rc = LT_ERROR;
             if (!ltr_ctx_take_error(&w->ctx, msg, sizeof msg) || !msg[0])
                 strcpy(msg, "get_item failed (no message)");

@@ -9,7 +9,7 @@
  * and batches are handed out strictly in order. Each worker calls get_item with its
  * own lt_ctx, so errors never race; a failed batch is reported when its turn comes.
  * Worker threads block SIGINT/SIGTERM (the sigwait thread takes them, signals.c)
- * and never run compute kernels.
+ * and never run compute kernels. Each runs the data module's worker_init first.
  */
 #ifndef LTR_WORKERS_H
 #define LTR_WORKERS_H
@@ -30,5 +30,7 @@ void ltr_workers_stop(ltr_workers *ws, bool join);
 void ltr_workers_free(ltr_workers *ws);
 /* Threads running now (for tests: persistent_workers keeps them between epochs). */
 int ltr_workers_alive(const ltr_workers *ws);
+/* lt_host_api member (ABI 1.5): get_worker_info() of the calling thread. */
+bool ltr_api_worker_info(lt_ctx *ctx, int *worker_id, int *num_workers);
 
 #endif

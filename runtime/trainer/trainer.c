@@ -194,6 +194,7 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
                                        DM_HOOK(t, get_item), t->dm, t->ctx.seed);
     if (rc == LT_OK) /* ABI 1.5: variable-length samples */
         rc = ltr_collate_attach(&t->loaders[split], DM_HOOK(t, item_shape));
+    if (rc == LT_OK) t->loaders[split].worker_init = DM_HOOK(t, worker_init); /* ABI 1.5 */
     if (ltr_trainer_hook_done(t, false, "dataset", rc)) return LT_ERROR;
     t->has_loader[split] = true;
     return LT_OK;

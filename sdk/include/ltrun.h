@@ -1072,6 +1072,10 @@ struct lt_host_api {
      * sizes before j. Bad lengths fail with torch's message. */
     lt_status (*random_split)(lt_ctx *ctx, int64_t n, const double *lengths, int k,
                               uint64_t seed, int64_t *perm, int64_t *sizes);
+    /* ABI 1.5: data loader — torch.utils.data.get_worker_info(): on a loader worker
+     * thread, true with its id (0..num_workers-1) and the loader's num_workers; false
+     * (and -1, 0) on any other thread (num_workers 0 fetches on the compute threads). */
+    bool (*worker_info)(lt_ctx *ctx, int *worker_id, int *num_workers);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1239,6 +1243,12 @@ typedef struct lt_datamodule_vtable {
      * shapes. */
     lt_status (*item_shape)(lt_ctx *ctx, void *self, lt_split split, int64_t index, int field,
                             int64_t *shape);
+    /* ABI 1.5: data loader — DataLoader's worker_init_fn: called on each worker thread
+     * when it starts (every epoch unless persistent_workers), before it fetches; for
+     * per-worker state such as an open file handle (look it up in get_item with
+     * lt_worker_info). A failure stops the run at that worker's first batch. */
+    lt_status (*worker_init)(lt_ctx *ctx, void *self, lt_split split, int worker_id,
+                             int num_workers);
 } lt_datamodule_vtable;
 
 /* ABI 1.4: callbacks — lightning.pytorch.Callback. Each hook gets the trainer's ctx and
@@ -2198,6 +2208,10 @@ static inline bool lt_tf_random_hflip(lt_ctx *c, lt_rng *r, float *chw, int64_t 
 static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *lengths, int k,
                                         uint64_t seed, int64_t *perm, int64_t *sizes) {
     return ctx->api->random_split(ctx, n, lengths, k, seed, perm, sizes);
+}
+/* ABI 1.5: data loader */
+static inline bool lt_worker_info(lt_ctx *c, int *worker_id, int *num_workers) {
+    return c->api->worker_info(c, worker_id, num_workers);
 }
 /* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
  * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is
