@@ -6,6 +6,7 @@
 #include "util/torch_rng.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,44 @@ int64_t ltr_sampler_len(const ltr_sampler *s) {
     return s->distributed ? dist_num_samples(s, m) : m;
 }
 
+/* ABI 1.5: block shuffle — check block_size / shuffle_blocks and allocate the scratch */
+static lt_status block_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, const char *sn) {
+    if (ds->size < offsetof(lt_dataset, shuffle_blocks) + sizeof ds->shuffle_blocks)
+        return ltr_fail(ctx, "the %s dataset: LT_SAMPLER_BLOCK_RANDOM needs a plugin built "
+                             "against ltrun.h ABI 1.5 (block_size, shuffle_blocks)", sn);
+    if (ds->block_size < 1 || ds->shuffle_blocks < 1)
+        return ltr_fail(ctx, "the %s dataset: LT_SAMPLER_BLOCK_RANDOM needs block_size >= 1 "
+                             "and shuffle_blocks >= 1 (got %lld and %d)", sn,
+                        (long long)ds->block_size, (int)ds->shuffle_blocks);
+    int64_t n = ds->length, b = ds->block_size, nb = n > 0 ? (n - 1) / b + 1 : 0;
+    s->block_size = b;
+    s->window = ds->shuffle_blocks < nb ? ds->shuffle_blocks : (nb > 0 ? nb : 1);
+    int64_t wn = s->window * b < n ? s->window * b : n; /* a window's indices at most */
+    s->bperm = malloc((size_t)(nb ? nb : 1) * sizeof *s->bperm);
+    s->wbuf = malloc((size_t)(wn ? wn : 1) * sizeof *s->wbuf);
+    s->wperm = malloc((size_t)(wn ? wn : 1) * sizeof *s->wperm);
+    if (!s->bperm || !s->wbuf || !s->wperm) {
+        ltr_sampler_free(s);
+        return ltr_fail(ctx, "out of memory for the %s loader's sampler", sn);
+    }
+    return LT_OK;
+}
+
+/* the block-shuffled order of `length` indices (see sampler.h) */
+static void block_order(ltr_sampler *s, ltr_torch_gen *g, int64_t *out) {
+    int64_t n = s->length, b = s->block_size, nb = n > 0 ? (n - 1) / b + 1 : 0, off = 0;
+    ltr_torch_randperm(g, nb, s->bperm);
+    for (int64_t w0 = 0; w0 < nb; w0 += s->window) {
+        int64_t cnt = 0;
+        for (int64_t k = w0; k < w0 + s->window && k < nb; k++)
+            for (int64_t i = s->bperm[k] * b; i < (s->bperm[k] + 1) * b && i < n; i++)
+                s->wbuf[cnt++] = i;
+        ltr_torch_randperm(g, cnt, s->wperm);
+        for (int64_t j = 0; j < cnt; j++) out[off + j] = s->wbuf[s->wperm[j]];
+        off += cnt;
+    }
+}
+
 lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt_split split,
                            uint64_t seed, int32_t rank, int32_t world,
                            bool use_distributed_sampler, bool overfit_batches) {
@@ -45,9 +84,10 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
     s->rank = rank;
     s->world = world;
     lt_sampler k = ds->sampler;
-    if ((unsigned)k > LT_SAMPLER_DISTRIBUTED)
+    if ((unsigned)k > LT_SAMPLER_BLOCK_RANDOM)
         return ltr_fail(ctx, "the %s dataset: unknown sampler %d (LT_SAMPLER_AUTO, "
-                             "_SEQUENTIAL, _RANDOM, _WEIGHTED_RANDOM or _DISTRIBUTED)", sn, (int)k);
+                             "_SEQUENTIAL, _RANDOM, _WEIGHTED_RANDOM, _DISTRIBUTED or "
+                             "_BLOCK_RANDOM)", sn, (int)k);
     if (k == LT_SAMPLER_AUTO || k == LT_SAMPLER_DISTRIBUTED)
         s->kind = ds->shuffle ? LT_SAMPLER_RANDOM : LT_SAMPLER_SEQUENTIAL;
     else
@@ -71,6 +111,9 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
         bool shuffled = split == LT_SPLIT_TRAIN || s->kind == LT_SAMPLER_RANDOM;
         s->dist_shuffle = shuffled && !overfit_batches;
         s->dist_unrepeated = split == LT_SPLIT_PREDICT;
+        /* ABI 1.5: block shuffle — the block order is the shuffle; permuting its positions
+         * again would undo the locality (DistributedSamplerWrapper(shuffle=False)) */
+        if (s->kind == LT_SAMPLER_BLOCK_RANDOM && ds->shuffle) s->dist_shuffle = false;
         if (!s->dist_unrepeated && s->kind == LT_SAMPLER_RANDOM) s->kind = LT_SAMPLER_SEQUENTIAL;
     }
     if (s->kind == LT_SAMPLER_WEIGHTED_RANDOM) {
@@ -109,6 +152,8 @@ lt_status ltr_sampler_init(ltr_sampler *s, lt_ctx *ctx, const lt_dataset *ds, lt
         s->keys = malloc((size_t)(n ? n : 1) * sizeof *s->keys);
         if (!s->dwork || !s->keys) goto oom;
     }
+    if (s->kind == LT_SAMPLER_BLOCK_RANDOM && !ds->shuffle) s->kind = LT_SAMPLER_SEQUENTIAL;
+    if (s->kind == LT_SAMPLER_BLOCK_RANDOM && block_init(s, ctx, ds, sn)) return LT_ERROR;
     int64_t m = base_len(s);
     int64_t total = m;
     if (s->distributed) {
@@ -131,6 +176,9 @@ void ltr_sampler_free(ltr_sampler *s) {
     free(s->base);
     free(s->dwork);
     free(s->keys);
+    free(s->bperm);
+    free(s->wbuf);
+    free(s->wperm);
     memset(s, 0, sizeof *s);
 }
 
@@ -174,6 +222,7 @@ void ltr_sampler_order(ltr_sampler *s, int64_t epoch, int64_t *out) {
     switch (s->kind) {
     case LT_SAMPLER_RANDOM: ltr_torch_randperm(&g, m, base); break;
     case LT_SAMPLER_WEIGHTED_RANDOM: weighted_draw(s, &g, base); break;
+    case LT_SAMPLER_BLOCK_RANDOM: block_order(s, &g, base); break;
     default:
         for (int64_t i = 0; i < m; i++) base[i] = i;
     }

@@ -29,6 +29,19 @@
  *    shuffle = true for the train split (whatever its sampler) and "was it random" for the
  *    others, false while overfit_batches is on; predict is sharded without padding
  *    (UnrepeatedDistributedSamplerWrapper around its sampler).
+ *  - block random (ABI 1.5, LT_SAMPLER_BLOCK_RANDOM; no torch sampler: the shuffle buffer
+ *    of tf.data / webdataset over chunk-sized runs, for data read by blocks such as the
+ *    hdf5 plugin over its memory budget): with B = block_size, W = shuffle_blocks and
+ *    nb = ceil(n / B) blocks (block b = indices b*B .. min((b+1)*B, n) - 1), in torch
+ *    terms, g = torch.Generator().manual_seed(seed + e); bp = torch.randperm(nb, g); then
+ *    for each window bp[k*W : (k+1)*W] in turn: idx = the window's blocks' indices
+ *    concatenated in bp's order; the epoch continues with idx[torch.randperm(len(idx), g)].
+ *    So every index once per epoch, and each window's samples are one contiguous run of
+ *    the order touching at most W blocks. With shuffle false it is sequential. Under
+ *    Lightning's distributed wrap the block order is sharded by DistributedSampler's rule
+ *    without shuffling the positions again (shuffle = False, as a
+ *    DistributedSamplerWrapper(shuffle=False)): rank r takes every world-th index of it, so
+ *    a rank's run of W*B/world consecutive samples still lies within one window.
  */
 #ifndef LTR_SAMPLER_H
 #define LTR_SAMPLER_H
@@ -39,7 +52,7 @@
 #include <stdint.h>
 
 typedef struct ltr_sampler {
-    lt_sampler kind;      /* resolved base: SEQUENTIAL, RANDOM or WEIGHTED_RANDOM */
+    lt_sampler kind;      /* resolved base: SEQUENTIAL, RANDOM, WEIGHTED_RANDOM or BLOCK_RANDOM */
     int64_t length;       /* the dataset's length */
     uint64_t seed;
     const double *weights; /* weighted: `length` weights (borrowed from the data module) */
@@ -51,6 +64,10 @@ typedef struct ltr_sampler {
     int64_t *tmp;         /* distributed: positions, padded (owned) */
     int64_t *base;        /* distributed: the base order (owned) */
     double *dwork;        /* weighted: cumulative sums / keys (owned) */
+    /* ABI 1.5: block shuffle — rows per block, window in blocks; scratch (owned): the
+     * block order (nblocks) and a window's indices and their permutation */
+    int64_t block_size, window;
+    int64_t *bperm, *wbuf, *wperm;
     struct ltr_sampler_key *keys; /* weighted without replacement: topk scratch (owned) */
 } ltr_sampler;
 

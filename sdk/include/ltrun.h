@@ -168,8 +168,13 @@ typedef enum lt_sampler {
     LT_SAMPLER_SEQUENTIAL = 1,
     LT_SAMPLER_RANDOM = 2,
     LT_SAMPLER_WEIGHTED_RANDOM = 3,
-    LT_SAMPLER_DISTRIBUTED = 4  /* DistributedSampler(shuffle, drop_last, seed) over the
+    LT_SAMPLER_DISTRIBUTED = 4, /* DistributedSampler(shuffle, drop_last, seed) over the
                                    trainer's rank/world_size, even on one process */
+    /* ABI 1.5: block shuffle — with shuffle true: the order of the blocks of block_size
+     * consecutive indices is shuffled, then the samples inside each window of
+     * shuffle_blocks consecutive blocks of that order (a shuffle buffer over chunk-sized
+     * runs, for datasets read by blocks); with shuffle false: sequential */
+    LT_SAMPLER_BLOCK_RANDOM = 5
 } lt_sampler;
 /* ABI 1.5: a field dimension that differs between samples (a sequence length): the data
  * module reports each sample's shape (item_shape hook) and batches are padded. */
@@ -241,6 +246,10 @@ typedef struct lt_dataset {
      * pads each batch to its longest sample with this value (pad_sequence's
      * padding_value; default 0) */
     double padding_value[LT_MAX_FIELDS];
+    /* ABI 1.5: block shuffle — LT_SAMPLER_BLOCK_RANDOM: rows per block (>= 1) and the
+     * window, in blocks (>= 1), whose samples are shuffled together */
+    int64_t block_size;
+    int32_t shuffle_blocks;
 } lt_dataset;
 
 /* -------------------------------------------------------------------- optimizers */
