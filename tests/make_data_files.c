@@ -6,13 +6,15 @@
  *   fortran.npy, big.npy ('>f4'), y19.npy (19 rows);
  *   train.h5 (/data/X float64 [20,2] chunked by 4 rows, /data/y int32 [20]), val.h5 (rows
  *   100..103), test.h5 (rows 200..205), mismatch.h5 (y has 19 rows), strtype.h5 (y is a
- *   string dataset), extlink.h5 (/data/X an external link). */
+ *   string dataset), extlink.h5 (/data/X an external link), blocks.h5 (rows 0..199 chunked
+ *   by 8 rows: the hdf5 plugin's block shuffle). */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *dir;
+static hsize_t h5_chunk_rows = 4;
 
 static FILE *open_out(const char *name) {
     char p[4096];
@@ -57,7 +59,7 @@ static void h5(const char *name, int first, int n, int ny, int ystring, int extl
     double *x = malloc(sizeof(double) * 2 * n);
     int *y = malloc(sizeof(int) * n);
     for (int i = 0; i < n; i++) x[2 * i] = first + i, x[2 * i + 1] = first + i + 0.5, y[i] = (first + i) % 3;
-    hsize_t xd[2] = {(hsize_t)n, 2}, yd[1] = {(hsize_t)ny}, ch[2] = {4, 2};
+    hsize_t xd[2] = {(hsize_t)n, 2}, yd[1] = {(hsize_t)ny}, ch[2] = {h5_chunk_rows, 2};
     if (extlink) H5Lcreate_external("elsewhere.h5", "/X", g, "X", H5P_DEFAULT, H5P_DEFAULT);
     else {
         hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
@@ -130,5 +132,7 @@ int main(int argc, char **argv) {
     h5("mismatch.h5", 0, 20, 19, 0, 0);
     h5("strtype.h5", 0, 20, 20, 1, 0);
     h5("extlink.h5", 0, 20, 20, 0, 1);
+    h5_chunk_rows = 8;
+    h5("blocks.h5", 0, 200, 200, 0, 0);
     return 0;
 }

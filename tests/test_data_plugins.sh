@@ -91,7 +91,8 @@ if run npyi4 --data npy --data.x_path "$D/xi4.npy" --data.y_path "$D/y.npy" && g
 
 # hdf5 over its memory budget: read on demand in chunks, same samples in the same order
 run h5mem --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y
-run h5disk --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.memory_budget_mb 0.0001
+run h5disk --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.memory_budget_mb 0.0001 \
+    --data.block_shuffle false
 if cmp -s "$TMP/h5mem.raw" "$TMP/h5disk.raw" && [ -s "$TMP/h5disk.raw" ]; then
     pass "hdf5: over memory_budget_mb (read by chunks) = in memory, batch for batch"
 else fail "hdf5: budget path differs"; diff "$TMP/h5mem.raw" "$TMP/h5disk.raw" | head -5; fi
@@ -99,10 +100,46 @@ else fail "hdf5: budget path differs"; diff "$TMP/h5mem.raw" "$TMP/h5disk.raw" |
 # flight), still the same samples in the same order
 run h5mem2 --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.batch_size 2
 run h5w3 --data hdf5 --data.path "$D/train.h5" --data.x data/X --data.y data/y --data.batch_size 2 \
-    --data.memory_budget_mb 0.0001 --data.num_workers 3 --data.prefetch_factor 3
+    --data.memory_budget_mb 0.0001 --data.num_workers 3 --data.prefetch_factor 3 --data.block_shuffle false
 if cmp -s "$TMP/h5mem2.raw" "$TMP/h5w3.raw" && [ -s "$TMP/h5w3.raw" ]; then
     pass "hdf5: over budget with 3 loader workers = in memory, batch for batch"
 else fail "hdf5: budget path with workers differs"; diff "$TMP/h5mem2.raw" "$TMP/h5w3.raw" | head -5; fi
+
+# hdf5 block shuffle (over budget, shuffled train split; ABI 1.5 LT_SAMPLER_BLOCK_RANDOM):
+# blocks.h5 has 200 rows in chunks of 8 (25 blocks); a 0.002 MB budget (2097 bytes, 16
+# bytes a row) holds 16 blocks, so the window is 14 blocks (16 - 16/8) of 8 rows
+H5B="--data hdf5 --data.path $D/blocks.h5 --data.x data/X --data.y data/y --data.memory_budget_mb 0.002"
+# epoch E's train rows (the dump's train lines E*200+1 .. E*200+200), one per line
+epoch_rows() { grep '^train ' "$TMP/$1.raw" | sed -n "$(($2 * 200 + 1)),$(($2 * 200 + 200))p" | cut -d' ' -f2; }
+blocks_in() { head -n "$1" | awk '{ b[int($1 / 8)] = 1 } END { print length(b) }'; }
+seq 0 199 > "$TMP/rows200"
+# shellcheck disable=SC2086
+if run h5blk $H5B --data.val_fraction 0 --trainer.max_epochs 2 --data.num_workers 2; then
+    e0=$(epoch_rows h5blk 0 | sort -n | cmp -s - "$TMP/rows200" && echo ok)
+    e1=$(epoch_rows h5blk 1 | sort -n | cmp -s - "$TMP/rows200" && echo ok)
+    [ "$e0$e1" = okok ] && pass "hdf5 block shuffle: every train sample once per epoch (2 epochs, 2 workers)" ||
+        fail "hdf5 block shuffle: an epoch misses or repeats samples"
+    if [ "$(epoch_rows h5blk 0 | blocks_in 112)" = 14 ] && [ "$(epoch_rows h5blk 1 | blocks_in 112)" = 14 ] &&
+        [ "$(epoch_rows h5blk 0 | blocks_in 40)" -gt 5 ]; then
+        pass "hdf5 block shuffle: the first 112 samples of an epoch lie in 14 blocks (one window), shuffled inside"
+    else fail "hdf5 block shuffle: not local ($(epoch_rows h5blk 0 | blocks_in 112) blocks in the first window)"; fi
+    [ "$(epoch_rows h5blk 0)" != "$(epoch_rows h5blk 1)" ] && [ "$(epoch_rows h5blk 0)" != "$(seq 0 199)" ] &&
+        pass "hdf5 block shuffle: epochs differ and are not in file order" || fail "hdf5 block shuffle: not shuffled"
+else fail "hdf5 block shuffle: the run failed"; fi
+# block_shuffle false: torch's randperm order again, which is not local
+# shellcheck disable=SC2086
+if run h5blk0 $H5B --data.val_fraction 0 --data.block_shuffle false &&
+    [ "$(epoch_rows h5blk0 0 | blocks_in 112)" -gt 20 ]; then
+    pass "hdf5: --data.block_shuffle false draws the uniform order"
+else fail "hdf5: --data.block_shuffle false"; fi
+# with a val_fraction split: the same train/val samples as in memory (random_split's)
+# shellcheck disable=SC2086
+if run h5blkv $H5B && run h5blkm --data hdf5 --data.path "$D/blocks.h5" --data.x data/X --data.y data/y &&
+    [ "$(grep '^val ' "$TMP/h5blkv.txt")" = "$(grep '^val ' "$TMP/h5blkm.txt")" ] &&
+    [ "$(grep '^train ' "$TMP/h5blkv.txt")" = "$(grep '^train ' "$TMP/h5blkm.txt")" ] &&
+    [ "$(count h5blkv val)" = 20 ]; then
+    pass "hdf5 block shuffle with val_fraction: the same train and val samples as in memory"
+else fail "hdf5 block shuffle with val_fraction: samples differ"; fi
 
 # predict: the test file's X, one output row per sample
 expect "csv: predict runs over the test file" 0 "" -- "$LTRUN" predict --module $PROBE --data csv \

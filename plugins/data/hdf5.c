@@ -13,7 +13,23 @@
  *
  * Memory: when a file's X and y (as float32 / int64) fit in memory_budget_mb they are
  * read once at setup; otherwise samples are read on demand with hyperslab selections, in
- * blocks of rows (the dataset's chunk rows, or 64) kept in a small LRU per dataset. The
+ * blocks of rows (the dataset's chunk rows, or 64, halved until 8 blocks fit the budget)
+ * kept in an LRU per file: 8 blocks, or for the train file as many as the budget holds.
+ *
+ * Block shuffle (hparam block_shuffle, default true; ABI 1.5 LT_SAMPLER_BLOCK_RANDOM): a
+ * uniformly shuffled epoch over an on-demand file would read nearly a whole block per
+ * sample, so the shuffled train split of such a file is drawn by the host's block-random
+ * sampler instead: the order of blocks of block_rows samples is shuffled, then the
+ * samples inside each window of W consecutive blocks of that order (a shuffle buffer of
+ * W * block_rows samples), W sized so its blocks stay in the LRU (the LRU's blocks less
+ * 1/8 of them, for the batches that workers load across a window's end; a third of that
+ * when val is a random val_fraction of the file, since then the train samples' rows have
+ * gaps and a block of samples spans up to 3 blocks of rows). Each block is then read once
+ * per epoch. The order stays a pure function of (seed, epoch) and every train sample is
+ * seen once per epoch, but it is not torch's randperm order. With it, over budget, the
+ * train and val parts of a val_fraction split also keep their rows in file order (the
+ * same samples as random_split's, sorted), so val reads sequentially too. block_shuffle
+ * false gives torch's orders back (at the old speed); in memory nothing changes. The
  * loader calls get_item from several threads: unless H5is_library_threadsafe says the
  * library is, every HDF5 call is serialised by one mutex; the block LRU is shared state,
  * so an on-demand read always holds that mutex (a thread-safe HDF5 serialises its own
@@ -27,8 +43,9 @@
 
 #include <hdf5.h>
 #include <pthread.h>
+#include <stddef.h>
 
-#define H5D_CACHE_SLOTS 8
+#define H5D_CACHE_SLOTS 8 /* the LRU's blocks, at least (val and test files: exactly) */
 
 static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool h5_threadsafe;
@@ -47,13 +64,16 @@ typedef struct h5_src {
     hid_t file, dx, dy;
     int64_t block_rows;
     uint64_t clock;
-    h5_block slot[H5D_CACHE_SLOTS];
+    int nslots;
+    h5_block *slot;   /* nslots */
+    int32_t *slot_of; /* block number -> slot, -1 = not cached */
 } h5_src;
 
 typedef struct h5_dm {
     dp_common c;
     const char *xname, *yname;
     double budget_mb;
+    bool block_shuffle;
     h5_src src[3]; /* train, val, test */
 } h5_dm;
 
@@ -150,21 +170,21 @@ static lt_status h5_read_sample(lt_ctx *ctx, void *self, dp_source *s, int64_t i
     h5_src *h = s->impl;
     lt_status st = LT_OK;
     pthread_mutex_lock(&h5_lock); /* the LRU's slots and clock, whatever HDF5 is */
-    int64_t first = i - i % h->block_rows;
-    h5_block *b = NULL, *victim = &h->slot[0];
-    for (int k = 0; k < H5D_CACHE_SLOTS && !b; k++) {
-        if (h->slot[k].first == first) b = &h->slot[k];
-        else if (h->slot[k].used < victim->used) victim = &h->slot[k];
-    }
+    int64_t first = i - i % h->block_rows, blk = i / h->block_rows;
+    h5_block *b = h->slot_of[blk] >= 0 ? &h->slot[h->slot_of[blk]] : NULL;
     if (!b) {
+        h5_block *victim = &h->slot[0];
+        for (int k = 1; k < h->nslots; k++)
+            if (h->slot[k].used < victim->used) victim = &h->slot[k];
         b = victim;
+        if (b->first >= 0) h->slot_of[b->first / h->block_rows] = -1;
         int64_t rows = first + h->block_rows > s->n ? s->n - first : h->block_rows;
         b->first = -1;
         if (read_rows(h->dx, H5T_NATIVE_FLOAT, first, rows, b->x) ||
             read_rows(h->dy, H5T_NATIVE_DOUBLE, first, rows, b->y))
             st = lt_fail(ctx, "%s: reading rows %lld..%lld of '%s'/'%s' failed", s->path,
                          (long long)first, (long long)(first + rows - 1), d->xname, d->yname);
-        else b->first = first;
+        else b->first = first, h->slot_of[blk] = (int32_t)(b - h->slot);
     }
     if (!st) {
         b->used = ++h->clock;
@@ -176,7 +196,8 @@ static lt_status h5_read_sample(lt_ctx *ctx, void *self, dp_source *s, int64_t i
     return st;
 }
 
-static lt_status load_h5(lt_ctx *ctx, h5_dm *d, const char *path, dp_source *s, h5_src *h) {
+static lt_status load_h5(lt_ctx *ctx, h5_dm *d, const char *path, dp_source *s, h5_src *h,
+                         bool train) {
     *s = (dp_source){.path = path};
     h->file = h->dx = h->dy = -1;
     lt_status st = LT_ERROR;
@@ -251,7 +272,21 @@ static lt_status load_h5(lt_ctx *ctx, h5_dm *d, const char *path, dp_source *s, 
     while (h->block_rows > 1 &&
            H5D_CACHE_SLOTS * h->block_rows * row_bytes > d->budget_mb * 1048576.0)
         h->block_rows /= 2;
-    for (int k = 0; k < H5D_CACHE_SLOTS; k++) {
+    /* the train file's LRU: as many blocks as the budget holds (its block shuffle's
+     * window), at least 8, at most the file's */
+    int64_t nblocks = (s->n + h->block_rows - 1) / h->block_rows;
+    double fit = (double)(int64_t)(d->budget_mb * 1048576.0 / (h->block_rows * row_bytes));
+    h->nslots = H5D_CACHE_SLOTS;
+    if (train && fit > H5D_CACHE_SLOTS) h->nslots = fit < (double)nblocks ? (int)fit : (int)nblocks;
+    if (h->nslots > nblocks) h->nslots = (int)nblocks;
+    h->slot = calloc((size_t)h->nslots, sizeof *h->slot);
+    h->slot_of = malloc((size_t)nblocks * sizeof *h->slot_of);
+    if (!h->slot || !h->slot_of) {
+        lt_fail(ctx, "%s: out of memory", path);
+        goto out;
+    }
+    for (int64_t k = 0; k < nblocks; k++) h->slot_of[k] = -1;
+    for (int k = 0; k < h->nslots; k++) {
         h->slot[k].first = -1;
         h->slot[k].x = malloc((size_t)(h->block_rows * s->xnumel) * sizeof(float));
         h->slot[k].y = malloc((size_t)(h->block_rows * s->ynumel) * sizeof(double));
@@ -279,7 +314,9 @@ static void h5_src_close(h5_src *h) {
     if (h->dx > 0) H5Dclose(h->dx);
     if (h->dy > 0) H5Dclose(h->dy);
     if (h->file > 0) H5Fclose(h->file);
-    for (int k = 0; k < H5D_CACHE_SLOTS; k++) free(h->slot[k].x), free(h->slot[k].y);
+    for (int k = 0; k < h->nslots && h->slot; k++) free(h->slot[k].x), free(h->slot[k].y);
+    free(h->slot);
+    free(h->slot_of);
     memset(h, 0, sizeof *h);
 }
 
@@ -289,6 +326,7 @@ static void *h5_create(lt_ctx *ctx, const lt_hparams *hp) {
     d->xname = lt_hp_str(ctx, hp, "x", "x");
     d->yname = lt_hp_str(ctx, hp, "y", "y");
     d->budget_mb = lt_hp_float(ctx, hp, "memory_budget_mb", 512);
+    d->block_shuffle = lt_hp_bool(ctx, hp, "block_shuffle", true);
     if (!(d->budget_mb >= 0)) {
         lt_fail(ctx, "--data.memory_budget_mb must be >= 0, got %g", d->budget_mb);
         return NULL;
@@ -318,15 +356,40 @@ static lt_status h5_load(lt_ctx *ctx, void *self, const char *path, lt_split whi
                          dp_source *out) {
     h5_dm *d = self;
     int k = which == LT_SPLIT_TRAIN ? 0 : which == LT_SPLIT_VAL ? 1 : 2;
-    return load_h5(ctx, d, path, out, &d->src[k]);
+    return load_h5(ctx, d, path, out, &d->src[k], which == LT_SPLIT_TRAIN);
+}
+
+static int by_row(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static lt_status h5_setup(lt_ctx *ctx, void *self, lt_stage stage) {
-    return dp_setup(ctx, self, &((h5_dm *)self)->c, stage, h5_load);
+    h5_dm *d = self;
+    bool had_split = d->c.split_done;
+    if (dp_setup(ctx, self, &d->c, stage, h5_load)) return LT_ERROR;
+    if (d->c.split_done && !had_split && !d->c.train.x && d->block_shuffle) {
+        /* over budget: the train and val parts of the split in file order (see above) */
+        qsort(d->c.perm, (size_t)d->c.ntrain, sizeof *d->c.perm, by_row);
+        qsort(d->c.perm + d->c.ntrain, (size_t)d->c.nval, sizeof *d->c.perm, by_row);
+    }
+    return LT_OK;
 }
 
 static lt_status h5_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
-    return dp_dataset(ctx, &((h5_dm *)self)->c, split, ds);
+    h5_dm *d = self;
+    if (dp_dataset(ctx, &d->c, split, ds)) return LT_ERROR;
+    const h5_src *h = &d->src[0];
+    if (split == LT_SPLIT_TRAIN && ds->length > 0 && ds->shuffle && !d->c.train.x &&
+        d->block_shuffle && ds->size >= offsetof(lt_dataset, shuffle_blocks) + sizeof(int32_t)) {
+        /* ABI 1.5: block shuffle over the LRU's blocks (see above) */
+        int w = h->nslots - h->nslots / 8;
+        if (d->c.nval > 0) w /= 3;
+        ds->sampler = LT_SAMPLER_BLOCK_RANDOM;
+        ds->block_size = h->block_rows;
+        ds->shuffle_blocks = w > 1 ? w : 1;
+    }
+    return LT_OK;
 }
 
 static lt_status h5_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
