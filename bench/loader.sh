@@ -45,7 +45,10 @@ rm -f "$TMP/img" "$TMP/lab"
 echo "-- in memory (memory_budget_mb 1024: read once at setup)"
 "$B/bench/loader_bench" "$B/plugins/data/hdf5.so" --data.path "$TMP/f.h5" --data.x X --data.y y \
     --data.memory_budget_mb 1024 --data.batch_size 128 --workers 0,1,2 --seconds "$S" || exit 1
-echo "-- over budget (memory_budget_mb 32: blocks of 64 rows read on demand, shuffled order)"
+echo "-- over budget (memory_budget_mb 32: blocks of 64 rows read on demand, uniformly shuffled order)"
+"$B/bench/loader_bench" "$B/plugins/data/hdf5.so" --data.path "$TMP/f.h5" --data.x X --data.y y \
+    --data.memory_budget_mb 32 --data.batch_size 128 --data.block_shuffle false --workers 0,1,2 --seconds "$S" || exit 1
+echo "-- over budget, block-shuffled order (the default: windows of the LRU's blocks, each block read once an epoch)"
 "$B/bench/loader_bench" "$B/plugins/data/hdf5.so" --data.path "$TMP/f.h5" --data.x X --data.y y \
     --data.memory_budget_mb 32 --data.batch_size 128 --workers 0,1,2 --seconds "$S" || exit 1
 echo "== (d) training on decode-heavy data: examples/mlp.so on zlib_data (dim 784, 4096 samples,"
