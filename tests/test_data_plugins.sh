@@ -135,6 +135,27 @@ expect "npy: row counts must match" 1 "x.npy has 20 rows but .*y19.npy has 19" -
     $FIT --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y19.npy"
 expect "npy: not a .npy file" 1 "train.csv: not a .npy file" -- \
     $FIT --data npy --data.x_path "$D/train.csv" --data.y_path "$D/y.npy"
+# hostile shapes (robustness review): a byte size that wraps 64 bits used to be allocated
+# wrapped (4 bytes for 2^62 + 1 floats) and written past; a value count that overflows;
+# data shorter than the shape. Refused before anything is allocated.
+expect "npy: a shape whose byte size wraps is refused" 1 "wrap4.npy: shape in header is too large" -- \
+    $FIT --data npy --data.x_path "$D/wrap4.npy" --data.y_path "$D/wrap4.npy" --data.task regression
+expect "npy: a shape whose value count overflows is refused" 1 "huge.npy: shape in header is too large" -- \
+    $FIT --data npy --data.x_path "$D/huge.npy" --data.y_path "$D/y.npy"
+expect "npy: data shorter than the shape" 1 "truncdata.npy: truncated: the header's shape needs 160 data bytes, the file has 40" -- \
+    $FIT --data npy --data.x_path "$D/truncdata.npy" --data.y_path "$D/y.npy"
+expect "npy: header length past the end of the file" 1 "trunchead.npy: truncated .npy header" -- \
+    $FIT --data npy --data.x_path "$D/trunchead.npy" --data.y_path "$D/y.npy"
+expect "npy: a 0-d array" 1 "zerod.npy: a 0-d array has no samples" -- \
+    $FIT --data npy --data.x_path "$D/zerod.npy" --data.y_path "$D/y.npy"
+for t in f2:'<f2' b1:'\|b1' c8:'<c8' obj:'\|O'; do
+    expect "npy: dtype ${t#*:} refused, naming what to save" 1 "${t%%:*}.npy: dtype '${t#*:}' is not supported.*astype" -- \
+        $FIT --data npy --data.x_path "$D/${t%%:*}.npy" --data.y_path "$D/y.npy"
+done
+# a 1-D X is one feature per sample (torch.from_numpy(X).unsqueeze(1) in a TensorDataset)
+if run x1d --data npy --data.x_path "$D/x1d.npy" --data.y_path "$D/y.npy" --model.in_features 1 &&
+    [ "$(wc -l < "$TMP/x1d.txt")" = 20 ] && grep -q '^[a-z]* 9.5 | 1$' "$TMP/x1d.txt"; then
+    pass "npy: a 1-D X gives one feature per sample"; else fail "npy: 1-D X"; fi
 expect "npy: y_path is required" 1 "--data.y_path is required" -- $FIT --data npy --data.x_path "$D/x.npy"
 expect "hdf5: missing dataset" 1 "train.h5: no dataset 'data/Z'" -- \
     $FIT --data hdf5 --data.path "$D/train.h5" --data.x data/Z --data.y data/y
