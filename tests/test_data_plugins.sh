@@ -83,6 +83,46 @@ else fail "csv: regression"; head -3 "$TMP/reg.txt"; fi
 expect "csv: a float label without task regression is refused" 1 "reg.csv: data row 2: label 0.25 is not a class index.*--data.task regression" -- \
     $FIT --data csv --data.path "$D/reg.csv"
 
+# csv, everyday-messy (robustness review): what pandas.read_csv reads is read the same —
+# CRLF line endings, quoted numbers ("1.5"), spaces around values, labels written 2.0,
+# a blank line, no newline after the last row; a UTF-8 byte order mark is skipped (it
+# used to make a headerless first row a header: one row silently lost)
+if run crlf --data csv --data.path "$D/crlf.csv" && split_ok crlf; then
+    pass "csv: CRLF, quoted numbers, spaces, 2.0 labels, no final newline = train.csv"
+else fail "csv: CRLF/quoted/spaces"; head -3 "$TMP/crlf.txt"; fi
+if run bom --data csv --data.path "$D/bom.csv" && split_ok bom; then
+    pass "csv: a UTF-8 BOM before a headerless table: all 20 rows"
+else fail "csv: BOM, no header: $(wc -l < "$TMP/bom.txt") rows"; fi
+if run bomhead --data csv --data.path "$D/bomhead.csv" --data.label_column label && split_ok bomhead; then
+    pass "csv: a UTF-8 BOM before a header: its first name is the label column"
+else fail "csv: BOM before a header"; fi
+if run single --data csv --data.path "$D/single.csv" && [ "$(cat "$TMP/single.txt")" = "train 3 3.5 | 0" ]; then
+    pass "csv: a single data row trains (random_split of 1 with [0.9, 0.1] -> [1, 0])"
+else fail "csv: single row"; cat "$TMP/single.txt"; fi
+if run long --data csv --data.path "$D/long.csv" --model.in_features 19999 --model.num_classes 2 \
+    --data.val_fraction 0 && [ "$(wc -l < "$TMP/long.txt")" = 2 ] && grep -q "^train 1.25 .* 19999.2 | 1$" "$TMP/long.txt"; then
+    pass "csv: lines of 160 KB (20000 columns)"; else fail "csv: long lines"; fi
+# ... and what is refused, naming the line and column
+expect "csv: NaN is a missing value, with its line" 1 "nan.csv:3: column 2 \('b'\): missing value \('NaN'" -- \
+    $FIT --data csv --data.path "$D/nan.csv"
+expect "csv: inf is refused with its line" 1 "inf.csv:4: column 1 \('a'\): '-inf' is not a finite float32 value" -- \
+    $FIT --data csv --data.path "$D/inf.csv"
+expect "csv: 1e39 (inf as float32) is refused" 1 "f32over.csv:3: column 2 \('b'\): '1e39' is not a finite float32" -- \
+    $FIT --data csv --data.path "$D/f32over.csv"
+expect "csv: UTF-16 / NUL bytes are refused" 1 "utf16.csv: contains NUL bytes: not a text CSV.*UTF-8" -- \
+    $FIT --data csv --data.path "$D/utf16.csv"
+expect "csv: a huge label_column index is out of range (not column 0)" 1 "label_column 4294967296 is out of range" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.label_column 4294967296
+expect "csv: header only" 1 "headeronly.csv: no data rows" -- $FIT --data csv --data.path "$D/headeronly.csv"
+expect "csv: a missing column" 1 "ragged.csv:3: 2 columns, expected 3" -- $FIT --data csv --data.path "$D/ragged.csv"
+expect "csv: an extra column" 1 "extra.csv:3: 4 columns, expected 3" -- $FIT --data csv --data.path "$D/extra.csv"
+expect "csv: a negative label" 1 "neglabel.csv: data row 2: label -1 is not a class index" -- \
+    $FIT --data csv --data.path "$D/neglabel.csv"
+expect "csv: a label beyond int64" 1 "hugelabel.csv: data row 2: label 1e\+30 is not a class index" -- \
+    $FIT --data csv --data.path "$D/hugelabel.csv"
+expect "csv: a label 2.5" 1 "fraclabel.csv: data row 1: label 2.5 is not a class index" -- \
+    $FIT --data csv --data.path "$D/fraclabel.csv"
+
 # npy: version 2.0, '<f8' X, '|u1' y and '<i4' X
 if run npy2 --data npy --data.x_path "$D/x2.npy" --data.y_path "$D/y2.npy" && split_ok npy2; then
     pass "npy: format 2.0, '<f8' X and '|u1' y"; else fail "npy: v2 <f8 |u1"; fi

@@ -166,7 +166,8 @@ static inline lt_status dp_put_label(lt_ctx *ctx, const dp_common *c, void *y, i
         ((float *)y)[k] = (float)v;
         return LT_OK;
     }
-    if (!(v >= 0 && v == (double)(int64_t)v))
+    /* range first: converting a double outside int64 (1e30, inf) is undefined behaviour */
+    if (!(v >= 0 && v < 9223372036854775808.0 && v == (double)(int64_t)v))
         return lt_fail(ctx, "%s: label %g is not a class index (a whole number >= 0; use "
                             "--data.task regression for float targets)", where, v);
     ((int64_t *)y)[k] = (int64_t)v;
