@@ -216,6 +216,28 @@ mkdir -p "$TMP/idx"
 "$top_builddir/tests/make_idx" "$TMP/idx" 100 20 > /dev/null
 expect "--data mnist resolves the installed-style plugin" 0 "" -- "$LTRUN" fit --module "$EX/mlp.so" --data mnist \
     --data.data_dir "$TMP/idx" --data.val_size 10 --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+# damaged IDX files (robustness review): dimensions whose product overflowed 64 bits
+# (1e8 x 1e8 x 1e8, signed overflow) or asked for terabytes ("out of memory") are a
+# corrupt header; a corrupt .gz is named as such (it read as "magic 0x00000000")
+# (octal bytes: dash's printf has no \x)
+for dmg in 'overflow:\005\365\341\000\005\365\341\000\005\365\341\000' \
+    'huge:\000\000\352\140\000\000\047\020\000\000\047\020'; do
+    n=${dmg%%:*}
+    mkdir -p "$TMP/idx_$n"
+    "$top_builddir/tests/make_idx" "$TMP/idx_$n" 100 20 plain > /dev/null
+    printf "${dmg#*:}" | dd of="$TMP/idx_$n/train-images-idx3-ubyte" bs=1 seek=4 conv=notrunc 2> /dev/null
+    expect "mnist: header dimensions beyond the file ($n)" 1 "train-images-idx3-ubyte: truncated, or a corrupt header" -- \
+        "$LTRUN" fit --module "$EX/mlp.so" --data mnist --data.data_dir "$TMP/idx_$n" --data.val_size 10 \
+        --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+done
+mkdir -p "$TMP/idx_gz"
+"$top_builddir/tests/make_idx" "$TMP/idx_gz" 100 20 gzip > /dev/null
+gzf="$TMP/idx_gz/train-images-idx3-ubyte.gz"
+printf '\336\255\276\357\336\255\276\357' | dd of="$gzf" bs=1 seek=$(($(wc -c < "$gzf") / 2)) conv=notrunc 2> /dev/null
+expect "mnist: a corrupt .gz is named as such" 1 "train-images-idx3-ubyte.gz: corrupt gzip data \(zlib: " -- \
+    "$LTRUN" fit --module "$EX/mlp.so" --data mnist --data.data_dir "$TMP/idx_gz" --data.val_size 10 \
+    --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+
 # a bare NAME skips a plugin of another kind: `csv` is both a logger and a data plugin
 rm -rf "$TMP/lg"
 expect "--logger csv and --data csv side by side on LT_PLUGIN_PATH" 0 "" -- env \
