@@ -6,7 +6,8 @@
  *   fortran.npy, big.npy ('>f4'), y19.npy (19 rows);
  *   train.h5 (/data/X float64 [20,2] chunked by 4 rows, /data/y int32 [20]), val.h5 (rows
  *   100..103), test.h5 (rows 200..205), mismatch.h5 (y has 19 rows), strtype.h5 (y is a
- *   string dataset), extlink.h5 (/data/X an external link). */
+ *   string dataset), extlink.h5 (/data/X an external link); messy(): the robustness
+ *   review's everyday-messy and hostile csv / npy / hdf5 files. */
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,6 +184,19 @@ static void messy(void) {
     H5Sclose(sp);
     sp = H5Screate_simple(1, n0, NULL);
     H5Dclose(H5Dcreate2(h, "y", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Sclose(sp), H5Fclose(h);
+    /* X [20, 2^32, 2^32] never written (chunked: nothing allocated): 2^64 values per
+     * sample wrap to 0 in 64 bits */
+    h = H5Fcreate(path_of("wrap.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t big[3] = {20, 4294967296ull, 4294967296ull}, ch[3] = {1, 1, 1};
+    hid_t pl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(pl, 3, ch);
+    sp = H5Screate_simple(3, big, NULL);
+    H5Dclose(H5Dcreate2(h, "X", H5T_IEEE_F32LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT));
+    H5Sclose(sp), H5Pclose(pl);
+    sp = H5Screate_simple(1, n20, NULL);
+    d = H5Dcreate2(h, "y", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, yv), H5Dclose(d);
     H5Sclose(sp), H5Fclose(h);
 }
 

@@ -205,6 +205,17 @@ expect "hdf5: unsupported dtype" 1 "strtype.h5: dataset 'data/y' has an unsuppor
     $FIT --data hdf5 --data.path "$D/strtype.h5" --data.x data/X --data.y data/y
 expect "hdf5: external link refused" 1 "extlink.h5: 'data/X' is an external .*link" -- \
     $FIT --data hdf5 --data.path "$D/extlink.h5" --data.x data/X --data.y data/y
+# robustness review: a 1-D X is one feature per sample; 0 rows, a group named as the
+# dataset, and a sample size that wrapped 64 bits (2^64 values: reached the model as 0)
+if run h5x1d --data hdf5 --data.path "$D/x1d.h5" --data.x X --data.y y --model.in_features 1 &&
+    [ "$(wc -l < "$TMP/h5x1d.txt")" = 20 ] && grep -q '^[a-z]* 19 | 1$' "$TMP/h5x1d.txt"; then
+    pass "hdf5: a 1-D X gives one feature per sample"; else fail "hdf5: 1-D X"; fi
+expect "hdf5: 0 rows" 1 "empty.h5: dataset 'X' has no rows" -- \
+    $FIT --data hdf5 --data.path "$D/empty.h5" --data.x X --data.y y
+expect "hdf5: a group is not a dataset" 1 "train.h5: 'data' is not a dataset" -- \
+    $FIT --data hdf5 --data.path "$D/train.h5" --data.x data --data.y data/y
+expect "hdf5: a sample size beyond 64 bits" 1 "wrap.h5: dataset 'X': 1.8[0-9]*e\+19 values per sample is too large" -- \
+    $FIT --data hdf5 --data.path "$D/wrap.h5" --data.x X --data.y y
 expect "hdf5: not an HDF5 file" 1 "cannot open .*train.csv as an HDF5 file" -- \
     $FIT --data hdf5 --data.path "$D/train.csv"
 

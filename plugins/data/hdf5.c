@@ -206,6 +206,17 @@ static lt_status load_h5(lt_ctx *ctx, h5_dm *d, const char *path, dp_source *s, 
     s->xndim = nx > 1 ? nx - 1 : 1;
     s->xshape[0] = 1;
     s->xnumel = 1;
+    /* values per sample, checked: [20, 2^32, 2^32] wrapped to 0 values (a dataset that
+     * large can exist unwritten, chunked) and reached the model as [batch, 0] */
+    double xvals = 1, yvals = 1;
+    for (int k = 1; k < nx; k++) xvals *= (double)xd[k];
+    for (int k = 1; k < ny; k++) yvals *= (double)yd[k];
+    if (xvals > 1e15 || yvals > 1e15) {
+        lt_fail(ctx, "%s: dataset '%s': %g values per sample is too large to read (a sample "
+                     "is one row of the first dimension)", path, xvals > 1e15 ? d->xname : d->yname,
+                xvals > 1e15 ? xvals : yvals);
+        goto out;
+    }
     for (int k = 1; k < nx; k++) s->xnumel *= (int64_t)(s->xshape[k - 1] = (int64_t)xd[k]);
     s->yndim = ny - 1;
     s->ynumel = 1;
