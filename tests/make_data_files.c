@@ -161,6 +161,9 @@ static void messy(void) {
     npy("obj.npy", 1, "|O", "False", 1, s1, xf, 20);
     long wrap[1] = {2305843009213693953L}; /* * 8 bytes = 2^64 + 8 */
     npy("wrap.npy", 1, "<i8", "False", 1, wrap, yl, sizeof yl);
+    long s21[2] = {20, 1}, s20[2] = {20, 0};
+    npy("y2d.npy", 1, "<i8", "False", 2, s21, yl, sizeof yl); /* labels as a column (20, 1) */
+    npy("x0.npy", 1, "<f4", "False", 2, s20, xf, 0);          /* no features (20, 0) */
     long wrap4[1] = {4611686018427387905L}; /* * 4 bytes = 2^64 + 4 */
     npy("wrap4.npy", 1, "<f4", "False", 1, wrap4, xf, sizeof xf);
     long huge[2] = {4294967296L, 4294967296L}; /* 2^64 values */

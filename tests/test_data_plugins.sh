@@ -196,6 +196,12 @@ done
 if run x1d --data npy --data.x_path "$D/x1d.npy" --data.y_path "$D/y.npy" --model.in_features 1 &&
     [ "$(wc -l < "$TMP/x1d.txt")" = 20 ] && grep -q '^[a-z]* 9.5 | 1$' "$TMP/x1d.txt"; then
     pass "npy: a 1-D X gives one feature per sample"; else fail "npy: 1-D X"; fi
+# labels as a column (20, 1) are the 20 labels (they reached cross_entropy as [4, 1]);
+# an X of shape (20, 0) is refused naming the file (it reached the model as [4, 0])
+if run y2d --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y2d.npy" && split_ok y2d; then
+    pass "npy: class labels of shape (n, 1) are the n labels"; else fail "npy: y (n, 1)"; fi
+expect "npy: X with no values per sample" 1 "x0.npy: X has no values per sample" -- \
+    $FIT --data npy --data.x_path "$D/x0.npy" --data.y_path "$D/y.npy"
 expect "npy: y_path is required" 1 "--data.y_path is required" -- $FIT --data npy --data.x_path "$D/x.npy"
 expect "hdf5: missing dataset" 1 "train.h5: no dataset 'data/Z'" -- \
     $FIT --data hdf5 --data.path "$D/train.h5" --data.x data/Z --data.y data/y
