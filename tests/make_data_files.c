@@ -108,6 +108,11 @@ static void messy(void) {
     fprintf(f, "\"a\" , b ,label\r\n\r\n");
     for (int i = 0; i < 20; i++) fprintf(f, " \"%d\" ,%g , %d.0%s", i, i + 0.5, i % 3, i < 19 ? "\r\n" : "");
     fclose(f);
+    /* a header name with the delimiter inside quotes (pandas writes it so) */
+    f = open_out("quotedname.csv");
+    fprintf(f, "\"a, cm\",b,\"the label\"\n");
+    for (int i = 0; i < 20; i++) fprintf(f, "%d,%g,%d\n", i, i + 0.5, i % 3);
+    fclose(f);
     /* UTF-8 byte order mark (Excel's "CSV UTF-8") before a headerless table */
     f = open_out("bom.csv");
     fputs("\xEF\xBB\xBF", f);

@@ -102,7 +102,11 @@ else fail "csv: single row"; cat "$TMP/single.txt"; fi
 if run long --data csv --data.path "$D/long.csv" --model.in_features 19999 --model.num_classes 2 \
     --data.val_fraction 0 && [ "$(wc -l < "$TMP/long.txt")" = 2 ] && grep -q "^train 1.25 .* 19999.2 | 1$" "$TMP/long.txt"; then
     pass "csv: lines of 160 KB (20000 columns)"; else fail "csv: long lines"; fi
+if run qname --data csv --data.path "$D/quotedname.csv" --data.label_column "the label" && split_ok qname; then
+    pass "csv: a quoted header name with the delimiter in it (\"a, cm\") is one column"
+else fail "csv: quoted name with a comma"; tail -2 "$TMP/qname.log"; fi
 # ... and what is refused, naming the line and column
+expect "csv: a folder as the path" 1 "cannot read $D: Is a directory" -- $FIT --data csv --data.path "$D"
 expect "csv: NaN is a missing value, with its line" 1 "nan.csv:3: column 2 \('b'\): missing value \('NaN'" -- \
     $FIT --data csv --data.path "$D/nan.csv"
 expect "csv: inf is refused with its line" 1 "inf.csv:4: column 1 \('a'\): '-inf' is not a finite float32 value" -- \

@@ -43,6 +43,13 @@ static char *slurp(lt_ctx *ctx, const char *path, size_t *len) {
             buf = nb;
         }
     }
+    /* a read error (EISDIR: fopen opens a folder) read as an empty file: "no data rows" */
+    if (buf && ferror(f)) {
+        lt_fail(ctx, "cannot read %s: %s", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
     if (!buf) lt_fail(ctx, "%s: out of memory", path);
     else buf[n] = '\0';
@@ -50,11 +57,19 @@ static char *slurp(lt_ctx *ctx, const char *path, size_t *len) {
     return buf;
 }
 
-/* split one line (NUL-terminated, no newline) at delim in place; returns the count */
+/* split one line (NUL-terminated, no newline) at delim in place; returns the count. A
+ * delimiter inside a "quoted" field is part of it, as pandas.read_csv (quotechar '"')
+ * reads a header name such as "length, cm" (it split the header into one column more
+ * than the rows); trim() removes the quotes. */
 static int split_fields(char *line, char delim, char **out, int max) {
     int n = 0;
     for (char *p = line;;) {
-        char *q = strchr(p, delim);
+        char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (*q == '"') {
+            q = strchr(q + 1, '"'); /* the closing quote, else the field runs to the end */
+            q = q ? strchr(q, delim) : NULL;
+        } else q = strchr(p, delim);
         if (n < max) out[n] = p;
         n++;
         if (!q) break;
