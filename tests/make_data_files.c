@@ -36,11 +36,18 @@ static void table(const char *name, int first, int n, const char *head) {
     fclose(f);
 }
 
+static void npy_h(const char *name, int version, const char *h, const void *data, size_t bytes);
+
 static void npy(const char *name, int version, const char *descr, const char *fortran,
                 int ndim, const long *shape, const void *data, size_t bytes) {
     char h[256], sh[64] = "";
     for (int i = 0; i < ndim; i++) snprintf(sh + strlen(sh), sizeof sh - strlen(sh), "%ld,%s", shape[i], ndim > 1 && i == ndim - 1 ? "" : " ");
     snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }", descr, fortran, sh);
+    npy_h(name, version, h, data, bytes);
+}
+
+/* a .npy file with the header dict `h` as given */
+static void npy_h(const char *name, int version, const char *h, const void *data, size_t bytes) {
     size_t pre = version == 1 ? 10 : 12, len = strlen(h) + 1;
     size_t pad = (64 - (pre + len) % 64) % 64;
     FILE *f = open_out(name);
@@ -169,6 +176,8 @@ static void messy(void) {
     long s21[2] = {20, 1}, s20[2] = {20, 0};
     npy("y2d.npy", 1, "<i8", "False", 2, s21, yl, sizeof yl); /* labels as a column (20, 1) */
     npy("x0.npy", 1, "<f4", "False", 2, s20, xf, 0);          /* no features (20, 0) */
+    /* Python 2's numpy wrote long shapes as 20L (np.load still reads them) */
+    npy_h("py2.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (20L, 2L), }", xf, sizeof xf);
     long wrap4[1] = {4611686018427387905L}; /* * 4 bytes = 2^64 + 4 */
     npy("wrap4.npy", 1, "<f4", "False", 1, wrap4, xf, sizeof xf);
     long huge[2] = {4294967296L, 4294967296L}; /* 2^64 values */

@@ -200,6 +200,8 @@ done
 if run x1d --data npy --data.x_path "$D/x1d.npy" --data.y_path "$D/y.npy" --model.in_features 1 &&
     [ "$(wc -l < "$TMP/x1d.txt")" = 20 ] && grep -q '^[a-z]* 9.5 | 1$' "$TMP/x1d.txt"; then
     pass "npy: a 1-D X gives one feature per sample"; else fail "npy: 1-D X"; fi
+if run py2 --data npy --data.x_path "$D/py2.npy" --data.y_path "$D/y.npy" && split_ok py2; then
+    pass "npy: a Python 2 header's shape (20L, 2L) is read as np.load reads it"; else fail "npy: (20L, 2L)"; fi
 # labels as a column (20, 1) are the 20 labels (they reached cross_entropy as [4, 1]);
 # an X of shape (20, 0) is refused naming the file (it reached the model as [4, 0])
 if run y2d --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y2d.npy" && split_ok y2d; then

@@ -119,6 +119,7 @@ static lt_status npy_read(lt_ctx *ctx, const char *path, npy_array *a) {
         a->shape[a->ndim++] = d;
         a->count *= d;
         v = end;
+        if (*v == 'L') v++; /* Python 2's long, as numpy.lib.format's _filter_header reads it */
     }
     if (a->ndim == 0) {
         lt_fail(ctx, "%s: a 0-d array has no samples", path);
