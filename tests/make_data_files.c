@@ -115,6 +115,11 @@ static void messy(void) {
     fprintf(f, "\"a\" , b ,label\r\n\r\n");
     for (int i = 0; i < 20; i++) fprintf(f, " \"%d\" ,%g , %d.0%s", i, i + 0.5, i % 3, i < 19 ? "\r\n" : "");
     fclose(f);
+    /* \r alone ends the lines (classic Mac) */
+    f = open_out("cr.csv");
+    fprintf(f, "a,b,label\r");
+    for (int i = 0; i < 20; i++) fprintf(f, "%d,%g,%d\r", i, i + 0.5, i % 3);
+    fclose(f);
     /* a header name with the delimiter inside quotes (pandas writes it so) */
     f = open_out("quotedname.csv");
     fprintf(f, "\"a, cm\",b,\"the label\"\n");

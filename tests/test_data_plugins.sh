@@ -102,6 +102,8 @@ else fail "csv: single row"; cat "$TMP/single.txt"; fi
 if run long --data csv --data.path "$D/long.csv" --model.in_features 19999 --model.num_classes 2 \
     --data.val_fraction 0 && [ "$(wc -l < "$TMP/long.txt")" = 2 ] && grep -q "^train 1.25 .* 19999.2 | 1$" "$TMP/long.txt"; then
     pass "csv: lines of 160 KB (20000 columns)"; else fail "csv: long lines"; fi
+if run cr --data csv --data.path "$D/cr.csv" && split_ok cr; then
+    pass "csv: lines ended by a lone CR (classic Mac) = train.csv"; else fail "csv: CR line ends"; tail -2 "$TMP/cr.log"; fi
 if run qname --data csv --data.path "$D/quotedname.csv" --data.label_column "the label" && split_ok qname; then
     pass "csv: a quoted header name with the delimiter in it (\"a, cm\") is one column"
 else fail "csv: quoted name with a comma"; tail -2 "$TMP/qname.log"; fi

@@ -142,8 +142,14 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
         goto out;
     }
     for (char *line = body, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
+        /* \n, \r\n, or a lone \r (old Mac / Excel for Mac "CSV"): pandas.read_csv ends a
+         * line at each; a \r-only file was one long line, its rows read as a header */
+        next = strpbrk(line, "\r\n");
+        if (next) {
+            bool crlf = next[0] == '\r' && next[1] == '\n';
+            *next++ = '\0';
+            if (crlf) next++;
+        }
         line_no++;
         char *t = line;
         while (*t == ' ' || *t == '\t' || *t == '\r') t++;
