@@ -11,8 +11,9 @@
  * (sample shape [ncols - 1]); the label is an int64 class (task classification) or a
  * float32 target (task regression). Blank lines are skipped; a missing (empty or NaN),
  * non-numeric or non-finite value is an error naming the file, line and column.
- * As pandas.read_csv reads them: CRLF line endings, a UTF-8 byte order mark, "quoted"
- * numbers, spaces around values, no newline after the last row, labels written 2.0.
+ * As pandas.read_csv reads them: CRLF or lone-CR line endings, a UTF-8 byte order mark,
+ * "quoted" numbers and names (a delimiter inside quotes included), spaces around values,
+ * no newline after the last row, labels written 2.0. Not read: a newline inside quotes.
  */
 #define LT_PLUGIN_DESCRIPTION "numeric CSV table with a label column"
 #include "dp_common.h"
