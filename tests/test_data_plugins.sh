@@ -80,7 +80,7 @@ if run reg --data csv --data.path "$D/reg.csv" --data.task regression --model.re
     grep -q '^train 4 4.5 | 1$' "$TMP/reg.txt" && grep -q '^[a-z]* 3 3.5 | 0.75$' "$TMP/reg.txt"; then
     pass "csv: --data.task regression gives float targets"
 else fail "csv: regression"; head -3 "$TMP/reg.txt"; fi
-expect "csv: a float label without task regression is refused" 1 "reg.csv: data row 2: label 0.25 is not a class index.*--data.task regression" -- \
+expect "csv: a float label without task regression is refused" 1 "reg.csv:2: column 3: label 0.25 is not a class index.*--data.task regression" -- \
     $FIT --data csv --data.path "$D/reg.csv"
 
 # csv, everyday-messy (robustness review): what pandas.read_csv reads is read the same —
@@ -107,7 +107,8 @@ if run cr --data csv --data.path "$D/cr.csv" && split_ok cr; then
 if run qname --data csv --data.path "$D/quotedname.csv" --data.label_column "the label" && split_ok qname; then
     pass "csv: a quoted header name with the delimiter in it (\"a, cm\") is one column"
 else fail "csv: quoted name with a comma"; tail -2 "$TMP/qname.log"; fi
-# ... and what is refused, naming the line and column
+# ... and what is refused, naming the line and column (a bad class label too: it was
+# named by its data row, which is not the line once there is a header or blank lines)
 expect "csv: a folder as the path" 1 "cannot read $D: Is a directory" -- $FIT --data csv --data.path "$D"
 expect "csv: NaN is a missing value, with its line" 1 "nan.csv:3: column 2 \('b'\): missing value \('NaN'" -- \
     $FIT --data csv --data.path "$D/nan.csv"
@@ -122,11 +123,11 @@ expect "csv: a huge label_column index is out of range (not column 0)" 1 "label_
 expect "csv: header only" 1 "headeronly.csv: no data rows" -- $FIT --data csv --data.path "$D/headeronly.csv"
 expect "csv: a missing column" 1 "ragged.csv:3: 2 columns, expected 3" -- $FIT --data csv --data.path "$D/ragged.csv"
 expect "csv: an extra column" 1 "extra.csv:3: 4 columns, expected 3" -- $FIT --data csv --data.path "$D/extra.csv"
-expect "csv: a negative label" 1 "neglabel.csv: data row 2: label -1 is not a class index" -- \
+expect "csv: a negative label" 1 "neglabel.csv:3: column 3 \('label'\): label -1 is not a class index" -- \
     $FIT --data csv --data.path "$D/neglabel.csv"
-expect "csv: a label beyond int64" 1 "hugelabel.csv: data row 2: label 1e\+30 is not a class index" -- \
+expect "csv: a label beyond int64" 1 "hugelabel.csv:3: column 3 \('label'\): label 1e\+30 is not a class index" -- \
     $FIT --data csv --data.path "$D/hugelabel.csv"
-expect "csv: a label 2.5" 1 "fraclabel.csv: data row 1: label 2.5 is not a class index" -- \
+expect "csv: a label 2.5" 1 "fraclabel.csv:2: column 3 \('label'\): label 2.5 is not a class index" -- \
     $FIT --data csv --data.path "$D/fraclabel.csv"
 
 # npy: version 2.0, '<f8' X, '|u1' y and '<i4' X

@@ -235,6 +235,14 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
                              col, f[j]);
                 goto out;
             }
+            if (j == label && !d->c.regression) { /* a class label, named by line and column */
+                int64_t cls;
+                char where[1400];
+                if (names) snprintf(where, sizeof where, "%s:%lld: column %d ('%s')", path,
+                                    (long long)line_no, j + 1, names[j]);
+                else snprintf(where, sizeof where, "%s:%lld: column %d", path, (long long)line_no, j + 1);
+                if (dp_put_label(ctx, &d->c, &cls, 0, v, where)) goto out;
+            }
             if (j == label) yv[rows] = v;
             else x[rows * (ncols - 1) + k++] = (float)v;
         }
