@@ -207,6 +207,17 @@ static void messy(void) {
     sp = H5Screate_simple(1, n0, NULL);
     H5Dclose(H5Dcreate2(h, "y", H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     H5Sclose(sp), H5Fclose(h);
+    /* y as h5py stores a bool array: an enum of int8 {FALSE: 0, TRUE: 1} */
+    h = H5Fcreate(path_of("booly.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    sp = H5Screate_simple(1, n20, NULL);
+    d = H5Dcreate2(h, "X", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, xv), H5Dclose(d);
+    hid_t et = H5Tenum_create(H5T_NATIVE_SCHAR);
+    signed char fv = 0, tv = 1, yb[20] = {0};
+    H5Tenum_insert(et, "FALSE", &fv), H5Tenum_insert(et, "TRUE", &tv);
+    d = H5Dcreate2(h, "y", et, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, et, H5S_ALL, H5S_ALL, H5P_DEFAULT, yb), H5Dclose(d);
+    H5Tclose(et), H5Sclose(sp), H5Fclose(h);
     /* X [20, 2^32, 2^32] never written (chunked: nothing allocated): 2^64 values per
      * sample wrap to 0 in 64 bits */
     h = H5Fcreate(path_of("wrap.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);

@@ -231,6 +231,8 @@ expect "hdf5: a group is not a dataset" 1 "train.h5: 'data' is not a dataset" --
     $FIT --data hdf5 --data.path "$D/train.h5" --data.x data --data.y data/y
 expect "hdf5: a sample size beyond 64 bits" 1 "wrap.h5: dataset 'X': 1.8[0-9]*e\+19 values per sample is too large" -- \
     $FIT --data hdf5 --data.path "$D/wrap.h5" --data.x X --data.y y
+expect "hdf5: a bool (enum) y is named as such, with the fix" 1 "booly.h5: dataset 'y' has an unsupported dtype \(HDF5 class 8: an enum \(h5py stores bool so\)\).*astype" -- \
+    $FIT --data hdf5 --data.path "$D/booly.h5" --data.x X --data.y y
 expect "hdf5: not an HDF5 file" 1 "cannot open .*train.csv as an HDF5 file" -- \
     $FIT --data hdf5 --data.path "$D/train.csv"
 

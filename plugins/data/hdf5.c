@@ -103,8 +103,13 @@ static hid_t open_ds(lt_ctx *ctx, hid_t file, const char *path, const char *name
     if (next != 0 || layout == H5D_VIRTUAL)
         why = next ? "keeps its data in external files" : "is a virtual dataset";
     else if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        snprintf(msg, sizeof msg, "has an unsupported dtype (HDF5 class %d): only float and "
-                                  "integer datasets are read", (int)cls);
+        /* named, with the fix: "class 8" told an h5py user nothing about their bool y */
+        const char *what = cls == H5T_STRING ? "strings"
+                           : cls == H5T_ENUM ? "an enum (h5py stores bool so)"
+                           : cls == H5T_COMPOUND ? "a compound (structured) type" : "not numeric";
+        snprintf(msg, sizeof msg, "has an unsupported dtype (HDF5 class %d: %s): only float "
+                                  "and integer datasets are read (h5py: f[name] = "
+                                  "a.astype('i8') or 'f4')", (int)cls, what);
         why = msg;
     } else if (*nd < 1 || *nd > LT_MAX_DIMS + 1)
         why = "must have 1 to LT_MAX_DIMS + 1 dimensions (samples first)";
