@@ -80,8 +80,55 @@ if run reg --data csv --data.path "$D/reg.csv" --data.task regression --model.re
     grep -q '^train 4 4.5 | 1$' "$TMP/reg.txt" && grep -q '^[a-z]* 3 3.5 | 0.75$' "$TMP/reg.txt"; then
     pass "csv: --data.task regression gives float targets"
 else fail "csv: regression"; head -3 "$TMP/reg.txt"; fi
-expect "csv: a float label without task regression is refused" 1 "reg.csv: data row 2: label 0.25 is not a class index.*--data.task regression" -- \
+expect "csv: a float label without task regression is refused" 1 "reg.csv:2: column 3: label 0.25 is not a class index.*--data.task regression" -- \
     $FIT --data csv --data.path "$D/reg.csv"
+
+# csv, everyday-messy (robustness review): what pandas.read_csv reads is read the same —
+# CRLF line endings, quoted numbers ("1.5"), spaces around values, labels written 2.0,
+# a blank line, no newline after the last row; a UTF-8 byte order mark is skipped (it
+# used to make a headerless first row a header: one row silently lost)
+if run crlf --data csv --data.path "$D/crlf.csv" && split_ok crlf; then
+    pass "csv: CRLF, quoted numbers, spaces, 2.0 labels, no final newline = train.csv"
+else fail "csv: CRLF/quoted/spaces"; head -3 "$TMP/crlf.txt"; fi
+if run bom --data csv --data.path "$D/bom.csv" && split_ok bom; then
+    pass "csv: a UTF-8 BOM before a headerless table: all 20 rows"
+else fail "csv: BOM, no header: $(wc -l < "$TMP/bom.txt") rows"; fi
+if run bomhead --data csv --data.path "$D/bomhead.csv" --data.label_column label && split_ok bomhead; then
+    pass "csv: a UTF-8 BOM before a header: its first name is the label column"
+else fail "csv: BOM before a header"; fi
+if run single --data csv --data.path "$D/single.csv" && [ "$(cat "$TMP/single.txt")" = "train 3 3.5 | 0" ]; then
+    pass "csv: a single data row trains (random_split of 1 with [0.9, 0.1] -> [1, 0])"
+else fail "csv: single row"; cat "$TMP/single.txt"; fi
+if run long --data csv --data.path "$D/long.csv" --model.in_features 19999 --model.num_classes 2 \
+    --data.val_fraction 0 && [ "$(wc -l < "$TMP/long.txt")" = 2 ] && grep -q "^train 1.25 .* 19999.2 | 1$" "$TMP/long.txt"; then
+    pass "csv: lines of 160 KB (20000 columns)"; else fail "csv: long lines"; fi
+if run cr --data csv --data.path "$D/cr.csv" && split_ok cr; then
+    pass "csv: lines ended by a lone CR (classic Mac) = train.csv"; else fail "csv: CR line ends"; tail -2 "$TMP/cr.log"; fi
+if run qname --data csv --data.path "$D/quotedname.csv" --data.label_column "the label" && split_ok qname; then
+    pass "csv: a quoted header name with the delimiter in it (\"a, cm\") is one column"
+else fail "csv: quoted name with a comma"; tail -2 "$TMP/qname.log"; fi
+# ... and what is refused, naming the line and column (a bad class label too: it was
+# named by its data row, which is not the line once there is a header or blank lines)
+expect "csv: a folder as the path" 1 "cannot read $D: Is a directory" -- $FIT --data csv --data.path "$D"
+expect "csv: NaN is a missing value, with its line" 1 "nan.csv:3: column 2 \('b'\): missing value \('NaN'" -- \
+    $FIT --data csv --data.path "$D/nan.csv"
+expect "csv: inf is refused with its line" 1 "inf.csv:4: column 1 \('a'\): '-inf' is not a finite float32 value" -- \
+    $FIT --data csv --data.path "$D/inf.csv"
+expect "csv: 1e39 (inf as float32) is refused" 1 "f32over.csv:3: column 2 \('b'\): '1e39' is not a finite float32" -- \
+    $FIT --data csv --data.path "$D/f32over.csv"
+expect "csv: UTF-16 / NUL bytes are refused" 1 "utf16.csv: contains NUL bytes: not a text CSV.*UTF-8" -- \
+    $FIT --data csv --data.path "$D/utf16.csv"
+expect "csv: a huge label_column index is out of range (not column 0)" 1 "label_column 4294967296 is out of range" -- \
+    $FIT --data csv --data.path "$D/train.csv" --data.label_column 4294967296
+expect "csv: header only" 1 "headeronly.csv: no data rows" -- $FIT --data csv --data.path "$D/headeronly.csv"
+expect "csv: a missing column" 1 "ragged.csv:3: 2 columns, expected 3" -- $FIT --data csv --data.path "$D/ragged.csv"
+expect "csv: an extra column" 1 "extra.csv:3: 4 columns, expected 3" -- $FIT --data csv --data.path "$D/extra.csv"
+expect "csv: a negative label" 1 "neglabel.csv:3: column 3 \('label'\): label -1 is not a class index" -- \
+    $FIT --data csv --data.path "$D/neglabel.csv"
+expect "csv: a label beyond int64" 1 "hugelabel.csv:3: column 3 \('label'\): label 1e\+30 is not a class index" -- \
+    $FIT --data csv --data.path "$D/hugelabel.csv"
+expect "csv: a label 2.5" 1 "fraclabel.csv:2: column 3 \('label'\): label 2.5 is not a class index" -- \
+    $FIT --data csv --data.path "$D/fraclabel.csv"
 
 # npy: version 2.0, '<f8' X, '|u1' y and '<i4' X
 if run npy2 --data npy --data.x_path "$D/x2.npy" --data.y_path "$D/y2.npy" && split_ok npy2; then
@@ -172,6 +219,35 @@ expect "npy: row counts must match" 1 "x.npy has 20 rows but .*y19.npy has 19" -
     $FIT --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y19.npy"
 expect "npy: not a .npy file" 1 "train.csv: not a .npy file" -- \
     $FIT --data npy --data.x_path "$D/train.csv" --data.y_path "$D/y.npy"
+# hostile shapes (robustness review): a byte size that wraps 64 bits used to be allocated
+# wrapped (4 bytes for 2^62 + 1 floats) and written past; a value count that overflows;
+# data shorter than the shape. Refused before anything is allocated.
+expect "npy: a shape whose byte size wraps is refused" 1 "wrap4.npy: shape in header is too large" -- \
+    $FIT --data npy --data.x_path "$D/wrap4.npy" --data.y_path "$D/wrap4.npy" --data.task regression
+expect "npy: a shape whose value count overflows is refused" 1 "huge.npy: shape in header is too large" -- \
+    $FIT --data npy --data.x_path "$D/huge.npy" --data.y_path "$D/y.npy"
+expect "npy: data shorter than the shape" 1 "truncdata.npy: truncated: the header's shape needs 160 data bytes, the file has 40" -- \
+    $FIT --data npy --data.x_path "$D/truncdata.npy" --data.y_path "$D/y.npy"
+expect "npy: header length past the end of the file" 1 "trunchead.npy: truncated .npy header" -- \
+    $FIT --data npy --data.x_path "$D/trunchead.npy" --data.y_path "$D/y.npy"
+expect "npy: a 0-d array" 1 "zerod.npy: a 0-d array has no samples" -- \
+    $FIT --data npy --data.x_path "$D/zerod.npy" --data.y_path "$D/y.npy"
+for t in f2:'<f2' b1:'\|b1' c8:'<c8' obj:'\|O'; do
+    expect "npy: dtype ${t#*:} refused, naming what to save" 1 "${t%%:*}.npy: dtype '${t#*:}' is not supported.*astype" -- \
+        $FIT --data npy --data.x_path "$D/${t%%:*}.npy" --data.y_path "$D/y.npy"
+done
+# a 1-D X is one feature per sample (torch.from_numpy(X).unsqueeze(1) in a TensorDataset)
+if run x1d --data npy --data.x_path "$D/x1d.npy" --data.y_path "$D/y.npy" --model.in_features 1 &&
+    [ "$(wc -l < "$TMP/x1d.txt")" = 20 ] && grep -q '^[a-z]* 9.5 | 1$' "$TMP/x1d.txt"; then
+    pass "npy: a 1-D X gives one feature per sample"; else fail "npy: 1-D X"; fi
+if run py2 --data npy --data.x_path "$D/py2.npy" --data.y_path "$D/y.npy" && split_ok py2; then
+    pass "npy: a Python 2 header's shape (20L, 2L) is read as np.load reads it"; else fail "npy: (20L, 2L)"; fi
+# labels as a column (20, 1) are the 20 labels (they reached cross_entropy as [4, 1]);
+# an X of shape (20, 0) is refused naming the file (it reached the model as [4, 0])
+if run y2d --data npy --data.x_path "$D/x.npy" --data.y_path "$D/y2d.npy" && split_ok y2d; then
+    pass "npy: class labels of shape (n, 1) are the n labels"; else fail "npy: y (n, 1)"; fi
+expect "npy: X with no values per sample" 1 "x0.npy: X has no values per sample" -- \
+    $FIT --data npy --data.x_path "$D/x0.npy" --data.y_path "$D/y.npy"
 expect "npy: y_path is required" 1 "--data.y_path is required" -- $FIT --data npy --data.x_path "$D/x.npy"
 expect "hdf5: missing dataset" 1 "train.h5: no dataset 'data/Z'" -- \
     $FIT --data hdf5 --data.path "$D/train.h5" --data.x data/Z --data.y data/y
@@ -181,6 +257,19 @@ expect "hdf5: unsupported dtype" 1 "strtype.h5: dataset 'data/y' has an unsuppor
     $FIT --data hdf5 --data.path "$D/strtype.h5" --data.x data/X --data.y data/y
 expect "hdf5: external link refused" 1 "extlink.h5: 'data/X' is an external .*link" -- \
     $FIT --data hdf5 --data.path "$D/extlink.h5" --data.x data/X --data.y data/y
+# robustness review: a 1-D X is one feature per sample; 0 rows, a group named as the
+# dataset, and a sample size that wrapped 64 bits (2^64 values: reached the model as 0)
+if run h5x1d --data hdf5 --data.path "$D/x1d.h5" --data.x X --data.y y --model.in_features 1 &&
+    [ "$(wc -l < "$TMP/h5x1d.txt")" = 20 ] && grep -q '^[a-z]* 19 | 1$' "$TMP/h5x1d.txt"; then
+    pass "hdf5: a 1-D X gives one feature per sample"; else fail "hdf5: 1-D X"; fi
+expect "hdf5: 0 rows" 1 "empty.h5: dataset 'X' has no rows" -- \
+    $FIT --data hdf5 --data.path "$D/empty.h5" --data.x X --data.y y
+expect "hdf5: a group is not a dataset" 1 "train.h5: 'data' is not a dataset" -- \
+    $FIT --data hdf5 --data.path "$D/train.h5" --data.x data --data.y data/y
+expect "hdf5: a sample size beyond 64 bits" 1 "wrap.h5: dataset 'X': 1.8[0-9]*e\+19 values per sample is too large" -- \
+    $FIT --data hdf5 --data.path "$D/wrap.h5" --data.x X --data.y y
+expect "hdf5: a bool (enum) y is named as such, with the fix" 1 "booly.h5: dataset 'y' has an unsupported dtype \(HDF5 class 8: an enum \(h5py stores bool so\)\).*astype" -- \
+    $FIT --data hdf5 --data.path "$D/booly.h5" --data.x X --data.y y
 expect "hdf5: not an HDF5 file" 1 "cannot open .*train.csv as an HDF5 file" -- \
     $FIT --data hdf5 --data.path "$D/train.csv"
 
@@ -192,6 +281,28 @@ mkdir -p "$TMP/idx"
 "$top_builddir/tests/make_idx" "$TMP/idx" 100 20 > /dev/null
 expect "--data mnist resolves the installed-style plugin" 0 "" -- "$LTRUN" fit --module "$EX/mlp.so" --data mnist \
     --data.data_dir "$TMP/idx" --data.val_size 10 --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+# damaged IDX files (robustness review): dimensions whose product overflowed 64 bits
+# (1e8 x 1e8 x 1e8, signed overflow) or asked for terabytes ("out of memory") are a
+# corrupt header; a corrupt .gz is named as such (it read as "magic 0x00000000")
+# (octal bytes: dash's printf has no \x)
+for dmg in 'overflow:\005\365\341\000\005\365\341\000\005\365\341\000' \
+    'huge:\000\000\352\140\000\000\047\020\000\000\047\020'; do
+    n=${dmg%%:*}
+    mkdir -p "$TMP/idx_$n"
+    "$top_builddir/tests/make_idx" "$TMP/idx_$n" 100 20 plain > /dev/null
+    printf "${dmg#*:}" | dd of="$TMP/idx_$n/train-images-idx3-ubyte" bs=1 seek=4 conv=notrunc 2> /dev/null
+    expect "mnist: header dimensions beyond the file ($n)" 1 "train-images-idx3-ubyte: truncated, or a corrupt header" -- \
+        "$LTRUN" fit --module "$EX/mlp.so" --data mnist --data.data_dir "$TMP/idx_$n" --data.val_size 10 \
+        --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+done
+mkdir -p "$TMP/idx_gz"
+"$top_builddir/tests/make_idx" "$TMP/idx_gz" 100 20 gzip > /dev/null
+gzf="$TMP/idx_gz/train-images-idx3-ubyte.gz"
+printf '\336\255\276\357\336\255\276\357' | dd of="$gzf" bs=1 seek=$(($(wc -c < "$gzf") / 2)) conv=notrunc 2> /dev/null
+expect "mnist: a corrupt .gz is named as such" 1 "train-images-idx3-ubyte.gz: corrupt gzip data \(zlib: " -- \
+    "$LTRUN" fit --module "$EX/mlp.so" --data mnist --data.data_dir "$TMP/idx_gz" --data.val_size 10 \
+    --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/root"
+
 # a bare NAME skips a plugin of another kind: `csv` is both a logger and a data plugin
 rm -rf "$TMP/lg"
 expect "--logger csv and --data csv side by side on LT_PLUGIN_PATH" 0 "" -- env \

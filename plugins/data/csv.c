@@ -9,13 +9,17 @@
  * dp_common.h (val_path, test_path, val_fraction, split_seed, batch_size, task). A first
  * row with any non-numeric field is a header. Every other column is a float32 feature
  * (sample shape [ncols - 1]); the label is an int64 class (task classification) or a
- * float32 target (task regression). Blank lines are skipped; a missing (empty) or
- * non-numeric value is an error naming the file, line and column.
+ * float32 target (task regression). Blank lines are skipped; a missing (empty or NaN),
+ * non-numeric or non-finite value is an error naming the file, line and column.
+ * As pandas.read_csv reads them: CRLF or lone-CR line endings, a UTF-8 byte order mark,
+ * "quoted" numbers and names (a delimiter inside quotes included), spaces around values,
+ * no newline after the last row, labels written 2.0. Not read: a newline inside quotes.
  */
 #define LT_PLUGIN_DESCRIPTION "numeric CSV table with a label column"
 #include "dp_common.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 
 typedef struct csv_dm {
@@ -24,7 +28,7 @@ typedef struct csv_dm {
     char delim;
 } csv_dm;
 
-static char *slurp(lt_ctx *ctx, const char *path) {
+static char *slurp(lt_ctx *ctx, const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         lt_fail(ctx, "cannot open %s: %s", path, strerror(errno));
@@ -40,17 +44,33 @@ static char *slurp(lt_ctx *ctx, const char *path) {
             buf = nb;
         }
     }
+    /* a read error (EISDIR: fopen opens a folder) read as an empty file: "no data rows" */
+    if (buf && ferror(f)) {
+        lt_fail(ctx, "cannot read %s: %s", path, strerror(errno));
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
     fclose(f);
     if (!buf) lt_fail(ctx, "%s: out of memory", path);
     else buf[n] = '\0';
+    *len = n;
     return buf;
 }
 
-/* split one line (NUL-terminated, no newline) at delim in place; returns the count */
+/* split one line (NUL-terminated, no newline) at delim in place; returns the count. A
+ * delimiter inside a "quoted" field is part of it, as pandas.read_csv (quotechar '"')
+ * reads a header name such as "length, cm" (it split the header into one column more
+ * than the rows); trim() removes the quotes. */
 static int split_fields(char *line, char delim, char **out, int max) {
     int n = 0;
     for (char *p = line;;) {
-        char *q = strchr(p, delim);
+        char *q = p;
+        while (*q == ' ' || *q == '\t') q++;
+        if (*q == '"') {
+            q = strchr(q + 1, '"'); /* the closing quote, else the field runs to the end */
+            q = q ? strchr(q, delim) : NULL;
+        } else q = strchr(p, delim);
         if (n < max) out[n] = p;
         n++;
         if (!q) break;
@@ -72,20 +92,43 @@ static char *trim(char *s) {
     return s;
 }
 
+/* A number, as pandas.read_csv's float parsing takes it; NaN (pandas: a missing value,
+ * as an empty field is here) and values that are not finite as float32 (inf, 1e39: the
+ * features and regression targets are float32) are refused: they made a NaN loss
+ * that pointed at the learning rate, not at the file's line and column. Class labels
+ * are checked further by dp_put_label. */
 static bool parse_num(const char *s, double *v) {
     if (!*s) return false;
     char *end;
     errno = 0;
     *v = strtod(s, &end);
-    return *end == '\0' && end != s;
+    if (*end != '\0' || end == s) return false;
+    if (!(fabs(*v) <= FLT_MAX)) { /* NaN or beyond float32 (a tiny value becomes 0, as in numpy) */
+        if (!isnan(*v)) *v = INFINITY;
+        return false;
+    }
+    return true;
 }
 
 #define CSV_MAX_COLS 65536
 
 static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s,
                           const dp_source *like) {
-    char *text = slurp(ctx, path);
+    size_t len;
+    char *text = slurp(ctx, path, &len);
     if (!text) return LT_ERROR;
+    /* A NUL byte ends the text for strchr/strtod: the rest of the file would be dropped
+     * without a word. It means a binary or UTF-16 file (Excel's "Unicode text"). */
+    if (memchr(text, '\0', len)) {
+        free(text);
+        return lt_fail(ctx, "%s: contains NUL bytes: not a text CSV (a UTF-16 or binary file? "
+                            "save it as UTF-8 CSV)", path);
+    }
+    /* a UTF-8 byte order mark (Excel's "CSV UTF-8") is not part of the first field:
+     * skipped, as pandas.read_csv does; left in, it made a headerless first row a header
+     * (one row lost) and hid a header's first name from --data.label_column */
+    char *body = text;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) body += 3;
     char **f = malloc(CSV_MAX_COLS * sizeof *f);
     char **names = NULL;
     lt_status st = LT_ERROR;
@@ -99,9 +142,15 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
         lt_fail(ctx, "%s: out of memory", path);
         goto out;
     }
-    for (char *line = text, *next; line; line = next) {
-        next = strchr(line, '\n');
-        if (next) *next++ = '\0';
+    for (char *line = body, *next; line; line = next) {
+        /* \n, \r\n, or a lone \r (old Mac / Excel for Mac "CSV"): pandas.read_csv ends a
+         * line at each; a \r-only file was one long line, its rows read as a header */
+        next = strpbrk(line, "\r\n");
+        if (next) {
+            bool crlf = next[0] == '\r' && next[1] == '\n';
+            *next++ = '\0';
+            if (crlf) next++;
+        }
         line_no++;
         char *t = line;
         while (*t == ' ' || *t == '\t' || *t == '\r') t++;
@@ -116,7 +165,8 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
             ncols = n;
             for (int j = 0; j < n && !header; j++) {
                 double v;
-                header = !parse_num(f[j], &v) && *f[j];
+                /* NaN / inf / 1e39 are numbers, refused later with their line: not a header */
+                header = !parse_num(f[j], &v) && *f[j] && !isnan(v) && !isinf(v);
             }
             if (ncols < 2) {
                 lt_fail(ctx, "%s:%lld: one column only (delimiter '%c'?): a label column and at "
@@ -130,8 +180,10 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
             long idx = strtol(lc, &end, 10);
             if (!*lc) label = ncols - 1;
             else if (*end == '\0' && end != lc) {
-                label = (int)(idx < 0 ? ncols + idx : idx);
-                if (label < 0 || label >= ncols) {
+                /* range-checked as a long: cast first, 4294967296 was column 0 */
+                long col = idx < 0 ? ncols + idx : idx;
+                label = col >= 0 && col < ncols ? (int)col : -1;
+                if (label < 0) {
                     lt_fail(ctx, "%s: --data.label_column %s is out of range: the table has %d "
                                  "columns", path, lc, ncols);
                     goto out;
@@ -173,9 +225,23 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
                 if (names) snprintf(col, sizeof col, "column %d ('%s')", j + 1, names[j]);
                 else snprintf(col, sizeof col, "column %d", j + 1);
                 if (!*f[j]) lt_fail(ctx, "%s:%lld: %s: missing value", path, (long long)line_no, col);
+                else if (isnan(v))
+                    lt_fail(ctx, "%s:%lld: %s: missing value ('%s'; drop or fill it: "
+                                 "df.dropna() / df.fillna())", path, (long long)line_no, col, f[j]);
+                else if (isinf(v))
+                    lt_fail(ctx, "%s:%lld: %s: '%s' is not a finite float32 value (|v| <= "
+                                 "3.4e38)", path, (long long)line_no, col, f[j]);
                 else lt_fail(ctx, "%s:%lld: %s: '%s' is not a number", path, (long long)line_no,
                              col, f[j]);
                 goto out;
+            }
+            if (j == label && !d->c.regression) { /* a class label, named by line and column */
+                int64_t cls;
+                char where[1400];
+                if (names) snprintf(where, sizeof where, "%s:%lld: column %d ('%s')", path,
+                                    (long long)line_no, j + 1, names[j]);
+                else snprintf(where, sizeof where, "%s:%lld: column %d", path, (long long)line_no, j + 1);
+                if (dp_put_label(ctx, &d->c, &cls, 0, v, where)) goto out;
             }
             if (j == label) yv[rows] = v;
             else x[rows * (ncols - 1) + k++] = (float)v;

@@ -166,7 +166,8 @@ static inline lt_status dp_put_label(lt_ctx *ctx, const dp_common *c, void *y, i
         ((float *)y)[k] = (float)v;
         return LT_OK;
     }
-    if (!(v >= 0 && v == (double)(int64_t)v))
+    /* range first: converting a double outside int64 (1e30, inf) is undefined behaviour */
+    if (!(v >= 0 && v < 9223372036854775808.0 && v == (double)(int64_t)v))
         return lt_fail(ctx, "%s: label %g is not a class index (a whole number >= 0; use "
                             "--data.task regression for float targets)", where, v);
     ((int64_t *)y)[k] = (int64_t)v;
@@ -194,19 +195,34 @@ static inline void dp_common_free(dp_common *c) {
 typedef lt_status (*dp_load_fn)(lt_ctx *ctx, void *self, const char *path, lt_split which,
                                 dp_source *out);
 
+/* What every reader's source must be, checked once here: X has values per sample (an X
+ * of shape [n, 0] reached the model as [batch, 0], failing there without the file's
+ * name); class labels stored as a column ([n, 1], sklearn's / Keras' habit) are the
+ * [n] targets cross_entropy takes (np.ravel(y)): the readers already count them as one
+ * per row, but handed [batch, 1] on, which the loss refused. */
+static inline lt_status dp_load(lt_ctx *ctx, void *self, const dp_common *c, dp_load_fn load,
+                                const char *path, lt_split which, dp_source *s) {
+    if (load(ctx, self, path, which, s)) return LT_ERROR;
+    if (s->xnumel == 0)
+        return lt_fail(ctx, "%s: X has no values per sample (shape [n, 0, ...]): nothing to "
+                            "train on", path);
+    if (!c->regression && s->ynumel == 1) s->yndim = 0;
+    return LT_OK;
+}
+
 /* setup(stage) of every file plugin: train (+ val file, shaped like train) and the split
  * for fit/validate, once; the test file for test/predict, once. */
 static inline lt_status dp_setup(lt_ctx *ctx, void *self, dp_common *c, lt_stage stage,
                                  dp_load_fn load) {
     if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
-        if (load(ctx, self, c->train_path, LT_SPLIT_TRAIN, &c->train)) return LT_ERROR;
-        if (*c->val_path && (load(ctx, self, c->val_path, LT_SPLIT_VAL, &c->val) ||
+        if (dp_load(ctx, self, c, load, c->train_path, LT_SPLIT_TRAIN, &c->train)) return LT_ERROR;
+        if (*c->val_path && (dp_load(ctx, self, c, load, c->val_path, LT_SPLIT_VAL, &c->val) ||
                              dp_check_like(ctx, &c->train, &c->val)))
             return LT_ERROR;
         if (dp_split(ctx, c)) return LT_ERROR;
     }
     if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
-        if (load(ctx, self, c->test_path, LT_SPLIT_TEST, &c->test)) return LT_ERROR;
+        if (dp_load(ctx, self, c, load, c->test_path, LT_SPLIT_TEST, &c->test)) return LT_ERROR;
     return LT_OK;
 }
 

@@ -123,8 +123,13 @@ static hid_t open_ds(lt_ctx *ctx, hid_t file, const char *path, const char *name
     if (next != 0 || layout == H5D_VIRTUAL)
         why = next ? "keeps its data in external files" : "is a virtual dataset";
     else if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        snprintf(msg, sizeof msg, "has an unsupported dtype (HDF5 class %d): only float and "
-                                  "integer datasets are read", (int)cls);
+        /* named, with the fix: "class 8" told an h5py user nothing about their bool y */
+        const char *what = cls == H5T_STRING ? "strings"
+                           : cls == H5T_ENUM ? "an enum (h5py stores bool so)"
+                           : cls == H5T_COMPOUND ? "a compound (structured) type" : "not numeric";
+        snprintf(msg, sizeof msg, "has an unsupported dtype (HDF5 class %d: %s): only float "
+                                  "and integer datasets are read (h5py: f[name] = "
+                                  "a.astype('i8') or 'f4')", (int)cls, what);
         why = msg;
     } else if (*nd < 1 || *nd > LT_MAX_DIMS + 1)
         why = "must have 1 to LT_MAX_DIMS + 1 dimensions (samples first)";
@@ -227,6 +232,17 @@ static lt_status load_h5(lt_ctx *ctx, h5_dm *d, const char *path, dp_source *s, 
     s->xndim = nx > 1 ? nx - 1 : 1;
     s->xshape[0] = 1;
     s->xnumel = 1;
+    /* values per sample, checked: [20, 2^32, 2^32] wrapped to 0 values (a dataset that
+     * large can exist unwritten, chunked) and reached the model as [batch, 0] */
+    double xvals = 1, yvals = 1;
+    for (int k = 1; k < nx; k++) xvals *= (double)xd[k];
+    for (int k = 1; k < ny; k++) yvals *= (double)yd[k];
+    if (xvals > 1e15 || yvals > 1e15) {
+        lt_fail(ctx, "%s: dataset '%s': %g values per sample is too large to read (a sample "
+                     "is one row of the first dimension)", path, xvals > 1e15 ? d->xname : d->yname,
+                xvals > 1e15 ? xvals : yvals);
+        goto out;
+    }
     for (int k = 1; k < nx; k++) s->xnumel *= (int64_t)(s->xshape[k - 1] = (int64_t)xd[k]);
     s->yndim = ny - 1;
     s->ynumel = 1;

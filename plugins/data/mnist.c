@@ -147,13 +147,29 @@ static int read_u32be(gzFile f, uint32_t *out) {
     return 0;
 }
 
+/* zlib's word on a failed gzread: a corrupt .gz is named as such, not as a bad magic
+ * or a truncated file */
+static bool gz_corrupt(lt_ctx *ctx, gzFile f, const char *path) {
+    int err = Z_OK;
+    const char *msg = gzerror(f, &err);
+    if (err == Z_OK || err == Z_BUF_ERROR) return false; /* Z_BUF_ERROR: ends early */
+    size_t plen = strlen(path); /* gzerror's text starts with the path */
+    if (!strncmp(msg, path, plen) && !strncmp(msg + plen, ": ", 2)) msg += plen + 2;
+    lt_fail(ctx, "%s: corrupt gzip data (zlib: %s): re-download the file", path, msg);
+    return true;
+}
+
 /* Read one IDX stream: magic 0x0000080D (unsigned byte, D dims), D big-endian sizes,
- * data. Errors name `path`. */
+ * data. Errors name `path`. `most`: the data bytes the file can hold (a plain file's
+ * size less its header; a .gz file's size times deflate's largest ratio, 1032), so that
+ * a corrupt header is reported as such instead of an overflowed product or a
+ * terabyte allocation. */
 static uint8_t *read_idx_stream(lt_ctx *ctx, gzFile f, const char *path, int want_dims,
-                                int64_t dims[3]) {
+                                int64_t dims[3], int64_t most) {
     uint8_t *data = NULL;
     uint32_t magic = 0;
-    if (read_u32be(f, &magic) || magic != (uint32_t)(0x800 | want_dims)) {
+    if (read_u32be(f, &magic) && gz_corrupt(ctx, f, path)) return NULL;
+    if (magic != (uint32_t)(0x800 | want_dims)) {
         lt_fail(ctx, "%s: not an IDX file of %d-dimensional unsigned bytes (magic 0x%08x, "
                      "expected 0x%08x)", path, want_dims, magic, 0x800u | (unsigned)want_dims);
         return NULL;
@@ -162,10 +178,17 @@ static uint8_t *read_idx_stream(lt_ctx *ctx, gzFile f, const char *path, int wan
     for (int i = 0; i < want_dims; i++) {
         uint32_t v;
         if (read_u32be(f, &v) || v == 0 || v > 100000000u) {
-            lt_fail(ctx, "%s: bad or truncated header (dimension %d)", path, i);
+            if (!gz_corrupt(ctx, f, path))
+                lt_fail(ctx, "%s: bad or truncated header (dimension %d)", path, i);
             return NULL;
         }
         dims[i] = v;
+        if (total > most / v) { /* also keeps the product from overflowing */
+            lt_fail(ctx, "%s: truncated, or a corrupt header: its dimensions need more data "
+                         "than the file can hold (%lld bytes at most; re-download or "
+                         "reinstall the file)", path, (long long)most);
+            return NULL;
+        }
         total *= v;
     }
     data = malloc((size_t)total);
@@ -181,6 +204,10 @@ static uint8_t *read_idx_stream(lt_ctx *ctx, gzFile f, const char *path, int wan
         got += r;
     }
     unsigned char extra;
+    if (got != total && gz_corrupt(ctx, f, path)) {
+        free(data);
+        return NULL;
+    }
     if (got != total || gzread(f, &extra, 1) != 0) {
         lt_fail(ctx, "%s: %s: %lld of %lld data bytes (re-download or reinstall the file)", path,
                 got != total ? "truncated" : "trailing bytes", (long long)got, (long long)total);
@@ -234,7 +261,7 @@ static bool map_idx(const char *path, int want_dims, int64_t dims[3], idx_bytes 
         uint32_t v = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
                      (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
         if (i == 0) ok = v == (0x800u | (uint32_t)want_dims);
-        else if (ok && (v == 0 || v > 100000000u)) ok = false;
+        else if (ok && (v == 0 || v > 100000000u || total > (int64_t)st.st_size / v)) ok = false;
         else if (ok) total *= (dims[i - 1] = v);
     }
     if (!ok || (size_t)st.st_size != head + (size_t)total) {
@@ -267,7 +294,14 @@ static lt_status read_idx(lt_ctx *ctx, const mnist *d, const char *name, int wan
     gzFile f = open_idx(ctx, d->data_dir, name, path, sizeof path);
     if (!f) return LT_ERROR;
     gzbuffer(f, 1 << 18);
-    uint8_t *data = read_idx_stream(ctx, f, path, want_dims, dims);
+    int64_t most = INT64_MAX / 2048;
+    if (stat(path, &st) == 0) {
+        size_t plen = strlen(path);
+        bool zipped = plen > 3 && !strcmp(path + plen - 3, ".gz");
+        most = zipped ? (int64_t)st.st_size * 1032 : (int64_t)st.st_size - 4 * (want_dims + 1);
+        if (most < 1) most = 1;
+    }
+    uint8_t *data = read_idx_stream(ctx, f, path, want_dims, dims, most);
     gzclose(f);
     if (!data) return LT_ERROR;
     if (cpath[0]) write_cache(cpath, want_dims, dims, data);

@@ -17,6 +17,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 
 typedef struct npy_array {
     char descr[8];
@@ -110,15 +111,36 @@ static lt_status npy_read(lt_ctx *ctx, const char *path, npy_array *a) {
                     LT_MAX_DIMS, h);
             goto out;
         }
+        if (d > 0 && a->count > INT64_MAX / 16 / d) { /* 16: no byte size can wrap below */
+            lt_fail(ctx, "%s: shape in header is too large (its size overflows 64 bits; a "
+                         "corrupt header?): %s", path, h);
+            goto out;
+        }
         a->shape[a->ndim++] = d;
         a->count *= d;
         v = end;
+        if (*v == 'L') v++; /* Python 2's long, as numpy.lib.format's _filter_header reads it */
     }
     if (a->ndim == 0) {
         lt_fail(ctx, "%s: a 0-d array has no samples", path);
         goto out;
     }
     size_t esz = (size_t)(a->descr[2] - '0');
+    /* the data the shape needs must be in the file, checked before allocating: a shape
+     * larger than the file is a truncated file (np.load: "cannot reshape array"), not a
+     * reason to ask for terabytes (bytes after the data are ignored, as np.load does) */
+    long here = ftell(f), end = -1;
+    if (here >= 0 && fseek(f, 0, SEEK_END) == 0) end = ftell(f);
+    if (end < 0 || fseek(f, here, SEEK_SET) != 0) {
+        lt_fail(ctx, "%s: cannot seek in the file: %s", path, strerror(errno));
+        goto out;
+    }
+    if (a->count * (int64_t)esz > end - here) {
+        lt_fail(ctx, "%s: truncated: the header's shape needs %lld data bytes, the file has "
+                     "%lld after its header (re-save it with np.save)", path,
+                (long long)(a->count * (int64_t)esz), (long long)(end - here));
+        goto out;
+    }
     a->data = malloc((size_t)a->count * esz + 1);
     if (!a->data) {
         lt_fail(ctx, "%s: out of memory for %lld values", path, (long long)a->count);
