@@ -135,8 +135,13 @@ expect "truncated IDX file" 1 "train-images-idx3-ubyte: truncated" -- \
     $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/truncate"
 expect "not an IDX file" 1 "not an IDX file" -- \
     $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/badmagic"
-expect "bad label" 1 "label 42 at index 100" -- \
+expect "bad label" 1 "label 42 at index 100 is not a class 0..9.*--data.num_classes" -- \
     $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/badlabel" --data.val_size 10
+# EMNIST-style files with more classes (balanced: 47) train with num_classes set on both sides
+expect "label 42 is a class with --data.num_classes 47 (EMNIST balanced)" 0 "" -- \
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.data_dir "$TMP/badlabel" --data.val_size 10 \
+    --data.num_classes 47 --model.num_classes 47 --trainer.max_epochs 1 --trainer.logger false \
+    --trainer.enable_checkpointing false
 expect "hyperparameter typo is named" 2 "--model.hiden: plugin 'mlp' has no such hyperparameter" -- \
     $RUN --model.hiden 64
 expect "hyperparameter of the wrong type is named" 1 "--model.lr: expected a number" -- \

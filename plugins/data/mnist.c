@@ -24,6 +24,8 @@
  *                          each sample's draws come from lt_sample_rng (seed, epoch,
  *                          split, index), whatever thread fetches it.
  *   --data.crop_padding 2  --data.flip_p 0.5
+ *   --data.num_classes 10  labels must be below it: EMNIST-style files with more classes
+ *                          (balanced 47, byclass 62, letters 27 as its labels are 1..26)
  *
  * Like Lightning's MNIST examples: the 60000 training images are split into
  * 55000 train / 5000 val by random_split with a fixed generator seed (split_seed);
@@ -64,6 +66,7 @@ typedef struct mnist {
     const char *data_dir;
     char cache_dir[1024]; /* "" = no cache */
     int64_t batch_size, val_size, split_seed;
+    int64_t num_classes; /* labels must be 0..num_classes-1 (10; EMNIST: 47, 27, 62) */
     float lut[256];     /* pixel value -> normalised float */
     idx_set train, test;
     int64_t *perm;      /* random_split permutation of the 60000 training images */
@@ -87,6 +90,12 @@ static void *mnist_create(lt_ctx *ctx, const lt_hparams *hp) {
     else if (xdg && *xdg) snprintf(d->cache_dir, sizeof d->cache_dir, "%s/ltrun/idx", xdg);
     else if (home && *home) snprintf(d->cache_dir, sizeof d->cache_dir, "%s/.cache/ltrun/idx", home);
     d->augment = lt_hp_bool(ctx, hp, "augment", false);
+    d->num_classes = lt_hp_int(ctx, hp, "num_classes", 10);
+    if (d->num_classes < 1 || d->num_classes > 256) {
+        lt_fail(ctx, "--data.num_classes must be 1..256 (IDX labels are bytes), got %lld",
+                (long long)d->num_classes);
+        return NULL;
+    }
     d->crop_padding = lt_hp_int(ctx, hp, "crop_padding", 2);
     d->flip_p = lt_hp_float(ctx, hp, "flip_p", 0.5);
     if (d->crop_padding < 0 || !(d->flip_p >= 0 && d->flip_p <= 1)) {
@@ -322,9 +331,11 @@ static lt_status load_set(lt_ctx *ctx, mnist *d, const char *prefix, idx_set *s)
         return lt_fail(ctx, "%s/%s-*: %lld images but %lld labels", d->data_dir, prefix,
                        (long long)idims[0], (long long)ldims[0]);
     for (int64_t i = 0; i < ldims[0]; i++)
-        if (s->labels[i] > 9)
+        if (s->labels[i] >= d->num_classes)
             return lt_fail(ctx, "%s/%s-labels-idx1-ubyte: label %d at index %lld is not a class "
-                                "0..9", d->data_dir, prefix, s->labels[i], (long long)i);
+                                "0..%lld (EMNIST-style files with more classes: set "
+                                "--data.num_classes and the model's)", d->data_dir, prefix,
+                           s->labels[i], (long long)i, (long long)d->num_classes - 1);
     s->n = idims[0];
     s->rows = idims[1];
     s->cols = idims[2];
