@@ -215,6 +215,41 @@ START_TEST(batch_larger_than_the_dataset) {
 }
 END_TEST
 
+
+/* a sample that fails once (a read error that a retry would not see): the error is the
+ * one get_item gave, and get_item is not called again for it (the failing sample was
+ * fetched a second time "for a clean message", which then read "(no message)") */
+static int flaky_calls;
+static lt_status flaky_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                                void *const *dst) {
+    if (index == 5 && flaky_calls++ == 0)
+        return ltr_fail(ctx, "read error on sample %lld", (long long)index);
+    return get_item(ctx, self, split, index, dst);
+}
+
+START_TEST(fetch_error_keeps_get_items_message) {
+    for (int nw = 0; nw <= 1; nw++) {
+        ltr_ctx ctx;
+        ltr_ctx_init(&ctx, NULL);
+        ltr_dataloader dl;
+        lt_dataset ds = make_ds(10, 4, false, false);
+        ds.num_workers = nw;
+        ds.prefetch_factor = 2;
+        ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TEST, flaky_get_item,
+                                             NULL, 1), LT_OK);
+        flaky_calls = 0;
+        lt_batch *b;
+        ck_assert_int_eq(ltr_dataloader_get(&dl, 1, &b), LT_ERROR);
+        char msg[1024];
+        ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+        ck_assert_msg(strstr(msg, "get_item(test, 5) failed: read error on sample 5"),
+                      "num_workers %d: %s", nw, msg);
+        ck_assert_int_eq(flaky_calls, 1);
+        ltr_dataloader_free(&dl);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dataloader");
     TCase *tc = tcase_create("loader");
@@ -224,6 +259,7 @@ int main(void) {
     tcase_add_test(tc, parallel_fetch_rows_and_errors);
     tcase_add_test(tc, bad_descriptions_are_refused);
     tcase_add_test(tc, batch_larger_than_the_dataset);
+    tcase_add_test(tc, fetch_error_keeps_get_items_message);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

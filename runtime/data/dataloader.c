@@ -206,7 +206,27 @@ lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, 
      * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
      * reported for the lowest failing sample, fetched again alone for a clean message. */
     int64_t failed_at = -1;
-#pragma omp parallel for schedule(static) if (omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
+    bool par = omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES;
+    if (!par) { /* one by one: stop at the first failure, whose message is in ctx */
+        ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0);
+        for (int64_t i = 0; i < n; i++) {
+            void *dst[LT_MAX_FIELDS];
+            for (int f = 0; f < dl->ds.nfields; f++)
+                dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
+            int64_t index = dl->order[start + i];
+            if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, index, dst,
+                                    dl->seed, dl->epoch) != LT_OK ||
+                ltr_ctx_of(ctx)->failed) {
+                char msg[900] = "";
+                ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
+                return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+                                (long long)index, msg[0] ? msg : "(no message)");
+            }
+        }
+        slot->size = n;
+        return LT_OK;
+    }
+#pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)
