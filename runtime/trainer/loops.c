@@ -309,7 +309,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     for (;; b++) {
         /* done: max_steps reached or all batches made ready; or a stop request once
          * min_epochs/min_steps are met */
-        if (max_steps_reached(t) || b == n) break;
+        if (max_steps_reached(t) || b >= n) break; /* >=: a resume point past a smaller limit */
         if (t->should_stop) {
             if (ltr_can_stop_early(t)) break;
             if (!L->stop_info_shown) {
@@ -385,7 +385,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         L->epoch_batches_done = b + 1; /* issue 5 */
         end_step_memory(t);
     }
-    *completed = b == n; /* _num_ready_batches_reached() */
+    *completed = b >= n; /* _num_ready_batches_reached() */
     if (*completed) L->epoch_in_progress = false; /* issue 5 */
     end_step_memory(t);
     L->should_accumulate = false;
