@@ -130,7 +130,11 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;
     ltr_results_reset(&t->eval_results);
-    ltr_dataloader_set_epoch(&t->loaders[split], 0);
+    /* Lightning's _EvaluationLoop.reset: while fitting, the loader's sampler epoch is the
+     * fit loop's epoch_progress.current.processed ("some users want validation shuffling
+     * based on the training progress"); validate/test leave it at 0 */
+    ltr_dataloader_set_epoch(&t->loaders[split],
+                             t->opts->command == LTR_CMD_FIT ? t->loop.epochs_processed : 0);
 
     /* inside fit, the validation bar is drawn on a TTY only: plain logs stay short */
     bool in_fit = t->opts->command == LTR_CMD_FIT && val;
