@@ -130,8 +130,8 @@ check "overfit_batches: Lightning's shuffle warning" \
 # torch.randperm(12, generator=torch.Generator().manual_seed(1 + e))[:4] is
 # [1, 4, 6, 8] for e = 0 and [0, 9, 3, 2] for e = 1 (it was epoch 0's order every time)
 : > "$T"
-"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --model.quiet true --model.show_idx true --data.trace /dev/null --data.val_shuffle true \
+TRACE_VAL_SHUFFLE=1 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" \
+    --model.trace "$T" --model.quiet true --model.show_idx true --data.trace /dev/null \
     --data.length 12 --seed 1 --trainer.max_epochs 2 --trainer.num_sanity_val_steps 0 \
     --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 check "val loader in fit: epoch 0's order" eq "$(grep -c 'validation_step 0 .*val_order=1,4,6,8$' "$T")" 1

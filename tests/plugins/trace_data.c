@@ -1,8 +1,11 @@
 /* trace_data.c — `length` samples (x float [2], y int64, idx int64) per split, batch 4;
- * records its hook calls. Hparams: trace, length (10), shuffle (false), val_shuffle (false). Built twice: with
+ * records its hook calls. Hparams: trace, length (10), shuffle (false); the environment's
+ * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them). Built twice: with
  * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
  * 100 to the idx field in on_after_batch_transfer (lt_batch_set). */
 #include "trace.h"
+#include <stdlib.h>
+#include <string.h>
 
 static bool no_predict; /* --data.no_predict true: no predict split (issue 4 tests) */
 typedef struct {
@@ -18,7 +21,8 @@ static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
     if (!d) return NULL;
     d->length = lt_hp_int(ctx, hp, "length", 10);
     d->shuffle = lt_hp_bool(ctx, hp, "shuffle", false);
-    d->val_shuffle = lt_hp_bool(ctx, hp, "val_shuffle", false);
+    const char *vs = getenv("TRACE_VAL_SHUFFLE");
+    d->val_shuffle = vs && strcmp(vs, "1") == 0;
     return d;
 }
 static void td_destroy(lt_ctx *ctx, void *self) { trace("data.destroy"); }
