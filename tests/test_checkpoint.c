@@ -159,6 +159,34 @@ START_TEST(round_trip_every_piece) {
 END_TEST
 
 /* torch's load_state_dict message: every missing, unexpected and mismatched key */
+/* issue 7: a data module may fix its loader's seed (lt_dataset.seed >= 0) apart from the
+ * run's; a resume restores each to its own (the run's seed came back as the loader's,
+ * so lt_seed and every loader built on the run's seed changed after a resume) */
+START_TEST(run_seed_and_loader_seed_restored_apart) {
+    char path[512];
+    mkpath(path, sizeof path, "seeds.h5");
+    ltr_trainer *a = make(3, false), *b = make(3, false);
+    train(a);
+    a->ctx.seed = 42;
+    a->has_loader[LT_SPLIT_TRAIN] = true;
+    a->loaders[LT_SPLIT_TRAIN].seed = 7; /* the data module's ds.seed */
+    save_or_die(a, path, false);
+    b->ctx.seed = 99;
+    b->has_loader[LT_SPLIT_TRAIN] = true;
+    b->loaders[LT_SPLIT_TRAIN].seed = 1;
+    ltr_ckpt *c = ltr_ckpt_open(b, path, true, err, sizeof err);
+    ck_assert_msg(c, "%s", err);
+    ltr_ckpt_apply_weights(b, c);
+    ck_assert_msg(ltr_ckpt_apply_training(b, c, err, sizeof err) == LT_OK, "%s", err);
+    ltr_ckpt_close(c);
+    ck_assert_uint_eq(b->ctx.seed, 42);
+    ck_assert_uint_eq(b->loaders[LT_SPLIT_TRAIN].seed, 7);
+    a->has_loader[LT_SPLIT_TRAIN] = b->has_loader[LT_SPLIT_TRAIN] = false;
+    destroy(a);
+    destroy(b);
+}
+END_TEST
+
 START_TEST(mismatch_lists_every_key_and_changes_nothing) {
     char path[512];
     mkpath(path, sizeof path, "src.h5");
@@ -415,6 +443,7 @@ int main(void) {
     Suite *s = suite_create("checkpoint");
     TCase *tc = tcase_create("checkpoint");
     tcase_add_test(tc, round_trip_every_piece);
+    tcase_add_test(tc, run_seed_and_loader_seed_restored_apart);
     tcase_add_test(tc, mismatch_lists_every_key_and_changes_nothing);
     tcase_add_test(tc, non_strict_loads_the_matching_subset);
     tcase_add_test(tc, refusals);

@@ -193,4 +193,15 @@ if command -v h5dump > /dev/null 2>&1; then
 else
     echo "# h5dump not installed (apt-get install hdf5-tools): skipped"
 fi
+
+# a mid-epoch resume point (batch 8 of 10) past a smaller --trainer.limit_train_batches (5):
+# that epoch is over and the next runs its 5 batches (it went on to batch 10 and failed
+# with "batch 10 is out of range for the train loader")
+LIM="$LTRUN fit --module $P/trace_module.so --data $P/trace_data.so --data.length 40 --trainer.logger false
+     --trainer.enable_progress_bar false --trainer.enable_model_summary false --trainer.default_root_dir $TMP/lim"
+$LIM --trainer.max_steps 8 > /dev/null 2>&1
+expect "resume past a smaller limit_train_batches ends that epoch" 0 "" -- \
+    $LIM --ckpt-path last --trainer.limit_train_batches 5 --trainer.max_epochs 2
+expect "then the next epoch runs the limit's batches" 0 "global_step: 13" -- $LTRUN inspect "$TMP/lim/checkpoints/last.h5"
+
 finish

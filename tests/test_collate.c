@@ -16,11 +16,11 @@
 
 /* sample i: tokens int64 [i % 4 + 1] = 10 i + t; pairs float [i % 3 + 1, 2] = i + 0.25 k;
  * label int64 [] = i */
-static int64_t bad_shape_at = -1;
+static int64_t bad_shape_at = -1, huge_at = -1, huge_len;
 
 static lt_status item_shape(lt_ctx *ctx, void *self, lt_split split, int64_t i, int f,
                             int64_t *shape) {
-    if (f == 0) shape[0] = i % 4 + 1;
+    if (f == 0) shape[0] = i == huge_at ? huge_len : i % 4 + 1;
     if (f == 1) {
         shape[0] = i % 3 + 1;
         if (i == bad_shape_at) shape[1] = 3; /* declared 2 */
@@ -137,11 +137,47 @@ START_TEST(variable_dims_need_item_shape_and_consistent_shapes) {
 }
 END_TEST
 
+
+/* a sample length whose padded batch overflows a 64-bit byte count (a plugin's garbage
+ * shape) is an error naming the split, sample and field; it wrapped to a tiny buffer and
+ * the batch came back with shape [4, 2^62] over it */
+START_TEST(huge_sample_shape_is_an_error) {
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    ltr_dataloader dl;
+    lt_dataset ds = make_ds();
+    char msg[900];
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 1), LT_OK);
+    ck_assert_int_eq(ltr_collate_attach(&dl, item_shape), LT_OK);
+    const int64_t lens[] = {(int64_t)1 << 62, INT64_MAX};
+    for (int k = 0; k < 2; k++) {
+        huge_at = 1, huge_len = lens[k];
+        lt_batch *b;
+        ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_ERROR);
+        ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+        ck_assert_msg(strstr(msg, "the train loader: sample 1's field 0 ('tokens') is too large"),
+                      "%s", msg);
+    }
+    /* each sample fits (2^62 bytes) but the padded batch of 4 does not */
+    huge_at = 1, huge_len = (int64_t)1 << 59;
+    lt_batch *b;
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_ERROR);
+    ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+    ck_assert_msg(strstr(msg, "the train loader: a batch of 4 samples of field 0 ('tokens') "
+                              "padded to [576460752303423488] is more bytes"), "%s", msg);
+    huge_at = -1; /* and the loader works again */
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_OK);
+    ck_assert_int_eq(b->fields[0]->shape[1], 4);
+    ltr_dataloader_free(&dl);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("collate");
     TCase *tc = tcase_create("collate");
     tcase_add_test(tc, padded_batches_match_pad_sequence);
     tcase_add_test(tc, variable_dims_need_item_shape_and_consistent_shapes);
+    tcase_add_test(tc, huge_sample_shape_is_an_error);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

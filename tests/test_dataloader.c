@@ -167,6 +167,89 @@ START_TEST(bad_descriptions_are_refused) {
 }
 END_TEST
 
+
+/* a batch_size larger than the dataset (torch: one batch of all the samples, or none with
+ * drop_last): the buffers hold the samples a batch can have, not batch_size rows (a
+ * huge batch_size was an out-of-memory error, or with one near INT64_MAX an overflowed
+ * size, a 64-byte buffer and a negative len) */
+START_TEST(batch_larger_than_the_dataset) {
+    /* len(DataLoader(range(10), batch_size=bs)) == 1, drop_last=True: 0 (torch 1.13) */
+    const int64_t sizes[] = {11, (int64_t)1 << 40, INT64_MAX / 2, INT64_MAX};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        for (int drop = 0; drop <= 1; drop++) {
+            ltr_ctx ctx;
+            ltr_ctx_init(&ctx, NULL);
+            ltr_dataloader dl;
+            lt_dataset ds = make_ds(10, sizes[k], false, drop);
+            ck_assert_msg(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL,
+                                              1) == LT_OK, "batch_size %lld: %s",
+                          (long long)sizes[k], ctx.error);
+            ck_assert_int_eq(ltr_dataloader_len(&dl), drop ? 0 : 1);
+            if (!drop) {
+                lt_batch *b;
+                ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_OK);
+                ck_assert_int_eq(b->size, 10);
+                ck_assert_int_eq(b->fields[0]->shape[0], 10);
+                const int64_t *y = b->fields[1]->data;
+                const float *x = b->fields[0]->data;
+                for (int i = 0; i < 10; i++) {
+                    ck_assert_int_eq(y[i], i);
+                    ck_assert(x[2 * i + 1] == -(float)i);
+                }
+            }
+            ltr_dataloader_free(&dl);
+        }
+    /* a shape whose batch overflows 64 bits is an error naming the field, not a small
+     * buffer that the samples overrun */
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    ltr_dataloader dl;
+    lt_dataset ds = make_ds(10, 4, false, false);
+    ds.fields[0].ndim = 2;
+    ds.fields[0].shape[0] = ds.fields[0].shape[1] = (int64_t)1 << 31;
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 1),
+                     LT_ERROR);
+    char msg[1024];
+    ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+    ck_assert_msg(strstr(msg, "the train dataset: field 0 ('x') is too large"), "%s", msg);
+}
+END_TEST
+
+
+/* a sample that fails once (a read error that a retry would not see): the error is the
+ * one get_item gave, and get_item is not called again for it (the failing sample was
+ * fetched a second time "for a clean message", which then read "(no message)") */
+static int flaky_calls;
+static lt_status flaky_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                                void *const *dst) {
+    if (index == 5 && flaky_calls++ == 0)
+        return ltr_fail(ctx, "read error on sample %lld", (long long)index);
+    return get_item(ctx, self, split, index, dst);
+}
+
+START_TEST(fetch_error_keeps_get_items_message) {
+    for (int nw = 0; nw <= 1; nw++) {
+        ltr_ctx ctx;
+        ltr_ctx_init(&ctx, NULL);
+        ltr_dataloader dl;
+        lt_dataset ds = make_ds(10, 4, false, false);
+        ds.num_workers = nw;
+        ds.prefetch_factor = 2;
+        ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TEST, flaky_get_item,
+                                             NULL, 1), LT_OK);
+        flaky_calls = 0;
+        lt_batch *b;
+        ck_assert_int_eq(ltr_dataloader_get(&dl, 1, &b), LT_ERROR);
+        char msg[1024];
+        ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+        ck_assert_msg(strstr(msg, "get_item(test, 5) failed: read error on sample 5"),
+                      "num_workers %d: %s", nw, msg);
+        ck_assert_int_eq(flaky_calls, 1);
+        ltr_dataloader_free(&dl);
+    }
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("dataloader");
     TCase *tc = tcase_create("loader");
@@ -175,6 +258,8 @@ int main(void) {
     tcase_add_test(tc, fetch_error_names_split_and_index);
     tcase_add_test(tc, parallel_fetch_rows_and_errors);
     tcase_add_test(tc, bad_descriptions_are_refused);
+    tcase_add_test(tc, batch_larger_than_the_dataset);
+    tcase_add_test(tc, fetch_error_keeps_get_items_message);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

@@ -125,6 +125,18 @@ check "overfit_batches: 2 val batches per validation" eq "$(grep -c 'validation_
 check "overfit_batches: Lightning's shuffle warning" \
     grep -q "You requested to overfit but enabled train dataloader shuffling" "$TMP/out.txt"
 
+# a shuffled val loader inside fit is set to the fit loop's epoch, as Lightning's
+# _EvaluationLoop.reset does (_set_sampler_epoch(dl, fit_loop.epoch_progress.current.processed)):
+# torch.randperm(12, generator=torch.Generator().manual_seed(1 + e))[:4] is
+# [1, 4, 6, 8] for e = 0 and [0, 9, 3, 2] for e = 1 (it was epoch 0's order every time)
+: > "$T"
+TRACE_VAL_SHUFFLE=1 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" \
+    --model.trace "$T" --model.quiet true --model.show_idx true --data.trace /dev/null \
+    --data.length 12 --seed 1 --trainer.max_epochs 2 --trainer.num_sanity_val_steps 0 \
+    --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
+check "val loader in fit: epoch 0's order" eq "$(grep -c 'validation_step 0 .*val_order=1,4,6,8$' "$T")" 1
+check "val loader in fit: set_epoch(1) at epoch 1" eq "$(grep -c 'validation_step 0 .*val_order=0,9,3,2$' "$T")" 1
+
 # enable_model_summary false: no summary table
 run --trainer.max_steps 1
 check "model summary printed by default" grep -q "trainable params" "$TMP/out.txt"

@@ -233,6 +233,41 @@ START_TEST(options_are_checked_as_pytorch_does) {
 }
 END_TEST
 
+
+/* worker_init runs on the worker thread with the worker's own context; a restart of the
+ * prefetch (a batch asked out of turn) must not reset that context while worker_init
+ * still runs on it: worker 1's init fails slowly, and its message must survive a
+ * restart made meanwhile (it was lost, "(no message)", when the restart did not wait) */
+static lt_status slow_failing_init(lt_ctx *ctx, void *self, lt_split split, int id, int n) {
+    (void)self, (void)split, (void)n;
+    if (id != 1) return LT_OK;
+    ltr_fail(ctx, "worker 1 could not open its shard");
+    sleep_us(100000);
+    return LT_ERROR;
+}
+
+START_TEST(restart_waits_for_worker_init) {
+    ltr_ctx ctx;
+    ltr_ctx_init(&ctx, NULL);
+    ltr_dataloader dl;
+    lt_dataset ds = make_ds(40, 2, false, 2, 2);
+    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_VAL, get_item, NULL, 1), LT_OK);
+    dl.worker_init = slow_failing_init;
+    lt_batch *b;
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 0, &b), LT_OK); /* worker 0's */
+    /* out of turn while worker 1 is (likely) still in its init: the run restarts at 5
+     * (worker 0's), and batch 6 is worker 1's */
+    ck_assert_int_eq(ltr_dataloader_get(&dl, 5, &b), LT_OK);
+    lt_status rc = ltr_dataloader_get(&dl, 6, &b);
+    ck_assert_int_eq(rc, LT_ERROR);
+    char msg[1024];
+    ck_assert(ltr_ctx_take_error(&ctx, msg, sizeof msg));
+    ck_assert_msg(strstr(msg, "worker_init(val, worker 1 of 2) failed: worker 1 could not open "
+                              "its shard"), "%s", msg);
+    ltr_dataloader_free(&dl);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("workers");
     TCase *tc = tcase_create("workers");
@@ -243,6 +278,7 @@ int main(void) {
     tcase_add_test(tc, persistent_workers_outlive_the_epoch);
     tcase_add_test(tc, resume_prefetches_from_batch_k);
     tcase_add_test(tc, options_are_checked_as_pytorch_does);
+    tcase_add_test(tc, restart_waits_for_worker_init);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

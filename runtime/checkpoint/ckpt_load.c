@@ -511,7 +511,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
     int nopt = os->noptimizers, nsch = os->nowned_sched;
     opt_in *oin = calloc((size_t)nopt + 1, sizeof *oin);
     sched_in *sin = calloc((size_t)nsch + 1, sizeof *sin);
-    int64_t L[6] = {0}, rng[4] = {0}, dl_seed = 0;
+    int64_t L[6] = {0}, rng[4] = {0}, dl_seed = 0, run_seed = 0;
     lt_status rc = oin && sin ? LT_OK : LT_ERROR;
     if (rc) snprintf(msg, sizeof msg, "out of memory");
     hid_t og = -1, lg = -1, lp = -1, rg = -1;
@@ -567,6 +567,9 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
             snprintf(msg, sizeof msg, "/rng is incomplete");
         } else {
             memcpy(rng, host, sizeof rng);
+            /* the run's seed; it equals the loader's unless the data module fixed its
+             * loader's (lt_dataset.seed, issue 7) */
+            if (ltr_h5_get_i64(rg, "seed", &run_seed)) run_seed = dl_seed;
         }
         free(host);
     }
@@ -619,7 +622,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
         t->ctx.pub.global_step = L[5];
         lo->restored = true;
         memcpy(t->rng.s, rng, sizeof rng);
-        t->ctx.seed = (uint64_t)dl_seed;
+        t->ctx.seed = (uint64_t)run_seed;
         if (t->has_loader[LT_SPLIT_TRAIN]) t->loaders[LT_SPLIT_TRAIN].seed = (uint64_t)dl_seed;
     }
     for (int i = 0; oin && i < nopt; i++) free_opt_in(&oin[i]);

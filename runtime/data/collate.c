@@ -6,6 +6,7 @@
 #include "tensor/bf16.h"
 #include "tensor/tensor.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,18 @@ static int64_t numel_of(int ndim, const int64_t *shape) {
     return n;
 }
 
+/* mult * prod(shape) * esz bytes, false when it does not fit in int64 (less 64 for
+ * grow's rounding): a plugin's huge shape must not wrap to a small buffer */
+static bool bytes_of(int64_t mult, int ndim, const int64_t *shape, size_t esz, size_t *out) {
+    int64_t v = mult;
+    bool over = false;
+    for (int d = 0; d < ndim; d++) over |= __builtin_mul_overflow(v, shape[d], &v);
+    over |= __builtin_mul_overflow(v, (int64_t)esz, &v);
+    if (over || v > INT64_MAX - 64) return false;
+    *out = (size_t)v;
+    return true;
+}
+
 static bool grow(void **p, size_t *cap, size_t need, bool aligned) {
     if (need <= *cap && *p) return true;
     size_t c = *cap ? *cap : 64;
@@ -153,6 +166,15 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
                                         shape_text(a, sizeof a, fd->ndim, shp),
                                         shape_text(b, sizeof b, fd->ndim, fd->shape));
                     }
+                size_t sb;
+                if (!bytes_of(1, fd->ndim, shp, ltr_dtype_size(fd->dtype), &sb)) {
+                    char a[160];
+                    return ltr_fail(ctx, "the %s loader: sample %lld's field %d ('%s') is too "
+                                         "large: item_shape gave %s, more bytes than a 64-bit "
+                                         "size holds", sn, (long long)index, f,
+                                    fd->name ? fd->name : "?",
+                                    shape_text(a, sizeof a, fd->ndim, shp));
+                }
             }
             for (int d = 0; d < fd->ndim; d++)
                 if (shp[d] > maxs[f][d]) maxs[f][d] = shp[d];
@@ -163,14 +185,25 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
     for (int f = 0; f < nf; f++) {
         const lt_field *fd = &ds->fields[f];
         esz[f] = ltr_dtype_size(fd->dtype);
+        size_t batch_bytes, total = 0;
+        bool fits = bytes_of(n, fd->ndim, maxs[f], esz[f], &batch_bytes);
+        for (int64_t i = 0; fits && i < n && ltr_field_is_variable(fd); i++) {
+            size_t sb = 0;
+            bytes_of(1, fd->ndim, SHAPE(i, f), esz[f], &sb); /* checked in 1. */
+            fits = !__builtin_add_overflow(total, sb, &total) && total <= INT64_MAX - 64;
+        }
+        if (!fits) {
+            char a[160];
+            return ltr_fail(ctx, "the %s loader: a batch of %lld samples of field %d ('%s') "
+                                 "padded to %s is more bytes than a 64-bit size holds", sn,
+                            (long long)n, f, fd->name ? fd->name : "?",
+                            shape_text(a, sizeof a, fd->ndim, maxs[f]));
+        }
         padded[f] = (size_t)numel_of(fd->ndim, maxs[f]);
         lt_tensor *t = batch->fields[f];
-        if (!grow(&t->data, &cs->batch_cap[f], (size_t)n * padded[f] * esz[f], true))
+        if (!grow(&t->data, &cs->batch_cap[f], batch_bytes, true))
             return ltr_fail(ctx, "out of memory for the %s loader's batch buffers", sn);
         if (ltr_field_is_variable(fd)) {
-            size_t total = 0;
-            for (int64_t i = 0; i < n; i++)
-                total += (size_t)numel_of(fd->ndim, SHAPE(i, f)) * esz[f];
             if (!grow(&cs->staging[f], &cs->staging_cap[f], total, false))
                 return ltr_fail(ctx, "out of memory for the %s loader's staging buffers", sn);
         }

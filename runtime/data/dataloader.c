@@ -8,6 +8,7 @@
 #include "tensor/tensor.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,24 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     }
     dl->order_len = ltr_sampler_len(&dl->sampler);
     dl->order = malloc((size_t)(dl->order_len ? dl->order_len : 1) * sizeof *dl->order);
+    /* a batch holds at most len(sampler) samples: a batch_size larger than the dataset
+     * (torch: one batch of everything) gets buffers of the samples there are */
+    int64_t rows = ds->batch_size < dl->order_len ? ds->batch_size : dl->order_len;
+    if (rows < 1) rows = 1;
+    for (int f = 0; f < ds->nfields; f++) {
+        const lt_field *fd = &ds->fields[f];
+        int64_t numel = rows, bytes = 0;
+        bool over = false;
+        for (int d = 0; d < fd->ndim; d++)
+            over |= __builtin_mul_overflow(numel, fd->shape[d] < 0 ? 0 : fd->shape[d], &numel);
+        over |= __builtin_mul_overflow(numel, (int64_t)ltr_dtype_size(fd->dtype), &bytes);
+        if (over || bytes > INT64_MAX - 64) {
+            ltr_dataloader_free(dl);
+            return ltr_fail(ctx, "the %s dataset: field %d ('%s') is too large: %lld samples "
+                                 "of its shape overflow a 64-bit size", sn, f,
+                            fd->name ? fd->name : "?", (long long)rows);
+        }
+    }
     dl->nslots = ds->num_workers ? ds->num_workers * ds->prefetch_factor + 1 : 1;
     dl->slots = calloc((size_t)dl->nslots, sizeof *dl->slots);
     if (!dl->order || !dl->slots) goto oom;
@@ -112,13 +131,13 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
             if (!t) goto oom;
             b->fields[f] = t;
             t->dtype = fd->dtype;
-            int64_t shape[LT_MAX_DIMS] = {ds->batch_size};
+            int64_t shape[LT_MAX_DIMS] = {rows};
             for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d] < 0 ? 0 : fd->shape[d];
             ltr_set_shape(t, fd->ndim + 1, shape);
             /* ABI 1.5: variable-length fields get their buffers per batch (data/collate.c) */
             if (ltr_field_is_variable(fd)) dl->variable = true;
             size_t bytes = ltr_field_is_variable(fd) ? 0 :
-                           (size_t)(ds->batch_size * field_numel(fd)) * ltr_dtype_size(fd->dtype);
+                           (size_t)(rows * field_numel(fd)) * ltr_dtype_size(fd->dtype);
             size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
             t->data = aligned_alloc(64, rounded);
             if (!t->data) goto oom;
@@ -149,7 +168,7 @@ void ltr_dataloader_free(ltr_dataloader *dl) {
 
 int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
     int64_t n = dl->order_len, b = dl->ds.batch_size;
-    return dl->ds.drop_last ? n / b : (n + b - 1) / b;
+    return dl->ds.drop_last ? n / b : n / b + (n % b != 0); /* no n + b - 1: b may be huge */
 }
 
 void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
@@ -187,7 +206,27 @@ lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, 
      * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
      * reported for the lowest failing sample, fetched again alone for a clean message. */
     int64_t failed_at = -1;
-#pragma omp parallel for schedule(static) if (omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES)
+    bool par = omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES;
+    if (!par) { /* one by one: stop at the first failure, whose message is in ctx */
+        ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0);
+        for (int64_t i = 0; i < n; i++) {
+            void *dst[LT_MAX_FIELDS];
+            for (int f = 0; f < dl->ds.nfields; f++)
+                dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
+            int64_t index = dl->order[start + i];
+            if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, index, dst,
+                                    dl->seed, dl->epoch) != LT_OK ||
+                ltr_ctx_of(ctx)->failed) {
+                char msg[900] = "";
+                ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
+                return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+                                (long long)index, msg[0] ? msg : "(no message)");
+            }
+        }
+        slot->size = n;
+        return LT_OK;
+    }
+#pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < n; i++) {
         void *dst[LT_MAX_FIELDS];
         for (int f = 0; f < dl->ds.nfields; f++)

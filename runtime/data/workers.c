@@ -117,6 +117,10 @@ static void worker_main(void *arg) {
         }
     }
     uv_mutex_lock(&ws->mu);
+    /* worker_init ran on w->ctx: it counted as a fetch under way (start_threads), so a
+     * restart (reset_worker_ctx) waits for it instead of resetting the context under it */
+    ws->busy--;
+    uv_cond_broadcast(&ws->done_cv);
     while (!ws->quit) {
         if (w->gen != ws->gen) { /* a new run: this worker's share of it */
             w->gen = ws->gen;
@@ -191,7 +195,11 @@ static lt_status start_threads(ltr_workers *ws) {
     int started = 0;
     for (; started < ws->n; started++) {
         ws->w[started].gen = ws->gen - 1; /* picks up the current run */
-        if (uv_thread_create(&ws->w[started].th, worker_main, &ws->w[started])) break;
+        ws->busy++; /* its worker_init; the worker takes it off when done */
+        if (uv_thread_create(&ws->w[started].th, worker_main, &ws->w[started])) {
+            ws->busy--;
+            break;
+        }
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (started == ws->n) {

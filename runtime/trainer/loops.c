@@ -130,7 +130,11 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;
     ltr_results_reset(&t->eval_results);
-    ltr_dataloader_set_epoch(&t->loaders[split], 0);
+    /* Lightning's _EvaluationLoop.reset: while fitting, the loader's sampler epoch is the
+     * fit loop's epoch_progress.current.processed ("some users want validation shuffling
+     * based on the training progress"); validate/test leave it at 0 */
+    ltr_dataloader_set_epoch(&t->loaders[split],
+                             t->opts->command == LTR_CMD_FIT ? t->loop.epochs_processed : 0);
 
     /* inside fit, the validation bar is drawn on a TTY only: plain logs stay short */
     bool in_fit = t->opts->command == LTR_CMD_FIT && val;
@@ -309,7 +313,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     for (;; b++) {
         /* done: max_steps reached or all batches made ready; or a stop request once
          * min_epochs/min_steps are met */
-        if (max_steps_reached(t) || b == n) break;
+        if (max_steps_reached(t) || b >= n) break; /* >=: a resume point past a smaller limit */
         if (t->should_stop) {
             if (ltr_can_stop_early(t)) break;
             if (!L->stop_info_shown) {
@@ -385,7 +389,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         L->epoch_batches_done = b + 1; /* issue 5 */
         end_step_memory(t);
     }
-    *completed = b == n; /* _num_ready_batches_reached() */
+    *completed = b >= n; /* _num_ready_batches_reached() */
     if (*completed) L->epoch_in_progress = false; /* issue 5 */
     end_step_memory(t);
     L->should_accumulate = false;

@@ -1,13 +1,16 @@
 /* trace_data.c — `length` samples (x float [2], y int64, idx int64) per split, batch 4;
- * records its hook calls. Hparams: trace, length (10), shuffle (false). Built twice: with
+ * records its hook calls. Hparams: trace, length (10), shuffle (false); the environment's
+ * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them). Built twice: with
  * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
  * 100 to the idx field in on_after_batch_transfer (lt_batch_set). */
 #include "trace.h"
+#include <stdlib.h>
+#include <string.h>
 
 static bool no_predict; /* --data.no_predict true: no predict split (issue 4 tests) */
 typedef struct {
     int64_t length;
-    bool shuffle;
+    bool shuffle, val_shuffle;
 } td;
 
 static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
@@ -18,6 +21,8 @@ static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
     if (!d) return NULL;
     d->length = lt_hp_int(ctx, hp, "length", 10);
     d->shuffle = lt_hp_bool(ctx, hp, "shuffle", false);
+    const char *vs = getenv("TRACE_VAL_SHUFFLE");
+    d->val_shuffle = vs && strcmp(vs, "1") == 0;
     return d;
 }
 static void td_destroy(lt_ctx *ctx, void *self) { trace("data.destroy"); }
@@ -31,7 +36,7 @@ static lt_status td_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset 
     if (no_predict && split == LT_SPLIT_PREDICT) return LT_OK;
     ds->length = d->length;
     ds->batch_size = 4;
-    ds->shuffle = split == LT_SPLIT_TRAIN && d->shuffle;
+    ds->shuffle = (split == LT_SPLIT_TRAIN && d->shuffle) || (split == LT_SPLIT_VAL && d->val_shuffle);
     ds->nfields = 3;
     ds->fields[0] = (lt_field){.name = "x", .dtype = LT_FLOAT32, .ndim = 1, .shape = {2}};
     ds->fields[1] = (lt_field){.name = "y", .dtype = LT_INT64, .ndim = 0};

@@ -63,8 +63,18 @@ static lt_tensor *tm_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t
     return loss_of(ctx, self, b);
 }
 static lt_status tm_validation_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
-    trace("module.validation_step %lld sanity=%d training=%d", (long long)i, ctx->sanity_checking,
-          ctx->training);
+    tm *m = self;
+    char order[128] = ""; /* show_idx: the val batch's sample indices (not "idx=") */
+    if (m->show_idx) {
+        lt_tensor *t = lt_batch_at(ctx, b, 2);
+        const int64_t *d = lt_data(ctx, t);
+        size_t len = 0;
+        for (int64_t k = 0; d && k < lt_numel(ctx, t) && len + 24 < sizeof order; k++)
+            len += (size_t)snprintf(order + len, sizeof order - len, "%s%lld",
+                                    k ? "," : " val_order=", (long long)d[k]);
+    }
+    trace("module.validation_step %lld sanity=%d training=%d%s", (long long)i, ctx->sanity_checking,
+          ctx->training, order);
     lt_log(ctx, "val/loss", loss_of(ctx, self, b), 0);
     return LT_OK;
 }
