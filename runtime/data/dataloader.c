@@ -203,8 +203,7 @@ lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, 
     size_t batch_bytes = 0;
     for (int f = 0; f < dl->ds.nfields; f++) batch_bytes += (size_t)n * sample_bytes[f];
     /* The samples of a batch are fetched on the OpenMP threads (get_item is declared safe
-     * to call from loader threads, ltrun.h); each writes only its own rows. A failure is
-     * reported for the lowest failing sample, fetched again alone for a clean message. */
+     * to call from loader threads, ltrun.h); each writes only its own rows. */
     int64_t failed_at = -1;
     bool par = omp && n > 1 && batch_bytes >= PARALLEL_FETCH_BYTES;
     if (!par) { /* one by one: stop at the first failure, whose message is in ctx */
@@ -226,34 +225,39 @@ lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, 
         slot->size = n;
         return LT_OK;
     }
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < n; i++) {
-        void *dst[LT_MAX_FIELDS];
-        for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
-        /* ABI 1.5: transforms — lt_sample_rng's (seed, epoch) for the call */
-        if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, dl->order[start + i],
-                                dst, dl->seed, dl->epoch) != LT_OK) {
+    /* Each OpenMP thread gets its own copy of the context for get_item: a failing
+     * plugin's lt_fail then writes that copy's error slot, never one another thread
+     * writes too (the copy is shallow; get_item may only record errors and draw from
+     * lt_sample_rng, ltrun.h). The lowest failing sample is reported with its message. */
+    char failed_msg[900] = "";
+#pragma omp parallel
+    {
+        ltr_ctx local = *ltr_ctx_of(ctx);
+        local.failed = false;
+        local.error[0] = '\0';
+#pragma omp for schedule(static)
+        for (int64_t i = 0; i < n; i++) {
+            void *dst[LT_MAX_FIELDS];
+            for (int f = 0; f < dl->ds.nfields; f++)
+                dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
+            /* ABI 1.5: transforms — lt_sample_rng's (seed, epoch) for the call */
+            if (ltr_get_item_scoped(dl->get_item, &local.pub, dl->dm_self, dl->split,
+                                    dl->order[start + i], dst, dl->seed, dl->epoch) != LT_OK ||
+                local.failed) {
+                char msg[900] = "";
+                ltr_ctx_take_error(&local, msg, sizeof msg);
 #pragma omp critical(ltr_fetch_failure)
-            if (failed_at < 0 || i < failed_at) failed_at = i;
+                if (failed_at < 0 || i < failed_at) {
+                    failed_at = i;
+                    memcpy(failed_msg, msg, sizeof msg);
+                }
+            }
         }
     }
-    if (failed_at >= 0 || ltr_ctx_of(ctx)->failed) {
-        ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0); /* possibly written by several */
-        int64_t i = failed_at >= 0 ? failed_at : 0;
-        void *dst[LT_MAX_FIELDS];
-        for (int f = 0; f < dl->ds.nfields; f++)
-            dst[f] = (char *)slot->fields[f]->data + (size_t)i * sample_bytes[f];
-        int64_t index = dl->order[start + i];
-        char msg[900] = "";
-        if (ltr_get_item_scoped(dl->get_item, ctx, dl->dm_self, dl->split, index, dst, dl->seed,
-                                dl->epoch) != LT_OK ||
-            ltr_ctx_of(ctx)->failed || failed_at >= 0) {
-            ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
-            return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
-                            (long long)index, msg[0] ? msg : "(no message)");
-        }
-    }
+    if (failed_at >= 0)
+        return ltr_fail(ctx, "get_item(%s, %lld) failed: %s", ltr_split_name(dl->split),
+                        (long long)dl->order[start + failed_at],
+                        failed_msg[0] ? failed_msg : "(no message)");
     slot->size = n;
     return LT_OK;
 }
