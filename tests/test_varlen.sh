@@ -31,6 +31,11 @@ expect "item_shape error from a worker names the sample" 1 "item_shape\(train, 3
     $RUN --data.bad_shape true --trainer.max_epochs 1 --data.batch_size 4 --trainer.num_sanity_val_steps 0 \
     --data.length 8 --data.num_workers 2
 
+# an empty dataset trains nothing and says so, as Lightning's has_len_all_ranks warns
+expect "an empty dataset warns and fits nothing" 0 \
+    "Total length of .DataLoader. across ranks is zero.*the train split of data module 'varlen_data'" -- \
+    $RUN --data.length 0 --trainer.max_epochs 1
+
 expect "no item_shape hook" 1 "field 0 \('tokens'\) has a variable dimension.*no item_shape hook" -- \
     $LTRUN fit --module $P/varlen_module.so --data $P/varlen_data_noshape.so --trainer.max_epochs 1
 expect "item_shape gives a negative length" 1 "item_shape\(train, 3\) gave field 0 \('tokens'\) the shape \[-5\]" -- \
