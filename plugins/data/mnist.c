@@ -381,13 +381,14 @@ static lt_status mnist_dataset(lt_ctx *ctx, void *self, lt_split split, lt_datas
  * lines are requested at once (one memory round trip instead of one per line), and the
  * table lookups run four at a time (independent loads; the scalar loop waited on each). */
 static void normalise(float *restrict out, const uint8_t *restrict px, int64_t n,
-                      const float *restrict lut) {
+                      const float *restrict lut, bool stream) {
     for (int64_t p = 0; p < n; p += 64) __builtin_prefetch(px + p);
     int64_t p = 0;
 #ifdef __SSE2__
-    /* streaming stores: a batch is written once and read later by the step, so skipping
-     * the read-for-ownership of each output line halves the memory traffic */
-    if (((uintptr_t)out & 15) == 0) {
+    /* streaming stores (stream: out is a batch row, written once and read later by the
+     * step): skipping the read-for-ownership of each line halves the memory traffic. A
+     * scratch image read again at once (augmentation) keeps ordinary, cached stores. */
+    if (stream && ((uintptr_t)out & 15) == 0) {
         for (; p + 4 <= n; p += 4)
             _mm_stream_ps(out + p, _mm_setr_ps(lut[px[p]], lut[px[p + 1]], lut[px[p + 2]],
                                                lut[px[p + 3]]));
@@ -416,24 +417,25 @@ static lt_status mnist_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t
     float *out = dst[0];
     *(int64_t *)dst[1] = s->labels[i];
     if (!(d->augment && split == LT_SPLIT_TRAIN)) {
-        normalise(out, px, npix, d->lut);
+        normalise(out, px, npix, d->lut, true);
         return LT_OK;
     }
     /* RandomCrop(size, padding, fill 0 pixel) then RandomHorizontalFlip(p) (loader
      * thread: plain buffers only) */
-    float *img = malloc((size_t)npix * sizeof *img);
+    float stack_img[28 * 28 * 4]; /* MNIST-sized images need no allocation per sample */
+    float *img = npix <= (int64_t)(sizeof stack_img / sizeof *stack_img)
+                     ? stack_img : malloc((size_t)npix * sizeof *img);
     if (!img) return lt_fail(ctx, "out of memory augmenting sample %lld", (long long)index);
-    normalise(img, px, npix, d->lut);
+    normalise(img, px, npix, d->lut, false);
     lt_rng rng;
     lt_sample_rng(ctx, split, index, &rng);
     int64_t pad = d->crop_padding;
     lt_crop_options crop = {.size_h = s->rows, .size_w = s->cols, .padding = {pad, pad, pad, pad},
                             .fill = d->lut[0], .padding_mode = LT_PAD_CONSTANT};
     lt_status rc = lt_tf_random_crop(ctx, &rng, img, 1, s->rows, s->cols, out, &crop);
-    free(img);
+    if (img != stack_img) free(img);
     if (rc == LT_OK) lt_tf_random_hflip(ctx, &rng, out, 1, s->rows, s->cols, d->flip_p);
     return rc;
-    return LT_OK;
 }
 
 LT_DATAMODULE(mnist, .create = mnist_create, .destroy = mnist_destroy, .setup = mnist_setup,

@@ -156,13 +156,16 @@ lt_status ltr_api_tf_random_crop(lt_ctx *ctx, lt_rng *r, const float *src, int64
         return ltr_fail(ctx, "lt_tf_random_crop: Required crop size (%lld, %lld) is larger than "
                              "input image size (%lld, %lld)", (long long)th, (long long)tw,
                         (long long)H, (long long)W);
-    int64_t *rows = malloc((size_t)(H + W) * sizeof *rows);
+    /* the source row/column of each padded position: on the stack for images up to
+     * 512 rows + columns padded (this runs once per sample on loader threads) */
+    int64_t stack_map[512];
+    int64_t *rows = H + W <= 512 ? stack_map : malloc((size_t)(H + W) * sizeof *rows);
     if (!rows) return ltr_fail(ctx, "lt_tf_random_crop: out of memory");
     int64_t *cols = rows + H;
     lt_status rc = axis_pad(ctx, "height", h, pad[1], pad[3], ph, ph, o->padding_mode, rows);
     if (rc == LT_OK) rc = axis_pad(ctx, "width", w, pad[0], pad[2], pw, pw, o->padding_mode, cols);
     if (rc != LT_OK) {
-        free(rows);
+        if (rows != stack_map) free(rows);
         return rc;
     }
     int64_t top = 0, left = 0;
@@ -180,7 +183,7 @@ lt_status ltr_api_tf_random_crop(lt_ctx *ctx, lt_rng *r, const float *src, int64
                 out[x] = sy < 0 || sx < 0 ? fill : src[(k * h + sy) * w + sx];
             }
         }
-    free(rows);
+    if (rows != stack_map) free(rows);
     return LT_OK;
 }
 
