@@ -19,6 +19,7 @@
  * dtype (bool as uint8). It is written to PATH.tmp.PID and renamed to PATH at the end, so
  * a failed or interrupted run never leaves a partial file under PATH.
  */
+#include "checkpoint/checkpoint.h" /* ltr_h5_mem_type */
 #include "trainer/trainer.h"
 #include "tensor/ops.h"
 
@@ -49,19 +50,6 @@ typedef struct pred_writer {
     int n, cap;
     int64_t batch;                /* the batch being written (for messages) */
 } pred_writer;
-
-static hid_t h5_type(lt_dtype dt) {
-    switch (dt) {
-    case LT_FLOAT32: return H5T_NATIVE_FLOAT;
-    case LT_FLOAT64: return H5T_NATIVE_DOUBLE;
-    case LT_INT64: return H5T_NATIVE_INT64;
-    case LT_INT32: return H5T_NATIVE_INT32;
-    case LT_UINT8:
-    case LT_BOOL: return H5T_NATIVE_UINT8;
-    case LT_BFLOAT16: break; /* widened to float32 before writing */
-    }
-    return H5T_NATIVE_FLOAT;
-}
 
 static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name,
                                    const lt_tensor *x, int ndim, const hsize_t *dims) {
@@ -96,7 +84,7 @@ static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name
     hid_t space = H5Screate_simple(ndim, cur, max);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     H5Pset_chunk(dcpl, ndim, chunk);
-    d->dset = H5Dcreate2(w->file, name, h5_type(x->dtype), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    d->dset = H5Dcreate2(w->file, name, ltr_h5_mem_type(x->dtype), space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
     H5Sclose(space);
     if (d->dset < 0) {
@@ -143,7 +131,7 @@ static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const 
     if (fspace >= 0) rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, dims, NULL);
     hid_t mspace = H5Screate_simple(ndim, dims, NULL);
     if (fspace >= 0 && rc >= 0 && dims[0] > 0)
-        rc = H5Dwrite(d->dset, h5_type(x->dtype), mspace, fspace, H5P_DEFAULT, c->data);
+        rc = H5Dwrite(d->dset, ltr_h5_mem_type(x->dtype), mspace, fspace, H5P_DEFAULT, c->data);
     H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
     if (fspace < 0 || rc < 0)
