@@ -23,24 +23,12 @@
 static uint64_t api_seed(lt_ctx *ctx) { return ltr_ctx_of(ctx)->seed; }
 
 static void api_log_value(lt_ctx *c, const char *name, double value, unsigned flags) {
-    ltr_ctx *ctx = ltr_ctx_of(c);
-    if (!ctx->log_sink) {
-        ltr_fail(c, "lt_log('%s'): no trainer is running here", name ? name : "");
-        return;
-    }
-    ctx->log_sink(ctx->log_sink_self, c, name, value, ctx->batch_size, flags);
+    ltr_log_number(c, name, value, flags, ltr_ctx_of(c)->batch_size);
 }
 
-/* Lightning: a logged tensor must have one element; it is detached and squeezed. */
 static void api_log(lt_ctx *c, const char *name, const lt_tensor *value, unsigned flags) {
-    if (!value) return; /* an earlier op failed and recorded why */
-    if (ltr_numel(value) != 1) {
-        char shape[96];
-        ltr_fail(c, "lt_log('%s'): the value must have one element, got shape %s",
-                 name ? name : "", ltr_shape_str(value, shape, sizeof shape));
-        return;
-    }
-    api_log_value(c, name, ltr_item(c, value), flags);
+    double v;
+    if (ltr_log_item(c, name, value, &v)) api_log_value(c, name, v, flags);
 }
 
 static bool api_set_grad_enabled(lt_ctx *c, bool enabled) {

@@ -59,7 +59,7 @@ static bool to_flags(lt_ctx *c, const char *name, const lt_log_options *o, unsig
     return true;
 }
 
-static void log_number(lt_ctx *c, const char *name, double value, unsigned flags, double bs) {
+void ltr_log_number(lt_ctx *c, const char *name, double value, unsigned flags, double bs) {
     ltr_ctx *ctx = ltr_ctx_of(c);
     if (!ctx->log_sink) {
         ltr_fail(c, "lt_log('%s'): no trainer is running here", name ? name : "");
@@ -71,19 +71,26 @@ static void log_number(lt_ctx *c, const char *name, double value, unsigned flags
 void ltr_api_log_value_ex(lt_ctx *c, const char *name, double value, const lt_log_options *o) {
     unsigned flags;
     double bs;
-    if (to_flags(c, name ? name : "", o, &flags, &bs)) log_number(c, name, value, flags, bs);
+    if (to_flags(c, name ? name : "", o, &flags, &bs)) ltr_log_number(c, name, value, flags, bs);
 }
 
 /* Lightning: a logged tensor must have one element; it is detached and squeezed. */
-void ltr_api_log_ex(lt_ctx *c, const char *name, const lt_tensor *value, const lt_log_options *o) {
-    if (!value) return; /* an earlier op failed and recorded why */
+bool ltr_log_item(lt_ctx *c, const char *name, const lt_tensor *value, double *out) {
+    if (!value) return false; /* an earlier op failed and recorded why */
     if (ltr_numel(value) != 1) {
         char shape[96];
-        ltr_fail(c, "lt_log('%s'): the value must have one element, got shape %s",
+        ltr_fail(c, "lt_log('%s'): the value must have one element, got shape %s (log a "
+                    "reduction such as lt_mean of it)",
                  name ? name : "", ltr_shape_str(value, shape, sizeof shape));
-        return;
+        return false;
     }
-    ltr_api_log_value_ex(c, name, ltr_item(c, value), o);
+    *out = ltr_item(c, value);
+    return true;
+}
+
+void ltr_api_log_ex(lt_ctx *c, const char *name, const lt_tensor *value, const lt_log_options *o) {
+    double v;
+    if (ltr_log_item(c, name, value, &v)) ltr_api_log_value_ex(c, name, v, o);
 }
 
 /* self.log_dict: self.log for each entry with the same options, in order. */

@@ -7,6 +7,10 @@
 
 void ltr_api_log_ex(lt_ctx *c, const char *name, const lt_tensor *value, const lt_log_options *o);
 void ltr_api_log_value_ex(lt_ctx *c, const char *name, double value, const lt_log_options *o);
+/* the two steps every lt_log form shares: a one-element tensor's value (else an error in c),
+ * and handing a number with its LT_* flags and batch size to the running trainer */
+bool ltr_log_item(lt_ctx *c, const char *name, const lt_tensor *value, double *out);
+void ltr_log_number(lt_ctx *c, const char *name, double value, unsigned flags, double bs);
 void ltr_api_log_dict(lt_ctx *c, int n, const char *const *names, const lt_tensor *const *values,
                       const lt_log_options *o);
 bool ltr_api_metric_get(lt_ctx *c, lt_metrics_dict which, const char *name, double *value);
