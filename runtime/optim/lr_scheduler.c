@@ -319,8 +319,10 @@ static lt_status sched_step(lt_ctx *ctx, lt_lr_scheduler *s, bool has_epoch, dou
     return LT_OK;
 }
 
-/* _initial_step(): _step_count = 0, step() */
+/* the tail of LRScheduler.__init__ every constructor ends with: base_lrs from the groups'
+ * initial_lr, then _initial_step(): _step_count = 0, step() */
 static lt_lr_scheduler *initial_step(lt_ctx *ctx, lt_lr_scheduler *s) {
+    set_base_lrs(s);
     s->step_count = 0;
     if (sched_step(ctx, s, false, 0)) return sched_fail(ctx, s);
     return s;
@@ -338,7 +340,6 @@ lt_lr_scheduler *ltr_step_lr(lt_ctx *ctx, lt_optimizer *opt, int64_t step_size, 
     if (!s) return NULL;
     s->step_size = step_size;
     s->gamma = gamma;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -364,7 +365,6 @@ lt_lr_scheduler *ltr_multistep_lr(lt_ctx *ctx, lt_optimizer *opt, const int64_t 
     qsort(s->milestones, (size_t)n, sizeof(int64_t), cmp_i64); /* sorted(Counter.elements()) */
     s->nmilestones = n;
     s->gamma = gamma;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -372,7 +372,6 @@ lt_lr_scheduler *ltr_exponential_lr(lt_ctx *ctx, lt_optimizer *opt, double gamma
     lt_lr_scheduler *s = sched_new(ctx, opt, LTR_SCHED_EXPONENTIAL, "ExponentialLR");
     if (!s) return NULL;
     s->gamma = gamma;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -386,7 +385,6 @@ lt_lr_scheduler *ltr_cosine_annealing_lr(lt_ctx *ctx, lt_optimizer *opt, int64_t
     if (!s) return NULL;
     s->t_max = t_max;
     s->eta_min = eta_min;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -409,7 +407,6 @@ lt_lr_scheduler *ltr_cosine_annealing_warm_restarts(lt_ctx *ctx, lt_optimizer *o
     s->t_mult = t_mult;
     s->eta_min = eta_min;
     s->t_cur = -1; /* T_cur = last_epoch */
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -492,7 +489,6 @@ lt_lr_scheduler *ltr_one_cycle_lr(lt_ctx *ctx, lt_optimizer *opt, const lt_one_c
         cy[4] = o->base_momentum;
         if (o->cycle_momentum) *ltr_group_momentum(opt, g) = o->max_momentum;
     }
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -516,7 +512,6 @@ lt_lr_scheduler *ltr_linear_lr(lt_ctx *ctx, lt_optimizer *opt, double start_fact
     s->start_factor = start_factor;
     s->end_factor = end_factor;
     s->total_iters = total_iters;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -529,7 +524,6 @@ lt_lr_scheduler *ltr_constant_lr(lt_ctx *ctx, lt_optimizer *opt, double factor, 
     if (!s) return NULL;
     s->factor = factor;
     s->total_iters = total_iters;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
@@ -542,7 +536,6 @@ lt_lr_scheduler *ltr_lambda_lr(lt_ctx *ctx, lt_optimizer *opt, double (*fn)(int6
     if (!s) return NULL;
     s->lambda = fn;
     s->user = user;
-    set_base_lrs(s);
     return initial_step(ctx, s);
 }
 
