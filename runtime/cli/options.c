@@ -77,9 +77,7 @@ static bool key_nullable(const char *key) {
     return false;
 }
 
-static int usage_error(char *err, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int usage_error(char *err, size_t cap, const char *fmt, ...) {
+int ltr_usage_error(char *err, size_t cap, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err, cap, fmt, ap);
@@ -207,7 +205,7 @@ static void merge(cJSON *dst, const cJSON *src) {
 
 static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     FILE *f = fopen(path, "rb");
-    if (!f) return usage_error(err, cap, "--config %s: %s", path, strerror(errno));
+    if (!f) return ltr_usage_error(err, cap, "--config %s: %s", path, strerror(errno));
     char *buf = NULL;
     size_t len = 0, got;
     char chunk[65536];
@@ -216,14 +214,14 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         if (!grown) {
             free(buf);
             fclose(f);
-            return usage_error(err, cap, "--config %s: out of memory", path);
+            return ltr_usage_error(err, cap, "--config %s: out of memory", path);
         }
         buf = grown;
         memcpy(buf + len, chunk, got);
         len += got;
     }
     fclose(f);
-    if (!buf) return usage_error(err, cap, "--config %s: the file is empty", path);
+    if (!buf) return ltr_usage_error(err, cap, "--config %s: the file is empty", path);
     buf[len] = '\0';
     const char *end = NULL;
     cJSON *cfg = cJSON_ParseWithOpts(buf, &end, 1);
@@ -232,20 +230,20 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         int line = 1;
         for (size_t i = 0; i < off && i < len; i++) line += buf[i] == '\n';
         free(buf);
-        return usage_error(err, cap, "--config %s: not valid JSON near line %d (byte %zu)",
+        return ltr_usage_error(err, cap, "--config %s: not valid JSON near line %d (byte %zu)",
                            path, line, off);
     }
     free(buf);
     if (!cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
-        return usage_error(err, cap, "--config %s: the top level must be a JSON object", path);
+        return ltr_usage_error(err, cap, "--config %s: the top level must be a JSON object", path);
     }
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         bool known = false;
         for (size_t i = 0; i < NKEYS(top_keys); i++) known |= !strcmp(item->string, top_keys[i]);
         if (!known) {
-            int rc = usage_error(err, cap,
+            int rc = ltr_usage_error(err, cap,
                                  "--config %s: unknown key '%s' (known: module, datamodule, "
                                  "seed_everything, trainer, model, data, ckpt_path)",
                                  path, item->string);
@@ -255,7 +253,7 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         bool must_be_object = !strcmp(item->string, "trainer") ||
                               !strcmp(item->string, "model") || !strcmp(item->string, "data");
         if (must_be_object && !cJSON_IsObject(item)) {
-            int rc = usage_error(err, cap, "--config %s: '%s' must be an object", path,
+            int rc = ltr_usage_error(err, cap, "--config %s: '%s' must be an object", path,
                                  item->string);
             cJSON_Delete(cfg);
             return rc;
@@ -273,11 +271,11 @@ static int limit_from_text(const char *opt, const char *text, cJSON **out, char 
     errno = 0;
     double d = strtod(text, &end);
     if (end == text || *end || errno || !isfinite(d) || d < 0)
-        return usage_error(err, cap, "%s: expected a batch count (int) or a fraction (float), "
+        return ltr_usage_error(err, cap, "%s: expected a batch count (int) or a fraction (float), "
                                      "got '%s'", opt, text);
     bool fraction = strpbrk(text, ".eE") != NULL;
     if (!fraction && d != floor(d))
-        return usage_error(err, cap, "%s: '%s' is not an integer", opt, text);
+        return ltr_usage_error(err, cap, "%s: '%s' is not an integer", opt, text);
     /* keep the int/float distinction through JSON: integral fractions become "1.0" */
     if (fraction && d == floor(d)) {
         char buf[64];
@@ -304,7 +302,7 @@ static int unknown_trainer_key(const char *where, const char *key, char *err, si
         if (n < 0 || (size_t)n >= sizeof known - len) break;
         len += (size_t)n;
     }
-    return usage_error(err, cap, "%s%s: unknown Trainer flag (known: %s)", where, key, known);
+    return ltr_usage_error(err, cap, "%s%s: unknown Trainer flag (known: %s)", where, key, known);
 }
 
 static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *err, size_t cap) {
@@ -319,7 +317,7 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
         double d = cJSON_IsString(canon) ? strtod(canon->valuestring, NULL) : canon->valuedouble;
         cJSON_Delete(canon);
         if (fraction && d > 1.0 && d != floor(d))
-            return usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
+            return ltr_usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
                                name, d);
         if (fraction && d > 1.0) fraction = false; /* Lightning: 2.0 -> int(2) */
         out->is_fraction = fraction;
@@ -328,14 +326,14 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
         return 0;
     }
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return usage_error(err, cap, "trainer.%s: expected a batch count or a fraction", name);
+        return ltr_usage_error(err, cap, "trainer.%s: expected a batch count or a fraction", name);
     double d = v->valuedouble;
     if (d == floor(d)) {
         out->is_fraction = false;
         out->count = (int64_t)d;
     } else {
         if (d > 1.0)
-            return usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
+            return ltr_usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
                                name, d);
         out->is_fraction = true;
         out->fraction = d;
@@ -349,7 +347,7 @@ static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) 
     char text[64];
     if (cJSON_IsNumber(v)) snprintf(text, sizeof text, "%g", v->valuedouble);
     else if (cJSON_IsString(v)) snprintf(text, sizeof text, "%s", v->valuestring);
-    else return usage_error(err, cap, "trainer.precision: expected \"32-true\" or \"64-true\"");
+    else return ltr_usage_error(err, cap, "trainer.precision: expected \"32-true\" or \"64-true\"");
     if (!strcmp(text, "32") || !strcmp(text, "32-true")) *out = 32;
     else if (!strcmp(text, "64") || !strcmp(text, "64-true")) *out = 64;
     else {
@@ -358,9 +356,9 @@ static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) 
                                             "transformer-engine-float16"};
         for (size_t i = 0; i < NKEYS(later); i++)
             if (!strcmp(text, later[i]))
-                return usage_error(err, cap, "trainer.precision: '%s' is not implemented yet; "
+                return ltr_usage_error(err, cap, "trainer.precision: '%s' is not implemented yet; "
                                              "use 32-true or 64-true", text);
-        return usage_error(err, cap, "trainer.precision: '%s' is not a precision (Lightning's "
+        return ltr_usage_error(err, cap, "trainer.precision: '%s' is not a precision (Lightning's "
                                      "values: 32-true, 64-true, 16-mixed, bf16-mixed, 16-true, "
                                      "bf16-true, transformer-engine)", text);
     }
@@ -369,7 +367,7 @@ static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) 
 
 static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, size_t cap) {
     if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-        return usage_error(err, cap, "trainer.%s: expected an integer", name);
+        return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
     *out = (int64_t)v->valuedouble;
     return 0;
 }
@@ -385,10 +383,10 @@ static int parse_profiler(const cJSON *v, void *field, char *err, size_t cap) {
     if (s && !strcmp(s, "simple")) *out = LTR_PROFILER_SIMPLE;
     else if (s && !strcmp(s, "advanced")) *out = LTR_PROFILER_ADVANCED;
     else if (s && (!strcmp(s, "pytorch") || !strcmp(s, "xla")))
-        return usage_error(err, cap, "trainer.profiler: '%s' is a Lightning profiler ltrun does "
+        return ltr_usage_error(err, cap, "trainer.profiler: '%s' is a Lightning profiler ltrun does "
                                      "not have; use simple or advanced", s);
     else
-        return usage_error(err, cap, "trainer.profiler: expected null, \"simple\" or \"advanced\"");
+        return ltr_usage_error(err, cap, "trainer.profiler: expected null, \"simple\" or \"advanced\"");
     return 0;
 }
 
@@ -398,13 +396,13 @@ static int parse_deterministic(const cJSON *v, void *field, char *err, size_t ca
     if (cJSON_IsNull(v) || cJSON_IsFalse(v)) *out = 0;
     else if (cJSON_IsTrue(v)) *out = 1;
     else if (cJSON_IsString(v) && !strcmp(v->valuestring, "warn")) *out = 2;
-    else return usage_error(err, cap, "trainer.deterministic: expected true, false, null or \"warn\"");
+    else return ltr_usage_error(err, cap, "trainer.deterministic: expected true, false, null or \"warn\"");
     return 0;
 }
 
 static int parse_bool_or_null(const cJSON *v, void *field, char *err, size_t cap) {
     if (!cJSON_IsBool(v) && !cJSON_IsNull(v))
-        return usage_error(err, cap, "trainer.benchmark: expected true, false or null");
+        return ltr_usage_error(err, cap, "trainer.benchmark: expected true, false or null");
     *(bool *)field = cJSON_IsTrue(v);
     return 0;
 }
@@ -412,16 +410,16 @@ static int parse_bool_or_null(const cJSON *v, void *field, char *err, size_t cap
 static int parse_accelerator(const cJSON *v, void *field, char *err, size_t cap) {
     static const char *const lightning[] = {"gpu", "cuda", "mps", "tpu", "hpu", "xla"};
     const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
-    if (!s) return usage_error(err, cap, "trainer.accelerator: expected a name (cpu or auto)");
+    if (!s) return ltr_usage_error(err, cap, "trainer.accelerator: expected a name (cpu or auto)");
     if (!strcmp(s, "cpu") || !strcmp(s, "auto")) {
         snprintf(field, 16, "%s", s);
         return 0;
     }
     for (size_t i = 0; i < NKEYS(lightning); i++)
         if (!strcmp(s, lightning[i]))
-            return usage_error(err, cap, "trainer.accelerator: '%s' is not available in this "
+            return ltr_usage_error(err, cap, "trainer.accelerator: '%s' is not available in this "
                                          "build: ltrun runs on cpu (accelerators: cpu, auto)", s);
-    return usage_error(err, cap, "trainer.accelerator: '%s' is not an accelerator (ltrun has: "
+    return ltr_usage_error(err, cap, "trainer.accelerator: '%s' is not an accelerator (ltrun has: "
                                  "cpu, auto)", s);
 }
 
@@ -431,7 +429,7 @@ static int parse_devices(const cJSON *v, void *field, char *err, size_t cap) {
                (cJSON_IsString(v) && (!strcmp(v->valuestring, "1") ||
                                       !strcmp(v->valuestring, "auto")));
     if (!one)
-        return usage_error(err, cap, "trainer.devices: ltrun runs one process on one device: use "
+        return ltr_usage_error(err, cap, "trainer.devices: ltrun runs one process on one device: use "
                                      "1 or \"auto\" (several devices need a distributed strategy, "
                                      "which ltrun does not have yet)");
     *(int64_t *)field = 1;
@@ -444,7 +442,7 @@ static int parse_strategy(const cJSON *v, void *field, char *err, size_t cap) {
         snprintf(field, 32, "%s", s);
         return 0;
     }
-    return usage_error(err, cap, "trainer.strategy: '%s' is not available: ltrun has auto and "
+    return ltr_usage_error(err, cap, "trainer.strategy: '%s' is not available: ltrun has auto and "
                                  "single_device (distributed strategies such as ddp come later "
                                  "as plugins)", s ? s : "(not a string)");
 }
@@ -462,7 +460,7 @@ static const struct {
 static int parse_custom(const cJSON *v, const char *key, void *field, char *err, size_t cap) {
     for (size_t i = 0; i < NKEYS(custom_parsers); i++)
         if (!strcmp(custom_parsers[i].key, key)) return custom_parsers[i].parse(v, field, err, cap);
-    return usage_error(err, cap, "trainer.%s: no parser (a bug in ltrun)", key);
+    return ltr_usage_error(err, cap, "trainer.%s: no parser (a bug in ltrun)", key);
 }
 
 /* --print-config writes every flag (LightningCLI prints the full config): these are the
@@ -567,7 +565,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             if (cJSON_IsNull(v) && !strcmp(k->key, "max_epochs")) continue; /* None: default */
             rc = parse_int(v, k->key, (int64_t *)field, err, cap);
             if (!rc && *(int64_t *)field < k->min)
-                rc = usage_error(err, cap, "trainer.%s: must be >= %lld, got %lld", k->key,
+                rc = ltr_usage_error(err, cap, "trainer.%s: must be >= %lld, got %lld", k->key,
                                  (long long)k->min, (long long)*(int64_t *)field);
             break;
         case T_LIMIT:
@@ -575,14 +573,14 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             if (!strcmp(k->key, "val_check_interval")) t->val_check_interval_given = true;
             break;
         case T_BOOL:
-            if (!cJSON_IsBool(v)) rc = usage_error(err, cap, "trainer.%s: expected true or false", k->key);
+            if (!cJSON_IsBool(v)) rc = ltr_usage_error(err, cap, "trainer.%s: expected true or false", k->key);
             else *(bool *)field = cJSON_IsTrue(v);
             break;
         case T_PRECISION:
             rc = parse_precision(v, (int64_t *)field, err, cap);
             break;
         case T_STR: /* the only string flag is default_root_dir */
-            if (!cJSON_IsString(v)) rc = usage_error(err, cap, "trainer.%s: expected a path", k->key);
+            if (!cJSON_IsString(v)) rc = ltr_usage_error(err, cap, "trainer.%s: expected a path", k->key);
             else snprintf(field, sizeof t->default_root_dir, "%s", v->valuestring);
             break;
         case T_CUSTOM:
@@ -596,8 +594,8 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(o->tree, "datamodule");
-    if (m && !cJSON_IsString(m)) return usage_error(err, cap, "module: expected a plugin name or path");
-    if (d && !cJSON_IsString(d)) return usage_error(err, cap, "datamodule: expected a plugin name or path");
+    if (m && !cJSON_IsString(m)) return ltr_usage_error(err, cap, "module: expected a plugin name or path");
+    if (d && !cJSON_IsString(d)) return ltr_usage_error(err, cap, "datamodule: expected a plugin name or path");
     o->module_spec = m ? m->valuestring : NULL;
     o->data_spec = d ? d->valuestring : NULL;
     o->model_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "model");
@@ -611,16 +609,16 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     o->seed_quiet = s && cJSON_IsFalse(s);
     if (s && !cJSON_IsBool(s) && !cJSON_IsNull(s) &&
         (!cJSON_IsNumber(s) || s->valuedouble != floor(s->valuedouble)))
-        return usage_error(err, cap, "--seed / seed_everything: expected an integer, true or false");
+        return ltr_usage_error(err, cap, "--seed / seed_everything: expected an integer, true or false");
     if (o->seed_given) {
         if (s->valuedouble < 0 || s->valuedouble > 4294967295.0)
-            return usage_error(err, cap, "--seed / seed_everything: %.0f is not in bounds, numpy "
+            return ltr_usage_error(err, cap, "--seed / seed_everything: %.0f is not in bounds, numpy "
                                          "accepts from 0 to 4294967295", s->valuedouble);
         o->seed = (uint64_t)s->valuedouble;
     }
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(o->tree, "ckpt_path");
     if (ck && !cJSON_IsNull(ck) && !cJSON_IsString(ck))
-        return usage_error(err, cap, "ckpt_path: expected a path, \"best\" or \"last\"");
+        return ltr_usage_error(err, cap, "ckpt_path: expected a path, \"best\" or \"last\"");
     o->ckpt_path = ck && cJSON_IsString(ck) ? ck->valuestring : NULL;
     return 0;
 }
@@ -629,9 +627,9 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
     const char *dot = strchr(opt, '.');
     size_t seclen = (size_t)(dot - opt);
     const char *key = dot + 1;
-    if (!*key) return usage_error(err, cap, "--%s: missing a name after the dot", opt);
+    if (!*key) return ltr_usage_error(err, cap, "--%s: missing a name after the dot", opt);
     char sec[16];
-    if (seclen >= sizeof sec) return usage_error(err, cap, "--%s: unknown option", opt);
+    if (seclen >= sizeof sec) return ltr_usage_error(err, cap, "--%s: unknown option", opt);
     memcpy(sec, opt, seclen);
     sec[seclen] = '\0';
     if (!strcmp(sec, "trainer")) {
@@ -666,7 +664,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
                                                                       !strcmp(key, "max_epochs")));
             if (!ok) {
                 cJSON_Delete(v);
-                return usage_error(err, cap, "--trainer.%s: expected %s, got '%s'", key,
+                return ltr_usage_error(err, cap, "--trainer.%s: expected %s, got '%s'", key,
                                    k->type == T_BOOL ? "true or false" : "an integer", value);
             }
         }
@@ -674,7 +672,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
     } else if (!strcmp(sec, "model") || !strcmp(sec, "data")) {
         set_member(section(tree, sec), key, value_from_text(value));
     } else {
-        return usage_error(err, cap, "--%s: unknown option (dotted options are --trainer.*, "
+        return ltr_usage_error(err, cap, "--%s: unknown option (dotted options are --trainer.*, "
                                      "--model.* and --data.*)", opt);
     }
     return 0;
@@ -692,7 +690,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(c, "test")) o->command = LTR_CMD_TEST;
         else if (!strcmp(c, "predict")) o->command = LTR_CMD_PREDICT;
         else if (!strcmp(c, "help")) o->command = LTR_CMD_HELP;
-        else return usage_error(err, cap, "unknown subcommand '%s' (fit, validate, test, "
+        else return ltr_usage_error(err, cap, "unknown subcommand '%s' (fit, validate, test, "
                                           "predict; see ltrun --help)", c);
     }
     int rc = 0;
@@ -707,18 +705,18 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             return 0;
         }
         if (strncmp(arg, "--", 2) != 0)
-            return usage_error(err, cap, "unexpected argument '%s' (options start with --)", arg);
+            return ltr_usage_error(err, cap, "unexpected argument '%s' (options start with --)", arg);
         /* --name=value or --name value */
         char name[256];
         const char *value = NULL;
         const char *eq = strchr(arg, '=');
         size_t nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        if (nlen >= sizeof name) return usage_error(err, cap, "option too long: %.40s...", arg);
+        if (nlen >= sizeof name) return ltr_usage_error(err, cap, "option too long: %.40s...", arg);
         memcpy(name, arg + 2, nlen);
         name[nlen] = '\0';
         bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test");
         if (is_flag) {
-            if (eq) return usage_error(err, cap, "--%s takes no value", name);
+            if (eq) return ltr_usage_error(err, cap, "--%s takes no value", name);
             if (!strcmp(name, "print-config")) o->print_config = true;
             else o->run_test = true;
             continue;
@@ -727,7 +725,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             value = eq + 1;
         } else {
             if (i + 1 >= argc)
-                return usage_error(err, cap, "--%s: missing its value", name);
+                return ltr_usage_error(err, cap, "--%s: missing its value", name);
             value = argv[++i];
         }
         if (!strcmp(name, "module")) set_member(o->tree, "module", cJSON_CreateString(value));
@@ -740,7 +738,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(name, "strict")) { /* issue 5: load_state_dict's strict */
             if (!strcmp(value, "true") || !strcmp(value, "True")) o->ckpt_strict = true;
             else if (!strcmp(value, "false") || !strcmp(value, "False")) o->ckpt_strict = false;
-            else return usage_error(err, cap, "--strict: expected true or false, got '%s'", value);
+            else return ltr_usage_error(err, cap, "--strict: expected true or false, got '%s'", value);
         }
         else if (!strcmp(name, "callback")) { /* issue 4: --callback PATH[:JSON] */
             cJSON *cb = ltr_options_callback_from_text(value, err, cap);
@@ -768,12 +766,12 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             cJSON *v = cJSON_ParseWithOpts(value, NULL, 1);
             if (!v || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) { /* LightningCLI: int|bool */
                 cJSON_Delete(v);
-                return usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",
+                return ltr_usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",
                                    value);
             }
             set_member(o->tree, "seed_everything", v);
         } else if (strchr(name, '.')) rc = apply_dotted(o->tree, name, value, err, cap);
-        else return usage_error(err, cap, "--%s: unknown option (see ltrun --help)", name);
+        else return ltr_usage_error(err, cap, "--%s: unknown option (see ltrun --help)", name);
     }
     if (rc) return rc;
     if (o->command == LTR_CMD_HELP) return 0;
@@ -783,7 +781,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     rc = resolve(o, err, cap);
     if (!rc && o->print_config) add_print_defaults(o->tree); /* issue 4 */
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
-        rc = usage_error(err, cap, "--predictions is an option of ltrun predict");
+        rc = ltr_usage_error(err, cap, "--predictions is an option of ltrun predict");
     return rc;
 }
 

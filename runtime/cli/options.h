@@ -121,6 +121,8 @@ typedef struct ltr_options {
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with
  * one line in err naming the option. --help / --version set the command. */
 int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap);
+/* A usage error for the option parsers (options*.c): the message into err, exit status 2. */
+int ltr_usage_error(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ltr_options_free(ltr_options *o);
 void ltr_options_print_help(FILE *out);
 const char *ltr_command_name(ltr_command c);

@@ -12,26 +12,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static int fail(char *err, size_t cap, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return 2;
-}
 
 static int add_one(ltr_options *o, const cJSON *item, int i, char *err, size_t cap) {
     if (o->nloggers == LTR_MAX_CALLBACKS)
-        return fail(err, cap, "trainer.logger: at most %d loggers", LTR_MAX_CALLBACKS);
+        return ltr_usage_error(err, cap, "trainer.logger: at most %d loggers", LTR_MAX_CALLBACKS);
     const cJSON *path = cJSON_IsString(item) ? item
                                              : cJSON_GetObjectItemCaseSensitive(item, "class_path");
     const cJSON *args = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "init_args")
                                              : NULL;
     if (!cJSON_IsString(path) || !path->valuestring[0])
-        return fail(err, cap, "trainer.logger[%d]: expected a logger NAME or {\"class_path\": "
+        return ltr_usage_error(err, cap, "trainer.logger[%d]: expected a logger NAME or {\"class_path\": "
                               "NAME, \"init_args\": {...}} (e.g. --logger csv)", i);
     if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args))
-        return fail(err, cap, "trainer.logger[%d]: \"init_args\" must be an object", i);
+        return ltr_usage_error(err, cap, "trainer.logger[%d]: \"init_args\" must be an object", i);
     static const cJSON empty = {.type = cJSON_Object};
     ltr_callback_spec *l = &o->loggers[o->nloggers++];
     l->path = path->valuestring;

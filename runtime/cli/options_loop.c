@@ -25,21 +25,13 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
 int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
 cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap);
 
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t cap, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
-    va_end(ap);
-    return 2;
-}
 
 /* Timer(duration=...): "DD:HH:MM:SS" (Lightning's regex (\d+):(\d\d):(\d\d):(\d\d)), a
  * dict of timedelta's keywords, or (ltrun) a number of seconds. */
 static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
     if (cJSON_IsNumber(v)) {
         if (!isfinite(v->valuedouble) || v->valuedouble < 0)
-            return fail(err, cap, "trainer.max_time: expected seconds >= 0, got %g", v->valuedouble);
+            return ltr_usage_error(err, cap, "trainer.max_time: expected seconds >= 0, got %g", v->valuedouble);
         *out = v->valuedouble;
         return 0;
     }
@@ -54,7 +46,7 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
             *out = (double)d * 86400.0 + (double)h * 3600.0 + (double)m * 60.0 + (double)sec;
             return 0;
         }
-        return fail(err, cap, "trainer.max_time: '%s' is not a valid duration; expected a string "
+        return ltr_usage_error(err, cap, "trainer.max_time: '%s' is not a valid duration; expected a string "
                               "in the format DD:HH:MM:SS (e.g. \"00:12:00:00\"), seconds, or "
                               "{\"hours\": 12}", s);
     }
@@ -68,36 +60,36 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
             size_t i = 0;
             while (i < sizeof units / sizeof units[0] && strcmp(units[i].name, item->string)) i++;
             if (i == sizeof units / sizeof units[0] || !cJSON_IsNumber(item))
-                return fail(err, cap, "trainer.max_time: '%s' is not a timedelta field (weeks, "
+                return ltr_usage_error(err, cap, "trainer.max_time: '%s' is not a timedelta field (weeks, "
                                       "days, hours, minutes, seconds, milliseconds, microseconds "
                                       "with a number)", item->string);
             total += item->valuedouble * units[i].seconds;
         }
-        if (total < 0) return fail(err, cap, "trainer.max_time: the duration is negative");
+        if (total < 0) return ltr_usage_error(err, cap, "trainer.max_time: the duration is negative");
         *out = total;
         return 0;
     }
-    return fail(err, cap, "trainer.max_time: expected \"DD:HH:MM:SS\", seconds or a dict");
+    return ltr_usage_error(err, cap, "trainer.max_time: expected \"DD:HH:MM:SS\", seconds or a dict");
 }
 
 static int parse_callbacks(ltr_options *o, const cJSON *v, char *err, size_t cap) {
     if (!cJSON_IsArray(v))
-        return fail(err, cap, "trainer.callbacks: expected a list of {\"class_path\": PATH, "
+        return ltr_usage_error(err, cap, "trainer.callbacks: expected a list of {\"class_path\": PATH, "
                               "\"init_args\": {...}} (or --callback PATH[:JSON])");
     const cJSON *item;
     cJSON_ArrayForEach(item, v) {
         if (o->ncallbacks == LTR_MAX_CALLBACKS)
-            return fail(err, cap, "trainer.callbacks: at most %d callbacks", LTR_MAX_CALLBACKS);
+            return ltr_usage_error(err, cap, "trainer.callbacks: at most %d callbacks", LTR_MAX_CALLBACKS);
         ltr_callback_spec *c = &o->callbacks[o->ncallbacks];
         const cJSON *path = cJSON_IsString(item) ? item
                                                  : cJSON_GetObjectItemCaseSensitive(item, "class_path");
         const cJSON *args = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "init_args")
                                                  : NULL;
         if (!cJSON_IsString(path) || !path->valuestring[0])
-            return fail(err, cap, "trainer.callbacks[%d]: needs \"class_path\" (the callback "
+            return ltr_usage_error(err, cap, "trainer.callbacks[%d]: needs \"class_path\" (the callback "
                                   "plugin's .so path)", o->ncallbacks);
         if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args))
-            return fail(err, cap, "trainer.callbacks[%d]: \"init_args\" must be an object",
+            return ltr_usage_error(err, cap, "trainer.callbacks[%d]: \"init_args\" must be an object",
                         o->ncallbacks);
         static const cJSON empty = {.type = cJSON_Object};
         c->path = path->valuestring;
@@ -113,7 +105,7 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
     switch (type) {
     case T_FLOAT: /* gradient_clip_val */
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-            return fail(err, cap, "trainer.%s: expected a number or null", key);
+            return ltr_usage_error(err, cap, "trainer.%s: expected a number or null", key);
         *(double *)field = v->valuedouble;
         return 0;
     case T_TIME:
@@ -124,7 +116,7 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
             for (size_t i = 0; v->valuestring[i]; i++)
                 low[i] = (char)tolower((unsigned char)v->valuestring[i]);
         if (strcmp(low, "norm") && strcmp(low, "value"))
-            return fail(err, cap, "trainer.gradient_clip_algorithm: '%s' is invalid. Allowed "
+            return ltr_usage_error(err, cap, "trainer.gradient_clip_algorithm: '%s' is invalid. Allowed "
                                   "algorithms: value, norm", cJSON_IsString(v) ? v->valuestring : "?");
         snprintf(t->gradient_clip_algorithm, sizeof t->gradient_clip_algorithm, "%s", low);
         return 0;
@@ -134,13 +126,13 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
         else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 0)
             t->fast_dev_run = (int64_t)v->valuedouble;
         else
-            return fail(err, cap, "trainer.fast_dev_run: expected true, false or a number of "
+            return ltr_usage_error(err, cap, "trainer.fast_dev_run: expected true, false or a number of "
                                   "batches >= 0");
         return 0;
     case T_CALLBACKS:
         return parse_callbacks(o, v, err, cap);
     }
-    return fail(err, cap, "trainer.%s: internal error (unknown flag type)", key);
+    return ltr_usage_error(err, cap, "trainer.%s: internal error (unknown flag type)", key);
 }
 
 static bool limit_enabled(ltr_limit l) { return l.is_fraction ? l.fraction > 0 : l.count > 0; }
@@ -150,11 +142,11 @@ int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap) {
      * default None does not: it becomes 1.0, every num_training_batches batches) */
     if (t->check_val_every_n_epoch_none && t->val_check_interval_given &&
         t->val_check_interval.is_fraction)
-        return fail(err, cap, "trainer.val_check_interval should be an integer when "
+        return ltr_usage_error(err, cap, "trainer.val_check_interval should be an integer when "
                               "check_val_every_n_epoch=None, found %g",
                     t->val_check_interval.fraction);
     if (t->overfit_batches.is_fraction && t->overfit_batches.fraction > 1.0)
-        return fail(err, cap, "trainer.overfit_batches: a fraction must be in [0.0, 1.0]");
+        return ltr_usage_error(err, cap, "trainer.overfit_batches: a fraction must be in [0.0, 1.0]");
     /* _parse_loop_limits: max_epochs None -> 1000 unless max_steps or a Timer (max_time)
      * bounds the run; min_epochs None -> 1 when min_steps is set (so should_stop raised in
      * on_fit_start is re-evaluated after an epoch), else 0 */
@@ -183,20 +175,20 @@ cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap) {
     const char *sep = strstr(text, ":{");
     size_t plen = sep ? (size_t)(sep - text) : strlen(text);
     if (plen == 0) {
-        fail(err, cap, "--callback: expected PATH[:JSON], e.g. --callback "
+        ltr_usage_error(err, cap, "--callback: expected PATH[:JSON], e.g. --callback "
                        "./my_callback.so:'{\"patience\": 3}'");
         return NULL;
     }
     cJSON *args = sep ? cJSON_ParseWithOpts(sep + 1, NULL, 1) : cJSON_CreateObject();
     if (!cJSON_IsObject(args)) {
         cJSON_Delete(args);
-        fail(err, cap, "--callback %s: the init args after ':' must be a JSON object", text);
+        ltr_usage_error(err, cap, "--callback %s: the init args after ':' must be a JSON object", text);
         return NULL;
     }
     char *path = malloc(plen + 1);
     if (!path) {
         cJSON_Delete(args);
-        fail(err, cap, "--callback: out of memory");
+        ltr_usage_error(err, cap, "--callback: out of memory");
         return NULL;
     }
     memcpy(path, text, plen);
