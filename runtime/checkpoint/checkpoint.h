@@ -63,6 +63,9 @@ int ltr_ckpt_inspect_main(int argc, char **argv);
 /* Switch HDF5's error stack printing and filter-plugin loading off (idempotent). */
 void ltr_h5_init(void);
 hid_t ltr_h5_group(hid_t loc, const char *name); /* create */
+/* child group i ("0", "1", ...): create it / open it (-1 when absent) */
+hid_t ltr_h5_group_at(hid_t loc, int i);
+hid_t ltr_h5_open_at(hid_t loc, int i);
 void ltr_h5_set_compression(int level); /* ltr_h5_write_array's gzip level; 0 off */
 lt_status ltr_h5_attr_str(hid_t obj, const char *name, const char *value);
 lt_status ltr_h5_attr_i64(hid_t obj, const char *name, int64_t value);

@@ -533,9 +533,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
                  (long long)count, nopt);
     }
     for (int i = 0; i < nopt && rc == LT_OK; i++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "%d", i);
-        hid_t g = H5Lexists(og, nm, H5P_DEFAULT) > 0 ? H5Gopen2(og, nm, H5P_DEFAULT) : -1;
+        hid_t g = ltr_h5_open_at(og, i);
         rc = g < 0 ? LT_ERROR : read_optimizer(g, os->optimizers[i], &oin[i], msg, sizeof msg);
         if (g >= 0) H5Gclose(g);
         if (rc && !msg[0]) snprintf(msg, sizeof msg, "optimizer %d is missing", i);
@@ -546,9 +544,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
                  (long long)count, nsch);
     }
     for (int i = 0; i < nsch && rc == LT_OK; i++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "%d", i);
-        hid_t g = H5Lexists(lg, nm, H5P_DEFAULT) > 0 ? H5Gopen2(lg, nm, H5P_DEFAULT) : -1;
+        hid_t g = ltr_h5_open_at(lg, i);
         rc = g < 0 ? LT_ERROR : read_scheduler(g, os->owned_sched[i], &sin[i], msg, sizeof msg);
         if (g >= 0) H5Gclose(g);
         if (rc && !msg[0]) snprintf(msg, sizeof msg, "LR scheduler %d is missing", i);

@@ -188,9 +188,7 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     hid_t og = ltr_h5_group(f, "optimizer");
     rc |= ltr_h5_attr_i64(og, "count", t->optim_setup.noptimizers);
     for (int i = 0; i < t->optim_setup.noptimizers && rc == LT_OK; i++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "%d", i);
-        hid_t g = ltr_h5_group(og, nm);
+        hid_t g = ltr_h5_group_at(og, i);
         rc |= write_optimizer(g, t->optim_setup.optimizers[i]);
         H5Gclose(g);
     }
@@ -199,9 +197,7 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     /* every scheduler made in the run, in creation order (SequentialLR's children too) */
     rc |= ltr_h5_attr_i64(lg, "count", t->optim_setup.nowned_sched);
     for (int i = 0; i < t->optim_setup.nowned_sched && rc == LT_OK; i++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "%d", i);
-        hid_t g = ltr_h5_group(lg, nm);
+        hid_t g = ltr_h5_group_at(lg, i);
         rc |= write_scheduler(g, t->optim_setup.owned_sched[i], &t->optim_setup);
         H5Gclose(g);
     }

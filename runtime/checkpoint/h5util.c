@@ -25,6 +25,19 @@ hid_t ltr_h5_group(hid_t loc, const char *name) {
     return H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 }
 
+/* the numbered children of /optimizer and /lr_schedulers ("0", "1", ...) */
+hid_t ltr_h5_group_at(hid_t loc, int i) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "%d", i);
+    return ltr_h5_group(loc, nm);
+}
+
+hid_t ltr_h5_open_at(hid_t loc, int i) {
+    char nm[32];
+    snprintf(nm, sizeof nm, "%d", i);
+    return H5Lexists(loc, nm, H5P_DEFAULT) > 0 ? H5Gopen2(loc, nm, H5P_DEFAULT) : -1;
+}
+
 static lt_status put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v) {
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(obj, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT);

@@ -129,10 +129,8 @@ static cJSON *numbered(hid_t f, const char *group) {
     if (H5Lexists(f, group, H5P_DEFAULT) <= 0) return arr;
     hid_t g = H5Gopen2(f, group, H5P_DEFAULT);
     for (int i = 0;; i++) {
-        char nm[32];
-        snprintf(nm, sizeof nm, "%d", i);
-        if (H5Lexists(g, nm, H5P_DEFAULT) <= 0) break;
-        hid_t s = H5Gopen2(g, nm, H5P_DEFAULT);
+        hid_t s = ltr_h5_open_at(g, i);
+        if (s < 0) break;
         cJSON *o = attrs_of(s);
         if (H5Lexists(s, "param_groups", H5P_DEFAULT) > 0) { /* an optimizer */
             cJSON *groups = cJSON_AddArrayToObject(o, "param_groups");
@@ -153,6 +151,8 @@ static cJSON *numbered(hid_t f, const char *group) {
             cJSON_AddNumberToObject(o, "state_entries", (double)gi.nlinks);
             cJSON_AddItemToObject(o, "tensors", datasets_under(s, "state", true));
         } else {
+            char nm[32];
+            snprintf(nm, sizeof nm, "%d", i);
             cJSON_AddItemToObject(o, "tensors", datasets_under(g, nm, false));
         }
         cJSON_AddItemToArray(arr, o);
