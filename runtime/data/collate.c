@@ -202,7 +202,8 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
         padded[f] = (size_t)numel_of(fd->ndim, maxs[f]);
         lt_tensor *t = batch->fields[f];
         if (!grow(&t->data, &cs->batch_cap[f], batch_bytes, true))
-            return ltr_fail(ctx, "out of memory for the %s loader's batch buffers", sn);
+            return ltr_fail(ctx, "out of memory for the %s loader's batch buffers (lower the "
+                                  "batch_size, or bound the longest sample)", sn);
         if (ltr_field_is_variable(fd)) {
             if (!grow(&cs->staging[f], &cs->staging_cap[f], total, false))
                 return ltr_fail(ctx, "out of memory for the %s loader's staging buffers", sn);

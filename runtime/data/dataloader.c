@@ -148,7 +148,8 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     return LT_OK;
 oom:
     ltr_dataloader_free(dl);
-    return ltr_fail(ctx, "out of memory for the %s loader's batch buffers", sn);
+    return ltr_fail(ctx, "out of memory for the %s loader's batch buffers (lower the "
+                          "data module's batch_size, or --data.prefetch_factor with workers)", sn);
 }
 
 void ltr_dataloader_free(ltr_dataloader *dl) {

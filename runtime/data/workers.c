@@ -274,7 +274,8 @@ lt_status ltr_workers_get(ltr_workers *ws, int64_t b, lt_batch **out) {
         ws->nbatches = ltr_dataloader_len(dl);
         if (!ws->threads_up && start_threads(ws)) {
             uv_mutex_unlock(&ws->mu);
-            return ltr_fail(dl->ctx, "the %s loader could not start its %d worker threads", sn,
+            return ltr_fail(dl->ctx, "the %s loader could not start its %d worker threads (lower "
+                                       "--data.num_workers, or 0 to load on the training thread)", sn,
                             ws->n);
         }
         ws->running = true;
