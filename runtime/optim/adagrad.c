@@ -16,6 +16,17 @@
 
 #include <math.h>
 
+/* The square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c builds a second
+ * copy of this file with torch's roots in its place (torch's CPU sqrt is MKL's vsSqrt /
+ * vdSqrt, which rounds the other way where the exact root lies near a rounding midpoint). */
+#ifdef LTR_OPTIM_SQRT
+float LTR_OPTIM_SQRTF(float x);
+double LTR_OPTIM_SQRT(double x);
+#else
+#define LTR_OPTIM_SQRT sqrt
+#define LTR_OPTIM_SQRTF sqrtf
+#endif
+
 lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
     const lt_adagrad_options defaults = LT_ADAGRAD_DEFAULTS;
     if (!opt) opt = &defaults;
@@ -69,8 +80,8 @@ lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
         }                                                                                    \
     }
 
-DEFINE_ADAGRAD_LOOP(float, sqrtf, fmaf, f32)
-DEFINE_ADAGRAD_LOOP(double, sqrt, fma, f64)
+DEFINE_ADAGRAD_LOOP(float, LTR_OPTIM_SQRTF, fmaf, f32)
+DEFINE_ADAGRAD_LOOP(double, LTR_OPTIM_SQRT, fma, f64)
 
 lt_status ltr_adagrad_step(lt_optimizer *o) {
     for (int gi = 0; gi < o->ngroups; gi++) {
