@@ -4,9 +4,10 @@
  * initial_accumulator_value, eps, maximize).
  *
  *   step += 1;  clr = lr / (1 + (step - 1) * lr_decay)      (Python floats)
- *   g = maximize ? -grad : grad;  if wd: g = g + wd * p
- *   sum = sum + g * g                                       (addcmul_(g, g, value=1))
- *   p = p + (-clr) * g / (sqrt(sum) + eps)                  (addcdiv_)
+ *   g = maximize ? -grad : grad;  if wd: g = fma(p, wd, g)
+ *   sum = fma(g, g, sum)                                    (addcmul_(g, g, value=1))
+ *   p = p + ((-clr) * g) / (sqrt(sum) + eps)                (addcdiv_)
+ * (fma where ATen's vectorised kernels fuse: bit for bit with torch on AVX2/AVX-512)
  * State: sum = full_like(p, initial_accumulator_value) (torch fills it in __init__; here
  * at a parameter's first update, from its group's value: the same numbers), step.
  */
@@ -14,6 +15,17 @@
 #include "util/simd_clones.h"
 
 #include <math.h>
+
+/* The square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c builds a second
+ * copy of this file with torch's roots in its place (torch's CPU sqrt is MKL's vsSqrt /
+ * vdSqrt, which rounds the other way where the exact root lies near a rounding midpoint). */
+#ifdef LTR_OPTIM_SQRT
+float LTR_OPTIM_SQRTF(float x);
+double LTR_OPTIM_SQRT(double x);
+#else
+#define LTR_OPTIM_SQRT sqrt
+#define LTR_OPTIM_SQRTF sqrtf
+#endif
 
 lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
     const lt_adagrad_options defaults = LT_ADAGRAD_DEFAULTS;
@@ -34,20 +46,22 @@ lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
     return ltr_optimizer_new(ctx, LTR_OPTIM_ADAGRAD, "Adagrad", &(ltr_optim_hp){.adagrad = *opt});
 }
 
-#define DEFINE_ADAGRAD_LOOP(T, SQRT, SUF)                                                    \
+/* FMA is fma/fmaf where ATen's vectorised kernels fuse (add with alpha; addcmul's
+ * self + value * t1 * t2, contracted by gcc in ATen's FMA builds) */
+#define DEFINE_ADAGRAD_LOOP(T, SQRT, FMA, SUF)                                               \
     static inline __attribute__((always_inline)) void adagrad_loop_##SUF(                   \
         int64_t n, T *restrict w, const T *restrict g0, T *restrict sum, T sign, T wd,       \
         T eps, T neg_clr, const bool decay) {                                                \
         for (int64_t i = 0; i < n; i++) {                                                    \
             T g = sign * g0[i];                                                              \
-            if (decay) g = g + wd * w[i]; /* grad.add(param, alpha=weight_decay) */          \
-            T s = sum[i] + g * g;         /* state_sum.addcmul_(grad, grad, value=1) */      \
+            if (decay) g = FMA(w[i], wd, g); /* grad.add(param, alpha=weight_decay) */       \
+            T s = FMA(g, g, sum[i]);         /* state_sum.addcmul_(grad, grad, value=1) */   \
             sum[i] = s;                                                                      \
             T std = SQRT(s) + eps;        /* state_sum.sqrt().add_(eps) */                   \
             w[i] = w[i] + neg_clr * g / std; /* param.addcdiv_(grad, std, value=-clr) */     \
         }                                                                                    \
     }                                                                                        \
-    LTR_SIMD_CLONES static void adagrad_update_##SUF(int64_t n, T *w, const T *g, T *sum,    \
+    LTR_SIMD_CLONES_FMA static void adagrad_update_##SUF(int64_t n, T *w, const T *g, T *sum,    \
                                                      T sign, T wd, T eps, T neg_clr,         \
                                                      bool decay) {                           \
         if (decay) adagrad_loop_##SUF(n, w, g, sum, sign, wd, eps, neg_clr, true);           \
@@ -66,8 +80,8 @@ lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
         }                                                                                    \
     }
 
-DEFINE_ADAGRAD_LOOP(float, sqrtf, f32)
-DEFINE_ADAGRAD_LOOP(double, sqrt, f64)
+DEFINE_ADAGRAD_LOOP(float, LTR_OPTIM_SQRTF, fmaf, f32)
+DEFINE_ADAGRAD_LOOP(double, LTR_OPTIM_SQRT, fma, f64)
 
 lt_status ltr_adagrad_step(lt_optimizer *o) {
     for (int gi = 0; gi < o->ngroups; gi++) {

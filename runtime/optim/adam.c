@@ -12,6 +12,17 @@
 
 #include <math.h>
 
+/* The square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c builds a second
+ * copy of this file with torch's roots in its place (torch's CPU sqrt is MKL's vsSqrt /
+ * vdSqrt, which rounds the other way where the exact root lies near a rounding midpoint). */
+#ifdef LTR_OPTIM_SQRT
+float LTR_OPTIM_SQRTF(float x);
+double LTR_OPTIM_SQRT(double x);
+#else
+#define LTR_OPTIM_SQRT sqrt
+#define LTR_OPTIM_SQRTF sqrtf
+#endif
+
 /* torch.optim.Adam/AdamW.__init__: `if not 0.0 <= x` (so nan is refused) and its messages */
 static lt_optimizer *make_adam(lt_ctx *ctx, const lt_adam_options *opt, ltr_optim_kind kind,
                                const char *name) {
@@ -54,10 +65,12 @@ lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt) {
 
 
 /* Update constants in the parameter's dtype: for float32, the Python-float scalars cast
- * to float as ATen's kernels take them; for float64 (precision 64-true) they stay double. */
-#define DEFINE_ADAM_LOOP(T, SQRT, SUF)                                                       \
+ * to float as ATen's kernels take them; for float64 (precision 64-true) they stay double.
+ * FMA is fma/fmaf where ATen's vectorised kernels fuse (add with alpha, lerp, addcmul);
+ * every other operation rounds on its own (ISO C: gcc contracts nothing by itself). */
+#define DEFINE_ADAM_LOOP(T, SQRT, FMA, SUF)                                                  \
     typedef struct adam_consts_##SUF {                                                       \
-        T sign, wd, wmul, w1, one_minus_w1, b2, one_minus_b2, bc2_sqrt, eps, neg_step_size;  \
+        T sign, wd, wmul, w1, w1_minus_1, b2, one_minus_b2, bc2_sqrt, eps, neg_step_size;    \
     } adam_consts_##SUF;                                                                     \
     /* One parameter's update. `decay` (0 none, 1 L2, 2 AdamW's decoupled), `ams` and      \
      * `small` are constants at every call site, so each variant is its own branch-free     \
@@ -70,15 +83,18 @@ lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt) {
         const adam_consts_##SUF k = *c;                                                      \
         for (int64_t i = 0; i < n; i++) {                                                    \
             T g = k.sign * g0[i];         /* maximize: -grad (exact) */                      \
-            if (decay == 1) g = g + k.wd * w[i]; /* grad.add(param, alpha=weight_decay) */   \
+            /* grad.add(param, alpha=weight_decay): fmadd(param, alpha, grad) */             \
+            if (decay == 1) g = FMA(w[i], k.wd, g);                                          \
             T wi = w[i];                                                                     \
             if (decay == 2) wi = wi * k.wmul; /* AdamW: param.mul_(1 - lr * weight_decay) */ \
-            /* exp_avg.lerp_(grad, 1 - beta1): ATen's lerp takes one of two forms by weight */ \
+            /* exp_avg.lerp_(grad, 1 - beta1), lerp_vec: fmadd(coeff, end - self, base),   \
+             * coeff/base = weight/self when |weight| < 0.5, else weight - 1/end */         \
             T mi = m[i];                                                                     \
-            mi = small ? mi + k.w1 * (g - mi) : g - (g - mi) * k.one_minus_w1;               \
+            mi = small ? FMA(k.w1, g - mi, mi) : FMA(k.w1_minus_1, g - mi, g);               \
             m[i] = mi;                                                                       \
-            T vi = v[i] * k.b2;               /* exp_avg_sq.mul_(beta2) */                   \
-            vi = vi + k.one_minus_b2 * g * g; /* .addcmul_(grad, grad, value=1-beta2) */     \
+            /* exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1-beta2): addcmul's        \
+             * self + value * t1 * t2, which gcc contracts in ATen's FMA builds */         \
+            T vi = FMA(k.one_minus_b2 * g, g, v[i] * k.b2);                                  \
             v[i] = vi;                                                                       \
             if (ams) {                                                                       \
                 /* torch.maximum(max_exp_avg_sq, exp_avg_sq, out=) propagates nan; so does  \
@@ -91,7 +107,7 @@ lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt) {
             w[i] = wi + k.neg_step_size * mi / denom; /* addcdiv_(exp_avg, denom, -step) */  \
         }                                                                                    \
     }                                                                                        \
-    LTR_SIMD_CLONES static void adam_update_##SUF(int64_t n, T *w, const T *g, T *m, T *v,    \
+    LTR_SIMD_CLONES_FMA static void adam_update_##SUF(int64_t n, T *w, const T *g, T *m, T *v,    \
                                                   T *vmax, const adam_consts_##SUF *c,        \
                                                   int decay, bool small) {                    \
         if (decay == 1) {                                                                    \
@@ -114,15 +130,14 @@ lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt) {
     static void adam_param_##SUF(const lt_adam_options *h, bool decoupled, double bc2_sqrt,   \
                                  double step_size, int64_t n, T *w, const T *g, T *m, T *v,  \
                                  T *vmax) {                                                   \
-        /* lerp's weight as a T scalar; ATen: |weight| < 0.5 -> self + weight*(end - self), \
-         * else end - (end - self) * (1 - weight), the 1 - weight taken in T */             \
+        /* lerp's weight as a T scalar; the weight - 1 of lerp_vec taken in T */          \
         const T w1 = (T)(1.0 - h->beta1);                                                    \
         const adam_consts_##SUF c = {                                                        \
             .sign = h->maximize ? -1 : 1,                                                    \
             .wd = (T)h->weight_decay,                                                        \
             .wmul = (T)(1.0 - h->lr * h->weight_decay), /* a Python float, cast by mul_ */   \
             .w1 = w1,                                                                        \
-            .one_minus_w1 = 1 - w1,                                                          \
+            .w1_minus_1 = w1 - 1,                                                            \
             .b2 = (T)h->beta2,                                                               \
             .one_minus_b2 = (T)(1.0 - h->beta2),                                             \
             /* tensor / python float: a true division by the T-cast scalar */              \
@@ -143,8 +158,8 @@ lt_optimizer *ltr_adamw(lt_ctx *ctx, const lt_adamw_options *opt) {
         }                                                                                    \
     }
 
-DEFINE_ADAM_LOOP(float, sqrtf, f32)
-DEFINE_ADAM_LOOP(double, sqrt, f64)
+DEFINE_ADAM_LOOP(float, LTR_OPTIM_SQRTF, fmaf, f32)
+DEFINE_ADAM_LOOP(double, LTR_OPTIM_SQRT, fma, f64)
 
 lt_status ltr_adam_step(lt_optimizer *o) {
     const bool decoupled = o->kind == LTR_OPTIM_ADAMW;
@@ -169,7 +184,7 @@ lt_status ltr_adam_step(lt_optimizer *o) {
             double bc1 = 1.0 - pow(h->beta1, step);
             double bc2 = 1.0 - pow(h->beta2, step);
             double step_size = h->lr / bc1;
-            double bc2_sqrt = sqrt(bc2);
+            double bc2_sqrt = pow(bc2, 0.5); /* bias_correction2 ** 0.5 */
             if (p->dtype == LT_FLOAT64)
                 adam_param_f64(h, decoupled, bc2_sqrt, step_size, n, p->data, p->grad->data, m, v, vmax);
             else

@@ -4,13 +4,14 @@
  * maximize).
  *
  * Per element, in the parameter's dtype with the Python-float scalars cast to it:
- *   g = maximize ? -grad : grad;  if wd: g = g + wd * p
- *   square_avg = square_avg * alpha + (1 - alpha) * g * g      (mul_, addcmul_)
- *   centered: grad_avg.lerp_(g, 1 - alpha); avg = sqrt(square_avg - grad_avg * grad_avg)
+ *   g = maximize ? -grad : grad;  if wd: g = fma(p, wd, g)
+ *   square_avg = fma((1 - alpha) * g, g, square_avg * alpha)   (mul_, addcmul_)
+ *   centered: grad_avg.lerp_(g, 1 - alpha); avg = sqrt(fma(-grad_avg, grad_avg, square_avg))
  *   else:     avg = sqrt(square_avg)
  *   avg = avg + eps
- *   momentum > 0: buf = buf * momentum + g / avg; p = p + (-lr) * buf
- *   else:         p = p + (-lr) * g / avg                      (addcdiv_)
+ *   momentum > 0: buf = buf * momentum + g / avg; p = fma(buf, -lr, p)
+ *   else:         p = p + ((-lr) * g) / avg                    (addcdiv_)
+ * (fma where ATen's vectorised kernels fuse: bit for bit with torch on AVX2/AVX-512)
  * State (zeros, made at a parameter's first update): square_avg, momentum_buffer when
  * momentum > 0, grad_avg when centered; step counts updates.
  */
@@ -18,6 +19,17 @@
 #include "util/simd_clones.h"
 
 #include <math.h>
+
+/* The square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c builds a second
+ * copy of this file with torch's roots in its place (torch's CPU sqrt is MKL's vsSqrt /
+ * vdSqrt, which rounds the other way where the exact root lies near a rounding midpoint). */
+#ifdef LTR_OPTIM_SQRT
+float LTR_OPTIM_SQRTF(float x);
+double LTR_OPTIM_SQRT(double x);
+#else
+#define LTR_OPTIM_SQRT sqrt
+#define LTR_OPTIM_SQRTF sqrtf
+#endif
 
 lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
     const lt_rmsprop_options defaults = LT_RMSPROP_DEFAULTS;
@@ -36,9 +48,11 @@ lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
     return ltr_optimizer_new(ctx, LTR_OPTIM_RMSPROP, "RMSprop", &(ltr_optim_hp){.rmsprop = *opt});
 }
 
-#define DEFINE_RMSPROP_LOOP(T, SQRT, SUF)                                                    \
+/* FMA is fma/fmaf where ATen's vectorised kernels fuse (add with alpha, lerp, addcmul,
+ * as in adam.c); mul, div, sqrt and addcdiv's add round on their own */
+#define DEFINE_RMSPROP_LOOP(T, SQRT, FMA, SUF)                                               \
     typedef struct rmsprop_consts_##SUF {                                                    \
-        T sign, wd, alpha, one_minus_alpha, w1, one_minus_w1, eps, mom, neg_lr;              \
+        T sign, wd, alpha, one_minus_alpha, w1, w1_minus_1, eps, mom, neg_lr;                \
     } rmsprop_consts_##SUF;                                                                  \
     /* decay, centered, mom and small are constants at every call site: branch-free loops */ \
     static inline __attribute__((always_inline)) void rmsprop_loop_##SUF(                   \
@@ -48,17 +62,17 @@ lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
         const rmsprop_consts_##SUF k = *c;                                                   \
         for (int64_t i = 0; i < n; i++) {                                                    \
             T g = k.sign * g0[i];                                                            \
-            if (decay) g = g + k.wd * w[i];   /* grad.add(param, alpha=weight_decay) */      \
-            T s = sq[i] * k.alpha;            /* square_avg.mul_(alpha) */                   \
-            s = s + k.one_minus_alpha * g * g; /* .addcmul_(grad, grad, value=1-alpha) */    \
+            if (decay) g = FMA(w[i], k.wd, g); /* grad.add(param, alpha=weight_decay) */     \
+            /* square_avg.mul_(alpha).addcmul_(grad, grad, value=1-alpha) */                 \
+            T s = FMA(k.one_minus_alpha * g, g, sq[i] * k.alpha);                            \
             sq[i] = s;                                                                       \
             T avg;                                                                           \
             if (centered) {                                                                  \
                 /* grad_avg.lerp_(grad, 1 - alpha): ATen's two forms, as in adam.c */        \
                 T a = ga[i];                                                                 \
-                a = small ? a + k.w1 * (g - a) : g - (g - a) * k.one_minus_w1;               \
+                a = small ? FMA(k.w1, g - a, a) : FMA(k.w1_minus_1, g - a, g);               \
                 ga[i] = a;                                                                   \
-                avg = SQRT(s + (-a) * a); /* square_avg.addcmul(ga, ga, value=-1).sqrt_() */ \
+                avg = SQRT(FMA(-a, a, s)); /* square_avg.addcmul(ga, ga, value=-1).sqrt_() */ \
             } else {                                                                         \
                 avg = SQRT(s);                                                               \
             }                                                                                \
@@ -66,13 +80,13 @@ lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
             if (mom) {                                                                       \
                 T b = buf[i] * k.mom + g / avg; /* buf.mul_(momentum).addcdiv_(grad, avg) */ \
                 buf[i] = b;                                                                  \
-                w[i] = w[i] + k.neg_lr * b;     /* param.add_(buf, alpha=-lr) */             \
+                w[i] = FMA(b, k.neg_lr, w[i]);  /* param.add_(buf, alpha=-lr) */             \
             } else {                                                                         \
                 w[i] = w[i] + k.neg_lr * g / avg; /* param.addcdiv_(grad, avg, value=-lr) */ \
             }                                                                                \
         }                                                                                    \
     }                                                                                        \
-    LTR_SIMD_CLONES static void rmsprop_update_##SUF(int64_t n, T *w, const T *g, T *sq,     \
+    LTR_SIMD_CLONES_FMA static void rmsprop_update_##SUF(int64_t n, T *w, const T *g, T *sq,     \
                                                      T *buf, T *ga,                          \
                                                      const rmsprop_consts_##SUF *c,          \
                                                      bool decay, bool small) {               \
@@ -112,7 +126,7 @@ lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
             .alpha = (T)h->alpha,                                                            \
             .one_minus_alpha = (T)(1.0 - h->alpha),                                          \
             .w1 = w1,                                                                        \
-            .one_minus_w1 = 1 - w1,                                                          \
+            .w1_minus_1 = w1 - 1,                                                            \
             .eps = (T)h->eps,                                                                \
             .mom = (T)h->momentum,                                                           \
             .neg_lr = (T)(-h->lr),                                                           \
@@ -127,8 +141,8 @@ lt_optimizer *ltr_rmsprop(lt_ctx *ctx, const lt_rmsprop_options *opt) {
         }                                                                                    \
     }
 
-DEFINE_RMSPROP_LOOP(float, sqrtf, f32)
-DEFINE_RMSPROP_LOOP(double, sqrt, f64)
+DEFINE_RMSPROP_LOOP(float, LTR_OPTIM_SQRTF, fmaf, f32)
+DEFINE_RMSPROP_LOOP(double, LTR_OPTIM_SQRT, fma, f64)
 
 lt_status ltr_rmsprop_step(lt_optimizer *o) {
     for (int gi = 0; gi < o->ngroups; gi++) {

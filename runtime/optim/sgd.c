@@ -2,12 +2,16 @@
  * sgd.c — torch.optim.SGD: _single_tensor_sgd of torch 2.x, float32/float64 parameters.
  *
  * Per element, in the parameter's dtype with the scalars cast to it as ATen's kernels do:
- *   g = maximize ? -grad : grad;  if wd: g = g + wd * p
- *   if momentum: buf = first ? g : buf * momentum + (1 - dampening) * g
- *                g = nesterov ? g + momentum * buf : buf
- *   p = p + (-lr) * g
+ *   g = maximize ? -grad : grad;  if wd: g = fma(p, wd, g)
+ *   if momentum: buf = first ? g : fma(g, 1 - dampening, buf * momentum)
+ *                g = nesterov ? fma(buf, momentum, g) : buf
+ *   p = fma(g, -lr, p)
+ * (fma where ATen's vectorised add with alpha fuses: bit for bit with torch on AVX2/AVX-512)
  */
 #include "optim/optimizer.h"
+#include "util/simd_clones.h"
+
+#include <math.h>
 
 lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
     const lt_sgd_options defaults = LT_SGD_DEFAULTS;
@@ -36,9 +40,11 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
 }
 
 /* One parameter's update, in the parameter's dtype T (the Python-float scalars cast to
- * T as ATen's kernels take them). The bools are constants at every call site in
- * sgd_update, so each variant compiles to its own branch-free loop that gcc vectorises. */
-#define DEFINE_SGD_LOOP(T, SUF)                                                              \
+ * T as ATen's kernels take them). FMA is fma/fmaf where ATen's vectorised add with alpha
+ * fuses (fmadd(other, alpha, self)); the mul rounds on its own. The bools are constants
+ * at every call site in sgd_update, so each variant compiles to its own branch-free loop
+ * that gcc vectorises. */
+#define DEFINE_SGD_LOOP(T, FMA, SUF)                                                         \
     typedef struct sgd_consts_##SUF {                                                        \
         T sign, wd, mom, damp1, neg_lr;                                                      \
     } sgd_consts_##SUF;                                                                      \
@@ -48,26 +54,32 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
         const bool nesterov) {                                                               \
         const sgd_consts_##SUF k = *c;                                                       \
         for (int64_t i = 0; i < n; i++) {                                                    \
-            T g = k.sign * g0[i];           /* maximize: -grad (exact) */                    \
-            if (decay) g = g + k.wd * w[i]; /* grad.add(param, alpha=weight_decay) */        \
+            T g = k.sign * g0[i];               /* maximize: -grad (exact) */                \
+            if (decay) g = FMA(w[i], k.wd, g); /* grad.add(param, alpha=weight_decay) */     \
             if (mom) {                                                                       \
                 T b;                                                                         \
                 if (first) b = g; /* torch.clone(grad): no dampening at first */             \
-                else b = buf[i] * k.mom + k.damp1 * g; /* buf.mul_(m).add_(g, alpha=1-d) */  \
+                else b = FMA(g, k.damp1, buf[i] * k.mom); /* buf.mul_(m).add_(g, alpha=1-d) */ \
                 buf[i] = b;                                                                  \
-                g = nesterov ? g + k.mom * b : b; /* grad.add(buf, alpha=momentum) : buf */  \
+                g = nesterov ? FMA(b, k.mom, g) : b; /* grad.add(buf, alpha=momentum) : buf */ \
             }                                                                                \
-            w[i] = w[i] + k.neg_lr * g; /* param.add_(grad, alpha=-lr) */                   \
+            w[i] = FMA(g, k.neg_lr, w[i]); /* param.add_(grad, alpha=-lr) */                 \
         }                                                                                    \
     }                                                                                        \
-    static void sgd_mom_variants_##SUF(int64_t n, T *w, const T *g, T *buf,                  \
-                                       const sgd_consts_##SUF *c, const bool decay,          \
-                                       bool first, bool nesterov) {                          \
+    static inline __attribute__((always_inline)) void sgd_mom_variants_##SUF(               \
+        int64_t n, T *w, const T *g, T *buf, const sgd_consts_##SUF *c, const bool decay,   \
+        bool first, bool nesterov) {                                                         \
         if (!buf) sgd_loop_##SUF(n, w, g, NULL, c, decay, false, false, false);              \
         else if (first && nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, true); \
         else if (first) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, false);           \
         else if (nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, true);        \
         else sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, false);                     \
+    }                                                                                        \
+    LTR_SIMD_CLONES_FMA static void sgd_update_##SUF(int64_t n, T *w, const T *g, T *buf,   \
+                                                     const sgd_consts_##SUF *c, bool decay,  \
+                                                     bool first, bool nesterov) {            \
+        if (decay) sgd_mom_variants_##SUF(n, w, g, buf, c, true, first, nesterov);           \
+        else sgd_mom_variants_##SUF(n, w, g, buf, c, false, first, nesterov);                \
     }                                                                                        \
     static void sgd_param_##SUF(const lt_sgd_options *h, int64_t n, T *w, const T *g, T *buf, \
                                 bool first) {                                                \
@@ -78,12 +90,11 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
             .damp1 = (T)(1.0 - h->dampening),                                                \
             .neg_lr = (T)(-h->lr),                                                           \
         };                                                                                   \
-        if (h->weight_decay) sgd_mom_variants_##SUF(n, w, g, buf, &c, true, first, h->nesterov); \
-        else sgd_mom_variants_##SUF(n, w, g, buf, &c, false, first, h->nesterov);            \
+        sgd_update_##SUF(n, w, g, buf, &c, h->weight_decay != 0, first, h->nesterov);        \
     }
 
-DEFINE_SGD_LOOP(float, f32)
-DEFINE_SGD_LOOP(double, f64)
+DEFINE_SGD_LOOP(float, fmaf, f32)
+DEFINE_SGD_LOOP(double, fma, f64)
 
 lt_status ltr_sgd_step(lt_optimizer *o) {
     for (int gi = 0; gi < o->ngroups; gi++) {

@@ -18,9 +18,16 @@
 /* for loops whose AVX-512 build measured slower than AVX2 (mixed float/int64 selects:
  * the 2x2 max pool runs 4.2 ms baseline, 0.8 ms AVX2, 1.8 ms AVX-512 on this Zen 4) */
 #define LTR_SIMD_CLONES_AVX2 __attribute__((target_clones("avx2", "default")))
+/* for loops that reproduce another library's fused multiply-adds with explicit fma()/fmaf()
+ * (the optimizers, as ATen's vectorised kernels): x86-64-v4 (AVX-512) and v3 (AVX2 + FMA)
+ * do them in hardware and vectorise; the baseline clone calls libm's fma, which rounds
+ * once too (slower, same bits). "avx512f"/"avx2" alone would not enable FMA. */
+#define LTR_SIMD_CLONES_FMA \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LTR_SIMD_CLONES
 #define LTR_SIMD_CLONES_AVX2
+#define LTR_SIMD_CLONES_FMA
 /* Elements per thread work item of the threaded elementwise loops (Adam, relu, bf16
  * casts): 64 KB of float32 per array, so a block and its partner arrays stay in L2.
  * Whole blocks go to threads, so results do not depend on the thread count. */
