@@ -136,6 +136,9 @@ void ltr_options_print_help(FILE *out) {
         "                          \"last\" = default_root_dir/checkpoints/last.h5\n"
         "  --strict BOOL           checkpoint keys must match the module (true); false\n"
         "                          loads the matching subset and warns about the rest\n"
+        "  --data-from-checkpoint  also take the data module's hparams saved in --ckpt-path\n"
+        "                          (data_dir, cache_dir, ...; --data.KEY still wins); without\n"
+        "                          it only the module's saved hparams are used, as LightningCLI\n"
         "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
         "                          default_root_dir by default)\n"
         "  --test                  after fit, run the test loop\n"
@@ -826,11 +829,13 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         if (nlen >= sizeof name) return ltr_usage_error(err, cap, "option too long: %.40s...", arg);
         memcpy(name, arg + 2, nlen);
         name[nlen] = '\0';
-        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test");
+        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test") ||
+                       !strcmp(name, "data-from-checkpoint");
         if (is_flag) {
             if (eq) return ltr_usage_error(err, cap, "--%s takes no value", name);
             if (!strcmp(name, "print-config")) o->print_config = true;
-            else o->run_test = true;
+            else if (!strcmp(name, "test")) o->run_test = true;
+            else o->data_from_checkpoint = true;
             continue;
         }
         if (eq) {
