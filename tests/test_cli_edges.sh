@@ -103,6 +103,14 @@ printf '{"trainer": {"limit_val_batches": 1e300}}' > "$TMP/hugel.json"
 expect "a config's limit 1e300 is out of range" 2 "limit_val_batches: 1e\+300 is out of range" -- \
     $LTRUN --config "$TMP/hugel.json"
 
+expect "--model.KEY keeps an int64 exact" 0 '"x":[[:space:]]*9223372036854775807' -- \
+    $LTRUN --model.x 9223372036854775807 --print-config
+expect "a plugin's int hparam beyond int64 is refused as given" 1 \
+    "--data.val_size: 9223372036854775808 is out of range" -- \
+    $LTRUN fit $COMMON --data.data_dir "$D" --data.val_size 9223372036854775808 --trainer.default_root_dir "$TMP/t8"
+expect "gradient_clip_val takes a big integer" 0 '"gradient_clip_val":[[:space:]]*9223372036854775807' -- \
+    $LTRUN --trainer.gradient_clip_val 9223372036854775807 --print-config
+
 # ---- files that are not regular files
 mkfifo "$TMP/fifo"
 expect "a FIFO as --config is refused, not read" 2 "--config $TMP/fifo: is a FIFO \(named pipe\), not a regular file" -- \

@@ -21,6 +21,7 @@
  * datamodule name) contributes hparams, as LightningCLI applies them only to the saved class.
  */
 #include "checkpoint/checkpoint.h"
+#include "cli/pynum.h"
 #include "trainer/trainer.h"
 
 #include <stdbool.h>
@@ -53,6 +54,7 @@ static cJSON *read_saved(const char *path, const char *which, const char *plugin
                          ? ltr_h5_read_str(h, which) : NULL;
         H5Gclose(h);
         out = text ? cJSON_Parse(text) : NULL;
+        if (out) ltr_json_exact_ints(out, text); /* int64 hparams come back exact */
         if (out && !cJSON_IsObject(out)) {
             cJSON_Delete(out);
             out = NULL;

@@ -183,6 +183,7 @@ void ltr_options_print_help(FILE *out) {
  * parse as JSON; anything else (a path, a word) is the string itself. */
 static cJSON *value_from_text(const char *text) {
     cJSON *v = cJSON_ParseWithOpts(text, NULL, 1); /* all of it: "5,4,4" is text, not 5 */
+    if (v) ltr_json_exact_ints(v, text); /* 9223372036854775807 stays exact */
     if (v) return v;
     return cJSON_CreateString(text);
 }
@@ -378,11 +379,11 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
     } else if (r == LTR_PYNUM_OK && n >= 0) {
         out->is_fraction = false;
         out->count = n;
-    } else if (r == LTR_PYNUM_RANGE && v->valuedouble > 0) {
+    } else if (r == LTR_PYNUM_RANGE && (cJSON_IsRaw(v) ? v->valuestring[0] != '-' : v->valuedouble > 0)) {
         char txt[64];
         rc = ltr_usage_error(err, cap, "%s: %s is out of range (a batch count is at most "
                                        "9223372036854775807)", opt,
-                             ltr_py_repr(v->valuedouble, txt, sizeof txt));
+                             cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
     } else if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
         rc = ltr_usage_error(err, cap, "%s: expected a batch count or a fraction", opt);
     } else if (v->valuedouble > 1.0) {

@@ -30,10 +30,11 @@ cJSON *ltr_options_callback_from_text(const char *flag, const char *text, char *
 /* Timer(duration=...): "DD:HH:MM:SS" (Lightning's regex (\d+):(\d\d):(\d\d):(\d\d)), a
  * dict of timedelta's keywords, or (ltrun) a number of seconds. */
 static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
-    if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble) || v->valuedouble < 0)
-            return ltr_usage_error(err, cap, "trainer.max_time: expected seconds >= 0, got %g", v->valuedouble);
-        *out = v->valuedouble;
+    double secs;
+    if (ltr_json_get_double(v, &secs)) {
+        if (!isfinite(secs) || secs < 0)
+            return ltr_usage_error(err, cap, "trainer.max_time: expected seconds >= 0, got %g", secs);
+        *out = secs;
         return 0;
     }
     if (cJSON_IsString(v)) {
@@ -60,11 +61,12 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
         cJSON_ArrayForEach(item, v) {
             size_t i = 0;
             while (i < sizeof units / sizeof units[0] && strcmp(units[i].name, item->string)) i++;
-            if (i == sizeof units / sizeof units[0] || !cJSON_IsNumber(item))
+            double amount;
+            if (i == sizeof units / sizeof units[0] || !ltr_json_get_double(item, &amount))
                 return ltr_usage_error(err, cap, "trainer.max_time: '%s' is not a timedelta field (weeks, "
                                       "days, hours, minutes, seconds, milliseconds, microseconds "
                                       "with a number)", item->string);
-            total += item->valuedouble * units[i].seconds;
+            total += amount * units[i].seconds;
         }
         if (total < 0) return ltr_usage_error(err, cap, "trainer.max_time: the duration is negative");
         *out = total;
@@ -104,11 +106,13 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
                                 void *field, char *err, size_t cap) {
     ltr_trainer_config *t = &o->trainer;
     switch (type) {
-    case T_FLOAT: /* gradient_clip_val */
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+    case T_FLOAT: { /* gradient_clip_val */
+        double d;
+        if (!ltr_json_get_double(v, &d) || !isfinite(d))
             return ltr_usage_error(err, cap, "trainer.%s: expected a number or null", key);
-        *(double *)field = v->valuedouble;
+        *(double *)field = d;
         return 0;
+    }
     case T_TIME:
         return parse_time(v, (double *)field, err, cap);
     case T_CLIP_ALGO: { /* GradClipAlgorithmType.supported_type(algorithm.lower()) */

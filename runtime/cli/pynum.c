@@ -111,6 +111,13 @@ ltr_pynum ltr_json_get_int(const cJSON *v, int64_t *out) {
     return LTR_PYNUM_OK;
 }
 
+bool ltr_json_get_double(const cJSON *v, double *out) {
+    if (cJSON_IsNumber(v)) *out = v->valuedouble;
+    else if (cJSON_IsRaw(v) && v->valuestring) *out = strtod(v->valuestring, NULL);
+    else return false;
+    return true;
+}
+
 const char *ltr_py_repr(double d, char *buf, size_t cap) {
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, d);
@@ -153,7 +160,8 @@ static void exact_walk(cJSON *node, const char **p) {
             memcpy(lit, tok, len);
             lit[len] = '\0';
             int64_t v;
-            if (strpbrk(lit, ".eE") || ltr_py_int(lit, &v) != LTR_PYNUM_OK) continue;
+            /* out of int64 too: the digits then say what was given ("out of range") */
+            if (strpbrk(lit, ".eE") || ltr_py_int(lit, &v) == LTR_PYNUM_INVALID) continue;
             /* keep the number's slot, as raw text with every digit */
             it->type = cJSON_Raw;
             it->valuestring = cJSON_malloc(len + 1);

@@ -11,6 +11,7 @@
 #define LTR_PYNUM_H
 
 #include <cjson/cJSON.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef enum { LTR_PYNUM_OK = 0, LTR_PYNUM_INVALID, LTR_PYNUM_RANGE } ltr_pynum;
@@ -25,10 +26,13 @@ cJSON *ltr_json_int(int64_t v);
 /* The int64 in a JSON node: a number that is an integer within int64, or the raw text
  * ltr_json_int made. LTR_PYNUM_RANGE: an integer out of range (1e300). */
 ltr_pynum ltr_json_get_int(const cJSON *v, int64_t *out);
+/* The number in a JSON node, a raw big integer included; false for anything else. */
+bool ltr_json_get_double(const cJSON *v, double *out);
 /* A double as Python's repr prints it (the shortest text that reads back the same). */
 const char *ltr_py_repr(double d, char *buf, size_t cap);
 /* Parsed JSON text: integer literals beyond 2^53 become exact raw nodes (as ltr_json_int
- * makes), so a config's 9223372036854775807 is not rounded. `text` is what was parsed. */
+ * makes), so a config's 9223372036854775807 is not rounded (and one beyond int64 is
+ * reported as written). `text` is what was parsed. */
 void ltr_json_exact_ints(cJSON *root, const char *text);
 
 #endif
