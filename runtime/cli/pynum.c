@@ -155,7 +155,7 @@ static void exact_walk(cJSON *node, const char **p) {
         if (cJSON_IsNumber(it)) {
             size_t len = 0;
             const char *tok = next_number(p, &len);
-            if (!tok || fabs(it->valuedouble) <= TWO53 || len >= 64) continue;
+            if (!tok || fabs(it->valuedouble) < TWO53 || len >= 64) continue; /* below 2^53: exact */
             char lit[64];
             memcpy(lit, tok, len);
             lit[len] = '\0';
