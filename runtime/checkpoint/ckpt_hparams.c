@@ -4,18 +4,27 @@
  *
  * LightningCLI._parse_ckpt_path: when ckpt_path names a file, the hyper_parameters saved
  * in it become the model's defaults and the command line's --model.x apply on top; then
- * the module is built (__init__ gets the merged values) and the weights loaded. ltrun does
- * the same for the data module's hparams (datamodule_hyper_parameters), as
- * LightningDataModule.load_from_checkpoint would. "last" resolves to the last checkpoint
- * when it exists; "best" and missing files change nothing (the restore reports them).
- * The file is only read (JSON text), checked like any checkpoint (ltr_h5_check_safe) and
- * never executed; an unreadable one changes nothing and the restore reports why. Only a
- * checkpoint of the same plugin (its /meta module / datamodule name) contributes hparams,
- * as LightningCLI applies them only to the saved class.
+ * the module is built (__init__ gets the merged values) and the weights loaded. Only the
+ * model's: the CLI parses them as {subcommand: {"model": hparams}} and never reads
+ * datamodule_hyper_parameters; only a Python call of LightningDataModule.load_from_checkpoint
+ * uses those. ltrun does the same by default: the data module's saved hparams are names of
+ * files and folders (data_dir, cache_dir, a csv path), and taking them from a checkpoint
+ * let a file someone handed over decide what is read and written (a saved cache_dir made
+ * `ltrun test --ckpt-path X` write the decompressed test set into that folder; a saved csv
+ * path made the csv plugin open /etc/passwd and quote it). They apply only with
+ * --data-from-checkpoint. Every saved value used is named on stderr, one line per module.
+ *
+ * "last" resolves to the last checkpoint when it exists; "best" and missing files change
+ * nothing (the restore reports them). The file is only read (JSON text), checked like any
+ * checkpoint (ltr_h5_check_safe) and never executed; an unreadable one changes nothing and
+ * the restore reports why. Only a checkpoint of the same plugin (its /meta module /
+ * datamodule name) contributes hparams, as LightningCLI applies them only to the saved class.
  */
 #include "checkpoint/checkpoint.h"
+#include "cli/pynum.h"
 #include "trainer/trainer.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +54,7 @@ static cJSON *read_saved(const char *path, const char *which, const char *plugin
                          ? ltr_h5_read_str(h, which) : NULL;
         H5Gclose(h);
         out = text ? cJSON_Parse(text) : NULL;
+        if (out) ltr_json_exact_ints(out, text); /* int64 hparams come back exact */
         if (out && !cJSON_IsObject(out)) {
             cJSON_Delete(out);
             out = NULL;
@@ -56,6 +66,37 @@ static cJSON *read_saved(const char *path, const char *which, const char *plugin
     return out;
 }
 
+/* Append text to out[len..cap) with terminal controls (C0, DEL, UTF-8's C1) as '?': a
+ * checkpoint's strings reach the user's terminal. At most `most` bytes of text. */
+static size_t put_safe(char *out, size_t len, size_t cap, const char *text, size_t most) {
+    const unsigned char *p = (const unsigned char *)text;
+    if (len >= cap) return len;
+    for (size_t i = 0; p[i] && i < most && len + 1 < cap; i++) {
+        bool c1 = p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+        out[len++] = p[i] < 0x20 || p[i] == 0x7f || c1 ? '?' : (char)p[i];
+        if (c1) i++;
+    }
+    out[len] = '\0';
+    return len;
+}
+
+/* "key=value, ..." of the saved values that were used (not given on the command line),
+ * the values as compact JSON, long ones cut. */
+static void list_used(const cJSON *saved, const cJSON *given, char *out, size_t cap) {
+    size_t len = 0;
+    out[0] = '\0';
+    for (const cJSON *it = saved->child; it && len + 8 < cap; it = it->next) {
+        if (given && cJSON_GetObjectItemCaseSensitive(given, it->string)) continue;
+        char *v = cJSON_PrintUnformatted(it);
+        if (len) len = put_safe(out, len, cap, ", ", 2);
+        len = put_safe(out, len, cap, it->string ? it->string : "?", 64);
+        len = put_safe(out, len, cap, "=", 1);
+        len = put_safe(out, len, cap, v ? v : "?", 80);
+        if (v && strlen(v) > 80) len = put_safe(out, len, cap, "...", 3);
+        cJSON_free(v);
+    }
+}
+
 cJSON *ltr_ckpt_merged_hparams(const ltr_trainer *t, const char *which, const cJSON *given) {
     const char *cp = t->opts->ckpt_path;
     if (!cp || !strcmp(cp, "best")) return NULL;
@@ -63,9 +104,25 @@ cJSON *ltr_ckpt_merged_hparams(const ltr_trainer *t, const char *which, const cJ
     if (!strcmp(cp, "last")) ltr_checkpoint_last_path(t, path, sizeof path);
     else snprintf(path, sizeof path, "%s", cp);
     ltr_h5_init();
-    const ltr_plugin *p = !strcmp(which, "module") ? &t->module_plugin : &t->data_plugin;
+    bool module = !strcmp(which, "module");
+    const ltr_plugin *p = module ? &t->module_plugin : &t->data_plugin;
+    const char *name = p->desc ? p->desc->name : "?";
     cJSON *saved = read_saved(path, which, p->desc ? p->desc->name : NULL);
     if (!saved) return NULL;
+    char used[1024];
+    list_used(saved, given, used, sizeof used);
+    if (!module && !t->opts->data_from_checkpoint) {
+        /* file and folder names from a checkpoint: only when the user asks */
+        if (used[0])
+            fprintf(stderr, "ltrun: not using the data module hparams saved in %s (%s): pass "
+                            "--data-from-checkpoint to use them, or --data.KEY\n", path, used);
+        cJSON_Delete(saved);
+        return NULL;
+    }
+    if (used[0])
+        fprintf(stderr, "ltrun: using hparams saved in %s for %s '%s': %s; pass --%s.KEY to "
+                        "override\n", path, module ? "module" : "data module", name, used,
+                module ? "model" : "data");
     /* the command line (and config) on top of the saved values */
     for (const cJSON *it = given ? given->child : NULL; it; it = it->next) {
         cJSON *copy = cJSON_Duplicate(it, true);

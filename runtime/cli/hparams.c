@@ -1,10 +1,12 @@
 /* hparams.c — typed, recorded reads of a plugin's hyperparameters. */
 #include "cli/hparams.h"
 
+#include "cli/pynum.h"
 #include "core/context.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ltr_hparams_init(lt_hparams *hp, const cJSON *given, const char *option_prefix) {
@@ -41,14 +43,21 @@ int64_t ltr_hp_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t d
     const cJSON *v = lookup(hp, key);
     int64_t out = dflt;
     if (v) {
-        double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-        if (!cJSON_IsNumber(v) || d != floor(d) || fabs(d) > 9007199254740992.0) {
-            type_error(ctx, hp, key, v, "an integer");
+        /* an integer within int64, exactly (a raw node keeps digits a double would lose) */
+        int64_t n;
+        ltr_pynum r = ltr_json_get_int(v, &n);
+        if (r == LTR_PYNUM_OK) {
+            out = n;
+        } else if (r == LTR_PYNUM_RANGE) {
+            char txt[64];
+            ltr_fail(ctx, "%s%s: %s is out of range (an integer from -9223372036854775808 to "
+                          "9223372036854775807)", hp->option_prefix, key,
+                     cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
         } else {
-            out = (int64_t)d;
+            type_error(ctx, hp, key, v, "an integer");
         }
     }
-    record(hp, key, cJSON_CreateNumber((double)out));
+    record(hp, key, ltr_json_int(out));
     return out;
 }
 
@@ -56,7 +65,9 @@ double ltr_hp_float(lt_ctx *ctx, const lt_hparams *hp, const char *key, double d
     const cJSON *v = lookup(hp, key);
     double out = dflt;
     if (v) {
-        if (!cJSON_IsNumber(v)) {
+        if (cJSON_IsRaw(v) && v->valuestring) { /* a big integer, kept exact as text */
+            out = strtod(v->valuestring, NULL);
+        } else if (!cJSON_IsNumber(v)) {
             type_error(ctx, hp, key, v, "a number");
         } else {
             out = v->valuedouble;
@@ -83,8 +94,8 @@ bool ltr_hp_bool(lt_ctx *ctx, const lt_hparams *hp, const char *key, bool dflt) 
 const char *ltr_hp_str(lt_ctx *ctx, const lt_hparams *hp, const char *key, const char *dflt) {
     const cJSON *v = lookup(hp, key);
     cJSON *rec;
-    if (v && cJSON_IsString(v)) {
-        rec = cJSON_CreateString(v->valuestring);
+    if (v && (cJSON_IsString(v) || (cJSON_IsRaw(v) && v->valuestring))) {
+        rec = cJSON_CreateString(v->valuestring); /* raw: a big integer's digits */
     } else if (v && cJSON_IsNumber(v)) {
         /* "--data.data_dir 2024" arrives as a number; the user meant the text */
         char *txt = cJSON_PrintUnformatted(v);

@@ -1,7 +1,13 @@
 /* options.c — argv + JSON config -> one merged config tree -> typed trainer options. */
 #include "cli/options.h"
 
+#include "cli/pynum.h"
+#include "util/regular_file.h"
+
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <math.h>
 #include <stdarg.h>
@@ -130,6 +136,9 @@ void ltr_options_print_help(FILE *out) {
         "                          \"last\" = default_root_dir/checkpoints/last.h5\n"
         "  --strict BOOL           checkpoint keys must match the module (true); false\n"
         "                          loads the matching subset and warns about the rest\n"
+        "  --data-from-checkpoint  also take the data module's hparams saved in --ckpt-path\n"
+        "                          (data_dir, cache_dir, ...; --data.KEY still wins); without\n"
+        "                          it only the module's saved hparams are used, as LightningCLI\n"
         "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
         "                          default_root_dir by default)\n"
         "  --test                  after fit, run the test loop\n"
@@ -174,6 +183,7 @@ void ltr_options_print_help(FILE *out) {
  * parse as JSON; anything else (a path, a word) is the string itself. */
 static cJSON *value_from_text(const char *text) {
     cJSON *v = cJSON_ParseWithOpts(text, NULL, 1); /* all of it: "5,4,4" is text, not 5 */
+    if (v) ltr_json_exact_ints(v, text); /* 9223372036854775807 stays exact */
     if (v) return v;
     return cJSON_CreateString(text);
 }
@@ -203,24 +213,57 @@ static void merge(cJSON *dst, const cJSON *src) {
     }
 }
 
+/* A config is JSON text, far below this; a bigger file is a mistake (a dataset given as
+ * --config), refused before it is read into memory. */
+#define LTR_CONFIG_MAX_BYTES ((int64_t)64 << 20)
+
 static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return ltr_usage_error(err, cap, "--config %s: %s", path, strerror(errno));
+    /* a FIFO would block the read and a directory reads as empty: say what it is */
+    if (!ltr_check_regular_file(path, "--config", err, cap, NULL)) return 2;
+    /* O_NONBLOCK: should path become a FIFO after the check, open does not wait for a
+     * writer; fstat then refuses it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return ltr_usage_error(err, cap, "--config %s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ltr_usage_error(err, cap, "--config %s: not a regular file", path);
+    }
+    if ((int64_t)st.st_size > LTR_CONFIG_MAX_BYTES) {
+        close(fd);
+        return ltr_usage_error(err, cap, "--config %s: %lld bytes is too big for a JSON config "
+                                         "(at most %lld MiB)", path, (long long)st.st_size,
+                               (long long)(LTR_CONFIG_MAX_BYTES >> 20));
+    }
     char *buf = NULL;
-    size_t len = 0, got;
+    size_t len = 0;
+    ssize_t got;
     char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        char *grown = realloc(buf, len + got + 1);
+    while ((got = read(fd, chunk, sizeof chunk)) != 0) {
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            return ltr_usage_error(err, cap, "--config %s: %s", path, strerror(e));
+        }
+        if ((int64_t)(len + (size_t)got) > LTR_CONFIG_MAX_BYTES) { /* it grew meanwhile */
+            free(buf);
+            close(fd);
+            return ltr_usage_error(err, cap, "--config %s: bigger than %lld MiB: not a JSON config",
+                                   path, (long long)(LTR_CONFIG_MAX_BYTES >> 20));
+        }
+        char *grown = realloc(buf, len + (size_t)got + 1);
         if (!grown) {
             free(buf);
-            fclose(f);
+            close(fd);
             return ltr_usage_error(err, cap, "--config %s: out of memory", path);
         }
         buf = grown;
-        memcpy(buf + len, chunk, got);
-        len += got;
+        memcpy(buf + len, chunk, (size_t)got);
+        len += (size_t)got;
     }
-    fclose(f);
+    close(fd);
     if (!buf) return ltr_usage_error(err, cap, "--config %s: the file is empty", path);
     buf[len] = '\0';
     const char *end = NULL;
@@ -233,6 +276,7 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         return ltr_usage_error(err, cap, "--config %s: not valid JSON near line %d (byte %zu)",
                            path, line, off);
     }
+    ltr_json_exact_ints(cfg, buf); /* 9223372036854775807 stays exact */
     free(buf);
     if (!cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
@@ -264,21 +308,30 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     return 0;
 }
 
-/* A limit as the user wrote it: "10" is 10 batches, "0.5" / "1.0" / "1e-1" a fraction. */
+/* A limit as the user wrote it, read as Python reads it: int("10") is 10 batches,
+ * float("0.5") / "1.0" / "1e-1" a fraction; "0x10" is neither (Python's int() and float()
+ * refuse it). */
 static int limit_from_text(const char *opt, const char *text, cJSON **out, char *err,
                            size_t cap) {
-    char *end;
-    errno = 0;
-    double d = strtod(text, &end);
-    if (end == text || *end || errno || !isfinite(d) || d < 0)
+    int64_t n;
+    double d;
+    ltr_pynum r = ltr_py_int(text, &n);
+    if (r == LTR_PYNUM_OK && n >= 0) {
+        *out = ltr_json_int(n);
+        return 0;
+    }
+    if (r == LTR_PYNUM_RANGE && text[strspn(text, " \t")] != '-')
+        return ltr_usage_error(err, cap, "%s: %s is out of range (a batch count is at most "
+                                         "9223372036854775807)", opt, text);
+    if (r != LTR_PYNUM_INVALID || ltr_py_float(text, &d) != LTR_PYNUM_OK || !isfinite(d) || d < 0)
         return ltr_usage_error(err, cap, "%s: expected a batch count (int) or a fraction (float), "
                                      "got '%s'", opt, text);
-    bool fraction = strpbrk(text, ".eE") != NULL;
-    if (!fraction && d != floor(d))
-        return ltr_usage_error(err, cap, "%s: '%s' is not an integer", opt, text);
+    if (d == floor(d) && d >= 9223372036854775808.0)
+        return ltr_usage_error(err, cap, "%s: %s is out of range (a batch count is at most "
+                                         "9223372036854775807)", opt, text);
     /* keep the int/float distinction through JSON: integral fractions become "1.0" */
-    if (fraction && d == floor(d)) {
-        char buf[64];
+    if (d == floor(d)) {
+        char buf[400];
         snprintf(buf, sizeof buf, "%.1f", d);
         *out = cJSON_CreateString(buf);
     } else {
@@ -306,39 +359,42 @@ static int unknown_trainer_key(const char *where, const char *key, char *err, si
 }
 
 static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *err, size_t cap) {
+    char opt[128];
+    snprintf(opt, sizeof opt, "trainer.%s", name);
+    cJSON *canon = NULL;
     if (cJSON_IsString(v)) {
         /* a string keeps how the user wrote it: "1.0" is a fraction, "10" a count */
-        char opt[128];
-        cJSON *canon = NULL;
-        snprintf(opt, sizeof opt, "trainer.%s", name);
         int rc = limit_from_text(opt, v->valuestring, &canon, err, cap);
         if (rc) return rc;
-        bool fraction = strpbrk(v->valuestring, ".eE") != NULL;
-        double d = cJSON_IsString(canon) ? strtod(canon->valuestring, NULL) : canon->valuedouble;
-        cJSON_Delete(canon);
-        if (fraction && d > 1.0 && d != floor(d))
-            return ltr_usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
-                               name, d);
-        if (fraction && d > 1.0) fraction = false; /* Lightning: 2.0 -> int(2) */
-        out->is_fraction = fraction;
-        out->fraction = d;
-        out->count = (int64_t)d;
-        return 0;
+        v = canon;
     }
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
-        return ltr_usage_error(err, cap, "trainer.%s: expected a batch count or a fraction", name);
-    double d = v->valuedouble;
-    if (d == floor(d)) {
+    int64_t n;
+    ltr_pynum r = ltr_json_get_int(v, &n);
+    int rc = 0;
+    if (cJSON_IsString(v)) { /* an integral float ("1.0", "2.0"): Lightning's 2.0 -> int(2) */
+        double d = strtod(v->valuestring, NULL);
+        out->is_fraction = d <= 1.0;
+        out->fraction = d;
+        out->count = (int64_t)d; /* limit_from_text kept it below 2^63 */
+    } else if (r == LTR_PYNUM_OK && n >= 0) {
         out->is_fraction = false;
-        out->count = (int64_t)d;
+        out->count = n;
+    } else if (r == LTR_PYNUM_RANGE && (cJSON_IsRaw(v) ? v->valuestring[0] != '-' : v->valuedouble > 0)) {
+        char txt[64];
+        rc = ltr_usage_error(err, cap, "%s: %s is out of range (a batch count is at most "
+                                       "9223372036854775807)", opt,
+                             cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
+    } else if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
+        rc = ltr_usage_error(err, cap, "%s: expected a batch count or a fraction", opt);
+    } else if (v->valuedouble > 1.0) {
+        rc = ltr_usage_error(err, cap, "%s: a fraction must be in [0.0, 1.0], got %g", opt,
+                             v->valuedouble);
     } else {
-        if (d > 1.0)
-            return ltr_usage_error(err, cap, "trainer.%s: a fraction must be in [0.0, 1.0], got %g",
-                               name, d);
         out->is_fraction = true;
-        out->fraction = d;
+        out->fraction = v->valuedouble;
     }
-    return 0;
+    cJSON_Delete(canon);
+    return rc;
 }
 
 /* Lightning's precision values: 32/"32"/"32-true" and 64/"64"/"64-true" run; the 16-bit
@@ -365,10 +421,16 @@ static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) 
     return 0;
 }
 
+/* An int64 from the tree: a JSON integer, or the exact raw text of a big one. */
 static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, size_t cap) {
-    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble))
-        return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
-    *out = (int64_t)v->valuedouble;
+    ltr_pynum r = ltr_json_get_int(v, out);
+    if (r == LTR_PYNUM_RANGE) {
+        char txt[64];
+        return ltr_usage_error(err, cap, "trainer.%s: %s is out of range (an integer from "
+                                         "-9223372036854775808 to 9223372036854775807)", name,
+                               cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
+    }
+    if (r != LTR_PYNUM_OK) return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
     return 0;
 }
 
@@ -508,7 +570,7 @@ int ltr_options_parse_loggers(ltr_options *o, const cJSON *v, char *err, size_t 
 int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const cJSON *v,
                                 void *field, char *err, size_t cap);
 int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
-cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap);
+cJSON *ltr_options_callback_from_text(const char *flag, const char *text, char *err, size_t cap);
 
 /* Typed view of the merged tree, with Lightning's defaults for what is absent. */
 static int resolve(ltr_options *o, char *err, size_t cap) {
@@ -567,6 +629,10 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
             if (!rc && *(int64_t *)field < k->min)
                 rc = ltr_usage_error(err, cap, "trainer.%s: must be >= %lld, got %lld", k->key,
                                  (long long)k->min, (long long)*(int64_t *)field);
+            /* OpenBLAS and OpenMP take the thread count as an int */
+            if (!rc && !strcmp(k->key, "num_threads") && *(int64_t *)field > INT32_MAX)
+                rc = ltr_usage_error(err, cap, "trainer.%s: must be <= %d, got %lld", k->key,
+                                 INT32_MAX, (long long)*(int64_t *)field);
             break;
         case T_LIMIT:
             rc = parse_limit(v, k->key, (ltr_limit *)field, err, cap);
@@ -605,21 +671,32 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     /* issue 4: LightningCLI's seed_everything: an int, true (the default) or null =
      * seed_everything() with no seed, false = no seeding (trainer/seed.c). Lightning 2.6
      * raises ValueError for a seed outside numpy's [0, 2^32-1]. */
-    o->seed_given = s && cJSON_IsNumber(s);
+    o->seed_given = s && (cJSON_IsNumber(s) || cJSON_IsRaw(s));
     o->seed_quiet = s && cJSON_IsFalse(s);
-    if (s && !cJSON_IsBool(s) && !cJSON_IsNull(s) &&
-        (!cJSON_IsNumber(s) || s->valuedouble != floor(s->valuedouble)))
+    int64_t seed = 0;
+    ltr_pynum sr = o->seed_given ? ltr_json_get_int(s, &seed) : LTR_PYNUM_OK;
+    if ((s && !cJSON_IsBool(s) && !cJSON_IsNull(s) && !o->seed_given) || sr == LTR_PYNUM_INVALID)
         return ltr_usage_error(err, cap, "--seed / seed_everything: expected an integer, true or false");
     if (o->seed_given) {
-        if (s->valuedouble < 0 || s->valuedouble > 4294967295.0)
-            return ltr_usage_error(err, cap, "--seed / seed_everything: %.0f is not in bounds, numpy "
-                                         "accepts from 0 to 4294967295", s->valuedouble);
-        o->seed = (uint64_t)s->valuedouble;
+        char txt[64];
+        if (sr == LTR_PYNUM_RANGE || seed < 0 || seed > 4294967295LL)
+            return ltr_usage_error(err, cap, "--seed / seed_everything: %s is not in bounds, numpy "
+                                         "accepts from 0 to 4294967295",
+                                   cJSON_IsRaw(s) ? s->valuestring
+                                                  : ltr_py_repr(s->valuedouble, txt, sizeof txt));
+        o->seed = (uint64_t)seed;
     }
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(o->tree, "ckpt_path");
     if (ck && !cJSON_IsNull(ck) && !cJSON_IsString(ck))
         return ltr_usage_error(err, cap, "ckpt_path: expected a path, \"best\" or \"last\"");
     o->ckpt_path = ck && cJSON_IsString(ck) ? ck->valuestring : NULL;
+    /* a FIFO would block the checkpoint reader: refuse what exists but is not a file
+     * (a missing file is reported by the restore, which knows the stage) */
+    struct stat st;
+    if (o->ckpt_path && strcmp(o->ckpt_path, "last") && strcmp(o->ckpt_path, "best") &&
+        stat(o->ckpt_path, &st) == 0 &&
+        !ltr_check_regular_file(o->ckpt_path, "--ckpt-path", err, cap, NULL))
+        return 2;
     return 0;
 }
 
@@ -650,22 +727,36 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         } else if (k->type >= T_FLOAT) {
             /* issue 4: JSON if it parses ("3", "0.5", "true", "null", {...}), else text
              * ("00:01:00:00", "norm"); resolve() checks the type */
-            v = cJSON_ParseWithOpts(value, NULL, 1); /* the whole text, or a string */
-            if (!v) v = cJSON_CreateString(value);
+            int64_t n;
+            ltr_pynum r = ltr_py_int(value, &n); /* ints exactly, to int64's edge */
+            if (r == LTR_PYNUM_RANGE)
+                return ltr_usage_error(err, cap, "--trainer.%s: %s is out of range (an integer "
+                                                 "from -9223372036854775808 to "
+                                                 "9223372036854775807)", key, value);
+            v = r == LTR_PYNUM_OK ? ltr_json_int(n) : cJSON_ParseWithOpts(value, NULL, 1);
+            if (!v) v = cJSON_CreateString(value); /* the whole text, or a string */
         } else if (k->type == T_PRECISION) {
             /* Lightning takes 64 and "64-true" alike; keep what was written */
-            char *end;
-            double d = strtod(value, &end);
-            v = *value && !*end ? cJSON_CreateNumber(d) : cJSON_CreateString(value);
+            int64_t n;
+            v = ltr_py_int(value, &n) == LTR_PYNUM_OK ? ltr_json_int(n) : cJSON_CreateString(value);
+        } else if (k->type == T_INT) {
+            /* Python's int() of the text: "1e3", "3.0" and "0x10" are not ints */
+            int64_t n;
+            ltr_pynum r = ltr_py_int(value, &n);
+            if (r == LTR_PYNUM_RANGE)
+                return ltr_usage_error(err, cap, "--trainer.%s: %s is out of range (an integer "
+                                                 "from -9223372036854775808 to "
+                                                 "9223372036854775807)", key, value);
+            if (r == LTR_PYNUM_OK) v = ltr_json_int(n);
+            else if (!strcmp(value, "null") && !strcmp(key, "max_epochs")) v = cJSON_CreateNull();
+            else return ltr_usage_error(err, cap, "--trainer.%s: expected an integer, got '%s'",
+                                        key, value);
         } else {
             v = cJSON_ParseWithOpts(value, NULL, 1);
-            bool ok = v && (k->type == T_BOOL ? cJSON_IsBool(v)
-                                              : cJSON_IsNumber(v) || (cJSON_IsNull(v) &&
-                                                                      !strcmp(key, "max_epochs")));
-            if (!ok) {
+            if (!cJSON_IsBool(v)) {
                 cJSON_Delete(v);
-                return ltr_usage_error(err, cap, "--trainer.%s: expected %s, got '%s'", key,
-                                   k->type == T_BOOL ? "true or false" : "an integer", value);
+                return ltr_usage_error(err, cap, "--trainer.%s: expected true or false, got '%s'",
+                                       key, value);
             }
         }
         set_member(section(tree, "trainer"), key, v);
@@ -675,6 +766,31 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         return ltr_usage_error(err, cap, "--%s: unknown option (dotted options are --trainer.*, "
                                      "--model.* and --data.*)", opt);
     }
+    return 0;
+}
+
+/* --results is written after the run: a path that cannot be written must fail now, not
+ * after the training it was to record. The folder must exist and be writable, and the
+ * path must not be a directory (the file itself is replaced by a rename). */
+static int check_results_path(const char *path, char *err, size_t cap) {
+    struct stat st;
+    if (!*path) return ltr_usage_error(err, cap, "--results: expected a file path");
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ltr_usage_error(err, cap, "--results %s: is a directory; give a file path "
+                                         "(e.g. %s/results.json)", path, path);
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (stat(dir, &st) != 0)
+        return ltr_usage_error(err, cap, "--results %s: the folder %s does not exist (%s): "
+                                         "create it first", path, dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return ltr_usage_error(err, cap, "--results %s: %s is not a folder", path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return ltr_usage_error(err, cap, "--results %s: the folder %s is not writable (%s)",
+                               path, dir, strerror(errno));
     return 0;
 }
 
@@ -714,11 +830,13 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         if (nlen >= sizeof name) return ltr_usage_error(err, cap, "option too long: %.40s...", arg);
         memcpy(name, arg + 2, nlen);
         name[nlen] = '\0';
-        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test");
+        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test") ||
+                       !strcmp(name, "data-from-checkpoint");
         if (is_flag) {
             if (eq) return ltr_usage_error(err, cap, "--%s takes no value", name);
             if (!strcmp(name, "print-config")) o->print_config = true;
-            else o->run_test = true;
+            else if (!strcmp(name, "test")) o->run_test = true;
+            else o->data_from_checkpoint = true;
             continue;
         }
         if (eq) {
@@ -741,7 +859,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             else return ltr_usage_error(err, cap, "--strict: expected true or false, got '%s'", value);
         }
         else if (!strcmp(name, "callback")) { /* issue 4: --callback PATH[:JSON] */
-            cJSON *cb = ltr_options_callback_from_text(value, err, cap);
+            cJSON *cb = ltr_options_callback_from_text("--callback", value, err, cap);
             if (!cb) return 2;
             cJSON *tr = section(o->tree, "trainer");
             cJSON *list = cJSON_GetObjectItemCaseSensitive(tr, "callbacks");
@@ -752,7 +870,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             cJSON_AddItemToArray(list, cb);
         }
         else if (!strcmp(name, "logger")) { /* issue 6: --logger NAME[:JSON] */
-            cJSON *lg = ltr_options_callback_from_text(value, err, cap);
+            cJSON *lg = ltr_options_callback_from_text("--logger", value, err, cap);
             if (!lg) return 2;
             cJSON *tr = section(o->tree, "trainer");
             cJSON *list = cJSON_GetObjectItemCaseSensitive(tr, "logger");
@@ -763,12 +881,18 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             cJSON_AddItemToArray(list, lg);
         }
         else if (!strcmp(name, "seed")) {
-            cJSON *v = cJSON_ParseWithOpts(value, NULL, 1);
-            if (!v || !(cJSON_IsNumber(v) || cJSON_IsBool(v))) { /* LightningCLI: int|bool */
-                cJSON_Delete(v);
+            /* LightningCLI: int | bool; the int as Python's int() reads it */
+            int64_t n = 0;
+            ltr_pynum r = ltr_py_int(value, &n);
+            if (r == LTR_PYNUM_RANGE)
+                return ltr_usage_error(err, cap, "--seed / seed_everything: %s is not in bounds, "
+                                                 "numpy accepts from 0 to 4294967295", value);
+            cJSON *v = !strcmp(value, "true") ? cJSON_CreateTrue()
+                       : !strcmp(value, "false") ? cJSON_CreateFalse()
+                       : r == LTR_PYNUM_OK ? ltr_json_int(n) : NULL;
+            if (!v)
                 return ltr_usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",
                                    value);
-            }
             set_member(o->tree, "seed_everything", v);
         } else if (strchr(name, '.')) rc = apply_dotted(o->tree, name, value, err, cap);
         else return ltr_usage_error(err, cap, "--%s: unknown option (see ltrun --help)", name);
@@ -780,6 +904,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     section(o->tree, "data");
     rc = resolve(o, err, cap);
     if (!rc && o->print_config) add_print_defaults(o->tree); /* issue 4 */
+    if (!rc && o->results_path) rc = check_results_path(o->results_path, err, cap);
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
         rc = ltr_usage_error(err, cap, "--predictions is an option of ltrun predict");
     return rc;

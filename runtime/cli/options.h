@@ -116,6 +116,8 @@ typedef struct ltr_options {
     ltr_callback_spec loggers[LTR_MAX_CALLBACKS];
     /* issue 5: checkpoints */
     bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
+    bool data_from_checkpoint; /* --data-from-checkpoint: the data module's saved hparams
+                                * (paths among them) apply too (ckpt_hparams.c) */
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

@@ -10,6 +10,7 @@
  * the merged tree, then resolve_loop_flags once after every key was read.
  */
 #include "cli/options.h"
+#include "cli/pynum.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -23,16 +24,17 @@
 int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const cJSON *v,
                                 void *field, char *err, size_t cap);
 int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
-cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap);
+cJSON *ltr_options_callback_from_text(const char *flag, const char *text, char *err, size_t cap);
 
 
 /* Timer(duration=...): "DD:HH:MM:SS" (Lightning's regex (\d+):(\d\d):(\d\d):(\d\d)), a
  * dict of timedelta's keywords, or (ltrun) a number of seconds. */
 static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
-    if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble) || v->valuedouble < 0)
-            return ltr_usage_error(err, cap, "trainer.max_time: expected seconds >= 0, got %g", v->valuedouble);
-        *out = v->valuedouble;
+    double secs;
+    if (ltr_json_get_double(v, &secs)) {
+        if (!isfinite(secs) || secs < 0)
+            return ltr_usage_error(err, cap, "trainer.max_time: expected seconds >= 0, got %g", secs);
+        *out = secs;
         return 0;
     }
     if (cJSON_IsString(v)) {
@@ -59,11 +61,12 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
         cJSON_ArrayForEach(item, v) {
             size_t i = 0;
             while (i < sizeof units / sizeof units[0] && strcmp(units[i].name, item->string)) i++;
-            if (i == sizeof units / sizeof units[0] || !cJSON_IsNumber(item))
+            double amount;
+            if (i == sizeof units / sizeof units[0] || !ltr_json_get_double(item, &amount))
                 return ltr_usage_error(err, cap, "trainer.max_time: '%s' is not a timedelta field (weeks, "
                                       "days, hours, minutes, seconds, milliseconds, microseconds "
                                       "with a number)", item->string);
-            total += item->valuedouble * units[i].seconds;
+            total += amount * units[i].seconds;
         }
         if (total < 0) return ltr_usage_error(err, cap, "trainer.max_time: the duration is negative");
         *out = total;
@@ -103,11 +106,13 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
                                 void *field, char *err, size_t cap) {
     ltr_trainer_config *t = &o->trainer;
     switch (type) {
-    case T_FLOAT: /* gradient_clip_val */
-        if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+    case T_FLOAT: { /* gradient_clip_val */
+        double d;
+        if (!ltr_json_get_double(v, &d) || !isfinite(d))
             return ltr_usage_error(err, cap, "trainer.%s: expected a number or null", key);
-        *(double *)field = v->valuedouble;
+        *(double *)field = d;
         return 0;
+    }
     case T_TIME:
         return parse_time(v, (double *)field, err, cap);
     case T_CLIP_ALGO: { /* GradClipAlgorithmType.supported_type(algorithm.lower()) */
@@ -121,14 +126,16 @@ int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const
         snprintf(t->gradient_clip_algorithm, sizeof t->gradient_clip_algorithm, "%s", low);
         return 0;
     }
-    case T_DEV_RUN: /* fast_dev_run: bool or int >= 0 */
+    case T_DEV_RUN: { /* fast_dev_run: bool or int >= 0 */
+        int64_t n = -1;
         if (cJSON_IsBool(v)) t->fast_dev_run = cJSON_IsTrue(v) ? 1 : 0;
-        else if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && v->valuedouble >= 0)
-            t->fast_dev_run = (int64_t)v->valuedouble;
+        else if (ltr_json_get_int(v, &n) == LTR_PYNUM_OK && n >= 0)
+            t->fast_dev_run = n;
         else
             return ltr_usage_error(err, cap, "trainer.fast_dev_run: expected true, false or a number of "
-                                  "batches >= 0");
+                                  "batches >= 0 (up to 9223372036854775807)");
         return 0;
+    }
     case T_CALLBACKS:
         return parse_callbacks(o, v, err, cap);
     }
@@ -169,26 +176,30 @@ int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap) {
     return 0;
 }
 
-/* --callback PATH[:JSON]: the JSON starts at the first ":{"; without one the whole text
- * is the path. Returns {"class_path": PATH, "init_args": {...}} or NULL with err set. */
-cJSON *ltr_options_callback_from_text(const char *text, char *err, size_t cap) {
+/* --callback PATH[:JSON] and --logger NAME[:JSON] (`flag` names which, for messages): the
+ * JSON starts at the first ":{"; without one the whole text is the path. Returns
+ * {"class_path": PATH, "init_args": {...}} or NULL with err set. */
+cJSON *ltr_options_callback_from_text(const char *flag, const char *text, char *err, size_t cap) {
+    bool logger = !strcmp(flag, "--logger");
     const char *sep = strstr(text, ":{");
     size_t plen = sep ? (size_t)(sep - text) : strlen(text);
     if (plen == 0) {
-        ltr_usage_error(err, cap, "--callback: expected PATH[:JSON], e.g. --callback "
-                       "./my_callback.so:'{\"patience\": 3}'");
+        ltr_usage_error(err, cap, "%s: expected %s, e.g. %s", flag,
+                        logger ? "NAME[:JSON]" : "PATH[:JSON]",
+                        logger ? "--logger csv or --logger ./my_logger.so:'{\"key\": 1}'"
+                               : "--callback ./my_callback.so:'{\"patience\": 3}'");
         return NULL;
     }
     cJSON *args = sep ? cJSON_ParseWithOpts(sep + 1, NULL, 1) : cJSON_CreateObject();
     if (!cJSON_IsObject(args)) {
         cJSON_Delete(args);
-        ltr_usage_error(err, cap, "--callback %s: the init args after ':' must be a JSON object", text);
+        ltr_usage_error(err, cap, "%s %s: the init args after ':' must be a JSON object", flag, text);
         return NULL;
     }
     char *path = malloc(plen + 1);
     if (!path) {
         cJSON_Delete(args);
-        ltr_usage_error(err, cap, "--callback: out of memory");
+        ltr_usage_error(err, cap, "%s: out of memory", flag);
         return NULL;
     }
     memcpy(path, text, plen);
