@@ -223,17 +223,17 @@ static bool is_handler(const struct sigaction *sa) {
 
 static void report(int sig, bool chained) {
     line l = {.n = 0};
-    frame_stack *own = &tl_frames, *main = atomic_load(&main_frames);
+    frame_stack *own = &tl_frames, *trainer = atomic_load(&main_frames);
     const frame *f = innermost(own);
     put(&l, "ltrun: fatal signal ");
     put(&l, signal_name(sig));
     if (f) {
         put(&l, " in ");
         put_frame(&l, f);
-        if (own != main) put(&l, " on a loader thread");
+        if (own != trainer) put(&l, " on a loader thread");
         put(&l, "\nltrun: the plugin crashed in that hook: fix it there (run ltrun under gdb or "
                 "valgrind to see the line)\n");
-    } else if ((f = innermost(main)) != NULL) {
+    } else if ((f = innermost(trainer)) != NULL) {
         /* a compute or loader thread of ltrun's, while the trainer thread ran a hook */
         put(&l, " on an ltrun thread while ");
         put_frame(&l, f);
