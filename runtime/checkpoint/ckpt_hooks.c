@@ -17,6 +17,7 @@
  * JSON as a string (kind = "json"). A reader only copies data; nothing is executed.
  */
 #include "checkpoint/checkpoint.h"
+#include "trainer/fault.h"
 #include "trainer/trainer.h"
 
 #include <stdio.h>
@@ -147,7 +148,10 @@ static lt_status save_into(ltr_trainer *t, hid_t loc, const char *name, const ch
     lt_status rc = LT_OK;
     if (fn) {
         lt_ckpt_writer w = {g, where};
-        rc = hook_result(t, fn(&t->ctx.pub, self, &w), who, plugin, hook, err, cap);
+        ltr_fault_push_named(t, who, plugin, hook); /* for a crash report (fault.h) */
+        lt_status hrc = fn(&t->ctx.pub, self, &w);
+        ltr_fault_pop(hook);
+        rc = hook_result(t, hrc, who, plugin, hook, err, cap);
     }
     H5G_info_t gi = {0};
     bool empty = H5Gget_info(g, &gi) >= 0 && gi.nlinks == 0;
@@ -240,7 +244,10 @@ static lt_status load_from(ltr_trainer *t, hid_t file, const char *path, load_fn
                            const char *who, const char *plugin, const char *hook, char *err, size_t cap) {
     lt_ckpt_reader r = {-1, path, NULL, 0};
     if (path_exists(file, path)) r.group = H5Gopen2(file, path, H5P_DEFAULT);
-    lt_status rc = hook_result(t, fn(&t->ctx.pub, self, &r), who, plugin, hook, err, cap);
+    ltr_fault_push_named(t, who, plugin, hook); /* for a crash report (fault.h) */
+    lt_status hrc = fn(&t->ctx.pub, self, &r);
+    ltr_fault_pop(hook);
+    lt_status rc = hook_result(t, hrc, who, plugin, hook, err, cap);
     if (r.group >= 0) H5Gclose(r.group);
     for (int i = 0; i < r.ntexts; i++) free(r.texts[i]);
     free(r.texts);

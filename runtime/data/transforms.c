@@ -22,6 +22,7 @@
 #include "data/transforms.h"
 
 #include "core/context.h"
+#include "trainer/fault.h"
 #include "util/rng.h"
 
 #include <stdlib.h>
@@ -45,7 +46,9 @@ lt_status ltr_get_item_scoped(lt_status (*fn)(lt_ctx *, void *, lt_split, int64_
                               lt_ctx *ctx, void *self, lt_split split, int64_t index,
                               void *const *dst, uint64_t seed, int64_t epoch) {
     ltr_fetch_scope_set(seed, epoch);
+    ltr_fault_push_get_item(epoch, index); /* on whichever thread fetches (fault.h) */
     lt_status rc = fn(ctx, self, split, index, dst);
+    ltr_fault_pop("get_item");
     scope_set = false;
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "data/workers.h"
 
 #include "core/context.h"
+#include "trainer/fault.h"
 
 #include <signal.h>
 #include <pthread.h>
@@ -93,6 +94,7 @@ ltr_workers *ltr_workers_new(ltr_dataloader *dl) {
 static void worker_main(void *arg) {
     worker *w = arg;
     ltr_workers *ws = w->ws;
+    ltr_fault_thread_init(); /* a stack overflow in get_item is reported too (fault.h) */
     ltr_dataloader *dl = ws->dl;
     /* SCHED_IDLE: a worker runs only on a core no compute thread wants. Loading then
      * fills the training thread's serial gaps instead of preempting a thread of a
@@ -157,6 +159,7 @@ static void worker_main(void *arg) {
         uv_cond_broadcast(&ws->done_cv);
     }
     uv_mutex_unlock(&ws->mu);
+    ltr_fault_thread_done();
 }
 
 /* Each worker's context: a copy of the loader's (api, seed, precision, names) with

@@ -6,6 +6,7 @@
 #include "trainer/trainer.h"
 
 #include "cli/hparams.h"
+#include "trainer/fault.h"
 
 #include <cjson/cJSON.h>
 
@@ -121,7 +122,10 @@ lt_status ltr_callbacks_call(ltr_trainer *t, ltr_hook_id h, const ltr_hook_args 
         if (!fn) continue;
         t->ctx.plugin_name = cb->label;
         t->ctx.hook_name = hooks[h].name;
+        ltr_fault_push(LTR_FAULT_CALLBACK, cb->label, cb->plugin.path, hooks[h].name,
+                       t->ctx.pub.current_epoch, t->ctx.pub.batch_idx);
         lt_status rc = invoke(&t->ctx.pub, cb->self, hooks[h].sig, fn, a);
+        ltr_fault_pop(hooks[h].name);
         if (callback_done(t, cb, hooks[h].name, rc)) return LT_ERROR;
     }
     return LT_OK;
@@ -164,6 +168,7 @@ void ltr_callbacks_on_exception(ltr_trainer *t, const char *message) {
         ltr_trainer_hook_begin(t, false, "on_exception");
         dm(&t->ctx.pub, t->dm, message);
         ltr_ctx_take_error(&t->ctx, NULL, 0);
+        ltr_fault_pop("on_exception");
     }
     t->ctx.hook_name = NULL;
 }
@@ -208,7 +213,10 @@ lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_a
         const char *plugin = t->ctx.plugin_name, *hook = t->ctx.hook_name;
         t->ctx.plugin_name = cb->label;
         t->ctx.hook_name = "create";
+        ltr_fault_push(LTR_FAULT_CALLBACK, cb->label, cb->plugin.path, "create",
+                       t->ctx.pub.current_epoch, -1);
         cb->self = create(&t->ctx.pub, cb->hp);
+        ltr_fault_pop("create");
         if (callback_done(t, cb, "create", cb->self ? LT_OK : LT_ERROR)) return LT_ERROR;
         t->ctx.plugin_name = plugin;
         t->ctx.hook_name = hook;

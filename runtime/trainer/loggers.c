@@ -10,6 +10,7 @@
  * logger.finalize("success") (call._interrupt: "failed").
  */
 #include "trainer/trainer.h"
+#include "trainer/fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ static lt_status logger_done(ltr_trainer *t, const ltr_logger *lg, const char *h
     char msg[1024] = "";
     bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
     t->ctx.hook_name = NULL;
+    ltr_fault_pop(hook);
     if (rc == LT_OK && !had) return LT_OK;
     ltr_trainer_error(t, LTR_EXIT_TRAINING, "logger '%s' (%s), %s: %s", lg->label,
                       lg->plugin.path, hook,
@@ -31,6 +33,8 @@ static lt_status logger_done(ltr_trainer *t, const ltr_logger *lg, const char *h
 static void begin(ltr_trainer *t, const ltr_logger *lg, const char *hook) {
     t->ctx.plugin_name = lg->label;
     t->ctx.hook_name = hook;
+    ltr_fault_push(LTR_FAULT_LOGGER, lg->label, lg->plugin.path, hook, t->ctx.pub.current_epoch,
+                   t->ctx.pub.batch_idx); /* for a crash report (fault.h) */
 }
 
 /* The default logger ships with ltrun: an ltrun run from its build tree (not installed)
@@ -197,6 +201,7 @@ void ltr_loggers_free(ltr_trainer *t) {
             begin(t, lg, "destroy");
             destroy(&t->ctx.pub, lg->self);
             ltr_ctx_take_error(&t->ctx, NULL, 0);
+            ltr_fault_pop("destroy");
         }
         if (lg->hp) {
             ltr_hparams_free(lg->hp);

@@ -10,6 +10,7 @@
  * were overridden (rank_zero_info); so does this.
  */
 #include "trainer/trainer.h"
+#include "trainer/fault.h"
 
 #include "tensor/autograd.h"
 
@@ -109,7 +110,10 @@ lt_status ltr_module_backward(ltr_trainer *t, lt_tensor *loss) {
     const char *plugin = t->ctx.plugin_name, *hook = t->ctx.hook_name;
     t->ctx.plugin_name = t->module_plugin.desc->name;
     t->ctx.hook_name = "backward";
+    ltr_fault_push(LTR_FAULT_MODULE, t->module_plugin.desc->name, t->module_plugin.path, "backward",
+                   t->ctx.pub.current_epoch, t->ctx.pub.batch_idx); /* for a crash report */
     lt_status rc = fn(&t->ctx.pub, t->module, loss);
+    ltr_fault_pop("backward");
     t->ctx.plugin_name = plugin;
     t->ctx.hook_name = hook;
     return rc;

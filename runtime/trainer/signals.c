@@ -9,11 +9,18 @@
  * off). So the signals are blocked in every thread (the mask is inherited by the
  * OpenMP/BLAS threads created later) and one small thread takes them with sigwait():
  * no compute code is ever interrupted, and the flag is set by ordinary code.
+ *
+ * The first signal is answered at once: a hook that runs for long (or forever) would
+ * otherwise leave the user with no sign that the signal arrived. The thread says what
+ * is still running (fault.h's frames of the trainer thread) and what a second signal
+ * does. Installing also installs the fatal-signal handler (fault.c).
  */
 #include "trainer/trainer.h"
+#include "trainer/fault.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 
 volatile sig_atomic_t ltr_interrupted = 0;
 
@@ -26,6 +33,14 @@ static void *signal_thread(void *arg) {
         if (sigwait(&stop_signals, &sig) != 0) continue;
         if (!ltr_interrupted) {
             ltr_interrupted = sig;
+            const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+            char what[512];
+            if (ltr_fault_running(what, sizeof what))
+                fprintf(stderr, "ltrun: %s received; stopping after the running step (%s); send it "
+                        "again to stop at once without saving\n", name, what);
+            else
+                fprintf(stderr, "ltrun: %s received; stopping after the running step; send it "
+                        "again to stop at once without saving\n", name);
             continue;
         }
         /* the second one: its default action, now (Lightning: a second Ctrl-C kills) */
@@ -40,6 +55,7 @@ static void *signal_thread(void *arg) {
 }
 
 static void install_once(void) {
+    ltr_fault_install();
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);

@@ -1,6 +1,7 @@
 /* trainer.c — set-up and tear-down around the loops: plugins, instances, loaders. */
 #include "trainer/trainer.h"
 #include "checkpoint/checkpoint.h"
+#include "trainer/fault.h"
 #include "data/collate.h"
 
 #include "optim/optimizer.h"
@@ -37,6 +38,10 @@ static const char *who(const ltr_trainer *t, bool is_module) {
 void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
     t->ctx.plugin_name = who(t, is_module);
     t->ctx.hook_name = hook;
+    /* for a crash report (fault.h); fetch's get_item runs before batch_idx moves on */
+    ltr_fault_push(is_module ? LTR_FAULT_MODULE : LTR_FAULT_DATA, who(t, is_module),
+                   (is_module ? &t->module_plugin : &t->data_plugin)->path, hook,
+                   t->ctx.pub.current_epoch, strcmp(hook, "get_item") ? t->ctx.pub.batch_idx : -1);
     if (t->profiler) /* issue 4: Lightning's "[LightningModule]Name.hook" actions */
         ltr_profiler_start(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                            hook);
@@ -46,6 +51,7 @@ lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook
     char msg[1024] = "";
     bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
     t->ctx.hook_name = NULL;
+    ltr_fault_pop(hook);
     if (t->profiler)
         ltr_profiler_stop(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                           hook);
@@ -257,11 +263,13 @@ static void destroy_instances(ltr_trainer *t) {
         ltr_trainer_hook_begin(t, true, "destroy");
         MOD_HOOK(t, destroy)(&t->ctx.pub, t->module);
         ltr_ctx_take_error(&t->ctx, NULL, 0);
+        ltr_fault_pop("destroy");
     }
     if (t->dm_created && DM_HOOK(t, destroy)) {
         ltr_trainer_hook_begin(t, false, "destroy");
         DM_HOOK(t, destroy)(&t->ctx.pub, t->dm);
         ltr_ctx_take_error(&t->ctx, NULL, 0);
+        ltr_fault_pop("destroy");
     }
 }
 

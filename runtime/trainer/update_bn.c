@@ -19,6 +19,7 @@
  * calling the lt_batch_norm op with its own momentum is not affected.
  */
 #include "trainer/trainer.h"
+#include "trainer/fault.h"
 
 #include "tensor/arena.h"
 #include "tensor/tensor.h"
@@ -85,7 +86,10 @@ lt_status ltr_api_update_bn(lt_ctx *ctx) {
         if (rc == LT_OK) {
             c->plugin_name = t->module_plugin.desc->name;
             c->hook_name = "forward";
+            ltr_fault_push(LTR_FAULT_MODULE, t->module_plugin.desc->name, t->module_plugin.path,
+                           "forward", ctx->current_epoch, b); /* for a crash report */
             lt_tensor *out = forward(ctx, t->module, ltr_batch_at(ctx, batch, 0));
+            ltr_fault_pop("forward");
             if (!out || c->failed) {
                 if (!c->failed) ltr_fail(ctx, "lt_update_bn: forward returned NULL");
                 rc = LT_ERROR;
