@@ -5,7 +5,8 @@
 # disk is a clean error (exit 1, the reason named, no crash at exit, the previous file
 # intact, no temporary file left), also when SIGTERM's save hits it; stale temporary files
 # of dead writers are removed at the next save into the folder (only ltrun's own naming),
-# and `--ckpt-path last` ignores temporary files.
+# and `--ckpt-path last` ignores temporary files; a byte flipped inside a tensor's stored data
+# makes the load fail (Fletcher-32 per chunk), with compression 1-9 too.
 # The full disk is a small tmpfs when this runs as root and may mount one, else
 # RLIMIT_FSIZE (`ulimit -f`, SIGXFSZ ignored: writes fail with EFBIG); neither: exit 77.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -80,8 +81,47 @@ $RUN --trainer.default_root_dir "$TMP/st" > /dev/null 2>&1
 left=$(tmps "$C")
 if [ -z "$left" ]; then pass "after a kill -9 and a new save: no temporary file"; else fail "left: $left"; fi
 
-# ---------------------------------------------------------------- full disk
+# ---------------------------------------------------------------- checksums
 $RUN --trainer.default_root_dir "$TMP/ref" > /dev/null 2>&1
+TEST="$LTRUN test $ARGS"
+# flip FILE DATASET: invert one bit in the middle of DATASET's stored bytes
+flip() {
+    set -- "$1" "$2" $("$top_builddir/tests/h5_data_offset" "$1" "$2")
+    [ -n "${4:-}" ] || return 1
+    pos=$(( $3 + $4 / 2 ))
+    byte=$(od -An -tu1 -j "$pos" -N1 "$1" | tr -d ' ')
+    printf "$(printf '\\%03o' $(( byte ^ 1 )))" | dd of="$1" bs=1 seek="$pos" conv=notrunc 2> /dev/null
+}
+if h5dump -p -H -d /state_dict/fc1.weight "$TMP/ref/checkpoints/last.h5" 2> /dev/null | grep -q FLETCHER32
+then pass "tensors are stored with a Fletcher-32 checksum"
+elif command -v h5dump > /dev/null; then fail "no FLETCHER32 filter on /state_dict/fc1.weight"; fi
+for ds in /state_dict/fc1.weight /state_dict/fc2.bias; do
+    cp "$TMP/ref/checkpoints/last.h5" "$TMP/flip.h5"
+    flip "$TMP/flip.h5" "$ds"
+    if cmp -s "$TMP/flip.h5" "$TMP/ref/checkpoints/last.h5"; then fail "flip $ds: the file did not change"; continue; fi
+    expect "one flipped byte in $ds: test --ckpt-path refuses the file" 1 "$TMP/flip.h5" -- \
+        $TEST --ckpt-path "$TMP/flip.h5"
+done
+cp "$TMP/ref/checkpoints/last.h5" "$TMP/flip.h5"
+ds=$(h5ls -r "$TMP/flip.h5" 2> /dev/null | sed -n 's|^\(/optimizer/0/state/[^ ]*/exp_avg\) .*|\1|p' | head -n 1)
+[ -n "$ds" ] || ds=/optimizer/0/state/fc1.weight/exp_avg
+if flip "$TMP/flip.h5" "$ds"; then
+    expect "one flipped byte in $ds: fit --ckpt-path refuses the file" 1 "$TMP/flip.h5" -- \
+        $RUN --trainer.max_epochs 2 --trainer.default_root_dir "$TMP/fl" --ckpt-path "$TMP/flip.h5"
+else fail "no optimizer state dataset $ds"; fi
+# compression 1-9: shuffle + deflate + fletcher32, and the file loads
+want=$($LTRUN validate $ARGS --ckpt-path "$TMP/ref/checkpoints/last.h5" 2>&1 | grep 'val/loss')
+for level in 1 2 3 4 5 6 7 8 9; do
+    $RUN --trainer.default_root_dir "$TMP/z$level" --trainer.checkpoint_compression $level > /dev/null 2>&1
+    f="$TMP/z$level/checkpoints/last.h5"
+    filters=$(h5dump -p -H -d /state_dict/fc1.weight "$f" 2> /dev/null | grep -cE 'SHUFFLE|COMPRESSION DEFLATE|FLETCHER32')
+    got=$($LTRUN validate $ARGS --ckpt-path "$f" 2>&1 | grep 'val/loss')
+    if [ -n "$want" ] && [ "$got" = "$want" ] && { [ "$filters" -eq 3 ] || ! command -v h5dump > /dev/null; }
+    then pass "compression $level: shuffle, deflate and fletcher32; the file loads"
+    else fail "compression $level: $filters of 3 filters, '$got' vs '$want'"; fi
+done
+
+# ---------------------------------------------------------------- full disk
 size=$(wc -c < "$TMP/ref/checkpoints/last.h5")
 F="$TMP/full"
 mkdir -p "$F"
