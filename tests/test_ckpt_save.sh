@@ -44,6 +44,22 @@ sh -c 'ln -s "$1" "$2/last.h5.tmp.$$"; shift 2; exec "$@"' sh "$TMP/created" "$T
 if [ ! -e "$TMP/created" ] && [ -f "$TMP/sy2/checkpoints/last.h5" ]; then pass "a dangling symlink creates no file"
 else fail "a dangling symlink at the temporary name created $TMP/created"; fi
 
+# the other files ltrun replaces by rename: --results, model_checkpoint's checkpoints and
+# its sidecar (.model_checkpoint.json.tmp had no pid at all)
+M="$TMP/sy3"
+mkdir -p "$M/ck"
+sh -c 'for n in "$2/r.json.tmp.$$" "$2/ck/.model_checkpoint.json.tmp" "$2/ck/epoch=0-step=4.h5.tmp.$$" \
+                "$2/ck/last.h5.tmp.$$"; do ln -s "$1" "$n"; done; shift 2; exec "$@"' sh "$TMP/victim" "$M" \
+    $RUN --trainer.default_root_dir "$M" --results "$M/r.json" \
+    --callback "$top_builddir/plugins/callbacks/model_checkpoint.so:{\"dirpath\": \"$M/ck\", \"save_last\": true}" \
+    > "$TMP/sy3.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(cat "$TMP/victim")" = "precious" ] && [ -f "$M/ck/.model_checkpoint.json" ] &&
+   [ ! -L "$M/ck/.model_checkpoint.json" ] && [ -s "$M/r.json" ] && [ -f "$M/ck/last.h5" ]
+then pass "--results, model_checkpoint and its sidecar: planted symlinks not followed"
+else fail "--results / model_checkpoint with planted symlinks: rc $rc, victim $(wc -c < "$TMP/victim") bytes"
+     tail -n 3 "$TMP/sy3.out"; ls -la "$M/ck"; echo precious > "$TMP/victim"; fi
+
 # ---------------------------------------------------------------- stale temporary files
 C="$TMP/st/checkpoints"
 mkdir -p "$C"
