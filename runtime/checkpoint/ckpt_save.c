@@ -342,6 +342,11 @@ lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_onl
                            "--trainer.checkpoint_compression 0", path);
         return LT_ERROR;
     }
+    if (!H5Zfilter_avail(H5Z_FILTER_FLETCHER32)) {
+        snprintf(err, cap, "saving checkpoint '%s' failed: this HDF5 library was built without "
+                           "the Fletcher-32 filter that checkpoints need", path);
+        return LT_ERROR;
+    }
     char tmp[4096], msg[768] = "";
     /* what killed writers left here before (kill -9 during a save) */
     ltr_tmp_clean_stale(path);
