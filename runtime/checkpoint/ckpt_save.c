@@ -358,7 +358,8 @@ lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_onl
     }
     mem_image img = {NULL};
     hid_t fapl = memory_fapl(&img);
-    /* the in-memory file's name is the temporary one (the core driver opens nothing) */
+    /* the in-memory file is named after the temporary one: HDF5's tentative open of an
+     * existing name then only finds our own empty file */
     hid_t f = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     if (fapl >= 0) H5Pclose(fapl);
     if (f < 0) {
@@ -383,6 +384,10 @@ lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_onl
     if (close_file(f) < 0 && rc == LT_OK) {
         rc = LT_ERROR;
         snprintf(msg, sizeof msg, "closing the file failed");
+    }
+    if (rc == LT_OK && !img.mem) {
+        rc = LT_ERROR;
+        snprintf(msg, sizeof msg, "HDF5 kept no file image");
     }
     if (rc == LT_OK && (write_all(fd, img.mem, (size_t)size) || fsync(fd))) {
         rc = LT_ERROR;
