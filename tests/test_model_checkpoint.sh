@@ -175,6 +175,25 @@ fit e5 --trainer.max_epochs 1 --callback "$MC"':{"dirpath": "out/ck", "mode": "m
 rc=$?
 if [ "$rc" -ne 0 ] && grep -q '`mode` can be min, max, got maximum' "$OUT"
 then pass "a bad mode is refused"; else fail "bad mode"; cat "$OUT"; fi
+# filename format specs: Python's mini-language; a spec's type never reaches a printf format
+# ({step:s} crashed, {step:n} was a %n write, a huge width overflowed int)
+fit s1 --trainer.max_epochs 1 --model.val_seq '"5"' \
+    --callback "$MC"':{"monitor": "val_loss", "filename": "{epoch:03d}-{val_loss:+.3e}-{step:*>5}-{x:_}-{val_loss:.1%}"}'
+check_files "format specs: fill/align, sign, exponent, grouping, percent" \
+    "epoch=000-val_loss=+5.000e+00-step=****3-x=0-val_loss=500.0%.h5 "
+for spec in 's' 'n' '999999999d' '%n%n%n' '.2' 'x<5s'; do
+    fit s2 --trainer.max_epochs 1 --callback "$MC"':{"filename": "{step:'"$spec"'}"}'
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q "model_checkpoint: filename '{step:$spec}': field '{step:$spec}': " "$OUT" &&
+       [ -z "$(files)" ]
+    then pass "filename {step:$spec} is refused at create, naming the template and the field"
+    else fail "filename {step:$spec}: rc $rc"; tail -n 3 "$OUT"; fi
+done
+fit s3 --trainer.max_epochs 1 --model.val_seq '"5"' --callback "$MC"':{"monitor": "val_loss", "filename": "{val_loss:d}"}'
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "filename '{val_loss:d}': field '{val_loss:d}': Unknown format code 'd' for object of type 'float'" "$OUT"
+then pass "a float metric with 'd' is Python's ValueError, naming the template"
+else fail "float with d: rc $rc"; tail -n 3 "$OUT"; fi
 fit d1 --trainer.max_epochs 1 --callback "$MC"':{"dirpath": "out/ck"}'
 if [ -f "$W/out/ck/epoch=0-step=3.h5" ]; then pass "dirpath (relative to the working directory)"
 else fail "dirpath"; cat "$OUT"; fi

@@ -19,7 +19,9 @@
  *  - filenames: _format_checkpoint_name — default "{epoch}-{step}"; each "{name" (up to ':'
  *    or '}') becomes "name={name" when auto_insert_metric_name; values from the monitor
  *    candidates (callback_metrics as float32, epoch/step as ints; a missing name is 0),
- *    formatted with Python's format spec ([0][width][.prec][f|e|g|d], empty: repr).
+ *    formatted as Python's format(value, spec) (py_format.h: the whole format-spec
+ *    mini-language; types d, e, E, f, F, g, G, % and none; a bad spec is refused at
+ *    create, a type the value cannot take when the name is formatted).
  *    A '/' in a metric name stays a '/' (a subfolder), as in Lightning, which is why
  *    auto_insert_metric_name false exists. Extension ".h5"; version suffix "-v1", "-v2"
  *    (enable_version_counter) while the name exists and is not the file being replaced.
@@ -49,6 +51,7 @@
 #include "ltrun.h"
 
 #include "cb_util.h"
+#include "py_format.h"
 
 #include <errno.h>
 #include <math.h>
@@ -108,6 +111,8 @@ static bool opt_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t 
     return true;
 }
 
+static lt_status check_template(lt_ctx *ctx, const char *fn);
+
 static void *mc_create(lt_ctx *ctx, const lt_hparams *hp) {
     model_checkpoint *mc = calloc(1, sizeof *mc);
     if (!mc) return NULL;
@@ -120,7 +125,15 @@ static void *mc_create(lt_ctx *ctx, const lt_hparams *hp) {
     }
     t = lt_hp_json(ctx, hp, "filename");
     if (t && strcmp(t, "null")) {
-        snprintf(mc->filename, sizeof mc->filename, "%s", lt_hp_str(ctx, hp, "filename", ""));
+        const char *fn = lt_hp_str(ctx, hp, "filename", "");
+        if (strlen(fn) >= sizeof mc->filename) {
+            lt_fail(ctx, "model_checkpoint: filename: the template is longer than %zu bytes",
+                    sizeof mc->filename - 1);
+            bad = true;
+        } else if (check_template(ctx, fn)) {
+            bad = true;
+        }
+        snprintf(mc->filename, sizeof mc->filename, "%s", fn);
         mc->has_filename = mc->filename[0] != '\0';
     }
     t = lt_hp_json(ctx, hp, "monitor");
@@ -240,11 +253,19 @@ static void json_str(FILE *f, const char *s) {
 
 static void report(lt_ctx *ctx, model_checkpoint *mc) {
     lt_checkpoint_paths_set(ctx, mc->best_model_path, mc->last_model_path);
-    char path[MC_PATH + 64], tmp[MC_PATH + 80];
+    char path[MC_PATH + 64], tmp[MC_PATH + 128];
     snprintf(path, sizeof path, "%s/.model_checkpoint.json", mc->dirpath);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return; /* the sidecar is a convenience: no dirpath yet -> nothing to remember */
+    /* ltrun's temporary naming (runtime/util/tmpfile.h), created O_EXCL under a name
+     * nobody can predict: a planted symlink is never written through */
+    snprintf(tmp, sizeof tmp, "%s/..model_checkpoint.json.ltrun-tmp-%ld-XXXXXXXXXXXX", mc->dirpath,
+             (long)getpid());
+    int fd = mkstemp(tmp);
+    if (fd >= 0) fchmod(fd, 0644);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) { /* the sidecar is a convenience: no dirpath yet -> nothing to remember */
+        if (fd >= 0) close(fd), remove(tmp);
+        return;
+    }
     fputs("{\"best_model_path\": ", f);
     json_str(f, mc->best_model_path);
     fputs(", \"last_model_path\": ", f);
@@ -332,40 +353,6 @@ static lt_status mc_setup(lt_ctx *ctx, void *self, lt_stage stage) {
 
 /* ---------------------------------------------------------------- names */
 
-/* Python's format(value, spec) for spec = [0][width][.precision][type], type f e g d or
- * none; is_int: the value is an int tensor (epoch, step, a missing key). */
-static void py_format(char *out, size_t cap, double v, bool is_int, const char *spec) {
-    const char *p = spec;
-    bool zero = false;
-    if (*p == '0') zero = true, p++;
-    int width = 0, prec = -1;
-    while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
-    if (*p == '.') {
-        prec = 0;
-        p++;
-        while (*p >= '0' && *p <= '9') prec = prec * 10 + (*p++ - '0');
-    }
-    char type = *p ? *p : 0;
-    char body[128];
-    if (!type && prec < 0) {
-        if (is_int) snprintf(body, sizeof body, "%lld", (long long)v);
-        else cb_pyfloat(v, body, sizeof body);
-    } else if (type == 'd') {
-        snprintf(body, sizeof body, "%lld", (long long)v);
-    } else {
-        char fmt[16];
-        if (!type) type = 'g';
-        if (prec < 0) prec = 6;
-        snprintf(fmt, sizeof fmt, "%%.%d%c", prec, type == 'F' ? 'f' : type);
-        if (isnan(v)) snprintf(body, sizeof body, "nan");
-        else if (isinf(v)) snprintf(body, sizeof body, v < 0 ? "-inf" : "inf");
-        else snprintf(body, sizeof body, fmt, v);
-    }
-    snprintf(out, cap, "%*s", width, body);
-    if (zero) /* zero padding after the sign */
-        for (char *q = out; *q == ' '; q++) *q = '0';
-}
-
 /* value of a monitor candidate; false -> missing (Lightning puts tensor(0)) */
 static bool candidate(lt_ctx *ctx, const char *name, double *v, bool *is_int) {
     *is_int = false;
@@ -386,44 +373,110 @@ static bool candidate(lt_ctx *ctx, const char *name, double *v, bool *is_int) {
     return true;
 }
 
-/* _format_checkpoint_name + format_checkpoint_name */
-static void format_name(lt_ctx *ctx, const model_checkpoint *mc, const char *filename, int ver,
-                        char *out, size_t cap) {
-    const char *fn = filename ? filename : mc->has_filename ? mc->filename : "{epoch}-{step}";
-    char name[768];
-    size_t n = 0;
-    for (const char *p = fn; *p && n + 1 < sizeof name;) {
+/* Each "{name[:spec]}" field of a filename template in turn: fn(key, spec, arg); a
+ * field longer than the buffers is an error. 0, or fn's / the walk's -1 (message in err). */
+typedef int (*mc_field_fn)(const char *key, const char *spec, void *arg, char *err, size_t cap);
+
+/* Python's format(value, spec) of a field; an error names the template and the field */
+typedef struct {
+    lt_ctx *ctx;
+    const model_checkpoint *mc;
+    char *name;
+    size_t n, cap;
+} mc_name_buf;
+
+static int walk_template(const char *fn, mc_name_buf *b, mc_field_fn field, void *arg, char *err,
+                         size_t cap) {
+    for (const char *p = fn; *p;) {
         if (*p != '{') {
-            name[n++] = *p++;
+            if (b) {
+                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is too long"), -1;
+                b->name[b->n++] = *p;
+            }
+            p++;
             continue;
         }
         const char *q = p + 1;
         while (*q && *q != ':' && *q != '}') q++;
         if (!*q) { /* no closing: copied as is */
-            name[n++] = *p++;
+            if (b) {
+                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is too long"), -1;
+                b->name[b->n++] = *p;
+            }
+            p++;
             continue;
         }
-        char key[256], spec[32] = "";
+        char key[256], spec[256] = "";
+        if (q - p - 1 >= (long)sizeof key) return snprintf(err, cap, "a field name is too long"), -1;
         snprintf(key, sizeof key, "%.*s", (int)(q - p - 1), p + 1);
         const char *end = q;
         if (*q == ':') {
             end = strchr(q, '}');
             if (!end) end = q + strlen(q);
+            if (end - q - 1 >= (long)sizeof spec) {
+                snprintf(err, cap, "field '%s': the format spec is too long", key);
+                return -1;
+            }
             snprintf(spec, sizeof spec, "%.*s", (int)(end - q - 1), q + 1);
         }
-        double v;
-        bool is_int;
-        candidate(ctx, key, &v, &is_int);
-        char val[160];
-        py_format(val, sizeof val, v, is_int, spec);
-        int w = mc->auto_insert ? snprintf(name + n, sizeof name - n, "%s=%s", key, val)
-                                : snprintf(name + n, sizeof name - n, "%s", val);
-        if (w > 0) n += (size_t)w < sizeof name - n ? (size_t)w : sizeof name - n - 1;
+        if (field(key, spec, arg, err, cap)) return -1;
         p = *end ? end + 1 : end;
     }
-    name[n] = '\0';
-    if (ver > 0) snprintf(out, cap, "%s/%s-v%d.h5", mc->dirpath, name, ver);
-    else snprintf(out, cap, "%s/%s.h5", mc->dirpath, name);
+    return 0;
+}
+
+/* mc_create: every field's spec parses (the value's type is checked when formatting) */
+static int check_field(const char *key, const char *spec, void *arg, char *err, size_t cap) {
+    (void)arg;
+    pyf_spec s;
+    char why[256];
+    if (!pyf_parse(spec, &s, NULL, why, sizeof why)) return 0;
+    snprintf(err, cap, "field '{%.100s:%.100s}': %.250s", key, spec, why);
+    return -1;
+}
+
+static int format_field(const char *key, const char *spec, void *arg, char *err, size_t cap) {
+    mc_name_buf *b = arg;
+    double v;
+    bool is_int;
+    candidate(b->ctx, key, &v, &is_int);
+    char val[4096], why[256];
+    if (pyf_format(val, sizeof val, v, is_int, spec, why, sizeof why)) {
+        snprintf(err, cap, "field '{%.100s:%.100s}': %.250s", key, spec, why);
+        return -1;
+    }
+    int w = b->mc->auto_insert ? snprintf(b->name + b->n, b->cap - b->n, "%s=%s", key, val)
+                               : snprintf(b->name + b->n, b->cap - b->n, "%s", val);
+    if (w < 0 || (size_t)w >= b->cap - b->n) return snprintf(err, cap, "the name is too long"), -1;
+    b->n += (size_t)w;
+    return 0;
+}
+
+static lt_status check_template(lt_ctx *ctx, const char *fn) {
+    char err[512];
+    if (walk_template(fn, NULL, check_field, NULL, err, sizeof err) == 0) return LT_OK;
+    return lt_fail(ctx, "model_checkpoint: filename '%s': %s", fn, err);
+}
+
+static const char *template_of(const model_checkpoint *mc, const char *filename) {
+    return filename ? filename : mc->has_filename ? mc->filename : "{epoch}-{step}";
+}
+
+/* _format_checkpoint_name + format_checkpoint_name */
+static lt_status format_name(lt_ctx *ctx, const model_checkpoint *mc, const char *filename, int ver,
+                             char *out, size_t cap) {
+    const char *fn = template_of(mc, filename);
+    char name[MC_PATH], err[512];
+    mc_name_buf b = {ctx, mc, name, 0, sizeof name};
+    if (walk_template(fn, &b, format_field, &b, err, sizeof err))
+        return lt_fail(ctx, "model_checkpoint: filename '%s': %s", fn, err);
+    name[b.n] = '\0';
+    int w = ver > 0 ? snprintf(out, cap, "%s/%s-v%d.h5", mc->dirpath, name, ver)
+                    : snprintf(out, cap, "%s/%s.h5", mc->dirpath, name);
+    if (w < 0 || (size_t)w >= cap)
+        return lt_fail(ctx, "model_checkpoint: filename '%s': the path %s/%s.h5 is too long", fn,
+                       mc->dirpath, name);
+    return LT_OK;
 }
 
 static bool file_exists(const char *path) {
@@ -432,12 +485,13 @@ static bool file_exists(const char *path) {
 }
 
 /* _get_metric_interpolated_filepath_name / the last name's version loop */
-static void versioned_name(lt_ctx *ctx, const model_checkpoint *mc, const char *filename,
-                           const char *keep, char *out, size_t cap) {
-    format_name(ctx, mc, filename, 0, out, cap);
-    if (!mc->version_counter) return;
+static lt_status versioned_name(lt_ctx *ctx, const model_checkpoint *mc, const char *filename,
+                                const char *keep, char *out, size_t cap) {
+    if (format_name(ctx, mc, filename, 0, out, cap)) return LT_ERROR;
+    if (!mc->version_counter) return LT_OK;
     for (int v = 1; file_exists(out) && strcmp(out, keep ? keep : ""); v++)
-        format_name(ctx, mc, filename, v, out, cap);
+        if (format_name(ctx, mc, filename, v, out, cap)) return LT_ERROR;
+    return LT_OK;
 }
 
 /* ---------------------------------------------------------------- saving */
@@ -504,7 +558,7 @@ static lt_status update_best_and_save(lt_ctx *ctx, model_checkpoint *mc, double 
     }
     if (isnan(current)) current = mc->max_mode ? -INFINITY : INFINITY;
     char filepath[MC_PATH];
-    versioned_name(ctx, mc, NULL, del, filepath, sizeof filepath);
+    if (versioned_name(ctx, mc, NULL, del, filepath, sizeof filepath)) return LT_ERROR;
     mc->current_score = current;
     mc->has_current_score = true;
     if (mc->nbest >= MC_MAXK) { /* save_top_k -1 past the tracked maximum: keep the newest */
@@ -579,7 +633,7 @@ static lt_status save_topk(lt_ctx *ctx, model_checkpoint *mc) {
     }
     /* _save_none_monitor_checkpoint */
     char filepath[MC_PATH], previous[MC_PATH];
-    versioned_name(ctx, mc, NULL, mc->best_model_path, filepath, sizeof filepath);
+    if (versioned_name(ctx, mc, NULL, mc->best_model_path, filepath, sizeof filepath)) return LT_ERROR;
     snprintf(previous, sizeof previous, "%s", mc->best_model_path);
     snprintf(mc->best_model_path, sizeof mc->best_model_path, "%s", filepath);
     if (mc->verbose) {
@@ -596,7 +650,7 @@ static lt_status save_topk(lt_ctx *ctx, model_checkpoint *mc) {
 static lt_status save_last(lt_ctx *ctx, model_checkpoint *mc) {
     if (!mc->save_last) return LT_OK;
     char filepath[MC_PATH], previous[MC_PATH];
-    versioned_name(ctx, mc, "last", mc->last_model_path, filepath, sizeof filepath);
+    if (versioned_name(ctx, mc, "last", mc->last_model_path, filepath, sizeof filepath)) return LT_ERROR;
     snprintf(previous, sizeof previous, "%s", mc->last_model_path);
     snprintf(mc->last_model_path, sizeof mc->last_model_path, "%s", filepath);
     if (mc->save_last == 2 && mc->last_saved[0] && mc->save_top_k != 0) {

@@ -4,9 +4,10 @@
  *
  * Save: everything a resumed fit needs (Lightning's checkpoint contents, as HDF5):
  * /meta attributes, /hparams (JSON), /state_dict, /optimizer, /lr_schedulers, /loops,
- * /rng, and the groups /callbacks, /datamodule, /extra. Written to a temporary file in
- * the target's folder, flushed (H5Fflush + fsync), then renamed over the target: a crash
- * leaves the old file or the new one, never a torn one; on error the temp file is removed.
+ * /rng, and the groups /callbacks, /datamodule, /extra. Built in memory, written to a new
+ * temporary file in the target's folder (O_EXCL|O_NOFOLLOW, unpredictable name), fsync'd,
+ * then renamed over the target: a crash leaves the old file or the new one, never a torn
+ * one; on error the temp file is removed. Tensors carry a Fletcher-32 checksum per chunk.
  *
  * Load, in two phases, each validating before it changes anything:
  *   ltr_ckpt_open   file, format, version, safety (no external links, external raw
@@ -39,9 +40,9 @@ typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
 lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_only, char *err,
                         size_t cap);
 
-/* The same with the tensors' storage chosen: compression 0 contiguous (the default,
- * fastest), 1-9 chunked + shuffle + gzip at that level (H5Pset_deflate; deflate is built
- * into HDF5, so loading needs no filter plugin). */
+/* The same with the tensors' compression chosen: 0 none (the default, fastest), 1-9
+ * shuffle + gzip at that level (H5Pset_deflate; deflate is built into HDF5, so loading
+ * needs no filter plugin). Tensors are chunked with Fletcher-32 either way. */
 lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weights_only, int compression,
                               char *err, size_t cap);
 
@@ -74,7 +75,8 @@ lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value);
 lt_status ltr_h5_get_i64(hid_t obj, const char *name, int64_t *out);
 lt_status ltr_h5_get_f64(hid_t obj, const char *name, double *out);
 char *ltr_h5_get_str(hid_t obj, const char *name); /* malloc'd, NULL if absent */
-/* A dataset of `dt` (LT_* dtype; bfloat16 as uint16 + attribute dtype="bfloat16") */
+/* A dataset of `dt` (LT_* dtype; bfloat16 as uint16 + attribute dtype="bfloat16"),
+ * chunked with a Fletcher-32 checksum (not a 0-d one) */
 lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
                              const int64_t *shape, const void *data);
 /* The file type of a dataset as an ltrun dtype (-1: unsupported) */

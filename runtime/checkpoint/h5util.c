@@ -178,9 +178,13 @@ static hid_t file_type(lt_dtype dt) {
     return -1;
 }
 
-/* issue 5: checkpoint compression, set around one save (ckpt_save.c); 0: contiguous */
+/* issue 5: checkpoint compression, set around one save (ckpt_save.c); 0: off */
 static int deflate_level;
 void ltr_h5_set_compression(int level) { deflate_level = level; }
+
+/* Chunks of at most this many bytes: a tensor up to 4 MiB is one chunk (one checksum), a
+ * larger one is split along its first dimensions, the last ones kept whole first. */
+#define CHUNK_BYTES ((hsize_t)4 << 20)
 
 lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
                              const int64_t *shape, const void *data) {
@@ -188,25 +192,33 @@ lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
     for (int d = 0; d < ndim; d++) dims[d] = (hsize_t)shape[d];
     hid_t sp = ndim == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(ndim, dims, NULL);
     hssize_t n = H5Sget_simple_extent_npoints(sp);
-    hid_t dcpl = H5P_DEFAULT;
-    if (deflate_level > 0 && ndim > 0 && n >= 1024) {
-        /* chunks of up to 256 Ki elements, the last dimensions whole first */
+    hid_t dcpl = H5P_DEFAULT, ftype = file_type(dt);
+    /* every tensor with data carries a Fletcher-32 checksum per chunk (HDF5 verifies it on
+     * every read); a 0-d tensor's scalar dataspace cannot be chunked and has none */
+    if (ndim > 0 && n > 0) {
         hsize_t chunk[LT_MAX_DIMS > 0 ? LT_MAX_DIMS : 1];
-        hsize_t rem = (hsize_t)1 << 18;
+        hsize_t rem = CHUNK_BYTES / H5Tget_size(ftype);
         for (int k = ndim - 1; k >= 0; k--) {
             chunk[k] = dims[k] < rem ? dims[k] : rem;
             if (chunk[k] == 0) chunk[k] = 1;
+            /* equal chunks along a split dimension: an edge chunk is stored whole */
+            hsize_t parts = (dims[k] + chunk[k] - 1) / chunk[k];
+            if (parts > 1) chunk[k] = (dims[k] + parts - 1) / parts;
             rem = rem / chunk[k] ? rem / chunk[k] : 1;
         }
         dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (dcpl < 0 || H5Pset_chunk(dcpl, ndim, chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
-            H5Pset_deflate(dcpl, (unsigned)deflate_level) < 0) {
+        bool ok = dcpl >= 0 && H5Pset_chunk(dcpl, ndim, chunk) >= 0;
+        /* issue 5: shuffle + gzip for tensors of 1024 elements or more */
+        if (ok && deflate_level > 0 && n >= 1024)
+            ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)deflate_level) >= 0;
+        if (ok) ok = H5Pset_fletcher32(dcpl) >= 0; /* last: it checks the stored bytes */
+        if (!ok) {
             if (dcpl >= 0) H5Pclose(dcpl);
             H5Sclose(sp);
             return LT_ERROR;
         }
     }
-    hid_t d = H5Dcreate2(loc, name, file_type(dt), sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (dcpl != H5P_DEFAULT) H5Pclose(dcpl);
     herr_t rc = d < 0 ? -1 : 0;
     if (rc >= 0 && n > 0) rc = H5Dwrite(d, ltr_h5_mem_type(dt), H5S_ALL, H5S_ALL, H5P_DEFAULT, data);

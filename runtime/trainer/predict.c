@@ -16,11 +16,13 @@
  * The file (HDF5, readable by h5py/h5dump): one dataset per output name — "predictions"
  * for what predict_step returns, and one per name given to lt_predict_output — with the
  * batches concatenated along dim 0 (a 0-d output counts as one row), in the tensor's
- * dtype (bool as uint8). It is written to PATH.tmp.PID and renamed to PATH at the end, so
- * a failed or interrupted run never leaves a partial file under PATH.
+ * dtype (bool as uint8). It is written to a temporary file beside PATH (util/tmpfile.h) and
+ * renamed to PATH at the end, so a failed or interrupted run never leaves a partial file
+ * under PATH.
  */
 #include "checkpoint/checkpoint.h" /* ltr_h5_mem_type */
 #include "trainer/trainer.h"
+#include "util/tmpfile.h"
 #include "tensor/ops.h"
 
 #include "tensor/arena.h"
@@ -256,9 +258,12 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     pred_writer w = {.file = -1};
     if (o->predictions_path) snprintf(w.path, sizeof w.path, "%s", o->predictions_path);
     else snprintf(w.path, sizeof w.path, "%s/predictions.h5", o->trainer.default_root_dir);
-    snprintf(w.tmp, sizeof w.tmp, "%s.tmp.%ld", w.path, (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by ltrun, once */
-    w.file = H5Fcreate(w.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* ltrun's temporary naming: created O_EXCL under a name nobody can predict */
+    int fd = ltr_tmp_create(w.path, w.tmp, sizeof w.tmp);
+    if (fd >= 0) close(fd);
+    w.file = fd < 0 ? -1 : H5Fcreate(w.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (w.file < 0 && fd >= 0) unlink(w.tmp);
     if (w.file < 0) {
         ltr_trainer_error(t, LTR_EXIT_USAGE, "--predictions %s: cannot create %s (does the "
                           "folder exist and is it writable?)", w.path, w.tmp);

@@ -1,5 +1,6 @@
 /* report.c — the metrics table printed after validate/test, and --results JSON. */
 #include "trainer/trainer.h"
+#include "util/tmpfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -50,8 +51,9 @@ lt_status ltr_report_write_json(ltr_trainer *t, const char *path) {
     }
     /* temp file in the same folder + rename: readers see the old file or the new one */
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    int fd = ltr_tmp_create(path, tmp, sizeof tmp); /* O_EXCL, unpredictable name */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f && fd >= 0) close(fd);
     bool ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
     if (f) ok = (fflush(f) == 0) & (fsync(fileno(f)) == 0) & (fclose(f) == 0) && ok;
     if (ok) ok = rename(tmp, path) == 0;
