@@ -59,6 +59,31 @@ void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *las
     snprintf(t->ckpt_last_path, sizeof t->ckpt_last_path, "%s", last ? last : "");
 }
 
+/* Start-up, before any plugin's create and before the loggers make their folders: the
+ * structural validation of --ckpt-path (ckpt_validate.c), so a refused checkpoint leaves
+ * no output and runs no plugin code. "best" is known only after the callbacks' setup and
+ * a missing "last" is the restore's warning: both are checked when they are restored. */
+lt_status ltr_checkpoint_precheck(ltr_trainer *t) {
+    const char *cp = t->opts->ckpt_path;
+    char path[4096], err[4096];
+    if (!cp || !strcmp(cp, "best")) return LT_OK;
+    if (!strcmp(cp, "last")) {
+        if (!ltr_checkpoint_last_path(t, path, sizeof path)) return LT_OK;
+    } else {
+        snprintf(path, sizeof path, "%s", cp);
+        struct stat st;
+        if (stat(path, &st) != 0) { /* a path that does not exist is a usage error (2) */
+            ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path %s: no such file (%s)", path, strerror(errno));
+            return LT_ERROR;
+        }
+    }
+    if (ltr_ckpt_check_file(path, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage) {
     if (!ckpt_path) return LT_OK;
     char path[4096];

@@ -182,6 +182,8 @@ bool ltr_should_update_logs(const ltr_trainer *t);
 void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
+/* --ckpt-path validated before any plugin runs (ckpt_path.c) */
+lt_status ltr_checkpoint_precheck(ltr_trainer *t);
 /* issue 5 (ckpt_path.c): after configure_optimizers, the pending checkpoint's training
  * state (optimizers, schedulers, loops, RNG); LT_OK when none. Then the "last" checkpoint
  * at the end of fit (and on SIGINT/SIGTERM), and its path. */
