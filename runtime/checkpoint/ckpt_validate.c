@@ -329,7 +329,7 @@ static bool check_storage(vctx *v, hid_t d, const char *path) {
                 uint64_t per = dims[k] / cd[k] + (dims[k] % cd[k] != 0);
                 if (__builtin_mul_overflow(want, per, &want)) want = UINT64_MAX;
             }
-            if (ok && (H5Dget_num_chunks(d, H5S_ALL, &have) < 0 || have < want))
+            if (ok && (H5Dget_num_chunks(d, sp, &have) < 0 || have < want))
                 ok = fail(v, "dataset %s declares shape %s (%llu bytes) but only %llu of its %llu chunks "
                              "are in the file (never written or truncated)", path, sh,
                           (unsigned long long)bytes, (unsigned long long)have, (unsigned long long)want);
