@@ -217,8 +217,10 @@ static hid_t open_dataset(vctx *v, hid_t loc, const char *where, const char *nam
     out->dtype = -1;
     if (!out->is_string) {
         /* the dtype attribute (when present) must be a scalar string before it is read */
+        char full[1100];
+        snprintf(full, sizeof full, "%s/%s", where, name);
         if (H5Aexists(d, "dtype") > 0) {
-            hid_t a = open_attr(v, d, where, "dtype", H5T_STRING, true);
+            hid_t a = open_attr(v, d, full, "dtype", H5T_STRING, true);
             if (a < 0) {
                 H5Dclose(d);
                 return -1;
@@ -232,7 +234,9 @@ static hid_t open_dataset(vctx *v, hid_t loc, const char *where, const char *nam
 
 /* A tensor dataset: a known dtype that agrees with its dtype attribute. */
 static bool check_tensor(vctx *v, hid_t d, const char *where, const char *name, const ds_info *di) {
-    char *tag = get_str(v, d, where, "dtype", true);
+    char full[1100];
+    snprintf(full, sizeof full, "%s/%s", where, name);
+    char *tag = get_str(v, d, full, "dtype", true);
     if (!tag) return false;
     bool ok = di->dtype >= 0 && !strcmp(tag, ltr_dtype_name((lt_dtype)di->dtype));
     free(tag);
