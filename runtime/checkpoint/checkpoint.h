@@ -69,6 +69,7 @@ lt_status ltr_ckpt_read(hid_t d, hid_t mem_type, void *buf, const char *where, c
  * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
 ltr_ckpt *ltr_ckpt_open(struct ltr_trainer *t, const char *path, bool strict, char *err, size_t cap);
 const char *ltr_ckpt_warning(const ltr_ckpt *c);
+const char *ltr_ckpt_path(const ltr_ckpt *c);
 bool ltr_ckpt_weights_only(const ltr_ckpt *c);
 void ltr_ckpt_apply_weights(struct ltr_trainer *t, ltr_ckpt *c);
 lt_status ltr_ckpt_apply_training(struct ltr_trainer *t, ltr_ckpt *c, char *err, size_t cap);

@@ -87,6 +87,7 @@ void ltr_ckpt_close(ltr_ckpt *c) {
 }
 
 const char *ltr_ckpt_warning(const ltr_ckpt *c) { return c->warning; }
+const char *ltr_ckpt_path(const ltr_ckpt *c) { return c->path; }
 bool ltr_ckpt_weights_only(const ltr_ckpt *c) { return c->weights_only; }
 hid_t ltr_ckpt_file(const ltr_ckpt *c) { return c->file; }
 
