@@ -74,6 +74,8 @@ export LTR_TEST_FILTER_MARK="$TMP/filter_loaded"
 # shellcheck disable=SC2086
 expect "a checkpoint naming a filter plugin is refused" 1 "filter 32999" -- \
     env HDF5_PLUGIN_PATH="$TMP/h5pl" $LTRUN test $COMMON --trainer.logger false --ckpt-path "$TMP/bad/unknown_filter.h5"
+expect "inspect refuses it too" 1 "dataset /state_dict/fc2.bias uses HDF5 filter 32999" -- \
+    env HDF5_PLUGIN_PATH="$TMP/h5pl" $LTRUN inspect "$TMP/bad/unknown_filter.h5"
 if [ -e "$LTR_TEST_FILTER_MARK" ]; then fail "the checkpoint made HDF5 load the filter plugin"
 else pass "the checkpoint's filter plugin was never loaded"; fi
 "$top_builddir/tests/make_bad_ckpts" --data "$TMP/filtered.h5" || { echo "make_bad_ckpts --data failed"; exit 1; }
