@@ -14,11 +14,13 @@
  *                   only HDF5's built-in filters), every attribute's class, rank, size and
  *                   range, every dataset's byte size against what the file holds, the
  *                   optimizer state against /state_dict's shapes. The trainer runs it on
- *                   --ckpt-path before any plugin's create and before loggers make their
- *                   folders (ltr_ckpt_check_file), and ltr_ckpt_open runs it again;
+ *                   --ckpt-path before any plugin's create (ltr_ckpt_check_file), and
+ *                   ltr_ckpt_open runs it again;
  *   ltr_ckpt_open   the validation, then /state_dict's names, shapes and dtypes matched
  *                   against the module (every missing / unexpected / mismatched key
- *                   listed) before anything is allocated, then the matched tensors read;
+ *                   listed) before anything is allocated, then the matched tensors read.
+ *                   The trainer calls it right after the module's create, before
+ *                   callbacks and loggers load, so no refusal leaves a logger folder;
  *   ltr_ckpt_apply_weights   copies the matched tensors into the parameter store;
  *   ltr_ckpt_apply_training  (fit, after configure_optimizers) optimizers, schedulers,
  *                   loop progress, RNG — checked against the configured optimizers and
