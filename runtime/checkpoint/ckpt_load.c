@@ -112,7 +112,8 @@ static void *read_array(hid_t loc, const char *name, lt_dtype dt, int ndim, cons
     if (!same) {
         char want[128];
         shape_str(ndim, shape, want, sizeof want);
-        snprintf(err, cap, "dataset %s does not match: expected %s of shape %s", where, ltr_dtype_name(dt), want);
+        snprintf(err, cap, "dataset %s does not match: expected %s of shape %s", where, ltr_dtype_name(dt),
+                 want);
     } else if (!(buf = malloc((size_t)(n > 0 ? n : 1) * ltr_dtype_size(dt)))) {
         snprintf(err, cap, "out of memory reading %s", where);
     } else if (n > 0 && ltr_ckpt_read(d, ltr_h5_mem_type(dt), buf, where, err, cap)) {
@@ -188,7 +189,8 @@ static lt_status read_matched(ltr_ckpt *c, char *msg, size_t cap) {
         if (!e->target) continue;
         char where[1100];
         snprintf(where, sizeof where, "/state_dict/%s", e->name);
-        e->data = read_array(sd, e->name, e->target->dtype, e->target->ndim, e->target->shape, where, msg, cap);
+        const lt_tensor *p = e->target;
+        e->data = read_array(sd, e->name, p->dtype, p->ndim, p->shape, where, msg, cap);
         if (!e->data) rc = LT_ERROR;
     }
     H5Gclose(sd);
@@ -441,7 +443,8 @@ static lt_status read_optimizer(hid_t og, int opt_index, lt_optimizer *o, opt_in
         char where[128];
         snprintf(where, sizeof where, "/optimizer/%d/param_groups/%d/param_index", opt_index, g);
         char why[512];
-        int64_t *index = rc == LT_OK ? read_array(gg, "param_index", LT_INT64, 1, &n, where, why, sizeof why) : NULL;
+        int64_t *index =
+            rc == LT_OK ? read_array(gg, "param_index", LT_INT64, 1, &n, where, why, sizeof why) : NULL;
         if (rc == LT_OK && !index) {
             snprintf(err, cap, "loaded state dict contains a parameter group that doesn't match "
                                "the size of optimizer's group (%s group %d)", o->name, g);

@@ -193,7 +193,8 @@ typedef struct ds_info {
 
 /* Open dataset `name` of loc (path `where`) and describe it; the storage checks ran on
  * every dataset already (check_storage). -1 when absent (error when required). */
-static hid_t open_dataset(vctx *v, hid_t loc, const char *where, const char *name, bool required, ds_info *out) {
+static hid_t open_dataset(vctx *v, hid_t loc, const char *where, const char *name, bool required,
+                          ds_info *out) {
     htri_t ex = H5Lexists(loc, name, H5P_DEFAULT);
     if (ex <= 0) {
         if (required || ex < 0) fail(v, "dataset %s/%s is missing", where, name);
@@ -269,7 +270,8 @@ static bool check_json_dataset(vctx *v, hid_t loc, const char *where, const char
     free(text);
     ok = j && (!want_object || cJSON_IsObject(j));
     cJSON_Delete(j);
-    if (!ok) return fail(v, "dataset %s/%s is not %s", where, name, want_object ? "a JSON object" : "valid JSON");
+    if (!ok)
+        return fail(v, "dataset %s/%s is not %s", where, name, want_object ? "a JSON object" : "valid JSON");
     return true;
 }
 
@@ -321,10 +323,12 @@ static bool check_storage(vctx *v, hid_t d, const char *path) {
     char sh[256] = "";
     if (ok) shape_text(nd, dims, sh, sizeof sh);
     for (int k = 0; ok && k < nd; k++)
-        if (dims[k] > (hsize_t)INT64_MAX || __builtin_mul_overflow(n, (uint64_t)dims[k], &n) || n > (uint64_t)INT64_MAX)
+        if (dims[k] > (hsize_t)INT64_MAX || __builtin_mul_overflow(n, (uint64_t)dims[k], &n) ||
+            n > (uint64_t)INT64_MAX)
             ok = fail(v, "dataset %s declares shape %s, whose element count does not fit 64 bits", path, sh);
     size_t es = ok ? H5Tget_size(t) : 0;
-    if (ok && !vlen && (es == 0 || __builtin_mul_overflow(n, (uint64_t)es, &bytes) || bytes > (uint64_t)INT64_MAX))
+    if (ok && !vlen &&
+        (es == 0 || __builtin_mul_overflow(n, (uint64_t)es, &bytes) || bytes > (uint64_t)INT64_MAX))
         ok = fail(v, "dataset %s declares shape %s of %zu-byte elements, whose byte size does not fit "
                      "64 bits", path, sh, es);
     if (ok && !vlen && bytes > 0) {
@@ -645,8 +649,8 @@ static bool check_optimizer(vctx *v, hid_t og, int i, int64_t *ngroups) {
         if (ok && idx) ok = read_small(v, d, H5T_NATIVE_INT64, idx, gw, "param_index");
         for (hsize_t j = 0; ok && idx && j < di.dims[0]; j++)
             if (idx[j] < 0 || idx[j] >= v->nparams)
-                ok = fail(v, "dataset %s/param_index holds %lld (allowed 0 to %lld: the parameters' indices)", gw,
-                          (long long)idx[j], (long long)v->nparams - 1);
+                ok = fail(v, "dataset %s/param_index holds %lld (allowed 0 to %lld: the parameters' indices)",
+                          gw, (long long)idx[j], (long long)v->nparams - 1);
         free(idx);
         if (d >= 0) H5Dclose(d);
         if (ok && H5Lexists(gg, "params", H5P_DEFAULT) > 0) {
@@ -654,7 +658,8 @@ static bool check_optimizer(vctx *v, hid_t og, int i, int64_t *ngroups) {
             if (pd < 0) ok = false;
             else {
                 H5Dclose(pd);
-                if (!di.is_string || di.ndim != 0) ok = fail(v, "dataset %s/params must be a scalar string", gw);
+                if (!di.is_string || di.ndim != 0)
+                    ok = fail(v, "dataset %s/params must be a scalar string", gw);
             }
         }
         H5Gclose(gg);
@@ -690,7 +695,8 @@ static bool check_lrs(vctx *v, hid_t g, const char *where, const char *name, int
     H5Dclose(d);
     for (int64_t j = 0; ok && j < n; j++)
         if (!(x[j] >= 0 && isfinite(x[j])))
-            ok = fail(v, "dataset %s/%s holds %g (allowed: learning rates, finite and >= 0)", where, name, x[j]);
+            ok = fail(v, "dataset %s/%s holds %g (allowed: learning rates, finite and >= 0)", where, name,
+                      x[j]);
     free(x);
     return ok;
 }
@@ -735,7 +741,8 @@ static bool check_loops(vctx *v, hid_t lp) {
                                         "total_batch_idx", "batches_that_stepped", "global_step"};
     int64_t L[6];
     for (int k = 0; k < 6; k++)
-        if (!get_int(v, lp, "/loops", keys[k], k == 3 ? -1 : 0, LTR_CKPT_COUNTER_MAX, true, &L[k])) return false;
+        if (!get_int(v, lp, "/loops", keys[k], k == 3 ? -1 : 0, LTR_CKPT_COUNTER_MAX, true, &L[k]))
+            return false;
     /* batch_idx batches of the current epoch were made ready, so total_batch_idx + 1 >= it */
     if (L[2] > L[3] + 1)
         return fail(v, "attribute /loops/batch_idx = %lld is out of range (allowed 0 to total_batch_idx + 1 "
@@ -793,8 +800,9 @@ static herr_t visit_hook_entry(hid_t g, const char *name, const H5L_info_t *info
     static const char *const kinds[] = {"tensor", "json", NULL};
     int kind = get_choice(v, d, where, "kind", kinds);
     bool ok = kind >= 0;
-    if (ok && kind == 0) ok = !di.is_string ? check_tensor(v, d, h->where, name, &di)
-                                           : fail(v, "dataset %s has kind \"tensor\" but holds a string", where);
+    if (ok && kind == 0)
+        ok = !di.is_string ? check_tensor(v, d, h->where, name, &di)
+                           : fail(v, "dataset %s has kind \"tensor\" but holds a string", where);
     H5Dclose(d);
     if (ok && kind == 1) ok = check_json_dataset(v, g, h->where, name, false);
     return ok ? 0 : 1;

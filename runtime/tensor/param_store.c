@@ -135,7 +135,8 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
         }
     /* an absurd size (an hparam typo, or one saved in a checkpoint) is refused here with
      * its shape, before the allocation whose first touch would get the process OOM-killed */
-    uint64_t bytes = ltr_dtype_size(dt), phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t bytes = ltr_dtype_size(dt);
+    uint64_t phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
     bool huge = false;
     for (int d = 0; d < ndim; d++) huge |= __builtin_mul_overflow(bytes, (uint64_t)shape[d], &bytes);
     if (!buffer) huge |= __builtin_mul_overflow(bytes, (uint64_t)2, &bytes); /* and its .grad */

@@ -346,7 +346,8 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
-        ltr_checkpoint_open_early(t) == LT_OK && ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
+        ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
+        ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
