@@ -10,14 +10,22 @@
  * one; on error the temp file is removed. Tensors carry a Fletcher-32 checksum per chunk.
  *
  * Load, in two phases, each validating before it changes anything:
- *   ltr_ckpt_open   file, format, version, safety (no external links, external raw
- *                   storage or virtual datasets; filter plugins never loaded), and the
- *                   whole /state_dict read into memory and matched against the module
- *                   (every missing / unexpected / mismatched key listed);
+ *   ltr_ckpt_validate  (ckpt_validate.c) the one structural pass, which needs no module:
+ *                   safety (no external links, external raw storage or virtual datasets;
+ *                   only HDF5's built-in filters), every attribute's class, rank, size and
+ *                   range, every dataset's byte size against what the file holds, the
+ *                   optimizer state against /state_dict's shapes. The trainer runs it on
+ *                   --ckpt-path before any plugin's create (ltr_ckpt_check_file), and
+ *                   ltr_ckpt_open runs it again;
+ *   ltr_ckpt_open   the validation, then /state_dict's names, shapes and dtypes matched
+ *                   against the module (every missing / unexpected / mismatched key
+ *                   listed) before anything is allocated, then the matched tensors read.
+ *                   The trainer calls it right after the module's create, before
+ *                   callbacks and loggers load, so no refusal leaves a logger folder;
  *   ltr_ckpt_apply_weights   copies the matched tensors into the parameter store;
  *   ltr_ckpt_apply_training  (fit, after configure_optimizers) optimizers, schedulers,
- *                   loop progress, RNG — validated against the configured optimizers
- *                   first, then applied.
+ *                   loop progress, RNG — checked against the configured optimizers and
+ *                   read whole first, then applied.
  * Loading never runs code from the file. Errors name the file; messages go to err.
  */
 #ifndef LTR_CHECKPOINT_H
@@ -29,6 +37,8 @@
 #include "ltrun.h"
 
 #include <cjson/cJSON.h>
+#include <hdf5.h>
+#include <stdint.h>
 
 #define LTR_CKPT_FORMAT "ltrun-checkpoint"
 #define LTR_CKPT_VERSION 1
@@ -46,10 +56,26 @@ lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_on
 lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weights_only, int compression,
                               char *err, size_t cap);
 
+/* Counters a checkpoint may hold (steps, epochs, batches): [0, 2^53]. Exact in a double
+ * (Adam's bias correction, JSON) and far from INT64_MAX, so `+= 1` never overflows. */
+#define LTR_CKPT_COUNTER_MAX ((int64_t)1 << 53)
+
+/* The structural validation (see above) of an open file; err without the file's name. */
+lt_status ltr_ckpt_validate(hid_t file, char *err, size_t cap);
+/* Only the filter part (ltrun inspect, which shows files the full pass would refuse):
+ * every dataset's filters built into HDF5, so reading never loads a filter plugin. */
+lt_status ltr_ckpt_check_filters(hid_t file, char *err, size_t cap);
+/* Open path, validate it, close it; err names the file. */
+lt_status ltr_ckpt_check_file(const char *path, char *err, size_t cap);
+/* H5Dread a whole checked dataset; err: "tensor WHERE is corrupt (checksum mismatch)"
+ * when its fletcher32 checksum failed, else that it cannot be read. */
+lt_status ltr_ckpt_read(hid_t d, hid_t mem_type, void *buf, const char *where, char *err, size_t cap);
+
 /* Phase 1 (see above). strict false: keep the matching subset and put the rest in
  * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
 ltr_ckpt *ltr_ckpt_open(struct ltr_trainer *t, const char *path, bool strict, char *err, size_t cap);
 const char *ltr_ckpt_warning(const ltr_ckpt *c);
+const char *ltr_ckpt_path(const ltr_ckpt *c);
 bool ltr_ckpt_weights_only(const ltr_ckpt *c);
 void ltr_ckpt_apply_weights(struct ltr_trainer *t, ltr_ckpt *c);
 lt_status ltr_ckpt_apply_training(struct ltr_trainer *t, ltr_ckpt *c, char *err, size_t cap);
@@ -61,7 +87,9 @@ int ltr_ckpt_inspect_main(int argc, char **argv);
 /* ---- internal to runtime/checkpoint (h5util.c) ---- */
 #include <hdf5.h>
 #include <stdint.h>
-/* Switch HDF5's error stack printing and filter-plugin loading off (idempotent). */
+/* Switch HDF5's error stack printing off (idempotent). Filter-plugin loading stays as the
+ * process has it (data files may use HDF5_PLUGIN_PATH); checkpoints are refused before
+ * reading when a dataset names a filter that is not built in (ltr_h5_check_safe). */
 void ltr_h5_init(void);
 hid_t ltr_h5_group(hid_t loc, const char *name); /* create */
 /* child group i ("0", "1", ...): create it / open it (-1 when absent) */

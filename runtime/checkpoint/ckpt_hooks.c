@@ -98,9 +98,12 @@ lt_status ltr_api_ckpt_get_tensor(lt_ctx *ctx, lt_ckpt_reader *r, const char *ke
     if (!same)
         rc = ltr_fail(ctx, "lt_ckpt_get_tensor: %s/%s does not have the destination's dtype (%s) and "
                            "shape (%d dims)", r->where, key, ltr_dtype_name(dst->dtype), dst->ndim);
-    else if (ltr_numel(dst) > 0 &&
-             H5Dread(d, ltr_h5_mem_type(dst->dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, dst->data) < 0)
-        rc = ltr_fail(ctx, "lt_ckpt_get_tensor: %s/%s cannot be read (truncated or corrupt)", r->where, key);
+    else if (ltr_numel(dst) > 0) {
+        char where[1100], msg[1300];
+        snprintf(where, sizeof where, "%s/%s", r->where, key);
+        if (ltr_ckpt_read(d, ltr_h5_mem_type(dst->dtype), dst->data, where, msg, sizeof msg))
+            rc = ltr_fail(ctx, "lt_ckpt_get_tensor: %s", msg);
+    }
     H5Sclose(sp);
     H5Dclose(d);
     return rc;

@@ -87,21 +87,38 @@ void ltr_ckpt_close(ltr_ckpt *c) {
 }
 
 const char *ltr_ckpt_warning(const ltr_ckpt *c) { return c->warning; }
+const char *ltr_ckpt_path(const ltr_ckpt *c) { return c->path; }
 bool ltr_ckpt_weights_only(const ltr_ckpt *c) { return c->weights_only; }
 hid_t ltr_ckpt_file(const ltr_ckpt *c) { return c->file; }
 
-/* Read a whole dataset of the expected dtype and element count into a new buffer. */
-static void *read_array(hid_t loc, const char *name, lt_dtype dt, int64_t n) {
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0) return NULL;
+/* Read dataset `name` of loc, which must have dtype dt and exactly the given shape, into
+ * a new buffer (sized from the caller's shape, never from the file's). NULL with err
+ * set (naming `where`) when it does not match or cannot be read. */
+static void *read_array(hid_t loc, const char *name, lt_dtype dt, int ndim, const int64_t *shape,
+                        const char *where, char *err, size_t cap) {
+    hid_t d = H5Lexists(loc, name, H5P_DEFAULT) > 0 ? H5Dopen2(loc, name, H5P_DEFAULT) : -1;
+    if (d < 0) {
+        snprintf(err, cap, "dataset %s is missing", where);
+        return NULL;
+    }
     hid_t sp = H5Dget_space(d);
+    int nd = H5Sget_simple_extent_ndims(sp);
+    hsize_t dims[LT_MAX_DIMS];
+    bool same = ltr_h5_dataset_dtype(d) == (int)dt && nd == ndim && nd >= 0 && nd <= LT_MAX_DIMS;
+    if (same) H5Sget_simple_extent_dims(sp, dims, NULL);
+    int64_t n = 1;
+    for (int k = 0; same && k < nd; k++) same = (int64_t)dims[k] == shape[k], n *= shape[k];
     void *buf = NULL;
-    if (ltr_h5_dataset_dtype(d) == (int)dt && H5Sget_simple_extent_npoints(sp) == n) {
-        buf = malloc((size_t)(n > 0 ? n : 1) * ltr_dtype_size(dt));
-        if (buf && n > 0 && H5Dread(d, ltr_h5_mem_type(dt), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            free(buf);
-            buf = NULL;
-        }
+    if (!same) {
+        char want[128];
+        shape_str(ndim, shape, want, sizeof want);
+        snprintf(err, cap, "dataset %s does not match: expected %s of shape %s", where, ltr_dtype_name(dt),
+                 want);
+    } else if (!(buf = malloc((size_t)(n > 0 ? n : 1) * ltr_dtype_size(dt)))) {
+        snprintf(err, cap, "out of memory reading %s", where);
+    } else if (n > 0 && ltr_ckpt_read(d, ltr_h5_mem_type(dt), buf, where, err, cap)) {
+        free(buf);
+        buf = NULL;
     }
     H5Sclose(sp);
     H5Dclose(d);
@@ -115,6 +132,8 @@ typedef struct sd_iter {
     bool bad;
 } sd_iter;
 
+/* One /state_dict entry's name, dtype and shape (ltr_ckpt_validate checked them); its
+ * data is read only once it matched the module's tensor (read_matched). */
 static herr_t read_sd_entry(hid_t g, const char *name, const H5L_info_t *info, void *op) {
     (void)info;
     sd_iter *it = op;
@@ -137,16 +156,9 @@ static herr_t read_sd_entry(hid_t g, const char *name, const H5L_info_t *info, v
     } else {
         H5Sget_simple_extent_dims(sp, dims, NULL);
         e.ndim = nd;
-        int64_t n = 1;
-        for (int k = 0; k < nd; k++) n *= (int64_t)(e.shape[k] = (int64_t)dims[k]);
-        e.data = malloc((size_t)(n > 0 ? n : 1) * ltr_dtype_size((lt_dtype)e.dtype));
+        for (int k = 0; k < nd; k++) e.shape[k] = (int64_t)dims[k];
         e.name = strdup(name);
-        if (!e.data || !e.name ||
-            (n > 0 && H5Dread(d, ltr_h5_mem_type((lt_dtype)e.dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                              e.data) < 0)) {
-            snprintf(it->err, it->cap, "/state_dict/%s cannot be read (truncated or corrupt data)", name);
-            it->bad = true;
-        }
+        if (!e.name) it->bad = true, snprintf(it->err, it->cap, "out of memory");
     }
     H5Sclose(sp);
     H5Dclose(d);
@@ -158,11 +170,31 @@ static herr_t read_sd_entry(hid_t g, const char *name, const H5L_info_t *info, v
     }
     if (it->bad) {
         free(e.name);
-        free(e.data);
         return 1;
     }
     c->t[c->n++] = e;
     return 0;
+}
+
+/* Read the tensors that matched the module, each into a buffer of its tensor's size. */
+static lt_status read_matched(ltr_ckpt *c, char *msg, size_t cap) {
+    hid_t sd = H5Gopen2(c->file, "state_dict", H5P_DEFAULT);
+    if (sd < 0) {
+        snprintf(msg, cap, "/state_dict cannot be opened (corrupt file)");
+        return LT_ERROR;
+    }
+    lt_status rc = LT_OK;
+    for (int64_t i = 0; i < c->n && rc == LT_OK; i++) {
+        ck_tensor *e = &c->t[i];
+        if (!e->target) continue;
+        char where[1100];
+        snprintf(where, sizeof where, "/state_dict/%s", e->name);
+        const lt_tensor *p = e->target;
+        e->data = read_array(sd, e->name, p->dtype, p->ndim, p->shape, where, msg, cap);
+        if (!e->data) rc = LT_ERROR;
+    }
+    H5Gclose(sd);
+    return rc;
 }
 
 static ck_tensor *find_entry(ltr_ckpt *c, const char *name) {
@@ -245,30 +277,17 @@ ltr_ckpt *ltr_ckpt_open(ltr_trainer *t, const char *path, bool strict, char *err
         ltr_ckpt_close(c);
         return NULL;
     }
-    if (ltr_h5_check_safe(c->file, msg, sizeof msg)) goto fail;
-    hid_t m = H5Lexists(c->file, "meta", H5P_DEFAULT) > 0 ? H5Gopen2(c->file, "meta", H5P_DEFAULT) : -1;
-    char *fmt = m >= 0 ? ltr_h5_get_str(m, "format") : NULL;
-    int64_t version = 0, wo = 0;
-    bool ours = fmt && !strcmp(fmt, LTR_CKPT_FORMAT) && ltr_h5_get_i64(m, "format_version", &version) == LT_OK;
-    if (ours) ltr_h5_get_i64(m, "weights_only", &wo);
-    free(fmt);
-    if (m >= 0) H5Gclose(m);
-    if (!ours) {
-        snprintf(msg, sizeof msg, "an HDF5 file but not an ltrun checkpoint (no /meta attribute "
-                                  "format = \"%s\" with a format_version)", LTR_CKPT_FORMAT);
+    /* the structural pass first: nothing below reads what it did not check */
+    if (ltr_ckpt_validate(c->file, msg, sizeof msg)) goto fail;
+    hid_t m = H5Gopen2(c->file, "meta", H5P_DEFAULT);
+    int64_t wo = 0;
+    if (m < 0 || ltr_h5_get_i64(m, "weights_only", &wo)) {
+        if (m >= 0) H5Gclose(m);
+        snprintf(msg, sizeof msg, "/meta cannot be read (corrupt file)");
         goto fail;
     }
-    if (version > LTR_CKPT_VERSION || version < 1) {
-        snprintf(msg, sizeof msg, "checkpoint format version %lld; this ltrun reads version%s %d%s",
-                 (long long)version, LTR_CKPT_VERSION > 1 ? "s 1 to" : "", LTR_CKPT_VERSION,
-                 version > LTR_CKPT_VERSION ? " (written by a newer ltrun: upgrade ltrun to load it)" : "");
-        goto fail;
-    }
+    H5Gclose(m);
     c->weights_only = wo != 0;
-    if (H5Lexists(c->file, "state_dict", H5P_DEFAULT) <= 0) {
-        snprintf(msg, sizeof msg, "no /state_dict group");
-        goto fail;
-    }
     hid_t sd = H5Gopen2(c->file, "state_dict", H5P_DEFAULT);
     sd_iter it = {c, msg, sizeof msg, false};
     hsize_t idx = 0;
@@ -297,6 +316,8 @@ ltr_ckpt *ltr_ckpt_open(ltr_trainer *t, const char *path, bool strict, char *err
         c->warning = w.s;
     }
     free(report.s);
+    /* names, shapes and dtypes matched: only now is anything allocated for the data */
+    if (read_matched(c, msg, sizeof msg)) goto fail;
     return c;
 fail:
     snprintf(err, cap, "checkpoint '%s': %s", path, msg);
@@ -308,7 +329,7 @@ void ltr_ckpt_apply_weights(ltr_trainer *t, ltr_ckpt *c) {
     (void)t;
     for (int64_t i = 0; i < c->n; i++) {
         ck_tensor *e = &c->t[i];
-        if (e->target)
+        if (e->target && e->data)
             memcpy(e->target->data, e->data, (size_t)ltr_numel(e->target) * ltr_dtype_size(e->target->dtype));
     }
 }
@@ -344,6 +365,7 @@ static int nkeys_of(const lt_optimizer *o) {
 
 typedef struct st_iter {
     lt_optimizer *o;
+    int opt_index;
     opt_in *in;
     char *err;
     size_t cap;
@@ -369,23 +391,20 @@ static herr_t read_state_entry(hid_t g, const char *name, const H5L_info_t *info
     lt_status rc = ltr_h5_get_i64(pg, "step", &s->step);
     const char *bn[3];
     ltr_ckpt_state_names(o->kind, bn);
-    int64_t n = ltr_numel(p);
     for (int b = 0; b < 3 && rc == LT_OK; b++) {
         if (!bn[b] || H5Lexists(pg, bn[b], H5P_DEFAULT) <= 0) continue;
-        s->buf[b] = read_array(pg, bn[b], p->dtype, n);
-        if (!s->buf[b]) {
-            snprintf(it->err, it->cap, "the %s state '%s' of '%s' does not match the parameter "
-                                       "(%s, %lld elements) or cannot be read", o->name, bn[b], name,
-                     ltr_dtype_name(p->dtype), (long long)n);
-            rc = LT_ERROR;
-        }
+        /* the parameter's full shape, not only its element count (a transposed buffer) */
+        char where[1200];
+        snprintf(where, sizeof where, "/optimizer/%d/state/%s/%s", it->opt_index, name, bn[b]);
+        s->buf[b] = read_array(pg, bn[b], p->dtype, p->ndim, p->shape, where, it->err, it->cap);
+        if (!s->buf[b]) rc = LT_ERROR;
     }
     H5Gclose(pg);
     if (rc && !it->err[0]) snprintf(it->err, it->cap, "the %s state of '%s' is incomplete", o->name, name);
     return rc ? -1 : 0;
 }
 
-static lt_status read_optimizer(hid_t og, lt_optimizer *o, opt_in *in, char *err, size_t cap) {
+static lt_status read_optimizer(hid_t og, int opt_index, lt_optimizer *o, opt_in *in, char *err, size_t cap) {
     char *name = ltr_h5_get_str(og, "name");
     int64_t ng = 0;
     bool ok = name && !strcmp(name, o->name) && ltr_h5_get_i64(og, "num_param_groups", &ng) == LT_OK;
@@ -421,7 +440,11 @@ static lt_status read_optimizer(hid_t og, lt_optimizer *o, opt_in *in, char *err
         if (rc == LT_OK && ltr_h5_get_f64(gg, "initial_lr", &in->initial_lr[g]) != LT_OK)
             in->initial_lr[g] = NAN;
         int64_t n = o->groups[g].n;
-        int64_t *index = rc == LT_OK ? read_array(gg, "param_index", LT_INT64, n) : NULL;
+        char where[128];
+        snprintf(where, sizeof where, "/optimizer/%d/param_groups/%d/param_index", opt_index, g);
+        char why[512];
+        int64_t *index =
+            rc == LT_OK ? read_array(gg, "param_index", LT_INT64, 1, &n, where, why, sizeof why) : NULL;
         if (rc == LT_OK && !index) {
             snprintf(err, cap, "loaded state dict contains a parameter group that doesn't match "
                                "the size of optimizer's group (%s group %d)", o->name, g);
@@ -450,7 +473,7 @@ static lt_status read_optimizer(hid_t og, lt_optimizer *o, opt_in *in, char *err
             return LT_ERROR;
         }
         err[0] = '\0';
-        st_iter it = {o, in, err, cap};
+        st_iter it = {o, opt_index, in, err, cap};
         hsize_t idx = 0;
         herr_t rc = H5Literate(sg, H5_INDEX_NAME, H5_ITER_INC, &idx, read_state_entry, &it);
         H5Gclose(sg);
@@ -486,8 +509,10 @@ static lt_status read_scheduler(hid_t g, lt_lr_scheduler *s, sched_in *in, char 
     rc |= ltr_h5_get_f64(g, "T_cur", &in->t_cur);
     rc |= ltr_h5_get_f64(g, "best", &in->best);
     if (rc == LT_OK) {
-        in->base_lrs = read_array(g, "base_lrs", LT_FLOAT64, s->ngroups);
-        in->last_lr = read_array(g, "_last_lr", LT_FLOAT64, s->ngroups);
+        int64_t n = s->ngroups;
+        char why[512];
+        in->base_lrs = read_array(g, "base_lrs", LT_FLOAT64, 1, &n, "base_lrs", why, sizeof why);
+        in->last_lr = read_array(g, "_last_lr", LT_FLOAT64, 1, &n, "_last_lr", why, sizeof why);
     }
     if (rc || !in->base_lrs || !in->last_lr) {
         snprintf(err, cap, "the state of scheduler %s is incomplete or does not match its %d "
@@ -534,7 +559,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
     }
     for (int i = 0; i < nopt && rc == LT_OK; i++) {
         hid_t g = ltr_h5_open_at(og, i);
-        rc = g < 0 ? LT_ERROR : read_optimizer(g, os->optimizers[i], &oin[i], msg, sizeof msg);
+        rc = g < 0 ? LT_ERROR : read_optimizer(g, i, os->optimizers[i], &oin[i], msg, sizeof msg);
         if (g >= 0) H5Gclose(g);
         if (rc && !msg[0]) snprintf(msg, sizeof msg, "optimizer %d is missing", i);
     }
@@ -557,10 +582,11 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
             snprintf(msg, sizeof msg, "/loops has no %s", loop_keys[k]);
         }
     if (rc == LT_OK) {
-        int64_t *host = read_array(rg, "host", LT_INT64, 4);
+        const int64_t four = 4;
+        int64_t *host = read_array(rg, "host", LT_INT64, 1, &four, "/rng/host", msg, sizeof msg);
         if (!host || ltr_h5_get_i64(rg, "dataloader_seed", &dl_seed)) {
             rc = LT_ERROR;
-            snprintf(msg, sizeof msg, "/rng is incomplete");
+            if (host) snprintf(msg, sizeof msg, "/rng is incomplete");
         } else {
             memcpy(rng, host, sizeof rng);
             /* the run's seed; it equals the loader's unless the data module fixed its

@@ -374,7 +374,7 @@ int ltr_ckpt_inspect_main(int argc, char **argv) {
         fprintf(stderr, "ltrun: error: inspect: '%s' cannot be opened (truncated or corrupt)\n", path);
         return 1;
     }
-    if (ltr_h5_check_safe(f, err, sizeof err)) {
+    if (ltr_h5_check_safe(f, err, sizeof err) || ltr_ckpt_check_filters(f, err, sizeof err)) {
         fprintf(stderr, "ltrun: error: inspect: '%s': %s\n", path, err);
         H5Fclose(f);
         return 1;

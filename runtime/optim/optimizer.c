@@ -260,6 +260,17 @@ const char *ltr_group_key_at(const lt_optimizer *o, int i) {
     return NULL;
 }
 
+const char *ltr_optim_kind_key(int kind, int i, bool *is_bool, double *upper) {
+    const hp_key *k = keys_of((ltr_optim_kind)kind);
+    for (int j = 0; k && k->key; k++, j++)
+        if (j == i) {
+            if (is_bool) *is_bool = k->is_bool;
+            if (upper) *upper = k->upper;
+            return k->key;
+        }
+    return NULL;
+}
+
 lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value) {
     if (!o || group < 0 || group >= o->ngroups) {
         return ltr_fail(ctx, "lt_group_set(%d, '%s'): %s has %d param group(s)", group,

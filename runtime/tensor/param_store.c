@@ -14,8 +14,10 @@
 
 #include "core/context.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void ltr_param_store_init(ltr_param_store *s) { memset(s, 0, sizeof *s); }
 
@@ -131,6 +133,27 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
             ltr_fail(ctx, "%s('%s'): negative dimension", fn, name);
             return NULL;
         }
+    /* an absurd size (an hparam typo, or one saved in a checkpoint) is refused here with
+     * its shape, before the allocation whose first touch would get the process OOM-killed */
+    uint64_t bytes = ltr_dtype_size(dt);
+    uint64_t phys = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+    bool huge = false;
+    for (int d = 0; d < ndim; d++) huge |= __builtin_mul_overflow(bytes, (uint64_t)shape[d], &bytes);
+    if (!buffer) huge |= __builtin_mul_overflow(bytes, (uint64_t)2, &bytes); /* and its .grad */
+    if (huge || (phys > 0 && bytes > phys)) {
+        char sh[256];
+        size_t k = 0;
+        for (int d = 0; d < ndim && k < sizeof sh; d++)
+            k += (size_t)snprintf(sh + k, sizeof sh - k, "%s%lld", d ? ", " : "", (long long)shape[d]);
+        char need[64];
+        if (huge) snprintf(need, sizeof need, "more than 2^64 bytes");
+        else snprintf(need, sizeof need, "%.4g GB", (double)bytes / 1e9);
+        ltr_fail(ctx, "%s('%s'): shape [%s] (%s) needs %s%s, more than this machine's %.4g GB of memory: "
+                      "lower the hyperparameters that size it (with --ckpt-path, the ones saved in the "
+                      "checkpoint count too)", fn, name, ndim ? sh : "", ltr_dtype_name(dt), need,
+                 buffer ? "" : " with its gradient", (double)phys / 1e9);
+        return NULL;
+    }
     lt_tensor ***list = buffer ? &s->buffers : &s->params;
     int64_t *count = buffer ? &s->nbuffers : &s->count, *capp = buffer ? &s->cap_buffers : &s->cap;
     if (*count == *capp) {

@@ -59,6 +59,56 @@ void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *las
     snprintf(t->ckpt_last_path, sizeof t->ckpt_last_path, "%s", last ? last : "");
 }
 
+/* The --ckpt-path file known at start-up: false when there is none to check yet ("best"
+ * is known only after the callbacks' setup, and a missing "last" is the restore's
+ * warning), or with *rc set when the path names no file. */
+static bool startup_path(ltr_trainer *t, char *path, size_t cap, lt_status *rc) {
+    const char *cp = t->opts->ckpt_path;
+    *rc = LT_OK;
+    if (!cp || !strcmp(cp, "best")) return false;
+    if (!strcmp(cp, "last")) return ltr_checkpoint_last_path(t, path, cap);
+    snprintf(path, cap, "%s", cp);
+    struct stat st;
+    if (stat(path, &st) != 0) { /* a path that does not exist is a usage error (2) */
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path %s: no such file (%s)", path, strerror(errno));
+        *rc = LT_ERROR;
+        return false;
+    }
+    return true;
+}
+
+/* Start-up, before any plugin's create: the structural validation (ckpt_validate.c), so
+ * a refused checkpoint runs no plugin code, and its saved hparams are used only once the
+ * file passed. */
+lt_status ltr_checkpoint_precheck(ltr_trainer *t) {
+    char path[4096], err[4096];
+    lt_status rc;
+    if (!startup_path(t, path, sizeof path, &rc)) return rc;
+    if (ltr_ckpt_check_file(path, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+/* After the module's create (its parameters exist), before callbacks and loggers load:
+ * phase 1 (the state_dict matched against the module and read), kept for
+ * ltr_checkpoint_restore, which applies it where Lightning does (after setup). So a
+ * mismatched or corrupt tensor is refused before any logger makes its folder. */
+lt_status ltr_checkpoint_open_early(ltr_trainer *t) {
+    char path[4096], err[4096];
+    lt_status rc;
+    if (!startup_path(t, path, sizeof path, &rc)) return rc;
+    ltr_ckpt *c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
+    if (!c) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    ltr_ckpt_close(t->pending_ckpt);
+    t->pending_ckpt = c;
+    return LT_OK;
+}
+
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage) {
     if (!ckpt_path) return LT_OK;
     char path[4096];
@@ -116,7 +166,14 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
         }
     }
     char err[4096];
-    ltr_ckpt *c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
+    /* opened at start-up (ltr_checkpoint_open_early) when it is the same file */
+    ltr_ckpt *c = t->pending_ckpt;
+    t->pending_ckpt = NULL;
+    if (c && strcmp(ltr_ckpt_path(c), path)) {
+        ltr_ckpt_close(c);
+        c = NULL;
+    }
+    if (!c) c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
     if (!c) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
         return LT_ERROR;

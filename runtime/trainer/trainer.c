@@ -354,6 +354,7 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+        ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
@@ -435,7 +436,9 @@ int ltr_trainer_run(const ltr_options *o) {
     if (o->trainer.profiler) t->profiler = ltr_profiler_create((int)o->trainer.profiler);
     if (o->trainer.detect_anomaly) t->anomaly = ltr_anomaly_create();
 
-    if (load_plugins(t) == LT_OK) {
+    /* a refused --ckpt-path stops the run before any create hook, logger folder or
+     * hparams taken from it (ckpt_path.c) */
+    if (load_plugins(t) == LT_OK && ltr_checkpoint_precheck(t) == LT_OK) {
         /* issue 5: load_from_checkpoint — the hparams saved in --ckpt-path by the same
          * plugin, the given ones on top (ckpt_hparams.c) */
         t->ckpt_model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);

@@ -96,8 +96,10 @@ typedef struct ltr_trainer {
     int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
                                        (-1: not saved); owned, NULL until the first toggle */
     /* issue 5: checkpoints */
-    struct ltr_ckpt *pending_ckpt;  /* fit: opened by ltr_checkpoint_restore, its optimizer/loop
-                                       state applied after configure_optimizers (owned) */
+    struct ltr_ckpt *pending_ckpt;  /* opened at start-up (ltr_checkpoint_open_early) until
+                                       ltr_checkpoint_restore applies the weights; then, for
+                                       fit, its optimizer/loop state applied after
+                                       configure_optimizers (owned) */
     cJSON *ckpt_model_hp, *ckpt_data_hp; /* load_from_checkpoint: saved hparams + overrides
                                             (owned; NULL: the options' own) */
     /* issue 6 (model_checkpoint): ModelCheckpoint.best_model_path / last_model_path as the
@@ -182,6 +184,10 @@ bool ltr_should_update_logs(const ltr_trainer *t);
 void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log);
 /* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
+/* --ckpt-path at start-up (ckpt_path.c): validated before any plugin runs (precheck),
+ * then matched against the module and read right after its create (open_early) */
+lt_status ltr_checkpoint_precheck(ltr_trainer *t);
+lt_status ltr_checkpoint_open_early(ltr_trainer *t);
 /* issue 5 (ckpt_path.c): after configure_optimizers, the pending checkpoint's training
  * state (optimizers, schedulers, loops, RNG); LT_OK when none. Then the "last" checkpoint
  * at the end of fit (and on SIGINT/SIGTERM), and its path. */
