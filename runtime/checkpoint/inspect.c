@@ -539,7 +539,7 @@ static void print_text(FILE *out, const cJSON *doc) {
 static bool regular_file(const char *path, char *why, size_t cap) {
     struct stat st;
     if (stat(path, &st)) {
-        snprintf(why, cap, "cannot open it (%s)", strerror(errno));
+        snprintf(why, cap, "cannot be opened (%s)", strerror(errno));
         return false;
     }
     if (!S_ISREG(st.st_mode)) {
