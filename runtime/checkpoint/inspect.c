@@ -606,7 +606,11 @@ int ltr_ckpt_inspect_main(int argc, char **argv) {
         return 1;
     }
     if (ltr_h5_check_safe(f, err, sizeof err)) {
-        fprintf(stderr, "ltrun: error: inspect: '%s': %s\n", path, err);
+        fputs("ltrun: error: inspect: '", stderr);
+        fputs(path, stderr);
+        fputs("': ", stderr);
+        put_str(stderr, err); /* it names an object of the file */
+        fputc('\n', stderr);
         H5Fclose(f);
         return 1;
     }

@@ -13,6 +13,7 @@
  *       with VALUE when it has under 1 Mi elements, else chunked and never written.
  *   mutate IN OUT --delete OBJ [NAME]     removes a link, or attribute NAME of OBJ
  *   mutate IN OUT --group OBJ             adds an (unknown) group
+ *   mutate IN OUT --elink OBJ FILE PATH   adds an external link OBJ -> FILE:PATH
  * IN and OUT may be the same file (the options then edit it in place).
  */
 #include <hdf5.h>
@@ -525,7 +526,8 @@ static int random_mutation(const char *in, const char *out, uint64_t seed, int m
 int main(int argc, char **argv) {
     if (argc < 4) {
         fputs("usage: mutate IN OUT SEED [MUT] | IN OUT --attr OBJ NAME TYPE DIMS VALUE |\n"
-              "       IN OUT --data OBJ TYPE DIMS [VALUE] | IN OUT --delete OBJ [NAME] | IN OUT --group OBJ\n",
+              "       IN OUT --data OBJ TYPE DIMS [VALUE] | IN OUT --delete OBJ [NAME] | IN OUT --group OBJ |\n"
+              "       IN OUT --elink OBJ FILE PATH\n",
               stderr);
         return 2;
     }
@@ -558,6 +560,8 @@ int main(int argc, char **argv) {
         hid_t o = H5Oopen(f, argv[4], H5P_DEFAULT);
         rc = o < 0 || H5Adelete(o, argv[5]) < 0 ? -1 : 0;
         if (o >= 0) H5Oclose(o);
+    } else if (!strcmp(argv[3], "--elink") && argc == 7) {
+        rc = H5Lcreate_external(argv[5], argv[6], f, argv[4], H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
     } else if (!strcmp(argv[3], "--group") && argc == 5) {
         hid_t g = H5Gcreate2(f, argv[4], H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         rc = g < 0 ? -1 : 0;

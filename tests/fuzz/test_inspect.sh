@@ -92,6 +92,13 @@ if command -v python3 > /dev/null; then
     then pass "json: still valid JSON (python3)"; else fail "json: still valid JSON (python3)"; fi
 fi
 
+# the safety walk's refusal names the object: escaped too
+"$M" "$C" "$TMP/elink.h5" --elink "/extra/$(printf 'x\033[2J')" "$C" /meta
+$LTRUN inspect "$TMP/elink.h5" > "$TMP/elink.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -qF "'/extra/x\x1b[2J' is an external" "$TMP/elink.out" && ! grep -q "$ESC" "$TMP/elink.out"
+then pass "an external link's name is escaped in the refusal"; else fail "an external link's name is escaped in the refusal (exit $rc)"; cat "$TMP/elink.out"; fi
+
 # not a regular file: refused before HDF5 opens it (a FIFO would block)
 mkfifo "$TMP/fifo"
 expect "a FIFO is refused, not waited on" 1 "fifo' is not a regular file \(a FIFO\)" -- timeout 10 $LTRUN inspect "$TMP/fifo"
