@@ -45,9 +45,18 @@ if ! "$LTRUN" fit $COMMON --model.hidden1 8 --model.hidden2 8 --trainer.max_epoc
 fi
 BASE="$W/base/checkpoints/last.h5"
 
+# libhdf5's own metadata cache (H5C_*) asks malloc for a size read from a corrupt header: a plain
+# build gets NULL and HDF5 fails cleanly, ASan aborts instead (allocator_may_return_null
+# is not set, so that ltrun's own oversized allocations still count as failures)
+hdf5_alloc() { # OUTFILE
+    grep -qE "AddressSanitizer: (allocator is out of memory|requested allocation size)" "$1" &&
+        grep -E -m 1 "^ *#1 " "$1" | grep -q "in H5C_"
+}
+
 # the failure class of one run's exit status and output, empty when fine
 classify() { # RC OUTFILE MUTANT
-    if grep -qE "ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer" "$2"; then
+    if hdf5_alloc "$2"; then :
+    elif grep -qE "ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: [A-Za-z]+Sanitizer" "$2"; then
         echo "sanitizer report"
     elif [ "$1" -eq 124 ] || [ "$1" -eq 137 ]; then echo "time limit ($LIMIT s)"
     elif [ "$1" -ge 128 ]; then echo "signal $(($1 - 128))"
@@ -58,7 +67,7 @@ classify() { # RC OUTFILE MUTANT
     fi
 }
 
-runs=0 nfail=0 nacc=0 nref=0
+runs=0 nfail=0 nacc=0 nref=0 nhdf=0
 one() { # SEED MUT
     fs=$1 fm=$2 m="$W/s$1-m$2.h5"
     desc=$("$MUTATE" "$BASE" "$m" "$fs" "$fm" 2>&1) || { echo "run.sh: mutate $fs $fm failed: $desc"; nfail=$((nfail + 1)); return; }
@@ -84,6 +93,7 @@ one() { # SEED MUT
             echo "FAIL $c: $why -- $desc"
             echo "  corpus line: $fs $fm    kept: $KEEP/seed$fs-mut$fm.h5"
             grep -E -m 3 "ERROR|runtime error|#[0-3] |error" "$W/out" | cut -c1-200 | sed 's/^/    /'
+        elif hdf5_alloc "$W/out"; then nhdf=$((nhdf + 1))
         elif [ "$rc" -eq 0 ]; then nacc=$((nacc + 1))
         else nref=$((nref + 1))
         fi
@@ -109,5 +119,6 @@ while [ "$i" -lt "$N" ]; do
     i=$((i + 1))
 done
 echo "fuzz: $ncase mutants (corpus + seeds $SEED..$((SEED + N - 1))), $runs runs ($CMDS):" \
-     "$nacc accepted, $nref refused cleanly, $nfail failed"
+     "$nacc accepted, $nref refused cleanly, $nfail failed" \
+     "$([ "$nhdf" -gt 0 ] && echo "($nhdf ASan aborts on libhdf5's own oversized allocation, not counted)")"
 [ "$nfail" -eq 0 ]
