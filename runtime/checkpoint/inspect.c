@@ -376,6 +376,10 @@ static char *json_safe(const char *json) {
 /* a number as the file has it: integers exactly, floats in the shortest form that reads
  * back exactly (Python's repr) */
 static void put_number(FILE *out, const cJSON *v) {
+    if (!cJSON_IsNumber(v) && !cJSON_IsRaw(v)) { /* e.g. an optimizer group without param_groups */
+        fputs("?", out);
+        return;
+    }
     if (cJSON_IsRaw(v)) {
         fputs(v->valuestring, out);
         return;

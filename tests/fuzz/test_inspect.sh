@@ -107,6 +107,10 @@ expect "a missing file" 1 "nofile.h5' cannot be opened" -- $LTRUN inspect "$TMP/
 ln -s "$C" "$TMP/link.h5"
 expect "a symlink to a checkpoint is read" 0 "format: ltrun-checkpoint" -- $LTRUN inspect "$TMP/link.h5"
 
+# an optimizer group without param_groups (no state count): printed, not dereferenced
+"$M" "$C" "$TMP/nopg.h5" --delete /optimizer/0/param_groups
+expect "an optimizer without param_groups" 0 "optimizer 0: Adam, state for \? parameter" -- $LTRUN inspect "$TMP/nopg.h5"
+
 # the untouched checkpoint still reads as before
 expect "the base checkpoint" 0 "state_dict: 6 tensors, 6442 elements" -- $LTRUN inspect "$C"
 finish
