@@ -17,6 +17,8 @@
 #include <string.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Everything below reads a file that may be hostile: each value is read only after its
  * class, rank and size say it fits the buffer, and every group/dataset open goes through
@@ -38,7 +40,7 @@ static void access_lists(void) {
 }
 
 static void close_all(hid_t f) {
-    H5Fclose(f);
+    if (f >= 0) H5Fclose(f);
     if (gapl != H5P_DEFAULT) H5Pclose(gapl);
     if (dapl != H5P_DEFAULT) H5Pclose(dapl);
     gapl = dapl = H5P_DEFAULT;
@@ -566,6 +568,105 @@ static hid_t untrusted_fapl(void) {
     return fapl;
 }
 
+/* The file's part of inspect: open, the safety walk, the format check, the output. In
+ * the child (below) the file is never closed: the process leaves with _exit. */
+static int inspect_file(const char *path, bool json, bool child) {
+    char err[1024];
+    if (H5Fis_hdf5(path) <= 0) {
+        fprintf(stderr, "ltrun: error: inspect: '%s' is not an HDF5 file\n", path);
+        return 1;
+    }
+    hid_t fapl = untrusted_fapl();
+    hid_t f = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
+    if (f < 0) {
+        fprintf(stderr, "ltrun: error: inspect: '%s' cannot be opened (truncated or corrupt)\n", path);
+        return 1;
+    }
+    if (ltr_h5_check_safe(f, err, sizeof err)) {
+        fputs("ltrun: error: inspect: '", stderr);
+        fputs(path, stderr);
+        fputs("': ", stderr);
+        put_str(stderr, err); /* it names an object of the file */
+        fputc('\n', stderr);
+        if (!child) H5Fclose(f);
+        return 1;
+    }
+    access_lists();
+    hid_t m = open_group(f, "meta");
+    char *fmt = m >= 0 ? ltr_h5_get_str(m, "format") : NULL;
+    if (m >= 0) H5Gclose(m);
+    bool ours = fmt && !strcmp(fmt, LTR_CKPT_FORMAT);
+    free(fmt);
+    if (!ours) {
+        fprintf(stderr, "ltrun: error: inspect: '%s' is an HDF5 file but not an ltrun checkpoint\n", path);
+        close_all(child ? -1 : f);
+        return 1;
+    }
+    cJSON *doc = inspect_json(f, path);
+    close_all(child ? -1 : f);
+    if (json) {
+        char *s = cJSON_Print(doc), *safe = s ? json_safe(s) : NULL;
+        puts(safe ? safe : "{}");
+        free(safe);
+        cJSON_free(s);
+    } else {
+        print_text(stdout, doc);
+    }
+    cJSON_Delete(doc);
+    return 0;
+}
+
+/* libhdf5 1.10.8 itself can crash on a corrupt file (a SEGV in H5A__close when the cache
+ * of an object header with a broken attribute message is freed): the file is read in a
+ * child process whose output comes back through a pipe and is printed only when the
+ * child ends normally; a child killed by a signal is reported as a corrupt file. */
+static int inspect_isolated(const char *path, bool json) {
+    int fd[2];
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = pipe(fd) ? -1 : fork();
+    if (pid < 0) return inspect_file(path, json, false); /* no process to spare: in-process */
+    if (pid == 0) {
+        close(fd[0]);
+        int rc = dup2(fd[1], STDOUT_FILENO) < 0 ? 1 : inspect_file(path, json, true);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(rc); /* no HDF5 teardown of the untrusted file */
+    }
+    close(fd[1]);
+    size_t len = 0, cap = 1 << 16;
+    char *out = malloc(cap);
+    for (;;) {
+        if (out && len == cap) {
+            char *bigger = realloc(out, cap * 2);
+            if (!bigger) free(out);
+            out = bigger, cap *= 2;
+        }
+        char sink[4096];
+        ssize_t n = out ? read(fd[0], out + len, cap - len) : read(fd[0], sink, sizeof sink);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        if (out) len += (size_t)n;
+    }
+    close(fd[0]);
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    int rc = 1;
+    if (WIFEXITED(st)) {
+        rc = WEXITSTATUS(st);
+        if (!out && rc == 0) {
+            fprintf(stderr, "ltrun: error: inspect: '%s': out of memory holding the output\n", path);
+            rc = 1;
+        } else if (out) fwrite(out, 1, len, stdout);
+    } else {
+        fprintf(stderr, "ltrun: error: inspect: '%s' cannot be read: the reader crashed on it (signal %d; "
+                        "a corrupt file)\n", path, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    }
+    free(out);
+    return rc;
+}
+
 int ltr_ckpt_inspect_main(int argc, char **argv) {
     const char *path = NULL;
     bool json = false;
@@ -598,47 +699,5 @@ int ltr_ckpt_inspect_main(int argc, char **argv) {
         return 1;
     }
     fclose(probe);
-    if (H5Fis_hdf5(path) <= 0) {
-        fprintf(stderr, "ltrun: error: inspect: '%s' is not an HDF5 file\n", path);
-        return 1;
-    }
-    hid_t fapl = untrusted_fapl();
-    hid_t f = fapl < 0 ? -1 : H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) {
-        fprintf(stderr, "ltrun: error: inspect: '%s' cannot be opened (truncated or corrupt)\n", path);
-        return 1;
-    }
-    if (ltr_h5_check_safe(f, err, sizeof err)) {
-        fputs("ltrun: error: inspect: '", stderr);
-        fputs(path, stderr);
-        fputs("': ", stderr);
-        put_str(stderr, err); /* it names an object of the file */
-        fputc('\n', stderr);
-        H5Fclose(f);
-        return 1;
-    }
-    access_lists();
-    hid_t m = open_group(f, "meta");
-    char *fmt = m >= 0 ? ltr_h5_get_str(m, "format") : NULL;
-    if (m >= 0) H5Gclose(m);
-    bool ours = fmt && !strcmp(fmt, LTR_CKPT_FORMAT);
-    free(fmt);
-    if (!ours) {
-        fprintf(stderr, "ltrun: error: inspect: '%s' is an HDF5 file but not an ltrun checkpoint\n", path);
-        close_all(f);
-        return 1;
-    }
-    cJSON *doc = inspect_json(f, path);
-    close_all(f);
-    if (json) {
-        char *s = cJSON_Print(doc), *safe = s ? json_safe(s) : NULL;
-        puts(safe ? safe : "{}");
-        free(safe);
-        cJSON_free(s);
-    } else {
-        print_text(stdout, doc);
-    }
-    cJSON_Delete(doc);
-    return 0;
+    return inspect_isolated(path, json);
 }

@@ -62,6 +62,7 @@ classify() { # RC OUTFILE MUTANT
     elif [ "$1" -ge 128 ]; then echo "signal $(($1 - 128))"
     elif [ "$1" -eq 0 ]; then :
     elif [ "$1" -gt 3 ]; then echo "exit status $1"
+    elif grep -q "the reader crashed on it" "$2"; then echo "inspect's reader process crashed"
     elif ! grep -q "error" "$2"; then echo "exit $1 without an error message"
     elif ! grep -qF "$(basename "$3")" "$2"; then echo "exit $1, the message does not name the file"
     fi
