@@ -625,8 +625,13 @@ static int inspect_isolated(const char *path, bool json) {
     int fd[2];
     fflush(stdout);
     fflush(stderr);
-    pid_t pid = pipe(fd) ? -1 : fork();
-    if (pid < 0) return inspect_file(path, json, false); /* no process to spare: in-process */
+    if (pipe(fd)) return inspect_file(path, json, false); /* no pipe or process to spare: in-process */
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return inspect_file(path, json, false);
+    }
     if (pid == 0) {
         close(fd[0]);
         int rc = dup2(fd[1], STDOUT_FILENO) < 0 ? 1 : inspect_file(path, json, true);
