@@ -99,7 +99,10 @@ void ltr_h5_set_compression(int level); /* ltr_h5_write_array's gzip level; 0 of
 lt_status ltr_h5_attr_str(hid_t obj, const char *name, const char *value);
 lt_status ltr_h5_attr_i64(hid_t obj, const char *name, int64_t value);
 lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value);
-/* read: attribute absent or of another class -> LT_ERROR */
+/* read: attribute absent, of another class, or not exactly one element -> LT_ERROR
+ * (NULL for strings); never more than one value is read */
+bool ltr_h5_one_element(hid_t space); /* scalar, or simple with one point */
+char *ltr_h5_attr_read_str(hid_t attr); /* an open attribute's one string; malloc'd or NULL */
 lt_status ltr_h5_get_i64(hid_t obj, const char *name, int64_t *out);
 lt_status ltr_h5_get_f64(hid_t obj, const char *name, double *out);
 char *ltr_h5_get_str(hid_t obj, const char *name); /* malloc'd, NULL if absent */

@@ -72,15 +72,28 @@ lt_status ltr_h5_attr_f64(hid_t obj, const char *name, double value) {
     return put_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
 }
 
+/* Untrusted files: a value is read only from a dataspace that holds exactly one element
+ * (scalar, or simple with one point); a string array or a 4096-element counter would
+ * otherwise be written by H5Aread/H5Dread into a buffer sized for one. */
+bool ltr_h5_one_element(hid_t sp) {
+    H5S_class_t c = sp < 0 ? H5S_NO_CLASS : H5Sget_simple_extent_type(sp);
+    return c == H5S_SCALAR || (c == H5S_SIMPLE && H5Sget_simple_extent_npoints(sp) == 1);
+}
+
+/* an attribute that exists, opened (or -1) */
+static hid_t open_attr(hid_t obj, const char *name) {
+    return H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1;
+}
+
 static lt_status get_num(hid_t obj, const char *name, hid_t mtype, H5T_class_t want, void *out) {
-    if (H5Aexists(obj, name) <= 0) return LT_ERROR;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t a = open_attr(obj, name);
     if (a < 0) return LT_ERROR;
     hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
-    bool ok = H5Tget_class(t) == want && H5Sget_simple_extent_npoints(sp) == 1 &&
+    size_t size = t < 0 ? 0 : H5Tget_size(t);
+    bool ok = t >= 0 && H5Tget_class(t) == want && size >= 1 && size <= 16 && ltr_h5_one_element(sp) &&
               H5Aread(a, mtype, out) >= 0;
-    H5Tclose(t);
-    H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
     H5Aclose(a);
     return ok ? LT_OK : LT_ERROR;
 }
@@ -93,10 +106,12 @@ lt_status ltr_h5_get_f64(hid_t obj, const char *name, double *out) {
     return get_num(obj, name, H5T_NATIVE_DOUBLE, H5T_FLOAT, out);
 }
 
-/* A string from an attribute or dataset whose type is `t` (fixed or variable length). */
-static char *read_string(hid_t obj, hid_t t, bool is_attr) {
+/* A string from an attribute or dataset whose type is `t` (fixed or variable length) and
+ * dataspace `sp`: one string only, and a fixed-length one no longer than the bytes the
+ * object stores (a never-written 1 GiB string type is refused before the allocation). */
+static char *read_string(hid_t obj, hid_t t, hid_t sp, bool is_attr) {
     char *s = NULL;
-    if (H5Tget_class(t) != H5T_STRING) return NULL;
+    if (t < 0 || H5Tget_class(t) != H5T_STRING || !ltr_h5_one_element(sp)) return NULL;
     if (H5Tis_variable_str(t) > 0) {
         hid_t m = H5Tcopy(H5T_C_S1);
         H5Tset_size(m, H5T_VARIABLE);
@@ -108,7 +123,8 @@ static char *read_string(hid_t obj, hid_t t, bool is_attr) {
         return s;
     }
     size_t n = H5Tget_size(t);
-    if (n == 0 || n > ((size_t)1 << 30)) return NULL;
+    hsize_t stored = is_attr ? H5Aget_storage_size(obj) : H5Dget_storage_size(obj);
+    if (n == 0 || n > ((size_t)1 << 30) || stored < n) return NULL;
     s = calloc(n + 1, 1);
     if (!s) return NULL;
     hid_t m = str_type(n);
@@ -121,13 +137,18 @@ static char *read_string(hid_t obj, hid_t t, bool is_attr) {
     return s;
 }
 
+char *ltr_h5_attr_read_str(hid_t a) {
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    char *s = read_string(a, t, sp, true);
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
+    return s;
+}
+
 char *ltr_h5_get_str(hid_t obj, const char *name) {
-    if (H5Aexists(obj, name) <= 0) return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    hid_t a = open_attr(obj, name);
     if (a < 0) return NULL;
-    hid_t t = H5Aget_type(a);
-    char *s = read_string(a, t, true);
-    H5Tclose(t);
+    char *s = ltr_h5_attr_read_str(a);
     H5Aclose(a);
     return s;
 }
@@ -136,9 +157,10 @@ char *ltr_h5_read_str(hid_t loc, const char *name) {
     if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return NULL;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     if (d < 0) return NULL;
-    hid_t t = H5Dget_type(d);
-    char *s = read_string(d, t, false);
-    H5Tclose(t);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    char *s = read_string(d, t, sp, false);
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
     H5Dclose(d);
     return s;
 }
