@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 5 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 6 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3);
                           1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
                           1.5: data pipeline — loader options, samplers, splits,
