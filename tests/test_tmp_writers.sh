@@ -93,11 +93,14 @@ F="$TMP/full"
 mkdir -p "$F"
 # shellcheck disable=SC2086
 $LTRUN $PR --predictions "$TMP/previous.h5" > /dev/null 2>&1
+# 2000 rows: a 44 kB file whose chunks HDF5 would keep in its cache until the close
+PR="$PR --data.length 2000"
 how=""
-if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=64k tmpfs "$F" 2> /dev/null; then
+if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=128k tmpfs "$F" 2> /dev/null; then
     how=tmpfs
     cp "$TMP/previous.h5" "$F/p.h5"
-    dd if=/dev/zero of="$F/fill" bs=4096 2> /dev/null # no block left
+    # 16 kB left: the temporary file is created, the predictions do not fit
+    dd if=/dev/zero of="$F/fill" bs=4096 count=27 2> /dev/null
     LIMIT=""
 elif (ulimit -f 100000) 2> /dev/null; then
     how="ulimit -f"
@@ -121,10 +124,16 @@ if [ -z "$left" ]; then pass "--predictions on a full disk: no temporary file le
 # with room again, the same command writes the file
 rm -f "$F/fill"
 # shellcheck disable=SC2086
-expect "--predictions with room: written" 0 "Predictions of 3 batches written to $F/p.h5" -- \
+expect "--predictions with room: written" 0 "Predictions of 500 batches written to $F/p.h5" -- \
     $LTRUN $PR --predictions "$F/p.h5"
+# shellcheck disable=SC2086
+$LTRUN $PR --predictions "$TMP/want.h5" > /dev/null 2>&1
 if command -v h5dump > /dev/null; then
-    expect "--predictions: the file reads back" 0 "DATASPACE +SIMPLE \{ \( 10, 2 \)" -- h5dump -H "$F/p.h5"
+    expect "--predictions: the file reads back" 0 "DATASPACE +SIMPLE \{ \( 2000, 2 \)" -- h5dump -H "$F/p.h5"
+    h5dump -d predictions "$F/p.h5" | tail -n +2 > "$TMP/got.txt"
+    h5dump -d predictions "$TMP/want.h5" | tail -n +2 > "$TMP/want.txt"
+    if cmp -s "$TMP/got.txt" "$TMP/want.txt" && [ -s "$TMP/want.txt" ]; then pass "--predictions: every row as written on a roomy disk"
+    else fail "--predictions: rows differ from a run on a roomy disk"; fi
 fi
 
 finish
