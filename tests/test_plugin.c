@@ -5,12 +5,15 @@
  * ones spell their descriptor by hand (tests/plugins/fake_descriptor.h) to fake ABI
  * versions, names and sizes. Every error must be one line that names the file.
  */
+#include "core/context.h" /* ltr_host_api */
 #include "plugin/loader.h"
+#include "util/tmpfile.h"
 
 #include "check_run.h"
 
 #include <check.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +103,42 @@ START_TEST(older_minor_loads_with_short_vtable) {
     ck_assert(!LTR_HAS(p.desc->vtable, lt_module_vtable, on_fit_end));
     ck_assert_ptr_null(LTR_HOOK(p.desc->vtable, lt_module_vtable, training_step));
     ltr_plugin_unload(&p);
+}
+END_TEST
+
+/* ABI 1.6 only added a host service at the end of lt_host_api: a 1.5 plugin loads as is. */
+START_TEST(abi_1_5_plugin_loads) {
+    ck_assert_int_ge(LT_ABI_MINOR, 6);
+    ltr_plugin p;
+    ck_assert_msg(ltr_plugin_load(PLUGINS "abi_1_5.so", LT_KIND_MODULE, &p, err, sizeof err) == LT_OK, "%s", err);
+    ck_assert_str_eq(p.desc->name, "minor5");
+    ck_assert_int_eq(p.desc->abi_minor, 5);
+    ltr_plugin_unload(&p);
+}
+END_TEST
+
+/* ABI 1.6 tmp_create: an fd on a new file named with ltrun's temporary naming beside the
+ * target; a path that does not fit the buffer creates nothing. */
+START_TEST(host_tmp_create) {
+    const lt_host_api *api = ltr_host_api();
+    ck_assert_ptr_nonnull(api->tmp_create);
+    char dir[] = "/tmp/ltr_tmp_create_XXXXXX", target[64], path[256], small[16];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(target, sizeof target, "%s/meta.yaml", dir);
+    int fd = api->tmp_create(NULL, target, path, sizeof path);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, "x", 1), 1);
+    close(fd);
+    ck_assert(!strncmp(path, dir, strlen(dir)) && path[strlen(dir)] == '/');
+    long pid = 0;
+    ck_assert(ltr_tmp_is_name(path + strlen(dir) + 1, &pid));
+    ck_assert_int_eq(pid, (long)getpid());
+    ck_assert(!strncmp(path + strlen(dir) + 1, ".meta.yaml" LTR_TMP_TAG, strlen(".meta.yaml" LTR_TMP_TAG)));
+    errno = 0;
+    ck_assert_int_eq(api->tmp_create(NULL, target, small, sizeof small), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing else was created */
 }
 END_TEST
 
@@ -273,6 +312,8 @@ int main(void) {
     TCase *tc = tcase_create("loader");
     tcase_add_test(tc, good_plugins_load);
     tcase_add_test(tc, older_minor_loads_with_short_vtable);
+    tcase_add_test(tc, abi_1_5_plugin_loads);
+    tcase_add_test(tc, host_tmp_create);
     tcase_add_test(tc, broken_plugins_are_refused);
     tcase_add_test(tc, wrong_kind_is_refused);
     tcase_add_test(tc, text_file_is_not_a_shared_object);

@@ -255,12 +255,9 @@ static void report(lt_ctx *ctx, model_checkpoint *mc) {
     lt_checkpoint_paths_set(ctx, mc->best_model_path, mc->last_model_path);
     char path[MC_PATH + 64], tmp[MC_PATH + 128];
     snprintf(path, sizeof path, "%s/.model_checkpoint.json", mc->dirpath);
-    /* ltrun's temporary naming (runtime/util/tmpfile.h), created O_EXCL under a name
-     * nobody can predict: a planted symlink is never written through */
-    snprintf(tmp, sizeof tmp, "%s/..model_checkpoint.json.ltrun-tmp-%ld-XXXXXXXXXXXX", mc->dirpath,
-             (long)getpid());
-    int fd = mkstemp(tmp);
-    if (fd >= 0) fchmod(fd, 0644);
+    /* the host's temporary file, created O_EXCL under a name nobody can predict: a planted
+     * symlink is never written through */
+    int fd = lt_tmp_create(ctx, path, tmp, sizeof tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) { /* the sidecar is a convenience: no dirpath yet -> nothing to remember */
         if (fd >= 0) close(fd), remove(tmp);

@@ -247,8 +247,9 @@ static uint8_t *read_idx_stream(lt_ctx *ctx, gzFile f, const char *path, int wan
 
 /* Write the decompressed file to the cache: temp file + rename, so a reader sees a whole
  * copy or none. Failing to cache (read-only home, full disk) only costs speed. */
-static void write_cache(const char *cpath, int want_dims, const int64_t dims[3], const uint8_t *data) {
-    char dir[1100], tmp[1200];
+static void write_cache(lt_ctx *ctx, const char *cpath, int want_dims, const int64_t dims[3],
+                        const uint8_t *data) {
+    char dir[2200], tmp[2300];
     snprintf(dir, sizeof dir, "%s", cpath);
     for (char *p = dir + 1; *p; p++) /* mkdir -p of the folder */
         if (*p == '/') {
@@ -256,9 +257,14 @@ static void write_cache(const char *cpath, int want_dims, const int64_t dims[3],
             mkdir(dir, 0755);
             *p = '/';
         }
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", cpath, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return;
+    /* the host's temporary file (O_EXCL, a name nobody can predict): a symlink planted in
+     * a shared cache folder is never written through */
+    int fd = lt_tmp_create(ctx, cpath, tmp, sizeof tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        if (fd >= 0) close(fd), unlink(tmp);
+        return;
+    }
     unsigned char head[16];
     uint32_t words[4] = {0x800u | (uint32_t)want_dims};
     int64_t total = 1;
@@ -381,7 +387,7 @@ static lt_status read_idx(lt_ctx *ctx, const mnist *d, const char *name, int wan
     uint8_t *data = read_idx_stream(ctx, f, path, want_dims, dims, most);
     gzclose(f);
     if (!data) return LT_ERROR;
-    if (cpath[0]) write_cache(cpath, want_dims, dims, data);
+    if (cpath[0]) write_cache(ctx, cpath, want_dims, dims, data);
     *out = (idx_bytes){data, NULL, 0};
     return LT_OK;
 }

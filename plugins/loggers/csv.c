@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct row {
     int n;
@@ -42,7 +43,7 @@ typedef struct csv_logger {
     char *hparams; /* the merged hparams (JSON text), owned */
 } csv_logger;
 
-static char *dup(const char *s) {
+static char *csv_strdup(const char *s) {
     size_t n = strlen(s) + 1;
     char *c = malloc(n);
     if (c) memcpy(c, s, n);
@@ -89,11 +90,15 @@ static lt_status rewrite(lt_ctx *ctx, csv_logger *l, char **old_keys, int nold) 
     FILE *f = fopen(l->metrics_path, "r");
     if (!f) return lt_fail(ctx, "csv logger: cannot read %s: %s", l->metrics_path, strerror(errno));
     char tmp[2200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", l->metrics_path);
-    FILE *g = fopen(tmp, "w");
+    /* the host's temporary file (O_EXCL, a name nobody can predict), renamed over it */
+    int fd = lt_tmp_create(ctx, l->metrics_path, tmp, sizeof tmp);
+    FILE *g = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!g) {
+        int e = errno;
+        if (fd >= 0) close(fd), unlink(tmp);
         fclose(f);
-        return lt_fail(ctx, "csv logger: cannot write %s: %s", tmp, strerror(errno));
+        return lt_fail(ctx, "csv logger: cannot write a temporary file beside %s: %s", l->metrics_path,
+                       strerror(e));
     }
     write_header(g, l);
     char line[65536];
@@ -119,8 +124,11 @@ static lt_status rewrite(lt_ctx *ctx, csv_logger *l, char **old_keys, int nold) 
         fputs("\r\n", g);
     }
     fclose(f);
-    if (fclose(g) || rename(tmp, l->metrics_path))
-        return lt_fail(ctx, "csv logger: cannot replace %s: %s", l->metrics_path, strerror(errno));
+    if (fclose(g) || rename(tmp, l->metrics_path)) {
+        int e = errno;
+        unlink(tmp);
+        return lt_fail(ctx, "csv logger: cannot replace %s: %s", l->metrics_path, strerror(e));
+    }
     return LT_OK;
 }
 
@@ -138,7 +146,7 @@ static lt_status csv_save(lt_ctx *ctx, void *self) {
             for (int k = 0; k < l->nkeys && !have; k++) have = !strcmp(l->keys[k], l->rows[r].keys[i]);
             if (have) continue;
             l->keys = realloc(l->keys, sizeof(char *) * (size_t)(l->nkeys + 1));
-            l->keys[l->nkeys++] = dup(l->rows[r].keys[i]);
+            l->keys[l->nkeys++] = csv_strdup(l->rows[r].keys[i]);
             grew = true;
         }
     qsort(l->keys, (size_t)l->nkeys, sizeof *l->keys, cmp_key);
@@ -174,10 +182,10 @@ static lt_status csv_log_metrics(lt_ctx *ctx, void *self, const char *const *nam
         char key[512];
         if (l->prefix[0]) snprintf(key, sizeof key, "%s-%s", l->prefix, names[i]);
         else snprintf(key, sizeof key, "%s", names[i]);
-        r->keys[r->n] = dup(key);
+        r->keys[r->n] = csv_strdup(key);
         r->vals[r->n++] = values[i];
     }
-    r->keys[r->n] = dup("step");
+    r->keys[r->n] = csv_strdup("step");
     r->vals[r->n++] = (double)step;
     if ((step + 1) % l->flush_every == 0) return csv_save(ctx, self);
     return LT_OK;
@@ -188,7 +196,7 @@ static void yaml_value(FILE *f, const char *text);
 static lt_status csv_log_hyperparams(lt_ctx *ctx, void *self, const char *json) {
     csv_logger *l = self;
     free(l->hparams);
-    l->hparams = dup(json);
+    l->hparams = csv_strdup(json);
     FILE *f = fopen(l->hparams_path, "w");
     if (!f) return lt_fail(ctx, "csv logger: cannot write %s: %s", l->hparams_path, strerror(errno));
     yaml_value(f, json);

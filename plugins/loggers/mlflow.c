@@ -130,11 +130,17 @@ static lt_status write_experiment(lt_ctx *ctx, const char *root, const char *id,
 
 /* status: RunStatus (RUNNING 1, FINISHED 3, FAILED 4, KILLED 5); end_ms < 0: null */
 static lt_status write_run_meta(lt_ctx *ctx, const mlf_logger *l, int status, long long end_ms) {
-    char path[2300], tmp[2310];
+    char path[2300], tmp[2400];
     snprintf(path, sizeof path, "%s/meta.yaml", l->run_dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) return lt_fail(ctx, "mlflow logger: cannot write %s: %s", tmp, strerror(errno));
+    /* the host's temporary file (O_EXCL, a name nobody can predict), renamed over it */
+    int fd = lt_tmp_create(ctx, path, tmp, sizeof tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) close(fd), unlink(tmp);
+        return lt_fail(ctx, "mlflow logger: cannot write a temporary file beside %s: %s", path,
+                       strerror(e));
+    }
     fputs("artifact_uri: ", f);
     yaml_str(f, l->artifact_uri);
     fputs("\ndeleted_time: null\n", f);
@@ -152,8 +158,10 @@ static lt_status write_run_meta(lt_ctx *ctx, const mlf_logger *l, int status, lo
                "status: %d\ntags: []\nuser_id: ", l->start_ms, status);
     yaml_str(f, l->user);
     fputc('\n', f);
-    if (fclose(f) || rename(tmp, path))
+    if (fclose(f) || rename(tmp, path)) {
+        unlink(tmp);
         return lt_fail(ctx, "mlflow logger: writing %s failed", path);
+    }
     return LT_OK;
 }
 

@@ -11,18 +11,14 @@
  * weights_only, only the first ones and the state_dict).
  */
 #include "checkpoint/checkpoint.h"
+#include "checkpoint/h5image.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 #include "trainer/trainer.h"
-#include "util/tmpfile.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifndef LTR_VERSION
 #define LTR_VERSION "0.0.0"
@@ -234,95 +230,6 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     return ltr_ckpt_save_hooks(t, f, false, err, cap);
 }
 
-static void fsync_dir_of(const char *path) {
-    char *copy = strdup(path);
-    if (!copy) return;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
-/* The file is built in memory (HDF5's core driver, no backing store) and written through
- * our own fd: HDF5 never does disk I/O, so a full disk is a write() error here and never a
- * failed H5Fclose (which, in HDF5 1.10, leaves a half-closed file that H5_term_library
- * crashes on at exit). These callbacks let the core driver's buffer outlive H5Fclose, so
- * the image is not copied once more (peak memory: one file size). */
-typedef struct {
-    void *mem; /* the image, kept at close */
-} mem_image;
-
-static void *img_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
-    (void)op, (void)udata;
-    return malloc(size);
-}
-
-static void *img_memcpy(void *dst, const void *src, size_t size, H5FD_file_image_op_t op, void *udata) {
-    (void)op, (void)udata;
-    return memcpy(dst, src, size);
-}
-
-static void *img_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata) {
-    (void)op, (void)udata;
-    return realloc(ptr, size);
-}
-
-static herr_t img_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
-    mem_image *m = udata;
-    if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE) m->mem = ptr;
-    else free(ptr);
-    return 0;
-}
-
-static void *img_udata_copy(void *udata) { return udata; }
-static herr_t img_udata_free(void *udata) {
-    (void)udata;
-    return 0;
-}
-
-static hid_t memory_fapl(mem_image *m) {
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5FD_file_image_callbacks_t cb = {img_malloc, img_memcpy, img_realloc, img_free,
-                                      img_udata_copy, img_udata_free, m};
-    if (fapl < 0 || H5Pset_fapl_core(fapl, (size_t)16 << 20, 0) < 0 ||
-        H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0 || H5Pset_file_image_callbacks(fapl, &cb) < 0) {
-        if (fapl >= 0) H5Pclose(fapl);
-        return -1;
-    }
-    return fapl;
-}
-
-/* Close f and every object still open in it (an error path may leave some); the fclose
- * degree is STRONG as well. */
-static herr_t close_file(hid_t f) {
-    ssize_t n = H5Fget_obj_count(f, H5F_OBJ_ALL & ~H5F_OBJ_FILE);
-    if (n > 0) {
-        hid_t *ids = malloc((size_t)n * sizeof *ids);
-        if (ids) {
-            n = H5Fget_obj_ids(f, H5F_OBJ_ALL & ~H5F_OBJ_FILE, (size_t)n, ids);
-            for (ssize_t i = 0; i < n; i++)
-                while (H5Iis_valid(ids[i]) > 0 && H5Idec_ref(ids[i]) > 0) {}
-            free(ids);
-        }
-    }
-    return H5Fclose(f);
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-    while (n) {
-        ssize_t w = write(fd, p, n > ((size_t)1 << 30) ? (size_t)1 << 30 : n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            if (w == 0) errno = EIO;
-            return -1;
-        }
-        p += w, n -= (size_t)w;
-    }
-    return 0;
-}
-
 lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, char *err, size_t cap) {
     /* issue 5: --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
     int level = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0;
@@ -347,68 +254,19 @@ lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_onl
                            "the Fletcher-32 filter that checkpoints need", path);
         return LT_ERROR;
     }
-    char tmp[4096], msg[768] = "";
-    /* what killed writers left here before (kill -9 during a save) */
-    ltr_tmp_clean_stale(path);
-    int fd = ltr_tmp_create(path, tmp, sizeof tmp);
-    if (fd < 0) {
-        snprintf(err, cap, "saving checkpoint '%s' failed: cannot create a temporary file beside "
-                           "it (%s): check the folder exists and is writable", path, strerror(errno));
-        return LT_ERROR;
-    }
-    mem_image img = {NULL};
-    hid_t fapl = memory_fapl(&img);
-    /* the in-memory file is named after the temporary one: HDF5's tentative open of an
-     * existing name then only finds our own empty file */
-    hid_t f = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (fapl >= 0) H5Pclose(fapl);
-    if (f < 0) {
-        close(fd);
-        unlink(tmp);
-        snprintf(err, cap, "saving checkpoint '%s' failed: HDF5 cannot create the file in memory "
-                           "(out of memory?)", path);
+    char msg[768] = "";
+    ltr_h5_image im;
+    if (ltr_h5_image_begin(&im, path, msg, sizeof msg)) {
+        snprintf(err, cap, "saving checkpoint '%s' failed: %s", path, msg);
         return LT_ERROR;
     }
     ltr_h5_set_compression(compression);
-    lt_status rc = write_contents(t, f, weights_only, msg, sizeof msg);
+    lt_status rc = write_contents(t, im.file, weights_only, msg, sizeof msg);
     ltr_h5_set_compression(0);
-    if (rc == LT_OK && H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "HDF5 could not finish the file (out of memory?)");
-    }
-    ssize_t size = rc == LT_OK ? H5Fget_file_image(f, NULL, 0) : -1;
-    if (rc == LT_OK && size <= 0) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "HDF5 could not finish the file (out of memory?)");
-    }
-    if (close_file(f) < 0 && rc == LT_OK) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "closing the file failed");
-    }
-    if (rc == LT_OK && !img.mem) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "HDF5 kept no file image");
-    }
-    if (rc == LT_OK && (write_all(fd, img.mem, (size_t)size) || fsync(fd))) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "%s", strerror(errno));
-    }
-    free(img.mem);
-    if (close(fd) != 0 && rc == LT_OK) { /* NFS reports a full disk at close */
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "%s", strerror(errno));
-    }
-    /* rename replaces the name: a symlink at path is replaced, never followed */
-    if (rc == LT_OK && rename(tmp, path) != 0) {
-        rc = LT_ERROR;
-        snprintf(msg, sizeof msg, "renaming the temporary file failed (%s)", strerror(errno));
-    }
-    if (rc) {
-        unlink(tmp);
+    if (ltr_h5_image_end(&im, path, rc == LT_OK, msg, sizeof msg)) {
         snprintf(err, cap, "saving checkpoint '%s' failed: %s; the previous file (if any) is unchanged",
                  path, msg);
         return LT_ERROR;
     }
-    fsync_dir_of(path);
     return LT_OK;
 }

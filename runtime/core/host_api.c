@@ -17,7 +17,9 @@
 #include "trainer/hooks.h"
 #include "data/transforms.h"
 #include "util/rng.h"
+#include "util/tmpfile.h" /* ABI 1.6: tmp_create */
 
+#include <errno.h>
 #include <math.h>
 
 static uint64_t api_seed(lt_ctx *ctx) { return ltr_ctx_of(ctx)->seed; }
@@ -94,6 +96,17 @@ static void api_log_metric(lt_ctx *c, const char *name, lt_metric *m, unsigned f
     ctx->log_metric = m;
     api_log_value(c, name, ltr_metric_batch_value(m), flags);
     ctx->log_metric = NULL;
+}
+
+/* lt_tmp_create: the checkpoints' temporary files, for plugins */
+static int api_tmp_create(lt_ctx *c, const char *target, char *path_out, size_t cap) {
+    (void)c;
+    if (!target || !path_out || !cap) {
+        errno = EINVAL;
+        return -1;
+    }
+    ltr_tmp_clean_stale(target);
+    return ltr_tmp_create(target, path_out, cap);
 }
 
 static const lt_host_api host_api = {
@@ -371,6 +384,8 @@ static const lt_host_api host_api = {
     .random_split = ltr_api_random_split,
     /* ABI 1.5: data loader (runtime/data/workers.c) */
     .worker_info = ltr_api_worker_info,
+    /* ABI 1.6: files (util/tmpfile.h) */
+    .tmp_create = api_tmp_create,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -16,13 +16,14 @@
  * The file (HDF5, readable by h5py/h5dump): one dataset per output name — "predictions"
  * for what predict_step returns, and one per name given to lt_predict_output — with the
  * batches concatenated along dim 0 (a 0-d output counts as one row), in the tensor's
- * dtype (bool as uint8). It is written to a temporary file beside PATH (util/tmpfile.h) and
- * renamed to PATH at the end, so a failed or interrupted run never leaves a partial file
- * under PATH.
+ * dtype (bool as uint8). It is built in memory and written at the end to a temporary file
+ * beside PATH, then renamed to PATH (checkpoint/h5image.h), so a failed or interrupted run
+ * never leaves a partial file under PATH, and a full disk is a clean error. Memory: the
+ * file's size (all predictions, as Lightning's return_predictions keeps them in a list).
  */
 #include "checkpoint/checkpoint.h" /* ltr_h5_mem_type */
+#include "checkpoint/h5image.h"
 #include "trainer/trainer.h"
-#include "util/tmpfile.h"
 #include "tensor/ops.h"
 
 #include "tensor/arena.h"
@@ -46,8 +47,9 @@ typedef struct out_dataset {
 } out_dataset;
 
 typedef struct pred_writer {
-    hid_t file;
-    char path[4096], tmp[4200];
+    hid_t file;                   /* image.file */
+    ltr_h5_image image;
+    char path[4096];
     out_dataset *ds;
     int n, cap;
     int64_t batch;                /* the batch being written (for messages) */
@@ -90,7 +92,7 @@ static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name
     H5Pclose(dcpl);
     H5Sclose(space);
     if (d->dset < 0) {
-        ltr_fail(ctx, "predict: cannot create dataset '%s' in %s", name, w->tmp);
+        ltr_fail(ctx, "predict: cannot create dataset '%s' in %s", name, w->path);
         return NULL;
     }
     w->n++;
@@ -138,15 +140,15 @@ static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const 
     if (fspace >= 0) H5Sclose(fspace);
     if (fspace < 0 || rc < 0)
         return ltr_fail(ctx, "predict: writing output '%s' of batch %lld to %s failed", name,
-                        (long long)w->batch, w->tmp);
+                        (long long)w->batch, w->path);
     d->shape[0] = total[0];
     return LT_OK;
 }
 
+/* Close the datasets; the file is closed (with every id still open in it) by
+ * ltr_h5_image_end. */
 static void writer_close(pred_writer *w) {
     for (int i = 0; i < w->n; i++) H5Dclose(w->ds[i].dset);
-    if (w->file >= 0) H5Fclose(w->file);
-    w->file = -1;
     w->n = 0;
 }
 
@@ -259,16 +261,12 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     if (o->predictions_path) snprintf(w.path, sizeof w.path, "%s", o->predictions_path);
     else snprintf(w.path, sizeof w.path, "%s/predictions.h5", o->trainer.default_root_dir);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by ltrun, once */
-    /* ltrun's temporary naming: created O_EXCL under a name nobody can predict */
-    int fd = ltr_tmp_create(w.path, w.tmp, sizeof w.tmp);
-    if (fd >= 0) close(fd);
-    w.file = fd < 0 ? -1 : H5Fcreate(w.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (w.file < 0 && fd >= 0) unlink(w.tmp);
-    if (w.file < 0) {
-        ltr_trainer_error(t, LTR_EXIT_USAGE, "--predictions %s: cannot create %s (does the "
-                          "folder exist and is it writable?)", w.path, w.tmp);
+    char msg[768] = "";
+    if (ltr_h5_image_begin(&w.image, w.path, msg, sizeof msg)) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--predictions %s: %s", w.path, msg);
         return LT_ERROR;
     }
+    w.file = w.image.file;
     bool was_training = t->ctx.pub.training, was_grad = t->ctx.grad_enabled;
     ltr_results *was_active = t->active_results;
     t->ctx.grad_enabled = false; /* inference_mode (model.eval(): predict_loop) */
@@ -291,18 +289,15 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     }
     writer_close(&w);
     free(w.ds);
-    if (rc == LT_OK && !ltr_interrupted) {
-        if (rename(w.tmp, w.path) != 0) {
-            int e = errno;
-            unlink(w.tmp);
-            ltr_trainer_error(t, LTR_EXIT_TRAINING, "--predictions %s: cannot rename %s to it: %s",
-                              w.path, w.tmp, strerror(e));
-            return LT_ERROR;
-        }
+    bool commit = rc == LT_OK && !ltr_interrupted;
+    if (ltr_h5_image_end(&w.image, w.path, commit, msg, sizeof msg) && commit) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "--predictions %s: writing the file failed: %s; "
+                          "the previous file (if any) is unchanged (free space there or give "
+                          "another --predictions path)", w.path, msg);
+        return LT_ERROR;
+    }
+    if (commit)
         fprintf(stderr, "Predictions of %lld batches written to %s (%s)\n", (long long)n, w.path,
                 nds ? summary : "no outputs");
-    } else {
-        unlink(w.tmp);
-    }
     return rc;
 }

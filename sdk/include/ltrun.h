@@ -33,11 +33,12 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 5 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 6 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3);
                           1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
                           1.5: data pipeline — loader options, samplers, splits,
-                               transforms, variable-length samples (issue 7) */
+                               transforms, variable-length samples (issue 7);
+                          1.6: tmp_create — the host's safe temporary file */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -1085,6 +1086,8 @@ struct lt_host_api {
      * thread, true with its id (0..num_workers-1) and the loader's num_workers; false
      * (and -1, 0) on any other thread (num_workers 0 fetches on the compute threads). */
     bool (*worker_info)(lt_ctx *ctx, int *worker_id, int *num_workers);
+    /* ABI 1.6: files — lt_tmp_create */
+    int (*tmp_create)(lt_ctx *ctx, const char *target, char *path_out, size_t cap);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -2221,6 +2224,18 @@ static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *le
 /* ABI 1.5: data loader */
 static inline bool lt_worker_info(lt_ctx *c, int *worker_id, int *num_workers) {
     return c->api->worker_info(c, worker_id, num_workers);
+}
+/* ABI 1.6: a new, empty temporary file to replace `target` by rename, in target's folder:
+ * DIR/.BASE.ltrun-tmp-<pid>-<12 random letters and digits>, created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW (mode 0666 & ~umask), so a file or symlink planted at a name
+ * someone can predict is never written through. Returns its fd (O_WRONLY, close-on-exec;
+ * fdopen(fd, "w") for stdio) and writes its path to path_out[cap]; -1 with errno set on
+ * failure (nothing created). The caller owns the file: write it, close it, then rename
+ * path_out over target (rename replaces a symlink at target, never follows it) or unlink
+ * path_out on any error. Temporary files of writers that no longer run (kill -9) are
+ * removed from that folder first, as for checkpoints; nothing else is touched. */
+static inline int lt_tmp_create(lt_ctx *c, const char *target, char *path_out, size_t cap) {
+    return c->api->tmp_create(c, target, path_out, cap);
 }
 /* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
  * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is
