@@ -8,6 +8,7 @@
  * Both outputs come from one JSON document: --json prints it, the text form walks it.
  */
 #include "checkpoint/checkpoint.h"
+#include "util/regular_file.h"
 #include "tensor/tensor.h"
 
 #include <cjson/cJSON.h>
@@ -540,23 +541,6 @@ static void print_text(FILE *out, const cJSON *doc) {
     fputc('\n', out);
 }
 
-/* A FIFO, a device or a directory would block or fail inside HDF5: only regular files
- * (through symlinks) are opened. */
-static bool regular_file(const char *path, char *why, size_t cap) {
-    struct stat st;
-    if (stat(path, &st)) {
-        snprintf(why, cap, "cannot be opened (%s)", strerror(errno));
-        return false;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(why, cap, "is not a regular file (%s): give a checkpoint file",
-                 S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO"
-                 : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : "a socket or other special file");
-        return false;
-    }
-    return true;
-}
-
 /* the file access list for an untrusted file: closing the file closes every object
  * still open in it (no handle outlives the file into HDF5's shutdown) */
 static hid_t untrusted_fapl(void) {
@@ -694,8 +678,9 @@ int ltr_ckpt_inspect_main(int argc, char **argv) {
     }
     ltr_h5_init();
     char err[1024];
-    if (!regular_file(path, err, sizeof err)) {
-        fprintf(stderr, "ltrun: error: inspect: '%s' %s\n", path, err);
+    /* a FIFO, a device or a directory would block or fail inside HDF5 */
+    if (!ltr_check_regular_file(path, "inspect:", err, sizeof err, NULL)) {
+        fprintf(stderr, "ltrun: error: %s\n", err);
         return 1;
     }
     FILE *probe = fopen(path, "rb");
