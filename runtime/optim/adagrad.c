@@ -16,17 +16,6 @@
 
 #include <math.h>
 
-/* The square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c builds a second
- * copy of this file with torch's roots in its place (torch's CPU sqrt is MKL's vsSqrt /
- * vdSqrt, which rounds the other way where the exact root lies near a rounding midpoint). */
-#ifdef LTR_OPTIM_SQRT
-float LTR_OPTIM_SQRTF(float x);
-double LTR_OPTIM_SQRT(double x);
-#else
-#define LTR_OPTIM_SQRT sqrt
-#define LTR_OPTIM_SQRTF sqrtf
-#endif
-
 lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt) {
     const lt_adagrad_options defaults = LT_ADAGRAD_DEFAULTS;
     if (!opt) opt = &defaults;

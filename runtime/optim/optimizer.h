@@ -128,4 +128,16 @@ lt_status ltr_adam_step(lt_optimizer *o); /* Adam and AdamW */
 lt_status ltr_rmsprop_step(lt_optimizer *o);
 lt_status ltr_adagrad_step(lt_optimizer *o);
 
+/* The optimizers' square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c
+ * builds second copies of adam.c, rmsprop.c and adagrad.c with torch's roots in its place
+ * (torch's CPU sqrt is MKL's vsSqrt / vdSqrt, which rounds the other way where the exact
+ * root lies near a rounding midpoint). */
+#ifdef LTR_OPTIM_SQRT
+float LTR_OPTIM_SQRTF(float x);
+double LTR_OPTIM_SQRT(double x);
+#else
+#define LTR_OPTIM_SQRT sqrt
+#define LTR_OPTIM_SQRTF sqrtf
+#endif
+
 #endif
