@@ -89,8 +89,13 @@ START_TEST(int64_exact_through_json) {
     ck_assert(cJSON_IsNumber(n));
     cJSON_Delete(n);
     char buf[64];
-    ck_assert_str_eq(ltr_py_repr(1e300, buf, sizeof buf), "1e+300");
-    ck_assert_str_eq(ltr_py_repr(0.1, buf, sizeof buf), "0.1");
+    cJSON *big = cJSON_CreateNumber(1e300), *tenth = cJSON_CreateNumber(0.1), *raw = cJSON_CreateRaw("9223372036854775808");
+    ck_assert_str_eq(ltr_json_number_text(big, buf, sizeof buf), "1e+300"); /* Python's repr */
+    ck_assert_str_eq(ltr_json_number_text(tenth, buf, sizeof buf), "0.1");
+    ck_assert_str_eq(ltr_json_number_text(raw, buf, sizeof buf), "9223372036854775808"); /* as given */
+    cJSON_Delete(big);
+    cJSON_Delete(tenth);
+    cJSON_Delete(raw);
 }
 END_TEST
 

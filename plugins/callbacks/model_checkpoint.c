@@ -387,7 +387,8 @@ static int walk_template(const char *fn, mc_name_buf *b, mc_field_fn field, void
     for (const char *p = fn; *p;) {
         if (*p != '{') {
             if (b) {
-                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is too long"), -1;
+                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is longer than %d bytes: shorten the filename template "
+                                        "or set auto_insert_metric_name false", MC_PATH), -1;
                 b->name[b->n++] = *p;
             }
             p++;
@@ -397,14 +398,16 @@ static int walk_template(const char *fn, mc_name_buf *b, mc_field_fn field, void
         while (*q && *q != ':' && *q != '}') q++;
         if (!*q) { /* no closing: copied as is */
             if (b) {
-                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is too long"), -1;
+                if (b->n + 1 >= b->cap) return snprintf(err, cap, "the name is longer than %d bytes: shorten the filename template "
+                                        "or set auto_insert_metric_name false", MC_PATH), -1;
                 b->name[b->n++] = *p;
             }
             p++;
             continue;
         }
         char key[256], spec[256] = "";
-        if (q - p - 1 >= (long)sizeof key) return snprintf(err, cap, "a field name is too long"), -1;
+        if (q - p - 1 >= (long)sizeof key)
+            return snprintf(err, cap, "a field name is longer than %zu bytes: shorten it", sizeof key - 1), -1;
         snprintf(key, sizeof key, "%.*s", (int)(q - p - 1), p + 1);
         const char *end = q;
         if (*q == ':') {
@@ -444,7 +447,8 @@ static int format_field(const char *key, const char *spec, void *arg, char *err,
     }
     int w = b->mc->auto_insert ? snprintf(b->name + b->n, b->cap - b->n, "%s=%s", key, val)
                                : snprintf(b->name + b->n, b->cap - b->n, "%s", val);
-    if (w < 0 || (size_t)w >= b->cap - b->n) return snprintf(err, cap, "the name is too long"), -1;
+    if (w < 0 || (size_t)w >= b->cap - b->n) return snprintf(err, cap, "the name is longer than %d bytes: shorten the filename template "
+                                        "or set auto_insert_metric_name false", MC_PATH), -1;
     b->n += (size_t)w;
     return 0;
 }

@@ -159,8 +159,9 @@ static lt_status write_run_meta(lt_ctx *ctx, const mlf_logger *l, int status, lo
     yaml_str(f, l->user);
     fputc('\n', f);
     if (fclose(f) || rename(tmp, path)) {
+        int e = errno; /* before unlink can change it */
         unlink(tmp);
-        return lt_fail(ctx, "mlflow logger: writing %s failed", path);
+        return lt_fail(ctx, "mlflow logger: writing %s failed: %s", path, strerror(e));
     }
     return LT_OK;
 }

@@ -85,8 +85,6 @@ void ltr_ckpt_close(ltr_ckpt *c);
 int ltr_ckpt_inspect_main(int argc, char **argv);
 
 /* ---- internal to runtime/checkpoint (h5util.c) ---- */
-#include <hdf5.h>
-#include <stdint.h>
 /* Switch HDF5's error stack printing off (idempotent). Filter-plugin loading stays as the
  * process has it (data files may use HDF5_PLUGIN_PATH); checkpoints are refused before
  * reading when a dataset names a filter that is not built in (ltr_h5_check_safe). */

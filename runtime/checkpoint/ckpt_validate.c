@@ -137,8 +137,8 @@ static bool get_f64(vctx *v, hid_t obj, const char *where, const char *name, boo
 static char *get_str(vctx *v, hid_t obj, const char *where, const char *name, bool required) {
     hid_t a = open_attr(v, obj, where, name, H5T_STRING, required);
     if (a < 0) return NULL;
+    char *s = ltr_h5_attr_read_str(a); /* checked above: a scalar of bounded size */
     H5Aclose(a);
-    char *s = ltr_h5_get_str(obj, name); /* checked above: a scalar of bounded size */
     if (!s) fail(v, "attribute %s/%s cannot be read (corrupt file)", where, name);
     return s;
 }
@@ -975,7 +975,9 @@ lt_status ltr_ckpt_read(hid_t d, hid_t mem_type, void *buf, const char *where, c
     bool checksum = false;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_checksum, &checksum);
     H5Eclear2(H5E_DEFAULT);
-    if (checksum) snprintf(err, cap, "tensor %s is corrupt (checksum mismatch)", where);
+    if (checksum)
+        snprintf(err, cap, "tensor %s is corrupt (checksum mismatch): the file was damaged after it was "
+                           "written; resume from another checkpoint", where);
     else snprintf(err, cap, "tensor %s cannot be read (truncated or corrupt data)", where);
     return LT_ERROR;
 }

@@ -98,7 +98,6 @@ lt_status ltr_h5_image_begin(ltr_h5_image *im, const char *target, char *msg, si
     im->file = -1;
     im->mem = NULL;
     /* what killed writers left here before (kill -9 during a save) */
-    ltr_tmp_clean_stale(target);
     im->fd = ltr_tmp_create(target, im->tmp, sizeof im->tmp);
     if (im->fd < 0) {
         snprintf(msg, cap, "cannot create a temporary file beside it (%s): check the folder exists "

@@ -52,7 +52,7 @@ int64_t ltr_hp_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, int64_t d
             char txt[64];
             ltr_fail(ctx, "%s%s: %s is out of range (an integer from -9223372036854775808 to "
                           "9223372036854775807)", hp->option_prefix, key,
-                     cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
+                     ltr_json_number_text(v, txt, sizeof txt));
         } else {
             type_error(ctx, hp, key, v, "an integer");
         }

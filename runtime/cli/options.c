@@ -383,7 +383,7 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
         char txt[64];
         rc = ltr_usage_error(err, cap, "%s: %s is out of range (a batch count is at most "
                                        "9223372036854775807)", opt,
-                             cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
+                             ltr_json_number_text(v, txt, sizeof txt));
     } else if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
         rc = ltr_usage_error(err, cap, "%s: expected a batch count or a fraction", opt);
     } else if (v->valuedouble > 1.0) {
@@ -428,7 +428,7 @@ static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, 
         char txt[64];
         return ltr_usage_error(err, cap, "trainer.%s: %s is out of range (an integer from "
                                          "-9223372036854775808 to 9223372036854775807)", name,
-                               cJSON_IsRaw(v) ? v->valuestring : ltr_py_repr(v->valuedouble, txt, sizeof txt));
+                               ltr_json_number_text(v, txt, sizeof txt));
     }
     if (r != LTR_PYNUM_OK) return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
     return 0;
@@ -682,8 +682,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         if (sr == LTR_PYNUM_RANGE || seed < 0 || seed > 4294967295LL)
             return ltr_usage_error(err, cap, "--seed / seed_everything: %s is not in bounds, numpy "
                                          "accepts from 0 to 4294967295",
-                                   cJSON_IsRaw(s) ? s->valuestring
-                                                  : ltr_py_repr(s->valuedouble, txt, sizeof txt));
+                                   ltr_json_number_text(s, txt, sizeof txt));
         o->seed = (uint64_t)seed;
     }
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(o->tree, "ckpt_path");
@@ -787,10 +786,11 @@ static int check_results_path(const char *path, char *err, size_t cap) {
         return ltr_usage_error(err, cap, "--results %s: the folder %s does not exist (%s): "
                                          "create it first", path, dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ltr_usage_error(err, cap, "--results %s: %s is not a folder", path, dir);
+        return ltr_usage_error(err, cap, "--results %s: %s is not a folder: give a path in an existing folder",
+                               path, dir);
     if (access(dir, W_OK | X_OK) != 0)
-        return ltr_usage_error(err, cap, "--results %s: the folder %s is not writable (%s)",
-                               path, dir, strerror(errno));
+        return ltr_usage_error(err, cap, "--results %s: the folder %s is not writable (%s): give a path in "
+                                         "a folder you can write", path, dir, strerror(errno));
     return 0;
 }
 

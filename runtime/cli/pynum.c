@@ -1,5 +1,6 @@
 /* pynum.c — Python's int()/float() of a string, and exact int64 in JSON (pynum.h). */
 #include "cli/pynum.h"
+#include "optim/optimizer.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -118,12 +119,9 @@ bool ltr_json_get_double(const cJSON *v, double *out) {
     return true;
 }
 
-const char *ltr_py_repr(double d, char *buf, size_t cap) {
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(buf, cap, "%.*g", prec, d);
-        if (strtod(buf, NULL) == d) break;
-    }
-    return buf;
+const char *ltr_json_number_text(const cJSON *v, char *buf, size_t cap) {
+    if (cJSON_IsRaw(v) && v->valuestring) return v->valuestring; /* an exact int64 token */
+    return ltr_optim_pyfloat(v->valuedouble, buf, cap);
 }
 
 /* The next JSON number token in text after *p (strings skipped), or NULL. */

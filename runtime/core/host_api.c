@@ -105,7 +105,6 @@ static int api_tmp_create(lt_ctx *c, const char *target, char *path_out, size_t 
         errno = EINVAL;
         return -1;
     }
-    ltr_tmp_clean_stale(target);
     return ltr_tmp_create(target, path_out, cap);
 }
 

@@ -21,7 +21,6 @@
  * Checkpoint callback that does not report its dirpath).
  */
 #include "trainer/trainer.h"
-#include "util/tmpfile.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -72,9 +71,8 @@ static void scan(const char *dir, char *best, size_t cap, struct stat *best_st) 
     char path[4096];
     while ((e = readdir(d))) {
         size_t n = strlen(e->d_name);
-        if (strncmp(e->d_name, "last", 4) || n < 7 || strcmp(e->d_name + n - 3, ".h5") ||
-            ltr_tmp_is_name(e->d_name, NULL)) /* never a save in progress or a dead one's */
-            continue;
+        /* "last*.h5": never a temp file of a save (those start with '.', util/tmpfile.h) */
+        if (strncmp(e->d_name, "last", 4) || n < 7 || strcmp(e->d_name + n - 3, ".h5")) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         consider(path, best, cap, best_st);
     }

@@ -60,7 +60,7 @@ lt_status ltr_report_write_json(ltr_trainer *t, const char *path) {
     int e = errno;
     cJSON_free(text);
     if (!ok) {
-        unlink(tmp);
+        if (fd >= 0) unlink(tmp); /* only a file this call made */
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "--results %s: cannot write: %s", path,
                           strerror(e));
         return LT_ERROR;

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,10 +53,26 @@ static void split(const char *target, char *dir, size_t cap, const char **base) 
     }
 }
 
+/* Whether this process has not yet tidied `dir` (then it is noted): stale files come only
+ * from writers that died before this process started writing there, so once per folder
+ * is enough, and a csv logger rewriting every few steps does not scan its folder each time. */
+static bool first_time_in(const char *dir) {
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    static char seen[16][4096];
+    static int nseen;
+    bool first = true;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < nseen && first; i++) first = strcmp(seen[i], dir) != 0;
+    if (first && nseen < 16) snprintf(seen[nseen++], sizeof seen[0], "%s", dir);
+    pthread_mutex_unlock(&lock);
+    return first;
+}
+
 int ltr_tmp_create(const char *target, char *buf, size_t cap) {
     char dir[4096];
     const char *base;
     split(target, dir, sizeof dir, &base);
+    if (first_time_in(dir)) ltr_tmp_clean_stale(target); /* writers tidy the folder they write into */
     for (int attempt = 0; attempt < 100; attempt++) {
         char r[RAND_CHARS + 1];
         random_chars(r);

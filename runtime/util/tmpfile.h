@@ -14,7 +14,8 @@
 #define LTR_TMP_TAG ".ltrun-tmp-"
 
 /* A new, empty temporary file for `target` in target's folder (mode 0666 & ~umask): its
- * fd (O_WRONLY, close-on-exec), its path in buf; -1 with errno set on failure. */
+ * fd (O_WRONLY, close-on-exec), its path in buf; -1 with errno set on failure. The first
+ * call of the process for a folder removes its stale temporary files (ltr_tmp_clean_stale). */
 int ltr_tmp_create(const char *target, char *buf, size_t cap);
 
 /* Whether a directory entry's name is ltrun's temporary naming; *pid: its writer. */
