@@ -15,11 +15,14 @@ SEED=7
 D=/usr/share/datasets/fashion-mnist
 here=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-/usr/bin/python3}
+# one epoch of 60000 / 128: the torch side reproduces epoch 0's order only
+[ "$STEPS" -ge 1 ] && [ "$STEPS" -le 468 ] || { echo "parity64.sh: STEPS must be 1..468 (one epoch)"; exit 2; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 run() {
     "$B/ltrun" fit --module "$B/examples/mlp.so" --data "$B/examples/mnist.so" --trainer.precision 64-true \
-        --trainer.max_epochs 1 --data.val_size 0 --trainer.limit_val_batches 0 --trainer.num_sanity_val_steps 0 \
+        --trainer.max_epochs 1 --data.data_dir "$D" --data.batch_size 128 --data.split_seed 42 \
+        --data.mean 0.2860 --data.std 0.3530 --model.lr 1e-3 --data.val_size 0 --trainer.limit_val_batches 0 --trainer.num_sanity_val_steps 0 \
         --trainer.enable_progress_bar false --trainer.log_every_n_steps 1 --seed $SEED \
         --trainer.default_root_dir "$T/$1" "${@:2}" > "$T/$1.log" 2>&1 || { cat "$T/$1.log"; exit 1; }
 }

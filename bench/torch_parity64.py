@@ -8,7 +8,8 @@ INIT_H5 / FINAL_H5: ltrun checkpoints before training and after STEPS steps of
 step). Same data order (the train loader's randperm(n, manual_seed(seed + epoch))), same
 normalisation (torchvision's float32 ToTensor + Normalize, widened to float64 as
 Lightning's DoublePrecision widens the batch), Adam lr 1e-3, batch 128. Prints the largest
-relative differences of the per-step loss and of the final weights.
+relative differences of the per-step loss and of the final weights, and exits 1 when they
+pass PARITY_LOSS_MAX (1e-12) or PARITY_WEIGHT_MAX (1e-10).
 """
 import csv, gzip, os, struct, sys
 
@@ -68,6 +69,12 @@ def main():
     print("torch %s, %d float64 steps: loss max rel diff %.3g (step %d: ltrun %.17g, torch %.17g)"
           % (torch.__version__, steps, loss_rel, steps, ours[steps - 1], losses[-1]))
     print("final weights max rel diff (per tensor, by its max |w|): %.3g" % w_rel)
+    # what float64 parity means (README, "Numerics"): fail loudly when it no longer holds
+    loss_max = float(os.environ.get("PARITY_LOSS_MAX", "1e-12"))
+    w_max = float(os.environ.get("PARITY_WEIGHT_MAX", "1e-10"))
+    if not (loss_rel <= loss_max and w_rel <= w_max):
+        print("FAIL: beyond PARITY_LOSS_MAX=%g / PARITY_WEIGHT_MAX=%g" % (loss_max, w_max))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

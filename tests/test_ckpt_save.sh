@@ -79,23 +79,6 @@ if [ "$got" = "$want" ]; then pass "stale temporary files of dead writers remove
 else fail "stale temporary files: left '$got', expected '$want'"; tail -n 3 "$TMP/st.out"; fi
 if [ "$(cat "$TMP/victim")" = "precious" ]; then pass "a stale temporary symlink is removed, not its target"
 else fail "the stale symlink's target changed"; fi
-# --ckpt-path last never picks a temporary file, even a newer one
-sleep 1
-echo "torn" > "$C/.last.h5.ltrun-tmp-$$-Zz3dEf6hIj9k"
-expect "--ckpt-path last ignores temporary files" 0 "Restoring states from the checkpoint path at $C/last.h5" -- \
-    $LTRUN validate $ARGS --trainer.default_root_dir "$TMP/st" --ckpt-path last
-# a kill -9 mid-run (landing in a save or not), then a new save: no temporary file remains
-rm -f "$C"/.*ltrun-tmp* "$C"/*.tmp.*
-$LTRUN fit $ARGS --trainer.max_epochs 1000 --trainer.limit_val_batches 0 --trainer.default_root_dir "$TMP/st" \
-    --callback "$top_builddir/tests/plugins/save_callback.so:{\"path\": \"$C/every.h5\", \"step\": 2}" \
-    > /dev/null 2>&1 &
-pid=$!
-sleep 1
-kill -9 $pid
-wait $pid 2> /dev/null
-$RUN --trainer.default_root_dir "$TMP/st" > /dev/null 2>&1
-left=$(tmps "$C")
-if [ -z "$left" ]; then pass "after a kill -9 and a new save: no temporary file"; else fail "left: $left"; fi
 
 # ---------------------------------------------------------------- checksums
 $RUN --trainer.default_root_dir "$TMP/ref" > /dev/null 2>&1
@@ -127,10 +110,11 @@ if flip "$TMP/flip.h5" "$ds"; then
 else fail "no optimizer state dataset $ds"; fi
 # compression 1-9: shuffle + deflate + fletcher32, and the file loads
 want=$($LTRUN validate $ARGS --ckpt-path "$TMP/ref/checkpoints/last.h5" 2>&1 | grep 'val/loss')
-for level in 1 2 3 4 5 6 7 8 9; do
+for level in 1 9; do
     $RUN --trainer.default_root_dir "$TMP/z$level" --trainer.checkpoint_compression $level > /dev/null 2>&1
     f="$TMP/z$level/checkpoints/last.h5"
-    filters=$(h5dump -p -H -d /state_dict/fc1.weight "$f" 2> /dev/null | grep -cE 'SHUFFLE|COMPRESSION DEFLATE|FLETCHER32')
+    filters=$(h5dump -p -H -d /state_dict/fc1.weight "$f" 2> /dev/null |
+        grep -cE "SHUFFLE|COMPRESSION DEFLATE \{ LEVEL $level \}|FLETCHER32")
     got=$($LTRUN validate $ARGS --ckpt-path "$f" 2>&1 | grep 'val/loss')
     if [ -n "$want" ] && [ "$got" = "$want" ] && { [ "$filters" -eq 3 ] || ! command -v h5dump > /dev/null; }
     then pass "compression $level: shuffle, deflate and fletcher32; the file loads"
@@ -181,7 +165,7 @@ sleep 0.3
 kill -TERM $pid
 wait $pid
 rc=$?
-if [ "$rc" -ne 139 ] && [ "$rc" -ne 0 ] && grep -qE "saving checkpoint .* failed: (No space left on device|File too large)" "$TMP/term.out"
+if [ "$rc" -eq 1 ] && grep -qE "saving checkpoint .* failed: (No space left on device|File too large)" "$TMP/term.out"
 then pass "SIGTERM on a full disk: exit $rc, the failure named, no crash"
 else fail "SIGTERM on a full disk: exit $rc"; tail -n 3 "$TMP/term.out"; fi
 if cmp -s "$F/checkpoints/last.h5" "$TMP/previous.h5" && [ -z "$(tmps "$F/checkpoints")" ]

@@ -73,7 +73,7 @@ crash "segfault in a callback's on_train_batch_end" 139 \
 $RUN --data "$P/fail_data.so" --model.crash training_step --model.how spin --model.at_batch 1 \
     --trainer.default_root_dir "$TMP/s" > "$TMP/spin.log" 2>&1 &
 pid=$!
-( sleep 60; kill -KILL $pid 2> /dev/null ) &
+( sleep 60; kill -KILL $pid 2> /dev/null ) > /dev/null 2>&1 & # never holds the test's output open
 killer=$!
 i=0
 while [ $i -lt 100 ] && ! grep -q "crashy: spinning" "$TMP/spin.log"; do sleep 0.1; i=$((i + 1)); done

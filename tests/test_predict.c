@@ -98,7 +98,7 @@ START_TEST(default_predict_is_forward_of_first_tensor) {
     ck_assert_int_eq(size, 4); /* float32, the tensor's dtype */
     /* written through a temp file that is gone afterwards */
     char tmp[600];
-    snprintf(tmp, sizeof tmp, "%s/.fwd.h5.ltrun-tmp-*", tmpdir);
+    snprintf(tmp, sizeof tmp, "%s/.fwd.h5.ltrun-tmp-* %s/fwd.h5.tmp.*", tmpdir, tmpdir); /* new and old naming */
     char cmd[700];
     snprintf(cmd, sizeof cmd, "ls %s > /dev/null 2>&1", tmp);
     ck_assert_int_ne(system(cmd), 0);
