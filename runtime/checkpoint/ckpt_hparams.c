@@ -23,6 +23,7 @@
 #include "checkpoint/checkpoint.h"
 #include "cli/pynum.h"
 #include "trainer/trainer.h"
+#include "util/term_escape.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -66,18 +67,14 @@ static cJSON *read_saved(const char *path, const char *which, const char *plugin
     return out;
 }
 
-/* Append text to out[len..cap) with terminal controls (C0, DEL, UTF-8's C1) as '?': a
- * checkpoint's strings reach the user's terminal. At most `most` bytes of text. */
+/* Append at most `most` bytes of text to out[len..cap), escaped (util/term_escape.h): a
+ * checkpoint's strings reach the user's terminal. */
 static size_t put_safe(char *out, size_t len, size_t cap, const char *text, size_t most) {
-    const unsigned char *p = (const unsigned char *)text;
     if (len >= cap) return len;
-    for (size_t i = 0; p[i] && i < most && len + 1 < cap; i++) {
-        bool c1 = p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
-        out[len++] = p[i] < 0x20 || p[i] == 0x7f || c1 ? '?' : (char)p[i];
-        if (c1) i++;
-    }
-    out[len] = '\0';
-    return len;
+    char *e = ltr_term_escaped(text);
+    int w = snprintf(out + len, cap - len, "%.*s", (int)most, e ? e : "?");
+    free(e);
+    return w < 0 ? len : len + (size_t)w < cap ? len + (size_t)w : cap - 1;
 }
 
 /* "key=value, ..." of the saved values that were used (not given on the command line),

@@ -9,6 +9,7 @@
  */
 #include "checkpoint/checkpoint.h"
 #include "util/regular_file.h"
+#include "util/term_escape.h"
 #include "tensor/tensor.h"
 
 #include <cjson/cJSON.h>
@@ -307,49 +308,8 @@ static cJSON *inspect_json(hid_t f, const char *path) {
 
 /* ---- output: strings from the file never reach the terminal raw ---- */
 
-/* the length of the valid UTF-8 sequence at p (its code point in *cp), 0 if invalid */
-static int utf8_seq(const unsigned char *p, uint32_t *cp) {
-    int n = p[0] < 0x80 ? 1 : (p[0] & 0xE0) == 0xC0 ? 2 : (p[0] & 0xF0) == 0xE0 ? 3 : (p[0] & 0xF8) == 0xF0 ? 4 : 0;
-    if (!n) return 0;
-    uint32_t c = n == 1 ? p[0] : p[0] & (0x7F >> n);
-    for (int k = 1; k < n; k++) {
-        if ((p[k] & 0xC0) != 0x80) return 0;
-        c = c << 6 | (p[k] & 0x3F);
-    }
-    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0; /* overlong, surrogate */
-    *cp = c;
-    return n;
-}
-
-/* code points a terminal (or a reader) acts on: C0/C1 controls, DEL, line/paragraph
- * separators and the bidirectional overrides that reorder what is shown */
-static bool active_cp(uint32_t c) {
-    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 ||
-           (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
-}
-
-/* text output: visible escapes (\x1b, \u202e) instead of the active characters, and
- * \xNN for bytes that are not UTF-8; malloc'd */
-static char *escaped(const char *str) {
-    const unsigned char *p = (const unsigned char *)str;
-    char *o = malloc(strlen(str) * 6 + 1), *q = o;
-    if (!o) return NULL;
-    while (*p) {
-        uint32_t c = 0;
-        int n = utf8_seq(p, &c);
-        if (n && !active_cp(c)) memcpy(q, p, (size_t)n), q += n;
-        else if (n && c >= 0x80) q += sprintf(q, "\\u%04x", (unsigned)c);
-        else if (n) q += sprintf(q, "\\x%02x", (unsigned)c);
-        else q += sprintf(q, "\\x%02x", *p), n = 1;
-        p += n;
-    }
-    *q = 0;
-    return o;
-}
-
 static void put_padded(FILE *out, const char *s, int width) {
-    char *e = escaped(s);
+    char *e = ltr_term_escaped(s);
     fprintf(out, "%-*s", width, e ? e : "?");
     free(e);
 }
@@ -366,8 +326,8 @@ static char *json_safe(const char *json) {
     const unsigned char *p = (const unsigned char *)json;
     while (*p) {
         uint32_t c = 0;
-        int n = utf8_seq(p, &c);
-        if (n && (!active_cp(c) || c < 0x20)) memcpy(q, p, (size_t)n), q += n; /* C0: cJSON's layout */
+        int n = ltr_utf8_seq(p, &c);
+        if (n && (!ltr_term_active_cp(c) || c < 0x20)) memcpy(q, p, (size_t)n), q += n; /* C0: cJSON's layout */
         else if (n) q += sprintf(q, "\\u%04x", (unsigned)c);
         else q += sprintf(q, "\\ufffd"), n = 1;
         p += n;

@@ -121,7 +121,12 @@ bool ltr_json_get_double(const cJSON *v, double *out) {
 
 const char *ltr_json_number_text(const cJSON *v, char *buf, size_t cap) {
     if (cJSON_IsRaw(v) && v->valuestring) return v->valuestring; /* an exact int64 token */
-    return ltr_optim_pyfloat(v->valuedouble, buf, cap);
+    double d = v->valuedouble;
+    if (d == floor(d) && fabs(d) < 1e17) { /* an integer the user gave: as Python's int prints it */
+        snprintf(buf, cap, "%.0f", d);
+        return buf;
+    }
+    return ltr_optim_pyfloat(d, buf, cap);
 }
 
 /* The next JSON number token in text after *p (strings skipped), or NULL. */

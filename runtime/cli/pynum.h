@@ -28,8 +28,9 @@ cJSON *ltr_json_int(int64_t v);
 ltr_pynum ltr_json_get_int(const cJSON *v, int64_t *out);
 /* The number in a JSON node, a raw big integer included; false for anything else. */
 bool ltr_json_get_double(const cJSON *v, double *out);
-/* A config number as the user wrote it: a raw int64 token as given, a double as Python's
- * repr prints it (ltr_optim_pyfloat). For messages that quote the value. */
+/* A config number as the user wrote it, for messages that quote it: a raw int64 token as
+ * given, an integral value as an integer, any other double as Python's repr prints it
+ * (ltr_optim_pyfloat). */
 const char *ltr_json_number_text(const cJSON *v, char *buf, size_t cap);
 /* Parsed JSON text: integer literals beyond 2^53 become exact raw nodes (as ltr_json_int
  * makes), so a config's 9223372036854775807 is not rounded (and one beyond int64 is
