@@ -62,9 +62,6 @@ lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weig
 
 /* The structural validation (see above) of an open file; err without the file's name. */
 lt_status ltr_ckpt_validate(hid_t file, char *err, size_t cap);
-/* Only the filter part (ltrun inspect, which shows files the full pass would refuse):
- * every dataset's filters built into HDF5, so reading never loads a filter plugin. */
-lt_status ltr_ckpt_check_filters(hid_t file, char *err, size_t cap);
 /* Open path, validate it, close it; err names the file. */
 lt_status ltr_ckpt_check_file(const char *path, char *err, size_t cap);
 /* H5Dread a whole checked dataset; err: "tensor WHERE is corrupt (checksum mismatch)"

@@ -49,7 +49,6 @@ typedef struct vctx {
     size_t cap;
     uint64_t fsize;
     bool bad;
-    bool filters_only; /* ltr_ckpt_check_filters' walk */
     sd_meta *sd;
     int64_t nsd, capsd, nparams;
 } vctx;
@@ -277,28 +276,6 @@ static bool check_json_dataset(vctx *v, hid_t loc, const char *where, const char
 
 /* ------------------------------------------------------------------ storage of every dataset */
 
-static bool filter_builtin(H5Z_filter_t id) {
-    /* what ltrun writes and reads itself; all built into libhdf5 */
-    return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
-}
-
-/* The dataset's filter pipeline: HDF5's built-in filters only. */
-static bool check_filters(vctx *v, hid_t pl, const char *path) {
-    int nf = H5Pget_nfilters(pl);
-    if (nf < 0) return fail(v, "dataset %s cannot be read (corrupt file)", path);
-    for (int i = 0; i < nf; i++) {
-        unsigned flags = 0;
-        size_t ncd = 0;
-        /* no name and no filter_config: neither needs the filter itself */
-        H5Z_filter_t id = H5Pget_filter2(pl, (unsigned)i, &flags, &ncd, NULL, 0, NULL, NULL);
-        if (!filter_builtin(id))
-            return fail(v, "dataset %s uses HDF5 filter %d, which is not built into HDF5: ltrun reads "
-                           "checkpoints with the deflate, shuffle and fletcher32 filters only and never "
-                           "loads a filter plugin for them", path, (int)id);
-    }
-    return true;
-}
-
 /* Every stored chunk of a chunked dataset (sp: its own dataspace; 1.10 counts no chunks
  * of H5S_ALL): all its filters applied (a chunk may record
  * that it skipped some, e.g. the checksum), no larger than the file, and, where no
@@ -344,7 +321,7 @@ static bool check_storage(vctx *v, hid_t d, const char *path) {
     bool ok = t >= 0 && sp >= 0 && pl >= 0;
     if (!ok) fail(v, "dataset %s cannot be read (corrupt file)", path);
     int nf = ok ? H5Pget_nfilters(pl) : 0;
-    ok = ok && check_filters(v, pl, path);
+    /* its filters are HDF5's built-in ones: ltr_h5_check_safe ran first */
     H5S_class_t sc = ok ? H5Sget_simple_extent_type(sp) : H5S_NO_CLASS;
     if (ok && sc != H5S_SCALAR && sc != H5S_SIMPLE)
         ok = fail(v, "dataset %s has an empty (null) dataspace, which the format does not use", path);
@@ -443,23 +420,9 @@ static herr_t visit_storage(hid_t g, const char *name, const H5L_info_t *info, v
     }
     char path[1100];
     snprintf(path, sizeof path, "/%s", name);
-    bool ok;
-    if (v->filters_only) {
-        hid_t pl = H5Dget_create_plist(d);
-        ok = pl >= 0 ? check_filters(v, pl, path) : fail(v, "dataset %s cannot be read (corrupt file)", path);
-        if (pl >= 0) H5Pclose(pl);
-    } else {
-        ok = check_storage(v, d, path);
-    }
+    bool ok = check_storage(v, d, path);
     H5Dclose(d);
     return ok ? 0 : 1;
-}
-
-lt_status ltr_ckpt_check_filters(hid_t file, char *err, size_t cap) {
-    vctx v = {.file = file, .err = err, .cap = cap, .filters_only = true};
-    herr_t rc = H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit_storage, &v);
-    if (!v.bad && rc < 0) fail(&v, "the file's structure cannot be read (corrupt or truncated)");
-    return v.bad ? LT_ERROR : LT_OK;
 }
 
 /* ------------------------------------------------------------------ the format's groups */

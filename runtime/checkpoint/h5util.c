@@ -302,8 +302,26 @@ static herr_t visit_link(hid_t g, const char *name, const H5L_info_t *info, void
     hid_t pl = H5Dget_create_plist(d);
     int next = H5Pget_external_count(pl);
     H5D_layout_t layout = H5Pget_layout(pl);
+    /* filters: HDF5's built-in ones only (what ltrun writes), so that reading a checkpoint
+     * never loads a filter plugin; data files keep HDF5_PLUGIN_PATH (docs/checkpoint-format.md) */
+    int nf = H5Pget_nfilters(pl);
+    H5Z_filter_t foreign = H5Z_FILTER_NONE;
+    for (int i = 0; i < nf && foreign == H5Z_FILTER_NONE; i++) {
+        unsigned flags = 0;
+        size_t ncd = 0; /* no name and no filter_config: neither needs the filter itself */
+        H5Z_filter_t id = H5Pget_filter2(pl, (unsigned)i, &flags, &ncd, NULL, 0, NULL, NULL);
+        if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_SHUFFLE && id != H5Z_FILTER_FLETCHER32) foreign = id;
+    }
     H5Pclose(pl);
     H5Dclose(d);
+    if (nf < 0 || foreign != H5Z_FILTER_NONE) {
+        if (nf < 0) snprintf(w->err, w->cap, "dataset '/%s' cannot be read (corrupt file)", name);
+        else snprintf(w->err, w->cap, "dataset /%s uses HDF5 filter %d, which is not built into HDF5: "
+                                      "ltrun reads checkpoints with the deflate, shuffle and fletcher32 "
+                                      "filters only and never loads a filter plugin for them", name, (int)foreign);
+        w->bad = true;
+        return 1;
+    }
     if (next != 0 || layout == H5D_VIRTUAL) {
         snprintf(w->err, w->cap, "dataset '/%s' %s: ltrun refuses checkpoints that read files "
                                  "outside themselves", name,

@@ -527,7 +527,7 @@ static int inspect_file(const char *path, bool json, bool child) {
         fprintf(stderr, "ltrun: error: inspect: '%s' cannot be opened (truncated or corrupt)\n", path);
         return 1;
     }
-    if (ltr_h5_check_safe(f, err, sizeof err) || ltr_ckpt_check_filters(f, err, sizeof err)) {
+    if (ltr_h5_check_safe(f, err, sizeof err)) {
         fputs("ltrun: error: inspect: '", stderr);
         fputs(path, stderr);
         fputs("': ", stderr);
