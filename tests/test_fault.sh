@@ -56,13 +56,13 @@ crash "stack overflow in training_step" 139 \
 crash "the plugin is told what to do" 139 "^ltrun: the plugin crashed in that hook: fix it there" -- \
     $RUN --data "$P/fail_data.so" --model.crash training_step --trainer.default_root_dir "$TMP/e"
 
-D="data module 'crashdata' \\($P/crash_data.so\\), hook get_item \\(epoch 0, sample 21\\)"
+D="data module 'faildata' \\($P/fail_data.so\\), hook get_item \\(epoch 0, sample 21\\)"
 crash "segfault in get_item, num_workers 0" 139 \
     "^ltrun: fatal signal SIGSEGV \(invalid memory access\) in $D( on a loader thread)?$" -- \
-    $RUN --data "$P/crash_data.so" --data.crash_at 21 --trainer.default_root_dir "$TMP/f"
+    $RUN --data "$P/fail_data.so" --data.crash_at 21 --trainer.default_root_dir "$TMP/f"
 crash "segfault in get_item on a loader worker (num_workers 2)" 139 \
     "^ltrun: fatal signal SIGSEGV \(invalid memory access\) in $D on a loader thread$" -- \
-    $RUN --data "$P/crash_data.so" --data.crash_at 21 --data.num_workers 2 --trainer.default_root_dir "$TMP/g"
+    $RUN --data "$P/fail_data.so" --data.crash_at 21 --data.num_workers 2 --trainer.default_root_dir "$TMP/g"
 
 crash "segfault in a callback's on_train_batch_end" 139 \
     "^ltrun: fatal signal SIGSEGV \(invalid memory access\) in callback 'crashcb' \($P/crash_callback.so\), hook on_train_batch_end \(epoch 0, batch 2\)$" -- \

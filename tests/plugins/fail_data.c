@@ -3,14 +3,17 @@
  * `slow_us` on every 5th sample: a data module for the loader's worker tests (issue 7).
  * worker_init (ABI 1.5) prints "worker_init SPLIT ID of N" and fails for worker
  * `init_fail` (-1: none); it keeps the id in a thread-local that get_item checks against
- * lt_worker_info (and that there is no worker id on a num_workers 0 fetch). */
+ * lt_worker_info (and that there is no worker id on a num_workers 0 fetch). Sample
+ * `crash_at` of the training split (-1: never) faults instead, for tests/test_fault.sh's
+ * crash report from the trainer thread, the OpenMP threads or a loader worker. */
 #include <ltrun.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
 typedef struct {
-    int64_t fail_at, slow_us, init_fail;
+    int64_t fail_at, slow_us, init_fail, crash_at;
 } fd;
 
 static _Thread_local int my_worker = -1; /* what worker_init was told on this thread */
@@ -30,6 +33,7 @@ static void *fd_create(lt_ctx *ctx, const lt_hparams *hp) {
     d->fail_at = lt_hp_int(ctx, hp, "fail_at", -1);
     d->slow_us = lt_hp_int(ctx, hp, "slow_us", 0);
     d->init_fail = lt_hp_int(ctx, hp, "init_fail", -1);
+    d->crash_at = lt_hp_int(ctx, hp, "crash_at", -1);
     return d;
 }
 static lt_status fd_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
@@ -54,6 +58,11 @@ static lt_status fd_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t i,
     if (d->slow_us > 0 && i % 5 == 0) {
         struct timespec ts = {0, (long)(d->slow_us % 1000000) * 1000};
         nanosleep(&ts, NULL);
+    }
+    if (split == LT_SPLIT_TRAIN && i == d->crash_at) {
+        /* a NULL struct's member: a real fault (UBSan would stop a write to NULL itself) */
+        volatile int *volatile nowhere = (volatile int *)(uintptr_t)8;
+        *nowhere = 1;
     }
     if (split == LT_SPLIT_TRAIN && i == d->fail_at)
         return lt_fail(ctx, "sample %lld is unreadable", (long long)i);
