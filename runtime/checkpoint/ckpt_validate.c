@@ -17,6 +17,7 @@
  * Messages name the attribute or dataset and the allowed values; the caller adds the file.
  */
 #include "checkpoint/checkpoint.h"
+#include "util/regular_file.h"
 #include "optim/optimizer.h"
 #include "tensor/tensor.h"
 
@@ -25,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define CK_ATTR_STR_MAX 4096             /* names, versions: short */
 #define CK_TEXT_MAX ((size_t)256 << 20)  /* JSON texts (hparams, plugin state) */
@@ -902,12 +902,7 @@ lt_status ltr_ckpt_validate(hid_t file, char *err, size_t cap) {
 
 lt_status ltr_ckpt_check_file(const char *path, char *err, size_t cap) {
     ltr_h5_init();
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        snprintf(err, cap, "checkpoint '%s': %s", path, "not a regular file (ltrun checkpoints are .h5 files "
-                                                         "written by ltrun fit or lt_save_checkpoint)");
-        return LT_ERROR;
-    }
+    if (!ltr_check_regular_file(path, "checkpoint", err, cap, NULL)) return LT_ERROR; /* a FIFO would block */
     if (H5Fis_hdf5(path) <= 0) {
         snprintf(err, cap, "checkpoint '%s' is not an HDF5 file (ltrun checkpoints are .h5 files "
                            "written by ltrun fit or lt_save_checkpoint)", path);

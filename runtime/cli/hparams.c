@@ -65,13 +65,7 @@ double ltr_hp_float(lt_ctx *ctx, const lt_hparams *hp, const char *key, double d
     const cJSON *v = lookup(hp, key);
     double out = dflt;
     if (v) {
-        if (cJSON_IsRaw(v) && v->valuestring) { /* a big integer, kept exact as text */
-            out = strtod(v->valuestring, NULL);
-        } else if (!cJSON_IsNumber(v)) {
-            type_error(ctx, hp, key, v, "a number");
-        } else {
-            out = v->valuedouble;
-        }
+        if (!ltr_json_get_double(v, &out)) type_error(ctx, hp, key, v, "a number"); /* raw big ints too */
     }
     record(hp, key, cJSON_CreateNumber(out));
     return out;

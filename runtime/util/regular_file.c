@@ -12,7 +12,7 @@ static const char *kind_of(mode_t m) {
     if (S_ISCHR(m)) return "a character device";
     if (S_ISBLK(m)) return "a block device";
     if (S_ISSOCK(m)) return "a socket";
-    return "not a regular file";
+    return "of an unknown file type";
 }
 
 bool ltr_check_regular_file(const char *path, const char *what, char *err, size_t cap,
