@@ -11,20 +11,14 @@ Lightning's DoublePrecision widens the batch), Adam lr 1e-3, batch 128. Prints t
 relative differences of the per-step loss and of the final weights, and exits 1 when they
 pass PARITY_LOSS_MAX (1e-12) or PARITY_WEIGHT_MAX (1e-10).
 """
-import csv, gzip, os, struct, sys
+import csv, os, sys
 
 import h5py
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        magic, = struct.unpack(">I", f.read(4))
-        dims = struct.unpack(">" + "I" * (magic & 0xFF), f.read(4 * (magic & 0xFF)))
-        return np.frombuffer(f.read(), dtype=np.uint8).reshape(dims)
+from torch_epoch import read_idx  # bench/torch_epoch.py's IDX reader
 
 
 def state(path):
