@@ -1,0 +1,73 @@
+/*
+ * strategy.h — how training is spread over devices and processes (Lightning's Strategy).
+ *
+ * The loops never call autograd, the optimizer or a collective directly: they call the
+ * run's strategy, which owns its accelerator and precision (Lightning:
+ * strategy.accelerator, strategy.precision_plugin). The built-in single-device strategy
+ * (single_device.c) is what every run used before this seam existed; a plugin strategy
+ * (plugin_strategy.c, a --trainer.strategy NAME .so) implements the same table through
+ * the SDK's lt_strategy_vtable, entries it leaves NULL falling back to single-device.
+ *
+ * Contract:
+ *   - setup_environment runs first in a run: before the signal thread, any compute
+ *     thread and any loader exists (it fixes rank/world_size and thread counts).
+ *   - rank, local_rank, node_rank and world_size are valid after setup_environment and
+ *     never change within a run; the loaders' samplers take them from here.
+ *   - Every collective (reduce, reduce_bool, barrier, broadcast, all_gather) is called by
+ *     every rank in the same order; single-device's are identities.
+ *   - save_checkpoint decides which ranks write: `write(arg, path)` builds and writes the
+ *     file (single-device and DDP: global rank 0 only; sharded strategies: every rank).
+ *   - Entries return LT_OK or LT_ERROR with the message on the context (ltr_fail).
+ */
+#ifndef LTR_STRATEGY_H
+#define LTR_STRATEGY_H
+
+#include "core/context.h"
+#include "ltrun.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ltr_precision; /* precision/precision.h */
+
+typedef enum ltr_reduce_op { LTR_REDUCE_SUM, LTR_REDUCE_MEAN, LTR_REDUCE_MAX, LTR_REDUCE_MIN } ltr_reduce_op;
+
+typedef struct ltr_strategy ltr_strategy;
+
+typedef struct ltr_strategy_ops {
+    const char *name; /* "single_device", or the plugin's name */
+    lt_status (*setup_environment)(ltr_strategy *s, lt_ctx *ctx);
+    /* After configure_model/create: parameters to the device, wrappers (DDP's buckets). */
+    lt_status (*setup)(ltr_strategy *s, lt_ctx *ctx);
+    void (*teardown)(ltr_strategy *s, lt_ctx *ctx);
+    /* Lightning's batch_to_device: the collated batch onto the strategy's device. */
+    lt_status (*batch_to_device)(ltr_strategy *s, lt_ctx *ctx, lt_batch *batch);
+    /* precision.pre_backward, the backward pass, precision.post_backward */
+    lt_status (*backward)(ltr_strategy *s, lt_ctx *ctx, lt_tensor *loss);
+    /* precision.optimizer_step around the optimizer's update */
+    lt_status (*optimizer_step)(ltr_strategy *s, lt_ctx *ctx, lt_optimizer *opt);
+    /* values[0..n) reduced in place over all ranks */
+    lt_status (*reduce)(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n, ltr_reduce_op op);
+    /* Lightning's reduce_boolean_decision: all = true: every rank's decision must be
+     * true; all = false: any rank's true decides */
+    lt_status (*reduce_bool)(ltr_strategy *s, lt_ctx *ctx, bool *decision, bool all);
+    lt_status (*barrier)(ltr_strategy *s, lt_ctx *ctx, const char *name);
+    lt_status (*broadcast)(ltr_strategy *s, lt_ctx *ctx, void *buf, size_t bytes, int64_t src);
+    /* out: [world_size, *x's shape], x's dtype */
+    lt_status (*all_gather)(ltr_strategy *s, lt_ctx *ctx, const lt_tensor *x, lt_tensor *out);
+    lt_status (*save_checkpoint)(ltr_strategy *s, lt_ctx *ctx, const char *path,
+                                 lt_status (*write)(void *arg, const char *path), void *arg);
+} ltr_strategy_ops;
+
+struct ltr_strategy {
+    const ltr_strategy_ops *ops;
+    void *impl;                      /* the implementation's own state (owned by it) */
+    struct ltr_precision *precision; /* owned by the strategy */
+    int32_t device;                  /* the registered backend its tensors live on */
+    int64_t rank, local_rank, node_rank, world_size;
+};
+
+static inline bool ltr_strategy_is_global_zero(const ltr_strategy *s) { return s->rank == 0; }
+
+#endif
