@@ -2,7 +2,7 @@
 #include "checkpoint/checkpoint.h" /* ABI 1.4: checkpoint hooks */
 #include "cli/hparams.h"
 #include "core/context.h"
-#include "core/host_api_log.h"
+#include "api/host_api_log.h"
 #include "data/dataloader.h"
 #include "data/split.h" /* ABI 1.5: random_split */
 #include "data/workers.h" /* ABI 1.5: worker_info */

@@ -9,7 +9,7 @@
  * Lightning raises for other reductions. sync_dist is accepted and does nothing on one
  * process (Lightning reduces sum and count across ranks). Owned by the issue 4 logging work.
  */
-#include "core/host_api_log.h"
+#include "api/host_api_log.h"
 
 #include "core/context.h"
 #include "tensor/tensor.h"

@@ -73,7 +73,7 @@ static inline lt_dtype ltr_float_dtype(lt_ctx *c, lt_dtype requested) {
     return requested == LT_FLOAT32 ? ((ltr_ctx *)c)->float_dtype : requested;
 }
 
-/* The process-wide host API table handed to plugins (runtime/core/host_api.c). */
+/* The process-wide host API table handed to plugins (runtime/api/host_api.c). */
 const lt_host_api *ltr_host_api(void);
 
 /* Zero the context and attach `api` (ltr_host_api() in the host; tests may pass NULL
