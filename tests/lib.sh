@@ -1,4 +1,6 @@
-# lib.sh — helpers for the shell tests (sourced). Each check prints one line.
+# lib.sh — helpers for the shell tests (sourced). Each check prints one TAP line
+# (`ok N - name` / `not ok N - name`) and finish prints the plan, so automake's TAP
+# driver counts cases.
 set -u
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(pwd)}"
@@ -9,9 +11,13 @@ trap 'rm -rf "$TMP"' EXIT
 export XDG_CACHE_HOME="$TMP/cache" # the mnist example caches decompressed files there
 npass=0
 nfail=0
+nskip=0
 
-pass() { npass=$((npass + 1)); echo "ok - $1"; }
-fail() { nfail=$((nfail + 1)); echo "not ok - $1"; }
+ncase() { echo $((npass + nfail + nskip)); }
+pass() { npass=$((npass + 1)); echo "ok $(ncase) - $1"; }
+fail() { nfail=$((nfail + 1)); echo "not ok $(ncase) - $1"; }
+# skip NAME REASON: a case this machine cannot run (TAP's SKIP directive)
+skip() { nskip=$((nskip + 1)); echo "ok $(ncase) - $1 # SKIP $2"; }
 
 # expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS and its output matches PATTERN
 expect() {
@@ -46,6 +52,7 @@ same_digest() { # NAME A.json B.json
 }
 
 finish() {
-    echo "$npass passed, $nfail failed"
+    echo "1..$(ncase)"
+    echo "# $npass passed, $nfail failed, $nskip skipped"
     [ "$nfail" -eq 0 ]
 }

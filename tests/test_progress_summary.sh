@@ -88,7 +88,7 @@ if command -v script >/dev/null 2>&1 && script -qc true /dev/null >/dev/null 2>&
     then pass "progress_bar: a live line per stage on a TTY (script -qc)"
     else fail "progress_bar: TTY"; od -c "$OUT" | head -40; fi
 else
-    echo "ok - progress_bar: TTY mode # SKIP script(1) not available"
+    skip "progress_bar: TTY mode" "script(1) not available"
 fi
 
 # ---------------------------------------------------------------- model_summary
