@@ -1,0 +1,166 @@
+/* ltrun/data.h — LightningDataModule hooks, LT_DATAMODULE, batches, transforms and splits */
+#ifndef LTRUN_DATA_H
+#define LTRUN_DATA_H
+
+#include "types.h"
+#include "descriptor.h"
+#include "host_api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* LightningDataModule hooks. */
+typedef struct lt_datamodule_vtable {
+    uint32_t size;
+    void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
+    void (*destroy)(lt_ctx *ctx, void *self);
+    /* download/prepare once per node (rank 0); no state may be set here. */
+    lt_status (*prepare_data)(lt_ctx *ctx, void *self);
+    /* load/split data for the stage (every process). */
+    lt_status (*setup)(lt_ctx *ctx, void *self, lt_stage stage);
+    lt_status (*teardown)(lt_ctx *ctx, void *self, lt_stage stage);
+    /* describe a split: fill ds (see lt_dataset). Required. */
+    lt_status (*dataset)(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds);
+    /* write sample `index` of `split` into dst[f] (one buffer per field, its shape and
+     * dtype as described). May be called from loader threads: no lt_* ops here. */
+    lt_status (*get_item)(lt_ctx *ctx, void *self, lt_split split, int64_t index,
+                          void *const *dst);
+
+    /* ABI 1.4: hooks (LightningDataModule's; they win over the module's) */
+    lt_status (*on_before_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          int64_t dataloader_idx);
+    lt_status (*on_after_batch_transfer)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                         int64_t dataloader_idx);
+    /* an error stopped the run (Lightning's on_exception); message says what */
+    void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
+
+    /* ABI 1.4: checkpoint hooks — LightningDataModule.state_dict / load_state_dict: the
+     * data module's state under /datamodule, saved with every checkpoint and restored
+     * after the module's weights (Lightning's restore_datamodule). */
+    lt_status (*state_dict)(lt_ctx *ctx, void *self, lt_ckpt_writer *w);
+    lt_status (*load_state_dict)(lt_ctx *ctx, void *self, lt_ckpt_reader *r);
+
+    /* ABI 1.5: variable-length samples — required when a field of a split has a
+     * dimension LT_VARIABLE_DIM: write the concrete shape of field `field` of sample
+     * `index` into shape[0..ndim) (the field's ndim; fixed dimensions as declared, each
+     * variable one >= 0). Called on loader threads before get_item, which then writes the
+     * sample contiguous in that shape. The default collate pads each variable dimension
+     * to the batch's longest sample, at the end, with ds.padding_value[field]
+     * (torch.nn.utils.rnn.pad_sequence(batch_first=True)): batch tensors have per-batch
+     * shapes. */
+    lt_status (*item_shape)(lt_ctx *ctx, void *self, lt_split split, int64_t index, int field,
+                            int64_t *shape);
+    /* ABI 1.5: data loader — DataLoader's worker_init_fn: called on each worker thread
+     * when it starts (every epoch unless persistent_workers), before it fetches; for
+     * per-worker state such as an open file handle (look it up in get_item with
+     * lt_worker_info). A failure stops the run at that worker's first batch. */
+    lt_status (*worker_init)(lt_ctx *ctx, void *self, lt_split split, int worker_id,
+                             int num_workers);
+} lt_datamodule_vtable;
+
+/* LT_DATAMODULE(name, .create = ..., .dataset = ..., .get_item = ...). */
+#define LT_DATAMODULE(name, ...) \
+    LT__DESCRIPTOR(name, LT_KIND_DATAMODULE, lt_datamodule_vtable, __VA_ARGS__)
+
+
+static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
+    return c->api->batch_at(c, b, field);
+}
+static inline int64_t lt_batch_size(lt_ctx *c, const lt_batch *b) {
+    return c->api->batch_size(b);
+}
+
+/* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
+ * `index` of `split` from (loader seed, the epoch being fetched, split, index); inside
+ * get_item / item_shape the loader's values (the same whichever loader thread fetches,
+ * in any order), elsewhere the run's seed and current_epoch.
+ * rng_uniform: [0, 1) (torch.rand); rng_randint: [low, high) (torch.randint).
+ * tf_to_tensor: uint8 HWC -> float32 CHW / 255 (ToTensor). tf_normalize: in place
+ * (x - mean[c]) / std[c] (Normalize). tf_random_crop: src [c,h,w] -> dst
+ * [c,size_h,size_w], not overlapping (RandomCrop: pad, then top = randint(0, H-th+1),
+ * left = randint(0, W-tw+1); no draw when the padded input is exactly the size).
+ * tf_random_hflip: in place, flips the width when rand() < p (RandomHorizontalFlip);
+ * returns whether it flipped. */
+static inline void lt_sample_rng(lt_ctx *c, lt_split split, int64_t index, lt_rng *out) {
+    c->api->sample_rng(c, split, index, out);
+}
+static inline double lt_rng_uniform(lt_ctx *c, lt_rng *r) { return c->api->rng_uniform(r); }
+static inline int64_t lt_rng_randint(lt_ctx *c, lt_rng *r, int64_t low, int64_t high) {
+    return c->api->rng_randint(r, low, high);
+}
+static inline lt_status lt_tf_to_tensor(lt_ctx *c, const uint8_t *hwc, int64_t h, int64_t w,
+                                        int64_t ch, float *chw) {
+    return c->api->tf_to_tensor(c, hwc, h, w, ch, chw);
+}
+static inline lt_status lt_tf_normalize(lt_ctx *c, float *chw, int64_t ch, int64_t h, int64_t w,
+                                        const float *mean, const float *std) {
+    return c->api->tf_normalize(c, chw, ch, h, w, mean, std);
+}
+static inline lt_status lt_tf_random_crop(lt_ctx *c, lt_rng *r, const float *src, int64_t ch,
+                                          int64_t h, int64_t w, float *dst,
+                                          const lt_crop_options *o) {
+    return c->api->tf_random_crop(c, r, src, ch, h, w, dst, o);
+}
+static inline bool lt_tf_random_hflip(lt_ctx *c, lt_rng *r, float *chw, int64_t ch, int64_t h,
+                                      int64_t w, double p) {
+    return c->api->tf_random_hflip(r, chw, ch, h, w, p);
+}
+/* ABI 1.5: random_split, Subset, ConcatDataset */
+/* ABI 1.5: random_split — torch.utils.data.random_split(range(n), lengths,
+ * generator=torch.Generator().manual_seed(seed)), bit for bit as PyTorch 1.13's CPU
+ * generator. lengths[k]: counts summing to n, or fractions summing to 1 (each
+ * floor(n * frac), the remainder added one by one round-robin from part 0; a part of 0
+ * warns as torch does). Writes the permutation to perm[n] and the part sizes to
+ * sizes[k]: part j is perm[offset_j .. offset_j + sizes[j]), offset_j the sum of the
+ * sizes before j. Bad lengths fail with torch's message. */
+static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *lengths, int k,
+                                        uint64_t seed, int64_t *perm, int64_t *sizes) {
+    return ctx->api->random_split(ctx, n, lengths, k, seed, perm, sizes);
+}
+/* ABI 1.5: data loader — torch.utils.data.get_worker_info(): on a loader worker
+ * thread, true with its id (0..num_workers-1) and the loader's num_workers; false
+ * (and -1, 0) on any other thread (num_workers 0 fetches on the compute threads). */
+static inline bool lt_worker_info(lt_ctx *c, int *worker_id, int *num_workers) {
+    return c->api->worker_info(c, worker_id, num_workers);
+}
+/* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
+ * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is
+ * out of range (torch's IndexError). Use it in get_item with the part of a random_split. */
+static inline int64_t lt_subset_index(const int64_t *indices, int64_t len, int64_t idx) {
+    if (idx < 0) idx += len;
+    if (idx < 0 || idx >= len) return -1;
+    return indices[idx];
+}
+/* torch.utils.data.ConcatDataset: cum[i] = len(d_0) + ... + len(d_i) (cumulative_sizes);
+ * returns the total length. */
+static inline int64_t lt_concat_cumsum(const int64_t *lens, int k, int64_t *cum) {
+    int64_t s = 0;
+    for (int i = 0; i < k; i++) cum[i] = s += lens[i];
+    return s;
+}
+/* ConcatDataset.__getitem__(idx): which dataset holds idx (bisect_right over the
+ * cumulative sizes) and the index inside it (*sample_idx). A negative idx counts from the
+ * end, as torch; returns -1 when |idx| exceeds the length (torch's ValueError) or idx is
+ * past the end (IndexError). Empty datasets are skipped as bisect_right skips them. */
+static inline int lt_concat_locate(const int64_t *cum, int k, int64_t idx, int64_t *sample_idx) {
+    int64_t total = k > 0 ? cum[k - 1] : 0;
+    if (idx < 0) {
+        if (-idx > total) return -1;
+        idx += total;
+    }
+    int lo = 0, hi = k; /* bisect.bisect_right(cum, idx) */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (idx < cum[mid]) hi = mid;
+        else lo = mid + 1;
+    }
+    if (lo >= k) return -1;
+    if (sample_idx) *sample_idx = lo == 0 ? idx : idx - cum[lo - 1];
+    return lo;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LTRUN_DATA_H */
