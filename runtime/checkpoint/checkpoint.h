@@ -35,6 +35,7 @@
 #include <stddef.h>
 
 #include "ltrun.h"
+#include "checkpoint/state_view.h"
 
 #include <cjson/cJSON.h>
 #include <hdf5.h>
@@ -43,18 +44,18 @@
 #define LTR_CKPT_FORMAT "ltrun-checkpoint"
 #define LTR_CKPT_VERSION 1
 
-struct ltr_trainer;
 typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
 
-/* Write t's state to path (weights_only: meta, hparams and state_dict only). */
-lt_status ltr_ckpt_save(struct ltr_trainer *t, const char *path, bool weights_only, char *err,
-                        size_t cap);
+/* Write the state s views to path (weights_only: meta, hparams and state_dict only), at
+ * s->compression. The trainer's entry points are in trainer/ckpt_connector.h. */
+lt_status ltr_ckpt_save_view(const ltr_ckpt_state *s, const char *path, bool weights_only,
+                             char *err, size_t cap);
 
 /* The same with the tensors' compression chosen: 0 none (the default, fastest), 1-9
  * shuffle + gzip at that level (H5Pset_deflate; deflate is built into HDF5, so loading
  * needs no filter plugin). Tensors are chunked with Fletcher-32 either way. */
-lt_status ltr_ckpt_save_level(struct ltr_trainer *t, const char *path, bool weights_only, int compression,
-                              char *err, size_t cap);
+lt_status ltr_ckpt_save_level_view(const ltr_ckpt_state *s, const char *path, bool weights_only,
+                                   int compression, char *err, size_t cap);
 
 /* Counters a checkpoint may hold (steps, epochs, batches): [0, 2^53]. Exact in a double
  * (Adam's bias correction, JSON) and far from INT64_MAX, so `+= 1` never overflows. */
@@ -70,12 +71,15 @@ lt_status ltr_ckpt_read(hid_t d, hid_t mem_type, void *buf, const char *where, c
 
 /* Phase 1 (see above). strict false: keep the matching subset and put the rest in
  * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
-ltr_ckpt *ltr_ckpt_open(struct ltr_trainer *t, const char *path, bool strict, char *err, size_t cap);
+ltr_ckpt *ltr_ckpt_open_view(const ltr_ckpt_state *s, const char *path, bool strict, char *err,
+                             size_t cap);
 const char *ltr_ckpt_warning(const ltr_ckpt *c);
 const char *ltr_ckpt_path(const ltr_ckpt *c);
 bool ltr_ckpt_weights_only(const ltr_ckpt *c);
-void ltr_ckpt_apply_weights(struct ltr_trainer *t, ltr_ckpt *c);
-lt_status ltr_ckpt_apply_training(struct ltr_trainer *t, ltr_ckpt *c, char *err, size_t cap);
+/* copy the matched tensors into the parameters ltr_ckpt_open_view matched them to */
+void ltr_ckpt_copy_weights(ltr_ckpt *c);
+/* optimizers, schedulers, s->loop, the generator, the seeds (see ltr_ckpt_loop) */
+lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *s, ltr_ckpt *c, char *err, size_t cap);
 void ltr_ckpt_close(ltr_ckpt *c);
 
 /* `ltrun inspect FILE [--json]`: argv[0] is "ltrun", argv[1] "inspect". Exit status. */
@@ -117,20 +121,23 @@ lt_status ltr_h5_write_str(hid_t loc, const char *name, const char *value);
 /* ckpt_save.c: torch's state key names of an optimizer kind's buffers (NULL: none) */
 void ltr_ckpt_state_names(int kind, const char *names[3]);
 /* the epoch to run next and its first batch (mid-epoch when one is in progress) */
-void ltr_ckpt_resume_point(const struct ltr_trainer *t, int64_t *epoch, int64_t *batch);
+void ltr_ckpt_resume_point(const ltr_ckpt_state *s, int64_t *epoch, int64_t *batch);
 
 /* ckpt_hooks.c: the checkpoint hooks in Lightning's order (see there). save: into the
  * file being written; load: module on_load_checkpoint (before the weights), then the data
  * module's load_state_dict and, when fitting, the callbacks'. Errors name the hook. */
-struct ltr_trainer;
-lt_status ltr_ckpt_save_hooks(struct ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap);
-lt_status ltr_ckpt_load_module_hook(struct ltr_trainer *t, hid_t file, char *err, size_t cap);
-lt_status ltr_ckpt_load_other_hooks(struct ltr_trainer *t, hid_t file, bool fitting, char *err, size_t cap);
+lt_status ltr_ckpt_save_hooks(const ltr_ckpt_state *s, hid_t f, bool weights_only, char *err,
+                              size_t cap);
+lt_status ltr_ckpt_load_module_hook_view(const ltr_ckpt_state *s, hid_t file, char *err, size_t cap);
+lt_status ltr_ckpt_load_other_hooks_view(const ltr_ckpt_state *s, hid_t file, bool fitting,
+                                         char *err, size_t cap);
 hid_t ltr_ckpt_file(const ltr_ckpt *c);
 /* ckpt_hparams.c: load_from_checkpoint — the hparams `which` ("module" or "data") saved
- * in --ckpt-path with `given` (--model.x / --data.x) on top; NULL when there is no
- * readable checkpoint file (use `given`). Caller owns the result. */
-cJSON *ltr_ckpt_merged_hparams(const struct ltr_trainer *t, const char *which, const cJSON *given);
+ * in the checkpoint at path by the plugin `plugin` (NULL: none) with `given` (--model.x /
+ * --data.x) on top; the data module's only with data_from_checkpoint. NULL when there is
+ * no readable checkpoint file (use `given`). Caller owns the result. */
+cJSON *ltr_ckpt_hparams_from(const char *path, const char *which, const char *plugin,
+                             bool data_from_checkpoint, const cJSON *given);
 /* lt_host_api members (ABI 1.4) */
 lt_status ltr_api_ckpt_put_tensor(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const lt_tensor *t);
 lt_status ltr_api_ckpt_put_json(lt_ctx *ctx, lt_ckpt_writer *w, const char *key, const char *json);

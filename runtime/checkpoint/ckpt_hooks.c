@@ -17,8 +17,6 @@
  * JSON as a string (kind = "json"). A reader only copies data; nothing is executed.
  */
 #include "checkpoint/checkpoint.h"
-#include "trainer/fault.h"
-#include "trainer/trainer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,21 +124,37 @@ const char *ltr_api_ckpt_get_json(lt_ctx *ctx, lt_ckpt_reader *r, const char *ke
 
 /* ------------------------------------------------------------------ hook calls */
 
-static lt_status hook_result(ltr_trainer *t, lt_status rc, const char *who, const char *name,
+static lt_status hook_result(const ltr_ckpt_state *s, lt_status rc, const char *who, const char *name,
                              const char *hook, char *err, size_t cap) {
     char msg[1024] = "";
-    bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    bool had = ltr_ctx_take_error(s->ctx, msg, sizeof msg);
     if (rc == LT_OK && !had) return LT_OK;
     snprintf(err, cap, "%s '%s', hook %s: %s", who, name, hook,
              msg[0] ? msg : "the hook returned an error without a message (call lt_fail)");
     return LT_ERROR;
 }
 
-typedef lt_status (*save_fn)(lt_ctx *, void *, lt_ckpt_writer *);
-typedef lt_status (*load_fn)(lt_ctx *, void *, lt_ckpt_reader *);
+typedef ltr_ckpt_save_fn save_fn;
+typedef ltr_ckpt_load_fn load_fn;
+
+/* fn(self, io) with the hook announced for a crash report */
+static lt_status call_save(const ltr_ckpt_state *s, save_fn fn, void *self, lt_ckpt_writer *w,
+                           const char *who, const char *plugin, const char *hook) {
+    if (s->hook_enter) s->hook_enter(s->owner, who, plugin, hook);
+    lt_status rc = fn(&s->ctx->pub, self, w);
+    if (s->hook_leave) s->hook_leave(s->owner, hook);
+    return rc;
+}
+static lt_status call_load(const ltr_ckpt_state *s, load_fn fn, void *self, lt_ckpt_reader *r,
+                           const char *who, const char *plugin, const char *hook) {
+    if (s->hook_enter) s->hook_enter(s->owner, who, plugin, hook);
+    lt_status rc = fn(&s->ctx->pub, self, r);
+    if (s->hook_leave) s->hook_leave(s->owner, hook);
+    return rc;
+}
 
 /* Run fn into a new group `name` of loc; drop the group again when empty and drop_empty. */
-static lt_status save_into(ltr_trainer *t, hid_t loc, const char *name, const char *where, bool drop_empty,
+static lt_status save_into(const ltr_ckpt_state *s, hid_t loc, const char *name, const char *where, bool drop_empty,
                            save_fn fn, void *self, const char *who, const char *plugin,
                            const char *hook, char *err, size_t cap) {
     hid_t g = ltr_h5_group(loc, name);
@@ -151,10 +165,8 @@ static lt_status save_into(ltr_trainer *t, hid_t loc, const char *name, const ch
     lt_status rc = LT_OK;
     if (fn) {
         lt_ckpt_writer w = {g, where};
-        ltr_fault_push_named(t, who, plugin, hook); /* for a crash report (fault.h) */
-        lt_status hrc = fn(&t->ctx.pub, self, &w);
-        ltr_fault_pop(hook);
-        rc = hook_result(t, hrc, who, plugin, hook, err, cap);
+        lt_status hrc = call_save(s, fn, self, &w, who, plugin, hook);
+        rc = hook_result(s, hrc, who, plugin, hook, err, cap);
     }
     H5G_info_t gi = {0};
     bool empty = H5Gget_info(g, &gi) >= 0 && gi.nlinks == 0;
@@ -163,14 +175,15 @@ static lt_status save_into(ltr_trainer *t, hid_t loc, const char *name, const ch
     return rc;
 }
 
-static const char *mod_name(const ltr_trainer *t) {
-    return t->module_plugin.desc ? t->module_plugin.desc->name : "module";
+static const char *mod_name(const ltr_ckpt_state *s) {
+    return s->module.name ? s->module.name : "module";
 }
-static const char *dm_name(const ltr_trainer *t) {
-    return t->data_plugin.desc ? t->data_plugin.desc->name : "datamodule";
+static const char *dm_name(const ltr_ckpt_state *s) {
+    return s->datamodule.name ? s->datamodule.name : "datamodule";
 }
 
-lt_status ltr_ckpt_save_hooks(ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap) {
+lt_status ltr_ckpt_save_hooks(const ltr_ckpt_state *s, hid_t f, bool weights_only, char *err,
+                              size_t cap) {
     hid_t cg = ltr_h5_group(f, "callbacks");
     if (cg < 0) {
         snprintf(err, cap, "creating /callbacks failed");
@@ -178,53 +191,53 @@ lt_status ltr_ckpt_save_hooks(ltr_trainer *t, hid_t f, bool weights_only, char *
     }
     lt_status rc = LT_OK;
     /* 1. callbacks' state_dict (not for weights_only), keyed by the callback's name */
-    for (int i = 0; i < t->cbs.n && rc == LT_OK && !weights_only; i++) {
-        ltr_callback *cb = &t->cbs.items[i];
-        save_fn fn = LTR_HOOK(cb->vt, lt_callback_vtable, state_dict);
+    for (int i = 0; i < s->ncallbacks && rc == LT_OK && !weights_only; i++) {
+        ltr_ckpt_party p, *cb = &p;
+        s->callback_at(s->owner, i, &p);
+        save_fn fn = cb->state_dict;
         if (!fn) continue;
-        hid_t g = ltr_h5_group(cg, cb->label);
+        hid_t g = ltr_h5_group(cg, cb->name);
         if (g < 0) {
-            snprintf(err, cap, "creating /callbacks/%s failed", cb->label);
+            snprintf(err, cap, "creating /callbacks/%s failed", cb->name);
             rc = LT_ERROR;
             break;
         }
         char where[128];
-        snprintf(where, sizeof where, "/callbacks/%s/state", cb->label);
-        rc = save_into(t, g, "state", where, true, fn, cb->self, "callback", cb->label, "state_dict", err, cap);
+        snprintf(where, sizeof where, "/callbacks/%s/state", cb->name);
+        rc = save_into(s, g, "state", where, true, fn, cb->self, "callback", cb->name, "state_dict", err, cap);
         H5Gclose(g);
     }
     /* 2. the data module's state_dict */
     if (rc == LT_OK)
-        rc = save_into(t, f, "datamodule", "/datamodule", false,
-                       t->dm_created ? LTR_HOOK(t->dvt, lt_datamodule_vtable, state_dict) : NULL, t->dm,
-                       "data module", dm_name(t), "state_dict", err, cap);
+        rc = save_into(s, f, "datamodule", "/datamodule", false, s->datamodule.state_dict,
+                       s->datamodule.self, "data module", dm_name(s), "state_dict", err, cap);
     /* 3. callbacks' on_save_checkpoint (not for weights_only) */
-    for (int i = 0; i < t->cbs.n && rc == LT_OK && !weights_only; i++) {
-        ltr_callback *cb = &t->cbs.items[i];
-        save_fn fn = LTR_HOOK(cb->vt, lt_callback_vtable, on_save_checkpoint);
+    for (int i = 0; i < s->ncallbacks && rc == LT_OK && !weights_only; i++) {
+        ltr_ckpt_party p, *cb = &p;
+        s->callback_at(s->owner, i, &p);
+        save_fn fn = cb->on_save_checkpoint;
         if (!fn) continue;
-        hid_t g = H5Lexists(cg, cb->label, H5P_DEFAULT) > 0 ? H5Gopen2(cg, cb->label, H5P_DEFAULT)
-                                                            : ltr_h5_group(cg, cb->label);
+        hid_t g = H5Lexists(cg, cb->name, H5P_DEFAULT) > 0 ? H5Gopen2(cg, cb->name, H5P_DEFAULT)
+                                                            : ltr_h5_group(cg, cb->name);
         if (g < 0) {
-            snprintf(err, cap, "creating /callbacks/%s failed", cb->label);
+            snprintf(err, cap, "creating /callbacks/%s failed", cb->name);
             rc = LT_ERROR;
             break;
         }
         char where[128];
-        snprintf(where, sizeof where, "/callbacks/%s/extra", cb->label);
-        rc = save_into(t, g, "extra", where, true, fn, cb->self, "callback", cb->label, "on_save_checkpoint",
+        snprintf(where, sizeof where, "/callbacks/%s/extra", cb->name);
+        rc = save_into(s, g, "extra", where, true, fn, cb->self, "callback", cb->name, "on_save_checkpoint",
                        err, cap);
         H5G_info_t gi = {0};
         bool empty = H5Gget_info(g, &gi) >= 0 && gi.nlinks == 0;
         H5Gclose(g);
-        if (empty) H5Ldelete(cg, cb->label, H5P_DEFAULT);
+        if (empty) H5Ldelete(cg, cb->name, H5P_DEFAULT);
     }
     H5Gclose(cg);
     /* 4. the module's on_save_checkpoint, last */
     if (rc == LT_OK)
-        rc = save_into(t, f, "extra", "/extra", false,
-                       t->module_created ? LTR_HOOK(t->mvt, lt_module_vtable, on_save_checkpoint) : NULL,
-                       t->module, "module", mod_name(t), "on_save_checkpoint", err, cap);
+        rc = save_into(s, f, "extra", "/extra", false, s->module.on_save_checkpoint, s->module.self,
+                       "module", mod_name(s), "on_save_checkpoint", err, cap);
     return rc;
 }
 
@@ -243,14 +256,12 @@ static bool path_exists(hid_t file, const char *path) {
     }
 }
 
-static lt_status load_from(ltr_trainer *t, hid_t file, const char *path, load_fn fn, void *self,
+static lt_status load_from(const ltr_ckpt_state *s, hid_t file, const char *path, load_fn fn, void *self,
                            const char *who, const char *plugin, const char *hook, char *err, size_t cap) {
     lt_ckpt_reader r = {-1, path, NULL, 0};
     if (path_exists(file, path)) r.group = H5Gopen2(file, path, H5P_DEFAULT);
-    ltr_fault_push_named(t, who, plugin, hook); /* for a crash report (fault.h) */
-    lt_status hrc = fn(&t->ctx.pub, self, &r);
-    ltr_fault_pop(hook);
-    lt_status rc = hook_result(t, hrc, who, plugin, hook, err, cap);
+    lt_status hrc = call_load(s, fn, self, &r, who, plugin, hook);
+    lt_status rc = hook_result(s, hrc, who, plugin, hook, err, cap);
     if (r.group >= 0) H5Gclose(r.group);
     for (int i = 0; i < r.ntexts; i++) free(r.texts[i]);
     free(r.texts);
@@ -267,34 +278,39 @@ static bool nonempty_group(hid_t file, const char *path) {
     return ok;
 }
 
-lt_status ltr_ckpt_load_module_hook(ltr_trainer *t, hid_t file, char *err, size_t cap) {
-    load_fn fn = t->module_created ? LTR_HOOK(t->mvt, lt_module_vtable, on_load_checkpoint) : NULL;
+lt_status ltr_ckpt_load_module_hook_view(const ltr_ckpt_state *s, hid_t file, char *err, size_t cap) {
+    load_fn fn = s->module.on_load_checkpoint;
     if (!fn) return LT_OK;
-    return load_from(t, file, "/extra", fn, t->module, "module", mod_name(t), "on_load_checkpoint", err, cap);
+    return load_from(s, file, "/extra", fn, s->module.self, "module", mod_name(s), "on_load_checkpoint",
+                     err, cap);
 }
 
-lt_status ltr_ckpt_load_other_hooks(ltr_trainer *t, hid_t file, bool fitting, char *err, size_t cap) {
-    load_fn fn = t->dm_created ? LTR_HOOK(t->dvt, lt_datamodule_vtable, load_state_dict) : NULL;
+lt_status ltr_ckpt_load_other_hooks_view(const ltr_ckpt_state *s, hid_t file, bool fitting,
+                                         char *err, size_t cap) {
+    load_fn fn = s->datamodule.load_state_dict;
     /* restore_datamodule: only when the data module's state is in the checkpoint */
     if (fn && nonempty_group(file, "/datamodule") &&
-        load_from(t, file, "/datamodule", fn, t->dm, "data module", dm_name(t), "load_state_dict", err, cap))
+        load_from(s, file, "/datamodule", fn, s->datamodule.self, "data module", dm_name(s), "load_state_dict",
+                  err, cap))
         return LT_ERROR;
     if (!fitting) return LT_OK; /* restore_callbacks runs for fit only */
-    for (int i = 0; i < t->cbs.n; i++) { /* on_load_checkpoint: every callback */
-        ltr_callback *cb = &t->cbs.items[i];
-        load_fn f = LTR_HOOK(cb->vt, lt_callback_vtable, on_load_checkpoint);
+    for (int i = 0; i < s->ncallbacks; i++) { /* on_load_checkpoint: every callback */
+        ltr_ckpt_party p, *cb = &p;
+        s->callback_at(s->owner, i, &p);
+        load_fn f = cb->on_load_checkpoint;
         char path[128];
-        snprintf(path, sizeof path, "/callbacks/%s/extra", cb->label);
-        if (f && load_from(t, file, path, f, cb->self, "callback", cb->label, "on_load_checkpoint", err, cap))
+        snprintf(path, sizeof path, "/callbacks/%s/extra", cb->name);
+        if (f && load_from(s, file, path, f, cb->self, "callback", cb->name, "on_load_checkpoint", err, cap))
             return LT_ERROR;
     }
-    for (int i = 0; i < t->cbs.n; i++) { /* load_state_dict: those with a state */
-        ltr_callback *cb = &t->cbs.items[i];
-        load_fn f = LTR_HOOK(cb->vt, lt_callback_vtable, load_state_dict);
+    for (int i = 0; i < s->ncallbacks; i++) { /* load_state_dict: those with a state */
+        ltr_ckpt_party p, *cb = &p;
+        s->callback_at(s->owner, i, &p);
+        load_fn f = cb->load_state_dict;
         char path[128];
-        snprintf(path, sizeof path, "/callbacks/%s/state", cb->label);
+        snprintf(path, sizeof path, "/callbacks/%s/state", cb->name);
         if (f && nonempty_group(file, path) &&
-            load_from(t, file, path, f, cb->self, "callback", cb->label, "load_state_dict", err, cap))
+            load_from(s, file, path, f, cb->self, "callback", cb->name, "load_state_dict", err, cap))
             return LT_ERROR;
     }
     return LT_OK;

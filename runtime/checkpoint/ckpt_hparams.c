@@ -22,7 +22,6 @@
  */
 #include "checkpoint/checkpoint.h"
 #include "cli/pynum.h"
-#include "trainer/trainer.h"
 #include "util/term_escape.h"
 
 #include <stdbool.h>
@@ -94,21 +93,16 @@ static void list_used(const cJSON *saved, const cJSON *given, char *out, size_t 
     }
 }
 
-cJSON *ltr_ckpt_merged_hparams(const ltr_trainer *t, const char *which, const cJSON *given) {
-    const char *cp = t->opts->ckpt_path;
-    if (!cp || !strcmp(cp, "best")) return NULL;
-    char path[2048];
-    if (!strcmp(cp, "last")) ltr_checkpoint_last_path(t, path, sizeof path);
-    else snprintf(path, sizeof path, "%s", cp);
+cJSON *ltr_ckpt_hparams_from(const char *path, const char *which, const char *plugin,
+                             bool data_from_checkpoint, const cJSON *given) {
     ltr_h5_init();
     bool module = !strcmp(which, "module");
-    const ltr_plugin *p = module ? &t->module_plugin : &t->data_plugin;
-    const char *name = p->desc ? p->desc->name : "?";
-    cJSON *saved = read_saved(path, which, p->desc ? p->desc->name : NULL);
+    const char *name = plugin ? plugin : "?";
+    cJSON *saved = read_saved(path, which, plugin);
     if (!saved) return NULL;
     char used[1024];
     list_used(saved, given, used, sizeof used);
-    if (!module && !t->opts->data_from_checkpoint) {
+    if (!module && !data_from_checkpoint) {
         /* file and folder names from a checkpoint: only when the user asks */
         if (used[0])
             fprintf(stderr, "ltrun: not using the data module hparams saved in %s (%s): pass "

@@ -13,7 +13,6 @@
 #include "checkpoint/checkpoint.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
-#include "trainer/trainer.h"
 
 #include <errno.h>
 #include <math.h>
@@ -204,10 +203,10 @@ static ck_tensor *find_entry(ltr_ckpt *c, const char *name) {
 }
 
 /* Match the file's state_dict against the module's; the report in `out` (empty: all match). */
-static void match_state_dict(ltr_trainer *t, ltr_ckpt *c, sbuf *out) {
+static void match_state_dict(const ltr_ckpt_state *t, ltr_ckpt *c, sbuf *out) {
     sbuf missing = {0}, unexpected = {0}, mismatch = {0};
     int nmiss = 0, nunex = 0;
-    const ltr_param_store *s = &t->params;
+    const ltr_param_store *s = t->params;
     for (int pass = 0; pass < 2; pass++) {
         lt_tensor *const *list = pass ? s->buffers : s->params;
         int64_t n = pass ? s->nbuffers : s->count;
@@ -248,7 +247,8 @@ static void match_state_dict(ltr_trainer *t, ltr_ckpt *c, sbuf *out) {
     free(mismatch.s);
 }
 
-ltr_ckpt *ltr_ckpt_open(ltr_trainer *t, const char *path, bool strict, char *err, size_t cap) {
+ltr_ckpt *ltr_ckpt_open_view(const ltr_ckpt_state *t, const char *path, bool strict, char *err,
+                             size_t cap) {
     ltr_h5_init();
     char msg[2048] = "";
     ltr_ckpt *c = calloc(1, sizeof *c);
@@ -301,7 +301,7 @@ ltr_ckpt *ltr_ckpt_open(ltr_trainer *t, const char *path, bool strict, char *err
     sbuf report = {0};
     match_state_dict(t, c, &report);
     if (report.len) {
-        const char *mod = t->module_plugin.desc ? t->module_plugin.desc->name : "the module";
+        const char *mod = t->module_name ? t->module_name : "the module";
         if (strict) {
             snprintf(err, cap, "checkpoint '%s': Error(s) in loading state_dict for %s:%s\n"
                                "(pass --strict false to load the matching tensors only)",
@@ -325,8 +325,7 @@ fail:
     return NULL;
 }
 
-void ltr_ckpt_apply_weights(ltr_trainer *t, ltr_ckpt *c) {
-    (void)t;
+void ltr_ckpt_copy_weights(ltr_ckpt *c) {
     for (int64_t i = 0; i < c->n; i++) {
         ck_tensor *e = &c->t[i];
         if (e->target && e->data)
@@ -522,9 +521,9 @@ static lt_status read_scheduler(hid_t g, lt_lr_scheduler *s, sched_in *in, char 
     return LT_OK;
 }
 
-lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t cap) {
+lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err, size_t cap) {
     char msg[1024] = "";
-    ltr_optim_setup *os = &t->optim_setup;
+    ltr_optim_setup *os = t->optim;
     if (c->weights_only) {
         /* Lightning's _CheckpointConnector.restore_training_state */
         snprintf(err, cap, "checkpoint '%s': Trying to restore optimizer state but checkpoint "
@@ -607,7 +606,7 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
             int nk = nkeys_of(o);
             for (int g = 0; g < o->ngroups; g++) {
                 for (int k = 0; k < nk; k++)
-                    ltr_group_set(&t->ctx.pub, o, g, ltr_group_key_at(o, k), oin[i].hp[g * nk + k]);
+                    ltr_group_set(&t->ctx->pub, o, g, ltr_group_key_at(o, k), oin[i].hp[g * nk + k]);
                 o->groups[g].has_initial_lr = !isnan(oin[i].initial_lr[g]);
                 if (o->groups[g].has_initial_lr) o->groups[g].initial_lr = oin[i].initial_lr[g];
             }
@@ -635,17 +634,17 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
             memcpy(s->base_lrs, sin[i].base_lrs, (size_t)s->ngroups * sizeof(double));
             memcpy(s->last_lr, sin[i].last_lr, (size_t)s->ngroups * sizeof(double));
         }
-        ltr_loop_state *lo = &t->loop;
+        ltr_ckpt_loop *lo = &t->loop;
         lo->epochs_processed = L[1]; /* the epoch to run next (an unfinished one is rerun from batch_idx) */
-        t->ctx.pub.current_epoch = L[1];
+        t->ctx->pub.current_epoch = L[1];
         lo->resume_batch = L[2];
         lo->total_batch_idx = L[3];
         lo->batches_that_stepped = L[4];
-        t->ctx.pub.global_step = L[5];
+        t->ctx->pub.global_step = L[5];
         lo->restored = true;
-        memcpy(t->rng.s, rng, sizeof rng);
-        t->ctx.seed = (uint64_t)run_seed;
-        if (t->has_loader[LT_SPLIT_TRAIN]) t->loaders[LT_SPLIT_TRAIN].seed = (uint64_t)dl_seed;
+        memcpy(t->rng, rng, sizeof rng);
+        t->ctx->seed = (uint64_t)run_seed;
+        if (t->loader_seed) *t->loader_seed = (uint64_t)dl_seed;
     }
     for (int i = 0; oin && i < nopt; i++) free_opt_in(&oin[i]);
     for (int i = 0; sin && i < nsch; i++) free(sin[i].base_lrs), free(sin[i].last_lr);

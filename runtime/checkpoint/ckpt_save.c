@@ -14,7 +14,6 @@
 #include "checkpoint/h5image.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
-#include "trainer/trainer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +36,8 @@ void ltr_ckpt_state_names(int kind, const char *names[3]) {
 }
 
 /* the resume point: the epoch to run next and its first batch */
-void ltr_ckpt_resume_point(const ltr_trainer *t, int64_t *epoch, int64_t *batch) {
-    const ltr_loop_state *L = &t->loop;
+void ltr_ckpt_resume_point(const ltr_ckpt_state *s, int64_t *epoch, int64_t *batch) {
+    const ltr_ckpt_loop *L = &s->loop;
     if (L->epoch_in_progress) {
         *epoch = L->epoch_index;
         *batch = L->epoch_batches_done;
@@ -140,8 +139,8 @@ static lt_status write_scheduler(hid_t g, const lt_lr_scheduler *s, const ltr_op
     return rc ? LT_ERROR : LT_OK;
 }
 
-static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char *err, size_t cap) {
-    const ltr_options *o = t->opts;
+static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_only, char *err,
+                                size_t cap) {
     int64_t epoch, batch;
     ltr_ckpt_resume_point(t, &epoch, &batch);
     hid_t m = ltr_h5_group(f, "meta");
@@ -153,19 +152,19 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
         rc |= ltr_h5_attr_i64(m, "format_version", LTR_CKPT_VERSION);
         rc |= ltr_h5_attr_str(m, "ltrun_version", LTR_VERSION);
         rc |= ltr_h5_attr_str(m, "abi_version", abi);
-        rc |= ltr_h5_attr_str(m, "precision", o && o->trainer.precision == 64 ? "64-true" : "32-true");
+        rc |= ltr_h5_attr_str(m, "precision", t->precision == 64 ? "64-true" : "32-true");
         rc |= ltr_h5_attr_i64(m, "epoch", epoch);
-        rc |= ltr_h5_attr_i64(m, "global_step", t->ctx.pub.global_step);
+        rc |= ltr_h5_attr_i64(m, "global_step", t->ctx->pub.global_step);
         rc |= ltr_h5_attr_i64(m, "weights_only", weights_only);
-        rc |= ltr_h5_attr_str(m, "module", t->module_plugin.desc ? t->module_plugin.desc->name : "");
-        rc |= ltr_h5_attr_str(m, "datamodule", t->data_plugin.desc ? t->data_plugin.desc->name : "");
+        rc |= ltr_h5_attr_str(m, "module", t->module_name ? t->module_name : "");
+        rc |= ltr_h5_attr_str(m, "datamodule", t->data_name ? t->data_name : "");
         H5Gclose(m);
     }
     /* hyper_parameters / datamodule_hyper_parameters as JSON text */
     hid_t h = ltr_h5_group(f, "hparams");
     /* the values the plugins were created with (--ckpt-path's saved ones included) */
-    char *mj = t->model_hp.given ? cJSON_PrintUnformatted(t->model_hp.given) : NULL;
-    char *dj = t->data_hp.given ? cJSON_PrintUnformatted(t->data_hp.given) : NULL;
+    char *mj = t->model_hp ? cJSON_PrintUnformatted(t->model_hp) : NULL;
+    char *dj = t->data_hp ? cJSON_PrintUnformatted(t->data_hp) : NULL;
     rc |= ltr_h5_write_str(h, "module", mj ? mj : "{}");
     rc |= ltr_h5_write_str(h, "data", dj ? dj : "{}");
     cJSON_free(mj);
@@ -176,8 +175,8 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
         return LT_ERROR;
     }
     hid_t sd = ltr_h5_group(f, "state_dict");
-    rc = write_tensors(sd, t->params.params, t->params.count, "parameter", err, cap);
-    if (rc == LT_OK) rc = write_tensors(sd, t->params.buffers, t->params.nbuffers, "buffer", err, cap);
+    rc = write_tensors(sd, t->params->params, t->params->count, "parameter", err, cap);
+    if (rc == LT_OK) rc = write_tensors(sd, t->params->buffers, t->params->nbuffers, "buffer", err, cap);
     H5Gclose(sd);
     if (rc) return rc;
     /* weights_only: the data module's state and the module's on_save_checkpoint still
@@ -185,19 +184,19 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     if (weights_only) return ltr_ckpt_save_hooks(t, f, true, err, cap);
 
     hid_t og = ltr_h5_group(f, "optimizer");
-    rc |= ltr_h5_attr_i64(og, "count", t->optim_setup.noptimizers);
-    for (int i = 0; i < t->optim_setup.noptimizers && rc == LT_OK; i++) {
+    rc |= ltr_h5_attr_i64(og, "count", t->optim->noptimizers);
+    for (int i = 0; i < t->optim->noptimizers && rc == LT_OK; i++) {
         hid_t g = ltr_h5_group_at(og, i);
-        rc |= write_optimizer(g, t->optim_setup.optimizers[i]);
+        rc |= write_optimizer(g, t->optim->optimizers[i]);
         H5Gclose(g);
     }
     H5Gclose(og);
     hid_t lg = ltr_h5_group(f, "lr_schedulers");
     /* every scheduler made in the run, in creation order (SequentialLR's children too) */
-    rc |= ltr_h5_attr_i64(lg, "count", t->optim_setup.nowned_sched);
-    for (int i = 0; i < t->optim_setup.nowned_sched && rc == LT_OK; i++) {
+    rc |= ltr_h5_attr_i64(lg, "count", t->optim->nowned_sched);
+    for (int i = 0; i < t->optim->nowned_sched && rc == LT_OK; i++) {
         hid_t g = ltr_h5_group_at(lg, i);
-        rc |= write_scheduler(g, t->optim_setup.owned_sched[i], &t->optim_setup);
+        rc |= write_scheduler(g, t->optim->owned_sched[i], t->optim);
         H5Gclose(g);
     }
     H5Gclose(lg);
@@ -205,21 +204,20 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
         snprintf(err, cap, "writing the optimizer and scheduler states failed");
         return LT_ERROR;
     }
-    const ltr_loop_state *L = &t->loop;
+    const ltr_ckpt_loop *L = &t->loop;
     hid_t loops = ltr_h5_group(f, "loops");
     rc |= ltr_h5_attr_i64(loops, "epochs_processed", L->epochs_processed);
     rc |= ltr_h5_attr_i64(loops, "current_epoch", epoch);
     rc |= ltr_h5_attr_i64(loops, "batch_idx", batch);
     rc |= ltr_h5_attr_i64(loops, "total_batch_idx", L->total_batch_idx);
     rc |= ltr_h5_attr_i64(loops, "batches_that_stepped", L->batches_that_stepped);
-    rc |= ltr_h5_attr_i64(loops, "global_step", t->ctx.pub.global_step);
+    rc |= ltr_h5_attr_i64(loops, "global_step", t->ctx->pub.global_step);
     H5Gclose(loops);
     hid_t rg = ltr_h5_group(f, "rng");
     int64_t four = 4;
-    rc |= ltr_h5_write_array(rg, "host", LT_INT64, 1, &four, t->rng.s);
-    rc |= ltr_h5_attr_i64(rg, "seed", (int64_t)t->ctx.seed);
-    const ltr_dataloader *dl = t->has_loader[LT_SPLIT_TRAIN] ? &t->loaders[LT_SPLIT_TRAIN] : NULL;
-    rc |= ltr_h5_attr_i64(rg, "dataloader_seed", (int64_t)(dl ? dl->seed : t->ctx.seed));
+    rc |= ltr_h5_write_array(rg, "host", LT_INT64, 1, &four, t->rng);
+    rc |= ltr_h5_attr_i64(rg, "seed", (int64_t)t->ctx->seed);
+    rc |= ltr_h5_attr_i64(rg, "dataloader_seed", (int64_t)(t->loader_seed ? *t->loader_seed : t->ctx->seed));
     rc |= ltr_h5_attr_i64(rg, "dataloader_epoch", epoch);
     H5Gclose(rg);
     if (rc) {
@@ -230,14 +228,13 @@ static lt_status write_contents(ltr_trainer *t, hid_t f, bool weights_only, char
     return ltr_ckpt_save_hooks(t, f, false, err, cap);
 }
 
-lt_status ltr_ckpt_save(ltr_trainer *t, const char *path, bool weights_only, char *err, size_t cap) {
-    /* issue 5: --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
-    int level = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0;
-    return ltr_ckpt_save_level(t, path, weights_only, level, err, cap);
+lt_status ltr_ckpt_save_view(const ltr_ckpt_state *s, const char *path, bool weights_only,
+                             char *err, size_t cap) {
+    return ltr_ckpt_save_level_view(s, path, weights_only, s->compression, err, cap);
 }
 
-lt_status ltr_ckpt_save_level(ltr_trainer *t, const char *path, bool weights_only, int compression,
-                              char *err, size_t cap) {
+lt_status ltr_ckpt_save_level_view(const ltr_ckpt_state *t, const char *path, bool weights_only,
+                                   int compression, char *err, size_t cap) {
     ltr_h5_init();
     if (compression < 0 || compression > 9) {
         snprintf(err, cap, "checkpoint '%s': --trainer.checkpoint_compression %d: use 0 (off) or a gzip "

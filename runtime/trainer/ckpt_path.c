@@ -188,13 +188,13 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
     }
     /* issue 5: Lightning's restore_model (the module's on_load_checkpoint, then the
      * weights) and restore_datamodule / restore_callbacks (ckpt_hooks.c) */
-    if (ltr_ckpt_load_module_hook(t, ltr_ckpt_file(c), err, sizeof err)) {
+    if (ltr_ckpt_load_module_hook(t, c, err, sizeof err)) {
         ltr_ckpt_close(c);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "checkpoint '%s': %s", path, err);
         return LT_ERROR;
     }
     ltr_ckpt_apply_weights(t, c);
-    if (ltr_ckpt_load_other_hooks(t, ltr_ckpt_file(c), stage == LT_STAGE_FIT, err, sizeof err)) {
+    if (ltr_ckpt_load_other_hooks(t, c, stage == LT_STAGE_FIT, err, sizeof err)) {
         ltr_ckpt_close(c);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "checkpoint '%s': %s", path, err);
         return LT_ERROR;

@@ -216,4 +216,7 @@ typedef struct ltr_anomaly ltr_anomaly;
 ltr_anomaly *ltr_anomaly_create(void);
 void ltr_anomaly_destroy(ltr_anomaly *a);
 
+/* the trainer's checkpoint entry points (ckpt_connector.c) */
+#include "trainer/ckpt_connector.h"
+
 #endif
