@@ -14,7 +14,7 @@
 #include "tensor/ops.h"
 #include "tensor/metrics.h"
 #include "tensor/tensor.h"
-#include "trainer/hooks.h"
+#include "api/host_api.h"
 #include "data/transforms.h"
 #include "util/rng.h"
 #include "util/tmpfile.h" /* ABI 1.6: tmp_create */
@@ -108,7 +108,9 @@ static int api_tmp_create(lt_ctx *c, const char *target, char *path_out, size_t 
     return ltr_tmp_create(target, path_out, cap);
 }
 
-static const lt_host_api host_api = {
+/* The members the running trainer serves (marked "served by the trainer" below) are
+ * filled in by ltr_host_api_serve, so this file names no trainer function. */
+static lt_host_api host_api = {
     .size = sizeof(lt_host_api),
     .abi_major = LT_ABI_MAJOR,
     .abi_minor = LT_ABI_MINOR,
@@ -288,16 +290,7 @@ static const lt_host_api host_api = {
     .metrics_count = ltr_api_metrics_count,
     .metrics_name = ltr_api_metrics_name,
     .predict_output = ltr_api_predict_output,
-    /* ABI 1.4: hooks and trainer control */
-    .estimated_stepping_batches = ltr_api_estimated_stepping_batches,
-    .should_stop = ltr_api_should_stop,
-    .set_should_stop = ltr_api_set_should_stop,
-    .optimizer_step = ltr_api_optimizer_step,
-    .optimizer_zero_grad = ltr_api_optimizer_zero_grad,
-    .closure_run = ltr_api_closure_run,
-    .clip_gradients = ltr_api_clip_gradients,
-    .train_mode = ltr_api_train_mode,
-    .batch_set = ltr_api_batch_set,
+    /* ABI 1.4: hooks and trainer control: served by the trainer */
     /* ABI 1.4: optimizers, param groups, LR schedulers, configure_optimizers forms */
     .adamw = ltr_adamw,
     .rmsprop = ltr_rmsprop,
@@ -325,52 +318,23 @@ static const lt_host_api host_api = {
     .add_lr_scheduler = ltr_add_lr_scheduler,
     .optimizers = ltr_optimizers_at,
     .lr_schedulers = ltr_lr_schedulers_at,
-    /* ABI 1.4: log_every_n_steps */
-    .should_update_logs = ltr_api_should_update_logs,
+    /* ABI 1.4: log_every_n_steps: served by the trainer */
     /* ABI 1.4: manual optimization (runtime/trainer/manual.c) */
-    .set_automatic_optimization = ltr_api_set_automatic_optimization,
-    .automatic_optimization = ltr_api_automatic_optimization,
-    .manual_backward = ltr_api_manual_backward,
-    .toggle_optimizer = ltr_api_toggle_optimizer,
-    .untoggle_optimizer = ltr_api_untoggle_optimizer,
     .optimizer_params = ltr_optimizer_params,
-    .requires_grad = ltr_api_requires_grad,
-    .set_requires_grad = ltr_api_set_requires_grad,
-    .default_root_dir = ltr_api_default_root_dir,
-    /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c) */
-    .save_checkpoint = ltr_api_save_checkpoint,
-    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c) */
-    .hp_json = ltr_api_hp_json,
-    .trainer_flag = ltr_api_trainer_flag,
-    .optimizer_name = ltr_api_optimizer_name,
-    .lr_scheduler_config = ltr_api_lr_scheduler_config,
-    .logger_log_metrics = ltr_api_logger_log_metrics,
-    .callback_metric_set = ltr_api_callback_metric_set,
-    .set_accumulate_grad_batches = ltr_api_set_accumulate_grad_batches,
+    /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c): served by the trainer */
+    /* ABI 1.4: callbacks (runtime/trainer/callback_api.c): served by the trainer */
     /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c) */
     .ckpt_put_tensor = ltr_api_ckpt_put_tensor,
     .ckpt_put_json = ltr_api_ckpt_put_json,
     .ckpt_get_tensor = ltr_api_ckpt_get_tensor,
     .ckpt_get_json = ltr_api_ckpt_get_json,
     .ckpt_has_key = ltr_api_ckpt_has_key,
-    /* ABI 1.4: model_checkpoint paths (runtime/trainer/ckpt_path.c) */
-    .checkpoint_paths_set = ltr_api_checkpoint_paths_set,
-    /* ABI 1.4: progress bar (runtime/trainer/summary.c) */
-    .model_summary = ltr_api_model_summary,
-    /* ABI 1.4: swa (runtime/trainer/swa_api.c) */
-    .param_count = ltr_api_param_count,
-    .param_at = ltr_api_param_at,
-    .buffer_count = ltr_api_buffer_count,
-    .buffer_at = ltr_api_buffer_at,
-    .lr_scheduler_config_remove = ltr_api_lr_scheduler_config_remove,
-    /* ABI 1.5: module hooks (runtime/trainer/model_callbacks.c) */
-    .add_callback = ltr_api_add_callback,
-    .tensor_backward = ltr_api_tensor_backward,
-    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c) */
-    .checkpoint_dir = ltr_api_checkpoint_dir,
-    .checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add,
-    /* ABI 1.5: update_bn (runtime/trainer/update_bn.c) */
-    .update_bn = ltr_api_update_bn,
+    /* ABI 1.4: model_checkpoint paths (runtime/trainer/ckpt_path.c): served by the trainer */
+    /* ABI 1.4: progress bar (runtime/trainer/summary.c): served by the trainer */
+    /* ABI 1.4: swa (runtime/trainer/swa_api.c): served by the trainer */
+    /* ABI 1.5: module hooks (runtime/trainer/model_callbacks.c): served by the trainer */
+    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c): served by the trainer */
+    /* ABI 1.5: update_bn (runtime/trainer/update_bn.c): served by the trainer */
     /* ABI 1.5: transforms (runtime/data/transforms.c) */
     .sample_rng = ltr_api_sample_rng,
     .rng_uniform = ltr_api_rng_uniform,
@@ -388,3 +352,5 @@ static const lt_host_api host_api = {
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }
+
+void ltr_host_api_serve(void (*fill)(lt_host_api *api)) { fill(&host_api); }

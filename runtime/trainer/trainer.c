@@ -375,6 +375,7 @@ int ltr_trainer_run(const ltr_options *o) {
     }
     t->opts = o;
     t->stage_results = cJSON_CreateObject();
+    ltr_trainer_serve_host_api(); /* the host table's trainer members (host_services.c) */
     ltr_ctx_init(&t->ctx, ltr_host_api());
     t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
     t->ctx.optim = &t->optim_setup;

@@ -216,6 +216,9 @@ typedef struct ltr_anomaly ltr_anomaly;
 ltr_anomaly *ltr_anomaly_create(void);
 void ltr_anomaly_destroy(ltr_anomaly *a);
 
+/* fill the host table's trainer members (host_services.c); before the first hook */
+void ltr_trainer_serve_host_api(void);
+
 /* the trainer's checkpoint entry points (ckpt_connector.c) */
 #include "trainer/ckpt_connector.h"
 
