@@ -134,7 +134,7 @@ elif (ulimit -f 100000) 2> /dev/null; then
     how="ulimit -f"
     LIMIT=$(( size * 3 / 4 / 512 )) # blocks of 512 bytes (POSIX sh)
 fi
-if [ -z "$how" ]; then echo "neither a tmpfs nor RLIMIT_FSIZE: skipped"; finish; exit 77; fi
+if [ -z "$how" ]; then skip "the full-disk cases" "neither a tmpfs nor RLIMIT_FSIZE here"; finish; exit; fi
 echo "# full disk: $how"
 # run_full CMD...: exec CMD with the file size limit when there is no tmpfs (in a subshell:
 # $! is then CMD's pid)

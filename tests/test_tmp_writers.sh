@@ -107,7 +107,7 @@ elif (ulimit -f 100000) 2> /dev/null; then
     cp "$TMP/previous.h5" "$F/p.h5"
     LIMIT=1 # 512 bytes: the predictions file is larger
 fi
-if [ -z "$how" ]; then echo "neither a tmpfs nor RLIMIT_FSIZE: skipped"; finish; exit 77; fi
+if [ -z "$how" ]; then skip "the full-disk cases" "neither a tmpfs nor RLIMIT_FSIZE here"; finish; exit; fi
 echo "# full disk: $how"
 # shellcheck disable=SC2086
 if [ -n "$LIMIT" ]; then sh -c 'trap "" XFSZ; ulimit -f "$0"; exec "$@"' "$LIMIT" $LTRUN $PR --predictions "$F/p.h5"
