@@ -13,7 +13,6 @@
 
 #include "core/context.h"
 #include "tensor/tensor.h"
-#include "trainer/hooks.h"
 #include "trainer/results.h"
 
 #include <stddef.h>
@@ -113,8 +112,9 @@ static const ltr_metric_dict *dict_of(lt_ctx *c, lt_metrics_dict which) {
     if ((unsigned)which > LT_PROGRESS_BAR_METRICS) return NULL;
     /* issue 4: trainer.callback_metrics & co. are properties that pull in the running
      * results first (logger_connector.py), e.g. the step's values in on_train_batch_end */
-    if (ltr_ctx_of(c)->trainer) ltr_trainer_refresh_metrics(ltr_ctx_of(c)->trainer);
-    return ltr_ctx_of(c)->metric_dicts[which];
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    if (ctx->trainer && ctx->refresh_metrics) ctx->refresh_metrics(ctx->trainer);
+    return ctx->metric_dicts[which];
 }
 
 bool ltr_api_metric_get(lt_ctx *c, lt_metrics_dict which, const char *name, double *value) {

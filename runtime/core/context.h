@@ -52,6 +52,9 @@ typedef struct ltr_ctx {
     /* ABI 1.4: hooks — the running trainer (an ltr_trainer*), for the trainer-control
      * host calls (lt_should_stop, lt_optimizer_step, ...); NULL outside a run */
     void *trainer;
+    /* pulls the running results into metric_dicts before one is read (Lightning's
+     * callback_metrics & co. are properties); set with `trainer` */
+    void (*refresh_metrics)(void *trainer);
     /* ABI 1.4: optimizers and schedulers of the run (borrowed from the trainer; NULL =
      * none: what lt_sgd/lt_step_lr/... make belongs to the caller) */
     ltr_optim_setup *optim;

@@ -388,6 +388,7 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.log_sink = log_sink;
     t->ctx.log_sink_self = t;
     t->ctx.trainer = t; /* the trainer-control host calls (hooks.h) */
+    t->ctx.refresh_metrics = ltr_trainer_refresh_metrics;
     /* issue 4: _parse_loop_limits warns when max_epochs None becomes 1000 */
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
     const cJSON *me = cJSON_GetObjectItemCaseSensitive(tr, "max_epochs");
