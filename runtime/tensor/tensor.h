@@ -27,7 +27,7 @@ struct lt_tensor {
     int64_t shape[LT_MAX_DIMS];
     int64_t stride[LT_MAX_DIMS]; /* in elements */
     void *data;                  /* first element; views point into another's storage */
-    int32_t device;              /* 0 = cpu (see accelerators/accelerator.h) */
+    int32_t device;              /* backend index (accelerators/registry.h); 0 = cpu */
     uint32_t flags;
     lt_tensor *grad;             /* params: persistent buffer; others: arena, made in backward */
     struct ltr_node *node;       /* the op that produced it (NULL for leaves) */
