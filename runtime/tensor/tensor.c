@@ -1,11 +1,13 @@
 /*
  * tensor.c — tensor metadata, arena tensors, element access, SDK accessors.
  *
- * Ownership: every tensor made here (header and data in one 64-byte aligned block)
- * lives in ctx->arena and dies at its reset; nothing here frees.
+ * Ownership: every tensor made here lives in ctx->arena and dies at its reset: the
+ * header in the host arena, the data in that arena's companion for the tensor's device
+ * (the host arena itself for the CPU); nothing here frees.
  */
 #include "tensor/tensor.h"
 
+#include "accelerators/registry.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 #include "tensor/bf16.h"
@@ -74,8 +76,9 @@ char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap) {
     return buf;
 }
 
-/* Header and data in one arena block. */
-static lt_tensor *arena_tensor(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, bool zero) {
+/* Header in the host arena, data in the device's. */
+static lt_tensor *arena_tensor(lt_ctx *ctx, int device, lt_dtype dt, int ndim,
+                               const int64_t *shape, bool zero) {
     ltr_ctx *c = ltr_ctx_of(ctx);
     if (ndim < 0 || ndim > LT_MAX_DIMS) {
         ltr_fail(ctx, "tensor: %d dimensions (at most %d)", ndim, LT_MAX_DIMS);
@@ -97,33 +100,45 @@ static lt_tensor *arena_tensor(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t
         ltr_fail(ctx, "tensor: no step arena here (tensors are made inside step and epoch hooks)");
         return NULL;
     }
-    size_t head = (sizeof(lt_tensor) + 63) & ~(size_t)63;
     size_t bytes = (size_t)n * ltr_dtype_size(dt);
-    unsigned char *mem = ltr_arena_alloc(c->arena, head + bytes);
-    if (!mem) {
-        ltr_fail(ctx, "tensor: out of memory for %zu bytes", bytes);
+    ltr_arena *da = ltr_arena_on(c->arena, device);
+    lt_tensor *t = ltr_arena_alloc(c->arena, sizeof *t);
+    void *data = da ? ltr_arena_alloc(da, bytes) : NULL;
+    if (!t || !data) {
+        ltr_fail(ctx, "tensor: out of memory for %zu bytes on device '%s'", bytes,
+                 ltr_backend_at(device) ? ltr_backend_at(device)->name : "?");
         return NULL;
     }
-    lt_tensor *t = (lt_tensor *)mem;
     memset(t, 0, sizeof *t);
     t->dtype = dt;
     ltr_set_shape(t, ndim, shape);
-    t->data = mem + head;
-    if (zero) memset(t->data, 0, bytes);
+    t->data = data;
+    t->device = device;
+    if (zero) {
+        void *self;
+        ltr_device_of(device, &self)->memset(self, data, 0, bytes);
+    }
     return t;
 }
 
+lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    return arena_tensor(ctx, device, dt, ndim, shape, false);
+}
+lt_tensor *ltr_zeros_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    return arena_tensor(ctx, device, dt, ndim, shape, true);
+}
 lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
-    return arena_tensor(ctx, dt, ndim, shape, false);
+    return arena_tensor(ctx, ltr_ctx_of(ctx)->device, dt, ndim, shape, false);
 }
 lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
-    return arena_tensor(ctx, dt, ndim, shape, true);
+    return arena_tensor(ctx, ltr_ctx_of(ctx)->device, dt, ndim, shape, true);
 }
+/* _like: t's device, whatever the context's */
 lt_tensor *ltr_empty_like(lt_ctx *ctx, const lt_tensor *t) {
-    return arena_tensor(ctx, t->dtype, t->ndim, t->shape, false);
+    return arena_tensor(ctx, t->device, t->dtype, t->ndim, t->shape, false);
 }
 lt_tensor *ltr_zeros_like(lt_ctx *ctx, const lt_tensor *t) {
-    return arena_tensor(ctx, t->dtype, t->ndim, t->shape, true);
+    return arena_tensor(ctx, t->device, t->dtype, t->ndim, t->shape, true);
 }
 
 double ltr_get(const lt_tensor *t, int64_t i) {
@@ -162,17 +177,9 @@ lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t) {
     if (ltr_is_contiguous(t)) return (lt_tensor *)t;
     lt_tensor *out = ltr_empty_like(ctx, t);
     if (!out) return NULL;
-    size_t es = ltr_dtype_size(t->dtype);
-    int64_t n = ltr_numel(t), idx[LT_MAX_DIMS] = {0};
-    for (int64_t i = 0; i < n; i++) {
-        int64_t off = 0;
-        for (int d = 0; d < t->ndim; d++) off += idx[d] * t->stride[d];
-        memcpy((char *)out->data + (size_t)i * es, (const char *)t->data + (size_t)off * es, es);
-        for (int d = t->ndim - 1; d >= 0; d--) {
-            if (++idx[d] < t->shape[d]) break;
-            idx[d] = 0;
-        }
-    }
+    /* the device's kernel does the gather: the data may not be host memory */
+    ltr_kernels_of(t)->strided_copy(t->dtype, t->ndim, t->shape, out->data, out->stride, t->data,
+                                    t->stride, false);
     const lt_tensor *in[1] = {t}; /* the copy stays differentiable (torch .contiguous()) */
     ltr_record(ctx, "contiguous", out, contiguous_backward, 1, in);
     return out;
@@ -193,13 +200,18 @@ lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *sh
     lt_tensor *t = ltr_empty(ctx, want, ndim, shape);
     if (!t) return NULL;
     int64_t n = ltr_numel(t);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
     if (want == dt) {
-        memcpy(t->data, data, (size_t)n * ltr_dtype_size(dt));
-    } else {
-        const float *src = data;
-        double *dst = t->data;
-        for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+        dev->copy_h2d(self, t->data, data, (size_t)n * ltr_dtype_size(dt));
+        return t;
     }
+    /* widen on the host, then one copy (straight into the data where the host may) */
+    double *dst = dev->host_accessible ? t->data : ltr_scratch(ctx, (size_t)n * sizeof *dst);
+    if (!dst) return NULL;
+    const float *src = data;
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+    if (!dev->host_accessible) dev->copy_h2d(self, t->data, dst, (size_t)n * sizeof *dst);
     return t;
 }
 
@@ -223,5 +235,12 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t) {
         return 0;
     }
     int64_t off = 0; /* one element: its offset is 0 whatever the strides */
-    return ltr_get(t, off);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    if (dev->host_accessible) return ltr_get(t, off);
+    lt_tensor host = *t; /* the element copied out, read as the host would */
+    uint64_t buf[2];
+    dev->copy_d2h(self, buf, t->data, ltr_dtype_size(t->dtype));
+    host.data = buf;
+    return ltr_get(&host, off);
 }

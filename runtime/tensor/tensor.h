@@ -44,15 +44,20 @@ int64_t ltr_set_shape(lt_tensor *t, int ndim, const int64_t *shape);
 /* "[128, 784]" into buf; returns buf */
 char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap);
 
-/* New arena tensor, contiguous, uninitialised / zeroed. NULL + error on bad shape. */
+/* New arena tensor on `device` (a registry index), contiguous, uninitialised / zeroed.
+ * NULL + error on bad shape. Data comes from the device's arena (tensor/arena.h). */
+lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_zeros_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
+/* The same on the context's device (ltr_ctx.device). */
 lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
-/* Same dtype/shape as t, contiguous, in the arena. */
+/* Same dtype/shape/device as t, contiguous, in the arena. */
 lt_tensor *ltr_empty_like(lt_ctx *ctx, const lt_tensor *t);
 lt_tensor *ltr_zeros_like(lt_ctx *ctx, const lt_tensor *t);
 /* An arena copy with contiguous layout (returns t itself if already contiguous). */
 lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t);
-/* Value of element i of a contiguous tensor of any dtype, as double. */
+/* Value of element i of a contiguous tensor of any dtype, as double. Host code: only
+ * for tensors on a host_accessible device (accelerators/device.h). */
 double ltr_get(const lt_tensor *t, int64_t i);
 void ltr_set(lt_tensor *t, int64_t i, double v);
 
