@@ -244,3 +244,109 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t) {
     host.data = buf;
     return ltr_get(&host, off);
 }
+
+/* ------------------------------------------------- device-safe copies (SDK 1.7) */
+
+static const char *shape_mismatch(const lt_tensor *a, const lt_tensor *b) {
+    if (a->dtype != b->dtype) return "dtypes differ";
+    if (a->ndim != b->ndim) return "shapes differ";
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return "shapes differ";
+    return NULL;
+}
+
+/* lt_copy_: dst's elements = src's, in place and never recorded (torch's copy_ under
+ * no_grad, as optimizers and callbacks use it on parameters). Same dtype and shape;
+ * either may be strided on one device; across devices both contiguous, through the host. */
+lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src) {
+    if (!dst || !src) return ltr_fail(ctx, "lt_copy_: a tensor is NULL");
+    const char *why = shape_mismatch(dst, src);
+    if (why) {
+        char a[96], b[96];
+        return ltr_fail(ctx, "lt_copy_: %s (dst %s %s, src %s %s): give tensors of one dtype and shape",
+                        why, ltr_dtype_name(dst->dtype), ltr_shape_str(dst, a, sizeof a),
+                        ltr_dtype_name(src->dtype), ltr_shape_str(src, b, sizeof b));
+    }
+    if (dst->device == src->device) {
+        ltr_kernels_of(dst)->strided_copy(dst->dtype, dst->ndim, dst->shape, dst->data, dst->stride,
+                                          src->data, src->stride, false);
+        return LT_OK;
+    }
+    src = ltr_contiguous(ctx, src);
+    if (!src) return LT_ERROR;
+    if (!ltr_is_contiguous(dst))
+        return ltr_fail(ctx, "lt_copy_: dst is a strided view on another device than src: copy "
+                             "into a contiguous tensor");
+    size_t bytes = (size_t)ltr_numel(dst) * ltr_dtype_size(dst->dtype);
+    void *host = ltr_scratch(ctx, bytes);
+    if (!host) return LT_ERROR;
+    if (ltr_tensor_to_host(ctx, src, host, bytes) != LT_OK) return LT_ERROR;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(dst->device, &self);
+    dev->copy_h2d(self, dst->data, host, bytes);
+    dev->synchronize(self); /* the scratch dies at the next reset */
+    return LT_OK;
+}
+
+/* torch.lerp's formula, in the tensor's dtype (the weight rounded to it, as torch's
+ * scalar weight is): exact at both ends, monotone in between */
+#define LERP_LOOP(T)                                                                   \
+    do {                                                                               \
+        T *d = dp;                                                                     \
+        const T *s = sp, w = (T)weight;                                                \
+        if (w < (T)0.5 && w > (T)-0.5)                                                 \
+            for (int64_t i = 0; i < n; i++) d[i] = d[i] + w * (s[i] - d[i]);           \
+        else                                                                           \
+            for (int64_t i = 0; i < n; i++) d[i] = s[i] - (s[i] - d[i]) * ((T)1 - w);  \
+    } while (0)
+
+/* lt_lerp_: dst += weight * (src - dst), torch.lerp_(dst, src, weight) under no_grad.
+ * Float dtypes, same dtype, shape and device, both contiguous. On a device the host may
+ * not read, the operands travel through host scratch (no kernel entry for it yet). */
+lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight) {
+    if (!dst || !src) return ltr_fail(ctx, "lt_lerp_: a tensor is NULL");
+    const char *why = shape_mismatch(dst, src);
+    if (!why && dst->device != src->device) why = "the tensors are on different devices";
+    if (!why && (dst->dtype != LT_FLOAT32 && dst->dtype != LT_FLOAT64)) why = "lerp needs float32 or float64";
+    if (!why && (!ltr_is_contiguous(dst) || !ltr_is_contiguous(src))) why = "a tensor is not contiguous";
+    if (why) return ltr_fail(ctx, "lt_lerp_: %s: give contiguous float tensors of one dtype, shape and device", why);
+    int64_t n = ltr_numel(dst);
+    size_t bytes = (size_t)n * ltr_dtype_size(dst->dtype);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(dst->device, &self);
+    void *dp = dst->data;
+    const void *sp = src->data;
+    if (!dev->host_accessible) {
+        void *hd = ltr_scratch(ctx, bytes), *hs = ltr_scratch(ctx, bytes);
+        if (!hd || !hs) return LT_ERROR;
+        dev->copy_d2h(self, hd, dst->data, bytes);
+        dev->copy_d2h(self, hs, src->data, bytes);
+        dev->synchronize(self);
+        dp = hd, sp = hs;
+    }
+    if (dst->dtype == LT_FLOAT32) LERP_LOOP(float);
+    else LERP_LOOP(double);
+    if (!dev->host_accessible) {
+        dev->copy_h2d(self, dst->data, dp, bytes);
+        dev->synchronize(self);
+    }
+    return LT_OK;
+}
+
+/* lt_tensor_to_host: t's elements, row-major, into buf (exactly numel * element size bytes) */
+lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes) {
+    if (!t || !buf) return ltr_fail(ctx, "lt_tensor_to_host: the tensor or the buffer is NULL");
+    size_t want = (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype);
+    if (bytes != want) {
+        char s[96];
+        return ltr_fail(ctx, "lt_tensor_to_host: the buffer has %zu bytes, the %s %s tensor needs %zu",
+                        bytes, ltr_dtype_name(t->dtype), ltr_shape_str(t, s, sizeof s), want);
+    }
+    const lt_tensor *c = ltr_contiguous(ctx, t);
+    if (!c) return LT_ERROR;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(c->device, &self);
+    dev->copy_d2h(self, buf, c->data, bytes);
+    dev->synchronize(self);
+    return LT_OK;
+}

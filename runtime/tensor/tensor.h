@@ -71,6 +71,10 @@ int ltr_ndim(const lt_tensor *t);
 int64_t ltr_dim_size(const lt_tensor *t, int dim);
 int64_t ltr_numel_api(const lt_tensor *t);
 double ltr_item(lt_ctx *ctx, const lt_tensor *t);
+/* ABI 1.7: device-safe copies (lt_copy_, lt_lerp_, lt_tensor_to_host in ltrun.h) */
+lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
+lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
+lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
 
 /* ------------------------------------------------------------ parameter store */
 

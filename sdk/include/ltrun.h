@@ -33,12 +33,13 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 6 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 7 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3);
                           1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
                           1.5: data pipeline — loader options, samplers, splits,
                                transforms, variable-length samples (issue 7);
-                          1.6: tmp_create — the host's safe temporary file */
+                          1.6: tmp_create — the host's safe temporary file;
+                          1.7: device-safe copy_, lerp_, tensor_to_host */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -519,7 +520,7 @@ struct lt_host_api {
     lt_tensor *(*tensor_new)(lt_ctx *ctx, lt_dtype dtype, int ndim, const int64_t *shape);
     lt_tensor *(*tensor_from)(lt_ctx *ctx, lt_dtype dtype, int ndim, const int64_t *shape,
                               const void *data);
-    void *(*data)(const lt_tensor *t); /* contiguous tensors only, else NULL */
+    void *(*data)(const lt_tensor *t); /* contiguous host-memory tensors only, else NULL */
     lt_dtype (*dtype)(const lt_tensor *t);
     int (*ndim)(const lt_tensor *t);
     int64_t (*dim_size)(const lt_tensor *t, int dim); /* negative dims count from the end */
@@ -1088,6 +1089,10 @@ struct lt_host_api {
     bool (*worker_info)(lt_ctx *ctx, int *worker_id, int *num_workers);
     /* ABI 1.6: files — lt_tmp_create */
     int (*tmp_create)(lt_ctx *ctx, const char *target, char *path_out, size_t cap);
+    /* ABI 1.7: device-safe tensor copies — lt_copy_, lt_lerp_, lt_tensor_to_host */
+    lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
+    lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
+    lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -1478,6 +1483,9 @@ static inline lt_tensor *lt_tensor_from(lt_ctx *c, lt_dtype dt, int nd, const in
                                         const void *data) {
     return c->api->tensor_from(c, dt, nd, s, data);
 }
+/* The first element of a contiguous tensor, for host code to read and write — valid only
+ * while the tensor's data is host memory (the CPU device). Code that may run on another
+ * device uses lt_copy_, lt_lerp_ and lt_tensor_to_host instead. */
 static inline void *lt_data(lt_ctx *c, const lt_tensor *t) { return c->api->data(t); }
 static inline lt_dtype lt_dtype_of(lt_ctx *c, const lt_tensor *t) { return c->api->dtype(t); }
 static inline int lt_ndim(lt_ctx *c, const lt_tensor *t) { return c->api->ndim(t); }
@@ -2236,6 +2244,22 @@ static inline bool lt_worker_info(lt_ctx *c, int *worker_id, int *num_workers) {
  * removed from that folder first, as for checkpoints; nothing else is touched. */
 static inline int lt_tmp_create(lt_ctx *c, const char *target, char *path_out, size_t cap) {
     return c->api->tmp_create(c, target, path_out, cap);
+}
+/* ABI 1.7: device-safe copies, whatever device the tensors live on. None is recorded
+ * for autograd (torch's in-place ops under no_grad). */
+/* dst.copy_(src): same dtype and shape; either may be a strided view. */
+static inline lt_status lt_copy_(lt_ctx *c, lt_tensor *dst, const lt_tensor *src) {
+    return c->api->copy_(c, dst, src);
+}
+/* torch.lerp_(dst, src, weight): dst += weight * (src - dst), by torch's formula; float32
+ * or float64, same dtype, shape and device, both contiguous. */
+static inline lt_status lt_lerp_(lt_ctx *c, lt_tensor *dst, const lt_tensor *src, double weight) {
+    return c->api->lerp_(c, dst, src, weight);
+}
+/* t's elements in row-major order into buf, which has exactly numel * element-size bytes
+ * (copied from the device; returns when they are there). */
+static inline lt_status lt_tensor_to_host(lt_ctx *c, const lt_tensor *t, void *buf, size_t bytes) {
+    return c->api->tensor_to_host(c, t, buf, bytes);
 }
 /* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
  * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is
