@@ -4,6 +4,8 @@
 #include "accelerators/registry.h"
 #include "tensor/arena.h"
 
+#include "gradcheck.h"
+
 #include "check_run.h"
 
 #include <check.h>
@@ -100,12 +102,84 @@ START_TEST(arenas_allocate_through_their_device) {
 }
 END_TEST
 
+/* a device the host may not read (its memory is host memory, so the test can look): every
+ * byte the SDK copies must go through copy_h2d / copy_d2h */
+static int h2d, d2h;
+static void hidden_h2d(void *self, void *d, const void *s, size_t n) {
+    h2d++;
+    ltr_cpu_device()->copy_h2d(self, d, s, n);
+}
+static void hidden_d2h(void *self, void *d, const void *s, size_t n) {
+    d2h++;
+    ltr_cpu_device()->copy_d2h(self, d, s, n);
+}
+
+static void copies_on(int device) {
+    test_env e;
+    env_init(&e);
+    lt_ctx *c = &e.ctx.pub;
+    e.ctx.device = device;
+    int64_t sh[2] = {2, 3};
+    float v[6] = {1, 2, 3, 4, 5, 6}, w[6] = {-1, 0, 1, 2, 100, 1e-3f}, out[6];
+    lt_tensor *a = ltr_tensor_from(c, LT_FLOAT32, 2, sh, v), *b = ltr_tensor_from(c, LT_FLOAT32, 2, sh, w);
+    ck_assert_int_eq(a->device, device);
+    ck_assert_int_eq(ltr_tensor_to_host(c, a, out, sizeof out), LT_OK);
+    ck_assert_mem_eq(out, v, sizeof v);
+    ck_assert_int_eq(ltr_tensor_to_host(c, a, out, 5), LT_ERROR); /* wrong size: refused */
+    ck_assert(ltr_ctx_take_error(&e.ctx, NULL, 0));
+    /* torch.lerp_: weight < 0.5 -> a + w (b - a); else b - (b - a)(1 - w) */
+    ck_assert_int_eq(ltr_lerp_(c, a, b, 0.25), LT_OK);
+    ck_assert_int_eq(ltr_tensor_to_host(c, a, out, sizeof out), LT_OK);
+    for (int i = 0; i < 6; i++) ck_assert_float_eq(out[i], v[i] + 0.25f * (w[i] - v[i]));
+    ck_assert_int_eq(ltr_lerp_(c, a, b, 1.0), LT_OK); /* exact at the end */
+    ck_assert_int_eq(ltr_tensor_to_host(c, a, out, sizeof out), LT_OK);
+    ck_assert_mem_eq(out, w, sizeof w);
+    /* copy_ from a transposed view, and a refused shape */
+    lt_tensor *src = ltr_tensor_from(c, LT_FLOAT32, 2, sh, v);
+    lt_tensor view = *src;
+    view.shape[0] = 3, view.shape[1] = 2, view.stride[0] = 1, view.stride[1] = 3;
+    lt_tensor *dst = ltr_zeros(c, LT_FLOAT32, 2, (int64_t[]){3, 2});
+    ck_assert_int_eq(ltr_copy_(c, dst, &view), LT_OK);
+    ck_assert_int_eq(ltr_tensor_to_host(c, dst, out, sizeof out), LT_OK);
+    float tr[6] = {1, 4, 2, 5, 3, 6};
+    ck_assert_mem_eq(out, tr, sizeof tr);
+    ck_assert_int_eq(ltr_copy_(c, dst, a), LT_ERROR);
+    ck_assert(ltr_ctx_take_error(&e.ctx, NULL, 0));
+    /* across devices: through the host */
+    e.ctx.device = 0;
+    lt_tensor *h = ltr_zeros(c, LT_FLOAT32, 2, sh);
+    ck_assert_int_eq(ltr_copy_(c, h, b), LT_OK);
+    ck_assert_mem_eq(h->data, w, sizeof w);
+    env_free(&e);
+}
+
+START_TEST(sdk_copies_on_the_cpu) { copies_on(0); }
+END_TEST
+
+START_TEST(sdk_copies_through_a_device_the_host_cannot_read) {
+    static ltr_device_ops hd;
+    hd = *ltr_cpu_device();
+    hd.name = "hidden";
+    hd.host_accessible = false;
+    hd.copy_h2d = hidden_h2d;
+    hd.copy_d2h = hidden_d2h;
+    ltr_backend b = {.name = "hidden", .device = &hd, .kernels = ltr_backend_at(0)->kernels};
+    int idx = -1;
+    ck_assert_int_eq(ltr_backend_register(&b, "test", &idx, err, sizeof err), LT_OK);
+    copies_on(idx);
+    ck_assert_int_gt(h2d, 0);
+    ck_assert_int_gt(d2h, 0);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("registry");
     tcase_add_test(tc, cpu_is_index_zero);
     tcase_add_test(tc, mismatched_tables_are_refused);
     tcase_add_test(tc, arenas_allocate_through_their_device);
+    tcase_add_test(tc, sdk_copies_on_the_cpu);
+    tcase_add_test(tc, sdk_copies_through_a_device_the_host_cannot_read);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }
