@@ -2,7 +2,7 @@
 # test_fake_device.sh — a second backend, "fake" (tests/fake_device.c: the CPU kernels behind
 # a device with its own tagged pool and kernel wrappers that refuse any data pointer from
 # elsewhere), runs the MLP through the full trainer: fit with a checkpoint save, resume from
-# it, and the weights equal to the CPU's bit for bit. tests/ltrun_fake is ltrun's main plus
+# it, the weights equal to the CPU's bit for bit, and predict from the checkpoint. tests/ltrun_fake is ltrun's main plus
 # that backend; the test-only variable LTR_TEST_DEVICE=fake puts the run on it, and the
 # binary then reports how many kernel calls it checked (exit 70 on a foreign pointer).
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -30,6 +30,16 @@ expect "fake device: resume from the checkpoint to 2 epochs" 0 "fake device: [1-
 a=$(weights_digest "$TMP/cpu.json"); b=$(weights_digest "$TMP/fake.json")
 if [ -n "$a" ] && [ "$a" = "$b" ]; then pass "fake device: weights digest equals the CPU run's ($a)"
 else fail "fake device: weights digest equals the CPU run's (cpu $a, fake $b)"; fi
+# predictions (the mnist module has no predict set: a module that predicts its forward
+# over trace_data): made on the device, copied off it before they are written
+P="$top_builddir/tests/plugins"
+PRED="predict --module $P/tools_forward.so --data $P/trace_data.so --seed 1 --trainer.enable_progress_bar false"
+$LTRUN $PRED --predictions "$TMP/cpu_p.h5" > /dev/null 2>&1 || fail "the CPU predicts"
+expect "fake device: predict" 0 "fake device: [1-9][0-9]* kernel calls checked" -- \
+    env LTR_TEST_DEVICE=fake $FAKE $PRED --predictions "$TMP/fake_p.h5"
+if command -v h5diff > /dev/null 2>&1; then
+    expect "fake device: predictions equal the CPU's" 0 "" -- h5diff "$TMP/cpu_p.h5" "$TMP/fake_p.h5"
+fi
 # without the variable the same binary is a CPU run
 expect "without LTR_TEST_DEVICE the binary runs on the CPU" 0 "" -- \
     $FAKE fit $COMMON --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/c2"

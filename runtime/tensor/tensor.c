@@ -350,3 +350,14 @@ lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t 
     dev->synchronize(self);
     return LT_OK;
 }
+
+const void *ltr_host_bytes(lt_ctx *ctx, const lt_tensor *t) {
+    const lt_tensor *c = ltr_contiguous(ctx, t);
+    if (!c) return NULL;
+    void *self;
+    if (ltr_device_of(c->device, &self)->host_accessible) return c->data;
+    size_t bytes = (size_t)ltr_numel(c) * ltr_dtype_size(c->dtype);
+    void *host = ltr_scratch(ctx, bytes ? bytes : 1);
+    if (!host || ltr_tensor_to_host(ctx, c, host, bytes) != LT_OK) return NULL;
+    return host;
+}

@@ -75,6 +75,9 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t);
 lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
 lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
 lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
+/* t's elements, row-major, where the host can read them: t's own data when it is
+ * contiguous host memory, else a copy in the step's scratch. NULL + error on OOM. */
+const void *ltr_host_bytes(lt_ctx *ctx, const lt_tensor *t);
 
 /* ------------------------------------------------------------ parameter store */
 
