@@ -40,6 +40,26 @@ expect "fake device: predict" 0 "fake device: [1-9][0-9]* kernel calls checked" 
 if command -v h5diff > /dev/null 2>&1; then
     expect "fake device: predictions equal the CPU's" 0 "" -- h5diff "$TMP/cpu_p.h5" "$TMP/fake_p.h5"
 fi
+# a callback plugin on the device: SWA (lt_tensor_to_host, lt_copy_, its average in the
+# checkpoint through lt_ckpt_put/get_tensor), stopped at step 12 and resumed, vs the CPU
+SWA='stochastic_weight_averaging:{"swa_lrs": 0.05, "swa_epoch_start": 2, "annealing_epochs": 3}'
+swarun() { # swarun DEVICE ARGS...: cb_module under SWA, checkpoints in the current dir
+    dev=$1
+    shift
+    LT_PLUGIN_PATH="$top_builddir/plugins/callbacks" LTR_TEST_DEVICE=$dev $FAKE fit \
+        --module "$P/cb_module.so" --data "$P/trace_data.so" --seed 1 --trainer.enable_progress_bar false \
+        --trainer.enable_model_summary false --trainer.logger false --trainer.enable_checkpointing true \
+        --trainer.max_epochs 6 --callback "$SWA" "$@"
+}
+for dev in cpu fake; do
+    mkdir -p "$TMP/swa_$dev"
+    (cd "$TMP/swa_$dev" && swarun $dev --trainer.max_steps 12 > log1 2>&1 &&
+        swarun $dev --ckpt-path last --results r.json > log2 2>&1) || fail "swa on $dev: stop and resume"
+done
+a=$(weights_digest "$TMP/swa_cpu/r.json"); b=$(weights_digest "$TMP/swa_fake/r.json")
+if [ -n "$a" ] && [ "$a" = "$b" ] && grep -q "kernel calls checked" "$TMP/swa_fake/log2"; then
+    pass "fake device: SWA stopped and resumed ends with the CPU's weights ($a)"
+else fail "fake device: SWA stopped and resumed (cpu $a, fake $b)"; tail -n 3 "$TMP/swa_fake/log2"; fi
 # without the variable the same binary is a CPU run
 expect "without LTR_TEST_DEVICE the binary runs on the CPU" 0 "" -- \
     $FAKE fit $COMMON --trainer.max_epochs 1 --trainer.default_root_dir "$TMP/c2"
