@@ -30,7 +30,8 @@ const ltr_accel *ltr_kernels_of(const lt_tensor *t);
 /* Check `b` (size, api_version, members, name) and add it; its index goes to *index.
  * On a refusal nothing is added and err holds one line naming `origin` (the .so, or
  * "built-in") and what to rebuild. The table is copied; what it points to is borrowed
- * for the process's lifetime. */
+ * for the process's lifetime. Register before any thread but the main one runs (loader
+ * workers read the table without a lock). */
 lt_status ltr_backend_register(const ltr_backend *b, const char *origin, int *index, char *err,
                                size_t errcap);
 
