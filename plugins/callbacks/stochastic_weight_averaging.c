@@ -184,7 +184,7 @@ static lt_status alloc_avg(lt_ctx *ctx, swa *s, bool copy) {
         size_t n = (size_t)lt_numel(ctx, p);
         s->avg[i] = malloc((n ? n : 1) * sizeof(float));
         if (!s->avg[i]) return lt_fail(ctx, "stochastic_weight_averaging: out of memory");
-        if (copy) memcpy(s->avg[i], lt_data(ctx, p), n * sizeof(float));
+        if (copy && lt_tensor_to_host(ctx, p, s->avg[i], n * sizeof(float)) != LT_OK) return LT_ERROR;
     }
     return LT_OK;
 }
@@ -252,26 +252,40 @@ static lt_status swalr_step(lt_ctx *ctx, swa *s) {
     return LT_OK;
 }
 
-/* update_parameters with the default avg_fn */
-static void update_parameters(lt_ctx *ctx, swa *s) {
+/* update_parameters with the default avg_fn. The average is kept in host memory (the
+ * plugin's own copy, like AveragedModel's deepcopy); the weights come from the device.
+ * On the CPU torch's AveragedModel divides (get_swa_avg_fn: a + (w - a) / (n + 1)), its
+ * foreach lerp_ being for accelerators only, so the division stays here: lerp_ with
+ * weight 1 / (n + 1) rounds differently. */
+static lt_status update_parameters(lt_ctx *ctx, swa *s) {
     for (int64_t i = 0; i < s->nparams; i++) {
         lt_tensor *p = lt_param_at(ctx, i, NULL);
-        const float *w = lt_data(ctx, p);
         float *a = s->avg[i];
         int64_t n = lt_numel(ctx, p);
-        if (s->n_averaged == 0) memcpy(a, w, (size_t)n * sizeof(float));
-        else
-            for (int64_t k = 0; k < n; k++)
-                a[k] = a[k] + (w[k] - a[k]) / (float)(s->n_averaged + 1);
+        size_t bytes = (size_t)n * sizeof(float);
+        if (s->n_averaged == 0) {
+            if (lt_tensor_to_host(ctx, p, a, bytes) != LT_OK) return LT_ERROR;
+            continue;
+        }
+        float *w = lt_scratch(ctx, bytes ? bytes : 1);
+        if (!w || lt_tensor_to_host(ctx, p, w, bytes) != LT_OK) return LT_ERROR;
+        for (int64_t k = 0; k < n; k++) a[k] = a[k] + (w[k] - a[k]) / (float)(s->n_averaged + 1);
     }
     s->n_averaged++;
+    return LT_OK;
 }
 
-static void transfer_weights(lt_ctx *ctx, swa *s) {
+/* the average onto the module's parameters, through a tensor made from it */
+static lt_status transfer_weights(lt_ctx *ctx, swa *s) {
     for (int64_t i = 0; i < s->nparams; i++) {
         lt_tensor *p = lt_param_at(ctx, i, NULL);
-        memcpy(lt_data(ctx, p), s->avg[i], (size_t)lt_numel(ctx, p) * sizeof(float));
+        int64_t shape[LT_MAX_DIMS];
+        int nd = lt_ndim(ctx, p);
+        for (int d = 0; d < nd; d++) shape[d] = lt_size(ctx, p, d);
+        lt_tensor *t = lt_tensor_from(ctx, LT_FLOAT32, nd, shape, s->avg[i]);
+        if (!t || lt_copy_(ctx, p, t) != LT_OK) return LT_ERROR;
     }
+    return LT_OK;
 }
 
 static lt_status swa_on_train_epoch_start(lt_ctx *ctx, void *self) {
@@ -300,7 +314,7 @@ static lt_status swa_on_train_epoch_start(lt_ctx *ctx, void *self) {
         if (s->has_sched_state) s->step_count = s->saved_step_count; /* load_state_dict */
     }
     if (in_window && e > s->latest_update_epoch) {
-        update_parameters(ctx, s);
+        if (update_parameters(ctx, s) != LT_OK) return LT_ERROR;
         s->latest_update_epoch = e;
     }
     return LT_OK;
@@ -316,7 +330,7 @@ static lt_status swa_on_train_end(lt_ctx *ctx, void *self) {
     swa *s = self;
     /* the trainer increases the current epoch before this hook is called */
     if (s->initialized && ctx->current_epoch - 1 == swa_end(s)) {
-        transfer_weights(ctx, s);
+        if (transfer_weights(ctx, s) != LT_OK) return LT_ERROR;
         /* Lightning's BatchNorm epoch: one forward pass over the train data with
          * reset running stats and momentum=None (lt_update_bn = torch's update_bn) */
         if (s->has_bn && lt_update_bn(ctx) != LT_OK) return LT_ERROR;
@@ -383,8 +397,9 @@ static lt_status swa_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r)
         for (int d = 0; d < nd; d++) shape[d] = lt_size(ctx, p, d);
         lt_tensor *t = lt_tensor_new(ctx, LT_FLOAT32, nd, shape);
         avg_key(key, sizeof key, name);
-        if (!t || lt_ckpt_get_tensor(ctx, r, key, t) != LT_OK) return LT_ERROR;
-        memcpy(s->avg[i], lt_data(ctx, t), (size_t)lt_numel(ctx, t) * sizeof(float));
+        if (!t || lt_ckpt_get_tensor(ctx, r, key, t) != LT_OK ||
+            lt_tensor_to_host(ctx, t, s->avg[i], (size_t)lt_numel(ctx, t) * sizeof(float)) != LT_OK)
+            return LT_ERROR;
     }
     s->avg_loaded = true;
     return LT_OK;

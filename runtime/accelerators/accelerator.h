@@ -189,7 +189,4 @@ typedef enum ltr_reduce_op {
     LTR_RED_SUM, LTR_RED_MAX, LTR_RED_MIN, LTR_RED_LOGSUMEXP, LTR_RED_VAR, LTR_RED_STD
 } ltr_reduce_op;
 
-/* The accelerator for a device index (0 = cpu); NULL if there is none. */
-const ltr_accel *ltr_accel_get(int32_t device);
-
 #endif

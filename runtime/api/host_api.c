@@ -349,6 +349,9 @@ static lt_host_api host_api = {
     .worker_info = ltr_api_worker_info,
     /* ABI 1.6: files (util/tmpfile.h) */
     .tmp_create = api_tmp_create,
+    .copy_ = ltr_copy_,
+    .lerp_ = ltr_lerp_,
+    .tensor_to_host = ltr_tensor_to_host,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -109,6 +109,14 @@ char *ltr_h5_get_str(hid_t obj, const char *name); /* malloc'd, NULL if absent *
  * chunked with a Fletcher-32 checksum (not a 0-d one) */
 lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
                              const int64_t *shape, const void *data);
+/* The same for `data` on device `device` (accelerators/registry.h): copied device->host
+ * into a host buffer first unless the host may read it in place. */
+lt_status ltr_h5_write_device_array(hid_t loc, const char *name, int device, lt_dtype dt,
+                                    int ndim, const int64_t *shape, const void *data);
+/* What was read into host memory, onto device `device`: copy `host` (bytes) into dst /
+ * into a new block of the device's (ltr_h5_to_new_device: frees host; NULL on OOM). */
+void ltr_h5_to_device(int device, void *dst, const void *host, size_t bytes);
+void *ltr_h5_to_new_device(int device, void *host, size_t bytes);
 /* The file type of a dataset as an ltrun dtype (-1: unsupported) */
 int ltr_h5_dataset_dtype(hid_t ds);
 hid_t ltr_h5_mem_type(lt_dtype dt);

@@ -16,6 +16,7 @@
  * Entries are datasets: tensors in their dtype and shape (attribute kind = "tensor"),
  * JSON as a string (kind = "json"). A reader only copies data; nothing is executed.
  */
+#include "accelerators/registry.h"
 #include "checkpoint/checkpoint.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ lt_status ltr_api_ckpt_put_tensor(lt_ctx *ctx, lt_ckpt_writer *w, const char *ke
     const lt_tensor *c = ltr_is_contiguous(t) ? t : ltr_contiguous(ctx, t);
     if (!c) return LT_ERROR;
     hid_t d = -1;
-    lt_status rc = ltr_h5_write_array(w->group, key, c->dtype, c->ndim, c->shape, c->data);
+    lt_status rc = ltr_h5_write_device_array(w->group, key, c->device, c->dtype, c->ndim, c->shape, c->data);
     if (rc == LT_OK && (d = H5Dopen2(w->group, key, H5P_DEFAULT)) >= 0) rc = ltr_h5_attr_str(d, "kind", "tensor");
     if (d >= 0) H5Dclose(d);
     return rc ? ltr_fail(ctx, "lt_ckpt_put_tensor: writing %s/%s failed", w->where, key) : LT_OK;
@@ -99,8 +100,18 @@ lt_status ltr_api_ckpt_get_tensor(lt_ctx *ctx, lt_ckpt_reader *r, const char *ke
     else if (ltr_numel(dst) > 0) {
         char where[1100], msg[1300];
         snprintf(where, sizeof where, "%s/%s", r->where, key);
-        if (ltr_ckpt_read(d, ltr_h5_mem_type(dst->dtype), dst->data, where, msg, sizeof msg))
+        /* read on the host, then onto dst's device unless the host may write it in place */
+        void *self;
+        bool direct = ltr_device_of(dst->device, &self)->host_accessible;
+        size_t bytes = (size_t)ltr_numel(dst) * ltr_dtype_size(dst->dtype);
+        void *buf = direct ? dst->data : malloc(bytes);
+        if (!buf)
+            rc = ltr_fail(ctx, "lt_ckpt_get_tensor: out of memory reading %s", where);
+        else if (ltr_ckpt_read(d, ltr_h5_mem_type(dst->dtype), buf, where, msg, sizeof msg))
             rc = ltr_fail(ctx, "lt_ckpt_get_tensor: %s", msg);
+        else if (!direct)
+            ltr_h5_to_device(dst->device, dst->data, buf, bytes);
+        if (!direct) free(buf);
     }
     H5Sclose(sp);
     H5Dclose(d);

@@ -329,7 +329,8 @@ void ltr_ckpt_copy_weights(ltr_ckpt *c) {
     for (int64_t i = 0; i < c->n; i++) {
         ck_tensor *e = &c->t[i];
         if (e->target && e->data)
-            memcpy(e->target->data, e->data, (size_t)ltr_numel(e->target) * ltr_dtype_size(e->target->dtype));
+            ltr_h5_to_device(e->target->device, e->target->data, e->data,
+                             (size_t)ltr_numel(e->target) * ltr_dtype_size(e->target->dtype));
     }
 }
 
@@ -610,16 +611,22 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
                 o->groups[g].has_initial_lr = !isnan(oin[i].initial_lr[g]);
                 if (o->groups[g].has_initial_lr) o->groups[g].initial_lr = oin[i].initial_lr[g];
             }
-            for (int64_t j = 0; j < o->nstate; j++) {
-                free(o->state[j].buf1), free(o->state[j].buf2), free(o->state[j].buf3);
-                memset(&o->state[j], 0, sizeof o->state[j]);
-            }
+            for (int64_t j = 0; j < o->nstate; j++) ltr_optim_state_release(o, j);
             for (int64_t j = 0; j < oin[i].nst; j++) {
                 opt_state_in *s = &oin[i].st[j];
                 ltr_optim_state *d = &o->state[s->index];
                 d->step = s->step;
-                d->buf1 = s->buf[0], d->buf2 = s->buf[1], d->buf3 = s->buf[2];
-                s->buf[0] = s->buf[1] = s->buf[2] = NULL;
+                /* read into host memory, now onto the parameter's device */
+                const lt_tensor *p = o->params->params[s->index];
+                size_t bytes = (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype);
+                void **dst[3] = {&d->buf1, &d->buf2, &d->buf3};
+                for (int b = 0; b < 3; b++) {
+                    if (s->buf[b] && !(*dst[b] = ltr_h5_to_new_device(p->device, s->buf[b], bytes))) {
+                        rc = LT_ERROR;
+                        snprintf(msg, sizeof msg, "out of memory for the optimizer state of '%s'", p->name);
+                    }
+                    s->buf[b] = NULL;
+                }
             }
         }
         for (int i = 0; i < nsch; i++) {

@@ -55,7 +55,7 @@ static lt_status write_tensors(hid_t g, lt_tensor *const *list, int64_t n, const
             snprintf(err, cap, "%s '%s': a name with '/' cannot be a checkpoint key", kind, p->name);
             return LT_ERROR;
         }
-        if (ltr_h5_write_array(g, p->name, p->dtype, p->ndim, p->shape, p->data)) {
+        if (ltr_h5_write_device_array(g, p->name, p->device, p->dtype, p->ndim, p->shape, p->data)) {
             snprintf(err, cap, "writing %s '%s' failed", kind, p->name);
             return LT_ERROR;
         }
@@ -112,7 +112,8 @@ static lt_status write_optimizer(hid_t og, const lt_optimizer *o) {
         rc |= ltr_h5_attr_i64(pg2, "param_index", i);
         void *bufs[3] = {s->buf1, s->buf2, s->buf3};
         for (int b = 0; b < 3; b++)
-            if (bufs[b] && bn[b]) rc |= ltr_h5_write_array(pg2, bn[b], p->dtype, p->ndim, p->shape, bufs[b]);
+            if (bufs[b] && bn[b])
+                rc |= ltr_h5_write_device_array(pg2, bn[b], p->device, p->dtype, p->ndim, p->shape, bufs[b]);
         H5Gclose(pg2);
     }
     H5Gclose(sg);

@@ -6,6 +6,7 @@
  */
 #include "checkpoint/checkpoint.h"
 #include "tensor/tensor.h"
+#include "accelerators/registry.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -341,4 +342,37 @@ lt_status ltr_h5_check_safe(hid_t file, char *err, size_t cap) {
         return LT_ERROR;
     }
     return LT_OK;
+}
+
+lt_status ltr_h5_write_device_array(hid_t loc, const char *name, int device, lt_dtype dt,
+                                    int ndim, const int64_t *shape, const void *data) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(device, &self);
+    if (dev->host_accessible) return ltr_h5_write_array(loc, name, dt, ndim, shape, data);
+    size_t bytes = ltr_dtype_size(dt);
+    for (int d = 0; d < ndim; d++) bytes *= (size_t)shape[d];
+    void *host = malloc(bytes ? bytes : 1);
+    if (!host) return LT_ERROR;
+    dev->copy_d2h(self, host, data, bytes);
+    dev->synchronize(self); /* the bytes are there before H5Dwrite reads them */
+    lt_status rc = ltr_h5_write_array(loc, name, dt, ndim, shape, host);
+    free(host);
+    return rc;
+}
+
+void ltr_h5_to_device(int device, void *dst, const void *host, size_t bytes) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(device, &self);
+    dev->copy_h2d(self, dst, host, bytes);
+    dev->synchronize(self); /* the host buffer may be freed next */
+}
+
+void *ltr_h5_to_new_device(int device, void *host, size_t bytes) {
+    if (!host) return NULL;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(device, &self);
+    void *d = dev->alloc(self, bytes);
+    if (d) ltr_h5_to_device(device, d, host, bytes);
+    free(host);
+    return d;
 }

@@ -1,6 +1,7 @@
 /* context.c — errors, scratch and instance memory of an lt_ctx. */
 #include "core/context.h"
 
+#include "accelerators/registry.h"
 #include "tensor/arena.h"
 
 #include <stdio.h>
@@ -15,6 +16,7 @@ void ltr_ctx_init(ltr_ctx *ctx, const lt_host_api *api) {
     ctx->grad_enabled = true;
     ctx->float_dtype = LT_FLOAT32;
     ctx->batch_size = 1;
+    ctx->device = ltr_backend_default();
 }
 
 lt_status ltr_vfail(lt_ctx *c, const char *fmt, va_list ap) {

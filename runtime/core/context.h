@@ -65,6 +65,7 @@ typedef struct ltr_ctx {
      * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
     bool no_distributed_sampler;
     bool overfit_batches; /* issue 7: the flag is on: that wrap does not shuffle */
+    int32_t device; /* where ltr_empty & co, parameters and batches go (accelerators/registry.h) */
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

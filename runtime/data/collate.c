@@ -100,13 +100,17 @@ static bool bytes_of(int64_t mult, int ndim, const int64_t *shape, size_t esz, s
     return true;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, bool aligned) {
+/* slot: the batch tensor whose data *p is (its device's slot memory), or NULL for a
+ * host staging buffer */
+static bool grow(void **p, size_t *cap, size_t need, const lt_tensor *slot) {
     if (need <= *cap && *p) return true;
     size_t c = *cap ? *cap : 64;
     while (c < need) c *= 2;
-    void *q = aligned ? aligned_alloc(64, (c + 63) / 64 * 64) : malloc(c);
+    void *q = slot ? ltr_slot_alloc(slot, c) : malloc(c);
     if (!q) return false;
-    free(*p); /* contents are rewritten for each batch */
+    /* contents are rewritten for each batch */
+    if (slot) ltr_slot_free(slot, *p);
+    else free(*p);
     *p = q;
     *cap = c;
     return true;
@@ -201,11 +205,11 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
         }
         padded[f] = (size_t)numel_of(fd->ndim, maxs[f]);
         lt_tensor *t = batch->fields[f];
-        if (!grow(&t->data, &cs->batch_cap[f], batch_bytes, true))
+        if (!grow(&t->data, &cs->batch_cap[f], batch_bytes, t))
             return ltr_fail(ctx, "out of memory for the %s loader's batch buffers (lower the "
                                   "batch_size, or bound the longest sample)", sn);
         if (ltr_field_is_variable(fd)) {
-            if (!grow(&cs->staging[f], &cs->staging_cap[f], total, false))
+            if (!grow(&cs->staging[f], &cs->staging_cap[f], total, NULL))
                 return ltr_fail(ctx, "out of memory for the %s loader's staging buffers", sn);
         }
         int64_t bshape[LT_MAX_DIMS] = {n};

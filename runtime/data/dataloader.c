@@ -1,6 +1,7 @@
 /* dataloader.c — sampling, batching and collation of a data module's samples. */
 #include "data/dataloader.h"
 
+#include "accelerators/registry.h"
 #include "core/context.h"
 #include "data/collate.h"
 #include "data/transforms.h"
@@ -131,6 +132,7 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
             if (!t) goto oom;
             b->fields[f] = t;
             t->dtype = fd->dtype;
+            t->device = ltr_ctx_of(ctx)->device;
             int64_t shape[LT_MAX_DIMS] = {rows};
             for (int d = 0; d < fd->ndim; d++) shape[d + 1] = fd->shape[d] < 0 ? 0 : fd->shape[d];
             ltr_set_shape(t, fd->ndim + 1, shape);
@@ -138,8 +140,7 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
             if (ltr_field_is_variable(fd)) dl->variable = true;
             size_t bytes = ltr_field_is_variable(fd) ? 0 :
                            (size_t)(rows * field_numel(fd)) * ltr_dtype_size(fd->dtype);
-            size_t rounded = bytes ? (bytes + 63) / 64 * 64 : 64; /* aligned_alloc wants a multiple */
-            t->data = aligned_alloc(64, rounded);
+            t->data = ltr_slot_alloc(t, bytes);
             if (!t->data) goto oom;
         }
     }
@@ -152,13 +153,25 @@ oom:
                           "data module's batch_size, or --data.prefetch_factor with workers)", sn);
 }
 
+void *ltr_slot_alloc(const lt_tensor *t, size_t bytes) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    return dev->host_alloc(self, bytes);
+}
+
+void ltr_slot_free(const lt_tensor *t, void *p) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    dev->host_free(self, p);
+}
+
 void ltr_dataloader_free(ltr_dataloader *dl) {
     if (dl->workers) ltr_workers_free(dl->workers); /* joined before the buffers go */
     ltr_collate_free(dl);
     for (int s = 0; dl->slots && s < dl->nslots; s++)
         for (int f = 0; f < LT_MAX_FIELDS; f++) {
             if (!dl->slots[s].fields[f]) continue;
-            free(dl->slots[s].fields[f]->data);
+            ltr_slot_free(dl->slots[s].fields[f], dl->slots[s].fields[f]->data);
             free(dl->slots[s].fields[f]);
         }
     free(dl->slots);

@@ -54,6 +54,12 @@ typedef struct ltr_dataloader {
     lt_status (*worker_init)(lt_ctx *, void *, lt_split, int, int);
 } ltr_dataloader;
 
+/* A batch slot's data (t->data of a slot field): page-locked host memory of t's device,
+ * from its host_alloc, that the data module writes and the step reads (the CPU: its
+ * memory). Freed with ltr_slot_free. */
+void *ltr_slot_alloc(const lt_tensor *t, size_t bytes);
+void ltr_slot_free(const lt_tensor *t, void *p);
+
 /* Validates ds (length >= 0, batch_size >= 1, 1..LT_MAX_FIELDS fields, shapes >= 0 or
  * LT_VARIABLE_DIM, and DataLoader's checks of num_workers / prefetch_factor /
  * persistent_workers; then ltr_collate_attach gives the item_shape hook)

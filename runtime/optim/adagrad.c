@@ -83,7 +83,7 @@ lt_status ltr_adagrad_step(lt_optimizer *o) {
             int64_t n = ltr_numel(p);
             ltr_optim_state *st = &o->state[i];
             bool fresh = st->buf1 == NULL;
-            void *sum = ltr_optim_buffer(&st->buf1, n, ltr_dtype_size(p->dtype));
+            void *sum = ltr_optim_buffer(p, &st->buf1, n, ltr_dtype_size(p->dtype));
             if (!sum) return LT_ERROR;
             if (fresh && h->initial_accumulator_value != 0) {
                 /* torch.full_like(p, initial_accumulator_value): the value cast to p's dtype */

@@ -163,9 +163,9 @@ lt_status ltr_adam_step(lt_optimizer *o) {
             size_t es = ltr_dtype_size(p->dtype);
             ltr_optim_state *st = &o->state[i];
             /* state['exp_avg'], ['exp_avg_sq'] (and ['max_exp_avg_sq']) = zeros at first use */
-            void *m = ltr_optim_buffer(&st->buf1, n, es);
-            void *v = ltr_optim_buffer(&st->buf2, n, es);
-            void *vmax = h->amsgrad ? ltr_optim_buffer(&st->buf3, n, es) : NULL;
+            void *m = ltr_optim_buffer(p, &st->buf1, n, es);
+            void *v = ltr_optim_buffer(p, &st->buf2, n, es);
+            void *vmax = h->amsgrad ? ltr_optim_buffer(p, &st->buf3, n, es) : NULL;
             if (!m || !v || (h->amsgrad && !vmax)) return LT_ERROR;
             st->step++; /* step_t += 1, before the update */
             /* Python-float scalars: bias_correction1 = 1 - beta1 ** step, etc. */

@@ -5,6 +5,8 @@
  * for torch.optim's error messages.
  */
 #include "optim/optimizer.h"
+
+#include "accelerators/registry.h"
 #include "optim/configure.h"
 
 #include <fnmatch.h>
@@ -337,9 +339,25 @@ double *ltr_group_momentum(lt_optimizer *o, int group) {
 
 /* Zeroed state buffer made on a parameter's first update: PyTorch fills `state[p]`
  * only when p first has a grad (torch.zeros_like / clone), never in __init__. */
-void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize) {
-    if (!*buf) *buf = calloc((size_t)(n > 0 ? n : 1), elsize);
+/* The state lives on p's device, from its alloc. */
+void *ltr_optim_buffer(const lt_tensor *p, void **buf, int64_t n, size_t elsize) {
+    if (*buf) return *buf;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(p->device, &self);
+    size_t bytes = (size_t)(n > 0 ? n : 1) * elsize;
+    *buf = dev->alloc(self, bytes);
+    if (*buf) dev->memset(self, *buf, 0, bytes);
     return *buf;
+}
+
+void ltr_optim_state_release(lt_optimizer *o, int64_t i) {
+    ltr_optim_state *st = &o->state[i];
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(o->params->params[i]->device, &self);
+    dev->free(self, st->buf1);
+    dev->free(self, st->buf2);
+    dev->free(self, st->buf3);
+    memset(st, 0, sizeof *st);
 }
 
 /* optimizer.zero_grad(set_to_none=True), torch 2.x's default: grads become None. */
@@ -373,11 +391,7 @@ lt_status ltr_optimizer_step(lt_optimizer *o) {
 
 void ltr_optimizer_free(lt_optimizer *o) {
     if (!o) return;
-    for (int64_t i = 0; i < o->nstate; i++) {
-        free(o->state[i].buf1);
-        free(o->state[i].buf2);
-        free(o->state[i].buf3);
-    }
+    for (int64_t i = 0; i < o->nstate; i++) ltr_optim_state_release(o, i);
     free(o->state);
     for (int g = 0; g < o->ngroups; g++) free(o->groups[g].index);
     free(o->groups);

@@ -117,9 +117,11 @@ void ltr_optimizer_free(lt_optimizer *o);
 /* An optimizer over every parameter of ctx->params, one group with options *hp. */
 lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name,
                                 const ltr_optim_hp *hp);
-/* The zeroed state buffer *buf (n elements of elsize bytes), made at first use; NULL
- * when out of memory. */
-void *ltr_optim_buffer(void **buf, int64_t n, size_t elsize);
+/* The zeroed state buffer *buf (n elements of elsize bytes) of parameter p, made at first
+ * use on p's device; NULL when out of memory. */
+void *ltr_optim_buffer(const lt_tensor *p, void **buf, int64_t n, size_t elsize);
+/* Free parameter i's state buffers (through its device) and zero its state. */
+void ltr_optim_state_release(lt_optimizer *o, int64_t i);
 /* x as Python's repr(float) writes it ("1.5", "-1.0", "1e-08", "nan"), for torch's
  * error messages; returns buf. */
 const char *ltr_optim_pyfloat(double x, char *buf, size_t cap);

@@ -144,9 +144,9 @@ lt_status ltr_rmsprop_step(lt_optimizer *o) {
             int64_t n = ltr_numel(p);
             size_t es = ltr_dtype_size(p->dtype);
             ltr_optim_state *st = &o->state[i];
-            void *sq = ltr_optim_buffer(&st->buf1, n, es);
-            void *buf = h->momentum > 0 ? ltr_optim_buffer(&st->buf2, n, es) : NULL;
-            void *ga = h->centered ? ltr_optim_buffer(&st->buf3, n, es) : NULL;
+            void *sq = ltr_optim_buffer(p, &st->buf1, n, es);
+            void *buf = h->momentum > 0 ? ltr_optim_buffer(p, &st->buf2, n, es) : NULL;
+            void *ga = h->centered ? ltr_optim_buffer(p, &st->buf3, n, es) : NULL;
             if (!sq || (h->momentum > 0 && !buf) || (h->centered && !ga)) return LT_ERROR;
             st->step++;
             if (p->dtype == LT_FLOAT64) rmsprop_param_f64(h, n, p->data, p->grad->data, sq, buf, ga);

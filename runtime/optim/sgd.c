@@ -111,7 +111,7 @@ lt_status ltr_sgd_step(lt_optimizer *o) {
             if (h->momentum) {
                 /* momentum_buffer is None until this parameter's first update */
                 first = st->buf1 == NULL;
-                buf = ltr_optim_buffer(&st->buf1, n, ltr_dtype_size(p->dtype));
+                buf = ltr_optim_buffer(p, &st->buf1, n, ltr_dtype_size(p->dtype));
                 if (!buf) return LT_ERROR;
             }
             if (p->dtype == LT_FLOAT64) sgd_param_f64(h, n, p->data, p->grad->data, buf, first);

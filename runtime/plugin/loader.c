@@ -8,6 +8,7 @@
  */
 #include "plugin/loader.h"
 
+#include "accelerators/registry.h"
 #include "core/context.h"
 
 #include <dlfcn.h>
@@ -405,4 +406,32 @@ void ltr_registry_free(ltr_registry *reg) {
     }
     free(reg->items);
     memset(reg, 0, sizeof *reg);
+}
+
+/* Backends are versioned by their device table: a size or api_version other than this
+ * host's means the backend was built against another device.h. */
+lt_status ltr_plugin_check_backend(const char *origin, const ltr_backend *b, char *err,
+                                   size_t cap) {
+    if (!b || !b->device || !b->kernels)
+        return fail(err, cap, "%s: backend refused: it has no %s table: fill both the device "
+                              "and the kernel table", origin,
+                    !b ? "backend" : !b->device ? "device" : "kernel");
+    const ltr_device_ops *d = b->device;
+    if (d->size != sizeof(ltr_device_ops) || d->api_version != LTR_DEVICE_API_VERSION)
+        return fail(err, cap, "%s: backend '%.64s' refused: its device table is version %u "
+                              "(%u bytes), this ltrun needs version %u (%zu bytes): rebuild the "
+                              "backend against this ltrun's accelerators/device.h", origin,
+                    b->name ? b->name : "?", d->api_version, d->size, LTR_DEVICE_API_VERSION,
+                    sizeof(ltr_device_ops));
+    if (!b->name || !*b->name || !valid_name(b->name) || !d->name || strcmp(d->name, b->name))
+        return fail(err, cap, "%s: backend refused: its name '%.64s' is not a valid name "
+                              "(letters, digits, _ and -) equal to its device table's '%.64s'",
+                    origin, b->name ? b->name : "", d->name ? d->name : "");
+    if (!d->alloc || !d->free || !d->copy_h2d || !d->copy_d2h || !d->copy_d2d || !d->memset ||
+        !d->synchronize || !d->host_alloc || !d->host_free || !d->stream_create ||
+        !d->stream_destroy || !d->event_record || !d->event_wait || !d->set_threads)
+        return fail(err, cap, "%s: backend '%s' refused: its device table leaves a member NULL: "
+                              "implement every member (no-ops that keep the contract where the "
+                              "device has nothing to do)", origin, b->name);
+    return LT_OK;
 }

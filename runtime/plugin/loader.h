@@ -46,6 +46,13 @@ lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, 
 lt_status ltr_plugin_load(const char *path, lt_plugin_kind kind, ltr_plugin *out, char *err,
                           size_t errcap);
 void ltr_plugin_unload(ltr_plugin *p);
+
+/* A backend's tables (accelerators/registry.h), checked as a descriptor is: the device
+ * table's size and api_version equal to this host's, every member present, a valid
+ * name equal to the device's. `origin` (the .so, or "built-in") heads the message. */
+struct ltr_backend;
+lt_status ltr_plugin_check_backend(const char *origin, const struct ltr_backend *b, char *err,
+                                   size_t errcap);
 /* The label a loaded callback/logger goes by in messages and checkpoint keys: its name,
  * or "name#k" for the k-th instance of one plugin (twins = earlier ones of that name). */
 static inline void ltr_plugin_label(char *label, size_t cap, const char *name, int twins) {

@@ -8,7 +8,7 @@
  */
 #include "tensor/autograd.h"
 
-#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 #include "tensor/arena.h"
 #include "tensor/op_hooks.h"
 
@@ -94,7 +94,7 @@ lt_status ltr_accumulate_grad(lt_ctx *ctx, const lt_tensor *t, const lt_tensor *
     if (beta == 0.0)
         memcpy(dst->data, g->data, (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype));
     else
-        ltr_accel_get(dst->device)->add_into(dst, g);
+        ltr_kernels_of(dst)->add_into(dst, g);
     return LT_OK;
 }
 

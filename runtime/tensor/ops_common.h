@@ -5,7 +5,7 @@
 #ifndef LTR_OPS_COMMON_H
 #define LTR_OPS_COMMON_H
 
-#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
 
@@ -36,7 +36,7 @@ static inline bool ltr_check_float(lt_ctx *ctx, const char *op, const lt_tensor 
         ltr_fail(ctx, "%s: expected a float tensor, got %s", op, ltr_dtype_name(t->dtype));
         return false;
     }
-    if (!ltr_accel_get(t->device)) {
+    if (!ltr_kernels_of(t)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
         return false;
     }
@@ -57,7 +57,7 @@ static inline bool ltr_check_same(lt_ctx *ctx, const char *op, const lt_tensor *
     return true;
 }
 
-static inline const ltr_accel *ltr_accel_of(const lt_tensor *t) { return ltr_accel_get(t->device); }
+static inline const ltr_accel *ltr_accel_of(const lt_tensor *t) { return ltr_kernels_of(t); }
 
 /* [outer, dim, inner] view of a contiguous tensor around dimension d (kernels that work
  * along one dim take these three sizes) */

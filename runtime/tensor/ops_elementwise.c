@@ -232,7 +232,7 @@ lt_tensor *ltr_minimum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
 
 static bool check_any(lt_ctx *ctx, const char *op, const lt_tensor *t) {
     if (!ltr_refuse_bf16(ctx, op, t)) return false;
-    if (!ltr_accel_get(t->device)) {
+    if (!ltr_kernels_of(t)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
         return false;
     }

@@ -27,7 +27,7 @@ lt_tensor *ltr_index_select(lt_ctx *ctx, const lt_tensor *x, int dim, const lt_t
     if (!x || !index) return NULL;
     const char *op = "lt_index_select";
     char s1[96], s2[96];
-    if (!ltr_accel_get(x->device)) {
+    if (!ltr_kernels_of(x)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, x->device);
         return NULL;
     }
@@ -122,7 +122,7 @@ lt_tensor *ltr_cat(lt_ctx *ctx, const lt_tensor *const *ts, int n, int dim) {
     for (int i = 0; i < n; i++)
         if (!ts[i]) return NULL;
     const lt_tensor *t0 = ts[0];
-    if (!ltr_accel_get(t0->device)) {
+    if (!ltr_kernels_of(t0)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, t0->device);
         return NULL;
     }

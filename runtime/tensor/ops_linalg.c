@@ -15,7 +15,7 @@
 /* float32, float64 or bfloat16 (GEMMs take all three; bfloat16 accumulates in float32) */
 static bool check_gemm_operand(lt_ctx *ctx, const char *op, const lt_tensor *t) {
     if (t->dtype != LT_BFLOAT16) return ltr_check_float(ctx, op, t);
-    if (!ltr_accel_get(t->device)) {
+    if (!ltr_kernels_of(t)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
         return false;
     }

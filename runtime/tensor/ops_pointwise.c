@@ -102,7 +102,7 @@ lt_tensor *ltr_to(lt_ctx *ctx, const lt_tensor *x, lt_dtype dtype) {
         ltr_fail(ctx, "lt_to: unknown dtype %d", (int)dtype);
         return NULL;
     }
-    if (!ltr_accel_get(x->device)) {
+    if (!ltr_kernels_of(x)) {
         ltr_fail(ctx, "lt_to: no accelerator for device %d", x->device);
         return NULL;
     }
@@ -138,7 +138,7 @@ static lt_tensor *create(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, con
 /* torch.full(shape, value, dtype) (and zeros, ones) */
 lt_tensor *ltr_full(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, double value) {
     lt_tensor *t = create(ctx, "lt_full", dt, ndim, shape);
-    if (t) ltr_accel_get(t->device)->fill_value(t, value);
+    if (t) ltr_kernels_of(t)->fill_value(t, value);
     return t;
 }
 lt_tensor *ltr_zeros_op(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
@@ -166,7 +166,7 @@ lt_tensor *ltr_arange(lt_ctx *ctx, double start, double end, double step, lt_dty
     }
     int64_t n = (int64_t)ceil((end - start) / step);
     lt_tensor *t = create(ctx, "lt_arange", dt, 1, &n);
-    if (t) ltr_accel_get(t->device)->arange(t, start, step);
+    if (t) ltr_kernels_of(t)->arange(t, start, step);
     return t;
 }
 

@@ -139,7 +139,7 @@ static bool wrap_dim(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t *d
 }
 
 static bool check_x(lt_ctx *ctx, const char *op, const lt_tensor *x) {
-    if (!ltr_accel_get(x->device)) {
+    if (!ltr_kernels_of(x)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, x->device);
         return false;
     }

@@ -5,13 +5,16 @@
  * optimizers (see the contract in tensor.h).
  *
  * Ownership: the store owns each parameter and buffer (struct, 64-byte aligned data, its grad
- * tensor and grad data, the strdup'd name) until ltr_param_store_free. The grad buffer
+ * tensor and grad data, the strdup'd name) until ltr_param_store_free. Headers are host
+ * memory; data and grad data come from the device the context was on at creation, through
+ * that device's alloc (and go back through its free). The grad buffer
  * exists from creation; LTR_T_GRAD_DEFINED says whether it holds a value (p.grad is
  * not None), so zero_grad(set_to_none=True) is a flag clear and backward can write
  * straight into the buffer.
  */
 #include "tensor/tensor.h"
 
+#include "accelerators/registry.h"
 #include "core/context.h"
 
 #include <stdio.h>
@@ -21,13 +24,19 @@
 
 void ltr_param_store_init(ltr_param_store *s) { memset(s, 0, sizeof *s); }
 
+static void free_data(lt_tensor *t) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    dev->free(self, t->data);
+}
+
 static void free_param(lt_tensor *p) {
     if (!p) return;
     if (p->grad) {
-        free(p->grad->data);
+        free_data(p->grad);
         free(p->grad);
     }
-    free(p->data);
+    if (p->data) free_data(p);
     free((char *)p->name);
     free(p);
 }
@@ -85,17 +94,20 @@ void ltr_param_store_zero_grad(ltr_param_store *s) {
     for (int64_t i = 0; i < s->count; i++) s->params[i]->flags &= ~(uint32_t)LTR_T_GRAD_DEFINED;
 }
 
-static lt_tensor *heap_tensor(lt_dtype dt, int ndim, const int64_t *shape) {
+static lt_tensor *heap_tensor(int device, lt_dtype dt, int ndim, const int64_t *shape) {
     lt_tensor *t = calloc(1, sizeof *t);
     if (!t) return NULL;
     t->dtype = dt;
+    t->device = device;
     size_t bytes = (size_t)ltr_set_shape(t, ndim, shape) * ltr_dtype_size(dt);
-    t->data = aligned_alloc(64, bytes ? (bytes + 63) & ~(size_t)63 : 64);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(device, &self);
+    t->data = dev->alloc(self, bytes);
     if (!t->data) {
         free(t);
         return NULL;
     }
-    memset(t->data, 0, bytes);
+    dev->memset(self, t->data, 0, bytes);
     return t;
 }
 
@@ -163,9 +175,10 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
         *list = grown;
         *capp = cap;
     }
-    lt_tensor *p = heap_tensor(dt, ndim, shape);
+    int device = ltr_ctx_of(ctx)->device;
+    lt_tensor *p = heap_tensor(device, dt, ndim, shape);
     if (!p) goto oom;
-    p->grad = buffer ? NULL : heap_tensor(dt, ndim, shape);
+    p->grad = buffer ? NULL : heap_tensor(device, dt, ndim, shape);
     p->name = strdup(name);
     if ((!buffer && !p->grad) || !p->name) {
         free_param(p);
@@ -193,7 +206,18 @@ static uint64_t digest_list(uint64_t h, lt_tensor *const *list, int64_t n) {
         int32_t head[2] = {(int32_t)p->dtype, p->ndim};
         h = fnv1a(h, head, sizeof head);
         h = fnv1a(h, p->shape, (size_t)p->ndim * sizeof p->shape[0]);
-        h = fnv1a(h, p->data, (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype));
+        size_t bytes = (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype);
+        void *self;
+        const ltr_device_ops *dev = ltr_device_of(p->device, &self);
+        if (dev->host_accessible) {
+            h = fnv1a(h, p->data, bytes);
+            continue;
+        }
+        void *host = malloc(bytes ? bytes : 1); /* the bytes as the host sees them */
+        if (!host) return 0; /* no digest rather than a wrong one */
+        dev->copy_d2h(self, host, p->data, bytes);
+        h = fnv1a(h, host, bytes);
+        free(host);
     }
     return h;
 }

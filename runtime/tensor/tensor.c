@@ -1,11 +1,13 @@
 /*
  * tensor.c — tensor metadata, arena tensors, element access, SDK accessors.
  *
- * Ownership: every tensor made here (header and data in one 64-byte aligned block)
- * lives in ctx->arena and dies at its reset; nothing here frees.
+ * Ownership: every tensor made here lives in ctx->arena and dies at its reset: the
+ * header in the host arena, the data in that arena's companion for the tensor's device
+ * (the host arena itself for the CPU); nothing here frees.
  */
 #include "tensor/tensor.h"
 
+#include "accelerators/registry.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 #include "tensor/bf16.h"
@@ -74,8 +76,9 @@ char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap) {
     return buf;
 }
 
-/* Header and data in one arena block. */
-static lt_tensor *arena_tensor(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, bool zero) {
+/* Header in the host arena, data in the device's. */
+static lt_tensor *arena_tensor(lt_ctx *ctx, int device, lt_dtype dt, int ndim,
+                               const int64_t *shape, bool zero) {
     ltr_ctx *c = ltr_ctx_of(ctx);
     if (ndim < 0 || ndim > LT_MAX_DIMS) {
         ltr_fail(ctx, "tensor: %d dimensions (at most %d)", ndim, LT_MAX_DIMS);
@@ -97,33 +100,45 @@ static lt_tensor *arena_tensor(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t
         ltr_fail(ctx, "tensor: no step arena here (tensors are made inside step and epoch hooks)");
         return NULL;
     }
-    size_t head = (sizeof(lt_tensor) + 63) & ~(size_t)63;
     size_t bytes = (size_t)n * ltr_dtype_size(dt);
-    unsigned char *mem = ltr_arena_alloc(c->arena, head + bytes);
-    if (!mem) {
-        ltr_fail(ctx, "tensor: out of memory for %zu bytes", bytes);
+    ltr_arena *da = ltr_arena_on(c->arena, device);
+    lt_tensor *t = ltr_arena_alloc(c->arena, sizeof *t);
+    void *data = da ? ltr_arena_alloc(da, bytes) : NULL;
+    if (!t || !data) {
+        ltr_fail(ctx, "tensor: out of memory for %zu bytes on device '%s'", bytes,
+                 ltr_backend_at(device) ? ltr_backend_at(device)->name : "?");
         return NULL;
     }
-    lt_tensor *t = (lt_tensor *)mem;
     memset(t, 0, sizeof *t);
     t->dtype = dt;
     ltr_set_shape(t, ndim, shape);
-    t->data = mem + head;
-    if (zero) memset(t->data, 0, bytes);
+    t->data = data;
+    t->device = device;
+    if (zero) {
+        void *self;
+        ltr_device_of(device, &self)->memset(self, data, 0, bytes);
+    }
     return t;
 }
 
+lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    return arena_tensor(ctx, device, dt, ndim, shape, false);
+}
+lt_tensor *ltr_zeros_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    return arena_tensor(ctx, device, dt, ndim, shape, true);
+}
 lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
-    return arena_tensor(ctx, dt, ndim, shape, false);
+    return arena_tensor(ctx, ltr_ctx_of(ctx)->device, dt, ndim, shape, false);
 }
 lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {
-    return arena_tensor(ctx, dt, ndim, shape, true);
+    return arena_tensor(ctx, ltr_ctx_of(ctx)->device, dt, ndim, shape, true);
 }
+/* _like: t's device, whatever the context's */
 lt_tensor *ltr_empty_like(lt_ctx *ctx, const lt_tensor *t) {
-    return arena_tensor(ctx, t->dtype, t->ndim, t->shape, false);
+    return arena_tensor(ctx, t->device, t->dtype, t->ndim, t->shape, false);
 }
 lt_tensor *ltr_zeros_like(lt_ctx *ctx, const lt_tensor *t) {
-    return arena_tensor(ctx, t->dtype, t->ndim, t->shape, true);
+    return arena_tensor(ctx, t->device, t->dtype, t->ndim, t->shape, true);
 }
 
 double ltr_get(const lt_tensor *t, int64_t i) {
@@ -162,17 +177,9 @@ lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t) {
     if (ltr_is_contiguous(t)) return (lt_tensor *)t;
     lt_tensor *out = ltr_empty_like(ctx, t);
     if (!out) return NULL;
-    size_t es = ltr_dtype_size(t->dtype);
-    int64_t n = ltr_numel(t), idx[LT_MAX_DIMS] = {0};
-    for (int64_t i = 0; i < n; i++) {
-        int64_t off = 0;
-        for (int d = 0; d < t->ndim; d++) off += idx[d] * t->stride[d];
-        memcpy((char *)out->data + (size_t)i * es, (const char *)t->data + (size_t)off * es, es);
-        for (int d = t->ndim - 1; d >= 0; d--) {
-            if (++idx[d] < t->shape[d]) break;
-            idx[d] = 0;
-        }
-    }
+    /* the device's kernel does the gather: the data may not be host memory */
+    ltr_kernels_of(t)->strided_copy(t->dtype, t->ndim, t->shape, out->data, out->stride, t->data,
+                                    t->stride, false);
     const lt_tensor *in[1] = {t}; /* the copy stays differentiable (torch .contiguous()) */
     ltr_record(ctx, "contiguous", out, contiguous_backward, 1, in);
     return out;
@@ -193,13 +200,18 @@ lt_tensor *ltr_tensor_from(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *sh
     lt_tensor *t = ltr_empty(ctx, want, ndim, shape);
     if (!t) return NULL;
     int64_t n = ltr_numel(t);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
     if (want == dt) {
-        memcpy(t->data, data, (size_t)n * ltr_dtype_size(dt));
-    } else {
-        const float *src = data;
-        double *dst = t->data;
-        for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+        dev->copy_h2d(self, t->data, data, (size_t)n * ltr_dtype_size(dt));
+        return t;
     }
+    /* widen on the host, then one copy (straight into the data where the host may) */
+    double *dst = dev->host_accessible ? t->data : ltr_scratch(ctx, (size_t)n * sizeof *dst);
+    if (!dst) return NULL;
+    const float *src = data;
+    for (int64_t i = 0; i < n; i++) dst[i] = src[i];
+    if (!dev->host_accessible) dev->copy_h2d(self, t->data, dst, (size_t)n * sizeof *dst);
     return t;
 }
 
@@ -223,5 +235,129 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t) {
         return 0;
     }
     int64_t off = 0; /* one element: its offset is 0 whatever the strides */
-    return ltr_get(t, off);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    if (dev->host_accessible) return ltr_get(t, off);
+    lt_tensor host = *t; /* the element copied out, read as the host would */
+    uint64_t buf[2];
+    dev->copy_d2h(self, buf, t->data, ltr_dtype_size(t->dtype));
+    host.data = buf;
+    return ltr_get(&host, off);
+}
+
+/* ------------------------------------------------- device-safe copies (SDK 1.7) */
+
+static const char *shape_mismatch(const lt_tensor *a, const lt_tensor *b) {
+    if (a->dtype != b->dtype) return "dtypes differ";
+    if (a->ndim != b->ndim) return "shapes differ";
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] != b->shape[d]) return "shapes differ";
+    return NULL;
+}
+
+/* lt_copy_: dst's elements = src's, in place and never recorded (torch's copy_ under
+ * no_grad, as optimizers and callbacks use it on parameters). Same dtype and shape;
+ * either may be strided on one device; across devices both contiguous, through the host. */
+lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src) {
+    if (!dst || !src) return ltr_fail(ctx, "lt_copy_: a tensor is NULL");
+    const char *why = shape_mismatch(dst, src);
+    if (why) {
+        char a[96], b[96];
+        return ltr_fail(ctx, "lt_copy_: %s (dst %s %s, src %s %s): give tensors of one dtype and shape",
+                        why, ltr_dtype_name(dst->dtype), ltr_shape_str(dst, a, sizeof a),
+                        ltr_dtype_name(src->dtype), ltr_shape_str(src, b, sizeof b));
+    }
+    if (dst->device == src->device) {
+        ltr_kernels_of(dst)->strided_copy(dst->dtype, dst->ndim, dst->shape, dst->data, dst->stride,
+                                          src->data, src->stride, false);
+        return LT_OK;
+    }
+    src = ltr_contiguous(ctx, src);
+    if (!src) return LT_ERROR;
+    if (!ltr_is_contiguous(dst))
+        return ltr_fail(ctx, "lt_copy_: dst is a strided view on another device than src: copy "
+                             "into a contiguous tensor");
+    size_t bytes = (size_t)ltr_numel(dst) * ltr_dtype_size(dst->dtype);
+    void *host = ltr_scratch(ctx, bytes);
+    if (!host) return LT_ERROR;
+    if (ltr_tensor_to_host(ctx, src, host, bytes) != LT_OK) return LT_ERROR;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(dst->device, &self);
+    dev->copy_h2d(self, dst->data, host, bytes);
+    dev->synchronize(self); /* the scratch dies at the next reset */
+    return LT_OK;
+}
+
+/* torch.lerp's formula, in the tensor's dtype (the weight rounded to it, as torch's
+ * scalar weight is): exact at both ends, monotone in between */
+#define LERP_LOOP(T)                                                                   \
+    do {                                                                               \
+        T *d = dp;                                                                     \
+        const T *s = sp, w = (T)weight;                                                \
+        if (w < (T)0.5 && w > (T)-0.5)                                                 \
+            for (int64_t i = 0; i < n; i++) d[i] = d[i] + w * (s[i] - d[i]);           \
+        else                                                                           \
+            for (int64_t i = 0; i < n; i++) d[i] = s[i] - (s[i] - d[i]) * ((T)1 - w);  \
+    } while (0)
+
+/* lt_lerp_: dst += weight * (src - dst), torch.lerp_(dst, src, weight) under no_grad.
+ * Float dtypes, same dtype, shape and device, both contiguous. On a device the host may
+ * not read, the operands travel through host scratch (no kernel entry for it yet). */
+lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight) {
+    if (!dst || !src) return ltr_fail(ctx, "lt_lerp_: a tensor is NULL");
+    const char *why = shape_mismatch(dst, src);
+    if (!why && dst->device != src->device) why = "the tensors are on different devices";
+    if (!why && (dst->dtype != LT_FLOAT32 && dst->dtype != LT_FLOAT64)) why = "lerp needs float32 or float64";
+    if (!why && (!ltr_is_contiguous(dst) || !ltr_is_contiguous(src))) why = "a tensor is not contiguous";
+    if (why) return ltr_fail(ctx, "lt_lerp_: %s: give contiguous float tensors of one dtype, shape and device", why);
+    int64_t n = ltr_numel(dst);
+    size_t bytes = (size_t)n * ltr_dtype_size(dst->dtype);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(dst->device, &self);
+    void *dp = dst->data;
+    const void *sp = src->data;
+    if (!dev->host_accessible) {
+        void *hd = ltr_scratch(ctx, bytes), *hs = ltr_scratch(ctx, bytes);
+        if (!hd || !hs) return LT_ERROR;
+        dev->copy_d2h(self, hd, dst->data, bytes);
+        dev->copy_d2h(self, hs, src->data, bytes);
+        dev->synchronize(self);
+        dp = hd, sp = hs;
+    }
+    if (dst->dtype == LT_FLOAT32) LERP_LOOP(float);
+    else LERP_LOOP(double);
+    if (!dev->host_accessible) {
+        dev->copy_h2d(self, dst->data, dp, bytes);
+        dev->synchronize(self);
+    }
+    return LT_OK;
+}
+
+/* lt_tensor_to_host: t's elements, row-major, into buf (exactly numel * element size bytes) */
+lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes) {
+    if (!t || !buf) return ltr_fail(ctx, "lt_tensor_to_host: the tensor or the buffer is NULL");
+    size_t want = (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype);
+    if (bytes != want) {
+        char s[96];
+        return ltr_fail(ctx, "lt_tensor_to_host: the buffer has %zu bytes, the %s %s tensor needs %zu",
+                        bytes, ltr_dtype_name(t->dtype), ltr_shape_str(t, s, sizeof s), want);
+    }
+    const lt_tensor *c = ltr_contiguous(ctx, t);
+    if (!c) return LT_ERROR;
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(c->device, &self);
+    dev->copy_d2h(self, buf, c->data, bytes);
+    dev->synchronize(self);
+    return LT_OK;
+}
+
+const void *ltr_host_bytes(lt_ctx *ctx, const lt_tensor *t) {
+    const lt_tensor *c = ltr_contiguous(ctx, t);
+    if (!c) return NULL;
+    void *self;
+    if (ltr_device_of(c->device, &self)->host_accessible) return c->data;
+    size_t bytes = (size_t)ltr_numel(c) * ltr_dtype_size(c->dtype);
+    void *host = ltr_scratch(ctx, bytes ? bytes : 1);
+    if (!host || ltr_tensor_to_host(ctx, c, host, bytes) != LT_OK) return NULL;
+    return host;
 }

@@ -27,7 +27,7 @@ struct lt_tensor {
     int64_t shape[LT_MAX_DIMS];
     int64_t stride[LT_MAX_DIMS]; /* in elements */
     void *data;                  /* first element; views point into another's storage */
-    int32_t device;              /* 0 = cpu (see accelerators/accelerator.h) */
+    int32_t device;              /* backend index (accelerators/registry.h); 0 = cpu */
     uint32_t flags;
     lt_tensor *grad;             /* params: persistent buffer; others: arena, made in backward */
     struct ltr_node *node;       /* the op that produced it (NULL for leaves) */
@@ -44,15 +44,20 @@ int64_t ltr_set_shape(lt_tensor *t, int ndim, const int64_t *shape);
 /* "[128, 784]" into buf; returns buf */
 char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap);
 
-/* New arena tensor, contiguous, uninitialised / zeroed. NULL + error on bad shape. */
+/* New arena tensor on `device` (a registry index), contiguous, uninitialised / zeroed.
+ * NULL + error on bad shape. Data comes from the device's arena (tensor/arena.h). */
+lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
+lt_tensor *ltr_zeros_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
+/* The same on the context's device (ltr_ctx.device). */
 lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
-/* Same dtype/shape as t, contiguous, in the arena. */
+/* Same dtype/shape/device as t, contiguous, in the arena. */
 lt_tensor *ltr_empty_like(lt_ctx *ctx, const lt_tensor *t);
 lt_tensor *ltr_zeros_like(lt_ctx *ctx, const lt_tensor *t);
 /* An arena copy with contiguous layout (returns t itself if already contiguous). */
 lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t);
-/* Value of element i of a contiguous tensor of any dtype, as double. */
+/* Value of element i of a contiguous tensor of any dtype, as double. Host code: only
+ * for tensors on a host_accessible device (accelerators/device.h). */
 double ltr_get(const lt_tensor *t, int64_t i);
 void ltr_set(lt_tensor *t, int64_t i, double v);
 
@@ -66,6 +71,13 @@ int ltr_ndim(const lt_tensor *t);
 int64_t ltr_dim_size(const lt_tensor *t, int dim);
 int64_t ltr_numel_api(const lt_tensor *t);
 double ltr_item(lt_ctx *ctx, const lt_tensor *t);
+/* ABI 1.7: device-safe copies (lt_copy_, lt_lerp_, lt_tensor_to_host in ltrun.h) */
+lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
+lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
+lt_status ltr_tensor_to_host(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
+/* t's elements, row-major, where the host can read them: t's own data when it is
+ * contiguous host memory, else a copy in the step's scratch. NULL + error on OOM. */
+const void *ltr_host_bytes(lt_ctx *ctx, const lt_tensor *t);
 
 /* ------------------------------------------------------------ parameter store */
 

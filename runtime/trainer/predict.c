@@ -125,8 +125,8 @@ static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const 
                              "so the other dims must agree", name, ltr_shape_str(x, got, sizeof got),
                         (long long)w->batch, ltr_shape_str(&before, have, sizeof have));
     }
-    const lt_tensor *c = ltr_contiguous(ctx, x);
-    if (!c) return LT_ERROR;
+    const void *host = ltr_host_bytes(ctx, x); /* copied off the device when it must be */
+    if (!host) return LT_ERROR;
     hsize_t start[LT_MAX_DIMS] = {0}, total[LT_MAX_DIMS];
     start[0] = d->shape[0];
     for (int i = 0; i < ndim; i++) total[i] = i ? d->shape[i] : d->shape[0] + dims[0];
@@ -135,7 +135,7 @@ static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const 
     if (fspace >= 0) rc = H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, dims, NULL);
     hid_t mspace = H5Screate_simple(ndim, dims, NULL);
     if (fspace >= 0 && rc >= 0 && dims[0] > 0)
-        rc = H5Dwrite(d->dset, ltr_h5_mem_type(x->dtype), mspace, fspace, H5P_DEFAULT, c->data);
+        rc = H5Dwrite(d->dset, ltr_h5_mem_type(x->dtype), mspace, fspace, H5P_DEFAULT, host);
     H5Sclose(mspace);
     if (fspace >= 0) H5Sclose(fspace);
     if (fspace < 0 || rc < 0)

@@ -6,6 +6,7 @@
  * for float and double by the macros below; dispatch on dtype happens once per call.
  */
 #include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
 #include "accelerators/cpu/cpu_reductions.h"
@@ -545,4 +546,14 @@ static const ltr_accel cpu_accel = {
     .embedding_backward = ltr_cpu_embedding_backward,
 };
 
-const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
+/* Registered by the registry on first use, through the checks every backend passes. */
+static const ltr_backend cpu_backend = {.name = "cpu", .kernels = &cpu_accel};
+
+const ltr_backend *ltr_cpu_backend(void) {
+    static ltr_backend b;
+    if (!b.device) {
+        b = cpu_backend;
+        b.device = ltr_cpu_device();
+    }
+    return &b;
+}
