@@ -62,6 +62,9 @@ typedef struct ltr_ctx {
      * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
     bool no_distributed_sampler;
     bool overfit_batches; /* issue 7: the flag is on: that wrap does not shuffle */
+    /* the strategy plugin whose entry (or grad-ready callback) runs now, else NULL:
+     * lt_get_extension answers only it (strategy/plugin_strategy.c) */
+    struct ltr_strategy *ext_strategy;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

@@ -9,6 +9,7 @@
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
+#include "strategy/plugin_strategy.h" /* ABI 1.7: get_extension */
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
@@ -385,6 +386,8 @@ static const lt_host_api host_api = {
     .worker_info = ltr_api_worker_info,
     /* ABI 1.6: files (util/tmpfile.h) */
     .tmp_create = api_tmp_create,
+    /* ABI 1.7: the extension query (strategy/plugin_strategy.c) */
+    .get_extension = ltr_api_get_extension,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

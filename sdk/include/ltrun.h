@@ -33,12 +33,14 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 6 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 7 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth (issue 3);
                           1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
                           1.5: data pipeline — loader options, samplers, splits,
                                transforms, variable-length samples (issue 7);
-                          1.6: tmp_create — the host's safe temporary file */
+                          1.6: tmp_create — the host's safe temporary file;
+                          1.7: strategy plugins (LT_STRATEGY, ltrun/strategy.h) and
+                               get_extension, the extension query */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -1088,6 +1090,8 @@ struct lt_host_api {
     bool (*worker_info)(lt_ctx *ctx, int *worker_id, int *num_workers);
     /* ABI 1.6: files — lt_tmp_create */
     int (*tmp_create)(lt_ctx *ctx, const char *target, char *path_out, size_t cap);
+    /* ABI 1.7: strategies — lt_get_extension (ltrun/strategy.h) */
+    const void *(*get_extension)(lt_ctx *ctx, const char *id);
 };
 
 /* ---------------------------------------------------------------------- vtables */
@@ -2276,4 +2280,7 @@ static inline int lt_concat_locate(const int64_t *cum, int k, int64_t idx, int64
 #ifdef __cplusplus
 }
 #endif
+
+#include "ltrun/strategy.h"
+
 #endif /* LTRUN_H */
