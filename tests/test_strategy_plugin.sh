@@ -70,6 +70,9 @@ expect "a strategy nothing provides: usage error naming it" 2 \
 expect "a callback plugin given as a strategy: plugin error naming both kinds" 3 \
     "ext_probe.so is a callback plugin \('ext_probe'\), but --trainer.strategy needs a strategy plugin" -- \
     $RUN --trainer.strategy "$P/ext_probe.so"
+expect "a strategy plugin built for a newer ABI: plugin error naming the file" 3 \
+    "strategy_minor9.so: built for ABI 1.9, newer than this ltrun's 1.7" -- \
+    $RUN --trainer.strategy "$P/strategy_minor9.so"
 expect "a module given as a strategy by name is not taken for one" 2 \
     "no strategy plugin named 'good_module'" -- $RUN --trainer.strategy good_module
 expect "a failing backward entry stops the run naming plugin and entry" 1 \
