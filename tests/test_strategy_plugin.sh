@@ -63,6 +63,9 @@ same_digest "empty_strategy: the built-in's weights" "$TMP/builtin.json" "$TMP/e
 expect "a callback gets NULL for every extension id" 0 "ext_probe: gradients=NULL strategy_base=NULL" -- \
     $RUN --trainer.max_epochs 1 --trainer.strategy counting_strategy --callback "$P/ext_probe.so"
 
+expect "ltrun plugins lists strategy plugins" 0 "^strategy +counting_strategy +0.1.0 +ABI 1.7" -- \
+    "$LTRUN" plugins
+
 # refusals
 expect "a strategy nothing provides: usage error naming it" 2 \
     "trainer.strategy: 'no_such_strategy' is not available: .*no strategy plugin named 'no_such_strategy'" -- \
