@@ -30,7 +30,8 @@ static const frozen members[] = {
     AT(lt_host_api, lr_scheduler_config_remove, "1.4", 1864),
     AT(lt_host_api, worker_info, "1.5", 1976),
     AT(lt_host_api, tmp_create, "1.6", 1984),
-    AT(lt_host_api, tensor_to_host, "1.7", 2008),
+    AT(lt_host_api, get_extension, "1.7", 1992),
+    AT(lt_host_api, tensor_to_host, "1.7", 2016),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -48,13 +49,20 @@ static const frozen members[] = {
     AT(lt_logger_vtable, version_dir, "1.5", 56),
     AT(lt_dataset, drop_last, "1.0", 673),
     AT(lt_dataset, shuffle_blocks, "1.5", 800),
+    AT(lt_strategy_vtable, create, "1.7", 8),
+    AT(lt_strategy_vtable, save_checkpoint, "1.7", 112),
+    AT(lt_strategy_env, world_size, "1.7", 32),
+    AT(lt_gradients_v1, on_grad_ready, "1.7", 40),
+    AT(lt_strategy_base_v1, optimizer_step, "1.7", 24),
 };
 
 #define SZ(type, n) {#type " (size at ABI 1.7)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2016),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
+    SZ(lt_host_api, 2024),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 456), SZ(lt_datamodule_vtable, 120), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 64),  SZ(lt_dataset, 808),
+    SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
+    SZ(lt_strategy_base_v1, 32),
 };
 
 static int check_table(const frozen *t, size_t n) {

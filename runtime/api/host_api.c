@@ -9,6 +9,7 @@
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
+#include "strategy/plugin_strategy.h" /* ABI 1.7: get_extension */
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
@@ -349,6 +350,8 @@ static lt_host_api host_api = {
     .worker_info = ltr_api_worker_info,
     /* ABI 1.6: files (util/tmpfile.h) */
     .tmp_create = api_tmp_create,
+    /* ABI 1.7: the extension query (strategy/plugin_strategy.c) */
+    .get_extension = ltr_api_get_extension,
     .copy_ = ltr_copy_,
     .lerp_ = ltr_lerp_,
     .tensor_to_host = ltr_tensor_to_host,

@@ -2,6 +2,7 @@
 #include "cli/options.h"
 
 #include "cli/pynum.h"
+#include "plugin/loader.h" /* --trainer.strategy NAME */
 #include "util/regular_file.h"
 
 #include <errno.h>
@@ -157,7 +158,7 @@ void ltr_options_print_help(FILE *out) {
         "      enable_model_summary (true), deterministic (null), benchmark (null; no-op\n"
         "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
         "      checkpoint_compression (0; 1-9: chunked, shuffled, gzip-compressed tensors),\n"
-        "      devices (auto|1), strategy (auto|single_device),\n"
+        "      devices (auto|1), strategy (auto|single_device|a strategy plugin NAME),\n"
         "      log_every_n_steps (50: step metrics reach the loggers every n optimizer\n"
         "        steps) and default_root_dir (.)\n"
         "      min_epochs, min_steps, max_time (\"DD:HH:MM:SS\", seconds or {\"hours\": 1}),\n"
@@ -498,15 +499,31 @@ static int parse_devices(const cJSON *v, void *field, char *err, size_t cap) {
     return 0;
 }
 
+#define STRATEGY_CAP sizeof ((ltr_trainer_config *)0)->strategy
+/* "auto" and "single_device" are the built-in; anything else names a strategy plugin,
+ * resolved here so a name nothing provides is a usage error before any work. Loading it
+ * (kind and ABI checks, exit 3) is the trainer's (strategy/plugin_strategy.c). */
 static int parse_strategy(const cJSON *v, void *field, char *err, size_t cap) {
     const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
     if (s && (!strcmp(s, "auto") || !strcmp(s, "single_device"))) {
-        snprintf(field, 32, "%s", s);
+        snprintf(field, STRATEGY_CAP, "%s", s);
         return 0;
     }
-    return ltr_usage_error(err, cap, "trainer.strategy: '%s' is not available: ltrun has auto and "
-                                 "single_device (distributed strategies such as ddp come later "
-                                 "as plugins)", s ? s : "(not a string)");
+    if (!s || !*s)
+        return ltr_usage_error(err, cap, "trainer.strategy: %s is not a strategy: give auto, "
+                                     "single_device or a strategy plugin's name",
+                               s ? "\"\"" : "(not a string)");
+    char path[4096], why[1024];
+    if (ltr_plugin_resolve(s, LT_KIND_STRATEGY, path, sizeof path, why, sizeof why) != LT_OK)
+        return ltr_usage_error(err, cap, "trainer.strategy: '%s' is not available: ltrun has auto and "
+                                     "single_device built in, and no strategy plugin of that "
+                                     "name was found (%s)", s, why);
+    if (strlen(s) >= STRATEGY_CAP)
+        return ltr_usage_error(err, cap, "trainer.strategy: the name is %zu bytes long (at most "
+                                     "%zu): give a shorter path", strlen(s),
+                               STRATEGY_CAP - 1);
+    snprintf(field, STRATEGY_CAP, "%s", s);
+    return 0;
 }
 
 /* T_CUSTOM flags: their parsers (v is never NULL; 0, or 2 with err set) */

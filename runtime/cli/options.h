@@ -56,7 +56,9 @@ typedef struct ltr_trainer_config {
     int64_t checkpoint_compression; /* issue 5: gzip level 1-9 of checkpoint tensors; 0 off */
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
-    char strategy[32];         /* "auto" or "single_device" */
+    /* "auto", "single_device" (the built-in) or a strategy plugin: a NAME found on the
+     * plugin search path, or a path to its .so (loaded by the trainer) */
+    char strategy[1024];
     /* issue 4: loop flags (Lightning's meaning; see options.c for the None encodings) */
     int64_t min_epochs;              /* resolved: 0, or 1 when min_steps is set (None) */
     int64_t min_steps;               /* -1 = None */

@@ -66,6 +66,9 @@ typedef struct ltr_ctx {
     bool no_distributed_sampler;
     bool overfit_batches; /* issue 7: the flag is on: that wrap does not shuffle */
     int32_t device; /* where ltr_empty & co, parameters and batches go (accelerators/registry.h) */
+    /* the strategy plugin whose entry (or grad-ready callback) runs now, else NULL:
+     * lt_get_extension answers only it (strategy/plugin_strategy.c) */
+    struct ltr_strategy *ext_strategy;
 } ltr_ctx;
 
 static inline ltr_ctx *ltr_ctx_of(lt_ctx *c) { return (ltr_ctx *)c; }

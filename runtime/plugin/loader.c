@@ -74,6 +74,7 @@ static const char *kind_flag(lt_plugin_kind kind) {
     switch (kind) {
     case LT_KIND_MODULE: return "--module";
     case LT_KIND_DATAMODULE: return "--data";
+    case LT_KIND_STRATEGY: return "--trainer.strategy";
     default: return NULL;
     }
 }

@@ -27,6 +27,7 @@ struct ltr_node {
     void *saved;                      /* op-specific, arena memory */
     int64_t iarg[4];
     double farg[2];
+    int64_t pos;                      /* its index on the tape (grad-ready bookkeeping) */
 };
 
 typedef struct ltr_tape ltr_tape;
@@ -36,6 +37,13 @@ void ltr_tape_destroy(ltr_tape *t);
 /* Forget every node (call with the arena reset). */
 void ltr_tape_reset(ltr_tape *t);
 int64_t ltr_tape_size(const ltr_tape *t);
+
+/* Called by ltr_backward once a parameter's gradient is final for that backward: after
+ * the last node of the graph with the parameter as an input (PyTorch's
+ * register_post_accumulate_grad_hook, what DDP's buckets wait for). One per tape; fn NULL
+ * removes it. Without one, backward does no extra work. */
+typedef void (*ltr_grad_ready_fn)(lt_ctx *ctx, lt_tensor *param, void *user);
+void ltr_tape_set_grad_ready(ltr_tape *t, ltr_grad_ready_fn fn, void *user);
 
 /* Record `out = op(in...)`; marks out as requiring grad. NULL if nothing to record. */
 ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_fn backward,

@@ -3,6 +3,7 @@
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"
 #include "data/collate.h"
+#include "strategy/plugin_strategy.h" /* --trainer.strategy NAME */
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -346,6 +347,35 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     return t->exit_code ? LT_ERROR : rc;
 }
 
+/* --trainer.strategy NAME: load the plugin and run setup_environment (first, before the
+ * instances exist). The built-in strategy needs nothing here. */
+static lt_status strategy_load(ltr_trainer *t) {
+    if (!ltr_strategy_is_plugin(t->opts->trainer.strategy)) return LT_OK;
+    char err[1024];
+    int code;
+    t->strategy = ltr_plugin_strategy_create(&t->ctx.pub, t->opts->trainer.strategy, &code, err,
+                                             sizeof err);
+    if (!t->strategy) {
+        ltr_trainer_error(t, code, "%s", err);
+        return LT_ERROR;
+    }
+    if (t->strategy->ops->setup_environment(t->strategy, &t->ctx.pub)) {
+        ltr_ctx_take_error(&t->ctx, err, sizeof err);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
+/* strategy.setup: after the module's create made the parameters */
+static lt_status strategy_setup(ltr_trainer *t) {
+    if (!t->strategy || t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
+    char err[1024];
+    ltr_ctx_take_error(&t->ctx, err, sizeof err);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+    return LT_ERROR;
+}
+
 static void run_command(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
@@ -353,7 +383,9 @@ static void run_command(ltr_trainer *t) {
                      : o->command == LTR_CMD_PREDICT ? LT_STAGE_PREDICT
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
-    if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+    if (strategy_load(t) == LT_OK &&
+        create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+        strategy_setup(t) == LT_OK &&
         ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
@@ -361,9 +393,12 @@ static void run_command(ltr_trainer *t) {
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error ended the run: Callback.on_exception, DataModule.on_exception */
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+    if (t->strategy) t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t); /* issue 6 */
     destroy_instances(t);
+    ltr_plugin_strategy_destroy(t->strategy, &t->ctx.pub);
+    t->strategy = NULL;
 }
 
 int ltr_trainer_run(const ltr_options *o) {

@@ -42,5 +42,6 @@
 #include "ltrun/optim.h"
 #include "ltrun/trainer.h"
 #include "ltrun/checkpoint.h"
+#include "ltrun/strategy.h"
 
 #endif /* LTRUN_H */

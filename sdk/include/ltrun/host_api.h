@@ -385,6 +385,8 @@ struct lt_host_api {
     bool (*worker_info)(lt_ctx *ctx, int *worker_id, int *num_workers);
     /* ABI 1.6: files */
     int (*tmp_create)(lt_ctx *ctx, const char *target, char *path_out, size_t cap);
+    /* ABI 1.7: strategies — lt_get_extension (ltrun/strategy.h) */
+    const void *(*get_extension)(lt_ctx *ctx, const char *id);
     /* ABI 1.7: device-safe tensor copies — lt_copy_, lt_lerp_, lt_tensor_to_host */
     lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);

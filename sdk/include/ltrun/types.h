@@ -18,7 +18,9 @@ extern "C" {
                           1.5: data pipeline — loader options, samplers, splits,
                                transforms, variable-length samples (issue 7);
                           1.6: tmp_create — the host's safe temporary file;
-                          1.7: device-safe copy_, lerp_, tensor_to_host */
+                          1.7: strategy plugins (LT_STRATEGY, ltrun/strategy.h), get_extension
+                               (the extension query), device-safe copy_, lerp_,
+                               tensor_to_host */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
