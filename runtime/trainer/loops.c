@@ -17,6 +17,7 @@
  *   CB/LM on_train_end, CB/LM on_fit_end.
  */
 #include "trainer/trainer.h"
+#include "strategy/strategy.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -69,8 +70,18 @@ static lt_status call_transfer(ltr_trainer *t, const char *name, transfer_fn dm,
     return LT_OK;
 }
 
-/* next(data_fetcher), then on_before_batch_transfer, batch_to_device (nothing to do on
- * the CPU) and on_after_batch_transfer. With transfer hooks the batch is a per-step copy
+/* strategy.batch_to_device (Lightning's _BatchTransfer between the two hooks) */
+static lt_status batch_to_device(ltr_trainer *t, lt_batch *batch) {
+    if (t->strategy->ops->batch_to_device(t->strategy, &t->ctx.pub, batch) == LT_OK) return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', batch_to_device: %s",
+                      t->strategy->ops->name, msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+/* next(data_fetcher), then on_before_batch_transfer, strategy.batch_to_device and
+ * on_after_batch_transfer. With transfer hooks the batch is a per-step copy
  * that lt_batch_set may change. */
 static lt_status fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
     ltr_trainer_hook_begin(t, false, "get_item");
@@ -80,7 +91,7 @@ static lt_status fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **bat
     transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
     transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
     transfer_fn lm_after = MOD_HOOK(t, on_after_batch_transfer);
-    if (!dm_before && !dm_after && !lm_before && !lm_after) return LT_OK;
+    if (!dm_before && !dm_after && !lm_before && !lm_after) return batch_to_device(t, *batch);
     lt_batch *copy = ltr_scratch(&t->ctx.pub, sizeof *copy);
     if (!copy) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory copying a batch");
@@ -88,7 +99,9 @@ static lt_status fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **bat
     }
     *copy = **batch;
     *batch = copy;
-    if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy)) return LT_ERROR;
+    if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy) ||
+        batch_to_device(t, copy))
+        return LT_ERROR;
     return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
 }
 

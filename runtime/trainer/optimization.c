@@ -27,6 +27,7 @@
 
 #include "optim/clip_grad.h"
 #include "optim/optimizer.h"
+#include "strategy/strategy.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
 
@@ -68,7 +69,8 @@ lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *o
     if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
     t->ctx.hook_name = "backward";
     if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
-    lt_status brc = ltr_module_backward(t, loss); /* ABI 1.5: LightningModule.backward */
+    /* precision.pre_backward, LightningModule.backward (ABI 1.5), precision.post_backward */
+    lt_status brc = t->strategy->ops->backward(t->strategy, &t->ctx.pub, loss);
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
     if (brc != LT_OK) return LT_ERROR; /* the message stays on the context */
     t->ctx.hook_name = NULL;
@@ -198,7 +200,7 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
             return LT_ERROR;
     }
     if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "optimizer_step");
-    lt_status orc = ltr_optimizer_step(opt);
+    lt_status orc = t->strategy->ops->optimizer_step(t->strategy, &t->ctx.pub, opt);
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
     if (orc != LT_OK) return step_error(t, "the optimizer step");
     /* manual optimization: _ManualOptimization._on_after_step, optim_step_progress

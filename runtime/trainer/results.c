@@ -132,10 +132,10 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
         snprintf(err, cap, "lt_log('%s'): give at most one of LT_REDUCE_SUM/MAX/MIN", name);
         return LT_ERROR;
     }
-    int reduce = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
-                 : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
-                 : flags & LT_REDUCE_MIN ? LTR_REDUCE_MIN
-                                         : LTR_REDUCE_MEAN;
+    int reduce = flags & LT_REDUCE_SUM ? LTR_RESULT_REDUCE_SUM
+                 : flags & LT_REDUCE_MAX ? LTR_RESULT_REDUCE_MAX
+                 : flags & LT_REDUCE_MIN ? LTR_RESULT_REDUCE_MIN
+                                         : LTR_RESULT_REDUCE_MEAN;
     bool prog_bar = flags & LT_PROG_BAR, logger = !(flags & LT_NO_LOGGER);
 
     ltr_metric *m = find(r, hook, name);
@@ -181,16 +181,16 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
     }
     if (on_epoch) {
         /* Lightning: only the mean is weighted by the batch size; others use 1 */
-        double w = reduce == LTR_REDUCE_MEAN ? batch_size : 1.0;
+        double w = reduce == LTR_RESULT_REDUCE_MEAN ? batch_size : 1.0;
         if (!m->has_epoch) {
-            m->acc = reduce == LTR_REDUCE_MAX ? -INFINITY : reduce == LTR_REDUCE_MIN ? INFINITY : 0;
+            m->acc = reduce == LTR_RESULT_REDUCE_MAX ? -INFINITY : reduce == LTR_RESULT_REDUCE_MIN ? INFINITY : 0;
             m->weight = 0;
         }
         switch (reduce) {
-        case LTR_REDUCE_MEAN: m->acc += value * w; m->weight += w; break;
-        case LTR_REDUCE_SUM: m->acc += value; break;
-        case LTR_REDUCE_MAX: m->acc = fmax(m->acc, value); break;
-        case LTR_REDUCE_MIN: m->acc = fmin(m->acc, value); break;
+        case LTR_RESULT_REDUCE_MEAN: m->acc += value * w; m->weight += w; break;
+        case LTR_RESULT_REDUCE_SUM: m->acc += value; break;
+        case LTR_RESULT_REDUCE_MAX: m->acc = fmax(m->acc, value); break;
+        case LTR_RESULT_REDUCE_MIN: m->acc = fmin(m->acc, value); break;
         }
         m->has_epoch = true;
     }
@@ -224,7 +224,7 @@ void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
         const ltr_metric *m = &r->items[i];
         if (!m->on_epoch || !m->has_epoch) continue;
         double v = m->obj ? ltr_metric_epoch_value(m->obj)
-                   : m->reduce == LTR_REDUCE_MEAN ? (m->weight > 0 ? m->acc / m->weight : NAN)
+                   : m->reduce == LTR_RESULT_REDUCE_MEAN ? (m->weight > 0 ? m->acc / m->weight : NAN)
                                                   : m->acc;
         const char *suffix = m->on_step ? "_epoch" : "";
         if (m->logger) put(logged, m->name, suffix, v);

@@ -44,7 +44,7 @@ typedef enum ltr_log_rule {
 
 ltr_log_rule ltr_log_rule_for(const char *hook);
 
-enum { LTR_REDUCE_MEAN = 0, LTR_REDUCE_SUM, LTR_REDUCE_MAX, LTR_REDUCE_MIN };
+enum { LTR_RESULT_REDUCE_MEAN = 0, LTR_RESULT_REDUCE_SUM, LTR_RESULT_REDUCE_MAX, LTR_RESULT_REDUCE_MIN };
 
 /* issue 4: an internal lt_log flag (never set by plugins): LT_ON_STEP / LT_ON_EPOCH are
  * explicit values, so both clear means on_step=False, on_epoch=False (an error, as in

@@ -3,15 +3,13 @@
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"
 #include "data/collate.h"
+#include "precision/precision.h"
+#include "strategy/strategy.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +344,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     return t->exit_code ? LT_ERROR : rc;
 }
 
+/* strategy.setup: after the module's create made the parameters */
+static lt_status strategy_setup(ltr_trainer *t) {
+    if (t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
+    char err[1024] = "";
+    ltr_ctx_take_error(&t->ctx, err, sizeof err);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup: %s", t->strategy->ops->name,
+                      err[0] ? err : "failed without a message");
+    return LT_ERROR;
+}
+
 static void run_command(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
@@ -354,6 +362,7 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+        strategy_setup(t) == LT_OK &&
         ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
@@ -361,21 +370,61 @@ static void run_command(ltr_trainer *t) {
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error ended the run: Callback.on_exception, DataModule.on_exception */
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+    t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t); /* issue 6 */
     destroy_instances(t);
 }
 
+/* The trainer's LightningModule.backward dispatch, as the strategy's precision calls it. */
+static lt_status module_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
+    (void)ctx;
+    return ltr_module_backward(arg, loss);
+}
+
+/* The run's strategy, first of all (Lightning's strategy.setup_environment): it fixes
+ * rank/world_size and the thread counts before the signal thread, any loader and any
+ * compute thread exist; then the precision's dtype, which lt_param follows from the
+ * module's create on (DoublePrecision.module_init_context). */
+static lt_status strategy_start(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    ltr_strategy_options so = {.name = o->trainer.strategy, .precision = o->trainer.precision,
+                               .num_threads = o->trainer.num_threads};
+    char err[1024] = "";
+    int code = LTR_EXIT_TRAINING;
+    t->strategy = ltr_strategy_create(&t->ctx.pub, &so, &code, err, sizeof err);
+    if (!t->strategy) {
+        ltr_trainer_error(t, code, "%s", err);
+        return LT_ERROR;
+    }
+    t->strategy->module_backward = module_backward;
+    t->strategy->module_backward_arg = t;
+    if (ltr_strategy_setup_environment(t->strategy, &t->ctx.pub) ||
+        ltr_precision_convert_module(t->strategy->precision, &t->ctx.pub)) {
+        ltr_ctx_take_error(&t->ctx, err, sizeof err);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup_environment: %s",
+                          t->strategy->ops->name, err[0] ? err : "failed without a message");
+        return LT_ERROR;
+    }
+    return LT_OK;
+}
+
 int ltr_trainer_run(const ltr_options *o) {
-    ltr_signals_install(); /* first: compute threads inherit the blocked mask (signals.c) */
     ltr_trainer *t = calloc(1, sizeof *t);
     if (!t) {
         fputs("ltrun: error: out of memory\n", stderr);
         return LTR_EXIT_TRAINING;
     }
     t->opts = o;
-    t->stage_results = cJSON_CreateObject();
     ltr_ctx_init(&t->ctx, ltr_host_api());
+    if (strategy_start(t)) {
+        int code = t->exit_code;
+        ltr_strategy_destroy(t->strategy, &t->ctx.pub);
+        free(t);
+        return code;
+    }
+    ltr_signals_install(); /* then: compute threads inherit the blocked mask (signals.c) */
+    t->stage_results = cJSON_CreateObject();
     t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
     t->ctx.optim = &t->optim_setup;
     t->arena = ltr_arena_create((size_t)4 << 20);
@@ -400,18 +449,9 @@ int ltr_trainer_run(const ltr_options *o) {
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",
                 (long long)o->trainer.fast_dev_run);
-    /* precision 64-true: parameters, plugin-made float tensors and float inputs are
-     * float64 (Lightning's DoublePrecision); 32-true keeps float32 */
-    t->ctx.float_dtype = o->trainer.precision == 64 ? LT_FLOAT64 : LT_FLOAT32;
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
     ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
-    if (o->trainer.num_threads > 0) {
-        openblas_set_num_threads((int)o->trainer.num_threads);
-#ifdef _OPENMP
-        omp_set_num_threads((int)o->trainer.num_threads); /* our own kernels' threads */
-#endif
-    }
 
     /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
@@ -486,6 +526,7 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_plugin_unload(&t->module_plugin);
     ltr_plugin_unload(&t->data_plugin);
     cJSON_Delete(t->stage_results);
+    ltr_strategy_destroy(t->strategy, &t->ctx.pub);
     free(t);
     return code;
 }

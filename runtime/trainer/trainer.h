@@ -112,6 +112,9 @@ typedef struct ltr_trainer {
     /* issue 7 (dataloader workers): --data.num_workers & co., read at the data module's
      * create, applied to every split's loader */
     ltr_loader_overrides loader_over;
+    /* the run's strategy (strategy/strategy.h; owned): made first, before the signal
+     * thread; the loops reach autograd, the optimizer and collectives only through it */
+    struct ltr_strategy *strategy;
 } ltr_trainer;
 
 /* Run the command in `o`; returns the process exit status. */
