@@ -167,7 +167,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     }
     if (rc == LT_OK) rc = ltr_hook_call(t, h_start, NULL);
     if (rc == LT_OK) rc = ltr_hook_call(t, h_epoch_start, NULL);
-    for (int64_t b = 0; rc == LT_OK && b < max_batches && !ltr_interrupted; b++) {
+    for (int64_t b = 0; rc == LT_OK && b < max_batches && !ltr_trainer_interrupted(t); b++) {
         lt_batch *batch;
         if ((rc = fetch(t, split, b, &batch))) break;
         t->loop.eval_ready = b + 1; /* batch_progress.increment_ready */
@@ -175,8 +175,11 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
         t->ctx.batch_size = (double)batch->size;
         ltr_hook_args a = {.batch = batch, .batch_idx = b};
         if ((rc = ltr_hook_call(t, h_batch_start, &a))) break;
+        if ((rc = ltr_step_context_enter(t, step_name))) break;
         ltr_trainer_hook_begin(t, true, step_name);
-        rc = ltr_trainer_hook_done(t, true, step_name, step(&t->ctx.pub, t->module, batch, b));
+        lt_status src = step(&t->ctx.pub, t->module, batch, b);
+        ltr_step_context_exit(t, step_name);
+        rc = ltr_trainer_hook_done(t, true, step_name, src);
         if (rc == LT_OK) rc = ltr_hook_call(t, h_batch_end, &a); /* outputs: none in this ABI */
         end_step_memory(t);
         ltr_progress_update(&bar, b + 1, NULL);
@@ -280,6 +283,12 @@ int64_t ltr_estimated_stepping_batches(ltr_trainer *t) {
     return est;
 }
 
+/* trainer.should_stop as every rank sees it (any rank's request stops all) */
+static bool sync_should_stop(ltr_trainer *t) {
+    t->should_stop = ltr_stop_decision(t, t->should_stop);
+    return t->should_stop;
+}
+
 /* max_time: Lightning adds Timer(duration=max_time, interval="step") after the user's
  * callbacks; it sets should_stop once the training time reaches the duration. */
 static void timer_check(ltr_trainer *t, bool training_started) {
@@ -304,7 +313,7 @@ static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
         (t->ctx.pub.current_epoch + 1) % cfg->check_val_every_n_epoch != 0)
         return false;
     /* a stop request that may be honoured validates first (e.g. early stopping) */
-    if (t->should_stop && ltr_can_stop_early(t)) return true;
+    if (sync_should_stop(t) && ltr_can_stop_early(t)) return true;
     int64_t it = cfg->check_val_every_n_epoch_none ? L->total_batch_idx : batch_idx;
     return (it + 1) % L->val_check_batch == 0;
 }
@@ -327,7 +336,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         /* done: max_steps reached or all batches made ready; or a stop request once
          * min_epochs/min_steps are met */
         if (max_steps_reached(t) || b >= n) break; /* >=: a resume point past a smaller limit */
-        if (t->should_stop) {
+        if (sync_should_stop(t)) {
             if (ltr_can_stop_early(t)) break;
             if (!L->stop_info_shown) {
                 L->stop_info_shown = true;
@@ -338,7 +347,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
                         (long long)cfg->min_epochs, steps);
             }
         }
-        if (ltr_interrupted) break;
+        if (ltr_trainer_interrupted(t)) break;
         lt_batch *batch;
         if ((rc = fetch(t, LT_SPLIT_TRAIN, b, &batch))) break;
         L->total_batch_idx++;
@@ -465,7 +474,7 @@ static bool fit_done(ltr_trainer *t) {
     if (t->loop.num_training_batches == 0) return true;
     if (max_steps_reached(t)) return true;
     if (cfg->max_epochs != -1 && t->loop.epochs_processed >= cfg->max_epochs) return true;
-    return t->should_stop && ltr_can_stop_early(t);
+    return sync_should_stop(t) && ltr_can_stop_early(t);
 }
 
 lt_status ltr_fit_loop(ltr_trainer *t) {
@@ -482,7 +491,8 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     if (ltr_callbacks_call(t, LTR_H_ON_FIT_START, NULL, LTR_CB_ALL)) return LT_ERROR;
     timer_check(t, false);
     if (ltr_module_call(t, LTR_H_ON_FIT_START, NULL)) return LT_ERROR;
-    /* _run_stage: LM.zero_grad() */
+    /* _run_stage: barrier, LM.zero_grad() */
+    if (ltr_trainer_barrier(t, "run-stage")) return LT_ERROR;
     ltr_param_store_zero_grad(&t->params);
 
     /* _run_sanity_check: min(num_sanity_val_steps, val batches) batches, nothing logged */
@@ -504,7 +514,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
         rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_START, NULL, LTR_CB_ALL);
         L->train_start = monotonic_s();
         if (rc == LT_OK) rc = ltr_module_call(t, LTR_H_ON_TRAIN_START, NULL);
-        while (rc == LT_OK && !fit_done(t) && !ltr_interrupted) rc = train_epoch(t);
+        while (rc == LT_OK && !fit_done(t) && !ltr_trainer_interrupted(t)) rc = train_epoch(t);
         if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_TRAIN_END, NULL);
     }
     L->active_loop = LTR_LOOP_NONE;

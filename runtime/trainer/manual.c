@@ -69,8 +69,13 @@ lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt
     *outputs = NULL;
     /* on_run_start: optimizer steps made from here on count (optim_step_progress) */
     t->manual_step_running = true;
+    if (ltr_step_context_enter(t, "training_step")) {
+        t->manual_step_running = false;
+        return LT_ERROR;
+    }
     ltr_trainer_hook_begin(t, true, "training_step");
     lt_tensor *out = step(&t->ctx.pub, t->module, batch, batch_idx);
+    ltr_step_context_exit(t, "training_step");
     t->manual_step_running = false;
     lt_status rc = ltr_trainer_hook_done(t, true, "training_step", LT_OK);
     if (rc || t->exit_code) return LT_ERROR; /* a hook inside may have reported already */

@@ -84,8 +84,10 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
     cl->loss = NULL;
     const char *hook = t->ctx.hook_name; /* we may run inside the optimizer_step hook */
     const char *plugin = t->ctx.plugin_name;
+    if (ltr_step_context_enter(t, "training_step")) return LT_ERROR;
     ltr_trainer_hook_begin(t, true, "training_step");
     lt_tensor *loss = step(&t->ctx.pub, t->module, cl->batch, cl->batch_idx);
+    ltr_step_context_exit(t, "training_step");
     if (ltr_trainer_hook_done(t, true, "training_step", LT_OK)) return LT_ERROR;
     if (loss) {
         if (ltr_numel(loss) != 1 || !(loss->flags & LTR_T_REQUIRES_GRAD)) {

@@ -83,6 +83,16 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
                  t->ctx.hook_name ? t->ctx.hook_name : "this hook");
         return;
     }
+    /* sync_dist: the value as the ranks' reduction of it (Lightning's sync with the
+     * metric's reduce_fx, mean by default) */
+    if (flags & LTR_LOG_SYNC_DIST) {
+        ltr_reduce_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
+                           : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
+                           : flags & LT_REDUCE_MIN ? LTR_REDUCE_MIN
+                                                   : LTR_REDUCE_MEAN;
+        if (t->strategy->ops->reduce(t->strategy, c, &value, 1, op) != LT_OK) return;
+        flags &= ~LTR_LOG_SYNC_DIST;
+    }
     if (ltr_results_log(t->active_results, t->ctx.hook_name, name, value, batch_size, flags, err,
                         sizeof err) != LT_OK) {
         ltr_fail(c, "%s", err);
@@ -325,14 +335,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                                   DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
             return LT_ERROR;
     }
-    /* setup: data module, callbacks, module (trainer/call.py) */
+    /* setup: data module, callbacks, module (trainer/call.py), between two barriers */
+    if (ltr_trainer_barrier(t, "pre_setup")) return LT_ERROR;
     bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
                   ltr_callbacks_call(t, LTR_H_SETUP, &(ltr_hook_args){.stage = stage},
                                      LTR_CB_ALL) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
     /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
-    if (set_up && ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
+    if (set_up && ltr_trainer_barrier(t, "post_setup") == LT_OK &&
+        ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
         ltr_loggers_log_hyperparams(t) == LT_OK) { /* issue 6: _log_hyperparams */
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
@@ -340,7 +352,8 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     }
     teardown_stage(t, stage, set_up);
     /* issue 6: logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
-    ltr_loggers_finalize(t, t->exit_code || rc ? "failed" : ltr_interrupted ? "interrupted" : "success");
+    ltr_loggers_finalize(t, t->exit_code || rc ? "failed"
+                               : ltr_trainer_interrupted(t) ? "interrupted" : "success");
     return t->exit_code ? LT_ERROR : rc;
 }
 
@@ -366,7 +379,7 @@ static void run_command(ltr_trainer *t) {
         ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
-        stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
+        stage == LT_STAGE_FIT && o->run_test && !ltr_trainer_interrupted(t))
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error ended the run: Callback.on_exception, DataModule.on_exception */
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
@@ -374,6 +387,34 @@ static void run_command(ltr_trainer *t) {
     ltr_callbacks_free(t);
     ltr_loggers_free(t); /* issue 6 */
     destroy_instances(t);
+}
+
+bool ltr_trainer_is_global_zero(const ltr_trainer *t) {
+    return ltr_strategy_is_global_zero(t->strategy);
+}
+
+lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name) {
+    if (t->strategy->ops->barrier(t->strategy, &t->ctx.pub, name) == LT_OK) return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', barrier %s: %s",
+                      t->strategy->ops->name, name, msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook) {
+    if (ltr_precision_forward_enter(t->strategy->precision, &t->ctx.pub, hook) == LT_OK)
+        return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "precision '%s', forward_context of %s: %s",
+                      t->strategy->precision->ops->name, hook,
+                      msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+void ltr_step_context_exit(ltr_trainer *t, const char *hook) {
+    ltr_precision_forward_exit(t->strategy->precision, &t->ctx.pub, hook);
 }
 
 /* The trainer's LightningModule.backward dispatch, as the strategy's precision calls it. */
@@ -451,7 +492,9 @@ int ltr_trainer_run(const ltr_options *o) {
                 (long long)o->trainer.fast_dev_run);
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
-    ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
+    /* the progress bar is rank zero's (TQDMProgressBar.is_disabled off global rank 0) */
+    ltr_progress_init(&t->progress, stderr,
+                      o->trainer.enable_progress_bar && ltr_trainer_is_global_zero(t));
 
     /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
@@ -500,12 +543,16 @@ int ltr_trainer_run(const ltr_options *o) {
     }
     if (t->anomaly) ltr_anomaly_destroy(t->anomaly);
 
-    if (!t->exit_code && ltr_interrupted) {
-        fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",
-                (int)ltr_interrupted);
+    if (!t->exit_code && ltr_trainer_interrupted(t)) {
+        if (ltr_interrupted)
+            fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",
+                    (int)ltr_interrupted);
+        else /* another rank's signal, through the strategy's reduce_bool */
+            fprintf(stderr, "ltrun: interrupted on another rank: stopped after the current step\n");
         t->exit_code = LTR_EXIT_INTERRUPTED;
     }
-    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED))
+    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
+        ltr_trainer_is_global_zero(t))
         ltr_report_write_json(t, o->results_path);
 
     int code = t->exit_code;

@@ -117,6 +117,11 @@ typedef struct ltr_trainer {
     struct ltr_strategy *strategy;
 } ltr_trainer;
 
+/* Does this process write the run's files and output (loggers, checkpoints, the progress
+ * bar, the results table, --results, --predictions)? Lightning's rank_zero_only: the
+ * strategy's global rank 0. */
+bool ltr_trainer_is_global_zero(const ltr_trainer *t);
+
 /* Run the command in `o`; returns the process exit status. */
 int ltr_trainer_run(const ltr_options *o);
 
@@ -135,6 +140,13 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...)
 int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int64_t len);
 
 lt_status ltr_fit_loop(ltr_trainer *t);
+
+/* precision.forward_context around a step hook (training/validation/test/predict_step,
+ * forward): enter before the hook, exit right after it; a failed enter is reported. */
+lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook);
+/* strategy.barrier(name) where Lightning has one; a failure is reported */
+lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name);
+void ltr_step_context_exit(ltr_trainer *t, const char *hook);
 
 /* issue 4 (optimization.c): the automatic-optimization step of one batch — closure
  * (training_step, zero_grad, backward), optimizer_step with on_before_optimizer_step and
@@ -171,6 +183,13 @@ extern volatile sig_atomic_t ltr_interrupted;
 /* Route SIGINT/SIGTERM to a thread of their own (first: ltr_interrupted; second: the
  * default action). Call before any compute thread exists; idempotent. */
 void ltr_signals_install(void);
+/* A stop request as every rank sees it: `local` reduced through the strategy's
+ * reduce_bool with any-rank semantics (Lightning's reduce_boolean_decision(all=False)).
+ * Every rank calls it at the same points of the loops; a failed reduction is reported
+ * and stops (true). */
+bool ltr_stop_decision(ltr_trainer *t, bool local);
+/* The SIGINT/SIGTERM flag (ltr_interrupted) through ltr_stop_decision. */
+bool ltr_trainer_interrupted(ltr_trainer *t);
 
 /* ---- issue 4: entry points, logging and tools ---- */
 
