@@ -3,7 +3,7 @@
  * Lightning's hook order, collects logged metrics, reports results.
  *
  * trainer.c owns set-up and tear-down (plugins, instances, loaders, optimizer),
- * loops.c the fit, training-epoch and evaluation loops, report.c the results table
+ * loops/ the fit, training-epoch, evaluation and prediction loops, report.c the results table
  * and the --results JSON. All of them share ltr_trainer below.
  */
 #ifndef LTR_TRAINER_H
@@ -87,9 +87,9 @@ typedef struct ltr_trainer {
     /* issue 4: hooks, callbacks and loop flags */
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
-    ltr_loop_state loop;            /* fit-loop progress (loops.c) */
+    ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
-    /* issue 4: manual optimization (manual.c) */
+    /* issue 4: manual optimization (loops/manual.c) */
     bool manual_optimization;       /* the module set automatic_optimization = False */
     bool manual_step_running;       /* inside the manual batch's training_step: steps count */
     ltr_logger_set lgs;             /* issue 6: trainer.loggers (loggers.c) */
@@ -125,7 +125,7 @@ bool ltr_trainer_is_global_zero(const ltr_trainer *t);
 /* Run the command in `o`; returns the process exit status. */
 int ltr_trainer_run(const ltr_options *o);
 
-/* ---- shared between trainer.c, loops.c and report.c ---- */
+/* ---- shared between trainer.c, loops/ and report.c ---- */
 
 /* Call a hook: sets the context's plugin/hook names, runs `rc`, and turns a returned
  * error or a recorded one into "module 'mlp' hook training_step: <message>". */
@@ -148,17 +148,17 @@ lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook);
 lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name);
 void ltr_step_context_exit(ltr_trainer *t, const char *hook);
 
-/* issue 4 (optimization.c): the automatic-optimization step of one batch — closure
+/* issue 4 (loops/automatic.c): the automatic-optimization step of one batch — closure
  * (training_step, zero_grad, backward), optimizer_step with on_before_optimizer_step and
  * gradient clipping. *outputs gets the loss for on_train_batch_end (or NULL). */
 lt_status ltr_automatic_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx,
                              lt_tensor **outputs);
-/* issue 4 (optimization.c): Strategy.backward — CB/LM on_before_backward(loss), the
+/* issue 4 (loops/automatic.c): Strategy.backward — CB/LM on_before_backward(loss), the
  * backward pass, CB/LM on_after_backward. LT_ERROR with t->exit_code set when a hook
  * failed (reported), else with the backward pass's message left on the context. */
 lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *opt,
                                 int64_t batch_idx);
-/* issue 4 (manual.c): manual optimization — the configuration check at fit's start
+/* issue 4 (loops/manual.c): manual optimization — the configuration check at fit's start
  * (gradient_clip_val, accumulate_grad_batches) and one batch (training_step alone). */
 lt_status ltr_verify_manual_optimization(ltr_trainer *t);
 lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt_tensor **outputs);
@@ -196,9 +196,9 @@ bool ltr_trainer_interrupted(ltr_trainer *t);
 /* Build the loader of `split` from the data module's dataset hook (trainer.c); a split
  * it does not provide leaves has_loader[split] false. */
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
-/* trainer.predict's loop and predictions file (predict.c). */
+/* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
-/* next(data_fetcher) and the batch transfer hooks (loops.c), for the predict loop */
+/* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch);
 /* log_every_n_steps (log_gating.c): Lightning's _LoggerConnector.should_update_logs, and
  * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */

@@ -1,5 +1,5 @@
 /*
- * predict.c — trainer.predict (issue 4): the predict loop and the predictions file.
+ * prediction.c — trainer.predict (issue 4): the predict loop and the predictions file.
  *
  * Lightning's order (reference/lightning.md §1.5): setup("predict") (DM, CB, LM;
  * trainer.c), the predict dataloader, limit_predict_batches, on_predict_model_eval under

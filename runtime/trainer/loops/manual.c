@@ -20,7 +20,7 @@
  *       untoggle: the parameters of the other optimizers get their saved flag back, and
  *       the saved flags are forgotten
  * LightningOptimizer.step in manual mode (on_before_optimizer_step, no clipping hook)
- * is optimization.c's optimizer_step; schedulers are not stepped by the trainer
+ * is automatic.c's optimizer_step; schedulers are not stepped by the trainer
  * (lr_stepping.c), and several optimizers are allowed (optim/configure.c).
  */
 #include "trainer/trainer.h"

@@ -1,5 +1,5 @@
 /*
- * optimization.c — Lightning's automatic optimization of one batch and the trainer
+ * automatic.c — Lightning's automatic optimization of one batch and the trainer
  * services plugins reach through the host API (owned by the hooks/callbacks/loop-flags
  * work of issue 4).
  *
