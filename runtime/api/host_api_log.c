@@ -6,8 +6,8 @@
  * Contract: the options become lt_log flags plus a batch size and go to the same sink
  * as lt_log (trainer.c -> results.c), so every rule lives in one place. reduce_fx takes
  * Lightning's names ("mean"/"avg", "sum", "max", "min"); anything else is an error, as
- * Lightning raises for other reductions. sync_dist is accepted and does nothing on one
- * process (Lightning reduces sum and count across ranks). Owned by the issue 4 logging work.
+ * Lightning raises for other reductions. sync_dist marks the value for the strategy's
+ * reduce (the trainer's log sink; an identity on one process). Owned by the issue 4 logging work.
  */
 #include "api/host_api_log.h"
 
@@ -42,6 +42,7 @@ static bool to_flags(lt_ctx *c, const char *name, const lt_log_options *o, unsig
     }
     if (HAS(o, prog_bar) && o->prog_bar) f |= LT_PROG_BAR;
     if (HAS(o, logger) && !o->logger) f |= LT_NO_LOGGER;
+    if (HAS(o, sync_dist) && o->sync_dist) f |= LTR_LOG_SYNC_DIST;
     const char *r = HAS(o, reduce_fx) ? o->reduce_fx : NULL;
     if (r && !strcmp(r, "sum")) f |= LT_REDUCE_SUM;
     else if (r && !strcmp(r, "max")) f |= LT_REDUCE_MAX;

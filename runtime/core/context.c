@@ -11,10 +11,12 @@
 void ltr_ctx_init(ltr_ctx *ctx, const lt_host_api *api) {
     memset(ctx, 0, sizeof *ctx);
     ctx->pub.api = api;
+    /* one process until a strategy says otherwise: in a run, its setup_environment sets
+     * rank and world_size before any loader or sampler is built (strategy.h) */
     ctx->pub.world_size = 1;
     ctx->pub.batch_idx = -1;
     ctx->grad_enabled = true;
-    ctx->float_dtype = LT_FLOAT32;
+    ctx->float_dtype = LT_FLOAT32; /* 32-true's, until a precision converts the module */
     ctx->batch_size = 1;
     ctx->device = ltr_backend_default();
 }

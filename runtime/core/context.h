@@ -32,7 +32,8 @@ typedef struct ltr_ctx {
     ltr_rng *rng;              /* init / dropout randomness (borrowed) */
     uint64_t seed;             /* the run's seed (--seed) */
     bool grad_enabled;         /* false = torch.no_grad(): ops record nothing */
-    lt_dtype float_dtype;      /* what a float32 request becomes: float64 under precision
+    lt_dtype float_dtype;      /* what a float32 request becomes: set by the run's
+                                  precision (precision.h, convert_module): float64 under
                                   64-true (Lightning's DoublePrecision), else float32 */
     bool failed;               /* an error was recorded and not yet taken */
     char error[1024];          /* the first error message since the last ltr_ctx_take_error */

@@ -37,9 +37,6 @@ typedef struct plugin_state {
 #define PS(s) ((plugin_state *)(s)->impl)
 #define VT_HOOK(s, m) LTR_HOOK(PS(s)->vt, lt_strategy_vtable, m)
 
-bool ltr_strategy_is_plugin(const char *name) {
-    return name && *name && strcmp(name, "auto") && strcmp(name, "single_device");
-}
 
 /* ------------------------------------------------------------ calling the plugin */
 

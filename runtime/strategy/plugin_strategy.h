@@ -10,9 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Does --trainer.strategy's value name a plugin (not "auto" / "single_device" / empty)? */
-bool ltr_strategy_is_plugin(const char *name);
-
 /*
  * Load the strategy plugin `spec` (a NAME on the plugin search path or a path to a .so),
  * check its kind and ABI, and run its create hook. On failure: NULL, *exit_code set

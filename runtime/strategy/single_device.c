@@ -1,26 +1,41 @@
 /*
  * single_device.c — the built-in strategy (Lightning's SingleDeviceStrategy): everything
  * on one device in one process, collectives are identities, global rank 0 writes.
+ *
+ * setup_environment fixes the process's thread counts: OpenBLAS's and OpenMP's pools are
+ * created lazily by the first GEMM or parallel region, so setting them here — before the
+ * signal thread, any loader and any compute — gives every later thread the same count.
  */
 #include "strategy/single_device.h"
 
 #include "optim/optimizer.h"
+#include "precision/precision.h"
 #include "tensor/autograd.h"
 #include "tensor/tensor.h"
-#include "trainer/hooks.h"
 
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <string.h>
 
 static lt_status sd_setup_environment(ltr_strategy *s, lt_ctx *ctx) {
     (void)ctx;
     s->rank = s->local_rank = s->node_rank = 0;
     s->world_size = 1;
+    if (s->num_threads > 0) {
+        openblas_set_num_threads((int)s->num_threads);
+#ifdef _OPENMP
+        omp_set_num_threads((int)s->num_threads); /* our own kernels' threads */
+#endif
+    }
     return LT_OK;
 }
 
+/* strategy.setup: the module's dtype (precision.convert_module); the parameters are on
+ * the CPU already */
 static lt_status sd_setup(ltr_strategy *s, lt_ctx *ctx) {
-    (void)s, (void)ctx;
-    return LT_OK;
+    return ltr_precision_convert_module(s->precision, ctx);
 }
 
 static void sd_teardown(ltr_strategy *s, lt_ctx *ctx) { (void)s, (void)ctx; }
@@ -30,15 +45,20 @@ static lt_status sd_batch_to_device(ltr_strategy *s, lt_ctx *ctx, lt_batch *batc
     return LT_OK;
 }
 
+static lt_status plain_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
+    (void)arg;
+    return ltr_backward(ctx, loss);
+}
+
+/* precision.pre_backward, LightningModule.backward (through the precision), post_backward */
 static lt_status sd_backward(ltr_strategy *s, lt_ctx *ctx, lt_tensor *loss) {
-    (void)s;
-    struct ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
-    return t ? ltr_module_backward(t, loss) : ltr_backward(ctx, loss);
+    return ltr_precision_run_backward(s->precision, ctx, loss,
+                                      s->module_backward ? s->module_backward : plain_backward,
+                                      s->module_backward_arg);
 }
 
 static lt_status sd_optimizer_step(ltr_strategy *s, lt_ctx *ctx, lt_optimizer *opt) {
-    (void)s, (void)ctx;
-    return ltr_optimizer_step(opt);
+    return ltr_precision_optimizer_step(s->precision, ctx, opt, ltr_optimizer_step);
 }
 
 static lt_status sd_reduce(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n,
@@ -47,6 +67,7 @@ static lt_status sd_reduce(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t
     return LT_OK;
 }
 
+/* one rank: its own decision is everyone's, for all and any alike */
 static lt_status sd_reduce_bool(ltr_strategy *s, lt_ctx *ctx, bool *decision, bool all) {
     (void)s, (void)ctx, (void)decision, (void)all;
     return LT_OK;
@@ -59,8 +80,9 @@ static lt_status sd_barrier(ltr_strategy *s, lt_ctx *ctx, const char *name) {
 
 static lt_status sd_broadcast(ltr_strategy *s, lt_ctx *ctx, void *buf, size_t bytes, int64_t src) {
     (void)s, (void)buf, (void)bytes;
-    if (src != 0) return ltr_fail(ctx, "broadcast: source rank %lld does not exist (world size 1)",
-                                  (long long)src);
+    if (src != 0)
+        return ltr_fail(ctx, "broadcast: source rank %lld does not exist (world size 1)",
+                        (long long)src);
     return LT_OK;
 }
 
@@ -97,3 +119,11 @@ const ltr_strategy_ops ltr_single_device_ops = {
     .all_gather = sd_all_gather,
     .save_checkpoint = sd_save_checkpoint,
 };
+
+void ltr_single_device_init(ltr_strategy *s, struct ltr_precision *precision, int64_t num_threads) {
+    memset(s, 0, sizeof *s);
+    s->ops = &ltr_single_device_ops;
+    s->precision = precision;
+    s->num_threads = num_threads;
+    s->world_size = 1;
+}

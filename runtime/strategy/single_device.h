@@ -10,4 +10,7 @@
 
 extern const ltr_strategy_ops ltr_single_device_ops;
 
+/* A single-device strategy in *s (zeroed first) with that precision, on device 0. */
+void ltr_single_device_init(ltr_strategy *s, struct ltr_precision *precision, int64_t num_threads);
+
 #endif

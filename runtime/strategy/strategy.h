@@ -66,8 +66,45 @@ struct ltr_strategy {
     struct ltr_precision *precision; /* owned by the strategy */
     int32_t device;                  /* the registered backend its tensors live on */
     int64_t rank, local_rank, node_rank, world_size;
+    /* set before setup_environment: compute threads it gives OpenBLAS and OpenMP
+     * (--trainer.num_threads; 0 = their defaults, all cores) */
+    int64_t num_threads;
+    /* LightningModule.backward as the trainer dispatches it (the override, else
+     * loss.backward()); the backward entry reaches it through the precision. NULL:
+     * loss.backward(). */
+    lt_status (*module_backward)(void *arg, lt_ctx *ctx, lt_tensor *loss);
+    void *module_backward_arg;
 };
 
 static inline bool ltr_strategy_is_global_zero(const ltr_strategy *s) { return s->rank == 0; }
+
+/* What selects a strategy: --trainer.strategy's value and the precision it gets. */
+typedef struct ltr_strategy_options {
+    const char *name;       /* NULL, "", "auto" or "single_device": the built-in */
+    int64_t precision;      /* --trainer.precision as the options store it: 32 or 64 */
+    int64_t num_threads;    /* --trainer.num_threads */
+} ltr_strategy_options;
+
+/* Does `name` select the built-in single-device strategy (NULL, "", "auto",
+ * "single_device")? */
+bool ltr_strategy_name_is_builtin(const char *name);
+
+/*
+ * The run's strategy (strategy.c): the built-in for a built-in name, else the plugin
+ * of that name (ltr_strategy_create_plugin). setup_environment is not run yet: the
+ * caller runs it first thing (ltr_strategy_setup_environment). On failure: NULL,
+ * *exit_code set (2 usage, 3 plugin, 1 otherwise) and err holds one line.
+ */
+ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, int *exit_code,
+                                  char *err, size_t errcap);
+/* A plugin strategy by name or path (the plugin adapter's; without plugin support an
+ * error naming the value). Same contract as ltr_strategy_create. */
+ltr_strategy *ltr_strategy_create_plugin(lt_ctx *ctx, const ltr_strategy_options *o,
+                                         int *exit_code, char *err, size_t errcap);
+/* teardown has run; frees what create made (NULL is fine). */
+void ltr_strategy_destroy(ltr_strategy *s, lt_ctx *ctx);
+
+/* setup_environment, then the context's rank/world_size follow the strategy's. */
+lt_status ltr_strategy_setup_environment(ltr_strategy *s, lt_ctx *ctx);
 
 #endif

@@ -90,8 +90,8 @@ lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n) {
     ltr_trainer *t = ltr_ctx_of(c)->trainer;
     if (n < 1) return ltr_fail(c, "accumulate_grad_batches must be >= 1, got %lld", (long long)n);
     if (!t) return ltr_fail(c, "lt_set_accumulate_grad_batches: no trainer is running");
-    /* the loops read trainer.accumulate_grad_batches at each batch (loops.c,
-     * optimization.c); the options object itself is not const (cli/options.c owns it) */
+    /* the loops read trainer.accumulate_grad_batches at each batch (loops/training_epoch.c,
+     * loops/automatic.c); the options object itself is not const (cli/options.c owns it) */
     ((ltr_options *)t->opts)->trainer.accumulate_grad_batches = n;
     return LT_OK;
 }

@@ -25,6 +25,7 @@
  * paths back in setup from the sidecar it keeps in its dirpath (model_checkpoint.c).
  */
 #include "checkpoint/checkpoint.h"
+#include "strategy/strategy.h"
 #include "trainer/trainer.h"
 
 #include <errno.h>
@@ -216,33 +217,63 @@ lt_status ltr_checkpoint_restore_training(ltr_trainer *t) {
     return rc;
 }
 
+/* One checkpoint file, built and written by the ranks the strategy chooses. */
+typedef struct ckpt_write {
+    ltr_trainer *t;
+    bool weights_only;
+    const char *mkdir;  /* a folder to create first (the "last" checkpoint's), or NULL */
+    char err[4096];
+} ckpt_write;
+
+static lt_status write_file(void *arg, const char *path) {
+    ckpt_write *w = arg;
+    if (w->mkdir && ltr_mkdirs(w->mkdir) != 0) {
+        snprintf(w->err, sizeof w->err, "cannot create the checkpoint folder %s (%s)", w->mkdir,
+                 strerror(errno));
+        return LT_ERROR;
+    }
+    return ltr_ckpt_save(w->t, path, w->weights_only, w->err, sizeof w->err);
+}
+
+/* Lightning's trainer.save_checkpoint: strategy.save_checkpoint, then a barrier. An error
+ * is in w->err, or on the context when the strategy itself failed. */
+static lt_status save_through_strategy(ltr_trainer *t, const char *path, ckpt_write *w) {
+    ltr_strategy *s = t->strategy;
+    w->err[0] = '\0';
+    lt_status rc = s->ops->save_checkpoint(s, &t->ctx.pub, path, write_file, w);
+    if (rc == LT_OK) rc = s->ops->barrier(s, &t->ctx.pub, "Trainer.save_checkpoint");
+    if (rc != LT_OK && !w->err[0]) {
+        char msg[1024] = "";
+        ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+        snprintf(w->err, sizeof w->err, "strategy '%s', save_checkpoint %s: %s", s->ops->name,
+                 path, msg[0] ? msg : "failed without a message");
+    }
+    return rc;
+}
+
 lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     if (!cfg->enable_checkpointing || cfg->fast_dev_run > 0) return LT_OK;
     if (has_checkpoint_callback(t)) return LT_OK; /* issue 6: the given ModelCheckpoint saves */
-    char dir[2048], path[2100], err[4096];
+    char dir[2048], path[2100];
     ltr_checkpoint_dir(t, dir, sizeof dir); /* issue 6: the first logger's version dir */
-    if (ltr_mkdirs(dir) != 0) {
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "cannot create the checkpoint folder %s (%s)", dir,
-                          strerror(errno));
-        return LT_ERROR;
-    }
+    ckpt_write w = {.t = t, .weights_only = false, .mkdir = dir};
     if (t->ckpt_last_path[0]) snprintf(path, sizeof path, "%s", t->ckpt_last_path);
     else snprintf(path, sizeof path, "%s/last.h5", dir);
-    if (ltr_ckpt_save(t, path, false, err, sizeof err)) {
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+    if (save_through_strategy(t, path, &w)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", w.err);
         return LT_ERROR;
     }
     return LT_OK;
 }
 
 /* ABI 1.4: checkpoints — trainer.save_checkpoint(path, weights_only) for modules and
- * callbacks */
+ * callbacks (the model_checkpoint callback writes through here) */
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only) {
     ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
     if (!t) return ltr_fail(ctx, "lt_save_checkpoint: no trainer is running");
     if (!path || !*path) return ltr_fail(ctx, "lt_save_checkpoint: no path given");
-    char err[4096];
-    if (ltr_ckpt_save(t, path, weights_only, err, sizeof err)) return ltr_fail(ctx, "lt_save_checkpoint: %s", err);
+    ckpt_write w = {.t = t, .weights_only = weights_only};
+    if (save_through_strategy(t, path, &w)) return ltr_fail(ctx, "lt_save_checkpoint: %s", w.err);
     return LT_OK;
 }

@@ -104,7 +104,7 @@ lt_status ltr_module_call(struct ltr_trainer *t, ltr_hook_id h, const ltr_hook_a
 /* The pair: callbacks (all), then the module. Returns the module hook's status. */
 lt_status ltr_hook_call(struct ltr_trainer *t, ltr_hook_id h, const ltr_hook_args *a);
 
-/* lt_host_api members (ABI 1.4, optimization.c); ctx->trainer is the running trainer */
+/* lt_host_api members (ABI 1.4, loops/automatic.c); ctx->trainer is the running trainer */
 int64_t ltr_api_estimated_stepping_batches(lt_ctx *c);
 bool ltr_api_should_stop(lt_ctx *c);
 void ltr_api_set_should_stop(lt_ctx *c, bool stop);
@@ -120,7 +120,7 @@ bool ltr_api_should_update_logs(lt_ctx *c);
  * running loop's results go into them first, as Lightning's trainer.*_metrics
  * properties do (log_gating.c). t is the running ltr_trainer (ctx->trainer). */
 void ltr_trainer_refresh_metrics(void *t);
-/* lt_host_api members (ABI 1.4, manual optimization: manual.c) */
+/* lt_host_api members (ABI 1.4, manual optimization: loops/manual.c) */
 lt_status ltr_api_set_automatic_optimization(lt_ctx *c, bool automatic);
 bool ltr_api_automatic_optimization(lt_ctx *c);
 lt_status ltr_api_manual_backward(lt_ctx *c, lt_tensor *loss);

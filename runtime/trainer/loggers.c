@@ -119,7 +119,8 @@ static lt_status call_save(ltr_trainer *t, ltr_logger *lg) {
 }
 
 lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
-    if (t->lgs.n == 0) return LT_OK;
+    /* the loggers' writes are rank zero's (Lightning's @rank_zero_only on Logger methods) */
+    if (t->lgs.n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     /* hparams_initial: the module's, updated with the data module's */
     cJSON *all = cJSON_CreateObject();
     const cJSON *src[2] = {t->model_hp.used, t->data_hp.used}, *it;
@@ -146,7 +147,7 @@ lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
 }
 
 lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
-    if (t->lgs.n == 0 || !m || m->n == 0) return LT_OK;
+    if (t->lgs.n == 0 || !m || m->n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     int n = m->n;
     const char **names = malloc(((size_t)n + 1) * sizeof *names);
     double *values = malloc(((size_t)n + 1) * sizeof *values);
@@ -184,6 +185,7 @@ lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
 }
 
 void ltr_loggers_finalize(ltr_trainer *t, const char *status) {
+    if (!ltr_trainer_is_global_zero(t)) return;
     for (int i = 0; i < t->lgs.n; i++) {
         ltr_logger *lg = &t->lgs.items[i];
         lt_status (*fn)(lt_ctx *, void *, const char *) = LTR_HOOK(lg->vt, lt_logger_vtable, finalize);

@@ -2,7 +2,7 @@
  * lr_stepping.h — the trainer's automatic stepping of the configured LR schedulers,
  * Lightning's TrainingEpochLoop.update_lr_schedulers / _update_learning_rates.
  *
- * Called from loops.c at Lightning's places:
+ * Called from loops/training_epoch.c at Lightning's places:
  *   after each training batch (optimizer step):  (STEP, plateau=false), and on the last
  *                                                 batch of the epoch (EPOCH, false) —
  *                                                 both before on_train_batch_end;

@@ -20,7 +20,8 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
         cJSON_ReplaceItemInObjectCaseSensitive(t->stage_results, stage, obj);
     else
         cJSON_AddItemToObject(t->stage_results, stage, obj);
-    if (!strcmp(stage, "fit") || metrics->n == 0) return;
+    /* the table is printed by rank zero (_EvaluationLoop._print_results) */
+    if (!strcmp(stage, "fit") || metrics->n == 0 || !ltr_trainer_is_global_zero(t)) return;
 
     /* Lightning's table: metrics sorted by name, one dataloader column */
     char **names = malloc((size_t)metrics->n * sizeof *names);
@@ -38,6 +39,7 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
 }
 
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path) {
+    if (!ltr_trainer_is_global_zero(t)) return LT_OK; /* one file per run: rank zero's */
     /* the weights as the run left them: two runs agree bit for bit iff digests agree */
     char digest[24];
     snprintf(digest, sizeof digest, "%016llx", (unsigned long long)ltr_param_store_digest(&t->params));

@@ -50,6 +50,9 @@ enum { LTR_RESULT_REDUCE_MEAN = 0, LTR_RESULT_REDUCE_SUM, LTR_RESULT_REDUCE_MAX,
  * explicit values, so both clear means on_step=False, on_epoch=False (an error, as in
  * Lightning) rather than "the hook's default". lt_log_ex sets it when either is given. */
 #define LTR_LOG_EXPLICIT (1u << 30)
+/* internal too: self.log(..., sync_dist=True) — the value is reduced over the ranks
+ * through the strategy before it is recorded */
+#define LTR_LOG_SYNC_DIST (1u << 29)
 
 typedef struct ltr_metric {
     char *hook, *name;

@@ -16,6 +16,7 @@
  * does. Installing also installs the fatal-signal handler (fault.c).
  */
 #include "trainer/trainer.h"
+#include "strategy/strategy.h"
 #include "trainer/fault.h"
 
 #include <pthread.h>
@@ -73,3 +74,15 @@ void ltr_signals_install(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, install_once);
 }
+
+bool ltr_stop_decision(ltr_trainer *t, bool local) {
+    bool d = local;
+    if (t->strategy->ops->reduce_bool(t->strategy, &t->ctx.pub, &d, false) == LT_OK) return d;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', reduce_bool: %s",
+                      t->strategy->ops->name, msg[0] ? msg : "failed without a message");
+    return true; /* the ranks cannot agree: stop here */
+}
+
+bool ltr_trainer_interrupted(ltr_trainer *t) { return ltr_stop_decision(t, ltr_interrupted != 0); }

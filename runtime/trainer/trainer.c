@@ -3,16 +3,13 @@
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"
 #include "data/collate.h"
-#include "strategy/plugin_strategy.h" /* --trainer.strategy NAME */
+#include "precision/precision.h"
+#include "strategy/strategy.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
 #include "tensor/autograd.h"
 
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +82,16 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
         ltr_fail(c, "lt_log('%s'): logging is not allowed in %s", name ? name : "",
                  t->ctx.hook_name ? t->ctx.hook_name : "this hook");
         return;
+    }
+    /* sync_dist: the value as the ranks' reduction of it (Lightning's sync with the
+     * metric's reduce_fx, mean by default) */
+    if (flags & LTR_LOG_SYNC_DIST) {
+        ltr_reduce_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
+                           : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
+                           : flags & LT_REDUCE_MIN ? LTR_REDUCE_MIN
+                                                   : LTR_REDUCE_MEAN;
+        if (t->strategy->ops->reduce(t->strategy, c, &value, 1, op) != LT_OK) return;
+        flags &= ~LTR_LOG_SYNC_DIST;
     }
     if (ltr_results_log(t->active_results, t->ctx.hook_name, name, value, batch_size, flags, err,
                         sizeof err) != LT_OK) {
@@ -328,14 +335,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                                   DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
             return LT_ERROR;
     }
-    /* setup: data module, callbacks, module (trainer/call.py) */
+    /* setup: data module, callbacks, module (trainer/call.py), between two barriers */
+    if (ltr_trainer_barrier(t, "pre_setup")) return LT_ERROR;
     bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
                   ltr_callbacks_call(t, LTR_H_SETUP, &(ltr_hook_args){.stage = stage},
                                      LTR_CB_ALL) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
     /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
-    if (set_up && ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
+    if (set_up && ltr_trainer_barrier(t, "post_setup") == LT_OK &&
+        ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
         ltr_loggers_log_hyperparams(t) == LT_OK) { /* issue 6: _log_hyperparams */
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
@@ -343,36 +352,18 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     }
     teardown_stage(t, stage, set_up);
     /* issue 6: logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
-    ltr_loggers_finalize(t, t->exit_code || rc ? "failed" : ltr_interrupted ? "interrupted" : "success");
+    ltr_loggers_finalize(t, t->exit_code || rc ? "failed"
+                               : ltr_trainer_interrupted(t) ? "interrupted" : "success");
     return t->exit_code ? LT_ERROR : rc;
-}
-
-/* --trainer.strategy NAME: load the plugin and run setup_environment (first, before the
- * instances exist). The built-in strategy needs nothing here. */
-static lt_status strategy_load(ltr_trainer *t) {
-    if (!ltr_strategy_is_plugin(t->opts->trainer.strategy)) return LT_OK;
-    char err[1024];
-    int code;
-    t->strategy = ltr_plugin_strategy_create(&t->ctx.pub, t->opts->trainer.strategy, &code, err,
-                                             sizeof err);
-    if (!t->strategy) {
-        ltr_trainer_error(t, code, "%s", err);
-        return LT_ERROR;
-    }
-    if (t->strategy->ops->setup_environment(t->strategy, &t->ctx.pub)) {
-        ltr_ctx_take_error(&t->ctx, err, sizeof err);
-        ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
-        return LT_ERROR;
-    }
-    return LT_OK;
 }
 
 /* strategy.setup: after the module's create made the parameters */
 static lt_status strategy_setup(ltr_trainer *t) {
-    if (!t->strategy || t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
-    char err[1024];
+    if (t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
+    char err[1024] = "";
     ltr_ctx_take_error(&t->ctx, err, sizeof err);
-    ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup: %s", t->strategy->ops->name,
+                      err[0] ? err : "failed without a message");
     return LT_ERROR;
 }
 
@@ -383,35 +374,99 @@ static void run_command(ltr_trainer *t) {
                      : o->command == LTR_CMD_PREDICT ? LT_STAGE_PREDICT
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
-    if (strategy_load(t) == LT_OK &&
-        create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
+    if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
         strategy_setup(t) == LT_OK &&
         ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
-        stage == LT_STAGE_FIT && o->run_test && !ltr_interrupted)
+        stage == LT_STAGE_FIT && o->run_test && !ltr_trainer_interrupted(t))
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error ended the run: Callback.on_exception, DataModule.on_exception */
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
-    if (t->strategy) t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
+    t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t); /* issue 6 */
     destroy_instances(t);
-    ltr_plugin_strategy_destroy(t->strategy, &t->ctx.pub);
-    t->strategy = NULL;
+}
+
+bool ltr_trainer_is_global_zero(const ltr_trainer *t) {
+    return ltr_strategy_is_global_zero(t->strategy);
+}
+
+lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name) {
+    if (t->strategy->ops->barrier(t->strategy, &t->ctx.pub, name) == LT_OK) return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', barrier %s: %s",
+                      t->strategy->ops->name, name, msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook) {
+    if (ltr_precision_forward_enter(t->strategy->precision, &t->ctx.pub, hook) == LT_OK)
+        return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "precision '%s', forward_context of %s: %s",
+                      t->strategy->precision->ops->name, hook,
+                      msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+void ltr_step_context_exit(ltr_trainer *t, const char *hook) {
+    ltr_precision_forward_exit(t->strategy->precision, &t->ctx.pub, hook);
+}
+
+/* The trainer's LightningModule.backward dispatch, as the strategy's precision calls it. */
+static lt_status module_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
+    (void)ctx;
+    return ltr_module_backward(arg, loss);
+}
+
+/* The run's strategy, first of all (Lightning's strategy.setup_environment): it fixes
+ * rank/world_size and the thread counts before the signal thread, any loader and any
+ * compute thread exist; then the precision's dtype, which lt_param follows from the
+ * module's create on (DoublePrecision.module_init_context). */
+static lt_status strategy_start(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    ltr_strategy_options so = {.name = o->trainer.strategy, .precision = o->trainer.precision,
+                               .num_threads = o->trainer.num_threads};
+    char err[1024] = "";
+    int code = LTR_EXIT_TRAINING;
+    t->strategy = ltr_strategy_create(&t->ctx.pub, &so, &code, err, sizeof err);
+    if (!t->strategy) {
+        ltr_trainer_error(t, code, "%s", err);
+        return LT_ERROR;
+    }
+    t->strategy->module_backward = module_backward;
+    t->strategy->module_backward_arg = t;
+    if (ltr_strategy_setup_environment(t->strategy, &t->ctx.pub) ||
+        ltr_precision_convert_module(t->strategy->precision, &t->ctx.pub)) {
+        ltr_ctx_take_error(&t->ctx, err, sizeof err);
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup_environment: %s",
+                          t->strategy->ops->name, err[0] ? err : "failed without a message");
+        return LT_ERROR;
+    }
+    return LT_OK;
 }
 
 int ltr_trainer_run(const ltr_options *o) {
-    ltr_signals_install(); /* first: compute threads inherit the blocked mask (signals.c) */
     ltr_trainer *t = calloc(1, sizeof *t);
     if (!t) {
         fputs("ltrun: error: out of memory\n", stderr);
         return LTR_EXIT_TRAINING;
     }
     t->opts = o;
-    t->stage_results = cJSON_CreateObject();
     ltr_trainer_serve_host_api(); /* the host table's trainer members (host_services.c) */
     ltr_ctx_init(&t->ctx, ltr_host_api());
+    if (strategy_start(t)) {
+        int code = t->exit_code;
+        ltr_strategy_destroy(t->strategy, &t->ctx.pub);
+        free(t);
+        return code;
+    }
+    ltr_signals_install(); /* then: compute threads inherit the blocked mask (signals.c) */
+    t->stage_results = cJSON_CreateObject();
     t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
     t->ctx.optim = &t->optim_setup;
     t->arena = ltr_arena_create((size_t)4 << 20);
@@ -437,18 +492,11 @@ int ltr_trainer_run(const ltr_options *o) {
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",
                 (long long)o->trainer.fast_dev_run);
-    /* precision 64-true: parameters, plugin-made float tensors and float inputs are
-     * float64 (Lightning's DoublePrecision); 32-true keeps float32 */
-    t->ctx.float_dtype = o->trainer.precision == 64 ? LT_FLOAT64 : LT_FLOAT32;
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
-    ltr_progress_init(&t->progress, stderr, o->trainer.enable_progress_bar);
-    if (o->trainer.num_threads > 0) {
-        openblas_set_num_threads((int)o->trainer.num_threads);
-#ifdef _OPENMP
-        omp_set_num_threads((int)o->trainer.num_threads); /* our own kernels' threads */
-#endif
-    }
+    /* the progress bar is rank zero's (TQDMProgressBar.is_disabled off global rank 0) */
+    ltr_progress_init(&t->progress, stderr,
+                      o->trainer.enable_progress_bar && ltr_trainer_is_global_zero(t));
 
     /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
@@ -497,12 +545,16 @@ int ltr_trainer_run(const ltr_options *o) {
     }
     if (t->anomaly) ltr_anomaly_destroy(t->anomaly);
 
-    if (!t->exit_code && ltr_interrupted) {
-        fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",
-                (int)ltr_interrupted);
+    if (!t->exit_code && ltr_trainer_interrupted(t)) {
+        if (ltr_interrupted)
+            fprintf(stderr, "ltrun: interrupted by signal %d: stopped after the current step\n",
+                    (int)ltr_interrupted);
+        else /* another rank's signal, through the strategy's reduce_bool */
+            fprintf(stderr, "ltrun: interrupted on another rank: stopped after the current step\n");
         t->exit_code = LTR_EXIT_INTERRUPTED;
     }
-    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED))
+    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
+        ltr_trainer_is_global_zero(t))
         ltr_report_write_json(t, o->results_path);
 
     int code = t->exit_code;
@@ -523,6 +575,7 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_plugin_unload(&t->module_plugin);
     ltr_plugin_unload(&t->data_plugin);
     cJSON_Delete(t->stage_results);
+    ltr_strategy_destroy(t->strategy, &t->ctx.pub);
     free(t);
     return code;
 }

@@ -3,7 +3,7 @@
  * Lightning's hook order, collects logged metrics, reports results.
  *
  * trainer.c owns set-up and tear-down (plugins, instances, loaders, optimizer),
- * loops.c the fit, training-epoch and evaluation loops, report.c the results table
+ * loops/ the fit, training-epoch, evaluation and prediction loops, report.c the results table
  * and the --results JSON. All of them share ltr_trainer below.
  */
 #ifndef LTR_TRAINER_H
@@ -87,9 +87,9 @@ typedef struct ltr_trainer {
     /* issue 4: hooks, callbacks and loop flags */
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
-    ltr_loop_state loop;            /* fit-loop progress (loops.c) */
+    ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
-    /* issue 4: manual optimization (manual.c) */
+    /* issue 4: manual optimization (loops/manual.c) */
     bool manual_optimization;       /* the module set automatic_optimization = False */
     bool manual_step_running;       /* inside the manual batch's training_step: steps count */
     ltr_logger_set lgs;             /* issue 6: trainer.loggers (loggers.c) */
@@ -112,15 +112,20 @@ typedef struct ltr_trainer {
     /* issue 7 (dataloader workers): --data.num_workers & co., read at the data module's
      * create, applied to every split's loader */
     ltr_loader_overrides loader_over;
-    /* a --trainer.strategy plugin (strategy/plugin_strategy.h; owned), NULL: the built-in
-     * path of the loops */
+    /* the run's strategy (strategy/strategy.h; owned): made first, before the signal
+     * thread; the loops reach autograd, the optimizer and collectives only through it */
     struct ltr_strategy *strategy;
 } ltr_trainer;
+
+/* Does this process write the run's files and output (loggers, checkpoints, the progress
+ * bar, the results table, --results, --predictions)? Lightning's rank_zero_only: the
+ * strategy's global rank 0. */
+bool ltr_trainer_is_global_zero(const ltr_trainer *t);
 
 /* Run the command in `o`; returns the process exit status. */
 int ltr_trainer_run(const ltr_options *o);
 
-/* ---- shared between trainer.c, loops.c and report.c ---- */
+/* ---- shared between trainer.c, loops/ and report.c ---- */
 
 /* Call a hook: sets the context's plugin/hook names, runs `rc`, and turns a returned
  * error or a recorded one into "module 'mlp' hook training_step: <message>". */
@@ -136,17 +141,24 @@ int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int
 
 lt_status ltr_fit_loop(ltr_trainer *t);
 
-/* issue 4 (optimization.c): the automatic-optimization step of one batch — closure
+/* precision.forward_context around a step hook (training/validation/test/predict_step,
+ * forward): enter before the hook, exit right after it; a failed enter is reported. */
+lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook);
+/* strategy.barrier(name) where Lightning has one; a failure is reported */
+lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name);
+void ltr_step_context_exit(ltr_trainer *t, const char *hook);
+
+/* issue 4 (loops/automatic.c): the automatic-optimization step of one batch — closure
  * (training_step, zero_grad, backward), optimizer_step with on_before_optimizer_step and
  * gradient clipping. *outputs gets the loss for on_train_batch_end (or NULL). */
 lt_status ltr_automatic_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx,
                              lt_tensor **outputs);
-/* issue 4 (optimization.c): Strategy.backward — CB/LM on_before_backward(loss), the
+/* issue 4 (loops/automatic.c): Strategy.backward — CB/LM on_before_backward(loss), the
  * backward pass, CB/LM on_after_backward. LT_ERROR with t->exit_code set when a hook
  * failed (reported), else with the backward pass's message left on the context. */
 lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *opt,
                                 int64_t batch_idx);
-/* issue 4 (manual.c): manual optimization — the configuration check at fit's start
+/* issue 4 (loops/manual.c): manual optimization — the configuration check at fit's start
  * (gradient_clip_val, accumulate_grad_batches) and one batch (training_step alone). */
 lt_status ltr_verify_manual_optimization(ltr_trainer *t);
 lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt_tensor **outputs);
@@ -171,15 +183,22 @@ extern volatile sig_atomic_t ltr_interrupted;
 /* Route SIGINT/SIGTERM to a thread of their own (first: ltr_interrupted; second: the
  * default action). Call before any compute thread exists; idempotent. */
 void ltr_signals_install(void);
+/* A stop request as every rank sees it: `local` reduced through the strategy's
+ * reduce_bool with any-rank semantics (Lightning's reduce_boolean_decision(all=False)).
+ * Every rank calls it at the same points of the loops; a failed reduction is reported
+ * and stops (true). */
+bool ltr_stop_decision(ltr_trainer *t, bool local);
+/* The SIGINT/SIGTERM flag (ltr_interrupted) through ltr_stop_decision. */
+bool ltr_trainer_interrupted(ltr_trainer *t);
 
 /* ---- issue 4: entry points, logging and tools ---- */
 
 /* Build the loader of `split` from the data module's dataset hook (trainer.c); a split
  * it does not provide leaves has_loader[split] false. */
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
-/* trainer.predict's loop and predictions file (predict.c). */
+/* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
-/* next(data_fetcher) and the batch transfer hooks (loops.c), for the predict loop */
+/* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch);
 /* log_every_n_steps (log_gating.c): Lightning's _LoggerConnector.should_update_logs, and
  * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */

@@ -1,5 +1,5 @@
 /*
- * predict.c — trainer.predict (issue 4): the predict loop and the predictions file.
+ * prediction.c — trainer.predict (issue 4): the predict loop and the predictions file.
  *
  * Lightning's order (reference/lightning.md §1.5): setup("predict") (DM, CB, LM;
  * trainer.c), the predict dataloader, limit_predict_batches, on_predict_model_eval under
@@ -187,7 +187,7 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_START, NULL);
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_EPOCH_START, NULL);
     bool warned_none = false;
-    for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_interrupted; b++) {
+    for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_trainer_interrupted(t); b++) {
         lt_batch *batch;
         if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
         t->loop.eval_ready = b + 1; /* batch_progress.increment_ready */
@@ -196,11 +196,13 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
         w->batch = b;
         ltr_hook_args a = {.batch = batch, .batch_idx = b};
         if ((rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_START, &a))) break;
+        if ((rc = ltr_step_context_enter(t, hook))) break;
         ltr_trainer_hook_begin(t, true, hook);
         t->ctx.predict_sink = writer_append;
         t->ctx.predict_sink_self = w;
         lt_tensor *out = step ? step(&t->ctx.pub, t->module, batch, b)
                               : forward(&t->ctx.pub, t->module, ltr_batch_at(&t->ctx.pub, batch, 0));
+        ltr_step_context_exit(t, hook);
         /* None from predict_step: nothing for this batch; an error was recorded if any */
         if (out && !t->ctx.failed) writer_append(w, &t->ctx.pub, "predictions", out);
         t->ctx.predict_sink = NULL;
@@ -289,7 +291,9 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     }
     writer_close(&w);
     free(w.ds);
-    bool commit = rc == LT_OK && !ltr_interrupted;
+    bool stopped = ltr_trainer_interrupted(t); /* a collective: every rank asks */
+    /* one file per run: rank zero's (the others' images are dropped) */
+    bool commit = rc == LT_OK && !stopped && ltr_trainer_is_global_zero(t);
     if (ltr_h5_image_end(&w.image, w.path, commit, msg, sizeof msg) && commit) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "--predictions %s: writing the file failed: %s; "
                           "the previous file (if any) is unchanged (free space there or give "

@@ -20,7 +20,7 @@
  *       untoggle: the parameters of the other optimizers get their saved flag back, and
  *       the saved flags are forgotten
  * LightningOptimizer.step in manual mode (on_before_optimizer_step, no clipping hook)
- * is optimization.c's optimizer_step; schedulers are not stepped by the trainer
+ * is automatic.c's optimizer_step; schedulers are not stepped by the trainer
  * (lr_stepping.c), and several optimizers are allowed (optim/configure.c).
  */
 #include "trainer/trainer.h"
@@ -69,8 +69,13 @@ lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt
     *outputs = NULL;
     /* on_run_start: optimizer steps made from here on count (optim_step_progress) */
     t->manual_step_running = true;
+    if (ltr_step_context_enter(t, "training_step")) {
+        t->manual_step_running = false;
+        return LT_ERROR;
+    }
     ltr_trainer_hook_begin(t, true, "training_step");
     lt_tensor *out = step(&t->ctx.pub, t->module, batch, batch_idx);
+    ltr_step_context_exit(t, "training_step");
     t->manual_step_running = false;
     lt_status rc = ltr_trainer_hook_done(t, true, "training_step", LT_OK);
     if (rc || t->exit_code) return LT_ERROR; /* a hook inside may have reported already */

@@ -1,5 +1,5 @@
 /*
- * optimization.c — Lightning's automatic optimization of one batch and the trainer
+ * automatic.c — Lightning's automatic optimization of one batch and the trainer
  * services plugins reach through the host API (owned by the hooks/callbacks/loop-flags
  * work of issue 4).
  *
@@ -27,7 +27,7 @@
 
 #include "optim/clip_grad.h"
 #include "optim/optimizer.h"
-#include "strategy/strategy.h" /* a --trainer.strategy plugin */
+#include "strategy/strategy.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
 
@@ -69,8 +69,8 @@ lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *o
     if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
     t->ctx.hook_name = "backward";
     if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
-    lt_status brc = t->strategy ? t->strategy->ops->backward(t->strategy, &t->ctx.pub, loss)
-                                : ltr_module_backward(t, loss); /* ABI 1.5: LightningModule.backward */
+    /* precision.pre_backward, LightningModule.backward (ABI 1.5), precision.post_backward */
+    lt_status brc = t->strategy->ops->backward(t->strategy, &t->ctx.pub, loss);
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
     if (brc != LT_OK) return LT_ERROR; /* the message stays on the context */
     t->ctx.hook_name = NULL;
@@ -84,8 +84,10 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
     cl->loss = NULL;
     const char *hook = t->ctx.hook_name; /* we may run inside the optimizer_step hook */
     const char *plugin = t->ctx.plugin_name;
+    if (ltr_step_context_enter(t, "training_step")) return LT_ERROR;
     ltr_trainer_hook_begin(t, true, "training_step");
     lt_tensor *loss = step(&t->ctx.pub, t->module, cl->batch, cl->batch_idx);
+    ltr_step_context_exit(t, "training_step");
     if (ltr_trainer_hook_done(t, true, "training_step", LT_OK)) return LT_ERROR;
     if (loss) {
         if (ltr_numel(loss) != 1 || !(loss->flags & LTR_T_REQUIRES_GRAD)) {
@@ -200,8 +202,7 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
             return LT_ERROR;
     }
     if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "optimizer_step");
-    lt_status orc = t->strategy ? t->strategy->ops->optimizer_step(t->strategy, &t->ctx.pub, opt)
-                                : ltr_optimizer_step(opt);
+    lt_status orc = t->strategy->ops->optimizer_step(t->strategy, &t->ctx.pub, opt);
     if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
     if (orc != LT_OK) return step_error(t, "the optimizer step");
     /* manual optimization: _ManualOptimization._on_after_step, optim_step_progress

@@ -1,0 +1,69 @@
+/*
+ * precision.c — the true precisions (Lightning's Precision, "32-true", and
+ * DoublePrecision, "64-true") and the NULL-tolerant calls the strategy makes.
+ *
+ * Neither changes the backward pass or the update: they differ only in the dtype a
+ * float32 request becomes (64-true runs the whole model in double: init, forward and
+ * inputs, as DoublePrecision makes float64 the default dtype). Their checkpoint state
+ * is empty.
+ */
+#include "precision/precision.h"
+
+#include <string.h>
+
+static lt_dtype dtype_32(const ltr_precision *p) { (void)p; return LT_FLOAT32; }
+static lt_dtype dtype_64(const ltr_precision *p) { (void)p; return LT_FLOAT64; }
+
+/* module.to(dtype): the context's float dtype is what lt_param / lt_tensor_new / the
+ * loader's float fields follow (core/context.h's ltr_float_dtype) */
+static lt_status true_convert_module(ltr_precision *p, lt_ctx *ctx) {
+    ltr_ctx_of(ctx)->float_dtype = p->ops->float_dtype(p);
+    return LT_OK;
+}
+
+static const ltr_precision_ops ops_32 = {
+    .name = "32-true", .convert_module = true_convert_module, .float_dtype = dtype_32,
+};
+static const ltr_precision_ops ops_64 = {
+    .name = "64-true", .convert_module = true_convert_module, .float_dtype = dtype_64,
+};
+
+static ltr_precision precision_32 = {.ops = &ops_32};
+static ltr_precision precision_64 = {.ops = &ops_64};
+
+ltr_precision *ltr_precision_builtin(int64_t bits) {
+    return bits == 32 ? &precision_32 : bits == 64 ? &precision_64 : NULL;
+}
+
+ltr_precision *ltr_precision_by_name(const char *name) {
+    if (!name) return NULL;
+    if (!strcmp(name, ops_32.name)) return &precision_32;
+    if (!strcmp(name, ops_64.name)) return &precision_64;
+    return NULL;
+}
+
+lt_status ltr_precision_convert_module(ltr_precision *p, lt_ctx *ctx) {
+    return p && p->ops->convert_module ? p->ops->convert_module(p, ctx) : LT_OK;
+}
+
+lt_status ltr_precision_forward_enter(ltr_precision *p, lt_ctx *ctx, const char *hook) {
+    return p && p->ops->forward_context_enter ? p->ops->forward_context_enter(p, ctx, hook) : LT_OK;
+}
+
+void ltr_precision_forward_exit(ltr_precision *p, lt_ctx *ctx, const char *hook) {
+    if (p && p->ops->forward_context_exit) p->ops->forward_context_exit(p, ctx, hook);
+}
+
+lt_status ltr_precision_run_backward(ltr_precision *p, lt_ctx *ctx, lt_tensor *loss,
+                                     ltr_module_backward_fn module_backward, void *arg) {
+    if (p && p->ops->pre_backward && p->ops->pre_backward(p, ctx, &loss)) return LT_ERROR;
+    lt_status rc = p && p->ops->backward ? p->ops->backward(p, ctx, loss, module_backward, arg)
+                                         : module_backward(arg, ctx, loss);
+    if (rc != LT_OK) return rc;
+    return p && p->ops->post_backward ? p->ops->post_backward(p, ctx, loss) : LT_OK;
+}
+
+lt_status ltr_precision_optimizer_step(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
+                                       lt_status (*step)(lt_optimizer *opt)) {
+    return p && p->ops->optimizer_step ? p->ops->optimizer_step(p, ctx, opt, step) : step(opt);
+}

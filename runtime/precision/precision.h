@@ -1,0 +1,77 @@
+/*
+ * precision.h — the numeric precision of a run (Lightning's Precision plugin).
+ *
+ * The strategy owns one (strategy->precision) and calls it around the work it does:
+ * convert_module when the module is built (the dtype a float32 request becomes: the
+ * parameters, buffers, plugin-made tensors and float inputs), forward_context around
+ * each step hook, pre_backward / backward / post_backward around the backward pass,
+ * optimizer_step around the update, state_dict / load_state_dict for checkpoints.
+ * "32-true" and "64-true" are built in (Lightning's Precision and DoublePrecision);
+ * a mixed-precision plugin implements the same table.
+ *
+ * Entries may be NULL (nothing to do; backward NULL: the module's backward is called
+ * as is). Entries return LT_OK or LT_ERROR with the message on the context.
+ */
+#ifndef LTR_PRECISION_H
+#define LTR_PRECISION_H
+
+#include "core/context.h"
+#include "ltrun.h"
+
+#include <stdbool.h>
+
+typedef struct ltr_precision ltr_precision;
+
+/* LightningModule.backward as the trainer dispatches it (the override, else
+ * loss.backward()); the precision's backward calls it with the loss it prepared. */
+typedef lt_status (*ltr_module_backward_fn)(void *arg, lt_ctx *ctx, lt_tensor *loss);
+
+typedef struct ltr_precision_ops {
+    const char *name; /* "32-true", "64-true", or the plugin's */
+    /* module.to(dtype): fixes what a float32 request becomes from here on */
+    lt_status (*convert_module)(ltr_precision *p, lt_ctx *ctx);
+    /* the dtype a plugin's float32 request (parameter, buffer, batch field) gets */
+    lt_dtype (*float_dtype)(const ltr_precision *p);
+    /* autocast around training/validation/test/predict_step (hook: the step's name) */
+    lt_status (*forward_context_enter)(ltr_precision *p, lt_ctx *ctx, const char *hook);
+    void (*forward_context_exit)(ltr_precision *p, lt_ctx *ctx, const char *hook);
+    /* loss scaling and the like: pre_backward may replace *loss */
+    lt_status (*pre_backward)(ltr_precision *p, lt_ctx *ctx, lt_tensor **loss);
+    lt_status (*backward)(ltr_precision *p, lt_ctx *ctx, lt_tensor *loss,
+                          ltr_module_backward_fn module_backward, void *arg);
+    lt_status (*post_backward)(ltr_precision *p, lt_ctx *ctx, lt_tensor *loss);
+    /* around the optimizer's update: `step(arg)` runs it (a scaler may skip it) */
+    lt_status (*optimizer_step)(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
+                                lt_status (*step)(lt_optimizer *opt));
+    /* checkpoint state: a JSON object (cJSON *), empty for the true precisions */
+    lt_status (*state_dict)(const ltr_precision *p, lt_ctx *ctx, void *json_object);
+    lt_status (*load_state_dict)(ltr_precision *p, lt_ctx *ctx, const void *json_object);
+} ltr_precision_ops;
+
+struct ltr_precision {
+    const ltr_precision_ops *ops;
+    void *impl; /* the implementation's own state */
+};
+
+/* The built-in precision named by --trainer.precision's value (32 or 64, as the
+ * options store it); NULL for any other. Static: nothing to free. */
+ltr_precision *ltr_precision_builtin(int64_t bits);
+/* By Lightning's name ("32-true", "64-true"); NULL when unknown. */
+ltr_precision *ltr_precision_by_name(const char *name);
+
+/* The precision's conversion of a float32 request (ltr_float_dtype in the context). */
+static inline lt_dtype ltr_precision_float_dtype(const ltr_precision *p) {
+    return p && p->ops->float_dtype ? p->ops->float_dtype(p) : LT_FLOAT32;
+}
+
+/* Calls that tolerate NULL entries (the wrappers the strategy and loops use). */
+lt_status ltr_precision_convert_module(ltr_precision *p, lt_ctx *ctx);
+lt_status ltr_precision_forward_enter(ltr_precision *p, lt_ctx *ctx, const char *hook);
+void ltr_precision_forward_exit(ltr_precision *p, lt_ctx *ctx, const char *hook);
+/* pre_backward, backward (module_backward inside), post_backward */
+lt_status ltr_precision_run_backward(ltr_precision *p, lt_ctx *ctx, lt_tensor *loss,
+                                     ltr_module_backward_fn module_backward, void *arg);
+lt_status ltr_precision_optimizer_step(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
+                                       lt_status (*step)(lt_optimizer *opt));
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * fit.c — the fit loop (training_epoch.c runs each epoch, evaluation.c the validation
+ * and test loops) and the batch fetch every loop uses, in Lightning's order (reference/lightning.md §1.1-§1.4; Lightning's loops/fit_loop.py,
+ * loops/training_epoch_loop.py, loops/evaluation_loop.py, trainer/trainer.py::_run,
+ * _run_stage and _run_sanity_check). Every hook goes through hooks.h, so callbacks
+ * run before the module's hook of the same name. tests/hooks_expected.txt is the
+ * sequence this file produces, block by block with the Lightning code it follows.
+ *
+ *   CB/LM on_fit_start, LM.zero_grad, [CB on_sanity_check_start, val loop,
+ *   CB on_sanity_check_end], CB/LM on_train_start,
+ *   per epoch { CB/LM on_train_epoch_start,
+ *               per batch { transfer hooks, CB/LM on_train_batch_start (LT_SKIP_EPOCH
+ *                           ends the epoch), automatic optimization (automatic.c),
+ *                           CB/LM on_train_batch_end, [LM on_validation_model_zero_grad,
+ *                           val loop] every val_check_batch batches },
+ *               CB on_train_epoch_end (non-monitoring), LM, CB (monitoring) },
+ *   CB/LM on_train_end, CB/LM on_fit_end.
+ */
+#include "trainer/loops/loops.h"
+#include "strategy/strategy.h"
+
+#include "optim/optimizer.h"
+#include "tensor/arena.h"
+#include "tensor/autograd.h"
+#include "trainer/lr_stepping.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+double ltr_loop_monotonic_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A module-only hook without arguments (on_validation_model_eval, ...). */
+lt_status ltr_loop_call_plain(ltr_trainer *t, const char *name, plain_hook_fn fn) {
+    if (!fn) return LT_OK;
+    ltr_trainer_hook_begin(t, true, name);
+    return ltr_trainer_hook_done(t, true, name, fn(&t->ctx.pub, t->module));
+}
+
+/* Memory of a step dies with the step: intermediates, their grads and the tape. */
+void ltr_loop_end_step_memory(ltr_trainer *t) {
+    ltr_tape_reset(t->tape);
+    ltr_arena_reset(t->arena);
+}
+
+typedef lt_status (*transfer_fn)(lt_ctx *, void *, lt_batch *, int64_t);
+
+/* A batch transfer hook: the data module's if it gives one, else the module's
+ * (Lightning's _DataHookSelector: the data module wins). */
+static lt_status call_transfer(ltr_trainer *t, const char *name, transfer_fn dm, transfer_fn lm,
+                               lt_batch *batch) {
+    if (dm) {
+        ltr_trainer_hook_begin(t, false, name);
+        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, 0));
+    }
+    if (lm) {
+        ltr_trainer_hook_begin(t, true, name);
+        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, 0));
+    }
+    return LT_OK;
+}
+
+/* strategy.batch_to_device (Lightning's _BatchTransfer between the two hooks) */
+static lt_status batch_to_device(ltr_trainer *t, lt_batch *batch) {
+    if (t->strategy->ops->batch_to_device(t->strategy, &t->ctx.pub, batch) == LT_OK) return LT_OK;
+    char msg[1024] = "";
+    ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', batch_to_device: %s",
+                      t->strategy->ops->name, msg[0] ? msg : "failed without a message");
+    return LT_ERROR;
+}
+
+/* next(data_fetcher), then on_before_batch_transfer, strategy.batch_to_device and
+ * on_after_batch_transfer. With transfer hooks the batch is a per-step copy
+ * that lt_batch_set may change. */
+lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
+    ltr_trainer_hook_begin(t, false, "get_item");
+    lt_status rc = ltr_dataloader_get(&t->loaders[split], b, batch);
+    if (ltr_trainer_hook_done(t, false, "get_item", rc)) return LT_ERROR;
+    transfer_fn dm_before = DM_HOOK(t, on_before_batch_transfer);
+    transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
+    transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
+    transfer_fn lm_after = MOD_HOOK(t, on_after_batch_transfer);
+    if (!dm_before && !dm_after && !lm_before && !lm_after) return batch_to_device(t, *batch);
+    lt_batch *copy = ltr_scratch(&t->ctx.pub, sizeof *copy);
+    if (!copy) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory copying a batch");
+        return LT_ERROR;
+    }
+    *copy = **batch;
+    *batch = copy;
+    if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy) ||
+        batch_to_device(t, copy))
+        return LT_ERROR;
+    return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
+}
+
+
+/* ------------------------------------------------------------------ fit */
+
+bool ltr_loop_max_steps_reached(const ltr_trainer *t) {
+    int64_t ms = t->opts->trainer.max_steps;
+    return ms != -1 && t->ctx.pub.global_step >= ms;
+}
+
+bool ltr_can_stop_early(const ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    bool epochs = cfg->min_epochs <= 0 || t->loop.epochs_processed >= cfg->min_epochs;
+    bool steps = cfg->min_steps <= 0 || t->ctx.pub.global_step >= cfg->min_steps;
+    return epochs && steps;
+}
+
+/* _FitLoop.setup_data: num_training_batches and val_check_batch. */
+lt_status ltr_fit_setup_data(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
+    if (L->estimated_ready) return LT_OK;
+    int64_t ntrain = ltr_limit_batches(t, "limit_train_batches", cfg->limit_train_batches,
+                                       ltr_dataloader_len(&t->loaders[LT_SPLIT_TRAIN]));
+    int64_t nval = 0;
+    if (t->has_loader[LT_SPLIT_VAL] && MOD_HOOK(t, validation_step))
+        nval = ltr_limit_batches(t, "limit_val_batches", cfg->limit_val_batches,
+                                 ltr_dataloader_len(&t->loaders[LT_SPLIT_VAL]));
+    if (ntrain < 0 || nval < 0) return LT_ERROR;
+    L->num_training_batches = ntrain;
+    L->num_val_batches = nval;
+    L->val_check_batch = 1;
+    if (ntrain > 0) {
+        if (!cfg->val_check_interval.is_fraction) {
+            L->val_check_batch = cfg->val_check_interval.count;
+            if (L->val_check_batch > ntrain && !cfg->check_val_every_n_epoch_none) {
+                ltr_trainer_error(t, LTR_EXIT_USAGE,
+                                  "--trainer.val_check_interval (%lld) must be less than or equal "
+                                  "to the number of the training batches (%lld). If you want to "
+                                  "disable validation set limit_val_batches to 0.0 instead. If you "
+                                  "want to validate based on the total training batches, set "
+                                  "check_val_every_n_epoch=null",
+                                  (long long)L->val_check_batch, (long long)ntrain);
+                return LT_ERROR;
+            }
+            if (L->val_check_batch < 1) L->val_check_batch = 1;
+        } else {
+            L->val_check_batch = (int64_t)((double)ntrain * cfg->val_check_interval.fraction);
+            if (L->val_check_batch < 1) L->val_check_batch = 1;
+        }
+    }
+    L->total_batch_idx = -1;
+    L->estimated_ready = true;
+    return LT_OK;
+}
+
+int64_t ltr_estimated_stepping_batches(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (cfg->max_epochs == -1) return cfg->max_steps; /* -1: infinite */
+    if (!t->loop.estimated_ready) {
+        if (!t->has_loader[LT_SPLIT_TRAIN] || ltr_fit_setup_data(t)) return -1;
+    }
+    int64_t accum = cfg->accumulate_grad_batches;
+    int64_t est = (t->loop.num_training_batches + accum - 1) / accum *
+                  (cfg->max_epochs > 1 ? cfg->max_epochs : 1);
+    if (cfg->max_steps != -1 && cfg->max_steps < est) est = cfg->max_steps;
+    return est;
+}
+
+/* trainer.should_stop as every rank sees it (any rank's request stops all) */
+bool ltr_loop_sync_should_stop(ltr_trainer *t) {
+    t->should_stop = ltr_stop_decision(t, t->should_stop);
+    return t->should_stop;
+}
+
+/* max_time: Lightning adds Timer(duration=max_time, interval="step") after the user's
+ * callbacks; it sets should_stop once the training time reaches the duration. */
+void ltr_loop_timer_check(ltr_trainer *t, bool training_started) {
+    double limit = t->opts->trainer.max_time;
+    if (limit < 0) return;
+    double elapsed = training_started ? ltr_loop_monotonic_s() - t->loop.train_start : 0.0;
+    if (elapsed < limit) return;
+    if (!t->should_stop) {
+        long s = (long)elapsed;
+        fprintf(stderr, "Time limit reached. Elapsed time is %ld:%02ld:%02ld. Signaling Trainer "
+                        "to stop.\n", s / 3600, s / 60 % 60, s % 60);
+    }
+    t->should_stop = true;
+}
+
+/* _FitLoop.done */
+static bool fit_done(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    if (t->loop.num_training_batches == 0) return true;
+    if (ltr_loop_max_steps_reached(t)) return true;
+    if (cfg->max_epochs != -1 && t->loop.epochs_processed >= cfg->max_epochs) return true;
+    return ltr_loop_sync_should_stop(t) && ltr_can_stop_early(t);
+}
+
+lt_status ltr_fit_loop(ltr_trainer *t) {
+    const ltr_trainer_config *cfg = &t->opts->trainer;
+    ltr_loop_state *L = &t->loop;
+    if (!MOD_HOOK(t, training_step)) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "module '%s' (%s) has no training_step hook: fit "
+                          "needs one", t->module_plugin.desc->name, t->module_plugin.path);
+        return LT_ERROR;
+    }
+    if (ltr_fit_setup_data(t)) return LT_ERROR;
+
+    /* Trainer._run: on_fit_start (callbacks, the max_time Timer, the module) */
+    if (ltr_callbacks_call(t, LTR_H_ON_FIT_START, NULL, LTR_CB_ALL)) return LT_ERROR;
+    ltr_loop_timer_check(t, false);
+    if (ltr_module_call(t, LTR_H_ON_FIT_START, NULL)) return LT_ERROR;
+    /* _run_stage: barrier, LM.zero_grad() */
+    if (ltr_trainer_barrier(t, "run-stage")) return LT_ERROR;
+    ltr_param_store_zero_grad(&t->params);
+
+    /* _run_sanity_check: min(num_sanity_val_steps, val batches) batches, nothing logged */
+    int64_t nval = L->num_val_batches;
+    int64_t nsanity = cfg->num_sanity_val_steps == -1 ? nval
+                      : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
+    /* issue 5: no sanity check when resuming (Lightning: `not val_loop.restarting`) */
+    if (nsanity > 0 && !L->restored) {
+        if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
+            ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true) ||
+            ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_END, NULL, LTR_CB_ALL))
+            return LT_ERROR;
+    }
+
+    /* _FitLoop.run: skipped when already done or limit_train_batches is 0 */
+    lt_status rc = LT_OK;
+    L->active_loop = LTR_LOOP_FIT;
+    if (!fit_done(t)) {
+        rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_START, NULL, LTR_CB_ALL);
+        L->train_start = ltr_loop_monotonic_s();
+        if (rc == LT_OK) rc = ltr_module_call(t, LTR_H_ON_TRAIN_START, NULL);
+        while (rc == LT_OK && !fit_done(t) && !ltr_trainer_interrupted(t)) rc = ltr_training_epoch(t);
+        if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_TRAIN_END, NULL);
+    }
+    L->active_loop = LTR_LOOP_NONE;
+    if (rc == LT_OK) {
+        ltr_report_stage(t, "fit", &t->callback);
+        rc = ltr_hook_call(t, LTR_H_ON_FIT_END, NULL);
+    }
+    return rc;
+}
