@@ -138,7 +138,7 @@ static lt_tensor *create(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, con
 /* torch.full(shape, value, dtype) (and zeros, ones) */
 lt_tensor *ltr_full(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, double value) {
     lt_tensor *t = create(ctx, "lt_full", dt, ndim, shape);
-    if (t) ltr_accel_get(t->device)->fill_value(t, value);
+    if (t) ltr_accel_get(t->device)->fill(t, value);
     return t;
 }
 lt_tensor *ltr_zeros_op(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {

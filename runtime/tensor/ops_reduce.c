@@ -7,10 +7,12 @@
 #include <math.h>
 
 static lt_status sum_backward(lt_ctx *ctx, ltr_node *n) {
-    /* d(sum)/dx = 1, d(mean)/dx = 1/numel: the scalar gradient, scaled, everywhere */
+    /* d(sum)/dx = 1, d(mean)/dx = 1/numel: the scalar gradient, scaled, everywhere (read
+     * on the device: no host round trip) */
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
-    ltr_accel_of(gx)->fill(gx, ltr_get(n->out->grad, 0) * n->farg[0]);
+    ltr_accel_of(gx)->reduce_dim_backward(LTR_RED_SUM, NULL, NULL, NULL, n->out->grad, 1,
+                                          ltr_numel(gx), 1, n->farg[0], gx);
     return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
@@ -20,9 +22,8 @@ static lt_tensor *reduce_all(lt_ctx *ctx, const char *op, const lt_tensor *x, bo
     lt_tensor *y = x ? ltr_empty(ctx, x->dtype, 0, NULL) : NULL;
     if (!y) return NULL;
     int64_t n = ltr_numel(x);
-    double s = ltr_accel_of(x)->sum(x);
-    /* torch: the mean of no elements is nan */
-    ltr_set(y, 0, mean ? (n ? s / (double)n : NAN) : s);
+    /* accumulated in double; MEAN divides by n (nan for no elements, as torch) */
+    ltr_accel_of(x)->reduce_dim(mean ? LTR_RED_MEAN : LTR_RED_SUM, x, 1, n, 1, 1.0, y, NULL);
     const lt_tensor *in[1] = {x};
     ltr_node *node = ltr_record(ctx, mean ? "mean" : "sum", y, sum_backward, 1, in);
     if (node) node->farg[0] = mean ? 1.0 / (double)(n ? n : 1) : 1.0;
@@ -77,6 +78,6 @@ lt_tensor *ltr_argmax(lt_ctx *ctx, const lt_tensor *x, int dim) {
     if (!out) return NULL;
     int64_t outer, d, inner;
     ltr_split_at(x, dim, &outer, &d, &inner);
-    ltr_accel_of(x)->argmax(x, outer, d, inner, out);
+    ltr_accel_of(x)->reduce_dim(LTR_RED_MAX, x, outer, d, inner, 0, NULL, out);
     return out;
 }
