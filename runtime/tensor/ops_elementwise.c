@@ -1,5 +1,5 @@
 /*
- * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and (issue 3)
+ * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and
  * div, pow, maximum, minimum, the comparisons, where and masked_fill, all broadcasting.
  * Outputs and backward temporaries live in the arena.
  */

@@ -1,5 +1,5 @@
 /*
- * ops_pointwise.c — scalar-parameter elementwise ops (issue 3, elementwise family):
+ * ops_pointwise.c — scalar-parameter elementwise ops (the elementwise family):
  * x + s, x * s, x ** p, clamp, leaky_relu, elu, softplus, silu, gelu (exact / tanh),
  * with torch's forward formulas and derivatives.yaml gradients; dtype conversion
  * (Tensor.to(dtype)); creation (zeros, ones, full, arange, rand, randn).

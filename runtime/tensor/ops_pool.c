@@ -1,5 +1,5 @@
 /*
- * ops_pool.c — issue 3 "conv" family pooling front-ends: F.avg_pool2d (stride, padding,
+ * ops_pool.c — pooling front-ends: F.avg_pool2d (stride, padding,
  * ceil_mode, count_include_pad), F.max_pool2d with every option (dilation, ceil_mode;
  * lt_max_pool2d is its square-kernel shorthand), and
  * F.adaptive_avg_pool2d. Output sizes, argument checks and window rules are torch's
