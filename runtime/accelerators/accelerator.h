@@ -14,179 +14,278 @@
 #include "tensor/tensor.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-typedef enum ltr_binary_op { LTR_BIN_ADD, LTR_BIN_SUB, LTR_BIN_MUL } ltr_binary_op;
+/* binary's ops: add/sub/mul have the broadcasting row loops of the MLP's hot path */
+typedef enum ltr_binary_op {
+    LTR_BIN_ADD, LTR_BIN_SUB, LTR_BIN_MUL, LTR_BIN_DIV, LTR_BIN_MAXIMUM, LTR_BIN_MINIMUM,
+    LTR_BIN_POW
+} ltr_binary_op;
 
-/* issue 3: conv — a 2-D pooling window geometry: kernel, stride, padding, dilation
+/* a 2-D pooling window geometry: kernel, stride, padding, dilation
  * (height, width), the output size, and avg_pool2d's count_include_pad. */
 typedef struct ltr_pool_geo {
     int64_t k[2], s[2], p[2], d[2], ho, wo;
     bool count_include_pad;
 } ltr_pool_geo;
 
-typedef struct ltr_accel {
-    const char *name;
-    /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb.
-     * k == 0 is allowed (C = beta * C). */
-    void (*gemm)(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
-                 const void *a, int64_t lda, const void *b, int64_t ldb, double beta, void *c,
-                 int64_t ldc);
-    /* the same with bfloat16 A and B and a float32 C: products accumulate in float32 */
-    void (*gemm_bf16)(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
-                      const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb, double beta,
-                      float *c, int64_t ldc);
-    /* out = a OP b with NumPy broadcasting; astride/bstride are the inputs' strides
-     * aligned to out's dims (0 on broadcast dims); a and b may be strided views */
-    void (*binary)(ltr_binary_op op, const lt_tensor *a, const int64_t *astride,
-                   const lt_tensor *b, const int64_t *bstride, lt_tensor *out);
-    /* out (smaller, broadcast-compatible shape) = scale * sum of g over the broadcast
-     * dims; ostride: out's strides aligned to g's dims (0 on reduced dims) */
-    void (*reduce_to)(const lt_tensor *g, const int64_t *ostride, double scale, lt_tensor *out);
-    void (*relu)(const lt_tensor *x, lt_tensor *y);
-    /* gx = gy * (x > 0) (PyTorch: the gradient at exactly 0 is 0) */
-    void (*relu_backward)(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx);
-    void (*fill)(lt_tensor *t, double v);
-    double (*sum)(const lt_tensor *x); /* accumulated in double */
-    /* y[r, j] = b[j] for r < m, j < n: the bias rows a linear's GEMM then adds onto */
-    void (*fill_rows)(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b);
-    /* out[n] = (accumulate ? out[n] : 0) + sum_m g[m,n] */
-    void (*sum_rows)(const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out, bool accumulate);
-    /* over [outer, dim, inner] views of contiguous x */
-    void (*log_softmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *y);
-    /* gx = gy - exp(y) * sum_dim(gy) */
-    void (*log_softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
-                                 int64_t dim, int64_t inner, lt_tensor *gx);
-    /* argmax along the middle of [outer, dim, inner]; first index on ties, the first NaN
-     * if any (torch); out int64 */
-    void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
-    /* Cross entropy over logits x [n, c] and int64 targets t [n] (all in [0, c) or
-     * ignore_index): probs = softmax(x) row-wise; returns sum over kept rows of
-     * -log_softmax(x)[i, t_i] and stores their count in *kept. */
-    double (*cross_entropy)(const lt_tensor *x, const lt_tensor *t, int64_t ignore_index,
-                            lt_tensor *probs, int64_t *kept);
-    /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */
-    void (*cross_entropy_backward)(const lt_tensor *probs, const lt_tensor *t,
-                                   int64_t ignore_index, double scale, lt_tensor *gx);
-    /* dst += src, same numel and dtype, contiguous (gradient accumulation) */
-    void (*add_into)(lt_tensor *dst, const lt_tensor *src);
-    /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding); rows `ld` apart */
-    void (*im2col)(lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w, const int64_t *k,
-                   const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *cols);
-    /* dx [C, H, W] += the columns folded back (the adjoint of im2col) */
-    void (*col2im)(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,
-                   const int64_t *k, const lt_conv2d_options *o, int64_t ho, int64_t wo, int64_t ld, void *dx);
-    /* gx (zeroed here) gets gy routed to the argmax of each window (max_pool2d_ex's idx) */
-    void (*max_pool2d_backward)(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
-                                int64_t hw, int64_t howo, void *gx);
-    /* y = f(x) and gx = gy * f'(x) (from x and y) for the ltr_unary_op functions */
-    void (*unary)(int op, const lt_tensor *x, lt_tensor *y);
-    void (*unary_backward)(int op, const lt_tensor *x, const lt_tensor *y, const lt_tensor *gy,
-                           lt_tensor *gx);
-    /* issue 3: reductions */
-    /* y[o, i] = reduction over k of x[o, k, i] for the ltr_reduce_op ops ([outer, dim,
-     * inner] of contiguous x; dim >= 1 for MAX/MIN). arg: the scale for SUM, the
-     * correction for VAR/STD. idx (int64, may be NULL) gets MAX/MIN's index. */
-    void (*reduce_dim)(int op, const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner,
-                       double arg, lt_tensor *y, lt_tensor *idx);
-    /* gx (x's shape, fully written) from gy (y's shape); x/y/idx as the forward had
-     * them (x may be NULL for SUM; MAX/MIN with idx NULL = amax/amin: split among ties) */
-    void (*reduce_dim_backward)(int op, const lt_tensor *x, const lt_tensor *y,
-                                const lt_tensor *idx, const lt_tensor *gy, int64_t outer,
-                                int64_t dim, int64_t inner, double arg, lt_tensor *gx);
-    void (*softmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *y);
-    /* gx = y * (gy - sum_dim(y * gy)) */
-    void (*softmax_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t dim,
-                             int64_t inner, lt_tensor *gx);
-    /* issue 3: conv */
-    /* pooling windows over `planes` contiguous planes [h, w] -> [ho, wo] (ltr_pool_geo);
-     * avg: sum / divisor (count_include_pad as torch); gx is zeroed by the backward kernels */
-    void (*avg_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
-                       const ltr_pool_geo *g, void *y);
-    void (*avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h, int64_t w,
-                                const ltr_pool_geo *g, void *gx);
-    /* max over windows (dilation, ceil_mode); idx: flat argmax in its plane, -1 for a window
-     * entirely in the padding; torch's CPU rule: greater or NaN takes over */
-    void (*max_pool2d_ex)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
-                          const ltr_pool_geo *g, void *y, int64_t *idx);
-    /* torch's adaptive windows [floor(i*h/ho), ceil((i+1)*h/ho)) */
-    void (*adaptive_avg_pool2d)(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
-                                int64_t ho, int64_t wo, void *y);
-    void (*adaptive_avg_pool2d_backward)(lt_dtype dt, const void *gy, int64_t planes, int64_t h,
-                                         int64_t w, int64_t ho, int64_t wo, void *gx);
-    /* issue 3: elementwise. All take contiguous tensors of equal numel except expand. */
-    /* out (contiguous, any dtype) = src read through sstride, src's strides aligned to
-     * out's dims (0 on broadcast dims) */
-    void (*expand)(const lt_tensor *src, const int64_t *sstride, lt_tensor *out);
-    /* out = a OP b for ltr_ew_op (float); backward fills ga/gb (either may be NULL) */
-    void (*ew_binary)(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
-    void (*ew_binary_backward)(int op, const lt_tensor *a, const lt_tensor *b, const lt_tensor *y,
-                               const lt_tensor *g, lt_tensor *ga, lt_tensor *gb);
-    /* out (bool) = a CMP b for ltr_cmp_op; a, b of one dtype, any dtype */
-    void (*compare)(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
-    /* out = cond ? a : b; cond bool/uint8, a/b/out one dtype (any) */
-    void (*where)(const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
-    /* ga = cond ? g : 0, gb = cond ? 0 : g (either may be NULL), float */
-    void (*where_backward)(const lt_tensor *cond, const lt_tensor *g, lt_tensor *ga, lt_tensor *gb);
-    /* y = f(x; p0, p1) and gx = g * f'(x) for ltr_pw_op (float) */
-    void (*pointwise)(int op, const lt_tensor *x, double p0, double p1, lt_tensor *y);
-    void (*pointwise_backward)(int op, const lt_tensor *x, const lt_tensor *y, double p0, double p1,
-                               const lt_tensor *g, lt_tensor *gx);
-    /* out = x converted to out's dtype (C casts; to bool: != 0) */
-    void (*convert)(const lt_tensor *x, lt_tensor *out);
-    /* t[i] = v, and t[i] = start + i * step, in t's dtype (any) */
-    void (*fill_value)(lt_tensor *t, double v);
-    void (*arange)(lt_tensor *t, double start, double step);
-    /* issue 3: shape */
-    /* dst (=|+=) src elementwise over `shape` (ndim dims), both addressed by their own
-     * element strides (any, stride 0 included: a 0-stride dst accumulates sequentially) */
-    void (*strided_copy)(lt_dtype dt, int ndim, const int64_t *shape, void *dst,
-                         const int64_t *dst_stride, const void *src, const int64_t *src_stride,
-                         bool accumulate);
-    /* y [outer, nidx, inner] = x [outer, dim, inner] gathered at idx (all in [0, dim)) */
-    void (*index_select)(lt_dtype dt, const void *x, int64_t outer, int64_t dim, int64_t inner,
-                         const int64_t *idx, int64_t nidx, void *y);
-    /* gx [outer, dim, inner] += gy [outer, nidx, inner] scattered at idx (repeats add) */
-    void (*index_add)(lt_dtype dt, const void *gy, int64_t outer, int64_t dim, int64_t inner,
-                      const int64_t *idx, int64_t nidx, void *gx);
+/*
+ * The kernel list: one X(ENUM, member, return type, (parameters)) line per entry. The
+ * struct's typed members, the op enum, the name table and the offset table behind
+ * ltr_accel_supports_op() are all generated from it, so they cannot drift apart.
+ * New entries go at the end (a dlopened backend's older, shorter table stays valid:
+ * entries past its `size` read as unsupported).
+ */
+#define LTR_KERNEL_LIST(X)                                                                     \
+    /* C[m,n] = alpha * op(A) @ op(B) + beta * C, row-major; op = transpose if ta/tb;      \
+     * k == 0 is allowed (C = beta * C) */                                                 \
+    X(GEMM, gemm, void, (lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_t k,       \
+                         double alpha, const void *a, int64_t lda, const void *b, int64_t ldb, \
+                         double beta, void *c, int64_t ldc))                                   \
+    /* the same with bfloat16 A and B and a float32 C: products accumulate in float32 */   \
+    X(GEMM_BF16, gemm_bf16, void, (bool ta, bool tb, int64_t m, int64_t n, int64_t k,          \
+                                   double alpha, const uint16_t *a, int64_t lda,               \
+                                   const uint16_t *b, int64_t ldb, double beta, float *c,      \
+                                   int64_t ldc))                                               \
+    /* out = a OP b (ltr_binary_op) with NumPy broadcasting; astride/bstride are the       \
+     * inputs' strides aligned to out's dims (0 on broadcast dims); a and b may be strided \
+     * views */                                                                            \
+    X(BINARY, binary, void, (ltr_binary_op op, const lt_tensor *a, const int64_t *astride,     \
+                             const lt_tensor *b, const int64_t *bstride, lt_tensor *out))      \
+    /* ga/gb (either may be NULL) of y = binary(op, a, b) for DIV/MAXIMUM/MINIMUM/POW, all \
+     * contiguous of out's numel (add/sub/mul go through binary and reduce_to) */          \
+    X(BINARY_BACKWARD, binary_backward, void, (ltr_binary_op op, const lt_tensor *a,           \
+                                               const lt_tensor *b, const lt_tensor *y,         \
+                                               const lt_tensor *g, lt_tensor *ga,              \
+                                               lt_tensor *gb))                                 \
+    /* out (smaller, broadcast-compatible shape) = scale * sum of g over the broadcast     \
+     * dims; ostride: out's strides aligned to g's dims (0 on reduced dims) */             \
+    X(REDUCE_TO, reduce_to, void, (const lt_tensor *g, const int64_t *ostride, double scale,   \
+                                   lt_tensor *out))                                            \
+    /* t[i] = v in t's dtype (any) */                                                      \
+    X(FILL, fill, void, (lt_tensor *t, double v))                                              \
+    /* y[r, j] = b[j] for r < m, j < n: the bias rows a linear's GEMM then adds onto */    \
+    X(FILL_ROWS, fill_rows, void, (lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b))    \
+    /* out[n] = (accumulate ? out[n] : 0) + sum_m g[m,n] */                                \
+    X(SUM_ROWS, sum_rows, void, (const lt_tensor *g, int64_t m, int64_t n, lt_tensor *out,     \
+                                 bool accumulate))                                             \
+    /* over [outer, dim, inner] views of contiguous x */                                   \
+    X(LOG_SOFTMAX, log_softmax, void, (const lt_tensor *x, int64_t outer, int64_t dim,         \
+                                       int64_t inner, lt_tensor *y))                           \
+    /* gx = gy - exp(y) * sum_dim(gy) */                                                   \
+    X(LOG_SOFTMAX_BACKWARD, log_softmax_backward, void, (const lt_tensor *y,                   \
+                                                         const lt_tensor *gy, int64_t outer,   \
+                                                         int64_t dim, int64_t inner,           \
+                                                         lt_tensor *gx))                       \
+    /* Cross entropy over logits x [n, c] and int64 targets t [n] (all in [0, c) or        \
+     * ignore_index): probs = softmax(x) row-wise; returns sum over kept rows of           \
+     * -log_softmax(x)[i, t_i] and stores their count in *kept. */                         \
+    X(CROSS_ENTROPY, cross_entropy, double, (const lt_tensor *x, const lt_tensor *t,           \
+                                             int64_t ignore_index, lt_tensor *probs,           \
+                                             int64_t *kept))                                   \
+    /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */                 \
+    X(CROSS_ENTROPY_BACKWARD, cross_entropy_backward, void, (const lt_tensor *probs,           \
+                                                             const lt_tensor *t,               \
+                                                             int64_t ignore_index,             \
+                                                             double scale, lt_tensor *gx))     \
+    /* dst += src, same numel and dtype, contiguous (gradient accumulation) */             \
+    X(ADD_INTO, add_into, void, (lt_tensor *dst, const lt_tensor *src))                        \
+    /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding); rows `ld` apart */  \
+    X(IM2COL, im2col, void, (lt_dtype dt, const void *x, int64_t c, int64_t h, int64_t w,      \
+                             const int64_t *k, const lt_conv2d_options *o, int64_t ho,         \
+                             int64_t wo, int64_t ld, void *cols))                              \
+    /* dx [C, H, W] += the columns folded back (the adjoint of im2col) */                  \
+    X(COL2IM, col2im, void, (lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t w,   \
+                             const int64_t *k, const lt_conv2d_options *o, int64_t ho,         \
+                             int64_t wo, int64_t ld, void *dx))                                \
+    /* y = f(x) and gx = gy * f'(x) (from x and y) for the ltr_unary_op functions */       \
+    X(UNARY, unary, void, (int op, const lt_tensor *x, lt_tensor *y))                          \
+    X(UNARY_BACKWARD, unary_backward, void, (int op, const lt_tensor *x, const lt_tensor *y,   \
+                                             const lt_tensor *gy, lt_tensor *gx))              \
+    /* y[o, i] = reduction over k of x[o, k, i] for the ltr_reduce_op ops ([outer, dim,    \
+     * inner] of contiguous x; dim >= 1 for MAX/MIN), accumulated in double. arg: the      \
+     * scale for SUM, the correction for VAR/STD. idx (int64, may be NULL) gets MAX/MIN's  \
+     * index (torch: the first on ties, the first NaN if any); y may be NULL for MAX/MIN   \
+     * when idx is given (argmax/argmin). SUM/MEAN of a float32 x may write a float64 y    \
+     * (the double accumulator, unrounded). */                                             \
+    X(REDUCE_DIM, reduce_dim, void, (int op, const lt_tensor *x, int64_t outer, int64_t dim,   \
+                                     int64_t inner, double arg, lt_tensor *y, lt_tensor *idx)) \
+    /* gx (x's shape, fully written) from gy (y's shape); x/y/idx as the forward had       \
+     * them (x may be NULL for SUM/MEAN; MAX/MIN with idx NULL = amax/amin: split among    \
+     * ties) */                                                                            \
+    X(REDUCE_DIM_BACKWARD, reduce_dim_backward, void, (int op, const lt_tensor *x,             \
+                                                       const lt_tensor *y,                     \
+                                                       const lt_tensor *idx,                   \
+                                                       const lt_tensor *gy, int64_t outer,     \
+                                                       int64_t dim, int64_t inner, double arg, \
+                                                       lt_tensor *gx))                         \
+    X(SOFTMAX, softmax, void, (const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner,  \
+                               lt_tensor *y))                                                  \
+    /* gx = y * (gy - sum_dim(y * gy)) */                                                  \
+    X(SOFTMAX_BACKWARD, softmax_backward, void, (const lt_tensor *y, const lt_tensor *gy,      \
+                                                 int64_t outer, int64_t dim, int64_t inner,    \
+                                                 lt_tensor *gx))                               \
+    /* pooling windows over `planes` contiguous planes [h, w] -> [ho, wo] (ltr_pool_geo);  \
+     * avg: sum / divisor (count_include_pad as torch); gx is zeroed by the backward       \
+     * kernels */                                                                          \
+    X(AVG_POOL2D, avg_pool2d, void, (lt_dtype dt, const void *x, int64_t planes, int64_t h,    \
+                                     int64_t w, const ltr_pool_geo *g, void *y))               \
+    X(AVG_POOL2D_BACKWARD, avg_pool2d_backward, void, (lt_dtype dt, const void *gy,            \
+                                                       int64_t planes, int64_t h, int64_t w,   \
+                                                       const ltr_pool_geo *g, void *gx))       \
+    /* max over windows (dilation, ceil_mode); idx: flat argmax in its plane, -1 for a     \
+     * window entirely in the padding; torch's CPU rule: greater or NaN takes over */      \
+    X(MAX_POOL2D, max_pool2d, void, (lt_dtype dt, const void *x, int64_t planes, int64_t h,    \
+                                     int64_t w, const ltr_pool_geo *g, void *y, int64_t *idx)) \
+    /* gx gets gy routed to the forward's idx (repeats add) */                             \
+    X(MAX_POOL2D_BACKWARD, max_pool2d_backward, void, (lt_dtype dt, const void *gy,            \
+                                                       const int64_t *idx, int64_t planes,     \
+                                                       int64_t h, int64_t w,                   \
+                                                       const ltr_pool_geo *g, void *gx))       \
+    /* torch's adaptive windows [floor(i*h/ho), ceil((i+1)*h/ho)) */                       \
+    X(ADAPTIVE_AVG_POOL2D, adaptive_avg_pool2d, void, (lt_dtype dt, const void *x,             \
+                                                       int64_t planes, int64_t h, int64_t w,   \
+                                                       int64_t ho, int64_t wo, void *y))       \
+    X(ADAPTIVE_AVG_POOL2D_BACKWARD, adaptive_avg_pool2d_backward, void,                        \
+      (lt_dtype dt, const void *gy, int64_t planes, int64_t h, int64_t w, int64_t ho,          \
+       int64_t wo, void *gx))                                                                  \
+    /* out (contiguous, any dtype) = src read through sstride, src's strides aligned to    \
+     * out's dims (0 on broadcast dims) */                                                 \
+    X(EXPAND, expand, void, (const lt_tensor *src, const int64_t *sstride, lt_tensor *out))    \
+    /* out (bool) = a CMP b for ltr_cmp_op; a, b of one dtype, any dtype, contiguous */    \
+    X(COMPARE, compare, void, (int op, const lt_tensor *a, const lt_tensor *b,                 \
+                               lt_tensor *out))                                                \
+    /* out = cond ? a : b; cond bool/uint8, a/b/out one dtype (any) */                     \
+    X(WHERE, where, void, (const lt_tensor *cond, const lt_tensor *a, const lt_tensor *b,      \
+                           lt_tensor *out))                                                    \
+    /* ga = cond ? g : 0, gb = cond ? 0 : g (either may be NULL), float */                 \
+    X(WHERE_BACKWARD, where_backward, void, (const lt_tensor *cond, const lt_tensor *g,        \
+                                             lt_tensor *ga, lt_tensor *gb))                    \
+    /* y = f(x; p0, p1) and gx = g * f'(x) for ltr_pw_op (float, contiguous) */            \
+    X(POINTWISE, pointwise, void, (int op, const lt_tensor *x, double p0, double p1,           \
+                                   lt_tensor *y))                                              \
+    X(POINTWISE_BACKWARD, pointwise_backward, void, (int op, const lt_tensor *x,               \
+                                                     const lt_tensor *y, double p0, double p1, \
+                                                     const lt_tensor *g, lt_tensor *gx))       \
+    /* out = x converted to out's dtype (C casts; to bool: != 0) */                        \
+    X(CONVERT, convert, void, (const lt_tensor *x, lt_tensor *out))                            \
+    /* t[i] = start + i * step, in t's dtype (any) */                                      \
+    X(ARANGE, arange, void, (lt_tensor *t, double start, double step))                         \
+    /* dst (=|+=) src elementwise over `shape` (ndim dims), both addressed by their own    \
+     * element strides (any, stride 0 included: a 0-stride dst accumulates sequentially) */ \
+    X(STRIDED_COPY, strided_copy, void, (lt_dtype dt, int ndim, const int64_t *shape,          \
+                                         void *dst, const int64_t *dst_stride,                 \
+                                         const void *src, const int64_t *src_stride,           \
+                                         bool accumulate))                                     \
+    /* y [outer, nidx, inner] = x [outer, dim, inner] gathered at idx (all in [0, dim)) */ \
+    X(INDEX_SELECT, index_select, void, (lt_dtype dt, const void *x, int64_t outer,            \
+                                         int64_t dim, int64_t inner, const int64_t *idx,       \
+                                         int64_t nidx, void *y))                               \
+    /* gx [outer, dim, inner] += gy [outer, nidx, inner] scattered at idx (repeats add) */ \
+    X(INDEX_ADD, index_add, void, (lt_dtype dt, const void *gy, int64_t outer, int64_t dim,    \
+                                   int64_t inner, const int64_t *idx, int64_t nidx, void *gx)) \
+    /* x contiguous viewed as [outer, c, inner]: per j < c, mean[j] and the biased var[j]  \
+     * over its outer*inner elements (double) */                                           \
+    X(NORM_STATS, norm_stats, void, (const lt_tensor *x, int64_t outer, int64_t c,             \
+                                     int64_t inner, double *mean, double *var))                \
+    /* y = (x - mean[j]) * invstd[j] on the same view */                                   \
+    X(NORM_APPLY, norm_apply, void, (const lt_tensor *x, int64_t outer, int64_t c,             \
+                                     int64_t inner, const double *mean, const double *invstd,  \
+                                     lt_tensor *y))                                            \
+    /* gradient of y = norm_apply(x) w.r.t. x, from y and gy: with batch_stats (mean and   \
+     * invstd computed from x itself) invstd * (gy - mean(gy) - y * mean(gy * y)), else    \
+     * gy * invstd */                                                                      \
+    X(NORM_BACKWARD, norm_backward, void, (const lt_tensor *y, const lt_tensor *gy,            \
+                                           int64_t outer, int64_t c, int64_t inner,            \
+                                           const double *invstd, bool batch_stats,             \
+                                           lt_tensor *gx))                                     \
+    /* y [n, D] = rows idx[0..n) of w [V, D] (indices already checked) */                  \
+    X(EMBEDDING, embedding, void, (const lt_tensor *w, const int64_t *idx, int64_t n,          \
+                                   lt_tensor *y))                                              \
+    /* gw [V, D] += gy [n, D] rows index-added at idx, rows equal to padding_idx skipped */ \
+    X(EMBEDDING_BACKWARD, embedding_backward, void, (const lt_tensor *gy, const int64_t *idx,  \
+                                                     int64_t n, int64_t padding_idx,           \
+                                                     lt_tensor *gw))                           \
+    LTR_KERNEL_LIST_NUMERICS(X)
 
-    /* issue 3: nn */
-    /* x contiguous viewed as [outer, c, inner]: per j < c, mean[j] and the biased var[j]
-     * over its outer*inner elements (double) */
-    void (*norm_stats)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner, double *mean,
-                       double *var);
-    /* y = (x - mean[j]) * invstd[j] on the same view */
-    void (*norm_apply)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
-                       const double *mean, const double *invstd, lt_tensor *y);
-    /* gradient of y = norm_apply(x) w.r.t. x, from y and gy: with batch_stats (mean and
-     * invstd computed from x itself) invstd * (gy - mean(gy) - y * mean(gy * y)), else
-     * gy * invstd */
-    void (*norm_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
-                          int64_t inner, const double *invstd, bool batch_stats, lt_tensor *gx);
-    /* y [n, D] = rows idx[0..n) of w [V, D] (indices already checked) */
-    void (*embedding)(const lt_tensor *w, const int64_t *idx, int64_t n, lt_tensor *y);
-    /* gw [V, D] += gy [n, D] rows index-added at idx, rows equal to padding_idx skipped */
-    void (*embedding_backward)(const lt_tensor *gy, const int64_t *idx, int64_t n,
-                               int64_t padding_idx, lt_tensor *gw);
+/* ==== numerics entries: conv / optimizer / loss / bf16 kernels are appended here, in   ====
+ * ==== the same X(ENUM, member, return type, (parameters)) form, one line each.           ==== */
+#define LTR_KERNEL_LIST_NUMERICS(X)
+/* ==== end of the numerics entries ==== */
+
+/* Bumped when an entry's meaning or signature changes (appending entries does not). */
+#define LTR_ACCEL_API_VERSION 1
+
+typedef enum ltr_kernel_op {
+#define LTR_X_ENUM(E, m, R, A) LTR_OP_##E,
+    LTR_KERNEL_LIST(LTR_X_ENUM)
+#undef LTR_X_ENUM
+    LTR_OP_COUNT
+} ltr_kernel_op;
+
+/* The kernel table. size = sizeof(ltr_accel) as the backend was built (entries past it
+ * are missing), api_version = LTR_ACCEL_API_VERSION it was built against; a NULL entry is
+ * an unsupported op (ltr_accel_supports_op). */
+typedef struct ltr_accel {
+    size_t size;
+    uint32_t api_version;
+    const char *name;
+#define LTR_X_MEMBER(E, m, R, A) R(*m) A;
+    LTR_KERNEL_LIST(LTR_X_MEMBER)
+#undef LTR_X_MEMBER
 } ltr_accel;
 
-/* issue 3: elementwise op codes */
-typedef enum ltr_ew_op { LTR_EW_DIV, LTR_EW_MAXIMUM, LTR_EW_MINIMUM, LTR_EW_POW } ltr_ew_op;
 typedef enum ltr_cmp_op {
     LTR_CMP_EQ, LTR_CMP_NE, LTR_CMP_LT, LTR_CMP_LE, LTR_CMP_GT, LTR_CMP_GE
 } ltr_cmp_op;
 typedef enum ltr_pw_op {
     LTR_PW_ADD_SCALAR, LTR_PW_MUL_SCALAR, LTR_PW_POW_SCALAR, LTR_PW_CLAMP, LTR_PW_LEAKY_RELU,
-    LTR_PW_ELU, LTR_PW_SOFTPLUS, LTR_PW_SILU, LTR_PW_GELU, LTR_PW_GELU_TANH
+    LTR_PW_ELU, LTR_PW_SOFTPLUS, LTR_PW_SILU, LTR_PW_GELU, LTR_PW_GELU_TANH, LTR_PW_RELU
 } ltr_pw_op;
 
 typedef enum ltr_unary_op {
     LTR_UN_NEG, LTR_UN_EXP, LTR_UN_LOG, LTR_UN_SQRT, LTR_UN_ABS, LTR_UN_SIGMOID, LTR_UN_TANH
 } ltr_unary_op;
 
-/* issue 3: reductions (the op of reduce_dim / reduce_dim_backward) */
+/* the op of reduce_dim / reduce_dim_backward (MEAN: the sum divided by dim) */
 typedef enum ltr_reduce_op {
-    LTR_RED_SUM, LTR_RED_MAX, LTR_RED_MIN, LTR_RED_LOGSUMEXP, LTR_RED_VAR, LTR_RED_STD
+    LTR_RED_SUM, LTR_RED_MAX, LTR_RED_MIN, LTR_RED_LOGSUMEXP, LTR_RED_VAR, LTR_RED_STD,
+    LTR_RED_MEAN
 } ltr_reduce_op;
+
+/* "gemm", "binary", ... (the member's name); NULL out of range */
+static inline const char *ltr_kernel_op_name(ltr_kernel_op op) {
+    static const char *const names[] = {
+#define LTR_X_NAME(E, m, R, A) #m,
+        LTR_KERNEL_LIST(LTR_X_NAME)
+#undef LTR_X_NAME
+    };
+    return (unsigned)op < LTR_OP_COUNT ? names[op] : NULL;
+}
+
+/* Whether table `a` has a kernel for op: inside the table's own size (an older, shorter
+ * table lacks the later entries) and not NULL. */
+static inline bool ltr_accel_supports_op(const ltr_accel *a, ltr_kernel_op op) {
+    static const size_t offsets[] = {
+#define LTR_X_OFFSET(E, m, R, A) offsetof(ltr_accel, m),
+        LTR_KERNEL_LIST(LTR_X_OFFSET)
+#undef LTR_X_OFFSET
+    };
+    if (!a || (unsigned)op >= LTR_OP_COUNT) return false;
+    size_t off = offsets[op];
+    if (off + sizeof(void (*)(void)) > a->size) return false;
+    void (*fn)(void);
+    memcpy(&fn, (const char *)a + off, sizeof fn);
+    return fn != NULL;
+}
+
+/* A table a host can use: built against this API version, no larger than it knows
+ * (a newer backend's extra entries would be ignored silently) and holding its head. */
+static inline bool ltr_accel_table_ok(const ltr_accel *a) {
+    return a && a->api_version == LTR_ACCEL_API_VERSION &&
+           a->size >= offsetof(ltr_accel, name) + sizeof a->name && a->size <= sizeof(ltr_accel);
+}
 
 #endif

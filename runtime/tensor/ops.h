@@ -37,8 +37,8 @@ lt_tensor *ltr_sigmoid(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_tanh(lt_ctx *ctx, const lt_tensor *x);
 lt_tensor *ltr_accuracy(lt_ctx *ctx, const lt_tensor *logits, const lt_tensor *target);
 
-/* reductions (issue 3): sum/mean over dims, var/std, max/min, amax/amin, argmax/argmin
- * along a dim, logsumexp, softmax (ops_reductions.c) */
+/* reductions: sum/mean over dims, var/std, max/min, amax/amin, argmax/argmin
+ * along a dim, logsumexp, softmax (ops_reduce.c) */
 lt_tensor *ltr_sum_dim(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
 lt_tensor *ltr_mean_dim(lt_ctx *ctx, const lt_tensor *x, const int *dims, int ndims, bool keepdim);
 lt_tensor *ltr_var(lt_ctx *ctx, const lt_tensor *x, int dim, double correction, bool keepdim);
@@ -53,7 +53,7 @@ lt_tensor *ltr_argmax_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim
 lt_tensor *ltr_argmin_dim(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
 lt_tensor *ltr_logsumexp(lt_ctx *ctx, const lt_tensor *x, int dim, bool keepdim);
 lt_tensor *ltr_softmax(lt_ctx *ctx, const lt_tensor *x, int dim);
-/* issue 3: conv */
+/* convolutions and pooling (ops_conv.c, ops_pool.c) */
 lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
                       const lt_conv1d_options *opt);
 lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w,
@@ -63,7 +63,7 @@ lt_tensor *ltr_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t k
 lt_tensor *ltr_max_pool2d_ex(lt_ctx *ctx, const lt_tensor *x, int64_t kh, int64_t kw,
                              const lt_pool2d_options *opt);
 lt_tensor *ltr_adaptive_avg_pool2d(lt_ctx *ctx, const lt_tensor *x, int64_t oh, int64_t ow);
-/* elementwise (issue 3): ops_elementwise.c (broadcasting binary ops, comparisons, where,
+/* elementwise: ops_elementwise.c (broadcasting binary ops, comparisons, where,
  * masked_fill) and ops_pointwise.c (scalar-parameter ops, activations, to, creation) */
 lt_tensor *ltr_div(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
 lt_tensor *ltr_pow(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
@@ -93,7 +93,7 @@ lt_tensor *ltr_ones(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_arange(lt_ctx *ctx, double start, double end, double step, lt_dtype dt);
 lt_tensor *ltr_rand(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_randn(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
-/* issue 3: shape — views (ops_views.c) and joins/gathers (ops_join.c); batched matmul
+/* shape — views (ops_views.c) and joins/gathers (ops_join.c); batched matmul
  * and bmm in ops_linalg.c */
 lt_tensor *ltr_transpose(lt_ctx *ctx, const lt_tensor *x, int d0, int d1);
 lt_tensor *ltr_permute(lt_ctx *ctx, const lt_tensor *x, int ndims, const int *dims);
@@ -111,7 +111,7 @@ int ltr_split_tensor(lt_ctx *ctx, const lt_tensor *x, int64_t split_size, int di
                      lt_tensor **out, int max_out);
 int ltr_chunk(lt_ctx *ctx, const lt_tensor *x, int chunks, int dim, lt_tensor **out, int max_out);
 lt_tensor *ltr_bmm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b);
-/* issue 3: losses and metrics */
+/* losses and metrics */
 lt_tensor *ltr_mse_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
 lt_tensor *ltr_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y, lt_reduction red);
 lt_tensor *ltr_smooth_l1_loss(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *y,
@@ -129,7 +129,7 @@ lt_tensor *ltr_cross_entropy_ex(lt_ctx *ctx, const lt_tensor *logits, const lt_t
                                 const lt_cross_entropy_options *opt);
 lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *target,
                         const lt_nll_loss_options *opt);
-/* nn (issue 3): normalisation, dropout, embedding (ops_nn.c) */
+/* nn: normalisation, dropout, embedding (ops_nn.c) */
 lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
                           lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
                           bool training, double momentum, double eps);
@@ -141,7 +141,7 @@ lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training)
 lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
                          int64_t padding_idx);
 
-/* issue 3: attention (ops_attention.c) — F.scaled_dot_product_attention from the ops above;
+/* attention (ops_attention.c) — F.scaled_dot_product_attention from the ops above;
  * attn_mask bool (true = attend) or float (added) or NULL; scale <= 0: 1/sqrt(E) */
 lt_tensor *ltr_scaled_dot_product_attention(lt_ctx *ctx, const lt_tensor *q, const lt_tensor *k,
                                             const lt_tensor *v, const lt_tensor *attn_mask,

@@ -59,6 +59,16 @@ static inline bool ltr_check_same(lt_ctx *ctx, const char *op, const lt_tensor *
 
 static inline const ltr_accel *ltr_accel_of(const lt_tensor *t) { return ltr_kernels_of(t); }
 
+/* *out = the sum of contiguous float x, accumulated and kept in double (reduce_dim into a
+ * 0-d float64 view of *out), for front-ends that still gather per-channel sums on the host */
+static inline void ltr_sum_to_double(const ltr_accel *acc, const lt_tensor *x, double *out) {
+    lt_tensor y = *x;
+    y.dtype = LT_FLOAT64;
+    y.ndim = 0;
+    y.data = out;
+    acc->reduce_dim(LTR_RED_SUM, x, 1, ltr_numel(x), 1, 1.0, &y, NULL);
+}
+
 /* [outer, dim, inner] view of a contiguous tensor around dimension d (kernels that work
  * along one dim take these three sizes) */
 static inline void ltr_split_at(const lt_tensor *x, int d, int64_t *outer, int64_t *dim,

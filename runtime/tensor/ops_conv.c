@@ -173,7 +173,7 @@ static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
             row.data = gy + (size_t)(o * nhw) * es;
             row.ndim = 1;
             row.shape[0] = nhw;
-            bsum[c * O + o] = acc->sum(&row);
+            ltr_sum_to_double(acc, &row, &bsum[c * O + o]);
         }
         for (int64_t gr = 0; gr < G; gr++) {
             const char *gyg = gy + (size_t)(gr * Og * nhw) * es;
@@ -441,7 +441,9 @@ static lt_status conv_transpose2d_backward(lt_ctx *ctx, ltr_node *n) {
                 row.data = (char *)g->data + (size_t)((s * O + o) * howo) * es;
                 row.ndim = 1;
                 row.shape[0] = howo;
-                sum += acc->sum(&row);
+                double rs;
+                ltr_sum_to_double(acc, &row, &rs);
+                sum += rs;
             }
             ltr_set(gb, o, sum);
         }

@@ -1,5 +1,5 @@
 /*
- * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and (issue 3)
+ * ops_elementwise.c — add, sub, mul with NumPy/PyTorch broadcasting; relu; and
  * div, pow, maximum, minimum, the comparisons, where and masked_fill, all broadcasting.
  * Outputs and backward temporaries live in the arena.
  */
@@ -135,7 +135,7 @@ lt_tensor *ltr_mul(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
 static lt_status relu_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
-    ltr_accel_of(gx)->relu_backward(n->in[0], n->out->grad, gx);
+    ltr_accel_of(gx)->pointwise_backward(LTR_PW_RELU, n->in[0], n->out, 0, 0, n->out->grad, gx);
     return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
@@ -144,13 +144,13 @@ lt_tensor *ltr_relu(lt_ctx *ctx, const lt_tensor *x) {
     x = ltr_contiguous(ctx, x);
     lt_tensor *y = x ? ltr_empty_like(ctx, x) : NULL;
     if (!y) return NULL;
-    ltr_accel_of(x)->relu(x, y);
+    ltr_accel_of(x)->pointwise(LTR_PW_RELU, x, 0, 0, y);
     const lt_tensor *in[1] = {x};
     ltr_record(ctx, "relu", y, relu_backward, 1, in);
     return y;
 }
 
-/* ---- issue 3: elementwise (div, pow, maximum, minimum, comparisons, where, masked_fill).
+/* ---- elementwise (div, pow, maximum, minimum, comparisons, where, masked_fill).
  * Broadcast inputs are expanded to contiguous copies of the output's shape (only when
  * they are not already that), so the kernels are flat loops. */
 
@@ -186,14 +186,14 @@ static lt_status ew_backward(lt_ctx *ctx, ltr_node *n) {
     bool wa = a->flags & LTR_T_REQUIRES_GRAD, wb = b->flags & LTR_T_REQUIRES_GRAD;
     lt_tensor *ga = wa ? ltr_empty_like(ctx, g) : NULL, *gb = wb ? ltr_empty_like(ctx, g) : NULL;
     if ((wa && !ga) || (wb && !gb)) return LT_ERROR;
-    ltr_accel_of(g)->ew_binary_backward((int)n->iarg[0], s->a, s->b, n->out, g, ga, gb);
+    ltr_accel_of(g)->binary_backward((ltr_binary_op)n->iarg[0], s->a, s->b, n->out, g, ga, gb);
     bool taken = true; /* g itself is never handed on here */
     if (wa && give(ctx, a, unbroadcast(ctx, ga, a, 1.0), n, &taken)) return LT_ERROR;
     if (wb && give(ctx, b, unbroadcast(ctx, gb, b, 1.0), n, &taken)) return LT_ERROR;
     return LT_OK;
 }
 
-static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_ew_op kind, const lt_tensor *a,
+static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_binary_op kind, const lt_tensor *a,
                             const lt_tensor *b) {
     int nd;
     int64_t shape[LT_MAX_DIMS], as[LT_MAX_DIMS], bs[LT_MAX_DIMS];
@@ -201,7 +201,7 @@ static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_ew_op kind, const l
     const lt_tensor *ae = expand_to(ctx, a, nd, shape), *be = expand_to(ctx, b, nd, shape);
     lt_tensor *out = ae && be ? ltr_empty(ctx, a->dtype, nd, shape) : NULL;
     if (!out) return NULL;
-    ltr_accel_of(a)->ew_binary(kind, ae, be, out);
+    ltr_accel_of(a)->binary(kind, ae, ae->stride, be, be->stride, out);
     const lt_tensor *in[2] = {a, b};
     ltr_node *n = ltr_record(ctx, op + 3, out, ew_backward, 2, in);
     if (n) {
@@ -218,16 +218,16 @@ static lt_tensor *ew_binary(lt_ctx *ctx, const char *op, ltr_ew_op kind, const l
 /* torch.div (true division), torch.pow(tensor, tensor), torch.maximum / torch.minimum
  * (NaN propagates; on ties each input gets half the gradient) */
 lt_tensor *ltr_div(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
-    return ew_binary(ctx, "lt_div", LTR_EW_DIV, a, b);
+    return ew_binary(ctx, "lt_div", LTR_BIN_DIV, a, b);
 }
 lt_tensor *ltr_pow(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
-    return ew_binary(ctx, "lt_pow", LTR_EW_POW, a, b);
+    return ew_binary(ctx, "lt_pow", LTR_BIN_POW, a, b);
 }
 lt_tensor *ltr_maximum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
-    return ew_binary(ctx, "lt_maximum", LTR_EW_MAXIMUM, a, b);
+    return ew_binary(ctx, "lt_maximum", LTR_BIN_MAXIMUM, a, b);
 }
 lt_tensor *ltr_minimum(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
-    return ew_binary(ctx, "lt_minimum", LTR_EW_MINIMUM, a, b);
+    return ew_binary(ctx, "lt_minimum", LTR_BIN_MINIMUM, a, b);
 }
 
 static bool check_any(lt_ctx *ctx, const char *op, const lt_tensor *t) {
@@ -332,7 +332,7 @@ lt_tensor *ltr_masked_fill(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *mas
     lt_tensor *v = me && xe ? ltr_empty(ctx, x->dtype, nd, shape) : NULL;
     lt_tensor *out = v ? ltr_empty(ctx, x->dtype, nd, shape) : NULL;
     if (!out) return NULL;
-    ltr_accel_of(x)->fill_value(v, value);
+    ltr_accel_of(x)->fill(v, value);
     ltr_accel_of(x)->where(me, v, xe, out);
     if (ltr_is_float(x)) {
         const lt_tensor *in[2] = {NULL, x};

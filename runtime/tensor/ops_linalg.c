@@ -56,7 +56,7 @@ static lt_tensor *mm(lt_ctx *ctx, const lt_tensor *a, const lt_tensor *b) {
     return c;
 }
 
-/* ---------------------------------------------------------- batched (issue 3: shape) */
+/* ---------------------------------------------------------- batched */
 
 /* How GEMM reads the last two dims [r, c] of t: row-major with rows ld apart (trans
  * false), or a transpose of row-major memory [c, r] with rows ld apart (trans true, as

@@ -1,5 +1,5 @@
 /*
- * ops_pointwise.c — scalar-parameter elementwise ops (issue 3, elementwise family):
+ * ops_pointwise.c — scalar-parameter elementwise ops (the elementwise family):
  * x + s, x * s, x ** p, clamp, leaky_relu, elu, softplus, silu, gelu (exact / tanh),
  * with torch's forward formulas and derivatives.yaml gradients; dtype conversion
  * (Tensor.to(dtype)); creation (zeros, ones, full, arange, rand, randn).
@@ -138,7 +138,7 @@ static lt_tensor *create(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, con
 /* torch.full(shape, value, dtype) (and zeros, ones) */
 lt_tensor *ltr_full(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape, double value) {
     lt_tensor *t = create(ctx, "lt_full", dt, ndim, shape);
-    if (t) ltr_kernels_of(t)->fill_value(t, value);
+    if (t) ltr_kernels_of(t)->fill(t, value);
     return t;
 }
 lt_tensor *ltr_zeros_op(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {

@@ -1,5 +1,5 @@
 /*
- * ops_pool.c — issue 3 "conv" family pooling front-ends: F.avg_pool2d (stride, padding,
+ * ops_pool.c — pooling front-ends: F.avg_pool2d (stride, padding,
  * ceil_mode, count_include_pad), F.max_pool2d with every option (dilation, ceil_mode;
  * lt_max_pool2d is its square-kernel shorthand), and
  * F.adaptive_avg_pool2d. Output sizes, argument checks and window rules are torch's
@@ -112,8 +112,7 @@ static lt_status max_pool2d_ex_backward(lt_ctx *ctx, ltr_node *n) {
     lt_tensor *gx = ltr_empty_like(ctx, x);
     if (!gx) return LT_ERROR;
     ltr_accel_of(g)->max_pool2d_backward(g->dtype, g->data, sv->idx, x->shape[0] * x->shape[1],
-                                         x->shape[2] * x->shape[3], g->shape[2] * g->shape[3],
-                                         gx->data);
+                                         x->shape[2], x->shape[3], &sv->g, gx->data);
     return ltr_accumulate_grad(ctx, x, gx);
 }
 
@@ -127,7 +126,7 @@ static lt_tensor *max_pool(lt_ctx *ctx, const char *op, const lt_tensor *x, int6
     if (!y) return NULL;
     int64_t *idx = ltr_scratch(ctx, (size_t)ltr_numel(y) * sizeof *idx);
     if (!idx && ltr_numel(y) > 0) return NULL;
-    ltr_accel_of(x)->max_pool2d_ex(x->dtype, x->data, x->shape[0] * x->shape[1], x->shape[2],
+    ltr_accel_of(x)->max_pool2d(x->dtype, x->data, x->shape[0] * x->shape[1], x->shape[2],
                                    x->shape[3], &g, y->data, idx);
     return record_pool(ctx, "max_pool2d", max_pool2d_ex_backward, x, y, &g, idx);
 }

@@ -201,6 +201,7 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
         case LTR_BIN_ADD: ROW_LOOPS(T, +) break;                                               \
         case LTR_BIN_SUB: ROW_LOOPS(T, -) break;                                               \
         case LTR_BIN_MUL: ROW_LOOPS(T, *) break;                                               \
+        default: break; /* the others go to cpu_elementwise.c (cpu_binary) */                  \
         }                                                                                      \
     }                                                                                          \
     static void binary_##SUF(ltr_binary_op op, const lt_tensor *a, const int64_t *as,         \
@@ -282,19 +283,6 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
             relu_back_span_##SUF(px + s, pg + s, po + s, len);                                 \
         }                                                                                      \
     }                                                                                          \
-    static void fill_##SUF(lt_tensor *t, double v) {                                           \
-        T *restrict p = t->data;                                                               \
-        T tv = (T)v;                                                                           \
-        int64_t n = ltr_numel(t);                                                              \
-        for (int64_t i = 0; i < n; i++) p[i] = tv;                                             \
-    }                                                                                          \
-    static double sum_##SUF(const lt_tensor *x) {                                              \
-        const T *p = x->data;                                                                  \
-        int64_t n = ltr_numel(x);                                                              \
-        double s = 0;                                                                          \
-        for (int64_t i = 0; i < n; i++) s += p[i];                                             \
-        return s;                                                                              \
-    }                                                                                          \
     static void fill_rows_##SUF(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {      \
         T *py = y->data;                                                                       \
         for (int64_t r = 0; r < m; r++) memcpy(py + r * n, b->data, (size_t)n * sizeof(T));    \
@@ -339,26 +327,6 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                 for (int64_t k = 0; k < dim; k++)                                              \
                     po[base + k * inner] =                                                     \
                         (T)(pg[base + k * inner] - exp((double)py[base + k * inner]) * s);     \
-            }                                                                                  \
-    }                                                                                          \
-    static void argmax_##SUF(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner,    \
-                             lt_tensor *out) {                                                 \
-        const T *px = x->data;                                                                 \
-        int64_t *po = out->data;                                                               \
-        for (int64_t o = 0; o < outer; o++)                                                    \
-            for (int64_t in = 0; in < inner; in++) {                                           \
-                const T *r = px + o * dim * inner + in;                                        \
-                int64_t best = 0;                                                              \
-                T bv = r[0];                                                                   \
-                /* torch: the first maximum wins ties; a NaN is the maximum (first one) */     \
-                for (int64_t k = 1; k < dim && !isnan(bv); k++) {                              \
-                    T v = r[k * inner];                                                        \
-                    if (v > bv || isnan(v)) {                                                  \
-                        bv = v;                                                                \
-                        best = k;                                                              \
-                    }                                                                          \
-                }                                                                              \
-                po[o * inner + in] = best;                                                     \
             }                                                                                  \
     }                                                                                          \
     static double cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,  \
@@ -421,17 +389,32 @@ DEFINE_FLOAT_KERNELS(double, f64)
 
 static void cpu_binary(ltr_binary_op op, const lt_tensor *a, const int64_t *as, const lt_tensor *b,
                        const int64_t *bs, lt_tensor *out) {
+    if (op >= LTR_BIN_DIV) { /* the add/sub/mul row loops stay first: the MLP's hot path */
+        ltr_cpu_binary_ew(op, a, as, b, bs, out);
+        return;
+    }
     DISPATCH(binary, out, op, a, as, b, bs, out);
 }
 static void cpu_reduce_to(const lt_tensor *g, const int64_t *os, double scale, lt_tensor *out) {
     DISPATCH(reduce_to, out, g, os, scale, out);
 }
-static void cpu_relu(const lt_tensor *x, lt_tensor *y) { DISPATCH(relu, x, x, y); }
-static void cpu_relu_backward(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx) {
-    DISPATCH(relu_backward, x, x, gy, gx);
+/* relu keeps its own vectorised, threaded loops (every MLP step runs it); the other
+ * pointwise ops go to cpu_elementwise.c */
+static void cpu_pointwise(int op, const lt_tensor *x, double p0, double p1, lt_tensor *y) {
+    if (op == LTR_PW_RELU) {
+        DISPATCH(relu, x, x, y);
+        return;
+    }
+    ltr_cpu_pointwise(op, x, p0, p1, y);
 }
-static void cpu_fill(lt_tensor *t, double v) { DISPATCH(fill, t, t, v); }
-static double cpu_sum(const lt_tensor *x) { return DISPATCH(sum, x, x); }
+static void cpu_pointwise_backward(int op, const lt_tensor *x, const lt_tensor *y, double p0,
+                                   double p1, const lt_tensor *g, lt_tensor *gx) {
+    if (op == LTR_PW_RELU) {
+        DISPATCH(relu_backward, x, x, g, gx);
+        return;
+    }
+    ltr_cpu_pointwise_backward(op, x, y, p0, p1, g, gx);
+}
 static void cpu_fill_rows(lt_tensor *y, int64_t m, int64_t n, const lt_tensor *b) {
     if (y->dtype == LT_BFLOAT16) { /* rows of bits: a copy */
         for (int64_t i = 0; i < m; i++)
@@ -466,9 +449,6 @@ static void cpu_log_softmax_backward(const lt_tensor *y, const lt_tensor *gy, in
                                      int64_t i, lt_tensor *gx) {
     DISPATCH(log_softmax_backward, y, y, gy, o, d, i, gx);
 }
-static void cpu_argmax(const lt_tensor *x, int64_t o, int64_t d, int64_t i, lt_tensor *out) {
-    DISPATCH(argmax, x, x, o, d, i, out);
-}
 static double cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
                                 lt_tensor *probs, int64_t *kept) {
     return DISPATCH(cross_entropy, x, x, t, ignore, probs, kept);
@@ -489,56 +469,47 @@ static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) {
 }
 
 static const ltr_accel cpu_accel = {
+    .size = sizeof(ltr_accel),
+    .api_version = LTR_ACCEL_API_VERSION,
     .name = "cpu",
     .gemm = cpu_gemm,
     .gemm_bf16 = cpu_gemm_bf16,
     .binary = cpu_binary,
+    .binary_backward = ltr_cpu_binary_backward,
     .reduce_to = cpu_reduce_to,
-    .relu = cpu_relu,
-    .relu_backward = cpu_relu_backward,
-    .fill = cpu_fill,
-    .sum = cpu_sum,
+    .fill = ltr_cpu_fill,
     .fill_rows = cpu_fill_rows,
     .sum_rows = cpu_sum_rows,
     .log_softmax = cpu_log_softmax,
     .log_softmax_backward = cpu_log_softmax_backward,
-    .argmax = cpu_argmax,
     .cross_entropy = cpu_cross_entropy,
     .cross_entropy_backward = cpu_cross_entropy_backward,
     .add_into = cpu_add_into,
     .im2col = ltr_cpu_im2col,
     .col2im = ltr_cpu_col2im,
-    .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .unary = ltr_cpu_unary,
     .unary_backward = ltr_cpu_unary_backward,
-    /* issue 3: reductions */
     .reduce_dim = ltr_cpu_reduce_dim,
     .reduce_dim_backward = ltr_cpu_reduce_dim_backward,
     .softmax = ltr_cpu_softmax,
     .softmax_backward = ltr_cpu_softmax_backward,
-    /* issue 3: conv */
     .avg_pool2d = ltr_cpu_avg_pool2d,
     .avg_pool2d_backward = ltr_cpu_avg_pool2d_backward,
-    .max_pool2d_ex = ltr_cpu_max_pool2d_ex,
+    .max_pool2d = ltr_cpu_max_pool2d,
+    .max_pool2d_backward = ltr_cpu_max_pool2d_backward,
     .adaptive_avg_pool2d = ltr_cpu_adaptive_avg_pool2d,
     .adaptive_avg_pool2d_backward = ltr_cpu_adaptive_avg_pool2d_backward,
-    /* issue 3: elementwise */
     .expand = ltr_cpu_expand,
-    .ew_binary = ltr_cpu_ew_binary,
-    .ew_binary_backward = ltr_cpu_ew_binary_backward,
     .compare = ltr_cpu_compare,
     .where = ltr_cpu_where,
     .where_backward = ltr_cpu_where_backward,
-    .pointwise = ltr_cpu_pointwise,
-    .pointwise_backward = ltr_cpu_pointwise_backward,
+    .pointwise = cpu_pointwise,
+    .pointwise_backward = cpu_pointwise_backward,
     .convert = ltr_cpu_convert,
-    .fill_value = ltr_cpu_fill_value,
     .arange = ltr_cpu_arange,
-    /* issue 3: shape */
     .strided_copy = ltr_cpu_strided_copy,
     .index_select = ltr_cpu_index_select,
     .index_add = ltr_cpu_index_add,
-    /* issue 3: nn */
     .norm_stats = ltr_cpu_norm_stats,
     .norm_apply = ltr_cpu_norm_apply,
     .norm_backward = ltr_cpu_norm_backward,

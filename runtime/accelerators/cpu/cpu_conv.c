@@ -136,12 +136,13 @@ void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t
 }
 
 void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
-                                 int64_t hw, int64_t howo, void *gx) {
+                                 int64_t h, int64_t w, const ltr_pool_geo *g, void *gx) {
+    int64_t hw = h * w, howo = g->ho * g->wo;
     if (dt == LT_FLOAT64) max_pool_back_f64(gy, idx, planes, hw, howo, gx);
     else max_pool_back_f32(gy, idx, planes, hw, howo, gx);
 }
 
-/* ------------------------------------------------------------ issue 3: conv */
+/* ------------------------------------------------------------ pooling */
 /* Pooling kernels. Every plane is independent, so planes are split over OpenMP threads
  * (each writes only its own plane: results do not depend on the thread count); the
  * if() clause keeps small problems serial. */
@@ -262,7 +263,7 @@ void ltr_cpu_avg_pool2d_backward(lt_dtype dt, const void *gy, int64_t planes, in
     else avg_pool_f32(gy, planes, h, w, g, NULL, gx, 1);
 }
 
-void ltr_cpu_max_pool2d_ex(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
+void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
                            const ltr_pool_geo *g, void *y, int64_t *idx) {
     if (dt == LT_FLOAT64) max_pool_ex_f64(x, planes, h, w, g, y, idx);
     else max_pool_ex_f32(x, planes, h, w, g, y, idx);

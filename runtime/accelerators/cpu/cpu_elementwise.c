@@ -1,5 +1,5 @@
 /*
- * cpu_elementwise.c — issue-3 elementwise kernels: broadcast expansion (any dtype),
+ * cpu_elementwise.c — elementwise kernels: broadcast expansion (any dtype),
  * div/maximum/minimum/pow and their gradients, comparisons (any dtype -> bool), where,
  * scalar-parameter pointwise ops (add/mul/pow by a scalar, clamp, leaky_relu, elu,
  * softplus, silu, gelu) with torch's derivatives.yaml gradients, dtype conversion,
@@ -10,6 +10,7 @@
 #include "tensor/bf16.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* out (contiguous, out's shape) = src read through sstride (0 on broadcast dims) */
@@ -50,16 +51,16 @@ void ltr_cpu_expand(const lt_tensor *src, const int64_t *st, lt_tensor *out) {
     static void ewb_##SUF(int op, const T *restrict a, const T *restrict b, T *restrict o,     \
                           int64_t n) {                                                         \
         switch (op) {                                                                          \
-        case LTR_EW_DIV: for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; break;            \
-        case LTR_EW_MAXIMUM:                                                                   \
+        case LTR_BIN_DIV: for (int64_t i = 0; i < n; i++) o[i] = a[i] / b[i]; break;            \
+        case LTR_BIN_MAXIMUM:                                                                   \
             for (int64_t i = 0; i < n; i++)                                                    \
                 o[i] = (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : a[i] > b[i] ? a[i] : b[i]; \
             break;                                                                             \
-        case LTR_EW_MINIMUM:                                                                   \
+        case LTR_BIN_MINIMUM:                                                                   \
             for (int64_t i = 0; i < n; i++)                                                    \
                 o[i] = (a[i] != a[i] || b[i] != b[i]) ? a[i] + b[i] : a[i] < b[i] ? a[i] : b[i]; \
             break;                                                                             \
-        case LTR_EW_POW: for (int64_t i = 0; i < n; i++) o[i] = POW(a[i], b[i]); break;        \
+        case LTR_BIN_POW: for (int64_t i = 0; i < n; i++) o[i] = POW(a[i], b[i]); break;        \
         }                                                                                      \
     }                                                                                          \
     /* derivatives.yaml: div: g/b, -g*a/b^2; maximum: where(a==b, g/2, g) masked to        \
@@ -69,13 +70,13 @@ void ltr_cpu_expand(const lt_tensor *src, const int64_t *st, lt_tensor *out) {
                            const T *restrict y, const T *restrict g, T *restrict ga,           \
                            T *restrict gb, int64_t n) {                                        \
         switch (op) {                                                                          \
-        case LTR_EW_DIV:                                                                       \
+        case LTR_BIN_DIV:                                                                       \
             if (ga) for (int64_t i = 0; i < n; i++) ga[i] = g[i] / b[i];                       \
             if (gb) for (int64_t i = 0; i < n; i++) gb[i] = -g[i] * a[i] / (b[i] * b[i]);      \
             break;                                                                             \
-        case LTR_EW_MAXIMUM:                                                                   \
-        case LTR_EW_MINIMUM: {                                                                 \
-            T sgn = op == LTR_EW_MAXIMUM ? 1 : -1;                                             \
+        case LTR_BIN_MAXIMUM:                                                                   \
+        case LTR_BIN_MINIMUM: {                                                                 \
+            T sgn = op == LTR_BIN_MAXIMUM ? 1 : -1;                                             \
             if (ga)                                                                            \
                 for (int64_t i = 0; i < n; i++)                                                \
                     ga[i] = a[i] == b[i] ? g[i] / 2 : sgn * (a[i] - b[i]) > 0 ? g[i] : 0;      \
@@ -84,7 +85,7 @@ void ltr_cpu_expand(const lt_tensor *src, const int64_t *st, lt_tensor *out) {
                     gb[i] = a[i] == b[i] ? g[i] / 2 : sgn * (b[i] - a[i]) > 0 ? g[i] : 0;      \
             break;                                                                             \
         }                                                                                      \
-        case LTR_EW_POW:                                                                       \
+        case LTR_BIN_POW:                                                                       \
             if (ga)                                                                            \
                 for (int64_t i = 0; i < n; i++)                                                \
                     ga[i] = b[i] == 0 ? 0 : g[i] * b[i] * POW(a[i], b[i] - 1);                 \
@@ -97,11 +98,59 @@ void ltr_cpu_expand(const lt_tensor *src, const int64_t *st, lt_tensor *out) {
 DEFINE_BINARY(float, f32, powf, logf)
 DEFINE_BINARY(double, f64, pow, log)
 
-void ltr_cpu_ew_binary(int op, const lt_tensor *a, const lt_tensor *b, lt_tensor *out) {
-    if (out->dtype == LT_FLOAT64) ewb_f64(op, a->data, b->data, out->data, ltr_numel(out));
-    else ewb_f32(op, a->data, b->data, out->data, ltr_numel(out));
+/* one element of ewb (the strided fallback below): the same expressions as its loops */
+#define DEFINE_BINARY_ONE(T, SUF, POW)                                                         \
+    static inline T ewb_one_##SUF(int op, T a, T b) {                                          \
+        switch (op) {                                                                          \
+        case LTR_BIN_DIV: return a / b;                                                        \
+        case LTR_BIN_MAXIMUM: return (a != a || b != b) ? a + b : a > b ? a : b;               \
+        case LTR_BIN_MINIMUM: return (a != a || b != b) ? a + b : a < b ? a : b;               \
+        default: return POW(a, b);                                                             \
+        }                                                                                      \
+    }                                                                                          \
+    static void ewb_strided_##SUF(int op, const T *a, const int64_t *as, const T *b,          \
+                                  const int64_t *bs, T *restrict o, int nd,                    \
+                                  const int64_t *shape, int64_t n) {                           \
+        int64_t idx[LT_MAX_DIMS] = {0};                                                        \
+        for (int64_t i = 0; i < n; i++) {                                                      \
+            int64_t oa = 0, ob = 0;                                                            \
+            for (int d = 0; d < nd; d++) {                                                     \
+                oa += idx[d] * as[d];                                                          \
+                ob += idx[d] * bs[d];                                                          \
+            }                                                                                  \
+            o[i] = ewb_one_##SUF(op, a[oa], b[ob]);                                            \
+            for (int d = nd - 1; d >= 0; d--) {                                                \
+                if (++idx[d] < shape[d]) break;                                                \
+                idx[d] = 0;                                                                    \
+            }                                                                                  \
+        }                                                                                      \
+    }
+DEFINE_BINARY_ONE(float, f32, powf)
+DEFINE_BINARY_ONE(double, f64, pow)
+
+/* whether strides `st` (aligned to out's dims) address out's contiguous layout */
+static bool same_layout(const lt_tensor *out, const int64_t *st) {
+    for (int d = 0; d < out->ndim; d++)
+        if (out->shape[d] > 1 && st[d] != out->stride[d]) return false;
+    return true;
 }
-void ltr_cpu_ew_binary_backward(int op, const lt_tensor *a, const lt_tensor *b, const lt_tensor *y,
+
+/* binary's DIV/MAXIMUM/MINIMUM/POW: the flat loops when both inputs are laid out as out
+ * (the front-ends expand broadcasts first), else one element at a time */
+void ltr_cpu_binary_ew(int op, const lt_tensor *a, const int64_t *as, const lt_tensor *b,
+                       const int64_t *bs, lt_tensor *out) {
+    int64_t n = ltr_numel(out);
+    if (n == 0) return;
+    bool flat = same_layout(out, as) && same_layout(out, bs);
+    if (out->dtype == LT_FLOAT64) {
+        if (flat) ewb_f64(op, a->data, b->data, out->data, n);
+        else ewb_strided_f64(op, a->data, as, b->data, bs, out->data, out->ndim, out->shape, n);
+    } else {
+        if (flat) ewb_f32(op, a->data, b->data, out->data, n);
+        else ewb_strided_f32(op, a->data, as, b->data, bs, out->data, out->ndim, out->shape, n);
+    }
+}
+void ltr_cpu_binary_backward(ltr_binary_op op, const lt_tensor *a, const lt_tensor *b, const lt_tensor *y,
                                 const lt_tensor *g, lt_tensor *ga, lt_tensor *gb) {
     if (g->dtype == LT_FLOAT64)
         ewbb_f64(op, a->data, b->data, y->data, g->data, ga ? ga->data : NULL, gb ? gb->data : NULL,
@@ -321,7 +370,7 @@ void ltr_cpu_convert(const lt_tensor *x, lt_tensor *out) {
 
 #define FILL_AS(T) { T *restrict p = t->data; for (int64_t i = 0; i < n; i++) p[i] = (T)v; }
 #define ARANGE_AS(T) { T *restrict p = t->data; for (int64_t i = 0; i < n; i++) p[i] = (T)(start + (double)i * step); }
-void ltr_cpu_fill_value(lt_tensor *t, double v) {
+void ltr_cpu_fill(lt_tensor *t, double v) {
     int64_t n = ltr_numel(t);
     switch (t->dtype) {
     case LT_FLOAT32: FILL_AS(float) break;

@@ -1,6 +1,6 @@
 /*
  * cpu_reductions.c — reductions along the middle of [outer, dim, inner] views of
- * contiguous float tensors (sum, max/min with or without indices, logsumexp, var/std)
+ * contiguous float tensors (sum, mean, max/min with or without indices, logsumexp, var/std)
  * and their gradients; softmax forward/backward. Sums accumulate in double.
  * Semantics are torch's: max/min propagate NaN (the index of the first NaN), ties give
  * the first index; amax/amin's gradient is split evenly among ties; logsumexp shifts by
@@ -25,6 +25,12 @@
                     y[out] = (T)(s * arg);                                                     \
                     break;                                                                     \
                 }                                                                              \
+                case LTR_RED_MEAN: { /* torch: the mean of no elements is nan */              \
+                    double s = 0;                                                              \
+                    for (int64_t k = 0; k < dim; k++) s += r[k * inner];                       \
+                    y[out] = (T)(dim ? s / (double)dim : NAN);                                 \
+                    break;                                                                     \
+                }                                                                              \
                 case LTR_RED_MAX:                                                              \
                 case LTR_RED_MIN: {                                                            \
                     int64_t best = 0;                                                          \
@@ -37,7 +43,7 @@
                             best = k;                                                          \
                         }                                                                      \
                     }                                                                          \
-                    y[out] = bv;                                                               \
+                    if (y) y[out] = bv; /* NULL: argmax/argmin */                              \
                     if (idx) idx[out] = best;                                                  \
                     break;                                                                     \
                 }                                                                              \
@@ -85,6 +91,10 @@
                 switch (op) {                                                                  \
                 case LTR_RED_SUM:                                                              \
                     for (int64_t k = 0; k < dim; k++) gr[k * inner] = (T)(g * arg);            \
+                    break;                                                                     \
+                case LTR_RED_MEAN:                                                             \
+                    for (int64_t k = 0; k < dim; k++)                                          \
+                        gr[k * inner] = (T)(g * (1.0 / (double)(dim ? dim : 1)));              \
                     break;                                                                     \
                 case LTR_RED_MAX:                                                              \
                 case LTR_RED_MIN:                                                              \
@@ -147,11 +157,25 @@
 DEFINE_RED(float, f32, expf)
 DEFINE_RED(double, f64, exp)
 
+/* SUM/MEAN of float32 x into float64 y: the double accumulator, unrounded */
+static void sum_wide_f32(int op, const float *restrict x, int64_t outer, int64_t dim,
+                         int64_t inner, double arg, double *restrict y) {
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t in = 0; in < inner; in++) {
+            const float *r = x + o * dim * inner + in;
+            double s = 0;
+            for (int64_t k = 0; k < dim; k++) s += r[k * inner];
+            y[o * inner + in] = op == LTR_RED_MEAN ? (dim ? s / (double)dim : NAN) : s * arg;
+        }
+}
+
 void ltr_cpu_reduce_dim(int op, const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner,
                         double arg, lt_tensor *y, lt_tensor *idx) {
     int64_t *pi = idx ? idx->data : NULL;
-    if (x->dtype == LT_FLOAT64) red_f64(op, x->data, outer, dim, inner, arg, y->data, pi);
-    else red_f32(op, x->data, outer, dim, inner, arg, y->data, pi);
+    void *py = y ? y->data : NULL;
+    if (x->dtype == LT_FLOAT64) red_f64(op, x->data, outer, dim, inner, arg, py, pi);
+    else if (y && y->dtype == LT_FLOAT64) sum_wide_f32(op, x->data, outer, dim, inner, arg, py);
+    else red_f32(op, x->data, outer, dim, inner, arg, py, pi);
 }
 
 void ltr_cpu_reduce_dim_backward(int op, const lt_tensor *x, const lt_tensor *y,

@@ -1,5 +1,5 @@
 /*
- * cpu_shape.h — CPU kernels of the shape family (issue 3): strided copies between views
+ * cpu_shape.h — CPU kernels of the shape family: strided copies between views
  * and index_select / index_add. Kernels never allocate or fail; the front-ends check.
  */
 #ifndef LTR_CPU_SHAPE_H
