@@ -11,6 +11,7 @@
 #ifndef LTR_ACCELERATOR_H
 #define LTR_ACCELERATOR_H
 
+#include "accelerators/numerics.h"
 #include "tensor/tensor.h"
 
 #include <stdbool.h>
@@ -168,6 +169,21 @@ typedef struct ltr_accel {
     /* gw [V, D] += gy [n, D] rows index-added at idx, rows equal to padding_idx skipped */
     void (*embedding_backward)(const lt_tensor *gy, const int64_t *idx, int64_t n,
                                int64_t padding_idx, lt_tensor *gw);
+
+    /* numerics entries */
+    /* One parameter's optimizer update in place (torch.optim's single-tensor path), in
+     * p's dtype (float32/float64): g is p's gradient, the state tensors have p's shape and
+     * dtype (NULL where the options keep none: SGD's buf without momentum, Adam's vmax
+     * without amsgrad, RMSprop's buf without momentum and ga unless centered); the
+     * scalars (numerics.h) are the Python floats optim/ computed */
+    void (*sgd_update)(lt_tensor *p, const lt_tensor *g, lt_tensor *buf, const ltr_sgd_scalars *s);
+    void (*adam_update)(lt_tensor *p, const lt_tensor *g, lt_tensor *m, lt_tensor *v,
+                        lt_tensor *vmax, const ltr_adam_scalars *s);
+    void (*rmsprop_update)(lt_tensor *p, const lt_tensor *g, lt_tensor *sq, lt_tensor *buf,
+                           lt_tensor *ga, const ltr_rmsprop_scalars *s);
+    void (*adagrad_update)(lt_tensor *p, const lt_tensor *g, lt_tensor *sum,
+                           const ltr_adagrad_scalars *s);
+    /* end of numerics entries */
 } ltr_accel;
 
 /* issue 3: elementwise op codes */

@@ -12,6 +12,7 @@
 #include "accelerators/cpu/cpu_elementwise.h"
 #include "accelerators/cpu/cpu_shape.h"
 #include "accelerators/cpu/cpu_nn.h"
+#include "accelerators/cpu/cpu_numerics.h"
 #include "util/simd_clones.h"
 #include "tensor/bf16.h"
 #include "accelerators/cpu/cpu_dnnl.h"
@@ -543,6 +544,11 @@ static const ltr_accel cpu_accel = {
     .norm_backward = ltr_cpu_norm_backward,
     .embedding = ltr_cpu_embedding,
     .embedding_backward = ltr_cpu_embedding_backward,
+    /* numerics entries */
+    .sgd_update = ltr_cpu_sgd_update,
+    .adam_update = ltr_cpu_adam_update,
+    .rmsprop_update = ltr_cpu_rmsprop_update,
+    .adagrad_update = ltr_cpu_adagrad_update,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
