@@ -183,6 +183,14 @@ typedef struct ltr_accel {
                            lt_tensor *ga, const ltr_rmsprop_scalars *s);
     void (*adagrad_update)(lt_tensor *p, const lt_tensor *g, lt_tensor *sum,
                            const ltr_adagrad_scalars *s);
+    /* clip_grad_norm_: *acc (float64, one element) += the squared 2-norm of g, the norm
+     * rounded to g's dtype first (torch stacks the per-grad norms in their dtype) */
+    void (*sq_norm_accum)(const lt_tensor *g, lt_tensor *acc);
+    /* in place, float32/float64: g *= coef (cast to g's dtype); g = clamp(g, -v, v), nan kept */
+    void (*grad_scale)(lt_tensor *g, double coef);
+    void (*grad_clamp)(lt_tensor *g, double clip_value);
+    /* flag (bool/uint8, one element) = every element of x (any dtype) is finite */
+    void (*all_finite)(const lt_tensor *x, lt_tensor *flag);
     /* end of numerics entries */
 } ltr_accel;
 

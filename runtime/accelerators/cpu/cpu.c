@@ -549,6 +549,10 @@ static const ltr_accel cpu_accel = {
     .adam_update = ltr_cpu_adam_update,
     .rmsprop_update = ltr_cpu_rmsprop_update,
     .adagrad_update = ltr_cpu_adagrad_update,
+    .sq_norm_accum = ltr_cpu_sq_norm_accum,
+    .grad_scale = ltr_cpu_grad_scale,
+    .grad_clamp = ltr_cpu_grad_clamp,
+    .all_finite = ltr_cpu_all_finite,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

@@ -5,4 +5,9 @@
 
 #include "accelerators/cpu/cpu_optim.h"
 
+void ltr_cpu_sq_norm_accum(const lt_tensor *g, lt_tensor *acc);
+void ltr_cpu_grad_scale(lt_tensor *g, double coef);
+void ltr_cpu_grad_clamp(lt_tensor *g, double clip_value);
+void ltr_cpu_all_finite(const lt_tensor *x, lt_tensor *flag);
+
 #endif
