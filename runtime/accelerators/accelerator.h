@@ -62,10 +62,11 @@ typedef struct ltr_accel {
      * if any (torch); out int64 */
     void (*argmax)(const lt_tensor *x, int64_t outer, int64_t dim, int64_t inner, lt_tensor *out);
     /* Cross entropy over logits x [n, c] and int64 targets t [n] (all in [0, c) or
-     * ignore_index): probs = softmax(x) row-wise; returns sum over kept rows of
-     * -log_softmax(x)[i, t_i] and stores their count in *kept. */
-    double (*cross_entropy)(const lt_tensor *x, const lt_tensor *t, int64_t ignore_index,
-                            lt_tensor *probs, int64_t *kept);
+     * ignore_index): probs = softmax(x) row-wise; loss (one element, x's dtype) = the
+     * mean over kept rows of -log_softmax(x)[i, t_i] (nan when none is kept), summed in
+     * double and rounded once; kept (int64, one element) = their count. */
+    void (*cross_entropy)(const lt_tensor *x, const lt_tensor *t, int64_t ignore_index,
+                          lt_tensor *probs, lt_tensor *loss, lt_tensor *kept);
     /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */
     void (*cross_entropy_backward)(const lt_tensor *probs, const lt_tensor *t,
                                    int64_t ignore_index, double scale, lt_tensor *gx);

@@ -361,8 +361,8 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                 po[o * inner + in] = best;                                                     \
             }                                                                                  \
     }                                                                                          \
-    static double cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,  \
-                                      lt_tensor *probs, int64_t *kept) {                       \
+    static void cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,    \
+                                    lt_tensor *probs, lt_tensor *loss, lt_tensor *kept) {      \
         int64_t rows = x->shape[0], c = x->shape[1], cnt = 0;                                  \
         const T *px = x->data;                                                                 \
         const int64_t *pt = t->data;                                                           \
@@ -386,8 +386,9 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                 cnt++;                                                                         \
             }                                                                                  \
         }                                                                                      \
-        *kept = cnt;                                                                           \
-        return total;                                                                          \
+        /* reduction="mean" over the kept rows, rounded once to T; torch: 0/0 is nan */        \
+        *(T *)loss->data = (T)(cnt ? total / (double)cnt : NAN);                               \
+        *(int64_t *)kept->data = cnt;                                                          \
     }                                                                                          \
     static void cross_entropy_backward_##SUF(const lt_tensor *probs, const lt_tensor *t,       \
                                              int64_t ignore, double scale, lt_tensor *gx) {    \
@@ -469,9 +470,9 @@ static void cpu_log_softmax_backward(const lt_tensor *y, const lt_tensor *gy, in
 static void cpu_argmax(const lt_tensor *x, int64_t o, int64_t d, int64_t i, lt_tensor *out) {
     DISPATCH(argmax, x, x, o, d, i, out);
 }
-static double cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
-                                lt_tensor *probs, int64_t *kept) {
-    return DISPATCH(cross_entropy, x, x, t, ignore, probs, kept);
+static void cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
+                              lt_tensor *probs, lt_tensor *loss, lt_tensor *kept) {
+    DISPATCH(cross_entropy, x, x, t, ignore, probs, loss, kept);
 }
 static void cpu_cross_entropy_backward(const lt_tensor *probs, const lt_tensor *t, int64_t ignore,
                                        double scale, lt_tensor *gx) {
