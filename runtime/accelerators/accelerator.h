@@ -192,6 +192,20 @@ typedef struct ltr_accel {
     void (*grad_clamp)(lt_tensor *g, double clip_value);
     /* flag (bool/uint8, one element) = every element of x (any dtype) is finite */
     void (*all_finite)(const lt_tensor *x, lt_tensor *flag);
+    /* conv2d over x [N, C, H, W], w [O, C/groups, kh, kw], y/gy [N, O, ho, wo] (float32/
+     * float64), geometry g (numerics.h), cuDNN's three passes. ws: scratch of
+     * conv2d_workspace(pass, x, w, g, need_w, need_b) bytes (x: gx for the data pass).
+     * forward: y = conv(x, w) + b (b may be NULL), and g->algo = the path taken;
+     * backward_data: gx (fully written) from gy and w; backward_weight: gw (=, or += with
+     * accumulate) and gb (=) from x and gy, either may be NULL */
+    size_t (*conv2d_workspace)(int pass, const lt_tensor *x, const lt_tensor *w,
+                               const ltr_conv_geo *g, bool need_w, bool need_b);
+    void (*conv2d_forward)(const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                           ltr_conv_geo *g, void *ws, lt_tensor *y);
+    void (*conv2d_backward_data)(const lt_tensor *gy, const lt_tensor *w, const ltr_conv_geo *g,
+                                 void *ws, lt_tensor *gx);
+    void (*conv2d_backward_weight)(const lt_tensor *x, const lt_tensor *gy, const ltr_conv_geo *g,
+                                   void *ws, lt_tensor *gw, bool accumulate, lt_tensor *gb);
     /* end of numerics entries */
 } ltr_accel;
 

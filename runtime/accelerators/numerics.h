@@ -1,6 +1,6 @@
 /*
- * numerics.h — the scalar arguments of the kernel table's numerics entries (optimizer
- * updates), kept beside accelerator.h so the table itself stays a list of entries.
+ * numerics.h — the argument types of the kernel table's numerics entries (conv geometry,
+ * optimizer scalars), kept beside accelerator.h so the table itself stays a list of entries.
  *
  * The optimizer scalars are Python floats, computed in double by runtime/optim/ exactly
  * as torch.optim computes them (bias corrections, step sizes, 1 - beta); a kernel casts
@@ -9,7 +9,10 @@
 #ifndef LTR_NUMERICS_H
 #define LTR_NUMERICS_H
 
+#include "ltrun.h"
+
 #include <stdbool.h>
+#include <stdint.h>
 
 /* torch.optim.SGD: buf = first ? g : buf * momentum + g * damp1 (damp1 = 1 - dampening),
  * g = nesterov ? g + buf * momentum : buf, p += g * neg_lr (neg_lr = -lr) */
@@ -38,5 +41,17 @@ typedef struct ltr_adagrad_scalars {
     bool maximize;
     double weight_decay, eps, neg_clr;
 } ltr_adagrad_scalars;
+
+/* A conv2d problem as the conv entries see it: the options, the kernel size (kh, kw) and
+ * the output size. algo is written by conv2d_forward (the path it took) and read by the
+ * two backward entries, which take the same one (cuDNN's algorithm choice). */
+typedef enum ltr_conv_algo { LTR_CONV_ALGO_ANY, LTR_CONV_ALGO_IM2COL, LTR_CONV_ALGO_DNNL } ltr_conv_algo;
+typedef struct ltr_conv_geo {
+    lt_conv2d_options opt;
+    int64_t k[2], ho, wo;
+    int algo; /* ltr_conv_algo */
+} ltr_conv_geo;
+/* the `pass` of conv2d_workspace */
+enum { LTR_CONV_FORWARD, LTR_CONV_BACKWARD_DATA, LTR_CONV_BACKWARD_WEIGHT };
 
 #endif

@@ -554,6 +554,10 @@ static const ltr_accel cpu_accel = {
     .grad_scale = ltr_cpu_grad_scale,
     .grad_clamp = ltr_cpu_grad_clamp,
     .all_finite = ltr_cpu_all_finite,
+    .conv2d_workspace = ltr_cpu_conv2d_workspace,
+    .conv2d_forward = ltr_cpu_conv2d_forward,
+    .conv2d_backward_data = ltr_cpu_conv2d_backward_data,
+    .conv2d_backward_weight = ltr_cpu_conv2d_backward_weight,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }
