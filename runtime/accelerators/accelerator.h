@@ -154,17 +154,17 @@ typedef struct ltr_accel {
 
     /* issue 3: nn */
     /* x contiguous viewed as [outer, c, inner]: per j < c, mean[j] and the biased var[j]
-     * over its outer*inner elements (double) */
-    void (*norm_stats)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner, double *mean,
-                       double *var);
-    /* y = (x - mean[j]) * invstd[j] on the same view */
+     * over its outer*inner elements (float64 tensors [c]) */
+    void (*norm_stats)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner, lt_tensor *mean,
+                       lt_tensor *var);
+    /* y = (x - mean[j]) * invstd[j] on the same view (mean, invstd float64 [c]) */
     void (*norm_apply)(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
-                       const double *mean, const double *invstd, lt_tensor *y);
+                       const lt_tensor *mean, const lt_tensor *invstd, lt_tensor *y);
     /* gradient of y = norm_apply(x) w.r.t. x, from y and gy: with batch_stats (mean and
      * invstd computed from x itself) invstd * (gy - mean(gy) - y * mean(gy * y)), else
      * gy * invstd */
     void (*norm_backward)(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
-                          int64_t inner, const double *invstd, bool batch_stats, lt_tensor *gx);
+                          int64_t inner, const lt_tensor *invstd, bool batch_stats, lt_tensor *gx);
     /* y [n, D] = rows idx[0..n) of w [V, D] (indices already checked) */
     void (*embedding)(const lt_tensor *w, const int64_t *idx, int64_t n, lt_tensor *y);
     /* gw [V, D] += gy [n, D] rows index-added at idx, rows equal to padding_idx skipped */
@@ -206,6 +206,14 @@ typedef struct ltr_accel {
                                  void *ws, lt_tensor *gx);
     void (*conv2d_backward_weight)(const lt_tensor *x, const lt_tensor *gy, const ltr_conv_geo *g,
                                    void *ws, lt_tensor *gw, bool accumulate, lt_tensor *gb);
+    /* the normalisations' statistics (float64 tensors [c]): var[j] = 1 / sqrt(var[j] + eps)
+     * in place; and nn.BatchNorm's running statistics (float32/float64 [c], contiguous;
+     * either may be NULL): rm = (1 - momentum) * rm + momentum * mean, rv likewise with the
+     * unbiased var * m / (m - 1), in double, rounded once (ATen's update_stats) */
+    void (*norm_invstd)(lt_tensor *var, double eps);
+    void (*norm_running_update)(lt_tensor *running_mean, lt_tensor *running_var,
+                                const lt_tensor *mean, const lt_tensor *var, double momentum,
+                                int64_t m);
     /* end of numerics entries */
 } ltr_accel;
 

@@ -540,9 +540,9 @@ static const ltr_accel cpu_accel = {
     .index_select = ltr_cpu_index_select,
     .index_add = ltr_cpu_index_add,
     /* issue 3: nn */
-    .norm_stats = ltr_cpu_norm_stats,
-    .norm_apply = ltr_cpu_norm_apply,
-    .norm_backward = ltr_cpu_norm_backward,
+    .norm_stats = ltr_cpu_norm_stats_t,
+    .norm_apply = ltr_cpu_norm_apply_t,
+    .norm_backward = ltr_cpu_norm_backward_t,
     .embedding = ltr_cpu_embedding,
     .embedding_backward = ltr_cpu_embedding_backward,
     /* numerics entries */
@@ -558,6 +558,8 @@ static const ltr_accel cpu_accel = {
     .conv2d_forward = ltr_cpu_conv2d_forward,
     .conv2d_backward_data = ltr_cpu_conv2d_backward_data,
     .conv2d_backward_weight = ltr_cpu_conv2d_backward_weight,
+    .norm_invstd = ltr_cpu_norm_invstd,
+    .norm_running_update = ltr_cpu_norm_running_update,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

@@ -1,6 +1,7 @@
 /* cpu_numerics.c — the CPU side of the gradient-norm, gradient-clipping and finiteness
  * entries (accelerator.h's numerics block). */
 #include "accelerators/cpu/cpu_numerics.h"
+#include "accelerators/cpu/cpu_nn.h"
 #include "tensor/bf16.h"
 
 #include <math.h>
@@ -64,4 +65,44 @@ void ltr_cpu_all_finite(const lt_tensor *x, lt_tensor *flag) {
         for (int64_t i = 0; i < n; i++) ok &= (d[i] & 0x7F80u) != 0x7F80u;
     } /* integer and bool tensors are always finite */
     *(uint8_t *)flag->data = ok;
+}
+
+void ltr_cpu_norm_stats_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
+                          lt_tensor *mean, lt_tensor *var) {
+    ltr_cpu_norm_stats(x, outer, c, inner, mean->data, var->data);
+}
+void ltr_cpu_norm_apply_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
+                          const lt_tensor *mean, const lt_tensor *invstd, lt_tensor *y) {
+    ltr_cpu_norm_apply(x, outer, c, inner, mean->data, invstd->data, y);
+}
+void ltr_cpu_norm_backward_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
+                             int64_t inner, const lt_tensor *invstd, bool batch_stats, lt_tensor *gx) {
+    ltr_cpu_norm_backward(y, gy, outer, c, inner, invstd->data, batch_stats, gx);
+}
+
+void ltr_cpu_norm_invstd(lt_tensor *var, double eps) {
+    double *v = var->data;
+    for (int64_t j = 0, c = ltr_numel(var); j < c; j++) v[j] = 1.0 / sqrt(v[j] + eps);
+}
+
+/* one running statistic in its dtype, computed in double and rounded once */
+static void running_update(lt_tensor *r, int64_t j, double v) {
+    if (r->dtype == LT_FLOAT64) ((double *)r->data)[j] = v;
+    else ((float *)r->data)[j] = (float)v;
+}
+static double running_get(const lt_tensor *r, int64_t j) {
+    return r->dtype == LT_FLOAT64 ? ((const double *)r->data)[j] : ((const float *)r->data)[j];
+}
+
+void ltr_cpu_norm_running_update(lt_tensor *running_mean, lt_tensor *running_var,
+                                 const lt_tensor *mean, const lt_tensor *var, double momentum,
+                                 int64_t m) {
+    const double *mu = mean->data, *vr = var->data;
+    for (int64_t j = 0, c = ltr_numel(mean); j < c; j++) {
+        if (running_mean)
+            running_update(running_mean, j, (1 - momentum) * running_get(running_mean, j) + momentum * mu[j]);
+        if (running_var)
+            running_update(running_var, j, (1 - momentum) * running_get(running_var, j) +
+                                               momentum * vr[j] * (double)m / (double)(m - 1));
+    }
 }

@@ -21,4 +21,16 @@ void ltr_cpu_conv2d_backward_data(const lt_tensor *gy, const lt_tensor *w, const
 void ltr_cpu_conv2d_backward_weight(const lt_tensor *x, const lt_tensor *gy, const ltr_conv_geo *g,
                                     void *ws, lt_tensor *gw, bool accumulate, lt_tensor *gb);
 
+/* the normalisation kernels of cpu_nn.c with their statistics as float64 tensors */
+void ltr_cpu_norm_stats_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
+                          lt_tensor *mean, lt_tensor *var);
+void ltr_cpu_norm_apply_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
+                          const lt_tensor *mean, const lt_tensor *invstd, lt_tensor *y);
+void ltr_cpu_norm_backward_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
+                             int64_t inner, const lt_tensor *invstd, bool batch_stats, lt_tensor *gx);
+void ltr_cpu_norm_invstd(lt_tensor *var, double eps);
+void ltr_cpu_norm_running_update(lt_tensor *running_mean, lt_tensor *running_var,
+                                 const lt_tensor *mean, const lt_tensor *var, double momentum,
+                                 int64_t m);
+
 #endif
