@@ -214,6 +214,29 @@ typedef struct ltr_accel {
     void (*norm_running_update)(lt_tensor *running_mean, lt_tensor *running_var,
                                 const lt_tensor *mean, const lt_tensor *var, double momentum,
                                 int64_t m);
+    /* losses (ltr_loss_kind, lt_reduction): per element in double. pointwise_loss: out =
+     * the loss (x's shape for NONE, else one element), d [2, numel] = d/dx, d/dy;
+     * backward: g = gout (* or / div, the reduction's count) * d[k] (k: 0 x, 1 y) */
+    void (*pointwise_loss)(int kind, const lt_tensor *x, const lt_tensor *y, const lt_tensor *w,
+                           const lt_tensor *pw, double param, int red, lt_tensor *out,
+                           lt_tensor *d);
+    void (*pointwise_loss_backward)(int red, const lt_tensor *d, int k, const lt_tensor *gout,
+                                    double div, lt_tensor *g);
+    /* cross_entropy with options / nll_loss over x [N, C, S...] (tensor/ops_losses.c's
+     * layout): sv [3, numel] = lp, q, d/dy; out the loss; scale (float64, one element) the
+     * backward's factor (1/denominator for mean). gx, gy: either may be NULL */
+    void (*ce_loss)(const lt_tensor *x, const lt_tensor *y, const lt_tensor *w, int64_t ignore,
+                    int red, double eps, bool softmax, lt_tensor *sv, lt_tensor *out,
+                    lt_tensor *scale);
+    void (*ce_loss_backward)(const lt_tensor *x, const lt_tensor *sv, int red, bool softmax,
+                             const lt_tensor *gout, const lt_tensor *scale, lt_tensor *gx,
+                             lt_tensor *gy);
+    /* idx (int64, one element) = the first i with x[i] (float or int64) outside [lo, hi]
+     * (nan included) and, with has_skip, != skip; -1 if none */
+    void (*first_out_of_range)(const lt_tensor *x, double lo, double hi, bool has_skip,
+                               double skip, lt_tensor *idx);
+    /* out (float, one element) = mean(a == b) over int64 a, b (nan when empty) */
+    void (*match_fraction)(const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
     /* end of numerics entries */
 } ltr_accel;
 

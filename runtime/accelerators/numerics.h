@@ -54,4 +54,10 @@ typedef struct ltr_conv_geo {
 /* the `pass` of conv2d_workspace */
 enum { LTR_CONV_FORWARD, LTR_CONV_BACKWARD_DATA, LTR_CONV_BACKWARD_WEIGHT };
 
+/* the pointwise losses of the pointwise_loss entries */
+typedef enum ltr_loss_kind {
+    LTR_LOSS_MSE, LTR_LOSS_L1, LTR_LOSS_SMOOTH_L1, LTR_LOSS_HUBER, LTR_LOSS_BCE,
+    LTR_LOSS_BCE_LOGITS, LTR_LOSS_KL, LTR_LOSS_KL_LOG
+} ltr_loss_kind;
+
 #endif

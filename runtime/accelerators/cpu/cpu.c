@@ -560,6 +560,12 @@ static const ltr_accel cpu_accel = {
     .conv2d_backward_weight = ltr_cpu_conv2d_backward_weight,
     .norm_invstd = ltr_cpu_norm_invstd,
     .norm_running_update = ltr_cpu_norm_running_update,
+    .pointwise_loss = ltr_cpu_pointwise_loss,
+    .pointwise_loss_backward = ltr_cpu_pointwise_loss_backward,
+    .ce_loss = ltr_cpu_ce_loss,
+    .ce_loss_backward = ltr_cpu_ce_loss_backward,
+    .first_out_of_range = ltr_cpu_first_out_of_range,
+    .match_fraction = ltr_cpu_match_fraction,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

@@ -33,4 +33,20 @@ void ltr_cpu_norm_running_update(lt_tensor *running_mean, lt_tensor *running_var
                                  const lt_tensor *mean, const lt_tensor *var, double momentum,
                                  int64_t m);
 
+/* losses (cpu_losses.c) */
+void ltr_cpu_pointwise_loss(int kind, const lt_tensor *x, const lt_tensor *y, const lt_tensor *w,
+                            const lt_tensor *pw, double param, int red, lt_tensor *out,
+                            lt_tensor *d);
+void ltr_cpu_pointwise_loss_backward(int red, const lt_tensor *d, int k, const lt_tensor *gout,
+                                     double div, lt_tensor *g);
+void ltr_cpu_ce_loss(const lt_tensor *x, const lt_tensor *y, const lt_tensor *w, int64_t ignore,
+                     int red, double eps, bool softmax, lt_tensor *sv, lt_tensor *out,
+                     lt_tensor *scale);
+void ltr_cpu_ce_loss_backward(const lt_tensor *x, const lt_tensor *sv, int red, bool softmax,
+                              const lt_tensor *gout, const lt_tensor *scale, lt_tensor *gx,
+                              lt_tensor *gy);
+void ltr_cpu_first_out_of_range(const lt_tensor *x, double lo, double hi, bool has_skip,
+                                double skip, lt_tensor *idx);
+void ltr_cpu_match_fraction(const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+
 #endif
