@@ -3,7 +3,7 @@
  * hand-computed values: optimizer updates (also bit for bit against optimizer.step()),
  * gradient norm / scale / clamp, all_finite, the three conv2d passes (oneDNN's float32
  * path and im2col's float64 one), cross_entropy's tensor outputs, the norm statistics,
- * the loss kernels, first_out_of_range and match_fraction.
+ * the loss kernels, first_out_of_range, match_fraction and metric_update.
  */
 #include "check_run.h"
 #include "gradcheck.h"
@@ -268,6 +268,26 @@ START_TEST(loss_kernels) {
 }
 END_TEST
 
+START_TEST(metric_update_adds) {
+    lt_tensor *cnt = vec(LT_INT64, 4, (double[]){0, 0, 0, 0}), *sums = vec(LT_FLOAT64, 2, (double[]){0, 0});
+    /* confusion matrix [true, predicted]: (0,0), (0,1), (1,1) */
+    K->metric_update(LT_METRIC_CONFUSION_MATRIX, 2, 1, vec(LT_INT64, 3, (double[]){0, 1, 1}),
+                     vec(LT_INT64, 3, (double[]){0, 0, 1}), cnt, sums);
+    double want[4] = {1, 1, 0, 1};
+    for (int i = 0; i < 4; i++) EQ(ltr_get(cnt, i), want[i], 0);
+    EQ(ltr_get(sums, 1), 3, 0);
+    ltr_set(sums, 0, 0), ltr_set(sums, 1, 0);
+    K->metric_update(LT_METRIC_MAE, 0, 1, vec(LT_FLOAT32, 2, (double[]){1, 2}),
+                     vec(LT_FLOAT32, 2, (double[]){0, 4}), NULL, sums);
+    EQ(ltr_get(sums, 0), 3, 0); EQ(ltr_get(sums, 1), 2, 0);
+    /* top-2 accuracy on scores: row 0's target 2 has one higher class (hit), row 1's none */
+    lt_tensor *sc = mk(LT_FLOAT32, 2, (int64_t[]){2, 3}, (double[]){0.1, 0.7, 0.2, 0.5, 0.3, 0.2});
+    ltr_set(sums, 0, 0), ltr_set(sums, 1, 0);
+    K->metric_update(LT_METRIC_ACCURACY, 3, 2, sc, vec(LT_INT64, 2, (double[]){2, 0}), NULL, sums);
+    EQ(ltr_get(sums, 0), 2, 0); EQ(ltr_get(sums, 1), 2, 0);
+}
+END_TEST
+
 int main(void) {
     Suite *s = suite_create("numerics_entries");
     TCase *tc = tcase_create("entries");
@@ -281,6 +301,7 @@ int main(void) {
     tcase_add_test(tc, cross_entropy_writes_tensors);
     tcase_add_test(tc, norm_statistics_tensors);
     tcase_add_test(tc, loss_kernels);
+    tcase_add_test(tc, metric_update_adds);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);
 }

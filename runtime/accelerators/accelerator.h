@@ -237,6 +237,11 @@ typedef struct ltr_accel {
                                double skip, lt_tensor *idx);
     /* out (float, one element) = mean(a == b) over int64 a, b (nan when empty) */
     void (*match_fraction)(const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+    /* one metric update (lt_metric_kind; tensor/ops_metrics.c): sums (float64 [2]) +=
+     * hits or errors and the count; cnt (int64, NULL for accuracy/MAE/MSE) += tp, fp, fn
+     * [3, C] or the confusion matrix [C, C]; class indices already checked */
+    void (*metric_update)(int kind, int64_t C, int64_t k, const lt_tensor *preds,
+                          const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums);
     /* end of numerics entries */
 } ltr_accel;
 

@@ -566,6 +566,7 @@ static const ltr_accel cpu_accel = {
     .ce_loss_backward = ltr_cpu_ce_loss_backward,
     .first_out_of_range = ltr_cpu_first_out_of_range,
     .match_fraction = ltr_cpu_match_fraction,
+    .metric_update = ltr_cpu_metric_update,
 };
 
 const ltr_accel *ltr_accel_get(int32_t device) { return device == 0 ? &cpu_accel : NULL; }

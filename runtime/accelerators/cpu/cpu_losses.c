@@ -180,3 +180,55 @@ void ltr_cpu_match_fraction(const lt_tensor *a, const lt_tensor *b, lt_tensor *o
     for (int64_t i = 0; i < rows; i++) hits += p[i] == t[i];
     ltr_set(out, 0, rows ? (double)hits / (double)rows : NAN);
 }
+
+/* torchmetrics' update (tensor/ops_metrics.c documents the semantics): sums[0] += hits or
+ * errors, sums[1] += the count; cnt (classification) += tp/fp/fn or the confusion matrix.
+ * preds: float scores [N, C], int64 classes [N], or float values (MAE / MSE); targets and
+ * int64 preds already checked to lie in [0, C) */
+void ltr_cpu_metric_update(int kind, int64_t C, int64_t k, const lt_tensor *preds,
+                           const lt_tensor *target, lt_tensor *cnt_t, lt_tensor *sums) {
+    double *sn = sums->data;
+    if (kind == LT_METRIC_MAE || kind == LT_METRIC_MSE) {
+        int64_t n = ltr_numel(preds);
+        for (int64_t i = 0; i < n; i++) {
+            double d = ltr_get(preds, i) - ltr_get(target, i);
+            sn[0] += kind == LT_METRIC_MAE ? fabs(d) : d * d;
+        }
+        sn[1] += (double)n;
+        return;
+    }
+    bool labels = preds->dtype == LT_INT64;
+    int64_t N = target->shape[0], *cnt = cnt_t ? cnt_t->data : NULL;
+    const int64_t *t = target->data;
+    for (int64_t i = 0; i < N; i++) {
+        int64_t p;
+        bool hit;
+        if (labels) {
+            p = ((const int64_t *)preds->data)[i];
+            hit = p == t[i];
+        } else {
+            /* argmax: first maximum (torch.argmax); top-k hit: < k classes score higher */
+            double tv = ltr_get(preds, i * C + t[i]), best = -INFINITY;
+            int64_t higher = 0;
+            p = 0;
+            for (int64_t c = 0; c < C; c++) {
+                double v = ltr_get(preds, i * C + c);
+                if (v > best) { best = v; p = c; }
+                higher += v > tv;
+            }
+            hit = higher < k;
+        }
+        if (kind == LT_METRIC_ACCURACY) {
+            sn[0] += hit;
+        } else if (kind == LT_METRIC_CONFUSION_MATRIX) {
+            cnt[t[i] * C + p]++;
+        } else if (p == t[i]) {
+            cnt[p]++; /* tp */
+        } else {
+            cnt[C + p]++;        /* fp of the predicted class */
+            cnt[2 * C + t[i]]++; /* fn of the true class */
+        }
+    }
+    sn[1] += (double)N;
+}
+

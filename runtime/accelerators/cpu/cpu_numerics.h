@@ -48,5 +48,7 @@ void ltr_cpu_ce_loss_backward(const lt_tensor *x, const lt_tensor *sv, int red, 
 void ltr_cpu_first_out_of_range(const lt_tensor *x, double lo, double hi, bool has_skip,
                                 double skip, lt_tensor *idx);
 void ltr_cpu_match_fraction(const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
+void ltr_cpu_metric_update(int kind, int64_t C, int64_t k, const lt_tensor *preds,
+                           const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums);
 
 #endif
