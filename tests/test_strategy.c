@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(collectives_are_identities) {
     ltr_strategy *s = made("auto", 32);
-    const ltr_reduce_op ops[] = {LTR_REDUCE_SUM, LTR_REDUCE_MEAN, LTR_REDUCE_MAX, LTR_REDUCE_MIN};
+    const ltr_collective_op ops[] = {LTR_REDUCE_SUM, LTR_REDUCE_MEAN, LTR_REDUCE_MAX, LTR_REDUCE_MIN};
     for (int k = 0; k < 4; k++) {
         double v[3] = {1.5, -2.0, NAN};
         ck_assert_int_eq(s->ops->reduce(s, C, v, 3, ops[k]), LT_OK);

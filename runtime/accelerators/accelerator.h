@@ -11,6 +11,7 @@
 #ifndef LTR_ACCELERATOR_H
 #define LTR_ACCELERATOR_H
 
+#include "accelerators/numerics.h"
 #include "tensor/tensor.h"
 
 #include <stdbool.h>
@@ -80,11 +81,12 @@ typedef struct ltr_pool_geo {
                                                          int64_t dim, int64_t inner,           \
                                                          lt_tensor *gx))                       \
     /* Cross entropy over logits x [n, c] and int64 targets t [n] (all in [0, c) or        \
-     * ignore_index): probs = softmax(x) row-wise; returns sum over kept rows of           \
-     * -log_softmax(x)[i, t_i] and stores their count in *kept. */                         \
-    X(CROSS_ENTROPY, cross_entropy, double, (const lt_tensor *x, const lt_tensor *t,           \
-                                             int64_t ignore_index, lt_tensor *probs,           \
-                                             int64_t *kept))                                   \
+     * ignore_index): probs = softmax(x) row-wise; loss (one element, x's dtype) = the     \
+     * mean over kept rows of -log_softmax(x)[i, t_i] (nan when none is kept), summed in   \
+     * double and rounded once; kept (int64, one element) = their count. */                \
+    X(CROSS_ENTROPY, cross_entropy, void, (const lt_tensor *x, const lt_tensor *t,             \
+                                           int64_t ignore_index, lt_tensor *probs,             \
+                                           lt_tensor *loss, lt_tensor *kept))                  \
     /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */                 \
     X(CROSS_ENTROPY_BACKWARD, cross_entropy_backward, void, (const lt_tensor *probs,           \
                                                              const lt_tensor *t,               \
@@ -189,17 +191,18 @@ typedef struct ltr_pool_geo {
     /* x contiguous viewed as [outer, c, inner]: per j < c, mean[j] and the biased var[j]  \
      * over its outer*inner elements (double) */                                           \
     X(NORM_STATS, norm_stats, void, (const lt_tensor *x, int64_t outer, int64_t c,             \
-                                     int64_t inner, double *mean, double *var))                \
+                                     int64_t inner, lt_tensor *mean, lt_tensor *var))                \
     /* y = (x - mean[j]) * invstd[j] on the same view */                                   \
     X(NORM_APPLY, norm_apply, void, (const lt_tensor *x, int64_t outer, int64_t c,             \
-                                     int64_t inner, const double *mean, const double *invstd,  \
+                                     int64_t inner, const lt_tensor *mean,             \
+                                     const lt_tensor *invstd,                                 \
                                      lt_tensor *y))                                            \
     /* gradient of y = norm_apply(x) w.r.t. x, from y and gy: with batch_stats (mean and   \
      * invstd computed from x itself) invstd * (gy - mean(gy) - y * mean(gy * y)), else    \
      * gy * invstd */                                                                      \
     X(NORM_BACKWARD, norm_backward, void, (const lt_tensor *y, const lt_tensor *gy,            \
                                            int64_t outer, int64_t c, int64_t inner,            \
-                                           const double *invstd, bool batch_stats,             \
+                                           const lt_tensor *invstd, bool batch_stats,          \
                                            lt_tensor *gx))                                     \
     /* y [n, D] = rows idx[0..n) of w [V, D] (indices already checked) */                  \
     X(EMBEDDING, embedding, void, (const lt_tensor *w, const int64_t *idx, int64_t n,          \
@@ -212,7 +215,82 @@ typedef struct ltr_pool_geo {
 
 /* ==== numerics entries: conv / optimizer / loss / bf16 kernels are appended here, in   ====
  * ==== the same X(ENUM, member, return type, (parameters)) form, one line each.           ==== */
-#define LTR_KERNEL_LIST_NUMERICS(X)
+#define LTR_KERNEL_LIST_NUMERICS(X)                                                             \
+    /* One parameter's optimizer update in place (torch.optim's single-tensor path), in         \
+     * p's dtype (float32/float64): g is p's gradient, the state tensors have p's shape         \
+     * and dtype (NULL where the options keep none: SGD's buf without momentum, Adam's          \
+     * vmax without amsgrad, RMSprop's buf without momentum and ga unless centered); the        \
+     * scalars (numerics.h) are the Python floats optim/ computed */                            \
+    X(SGD_UPDATE, sgd_update, void, (lt_tensor *p, const lt_tensor *g, lt_tensor *buf,          \
+        const ltr_sgd_scalars *s))                                                              \
+    X(ADAM_UPDATE, adam_update, void, (lt_tensor *p, const lt_tensor *g, lt_tensor *m,          \
+        lt_tensor *v, lt_tensor *vmax, const ltr_adam_scalars *s))                              \
+    X(RMSPROP_UPDATE, rmsprop_update, void, (lt_tensor *p, const lt_tensor *g, lt_tensor        \
+        *sq, lt_tensor *buf, lt_tensor *ga, const ltr_rmsprop_scalars *s))                      \
+    X(ADAGRAD_UPDATE, adagrad_update, void, (lt_tensor *p, const lt_tensor *g, lt_tensor        \
+        *sum, const ltr_adagrad_scalars *s))                                                    \
+    /* clip_grad_norm_: *acc (float64, one element) += the squared 2-norm of g, the norm        \
+     * rounded to g's dtype first (torch stacks the per-grad norms in their dtype) */           \
+    X(SQ_NORM_ACCUM, sq_norm_accum, void, (const lt_tensor *g, lt_tensor *acc))                 \
+    /* in place, float32/float64: g *= coef (cast to g's dtype); g = clamp(g, -v, v), nan       \
+     * kept */                                                                                  \
+    X(GRAD_SCALE, grad_scale, void, (lt_tensor *g, double coef))                                \
+    X(GRAD_CLAMP, grad_clamp, void, (lt_tensor *g, double clip_value))                          \
+    /* flag (bool/uint8, one element) = every element of x (any dtype) is finite */             \
+    X(ALL_FINITE, all_finite, void, (const lt_tensor *x, lt_tensor *flag))                      \
+    /* conv2d over x [N, C, H, W], w [O, C/groups, kh, kw], y/gy [N, O, ho, wo] (float32/       \
+     * float64), geometry g (numerics.h), cuDNN's three passes. ws: scratch of                  \
+     * conv2d_workspace(pass, x, w, g, need_w, need_b) bytes (x: gx for the data pass).         \
+     * forward: y = conv(x, w) + b (b may be NULL), and g->algo = the path taken;               \
+     * backward_data: gx (fully written) from gy and w; backward_weight: gw (=, or +=           \
+     * with accumulate) and gb (=) from x and gy, either may be NULL */                         \
+    X(CONV2D_WORKSPACE, conv2d_workspace, size_t, (int pass, const lt_tensor *x, const          \
+        lt_tensor *w, const ltr_conv_geo *g, bool need_w, bool need_b))                         \
+    X(CONV2D_FORWARD, conv2d_forward, void, (const lt_tensor *x, const lt_tensor *w, const      \
+        lt_tensor *b, ltr_conv_geo *g, void *ws, lt_tensor *y))                                 \
+    X(CONV2D_BACKWARD_DATA, conv2d_backward_data, void, (const lt_tensor *gy, const             \
+        lt_tensor *w, const ltr_conv_geo *g, void *ws, lt_tensor *gx))                          \
+    X(CONV2D_BACKWARD_WEIGHT, conv2d_backward_weight, void, (const lt_tensor *x, const          \
+        lt_tensor *gy, const ltr_conv_geo *g, void *ws, lt_tensor *gw, bool accumulate,         \
+        lt_tensor *gb))                                                                         \
+    /* the normalisations' statistics (float64 tensors [c]): var[j] = 1 / sqrt(var[j] +         \
+     * eps) in place; and nn.BatchNorm's running statistics (float32/float64 [c],               \
+     * contiguous; either may be NULL): rm = (1 - momentum) * rm + momentum * mean, rv          \
+     * likewise with the unbiased var * m / (m - 1), in double, rounded once (ATen's            \
+     * update_stats) */                                                                         \
+    X(NORM_INVSTD, norm_invstd, void, (lt_tensor *var, double eps))                             \
+    X(NORM_RUNNING_UPDATE, norm_running_update, void, (lt_tensor *running_mean, lt_tensor       \
+        *running_var, const lt_tensor *mean, const lt_tensor *var, double momentum, int64_t     \
+        m))                                                                                     \
+    /* losses (ltr_loss_kind, lt_reduction): per element in double. pointwise_loss: out =       \
+     * the loss (x's shape for NONE, else one element), d [2, numel] = d/dx, d/dy;              \
+     * backward: g = gout (* or / div, the reduction's count) * d[k] (k: 0 x, 1 y) */           \
+    X(POINTWISE_LOSS, pointwise_loss, void, (int kind, const lt_tensor *x, const lt_tensor      \
+        *y, const lt_tensor *w, const lt_tensor *pw, double param, int red, lt_tensor *out,     \
+        lt_tensor *d))                                                                          \
+    X(POINTWISE_LOSS_BACKWARD, pointwise_loss_backward, void, (int red, const lt_tensor         \
+        *d, int k, const lt_tensor *gout, double div, lt_tensor *g))                            \
+    /* cross_entropy with options / nll_loss over x [N, C, S...] (tensor/ops_losses.c's         \
+     * layout): sv [3, numel] = lp, q, d/dy; out the loss; scale (float64, one element)         \
+     * the backward's factor (1/denominator for mean). gx, gy: either may be NULL */            \
+    X(CE_LOSS, ce_loss, void, (const lt_tensor *x, const lt_tensor *y, const lt_tensor *w,      \
+        int64_t ignore, int red, double eps, bool softmax, lt_tensor *sv, lt_tensor *out,       \
+        lt_tensor *scale))                                                                      \
+    X(CE_LOSS_BACKWARD, ce_loss_backward, void, (const lt_tensor *x, const lt_tensor *sv,       \
+        int red, bool softmax, const lt_tensor *gout, const lt_tensor *scale, lt_tensor *gx,    \
+        lt_tensor *gy))                                                                         \
+    /* idx (int64, one element) = the first i with x[i] (float or int64) outside [lo, hi]       \
+     * (nan included) and, with has_skip, != skip; -1 if none */                                \
+    X(FIRST_OUT_OF_RANGE, first_out_of_range, void, (const lt_tensor *x, double lo, double      \
+        hi, bool has_skip, double skip, lt_tensor *idx))                                        \
+    /* out (float, one element) = mean(a == b) over int64 a, b (nan when empty) */              \
+    X(MATCH_FRACTION, match_fraction, void, (const lt_tensor *a, const lt_tensor *b,            \
+        lt_tensor *out))                                                                        \
+    /* one metric update (lt_metric_kind; tensor/ops_metrics.c): sums (float64 [2]) +=          \
+     * hits or errors and the count; cnt (int64, NULL for accuracy/MAE/MSE) += tp, fp, fn       \
+     * [3, C] or the confusion matrix [C, C]; class indices already checked */                  \
+    X(METRIC_UPDATE, metric_update, void, (int kind, int64_t C, int64_t k, const lt_tensor      \
+        *preds, const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums))                     
 /* ==== end of the numerics entries ==== */
 
 /* Bumped when an entry's meaning or signature changes (appending entries does not). */

@@ -20,7 +20,9 @@
 
 #include "ltrun.h"
 #include "tensor/tensor.h"
-#include "util/simd_clones.h"
+#include "accelerators/registry.h"
+#include "accelerators/accelerator.h"
+#include "accelerators/cpu/cpu_optim.h"
 
 typedef enum ltr_optim_kind {
     LTR_OPTIM_SGD = 1,
@@ -111,9 +113,6 @@ void ltr_optimizer_zero_grad(lt_optimizer *o);
 void ltr_optimizer_free(lt_optimizer *o);
 
 /* internal to runtime/optim */
-/* Elements per thread work item of the elementwise updates (Adam, RMSprop, Adagrad):
- * the runtime's one block size (util/simd_clones.h) */
-#define LTR_OPTIM_BLOCK LTR_ELEM_BLOCK
 /* An optimizer over every parameter of ctx->params, one group with options *hp. */
 lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *name,
                                 const ltr_optim_hp *hp);
@@ -130,16 +129,21 @@ lt_status ltr_adam_step(lt_optimizer *o); /* Adam and AdamW */
 lt_status ltr_rmsprop_step(lt_optimizer *o);
 lt_status ltr_adagrad_step(lt_optimizer *o);
 
-/* The optimizers' square root: IEEE sqrt, correctly rounded. tests/test_optim_parity.c
- * builds second copies of adam.c, rmsprop.c and adagrad.c with torch's roots in its place
- * (torch's CPU sqrt is MKL's vsSqrt / vdSqrt, which rounds the other way where the exact
- * root lies near a rounding midpoint). */
+/* The update hook: the kernel table's entry for p's device. The parity test's second copy
+ * of the optimizers (tests/test_optim_parity.c, built with LTR_OPTIM_SQRT set to torch's
+ * root) calls its own copy of the CPU loops instead, renamed by Makefile.am. */
 #ifdef LTR_OPTIM_SQRT
-float LTR_OPTIM_SQRTF(float x);
-double LTR_OPTIM_SQRT(double x);
+#define LTR_OPTIM_UPDATE(p, entry) ltr_cpu_##entry
 #else
-#define LTR_OPTIM_SQRT sqrt
-#define LTR_OPTIM_SQRTF sqrtf
+#define LTR_OPTIM_UPDATE(p, entry) (ltr_kernels_of(p)->entry)
 #endif
+
+/* A state buffer (p's numel and dtype) seen as a tensor of p's shape, for the update
+ * entries; NULL stays NULL. */
+static inline lt_tensor ltr_optim_state_view(const lt_tensor *p, void *buf) {
+    lt_tensor v = {.dtype = p->dtype, .device = p->device, .data = buf};
+    ltr_set_shape(&v, p->ndim, p->shape);
+    return v;
+}
 
 #endif

@@ -9,9 +9,6 @@
  * (fma where ATen's vectorised add with alpha fuses: bit for bit with torch on AVX2/AVX-512)
  */
 #include "optim/optimizer.h"
-#include "util/simd_clones.h"
-
-#include <math.h>
 
 lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
     const lt_sgd_options defaults = LT_SGD_DEFAULTS;
@@ -39,62 +36,6 @@ lt_optimizer *ltr_sgd(lt_ctx *ctx, const lt_sgd_options *opt) {
     return ltr_optimizer_new(ctx, LTR_OPTIM_SGD, "SGD", &(ltr_optim_hp){.sgd = *opt});
 }
 
-/* One parameter's update, in the parameter's dtype T (the Python-float scalars cast to
- * T as ATen's kernels take them). FMA is fma/fmaf where ATen's vectorised add with alpha
- * fuses (fmadd(other, alpha, self)); the mul rounds on its own. The bools are constants
- * at every call site in sgd_update, so each variant compiles to its own branch-free loop
- * that gcc vectorises. */
-#define DEFINE_SGD_LOOP(T, FMA, SUF)                                                         \
-    typedef struct sgd_consts_##SUF {                                                        \
-        T sign, wd, mom, damp1, neg_lr;                                                      \
-    } sgd_consts_##SUF;                                                                      \
-    static inline __attribute__((always_inline)) void sgd_loop_##SUF(                       \
-        int64_t n, T *restrict w, const T *restrict g0, T *restrict buf,                     \
-        const sgd_consts_##SUF *c, const bool decay, const bool mom, const bool first,       \
-        const bool nesterov) {                                                               \
-        const sgd_consts_##SUF k = *c;                                                       \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            T g = k.sign * g0[i];               /* maximize: -grad (exact) */                \
-            if (decay) g = FMA(w[i], k.wd, g); /* grad.add(param, alpha=weight_decay) */     \
-            if (mom) {                                                                       \
-                T b;                                                                         \
-                if (first) b = g; /* torch.clone(grad): no dampening at first */             \
-                else b = FMA(g, k.damp1, buf[i] * k.mom); /* buf.mul_(m).add_(g, alpha=1-d) */ \
-                buf[i] = b;                                                                  \
-                g = nesterov ? FMA(b, k.mom, g) : b; /* grad.add(buf, alpha=momentum) : buf */ \
-            }                                                                                \
-            w[i] = FMA(g, k.neg_lr, w[i]); /* param.add_(grad, alpha=-lr) */                 \
-        }                                                                                    \
-    }                                                                                        \
-    static inline __attribute__((always_inline)) void sgd_mom_variants_##SUF(               \
-        int64_t n, T *w, const T *g, T *buf, const sgd_consts_##SUF *c, const bool decay,   \
-        bool first, bool nesterov) {                                                         \
-        if (!buf) sgd_loop_##SUF(n, w, g, NULL, c, decay, false, false, false);              \
-        else if (first && nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, true); \
-        else if (first) sgd_loop_##SUF(n, w, g, buf, c, decay, true, true, false);           \
-        else if (nesterov) sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, true);        \
-        else sgd_loop_##SUF(n, w, g, buf, c, decay, true, false, false);                     \
-    }                                                                                        \
-    LTR_SIMD_CLONES_FMA static void sgd_update_##SUF(int64_t n, T *w, const T *g, T *buf,   \
-                                                     const sgd_consts_##SUF *c, bool decay,  \
-                                                     bool first, bool nesterov) {            \
-        if (decay) sgd_mom_variants_##SUF(n, w, g, buf, c, true, first, nesterov);           \
-        else sgd_mom_variants_##SUF(n, w, g, buf, c, false, first, nesterov);                \
-    }                                                                                        \
-    static void sgd_param_##SUF(const lt_sgd_options *h, int64_t n, T *w, const T *g, T *buf, \
-                                bool first) {                                                \
-        const sgd_consts_##SUF c = {                                                         \
-            .sign = h->maximize ? -1 : 1,                                                    \
-            .wd = (T)h->weight_decay,                                                        \
-            .mom = (T)h->momentum,                                                           \
-            .damp1 = (T)(1.0 - h->dampening),                                                \
-            .neg_lr = (T)(-h->lr),                                                           \
-        };                                                                                   \
-        sgd_update_##SUF(n, w, g, buf, &c, h->weight_decay != 0, first, h->nesterov);        \
-    }
-
-DEFINE_SGD_LOOP(float, fmaf, f32)
-DEFINE_SGD_LOOP(double, fma, f64)
 
 lt_status ltr_sgd_step(lt_optimizer *o) {
     for (int gi = 0; gi < o->ngroups; gi++) {
@@ -114,8 +55,13 @@ lt_status ltr_sgd_step(lt_optimizer *o) {
                 buf = ltr_optim_buffer(p, &st->buf1, n, ltr_dtype_size(p->dtype));
                 if (!buf) return LT_ERROR;
             }
-            if (p->dtype == LT_FLOAT64) sgd_param_f64(h, n, p->data, p->grad->data, buf, first);
-            else sgd_param_f32(h, n, p->data, p->grad->data, buf, first);
+            const ltr_sgd_scalars s = {
+                .maximize = h->maximize, .nesterov = h->nesterov, .first = first,
+                .weight_decay = h->weight_decay, .momentum = h->momentum,
+                .damp1 = 1.0 - h->dampening, .neg_lr = -h->lr,
+            };
+            lt_tensor bv = ltr_optim_state_view(p, buf);
+            LTR_OPTIM_UPDATE(p, sgd_update)(p, p->grad, buf ? &bv : NULL, &s);
         }
     }
     return LT_OK;

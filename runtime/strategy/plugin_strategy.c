@@ -161,10 +161,10 @@ static lt_status ps_optimizer_step(ltr_strategy *s, lt_ctx *ctx, lt_optimizer *o
 }
 
 static lt_status ps_reduce(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n,
-                           ltr_reduce_op op) {
+                           ltr_collective_op op) {
     lt_status (*fn)(lt_ctx *, void *, double *, int64_t, lt_reduce_op) = VT_HOOK(s, reduce);
     if (!fn) FALLBACK(s, ctx, reduce(s, ctx, values, n, op));
-    /* ltr_reduce_op and lt_reduce_op list the same operations in the same order */
+    /* ltr_collective_op and lt_reduce_op list the same operations in the same order */
     call_frame f;
     enter(s, ctx, "reduce", &f);
     return leave(s, ctx, "reduce", &f, fn(ctx, PS(s)->self, values, n, (lt_reduce_op)op));

@@ -62,7 +62,7 @@ static lt_status sd_optimizer_step(ltr_strategy *s, lt_ctx *ctx, lt_optimizer *o
 }
 
 static lt_status sd_reduce(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n,
-                           ltr_reduce_op op) {
+                           ltr_collective_op op) {
     (void)s, (void)ctx, (void)values, (void)n, (void)op; /* one rank: every op is identity */
     return LT_OK;
 }

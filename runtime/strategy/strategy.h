@@ -31,7 +31,7 @@
 
 struct ltr_precision; /* precision/precision.h */
 
-typedef enum ltr_reduce_op { LTR_REDUCE_SUM, LTR_REDUCE_MEAN, LTR_REDUCE_MAX, LTR_REDUCE_MIN } ltr_reduce_op;
+typedef enum ltr_collective_op { LTR_REDUCE_SUM, LTR_REDUCE_MEAN, LTR_REDUCE_MAX, LTR_REDUCE_MIN } ltr_collective_op;
 
 typedef struct ltr_strategy ltr_strategy;
 
@@ -48,7 +48,7 @@ typedef struct ltr_strategy_ops {
     /* precision.optimizer_step around the optimizer's update */
     lt_status (*optimizer_step)(ltr_strategy *s, lt_ctx *ctx, lt_optimizer *opt);
     /* values[0..n) reduced in place over all ranks */
-    lt_status (*reduce)(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n, ltr_reduce_op op);
+    lt_status (*reduce)(ltr_strategy *s, lt_ctx *ctx, double *values, int64_t n, ltr_collective_op op);
     /* Lightning's reduce_boolean_decision: all = true: every rank's decision must be
      * true; all = false: any rank's true decides */
     lt_status (*reduce_bool)(ltr_strategy *s, lt_ctx *ctx, bool *decision, bool all);

@@ -30,7 +30,9 @@ static inline uint16_t ltr_bf16_add(uint16_t a, uint16_t b) {
     return ltr_bf16_from_float(ltr_bf16_to_float(a) + ltr_bf16_to_float(b));
 }
 
-/* bulk forms (vectorised loops): dst[i] = round(src[i]) / widen(src[i]) */
+/* bulk forms (vectorised loops): dst[i] = round(src[i]) / widen(src[i]). The CPU
+ * backend's (accelerators/cpu/cpu_bf16.c), host memory only: ops convert tensors through
+ * the kernel table's `convert` entry. */
 void ltr_bf16_round_f32(uint16_t *restrict dst, const float *restrict src, int64_t n);
 void ltr_bf16_widen_f32(float *restrict dst, const uint16_t *restrict src, int64_t n);
 

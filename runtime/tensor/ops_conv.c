@@ -1,104 +1,21 @@
 /*
- * ops_conv.c — F.conv2d (oneDNN, or im2col + GEMM), F.conv1d and F.conv_transpose2d.
- *
- * The batch is processed in chunks of samples whose columns ([K, S*Ho*Wo] per group,
- * samples side by side) stay around CONV_CHUNK_BYTES, so each group's GEMM is large
- * enough for OpenBLAS to run well while its operands stay in cache: columns for a whole
- * batch (40 MB for a 16->32 5x5 conv on 14x14 at batch 128) made the step memory-bound.
- * Backward recomputes each chunk's columns (cheaper than keeping them):
- * dW_g += dY_g cols_g^T, dcols = W_g^T dY_g folded back by col2im, db = sums of dY.
+ * ops_conv.c — F.conv2d, F.conv1d and F.conv_transpose2d: shape checks, outputs and
+ * autograd. conv2d computes through the kernel table's conv entries (forward,
+ * backward-data, backward-weight: oneDNN or im2col + GEMM on the CPU,
+ * accelerators/cpu/cpu_conv2d.c); conv_transpose2d composes the table's gemm, im2col
+ * and col2im.
  */
 #include "tensor/ops_common.h"
 
-#include "accelerators/cpu/cpu_dnnl.h"
 #include "tensor/arena.h"
 
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
-#define CONV_CHUNK_BYTES ((size_t)1 << 20)
-
-/* Chunks run in parallel, one OpenMP thread each; their GEMMs then run serially inside
- * the thread (OpenBLAS's OpenMP build does so within a parallel region): for these
- * sizes that beats threading each GEMM, measured 1.5x on 2 cores. dW and db are summed
- * per chunk and the chunks' sums added in chunk order, so results are the same bits at
- * any thread count. */
-/* Threads for a conv whose columns take `bytes` over the whole batch: one below
- * CONV_PARALLEL_MIN, where waking a team costs more than it saves. */
-#define CONV_PARALLEL_MIN ((size_t)1 << 18)
-static int conv_threads(size_t bytes) {
-#ifdef _OPENMP
-    return bytes < CONV_PARALLEL_MIN ? 1 : omp_get_max_threads();
-#else
-    (void)bytes;
-    return 1;
-#endif
-}
-
-static int conv_thread_id(void) {
-#ifdef _OPENMP
-    return omp_get_thread_num();
-#else
-    return 0;
-#endif
-}
-
-typedef struct conv_saved {
-    lt_conv2d_options opt;
-    int64_t k[2], ho, wo;
-    bool dnnl; /* forward ran through oneDNN: backward does too */
-} conv_saved;
-
-/* oneDNN's view of a conv (float32 CPU tensors only; cpu_dnnl.h) */
-static ltr_dnnl_conv_geo dnnl_geo(const lt_tensor *x, const lt_tensor *w, const conv_saved *sv) {
-    ltr_dnnl_conv_geo g;
-    memset(&g, 0, sizeof g); /* a cache key compared bytewise */
-    g.n = x->shape[0], g.c = x->shape[1], g.h = x->shape[2], g.w = x->shape[3];
-    g.o = w->shape[0], g.kh = sv->k[0], g.kw = sv->k[1], g.ho = sv->ho, g.wo = sv->wo;
-    for (int i = 0; i < 2; i++) {
-        g.stride[i] = sv->opt.stride[i];
-        g.padding[i] = sv->opt.padding[i];
-        g.dilation[i] = sv->opt.dilation[i];
-    }
-    g.groups = sv->opt.groups;
-    return g;
-}
-
-/* oneDNN 2.6.3 (Debian 12) crashed inside its JIT code on a grouped, dilated, strided
- * conv in our tests: it serves the plain case (groups 1, dilation 1), im2col the rest */
-static bool dnnl_eligible(const lt_tensor *x, const lt_conv2d_options *o) {
-    return x->dtype == LT_FLOAT32 && x->device == 0 && o->groups == 1 && o->dilation[0] == 1 &&
-           o->dilation[1] == 1;
-}
-
-/* Backward through oneDNN: dX by backward-data, dW and db by backward-weights, each into
- * a fresh buffer handed to the inputs (a parameter's grad is added to when defined). */
-static lt_status conv2d_backward_dnnl(lt_ctx *ctx, ltr_node *n, bool *done) {
-    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
-    const conv_saved *sv = n->saved;
-    ltr_dnnl_conv_geo geo = dnnl_geo(x, w, sv);
-    bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
-    bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
-    lt_tensor *gx = need_x ? ltr_empty_like(ctx, x) : NULL;
-    lt_tensor *gw = need_w || need_b ? ltr_empty_like(ctx, w) : NULL;
-    /* db lands in b's gradient buffer, or in scratch when b needs none */
-    lt_tensor *gb = need_b ? ltr_empty_like(ctx, b) : NULL;
-    float *gbd = need_b ? (gb ? gb->data : NULL) : need_w ? ltr_scratch(ctx, (size_t)w->shape[0] * sizeof *gbd) : NULL;
-    if ((need_x && !gx) || ((need_w || need_b) && (!gw || !gbd))) return LT_ERROR;
-    *done = (!need_x || ltr_dnnl_conv2d_backward_data(&geo, g->data, w->data, gx->data)) &&
-            (!(need_w || need_b) || ltr_dnnl_conv2d_backward_weights(&geo, x->data, g->data, gw->data, gbd));
-    if (!*done) return LT_OK; /* the caller takes the im2col path */
-    if (need_x && ltr_accumulate_grad_owned(ctx, x, gx)) return LT_ERROR;
-    if (need_w && ltr_accumulate_grad_owned(ctx, w, gw)) return LT_ERROR;
-    if (need_b && ltr_accumulate_grad_owned(ctx, b, gb)) return LT_ERROR;
-    return LT_OK;
-}
-
-/* Raw arena memory (not zeroed: every byte is written before it is read). */
-static void *arena_raw(lt_ctx *ctx, size_t bytes) {
-    void *p = ltr_arena_alloc(ltr_ctx_of(ctx)->arena, bytes);
+/* Raw step-arena memory on the device of `on` (not zeroed: every byte is written before
+ * it is read): kernels' workspaces live where the kernels run. */
+static void *arena_raw(lt_ctx *ctx, const lt_tensor *on, size_t bytes) {
+    ltr_arena *a = ltr_arena_on(ltr_ctx_of(ctx)->arena, on->device);
+    void *p = a ? ltr_arena_alloc(a, bytes) : NULL;
     if (!p) ltr_fail(ctx, "lt_conv2d: out of memory for %zu bytes of columns", bytes);
     return p;
 }
@@ -107,113 +24,6 @@ static void *arena_raw(lt_ctx *ctx, size_t bytes) {
 static void swap_batch_channels(const char *src, char *dst, int64_t a, int64_t b, size_t block) {
     for (int64_t i = 0; i < a; i++)
         for (int64_t j = 0; j < b; j++) memcpy(dst + (size_t)(j * a + i) * block, src + (size_t)(i * b + j) * block, block);
-}
-
-/* Samples per chunk: at least 1, at most N, columns near CONV_CHUNK_BYTES. It does not
- * depend on the thread count, so every chunk's GEMMs are the same at any count. */
-static int64_t chunk_samples(int64_t N, int64_t rows, int64_t howo, size_t es) {
-    size_t per = (size_t)(rows * howo) * es;
-    int64_t s = per ? (int64_t)(CONV_CHUNK_BYTES / per) : N;
-    return s < 1 ? 1 : s > N ? N : s;
-}
-
-/* cols_g [K, n*howo] for group gr of samples s0..s0+n-1 */
-static void chunk_im2col(const ltr_accel *acc, const lt_tensor *x, const conv_saved *sv, int64_t gr,
-                         int64_t Cg, int64_t s0, int64_t n, char *cols) {
-    size_t es = ltr_dtype_size(x->dtype);
-    int64_t C = x->shape[1], H = x->shape[2], W = x->shape[3], howo = sv->ho * sv->wo;
-    for (int64_t s = 0; s < n; s++)
-        acc->im2col(x->dtype, (const char *)x->data + (size_t)(((s0 + s) * C + gr * Cg) * H * W) * es,
-                    Cg, H, W, sv->k, &sv->opt, sv->ho, sv->wo, n * howo, cols + (size_t)(s * howo) * es);
-}
-
-static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
-    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
-    const conv_saved *sv = n->saved;
-    if (sv->dnnl) {
-        bool done = false;
-        if (conv2d_backward_dnnl(ctx, n, &done) != LT_OK) return LT_ERROR;
-        if (done) return LT_OK;
-    }
-    const ltr_accel *acc = ltr_accel_of(g);
-    size_t es = ltr_dtype_size(g->dtype);
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
-    int64_t O = w->shape[0], G = sv->opt.groups, Cg = C / G, Og = O / G;
-    int64_t K = Cg * sv->k[0] * sv->k[1], howo = sv->ho * sv->wo;
-    bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
-    bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
-    int nt = conv_threads((size_t)(K * N * howo) * es);
-    int64_t S = chunk_samples(N, K > O ? K : O, howo, es), nchunks = (N + S - 1) / S;
-    if (nt > nchunks) nt = (int)nchunks;
-    /* per thread: dY chunk as [O, S*HoWo], its columns and dcols; per chunk: its dW and db */
-    size_t col_b = (size_t)(K * S * howo) * es;
-    size_t at_cols = (size_t)(O * S * howo) * es, at_dcols = at_cols + (need_w ? col_b : 0);
-    size_t stride = at_dcols + (need_x ? col_b : 0), gw_b = (size_t)(O * K) * es;
-    char *bufs = arena_raw(ctx, (size_t)nt * stride);
-    char *gwc = need_w ? arena_raw(ctx, (size_t)nchunks * gw_b) : NULL;
-    double *bsum = need_b ? ltr_scratch(ctx, (size_t)(nchunks * O) * sizeof *bsum) : NULL;
-    if (!bufs || (need_w && !gwc) || (need_b && !bsum)) return LT_ERROR;
-
-    lt_tensor *wt = (lt_tensor *)w, *gw = NULL, *gx = NULL;
-    bool direct = need_w && (wt->flags & LTR_T_PARAM); /* write into the persistent grad */
-    double wbeta = direct && (wt->flags & LTR_T_GRAD_DEFINED) ? 1.0 : 0.0;
-    if (need_w && !(gw = direct ? wt->grad : ltr_empty_like(ctx, w))) return LT_ERROR;
-    if (need_w && wbeta == 0.0) acc->fill(gw, 0); /* the chunks' dW are then added */
-    if (need_x && !(gx = ltr_zeros_like(ctx, x))) return LT_ERROR;
-
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-    for (int64_t c = 0; c < nchunks; c++) {
-        char *gy = bufs + (size_t)conv_thread_id() * stride, *cols = gy + at_cols;
-        char *dcols = gy + at_dcols, *gwt = need_w ? gwc + (size_t)c * gw_b : NULL;
-        int64_t s0 = c * S, ns = N - s0 < S ? N - s0 : S, nhw = ns * howo;
-        swap_batch_channels((const char *)g->data + (size_t)(s0 * O * howo) * es, gy, ns, O,
-                            (size_t)howo * es);
-        for (int64_t o = 0; need_b && o < O; o++) { /* db[o] = sum of row o of dY */
-            lt_tensor row = *g;
-            row.data = gy + (size_t)(o * nhw) * es;
-            row.ndim = 1;
-            row.shape[0] = nhw;
-            ltr_sum_to_double(acc, &row, &bsum[c * O + o]);
-        }
-        for (int64_t gr = 0; gr < G; gr++) {
-            const char *gyg = gy + (size_t)(gr * Og * nhw) * es;
-            if (need_w) { /* this chunk's dW_g = dY_g cols_g^T */
-                chunk_im2col(acc, x, sv, gr, Cg, s0, ns, cols);
-                acc->gemm(g->dtype, false, true, Og, K, nhw, 1.0, gyg, nhw, cols, nhw, 0.0,
-                          gwt + (size_t)(gr * Og * K) * es, K);
-            }
-            if (need_x) { /* dcols = W_g^T dY_g, folded back per sample */
-                acc->gemm(g->dtype, true, false, K, nhw, Og, 1.0,
-                          (const char *)w->data + (size_t)(gr * Og * K) * es, K, gyg, nhw, 0.0,
-                          dcols, nhw);
-                for (int64_t s = 0; s < ns; s++)
-                    acc->col2im(g->dtype, dcols + (size_t)(s * howo) * es, Cg, H, W, sv->k, &sv->opt,
-                                sv->ho, sv->wo, nhw,
-                                (char *)gx->data + (size_t)(((s0 + s) * C + gr * Cg) * H * W) * es);
-            }
-        }
-    }
-    if (need_w) {
-        lt_tensor part = *gw;
-        for (int64_t c = 0; c < nchunks; c++) { /* chunks' dW added in chunk order */
-            part.data = gwc + (size_t)c * gw_b;
-            acc->add_into(gw, &part);
-        }
-        if (direct) wt->flags |= LTR_T_GRAD_DEFINED;
-        else if (ltr_accumulate_grad(ctx, w, gw)) return LT_ERROR;
-    }
-    if (need_b) {
-        lt_tensor *gb = ltr_empty_like(ctx, b);
-        if (!gb) return LT_ERROR;
-        for (int64_t o = 0; o < O; o++) {
-            double sum = 0;
-            for (int64_t c = 0; c < nchunks; c++) sum += bsum[c * O + o];
-            ltr_set(gb, o, sum);
-        }
-        if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
-    }
-    if (need_x && ltr_accumulate_grad(ctx, x, gx)) return LT_ERROR;
-    return LT_OK;
 }
 
 /* y [N, O, Ho*Wo] += b[o] on every position of channel o */
@@ -229,6 +39,37 @@ static void add_channel_bias(lt_tensor *y, const lt_tensor *b, int64_t N, int64_
                 for (int64_t i = 0; i < howo; i++) r[i] += bo;
             }
         }
+}
+
+/* dX through backward-data, dW and db through backward-weight (the kernel table's conv
+ * entries, on the path the forward took). A parameter's dW is written into its
+ * persistent grad (added to when defined); other gradients go through fresh tensors. */
+static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
+    const lt_tensor *x = n->in[0], *w = n->in[1], *b = n->in[2], *g = n->out->grad;
+    const ltr_conv_geo *sv = n->saved;
+    const ltr_accel *acc = ltr_accel_of(g);
+    bool need_w = (w->flags & LTR_T_REQUIRES_GRAD) != 0, need_x = (x->flags & LTR_T_REQUIRES_GRAD) != 0;
+    bool need_b = b && (b->flags & LTR_T_REQUIRES_GRAD);
+    if (need_x) {
+        lt_tensor *gx = ltr_empty_like(ctx, x);
+        void *ws = gx ? arena_raw(ctx, x, acc->conv2d_workspace(LTR_CONV_BACKWARD_DATA, x, w, sv, false, false)) : NULL;
+        if (!ws) return LT_ERROR;
+        acc->conv2d_backward_data(g, w, sv, ws, gx);
+        if (ltr_accumulate_grad_owned(ctx, x, gx)) return LT_ERROR;
+    }
+    if (!need_w && !need_b) return LT_OK;
+    lt_tensor *wt = (lt_tensor *)w, *gw = NULL, *gb = NULL;
+    bool direct = need_w && (wt->flags & LTR_T_PARAM); /* write into the persistent grad */
+    bool accumulate = direct && (wt->flags & LTR_T_GRAD_DEFINED);
+    if (need_w && !(gw = direct ? wt->grad : ltr_empty_like(ctx, w))) return LT_ERROR;
+    if (need_b && !(gb = ltr_empty_like(ctx, b))) return LT_ERROR;
+    void *ws = arena_raw(ctx, x, acc->conv2d_workspace(LTR_CONV_BACKWARD_WEIGHT, x, w, sv, need_w, need_b));
+    if (!ws) return LT_ERROR;
+    acc->conv2d_backward_weight(x, g, sv, ws, gw, accumulate, gb);
+    if (direct) wt->flags |= LTR_T_GRAD_DEFINED;
+    else if (need_w && ltr_accumulate_grad_owned(ctx, w, gw)) return LT_ERROR;
+    if (need_b && ltr_accumulate_grad_owned(ctx, b, gb)) return LT_ERROR;
+    return LT_OK;
 }
 
 lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
@@ -280,41 +121,16 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     if (!x || !w) return NULL;
     int64_t yshape[4] = {N, O, out[0], out[1]};
     lt_tensor *y = ltr_empty(ctx, x->dtype, 4, yshape);
-    int64_t Cg = C / G, Og = O / G, K = Cg * k[0] * k[1], howo = out[0] * out[1];
-    size_t es = ltr_dtype_size(x->dtype);
-    conv_saved geo = {.opt = opt, .k = {k[0], k[1]}, .ho = out[0], .wo = out[1]};
-    if (y && dnnl_eligible(x, &opt)) { /* oneDNN's convolution when the build has it */
-        ltr_dnnl_conv_geo dg = dnnl_geo(x, w, &geo);
-        const float *bias = b ? b->data : ltr_scratch(ctx, (size_t)O * sizeof(float)); /* zeros */
-        geo.dnnl = bias && ltr_dnnl_conv2d_forward(&dg, x->data, w->data, bias, y->data);
-    }
-    if (geo.dnnl) goto record;
-    int nt = conv_threads((size_t)(K * N * howo) * es);
-    int64_t S = chunk_samples(N, K > O ? K : O, howo, es), nchunks = (N + S - 1) / S;
-    if (nt > nchunks) nt = (int)nchunks;
-    size_t col_b = (size_t)(K * S * howo) * es, yt_b = (size_t)(O * S * howo) * es;
-    char *bufs = arena_raw(ctx, (size_t)nt * (col_b + yt_b)); /* per thread: cols, Y chunk */
-    if (!y || !bufs) return NULL;
+    if (!y) return NULL;
+    ltr_conv_geo geo = {.opt = opt, .k = {k[0], k[1]}, .ho = out[0], .wo = out[1]};
     const ltr_accel *acc = ltr_accel_of(x);
-#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-    for (int64_t c = 0; c < nchunks; c++) {
-        char *cols = bufs + (size_t)conv_thread_id() * (col_b + yt_b), *yt = cols + col_b;
-        int64_t s0 = c * S, ns = N - s0 < S ? N - s0 : S, nhw = ns * howo;
-        for (int64_t gr = 0; gr < G; gr++) { /* Y_g [Og, S*HoWo] = W_g [Og, K] @ cols_g */
-            chunk_im2col(acc, x, &geo, gr, Cg, s0, ns, cols);
-            acc->gemm(x->dtype, false, false, Og, nhw, K, 1.0,
-                      (const char *)w->data + (size_t)(gr * Og * K) * es, K, cols, nhw, 0.0,
-                      yt + (size_t)(gr * Og * nhw) * es, nhw);
-        }
-        swap_batch_channels(yt, (char *)y->data + (size_t)(s0 * O * howo) * es, O, ns,
-                            (size_t)howo * es);
-    }
-    if (b) add_channel_bias(y, b, N, O, howo);
-record:;
+    void *ws = arena_raw(ctx, x, acc->conv2d_workspace(LTR_CONV_FORWARD, x, w, &geo, false, false));
+    if (!ws) return NULL;
+    acc->conv2d_forward(x, w, b, &geo, ws, y);
     const lt_tensor *inputs[3] = {x, w, b};
     ltr_node *n = ltr_record(ctx, "conv2d", y, conv2d_backward, b ? 3 : 2, inputs);
     if (n) {
-        conv_saved *sv = ltr_scratch(ctx, sizeof *sv);
+        ltr_conv_geo *sv = ltr_scratch(ctx, sizeof *sv);
         if (!sv) return NULL;
         *sv = geo;
         n->saved = sv;
@@ -394,8 +210,8 @@ static lt_status conv_transpose2d_backward(lt_ctx *ctx, ltr_node *n) {
     int64_t K = Og * sv->k[0] * sv->k[1], hw = H * W, nhw = N * hw, howo = sv->ho * sv->wo;
     bool need_x = x->flags & LTR_T_REQUIRES_GRAD, need_w = w->flags & LTR_T_REQUIRES_GRAD;
     if (need_x || need_w) {
-        char *dcols = arena_raw(ctx, (size_t)(G * K * nhw) * es);
-        char *gxt = need_x ? arena_raw(ctx, (size_t)(C * nhw) * es) : NULL;
+        char *dcols = arena_raw(ctx, g, (size_t)(G * K * nhw) * es);
+        char *gxt = need_x ? arena_raw(ctx, x, (size_t)(C * nhw) * es) : NULL;
         if (!dcols || (need_x && !gxt)) return LT_ERROR;
         for (int64_t gr = 0; gr < G; gr++) {
             char *dc = dcols + (size_t)(gr * K * nhw) * es;
@@ -434,19 +250,15 @@ static lt_status conv_transpose2d_backward(lt_ctx *ctx, ltr_node *n) {
     if (b && (b->flags & LTR_T_REQUIRES_GRAD)) {
         lt_tensor *gb = ltr_empty_like(ctx, b);
         if (!gb) return LT_ERROR;
-        for (int64_t o = 0; o < O; o++) { /* db[o] = sum of dY[:, o] */
-            double sum = 0;
-            for (int64_t s = 0; s < N; s++) {
-                lt_tensor row = *g;
-                row.data = (char *)g->data + (size_t)((s * O + o) * howo) * es;
-                row.ndim = 1;
-                row.shape[0] = howo;
-                double rs;
-                ltr_sum_to_double(acc, &row, &rs);
-                sum += rs;
-            }
-            ltr_set(gb, o, sum);
-        }
+        /* db[o] = sum over samples of each row dY[s, o]'s double sum, in sample order, on
+         * the device: the rows' sums [N, O], then their sum over N, rounded once */
+        const int64_t nos[2] = {N, O};
+        lt_tensor *rows = ltr_empty_on(ctx, g->device, LT_FLOAT64, 2, nos);
+        lt_tensor *sum = ltr_empty_on(ctx, g->device, LT_FLOAT64, 1, &O);
+        if (!rows || !sum) return LT_ERROR;
+        acc->reduce_dim(LTR_RED_SUM, g, N * O, howo, 1, 1.0, rows, NULL);
+        acc->reduce_dim(LTR_RED_SUM, rows, 1, N, O, 1.0, sum, NULL);
+        acc->convert(sum, gb);
         if (ltr_accumulate_grad(ctx, b, gb)) return LT_ERROR;
     }
     return LT_OK;
@@ -511,8 +323,8 @@ lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor
     size_t es = ltr_dtype_size(x->dtype);
     int64_t Cg = C / G, Og = O / G, K = Og * k[0] * k[1], hw = H * W, nhw = N * hw;
     int64_t howo = out[0] * out[1];
-    char *xt = arena_raw(ctx, (size_t)(C * nhw) * es);
-    char *cols = arena_raw(ctx, (size_t)(K * nhw) * es);
+    char *xt = arena_raw(ctx, x, (size_t)(C * nhw) * es);
+    char *cols = arena_raw(ctx, x, (size_t)(K * nhw) * es);
     if (!y || !xt || !cols) return NULL;
     swap_batch_channels(x->data, xt, N, C, (size_t)hw * es);
     lt_conv2d_options geo = {.stride = {opt.stride[0], opt.stride[1]},

@@ -26,7 +26,7 @@
 
 typedef struct mstate {
     int64_t *cnt; /* classification: [3*C] tp, fp, fn, or [C*C] confusion */
-    double sum, n; /* hits / errors and count */
+    double sn[2]; /* hits / errors and count */
 } mstate;
 
 struct lt_metric {
@@ -55,6 +55,29 @@ static const char *kind_op(lt_metric_kind k) {
     return "lt_metric";
 }
 
+/* The first index of int64 x outside [0, C), -1 if none. Metric state is host memory
+ * (lt_alloc), and so is this answer: updates may come where no step arena is. */
+static int64_t first_bad(const lt_tensor *x, int64_t C) {
+    int64_t at = -1;
+    lt_tensor idx = {.dtype = LT_INT64, .device = x->device, .data = &at};
+    ltr_set_shape(&idx, 0, NULL);
+    ltr_accel_of(x)->first_out_of_range(x, 0, (double)(C - 1), false, 0, &idx);
+    return at;
+}
+
+/* s += the statistics of (preds, target), through the kernel table: the state seen as
+ * tensors (cnt int64 [ncnt], sums float64 [2]) */
+static void metric_kernel(lt_metric_kind kind, int64_t C, int64_t k, const lt_tensor *preds,
+                          const lt_tensor *target, mstate *s) {
+    lt_tensor cnt = {.dtype = LT_INT64, .device = preds->device, .data = s->cnt};
+    lt_tensor sums = {.dtype = LT_FLOAT64, .device = preds->device, .data = s->sn};
+    int64_t nc = kind == LT_METRIC_CONFUSION_MATRIX ? C * C : is_class_kind(kind) ? 3 * C : 0;
+    int64_t two = 2;
+    ltr_set_shape(&cnt, 1, &nc);
+    ltr_set_shape(&sums, 1, &two);
+    ltr_accel_of(preds)->metric_update((int)kind, C, k, preds, target, s->cnt ? &cnt : NULL, &sums);
+}
+
 /* Adds the statistics of (preds, target) into s. preds: float scores [N, C] or int64
  * class predictions [N] (classification), or float values of target's shape (MAE/MSE). */
 static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t k,
@@ -72,12 +95,7 @@ static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t
         preds = ltr_contiguous(ctx, preds);
         target = ltr_contiguous(ctx, target);
         if (!preds || !target) return LT_ERROR;
-        int64_t n = ltr_numel(preds);
-        for (int64_t i = 0; i < n; i++) {
-            double d = ltr_get(preds, i) - ltr_get(target, i);
-            s->sum += kind == LT_METRIC_MAE ? fabs(d) : d * d;
-        }
-        s->n += (double)n;
+        metric_kernel(kind, C, k, preds, target, s);
         return LT_OK;
     }
     bool scores = preds->ndim == 2 && ltr_is_float(preds);
@@ -96,49 +114,17 @@ static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t
     preds = ltr_contiguous(ctx, preds);
     target = ltr_contiguous(ctx, target);
     if (!preds || !target) return LT_ERROR;
-    int64_t N = target->shape[0];
-    const int64_t *t = target->data;
-    for (int64_t i = 0; i < N; i++) {
-        if (t[i] < 0 || t[i] >= C)
-            return ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
-                            op, (long long)t[i], (long long)i, (long long)C);
-        if (labels) {
-            int64_t p = ((const int64_t *)preds->data)[i];
-            if (p < 0 || p >= C)
-                return ltr_fail(ctx, "%s: prediction %lld at index %lld is out of bounds for "
-                                "%lld classes", op, (long long)p, (long long)i, (long long)C);
-        }
-    }
-    for (int64_t i = 0; i < N; i++) {
-        int64_t p;
-        bool hit;
-        if (labels) {
-            p = ((const int64_t *)preds->data)[i];
-            hit = p == t[i];
-        } else {
-            /* argmax: first maximum (torch.argmax); top-k hit: < k classes score higher */
-            double tv = ltr_get(preds, i * C + t[i]), best = -INFINITY;
-            int64_t higher = 0;
-            p = 0;
-            for (int64_t c = 0; c < C; c++) {
-                double v = ltr_get(preds, i * C + c);
-                if (v > best) { best = v; p = c; }
-                higher += v > tv;
-            }
-            hit = higher < k;
-        }
-        if (kind == LT_METRIC_ACCURACY) {
-            s->sum += hit;
-        } else if (kind == LT_METRIC_CONFUSION_MATRIX) {
-            s->cnt[t[i] * C + p]++;
-        } else if (p == t[i]) {
-            s->cnt[p]++; /* tp */
-        } else {
-            s->cnt[C + p]++;        /* fp of the predicted class */
-            s->cnt[2 * C + t[i]]++; /* fn of the true class */
-        }
-    }
-    s->n += (double)N;
+    /* the first bad index of either, the target's first at one index (one scan each) */
+    int64_t bt = first_bad(target, C), bp = labels ? first_bad(preds, C) : -1;
+    if (bt >= 0 && (bp < 0 || bt <= bp))
+        return ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
+                        op, (long long)((const int64_t *)target->data)[bt], (long long)bt,
+                        (long long)C);
+    if (bp >= 0)
+        return ltr_fail(ctx, "%s: prediction %lld at index %lld is out of bounds for "
+                        "%lld classes", op, (long long)((const int64_t *)preds->data)[bp],
+                        (long long)bp, (long long)C);
+    metric_kernel(kind, C, k, preds, target, s);
     return LT_OK;
 }
 
@@ -147,7 +133,7 @@ static double value_of(lt_metric_kind kind, int64_t C, const mstate *s) {
     case LT_METRIC_ACCURACY:
     case LT_METRIC_MAE:
     case LT_METRIC_MSE:
-        return s->n > 0 ? s->sum / s->n : NAN;
+        return s->sn[1] > 0 ? s->sn[0] / s->sn[1] : NAN;
     case LT_METRIC_PRECISION:
     case LT_METRIC_RECALL:
     case LT_METRIC_F1: {
@@ -269,7 +255,7 @@ lt_metric *ltr_metric_new(lt_ctx *ctx, lt_metric_kind kind, const lt_metric_opti
 
 static void state_zero(mstate *s, int64_t n) {
     if (n) memset(s->cnt, 0, (size_t)n * sizeof(int64_t));
-    s->sum = s->n = 0;
+    s->sn[0] = s->sn[1] = 0;
 }
 
 lt_status ltr_metric_update(lt_ctx *ctx, lt_metric *m, const lt_tensor *preds, const lt_tensor *target) {
@@ -278,8 +264,8 @@ lt_status ltr_metric_update(lt_ctx *ctx, lt_metric *m, const lt_tensor *preds, c
     m->seen_batch = false;
     if (accumulate(ctx, m->kind, m->C, m->k, preds, target, &m->batch) != LT_OK) return LT_ERROR;
     for (int64_t i = 0; i < m->ncnt; i++) m->epoch.cnt[i] += m->batch.cnt[i];
-    m->epoch.sum += m->batch.sum;
-    m->epoch.n += m->batch.n;
+    m->epoch.sn[0] += m->batch.sn[0];
+    m->epoch.sn[1] += m->batch.sn[1];
     m->seen_batch = true;
     return LT_OK;
 }

@@ -14,7 +14,7 @@
 #include <string.h>
 
 typedef struct norm_saved {
-    double *invstd;
+    const lt_tensor *invstd; /* float64 [c] */
     int64_t outer, c, inner;
     bool batch_stats;
 } norm_saved;
@@ -28,10 +28,10 @@ static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
     return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
-/* xhat of contiguous x; mean/invstd: double[c] (arena); batch_stats: they came from x. */
+/* xhat of contiguous x; mean/invstd: float64 [c] (arena); batch_stats: they came from x. */
 static lt_tensor *norm_core(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t outer,
-                            int64_t c, int64_t inner, const double *mean, double *invstd,
-                            bool batch_stats) {
+                            int64_t c, int64_t inner, const lt_tensor *mean,
+                            const lt_tensor *invstd, bool batch_stats) {
     lt_tensor *y = ltr_empty_like(ctx, x);
     if (!y) return NULL;
     ltr_accel_of(x)->norm_apply(x, outer, c, inner, mean, invstd, y);
@@ -113,27 +113,21 @@ lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_me
         return NULL;
     }
     x = ltr_contiguous(ctx, x);
-    double *mean = x ? ltr_scratch(ctx, (size_t)(c ? c : 1) * sizeof(double)) : NULL;
-    double *var = x ? ltr_scratch(ctx, (size_t)(c ? c : 1) * sizeof(double)) : NULL;
+    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &c) : NULL;
+    lt_tensor *var = x ? ltr_empty(ctx, LT_FLOAT64, 1, &c) : NULL;
     if (!mean || !var) return NULL;
+    const ltr_accel *acc = ltr_accel_of(x);
     if (training) {
-        ltr_accel_of(x)->norm_stats(x, nb, c, inner, mean, var);
+        acc->norm_stats(x, nb, c, inner, mean, var);
         /* running = (1 - momentum) * running + momentum * batch; running_var gets the
          * unbiased variance (ATen's batch_norm_cpu_update_stats) */
-        for (int64_t j = 0; j < c; j++) {
-            if (running_mean)
-                ltr_set(running_mean, j, (1 - momentum) * ltr_get(running_mean, j) + momentum * mean[j]);
-            if (running_var)
-                ltr_set(running_var, j, (1 - momentum) * ltr_get(running_var, j) +
-                                            momentum * var[j] * (double)m / (double)(m - 1));
-            var[j] = 1.0 / sqrt(var[j] + eps); /* var now holds invstd */
-        }
+        if (running_mean || running_var)
+            acc->norm_running_update(running_mean, running_var, mean, var, momentum, m);
     } else {
-        for (int64_t j = 0; j < c; j++) {
-            mean[j] = ltr_get(running_mean, j);
-            var[j] = 1.0 / sqrt(ltr_get(running_var, j) + eps);
-        }
+        acc->convert(running_mean, mean);
+        acc->convert(running_var, var);
     }
+    acc->norm_invstd(var, eps); /* var now holds invstd */
     lt_tensor *y = norm_core(ctx, "batch_norm", x, nb, c, inner, mean, var, training);
     return affine(ctx, y, weight, bias, x->ndim - 2);
 }
@@ -166,11 +160,11 @@ lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
         }
     }
     x = ltr_contiguous(ctx, x);
-    double *mean = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
-    double *rstd = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
+    lt_tensor *rstd = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
     if (!mean || !rstd) return NULL;
     ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
-    for (int64_t r = 0; r < rows; r++) rstd[r] = 1.0 / sqrt(rstd[r] + eps);
+    ltr_accel_of(x)->norm_invstd(rstd, eps);
     lt_tensor *y = norm_core(ctx, "layer_norm", x, 1, rows, k, mean, rstd, true);
     return affine(ctx, y, weight, bias, 0);
 }
@@ -191,11 +185,11 @@ lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
         return NULL;
     int64_t rows = x->shape[0] * num_groups, k = c / num_groups * inner;
     x = ltr_contiguous(ctx, x);
-    double *mean = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
-    double *rstd = x ? ltr_scratch(ctx, (size_t)(rows ? rows : 1) * sizeof(double)) : NULL;
+    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
+    lt_tensor *rstd = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
     if (!mean || !rstd) return NULL;
     ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
-    for (int64_t r = 0; r < rows; r++) rstd[r] = 1.0 / sqrt(rstd[r] + eps);
+    ltr_accel_of(x)->norm_invstd(rstd, eps);
     lt_tensor *y = norm_core(ctx, "group_norm", x, 1, rows, k, mean, rstd, true);
     return affine(ctx, y, weight, bias, x->ndim - 2);
 }

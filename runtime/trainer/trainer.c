@@ -86,7 +86,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
     /* sync_dist: the value as the ranks' reduction of it (Lightning's sync with the
      * metric's reduce_fx, mean by default) */
     if (flags & LTR_LOG_SYNC_DIST) {
-        ltr_reduce_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
+        ltr_collective_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
                            : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
                            : flags & LT_REDUCE_MIN ? LTR_REDUCE_MIN
                                                    : LTR_REDUCE_MEAN;

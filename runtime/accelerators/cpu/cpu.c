@@ -13,6 +13,7 @@
 #include "accelerators/cpu/cpu_elementwise.h"
 #include "accelerators/cpu/cpu_shape.h"
 #include "accelerators/cpu/cpu_nn.h"
+#include "accelerators/cpu/cpu_numerics.h"
 #include "util/simd_clones.h"
 #include "tensor/bf16.h"
 #include "accelerators/cpu/cpu_dnnl.h"
@@ -329,8 +330,8 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                         (T)(pg[base + k * inner] - exp((double)py[base + k * inner]) * s);     \
             }                                                                                  \
     }                                                                                          \
-    static double cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,  \
-                                      lt_tensor *probs, int64_t *kept) {                       \
+    static void cross_entropy_##SUF(const lt_tensor *x, const lt_tensor *t, int64_t ignore,    \
+                                    lt_tensor *probs, lt_tensor *loss, lt_tensor *kept) {      \
         int64_t rows = x->shape[0], c = x->shape[1], cnt = 0;                                  \
         const T *px = x->data;                                                                 \
         const int64_t *pt = t->data;                                                           \
@@ -354,8 +355,9 @@ static inline int64_t row_offset(const int64_t *idx, const int64_t *stride, int 
                 cnt++;                                                                         \
             }                                                                                  \
         }                                                                                      \
-        *kept = cnt;                                                                           \
-        return total;                                                                          \
+        /* reduction="mean" over the kept rows, rounded once to T; torch: 0/0 is nan */        \
+        *(T *)loss->data = (T)(cnt ? total / (double)cnt : NAN);                               \
+        *(int64_t *)kept->data = cnt;                                                          \
     }                                                                                          \
     static void cross_entropy_backward_##SUF(const lt_tensor *probs, const lt_tensor *t,       \
                                              int64_t ignore, double scale, lt_tensor *gx) {    \
@@ -449,9 +451,9 @@ static void cpu_log_softmax_backward(const lt_tensor *y, const lt_tensor *gy, in
                                      int64_t i, lt_tensor *gx) {
     DISPATCH(log_softmax_backward, y, y, gy, o, d, i, gx);
 }
-static double cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
-                                lt_tensor *probs, int64_t *kept) {
-    return DISPATCH(cross_entropy, x, x, t, ignore, probs, kept);
+static void cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ignore,
+                              lt_tensor *probs, lt_tensor *loss, lt_tensor *kept) {
+    DISPATCH(cross_entropy, x, x, t, ignore, probs, loss, kept);
 }
 static void cpu_cross_entropy_backward(const lt_tensor *probs, const lt_tensor *t, int64_t ignore,
                                        double scale, lt_tensor *gx) {
@@ -510,11 +512,33 @@ static const ltr_accel cpu_accel = {
     .strided_copy = ltr_cpu_strided_copy,
     .index_select = ltr_cpu_index_select,
     .index_add = ltr_cpu_index_add,
-    .norm_stats = ltr_cpu_norm_stats,
-    .norm_apply = ltr_cpu_norm_apply,
-    .norm_backward = ltr_cpu_norm_backward,
+    .norm_stats = ltr_cpu_norm_stats_t,
+    .norm_apply = ltr_cpu_norm_apply_t,
+    .norm_backward = ltr_cpu_norm_backward_t,
     .embedding = ltr_cpu_embedding,
     .embedding_backward = ltr_cpu_embedding_backward,
+    /* numerics entries */
+    .sgd_update = ltr_cpu_sgd_update,
+    .adam_update = ltr_cpu_adam_update,
+    .rmsprop_update = ltr_cpu_rmsprop_update,
+    .adagrad_update = ltr_cpu_adagrad_update,
+    .sq_norm_accum = ltr_cpu_sq_norm_accum,
+    .grad_scale = ltr_cpu_grad_scale,
+    .grad_clamp = ltr_cpu_grad_clamp,
+    .all_finite = ltr_cpu_all_finite,
+    .conv2d_workspace = ltr_cpu_conv2d_workspace,
+    .conv2d_forward = ltr_cpu_conv2d_forward,
+    .conv2d_backward_data = ltr_cpu_conv2d_backward_data,
+    .conv2d_backward_weight = ltr_cpu_conv2d_backward_weight,
+    .norm_invstd = ltr_cpu_norm_invstd,
+    .norm_running_update = ltr_cpu_norm_running_update,
+    .pointwise_loss = ltr_cpu_pointwise_loss,
+    .pointwise_loss_backward = ltr_cpu_pointwise_loss_backward,
+    .ce_loss = ltr_cpu_ce_loss,
+    .ce_loss_backward = ltr_cpu_ce_loss_backward,
+    .first_out_of_range = ltr_cpu_first_out_of_range,
+    .match_fraction = ltr_cpu_match_fraction,
+    .metric_update = ltr_cpu_metric_update,
 };
 
 /* Registered by the registry on first use, through the checks every backend passes. */

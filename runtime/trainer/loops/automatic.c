@@ -27,6 +27,8 @@
 
 #include "optim/clip_grad.h"
 #include "optim/optimizer.h"
+#include "accelerators/registry.h"
+#include "accelerators/accelerator.h"
 #include "strategy/strategy.h"
 #include "tensor/autograd.h"
 #include "tensor/ops.h"
@@ -99,8 +101,13 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
                               loss->flags & LTR_T_REQUIRES_GRAD ? "" : ", no gradient");
             return LT_ERROR;
         }
-        double value = ltr_get(loss, 0);
-        if (!isfinite(value)) {
+        /* one flag written on the loss's device, read instead of the loss itself; the
+         * value is read only to say what it is */
+        lt_tensor *finite = ltr_empty(&t->ctx.pub, LT_BOOL, 0, NULL);
+        if (!finite) return step_error(t, "checking that the loss is finite");
+        ltr_kernels_of(loss)->all_finite(loss, finite);
+        if (!ltr_get(finite, 0)) {
+            double value = ltr_get(loss, 0);
             ltr_trainer_error(t, LTR_EXIT_TRAINING,
                               "module '%s', hook training_step: the loss is %s at epoch %lld, "
                               "batch %lld (global step %lld): stopping before it corrupts the "

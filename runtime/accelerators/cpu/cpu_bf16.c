@@ -1,4 +1,6 @@
-/* bf16.c — bulk bfloat16 <-> float32 conversion (see bf16.h for the rounding rule). */
+/* cpu_bf16.c — the CPU backend's bulk bfloat16 <-> float32 conversion loops (see
+ * tensor/bf16.h for the rounding rule): behind the kernel table's `convert` entry and the
+ * bf16 paths of gemm_bf16 / sum_rows, so ops reach them only through the table. */
 #include "tensor/bf16.h"
 #include "util/simd_clones.h"
 
