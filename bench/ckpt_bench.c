@@ -1,6 +1,6 @@
 /*
  * ckpt_bench.c — save and load a 100M-parameter model as an ltrun checkpoint, beside
- * writing (and reading) the same bytes with plain write() + fsync() (issue 5, "Speed").
+ * writing (and reading) the same bytes with plain write() + fsync() ("Speed").
  *
  *   bench/ckpt_bench DIR [COMPRESSION] [MPARAMS]
  *

@@ -10,7 +10,7 @@
 #
 #   bench/loader.sh [BUILD_DIR] [SECONDS per row (3)] [FASHION_MNIST_DIR]
 #
-# Targets (issue 7): row (a) >= 20x the MLP's batches/s; (b) num_workers 2 > 0.
+# Targets: row (a) >= 20x the MLP's batches/s; (b) num_workers 2 > 0.
 # Another data plugin: $B/bench/loader_bench PLUGIN --data.KEY VALUE ... --workers 0,1,2
 set -u
 B=${1:-build}

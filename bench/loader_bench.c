@@ -1,6 +1,6 @@
 /*
  * loader_bench.c — batches/s the host's DataLoader delivers from a data plugin to a
- * consumer that does nothing (issue 7's speed check), at several num_workers.
+ * consumer that does nothing (speed check), at several num_workers.
  *
  *   loader_bench DATA_PLUGIN [--data.KEY VALUE ...] [--workers 0,1,2] [--seconds S]
  *                [--split train|val|test] [--prefetch N]

@@ -1,5 +1,5 @@
 /*
- * zlib_data.c — a decode-heavy data module for bench/loader.sh (issue 7): `length`
+ * zlib_data.c — a decode-heavy data module for bench/loader.sh: `length`
  * samples of `dim` float32 values (default 4096 x 3072, a 3x32x32 image each) stored
  * zlib-compressed in memory and inflated by get_item, as a loader reading compressed
  * records (PNG/JPEG files, compressed HDF5 chunks) does. Label: sample index % 10.

@@ -14,11 +14,11 @@
 #endif
 
 int main(int argc, char **argv) {
-    /* issue 6: `ltrun plugins` lists what the plugin search path holds */
+    /* `ltrun plugins` lists what the plugin search path holds */
     if (argc >= 2 && !strcmp(argv[1], "plugins")) return ltr_plugins_list(stdout);
-    /* issue 5: `ltrun inspect FILE [--json]` reads a checkpoint; no plugins, no trainer */
+    /* `ltrun inspect FILE [--json]` reads a checkpoint; no plugins, no trainer */
     if (argc > 1 && !strcmp(argv[1], "inspect")) return ltr_ckpt_inspect_main(argc, argv);
-    /* issue 6: `ltrun new KIND NAME [DIR]` starts a plugin project from a template */
+    /* `ltrun new KIND NAME [DIR]` starts a plugin project from a template */
     if (argc >= 2 && !strcmp(argv[1], "new")) return ltr_new_project(argc - 2, argv + 2, stdout, stderr);
     ltr_options o;
     char err[1024];

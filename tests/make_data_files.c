@@ -1,4 +1,4 @@
-/* make_data_files.c — writes the small files tests/test_data_plugins.sh trains on (issue 7):
+/* make_data_files.c — writes the small files tests/test_data_plugins.sh trains on:
  * row i of a table has x = [i, i + 0.5] and label i % 3. Usage: make_data_files DIR.
  *   train.csv (header a,b,label; 20 rows), val.csv (rows 100..103), test.csv (rows 200..205),
  *   noheader.csv (label first, ';'), missing.csv, nonnum.csv, reg.csv (float targets);

@@ -1,5 +1,5 @@
 /*
- * tb_decode.c — a TensorBoard event-file reader for the tests (issue 6), written from
+ * tb_decode.c — a TensorBoard event-file reader for the tests, written from
  * the format spec (anchors.md C1: TFRecord framing, masked CRC32C, Event / Summary
  * protobuf) and sharing no code with plugins/loggers/tensorboard.c (its CRC is bitwise,
  * not table-driven; its protobuf is a generic field walker).

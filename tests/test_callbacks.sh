@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_callbacks.sh — the callback plugins of issue 6 through `ltrun fit`, found by name
+# test_callbacks.sh — the callback plugins through `ltrun fit`, found by name
 # on LT_PLUGIN_PATH: early_stopping (each parameter of Lightning's EarlyStopping and its
 # messages), lr_monitor, timer, print_hooks. The module (tests/plugins/cb_module.c) logs
 # val_loss / train_loss sequences chosen per test; 10 samples of batch 4 = 3 batches an

@@ -159,7 +159,7 @@ START_TEST(round_trip_every_piece) {
 END_TEST
 
 /* torch's load_state_dict message: every missing, unexpected and mismatched key */
-/* issue 7: a data module may fix its loader's seed (lt_dataset.seed >= 0) apart from the
+/* a data module may fix its loader's seed (lt_dataset.seed >= 0) apart from the
  * run's; a resume restores each to its own (the run's seed came back as the loader's,
  * so lt_seed and every loader built on the run's seed changed after a resume) */
 START_TEST(run_seed_and_loader_seed_restored_apart) {
@@ -389,7 +389,7 @@ START_TEST(failed_save_keeps_the_old_file) {
 }
 END_TEST
 
-/* issue 5: --trainer.checkpoint_compression: chunked + shuffle + gzip round trip */
+/* --trainer.checkpoint_compression: chunked + shuffle + gzip round trip */
 static lt_tensor *add_big(ltr_trainer *t, bool fill) {
     int64_t shape[2] = {64, 100};
     lt_tensor *p = ltr_param(&t->ctx.pub, "big", LT_FLOAT32, 2, shape);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_ckpt_dir.sh — where checkpoints go and what `--ckpt-path last` finds (issue 6,
+# test_ckpt_dir.sh — where checkpoints go and what `--ckpt-path last` finds (
 # runtime/trainer/ckpt_dir.c, ABI 1.5 logger version_dir): Lightning's
 # ModelCheckpoint.__resolve_ckpt_dir — dirpath if given, else the FIRST logger's
 # save_dir/name/version/checkpoints (the same version dir the logger writes to), else

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_ckpt_hooks.sh — issue 5, the rest: checkpoint hooks (module on_save/on_load_checkpoint
+# test_ckpt_hooks.sh —, the rest: checkpoint hooks (module on_save/on_load_checkpoint
 # under /extra, a callback's state_dict/load_state_dict keyed by its name), load_from_checkpoint
 # (hparams from --ckpt-path, --model.x on top, mismatches listed), compressed checkpoints
 # (--trainer.checkpoint_compression), and resume in the middle of an accumulate_grad_batches

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_data_plugins.sh — the ready-made data plugins (issue 7): csv, npy, hdf5 and mnist,
+# test_data_plugins.sh — the ready-made data plugins: csv, npy, hdf5 and mnist,
 # found by name on LT_PLUGIN_PATH through `ltrun fit --data NAME`. A probe module
 # (tests/plugins/data_probe.so) writes every sample it gets as "SPLIT x... | y", so the
 # checks see the values and the split sizes. Files: tests/make_data_files.c (row i: x =

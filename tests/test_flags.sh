@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_flags.sh — Trainer flags of README's table that had no test of their own
-# (issue 4, "close the gaps"): max_epochs' default and warning, val_check_interval's
+# ("close the gaps"): max_epochs' default and warning, val_check_interval's
 # None in --print-config, default_root_dir, enable_progress_bar, enable_checkpointing,
 # deterministic/benchmark values, and trainer.estimated_stepping_batches against
 # Lightning's formula (trainer.py: ceil(num_training_batches / accumulate_grad_batches)
@@ -94,7 +94,7 @@ if [ -s "$TMP/readme.txt" ] && diff -u "$TMP/readme.txt" "$TMP/printed.txt"; the
     pass "README's flag table = --print-config's flags and defaults"
 else fail "README's flag table = --print-config's flags and defaults"; fi
 
-# use_distributed_sampler (issue 7): a bool that round-trips through --config and runs
+# use_distributed_sampler: a bool that round-trips through --config and runs
 # (on one process it changes nothing: the wrap needs world_size > 1, test_sampler.c)
 $LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler false --print-config > "$TMP/u.json"
 if grep -q '"use_distributed_sampler":[[:space:]]*false' "$TMP/u.json" &&

@@ -134,7 +134,7 @@ if grep -q "data.on_before_batch_transfer 0" "$T" && grep -q "data.on_after_batc
     pass "data module's transfer hooks win; lt_batch_set replaces a field"
 else fail "data module's transfer hooks win; lt_batch_set replaces a field"; cat "$T" "$TMP/out.txt"; fi
 
-# callback loading errors: a bad path, a name not on the search path (issue 6), bad init args
+# callback loading errors: a bad path, a name not on the search path, bad init args
 expect "--callback missing file" 3 "callback" -- "$LTRUN" fit --module "$P/trace_module.so" \
     --data "$P/trace_data.so" --callback "$TMP/nope.so"
 expect "--callback NAME not on the search path: not found, with a hint" 3 "no callback plugin named 'early_stopping'.*LT_PLUGIN_PATH" -- \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_loggers.sh — logger plugins and plugin discovery (issue 6): Lightning's CSVLogger
+# test_loggers.sh — logger plugins and plugin discovery: Lightning's CSVLogger
 # layout (lightning_logs/version_N, metrics.csv columns and rows with the logger
 # connector's steps and "epoch", header widening, hparams.yaml), the default logger,
 # --trainer.logger false, jsonl lines, several loggers at once, unknown init arg error,

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_loop_flags.sh — each loop flag of issue 4 changes what the loops do, with
+# test_loop_flags.sh — each loop flag changes what the loops do, with
 # Lightning's semantics (trainer/setup.py, loops/fit_loop.py, loops/training_epoch_loop.py,
 # callbacks/timer.py). The trace module (quiet) prints training_step/validation_step lines.
 . "${top_srcdir:-.}/tests/lib.sh"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_mlflow.sh — the mlflow logger plugin (issue 6): MLflow's file store as
+# test_mlflow.sh — the mlflow logger plugin: MLflow's file store as
 # MLFlowLogger writes it through mlflow (anchors.md C2): mlruns/0 (Default),
 # mlruns/<exp_id>/meta.yaml for "lightning_logs", the run's meta.yaml (RUNNING while
 # training, FINISHED / FAILED at finalize, end_time), metrics/<key> lines

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_model_checkpoint.sh — the model_checkpoint callback plugin (Lightning's
-# ModelCheckpoint, issue 6) through `ltrun fit`: top-k with min/max, filename templates,
+# ModelCheckpoint) through `ltrun fit`: top-k with min/max, filename templates,
 # save_last (true / link / off, and the trainer's own last.h5 only without the callback),
 # every_n_epochs, every_n_train_steps, train_time_interval, save_weights_only, the version
 # counter, state surviving resume, `--ckpt-path best` for test, and configuration errors.

@@ -1,5 +1,5 @@
 /*
- * test_ops_conv.c — the issue 3 "conv" family: F.conv1d, F.conv_transpose2d,
+ * test_ops_conv.c — the "conv" family: F.conv1d, F.conv_transpose2d,
  * F.avg_pool2d (padding, ceil_mode, count_include_pad), F.max_pool2d with dilation and
  * ceil_mode, F.adaptive_avg_pool2d (non-divisible sizes). Finite-difference gradchecks
  * (float64), values against PyTorch (float64 and float32), output shapes against torch

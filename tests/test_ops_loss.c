@@ -1,5 +1,5 @@
 /*
- * test_ops_loss.c — the pointwise losses of issue 3 (mse, l1, smooth_l1, huber,
+ * test_ops_loss.c — the pointwise losses (mse, l1, smooth_l1, huber,
  * binary_cross_entropy, binary_cross_entropy_with_logits): finite-difference gradchecks
  * for each reduction, weight and pos_weight, and through non-contiguous (transposed)
  * inputs; values against torch (expressions in comments); float32; error cases.

@@ -1,5 +1,5 @@
 /*
- * test_ops_nn.c — issue 3 "nn": batch_norm (train/eval, 2-D and 4-D, running stats),
+ * test_ops_nn.c — "nn": batch_norm (train/eval, 2-D and 4-D, running stats),
  * layer_norm, group_norm, dropout, embedding: finite-difference gradient checks in
  * float64, values against PyTorch (numbers pasted from torch 2.x, expressions in the
  * comments), float32 paths, error cases; buffers (lt_buffer) and the nn layer helpers.

@@ -1,5 +1,5 @@
 /*
- * test_ops_shape.c — the shape family (issue 3): views (transpose, permute, squeeze,
+ * test_ops_shape.c — the shape family: views (transpose, permute, squeeze,
  * unsqueeze, expand, narrow, select) share storage and have torch's shapes, strides and
  * values; contiguous; index_select, cat, stack, split, chunk; batched matmul and bmm
  * (broadcast batches, transposed operands as GEMM flags); existing ops fed

@@ -265,7 +265,7 @@ START_TEST(resolve_by_name_and_path) {
 
     ck_assert_int_eq(ltr_plugin_resolve("nothere", LT_KIND_MODULE, path, sizeof path, err, sizeof err), LT_ERROR);
     expect_err_has("no module plugin named 'nothere'");
-    expect_err_has("/nonexistent, /nonexistent/modules, " LTR_TEST_BUILDDIR "/tests/plugins, "); /* issue 6: DIR then DIR/<kind> */
+    expect_err_has("/nonexistent, /nonexistent/modules, " LTR_TEST_BUILDDIR "/tests/plugins, "); /* DIR then DIR/<kind> */
     expect_err_has("/modules"); /* the installed directory for modules, last */
     expect_err_has("--module ./nothere.so");
     expect_err_has("LT_PLUGIN_PATH");

@@ -1,5 +1,5 @@
 /*
- * test_predict.c — `ltrun predict` (issue 4): the HDF5 predictions file, read back with
+ * test_predict.c — `ltrun predict`: the HDF5 predictions file, read back with
  * the HDF5 C API and compared with the module's forward, computed here from its fixed
  * weights (tests/plugins/tools_module.c) and the data (tests/plugins/trace_data.c:
  * x_i = [i % 2, 1 - i % 2], y_i = i % 2, 10 samples in batches of 4, 4, 2).
@@ -130,7 +130,7 @@ START_TEST(predict_step_outputs_one_dataset_each) {
 }
 END_TEST
 
-/* issue 5: a --ckpt-path that does not exist is a usage error in every subcommand */
+/* a --ckpt-path that does not exist is a usage error in every subcommand */
 START_TEST(ckpt_path_missing_file) {
     static const char *const cmds[] = {"fit", "validate", "test", "predict"};
     for (int c = 0; c < 4; c++) {

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_progress_summary.sh — the progress_bar (TQDMProgressBar) and model_summary
-# (ModelSummary) callback plugins of issue 6: plain lines off a terminal and their
+# (ModelSummary) callback plugins: plain lines off a terminal and their
 # metrics, refresh_rate, the live line on a terminal (through script(1) when present),
 # the built-in bar / table replaced (never drawn twice), Lightning's misconfiguration
 # errors, max_depth 1 / 2 / 0 / -1, unknown keys. The example MLP on 250 generated

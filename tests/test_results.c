@@ -122,7 +122,7 @@ START_TEST(reset_forgets_epoch_values) {
 }
 END_TEST
 
-/* issue 4: _FxValidator rules the lt_log_ex options reach */
+/* _FxValidator rules the lt_log_ex options reach */
 START_TEST(explicit_options_follow_fx_validator) {
     ltr_results r = {0};
     /* on_step=False, on_epoch=False raises in Lightning */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_swa.sh — the stochastic_weight_averaging callback plugin (issue 6): Lightning's
+# test_swa.sh — the stochastic_weight_averaging callback plugin: Lightning's
 # StochasticWeightAveraging with torch's SWALR. cb_module (fc = Linear(2, 3), SGD lr 0.1)
 # on trace_data (3 batches an epoch); tests/plugins/swa_probe.so prints, at each train
 # epoch start, the epoch's lr and every parameter, and at train end the final weights.

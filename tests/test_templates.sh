@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_templates.sh — SDK templates and `ltrun new` (issue 6, third parties): install
+# test_templates.sh — SDK templates and `ltrun new` (third parties): install
 # ltrun into a staging dir (make install DESTDIR=...), then for each kind create a
 # project with the installed `ltrun new KIND NAME DIR`, build it out of tree against the
 # installed SDK only (pkg-config sees nothing but the installed ltsdk.pc, with

@@ -313,7 +313,7 @@ START_TEST(matmul_forms) {
     lt_tensor *s = tensor_of(&E, LT_FLOAT32, 0, NULL, VALS(1));
     ck_assert_ptr_null(ltr_matmul(C, s, v));
     expect_error("at least 1 dimension");
-    /* a 3-D right operand broadcasts the left one (issue 3): torch.matmul(m, batch) */
+    /* a 3-D right operand broadcasts the left one: torch.matmul(m, batch) */
     expect_values(ltr_matmul(C, m, batch),
                   VALS(0, 1, 2, 3, 4, 5, 3, 5, 7, 6, 7, 8, 9, 10, 11, 15, 17, 19), 18, 0);
     ck_assert_ptr_null(ltr_matmul(C, v, mt));

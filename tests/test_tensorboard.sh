@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_tensorboard.sh — the tensorboard logger plugin (issue 6): Lightning's
+# test_tensorboard.sh — the tensorboard logger plugin: Lightning's
 # TensorBoardLogger layout (lightning_logs/version_N/events.out.tfevents.<10-digit
 # secs>.<hostname>.<pid>.0 and hparams.yaml), read back by tests/tb_decode (a reader
 # written from the format spec, checking both masked CRC32Cs of every record): the

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_tools.sh — issue 4 through the trainer: self.log options and the metric dicts a
+# test_tools.sh — through the trainer: self.log options and the metric dicts a
 # plugin reads, detect_anomaly, profiler, model summary, accelerator/devices/strategy,
 # seed_everything, --print-config round trip with every flag.
 . "${top_srcdir:-.}/tests/lib.sh"

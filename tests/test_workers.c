@@ -1,4 +1,4 @@
-/* test_workers.c — the DataLoader's worker threads (issue 7): the same batches for any
+/* test_workers.c — the DataLoader's worker threads: the same batches for any
  * num_workers / prefetch_factor, strict order when samples are slow, a worker's
  * get_item error named and not hanging, persistent_workers, resume at batch k, and
  * DataLoader's option checks. */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_workers_e2e.sh — the DataLoader's worker threads through `ltrun` (issue 7):
+# test_workers_e2e.sh — the DataLoader's worker threads through `ltrun`:
 # --data.num_workers & co. work with any data module and give the same training as
 # num_workers 0 (also resumed mid-epoch), PyTorch's option errors name the split and
 # option, pin_memory warns on the CPU, a worker's get_item error names the sample and

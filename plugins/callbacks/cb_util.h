@@ -1,5 +1,5 @@
 /*
- * cb_util.h — small helpers shared by the in-tree callback plugins (issue 6): Python's
+ * cb_util.h — small helpers shared by the in-tree callback plugins: Python's
  * float repr for messages that print a float as Lightning's f-strings do, and a reader
  * for the flat JSON a plugin gets from lt_hp_json (a list of strings, or an object of
  * numbers). Header-only: each plugin stays one self-contained shared object.

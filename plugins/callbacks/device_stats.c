@@ -1,6 +1,6 @@
 /*
  * device_stats.c — Lightning's DeviceStatsMonitor (callbacks/device_stats_monitor.py) as a
- * callback plugin (issue 6), for the CPU accelerator. Owned by the callback plugins work.
+ * callback plugin, for the CPU accelerator.
  *
  * init args: cpu_stats (null | true | false; on the CPU accelerator null and true log the
  * stats, false logs nothing, as Lightning's).

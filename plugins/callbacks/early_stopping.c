@@ -1,6 +1,6 @@
 /*
  * early_stopping.c — Lightning's EarlyStopping (callbacks/early_stopping.py) as a
- * callback plugin (issue 6). Owned by the callback plugins work.
+ * callback plugin.
  *
  * init args (Lightning's names and defaults): monitor (required), min_delta 0.0,
  * patience 3, verbose false, mode "min" | "max", strict true, check_finite true,

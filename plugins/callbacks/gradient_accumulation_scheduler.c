@@ -1,8 +1,8 @@
 /*
  * gradient_accumulation_scheduler.c — Lightning's GradientAccumulationScheduler
- * (callbacks/gradient_accumulation_scheduler.py) as a callback plugin (issue 6): changes
+ * (callbacks/gradient_accumulation_scheduler.py) as a callback plugin: changes
  * trainer.accumulate_grad_batches at each train epoch start from an {epoch: factor}
- * schedule. Owned by the callback plugins work.
+ * schedule.
  *
  * init args: scheduling (required), a JSON object {"<epoch>": factor, ...}, e.g.
  * {"4": 2, "8": 4} = no accumulation for epochs 0-3, 2 batches from 4, 4 from 8.

@@ -1,6 +1,6 @@
 /*
  * lr_monitor.c — Lightning's LearningRateMonitor (callbacks/lr_monitor.py) as a callback
- * plugin (issue 6). Owned by the callback plugins work.
+ * plugin.
  *
  * init args (Lightning's): logging_interval null | "step" | "epoch", log_momentum false,
  * log_weight_decay false.

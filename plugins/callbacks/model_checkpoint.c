@@ -1,6 +1,6 @@
 /*
  * model_checkpoint.c — Lightning's ModelCheckpoint (callbacks/model_checkpoint.py) as a
- * callback plugin (issue 6). Owned by the callback plugins work.
+ * callback plugin.
  *
  * init args (Lightning's names and defaults): dirpath null, filename null, monitor null,
  * verbose false, save_last null (true | false | "link"), save_top_k 1, save_weights_only

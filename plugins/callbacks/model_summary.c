@@ -1,6 +1,6 @@
 /*
  * model_summary.c — Lightning's ModelSummary (callbacks/model_summary.py) as a callback
- * plugin (issue 6). Owned by the callback plugins work.
+ * plugin.
  *
  * init args: max_depth (1): the table's depth in dotted module names; -1 all modules, 0
  * no summary.

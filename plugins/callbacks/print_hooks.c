@@ -1,9 +1,9 @@
 /*
- * print_hooks.c — lambda-style hooks for tests (issue 6; Lightning's LambdaCallback takes
+ * print_hooks.c — lambda-style hooks for tests (Lightning's LambdaCallback takes
  * Python callables, which a JSON config cannot carry): prints one line per callback hook
  * it receives, "hook NAME" plus the hook's argument (the stage of setup/teardown, the
  * batch_idx of batch hooks) and " epoch=E step=S", in the order the trainer calls them.
- * Owned by the callback plugins work.
+ *
  *
  * init args: hooks (list of hook names; default: every hook), file (append there instead
  * of stdout). An unknown hook name is an error listing the known ones.

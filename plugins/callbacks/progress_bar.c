@@ -1,6 +1,6 @@
 /*
  * progress_bar.c — Lightning's TQDMProgressBar (callbacks/progress/tqdm_progress.py) as a
- * callback plugin (issue 6). Owned by the callback plugins work.
+ * callback plugin.
  *
  * init args: refresh_rate (1): redraw every refresh_rate-th batch (and at the last one,
  * ProgressBar._should_update: n % refresh_rate == 0 or n == total; 0 disables the bar);

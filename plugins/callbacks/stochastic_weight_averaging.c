@@ -1,7 +1,7 @@
 /*
  * stochastic_weight_averaging.c — Lightning's StochasticWeightAveraging
  * (callbacks/stochastic_weight_avg.py) with torch.optim.swa_utils.SWALR, as a callback
- * plugin (issue 6). Owned by the stochastic_weight_averaging callback work.
+ * plugin.
  *
  * init args (Lightning's): swa_lrs (required: a positive float, or a list of positive
  * floats, one per param group), swa_epoch_start 0.8 (an int >= 1: the epoch, 1-based, to

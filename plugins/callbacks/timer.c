@@ -1,8 +1,8 @@
 /*
- * timer.c — Lightning's Timer (callbacks/timer.py) as a callback plugin (issue 6): stops
+ * timer.c — Lightning's Timer (callbacks/timer.py) as a callback plugin: stops
  * training once the training time reaches `duration`. The trainer's max_time flag does
  * the same internally (loops.c); this is the callback users add themselves.
- * Owned by the callback plugins work.
+ *
  *
  * init args: duration ("DD:HH:MM:SS", Lightning's regex (\d+):(\d\d):(\d\d):(\d\d); a
  * dict of timedelta's keywords {"hours": 1, "minutes": 30}; or (ltrun, as max_time)

@@ -1,6 +1,5 @@
 /*
- * csv.c — data plugin `csv`: a numeric table with a label column (issue 7; owned by the
- * data-plugins work).
+ * csv.c — data plugin `csv`: a numeric table with a label column.
  *
  *   ltrun fit --module mlp --data csv --data.path train.csv --data.label_column species
  *

@@ -1,6 +1,5 @@
 /*
- * dp_common.h — what the table data plugins (hdf5, csv, npy) share (issue 7; owned by the
- * data-plugins work). Header-only: each plugin is one .so.
+ * dp_common.h — what the table data plugins (hdf5, csv, npy) share. Header-only: each plugin is one .so.
  *
  * A "source" is one file's samples: n rows, X of shape [n, xshape...] converted to
  * float32 (what the models take, as ToTensor() gives float32), y as int64 class labels

@@ -1,6 +1,5 @@
 /*
- * hdf5.c — data plugin `hdf5`: train on datasets of an HDF5 file (issue 7; owned by the
- * data-plugins work).
+ * hdf5.c — data plugin `hdf5`: train on datasets of an HDF5 file.
  *
  *   ltrun fit --module mlp --data hdf5 --data.path f.h5 --data.x X --data.y y
  *

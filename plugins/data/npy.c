@@ -1,6 +1,5 @@
 /*
- * npy.c — data plugin `npy`: NumPy .npy arrays, one file for X and one for y (issue 7;
- * owned by the data-plugins work).
+ * npy.c — data plugin `npy`: NumPy .npy arrays, one file for X and one for y.
  *
  *   ltrun fit --module mlp --data npy --data.x_path X.npy --data.y_path y.npy
  *

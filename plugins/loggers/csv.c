@@ -1,6 +1,6 @@
 /*
  * csv.c — Lightning's CSVLogger (lightning 2.6: pytorch/loggers/csv_logs.py over
- * fabric/loggers/csv_logs.py _ExperimentWriter), as a logger plugin (issue 6).
+ * fabric/loggers/csv_logs.py _ExperimentWriter), as a logger plugin.
  *
  * init args: save_dir (default: trainer.default_root_dir), name ("lightning_logs";
  * "" drops that level), version (int, or a string used verbatim; default: 1 + the

@@ -1,5 +1,5 @@
 /*
- * jsonl.c — a JSON Lines logger (issue 6): one JSON object per log_metrics call,
+ * jsonl.c — a JSON Lines logger: one JSON object per log_metrics call,
  * {"step": N, "metrics": {"name": value, ...}} (names in the order given, "epoch"
  * included as the host passes it), plus one {"hparams": {...}} line per
  * log_hyperparams and {"status": "..."} at finalize. Lines are flushed on save().

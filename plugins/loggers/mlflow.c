@@ -1,7 +1,7 @@
 /*
  * mlflow.c — Lightning's MLFlowLogger (lightning 2.6 pytorch/loggers/mlflow.py) writing
  * MLflow's file store (mlflow/store/tracking/file_store.py) directly, without mlflow
- * (issue 6). Owned by the loggers work.
+ *.
  *
  * init args: experiment_name ("lightning_logs"), run_name (default: a generated
  * "<adjective>-<animal>-<n>" as mlflow does), save_dir (default:

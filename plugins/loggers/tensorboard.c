@@ -1,7 +1,7 @@
 /*
  * tensorboard.c — Lightning's TensorBoardLogger (lightning 2.6:
  * pytorch/loggers/tensorboard.py over fabric/loggers/tensorboard.py) writing real
- * TensorBoard event files without TensorFlow (issue 6). Owned by the loggers work.
+ * TensorBoard event files without TensorFlow.
  *
  * init args: save_dir (default: trainer.default_root_dir), name ("lightning_logs"; ""
  * drops that level), version (int, or a string used verbatim; default 1 + the largest

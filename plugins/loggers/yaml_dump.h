@@ -3,7 +3,7 @@
  * plugin is one self-contained .so that reaches nothing but ltrun.h and libc):
  * py_repr (Python repr(float)), py_str (Python str() of a JSON value) and yaml_value, a JSON -> YAML printer in PyYAML's
  * yaml.dump style as Lightning's save_hparams_to_yaml writes hparams.yaml.
- * Moved out of csv.c unchanged (issue 6, tensorboard/mlflow loggers).
+ * Moved out of csv.c unchanged (tensorboard/mlflow loggers).
  */
 #ifndef LT_LOGGERS_YAML_DUMP_H
 #define LT_LOGGERS_YAML_DUMP_H

@@ -1,5 +1,5 @@
 /*
- * host_api_log.c — ABI 1.4 host services of the logging and predict work (issue 4):
+ * host_api_log.c — ABI 1.4 host services of the logging and predict work:
  * self.log with every keyword (lt_log_ex, lt_log_value_ex), self.log_dict, reading the
  * trainer's metric dicts, and lt_predict_output.
  *
@@ -7,7 +7,7 @@
  * as lt_log (trainer.c -> results.c), so every rule lives in one place. reduce_fx takes
  * Lightning's names ("mean"/"avg", "sum", "max", "min"); anything else is an error, as
  * Lightning raises for other reductions. sync_dist marks the value for the strategy's
- * reduce (the trainer's log sink; an identity on one process). Owned by the issue 4 logging work.
+ * reduce (the trainer's log sink; an identity on one process).
  */
 #include "api/host_api_log.h"
 
@@ -111,7 +111,7 @@ void ltr_api_log_dict(lt_ctx *c, int n, const char *const *names, const lt_tenso
 
 static const ltr_metric_dict *dict_of(lt_ctx *c, lt_metrics_dict which) {
     if ((unsigned)which > LT_PROGRESS_BAR_METRICS) return NULL;
-    /* issue 4: trainer.callback_metrics & co. are properties that pull in the running
+    /* trainer.callback_metrics & co. are properties that pull in the running
      * results first (logger_connector.py), e.g. the step's values in on_train_batch_end */
     ltr_ctx *ctx = ltr_ctx_of(c);
     if (ctx->trainer && ctx->refresh_metrics) ctx->refresh_metrics(ctx->trainer);

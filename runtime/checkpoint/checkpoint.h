@@ -1,6 +1,6 @@
 /*
  * checkpoint.h — ltrun's HDF5 checkpoints, format v1 (docs/checkpoint-format.md).
- * Owned by the checkpoint work (issue 5).
+ *
  *
  * Save: everything a resumed fit needs (Lightning's checkpoint contents, as HDF5):
  * /meta attributes, /hparams (JSON), /state_dict, /optimizer, /lr_schedulers, /loops,
@@ -70,7 +70,7 @@ lt_status ltr_ckpt_check_file(const char *path, char *err, size_t cap);
 lt_status ltr_ckpt_read(hid_t d, hid_t mem_type, void *buf, const char *where, char *err, size_t cap);
 
 /* Phase 1 (see above). strict false: keep the matching subset and put the rest in
- * *warning (owned by the ckpt; NULL when everything matched). NULL on error. */
+ * *warning. NULL on error. */
 ltr_ckpt *ltr_ckpt_open_view(const ltr_ckpt_state *s, const char *path, bool strict, char *err,
                              size_t cap);
 const char *ltr_ckpt_warning(const ltr_ckpt *c);

@@ -1,7 +1,6 @@
 /*
  * ckpt_hooks.c — the checkpoint hooks of modules, data modules and callbacks, and the
- * lt_ckpt_writer / lt_ckpt_reader host calls they use (ABI 1.4). Owned by the
- * checkpoint work (issue 5).
+ * lt_ckpt_writer / lt_ckpt_reader host calls they use (ABI 1.4).
  *
  * Lightning's order (trainer/connectors/checkpoint_connector.py):
  *   dump_checkpoint: callbacks' state_dict (full checkpoints only; kept when not empty,

@@ -1,6 +1,5 @@
 /*
- * ckpt_hparams.c — load_from_checkpoint's hyperparameters (issue 5). Owned by the
- * checkpoint work.
+ * ckpt_hparams.c — load_from_checkpoint's hyperparameters.
  *
  * LightningCLI._parse_ckpt_path: when ckpt_path names a file, the hyper_parameters saved
  * in it become the model's defaults and the command line's --model.x apply on top; then

@@ -1,6 +1,6 @@
 /*
  * ckpt_load.c — read a checkpoint back (format v1), validating each phase completely
- * before it changes anything (see checkpoint.h). Owned by the checkpoint work (issue 5).
+ * before it changes anything (see checkpoint.h).
  *
  * The state_dict check reproduces torch.nn.Module.load_state_dict's report: every
  * missing key, unexpected key and size mismatch, in one message
@@ -590,7 +590,7 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
         } else {
             memcpy(rng, host, sizeof rng);
             /* the run's seed; it equals the loader's unless the data module fixed its
-             * loader's (lt_dataset.seed, issue 7) */
+             * loader's (lt_dataset.seed) */
             if (ltr_h5_get_i64(rg, "seed", &run_seed)) run_seed = dl_seed;
         }
         free(host);

@@ -4,7 +4,7 @@
  * (util/tmpfile.h: O_EXCL|O_NOFOLLOW, an unpredictable name), fsync'd, renamed over the
  * target, and the folder fsync'd. On any error the temporary file is removed and the
  * target left as it was; stale temporary files of dead writers are removed first.
- * Owned by the checkpoint work (issue 5).
+ *
  *
  * Contents follow Lightning's dump_checkpoint: epoch, global_step, version,
  * state_dict, loops, optimizer_states, lr_schedulers, hyper_parameters (and, with

@@ -2,7 +2,7 @@
  * h5util.c — the small HDF5 vocabulary the checkpoint writer, reader and inspector
  * share: attributes, typed datasets (bfloat16 as uint16 with dtype="bfloat16"),
  * strings, and the safety walk that refuses external links, external raw storage and
- * virtual datasets. Owned by the checkpoint work (issue 5).
+ * virtual datasets.
  */
 #include "checkpoint/checkpoint.h"
 #include "tensor/tensor.h"
@@ -203,7 +203,7 @@ static hid_t file_type(lt_dtype dt) {
     return -1;
 }
 
-/* issue 5: checkpoint compression, set around one save (ckpt_save.c); 0: off */
+/* checkpoint compression, set around one save (ckpt_save.c); 0: off */
 static int deflate_level;
 void ltr_h5_set_compression(int level) { deflate_level = level; }
 
@@ -233,7 +233,7 @@ lt_status ltr_h5_write_array(hid_t loc, const char *name, lt_dtype dt, int ndim,
         }
         dcpl = H5Pcreate(H5P_DATASET_CREATE);
         bool ok = dcpl >= 0 && H5Pset_chunk(dcpl, ndim, chunk) >= 0;
-        /* issue 5: shuffle + gzip for tensors of 1024 elements or more */
+        /* shuffle + gzip for tensors of 1024 elements or more */
         if (ok && deflate_level > 0 && n >= 1024)
             ok = H5Pset_shuffle(dcpl) >= 0 && H5Pset_deflate(dcpl, (unsigned)deflate_level) >= 0;
         if (ok) ok = H5Pset_fletcher32(dcpl) >= 0; /* last: it checks the stored bytes */

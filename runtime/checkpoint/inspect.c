@@ -3,7 +3,7 @@
  * a trainer: metadata, hparams, the parameter table (name, shape, dtype, count), the
  * optimizers, schedulers, loop progress, RNG and any other group. The same safety
  * checks as loading (not HDF5, not an ltrun checkpoint, external links/storage, virtual
- * datasets) end it with status 1. Owned by the checkpoint work (issue 5).
+ * datasets) end it with status 1.
  *
  * Both outputs come from one JSON document: --json prints it, the text form walks it.
  */
@@ -296,7 +296,7 @@ static cJSON *inspect_json(hid_t f, const char *path) {
     cJSON *hs = cJSON_IsObject(rng) ? host_state(f) : NULL;
     if (hs) cJSON_AddItemToObject(rng, "host_state", hs);
     cJSON_AddItemToObject(doc, "rng", rng);
-    /* issue 5: what the checkpoint hooks stored (ckpt_hooks.c), by group */
+    /* what the checkpoint hooks stored (ckpt_hooks.c), by group */
     cJSON *hooks = cJSON_AddObjectToObject(doc, "hook_state");
     static const char *const hg[3] = {"extra", "datamodule", "callbacks"};
     for (int i = 0; i < 3; i++) cJSON_AddItemToObject(hooks, hg[i], datasets_under(f, hg[i], true));

@@ -1,5 +1,5 @@
 /*
- * new_project.c — `ltrun new KIND NAME [DIR]` (issue 6; owned by the SDK-templates work).
+ * new_project.c — `ltrun new KIND NAME [DIR]`.
  *
  * Contract: copies the template of KIND (module | datamodule | callback | logger) into
  * DIR (default ./NAME), replacing the placeholder `tpl_KIND` by NAME in every file name

@@ -1,6 +1,6 @@
 /*
- * new_project.h — `ltrun new KIND NAME [DIR]` (issue 6, SDK templates): start a plugin
- * project from an installed template. Owned by the SDK-templates work.
+ * new_project.h — `ltrun new KIND NAME [DIR]` (SDK templates): start a plugin
+ * project from an installed template.
  */
 #ifndef LTR_NEW_PROJECT_H
 #define LTR_NEW_PROJECT_H

@@ -44,19 +44,19 @@ static const trainer_key trainer_keys[] = {
     {"num_threads", T_INT, FIELD(num_threads), 0},
     {"precision", T_PRECISION, FIELD(precision), 0},
     {"default_root_dir", T_STR, FIELD(default_root_dir), 0},
-    /* issue 4: tools (Lightning's names; None defaults print as null) */
+    /* tools (Lightning's names; None defaults print as null) */
     {"profiler", T_CUSTOM, FIELD(profiler), 0},
     {"detect_anomaly", T_BOOL, FIELD(detect_anomaly), 0},
     {"deterministic", T_CUSTOM, FIELD(deterministic), 0},
     {"benchmark", T_CUSTOM, FIELD(benchmark), 0},
     {"enable_model_summary", T_BOOL, FIELD(enable_model_summary), 0},
     {"enable_checkpointing", T_BOOL, FIELD(enable_checkpointing), 0},
-    /* issue 5: ltrun's own: gzip level of checkpoint tensors (0 = off, contiguous) */
+    /* ltrun's own: gzip level of checkpoint tensors (0 = off, contiguous) */
     {"checkpoint_compression", T_INT, FIELD(checkpoint_compression), 0},
     {"accelerator", T_CUSTOM, FIELD(accelerator), 0},
     {"devices", T_CUSTOM, FIELD(devices), 0},
     {"strategy", T_CUSTOM, FIELD(strategy), 0},
-    /* issue 4: loop flags */
+    /* loop flags */
     {"min_epochs", T_INT, FIELD(min_epochs), 0},
     {"min_steps", T_INT, FIELD(min_steps), 0},
     {"max_time", T_TIME, FIELD(max_time), 0},
@@ -68,13 +68,13 @@ static const trainer_key trainer_keys[] = {
     {"fast_dev_run", T_DEV_RUN, FIELD(fast_dev_run), 0},
     {"overfit_batches", T_LIMIT, FIELD(overfit_batches), 0},
     {"callbacks", T_CALLBACKS, 0, 0},
-    {"logger", T_LOGGER, 0, 0}, /* issue 6 (options_logger.c) */
-    /* issue 7: DistributedSampler around the loaders when world_size > 1 */
+    {"logger", T_LOGGER, 0, 0},
+    /* DistributedSampler around the loaders when world_size > 1 */
     {"use_distributed_sampler", T_BOOL, FIELD(use_distributed_sampler), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* issue 4: flags where JSON null (Lightning's None) is accepted and keeps the default */
+/* flags where JSON null (Lightning's None) is accepted and keeps the default */
 static bool key_nullable(const char *key) {
     static const char *const keys[] = {"check_val_every_n_epoch", "min_epochs", "min_steps",
                                        "max_time", "val_check_interval", "gradient_clip_val",
@@ -435,7 +435,7 @@ static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, 
     return 0;
 }
 
-/* ---- issue 4: tools — Trainer flags of the tools work, with Lightning's values ---- */
+/* ---- tools — Trainer flags of the tools work, with Lightning's values ---- */
 
 /* Lightning's profiler=None | "simple" | "advanced"; "pytorch"/"xla" are Lightning values
  * ltrun does not have. */
@@ -563,7 +563,7 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"val_check_interval", "null"},
     {"accumulate_grad_batches", "1"}, {"gradient_clip_val", "null"},
     {"gradient_clip_algorithm", "null"}, {"fast_dev_run", "false"}, {"overfit_batches", "\"0.0\""},
-    /* issue 7: data pipeline */
+    /* data pipeline */
     {"use_distributed_sampler", "true"},
 };
 
@@ -581,8 +581,8 @@ static void add_print_defaults(cJSON *tree) {
     if (!cJSON_GetObjectItemCaseSensitive(tree, "seed_everything"))
         cJSON_AddTrueToObject(tree, "seed_everything");
 }
-/* ---- end issue 4: tools ---- */
-/* issue 4: loop flags (options_loop.c) */
+/* ---- end tools ---- */
+/* loop flags (options_loop.c) */
 int ltr_options_parse_loggers(ltr_options *o, const cJSON *v, char *err, size_t cap);
 int ltr_options_parse_loop_flag(ltr_options *o, const char *key, int type, const cJSON *v,
                                 void *field, char *err, size_t cap);
@@ -604,13 +604,13 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     t->enable_progress_bar = true;
     t->precision = 32;
     snprintf(t->default_root_dir, sizeof t->default_root_dir, ".");
-    /* issue 4: tools */
+    /* tools */
     t->enable_model_summary = t->enable_checkpointing = true;
-    t->use_distributed_sampler = true; /* issue 7 */
+    t->use_distributed_sampler = true;
     snprintf(t->accelerator, sizeof t->accelerator, "auto");
     t->devices = 1;
     snprintf(t->strategy, sizeof t->strategy, "auto");
-    /* issue 4: loop flags, Lightning's defaults (None where it has None) */
+    /* loop flags, Lightning's defaults (None where it has None) */
     t->min_epochs = -1;
     t->min_steps = -1;
     t->max_time = -1;
@@ -619,7 +619,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     t->accumulate_grad_batches = 1;
     t->overfit_batches = (ltr_limit){.is_fraction = true, .fraction = 0.0};
     o->ncallbacks = 0;
-    o->nloggers = 0; /* issue 6 */
+    o->nloggers = 0;
     o->logger_disabled = false;
 
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
@@ -629,7 +629,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         if (!k) return unknown_trainer_key("trainer.", v->string, err, cap);
         char *field = (char *)t + k->offset;
         int rc = 0;
-        if (key_nullable(k->key) && cJSON_IsNull(v)) { /* issue 4: None keeps the default */
+        if (key_nullable(k->key) && cJSON_IsNull(v)) { /* None keeps the default */
             if (!strcmp(k->key, "check_val_every_n_epoch")) t->check_val_every_n_epoch_none = true;
             continue;
         }
@@ -637,7 +637,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         case T_FLOAT: case T_TIME: case T_CLIP_ALGO: case T_DEV_RUN: case T_CALLBACKS:
             rc = ltr_options_parse_loop_flag(o, k->key, k->type, v, field, err, cap);
             break;
-        case T_LOGGER: /* issue 6 */
+        case T_LOGGER:
             rc = ltr_options_parse_loggers(o, v, err, cap);
             break;
         case T_INT:
@@ -672,7 +672,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
         }
         if (rc) return rc;
     }
-    /* issue 4: Lightning's _parse_loop_limits and _init_debugging_flags */
+    /* Lightning's _parse_loop_limits and _init_debugging_flags */
     if ((rc0 = resolve_loop_flags(t, err, cap))) return rc0;
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(o->tree, "module");
@@ -685,7 +685,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     o->data_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "data");
 
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(o->tree, "seed_everything");
-    /* issue 4: LightningCLI's seed_everything: an int, true (the default) or null =
+    /* LightningCLI's seed_everything: an int, true (the default) or null =
      * seed_everything() with no seed, false = no seeding (trainer/seed.c). Lightning 2.6
      * raises ValueError for a seed outside numpy's [0, 2^32-1]. */
     o->seed_given = s && (cJSON_IsNumber(s) || cJSON_IsRaw(s));
@@ -730,7 +730,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         if (!k) return unknown_trainer_key("--trainer.", key, err, cap);
         cJSON *v = NULL;
         if (key_nullable(k->key) && !strcmp(value, "null")) {
-            v = cJSON_CreateNull(); /* issue 4: None */
+            v = cJSON_CreateNull(); /* None */
         } else if (k->type == T_LIMIT) {
             char name[128];
             snprintf(name, sizeof name, "--trainer.%s", key);
@@ -741,7 +741,7 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
         } else if (k->type == T_CUSTOM) {
             v = value_from_text(value); /* checked by the flag's parser in resolve */
         } else if (k->type >= T_FLOAT) {
-            /* issue 4: JSON if it parses ("3", "0.5", "true", "null", {...}), else text
+            /* JSON if it parses ("3", "0.5", "true", "null", {...}), else text
              * ("00:01:00:00", "norm"); resolve() checks the type */
             int64_t n;
             ltr_pynum r = ltr_py_int(value, &n); /* ints exactly, to int64's edge */
@@ -814,7 +814,7 @@ static int check_results_path(const char *path, char *err, size_t cap) {
 int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap) {
     memset(o, 0, sizeof *o);
     o->tree = cJSON_CreateObject();
-    o->ckpt_strict = true; /* issue 5 */
+    o->ckpt_strict = true;
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         const char *c = argv[i++];
@@ -870,12 +870,12 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path"))
             set_member(o->tree, "ckpt_path", cJSON_CreateString(value));
         else if (!strcmp(name, "predictions")) o->predictions_path = value;
-        else if (!strcmp(name, "strict")) { /* issue 5: load_state_dict's strict */
+        else if (!strcmp(name, "strict")) { /* load_state_dict's strict */
             if (!strcmp(value, "true") || !strcmp(value, "True")) o->ckpt_strict = true;
             else if (!strcmp(value, "false") || !strcmp(value, "False")) o->ckpt_strict = false;
             else return ltr_usage_error(err, cap, "--strict: expected true or false, got '%s'", value);
         }
-        else if (!strcmp(name, "callback")) { /* issue 4: --callback PATH[:JSON] */
+        else if (!strcmp(name, "callback")) { /* --callback PATH[:JSON] */
             cJSON *cb = ltr_options_callback_from_text("--callback", value, err, cap);
             if (!cb) return 2;
             cJSON *tr = section(o->tree, "trainer");
@@ -886,7 +886,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
             }
             cJSON_AddItemToArray(list, cb);
         }
-        else if (!strcmp(name, "logger")) { /* issue 6: --logger NAME[:JSON] */
+        else if (!strcmp(name, "logger")) { /* --logger NAME[:JSON] */
             cJSON *lg = ltr_options_callback_from_text("--logger", value, err, cap);
             if (!lg) return 2;
             cJSON *tr = section(o->tree, "trainer");
@@ -920,7 +920,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     section(o->tree, "model");
     section(o->tree, "data");
     rc = resolve(o, err, cap);
-    if (!rc && o->print_config) add_print_defaults(o->tree); /* issue 4 */
+    if (!rc && o->print_config) add_print_defaults(o->tree);
     if (!rc && o->results_path) rc = check_results_path(o->results_path, err, cap);
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
         rc = ltr_usage_error(err, cap, "--predictions is an option of ltrun predict");

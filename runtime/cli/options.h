@@ -24,7 +24,7 @@ typedef enum ltr_command {
     LTR_CMD_TEST,
     LTR_CMD_HELP,
     LTR_CMD_VERSION,
-    LTR_CMD_PREDICT /* issue 4: trainer.predict */
+    LTR_CMD_PREDICT /* trainer.predict */
 } ltr_command;
 
 /* limit_*_batches: a count (is_fraction false) or a fraction of the batches. */
@@ -46,20 +46,20 @@ typedef struct ltr_trainer_config {
     int64_t num_threads;  /* compute threads; 0 = all cores */
     int64_t precision;    /* 32 ("32-true", the default) or 64 ("64-true") */
     char default_root_dir[1024];
-    /* issue 4: entry points, logging and tools (options.c "issue 4: tools" block) */
+    /* entry points, logging and tools (options.c "tools" block) */
     int64_t profiler;          /* LTR_PROFILER_*: None, "simple", "advanced" */
     bool detect_anomaly;       /* NaN/Inf after each op (forward) and backward node */
     int64_t deterministic;     /* 0 False/None, 1 True, 2 "warn": CPU kernels already are */
     bool benchmark;            /* cudnn.benchmark: accepted, a no-op on CPU */
     bool enable_model_summary; /* the summary table at fit start */
-    bool enable_checkpointing; /* issue 5: write checkpoints/last.h5 at the end of fit */
-    int64_t checkpoint_compression; /* issue 5: gzip level 1-9 of checkpoint tensors; 0 off */
+    bool enable_checkpointing; /* write checkpoints/last.h5 at the end of fit */
+    int64_t checkpoint_compression; /* gzip level 1-9 of checkpoint tensors; 0 off */
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     /* "auto", "single_device" (the built-in) or a strategy plugin: a NAME found on the
      * plugin search path, or a path to its .so (loaded by the trainer) */
     char strategy[1024];
-    /* issue 4: loop flags (Lightning's meaning; see options.c for the None encodings) */
+    /* loop flags (Lightning's meaning; see options.c for the None encodings) */
     int64_t min_epochs;              /* resolved: 0, or 1 when min_steps is set (None) */
     int64_t min_steps;               /* -1 = None */
     double max_time;                 /* seconds; < 0 = None ("DD:HH:MM:SS", seconds, dict) */
@@ -72,7 +72,7 @@ typedef struct ltr_trainer_config {
     ltr_limit overfit_batches;       /* 0.0 = off; sets limit_train/val_batches, no shuffle */
     bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
     bool val_check_interval_given;     /* not None (a float one may not go with the above) */
-    bool use_distributed_sampler;      /* issue 7: true (Lightning's default) */
+    bool use_distributed_sampler;      /* true (Lightning's default) */
 } ltr_trainer_config;
 
 /* How a trainer flag's value is parsed (options.c's table). T_CUSTOM: a flag with its
@@ -80,12 +80,12 @@ typedef struct ltr_trainer_config {
  * options_loop.c. */
 typedef enum { T_INT, T_BOOL, T_STR, T_LIMIT, T_PRECISION, T_CUSTOM,
                T_FLOAT, T_TIME, T_CLIP_ALGO, T_DEV_RUN, T_CALLBACKS,
-               T_LOGGER /* issue 6 */ } trainer_type;
+               T_LOGGER } trainer_type;
 
-/* issue 4: trainer.profiler */
+/* trainer.profiler */
 enum { LTR_PROFILER_NONE = 0, LTR_PROFILER_SIMPLE = 1, LTR_PROFILER_ADVANCED = 2 };
 
-/* issue 4: a --callback PATH[:JSON] (trainer.callbacks[i] = {"class_path", "init_args"}) */
+/* a --callback PATH[:JSON] (trainer.callbacks[i] = {"class_path", "init_args"}) */
 typedef struct ltr_callback_spec {
     const char *path;       /* borrowed from the tree */
     const cJSON *init_args; /* object (never NULL) */
@@ -104,19 +104,19 @@ typedef struct ltr_options {
     bool print_config;
     bool run_test;        /* fit --test: test after fitting */
     const char *results_path; /* --results (borrowed from argv) */
-    /* issue 4: entry points */
+    /* entry points */
     const char *ckpt_path;    /* --ckpt-path / "ckpt_path" in the config (NULL: none) */
     const char *predictions_path; /* predict: --predictions (borrowed; NULL: default) */
     bool seed_quiet;          /* seed_everything false: no seeding message (LightningCLI) */
-    /* issue 4: callbacks in the order given */
+    /* callbacks in the order given */
     int ncallbacks;
     ltr_callback_spec callbacks[LTR_MAX_CALLBACKS];
-    /* issue 6: trainer.logger — false: none; true/absent: the default CSV logger;
+    /* trainer.logger — false: none; true/absent: the default CSV logger;
      * a list of NAME | {"class_path": NAME, "init_args": {...}} (--logger NAME[:JSON]) */
     bool logger_disabled;
     int nloggers;
     ltr_callback_spec loggers[LTR_MAX_CALLBACKS];
-    /* issue 5: checkpoints */
+    /* checkpoints */
     bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
     bool data_from_checkpoint; /* --data-from-checkpoint: the data module's saved hparams
                                 * (paths among them) apply too (ckpt_hparams.c) */

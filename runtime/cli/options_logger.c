@@ -1,5 +1,5 @@
 /*
- * options_logger.c — trainer.logger (issue 6; owned by the loggers work).
+ * options_logger.c — trainer.logger.
  *
  * Lightning's Trainer(logger=...): True (the default) means the default logger, here
  * the "csv" plugin (Lightning picks CSVLogger(save_dir=default_root_dir) when

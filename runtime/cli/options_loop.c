@@ -1,6 +1,5 @@
 /*
- * options_loop.c — the loop flags of issue 4 (owned by the hooks/callbacks/loop-flags
- * work): min_epochs, min_steps, max_time, val_check_interval, accumulate_grad_batches,
+ * options_loop.c — the loop flags: min_epochs, min_steps, max_time, val_check_interval, accumulate_grad_batches,
  * gradient clipping, fast_dev_run, overfit_batches, trainer.callbacks; and how they
  * resolve into the typed config the way Lightning's Trainer.__init__ resolves them
  * (trainer/setup.py::_init_debugging_flags, loops/utilities.py::_parse_loop_limits,

@@ -45,9 +45,9 @@ typedef struct ltr_ctx {
     double batch_size;         /* size of the current batch, for epoch-mean weighting */
     void **allocs;             /* lt_alloc blocks to free after destroy */
     int64_t nallocs, cap_allocs;
-    /* issue 4: the trainer's metric dicts by lt_metrics_dict (borrowed; NULL = empty) */
+    /* the trainer's metric dicts by lt_metrics_dict (borrowed; NULL = empty) */
     const struct ltr_metric_dict *metric_dicts[3];
-    /* issue 4: where lt_predict_output goes (set by the predict loop; NULL elsewhere) */
+    /* where lt_predict_output goes (set by the predict loop; NULL elsewhere) */
     lt_status (*predict_sink)(void *self, lt_ctx *ctx, const char *name, const lt_tensor *value);
     void *predict_sink_self;
     /* ABI 1.4: hooks — the running trainer (an ltr_trainer*), for the trainer-control
@@ -59,13 +59,13 @@ typedef struct ltr_ctx {
     /* ABI 1.4: optimizers and schedulers of the run (borrowed from the trainer; NULL =
      * none: what lt_sgd/lt_step_lr/... make belongs to the caller) */
     ltr_optim_setup *optim;
-    /* issue 6 (runtime/trainer/update_bn.c): while set, lt_batchnorm layers in training
+    /* while set, lt_batchnorm layers in training
      * use momentum=None (cumulative average), as torch.optim.swa_utils.update_bn sets */
     bool bn_cumulative;
-    /* issue 7: --trainer.use_distributed_sampler false (Lightning's default true: loaders
+    /* --trainer.use_distributed_sampler false (Lightning's default true: loaders
      * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
     bool no_distributed_sampler;
-    bool overfit_batches; /* issue 7: the flag is on: that wrap does not shuffle */
+    bool overfit_batches; /* the flag is on: that wrap does not shuffle */
     int32_t device; /* where ltr_empty & co, parameters and batches go (accelerators/registry.h) */
     /* the strategy plugin whose entry (or grad-ready callback) runs now, else NULL:
      * lt_get_extension answers only it (strategy/plugin_strategy.c) */

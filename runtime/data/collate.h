@@ -1,5 +1,5 @@
 /*
- * collate.h — variable-length samples (issue 7): the default collate for datasets with
+ * collate.h — variable-length samples: the default collate for datasets with
  * LT_VARIABLE_DIM field dimensions. Owned by the data pipeline; dataloader.c calls in
  * at two points only (attach after init, padded fetch for a variable loader).
  *

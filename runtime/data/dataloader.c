@@ -57,7 +57,7 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
                 return ltr_fail(ctx, "the %s dataset: field %d has a negative dimension (only "
                                      "LT_VARIABLE_DIM (-1) marks a variable length)", sn, f);
     }
-    /* issue 7: torch.utils.data.DataLoader.__init__'s checks (torch 1.13 wording),
+    /* torch.utils.data.DataLoader.__init__'s checks (torch 1.13 wording),
      * naming the split and the --data.* option that overrides the value */
     if (ds->num_workers < 0)
         return ltr_fail(ctx, "the %s loader: num_workers option should be non-negative; use "
@@ -92,8 +92,8 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     dl->get_item = get_item;
     dl->dm_self = dm_self;
     dl->ctx = ctx;
-    dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* issue 7: ds.seed -1 = the run's */
-    /* issue 7: the sampler (data/sampler.h) over the trainer's rank and world size */
+    dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* ds.seed -1 = the run's */
+    /* the sampler (data/sampler.h) over the trainer's rank and world size */
     if (ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
                          !ltr_ctx_of(ctx)->no_distributed_sampler,
                          ltr_ctx_of(ctx)->overfit_batches) != LT_OK) {
@@ -191,7 +191,7 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
     if (dl->workers) ltr_workers_stop(dl->workers, !dl->ds.persistent_workers);
     /* workers fetch only between a restart and this stop: dl->epoch is constant for them */
     dl->epoch = epoch;
-    /* issue 7: the sampler's order, reproducible from (seed, epoch, rank, world) alone so
+    /* the sampler's order, reproducible from (seed, epoch, rank, world) alone so
      * a resumed run sees the same order (data/sampler.h) */
     dl->sampler.seed = dl->seed; /* a checkpoint restore may have set dl->seed */
     ltr_sampler_order(&dl->sampler, epoch, dl->order);

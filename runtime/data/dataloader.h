@@ -7,7 +7,7 @@
  * are padded, data/collate.h). The loader owns the batch buffers; a batch returned
  * by ltr_dataloader_get is valid until the next get or ltr_dataloader_free.
  *
- * issue 7: with ds.num_workers > 0 batches are fetched and collated ahead of the
+ * with ds.num_workers > 0 batches are fetched and collated ahead of the
  * consumer on worker threads (workers.c); num_workers == 0 fetches on the calling
  * thread (the samples of one big batch on the OpenMP threads), as before.
  */
@@ -37,9 +37,9 @@ typedef struct ltr_dataloader {
     lt_ctx *ctx;            /* context for get_item calls (borrowed) */
     uint64_t seed;          /* sampler seed: ds.seed if >= 0, else the run's seed */
     int64_t *order;         /* sample order of the current epoch (owned) */
-    int64_t order_len;      /* len(sampler): the indices in `order` (issue 7) */
-    ltr_sampler sampler;    /* issue 7: data/sampler.h (owned) */
-    /* issue 7: batch buffers. Slot 0 alone without workers; with workers
+    int64_t order_len;      /* len(sampler): the indices in `order` */
+    ltr_sampler sampler;    /* data/sampler.h (owned) */
+    /* batch buffers. Slot 0 alone without workers; with workers
      * num_workers * prefetch_factor + 1 (the batches in flight and the one the
      * consumer holds), batch b living in slot b % nslots. */
     struct lt_batch *slots;
@@ -79,7 +79,7 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
  * its batch k). The batch stays valid until the next get, set_epoch or free. */
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);
 
-/* issue 7: fetch the n samples at positions first..first+n-1 of `order` into the
+/* fetch the n samples at positions first..first+n-1 of `order` into the
  * buffers of `slot` (the one place a batch is assembled). Errors go to ctx as
  * "get_item(<split>, <index>) failed: <plugin's message>". omp: spread the samples
  * over the OpenMP threads (the training thread only; workers pass false). */

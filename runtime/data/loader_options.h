@@ -1,6 +1,6 @@
 /*
  * loader_options.h — `--data.<option>` for the DataLoader options of every split
- * (issue 7): num_workers, prefetch_factor, persistent_workers, pin_memory.
+ *: num_workers, prefetch_factor, persistent_workers, pin_memory.
  *
  * The host reads them from the data module's hparams when given (so any data module
  * takes `--data.num_workers 2` without reading it itself, and the unread-hparam check

@@ -2,7 +2,7 @@
  * sampler.h — torch.utils.data's samplers for a loader's sample order: sequential, random,
  * weighted random and the DistributedSampler that Lightning puts around them.
  *
- * Owner: the data pipeline (issue 7). Contract: the order of epoch e is a pure function of
+ * Owner: the data pipeline. Contract: the order of epoch e is a pure function of
  * (seed, e, rank, world_size, the dataset's sampler options), so a run resumed in the
  * middle of an epoch sees the same remaining batches; the draws use PyTorch 1.13's CPU
  * generator (util/torch_rng.h), so the orders equal PyTorch's where PyTorch's are

@@ -1,7 +1,7 @@
 /*
  * split.h — torch.utils.data.random_split for data modules (lt_random_split, ABI 1.5).
  *
- * Owner: the data pipeline (issue 7). Contract: the permutation and part sizes equal
+ * Owner: the data pipeline. Contract: the permutation and part sizes equal
  * random_split(range(n), lengths, generator=torch.Generator().manual_seed(seed)) in
  * PyTorch 1.13 (util/torch_rng.h gives the same randperm bit for bit).
  */

@@ -1,7 +1,7 @@
 /*
  * transforms.h — per-sample transforms (torchvision.transforms semantics) on plain
  * buffers, and the per-sample random stream they draw from. Owned by the data
- * pipeline (issue 7). Everything here is safe on loader threads: no lt_* tensor ops,
+ * pipeline. Everything here is safe on loader threads: no lt_* tensor ops,
  * no arena, only the buffers passed in (errors go to ctx, as get_item's do).
  *
  * Randomness: a sample's stream is derived from (loader seed, loader epoch, split,

@@ -1,5 +1,5 @@
 /*
- * workers.c — the DataLoader's worker threads (issue 7); contract in workers.h.
+ * workers.c — the DataLoader's worker threads; contract in workers.h.
  *
  * One mutex guards the pool's state. A run of the pipeline starts at batch `first`
  * (0, or the k of a resumed epoch, or any index asked out of turn) and has a

@@ -1,5 +1,5 @@
 /*
- * workers.h — the DataLoader's worker pool (issue 7): torch.utils.data's
+ * workers.h — the DataLoader's worker pool: torch.utils.data's
  * _MultiProcessingDataLoaderIter on libuv threads instead of processes.
  *
  * Owned by the loader (dl->workers). num_workers threads fetch and collate whole

@@ -95,7 +95,7 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
     int64_t wshape[2] = {out, in};
     l->in_features = in;
     l->out_features = out;
-    ltr_param_store_note_module(ctx, name, "Linear"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "Linear"); /* model summary */
     return weighted_layer_params(ctx, name, 2, wshape, bias, &l->weight, &l->bias);
 }
 
@@ -109,11 +109,11 @@ lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int
                              "all must be > 0, in and out divisible by groups", name, (long long)in,
                         (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {out, in / groups, kernel, kernel};
-    ltr_param_store_note_module(ctx, name, "Conv2d"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "Conv2d"); /* model summary */
     return weighted_layer_params(ctx, name, 4, wshape, bias, &l->weight, &l->bias);
 }
 
-/* issue 3: conv */
+/* conv */
 /* nn.Conv1d: weight [out, in/groups, k], init as nn.Conv2d (fan_in = in/groups * k). */
 lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int64_t in,
                           int64_t out, int64_t kernel, const lt_conv1d_options *opt, bool bias) {
@@ -125,7 +125,7 @@ lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int
                              "all must be > 0, in and out divisible by groups", name, (long long)in,
                         (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[3] = {out, in / groups, kernel};
-    ltr_param_store_note_module(ctx, name, "Conv1d"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "Conv1d"); /* model summary */
     return weighted_layer_params(ctx, name, 3, wshape, bias, &l->weight, &l->bias);
 }
 
@@ -143,11 +143,11 @@ lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, c
                              "groups %lld: all must be > 0, in and out divisible by groups", name,
                         (long long)in, (long long)out, (long long)kernel, (long long)groups);
     int64_t wshape[4] = {in, out / groups, kernel, kernel};
-    ltr_param_store_note_module(ctx, name, "ConvTranspose2d"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "ConvTranspose2d"); /* model summary */
     return weighted_layer_params_n(ctx, name, 4, wshape, bias, out, &l->weight, &l->bias);
 }
 
-/* ------------------------------------------------------------ issue 3: nn */
+/* ------------------------------------------------------------ nn */
 
 /* torch.nn.init._calculate_fan_in_and_fan_out (>= 2 dims; else an error). */
 static bool fans(lt_ctx *ctx, const lt_tensor *t, const char *fn, double *fi, double *fo) {

@@ -28,7 +28,7 @@ lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *nam
     *l = (lt_batchnorm_layer){0};
     l->opt = opt ? *opt : LT_BATCHNORM_DEFAULTS;
     l->num_features = num_features;
-    ltr_param_store_note_module(ctx, name, "BatchNorm"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "BatchNorm"); /* model summary */
     int64_t c[1] = {num_features};
     if (l->opt.affine) {
         if (!(l->weight = named(ctx, false, name, "weight", LT_FLOAT32, 1, c, 1.0))) return LT_ERROR;
@@ -51,7 +51,7 @@ lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_te
     if (training && l->num_batches_tracked) {
         int64_t *nbt = l->num_batches_tracked->data;
         *nbt += 1;
-        if (momentum < 0 || ltr_ctx_of(ctx)->bn_cumulative) /* issue 6: update_bn.c */
+        if (momentum < 0 || ltr_ctx_of(ctx)->bn_cumulative) /* update_bn.c */
             momentum = 1.0 / (double)*nbt; /* momentum=None: cumulative average */
     }
     /* torch: bn_training = training or running stats are None */
@@ -68,7 +68,7 @@ lt_status ltr_layernorm_init(lt_ctx *ctx, lt_layernorm_layer *l, const char *nam
         return ltr_fail(ctx, "lt_layernorm_init('%s'): normalized_shape needs 1 to %d dims, got %d",
                         name, LT_MAX_DIMS, ndim);
     *l = (lt_layernorm_layer){.normalized_ndim = ndim, .eps = eps};
-    ltr_param_store_note_module(ctx, name, "LayerNorm"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "LayerNorm"); /* model summary */
     if (affine) {
         if (!(l->weight = named(ctx, false, name, "weight", LT_FLOAT32, ndim, shape, 1.0)) ||
             !(l->bias = named(ctx, false, name, "bias", LT_FLOAT32, ndim, shape, 0.0)))
@@ -85,7 +85,7 @@ lt_status ltr_groupnorm_init(lt_ctx *ctx, lt_groupnorm_layer *l, const char *nam
                              "num_groups %lld (both > 0)", name, (long long)num_channels,
                         (long long)num_groups);
     *l = (lt_groupnorm_layer){.num_groups = num_groups, .eps = eps};
-    ltr_param_store_note_module(ctx, name, "GroupNorm"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "GroupNorm"); /* model summary */
     int64_t c[1] = {num_channels};
     if (affine) {
         if (!(l->weight = named(ctx, false, name, "weight", LT_FLOAT32, 1, c, 1.0)) ||
@@ -107,7 +107,7 @@ lt_status ltr_embedding_init(lt_ctx *ctx, lt_embedding_layer *l, const char *nam
                              "num_embeddings %lld (-1: none)", name, (long long)padding_idx,
                         (long long)num_embeddings);
     *l = (lt_embedding_layer){.padding_idx = padding_idx};
-    ltr_param_store_note_module(ctx, name, "Embedding"); /* issue 4: model summary */
+    ltr_param_store_note_module(ctx, name, "Embedding"); /* model summary */
     int64_t s[2] = {num_embeddings, embedding_dim};
     char pname[512];
     snprintf(pname, sizeof pname, "%s.weight", name);

@@ -1,7 +1,6 @@
 /*
  * clip_grad.h — torch.nn.utils.clip_grad_norm_ / clip_grad_value_ over parameters'
- * gradients (owned by the hooks/loop-flags work of issue 4; Lightning's
- * precision.clip_gradients calls them with the optimizer's parameters).
+ * gradients.
  *
  * Parameters whose grad is undefined (p.grad is None) are skipped, as in torch.
  * Gradients are changed in place, each in its own dtype.

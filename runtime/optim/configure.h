@@ -33,7 +33,7 @@ typedef struct ltr_sched_config {
 
 typedef struct ltr_optim_setup {
     bool configuring;             /* inside configure_optimizers: lt_add_* allowed */
-    bool manual;                  /* issue 4: the module uses manual optimization (set by the
+    bool manual;                  /* the module uses manual optimization (set by the
                                      trainer before configure_optimizers) */
     lt_optimizer **optimizers;    /* trainer.optimizers (borrowed from `owned_opt`) */
     int noptimizers;

@@ -150,7 +150,7 @@ int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names) {
     return o->ngroups++;
 }
 
-/* issue 4, manual optimization: torch's Adam(self.generator.parameters()) — the
+/* manual optimization: torch's Adam(self.generator.parameters()) — the
  * optimizer keeps only the parameters whose names match; the others leave every group. */
 lt_status ltr_optimizer_params(lt_ctx *ctx, lt_optimizer *o, const char *names) {
     if (!o || !names || !*names)

@@ -86,13 +86,13 @@ int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names);
 lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value);
 double ltr_group_get(const lt_optimizer *o, int group, const char *key); /* NAN: no such key */
 int ltr_num_param_groups(const lt_optimizer *o);
-/* issue 5 (checkpoints): the i-th param group option key of o's kind ("lr", ...), NULL past the end */
+/* the i-th param group option key of o's kind ("lr", ...), NULL past the end */
 const char *ltr_group_key_at(const lt_optimizer *o, int i);
 /* The same by kind (LTR_OPTIM_*), for checking a checkpoint before any optimizer exists:
  * whether the option is a boolean, and the bound a value must stay below (betas: 1) on
  * top of the constructors' `0 <= x`. */
 const char *ltr_optim_kind_key(int kind, int i, bool *is_bool, double *upper);
-/* issue 4, manual optimization: keep only the parameters matching `names` (torch's
+/* manual optimization: keep only the parameters matching `names` (torch's
  * Adam(self.generator.parameters())); before any step. Errors recorded on ctx. */
 lt_status ltr_optimizer_params(lt_ctx *ctx, lt_optimizer *o, const char *names);
 /* The optimizer's parameters, group by group (torch's param_groups[*]['params']) into

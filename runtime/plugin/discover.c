@@ -1,6 +1,5 @@
 /*
- * discover.c — where plugins are found by name, and `ltrun plugins` (issue 6; owned by
- * the loggers/discovery work).
+ * discover.c — where plugins are found by name, and `ltrun plugins`.
  *
  * Search path, first match wins: each directory of $LT_PLUGIN_PATH (colon list, empty
  * pieces skipped), then the user's $XDG_DATA_HOME/ltrun/plugins (XDG default

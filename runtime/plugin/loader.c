@@ -114,7 +114,7 @@ static bool try_dir(const char *dir, size_t n, const char *spec, char *path, siz
     return false;
 }
 
-/* issue 7: one NAME may be two kinds' plugins (the `csv` logger and the `csv` data
+/* one NAME may be two kinds' plugins (the `csv` logger and the `csv` data
  * plugin): a bare NAME skips a file that is a valid plugin without a descriptor of the
  * wanted kind, and the search goes on. A broken file is still taken, so loading it
  * reports what is wrong with it. */
@@ -251,7 +251,7 @@ static lt_status check_list(const char *path, const lt_descriptor *const *list, 
                 return fail(err, cap, "%s: two %s plugins are named '%s' (descriptors %u and %u): "
                                       "give each its own name", path,
                             ltr_kind_name((lt_plugin_kind)list[i]->kind), list[i]->name, j, i);
-    if ((uint32_t)kind == 0) { /* issue 6: any kind (ltrun plugins) */
+    if ((uint32_t)kind == 0) { /* any kind (ltrun plugins) */
         *found = list[0];
         return LT_OK;
     }

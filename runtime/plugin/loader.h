@@ -83,7 +83,7 @@ typedef struct ltr_registry {
 lt_status ltr_registry_add(ltr_registry *reg, const ltr_plugin *p, char *err, size_t errcap);
 void ltr_registry_free(ltr_registry *reg);
 
-/* issue 6: discovery (discover.c). The directories searched for a bare NAME, in order:
+/* discovery (discover.c). The directories searched for a bare NAME, in order:
  * each piece of $LT_PLUGIN_PATH, $XDG_DATA_HOME/ltrun/plugins (default
  * ~/.local/share/ltrun/plugins), the installed $(pkglibdir)/plugins; in each, NAME.so
  * then <kind dir>/NAME.so. Never the current directory implicitly. */

@@ -41,7 +41,7 @@ void ltr_tape_set_grad_ready(ltr_tape *t, ltr_grad_ready_fn fn, void *user) {
 ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_fn backward,
                      int nin, const lt_tensor *const *in) {
     ltr_ctx *c = ltr_ctx_of(ctx);
-    if (out && ltr_op_observers) ltr_op_notify_forward(ctx, op, out, nin, in); /* issue 4 */
+    if (out && ltr_op_observers) ltr_op_notify_forward(ctx, op, out, nin, in);
     if (!out || !c->grad_enabled || !c->tape) return NULL; /* torch.no_grad(): nothing */
     bool needed = false;
     for (int i = 0; i < nin; i++) needed |= in[i] && (in[i]->flags & LTR_T_REQUIRES_GRAD);
@@ -224,7 +224,7 @@ lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss) {
             }
         }
         if (!n->out->grad) continue; /* does not lead to the loss */
-        /* issue 4: the profiler times each node, detect_anomaly checks what it wrote */
+        /* the profiler times each node, detect_anomaly checks what it wrote */
         for (ltr_op_observer *o = ltr_op_observers; o; o = o->next)
             if (o->before_backward) o->before_backward(o, ctx, n);
         lt_status brc = n->backward(ctx, n);

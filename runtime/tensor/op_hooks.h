@@ -1,6 +1,6 @@
 /*
  * op_hooks.h — a process-wide observer of ops, for the profiler and detect_anomaly
- * (issue 4). Off (NULL) it costs one load and a branch per recorded op.
+ *. Off (NULL) it costs one load and a branch per recorded op.
  *
  * Where ops are seen: ltr_record (autograd.c) calls after_forward for every op that
  * reaches it — every differentiable op, also under no_grad, after its output is

@@ -138,7 +138,7 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
     return y;
 }
 
-/* ------------------------------------------------------------ issue 3: conv */
+/* ------------------------------------------------------------ conv */
 
 /* F.conv1d as F.conv2d on [N, C, 1, L] with a [O, C/g, 1, k] weight: the same im2col +
  * GEMM path, and the reshapes carry the gradients back to the 3-D tensors. */

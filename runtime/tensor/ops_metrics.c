@@ -1,5 +1,5 @@
 /*
- * ops_metrics.c — torchmetrics-style metrics (issue 3, "losses and metrics"), not
+ * ops_metrics.c — torchmetrics-style metrics ("losses and metrics"), not
  * differentiable: functional top-k accuracy, macro precision / recall / F1, confusion
  * matrix, MAE, MSE; and stateful metric objects (lt_metric) that accumulate over
  * updates (an epoch) and also keep the last update's (the batch's) state.

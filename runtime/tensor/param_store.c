@@ -52,7 +52,7 @@ void ltr_param_store_free(ltr_param_store *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* issue 4: the layer registry the model summary reads (no store: nothing to note). */
+/* the layer registry the model summary reads (no store: nothing to note). */
 void ltr_param_store_note_module(lt_ctx *ctx, const char *name, const char *type) {
     ltr_param_store *s = ltr_ctx_of(ctx)->params;
     if (!s || !name) return;

@@ -31,7 +31,7 @@ struct lt_tensor {
     uint32_t flags;
     lt_tensor *grad;             /* params: persistent buffer; others: arena, made in backward */
     struct ltr_node *node;       /* the op that produced it (NULL for leaves) */
-    const char *name;            /* params only: "fc1.weight" (owned by the store) */
+    const char *name;            /* params only: "fc1.weight" */
 };
 
 size_t ltr_dtype_size(lt_dtype dt);
@@ -94,14 +94,14 @@ typedef struct ltr_param_store {
     int64_t count, cap;
     lt_tensor **buffers;
     int64_t nbuffers, cap_buffers;
-    /* issue 4: the layers made by lt_*_init, for the model summary: names owned, types
+    /* the layers made by lt_*_init, for the model summary: names owned, types
      * static ("Linear", "Conv2d", ...) */
     char **module_names;
     const char **module_types;
     int64_t nmodules, cap_modules;
 } ltr_param_store;
 
-/* issue 4: note that layer `name` of `type` was made (model summary's Name/Type). */
+/* note that layer `name` of `type` was made (model summary's Name/Type). */
 void ltr_param_store_note_module(lt_ctx *ctx, const char *name, const char *type);
 
 void ltr_param_store_init(ltr_param_store *s);
@@ -141,14 +141,14 @@ lt_status ltr_linear_init(lt_ctx *ctx, lt_linear_layer *l, const char *name, int
  * U(-1/sqrt(fan_in), 1/sqrt(fan_in)) with fan_in = in/groups * k * k. */
 lt_status ltr_conv2d_init(lt_ctx *ctx, lt_conv2d_layer *l, const char *name, int64_t in,
                           int64_t out, int64_t kernel, const lt_conv2d_options *opt, bool bias);
-/* issue 3: conv — nn.Conv1d / nn.ConvTranspose2d parameters with torch's default init */
+/* conv — nn.Conv1d / nn.ConvTranspose2d parameters with torch's default init */
 lt_status ltr_conv1d_init(lt_ctx *ctx, lt_conv1d_layer *l, const char *name, int64_t in,
                           int64_t out, int64_t kernel, const lt_conv1d_options *opt, bool bias);
 lt_status ltr_conv_transpose2d_init(lt_ctx *ctx, lt_conv_transpose2d_layer *l, const char *name,
                                     int64_t in, int64_t out, int64_t kernel,
                                     const lt_conv_transpose2d_options *opt, bool bias);
 
-/* torch.nn.init schemes (nn, issue 3; init.c) */
+/* torch.nn.init schemes (nn,; init.c) */
 double ltr_calculate_gain(lt_ctx *ctx, const char *nonlinearity, double param);
 void ltr_init_xavier_uniform(lt_ctx *ctx, lt_tensor *t, double gain);
 void ltr_init_xavier_normal(lt_ctx *ctx, lt_tensor *t, double gain);

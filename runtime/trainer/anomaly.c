@@ -1,5 +1,5 @@
 /*
- * anomaly.c — trainer.detect_anomaly (issue 4): torch.autograd.detect_anomaly for ltrun.
+ * anomaly.c — trainer.detect_anomaly: torch.autograd.detect_anomaly for ltrun.
  *
  * After every op that reaches the autograd recorder (forward; also under no_grad) the
  * output is checked for NaN/Inf, and after every backward node the gradients it wrote

@@ -1,9 +1,9 @@
 /*
- * callback_api.c — host services for callback plugins (ABI 1.4: callbacks, issue 6):
+ * callback_api.c — host services for callback plugins (ABI 1.4: callbacks):
  * dict/list hyperparameters as JSON text, the trainer flags Lightning's callbacks read
  * (EarlyStopping.setup reads val_check_interval and check_val_every_n_epoch), and the
  * optimizer class name LearningRateMonitor builds its keys from.
- * Owned by the callback plugins work of issue 6.
+ *
  */
 #include "trainer/trainer.h"
 

@@ -1,7 +1,7 @@
 /*
  * callbacks.c — callback plugins (--callback PATH[:JSON]) and hook dispatch in
  * Lightning's order (trainer/call.py: _call_callback_hooks, _call_lightning_module_hook).
- * Owned by the hooks/callbacks/loop-flags work of issue 4; the contract is in hooks.h.
+ *h.
  */
 #include "trainer/trainer.h"
 
@@ -189,7 +189,7 @@ lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_a
         t->cbs.cap = cap;
     }
     char err[1024], path[4096];
-    /* issue 6: a NAME is found on the plugin search path (plugin/discover.c) */
+    /* a NAME is found on the plugin search path (plugin/discover.c) */
     ltr_callback *cb = &t->cbs.items[t->cbs.n];
     if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
         ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {
@@ -254,7 +254,7 @@ lt_status ltr_callbacks_arrange(ltr_trainer *t) {
     free(t->cbs.items);
     t->cbs.items = sorted;
     t->cbs.cap = t->cbs.n;
-    /* issue 6: callback_connector._configure_progress_bar — a ProgressBar callback
+    /* callback_connector._configure_progress_bar — a ProgressBar callback
      * replaces the built-in bar; two, or one with enable_progress_bar=False, are a
      * MisconfigurationException. (_configure_model_summary_callback raises nothing: a
      * ModelSummary callback runs whatever enable_model_summary says and the built-in

@@ -52,7 +52,7 @@ void ltr_trainer_ckpt_state(ltr_trainer *t, ltr_ckpt_state *s) {
         .model_hp = t->model_hp.given,
         .data_hp = t->data_hp.given,
         .precision = t->opts && t->opts->trainer.precision == 64 ? 64 : 32,
-        /* issue 5: --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
+        /* --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
         .compression = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0,
         .ncallbacks = t->cbs.n,
         .callback_at = callback_at,

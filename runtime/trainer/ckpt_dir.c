@@ -1,6 +1,5 @@
 /*
- * ckpt_dir.c — where checkpoints go and where `--ckpt-path last` looks (issue 6;
- * owned by the checkpoint-dir work; ABI 1.5: checkpoint dir).
+ * ckpt_dir.c — where checkpoints go and where `--ckpt-path last` looks (ABI 1.5).
  *
  * Reproduces Lightning's ModelCheckpoint.__resolve_ckpt_dir (no dirpath argument):
  *   with loggers: os.path.join(loggers[0].save_dir or default_root_dir, loggers[0].name,

@@ -1,6 +1,6 @@
 /*
  * ckpt_path.c — where `--ckpt-path` is honoured and the "last" checkpoint written
- * (issue 4 hook point; loading and saving by the checkpoint work, issue 5).
+ * (hook point; loading and saving by the checkpoint work).
  *
  * Lightning restores a checkpoint after the setup hooks and before the loop
  * (trainer._run: setup, configure_model, _restore_modules_and_callbacks, then
@@ -16,7 +16,7 @@
  * only when no Checkpoint callback is given: with a model_checkpoint callback
  * (LT_CALLBACK_CHECKPOINT) configured, the trainer writes nothing itself.
  *
- * issue 6 (model_checkpoint): a Checkpoint callback reports best_model_path /
+ * a Checkpoint callback reports best_model_path /
  * last_model_path through lt_checkpoint_paths_set (in setup and after each save). "best"
  * resolves to the reported best_model_path (Lightning's _checkpoint_connector
  * ._select_ckpt_path: trainer.checkpoint_callback.best_model_path, an error when empty or
@@ -114,7 +114,7 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
     if (!ckpt_path) return LT_OK;
     char path[4096];
     if (!strcmp(ckpt_path, "last")) {
-        if (!ltr_checkpoint_last_path(t, path, sizeof path)) { /* issue 6: ckpt_dir.c */
+        if (!ltr_checkpoint_last_path(t, path, sizeof path)) { /* ckpt_dir.c */
             char dir[2048];
             ltr_checkpoint_dir(t, dir, sizeof dir);
             /* Lightning's _select_ckpt_path warns and loads nothing: fit starts from
@@ -187,7 +187,7 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", msg);
         return LT_ERROR;
     }
-    /* issue 5: Lightning's restore_model (the module's on_load_checkpoint, then the
+    /* Lightning's restore_model (the module's on_load_checkpoint, then the
      * weights) and restore_datamodule / restore_callbacks (ckpt_hooks.c) */
     if (ltr_ckpt_load_module_hook(t, c, err, sizeof err)) {
         ltr_ckpt_close(c);
@@ -254,9 +254,9 @@ static lt_status save_through_strategy(ltr_trainer *t, const char *path, ckpt_wr
 lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     if (!cfg->enable_checkpointing || cfg->fast_dev_run > 0) return LT_OK;
-    if (has_checkpoint_callback(t)) return LT_OK; /* issue 6: the given ModelCheckpoint saves */
+    if (has_checkpoint_callback(t)) return LT_OK; /* the given ModelCheckpoint saves */
     char dir[2048], path[2100];
-    ltr_checkpoint_dir(t, dir, sizeof dir); /* issue 6: the first logger's version dir */
+    ltr_checkpoint_dir(t, dir, sizeof dir); /* the first logger's version dir */
     ckpt_write w = {.t = t, .weights_only = false, .mkdir = dir};
     if (t->ckpt_last_path[0]) snprintf(path, sizeof path, "%s", t->ckpt_last_path);
     else snprintf(path, sizeof path, "%s/last.h5", dir);

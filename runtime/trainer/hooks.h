@@ -1,6 +1,6 @@
 /*
  * hooks.h — hook dispatch in Lightning's order: callback plugins and the module's hooks
- * (owned by the hooks/callbacks/loop-flags work of issue 4; callbacks.c implements it).
+ *.
  *
  * Lightning calls most hooks as a pair, trainer/call.py's
  *     _call_callback_hooks(trainer, name, *args)      every callback, in list order
@@ -85,7 +85,7 @@ lt_status ltr_callback_add(struct ltr_trainer *t, const char *spec, const struct
 /* Lightning's _reorder_callbacks (Checkpoint callbacks last) and the progress-bar rules */
 lt_status ltr_callbacks_arrange(struct ltr_trainer *t);
 void ltr_callback_destroy(struct ltr_trainer *t, ltr_callback *cb);
-/* issue 6: does a configured callback have the trait (LT_CALLBACK_PROGRESS_BAR, ...)? */
+/* does a configured callback have the trait (LT_CALLBACK_PROGRESS_BAR, ...)? */
 bool ltr_callbacks_have(const struct ltr_trainer *t, uint32_t trait);
 /* destroy hooks, then unload. */
 void ltr_callbacks_free(struct ltr_trainer *t);
@@ -129,7 +129,7 @@ lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt);
 bool ltr_api_requires_grad(const lt_tensor *t);
 lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad);
 const char *ltr_api_default_root_dir(lt_ctx *c);
-/* issue 5 (ckpt_path.c): lt_save_checkpoint */
+/* lt_save_checkpoint */
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
 /* ABI 1.4: model_checkpoint paths (ckpt_path.c) */
 void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last);

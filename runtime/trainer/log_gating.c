@@ -1,6 +1,6 @@
 /*
  * log_gating.c — Trainer(log_every_n_steps): when step-level metrics reach the loggers
- * (issue 4; owned by the "close the gaps" work). Reproduces Lightning 2.6's
+ *. Reproduces Lightning 2.6's
  * trainer/connectors/logger_connector/logger_connector.py:
  *
  *   should_update_logs:  log_every_n_steps == 0 -> False; no active loop -> True;
@@ -44,7 +44,7 @@ bool ltr_should_update_logs(const ltr_trainer *t) {
 void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log) {
     if (t->loop.should_accumulate) return; /* automatic optimization only, so far */
     if (!ltr_should_update_logs(t) && t->opts->trainer.fast_dev_run <= 0) return;
-    /* issue 6: log_metrics(metrics["log"]): this step's logged metrics to every logger
+    /* log_metrics(metrics["log"]): this step's logged metrics to every logger
      * at step _batches_that_stepped (loggers.c) */
     ltr_loggers_log_metrics(t, step_log);
 }

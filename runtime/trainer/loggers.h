@@ -1,5 +1,5 @@
 /*
- * loggers.h — logger plugins (issue 6; owned by the loggers work). Lightning's
+ * loggers.h — logger plugins. Lightning's
  * trainer.loggers and _LoggerConnector.log_metrics: every configured logger gets the
  * same calls, in the order given.
  */

@@ -1,5 +1,5 @@
 /*
- * profiler.c — trainer.profiler (issue 4): "simple" and "advanced".
+ * profiler.c — trainer.profiler: "simple" and "advanced".
  *
  * simple (Lightning's SimpleProfiler): every hook the trainer calls is an action named
  * like Lightning's ("[LightningModule]<hook>", "[LightningDataModule]get_item", plus

@@ -66,7 +66,7 @@ ltr_log_rule ltr_log_rule_for(const char *hook) {
     static const char *const train_step[] = {
         "training_step", "on_train_batch_start", "on_train_batch_end", "on_before_backward",
         "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad",
-        /* issue 4: the rest of _FxValidator's training-step hooks */
+        /* the rest of _FxValidator's training-step hooks */
         "backward", "optimizer_step", "configure_gradient_clipping", "clip_gradients",
         "optimizer_zero_grad"};
     static const char *const eval_step[] = {"validation_step", "test_step",
@@ -115,7 +115,7 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
         on_step = rule == LTR_LOG_TRAIN_STEP;
         on_epoch = rule != LTR_LOG_TRAIN_STEP;
     }
-    if (!on_step && !on_epoch) { /* issue 4: Lightning raises for on_step=on_epoch=False */
+    if (!on_step && !on_epoch) { /* Lightning raises for on_step=on_epoch=False */
         snprintf(err, cap, "lt_log('%s'): on_step=False and on_epoch=False logs nothing: set "
                            "at least one of them (or leave both at the hook's default)", name);
         return LT_ERROR;

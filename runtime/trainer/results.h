@@ -46,7 +46,7 @@ ltr_log_rule ltr_log_rule_for(const char *hook);
 
 enum { LTR_RESULT_REDUCE_MEAN = 0, LTR_RESULT_REDUCE_SUM, LTR_RESULT_REDUCE_MAX, LTR_RESULT_REDUCE_MIN };
 
-/* issue 4: an internal lt_log flag (never set by plugins): LT_ON_STEP / LT_ON_EPOCH are
+/* an internal lt_log flag (never set by plugins): LT_ON_STEP / LT_ON_EPOCH are
  * explicit values, so both clear means on_step=False, on_epoch=False (an error, as in
  * Lightning) rather than "the hook's default". lt_log_ex sets it when either is given. */
 #define LTR_LOG_EXPLICIT (1u << 30)

@@ -1,5 +1,5 @@
 /*
- * seed.c — seed_everything as LightningCLI calls it (issue 4).
+ * seed.c — seed_everything as LightningCLI calls it.
  *
  * Lightning 2.6 (fabric/utilities/seed.py, cli.py::_set_seed): seed_everything=false
  * skips seeding (torch keeps its default generator seed, 67280421310721); an int seeds

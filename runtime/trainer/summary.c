@@ -1,5 +1,5 @@
 /*
- * summary.c — Lightning's ModelSummary table at fit start (issue 4).
+ * summary.c — Lightning's ModelSummary table at fit start.
  *
  * As lightning.pytorch.utilities.model_summary (max_depth=1), plain-text form:
  *     | Name | Type   | Params | Mode

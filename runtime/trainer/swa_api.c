@@ -1,9 +1,9 @@
 /*
- * swa_api.c — host services for weight-averaging callbacks (ABI 1.4: swa, issue 6):
+ * swa_api.c — host services for weight-averaging callbacks (ABI 1.4: swa):
  * the module's parameters and buffers in registration order (torch's named_parameters /
  * named_buffers) and removal of a configured LR scheduler, which Lightning's
  * StochasticWeightAveraging needs to average the weights and to swap in SWALR.
- * Owned by the stochastic_weight_averaging callback work of issue 6.
+ *
  */
 #include "trainer/trainer.h"
 

@@ -40,7 +40,7 @@ void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
     ltr_fault_push(is_module ? LTR_FAULT_MODULE : LTR_FAULT_DATA, who(t, is_module),
                    (is_module ? &t->module_plugin : &t->data_plugin)->path, hook,
                    t->ctx.pub.current_epoch, strcmp(hook, "get_item") ? t->ctx.pub.batch_idx : -1);
-    if (t->profiler) /* issue 4: Lightning's "[LightningModule]Name.hook" actions */
+    if (t->profiler) /* Lightning's "[LightningModule]Name.hook" actions */
         ltr_profiler_start(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                            hook);
 }
@@ -151,7 +151,7 @@ static lt_status create_instance(ltr_trainer *t, bool is_module) {
         t->dm_created = true;
     }
     char err[1024];
-    /* issue 7: the host's DataLoader options given as --data.* (any data module) */
+    /* the host's DataLoader options given as --data.* (any data module) */
     if (!is_module && ltr_loader_overrides_read(&t->ctx.pub, hp, &t->loader_over)) {
         ltr_ctx_take_error(&t->ctx, err, sizeof err);
         ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
@@ -193,7 +193,7 @@ static lt_status build_loader(ltr_trainer *t, lt_split split) {
     if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
         return LT_ERROR;
     if (ds.length < 0) return LT_OK;
-    ltr_loader_overrides_apply(&t->loader_over, &ds); /* issue 7: --data.num_workers & co. */
+    ltr_loader_overrides_apply(&t->loader_over, &ds); /* --data.num_workers & co. */
     const ltr_limit *of = &t->opts->trainer.overfit_batches;
     if (t->opts->command == LTR_CMD_FIT && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL) &&
         (of->is_fraction ? of->fraction > 0 : of->count > 0) && ds.shuffle) {
@@ -263,7 +263,7 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
 static void destroy_instances(ltr_trainer *t) {
-    ltr_ckpt_close(t->pending_ckpt); /* issue 5: a fit that failed before restoring it */
+    ltr_ckpt_close(t->pending_ckpt); /* a fit that failed before restoring it */
     t->pending_ckpt = NULL;
     ltr_optim_setup_free(&t->optim_setup); /* every optimizer and scheduler of the run */
     t->optim = NULL;
@@ -306,17 +306,17 @@ static lt_status run_fit(ltr_trainer *t) {
                           "data module '%s' provides no train dataset: fit needs one", who(t, false));
         return LT_ERROR;
     }
-    /* issue 4: Lightning's ModelSummary callback, off with enable_model_summary=false */
+    /* Lightning's ModelSummary callback, off with enable_model_summary=false */
     if (t->opts->trainer.enable_model_summary && !ltr_callbacks_have(t, LT_CALLBACK_MODEL_SUMMARY))
         ltr_model_summary(t, stderr); /* a ModelSummary callback replaces it */
     /* num_training_batches is known before configure_optimizers, which may ask for
      * trainer.estimated_stepping_batches */
     if (ltr_fit_setup_data(t) || configure_optimizers(t)) return LT_ERROR;
-    /* issue 5: --ckpt-path's optimizer, scheduler, loop and RNG state (Lightning restores
+    /* --ckpt-path's optimizer, scheduler, loop and RNG state (Lightning restores
      * them after strategy.setup / configure_optimizers) */
     if (ltr_checkpoint_restore_training(t)) return LT_ERROR;
     lt_status rc = ltr_fit_loop(t);
-    /* issue 5: the "last" checkpoint, also after a SIGINT/SIGTERM stopped the fit */
+    /* the "last" checkpoint, also after a SIGINT/SIGTERM stopped the fit */
     if (rc == LT_OK) rc = ltr_checkpoint_save_last(t);
     return rc;
 }
@@ -325,7 +325,7 @@ static lt_status run_fit(ltr_trainer *t) {
  * (DM then LM), the loop, teardown. Loaders live for the stage. */
 static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     t->ctx.pub.stage = stage;
-    /* issue 4: _verify_loop_configurations (manual optimization's rules) comes first */
+    /* _verify_loop_configurations (manual optimization's rules) comes first */
     if (stage == LT_STAGE_FIT && ltr_verify_manual_optimization(t)) return LT_ERROR;
     /* ABI 1.5: _attach_model_callbacks (LightningModule.configure_callbacks) */
     if (ltr_attach_model_callbacks(t)) return LT_ERROR;
@@ -342,16 +342,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                                      LTR_CB_ALL) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
-    /* issue 4: --ckpt-path is restored after setup, before the loop (Lightning's _run) */
+    /* --ckpt-path is restored after setup, before the loop (Lightning's _run) */
     if (set_up && ltr_trainer_barrier(t, "post_setup") == LT_OK &&
         ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
-        ltr_loggers_log_hyperparams(t) == LT_OK) { /* issue 6: _log_hyperparams */
+        ltr_loggers_log_hyperparams(t) == LT_OK) { /* _log_hyperparams */
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
         else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
     }
     teardown_stage(t, stage, set_up);
-    /* issue 6: logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
+    /* logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
     ltr_loggers_finalize(t, t->exit_code || rc ? "failed"
                                : ltr_trainer_interrupted(t) ? "interrupted" : "success");
     return t->exit_code ? LT_ERROR : rc;
@@ -385,7 +385,7 @@ static void run_command(ltr_trainer *t) {
     if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
     t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
-    ltr_loggers_free(t); /* issue 6 */
+    ltr_loggers_free(t);
     destroy_instances(t);
 }
 
@@ -479,7 +479,7 @@ int ltr_trainer_run(const ltr_options *o) {
     t->ctx.log_sink_self = t;
     t->ctx.trainer = t; /* the trainer-control host calls (hooks.h) */
     t->ctx.refresh_metrics = ltr_trainer_refresh_metrics;
-    /* issue 4: _parse_loop_limits warns when max_epochs None becomes 1000 */
+    /* _parse_loop_limits warns when max_epochs None becomes 1000 */
     const cJSON *tr = cJSON_GetObjectItemCaseSensitive(o->tree, "trainer");
     const cJSON *me = cJSON_GetObjectItemCaseSensitive(tr, "max_epochs");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(tr, "max_steps");
@@ -498,17 +498,17 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_progress_init(&t->progress, stderr,
                       o->trainer.enable_progress_bar && ltr_trainer_is_global_zero(t));
 
-    /* issue 4: seed_everything as LightningCLI calls it (seed.c) */
+    /* seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
     t->ctx.seed = seed;
-    t->ctx.no_distributed_sampler = !o->trainer.use_distributed_sampler; /* issue 7 */
+    t->ctx.no_distributed_sampler = !o->trainer.use_distributed_sampler;
     t->ctx.overfit_batches = o->trainer.overfit_batches.is_fraction
                                  ? o->trainer.overfit_batches.fraction > 0
                                  : o->trainer.overfit_batches.count > 0;
     ltr_rng_seed(&t->rng, seed);
 
 
-    /* issue 4: metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
+    /* metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
      * deterministic/benchmark are accepted (the CPU kernels are deterministic already,
      * and cudnn.benchmark has no CPU counterpart) with Lightning's warning for both */
     t->ctx.metric_dicts[LT_CALLBACK_METRICS] = &t->callback;
@@ -524,7 +524,7 @@ int ltr_trainer_run(const ltr_options *o) {
     /* a refused --ckpt-path stops the run before any create hook, logger folder or
      * hparams taken from it (ckpt_path.c) */
     if (load_plugins(t) == LT_OK && ltr_checkpoint_precheck(t) == LT_OK) {
-        /* issue 5: load_from_checkpoint — the hparams saved in --ckpt-path by the same
+        /* load_from_checkpoint — the hparams saved in --ckpt-path by the same
          * plugin, the given ones on top (ckpt_hparams.c) */
         t->ckpt_model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);
         t->ckpt_data_hp = ltr_ckpt_merged_hparams(t, "data", o->data_hparams);
@@ -565,10 +565,10 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_dict_free(&t->callback);
     ltr_hparams_free(&t->model_hp);
     ltr_hparams_free(&t->data_hp);
-    cJSON_Delete(t->ckpt_model_hp); /* issue 5 */
+    cJSON_Delete(t->ckpt_model_hp);
     cJSON_Delete(t->ckpt_data_hp);
     ltr_param_store_free(&t->params);
-    free(t->requires_grad_state); /* issue 4: toggle_optimizer's saved flags */
+    free(t->requires_grad_state); /* toggle_optimizer's saved flags */
     ltr_ctx_free_allocs(&t->ctx);
     ltr_tape_destroy(t->tape);
     ltr_arena_destroy(t->arena);

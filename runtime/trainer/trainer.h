@@ -29,7 +29,7 @@
 enum { LTR_EXIT_OK = 0, LTR_EXIT_TRAINING = 1, LTR_EXIT_USAGE = 2, LTR_EXIT_PLUGIN = 3,
        LTR_EXIT_INTERRUPTED = 130 };
 
-/* issue 4: the fit loop's progress, Lightning's names (loops/fit_loop.py,
+/* the fit loop's progress, Lightning's names (loops/fit_loop.py,
  * loops/training_epoch_loop.py, connectors/data_connector.py). */
 typedef struct ltr_loop_state {
     int64_t num_training_batches;  /* after limit_train_batches */
@@ -42,12 +42,12 @@ typedef struct ltr_loop_state {
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
     bool stop_info_shown;
-    /* issue 4: log_every_n_steps (log_gating.c): trainer._active_loop and, for an
+    /* log_every_n_steps (log_gating.c): trainer._active_loop and, for an
      * evaluation/predict loop, its batch_progress.current.ready */
     int active_loop;               /* LTR_LOOP_NONE / FIT / EVAL */
     int64_t eval_ready;
-    int64_t eval_total;            /* issue 6: the running eval/predict loop's batch count */
-    /* issue 5: checkpoints — where in the epoch the fit is, and where a resume starts */
+    int64_t eval_total;            /* the running eval/predict loop's batch count */
+    /* checkpoints — where in the epoch the fit is, and where a resume starts */
     bool epoch_in_progress;        /* an epoch started and has not run its last batch */
     int64_t epoch_index;           /* that epoch */
     int64_t epoch_batches_done;    /* its batches completed so far */
@@ -81,35 +81,35 @@ typedef struct ltr_trainer {
     cJSON *stage_results;           /* {"validate": {...}, "test": {...}} (owned) */
     bool should_stop;
     int exit_code;                  /* set with the first error */
-    /* issue 4: tools */
+    /* tools */
     struct ltr_profiler *profiler;  /* trainer.profiler (NULL: off) */
     struct ltr_anomaly *anomaly;    /* trainer.detect_anomaly (NULL: off) */
-    /* issue 4: hooks, callbacks and loop flags */
+    /* hooks, callbacks and loop flags */
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
     ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
-    /* issue 4: manual optimization (loops/manual.c) */
+    /* manual optimization (loops/manual.c) */
     bool manual_optimization;       /* the module set automatic_optimization = False */
     bool manual_step_running;       /* inside the manual batch's training_step: steps count */
-    ltr_logger_set lgs;             /* issue 6: trainer.loggers (loggers.c) */
+    ltr_logger_set lgs;             /* trainer.loggers (loggers.c) */
     int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
                                        (-1: not saved); owned, NULL until the first toggle */
-    /* issue 5: checkpoints */
+    /* checkpoints */
     struct ltr_ckpt *pending_ckpt;  /* opened at start-up (ltr_checkpoint_open_early) until
                                        ltr_checkpoint_restore applies the weights; then, for
                                        fit, its optimizer/loop state applied after
                                        configure_optimizers (owned) */
     cJSON *ckpt_model_hp, *ckpt_data_hp; /* load_from_checkpoint: saved hparams + overrides
                                             (owned; NULL: the options' own) */
-    /* issue 6 (model_checkpoint): ModelCheckpoint.best_model_path / last_model_path as the
+    /* ModelCheckpoint.best_model_path / last_model_path as the
      * callback last reported them (lt_checkpoint_paths_set); "" when none */
     char ckpt_best_path[2048], ckpt_last_path[2048];
-    /* issue 6 (ckpt_dir.c): the dirpaths Checkpoint callbacks reported in setup, where
+    /* the dirpaths Checkpoint callbacks reported in setup, where
      * `--ckpt-path last` looks for last*.h5 */
     char ckpt_dirpaths[8][1024];
     int nckpt_dirpaths;
-    /* issue 7 (dataloader workers): --data.num_workers & co., read at the data module's
+    /* --data.num_workers & co., read at the data module's
      * create, applied to every split's loader */
     ltr_loader_overrides loader_over;
     /* the run's strategy (strategy/strategy.h; owned): made first, before the signal
@@ -148,21 +148,21 @@ lt_status ltr_step_context_enter(ltr_trainer *t, const char *hook);
 lt_status ltr_trainer_barrier(ltr_trainer *t, const char *name);
 void ltr_step_context_exit(ltr_trainer *t, const char *hook);
 
-/* issue 4 (loops/automatic.c): the automatic-optimization step of one batch — closure
+/* the automatic-optimization step of one batch — closure
  * (training_step, zero_grad, backward), optimizer_step with on_before_optimizer_step and
  * gradient clipping. *outputs gets the loss for on_train_batch_end (or NULL). */
 lt_status ltr_automatic_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx,
                              lt_tensor **outputs);
-/* issue 4 (loops/automatic.c): Strategy.backward — CB/LM on_before_backward(loss), the
+/* Strategy.backward — CB/LM on_before_backward(loss), the
  * backward pass, CB/LM on_after_backward. LT_ERROR with t->exit_code set when a hook
  * failed (reported), else with the backward pass's message left on the context. */
 lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *opt,
                                 int64_t batch_idx);
-/* issue 4 (loops/manual.c): manual optimization — the configuration check at fit's start
+/* manual optimization — the configuration check at fit's start
  * (gradient_clip_val, accumulate_grad_batches) and one batch (training_step alone). */
 lt_status ltr_verify_manual_optimization(ltr_trainer *t);
 lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt_tensor **outputs);
-/* issue 4: num_training_batches and val_check_batch from the loader and the flags
+/* num_training_batches and val_check_batch from the loader and the flags
  * (_FitLoop.setup_data); usable before configure_optimizers. */
 lt_status ltr_fit_setup_data(ltr_trainer *t);
 /* trainer.estimated_stepping_batches; -1 = infinite */
@@ -191,7 +191,7 @@ bool ltr_stop_decision(ltr_trainer *t, bool local);
 /* The SIGINT/SIGTERM flag (ltr_interrupted) through ltr_stop_decision. */
 bool ltr_trainer_interrupted(ltr_trainer *t);
 
-/* ---- issue 4: entry points, logging and tools ---- */
+/* ---- entry points, logging and tools ---- */
 
 /* Build the loader of `split` from the data module's dataset hook (trainer.c); a split
  * it does not provide leaves has_loader[split] false. */
@@ -210,15 +210,15 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
  * then matched against the module and read right after its create (open_early) */
 lt_status ltr_checkpoint_precheck(ltr_trainer *t);
 lt_status ltr_checkpoint_open_early(ltr_trainer *t);
-/* issue 5 (ckpt_path.c): after configure_optimizers, the pending checkpoint's training
+/* after configure_optimizers, the pending checkpoint's training
  * state (optimizers, schedulers, loops, RNG); LT_OK when none. Then the "last" checkpoint
  * at the end of fit (and on SIGINT/SIGTERM), and its path. */
 lt_status ltr_checkpoint_restore_training(ltr_trainer *t);
 lt_status ltr_checkpoint_save_last(ltr_trainer *t);
-/* issue 6 (ckpt_dir.c): the newest last*.h5 in the checkpoint dirs; false (buf "" ) when
+/* the newest last*.h5 in the checkpoint dirs; false (buf "" ) when
  * none exists */
 bool ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap);
-/* issue 6 (ckpt_dir.c): Lightning's __resolve_ckpt_dir without a dirpath argument */
+/* Lightning's __resolve_ckpt_dir without a dirpath argument */
 void ltr_checkpoint_dir(const ltr_trainer *t, char *buf, size_t cap);
 /* seed_everything as LightningCLI calls it: the seed to use; messages to msg (seed.c). */
 uint64_t ltr_seed_everything(const ltr_options *o, FILE *msg);

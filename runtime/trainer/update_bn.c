@@ -1,6 +1,6 @@
 /*
  * update_bn.c — torch.optim.swa_utils.update_bn(loader, model) for callbacks (ABI 1.5:
- * update_bn, issue 6; owned by the stochastic_weight_averaging work).
+ * update_bn,).
  *
  * Reproduces torch 1.13's update_bn: for every BatchNorm module with running stats,
  * reset_running_stats() (running_mean 0, running_var 1, num_batches_tracked 0) and

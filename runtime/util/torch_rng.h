@@ -1,7 +1,7 @@
 /*
  * torch_rng.h — PyTorch 1.13's CPU generator, bit for bit, for the data pipeline.
  *
- * Owner: the data pipeline (issue 7). Contract: ltr_torch_gen_seed(g, s) is
+ * Owner: the data pipeline. Contract: ltr_torch_gen_seed(g, s) is
  * torch.Generator().manual_seed(s) (CPUGeneratorImpl: an mt19937 seeded with the low
  * 32 bits of s); the draws below consume the engine exactly as the named torch kernels do,
  * so sample orders (randperm, random_split, DistributedSampler, WeightedRandomSampler with

@@ -1,5 +1,5 @@
 /*
- * cb_module.c — a module for the callback plugin tests (tests/test_callbacks.sh, issue 6).
+ * cb_module.c — a module for the callback plugin tests (tests/test_callbacks.sh).
  *
  * fc = Linear(2, 3) (bn true: then BatchNorm1d(3); forward = fc [+ bn]). Logs metrics whose values the test chooses, one per epoch:
  *   val_seq   "a,b,c,...": validation_step logs val_loss = item[epoch] (on_epoch; the last

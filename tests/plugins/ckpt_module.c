@@ -1,5 +1,4 @@
-/* ckpt_module.c — checkpoint hooks and load_from_checkpoint (issue 5,
- * tests/test_checkpoint.sh). A 784-hidden-10 MLP (SGD) whose hidden size comes from the
+/* ckpt_module.c — checkpoint hooks and load_from_checkpoint (tests/test_checkpoint.sh). A 784-hidden-10 MLP (SGD) whose hidden size comes from the
  * hparam "hidden" (default 8). on_save_checkpoint stores the training batches it has seen
  * as a tensor ("seen", int64 [2]: batches, 1000 + batches) and as JSON ({"batches": n}) under
  * /extra; on_load_checkpoint reads both back, checks they agree and prints

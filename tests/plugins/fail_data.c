@@ -1,6 +1,6 @@
 /* fail_data.c — trace_data's layout (x float [2], y int64, idx int64; batch 4), 64
  * samples a split, whose get_item fails at sample `fail_at` (-1: never) and sleeps
- * `slow_us` on every 5th sample: a data module for the loader's worker tests (issue 7).
+ * `slow_us` on every 5th sample: a data module for the loader's worker tests.
  * worker_init (ABI 1.5) prints "worker_init SPLIT ID of N" and fails for worker
  * `init_fail` (-1: none); it keeps the id in a thread-local that get_item checks against
  * lt_worker_info (and that there is no worker id on a num_workers 0 fetch). Sample

@@ -1,5 +1,4 @@
-/* save_callback.c — trainer.save_checkpoint from a callback (issue 5,
- * tests/test_checkpoint.sh): at on_train_epoch_end of epoch `epoch` (init arg, default 0)
+/* save_callback.c — trainer.save_checkpoint from a callback (tests/test_checkpoint.sh): at on_train_epoch_end of epoch `epoch` (init arg, default 0)
  * it calls lt_save_checkpoint(ctx, path, weights_only), or with `step` at on_train_batch_end
  * when global_step reaches it. Init args: path, weights_only, epoch, step. */
 #include "ltrun.h"

@@ -1,4 +1,4 @@
-/* state_callback.c — a callback's state survives resume (issue 5, tests/test_checkpoint.sh):
+/* state_callback.c — a callback's state survives resume (tests/test_checkpoint.sh):
  * counts training batches; state_dict stores {"count": n} and the tensor "count" (float64
  * [1]) under /callbacks/<name>/state; load_state_dict restores them and prints
  * "NAME load_state_dict: count=N"; on_save_checkpoint/on_load_checkpoint store and check

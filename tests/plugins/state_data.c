@@ -1,5 +1,4 @@
-/* state_data.c — a data module with checkpoint state (issue 5,
- * companion tests/test_ckpt_hooks.sh): 64 samples (x float [784], y int64 in 0..9) per
+/* state_data.c — a data module with checkpoint state (companion tests/test_ckpt_hooks.sh): 64 samples (x float [784], y int64 in 0..9) per
  * split, batch 16. It counts the datasets it described ("built"); state_dict stores
  * {"built": n} and the tensor "built" (int64 [1]) under /datamodule; load_state_dict
  * reads both back and prints "data load_state_dict: built=N" to stderr. */

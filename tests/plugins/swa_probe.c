@@ -1,6 +1,6 @@
 /*
  * swa_probe.c — a callback for the stochastic_weight_averaging tests (test_swa.sh,
- * issue 6). Given after stochastic_weight_averaging, it prints at each train epoch start
+ *). Given after stochastic_weight_averaging, it prints at each train epoch start
  * "start EPOCH lr=LR[,LR] w=V V ..." (the lr the epoch trains with, every parameter value
  * through lt_param_at, %.9g) and at train end "end w=V V ...". Exercises lt_param_count /
  * lt_param_at (ABI 1.4: swa).
@@ -38,7 +38,7 @@ static lt_status p_train_end(lt_ctx *ctx, void *self) {
     (void)self;
     printf("end");
     weights(ctx);
-    /* issue 6: the BatchNorm buffers after SWA's update_bn, "buf NAME V V ..." */
+    /* the BatchNorm buffers after SWA's update_bn, "buf NAME V V ..." */
     for (int64_t i = 0; i < lt_buffer_count(ctx); i++) {
         const char *name;
         lt_tensor *b = lt_buffer_at(ctx, i, &name);

@@ -1,5 +1,5 @@
 /*
- * tools_module.c — a module for the issue 4 entry-point, logging and tools tests
+ * tools_module.c — a module for the entry-point, logging and tools tests
  * (tests/test_predict.c, tests/test_tools.sh).
  *
  * fc = Linear(2, 3) with fixed weights W[i][j] = 0.5 i - 0.25 j + 0.125, b[i] = 0.25 i - 0.5

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool no_predict; /* --data.no_predict true: no predict split (issue 4 tests) */
+static bool no_predict; /* --data.no_predict true: no predict split (tests) */
 typedef struct {
     int64_t length;
     bool shuffle, val_shuffle;

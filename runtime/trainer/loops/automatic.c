@@ -1,7 +1,6 @@
 /*
  * automatic.c — Lightning's automatic optimization of one batch and the trainer
- * services plugins reach through the host API (owned by the hooks/callbacks/loop-flags
- * work of issue 4).
+ * services plugins reach through the host API.
  *
  * One batch, in Lightning's call order (loops/optimization/automatic.py,
  * plugins/precision/precision.py, core/module.py, reference/lightning.md §1.3):

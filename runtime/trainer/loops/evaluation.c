@@ -42,7 +42,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     int was_loop = t->loop.active_loop; /* trainer._active_loop: this loop while it runs */
     t->loop.active_loop = LTR_LOOP_EVAL;
     t->loop.eval_ready = 0;
-    t->loop.eval_total = max_batches; /* issue 6: lt_trainer_flag "num_eval_batches" */
+    t->loop.eval_total = max_batches; /* lt_trainer_flag "num_eval_batches" */
     t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
     t->ctx.pub.sanity_checking = sanity;
     t->active_results = &t->eval_results;
@@ -99,7 +99,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     if (rc == LT_OK && !sanity) {
         ltr_results_collect_epoch(&t->eval_results, &stage, &t->pbar, &t->callback);
         ltr_dict_update(&t->logged, &stage);
-        rc = ltr_loggers_log_metrics(t, &stage); /* issue 6: log_eval_end_metrics */
+        rc = ltr_loggers_log_metrics(t, &stage); /* log_eval_end_metrics */
         ltr_progress_end(&bar, &stage);
     } else if (rc == LT_OK) {
         ltr_progress_end(&bar, NULL);

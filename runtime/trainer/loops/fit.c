@@ -219,7 +219,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     int64_t nval = L->num_val_batches;
     int64_t nsanity = cfg->num_sanity_val_steps == -1 ? nval
                       : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
-    /* issue 5: no sanity check when resuming (Lightning: `not val_loop.restarting`) */
+    /* no sanity check when resuming (Lightning: `not val_loop.restarting`) */
     if (nsanity > 0 && !L->restored) {
         if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
             ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true) ||

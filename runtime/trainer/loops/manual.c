@@ -1,6 +1,5 @@
 /*
- * manual.c — Lightning's manual optimization (owned by the manual-optimization / GAN
- * work of issue 4). Reproduces, from Lightning 2.x:
+ * manual.c — Lightning's manual optimization. Reproduces, from Lightning 2.x:
  *
  *   LightningModule.automatic_optimization = False   lt_set_automatic_optimization(ctx, false)
  *                                                     from the module's create hook

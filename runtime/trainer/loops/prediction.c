@@ -1,5 +1,5 @@
 /*
- * prediction.c — trainer.predict (issue 4): the predict loop and the predictions file.
+ * prediction.c — trainer.predict: the predict loop and the predictions file.
  *
  * Lightning's order (reference/lightning.md §1.5): setup("predict") (DM, CB, LM;
  * trainer.c), the predict dataloader, limit_predict_batches, on_predict_model_eval under
@@ -172,7 +172,7 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     if (nbatches <= 0) return LT_OK; /* _PredictionLoop.skip */
     t->loop.active_loop = LTR_LOOP_EVAL; /* trainer._active_loop (log_gating.c) */
     t->loop.eval_ready = 0;
-    t->loop.eval_total = nbatches; /* issue 6: lt_trainer_flag "num_eval_batches" */
+    t->loop.eval_total = nbatches; /* lt_trainer_flag "num_eval_batches" */
     ltr_progress bar = t->progress;
     ltr_progress_start(&bar, "Predicting", nbatches);
     ltr_dataloader_set_epoch(&t->loaders[split], 0);

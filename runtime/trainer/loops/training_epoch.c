@@ -69,7 +69,7 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     ltr_hook_args a = {.batch = batch, .batch_idx = b};
     rc = ltr_hook_call(t, LTR_H_ON_TRAIN_BATCH_START, &a);
     if (rc == LT_SKIP_EPOCH) {
-        L->epoch_in_progress = false; /* issue 5: a resume starts the next epoch */
+        L->epoch_in_progress = false; /* a resume starts the next epoch */
         ltr_loop_end_step_memory(t);
         *skip = true;
         return LT_OK;
@@ -87,7 +87,7 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, false, b, L->should_accumulate)) ||
         (is_last && (rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, false, b, false))))
         return rc;
-    /* issue 5: the batch's step is done: a checkpoint saved from on_train_batch_end
+    /* the batch's step is done: a checkpoint saved from on_train_batch_end
      * (ModelCheckpoint every_n_train_steps) resumes at the next batch */
     L->epoch_batches_done = b + 1;
     a.tensor = outputs;
@@ -96,7 +96,7 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     if ((rc = ltr_module_call(t, LTR_H_ON_TRAIN_BATCH_END, &a))) return rc;
     /* _LoggerConnector.on_batch_end (every dict, every batch), then
      * update_train_step_metrics: loggers every log_every_n_steps (log_gating.c) */
-    ltr_metric_dict step_log = {0}; /* issue 6: metrics["log"] of this step */
+    ltr_metric_dict step_log = {0}; /* metrics["log"] of this step */
     ltr_results_collect_step(&t->train_results, &step_log, &t->pbar, &t->callback);
     ltr_dict_update(&t->logged, &step_log);
     ltr_update_train_step_metrics(t, &step_log);
@@ -126,7 +126,7 @@ static lt_status epoch_on_advance_end(ltr_trainer *t, int64_t b) {
     if ((rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_STEP, true, b, L->should_accumulate)))
         return rc;
     if (!L->should_accumulate) L->batches_that_stepped++;
-    L->epoch_batches_done = b + 1; /* issue 5 */
+    L->epoch_batches_done = b + 1;
     ltr_loop_end_step_memory(t);
     return LT_OK;
 }
@@ -137,7 +137,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     ltr_loop_state *L = &t->loop;
     int64_t n = L->num_training_batches;
     lt_status rc = LT_OK;
-    /* issue 5: a fit restored mid-epoch starts at the saved batch of that epoch (the
+    /* a fit restored mid-epoch starts at the saved batch of that epoch (the
      * loader's order is a function of (seed, epoch), so it is the same order) */
     int64_t b = L->resume_batch;
     L->resume_batch = 0;
@@ -152,7 +152,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
         if ((rc = epoch_on_advance_end(t, b))) break;
     }
     *completed = b >= n; /* _num_ready_batches_reached() */
-    if (*completed) L->epoch_in_progress = false; /* issue 5 */
+    if (*completed) L->epoch_in_progress = false;
     ltr_loop_end_step_memory(t);
     L->should_accumulate = false;
     t->ctx.pub.batch_idx = -1;
@@ -187,7 +187,7 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
     if (rc == LT_OK) rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_MONITORING);
     ltr_loop_end_step_memory(t);
     if (rc == LT_OK) {
-        ltr_metric_dict ep_log = {0}; /* issue 6: update_train_epoch_metrics -> loggers */
+        ltr_metric_dict ep_log = {0}; /* update_train_epoch_metrics -> loggers */
         ltr_results_collect_epoch(&t->train_results, &ep_log, &t->pbar, &t->callback);
         ltr_dict_update(&t->logged, &ep_log);
         /* fit_loop.on_advance_end: "_batches_that_stepped -= 1" around

@@ -18,8 +18,7 @@ static inline lt_status lt_save_checkpoint(lt_ctx *c, const char *path, bool wei
 /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c). Keys are names without
  * '/'. put_tensor stores a copy of t (its dtype and shape); put_json stores a JSON text
  * (checked to parse). get_tensor copies the stored tensor into dst, which must have
- * the stored dtype and shape; get_json returns the stored text (owned by the reader,
- * valid during the hook) or NULL when absent; has_key tells whether key exists.
+ * the stored dtype and shape; get_json returns the stored text or NULL when absent; has_key tells whether key exists.
  * Nothing read from a file is ever executed. */
 static inline lt_status lt_ckpt_put_tensor(lt_ctx *c, lt_ckpt_writer *w, const char *key,
                                            const lt_tensor *t) {

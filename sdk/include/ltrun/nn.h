@@ -45,7 +45,7 @@ static inline lt_status lt_conv2d_init(lt_ctx *c, lt_conv2d_layer *l, const char
     return c->api->conv2d_init(c, l, name, in, out, kernel, opt, true);
 }
 
-/* issue 3: conv */
+/* conv */
 /* nn.Conv1d(in, out, kernel, stride/padding/dilation/groups from opt or defaults, bias=True) */
 /* nn.Conv1d(in, out, kernel, ...) with PyTorch's default init; "NAME.weight", "NAME.bias" */
 static inline lt_status lt_conv1d_init(lt_ctx *c, lt_conv1d_layer *l, const char *name,

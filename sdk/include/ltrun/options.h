@@ -91,7 +91,7 @@ typedef struct lt_conv2d_layer {
     lt_conv2d_options opt;
 } lt_conv2d_layer;
 
-/* issue 3: conv — nn.Conv1d / nn.ConvTranspose2d / pooling options (torch defaults). */
+/* conv — nn.Conv1d / nn.ConvTranspose2d / pooling options (torch defaults). */
 typedef struct lt_conv1d_options {
     int64_t stride, padding, dilation, groups;
 } lt_conv1d_options;

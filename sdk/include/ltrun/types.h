@@ -13,10 +13,10 @@ extern "C" {
 
 #define LT_ABI_MAJOR 1
 #define LT_ABI_MINOR 7 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
-                          1.3: tensor-library breadth (issue 3);
-                          1.4: LT_BFLOAT16, trainer hooks and options (issue 4);
+                          1.3: tensor-library breadth;
+                          1.4: LT_BFLOAT16, trainer hooks and options;
                           1.5: data pipeline — loader options, samplers, splits,
-                               transforms, variable-length samples (issue 7);
+                               transforms, variable-length samples;
                           1.6: tmp_create — the host's safe temporary file;
                           1.7: strategy plugins (LT_STRATEGY, ltrun/strategy.h), get_extension
                                (the extension query), device-safe copy_, lerp_,
