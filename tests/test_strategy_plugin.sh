@@ -44,6 +44,16 @@ counts "entries called: setup_environment, setup once; backward, optimizer_step 
     setup_environment=1 setup=1 backward=8 optimizer_step=8 params=6
 counts "every parameter ready exactly once per backward, finite grads" \
     grad_ready=$((8 * ${params:-0})) backward_checked=8
+# the loops' strategy calls: a batch_to_device per batch moved (8 training, 1 sanity-check,
+# 2 validation), the barriers around the setup hooks and before fit's first zero_grad; no
+# sync_dist, broadcast, gather or checkpoint in this run
+counts "collectives and transfers the loops make" \
+    batch_to_device=11 barrier=3 reduce=0 broadcast=0 all_gather=0 save_checkpoint=0
+case "$(grep '^counting_strategy:' "$OUT")" in
+    *" reduce_bool=0 "*) fail "should_stop and SIGINT go through reduce_bool" ;;
+    *" reduce_bool="*) pass "should_stop and SIGINT go through reduce_bool" ;;
+    *) fail "should_stop and SIGINT go through reduce_bool: no count" ;;
+esac
 same_digest "counting_strategy trains to the built-in strategy's weights" "$TMP/builtin.json" "$TMP/counting.json"
 
 # gradient accumulation: a backward per batch, a step per 2, readiness per backward
