@@ -2,32 +2,28 @@
  * single_device.c — the built-in strategy (Lightning's SingleDeviceStrategy): everything
  * on one device in one process, collectives are identities, global rank 0 writes.
  *
- * setup_environment fixes the process's thread counts: OpenBLAS's and OpenMP's pools are
- * created lazily by the first GEMM or parallel region, so setting them here — before the
- * signal thread, any loader and any compute — gives every later thread the same count.
+ * setup_environment picks the device (the context's, the registry's default) and fixes its
+ * thread count through the device (the CPU's: OpenBLAS's and OpenMP's pools, created lazily
+ * by the first GEMM or parallel region, so setting them here — before the signal thread,
+ * any loader and any compute — gives every later thread the same count).
  */
 #include "strategy/single_device.h"
 
+#include "accelerators/registry.h"
 #include "optim/optimizer.h"
 #include "precision/precision.h"
 #include "tensor/autograd.h"
 #include "tensor/tensor.h"
 
-#include <cblas.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <string.h>
 
 static lt_status sd_setup_environment(ltr_strategy *s, lt_ctx *ctx) {
-    (void)ctx;
     s->rank = s->local_rank = s->node_rank = 0;
     s->world_size = 1;
+    s->device = ltr_ctx_of(ctx)->device;
     if (s->num_threads > 0) {
-        openblas_set_num_threads((int)s->num_threads);
-#ifdef _OPENMP
-        omp_set_num_threads((int)s->num_threads); /* our own kernels' threads */
-#endif
+        void *self;
+        ltr_device_of(s->device, &self)->set_threads(self, (int)s->num_threads);
     }
     return LT_OK;
 }
