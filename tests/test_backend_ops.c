@@ -15,6 +15,7 @@
 
 #include "accelerators/accelerator.h"
 #include "accelerators/registry.h"
+#include "nn/nn.h"
 
 #include <stdlib.h>
 

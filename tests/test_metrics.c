@@ -8,7 +8,7 @@
  */
 #include "check_run.h"
 #include "gradcheck.h"
-#include "tensor/metrics.h"
+#include "nn/metrics.h"
 #include "trainer/results.h"
 
 static test_env E;

@@ -6,6 +6,7 @@
  */
 #include "check_run.h"
 #include "gradcheck.h"
+#include "nn/nn.h"
 
 #include <stdlib.h>
 

@@ -7,6 +7,7 @@
 #include "check_run.h"
 #include "gradcheck.h"
 #include "optim/optimizer.h"
+#include "nn/nn.h"
 
 #include <stdlib.h>
 

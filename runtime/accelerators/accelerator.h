@@ -270,7 +270,7 @@ typedef struct ltr_pool_geo {
         lt_tensor *d))                                                                          \
     X(POINTWISE_LOSS_BACKWARD, pointwise_loss_backward, void, (int red, const lt_tensor         \
         *d, int k, const lt_tensor *gout, double div, lt_tensor *g))                            \
-    /* cross_entropy with options / nll_loss over x [N, C, S...] (tensor/ops_losses.c's         \
+    /* cross_entropy with options / nll_loss over x [N, C, S...] (nn/losses.c's         \
      * layout): sv [3, numel] = lp, q, d/dy; out the loss; scale (float64, one element)         \
      * the backward's factor (1/denominator for mean). gx, gy: either may be NULL */            \
     X(CE_LOSS, ce_loss, void, (const lt_tensor *x, const lt_tensor *y, const lt_tensor *w,      \
@@ -286,7 +286,7 @@ typedef struct ltr_pool_geo {
     /* out (float, one element) = mean(a == b) over int64 a, b (nan when empty) */              \
     X(MATCH_FRACTION, match_fraction, void, (const lt_tensor *a, const lt_tensor *b,            \
         lt_tensor *out))                                                                        \
-    /* one metric update (lt_metric_kind; tensor/ops_metrics.c): sums (float64 [2]) +=          \
+    /* one metric update (lt_metric_kind; nn/metrics.c): sums (float64 [2]) +=          \
      * hits or errors and the count; cnt (int64, NULL for accuracy/MAE/MSE) += tp, fp, fn       \
      * [3, C] or the confusion matrix [C, C]; class indices already checked */                  \
     X(METRIC_UPDATE, metric_update, void, (int kind, int64_t C, int64_t k, const lt_tensor      \

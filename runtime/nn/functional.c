@@ -1,5 +1,5 @@
 /*
- * ops_nn.c — F.batch_norm, F.layer_norm, F.group_norm, F.dropout, F.embedding, and
+ * functional.c — F.batch_norm, F.layer_norm, F.group_norm, F.dropout, F.embedding, and
  * the layer forms that read ctx->training (nn.BatchNorm's running statistics).
  *
  * The normalisations share one differentiable core, xhat = (x - mean) * invstd over an
@@ -9,6 +9,7 @@
  */
 #include "tensor/ops_common.h"
 #include "util/rng.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <string.h>

@@ -5,6 +5,7 @@
  * running statistics), as torch.nn.modules.batchnorm._BatchNorm.forward.
  */
 #include "tensor/ops.h"
+#include "nn/nn.h"
 #include "tensor/tensor.h"
 
 #include <stdio.h>

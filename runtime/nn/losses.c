@@ -1,5 +1,5 @@
 /*
- * ops_losses.c — the losses of torch.nn.functional: cross_entropy (class indices,
+ * losses.c — the losses of torch.nn.functional: cross_entropy (class indices,
  * reduction mean: the training loss's fast path) and accuracy; then the pointwise losses
  * mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
  * binary_cross_entropy_with_logits, kl_div, each with reduction none/mean/sum (lt_reduction).
@@ -15,6 +15,7 @@
  */
 #include "core/context.h"
 #include "tensor/ops_common.h"
+#include "nn/nn.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * ops_metrics.c — torchmetrics-style metrics ("losses and metrics"), not
+ * metrics.c — torchmetrics-style metrics ("losses and metrics"), not
  * differentiable: functional top-k accuracy, macro precision / recall / F1, confusion
  * matrix, MAE, MSE; and stateful metric objects (lt_metric) that accumulate over
  * updates (an epoch) and also keep the last update's (the batch's) state.
@@ -19,7 +19,7 @@
  */
 #include "core/context.h"
 #include "tensor/ops_common.h"
-#include "tensor/metrics.h"
+#include "nn/metrics.h"
 
 #include <math.h>
 #include <string.h>

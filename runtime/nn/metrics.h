@@ -1,5 +1,5 @@
 /*
- * metrics.h — torchmetrics-style metrics (ops_metrics.c): functional forms and the
+ * metrics.h — torchmetrics-style metrics (metrics.c): functional forms and the
  * lt_metric objects. Objects are lt_alloc memory of the context that made them.
  */
 #ifndef LTR_METRICS_H

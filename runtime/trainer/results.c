@@ -1,7 +1,7 @@
 /* results.c — what lt_log records and how it becomes step and epoch metrics. */
 #include "trainer/results.h"
 
-#include "tensor/metrics.h"
+#include "nn/metrics.h"
 
 #include <math.h>
 #include <stdio.h>

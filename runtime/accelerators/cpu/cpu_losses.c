@@ -2,7 +2,7 @@
  * cpu_losses.c — the CPU's loss kernels (accelerator.h's numerics block): the pointwise
  * losses of torch.nn.functional and cross_entropy-with-options / nll_loss, forward and
  * backward, and the range check of their inputs. Per-element math in double, as the
- * front-ends in tensor/ops_losses.c document.
+ * front-ends in nn/losses.c document.
  */
 #include "accelerators/cpu/cpu_numerics.h"
 
@@ -181,7 +181,7 @@ void ltr_cpu_match_fraction(const lt_tensor *a, const lt_tensor *b, lt_tensor *o
     ltr_set(out, 0, rows ? (double)hits / (double)rows : NAN);
 }
 
-/* torchmetrics' update (tensor/ops_metrics.c documents the semantics): sums[0] += hits or
+/* torchmetrics' update (nn/metrics.c documents the semantics): sums[0] += hits or
  * errors, sums[1] += the count; cnt (classification) += tp/fp/fn or the confusion matrix.
  * preds: float scores [N, C], int64 classes [N], or float values (MAE / MSE); targets and
  * int64 preds already checked to lie in [0, C) */
