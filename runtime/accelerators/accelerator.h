@@ -290,7 +290,13 @@ typedef struct ltr_pool_geo {
      * hits or errors and the count; cnt (int64, NULL for accuracy/MAE/MSE) += tp, fp, fn       \
      * [3, C] or the confusion matrix [C, C]; class indices already checked */                  \
     X(METRIC_UPDATE, metric_update, void, (int kind, int64_t C, int64_t k, const lt_tensor      \
-        *preds, const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums))                     
+        *preds, const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums)) \
+    /* [a, b, block] -> [b, a, block] bytes (the batch's [N, C, HW] and a GEMM's [C, N*HW]) */  \
+    X(SWAP_BATCH_CHANNELS, swap_batch_channels, void, (const void *src, void *dst, int64_t a,   \
+        int64_t b, size_t block))                                                               \
+    /* y [N, C, HW] += b[c] on every position of channel c (float32/float64) */                 \
+    X(ADD_CHANNEL_BIAS, add_channel_bias, void, (lt_tensor *y, const lt_tensor *b, int64_t n,   \
+        int64_t c, int64_t hw))
 /* ==== end of the numerics entries ==== */
 
 /* Bumped when an entry's meaning or signature changes (appending entries does not). */

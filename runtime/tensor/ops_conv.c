@@ -20,27 +20,6 @@ static void *arena_raw(lt_ctx *ctx, const lt_tensor *on, size_t bytes) {
     return p;
 }
 
-/* [a, b, block] -> [b, a, block]: between the batch's [N, O, HW] and the GEMM's [O, N*HW] */
-static void swap_batch_channels(const char *src, char *dst, int64_t a, int64_t b, size_t block) {
-    for (int64_t i = 0; i < a; i++)
-        for (int64_t j = 0; j < b; j++) memcpy(dst + (size_t)(j * a + i) * block, src + (size_t)(i * b + j) * block, block);
-}
-
-/* y [N, O, Ho*Wo] += b[o] on every position of channel o */
-static void add_channel_bias(lt_tensor *y, const lt_tensor *b, int64_t N, int64_t O, int64_t howo) {
-    for (int64_t s = 0; s < N; s++)
-        for (int64_t o = 0; o < O; o++) {
-            int64_t at = (s * O + o) * howo;
-            if (y->dtype == LT_FLOAT64) {
-                double *r = (double *)y->data + at, bo = ((const double *)b->data)[o];
-                for (int64_t i = 0; i < howo; i++) r[i] += bo;
-            } else {
-                float *r = (float *)y->data + at, bo = ((const float *)b->data)[o];
-                for (int64_t i = 0; i < howo; i++) r[i] += bo;
-            }
-        }
-}
-
 /* dX through backward-data, dW and db through backward-weight (the kernel table's conv
  * entries, on the path the forward took). A parameter's dW is written into its
  * persistent grad (added to when defined); other gradients go through fresh tensors. */
@@ -243,7 +222,7 @@ static lt_status conv_transpose2d_backward(lt_ctx *ctx, ltr_node *n) {
         if (need_x) {
             lt_tensor *gx = ltr_empty_like(ctx, x);
             if (!gx) return LT_ERROR;
-            swap_batch_channels(gxt, gx->data, C, N, (size_t)hw * es);
+            acc->swap_batch_channels(gxt, gx->data, C, N, (size_t)hw * es);
             if (ltr_accumulate_grad(ctx, x, gx)) return LT_ERROR;
         }
     }
@@ -318,6 +297,7 @@ lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor
     w = ltr_contiguous(ctx, w);
     if (b) b = ltr_contiguous(ctx, b);
     if (!x || !w || (has_b && !b)) return NULL;
+    const ltr_accel *acc = ltr_accel_of(x);
     int64_t yshape[4] = {N, O, out[0], out[1]};
     lt_tensor *y = ltr_zeros(ctx, x->dtype, 4, yshape);
     size_t es = ltr_dtype_size(x->dtype);
@@ -326,11 +306,10 @@ lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor
     char *xt = arena_raw(ctx, x, (size_t)(C * nhw) * es);
     char *cols = arena_raw(ctx, x, (size_t)(K * nhw) * es);
     if (!y || !xt || !cols) return NULL;
-    swap_batch_channels(x->data, xt, N, C, (size_t)hw * es);
+    acc->swap_batch_channels(x->data, xt, N, C, (size_t)hw * es);
     lt_conv2d_options geo = {.stride = {opt.stride[0], opt.stride[1]},
                              .padding = {opt.padding[0], opt.padding[1]},
                              .dilation = {opt.dilation[0], opt.dilation[1]}, .groups = G};
-    const ltr_accel *acc = ltr_accel_of(x);
     for (int64_t gr = 0; gr < G; gr++) {
         /* cols [K, NHW] = W_g^T [K, Cg] X_g [Cg, NHW] */
         acc->gemm(x->dtype, true, false, K, nhw, Cg, 1.0,
@@ -342,7 +321,7 @@ lt_tensor *ltr_conv_transpose2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor
             acc->col2im(x->dtype, cols + (size_t)(s * hw) * es, Og, out[0], out[1], k, &geo, H, W, nhw,
                         (char *)y->data + (size_t)((s * O + gr * Og) * howo) * es);
     }
-    if (b) add_channel_bias(y, b, N, O, howo);
+    if (b) acc->add_channel_bias(y, b, N, O, howo);
     const lt_tensor *inputs[3] = {x, w, b};
     ltr_node *n = ltr_record(ctx, "conv_transpose2d", y, conv_transpose2d_backward, b ? 3 : 2, inputs);
     if (n) {

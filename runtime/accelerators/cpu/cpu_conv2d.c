@@ -75,7 +75,9 @@ static bool dnnl_eligible(const lt_tensor *x, const lt_conv2d_options *o) {
 }
 
 /* [a, b, block] -> [b, a, block]: between the batch's [N, O, HW] and the GEMM's [O, N*HW] */
-static void swap_batch_channels(const char *src, char *dst, int64_t a, int64_t b, size_t block) {
+void ltr_cpu_swap_batch_channels(const void *srcv, void *dstv, int64_t a, int64_t b, size_t block) {
+    const char *src = srcv;
+    char *dst = dstv;
     for (int64_t i = 0; i < a; i++)
         for (int64_t j = 0; j < b; j++) memcpy(dst + (size_t)(j * a + i) * block, src + (size_t)(i * b + j) * block, block);
 }
@@ -140,7 +142,7 @@ size_t ltr_cpu_conv2d_workspace(int pass, const lt_tensor *x, const lt_tensor *w
 }
 
 /* y [N, O, Ho*Wo] += b[o] on every position of channel o */
-static void add_channel_bias(lt_tensor *y, const lt_tensor *b, int64_t N, int64_t O, int64_t howo) {
+void ltr_cpu_add_channel_bias(lt_tensor *y, const lt_tensor *b, int64_t N, int64_t O, int64_t howo) {
     for (int64_t s = 0; s < N; s++)
         for (int64_t o = 0; o < O; o++) {
             int64_t at = (s * O + o) * howo;
@@ -182,10 +184,10 @@ void ltr_cpu_conv2d_forward(const lt_tensor *x, const lt_tensor *w, const lt_ten
                       (const char *)w->data + (size_t)(gr * Og * K) * es, K, cols, nhw, 0.0,
                       yt + (size_t)(gr * Og * nhw) * es, nhw);
         }
-        swap_batch_channels(yt, (char *)y->data + (size_t)(s0 * O * howo) * es, O, ns,
+        ltr_cpu_swap_batch_channels(yt, (char *)y->data + (size_t)(s0 * O * howo) * es, O, ns,
                             (size_t)howo * es);
     }
-    if (b) add_channel_bias(y, b, N, O, howo);
+    if (b) ltr_cpu_add_channel_bias(y, b, N, O, howo);
 }
 
 void ltr_cpu_conv2d_backward_data(const lt_tensor *gy, const lt_tensor *w, const ltr_conv_geo *g,
@@ -206,7 +208,7 @@ void ltr_cpu_conv2d_backward_data(const lt_tensor *gy, const lt_tensor *w, const
     for (int64_t c = 0; c < p.nchunks; c++) {
         char *gyc = bufs + (size_t)conv_thread_id() * stride, *dcols = gyc + gy_b;
         int64_t s0 = c * S, ns = N - s0 < S ? N - s0 : S, nhw = ns * howo;
-        swap_batch_channels((const char *)gy->data + (size_t)(s0 * O * howo) * es, gyc, ns, O,
+        ltr_cpu_swap_batch_channels((const char *)gy->data + (size_t)(s0 * O * howo) * es, gyc, ns, O,
                             (size_t)howo * es);
         for (int64_t gr = 0; gr < G; gr++) { /* dcols = W_g^T dY_g, folded back per sample */
             const char *gyg = gyc + (size_t)(gr * Og * nhw) * es;
@@ -258,7 +260,7 @@ void ltr_cpu_conv2d_backward_weight(const lt_tensor *x, const lt_tensor *gy, con
         char *gyc = bufs + (size_t)conv_thread_id() * stride, *cols = gyc + gy_b;
         char *gwt = need_w ? gwc + (size_t)c * gw_b : NULL;
         int64_t s0 = c * S, ns = N - s0 < S ? N - s0 : S, nhw = ns * howo;
-        swap_batch_channels((const char *)gy->data + (size_t)(s0 * O * howo) * es, gyc, ns, O,
+        ltr_cpu_swap_batch_channels((const char *)gy->data + (size_t)(s0 * O * howo) * es, gyc, ns, O,
                             (size_t)howo * es);
         for (int64_t o = 0; need_b && o < O; o++) { /* db[o] = sum of row o of dY */
             lt_tensor row = *gy, sum = *gy; /* summed in double, unrounded (reduce_dim's SUM) */

@@ -12,6 +12,8 @@ void ltr_cpu_grad_scale(lt_tensor *g, double coef);
 void ltr_cpu_grad_clamp(lt_tensor *g, double clip_value);
 void ltr_cpu_all_finite(const lt_tensor *x, lt_tensor *flag);
 
+void ltr_cpu_swap_batch_channels(const void *src, void *dst, int64_t a, int64_t b, size_t block);
+void ltr_cpu_add_channel_bias(lt_tensor *y, const lt_tensor *b, int64_t n, int64_t c, int64_t hw);
 size_t ltr_cpu_conv2d_workspace(int pass, const lt_tensor *x, const lt_tensor *w,
                                 const ltr_conv_geo *g, bool need_w, bool need_b);
 void ltr_cpu_conv2d_forward(const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
