@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write tests/fake_device_kernels.inc from runtime/accelerators/accelerator.h: one wrapper
 per ltr_accel entry that checks every data pointer it is handed (tensors' data, raw data
-buffers) against the fake device's pool, then calls the CPU kernel. Run it again when the
-kernel table changes (fake_device.c's _Static_assert says when):
+buffers, int64 index buffers named idx) against the fake device's pool and opens the
+blocks they lie in to the host for the call only, then calls the CPU kernel. Run it again
+when the kernel table changes (fake_device.c's _Static_assert says when):
     python3 tests/gen_fake_kernels.py > tests/fake_device_kernels.inc"""
 import re, sys, os
 
@@ -25,13 +26,21 @@ for ret, name, params in entries:
         args.append(arg)
         t = typ.replace(' ', '')
         if t.endswith('lt_tensor*'):
-            checks.append('    fake_check_tensor("%s", %s);' % (name, arg))
-        elif t in ('void*', 'constvoid*', 'float*', 'constfloat*', 'uint16_t*', 'constuint16_t*'):
-            checks.append('    fake_check_ptr("%s", %s);' % (name, arg))
+            checks.append('    fake_open_tensor(&call, %s);' % arg)
+        elif t in ('void*', 'constvoid*', 'float*', 'constfloat*', 'uint16_t*', 'constuint16_t*') \
+                or (arg == 'idx' and t in ('int64_t*', 'constint64_t*')):
+            checks.append('    fake_open(&call, %s);' % arg)
     call = 'fake_cpu->%s(%s)' % (name, ', '.join(args))
     out.append('static %s fake_%s(%s) {' % (ret, name, ', '.join(decl)))
+    out.append('    fake_call call = {"%s", 0, {0}};' % name)
     out += checks
-    out.append('    %s%s;' % ('return ' if ret != 'void' else '', call))
+    if ret != 'void':
+        out.append('    %s r = %s;' % (ret, call))
+        out.append('    fake_close(&call);')
+        out.append('    return r;')
+    else:
+        out.append('    %s;' % call)
+        out.append('    fake_close(&call);')
     out.append('}')
     names.append(name)
 out.append('#define FAKE_KERNEL_COUNT %d' % len(names))

@@ -118,9 +118,13 @@ static inline lt_tensor *weigh(lt_ctx *ctx, lt_tensor *out) {
     if (!out) return NULL;
     lt_tensor *w = ltr_empty_like(ctx, out);
     if (!w) return NULL;
+    /* drawn on the host, then copied through out's device (its memory may be device-only) */
+    lt_tensor *hw = w->device == 0 ? w : ltr_empty_on(ctx, 0, w->dtype, w->ndim, w->shape);
+    if (!hw) return NULL;
     ltr_rng r;
     ltr_rng_seed(&r, 99);
-    for (int64_t i = 0; i < ltr_numel(w); i++) ltr_set(w, i, ltr_rng_uniform(&r) * 2 - 1);
+    for (int64_t i = 0; i < ltr_numel(hw); i++) ltr_set(hw, i, ltr_rng_uniform(&r) * 2 - 1);
+    if (hw != w && ltr_copy_(ctx, w, hw) != LT_OK) return NULL;
     return ltr_sum(ctx, ltr_mul(ctx, out, w));
 }
 
@@ -129,8 +133,11 @@ static inline void check_values(lt_ctx *ctx, const lt_tensor *t, const double *v
                                 double atol, double rtol) {
     ck_assert_msg(t != NULL, "no tensor: %s", ((ltr_ctx *)ctx)->error);
     ck_assert_int_eq(ltr_numel(t), n);
-    const lt_tensor *c = ltr_contiguous(ctx, t);
-    ck_assert_ptr_nonnull(c);
+    const lt_tensor *ct = ltr_contiguous(ctx, t);
+    ck_assert_ptr_nonnull(ct);
+    lt_tensor c[1] = {*ct};
+    c->data = (void *)ltr_host_bytes(ctx, c); /* read through the device's copy */
+    ck_assert_ptr_nonnull(c->data);
     for (int64_t i = 0; i < n; i++)
         ck_assert_msg(fabs(ltr_get(c, i) - v[i]) <= atol + rtol * fabs(v[i]),
                       "element %lld: got %.12g, want %.12g", (long long)i, ltr_get(c, i), v[i]);

@@ -126,8 +126,8 @@ START_TEST(round_trip_every_piece) {
     for (int64_t i = 0; i < oa->nstate; i++) {
         int64_t n = ltr_numel(a->params.params[i]);
         ck_assert_int_eq(ob->state[i].step, 2);
-        ck_assert_mem_eq(oa->state[i].buf1, ob->state[i].buf1, (size_t)n * 4);
-        ck_assert_mem_eq(oa->state[i].buf2, ob->state[i].buf2, (size_t)n * 4);
+        ck_assert_mem_eq(oa->state[i].buf1->data, ob->state[i].buf1->data, (size_t)n * 4);
+        ck_assert_mem_eq(oa->state[i].buf2->data, ob->state[i].buf2->data, (size_t)n * 4);
     }
     ck_assert_double_eq(*ltr_group_lr(ob, 0), 1e-3 * 0.25);
     ck_assert_double_eq(*ltr_group_lr(ob, 1), 0.01 * 0.25);

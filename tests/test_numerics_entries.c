@@ -120,8 +120,12 @@ START_TEST(entries_match_optimizer_step) {
         ck_assert_msg(o != NULL, "%s", E.ctx.error);
         lt_tensor rt = *p, gt = *p->grad;
         rt.data = ref;
-        lt_tensor b1 = ltr_optim_state_view(p, s1), b2 = ltr_optim_state_view(p, s2);
-        lt_tensor b3 = ltr_optim_state_view(p, s3);
+        /* the reference's state: host arrays seen as tensors of p's shape */
+        lt_tensor b1 = {.dtype = p->dtype, .device = p->device, .data = s1};
+        ltr_set_shape(&b1, p->ndim, p->shape);
+        lt_tensor b2 = b1, b3 = b1;
+        b2.data = s2;
+        b3.data = s3;
         if (rule == 3) K->fill(&b1, 0.1);
         for (int step = 1; step <= 3; step++) {
             fill_grad(p, step);

@@ -152,18 +152,18 @@ static void run_against_reference(const char *what, int kind, const lt_sgd_optio
         const ltr_optim_state *st = &opt->state[0];
         for (int64_t i = 0; i < n; i++) {
             if (kind == 0 && so->momentum != 0)
-                ck_assert_msg(close_to(((float *)st->buf1)[i], r.buf[i], 4e-6), "%s step %d: momentum_buffer[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, ((float *)st->buf1)[i], r.buf[i]);
+                ck_assert_msg(close_to(((float *)st->buf1->data)[i], r.buf[i], 4e-6), "%s step %d: momentum_buffer[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf1->data)[i], r.buf[i]);
             if (kind == 1) {
-                ck_assert_msg(close_to(((float *)st->buf1)[i], r.m[i], 4e-6), "%s step %d: exp_avg[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, ((float *)st->buf1)[i], r.m[i]);
-                ck_assert_msg(fabs(((float *)st->buf2)[i] - r.v[i]) <= 2e-6 * r.v[i] + 1e-12, "%s step %d: exp_avg_sq[%lld] %.9g, reference %.9g",
-                              what, s + 1, (long long)i, ((float *)st->buf2)[i], r.v[i]);
+                ck_assert_msg(close_to(((float *)st->buf1->data)[i], r.m[i], 4e-6), "%s step %d: exp_avg[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf1->data)[i], r.m[i]);
+                ck_assert_msg(fabs(((float *)st->buf2->data)[i] - r.v[i]) <= 2e-6 * r.v[i] + 1e-12, "%s step %d: exp_avg_sq[%lld] %.9g, reference %.9g",
+                              what, s + 1, (long long)i, ((float *)st->buf2->data)[i], r.v[i]);
                 if (ao->amsgrad) {
-                    ck_assert_msg(fabs(((float *)st->buf3)[i] - r.vmax[i]) <= 2e-6 * r.vmax[i] + 1e-12,
+                    ck_assert_msg(fabs(((float *)st->buf3->data)[i] - r.vmax[i]) <= 2e-6 * r.vmax[i] + 1e-12,
                                   "%s step %d: max_exp_avg_sq[%lld] %.9g, reference %.9g", what, s + 1,
-                                  (long long)i, ((float *)st->buf3)[i], r.vmax[i]);
-                    max_mattered |= ((float *)st->buf3)[i] > ((float *)st->buf2)[i];
+                                  (long long)i, ((float *)st->buf3->data)[i], r.vmax[i]);
+                    max_mattered |= ((float *)st->buf3->data)[i] > ((float *)st->buf2->data)[i];
                 }
             }
         }
@@ -296,7 +296,7 @@ START_TEST(sgd_momentum_by_hand) {
         set_grad(p, (double[4]){1, 1, 1, 1});
         ck_assert_int_eq(ltr_optimizer_step(opt), LT_OK);
         for (int i = 0; i < 4; i++) {
-            ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[i], bufs[s], 1e-6);
+            ck_assert_double_eq_tol(((float *)opt->state[0].buf1->data)[i], bufs[s], 1e-6);
             ck_assert_double_eq_tol(val(p, i), params[s], 1e-6);
         }
     }
@@ -316,7 +316,7 @@ START_TEST(sgd_variants_by_hand) {
     for (int s = 0; s < 3; s++) {
         set_grad(a, (double[1]){1});
         ltr_optimizer_step(opt);
-        ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[0], damp_bufs[s], 1e-6);
+        ck_assert_double_eq_tol(((float *)opt->state[0].buf1->data)[0], damp_bufs[s], 1e-6);
     }
     ck_assert_double_eq_tol(val(a, 0), -(1 + 1.4 + 1.76), 1e-6);
     ltr_optimizer_zero_grad(opt); /* a takes no part below */
@@ -328,7 +328,7 @@ START_TEST(sgd_variants_by_hand) {
     ck_assert_double_eq_tol(val(b, 0), -1.9, 1e-6);
     set_grad(b, (double[1]){1});
     ltr_optimizer_step(opt);
-    ck_assert_double_eq_tol(((float *)opt->state[1].buf1)[0], 1.9, 1e-6);
+    ck_assert_double_eq_tol(((float *)opt->state[1].buf1->data)[0], 1.9, 1e-6);
     ck_assert_double_eq_tol(val(b, 0), -1.9 - 2.71, 1e-6);
     ltr_optimizer_free(opt);
 
@@ -389,9 +389,9 @@ START_TEST(adam_state_starts_at_zero) {
     const double g[3] = {2, -4, 0.5};
     for (int i = 0; i < 3; i++) {
         /* from zeros: exp_avg = 0.1 g, exp_avg_sq = 0.001 g², max = exp_avg_sq */
-        ck_assert_double_eq_tol(((float *)st->buf1)[i], 0.1 * g[i], 1e-7);
-        ck_assert_double_eq_tol(((float *)st->buf2)[i], 0.001 * g[i] * g[i], 1e-8);
-        ck_assert_float_eq(((float *)st->buf3)[i], ((float *)st->buf2)[i]);
+        ck_assert_double_eq_tol(((float *)st->buf1->data)[i], 0.1 * g[i], 1e-7);
+        ck_assert_double_eq_tol(((float *)st->buf2->data)[i], 0.001 * g[i] * g[i], 1e-8);
+        ck_assert_float_eq(((float *)st->buf3->data)[i], ((float *)st->buf2->data)[i]);
     }
     ck_assert_int_eq(st->step, 1);
     ltr_optimizer_free(opt);
@@ -438,8 +438,8 @@ START_TEST(undefined_grads_are_skipped) {
     ltr_optimizer_zero_grad(opt);
     set_grad(b, (double[1]){1});
     ltr_optimizer_step(opt);
-    ck_assert_double_eq_tol(((float *)opt->state[1].buf1)[0], 1, 1e-7);
-    ck_assert_double_eq_tol(((float *)opt->state[0].buf1)[0], 1.9, 1e-6); /* a untouched this time */
+    ck_assert_double_eq_tol(((float *)opt->state[1].buf1->data)[0], 1, 1e-7);
+    ck_assert_double_eq_tol(((float *)opt->state[0].buf1->data)[0], 1.9, 1e-6); /* a untouched this time */
     ltr_optimizer_free(opt);
 }
 END_TEST

@@ -13,6 +13,7 @@
 
 #include "accelerators/numerics.h"
 #include "tensor/tensor.h"
+#include "util/rng.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,11 +88,15 @@ typedef struct ltr_pool_geo {
     X(CROSS_ENTROPY, cross_entropy, void, (const lt_tensor *x, const lt_tensor *t,             \
                                            int64_t ignore_index, lt_tensor *probs,             \
                                            lt_tensor *loss, lt_tensor *kept))                  \
-    /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows */                 \
+    /* gx[i, c] = scale * (probs[i, c] - [c == t_i]), 0 on ignored rows, where scale =     \
+     * gout (the loss's gradient, one element) * (1 / kept, 0 when kept is 0) in double,   \
+     * kept being the forward's count (int64, one element) */                              \
     X(CROSS_ENTROPY_BACKWARD, cross_entropy_backward, void, (const lt_tensor *probs,           \
                                                              const lt_tensor *t,               \
                                                              int64_t ignore_index,             \
-                                                             double scale, lt_tensor *gx))     \
+                                                             const lt_tensor *gout,            \
+                                                             const lt_tensor *kept,            \
+                                                             lt_tensor *gx))                   \
     /* dst += src, same numel and dtype, contiguous (gradient accumulation) */             \
     X(ADD_INTO, add_into, void, (lt_tensor *dst, const lt_tensor *src))                        \
     /* cols [C*kh*kw, Ho*Wo] of one sample x [C, H, W] (zero padding); rows `ld` apart */  \
@@ -296,11 +301,25 @@ typedef struct ltr_pool_geo {
         int64_t b, size_t block))                                                               \
     /* y [N, C, HW] += b[c] on every position of channel c (float32/float64) */                 \
     X(ADD_CHANNEL_BIAS, add_channel_bias, void, (lt_tensor *y, const lt_tensor *b, int64_t n,   \
-        int64_t c, int64_t hw))
+        int64_t c, int64_t hw))                                                                 \
+    /* t (float, contiguous) filled in element order with draws of the context's generator      \
+     * for ltr_rng_kind (arg: its parameters); rng is the host's generator state, read and      \
+     * advanced by exactly the draws made, so every backend draws the one seeded stream */      \
+    X(RNG_FILL, rng_fill, void, (int kind, lt_tensor *t, const double *arg, ltr_rng *rng))      \
+    /* t (int64, one element) += delta: a counter buffer (BatchNorm's num_batches_tracked) */   \
+    X(COUNT_ADD, count_add, void, (lt_tensor *t, int64_t delta))                                \
+    /* metric state (metric_update's): cnt += bcnt (int64, either NULL when the kind keeps      \
+     * none), sums += bsums (float64 [2]); and out (float, one element) = the metric's          \
+     * value from its state (nn/metrics.c's semantics; nan for the confusion matrix) */         \
+    X(METRIC_MERGE, metric_merge, void, (lt_tensor *cnt, const lt_tensor *bcnt, lt_tensor       \
+        *sums, const lt_tensor *bsums))                                                         \
+    X(METRIC_VALUE, metric_value, void, (int kind, int64_t C, const lt_tensor *cnt, const       \
+        lt_tensor *sums, lt_tensor *out))
 /* ==== end of the numerics entries ==== */
 
-/* Bumped when an entry's meaning or signature changes (appending entries does not). */
-#define LTR_ACCEL_API_VERSION 1
+/* Bumped when an entry's meaning or signature changes (appending entries does not).
+ * 2: cross_entropy_backward reads the loss's gradient and the kept count as tensors. */
+#define LTR_ACCEL_API_VERSION 2
 
 typedef enum ltr_kernel_op {
 #define LTR_X_ENUM(E, m, R, A) LTR_OP_##E,
@@ -332,6 +351,15 @@ typedef enum ltr_pw_op {
 typedef enum ltr_unary_op {
     LTR_UN_NEG, LTR_UN_EXP, LTR_UN_LOG, LTR_UN_SQRT, LTR_UN_ABS, LTR_UN_SIGMOID, LTR_UN_TANH
 } ltr_unary_op;
+
+/* rng_fill's distributions (draws: ltr_rng_uniform u, ltr_rng_normal z; stored in t's
+ * dtype as a C cast): RAND u (float32: kept below 1), RANDN z, UNIFORM arg[0] + (arg[1] -
+ * arg[0]) * u, NORMAL arg[0] + arg[1] * z, TRUNC_NORMAL NORMAL redrawn until within
+ * [arg[2], arg[3]], DROPOUT u >= arg[0] ? arg[1] : 0 (the mask: keep with 1 - p, scaled) */
+typedef enum ltr_rng_kind {
+    LTR_RNG_RAND, LTR_RNG_RANDN, LTR_RNG_UNIFORM, LTR_RNG_NORMAL, LTR_RNG_TRUNC_NORMAL,
+    LTR_RNG_DROPOUT
+} ltr_rng_kind;
 
 /* the op of reduce_dim / reduce_dim_backward (MEAN: the sum divided by dim) */
 typedef enum ltr_reduce_op {

@@ -616,14 +616,19 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
                 opt_state_in *s = &oin[i].st[j];
                 ltr_optim_state *d = &o->state[s->index];
                 d->step = s->step;
-                /* read into host memory, now onto the parameter's device */
+                /* read into host memory, now into state tensors on the parameter's device */
                 const lt_tensor *p = o->params->params[s->index];
                 size_t bytes = (size_t)ltr_numel(p) * ltr_dtype_size(p->dtype);
-                void **dst[3] = {&d->buf1, &d->buf2, &d->buf3};
+                lt_tensor **dst[3] = {&d->buf1, &d->buf2, &d->buf3};
                 for (int b = 0; b < 3; b++) {
-                    if (s->buf[b] && !(*dst[b] = ltr_h5_to_new_device(p->device, s->buf[b], bytes))) {
-                        rc = LT_ERROR;
-                        snprintf(msg, sizeof msg, "out of memory for the optimizer state of '%s'", p->name);
+                    if (s->buf[b]) {
+                        if ((*dst[b] = ltr_optim_buffer(p, dst[b])))
+                            ltr_h5_to_device(p->device, (*dst[b])->data, s->buf[b], bytes);
+                        else {
+                            rc = LT_ERROR;
+                            snprintf(msg, sizeof msg, "out of memory for the optimizer state of '%s'", p->name);
+                        }
+                        free(s->buf[b]);
                     }
                     s->buf[b] = NULL;
                 }

@@ -110,10 +110,11 @@ static lt_status write_optimizer(hid_t og, const lt_optimizer *o) {
         hid_t pg2 = ltr_h5_group(sg, p->name);
         rc |= ltr_h5_attr_i64(pg2, "step", s->step);
         rc |= ltr_h5_attr_i64(pg2, "param_index", i);
-        void *bufs[3] = {s->buf1, s->buf2, s->buf3};
+        const lt_tensor *bufs[3] = {s->buf1, s->buf2, s->buf3};
         for (int b = 0; b < 3; b++)
             if (bufs[b] && bn[b])
-                rc |= ltr_h5_write_device_array(pg2, bn[b], p->device, p->dtype, p->ndim, p->shape, bufs[b]);
+                rc |= ltr_h5_write_device_array(pg2, bn[b], p->device, p->dtype, p->ndim, p->shape,
+                                                bufs[b]->data);
         H5Gclose(pg2);
     }
     H5Gclose(sg);

@@ -3,6 +3,7 @@
 
 #include "accelerators/registry.h"
 #include "tensor/arena.h"
+#include "tensor/tensor.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,10 @@ void *ltr_alloc(lt_ctx *c, size_t bytes) {
 }
 
 void ltr_ctx_free_allocs(ltr_ctx *ctx) {
+    for (int64_t i = 0; i < ctx->nowned; i++) ltr_heap_tensor_free(ctx->owned[i]);
+    free(ctx->owned);
+    ctx->owned = NULL;
+    ctx->nowned = ctx->cap_owned = 0;
     for (int64_t i = 0; i < ctx->nallocs; i++) free(ctx->allocs[i]);
     free(ctx->allocs);
     ctx->allocs = NULL;

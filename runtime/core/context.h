@@ -45,6 +45,8 @@ typedef struct ltr_ctx {
     double batch_size;         /* size of the current batch, for epoch-mean weighting */
     void **allocs;             /* lt_alloc blocks to free after destroy */
     int64_t nallocs, cap_allocs;
+    struct lt_tensor **owned;  /* ltr_alloc_tensor's device tensors, freed with allocs */
+    int64_t nowned, cap_owned;
     /* the trainer's metric dicts by lt_metrics_dict (borrowed; NULL = empty) */
     const struct ltr_metric_dict *metric_dicts[3];
     /* where lt_predict_output goes (set by the predict loop; NULL elsewhere) */

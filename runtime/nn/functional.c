@@ -212,9 +212,9 @@ lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training)
     }
     lt_tensor *mask = ltr_empty(ctx, x->dtype, x->ndim, x->shape);
     if (!mask) return NULL;
-    double scale = p < 1 ? 1.0 / (1.0 - p) : 0.0;
-    int64_t n = ltr_numel(mask);
-    for (int64_t i = 0; i < n; i++) ltr_set(mask, i, ltr_rng_uniform(r) >= p ? scale : 0.0);
+    /* the mask drawn on x's device (rng_fill), applied by the multiply */
+    const double arg[2] = {p, p < 1 ? 1.0 / (1.0 - p) : 0.0};
+    ltr_accel_of(mask)->rng_fill(LTR_RNG_DROPOUT, mask, arg, r);
     return ltr_mul(ctx, x, mask);
 }
 
@@ -256,14 +256,14 @@ lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *
     weight = indices ? ltr_contiguous(ctx, weight) : NULL;
     if (!weight) return NULL;
     int64_t n = ltr_numel(indices);
-    const int64_t *idx = indices->data;
-    for (int64_t i = 0; i < n; i++)
-        if (idx[i] < 0 || idx[i] >= v) {
-            /* torch: "IndexError: index out of range in self" */
-            ltr_fail(ctx, "%s: index %lld out of range for %lld embeddings", op,
-                     (long long)idx[i], (long long)v);
-            return NULL;
-        }
+    const int64_t *idx = indices->data; /* device memory: the kernels read it */
+    int64_t bad = ltr_first_out_of_range(ctx, indices, 0, (double)(v - 1), false, 0);
+    if (bad == -2) return NULL;
+    if (bad >= 0) { /* torch: "IndexError: index out of range in self" */
+        ltr_fail(ctx, "%s: index %lld out of range for %lld embeddings", op,
+                 (long long)ltr_fetch(indices, bad), (long long)v);
+        return NULL;
+    }
     int64_t shape[LT_MAX_DIMS];
     memcpy(shape, indices->shape, (size_t)indices->ndim * sizeof *shape);
     shape[indices->ndim] = d;

@@ -5,6 +5,10 @@
  * (see util/rng.h).
  */
 #include "tensor/tensor.h"
+
+#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
+#include "core/context.h"
 #include "util/rng.h"
 
 #include <math.h>
@@ -24,24 +28,22 @@ static bool init_target_ok(lt_ctx *ctx, const lt_tensor *t, const char *fn) {
     return true;
 }
 
+/* the draws are made on t's device, from the host's generator state (rng_fill) */
 void ltr_init_uniform(lt_ctx *ctx, lt_tensor *t, double low, double high) {
     if (!init_target_ok(ctx, t, "lt_init_uniform")) return;
-    ltr_rng *r = ltr_ctx_of(ctx)->rng;
-    int64_t n = ltr_numel(t);
-    for (int64_t i = 0; i < n; i++) ltr_set(t, i, low + (high - low) * ltr_rng_uniform(r));
+    const double arg[2] = {low, high};
+    ltr_kernels_of(t)->rng_fill(LTR_RNG_UNIFORM, t, arg, ltr_ctx_of(ctx)->rng);
 }
 
 void ltr_init_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std) {
     if (!init_target_ok(ctx, t, "lt_init_normal")) return;
-    ltr_rng *r = ltr_ctx_of(ctx)->rng;
-    int64_t n = ltr_numel(t);
-    for (int64_t i = 0; i < n; i++) ltr_set(t, i, mean + std * ltr_rng_normal(r));
+    const double arg[2] = {mean, std};
+    ltr_kernels_of(t)->rng_fill(LTR_RNG_NORMAL, t, arg, ltr_ctx_of(ctx)->rng);
 }
 
 void ltr_init_constant(lt_ctx *ctx, lt_tensor *t, double v) {
-    if (!t) return;
-    int64_t n = ltr_numel(t);
-    for (int64_t i = 0; i < n; i++) ltr_set(t, i, v);
+    (void)ctx;
+    if (t) ltr_kernels_of(t)->fill(t, v);
 }
 
 /* kaiming_uniform_(t, a, mode="fan_in", nonlinearity="leaky_relu"):
@@ -242,14 +244,8 @@ void ltr_init_trunc_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std, d
                       "the mean (got mean %g, std %g, a %g, b %g)", mean, std, a, b);
         return;
     }
-    ltr_rng *r = ltr_ctx_of(ctx)->rng;
-    int64_t n = ltr_numel(t);
-    for (int64_t i = 0; i < n; i++) {
-        double v;
-        do v = mean + std * ltr_rng_normal(r);
-        while (v < a || v > b);
-        ltr_set(t, i, v);
-    }
+    const double arg[4] = {mean, std, a, b};
+    ltr_kernels_of(t)->rng_fill(LTR_RNG_TRUNC_NORMAL, t, arg, ltr_ctx_of(ctx)->rng);
 }
 
 /* orthogonal_(t, gain): t viewed as [rows, numel/rows] is filled from a normal matrix
@@ -287,7 +283,17 @@ void ltr_init_orthogonal(lt_ctx *ctx, lt_tensor *t, double gain) {
         nrm = sqrt(nrm);
         for (int64_t i = 0; i < m; i++) A[i * k + j] = nrm > 0 ? A[i * k + j] / nrm : 0;
     }
+    /* Q built on the host (a one-off QR), stored in t's dtype and copied to its device */
+    size_t es = ltr_dtype_size(t->dtype);
+    void *host = ltr_scratch(ctx, (size_t)n * es);
+    if (!host) return;
+    lt_tensor h = *t;
+    h.data = host;
     for (int64_t i = 0; i < rows; i++)
         for (int64_t j = 0; j < cols; j++)
-            ltr_set(t, i * cols + j, gain * (rows >= cols ? A[i * k + j] : A[j * k + i]));
+            ltr_set(&h, i * cols + j, gain * (rows >= cols ? A[i * k + j] : A[j * k + i]));
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    dev->copy_h2d(self, t->data, host, (size_t)n * es);
+    dev->synchronize(self); /* the scratch dies at the next reset */
 }

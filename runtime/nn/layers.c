@@ -5,6 +5,8 @@
  * running statistics), as torch.nn.modules.batchnorm._BatchNorm.forward.
  */
 #include "tensor/ops.h"
+#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 #include "nn/nn.h"
 #include "tensor/tensor.h"
 
@@ -50,10 +52,10 @@ lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_te
     bool training = ctx->training;
     double momentum = l->opt.momentum;
     if (training && l->num_batches_tracked) {
-        int64_t *nbt = l->num_batches_tracked->data;
-        *nbt += 1;
+        ltr_kernels_of(l->num_batches_tracked)->count_add(l->num_batches_tracked, 1);
+        /* momentum=None: cumulative average, the one case the host reads the count */
         if (momentum < 0 || ltr_ctx_of(ctx)->bn_cumulative) /* update_bn.c */
-            momentum = 1.0 / (double)*nbt; /* momentum=None: cumulative average */
+            momentum = 1.0 / ltr_fetch(l->num_batches_tracked, 0);
     }
     /* torch: bn_training = training or running stats are None */
     bool use_batch = training || !l->running_mean;
@@ -114,7 +116,11 @@ lt_status ltr_embedding_init(lt_ctx *ctx, lt_embedding_layer *l, const char *nam
     snprintf(pname, sizeof pname, "%s.weight", name);
     if (!(l->weight = ltr_param(ctx, pname, LT_FLOAT32, 2, s))) return LT_ERROR;
     ltr_init_normal(ctx, l->weight, 0.0, 1.0); /* reset_parameters: normal_ then zero the pad row */
-    if (padding_idx >= 0)
-        for (int64_t j = 0; j < embedding_dim; j++) ltr_set(l->weight, padding_idx * embedding_dim + j, 0.0);
+    if (padding_idx >= 0) { /* the pad row's float32 zeros are zero bytes */
+        void *self;
+        const ltr_device_ops *dev = ltr_device_of(l->weight->device, &self);
+        dev->memset(self, (float *)l->weight->data + padding_idx * embedding_dim, 0,
+                    (size_t)embedding_dim * sizeof(float));
+    }
     return ltr_ctx_of(ctx)->failed ? LT_ERROR : LT_OK;
 }

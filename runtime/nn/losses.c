@@ -20,16 +20,6 @@
 #include <math.h>
 #include <string.h>
 
-/* The first index of x outside [lo, hi] (nan included), skipping `skip`; -1 if none,
- * -2 with an error recorded (out of memory). One int64 comes back, not the data. */
-static int64_t first_out_of_range(lt_ctx *ctx, const lt_tensor *x, double lo, double hi,
-                                  bool has_skip, double skip) {
-    lt_tensor *idx = ltr_empty(ctx, LT_INT64, 0, NULL);
-    if (!idx) return -2;
-    ltr_accel_of(x)->first_out_of_range(x, lo, hi, has_skip, skip, idx);
-    return (int64_t)ltr_get(idx, 0);
-}
-
 static lt_status pointwise_loss_backward(lt_ctx *ctx, ltr_node *n) {
     const lt_tensor *x = n->in[0], *y = n->in[1], *d = n->saved;
     int red = (int)n->iarg[0];
@@ -99,11 +89,11 @@ static lt_tensor *pointwise_loss(lt_ctx *ctx, const char *op, ltr_loss_kind kind
     int64_t n = ltr_numel(x);
     const ltr_accel *acc = ltr_accel_of(x);
     if (kind == LTR_LOSS_BCE) {
-        int64_t i = first_out_of_range(ctx, x, 0, 1, false, 0);
+        int64_t i = ltr_first_out_of_range(ctx, x, 0, 1, false, 0);
         if (i == -2) return NULL;
         if (i >= 0) {
             ltr_fail(ctx, "%s: all elements of input should be between 0 and 1, got %g at "
-                     "index %lld", op, ltr_get(x, i), (long long)i);
+                     "index %lld", op, ltr_fetch(x, i), (long long)i);
             return NULL;
         }
     }
@@ -242,11 +232,11 @@ static lt_tensor *ce_core(lt_ctx *ctx, const char *op, const lt_tensor *x, const
     y = ltr_contiguous(ctx, y);
     if (!x || !y) return NULL;
     if (!probs) {
-        int64_t i = first_out_of_range(ctx, y, 0, (double)(C - 1), true, (double)ignore);
+        int64_t i = ltr_first_out_of_range(ctx, y, 0, (double)(C - 1), true, (double)ignore);
         if (i == -2) return NULL;
         if (i >= 0) {
             ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
-                     op, (long long)((const int64_t *)y->data)[i], (long long)i, (long long)C);
+                     op, (long long)ltr_fetch(y, i), (long long)i, (long long)C);
             return NULL;
         }
     }
@@ -295,13 +285,15 @@ lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *tar
 /* PyTorch's default ignore_index: targets equal to it add no loss and no count. */
 #define IGNORE_INDEX (-100)
 
-/* d loss / d logits[i, c] = g * (softmax[i, c] - [c == t_i]) / n_kept */
+/* d loss / d logits[i, c] = g * (softmax[i, c] - [c == t_i]) / n_kept; g and n_kept stay
+ * on the device (the kernel reads them): no host read per step */
 static lt_status cross_entropy_backward(lt_ctx *ctx, ltr_node *n) {
-    const lt_tensor *logits = n->in[0], *target = n->in[1], *probs = n->saved;
+    const lt_tensor *logits = n->in[0], *target = n->in[1];
+    const lt_tensor *const *saved = n->saved; /* probs, kept */
     lt_tensor *gx = ltr_empty_like(ctx, logits);
     if (!gx) return LT_ERROR;
-    double scale = ltr_get(n->out->grad, 0) * n->farg[0];
-    ltr_accel_of(logits)->cross_entropy_backward(probs, target, IGNORE_INDEX, scale, gx);
+    ltr_accel_of(logits)->cross_entropy_backward(saved[0], target, IGNORE_INDEX, n->out->grad,
+                                                 saved[1], gx);
     return ltr_accumulate_grad_owned(ctx, logits, gx);
 }
 
@@ -325,26 +317,27 @@ lt_tensor *ltr_cross_entropy(lt_ctx *ctx, const lt_tensor *logits, const lt_tens
     target = ltr_contiguous(ctx, target);
     if (!logits || !target) return NULL;
     int64_t classes = logits->shape[1];
-    int64_t bad = first_out_of_range(ctx, target, 0, (double)(classes - 1), true, IGNORE_INDEX);
+    int64_t bad = ltr_first_out_of_range(ctx, target, 0, (double)(classes - 1), true, IGNORE_INDEX);
     if (bad == -2) return NULL;
     if (bad >= 0) {
         ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes", op,
-                 (long long)((const int64_t *)target->data)[bad], (long long)bad, (long long)classes);
+                 (long long)ltr_fetch(target, bad), (long long)bad, (long long)classes);
         return NULL;
     }
     lt_tensor *probs = ltr_empty_like(ctx, logits);
     lt_tensor *out = ltr_empty(ctx, logits->dtype, 0, NULL);
     lt_tensor *nkept = ltr_empty(ctx, LT_INT64, 0, NULL);
-    if (!probs || !out || !nkept) return NULL;
+    const lt_tensor **saved = ltr_scratch(ctx, 2 * sizeof *saved);
+    if (!probs || !out || !nkept || !saved) return NULL;
     /* stable per row: -log_softmax = log(sum(exp(x - max))) - (x_t - max); probs kept.
      * reduction="mean" divides by the number of non-ignored targets (torch: 0/0 is nan) */
     ltr_accel_of(logits)->cross_entropy(logits, target, IGNORE_INDEX, probs, out, nkept);
-    int64_t kept = (int64_t)ltr_get(nkept, 0); /* backward's 1/kept */
     const lt_tensor *in[2] = {logits, target};
     ltr_node *node = ltr_record(ctx, "cross_entropy", out, cross_entropy_backward, 2, in);
     if (node) {
-        node->saved = probs;
-        node->farg[0] = kept ? 1.0 / (double)kept : 0.0;
+        saved[0] = probs;
+        saved[1] = nkept; /* backward's 1/kept */
+        node->saved = (void *)saved;
     }
     return out;
 }

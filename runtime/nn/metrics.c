@@ -14,8 +14,10 @@
  *    _adjust_weights_safe_divide does; nothing seen at all gives 0.
  *  - confusion matrix: int64 [C, C], rows = true class, columns = predicted class.
  *  - MAE / MSE: sum of |p - t| or (p - t)^2 over all elements / element count.
- * Metric objects live in lt_alloc memory of the context that made them (host-owned,
- * freed with the run's other allocations).
+ * Metric objects live in lt_alloc memory of the context that made them (freed with the
+ * run's other allocations); their state is tensors on the context's device (ltr_alloc_
+ * tensor), updated, merged and read out by the kernel table (metric_update, metric_merge,
+ * metric_value): the host reads one number when a value is asked for.
  */
 #include "core/context.h"
 #include "tensor/ops_common.h"
@@ -25,14 +27,16 @@
 #include <string.h>
 
 typedef struct mstate {
-    int64_t *cnt; /* classification: [3*C] tp, fp, fn, or [C*C] confusion */
-    double sn[2]; /* hits / errors and count */
+    lt_tensor *cnt;  /* int64, classification: [3*C] tp, fp, fn, or [C*C] confusion; else NULL */
+    lt_tensor *sums; /* float64 [2]: hits / errors and count */
 } mstate;
 
 struct lt_metric {
     lt_metric_kind kind;
     int64_t C, k;
     mstate epoch, batch;
+    lt_tensor *idx;   /* int64 [] : the range check's answer */
+    lt_tensor *value; /* float64 [] : a value read out for logging */
     int64_t ncnt;
     bool seen_batch;
 };
@@ -55,36 +59,36 @@ static const char *kind_op(lt_metric_kind k) {
     return "lt_metric";
 }
 
-/* The first index of int64 x outside [0, C), -1 if none. Metric state is host memory
- * (lt_alloc), and so is this answer: updates may come where no step arena is. */
-static int64_t first_bad(const lt_tensor *x, int64_t C) {
-    int64_t at = -1;
-    lt_tensor idx = {.dtype = LT_INT64, .device = x->device, .data = &at};
-    ltr_set_shape(&idx, 0, NULL);
-    ltr_accel_of(x)->first_out_of_range(x, 0, (double)(C - 1), false, 0, &idx);
-    return at;
+/* The first index of int64 x outside [0, C), -1 if none: written into idx (the metric's
+ * own, as updates may come where no step arena is), one number read back. */
+static int64_t first_bad(const lt_tensor *x, int64_t C, lt_tensor *idx) {
+    ltr_accel_of(x)->first_out_of_range(x, 0, (double)(C - 1), false, 0, idx);
+    return (int64_t)ltr_fetch(idx, 0);
 }
 
-/* s += the statistics of (preds, target), through the kernel table: the state seen as
- * tensors (cnt int64 [ncnt], sums float64 [2]) */
+/* s += the statistics of (preds, target), through the kernel table */
 static void metric_kernel(lt_metric_kind kind, int64_t C, int64_t k, const lt_tensor *preds,
                           const lt_tensor *target, mstate *s) {
-    lt_tensor cnt = {.dtype = LT_INT64, .device = preds->device, .data = s->cnt};
-    lt_tensor sums = {.dtype = LT_FLOAT64, .device = preds->device, .data = s->sn};
-    int64_t nc = kind == LT_METRIC_CONFUSION_MATRIX ? C * C : is_class_kind(kind) ? 3 * C : 0;
-    int64_t two = 2;
-    ltr_set_shape(&cnt, 1, &nc);
-    ltr_set_shape(&sums, 1, &two);
-    ltr_accel_of(preds)->metric_update((int)kind, C, k, preds, target, s->cnt ? &cnt : NULL, &sums);
+    ltr_accel_of(preds)->metric_update((int)kind, C, k, preds, target, s->cnt, s->sums);
+}
+
+/* a metric's state on its device: an update's into `preds`'s must meet it there */
+static lt_status same_device(lt_ctx *ctx, const char *op, const lt_tensor *t, const mstate *s) {
+    if (t->device == s->sums->device) return LT_OK;
+    return ltr_fail(ctx, "%s: the tensor is on device %s, the metric's state on %s: update it "
+                    "with tensors of the device it was made on", op, ltr_backend_at(t->device)->name,
+                    ltr_backend_at(s->sums->device)->name);
 }
 
 /* Adds the statistics of (preds, target) into s. preds: float scores [N, C] or int64
  * class predictions [N] (classification), or float values of target's shape (MAE/MSE). */
 static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t k,
-                            const lt_tensor *preds, const lt_tensor *target, mstate *s) {
+                            const lt_tensor *preds, const lt_tensor *target, mstate *s,
+                            lt_tensor *idx) {
     const char *op = kind_op(kind);
     char s1[96], s2[96];
     if (!preds || !target) return LT_ERROR;
+    if (same_device(ctx, op, preds, s) || same_device(ctx, op, target, s)) return LT_ERROR;
     if (kind == LT_METRIC_MAE || kind == LT_METRIC_MSE) {
         bool same = preds->ndim == target->ndim && ltr_is_float(preds) && ltr_is_float(target);
         for (int i = 0; same && i < preds->ndim; i++) same = preds->shape[i] == target->shape[i];
@@ -115,56 +119,38 @@ static lt_status accumulate(lt_ctx *ctx, lt_metric_kind kind, int64_t C, int64_t
     target = ltr_contiguous(ctx, target);
     if (!preds || !target) return LT_ERROR;
     /* the first bad index of either, the target's first at one index (one scan each) */
-    int64_t bt = first_bad(target, C), bp = labels ? first_bad(preds, C) : -1;
+    int64_t bt = first_bad(target, C, idx), bp = labels ? first_bad(preds, C, idx) : -1;
     if (bt >= 0 && (bp < 0 || bt <= bp))
         return ltr_fail(ctx, "%s: target %lld at index %lld is out of bounds for %lld classes",
-                        op, (long long)((const int64_t *)target->data)[bt], (long long)bt,
-                        (long long)C);
+                        op, (long long)ltr_fetch(target, bt), (long long)bt, (long long)C);
     if (bp >= 0)
         return ltr_fail(ctx, "%s: prediction %lld at index %lld is out of bounds for "
-                        "%lld classes", op, (long long)((const int64_t *)preds->data)[bp],
-                        (long long)bp, (long long)C);
+                        "%lld classes", op, (long long)ltr_fetch(preds, bp), (long long)bp,
+                        (long long)C);
     metric_kernel(kind, C, k, preds, target, s);
     return LT_OK;
 }
 
-static double value_of(lt_metric_kind kind, int64_t C, const mstate *s) {
-    switch (kind) {
-    case LT_METRIC_ACCURACY:
-    case LT_METRIC_MAE:
-    case LT_METRIC_MSE:
-        return s->sn[1] > 0 ? s->sn[0] / s->sn[1] : NAN;
-    case LT_METRIC_PRECISION:
-    case LT_METRIC_RECALL:
-    case LT_METRIC_F1: {
-        double total = 0, classes = 0;
-        for (int64_t c = 0; c < C; c++) {
-            double tp = (double)s->cnt[c], fp = (double)s->cnt[C + c], fn = (double)s->cnt[2 * C + c];
-            if (tp + fp + fn == 0) continue; /* absent from preds and target: skipped */
-            double num = kind == LT_METRIC_F1 ? 2 * tp : tp;
-            double den = kind == LT_METRIC_PRECISION ? tp + fp
-                         : kind == LT_METRIC_RECALL  ? tp + fn
-                                                     : 2 * tp + fp + fn;
-            total += den > 0 ? num / den : 0;
-            classes += 1;
-        }
-        return classes > 0 ? total / classes : 0;
-    }
-    case LT_METRIC_CONFUSION_MATRIX:
-        return NAN;
-    }
-    return NAN;
+/* the metric's value from state s, read on the host through `value` (float64, one element) */
+static double value_of(lt_metric_kind kind, int64_t C, const mstate *s, lt_tensor *value) {
+    ltr_accel_of(s->sums)->metric_value((int)kind, C, s->cnt, s->sums, value);
+    return ltr_fetch(value, 0);
 }
 
 static lt_tensor *result_tensor(lt_ctx *ctx, lt_metric_kind kind, int64_t C, const mstate *s) {
     if (kind == LT_METRIC_CONFUSION_MATRIX) {
         int64_t shape[2] = {C, C};
-        lt_tensor *out = ltr_empty(ctx, LT_INT64, 2, shape);
-        if (out) memcpy(out->data, s->cnt, (size_t)(C * C) * sizeof(int64_t));
+        lt_tensor *out = ltr_empty_on(ctx, s->cnt->device, LT_INT64, 2, shape);
+        if (out) {
+            void *self;
+            ltr_device_of(out->device, &self)->copy_d2d(self, out->data, s->cnt->data,
+                                                        (size_t)(C * C) * sizeof(int64_t));
+        }
         return out;
     }
-    lt_tensor *out = ltr_empty(ctx, LT_FLOAT32, 0, NULL);
-    if (out) ltr_set(out, 0, value_of(kind, C, s));
+    /* the value in double, rounded once to the float32 result */
+    lt_tensor *out = ltr_empty_on(ctx, s->sums->device, LT_FLOAT32, 0, NULL);
+    if (out) ltr_accel_of(out)->metric_value((int)kind, C, s->cnt, s->sums, out);
     return out;
 }
 
@@ -188,13 +174,14 @@ static lt_tensor *functional(lt_ctx *ctx, lt_metric_kind kind, const lt_tensor *
             return NULL;
         }
     }
+    /* the state in the step's arena, on the inputs' device */
     mstate s = {0};
-    int64_t n = ncnt_of(kind, C);
-    if (n) {
-        s.cnt = ltr_scratch(ctx, (size_t)n * sizeof(int64_t));
-        if (!s.cnt) return NULL;
-    }
-    if (accumulate(ctx, kind, C, k, preds, target, &s) != LT_OK) return NULL;
+    int64_t n = ncnt_of(kind, C), two = 2;
+    if (n && !(s.cnt = ltr_zeros_on(ctx, preds->device, LT_INT64, 1, &n))) return NULL;
+    s.sums = ltr_zeros_on(ctx, preds->device, LT_FLOAT64, 1, &two);
+    lt_tensor *idx = ltr_empty_on(ctx, preds->device, LT_INT64, 0, NULL);
+    if (!s.sums || !idx) return NULL;
+    if (accumulate(ctx, kind, C, k, preds, target, &s, idx) != LT_OK) return NULL;
     return result_tensor(ctx, kind, C, &s);
 }
 
@@ -245,27 +232,35 @@ lt_metric *ltr_metric_new(lt_ctx *ctx, lt_metric_kind kind, const lt_metric_opti
     m->C = cls ? o.num_classes : 0;
     m->k = cls ? o.top_k : 1;
     m->ncnt = ncnt_of(kind, m->C);
-    if (m->ncnt) {
-        m->epoch.cnt = ltr_alloc(ctx, (size_t)m->ncnt * sizeof(int64_t));
-        m->batch.cnt = ltr_alloc(ctx, (size_t)m->ncnt * sizeof(int64_t));
-        if (!m->epoch.cnt || !m->batch.cnt) return NULL;
+    /* the state: tensors on the context's device, living as long as the metric */
+    int dev = ltr_ctx_of(ctx)->device;
+    int64_t two = 2;
+    mstate *st[2] = {&m->epoch, &m->batch};
+    for (int i = 0; i < 2; i++) {
+        if (m->ncnt && !(st[i]->cnt = ltr_alloc_tensor(ctx, dev, LT_INT64, 1, &m->ncnt))) return NULL;
+        if (!(st[i]->sums = ltr_alloc_tensor(ctx, dev, LT_FLOAT64, 1, &two))) return NULL;
     }
+    if (!(m->idx = ltr_alloc_tensor(ctx, dev, LT_INT64, 0, NULL)) ||
+        !(m->value = ltr_alloc_tensor(ctx, dev, LT_FLOAT64, 0, NULL)))
+        return NULL;
     return m;
 }
 
-static void state_zero(mstate *s, int64_t n) {
-    if (n) memset(s->cnt, 0, (size_t)n * sizeof(int64_t));
-    s->sn[0] = s->sn[1] = 0;
+static void state_zero(mstate *s) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(s->sums->device, &self);
+    if (s->cnt) dev->memset(self, s->cnt->data, 0, (size_t)ltr_numel(s->cnt) * sizeof(int64_t));
+    dev->memset(self, s->sums->data, 0, 2 * sizeof(double));
 }
 
 lt_status ltr_metric_update(lt_ctx *ctx, lt_metric *m, const lt_tensor *preds, const lt_tensor *target) {
     if (!m) return ltr_fail(ctx, "lt_metric_update: metric is NULL");
-    state_zero(&m->batch, m->ncnt);
+    state_zero(&m->batch);
     m->seen_batch = false;
-    if (accumulate(ctx, m->kind, m->C, m->k, preds, target, &m->batch) != LT_OK) return LT_ERROR;
-    for (int64_t i = 0; i < m->ncnt; i++) m->epoch.cnt[i] += m->batch.cnt[i];
-    m->epoch.sn[0] += m->batch.sn[0];
-    m->epoch.sn[1] += m->batch.sn[1];
+    if (accumulate(ctx, m->kind, m->C, m->k, preds, target, &m->batch, m->idx) != LT_OK)
+        return LT_ERROR;
+    ltr_accel_of(m->epoch.sums)->metric_merge(m->epoch.cnt, m->batch.cnt, m->epoch.sums,
+                                              m->batch.sums);
     m->seen_batch = true;
     return LT_OK;
 }
@@ -281,14 +276,16 @@ lt_tensor *ltr_metric_compute(lt_ctx *ctx, lt_metric *m) {
 void ltr_metric_reset(lt_ctx *ctx, lt_metric *m) {
     (void)ctx;
     if (!m) return;
-    state_zero(&m->epoch, m->ncnt);
-    state_zero(&m->batch, m->ncnt);
+    state_zero(&m->epoch);
+    state_zero(&m->batch);
     m->seen_batch = false;
 }
 
 bool ltr_metric_scalar(const lt_metric *m) { return m && m->kind != LT_METRIC_CONFUSION_MATRIX; }
-double ltr_metric_epoch_value(const lt_metric *m) { return value_of(m->kind, m->C, &m->epoch); }
+double ltr_metric_epoch_value(const lt_metric *m) {
+    return value_of(m->kind, m->C, &m->epoch, m->value);
+}
 double ltr_metric_batch_value(const lt_metric *m) {
-    return m->seen_batch ? value_of(m->kind, m->C, &m->batch) : NAN;
+    return m->seen_batch ? value_of(m->kind, m->C, &m->batch, m->value) : NAN;
 }
 void ltr_metric_reset_state(lt_metric *m) { ltr_metric_reset(NULL, m); }

@@ -44,15 +44,13 @@ lt_status ltr_adagrad_step(lt_optimizer *o) {
             int64_t i = grp->index[k];
             lt_tensor *p = o->params->params[i];
             if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped */
-            int64_t n = ltr_numel(p);
             ltr_optim_state *st = &o->state[i];
             bool fresh = st->buf1 == NULL;
-            void *sum = ltr_optim_buffer(p, &st->buf1, n, ltr_dtype_size(p->dtype));
+            lt_tensor *sum = ltr_optim_buffer(p, &st->buf1);
             if (!sum) return LT_ERROR;
-            lt_tensor sv = ltr_optim_state_view(p, sum);
             /* torch.full_like(p, initial_accumulator_value): the value cast to p's dtype */
             if (fresh && h->initial_accumulator_value != 0)
-                ltr_kernels_of(&sv)->fill(&sv, h->initial_accumulator_value);
+                ltr_kernels_of(sum)->fill(sum, h->initial_accumulator_value);
             st->step++;
             double step = (double)st->step;
             double clr = h->lr / (1 + (step - 1) * h->lr_decay);
@@ -60,7 +58,7 @@ lt_status ltr_adagrad_step(lt_optimizer *o) {
                 .maximize = h->maximize, .weight_decay = h->weight_decay, .eps = h->eps,
                 .neg_clr = -clr,
             };
-            LTR_OPTIM_UPDATE(p, adagrad_update)(p, p->grad, &sv, &s);
+            LTR_OPTIM_UPDATE(p, adagrad_update)(p, p->grad, sum, &s);
         }
     }
     return LT_OK;

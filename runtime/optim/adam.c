@@ -62,13 +62,11 @@ lt_status ltr_adam_step(lt_optimizer *o) {
             int64_t i = grp->index[k];
             lt_tensor *p = o->params->params[i];
             if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
-            int64_t n = ltr_numel(p);
-            size_t es = ltr_dtype_size(p->dtype);
             ltr_optim_state *st = &o->state[i];
             /* state['exp_avg'], ['exp_avg_sq'] (and ['max_exp_avg_sq']) = zeros at first use */
-            void *m = ltr_optim_buffer(p, &st->buf1, n, es);
-            void *v = ltr_optim_buffer(p, &st->buf2, n, es);
-            void *vmax = h->amsgrad ? ltr_optim_buffer(p, &st->buf3, n, es) : NULL;
+            lt_tensor *m = ltr_optim_buffer(p, &st->buf1);
+            lt_tensor *v = ltr_optim_buffer(p, &st->buf2);
+            lt_tensor *vmax = h->amsgrad ? ltr_optim_buffer(p, &st->buf3) : NULL;
             if (!m || !v || (h->amsgrad && !vmax)) return LT_ERROR;
             st->step++; /* step_t += 1, before the update */
             /* Python-float scalars: bias_correction1 = 1 - beta1 ** step, etc. */
@@ -89,9 +87,7 @@ lt_status ltr_adam_step(lt_optimizer *o) {
                 .eps = h->eps,
                 .neg_step_size = -step_size,
             };
-            lt_tensor mv = ltr_optim_state_view(p, m), vv = ltr_optim_state_view(p, v);
-            lt_tensor vmv = ltr_optim_state_view(p, vmax);
-            LTR_OPTIM_UPDATE(p, adam_update)(p, p->grad, &mv, &vv, vmax ? &vmv : NULL, &s);
+            LTR_OPTIM_UPDATE(p, adam_update)(p, p->grad, m, v, vmax, &s);
         }
     }
     return LT_OK;

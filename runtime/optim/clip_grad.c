@@ -9,26 +9,30 @@ static bool has_grad(const lt_tensor *p) {
     return p && p->grad && (p->flags & LTR_T_GRAD_DEFINED) && p->grad->data;
 }
 
-/* one float64 element on the grads' device: what the norm kernel accumulates into */
-static lt_tensor scalar_f64(int32_t device, double *v) {
-    lt_tensor t = {.dtype = LT_FLOAT64, .device = device, .data = v};
-    ltr_set_shape(&t, 0, NULL);
-    return t;
-}
-
 double ltr_clip_grad_norm(lt_tensor *const *params, int64_t n, double max_norm) {
     /* torch: norms = [vector_norm(g, 2) for g in grads]; total = vector_norm(stack(norms)).
-     * Sums are taken in double; each per-grad norm is rounded to the grad's dtype as
-     * torch returns it in that dtype (the kernel's sq_norm_accum). */
-    double total_sq = 0;
-    bool any = false;
-    lt_tensor acc = scalar_f64(0, &total_sq);
+     * Sums are taken in double, on the grads' device, into one float64 accumulator per
+     * device (torch groups by device too); each per-grad norm is rounded to the grad's
+     * dtype as torch returns it in that dtype (the kernel's sq_norm_accum). The total
+     * comes back to the host: the caller gets it as a number. */
+    lt_tensor *acc[LTR_MAX_BACKENDS] = {0};
+    bool any = false, oom = false;
     for (int64_t i = 0; i < n; i++) {
         if (!has_grad(params[i])) continue;
+        int dev = params[i]->grad->device;
+        if (!acc[dev] && !(acc[dev] = ltr_heap_tensor(dev, LT_FLOAT64, 0, NULL))) {
+            oom = true;
+            break;
+        }
         any = true;
-        acc.device = params[i]->grad->device;
-        ltr_kernels_of(&acc)->sq_norm_accum(params[i]->grad, &acc);
+        ltr_kernels_of(acc[dev])->sq_norm_accum(params[i]->grad, acc[dev]);
     }
+    double total_sq = 0;
+    for (int d = 0; d < LTR_MAX_BACKENDS; d++) {
+        if (acc[d]) total_sq += ltr_fetch(acc[d], 0);
+        ltr_heap_tensor_free(acc[d]);
+    }
+    if (oom) return NAN; /* no memory for one double on the device: nothing is clipped */
     if (!any) return 0.0;
     double total = sqrt(total_sq);
     double coef = max_norm / (total + 1e-6);

@@ -339,24 +339,17 @@ double *ltr_group_momentum(lt_optimizer *o, int group) {
 
 /* Zeroed state buffer made on a parameter's first update: PyTorch fills `state[p]`
  * only when p first has a grad (torch.zeros_like / clone), never in __init__. */
-/* The state lives on p's device, from its alloc. */
-void *ltr_optim_buffer(const lt_tensor *p, void **buf, int64_t n, size_t elsize) {
-    if (*buf) return *buf;
-    void *self;
-    const ltr_device_ops *dev = ltr_device_of(p->device, &self);
-    size_t bytes = (size_t)(n > 0 ? n : 1) * elsize;
-    *buf = dev->alloc(self, bytes);
-    if (*buf) dev->memset(self, *buf, 0, bytes);
+/* The state is a tensor on p's device (torch.zeros_like(p, memory_format=preserve)). */
+lt_tensor *ltr_optim_buffer(const lt_tensor *p, lt_tensor **buf) {
+    if (!*buf) *buf = ltr_heap_tensor(p->device, p->dtype, p->ndim, p->shape);
     return *buf;
 }
 
 void ltr_optim_state_release(lt_optimizer *o, int64_t i) {
     ltr_optim_state *st = &o->state[i];
-    void *self;
-    const ltr_device_ops *dev = ltr_device_of(o->params->params[i]->device, &self);
-    dev->free(self, st->buf1);
-    dev->free(self, st->buf2);
-    dev->free(self, st->buf3);
+    ltr_heap_tensor_free(st->buf1);
+    ltr_heap_tensor_free(st->buf2);
+    ltr_heap_tensor_free(st->buf3);
     memset(st, 0, sizeof *st);
 }
 

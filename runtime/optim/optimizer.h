@@ -51,10 +51,12 @@ typedef struct ltr_param_group {
 
 /* Per-parameter state, index-aligned with the store's params. */
 typedef struct ltr_optim_state {
-    void *buf1;    /* SGD: momentum_buffer; Adam(W): exp_avg; RMSprop: square_avg;
-                      Adagrad: sum (the parameter's dtype) */
-    void *buf2;    /* Adam(W): exp_avg_sq; RMSprop: momentum_buffer */
-    void *buf3;    /* Adam(W) amsgrad: max_exp_avg_sq; RMSprop centered: grad_avg */
+    /* tensors of the parameter's shape, dtype and device (ltr_heap_tensor), NULL until
+     * the state exists */
+    lt_tensor *buf1; /* SGD: momentum_buffer; Adam(W): exp_avg; RMSprop: square_avg;
+                        Adagrad: sum */
+    lt_tensor *buf2; /* Adam(W): exp_avg_sq; RMSprop: momentum_buffer */
+    lt_tensor *buf3; /* Adam(W) amsgrad: max_exp_avg_sq; RMSprop centered: grad_avg */
     int64_t step;  /* Adam(W), RMSprop, Adagrad: this parameter's step count */
 } ltr_optim_state;
 
@@ -118,7 +120,7 @@ lt_optimizer *ltr_optimizer_new(lt_ctx *ctx, ltr_optim_kind kind, const char *na
                                 const ltr_optim_hp *hp);
 /* The zeroed state buffer *buf (n elements of elsize bytes) of parameter p, made at first
  * use on p's device; NULL when out of memory. */
-void *ltr_optim_buffer(const lt_tensor *p, void **buf, int64_t n, size_t elsize);
+lt_tensor *ltr_optim_buffer(const lt_tensor *p, lt_tensor **buf);
 /* Free parameter i's state buffers (through its device) and zero its state. */
 void ltr_optim_state_release(lt_optimizer *o, int64_t i);
 /* x as Python's repr(float) writes it ("1.5", "-1.0", "1e-08", "nan"), for torch's
@@ -130,20 +132,13 @@ lt_status ltr_rmsprop_step(lt_optimizer *o);
 lt_status ltr_adagrad_step(lt_optimizer *o);
 
 /* The update hook: the kernel table's entry for p's device. The parity test's second copy
- * of the optimizers (tests/test_optim_parity.c, built with LTR_OPTIM_SQRT set to torch's
- * root) calls its own copy of the CPU loops instead, renamed by Makefile.am. */
-#ifdef LTR_OPTIM_SQRT
+ * of the optimizers (tests/test_optim_parity.c, built with LTR_OPTIM_PARITY_COPY and
+ * LTR_OPTIM_SQRT set to torch's root) calls its own copy of the CPU loops instead,
+ * renamed by Makefile.am. */
+#ifdef LTR_OPTIM_PARITY_COPY /* not LTR_OPTIM_SQRT: cpu_optim.h defines that one always */
 #define LTR_OPTIM_UPDATE(p, entry) ltr_cpu_##entry
 #else
 #define LTR_OPTIM_UPDATE(p, entry) (ltr_kernels_of(p)->entry)
 #endif
-
-/* A state buffer (p's numel and dtype) seen as a tensor of p's shape, for the update
- * entries; NULL stays NULL. */
-static inline lt_tensor ltr_optim_state_view(const lt_tensor *p, void *buf) {
-    lt_tensor v = {.dtype = p->dtype, .device = p->device, .data = buf};
-    ltr_set_shape(&v, p->ndim, p->shape);
-    return v;
-}
 
 #endif

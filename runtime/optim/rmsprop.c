@@ -45,12 +45,10 @@ lt_status ltr_rmsprop_step(lt_optimizer *o) {
             int64_t i = grp->index[k];
             lt_tensor *p = o->params->params[i];
             if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped */
-            int64_t n = ltr_numel(p);
-            size_t es = ltr_dtype_size(p->dtype);
             ltr_optim_state *st = &o->state[i];
-            void *sq = ltr_optim_buffer(p, &st->buf1, n, es);
-            void *buf = h->momentum > 0 ? ltr_optim_buffer(p, &st->buf2, n, es) : NULL;
-            void *ga = h->centered ? ltr_optim_buffer(p, &st->buf3, n, es) : NULL;
+            lt_tensor *sq = ltr_optim_buffer(p, &st->buf1);
+            lt_tensor *buf = h->momentum > 0 ? ltr_optim_buffer(p, &st->buf2) : NULL;
+            lt_tensor *ga = h->centered ? ltr_optim_buffer(p, &st->buf3) : NULL;
             if (!sq || (h->momentum > 0 && !buf) || (h->centered && !ga)) return LT_ERROR;
             st->step++;
             const ltr_rmsprop_scalars s = {
@@ -58,10 +56,7 @@ lt_status ltr_rmsprop_step(lt_optimizer *o) {
                 .one_minus_alpha = 1.0 - h->alpha, .eps = h->eps, .momentum = h->momentum,
                 .neg_lr = -h->lr,
             };
-            lt_tensor sqv = ltr_optim_state_view(p, sq), bv = ltr_optim_state_view(p, buf);
-            lt_tensor gav = ltr_optim_state_view(p, ga);
-            LTR_OPTIM_UPDATE(p, rmsprop_update)(p, p->grad, &sqv, buf ? &bv : NULL,
-                                                ga ? &gav : NULL, &s);
+            LTR_OPTIM_UPDATE(p, rmsprop_update)(p, p->grad, sq, buf, ga, &s);
         }
     }
     return LT_OK;

@@ -45,14 +45,13 @@ lt_status ltr_sgd_step(lt_optimizer *o) {
             int64_t i = grp->index[k];
             lt_tensor *p = o->params->params[i];
             if (!(p->flags & LTR_T_GRAD_DEFINED)) continue; /* p.grad is None: skipped, state kept */
-            int64_t n = ltr_numel(p);
             ltr_optim_state *st = &o->state[i];
             bool first = false;
-            void *buf = NULL;
+            lt_tensor *buf = NULL;
             if (h->momentum) {
                 /* momentum_buffer is None until this parameter's first update */
                 first = st->buf1 == NULL;
-                buf = ltr_optim_buffer(p, &st->buf1, n, ltr_dtype_size(p->dtype));
+                buf = ltr_optim_buffer(p, &st->buf1);
                 if (!buf) return LT_ERROR;
             }
             const ltr_sgd_scalars s = {
@@ -60,8 +59,7 @@ lt_status ltr_sgd_step(lt_optimizer *o) {
                 .weight_decay = h->weight_decay, .momentum = h->momentum,
                 .damp1 = 1.0 - h->dampening, .neg_lr = -h->lr,
             };
-            lt_tensor bv = ltr_optim_state_view(p, buf);
-            LTR_OPTIM_UPDATE(p, sgd_update)(p, p->grad, buf ? &bv : NULL, &s);
+            LTR_OPTIM_UPDATE(p, sgd_update)(p, p->grad, buf, &s);
         }
     }
     return LT_OK;

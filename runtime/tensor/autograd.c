@@ -99,9 +99,11 @@ lt_status ltr_accumulate_grad(lt_ctx *ctx, const lt_tensor *t, const lt_tensor *
     double beta;
     lt_tensor *dst = ltr_grad_slot(ctx, t, &beta);
     if (!dst) return LT_ERROR;
-    if (beta == 0.0)
-        memcpy(dst->data, g->data, (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype));
-    else
+    if (beta == 0.0) {
+        void *self;
+        ltr_device_of(dst->device, &self)->copy_d2d(self, dst->data, g->data,
+                                                    (size_t)ltr_numel(t) * ltr_dtype_size(t->dtype));
+    } else
         ltr_kernels_of(dst)->add_into(dst, g);
     return LT_OK;
 }
@@ -200,7 +202,7 @@ lt_status ltr_backward(lt_ctx *ctx, lt_tensor *loss) {
     }
     lt_tensor *seed = ltr_empty_like(ctx, loss);
     if (!seed) return LT_ERROR;
-    ltr_set(seed, 0, 1.0);
+    ltr_kernels_of(seed)->fill(seed, 1.0); /* one element (checked above) */
     if (ltr_accumulate_grad_owned(ctx, loss, seed)) return LT_ERROR;
     ready_at *ready = NULL;
     int64_t nready = 0, next_ready = 0;

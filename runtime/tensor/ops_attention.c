@@ -17,12 +17,11 @@
 /* [L, S] bool: true where key j comes after query i (what causal attention hides) */
 static lt_tensor *future_mask(lt_ctx *ctx, int64_t L, int64_t S) {
     int64_t shape[2] = {L, S};
-    lt_tensor *m = ltr_empty(ctx, LT_BOOL, 2, shape);
-    if (!m) return NULL;
-    bool *p = m->data;
+    bool *p = ltr_scratch(ctx, (size_t)(L * S) * sizeof *p + 1);
+    if (!p) return NULL;
     for (int64_t i = 0; i < L; i++)
         for (int64_t j = 0; j < S; j++) p[i * S + j] = j > i;
-    return m;
+    return ltr_tensor_from(ctx, LT_BOOL, 2, shape, p); /* built on the host, copied over */
 }
 
 lt_tensor *ltr_scaled_dot_product_attention(lt_ctx *ctx, const lt_tensor *q, const lt_tensor *k,

@@ -59,6 +59,17 @@ static inline bool ltr_check_same(lt_ctx *ctx, const char *op, const lt_tensor *
 
 static inline const ltr_accel *ltr_accel_of(const lt_tensor *t) { return ltr_kernels_of(t); }
 
+/* The first index of contiguous x (float or int64) outside [lo, hi] (nan included),
+ * skipping `skip`; -1 if none, -2 with an error recorded (out of memory). The device
+ * scans (first_out_of_range); one int64 comes back to the host, not the data. */
+static inline int64_t ltr_first_out_of_range(lt_ctx *ctx, const lt_tensor *x, double lo,
+                                             double hi, bool has_skip, double skip) {
+    lt_tensor *idx = ltr_empty_on(ctx, x->device, LT_INT64, 0, NULL);
+    if (!idx) return -2;
+    ltr_accel_of(x)->first_out_of_range(x, lo, hi, has_skip, skip, idx);
+    return (int64_t)ltr_fetch(idx, 0);
+}
+
 /* *out = the sum of contiguous float x, accumulated and kept in double (reduce_dim into a
  * 0-d float64 view of *out), for front-ends that still gather per-channel sums on the host */
 static inline void ltr_sum_to_double(const ltr_accel *acc, const lt_tensor *x, double *out) {

@@ -47,13 +47,14 @@ lt_tensor *ltr_index_select(lt_ctx *ctx, const lt_tensor *x, int dim, const lt_t
     index = ltr_contiguous(ctx, index);
     if (!x || !index) return NULL;
     int64_t size = x->ndim ? x->shape[dim] : 1, nidx = ltr_numel(index);
-    const int64_t *ip = index->data;
-    for (int64_t i = 0; i < nidx; i++)
-        if (ip[i] < 0 || ip[i] >= size) {
-            ltr_fail(ctx, "%s: index %lld is out of range for dim %d of shape %s", op,
-                     (long long)ip[i], dim, ltr_shape_str(x, s1, sizeof s1));
-            return NULL;
-        }
+    const int64_t *ip = index->data; /* device memory: the kernels read it */
+    int64_t bad = ltr_first_out_of_range(ctx, index, 0, (double)(size - 1), false, 0);
+    if (bad == -2) return NULL;
+    if (bad >= 0) {
+        ltr_fail(ctx, "%s: index %lld is out of range for dim %d of shape %s", op,
+                 (long long)ltr_fetch(index, bad), dim, ltr_shape_str(x, s1, sizeof s1));
+        return NULL;
+    }
     int64_t outer = 1, inner = 1, shape[LT_MAX_DIMS];
     for (int d = 0; d < x->ndim; d++) {
         shape[d] = x->shape[d];

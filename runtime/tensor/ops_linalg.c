@@ -137,7 +137,7 @@ static lt_status bmm_backward(lt_ctx *ctx, ltr_node *node) {
         double beta;
         lt_tensor *gt = ltr_grad_slot(ctx, t, &beta);
         if (!gt) return LT_ERROR;
-        if (beta == 0.0) memset(gt->data, 0, (size_t)ltr_numel(t) * es);
+        if (beta == 0.0) acc->fill(gt, 0.0);
         if (n == 0 || m == 0 || k == 0) continue;
         int64_t tst[LT_MAX_DIMS];
         contiguous_strides(t, tst);
@@ -199,7 +199,7 @@ static lt_tensor *batched(lt_ctx *ctx, const char *op, const lt_tensor *a, const
     int nbc;
     int64_t bs[LT_MAX_DIMS], cnt = batch_count(c, &nbc, bs);
     const ltr_accel *acc = ltr_accel_of(a);
-    if (k == 0) memset(c->data, 0, (size_t)ltr_numel(c) * es);
+    if (k == 0) acc->fill(c, 0.0);
     else if (n > 0 && m > 0)
         for (int64_t i = 0; i < cnt; i++) {
             const char *ap = (const char *)a->data + (size_t)batch_offset(a, a->stride, nb, bs, i) * es;

@@ -185,12 +185,7 @@ static lt_tensor *rand_fill(lt_ctx *ctx, const char *op, lt_dtype dt, int ndim, 
     }
     lt_tensor *t = create(ctx, op, dt, ndim, shape);
     if (!t) return NULL;
-    int64_t n = ltr_numel(t);
-    for (int64_t i = 0; i < n; i++) {
-        double v = normal ? ltr_rng_normal(r) : ltr_rng_uniform(r);
-        if (!normal && t->dtype == LT_FLOAT32 && (float)v >= 1.0f) v = 0x1.fffffep-1; /* stay in [0, 1) */
-        ltr_set(t, i, v);
-    }
+    ltr_accel_of(t)->rng_fill(normal ? LTR_RNG_RANDN : LTR_RNG_RAND, t, NULL, r);
     return t;
 }
 lt_tensor *ltr_rand(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape) {

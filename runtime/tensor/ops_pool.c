@@ -124,8 +124,9 @@ static lt_tensor *max_pool(lt_ctx *ctx, const char *op, const lt_tensor *x, int6
     int64_t shape[4] = {x->shape[0], x->shape[1], g.ho, g.wo};
     lt_tensor *y = ltr_empty(ctx, x->dtype, 4, shape);
     if (!y) return NULL;
-    int64_t *idx = ltr_scratch(ctx, (size_t)ltr_numel(y) * sizeof *idx);
-    if (!idx && ltr_numel(y) > 0) return NULL;
+    lt_tensor *argmax = ltr_empty_on(ctx, x->device, LT_INT64, 4, shape); /* on the device */
+    if (!argmax) return NULL;
+    int64_t *idx = argmax->data;
     ltr_accel_of(x)->max_pool2d(x->dtype, x->data, x->shape[0] * x->shape[1], x->shape[2],
                                    x->shape[3], &g, y->data, idx);
     return record_pool(ctx, "max_pool2d", max_pool2d_ex_backward, x, y, &g, idx);

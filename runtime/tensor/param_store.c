@@ -94,23 +94,6 @@ void ltr_param_store_zero_grad(ltr_param_store *s) {
     for (int64_t i = 0; i < s->count; i++) s->params[i]->flags &= ~(uint32_t)LTR_T_GRAD_DEFINED;
 }
 
-static lt_tensor *heap_tensor(int device, lt_dtype dt, int ndim, const int64_t *shape) {
-    lt_tensor *t = calloc(1, sizeof *t);
-    if (!t) return NULL;
-    t->dtype = dt;
-    t->device = device;
-    size_t bytes = (size_t)ltr_set_shape(t, ndim, shape) * ltr_dtype_size(dt);
-    void *self;
-    const ltr_device_ops *dev = ltr_device_of(device, &self);
-    t->data = dev->alloc(self, bytes);
-    if (!t->data) {
-        free(t);
-        return NULL;
-    }
-    dev->memset(self, t->data, 0, bytes);
-    return t;
-}
-
 static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndim,
                              const int64_t *shape, bool buffer) {
     const char *fn = buffer ? "lt_buffer" : "lt_param";
@@ -176,9 +159,9 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
         *capp = cap;
     }
     int device = ltr_ctx_of(ctx)->device;
-    lt_tensor *p = heap_tensor(device, dt, ndim, shape);
+    lt_tensor *p = ltr_heap_tensor(device, dt, ndim, shape);
     if (!p) goto oom;
-    p->grad = buffer ? NULL : heap_tensor(device, dt, ndim, shape);
+    p->grad = buffer ? NULL : ltr_heap_tensor(device, dt, ndim, shape);
     p->name = strdup(name);
     if ((!buffer && !p->grad) || !p->name) {
         free_param(p);

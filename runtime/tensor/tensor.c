@@ -13,6 +13,7 @@
 #include "tensor/bf16.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 size_t ltr_dtype_size(lt_dtype dt) {
@@ -121,6 +122,52 @@ static lt_tensor *arena_tensor(lt_ctx *ctx, int device, lt_dtype dt, int ndim,
     return t;
 }
 
+lt_tensor *ltr_heap_tensor(int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    lt_tensor *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->dtype = dt;
+    t->device = device;
+    size_t bytes = (size_t)ltr_set_shape(t, ndim, shape) * ltr_dtype_size(dt);
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(device, &self);
+    t->data = dev->alloc(self, bytes);
+    if (!t->data) {
+        free(t);
+        return NULL;
+    }
+    dev->memset(self, t->data, 0, bytes);
+    return t;
+}
+
+void ltr_heap_tensor_free(lt_tensor *t) {
+    if (!t) return;
+    void *self;
+    ltr_device_of(t->device, &self)->free(self, t->data);
+    free(t);
+}
+
+lt_tensor *ltr_alloc_tensor(lt_ctx *c, int device, lt_dtype dt, int ndim, const int64_t *shape) {
+    ltr_ctx *ctx = ltr_ctx_of(c);
+    if (ctx->nowned == ctx->cap_owned) {
+        int64_t cap = ctx->cap_owned ? 2 * ctx->cap_owned : 16;
+        lt_tensor **grown = realloc(ctx->owned, (size_t)cap * sizeof *grown);
+        if (!grown) {
+            ltr_fail(c, "out of memory");
+            return NULL;
+        }
+        ctx->owned = grown;
+        ctx->cap_owned = cap;
+    }
+    lt_tensor *t = ltr_heap_tensor(device, dt, ndim, shape);
+    if (!t) {
+        ltr_fail(c, "out of memory on device %s for a %s tensor", ltr_backend_at(device)->name,
+                 ltr_dtype_name(dt));
+        return NULL;
+    }
+    ctx->owned[ctx->nowned++] = t;
+    return t;
+}
+
 lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape) {
     return arena_tensor(ctx, device, dt, ndim, shape, false);
 }
@@ -226,6 +273,19 @@ int64_t ltr_dim_size(const lt_tensor *t, int dim) {
     return dim >= 0 && dim < t->ndim ? t->shape[dim] : 0;
 }
 
+double ltr_fetch(const lt_tensor *t, int64_t i) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    if (dev->host_accessible) return ltr_get(t, i);
+    size_t es = ltr_dtype_size(t->dtype);
+    lt_tensor host = *t; /* the element copied out, read as the host would */
+    uint64_t buf[2];
+    dev->copy_d2h(self, buf, (const char *)t->data + (size_t)i * es, es);
+    dev->synchronize(self);
+    host.data = buf;
+    return ltr_get(&host, 0);
+}
+
 double ltr_item(lt_ctx *ctx, const lt_tensor *t) {
     if (!t) return 0;
     if (ltr_numel(t) != 1) {
@@ -234,15 +294,7 @@ double ltr_item(lt_ctx *ctx, const lt_tensor *t) {
                  ltr_shape_str(t, s, sizeof s));
         return 0;
     }
-    int64_t off = 0; /* one element: its offset is 0 whatever the strides */
-    void *self;
-    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
-    if (dev->host_accessible) return ltr_get(t, off);
-    lt_tensor host = *t; /* the element copied out, read as the host would */
-    uint64_t buf[2];
-    dev->copy_d2h(self, buf, t->data, ltr_dtype_size(t->dtype));
-    host.data = buf;
-    return ltr_get(&host, off);
+    return ltr_fetch(t, 0); /* one element: its offset is 0 whatever the strides */
 }
 
 /* ------------------------------------------------- device-safe copies (SDK 1.7) */

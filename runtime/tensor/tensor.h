@@ -48,6 +48,14 @@ char *ltr_shape_str(const lt_tensor *t, char *buf, size_t cap);
  * NULL + error on bad shape. Data comes from the device's arena (tensor/arena.h). */
 lt_tensor *ltr_empty_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_zeros_on(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
+/* A zeroed tensor that outlives steps: header on the heap, data from the device's alloc
+ * (optimizer state, clip_grad's accumulator); NULL when out of memory. Freed with
+ * ltr_heap_tensor_free (NULL: no-op). */
+lt_tensor *ltr_heap_tensor(int device, lt_dtype dt, int ndim, const int64_t *shape);
+void ltr_heap_tensor_free(lt_tensor *t);
+/* The same owned by the context, freed with its lt_alloc memory (ltr_ctx_free_allocs):
+ * the state of host objects that live as long as the run (metrics). NULL + error. */
+lt_tensor *ltr_alloc_tensor(lt_ctx *ctx, int device, lt_dtype dt, int ndim, const int64_t *shape);
 /* The same on the context's device (ltr_ctx.device). */
 lt_tensor *ltr_empty(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
 lt_tensor *ltr_zeros(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);
@@ -60,6 +68,10 @@ lt_tensor *ltr_contiguous(lt_ctx *ctx, const lt_tensor *t);
  * for tensors on a host_accessible device (accelerators/device.h). */
 double ltr_get(const lt_tensor *t, int64_t i);
 void ltr_set(lt_tensor *t, int64_t i, double v);
+/* The same read on any device: element i of a contiguous tensor copied to the host
+ * through its device (a synchronising copy off a device the host may not read). For one
+ * number the host must decide on, or an error message's offending value. */
+double ltr_fetch(const lt_tensor *t, int64_t i);
 
 /* SDK entry points (lt_host_api members). */
 lt_tensor *ltr_tensor_new(lt_ctx *ctx, lt_dtype dt, int ndim, const int64_t *shape);

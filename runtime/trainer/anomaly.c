@@ -10,6 +10,8 @@
  */
 #include "trainer/trainer.h"
 
+#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 #include "tensor/op_hooks.h"
 
 #include <math.h>
@@ -19,22 +21,31 @@ struct ltr_anomaly {
     ltr_op_observer obs; /* first: the observer's self */
 };
 
-/* "nan" / "inf" if t holds one, else NULL. */
-static const char *non_finite(const lt_tensor *t) {
+/* "nan" / "inf" if t holds one, else NULL. The device scans (all_finite: one flag comes
+ * back); only when it says so is the data copied to the host to name the first value.
+ * Views are gathered by the kernel into a plain copy first, never recorded (this runs
+ * inside the recorder). */
+static const char *non_finite(lt_ctx *ctx, const lt_tensor *t) {
     if (!t || (t->dtype != LT_FLOAT32 && t->dtype != LT_FLOAT64)) return NULL;
+    const ltr_accel *k = ltr_kernels_of(t);
+    if (!ltr_is_contiguous(t)) {
+        lt_tensor *c = ltr_empty_like(ctx, t);
+        if (!c) return NULL;
+        k->strided_copy(t->dtype, t->ndim, t->shape, c->data, c->stride, t->data, t->stride, false);
+        t = c;
+    }
+    lt_tensor *flag = ltr_empty_on(ctx, t->device, LT_BOOL, 0, NULL);
+    if (!flag) return NULL;
+    k->all_finite(t, flag);
+    if (ltr_fetch(flag, 0)) return NULL;
     int64_t n = ltr_numel(t);
-    bool contiguous = ltr_is_contiguous(t);
+    size_t es = ltr_dtype_size(t->dtype);
+    lt_tensor h = *t;
+    if (!(h.data = ltr_scratch(ctx, (size_t)n * es)) ||
+        ltr_tensor_to_host(ctx, t, h.data, (size_t)n * es) != LT_OK)
+        return "nan or inf";
     for (int64_t i = 0; i < n; i++) {
-        int64_t off = i;
-        if (!contiguous) { /* a view: element i in row-major order, through the strides */
-            off = 0;
-            for (int64_t d = t->ndim - 1, rest = i; d >= 0; d--) {
-                off += (rest % t->shape[d]) * t->stride[d];
-                rest /= t->shape[d];
-            }
-        }
-        double v = t->dtype == LT_FLOAT32 ? (double)((const float *)t->data)[off]
-                                          : ((const double *)t->data)[off];
+        double v = ltr_get(&h, i);
         if (isnan(v)) return "nan";
         if (isinf(v)) return "inf";
     }
@@ -47,7 +58,7 @@ static void on_forward(ltr_op_observer *self, lt_ctx *ctx, const char *op, lt_te
     (void)nin;
     (void)in;
     if (ltr_ctx_of(ctx)->failed) return;
-    const char *bad = non_finite(out);
+    const char *bad = non_finite(ctx, out);
     if (bad) {
         char s[96];
         ltr_fail(ctx, "detect_anomaly: forward of '%s' produced %s values in its output "
@@ -61,7 +72,7 @@ static void on_after_backward(ltr_op_observer *self, lt_ctx *ctx, const ltr_node
         const lt_tensor *x = n->in[i];
         if (!x || !(x->flags & LTR_T_REQUIRES_GRAD) || !x->grad) continue;
         if ((x->flags & LTR_T_PARAM) && !(x->flags & LTR_T_GRAD_DEFINED)) continue;
-        const char *bad = non_finite(x->grad);
+        const char *bad = non_finite(ctx, x->grad);
         if (bad) {
             char s[96];
             ltr_fail(ctx, "detect_anomaly: backward of '%s' returned %s values in its %dth "

@@ -23,6 +23,8 @@
 
 #include "tensor/arena.h"
 #include "tensor/tensor.h"
+#include "accelerators/accelerator.h"
+#include "accelerators/registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,15 +41,14 @@ static int reset_running_stats(lt_ctx *ctx) {
         const char *name;
         lt_tensor *b = ltr_api_buffer_at(ctx, i, &name);
         if (!b || !b->data) continue;
-        int64_t numel = ltr_numel(b);
+        /* written on the buffers' device (fill) */
         if (ends_with(name, ".running_mean") && b->dtype == LT_FLOAT32) {
-            memset(b->data, 0, (size_t)numel * sizeof(float));
+            ltr_kernels_of(b)->fill(b, 0.0);
             n++;
         } else if (ends_with(name, ".running_var") && b->dtype == LT_FLOAT32) {
-            float *v = b->data;
-            for (int64_t k = 0; k < numel; k++) v[k] = 1.0f;
+            ltr_kernels_of(b)->fill(b, 1.0);
         } else if (ends_with(name, ".num_batches_tracked") && b->dtype == LT_INT64) {
-            *(int64_t *)b->data = 0;
+            ltr_kernels_of(b)->fill(b, 0.0);
         }
     }
     return n;

@@ -25,11 +25,16 @@ static void *t_create(lt_ctx *ctx, const lt_hparams *hp) {
     if (!m || lt_linear_init(ctx, &m->fc, "fc", 2, 3) != LT_OK) return NULL;
     m->anomaly = lt_hp_str(ctx, hp, "anomaly", "none");
     m->bad_log = lt_hp_str(ctx, hp, "bad_log", "none");
-    float *w = lt_data(ctx, m->fc.weight), *b = lt_data(ctx, m->fc.bias);
+    /* written on the host, copied onto the parameters' device (lt_data is host-only) */
+    float w[6], b[3];
     for (int i = 0; i < 3; i++) {
         for (int j = 0; j < 2; j++) w[i * 2 + j] = 0.5f * (float)i - 0.25f * (float)j + 0.125f;
         b[i] = 0.25f * (float)i - 0.5f;
     }
+    const int64_t ws[2] = {3, 2}, bs[1] = {3};
+    if (lt_copy_(ctx, m->fc.weight, lt_tensor_from(ctx, LT_FLOAT32, 2, ws, w)) != LT_OK ||
+        lt_copy_(ctx, m->fc.bias, lt_tensor_from(ctx, LT_FLOAT32, 1, bs, b)) != LT_OK)
+        return NULL;
     return m;
 }
 

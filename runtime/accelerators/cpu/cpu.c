@@ -456,7 +456,9 @@ static void cpu_cross_entropy(const lt_tensor *x, const lt_tensor *t, int64_t ig
     DISPATCH(cross_entropy, x, x, t, ignore, probs, loss, kept);
 }
 static void cpu_cross_entropy_backward(const lt_tensor *probs, const lt_tensor *t, int64_t ignore,
-                                       double scale, lt_tensor *gx) {
+                                       const lt_tensor *gout, const lt_tensor *kept, lt_tensor *gx) {
+    int64_t k = *(const int64_t *)kept->data;
+    double scale = ltr_get(gout, 0) * (k ? 1.0 / (double)k : 0.0);
     DISPATCH(cross_entropy_backward, probs, probs, t, ignore, scale, gx);
 }
 static void cpu_add_into(lt_tensor *dst, const lt_tensor *src) {
@@ -541,6 +543,10 @@ static const ltr_accel cpu_accel = {
     .first_out_of_range = ltr_cpu_first_out_of_range,
     .match_fraction = ltr_cpu_match_fraction,
     .metric_update = ltr_cpu_metric_update,
+    .rng_fill = ltr_cpu_rng_fill,
+    .count_add = ltr_cpu_count_add,
+    .metric_merge = ltr_cpu_metric_merge,
+    .metric_value = ltr_cpu_metric_value,
 };
 
 /* Registered by the registry on first use, through the checks every backend passes. */

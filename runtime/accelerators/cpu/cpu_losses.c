@@ -232,3 +232,52 @@ void ltr_cpu_metric_update(int kind, int64_t C, int64_t k, const lt_tensor *pred
     sn[1] += (double)N;
 }
 
+
+/* the epoch's state += the batch's (nn/metrics.c keeps both) */
+void ltr_cpu_metric_merge(lt_tensor *cnt, const lt_tensor *bcnt, lt_tensor *sums,
+                          const lt_tensor *bsums) {
+    if (cnt && bcnt) {
+        int64_t n = ltr_numel(cnt), *d = cnt->data;
+        const int64_t *b = bcnt->data;
+        for (int64_t i = 0; i < n; i++) d[i] += b[i];
+    }
+    double *sn = sums->data;
+    const double *bs = bsums->data;
+    sn[0] += bs[0];
+    sn[1] += bs[1];
+}
+
+/* torchmetrics' compute() of the state metric_update built (nn/metrics.c: micro
+ * accuracy, macro precision / recall / F1 skipping absent classes, MAE / MSE) */
+void ltr_cpu_metric_value(int kind, int64_t C, const lt_tensor *cnt_t, const lt_tensor *sums,
+                          lt_tensor *out) {
+    const double *sn = sums->data;
+    const int64_t *cnt = cnt_t ? cnt_t->data : NULL;
+    double v = NAN;
+    switch (kind) {
+    case LT_METRIC_ACCURACY:
+    case LT_METRIC_MAE:
+    case LT_METRIC_MSE:
+        v = sn[1] > 0 ? sn[0] / sn[1] : NAN;
+        break;
+    case LT_METRIC_PRECISION:
+    case LT_METRIC_RECALL:
+    case LT_METRIC_F1: {
+        double total = 0, classes = 0;
+        for (int64_t c = 0; c < C; c++) {
+            double tp = (double)cnt[c], fp = (double)cnt[C + c], fn = (double)cnt[2 * C + c];
+            if (tp + fp + fn == 0) continue; /* absent from preds and target: skipped */
+            double num = kind == LT_METRIC_F1 ? 2 * tp : tp;
+            double den = kind == LT_METRIC_PRECISION ? tp + fp
+                         : kind == LT_METRIC_RECALL  ? tp + fn
+                                                     : 2 * tp + fp + fn;
+            total += den > 0 ? num / den : 0;
+            classes += 1;
+        }
+        v = classes > 0 ? total / classes : 0;
+        break;
+    }
+    default: break; /* the confusion matrix is its counts */
+    }
+    ltr_set(out, 0, v);
+}

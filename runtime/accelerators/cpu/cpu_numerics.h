@@ -4,6 +4,7 @@
 #define LTR_CPU_NUMERICS_H
 
 #include "accelerators/cpu/cpu_optim.h"
+#include "util/rng.h"
 
 #include <stddef.h>
 
@@ -52,5 +53,13 @@ void ltr_cpu_first_out_of_range(const lt_tensor *x, double lo, double hi, bool h
 void ltr_cpu_match_fraction(const lt_tensor *a, const lt_tensor *b, lt_tensor *out);
 void ltr_cpu_metric_update(int kind, int64_t C, int64_t k, const lt_tensor *preds,
                            const lt_tensor *target, lt_tensor *cnt, lt_tensor *sums);
+void ltr_cpu_metric_merge(lt_tensor *cnt, const lt_tensor *bcnt, lt_tensor *sums,
+                          const lt_tensor *bsums);
+void ltr_cpu_metric_value(int kind, int64_t C, const lt_tensor *cnt, const lt_tensor *sums,
+                          lt_tensor *out);
+
+/* random fills and counters (cpu_random.c) */
+void ltr_cpu_rng_fill(int kind, lt_tensor *t, const double *arg, ltr_rng *rng);
+void ltr_cpu_count_add(lt_tensor *t, int64_t delta);
 
 #endif

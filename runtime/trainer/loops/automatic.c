@@ -105,8 +105,8 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
         lt_tensor *finite = ltr_empty(&t->ctx.pub, LT_BOOL, 0, NULL);
         if (!finite) return step_error(t, "checking that the loss is finite");
         ltr_kernels_of(loss)->all_finite(loss, finite);
-        if (!ltr_get(finite, 0)) {
-            double value = ltr_get(loss, 0);
+        if (!ltr_fetch(finite, 0)) {
+            double value = ltr_fetch(loss, 0);
             ltr_trainer_error(t, LTR_EXIT_TRAINING,
                               "module '%s', hook training_step: the loss is %s at epoch %lld, "
                               "batch %lld (global step %lld): stopping before it corrupts the "
