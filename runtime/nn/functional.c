@@ -2,10 +2,11 @@
  * functional.c — F.batch_norm, F.layer_norm, F.group_norm, F.dropout, F.embedding, and
  * the layer forms that read ctx->training (nn.BatchNorm's running statistics).
  *
- * The normalisations share one differentiable core, xhat = (x - mean) * invstd over an
- * [outer, c, inner] view (statistics per c); the affine weight/bias are then applied
- * with the broadcasting mul/add ops, so their gradients come from those ops. Dropout
- * multiplies by a mask drawn from ctx->rng (same seed, same mask).
+ * The normalisations share one path (normalize): x contiguous, float64 statistics per c
+ * of an [outer, c, inner] view, then the differentiable xhat = (x - mean) * invstd; the
+ * affine weight/bias are then applied with the broadcasting mul/add ops, so their
+ * gradients come from those ops. Dropout multiplies by a mask drawn on the device from
+ * ctx->rng's state (same seed, same mask).
  */
 #include "tensor/ops_common.h"
 #include "util/rng.h"
@@ -29,20 +30,40 @@ static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
     return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
 }
 
-/* xhat of contiguous x; mean/invstd: float64 [c] (arena); batch_stats: they came from x. */
-static lt_tensor *norm_core(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t outer,
-                            int64_t c, int64_t inner, const lt_tensor *mean,
-                            const lt_tensor *invstd, bool batch_stats) {
+/* The three normalisations' one path: xhat = (x - mean) * invstd over the [outer, c, inner]
+ * view of x (made contiguous), with float64 statistics [c] in the arena on x's device.
+ * batch_stats: they are x's own (norm_stats), and running_mean/var (either may be NULL:
+ * batch norm in training) are updated from them; else they are running_mean/var's (batch
+ * norm in eval). The node saves invstd for norm_backward. */
+static lt_tensor *normalize(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t outer,
+                            int64_t c, int64_t inner, double eps, bool batch_stats,
+                            lt_tensor *running_mean, lt_tensor *running_var, double momentum) {
+    x = ltr_contiguous(ctx, x);
+    lt_tensor *mean = x ? ltr_empty_on(ctx, x->device, LT_FLOAT64, 1, &c) : NULL;
+    lt_tensor *var = x ? ltr_empty_on(ctx, x->device, LT_FLOAT64, 1, &c) : NULL;
+    if (!mean || !var) return NULL;
+    const ltr_accel *acc = ltr_accel_of(x);
+    if (batch_stats) {
+        acc->norm_stats(x, outer, c, inner, mean, var);
+        /* running = (1 - momentum) * running + momentum * batch; running_var gets the
+         * unbiased variance (ATen's batch_norm_cpu_update_stats) */
+        if (running_mean || running_var)
+            acc->norm_running_update(running_mean, running_var, mean, var, momentum, outer * inner);
+    } else {
+        acc->convert(running_mean, mean);
+        acc->convert(running_var, var);
+    }
+    acc->norm_invstd(var, eps); /* var now holds invstd */
     lt_tensor *y = ltr_empty_like(ctx, x);
     if (!y) return NULL;
-    ltr_accel_of(x)->norm_apply(x, outer, c, inner, mean, invstd, y);
+    acc->norm_apply(x, outer, c, inner, mean, var, y);
     const lt_tensor *in[1] = {x};
     ltr_node *n = ltr_record(ctx, op, y, norm_backward, 1, in);
     if (n) {
-        norm_saved *s = ltr_scratch(ctx, sizeof *s);
-        if (!s) return NULL;
-        *s = (norm_saved){invstd, outer, c, inner, batch_stats};
-        n->saved = s;
+        norm_saved *sv = ltr_scratch(ctx, sizeof *sv);
+        if (!sv) return NULL;
+        *sv = (norm_saved){var, outer, c, inner, batch_stats};
+        n->saved = sv;
     }
     return y;
 }
@@ -105,31 +126,15 @@ lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_me
         ltr_fail(ctx, "%s: running statistics must be contiguous", op);
         return NULL;
     }
-    int64_t m = nb * inner;
-    if (training && m <= 1) {
+    if (training && nb * inner <= 1) {
         char s[96];
         /* torch: "Expected more than 1 value per channel when training" */
         ltr_fail(ctx, "%s: expected more than 1 value per channel when training, got input %s",
                  op, ltr_shape_str(x, s, sizeof s));
         return NULL;
     }
-    x = ltr_contiguous(ctx, x);
-    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &c) : NULL;
-    lt_tensor *var = x ? ltr_empty(ctx, LT_FLOAT64, 1, &c) : NULL;
-    if (!mean || !var) return NULL;
-    const ltr_accel *acc = ltr_accel_of(x);
-    if (training) {
-        acc->norm_stats(x, nb, c, inner, mean, var);
-        /* running = (1 - momentum) * running + momentum * batch; running_var gets the
-         * unbiased variance (ATen's batch_norm_cpu_update_stats) */
-        if (running_mean || running_var)
-            acc->norm_running_update(running_mean, running_var, mean, var, momentum, m);
-    } else {
-        acc->convert(running_mean, mean);
-        acc->convert(running_var, var);
-    }
-    acc->norm_invstd(var, eps); /* var now holds invstd */
-    lt_tensor *y = norm_core(ctx, "batch_norm", x, nb, c, inner, mean, var, training);
+    lt_tensor *y = normalize(ctx, "batch_norm", x, nb, c, inner, eps, training, running_mean,
+                             running_var, momentum);
     return affine(ctx, y, weight, bias, x->ndim - 2);
 }
 
@@ -160,13 +165,7 @@ lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
             return NULL;
         }
     }
-    x = ltr_contiguous(ctx, x);
-    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
-    lt_tensor *rstd = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
-    if (!mean || !rstd) return NULL;
-    ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
-    ltr_accel_of(x)->norm_invstd(rstd, eps);
-    lt_tensor *y = norm_core(ctx, "layer_norm", x, 1, rows, k, mean, rstd, true);
+    lt_tensor *y = normalize(ctx, "layer_norm", x, 1, rows, k, eps, true, NULL, NULL, 0);
     return affine(ctx, y, weight, bias, 0);
 }
 
@@ -185,13 +184,7 @@ lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
     if (!check_vec(ctx, op, "weight", weight, x, c) || !check_vec(ctx, op, "bias", bias, x, c))
         return NULL;
     int64_t rows = x->shape[0] * num_groups, k = c / num_groups * inner;
-    x = ltr_contiguous(ctx, x);
-    lt_tensor *mean = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
-    lt_tensor *rstd = x ? ltr_empty(ctx, LT_FLOAT64, 1, &rows) : NULL;
-    if (!mean || !rstd) return NULL;
-    ltr_accel_of(x)->norm_stats(x, 1, rows, k, mean, rstd);
-    ltr_accel_of(x)->norm_invstd(rstd, eps);
-    lt_tensor *y = norm_core(ctx, "group_norm", x, 1, rows, k, mean, rstd, true);
+    lt_tensor *y = normalize(ctx, "group_norm", x, 1, rows, k, eps, true, NULL, NULL, 0);
     return affine(ctx, y, weight, bias, x->ndim - 2);
 }
 
