@@ -15,9 +15,14 @@
 
 #include "accelerators/accelerator.h"
 #include "accelerators/registry.h"
+#include "nn/metrics.h"
 #include "nn/nn.h"
 
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------------ the cases */
 
@@ -32,7 +37,9 @@ typedef struct in_spec {
 
 typedef lt_tensor *(*case_fn)(lt_ctx *c, lt_tensor **x);
 
-enum { GRAD = 0, NOGRAD = 1, RANDOM = 2, BF16 = 4 };
+/* SEEDED: drawn from the context's generator, reseeded alike for the reference and the
+ * backend: every backend draws the one stream (rng_fill's contract), so values compare */
+enum { GRAD = 0, NOGRAD = 1, RANDOM = 2, BF16 = 4, SEEDED = 8 };
 
 typedef struct bcase {
     const char *name;
@@ -199,6 +206,19 @@ F(layer_norm, ltr_layer_norm(c, x[0], 1, x[1], x[2], 1e-5))
 F(group_norm, ltr_group_norm(c, x[0], 2, x[1], x[2], 1e-5))
 F(dropout_eval, ltr_dropout(c, x[0], 0.5, false))
 F(dropout, ltr_dropout(c, x[0], 0.5, true))
+/* nn.init in place on a fresh tensor of the case's dtype on the context's device */
+#define INIT(name, call)                                                  \
+    static lt_tensor *f_##name(lt_ctx *c, lt_tensor **x) {                \
+        (void)x;                                                          \
+        lt_tensor *t = ltr_empty(c, cur_dt, 2, shp34);                    \
+        if (t) call;                                                      \
+        return ((ltr_ctx *)c)->failed ? NULL : t;                         \
+    }
+INIT(init_uniform, ltr_init_uniform(c, t, -0.5, 2.0))
+INIT(init_normal, ltr_init_normal(c, t, 1.0, 0.5))
+INIT(init_trunc_normal, ltr_init_trunc_normal(c, t, 0.0, 1.0, -0.5, 0.5))
+INIT(init_orthogonal, ltr_init_orthogonal(c, t, 1.5))
+INIT(init_constant, ltr_init_constant(c, t, -0.375))
 F(embedding, ltr_embedding(c, x[0], x[1], -1))
 F(sdpa, ltr_scaled_dot_product_attention(c, x[0], x[1], x[2], NULL, true, 0))
 
@@ -290,8 +310,13 @@ static const bcase cases[] = {
     C0(zeros, NOGRAD | BF16),
     C0(ones, NOGRAD | BF16),
     C0(arange, NOGRAD),
-    C0(rand, RANDOM),
-    C0(randn, RANDOM),
+    C0(rand, SEEDED),
+    C0(randn, SEEDED),
+    C0(init_uniform, SEEDED),
+    C0(init_normal, SEEDED),
+    C0(init_trunc_normal, SEEDED),
+    C0(init_orthogonal, SEEDED),
+    C0(init_constant, NOGRAD),
     C1(transpose, BF16, T234),
     C1(permute, BF16, T234),
     C1(squeeze, BF16, FL(3, S(2, 1, 3), -1, 1)),
@@ -320,7 +345,7 @@ static const bcase cases[] = {
     C3(layer_norm, GRAD, M34, FL(1, S(4), 0.5, 2), FL(1, S(4), -1, 1)),
     C3(group_norm, GRAD, FL(3, S(2, 4, 3), -1, 1), FL(1, S(4), 0.5, 2), FL(1, S(4), -1, 1)),
     C1(dropout_eval, GRAD, M23),
-    C1(dropout, RANDOM, M23),
+    C1(dropout, SEEDED, M23),
     C2(embedding, GRAD, FL(2, S(5, 3), -1, 1), IX(1, S(4), 5)),
     C3(sdpa, GRAD, FL(3, S(1, 3, 2), -1, 1), FL(3, S(1, 3, 2), -1, 1), FL(3, S(1, 3, 2), -1, 1)),
 };
@@ -412,7 +437,7 @@ static const char *run_one(const bcase *bc, lt_dtype dt, int b) {
 
     cur_dt = dt;
     for (int k = 0; k < bc->nin; k++) in[k] = to_case(&e, ref_in[k], bc->in[k].kind, dt, b);
-    e.ctx.grad_enabled = !(bc->flags & (NOGRAD | RANDOM)) && !bf16;
+    e.ctx.grad_enabled = !(bc->flags & (NOGRAD | RANDOM | SEEDED)) && !bf16;
     ltr_rng_seed(&e.rng, 7);
     e.ctx.device = b; /* what the op makes goes to the backend under test */
     lt_tensor *y = bc->f(&e.ctx.pub, in);
@@ -439,9 +464,10 @@ static const char *run_one(const bcase *bc, lt_dtype dt, int b) {
                       "%s %s on %s: element %lld: got %.12g, want %.12g (cpu float64)", bc->name,
                       ltr_dtype_name(dt), ltr_backend_at(b)->name, (long long)i, got, want);
     }
-    if ((bc->flags & (NOGRAD | RANDOM)) || bf16) {
+    if ((bc->flags & (NOGRAD | RANDOM | SEEDED)) || bf16) {
         env_free(&e);
-        return (bc->flags & RANDOM) ? "ok (shape, dtype, finite)" : "ok (values)";
+        return (bc->flags & RANDOM) ? "ok (shape, dtype, finite)"
+               : (bc->flags & SEEDED) ? "ok (values, seeded stream)" : "ok (values)";
     }
 
     /* gradients: analytic on the backend in dt against central differences of the CPU
@@ -534,6 +560,132 @@ START_TEST(kernel_tables) {
 }
 END_TEST
 
+/* ------------------------------------------- state entries through their front-ends */
+
+/* v[0..n) as a dt tensor of shape s on backend b (made on the CPU, copied through b) */
+static lt_tensor *on_backend(test_env *e, int b, lt_dtype dt, int nd, const int64_t *s,
+                             const double *v) {
+    lt_tensor *h = ltr_empty_on(&e->ctx.pub, 0, dt, nd, s);
+    ck_assert_ptr_nonnull(h);
+    for (int64_t i = 0; i < ltr_numel(h); i++) ltr_set(h, i, v[i]);
+    if (b == 0) return h;
+    lt_tensor *d = ltr_empty_on(&e->ctx.pub, b, dt, nd, s);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_int_eq(ltr_copy_(&e->ctx.pub, d, h), LT_OK);
+    return d;
+}
+
+/* metric_update / metric_merge / metric_value / first_out_of_range (lt_metric objects,
+ * their state on the device), count_add, and cross_entropy_backward's gradient and kept
+ * count read as tensors: every backend against the CPU, bit for bit */
+START_TEST(state_entries) {
+    enum { NKIND = 7 };
+    const lt_metric_kind kinds[NKIND] = {LT_METRIC_ACCURACY, LT_METRIC_PRECISION,
+                                         LT_METRIC_RECALL, LT_METRIC_F1,
+                                         LT_METRIC_CONFUSION_MATRIX, LT_METRIC_MAE,
+                                         LT_METRIC_MSE};
+    double want[NKIND][3]; /* the CPU's epoch value, batch value, compute()[0] */
+    const int64_t s43[2] = {4, 3}, s4[1] = {4};
+    const double scores[2][12] = {{0.1, 0.7, 0.2, 0.9, 0.05, 0.05, 0.3, 0.3, 0.4, 0.2, 0.5, 0.3},
+                                  {0.6, 0.3, 0.1, 0.1, 0.1, 0.8, 0.2, 0.7, 0.1, 0.3, 0.3, 0.4}};
+    const double labels[2][4] = {{1, 0, 2, 2}, {0, 2, 1, 1}};
+    for (int b = 0; b < ltr_backend_count(); b++) {
+        test_env e;
+        env_init(&e);
+        e.ctx.device = b; /* the metrics' state goes to the backend under test */
+        lt_ctx *c = &e.ctx.pub;
+        for (int k = 0; k < NKIND; k++) {
+            bool reg = kinds[k] == LT_METRIC_MAE || kinds[k] == LT_METRIC_MSE;
+            lt_metric_options o = LT_METRIC_DEFAULTS;
+            o.num_classes = reg ? 0 : 3;
+            lt_metric *m = ltr_metric_new(c, kinds[k], &o);
+            ck_assert_msg(m != NULL, "%s", e.ctx.error);
+            for (int u = 0; u < 2; u++) {
+                lt_tensor *p = on_backend(&e, b, LT_FLOAT32, 2, s43, scores[u]);
+                lt_tensor *t = reg ? on_backend(&e, b, LT_FLOAT32, 2, s43, scores[1 - u])
+                                   : on_backend(&e, b, LT_INT64, 1, s4, labels[u]);
+                ck_assert_msg(ltr_metric_update(c, m, p, t) == LT_OK, "%s", e.ctx.error);
+            }
+            lt_tensor *r = ltr_metric_compute(c, m);
+            ck_assert_ptr_nonnull(r);
+            double got[3] = {ltr_metric_epoch_value(m), ltr_metric_batch_value(m), ltr_fetch(r, 0)};
+            for (int j = 0; j < 3; j++) {
+                if (b == 0) want[k][j] = got[j];
+                else
+                    ck_assert_msg(got[j] == want[k][j] || (isnan(got[j]) && isnan(want[k][j])),
+                                  "%s metric %d value %d: %.17g, cpu %.17g",
+                                  ltr_backend_at(b)->name, (int)kinds[k], j, got[j], want[k][j]);
+            }
+            /* a class index out of range is found on the device and named */
+            if (!reg) {
+                const double bad[4] = {1, 0, 7, 2};
+                lt_tensor *p = on_backend(&e, b, LT_FLOAT32, 2, s43, scores[0]);
+                ck_assert(ltr_metric_update(c, m, p, on_backend(&e, b, LT_INT64, 1, s4, bad)) != LT_OK);
+                ck_assert_msg(strstr(e.ctx.error, "target 7 at index 2"), "%s", e.ctx.error);
+                char err[1024];
+                ltr_ctx_take_error(&e.ctx, err, sizeof err);
+            }
+        }
+        /* one value by hand: argmax hits 3 of 4 in each update */
+        if (b == 0) ck_assert_double_eq_tol(want[0][0], 0.75, 1e-12);
+        /* count_add: a counter buffer on the device */
+        lt_tensor *n = ltr_zeros_on(c, b, LT_INT64, 0, NULL);
+        ck_assert_ptr_nonnull(n);
+        ltr_kernels_of(n)->count_add(n, 3);
+        ltr_kernels_of(n)->count_add(n, -1);
+        ck_assert_int_eq((int64_t)ltr_fetch(n, 0), 2);
+        /* cross_entropy with every target ignored: loss nan, kept 0, gradient 0 (no host
+         * read of either in backward) */
+        const double ign[4] = {-100, -100, -100, -100};
+        lt_tensor *x = on_backend(&e, b, LT_FLOAT32, 2, s43, scores[0]);
+        x->flags |= LTR_T_REQUIRES_GRAD;
+        lt_tensor *loss = ltr_cross_entropy(c, x, on_backend(&e, b, LT_INT64, 1, s4, ign));
+        ck_assert_msg(loss != NULL, "%s", e.ctx.error);
+        ck_assert(isnan(ltr_fetch(loss, 0)));
+        ck_assert_int_eq(ltr_backward(c, loss), LT_OK);
+        for (int64_t i = 0; i < 12; i++) ck_assert(ltr_fetch(x->grad, i) == 0);
+        env_free(&e);
+    }
+}
+END_TEST
+
+/* A backend that says its memory is not host-accessible must mean it: where tests/
+ * fake_device.c's is registered, a host read of its tensor data dies of SIGSEGV (what
+ * makes test_backend_ops_fake.sh and test_fake_device.sh proofs), while the same data
+ * read through the device's copy is fine. */
+START_TEST(device_memory_faults) {
+    int checked = 0;
+    for (int b = 0; b < ltr_backend_count(); b++) {
+        void *self;
+        const ltr_device_ops *dev = ltr_device_of(b, &self);
+        if (dev->host_accessible || strcmp(ltr_backend_at(b)->name, "fake")) continue;
+        test_env e;
+        env_init(&e);
+        const int64_t s3[1] = {3};
+        lt_tensor *t = on_backend(&e, b, LT_FLOAT32, 1, s3, (const double[]){1, 2, 3});
+        ck_assert(ltr_fetch(t, 2) == 3); /* through the device: fine */
+        fflush(stdout);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            signal(SIGSEGV, SIG_DFL); /* the fault itself, not a handler's report */
+            volatile float v = ((volatile float *)t->data)[0];
+            (void)v;
+            _exit(0);
+        }
+        int st;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+                      "a host read of %s memory did not fault (status %d)", ltr_backend_at(b)->name, st);
+        checked++;
+        env_free(&e);
+    }
+    /* the CPU, the reference, is the host's own memory */
+    ck_assert(ltr_device_of(0, &(void *){0})->host_accessible);
+    printf("device memory faults on the host: %d backend(s) checked\n", checked);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ known values */
 
 START_TEST(known_values) {
@@ -596,6 +748,8 @@ int main(void) {
     TCase *t = tcase_create("tables");
     tcase_add_test(t, kernel_tables);
     tcase_add_test(t, known_values);
+    tcase_add_test(t, state_entries);
+    tcase_add_test(t, device_memory_faults);
     suite_add_tcase(s, t);
     TCase *o = tcase_create("ops");
     tcase_set_timeout(o, 60);
