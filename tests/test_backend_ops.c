@@ -576,8 +576,8 @@ static lt_tensor *on_backend(test_env *e, int b, lt_dtype dt, int nd, const int6
 }
 
 /* metric_update / metric_merge / metric_value / first_out_of_range (lt_metric objects,
- * their state on the device), count_add, and cross_entropy_backward's gradient and kept
- * count read as tensors: every backend against the CPU, bit for bit */
+ * their state on the device), lerp, count_add, and cross_entropy_backward's gradient and
+ * kept count read as tensors: every backend against the CPU, bit for bit */
 START_TEST(state_entries) {
     enum { NKIND = 7 };
     const lt_metric_kind kinds[NKIND] = {LT_METRIC_ACCURACY, LT_METRIC_PRECISION,
@@ -628,6 +628,27 @@ START_TEST(state_entries) {
         }
         /* one value by hand: argmax hits 3 of 4 in each update */
         if (b == 0) ck_assert_double_eq_tol(want[0][0], 0.75, 1e-12);
+        /* lerp (lt_lerp_): both of torch's formulas (|w| < 0.5 and not), in each dtype,
+         * bit for bit the CPU's; the ends exact */
+        static double lerp_want[2][2][12];
+        const double ws[2] = {0.3, 0.8};
+        for (int d = 0; d < 2; d++)
+            for (int w = 0; w < 2; w++) {
+                lt_dtype dt = d ? LT_FLOAT64 : LT_FLOAT32;
+                lt_tensor *dst = on_backend(&e, b, dt, 2, s43, scores[0]);
+                ck_assert_int_eq(ltr_lerp_(c, dst, on_backend(&e, b, dt, 2, s43, scores[1]), ws[w]), LT_OK);
+                for (int64_t i = 0; i < 12; i++) {
+                    double got = ltr_fetch(dst, i);
+                    if (b == 0) lerp_want[d][w][i] = got;
+                    else ck_assert_msg(got == lerp_want[d][w][i], "%s lerp %s w %g [%lld]: %.17g, cpu %.17g",
+                                       ltr_backend_at(b)->name, ltr_dtype_name(dt), ws[w],
+                                       (long long)i, got, lerp_want[d][w][i]);
+                }
+                lt_tensor *end = on_backend(&e, b, dt, 2, s43, scores[0]);
+                ck_assert_int_eq(ltr_lerp_(c, end, on_backend(&e, b, dt, 2, s43, scores[1]), 1.0), LT_OK);
+                for (int64_t i = 0; i < 12; i++)
+                    ck_assert(ltr_fetch(end, i) == (d ? scores[1][i] : (double)(float)scores[1][i]));
+            }
         /* count_add: a counter buffer on the device */
         lt_tensor *n = ltr_zeros_on(c, b, LT_INT64, 0, NULL);
         ck_assert_ptr_nonnull(n);

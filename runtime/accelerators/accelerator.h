@@ -314,7 +314,10 @@ typedef struct ltr_pool_geo {
     X(METRIC_MERGE, metric_merge, void, (lt_tensor *cnt, const lt_tensor *bcnt, lt_tensor       \
         *sums, const lt_tensor *bsums))                                                         \
     X(METRIC_VALUE, metric_value, void, (int kind, int64_t C, const lt_tensor *cnt, const       \
-        lt_tensor *sums, lt_tensor *out))
+        lt_tensor *sums, lt_tensor *out))                                                       \
+    /* dst += weight * (src - dst) in place (torch.lerp_ with a scalar weight, rounded to the   \
+     * dtype; float32/float64, one shape, contiguous): exact at both ends, monotone */          \
+    X(LERP, lerp, void, (lt_tensor *dst, const lt_tensor *src, double weight))
 /* ==== end of the numerics entries ==== */
 
 /* Bumped when an entry's meaning or signature changes (appending entries does not).

@@ -340,21 +340,8 @@ lt_status ltr_copy_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src) {
     return LT_OK;
 }
 
-/* torch.lerp's formula, in the tensor's dtype (the weight rounded to it, as torch's
- * scalar weight is): exact at both ends, monotone in between */
-#define LERP_LOOP(T)                                                                   \
-    do {                                                                               \
-        T *d = dp;                                                                     \
-        const T *s = sp, w = (T)weight;                                                \
-        if (w < (T)0.5 && w > (T)-0.5)                                                 \
-            for (int64_t i = 0; i < n; i++) d[i] = d[i] + w * (s[i] - d[i]);           \
-        else                                                                           \
-            for (int64_t i = 0; i < n; i++) d[i] = s[i] - (s[i] - d[i]) * ((T)1 - w);  \
-    } while (0)
-
 /* lt_lerp_: dst += weight * (src - dst), torch.lerp_(dst, src, weight) under no_grad.
- * Float dtypes, same dtype, shape and device, both contiguous. On a device the host may
- * not read, the operands travel through host scratch (no kernel entry for it yet). */
+ * Float dtypes, same dtype, shape and device, both contiguous; the device's lerp kernel. */
 lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight) {
     if (!dst || !src) return ltr_fail(ctx, "lt_lerp_: a tensor is NULL");
     const char *why = shape_mismatch(dst, src);
@@ -362,26 +349,7 @@ lt_status ltr_lerp_(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double we
     if (!why && (dst->dtype != LT_FLOAT32 && dst->dtype != LT_FLOAT64)) why = "lerp needs float32 or float64";
     if (!why && (!ltr_is_contiguous(dst) || !ltr_is_contiguous(src))) why = "a tensor is not contiguous";
     if (why) return ltr_fail(ctx, "lt_lerp_: %s: give contiguous float tensors of one dtype, shape and device", why);
-    int64_t n = ltr_numel(dst);
-    size_t bytes = (size_t)n * ltr_dtype_size(dst->dtype);
-    void *self;
-    const ltr_device_ops *dev = ltr_device_of(dst->device, &self);
-    void *dp = dst->data;
-    const void *sp = src->data;
-    if (!dev->host_accessible) {
-        void *hd = ltr_scratch(ctx, bytes), *hs = ltr_scratch(ctx, bytes);
-        if (!hd || !hs) return LT_ERROR;
-        dev->copy_d2h(self, hd, dst->data, bytes);
-        dev->copy_d2h(self, hs, src->data, bytes);
-        dev->synchronize(self);
-        dp = hd, sp = hs;
-    }
-    if (dst->dtype == LT_FLOAT32) LERP_LOOP(float);
-    else LERP_LOOP(double);
-    if (!dev->host_accessible) {
-        dev->copy_h2d(self, dst->data, dp, bytes);
-        dev->synchronize(self);
-    }
+    ltr_kernels_of(dst)->lerp(dst, src, weight);
     return LT_OK;
 }
 

@@ -547,6 +547,7 @@ static const ltr_accel cpu_accel = {
     .count_add = ltr_cpu_count_add,
     .metric_merge = ltr_cpu_metric_merge,
     .metric_value = ltr_cpu_metric_value,
+    .lerp = ltr_cpu_lerp,
 };
 
 /* Registered by the registry on first use, through the checks every backend passes. */

@@ -386,6 +386,23 @@ void ltr_cpu_fill(lt_tensor *t, double v) {
     default: FILL_AS(uint8_t) break;
     }
 }
+/* torch.lerp's formula, in the tensor's dtype (the weight rounded to it, as torch's
+ * scalar weight is): exact at both ends, monotone in between */
+#define LERP_LOOP(T)                                                                   \
+    do {                                                                               \
+        T *d = dst->data;                                                              \
+        const T *s = src->data, w = (T)weight;                                         \
+        if (w < (T)0.5 && w > (T)-0.5)                                                 \
+            for (int64_t i = 0; i < n; i++) d[i] = d[i] + w * (s[i] - d[i]);           \
+        else                                                                           \
+            for (int64_t i = 0; i < n; i++) d[i] = s[i] - (s[i] - d[i]) * ((T)1 - w);  \
+    } while (0)
+void ltr_cpu_lerp(lt_tensor *dst, const lt_tensor *src, double weight) {
+    int64_t n = ltr_numel(dst);
+    if (dst->dtype == LT_FLOAT32) LERP_LOOP(float);
+    else LERP_LOOP(double);
+}
+
 void ltr_cpu_arange(lt_tensor *t, double start, double step) {
     int64_t n = ltr_numel(t);
     switch (t->dtype) {

@@ -19,5 +19,6 @@ void ltr_cpu_pointwise_backward(int op, const lt_tensor *x, const lt_tensor *y, 
 void ltr_cpu_convert(const lt_tensor *x, lt_tensor *out);
 void ltr_cpu_fill(lt_tensor *t, double v);
 void ltr_cpu_arange(lt_tensor *t, double start, double step);
+void ltr_cpu_lerp(lt_tensor *dst, const lt_tensor *src, double weight);
 
 #endif
