@@ -121,6 +121,10 @@ expect "validate prints the table" 0 "val/acc" -- \
     $LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 500 --seed 1
 expect "test prints the table" 0 "Test metric" -- \
     $LTRUN test --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --trainer.limit_test_batches 2
+# predict: the mnist data module predicts over the test images (setup("predict") loads them)
+expect "predict with the mnist data module" 0 "predictions float32 \[500, 10\]" -- \
+    $LTRUN predict --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --seed 1 \
+    --predictions "$TMP/mnist_pred.h5" --trainer.enable_progress_bar false
 expect "plugins found by name on LT_PLUGIN_PATH" 0 "test/acc" -- env LT_PLUGIN_PATH="$TMP:$EX" \
     "$LTRUN" test --module mlp --data mnist --data.data_dir "$D" --trainer.limit_test_batches 1
 
