@@ -52,4 +52,36 @@ col=$(printf '%s\n' "$hdr" | awk '{ print index($0, "PATH") }')
 bad=$(awk -v c="$col" 'substr($0, c, 1) != "/" || substr($0, c - 1, 1) != " "' "$TMP/rows" | head -n 1)
 if [ -s "$TMP/rows" ] && [ -z "$bad" ]; then pass "ltrun plugins: every path starts under PATH"
 else fail "ltrun plugins columns: '$bad'"; printf '%s\n' "$hdr"; fi
+
+# --help: every shipped logger, each line once, and documentation that is installed
+docdir=$(sed -n 's/^#define LTR_DOCDIR "\(.*\)"$/\1/p' "$top_builddir/ltr_dirs.h")
+"$LTRUN" --help >"$TMP/help.txt" 2>&1
+if grep -q "mlflow" "$TMP/help.txt"; then pass "--help lists the mlflow logger"
+else fail "--help lists the mlflow logger"; fi
+n=$(grep -c "ltrun inspect FILE" "$TMP/help.txt")
+if [ "$n" -eq 1 ]; then pass "--help has the inspect line once"
+else fail "--help has the inspect line $n times"; fi
+if grep -qF "$docdir/README.md" "$TMP/help.txt" && grep -q "man ltrun" "$TMP/help.txt"; then
+    pass "--help points to the installed README and the manual page"
+else fail "--help points to the installed README and the manual page"; fi
+for f in "$top_srcdir/README.md" "$top_srcdir/sdk/include/ltrun.h"; do
+    if grep -nE "DESIGN\.md|reference/lightning\.md" "$f" >"$TMP/refs"; then
+        fail "$(basename "$f") points users to files they do not have:"; sed 's/^/    /' "$TMP/refs"
+    else pass "$(basename "$f") points to no unshipped document"; fi
+done
+
+# make install DESTDIR=...: the README (with the docs it links) and the manual page
+dest="$TMP/dest"
+if (cd "$top_builddir" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s install-man \
+        install-dist_docDATA install-nobase_dist_docDATA DESTDIR="$dest") >"$TMP/inst.log" 2>&1; then
+    pass "make install DESTDIR=... installs the documentation"
+else fail "make install of the documentation"; tail -n 5 "$TMP/inst.log" | sed 's/^/    /'; fi
+if [ -f "$dest$docdir/README.md" ] && [ -f "$dest$docdir/docs/checkpoint-format.md" ]; then
+    pass "the README and docs/ are installed under docdir ($docdir)"
+else fail "the README and docs/ under $dest$docdir"; fi
+man=$(find "$dest" -path '*/man1/ltrun.1' | head -n 1)
+if [ -n "$man" ] && grep -q '^\.TH LTRUN 1' "$man" && grep -qF "$plugdir" "$man" &&
+   ! grep -q '@[a-z]*@' "$man"; then
+    pass "ltrun.1 is installed under mandir, naming the configured plugin folder"
+else fail "ltrun.1 under mandir ('$man')"; fi
 finish
