@@ -106,6 +106,11 @@ static row *add_row(listing *l) {
 static void list_file(const char *path, listing *l) {
     ltr_plugin p;
     char err[1024];
+    /* one folder reached twice (LT_PLUGIN_PATH naming a shipped folder): list it once */
+    char real[PATH_MAX], other[PATH_MAX];
+    if (realpath(path, real))
+        for (int i = 0; i < l->nrows; i++)
+            if (realpath(l->rows[i].path, other) && !strcmp(real, other)) return;
     row *r = add_row(l);
     if (!r) return;
     snprintf(r->path, sizeof r->path, "%s", path);
