@@ -131,7 +131,7 @@ expect "discovery: the cwd is never searched" 3 "no logger plugin named 'cwd_onl
 # ltrun plugins: kind, name, version, ABI, path; a rejected candidate with the reason
 cp "$P/abi_major.so" "$TMP/p1/"
 out=$(LT_PLUGIN_PATH="$TMP/p1:$LG" "$LTRUN" plugins 2>&1)
-if printf '%s\n' "$out" | grep -E "^logger +csv +[0-9.]+ +1\.[0-9]+ +$LG/csv.so" >/dev/null &&
+if printf '%s\n' "$out" | grep -E "^logger +csv +[0-9.]+ +ABI 1\.[0-9]+ +$LG/csv.so" >/dev/null &&
    printf '%s\n' "$out" | grep -E "^rejected +$TMP/p1/abi_major.so: .*ABI" >/dev/null; then
     pass "ltrun plugins: listing and a rejected candidate"
 else fail "ltrun plugins listing"; printf '%s\n' "$out"; fi

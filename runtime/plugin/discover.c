@@ -126,7 +126,7 @@ static void list_file(const char *path, listing *l) {
     snprintf(r->kind, sizeof r->kind, "%s", ltr_kind_name((lt_plugin_kind)d->kind));
     snprintf(r->name, sizeof r->name, "%s", d->name);
     snprintf(r->version, sizeof r->version, "%s", d->version);
-    snprintf(r->abi, sizeof r->abi, "%u.%u", d->abi_major, d->abi_minor);
+    snprintf(r->abi, sizeof r->abi, "ABI %u.%u", d->abi_major, d->abi_minor);
     if (shadow) snprintf(r->note, sizeof r->note, "  (shadowed by %.1100s)", shadow);
     if (!shadow && l->ns < l->max) {
         seen *e = &l->s[l->ns++];

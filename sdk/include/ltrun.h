@@ -43,5 +43,6 @@
 #include "ltrun/trainer.h"
 #include "ltrun/checkpoint.h"
 #include "ltrun/strategy.h"
+#include "ltrun/grads.h"
 
 #endif /* LTRUN_H */

@@ -391,6 +391,10 @@ struct lt_host_api {
     lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
     lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
+    /* ABI 1.8 (fixB): gradients — lt_grad, lt_grad_norm (ltrun/grads.h) */
+    lt_tensor *(*grad)(lt_ctx *ctx, const lt_tensor *param);
+    int64_t (*grad_norm)(lt_ctx *ctx, double norm_type, const char **names, double *values,
+                         int64_t cap);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };
