@@ -9,6 +9,11 @@ EX="$top_builddir/examples"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ltrun-test.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 export XDG_CACHE_HOME="$TMP/cache" # the mnist example caches decompressed files there
+# Tests run the build's ltrun with the build's plugins only: neither the user's plugin
+# folder nor a search path from the caller's environment may shadow them (a build-tree
+# ltrun does not search the installed folder at all).
+export XDG_DATA_HOME="$TMP/xdg-data" XDG_CONFIG_HOME="$TMP/xdg-config"
+unset LT_PLUGIN_PATH
 npass=0
 nfail=0
 nskip=0

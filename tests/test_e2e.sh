@@ -119,8 +119,23 @@ expect "a fraction that rounds to 0 batches is an error" 2 "gives 0 of" -- \
     $RUN --trainer.max_epochs 1 --trainer.limit_train_batches 0.0001
 expect "validate prints the table" 0 "val/acc" -- \
     $LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --data.val_size 500 --seed 1
+# the table as Lightning's _print_results prints it without rich: columns centred under
+# their headings, the rule the terminal's width, values as Python prints floats
+COLUMNS=80 $LTRUN validate --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D \
+    --data.val_size 500 --seed 1 --trainer.enable_progress_bar false 2>/dev/null >"$TMP/table.txt"
+if awk 'index($0, "DataLoader 0") { h = index($0, "DataLoader 0") - 1 + 11 / 2; next }
+        /^ +val\/(acc|loss) +[0-9.e-]+$/ { v = index($0, $2) - 1 + (length($2) - 1) / 2
+            d = v - h; if (d < 0) d = -d; if (d > 0.5) bad = 1; rows++ }
+        /^(─)+$/ { r = $0; if (gsub(/─/, "", r) != 80) bad = 1; rules++ }
+        END { exit !(h && rows == 2 && rules == 3 && !bad) }' "$TMP/table.txt"; then
+    pass "Validate metric table: values centred under DataLoader 0, 80-column rules"
+else fail "Validate metric table alignment"; sed 's/^/    /' "$TMP/table.txt"; fi
 expect "test prints the table" 0 "Test metric" -- \
     $LTRUN test --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --trainer.limit_test_batches 2
+# predict: the mnist data module predicts over the test images (setup("predict") loads them)
+expect "predict with the mnist data module" 0 "predictions float32 \[500, 10\]" -- \
+    $LTRUN predict --module $EX/mlp.so --data $EX/mnist.so --data.data_dir $D --seed 1 \
+    --predictions "$TMP/mnist_pred.h5" --trainer.enable_progress_bar false
 expect "plugins found by name on LT_PLUGIN_PATH" 0 "test/acc" -- env LT_PLUGIN_PATH="$TMP:$EX" \
     "$LTRUN" test --module mlp --data mnist --data.data_dir "$D" --trainer.limit_test_batches 1
 

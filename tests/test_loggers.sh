@@ -123,9 +123,10 @@ else fail "plugins: order"; printf '%s\n' "$out"; fi
 if [ -f "$W/f/lightning_logs/version_0/metrics.jsonl" ]; then pass "discovery: XDG data dir"
 else fail "discovery: XDG data dir"; fi
 rm -f "$TMP/xdg/ltrun/plugins/loggers/jsonl.so"
-cp "$LG/jsonl.so" "$W/f/jsonl.so"
-expect "discovery: the cwd is never searched" 3 "no logger plugin named 'jsonl'" -- \
-    sh -c "cd '$W/f' && LT_PLUGIN_PATH= '$LTRUN' fit --module '$P/tools_module.so' --data '$P/trace_data.so' --logger jsonl"
+# (a name the build does not ship: the build-tree ltrun finds the build's own jsonl)
+cp "$LG/jsonl.so" "$W/f/cwd_only.so"
+expect "discovery: the cwd is never searched" 3 "no logger plugin named 'cwd_only'" -- \
+    sh -c "cd '$W/f' && LT_PLUGIN_PATH= '$LTRUN' fit --module '$P/tools_module.so' --data '$P/trace_data.so' --trainer.max_epochs 1 --logger cwd_only"
 
 # ltrun plugins: kind, name, version, ABI, path; a rejected candidate with the reason
 cp "$P/abi_major.so" "$TMP/p1/"
@@ -144,4 +145,9 @@ export LT_PLUGIN_PATH="$TMP/cb"
 run "$W/g" --trainer.logger false --callback "log_gate_callback:{\"trace\": \"$TMP/t.txt\"}"
 if [ -s "$TMP/t.txt" ]; then pass "--callback NAME found on LT_PLUGIN_PATH"
 else fail "--callback NAME"; cat "$TMP/out.txt"; fi
+
+# the host makes default_root_dir before any logger's create (a logger may write there)
+run "$W/h" --logger "$P/root_dir_logger.so" --trainer.default_root_dir "$W/h/not/yet"
+if [ $? -eq 0 ] && [ -d "$W/h/not/yet" ]; then pass "default_root_dir exists at a logger's create"
+else fail "default_root_dir exists at a logger's create"; tail -n 3 "$TMP/out.txt"; fi
 finish

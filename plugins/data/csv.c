@@ -4,8 +4,12 @@
  *   ltrun fit --module mlp --data csv --data.path train.csv --data.label_column species
  *
  * Hparams: path (train), label_column (a header name, or a 0-based index, negative from
- * the end; default the last column), delimiter (','), plus the common ones of
- * dp_common.h (val_path, test_path, val_fraction, split_seed, batch_size, task). A first
+ * the end; default the last column), delimiter (','), skiprows (0: pandas' skiprows=N,
+ * the first N lines are not data, e.g. the "150,4,setosa,..." count line scikit-learn's
+ * shipped CSVs start with), plus the common ones of dp_common.h (val_path, test_path,
+ * val_fraction, test_fraction, standardize, split_seed, batch_size, task). A file
+ * starting with gzip's magic bytes is read decompressed (pandas' compression='infer'
+ * does so by the .gz name; here the content decides). A first
  * row with any non-numeric field is a header. Every other column is a float32 feature
  * (sample shape [ncols - 1]); the label is an int64 class (task classification) or a
  * float32 target (task regression). Blank lines are skipped; a missing (empty or NaN),
@@ -20,18 +24,58 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <zlib.h>
 
 typedef struct csv_dm {
     dp_common c;
     const char *label_column;
     char delim;
+    int64_t skiprows;
 } csv_dm;
+
+/* a gzip file (magic 1f 8b), decompressed whole; NULL with the message on error */
+static char *slurp_gz(lt_ctx *ctx, const char *path, size_t *len) {
+    gzFile g = gzopen(path, "rb");
+    if (!g) {
+        lt_fail(ctx, "cannot open %s: %s", path, strerror(errno ? errno : ENOMEM));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (int r; buf && (r = gzread(g, buf + n, (unsigned)(cap - n - 1))) > 0;) {
+        n += (size_t)r;
+        if (n + 1 == cap) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) free(buf);
+            buf = nb;
+        }
+    }
+    int zerr = Z_OK;
+    const char *msg = gzerror(g, &zerr);
+    if (buf && zerr != Z_OK && zerr != Z_STREAM_END) {
+        lt_fail(ctx, "%s: not a valid gzip file (%s): decompress it or write it again",
+                path, zerr == Z_ERRNO ? strerror(errno) : msg);
+        free(buf);
+        buf = NULL;
+    } else if (!buf) lt_fail(ctx, "%s: out of memory", path);
+    gzclose(g);
+    if (buf) buf[n] = '\0';
+    *len = n;
+    return buf;
+}
 
 static char *slurp(lt_ctx *ctx, const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
         lt_fail(ctx, "cannot open %s: %s", path, strerror(errno));
         return NULL;
+    }
+    unsigned char magic[2];
+    bool gz = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    rewind(f);
+    if (gz) {
+        fclose(f);
+        return slurp_gz(ctx, path, len);
     }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
@@ -151,6 +195,7 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
             if (crlf) next++;
         }
         line_no++;
+        if (line_no <= d->skiprows) continue; /* skiprows: not data, not even a header */
         char *t = line;
         while (*t == ' ' || *t == '\t' || *t == '\r') t++;
         if (!*t) continue; /* blank line */
@@ -191,9 +236,25 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
                 for (int j = 0; header && j < n && label < 0; j++)
                     if (!strcmp(f[j], lc)) label = j;
                 if (label < 0) {
-                    lt_fail(ctx, "%s: --data.label_column '%s' %s", path, lc,
-                            header ? "is not a column of the header row"
-                                   : "is a name but the file has no header row");
+                    /* list what the header has, so a typo or a skipped line shows */
+                    char found[1024] = "";
+                    size_t used = 0;
+                    for (int j = 0; j < n && used + 8 < sizeof found; j++) {
+                        int w = snprintf(found + used, sizeof found - used, "%s'%s'",
+                                         j ? ", " : "", f[j]);
+                        if (w < 0 || (size_t)w >= sizeof found - used) {
+                            snprintf(found + used, sizeof found - used, ", ...");
+                            break;
+                        }
+                        used += (size_t)w;
+                    }
+                    if (header)
+                        lt_fail(ctx, "%s: --data.label_column '%s' is not a column of the header "
+                                     "row (line %lld: %s)", path, lc, (long long)line_no, found);
+                    else
+                        lt_fail(ctx, "%s: --data.label_column '%s' is a name but the file has "
+                                     "no header row (line %lld: %s); give a column index",
+                                path, lc, (long long)line_no, found);
                     goto out;
                 }
             }
@@ -205,8 +266,10 @@ static lt_status load_csv(lt_ctx *ctx, csv_dm *d, const char *path, dp_source *s
             }
         }
         if (n != ncols) {
-            lt_fail(ctx, "%s:%lld: %d columns, expected %d as in the first row", path,
-                    (long long)line_no, n, ncols);
+            lt_fail(ctx, "%s:%lld: %d columns, expected %d as in the first row%s", path,
+                    (long long)line_no, n, ncols,
+                    d->skiprows ? "" : " (a first line that is not data, such as scikit-learn's "
+                                       "count line: --data.skiprows 1)");
             goto out;
         }
         if (rows == cap) {
@@ -290,6 +353,11 @@ static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
         return NULL;
     }
     d->delim = delim[0];
+    d->skiprows = lt_hp_int(ctx, hp, "skiprows", 0);
+    if (d->skiprows < 0) {
+        lt_fail(ctx, "--data.skiprows must be >= 0, got %lld", (long long)d->skiprows);
+        return NULL;
+    }
     if (dp_common_read(ctx, hp, &d->c, "path")) return NULL;
     return d;
 }

@@ -9,15 +9,21 @@
  * Splits, as a LightningDataModule with random_split does it:
  *   train: the train file; val: --data.val_path, else a val_fraction of the train file
  *   split off with random_split(train, [1 - f, f], generator=manual_seed(split_seed));
- *   test: --data.test_path (none without it); predict: the test file (its X), if any.
- * Common hparams: batch_size (128, as the mnist plugin), val_fraction (0.1), split_seed (42), val_path,
- * test_path, task ("classification" | "regression").
+ *   test: --data.test_path, else a test_fraction of the train file (none without
+ *   either): random_split(train, [1 - v - t, v, t], generator=manual_seed(split_seed));
+ *   predict: the test split's X, if any.
+ * Common hparams: batch_size (128, as the mnist plugin), val_fraction (0.1), test_fraction
+ * (0), split_seed (42), val_path, test_path, task ("classification" | "regression"),
+ * standardize (false: true z-scores every feature with the train split's mean and
+ * population std, sklearn's StandardScaler fitted on train; a constant feature is only
+ * centred, as StandardScaler leaves its scale 1).
  */
 #ifndef LT_DATA_PLUGIN_COMMON_H
 #define LT_DATA_PLUGIN_COMMON_H
 
 #include <ltrun.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,20 +46,28 @@ typedef struct dp_source {
 
 typedef struct dp_common {
     int64_t batch_size, split_seed;
-    double val_fraction;
+    double val_fraction, test_fraction;
     const char *train_path, *val_path, *test_path;
-    bool regression;
+    bool regression, standardize;
     dp_source train, val, test;
-    int64_t *perm; /* split of train into train/val when there is no val file */
-    int64_t ntrain, nval;
+    int64_t *perm; /* split of train into train/val(/test): [train | val | test] */
+    int64_t ntrain, nval, ntest;
     bool split_done;
+    float *mean, *scale; /* standardize: per feature, from the train split */
 } dp_common;
+
+/* the test split is a fraction of the train file */
+static inline bool dp_test_from_train(const dp_common *c) {
+    return !*c->test_path && c->test_fraction > 0;
+}
 
 static inline lt_status dp_common_read(lt_ctx *ctx, const lt_hparams *hp, dp_common *c,
                                        const char *train_key) {
     c->batch_size = lt_hp_int(ctx, hp, "batch_size", 128);
     c->split_seed = lt_hp_int(ctx, hp, "split_seed", 42);
     c->val_fraction = lt_hp_float(ctx, hp, "val_fraction", 0.1);
+    c->test_fraction = lt_hp_float(ctx, hp, "test_fraction", 0.0);
+    c->standardize = lt_hp_bool(ctx, hp, "standardize", false);
     c->train_path = lt_hp_str(ctx, hp, train_key, "");
     c->val_path = lt_hp_str(ctx, hp, "val_path", "");
     c->test_path = lt_hp_str(ctx, hp, "test_path", "");
@@ -65,6 +79,14 @@ static inline lt_status dp_common_read(lt_ctx *ctx, const lt_hparams *hp, dp_com
         return lt_fail(ctx, "--data.batch_size must be >= 1, got %lld", (long long)c->batch_size);
     if (!(c->val_fraction >= 0 && c->val_fraction < 1))
         return lt_fail(ctx, "--data.val_fraction must be in [0, 1), got %g", c->val_fraction);
+    if (!(c->test_fraction >= 0 && c->test_fraction < 1))
+        return lt_fail(ctx, "--data.test_fraction must be in [0, 1), got %g", c->test_fraction);
+    if (c->test_fraction > 0 && *c->test_path)
+        return lt_fail(ctx, "--data.test_fraction %g and --data.test_path %s: give one of them",
+                       c->test_fraction, c->test_path);
+    if ((*c->val_path ? 0 : c->val_fraction) + c->test_fraction >= 1)
+        return lt_fail(ctx, "--data.val_fraction %g + --data.test_fraction %g leave no training "
+                            "rows: their sum must be below 1", c->val_fraction, c->test_fraction);
     if (!*c->train_path)
         return lt_fail(ctx, "--data.%s is required: the training file", train_key);
     return LT_OK;
@@ -89,17 +111,27 @@ static inline lt_status dp_split(lt_ctx *ctx, dp_common *c) {
     int64_t n = c->train.n;
     c->perm = malloc((size_t)(n > 0 ? n : 1) * sizeof *c->perm);
     if (!c->perm) return lt_fail(ctx, "%s: out of memory", c->train.path);
-    if (*c->val_path || c->val_fraction == 0) {
+    double vf = *c->val_path ? 0 : c->val_fraction, tf = dp_test_from_train(c) ? c->test_fraction : 0;
+    c->ntest = 0;
+    if (vf == 0 && tf == 0) {
         for (int64_t i = 0; i < n; i++) c->perm[i] = i;
         c->ntrain = n;
         c->nval = 0;
-    } else {
-        double lengths[2] = {1 - c->val_fraction, c->val_fraction};
+    } else if (tf == 0) {
+        double lengths[2] = {1 - vf, vf};
         int64_t sizes[2];
         if (lt_random_split(ctx, n, lengths, 2, (uint64_t)c->split_seed, c->perm, sizes))
             return LT_ERROR;
         c->ntrain = sizes[0];
         c->nval = sizes[1];
+    } else { /* random_split(full, [1 - v - t, v, t]): train, val, test in that order */
+        double lengths[3] = {1 - vf - tf, vf, tf};
+        int64_t sizes[3];
+        if (lt_random_split(ctx, n, lengths, 3, (uint64_t)c->split_seed, c->perm, sizes))
+            return LT_ERROR;
+        c->ntrain = sizes[0];
+        c->nval = sizes[1];
+        c->ntest = sizes[2];
     }
     if (c->ntrain < 1)
         return lt_fail(ctx, "%s: no training samples left (%lld rows, --data.val_fraction %g)",
@@ -112,18 +144,21 @@ static inline const dp_source *dp_source_of(const dp_common *c, lt_split split) 
     switch (split) {
     case LT_SPLIT_TRAIN: return &c->train;
     case LT_SPLIT_VAL: return *c->val_path ? &c->val : &c->train;
-    default: return &c->test;
+    default: return dp_test_from_train(c) ? &c->train : &c->test;
     }
 }
 
 static inline lt_status dp_dataset(lt_ctx *ctx, const dp_common *c, lt_split split,
                                    lt_dataset *ds) {
     const dp_source *s = dp_source_of(c, split);
-    if (!c->split_done && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL)) return LT_OK;
+    bool from_train = split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL ||
+                      ((split == LT_SPLIT_TEST || split == LT_SPLIT_PREDICT) && dp_test_from_train(c));
+    if (!c->split_done && from_train) return LT_OK;
     if (s->n <= 0) return LT_OK; /* not loaded: no such split */
     int64_t len = s->n;
     if (split == LT_SPLIT_TRAIN) len = c->ntrain;
     else if (split == LT_SPLIT_VAL && !*c->val_path) len = c->nval;
+    else if (split != LT_SPLIT_VAL && dp_test_from_train(c)) len = c->ntest;
     if (len <= 0) return LT_OK;
     ds->length = len;
     ds->batch_size = c->batch_size;
@@ -143,18 +178,28 @@ static inline lt_status dp_get_item(lt_ctx *ctx, void *self, const dp_common *c,
     int64_t i = index;
     if (split == LT_SPLIT_TRAIN) i = c->perm[index];
     else if (split == LT_SPLIT_VAL && !*c->val_path) i = c->perm[c->ntrain + index];
+    else if (split != LT_SPLIT_VAL && dp_test_from_train(c)) i = c->perm[c->ntrain + c->nval + index];
     size_t ysz = c->regression ? sizeof(float) : sizeof(int64_t);
     if (!s->x) {
-        if (split != LT_SPLIT_PREDICT) return s->read(ctx, self, (dp_source *)s, i, dst[0], dst[1]);
-        void *y = malloc((size_t)s->ynumel * ysz + 1); /* predict has no y field */
-        if (!y) return lt_fail(ctx, "%s: out of memory", s->path);
-        lt_status st = s->read(ctx, self, (dp_source *)s, i, dst[0], y);
-        free(y);
-        return st;
+        lt_status st;
+        if (split != LT_SPLIT_PREDICT) st = s->read(ctx, self, (dp_source *)s, i, dst[0], dst[1]);
+        else {
+            void *y = malloc((size_t)s->ynumel * ysz + 1); /* predict has no y field */
+            if (!y) return lt_fail(ctx, "%s: out of memory", s->path);
+            st = s->read(ctx, self, (dp_source *)s, i, dst[0], y);
+            free(y);
+        }
+        if (st) return st;
+    } else {
+        memcpy(dst[0], s->x + i * s->xnumel, (size_t)s->xnumel * sizeof(float));
+        if (split != LT_SPLIT_PREDICT)
+            memcpy(dst[1], (const char *)s->y + (size_t)i * s->ynumel * ysz,
+                   (size_t)s->ynumel * ysz);
     }
-    memcpy(dst[0], s->x + i * s->xnumel, (size_t)s->xnumel * sizeof(float));
-    if (split != LT_SPLIT_PREDICT)
-        memcpy(dst[1], (const char *)s->y + (size_t)i * s->ynumel * ysz, (size_t)s->ynumel * ysz);
+    if (c->mean) { /* StandardScaler.transform: (x - mean) / scale, in float32 */
+        float *x = dst[0];
+        for (int64_t k = 0; k < s->xnumel; k++) x[k] = (x[k] - c->mean[k]) / c->scale[k];
+    }
     return LT_OK;
 }
 
@@ -186,7 +231,52 @@ static inline void dp_common_free(dp_common *c) {
     dp_source_free(&c->val);
     dp_source_free(&c->test);
     free(c->perm);
+    free(c->mean);
+    free(c->scale);
     c->perm = NULL;
+    c->mean = c->scale = NULL;
+}
+
+/* StandardScaler().fit(train split): per feature the mean and the population std
+ * (ddof 0), accumulated in double over the train rows only (val and test rows must not
+ * leak into the statistics); scale 1 where the std is 0. */
+static inline lt_status dp_fit_standardize(lt_ctx *ctx, void *self, dp_common *c) {
+    const dp_source *s = &c->train;
+    int64_t d = s->xnumel;
+    double *sum = calloc((size_t)d, sizeof *sum), *sq = calloc((size_t)d, sizeof *sq);
+    float *row = malloc((size_t)d * sizeof *row + 1);
+    void *y = malloc((size_t)s->ynumel * 8 + 1);
+    c->mean = malloc((size_t)d * sizeof *c->mean);
+    c->scale = malloc((size_t)d * sizeof *c->scale);
+    lt_status st = LT_OK;
+    if (!sum || !sq || !row || !y || !c->mean || !c->scale) st = lt_fail(ctx, "%s: out of memory", s->path);
+    for (int pass = 0; pass < 2 && !st; pass++) /* mean first, then the squared deviations */
+        for (int64_t r = 0; r < c->ntrain && !st; r++) {
+            int64_t i = c->perm[r];
+            const float *x = s->x ? s->x + i * d : row;
+            if (!s->x) st = s->read(ctx, self, (dp_source *)s, i, row, y);
+            for (int64_t k = 0; k < d && !st; k++) {
+                if (pass == 0) sum[k] += x[k];
+                else sq[k] += ((double)x[k] - sum[k]) * ((double)x[k] - sum[k]);
+            }
+            if (pass == 0 && r == c->ntrain - 1)
+                for (int64_t k = 0; k < d; k++) sum[k] /= (double)c->ntrain;
+        }
+    for (int64_t k = 0; k < d && !st; k++) {
+        double sd = sqrt(sq[k] / (double)c->ntrain);
+        c->mean[k] = (float)sum[k];
+        c->scale[k] = sd > 0 ? (float)sd : 1.0f;
+    }
+    free(sum);
+    free(sq);
+    free(row);
+    free(y);
+    if (st) {
+        free(c->mean);
+        free(c->scale);
+        c->mean = c->scale = NULL;
+    }
+    return st;
 }
 
 /* A plugin's file reader: `path` as the source of split `which` (LT_SPLIT_TRAIN, _VAL
@@ -213,12 +303,23 @@ static inline lt_status dp_load(lt_ctx *ctx, void *self, const dp_common *c, dp_
  * for fit/validate, once; the test file for test/predict, once. */
 static inline lt_status dp_setup(lt_ctx *ctx, void *self, dp_common *c, lt_stage stage,
                                  dp_load_fn load) {
-    if ((stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE) && !c->split_done) {
+    /* fit --test with no test split would fail only after training: say so now. An
+     * older host answers NAN (unknown key): no check. */
+    if (stage == LT_STAGE_FIT && !*c->test_path && !dp_test_from_train(c) &&
+        lt_trainer_flag(ctx, "test_after_fit") == 1.0)
+        return lt_fail(ctx, "--test: this data module has no test split (the test would fail "
+                            "after training): give --data.test_path FILE or --data.test_fraction F");
+    /* the train file is needed for test/predict too when the test rows or the
+     * standardisation statistics come from it */
+    bool need_train = stage == LT_STAGE_FIT || stage == LT_STAGE_VALIDATE ||
+                      dp_test_from_train(c) || c->standardize;
+    if (need_train && !c->split_done) {
         if (dp_load(ctx, self, c, load, c->train_path, LT_SPLIT_TRAIN, &c->train)) return LT_ERROR;
         if (*c->val_path && (dp_load(ctx, self, c, load, c->val_path, LT_SPLIT_VAL, &c->val) ||
                              dp_check_like(ctx, &c->train, &c->val)))
             return LT_ERROR;
         if (dp_split(ctx, c)) return LT_ERROR;
+        if (c->standardize && dp_fit_standardize(ctx, self, c)) return LT_ERROR;
     }
     if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && *c->test_path && !c->test.n)
         if (dp_load(ctx, self, c, load, c->test_path, LT_SPLIT_TEST, &c->test)) return LT_ERROR;

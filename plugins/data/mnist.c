@@ -31,7 +31,8 @@
  * Like Lightning's MNIST examples: the 60000 training images are split into
  * 55000 train / 5000 val by random_split(full, [55000, 5000],
  * generator=torch.Generator().manual_seed(split_seed)), torch's permutation bit for bit;
- * test is the 10000 t10k images. Samples: image float32 [1, 28, 28], label int64.
+ * test (and predict, as the examples' predict_dataloader) is the 10000 t10k images.
+ * Samples: image float32 [1, 28, 28], label int64.
  */
 #define LT_PLUGIN_DESCRIPTION "MNIST-format IDX files (Fashion-MNIST by default)"
 #include <ltrun.h>
@@ -434,15 +435,21 @@ static lt_status mnist_setup(lt_ctx *ctx, void *self, lt_stage stage) {
         if (lt_random_split(ctx, d->train.n, lengths, 2, (uint64_t)d->split_seed, d->perm, sizes))
             return LT_ERROR;
     }
-    if (stage == LT_STAGE_TEST && !d->test.images)
+    /* predict runs on the held-out images, as Lightning's MNIST examples'
+     * predict_dataloader does (setup("predict") loads the test set) */
+    if ((stage == LT_STAGE_TEST || stage == LT_STAGE_PREDICT) && !d->test.images)
         if (load_set(ctx, d, "t10k", &d->test)) return LT_ERROR;
     return LT_OK;
 }
 
+static const idx_set *split_set(const mnist *d, lt_split split) {
+    return split == LT_SPLIT_TEST || split == LT_SPLIT_PREDICT ? &d->test : &d->train;
+}
+
 static lt_status mnist_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
     mnist *d = self;
-    const idx_set *s = split == LT_SPLIT_TEST ? &d->test : &d->train;
-    if (!s->images || split == LT_SPLIT_PREDICT) return LT_OK; /* not set up: no data */
+    const idx_set *s = split_set(d, split);
+    if (!s->images) return LT_OK; /* not set up: no data */
     ds->length = split == LT_SPLIT_TRAIN ? d->ntrain : split == LT_SPLIT_VAL ? d->nval : s->n;
     if (split == LT_SPLIT_VAL && d->nval == 0) ds->length = -1;
     ds->batch_size = d->batch_size;
@@ -485,7 +492,7 @@ static void normalise(float *restrict out, const uint8_t *restrict px, int64_t n
 static lt_status mnist_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t index,
                                 void *const *dst) {
     mnist *d = self;
-    const idx_set *s = split == LT_SPLIT_TEST ? &d->test : &d->train;
+    const idx_set *s = split_set(d, split);
     int64_t i = index;
     if (split == LT_SPLIT_TRAIN) i = d->perm[index];
     else if (split == LT_SPLIT_VAL) i = d->perm[d->ntrain + index];

@@ -356,6 +356,9 @@ static lt_host_api host_api = {
     .copy_ = ltr_copy_,
     .lerp_ = ltr_lerp_,
     .tensor_to_host = ltr_tensor_to_host,
+    /* ABI 1.8 (fixB): gradients (runtime/trainer/grad_api.c): served by the trainer;
+     * BatchNorm1d/2d/3d */
+    .batchnorm_init_nd = ltr_batchnorm_init_nd,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

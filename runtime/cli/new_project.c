@@ -27,9 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef LTR_TEMPLATEDIR
-#define LTR_TEMPLATEDIR "/usr/local/share/ltrun/templates"
-#endif
+#include "ltr_dirs.h" /* LTR_TEMPLATEDIR, the configured $(pkgdatadir)/templates */
 
 enum { NEW_OK = 0, NEW_IO = 1, NEW_USAGE = 2 };
 #define MAX_NAME 64

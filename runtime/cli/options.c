@@ -1,6 +1,8 @@
 /* options.c — argv + JSON config -> one merged config tree -> typed trainer options. */
 #include "cli/options.h"
 
+#include "ltr_dirs.h" /* LTR_DOCDIR: where `make install` puts the README */
+
 #include "cli/pynum.h"
 #include "plugin/loader.h" /* --trainer.strategy NAME */
 #include "util/regular_file.h"
@@ -109,8 +111,8 @@ void ltr_options_print_help(FILE *out) {
         "usage: ltrun [fit|validate|test|predict] --module M --data D [options]\n"
         "\n"
         "Trains a LightningModule plugin (M) on a DataModule plugin (D), Lightning-style.\n"
-        "M and D are .so files (a path) or names found on LT_PLUGIN_PATH and in the\n"
-        "installed plugin directories.\n"
+        "M and D are .so files (a path) or names found on the plugin search path\n"
+        "(LT_PLUGIN_PATH, then the shipped plugins: `ltrun plugins` lists it).\n"
         "\n"
         "subcommands:\n"
         "  fit        train (the default): sanity validation, then per epoch train + validate\n"
@@ -143,7 +145,6 @@ void ltr_options_print_help(FILE *out) {
         "  --predictions PATH      predict: the HDF5 file to write (predictions.h5 in\n"
         "                          default_root_dir by default)\n"
         "  --test                  after fit, run the test loop\n"
-        "  ltrun inspect FILE [--json]  a checkpoint's metadata, hparams and tensors\n"
         "  --results PATH          write each stage's final metrics as JSON\n"
         "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
         "  --data.KEY VALUE        hyperparameter for the data module\n"
@@ -168,16 +169,20 @@ void ltr_options_print_help(FILE *out) {
         "      gradient_clip_val, gradient_clip_algorithm (norm | value),\n"
         "      fast_dev_run (false | true | N), overfit_batches (0.0; int or fraction),\n"
         "      use_distributed_sampler (true: DistributedSampler when world_size > 1),\n"
-        "      README.md has the table of every flag\n"
+        "      the README's table has every flag (see the end of this text)\n"
         "  --callback PATH[:JSON]  load a callback plugin (.so) with its init args; repeatable\n"
-        "  --logger NAME[:JSON]    add a logger plugin (csv, jsonl, tensorboard or a path);\n"
-        "                          repeatable; none given: csv; --trainer.logger false: none\n"
+        "  --logger NAME[:JSON]    add a logger plugin (csv, jsonl, tensorboard, mlflow or a\n"
+        "                          path); repeatable; none given: csv; --trainer.logger\n"
+        "                          false: none\n"
         "  -h, --help              this text\n"
         "  --version               print the version\n"
         "\n"
         "exit status: 0 done, 1 training error, 2 usage/config error, 3 plugin/ABI error,\n"
         "             130 interrupted (SIGINT/SIGTERM; the current step finishes first)\n",
         out);
+    /* the installed documentation, where `make install` put it */
+    fprintf(out, "\ndocumentation: man ltrun; %s/README.md (every flag, plugin and logger)\n",
+            LTR_DOCDIR);
 }
 
 /* A CLI value as JSON: numbers, true/false, null, arrays, objects and quoted strings

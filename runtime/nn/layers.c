@@ -22,8 +22,10 @@ static lt_tensor *named(lt_ctx *ctx, bool buffer, const char *name, const char *
     return t;
 }
 
-lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
-                             int64_t num_features, const lt_batchnorm_options *opt) {
+/* `type`: the class name the model summary shows (static) */
+static lt_status batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                                int64_t num_features, const lt_batchnorm_options *opt,
+                                const char *type) {
     if (!l || !name) return ltr_fail(ctx, "lt_batchnorm_init: layer and name are required");
     if (num_features <= 0)
         return ltr_fail(ctx, "lt_batchnorm_init('%s'): num_features must be > 0, got %lld", name,
@@ -31,7 +33,7 @@ lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *nam
     *l = (lt_batchnorm_layer){0};
     l->opt = opt ? *opt : LT_BATCHNORM_DEFAULTS;
     l->num_features = num_features;
-    ltr_param_store_note_module(ctx, name, "BatchNorm"); /* model summary */
+    ltr_param_store_note_module(ctx, name, type); /* model summary */
     int64_t c[1] = {num_features};
     if (l->opt.affine) {
         if (!(l->weight = named(ctx, false, name, "weight", LT_FLOAT32, 1, c, 1.0))) return LT_ERROR;
@@ -45,6 +47,20 @@ lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *nam
             return LT_ERROR;
     }
     return LT_OK;
+}
+
+lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                             int64_t num_features, const lt_batchnorm_options *opt) {
+    return batchnorm_init(ctx, l, name, num_features, opt, "BatchNorm");
+}
+
+lt_status ltr_batchnorm_init_nd(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                                int64_t num_features, const lt_batchnorm_options *opt, int dims) {
+    static const char *const types[] = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d"};
+    if (dims < 1 || dims > 3)
+        return ltr_fail(ctx, "lt_batchnorm_init_nd('%s'): dims must be 1, 2 or 3, got %d",
+                        name ? name : "", dims);
+    return batchnorm_init(ctx, l, name, num_features, opt, types[dims - 1]);
 }
 
 lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_tensor *x) {

@@ -19,10 +19,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#ifndef LTR_PLUGINDIR
-#define LTR_PLUGINDIR "/usr/local/lib/ltrun/plugins"
-#endif
-
 /* The frozen head (abi_major .. version): the same in every ABI major, so it is all we
  * may read before the major has been checked. */
 #define LTR_DESC_HEAD_SIZE (offsetof(lt_descriptor, version) + sizeof(const char *))
@@ -57,7 +53,7 @@ const char *ltr_kind_name(lt_plugin_kind kind) {
     return "unknown";
 }
 
-/* Sub-directory of LTR_PLUGINDIR per kind (matches the install dirs in Makefile.am). */
+/* Sub-directory of a search directory per kind (matches the install dirs in Makefile.am). */
 const char *ltr_kind_dir(lt_plugin_kind kind) {
     switch (kind) {
     case LT_KIND_MODULE: return "modules";

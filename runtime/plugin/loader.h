@@ -32,8 +32,8 @@ const char *ltr_kind_name(lt_plugin_kind kind); /* "module", "datamodule", ... *
 /*
  * Turn what the user typed into a file path. Anything containing '/' or ending in
  * ".so" is a path (it must exist). A bare NAME is looked up as NAME.so in each
- * directory of $LT_PLUGIN_PATH (colon list), then the installed directory for the
- * kind. The current directory is never searched implicitly.
+ * directory of the search path (ltr_plugin_search_dirs below). The current directory
+ * is never searched implicitly.
  */
 lt_status ltr_plugin_resolve(const char *spec, lt_plugin_kind kind, char *path, size_t cap,
                              char *err, size_t errcap);
@@ -85,10 +85,14 @@ void ltr_registry_free(ltr_registry *reg);
 
 /* discovery (discover.c). The directories searched for a bare NAME, in order:
  * each piece of $LT_PLUGIN_PATH, $XDG_DATA_HOME/ltrun/plugins (default
- * ~/.local/share/ltrun/plugins), the installed $(pkglibdir)/plugins; in each, NAME.so
- * then <kind dir>/NAME.so. Never the current directory implicitly. */
+ * ~/.local/share/ltrun/plugins), then the installed $(pkglibdir)/plugins, or, for a
+ * binary run from its build tree, BUILD/plugins and BUILD/examples instead; in each,
+ * NAME.so then <kind dir>/NAME.so. Never the current directory implicitly. */
 #define LTR_MAX_SEARCH_DIRS 34
 int ltr_plugin_search_dirs(char dirs[][1024], int max);
+/* The build directory when this executable is that build's ltrun (or one of its test
+ * programs), NULL when it runs installed or copied elsewhere. */
+const char *ltr_build_tree(void);
 const char *ltr_kind_dir(lt_plugin_kind kind); /* "modules", "loggers", ... */
 /* `ltrun plugins`: every plugin found on the search path (kind, name, version, ABI,
  * path), shadowed ones and rejected candidates with the reason. Returns the exit status. */

@@ -172,6 +172,9 @@ void ltr_init_orthogonal(lt_ctx *ctx, lt_tensor *t, double gain);
 void ltr_init_trunc_normal(lt_ctx *ctx, lt_tensor *t, double mean, double std, double a, double b);
 
 /* ------------------------------------------------------------ nn layers (nn) */
+/* ABI 1.8: BatchNorm1d/2d/3d (dims 1..3): the same layer under torch's class name */
+lt_status ltr_batchnorm_init_nd(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                                int64_t num_features, const lt_batchnorm_options *opt, int dims);
 lt_status ltr_batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
                              int64_t num_features, const lt_batchnorm_options *opt);
 lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_tensor *x);

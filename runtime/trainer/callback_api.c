@@ -45,6 +45,9 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     if (!strcmp(key, "accumulate_grad_batches")) return (double)f->accumulate_grad_batches;
     if (!strcmp(key, "log_every_n_steps")) return (double)f->log_every_n_steps;
     if (!strcmp(key, "num_loggers")) return (double)t->lgs.n;
+    /* ABI 1.8: fit is followed by the test loop (--test), so a data module can refuse a
+     * missing test split in setup("fit") instead of after training */
+    if (!strcmp(key, "test_after_fit")) return t->opts->run_test ? 1.0 : 0.0;
     /* ABI 1.4: progress bar */
     if (!strcmp(key, "num_eval_batches")) return (double)t->loop.eval_total;
     if (!strcmp(key, "enable_progress_bar")) return f->enable_progress_bar ? 1.0 : 0.0;

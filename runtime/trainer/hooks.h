@@ -146,6 +146,10 @@ lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n);
 /* ABI 1.4: swa (swa_api.c) */
 int64_t ltr_api_param_count(lt_ctx *c);
 lt_tensor *ltr_api_param_at(lt_ctx *c, int64_t i, const char **name);
+/* ABI 1.8: gradients (grad_api.c) */
+lt_tensor *ltr_api_grad(lt_ctx *c, const lt_tensor *param);
+int64_t ltr_api_grad_norm(lt_ctx *c, double norm_type, const char **names, double *values,
+                          int64_t cap);
 int64_t ltr_api_buffer_count(lt_ctx *c);
 lt_tensor *ltr_api_buffer_at(lt_ctx *c, int64_t i, const char **name);
 lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);

@@ -1,5 +1,6 @@
 /* trainer.c — set-up and tear-down around the loops: plugins, instances, loaders. */
 #include "trainer/trainer.h"
+#include "accelerators/deterministic.h"
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"
 #include "precision/precision.h"
@@ -455,11 +456,13 @@ int ltr_trainer_run(const ltr_options *o) {
 
 
     /* metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
-     * deterministic/benchmark are accepted (the CPU kernels are deterministic already,
-     * and cudnn.benchmark has no CPU counterpart) with Lightning's warning for both */
+     * deterministic (true or "warn": torch.use_deterministic_algorithms, so the kernels
+     * take their thread-count-independent paths) and benchmark (no CPU counterpart),
+     * with Lightning's warning for both */
     t->ctx.metric_dicts[LT_CALLBACK_METRICS] = &t->metrics.callback;
     t->ctx.metric_dicts[LT_LOGGED_METRICS] = &t->metrics.logged;
     t->ctx.metric_dicts[LT_PROGRESS_BAR_METRICS] = &t->metrics.pbar;
+    ltr_use_deterministic_algorithms(o->trainer.deterministic != 0);
     if (o->trainer.deterministic == 1 && o->trainer.benchmark)
         fprintf(stderr, "You passed `deterministic=True` and `benchmark=True`. Note that PyTorch "
                         "ignores torch.backends.cudnn.deterministic=True when "

@@ -5,7 +5,7 @@
  * written for you by LT_MODULE(...) / LT_DATAMODULE(...). The host calls it once,
  * checks the descriptor's ABI version, then calls the hooks in the vtable.
  *
- * Rules of the contract (see DESIGN.md, "The ABI"):
+ * Rules of the contract (the README's "Writing a plugin" has the rest):
  *  - Plugins link nothing from the host. Every service is a function pointer in
  *    lt_host_api, reached through ctx->api; the static inline wrappers in
  *    the topic headers under ltrun/ make calls read as plain C (`lt_relu(ctx, x)`).
@@ -43,5 +43,6 @@
 #include "ltrun/trainer.h"
 #include "ltrun/checkpoint.h"
 #include "ltrun/strategy.h"
+#include "ltrun/grads.h"
 
 #endif /* LTRUN_H */

@@ -7,6 +7,7 @@
  */
 #include "accelerators/accelerator.h"
 #include "accelerators/registry.h"
+#include "accelerators/deterministic.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_unary.h"
 #include "accelerators/cpu/cpu_reductions.h"
@@ -21,6 +22,9 @@
 #include <stdlib.h>
 
 #include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <math.h>
 #include <string.h>
 #ifdef HAVE_DNNL
@@ -51,8 +55,8 @@ static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, dou
 static void gemm_bf16_out(bool ta, bool tb, int64_t m, int64_t n, int64_t k, double alpha,
                           const uint16_t *a, int64_t lda, const uint16_t *b, int64_t ldb,
                           double beta, uint16_t *c, int64_t ldc) {
-    if (k > 0 && ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c,
-                                    true, ldc))
+    if (k > 0 && !ltr_deterministic_algorithms() &&
+        ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, true, ldc))
         return;
     float *cf = malloc((size_t)(m * n) * sizeof *cf);
     if (!cf) { /* no memory: NaN, visible, never stale numbers */
@@ -89,18 +93,29 @@ static void cpu_gemm(lt_dtype dt, bool ta, bool tb, int64_t m, int64_t n, int64_
         return;
     }
 #ifdef HAVE_DNNL
-    if (dt == LT_FLOAT32 && m * n * k >= DNNL_SGEMM_MIN_MACS &&
+    /* oneDNN's sgemm may split K over its threads (a sum order that follows the thread
+     * count); deterministic algorithms keep OpenBLAS, which splits only M and N */
+    if (dt == LT_FLOAT32 && m * n * k >= DNNL_SGEMM_MIN_MACS && !ltr_deterministic_algorithms() &&
         dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, (float)alpha, a, lda, b, ldb, (float)beta,
                    c, ldc) == dnnl_success)
         return;
 #endif
     enum CBLAS_TRANSPOSE tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
+    /* OpenBLAS's threaded GEMMs give thread-count-dependent bits for some shapes (its
+     * OpenMP build follows OMP_NUM_THREADS): deterministic algorithms run each GEMM on
+     * one thread, so the bits are those of a 1-thread run at any thread count */
+    int threads = ltr_deterministic_algorithms() ? openblas_get_num_threads() : 1;
+#ifdef _OPENMP
+    if (omp_in_parallel()) threads = 1; /* inside a team OpenBLAS runs on one thread already */
+#endif
+    if (threads > 1) openblas_set_num_threads(1);
     if (dt == LT_FLOAT64)
         cblas_dgemm(CblasRowMajor, tA, tB, (blasint)m, (blasint)n, (blasint)k, alpha, a,
                     (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
     else
         cblas_sgemm(CblasRowMajor, tA, tB, (blasint)m, (blasint)n, (blasint)k, (float)alpha, a,
                     (blasint)lda, b, (blasint)ldb, (float)beta, c, (blasint)ldc);
+    if (threads > 1) openblas_set_num_threads(threads);
 }
 
 /* the float32 copy of a bfloat16 matrix of `rows` rows of `cols` (leading dimension ld) */
@@ -123,7 +138,8 @@ static void cpu_gemm_bf16(bool ta, bool tb, int64_t m, int64_t n, int64_t k, dou
             for (int64_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : (float)(beta * c[i * ldc + j]);
         return;
     }
-    if (ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, false, ldc))
+    if (!ltr_deterministic_algorithms() &&
+        ltr_dnnl_gemm_bf16(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, false, ldc))
         return;
     float *fa = widen_matrix(a, ta ? k : m, ta ? m : k, lda);
     float *fb = widen_matrix(b, tb ? n : k, tb ? k : n, ldb);

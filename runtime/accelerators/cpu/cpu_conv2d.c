@@ -16,6 +16,7 @@
 #include "accelerators/registry.h"
 #include "accelerators/cpu/cpu_conv.h"
 #include "accelerators/cpu/cpu_dnnl.h"
+#include "accelerators/deterministic.h"
 
 #include <string.h>
 #ifdef _OPENMP
@@ -68,9 +69,11 @@ static ltr_dnnl_conv_geo dnnl_geo(const lt_tensor *x, const lt_tensor *w, const 
 }
 
 /* oneDNN 2.6.3 (Debian 12) crashed inside its JIT code on a grouped, dilated, strided
- * conv in our tests: it serves the plain case (groups 1, dilation 1), im2col the rest */
+ * conv in our tests: it serves the plain case (groups 1, dilation 1), im2col the rest.
+ * Its reductions (dW, db, and the forward's over C*KH*KW) are split by thread count, so
+ * deterministic algorithms take im2col, whose chunks do not depend on it. */
 static bool dnnl_eligible(const lt_tensor *x, const lt_conv2d_options *o) {
-    return x->dtype == LT_FLOAT32 && x->device == 0 && o->groups == 1 && o->dilation[0] == 1 &&
+    return !ltr_deterministic_algorithms() && x->dtype == LT_FLOAT32 && x->device == 0 && o->groups == 1 && o->dilation[0] == 1 &&
            o->dilation[1] == 1;
 }
 

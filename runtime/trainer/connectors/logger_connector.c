@@ -11,7 +11,9 @@
  */
 #include "trainer/trainer.h"
 #include "trainer/fault.h"
+#include "util/mkdirs.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,21 +39,6 @@ static void begin(ltr_trainer *t, const ltr_logger *lg, const char *hook) {
                    t->ctx.pub.batch_idx); /* for a crash report (fault.h) */
 }
 
-/* The default logger ships with ltrun: an ltrun run from its build tree (not installed)
- * takes BUILD/plugins/loggers/csv.so beside BUILD/ltrun. Only for the implicit default:
- * names the user gives are looked up on the search path alone. */
-static bool build_tree_csv(char *path, size_t cap) {
-    char exe[4096];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0) return false;
-    exe[len] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash || strcmp(slash + 1, "ltrun")) return false;
-    *slash = '\0';
-    if ((size_t)snprintf(path, cap, "%s/plugins/loggers/csv.so", exe) >= cap) return false;
-    return access(path, R_OK) == 0;
-}
-
 lt_status ltr_loggers_load(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     static const cJSON empty = {.type = cJSON_Object};
@@ -60,6 +47,15 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
     int n = o->nloggers;
     bool implicit = false;
     if (o->logger_disabled) return LT_OK;
+    /* loggers write under default_root_dir: it exists before any logger's create, so
+     * a logger need not make it and a folder that cannot be made is named here */
+    const char *root = o->trainer.default_root_dir[0] ? o->trainer.default_root_dir : ".";
+    if (ltr_mkdirs(root) != 0) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE,
+                          "--trainer.default_root_dir %s: cannot create the folder (%s); "
+                          "give a folder you can write", root, strerror(errno));
+        return LT_ERROR;
+    }
     if (n == 0) { /* logger=True: the default logger */
         specs = &dflt;
         n = 1;
@@ -74,8 +70,7 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
     for (int i = 0; i < n; i++) {
         const char *spec = specs[i].path;
         ltr_logger *lg = &t->lgs.items[t->lgs.n];
-        if (ltr_plugin_resolve(spec, LT_KIND_LOGGER, path, sizeof path, err, sizeof err) &&
-            !(implicit && build_tree_csv(path, sizeof path))) {
+        if (ltr_plugin_resolve(spec, LT_KIND_LOGGER, path, sizeof path, err, sizeof err)) {
             if (implicit) return LT_OK; /* the default CSV logger is not installed: none */
             ltr_trainer_error(t, LTR_EXIT_PLUGIN, "--logger: %s", err);
             return LT_ERROR;

@@ -391,6 +391,14 @@ struct lt_host_api {
     lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
     lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
+    /* ABI 1.8 (fixB): gradients — lt_grad, lt_grad_norm (ltrun/grads.h); nn.BatchNorm1d/
+     * 2d/3d by name — lt_batchnorm2d_init & co. (ltrun/nn.h) */
+    lt_tensor *(*grad)(lt_ctx *ctx, const lt_tensor *param);
+    int64_t (*grad_norm)(lt_ctx *ctx, double norm_type, const char **names, double *values,
+                         int64_t cap);
+    lt_status (*batchnorm_init_nd)(lt_ctx *ctx, lt_batchnorm_layer *l, const char *name,
+                                   int64_t num_features, const lt_batchnorm_options *opt,
+                                   int dims);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

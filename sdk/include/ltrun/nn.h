@@ -195,6 +195,21 @@ static inline lt_status lt_batchnorm_init(lt_ctx *c, lt_batchnorm_layer *l, cons
                                           int64_t num_features, const lt_batchnorm_options *o) {
     return c->api->batchnorm_init(c, l, name, num_features, o);
 }
+/* ABI 1.8: nn.BatchNorm1d / BatchNorm2d / BatchNorm3d — lt_batchnorm_init's layer under
+ * torch's class name, which the model summary shows as Lightning's does ("BatchNorm2d";
+ * lt_batchnorm_init's layers show "BatchNorm"). Apply with lt_batchnorm. */
+static inline lt_status lt_batchnorm1d_init(lt_ctx *c, lt_batchnorm_layer *l, const char *name,
+                                            int64_t num_features, const lt_batchnorm_options *o) {
+    return c->api->batchnorm_init_nd(c, l, name, num_features, o, 1);
+}
+static inline lt_status lt_batchnorm2d_init(lt_ctx *c, lt_batchnorm_layer *l, const char *name,
+                                            int64_t num_features, const lt_batchnorm_options *o) {
+    return c->api->batchnorm_init_nd(c, l, name, num_features, o, 2);
+}
+static inline lt_status lt_batchnorm3d_init(lt_ctx *c, lt_batchnorm_layer *l, const char *name,
+                                            int64_t num_features, const lt_batchnorm_options *o) {
+    return c->api->batchnorm_init_nd(c, l, name, num_features, o, 3);
+}
 /* Apply a layer made by lt_batchnorm_init (uses ctx->training). */
 /* nn.BatchNormNd.forward: batch stats and running-stat update when ctx->training */
 static inline lt_tensor *lt_batchnorm(lt_ctx *c, lt_batchnorm_layer *l, const lt_tensor *x) {
