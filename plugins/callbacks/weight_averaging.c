@@ -97,6 +97,7 @@ static void wa_destroy(lt_ctx *ctx, void *self) {
     free(w);
 }
 
+#ifdef WA_EMA
 static int64_t hp_optional_int(lt_ctx *ctx, const lt_hparams *hp, const char *key, bool *bad) {
     const char *j = lt_hp_json(ctx, hp, key);
     if (!j || !strcmp(j, "null")) return -1;
@@ -105,6 +106,7 @@ static int64_t hp_optional_int(lt_ctx *ctx, const lt_hparams *hp, const char *ke
     if (end == j || *end || v < 0) *bad = true;
     return v;
 }
+#endif
 
 static void *wa_create(lt_ctx *ctx, const lt_hparams *hp) {
     wa *w = calloc(1, sizeof *w);

@@ -356,6 +356,9 @@ static lt_host_api host_api = {
     .copy_ = ltr_copy_,
     .lerp_ = ltr_lerp_,
     .tensor_to_host = ltr_tensor_to_host,
+    /* ABI 1.8 (featC) */
+    .optimizer_add_param_group = ltr_optimizer_add_param_group,
+    .optimizer_has_param = ltr_optimizer_has_param,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

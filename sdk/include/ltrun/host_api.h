@@ -392,6 +392,13 @@ struct lt_host_api {
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
     lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
 
+    /* ABI 1.8 (featC): callbacks — metrics at a given step, param groups added mid-fit */
+    lt_status (*logger_log_metrics_step)(lt_ctx *ctx, int n, const char *const *names,
+                                         const double *values, int64_t step);
+    int (*optimizer_add_param_group)(lt_ctx *ctx, lt_optimizer *opt, const char *names,
+                                     double lr);
+    bool (*optimizer_has_param)(lt_ctx *ctx, const lt_optimizer *opt, const lt_tensor *param);
+
     /* New members go here, after the last, under a comment naming their minor. */
 };
 
