@@ -98,9 +98,21 @@ fit --trainer.max_epochs 3 --trainer.max_steps 3 --callback "$EMA" \
 ck="$W/checkpoints/epoch=0-step=3.h5"
 fit --trainer.max_epochs 3 --trainer.enable_checkpointing false --ckpt-path "$ck" --callback "$EMA"
 got=$(grep '^end ' "$OUT")
-if grep -q 'Found the average model state' "$OUT" && [ -n "$want" ] && [ "$got" = "$want" ]; then
+if grep -q 'Found current_model_state in the checkpoint' "$OUT" && [ -n "$want" ] && [ "$got" = "$want" ]; then
     pass "ema: resumed run ends with the straight run's averaged weights"
 else fail "ema: resume: '$got' vs '$want'"; cat "$OUT"; fi
+# the checkpoint's state_dict holds the average (Lightning's on_save_checkpoint): `ltrun test`
+# on it evaluates the averaged weights (cb_module's test_wsum = fc.weight.sum(), here the
+# EMA after steps 1-3, the weights epoch 0's validation ran on)
+fit --trainer.max_epochs 3 --trainer.max_steps 3 --trainer.enable_checkpointing false --callback "$EMA"
+vw=$(grep '^val 0 ' "$OUT" | tail -n 1 | cut -d' ' -f3-8 | sed 's/^w=//')
+(cd "$W" && "$LTRUN" test --module "$P/cb_module.so" --data "$P/trace_data.so" --seed 1 \
+    --trainer.enable_progress_bar false --trainer.logger false --ckpt-path "$ck") > "$TMP/test.txt" 2>&1
+tw=$(sed -n 's/^ *test_wsum *\([-0-9.e]*\).*/\1/p' "$TMP/test.txt")
+if [ -n "$tw" ] && awk -v t="$tw" -v w="$vw" 'BEGIN { n = split(w, a, " "); s = 0; for (i = 1; i <= n; i++) s += a[i]
+        d = s - t; if (d < 0) d = -d; exit !(n == 6 && d < 1e-6) }'; then
+    pass "ema: the checkpoint's state_dict is the average (ltrun test evaluates it)"
+else fail "ema: state_dict average: test_wsum '$tw' vs the average's '$vw'"; cat "$TMP/test.txt"; fi
 # a checkpoint written without the callback: Lightning's warning, the average starts there
 rm -rf "$W/checkpoints"
 fit --trainer.max_epochs 1 --callback 'model_checkpoint:{"save_top_k": -1}'

@@ -34,16 +34,14 @@
  *    (num_batches_tracked) is computed in float32 and truncated back, as copy_ does.
  *
  * Checkpoints (resume is exact): state_dict holds {"latest_update_step"} (Lightning's;
- * latest_update_epoch is not saved, as in Lightning). on_save_checkpoint writes, under
- * /callbacks/<name>/extra, "n_averaged" (AveragedModel's averaging_state) and the
- * average's value of every parameter and buffer as "average_model_state.<name>" ('/' in
- * a name becomes '.'). on_load_checkpoint reads them back ("Found the average model state
- * ..."); a checkpoint without them gives Lightning's warning and the average starts from
- * the checkpoint's weights. Difference: Lightning moves the average into the
- * checkpoint's "state_dict" and the module's weights to "current_model_state"; a callback
- * cannot rewrite ltrun's /state_dict, so /state_dict holds the module's current weights
- * and the average is in the callback's extra group (a checkpoint written after fit, when
- * on_train_end has copied the average in, holds the averaged weights in /state_dict).
+ * latest_update_epoch is not saved, as in Lightning). on_save_checkpoint does what
+ * Lightning's does: the checkpoint's /state_dict gets the average (lt_ckpt_put_state_dict,
+ * so `ltrun test --ckpt-path` evaluates the averaged weights), and /callbacks/<name>/extra
+ * gets the module's own weights as "current_model_state.<name>" and "n_averaged"
+ * (averaging_state). on_load_checkpoint (the module already holds /state_dict): the
+ * average starts from it, then the module gets current_model_state back ("Found
+ * current_model_state in the checkpoint ..."); a checkpoint without them gives Lightning's
+ * warning and both start from its state_dict.
  */
 #ifdef WA_EMA
 #define LT_PLUGIN_DESCRIPTION "Lightning's EMAWeightAveraging: an exponential moving average of the weights"
@@ -336,12 +334,14 @@ static lt_status wa_load_state_dict(lt_ctx *ctx, void *self, lt_ckpt_reader *r) 
     return LT_OK;
 }
 
-static void avg_key(char *out, size_t cap, const char *name) {
-    snprintf(out, cap, "average_model_state.%s", name);
+static void state_key(char *out, size_t cap, const char *name) {
+    snprintf(out, cap, "current_model_state.%s", name);
     for (char *c = out; *c; c++)
         if (*c == '/') *c = '.';
 }
 
+/* checkpoint["current_model_state"] = the module's weights, checkpoint["state_dict"] = the
+ * average, checkpoint["averaging_state"] = {n_averaged} */
 static lt_status wa_on_save_checkpoint(lt_ctx *ctx, void *self, lt_ckpt_writer *wr) {
     wa *w = self;
     if (!w->made) {
@@ -360,45 +360,45 @@ static lt_status wa_on_save_checkpoint(lt_ctx *ctx, void *self, lt_ckpt_writer *
         lt_tensor *a = avg_tensor(ctx, w, i, t);
         if (!a) return LT_ERROR;
         char key[512];
-        avg_key(key, sizeof key, name);
-        rc = lt_ckpt_put_tensor(ctx, wr, key, a);
+        state_key(key, sizeof key, name);
+        rc = lt_ckpt_put_tensor(ctx, wr, key, t);
+        if (rc == LT_OK) rc = lt_ckpt_put_state_dict(ctx, wr, name, a);
     }
     return rc;
 }
 
+/* the module holds the checkpoint's state_dict (the average) when this runs */
 static lt_status wa_on_load_checkpoint(lt_ctx *ctx, void *self, lt_ckpt_reader *r) {
     wa *w = self;
-    if (!w->made) {
-        if (ctx->stage != LT_STAGE_FIT) {
-            fprintf(stderr, "UserWarning: You're using the WeightAveraging callback, but loading a "
-                            "checkpoint outside the 'fit' stage. The WeightAveraging state cannot "
-                            "be restored.\n");
-            return LT_OK;
-        }
-        if (make_average(ctx, w) != LT_OK) return LT_ERROR;
+    if (!w->made && ctx->stage != LT_STAGE_FIT) {
+        fprintf(stderr, "UserWarning: You're using the WeightAveraging callback, but loading a "
+                        "checkpoint outside the 'fit' stage. The WeightAveraging state cannot be "
+                        "restored. If you're using the checkpoint for prediction or testing, you "
+                        "can ignore this warning. To disable the warning, remove the "
+                        "WeightAveraging callback.\n");
+        return LT_OK;
     }
+    /* both the current and the average model start from state_dict */
+    if (make_average(ctx, w) != LT_OK) return LT_ERROR;
     const char *nj = lt_ckpt_get_json(ctx, r, "n_averaged");
     if (!nj) {
-        /* the module holds the checkpoint's state_dict here: the average starts from it */
         fprintf(stderr, "UserWarning: The checkpoint was not created with WeightAveraging. Both "
                         "the current and the average model will be initialized with "
                         "state_dict.\n");
-        return make_average(ctx, w);
+        return LT_OK;
     }
-    fprintf(stderr, "Found the average model state in the checkpoint. It will be used to "
-                    "initialize the average model.\n");
+    fprintf(stderr, "Found current_model_state in the checkpoint. This will be used to "
+                    "initialize the model.\n");
     for (int64_t i = 0; i < w->nparams + w->nbuffers; i++) {
         const char *name;
         lt_tensor *t = slot_tensor(ctx, w, i, &name);
         char key[512];
-        avg_key(key, sizeof key, name);
+        state_key(key, sizeof key, name);
         int64_t shape[LT_MAX_DIMS];
         int nd = lt_ndim(ctx, t);
         for (int d = 0; d < nd; d++) shape[d] = lt_size(ctx, t, d);
-        lt_tensor *a = lt_tensor_new(ctx, w->slots[i].dtype, nd, shape);
-        size_t bytes = (size_t)w->slots[i].numel * dtype_bytes(w->slots[i].dtype);
-        if (!a || lt_ckpt_get_tensor(ctx, r, key, a) != LT_OK ||
-            lt_tensor_to_host(ctx, a, w->slots[i].avg, bytes) != LT_OK)
+        lt_tensor *cur = lt_tensor_new(ctx, w->slots[i].dtype, nd, shape);
+        if (!cur || lt_ckpt_get_tensor(ctx, r, key, cur) != LT_OK || lt_copy_(ctx, t, cur) != LT_OK)
             return LT_ERROR;
     }
     w->n_averaged = strtoll(nj, NULL, 10);

@@ -359,6 +359,7 @@ static lt_host_api host_api = {
     /* ABI 1.8 (featC) */
     .optimizer_add_param_group = ltr_optimizer_add_param_group,
     .optimizer_has_param = ltr_optimizer_has_param,
+    .ckpt_put_state_dict = ltr_api_ckpt_put_state_dict,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

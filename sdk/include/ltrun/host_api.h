@@ -398,6 +398,8 @@ struct lt_host_api {
     int (*optimizer_add_param_group)(lt_ctx *ctx, lt_optimizer *opt, const char *names,
                                      double lr);
     bool (*optimizer_has_param)(lt_ctx *ctx, const lt_optimizer *opt, const lt_tensor *param);
+    lt_status (*ckpt_put_state_dict)(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
+                                     const lt_tensor *value);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

@@ -22,7 +22,7 @@ extern "C" {
                                (the extension query), device-safe copy_, lerp_,
                                tensor_to_host;
                           1.8: featC — logger_log_metrics_step, optimizer_add_param_group,
-                               optimizer_has_param */
+                               optimizer_has_param, ckpt_put_state_dict */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
