@@ -40,7 +40,9 @@
  *  - resume after the unfreeze epoch: BaseFinetuning.on_fit_start re-creates the param
  *    groups before Lightning restores the optimizer state; ltrun restores the optimizer
  *    state before on_fit_start, so that resume stops with the optimizer's "different
- *    number of parameter groups" error. Resuming before the unfreeze epoch works.
+ *    number of parameter groups" error. Resuming before the unfreeze epoch works. (In
+ *    Lightning 2.6 such a resume runs but leaves the backbone frozen: setup re-freezes it
+ *    and on_fit_start restores only the group membership, Lightning issue #21901.)
  */
 #define LT_PLUGIN_DESCRIPTION "Lightning's BackboneFinetuning: frozen backbone, unfrozen later as its own param group"
 #include "ltrun.h"
