@@ -359,6 +359,10 @@ static lt_host_api host_api = {
     /* ABI 1.8 (fixB): gradients (runtime/trainer/grad_api.c): served by the trainer;
      * BatchNorm1d/2d/3d */
     .batchnorm_init_nd = ltr_batchnorm_init_nd,
+    /* ABI 1.8 (featC) */
+    .optimizer_add_param_group = ltr_optimizer_add_param_group,
+    .optimizer_has_param = ltr_optimizer_has_param,
+    .ckpt_put_state_dict = ltr_api_ckpt_put_state_dict,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

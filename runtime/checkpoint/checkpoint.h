@@ -152,5 +152,8 @@ lt_status ltr_api_ckpt_put_json(lt_ctx *ctx, lt_ckpt_writer *w, const char *key,
 lt_status ltr_api_ckpt_get_tensor(lt_ctx *ctx, lt_ckpt_reader *r, const char *key, lt_tensor *dst);
 const char *ltr_api_ckpt_get_json(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
 bool ltr_api_ckpt_has_key(lt_ctx *ctx, lt_ckpt_reader *r, const char *key);
+/* ABI 1.8 */
+lt_status ltr_api_ckpt_put_state_dict(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
+                                      const lt_tensor *value);
 
 #endif

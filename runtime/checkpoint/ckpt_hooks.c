@@ -325,3 +325,65 @@ lt_status ltr_ckpt_load_other_hooks_view(const ltr_ckpt_state *s, hid_t file, bo
     }
     return LT_OK;
 }
+
+/* checkpoint["state_dict"][name] = value (ABI 1.8): the file's /state_dict/<name>, written
+ * by the save before the hooks run, is replaced by value; its dtype and shape must match,
+ * and its attributes ("kind", "index") are kept. */
+lt_status ltr_api_ckpt_put_state_dict(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
+                                      const lt_tensor *value) {
+    if (!w || !value) return ltr_fail(ctx, "lt_ckpt_put_state_dict: no writer or no tensor");
+    if (bad_key(name))
+        return ltr_fail(ctx, "lt_ckpt_put_state_dict: '%s' is not a state_dict name", name ? name : "(null)");
+    hid_t file = H5Iget_file_id(w->group);
+    hid_t sd = file >= 0 && H5Lexists(file, "state_dict", H5P_DEFAULT) > 0
+                   ? H5Gopen2(file, "state_dict", H5P_DEFAULT) : -1;
+    lt_status rc = LT_OK;
+    if (sd < 0 || H5Lexists(sd, name, H5P_DEFAULT) <= 0) {
+        rc = ltr_fail(ctx, "lt_ckpt_put_state_dict: the checkpoint's state_dict has no '%s' "
+                           "(only the module's parameters and buffers can be replaced)", name);
+        goto out;
+    }
+    hid_t d = H5Dopen2(sd, name, H5P_DEFAULT);
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[LT_MAX_DIMS] = {0};
+    int nd = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    if (nd >= 0 && nd <= LT_MAX_DIMS) H5Sget_simple_extent_dims(space, dims, NULL);
+    char kind[32] = "parameter";
+    int64_t index = -1;
+    bool has_index = d >= 0 && H5Aexists(d, "index") > 0;
+    if (d >= 0) {
+        char *k = ltr_h5_get_str(d, "kind");
+        if (k) snprintf(kind, sizeof kind, "%s", k);
+        free(k);
+        if (has_index) ltr_h5_get_i64(d, "index", &index);
+    }
+    bool same = nd == (value->ndim ? value->ndim : 0) || (nd == 0 && value->ndim == 0);
+    for (int i = 0; same && i < value->ndim; i++) same = dims[i] == (hsize_t)value->shape[i];
+    hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
+    hid_t mt = ltr_h5_mem_type(value->dtype);
+    same = same && ft >= 0 && mt >= 0 && H5Tequal(ft, mt) > 0;
+    if (ft >= 0) H5Tclose(ft);
+    if (space >= 0) H5Sclose(space);
+    if (d >= 0) H5Dclose(d);
+    if (!same) {
+        rc = ltr_fail(ctx, "lt_ckpt_put_state_dict('%s'): the value's dtype or shape differs from "
+                           "the module's tensor", name);
+        goto out;
+    }
+    const lt_tensor *c = ltr_is_contiguous(value) ? value : ltr_contiguous(ctx, value);
+    if (!c || H5Ldelete(sd, name, H5P_DEFAULT) < 0 ||
+        ltr_h5_write_device_array(sd, name, c->device, c->dtype, c->ndim, c->shape, c->data)) {
+        rc = ltr_fail(ctx, "lt_ckpt_put_state_dict: writing state_dict/%s failed", name);
+        goto out;
+    }
+    if ((d = H5Dopen2(sd, name, H5P_DEFAULT)) >= 0) {
+        rc = ltr_h5_attr_str(d, "kind", kind);
+        if (rc == LT_OK && has_index) rc = ltr_h5_attr_i64(d, "index", index);
+        H5Dclose(d);
+    } else rc = LT_ERROR;
+    if (rc) rc = ltr_fail(ctx, "lt_ckpt_put_state_dict: writing state_dict/%s failed", name);
+out:
+    if (sd >= 0) H5Gclose(sd);
+    if (file >= 0) H5Fclose(file);
+    return rc;
+}

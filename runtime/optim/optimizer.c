@@ -446,3 +446,66 @@ const char *ltr_optim_pyfloat(double x, char *buf, size_t cap) {
     snprintf(buf, cap, "%s%s", sign, out);
     return buf;
 }
+
+/* ------------------------------------------------ param groups added during a fit */
+
+bool ltr_optimizer_has_param(lt_ctx *ctx, const lt_optimizer *o, const lt_tensor *param) {
+    (void)ctx;
+    for (int k = 0; o && param && k < o->ngroups; k++)
+        for (int64_t j = 0; j < o->groups[k].n; j++)
+            if (o->params->params[o->groups[k].index[j]] == param) return true;
+    return false;
+}
+
+int ltr_optimizer_add_param_group(lt_ctx *ctx, lt_optimizer *o, const char *names, double lr) {
+    if (!o || !names || !*names) {
+        ltr_fail(ctx, "lt_optimizer_add_param_group: %s",
+                 !o ? "no optimizer (NULL)" : "no parameter names given");
+        return -1;
+    }
+    if (!isnan(lr) && !(lr >= 0)) {
+        ltr_fail(ctx, "lt_optimizer_add_param_group('%s'): Invalid learning rate: %g", names, lr);
+        return -1;
+    }
+    int64_t count = o->params->count, matched = 0;
+    for (int64_t i = 0; i < count; i++) {
+        lt_tensor *p = o->params->params[i];
+        if (!p->name || !names_match(names, p->name) || !(p->flags & LTR_T_REQUIRES_GRAD)) continue;
+        if (ltr_optimizer_has_param(ctx, o, p)) {
+            ltr_fail(ctx, "lt_optimizer_add_param_group('%s'): some parameters appear in more "
+                          "than one parameter group ('%s' is already in %s)", names, p->name,
+                     o->name);
+            return -1;
+        }
+        matched++;
+    }
+    if (matched == 0) {
+        /* torch accepts an empty list here; BaseFinetuning never adds one, so it is a typo
+         * or frozen parameters: say which */
+        ltr_fail(ctx, "lt_optimizer_add_param_group('%s'): no parameter that requires grad "
+                      "matches", names);
+        return -1;
+    }
+    ltr_param_group *g = realloc(o->groups, (size_t)(o->ngroups + 1) * sizeof *g);
+    if (!g) {
+        ltr_fail(ctx, "lt_optimizer_add_param_group: out of memory");
+        return -1;
+    }
+    o->groups = g;
+    ltr_param_group *ng = &o->groups[o->ngroups];
+    memset(ng, 0, sizeof *ng);
+    ng->index = malloc((size_t)matched * sizeof(int64_t));
+    if (!ng->index) {
+        ltr_fail(ctx, "lt_optimizer_add_param_group: out of memory");
+        return -1;
+    }
+    ng->hp = o->defaults;
+    for (int64_t i = 0; i < count; i++) {
+        lt_tensor *p = o->params->params[i];
+        if (p->name && names_match(names, p->name) && (p->flags & LTR_T_REQUIRES_GRAD))
+            ng->index[ng->n++] = i;
+    }
+    int gi = o->ngroups++;
+    if (!isnan(lr)) *ltr_group_lr(o, gi) = lr;
+    return gi;
+}

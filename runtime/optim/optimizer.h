@@ -85,6 +85,13 @@ lt_optimizer *ltr_adagrad(lt_ctx *ctx, const lt_adagrad_options *opt);
  * the parameters whose names match one of the '|'-separated fnmatch globs in `names`;
  * its index, or -1 with an error recorded (no parameter matches, steps already taken). */
 int ltr_param_group_add(lt_ctx *ctx, lt_optimizer *o, const char *names);
+/* torch's optimizer.add_param_group({"params": P, "lr": lr}) at any time (lt_host_api
+ * optimizer_add_param_group): P = the parameters matching `names` that require grad and
+ * are in no group (one in a group is torch's ValueError); defaults + lr (NAN: the
+ * defaults' lr). The new group's index, or -1 with an error recorded. */
+int ltr_optimizer_add_param_group(lt_ctx *ctx, lt_optimizer *o, const char *names, double lr);
+/* is `param` in one of o's groups */
+bool ltr_optimizer_has_param(lt_ctx *ctx, const lt_optimizer *o, const lt_tensor *param);
 lt_status ltr_group_set(lt_ctx *ctx, lt_optimizer *o, int group, const char *key, double value);
 double ltr_group_get(const lt_optimizer *o, int group, const char *key); /* NAN: no such key */
 int ltr_num_param_groups(const lt_optimizer *o);

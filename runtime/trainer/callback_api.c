@@ -84,6 +84,18 @@ lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
     return rc;
 }
 
+/* _LoggerConnector.log_metrics(metrics, step=step) (ABI 1.8) */
+lt_status ltr_api_logger_log_metrics_step(lt_ctx *c, int n, const char *const *names,
+                                          const double *values, int64_t step) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t || n <= 0) return LT_OK;
+    ltr_metric_dict d = {0};
+    for (int i = 0; i < n; i++) ltr_dict_set(&d, names[i], values[i]);
+    lt_status rc = ltr_loggers_log_metrics_at(t, &d, step);
+    ltr_dict_free(&d);
+    return rc;
+}
+
 void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value) {
     ltr_trainer *t = ltr_ctx_of(c)->trainer;
     if (t && name) ltr_dict_set(&t->metrics.callback, name, value);

@@ -141,6 +141,8 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
 lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);
+lt_status ltr_api_logger_log_metrics_step(lt_ctx *c, int n, const char *const *names,
+                                          const double *values, int64_t step);
 void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value);
 lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n);
 /* ABI 1.4: swa (swa_api.c) */

@@ -48,6 +48,7 @@ static void fill(lt_host_api *api) {
     api->update_bn = ltr_api_update_bn;
     api->grad = ltr_api_grad;
     api->grad_norm = ltr_api_grad_norm;
+    api->logger_log_metrics_step = ltr_api_logger_log_metrics_step;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

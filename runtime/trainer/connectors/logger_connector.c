@@ -142,6 +142,10 @@ lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
 }
 
 lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
+    return ltr_loggers_log_metrics_at(t, m, -1);
+}
+
+lt_status ltr_loggers_log_metrics_at(ltr_trainer *t, const ltr_metric_dict *m, int64_t step) {
     if (t->lgs.n == 0 || !m || m->n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     int n = m->n;
     const char **names = malloc(((size_t)n + 1) * sizeof *names);
@@ -158,11 +162,11 @@ lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
         values[i] = m->values[i];
         has_epoch |= !strcmp(names[i], "epoch");
     }
-    if (!has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
+    if (step < 0 && !has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
         names[n] = "epoch";
         values[n++] = (double)t->ctx.pub.current_epoch;
     }
-    int64_t step = t->loop.batches_that_stepped;
+    if (step < 0) step = t->loop.batches_that_stepped;
     lt_status rc = LT_OK;
     for (int i = 0; i < t->lgs.n && rc == LT_OK; i++) {
         ltr_logger *lg = &t->lgs.items[i];

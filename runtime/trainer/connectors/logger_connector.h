@@ -37,6 +37,10 @@ lt_status ltr_loggers_log_hyperparams(struct ltr_trainer *t);
  * metrics; adds "epoch" = current_epoch; step = _batches_that_stepped; log_metrics then
  * save on every logger. */
 lt_status ltr_loggers_log_metrics(struct ltr_trainer *t, const struct ltr_metric_dict *m);
+/* the same with step=step given (>= 0): no "epoch" added, that step to every logger;
+ * step < 0 is step=None (ltr_loggers_log_metrics) */
+lt_status ltr_loggers_log_metrics_at(struct ltr_trainer *t, const struct ltr_metric_dict *m,
+                                     int64_t step);
 /* logger.finalize(status) on every logger ("success", "failed", "interrupted"). */
 void ltr_loggers_finalize(struct ltr_trainer *t, const char *status);
 void ltr_loggers_free(struct ltr_trainer *t);

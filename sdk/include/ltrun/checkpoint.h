@@ -38,6 +38,15 @@ static inline const char *lt_ckpt_get_json(lt_ctx *c, lt_ckpt_reader *r, const c
 static inline bool lt_ckpt_has_key(lt_ctx *c, lt_ckpt_reader *r, const char *key) {
     return c->api->ckpt_has_key(c, r, key);
 }
+/* ABI 1.8 (featC): checkpoint["state_dict"][name] = value from on_save_checkpoint (as
+ * WeightAveraging puts the averaged weights there): replaces the checkpoint's
+ * /state_dict/<name> — an existing parameter or buffer, with its dtype and shape — in the
+ * file being written; the module's own tensor is untouched. Loading that checkpoint gives
+ * the module `value`. */
+static inline lt_status lt_ckpt_put_state_dict(lt_ctx *c, lt_ckpt_writer *w, const char *name,
+                                               const lt_tensor *value) {
+    return c->api->ckpt_put_state_dict(c, w, name, value);
+}
 /* ABI 1.4: model_checkpoint paths — a Checkpoint callback reports its
  * best_model_path and last_model_path (NULL or "" for none) whenever they change and
  * in setup; `--ckpt-path best` / `last` resolve through them (trainer.ckpt_path) */

@@ -400,6 +400,15 @@ struct lt_host_api {
                                    int64_t num_features, const lt_batchnorm_options *opt,
                                    int dims);
 
+    /* ABI 1.8 (featC): callbacks — metrics at a given step, param groups added mid-fit */
+    lt_status (*logger_log_metrics_step)(lt_ctx *ctx, int n, const char *const *names,
+                                         const double *values, int64_t step);
+    int (*optimizer_add_param_group)(lt_ctx *ctx, lt_optimizer *opt, const char *names,
+                                     double lr);
+    bool (*optimizer_has_param)(lt_ctx *ctx, const lt_optimizer *opt, const lt_tensor *param);
+    lt_status (*ckpt_put_state_dict)(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
+                                     const lt_tensor *value);
+
     /* New members go here, after the last, under a comment naming their minor. */
 };
 
