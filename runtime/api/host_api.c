@@ -356,6 +356,7 @@ static lt_host_api host_api = {
     .copy_ = ltr_copy_,
     .lerp_ = ltr_lerp_,
     .tensor_to_host = ltr_tensor_to_host,
+    /* ABI 1.8 (featB): media logging (trainer/connectors/logger_media.c): served by the trainer */
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -46,6 +46,9 @@ static void fill(lt_host_api *api) {
     api->checkpoint_dir = ltr_api_checkpoint_dir;
     api->checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add;
     api->update_bn = ltr_api_update_bn;
+    api->log_image = ltr_api_log_image;
+    api->log_histogram = ltr_api_log_histogram;
+    api->log_text = ltr_api_log_text;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }
