@@ -503,6 +503,8 @@ int ltr_trainer_run(const ltr_options *o) {
         ltr_trainer_is_global_zero(t))
         ltr_report_write_json(t, o->results_path);
 
+    if (o->report) /* ltrun tune's trials (tuner/); train_samples: data_connector.c */
+        snprintf(o->report->error, sizeof o->report->error, "%s", t->exit_code ? t->error_msg : "");
     int code = t->exit_code;
     ltr_results_free(&t->metrics.train);
     ltr_results_free(&t->metrics.eval);
