@@ -4,6 +4,7 @@
 #include "plugin/loader.h"
 #include "trainer/trainer.h"
 #include "tuner/tuner.h"
+#include "export/export.h"
 
 #include "checkpoint/checkpoint.h"
 
@@ -23,6 +24,8 @@ int main(int argc, char **argv) {
     if (argc >= 2 && !strcmp(argv[1], "new")) return ltr_new_project(argc - 2, argv + 2, stdout, stderr);
     /* `ltrun tune ...`: Lightning's Tuner (lr_find, scale_batch_size) over fit trials */
     if (argc >= 2 && !strcmp(argv[1], "tune")) return ltr_tune_main(argc, argv);
+    /* `ltrun export --format onnx ...`: LightningModule.to_onnx of a checkpoint */
+    if (argc >= 2 && !strcmp(argv[1], "export")) return ltr_export_main(argc, argv);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {

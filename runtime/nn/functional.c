@@ -14,11 +14,7 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct norm_saved {
-    const lt_tensor *invstd; /* float64 [c] */
-    int64_t outer, c, inner;
-    bool batch_stats;
-} norm_saved;
+typedef ltr_norm_saved norm_saved; /* nn.h: the ONNX exporter reads it too */
 
 static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
     norm_saved *s = n->saved;
@@ -41,7 +37,7 @@ static lt_tensor *norm_core(lt_ctx *ctx, const char *op, const lt_tensor *x, int
     if (n) {
         norm_saved *s = ltr_scratch(ctx, sizeof *s);
         if (!s) return NULL;
-        *s = (norm_saved){invstd, outer, c, inner, batch_stats};
+        *s = (norm_saved){invstd, outer, c, inner, batch_stats, mean};
         n->saved = s;
     }
     return y;
