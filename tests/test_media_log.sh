@@ -6,7 +6,8 @@
 # file (every CRC checked) and tests/media_check.py compares it with what torch's
 # SummaryWriter.add_image / add_histogram / add_text write (PNG pixels decoded, the
 # histogram of make_histogram over default_bins, the text plugin's tensor), and the
-# MLflow run's artifacts; metrics.csv carries none of them; bad input fails naming it.
+# MLflow run's artifacts; metrics.csv carries none of them; an ABI 1.7 logger still
+# loads and is skipped; bad input fails naming it.
 . "${top_srcdir:-.}/tests/lib.sh"
 P="$top_builddir/tests/plugins"
 DEC="$top_builddir/tests/tb_decode"
@@ -52,6 +53,15 @@ CSV=$(ls "$W"/a/lightning_logs/version_*/metrics.csv 2>/dev/null | head -n 1)
 if [ -n "$CSV" ] && head -n 1 "$CSV" | grep -q train_loss && ! grep -Eq 'samples|values|note' "$CSV"; then
     pass "csv logger: scalars only (it has no media hooks and is skipped)"
 else fail "csv: $(head -n 1 "$CSV")"; fi
+
+# a logger built for ABI 1.7 (no media hooks, canaries past its size) loads and gets
+# its scalars; the media skip it
+if "$LTRUN" fit --module "$P/media_module.so" --data "$P/trace_data.so" --trainer.max_epochs 1 --trainer.log_every_n_steps 1 \
+    --trainer.default_root_dir "$W/old" --logger "$P/old_logger.so:{\"trace\": \"$TMP/old.txt\"}" \
+    > "$TMP/old_out.txt" 2>&1 && grep -q "^log_metrics train_loss$" "$TMP/old.txt" &&
+    ! grep -q "OUT OF BOUNDS" "$TMP/old.txt"; then
+    pass "an ABI 1.7 logger loads, logs scalars, and no media hook is read past its size"
+else fail "old logger"; cat "$TMP/old_out.txt" "$TMP/old.txt"; fi
 
 expect "a 4-d image: error naming the call and the shape" 1 \
     "lt_log_image\('bad'\): the image is \[2, 2, 2, 2\]; give CHW with C 1, 3 or 4, or HW" -- \
