@@ -59,4 +59,5 @@ expect "another format is refused" 2 "--format torchscript: ltrun exports onnx o
     "$LTRUN" export --ckpt-path "$CK" $M $D --format torchscript --output x.pt
 expect "--output is required" 2 "export needs --output FILE" -- "$LTRUN" export --ckpt-path "$CK" $M $D
 expect "--ckpt-path is required" 2 "export needs --ckpt-path F" -- "$LTRUN" export $M $D --output x.onnx
+expect "--help names ltrun export" 0 "ltrun export --ckpt-path F --module M --data D --format onnx" -- "$LTRUN" --help
 finish

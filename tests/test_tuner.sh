@@ -98,4 +98,5 @@ expect "lr_find with two optimizers (the GAN)" 1 "learning rate finder only work
     $LTRUN tune --module "$EX/gan.so" $BASE --data.mean 0.5 --data.std 0.5
 expect "fast_dev_run skips the finder" 0 "Skipping learning rate finder since .fast_dev_run. is enabled." -- \
     $TUNE --trainer.fast_dev_run true
+expect "--help names ltrun tune" 0 "ltrun tune \\[--tuner\\.mode lr_find\\|scale_batch_size\\]" -- "$LTRUN" --help
 finish
