@@ -60,7 +60,10 @@ if [ -n "$S" ] && grep -q "Learning rate set to $S" "$TMP/c.err"; then
     same_digest "--tuner.fit true = fit --model.lr $S from the initial weights" "$TMP/c.json" "$TMP/d.json"
 else fail "--tuner.fit true"; cat "$TMP/c.err"; fi
 
-# scale_batch_size: batches above 40 samples fail to allocate
+# scale_batch_size: batches above 40 samples fail to allocate (under AddressSanitizer too:
+# there an impossible allocation must return NULL as malloc does, not abort)
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}allocator_may_return_null=1"
+export ASAN_OPTIONS
 SB="$LTRUN tune --tuner.mode scale_batch_size --module $P/oom_module.so $BASE --model.oom_above 40"
 $SB > "$TMP/p.txt" 2> "$TMP/p.err"
 if grep -q "^Batch size 32 succeeded, trying batch size 64$" "$TMP/p.txt" &&
