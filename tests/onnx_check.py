@@ -163,6 +163,24 @@ def run(path, xpath):
             if len(x) > 2 and x[2] is not None:
                 y = y + x[2].reshape(1, -1, 1, 1)
             y = y.astype(x[0].dtype)
+        elif op == "ConvTranspose":
+            w = x[1].astype(np.float64)  # [C, O, kh, kw], group 1
+            assert a.get("group", 1) == 1, "group"
+            st, dl, k = a.get("strides", [1, 1]), a.get("dilations", [1, 1]), a["kernel_shape"]
+            p, op_ = a.get("pads", [0, 0, 0, 0]), a.get("output_padding", [0, 0])
+            n_, c, h, wd = x[0].shape
+            fh = (h - 1) * st[0] + dl[0] * (k[0] - 1) + 1 + op_[0]
+            fw = (wd - 1) * st[1] + dl[1] * (k[1] - 1) + 1 + op_[1]
+            full = np.zeros((n_, w.shape[1], fh, fw))
+            xd = x[0].astype(np.float64)
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    full[:, :, i * dl[0]:i * dl[0] + st[0] * (h - 1) + 1:st[0],
+                         j * dl[1]:j * dl[1] + st[1] * (wd - 1) + 1:st[1]] += np.einsum("nchw,co->nohw", xd, w[:, :, i, j])
+            y = full[:, :, p[0]:fh - p[2], p[1]:fw - p[3]]
+            if len(x) > 2 and x[2] is not None:
+                y = y + x[2].reshape(1, -1, 1, 1)
+            y = y.astype(x[0].dtype)
         elif op in ("MaxPool", "AveragePool"):
             assert a.get("ceil_mode", 0) == 0, "ceil_mode"
             p = a.get("pads", [0, 0, 0, 0])

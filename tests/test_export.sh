@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_export.sh — `ltrun export --format onnx` (LightningModule.to_onnx): export_module
-# (conv, batch norm, relu, max/avg pooling, sigmoid, flatten, linear, dropout,
+# (conv, batch norm, relu, max/avg pooling, sigmoid, transposed conv, tanh, flatten, linear, dropout,
 # leaky_relu, log_softmax) trained 2 epochs on npy images, exported from its checkpoint;
 # tests/onnx_check.py decodes the protobuf (every node input defined before use, the
 # parameters as named initializers, the batch dimension free, dropout gone in eval) and,
@@ -26,8 +26,8 @@ if "$PY" "$top_srcdir/tests/onnx_check.py" structure m.onnx > s.txt 2>&1; then
     pass "the model decodes; every node reads defined values"
 else fail "structure"; cat s.txt; fi
 ops=$(sed -n 's/^node \([A-Za-z]*\) .*/\1/p' s.txt | tr '\n' ' ')
-if [ "$ops" = "Conv Sub Mul Reshape Mul Reshape Add Relu MaxPool Conv Sigmoid AveragePool Reshape Gemm LeakyRelu Gemm LogSoftmax Identity " ]; then
-    pass "ops: Conv, batch norm as Sub/Mul + affine, Relu, MaxPool, AveragePool, Reshape, Gemm, LeakyRelu, LogSoftmax (no dropout)"
+if [ "$ops" = "Conv Sub Mul Reshape Mul Reshape Add Relu MaxPool Conv Sigmoid AveragePool ConvTranspose Tanh Reshape Gemm LeakyRelu Gemm LogSoftmax Identity " ]; then
+    pass "ops: Conv, batch norm as Sub/Mul + affine, Relu, MaxPool, AveragePool, ConvTranspose, Reshape, Gemm, LeakyRelu, LogSoftmax (no dropout)"
 else fail "ops: $ops"; fi
 if grep -q "^input input float \['batch', 1, 8, 8\]$" s.txt && grep -q "^output output float \['batch', 3\]$" s.txt &&
    grep -q "^init conv1.weight float \[4, 1, 3, 3\]$" s.txt && grep -q "^init fc2.bias float \[3\]$" s.txt &&

@@ -11,6 +11,7 @@
  * constants) initializers "const_N". The ops, as torch.onnx exports the same modules:
  *   linear            Gemm(transB=1) on 2-d input; Transpose + MatMul + Add otherwise
  *   conv2d            Conv(kernel_shape, strides, pads, dilations, group)
+ *   conv_transpose2d  ConvTranspose(the same, output_padding from the output size)
  *   max/avg_pool2d    MaxPool / AveragePool (ceil_mode from the output size,
  *                     count_include_pad); adaptive_avg_pool2d to 1x1 GlobalAveragePool,
  *                     to a size dividing the input AveragePool
@@ -309,6 +310,21 @@ static bool translate(graph *g, const ltr_node *n, const char *out) {
         attr_ints(&a, "dilations", geo->opt.dilation, 2);
         attr_int(&a, "group", geo->opt.groups);
         node(g, "Conv", in, n->nin, out, &a);
+    } else if (!strcmp(op, "conv_transpose2d")) {
+        const lt_conv2d_options *co = n->saved; /* convt_saved starts with its options */
+        const lt_tensor *w = n->in[1];
+        int64_t k[2] = {w->shape[2], w->shape[3]}, outpad[2];
+        for (int i = 0; i < 2; i++) /* torch's output size formula, solved for output_padding */
+            outpad[i] = n->out->shape[2 + i] - ((x->shape[2 + i] - 1) * co->stride[i] -
+                                               2 * co->padding[i] + co->dilation[i] * (k[i] - 1) + 1);
+        int64_t pads[4] = {co->padding[0], co->padding[1], co->padding[0], co->padding[1]};
+        attr_ints(&a, "kernel_shape", k, 2);
+        attr_ints(&a, "strides", co->stride, 2);
+        attr_ints(&a, "pads", pads, 4);
+        attr_ints(&a, "dilations", co->dilation, 2);
+        attr_ints(&a, "output_padding", outpad, 2);
+        attr_int(&a, "group", co->groups);
+        node(g, "ConvTranspose", in, n->nin, out, &a);
     } else if (!strcmp(op, "max_pool2d") || !strcmp(op, "avg_pool2d")) {
         const ltr_pool_geo *p = n->saved; /* pool_saved starts with its geometry */
         bool mx = op[1] == 'a';
@@ -389,7 +405,7 @@ static bool translate(graph *g, const ltr_node *n, const char *out) {
         node(g, "Clip", c_in, 3, out, NULL);
     } else {
         return fail(g, "op '%s' (in forward) has no ONNX form in ltrun's exporter (supported: "
-                       "linear, conv2d, max/avg_pool2d, adaptive_avg_pool2d, batch_norm in eval, "
+                       "linear, conv2d, conv_transpose2d, max/avg_pool2d, adaptive_avg_pool2d, batch_norm in eval, "
                        "reshape/flatten, softmax, log_softmax, relu, leaky_relu, elu, silu, sigmoid, "
                        "tanh, exp, log, sqrt, abs, neg, add, sub, mul, div, matmul, clamp)", op);
     }
