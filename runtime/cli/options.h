@@ -128,6 +128,7 @@ typedef struct ltr_options {
 
 /* How a trainer run ended, for the tuner's trials. */
 typedef struct ltr_run_report {
+    bool quiet;            /* in: keep the first error here instead of printing it */
     char error[1024];      /* the first error ("" when none) */
     int64_t train_samples; /* len(train dataset); -1 when no train loader was built */
 } ltr_run_report;

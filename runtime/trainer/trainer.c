@@ -22,7 +22,8 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->error_msg, sizeof t->error_msg, fmt, ap); /* for on_exception */
-    fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
+    if (!t->opts || !t->opts->report || !t->opts->report->quiet) /* a tuner trial: its caller reports */
+        fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
     va_end(ap);
     t->exit_code = exit_code;
 }

@@ -51,11 +51,12 @@ static int trial(bs_search *s, int64_t size, int *code) {
                            steps_text, "--trainer.enable_checkpointing", "false",
                            "--trainer.enable_progress_bar", "false",
                            "--trainer.enable_model_summary", "false"};
-    ltr_run_report rep;
+    ltr_run_report rep = {.quiet = true}; /* an OOM is an answer, not an error to print */
     int rc = ltr_tuner_run(s->a, extra, (int)(sizeof extra / sizeof extra[0]), true, NULL, &rep);
     if (rep.train_samples >= 0) s->dataset_len = rep.train_samples;
     if (rc == LTR_EXIT_OK) return TRIAL_OK;
     if (is_oom_error(rep.error)) return TRIAL_OOM;
+    if (rep.error[0]) fprintf(stderr, "ltrun: error: %s\n", rep.error);
     *code = rc;
     return TRIAL_FAILED;
 }

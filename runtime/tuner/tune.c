@@ -121,7 +121,7 @@ int ltr_tuner_run(const ltr_tune_args *a, const char *const *extra, int nextra, 
         }
         o.builtin_callback = cb;
         o.report = rep;
-        if (rep) {
+        if (rep) { /* rep->quiet is the caller's */
             rep->error[0] = '\0';
             rep->train_samples = -1;
         }
