@@ -20,7 +20,10 @@
  * Logged each step: g_loss and d_loss (progress bar). Samples: sample_dir/epoch_NNN.png,
  * 242x242 8-bit grey (torchvision's make_grid(nrow=8, padding=2) of the 64 images the
  * generator makes from one fixed noise batch, save_image's [-1, 1] -> [0, 255]), written
- * to a temporary name and renamed, so a reader never sees half a file.
+ * to a temporary name and renamed, so a reader never sees half a file. The same grid goes
+ * to the loggers as the tutorial's self.logger.experiment.add_image("generated_images",
+ * grid, ...) does: lt_log_image (TensorBoard's Images tab with --logger tensorboard, an
+ * artifact with --logger mlflow).
  */
 #define LT_PLUGIN_DESCRIPTION "MLP GAN (manual optimization, two Adam optimizers), PNG samples"
 #include <ltrun.h>
@@ -239,6 +242,9 @@ static lt_status gan_on_train_epoch_end(lt_ctx *ctx, void *self) {
                  (long long)ctx->current_epoch);
         rc = write_png(ctx, path, px);
     }
+    int64_t grid_shape[2] = {GRID_PX, GRID_PX};
+    if (rc == LT_OK)
+        rc = lt_log_image(ctx, "generated_images", lt_tensor_from(ctx, LT_UINT8, 2, grid_shape, px));
     free(px);
     return rc;
 }

@@ -3,6 +3,8 @@
 #include "cli/options.h"
 #include "plugin/loader.h"
 #include "trainer/trainer.h"
+#include "tuner/tuner.h"
+#include "export/export.h"
 
 #include "checkpoint/checkpoint.h"
 
@@ -20,6 +22,10 @@ int main(int argc, char **argv) {
     if (argc > 1 && !strcmp(argv[1], "inspect")) return ltr_ckpt_inspect_main(argc, argv);
     /* `ltrun new KIND NAME [DIR]` starts a plugin project from a template */
     if (argc >= 2 && !strcmp(argv[1], "new")) return ltr_new_project(argc - 2, argv + 2, stdout, stderr);
+    /* `ltrun tune ...`: Lightning's Tuner (lr_find, scale_batch_size) over fit trials */
+    if (argc >= 2 && !strcmp(argv[1], "tune")) return ltr_tune_main(argc, argv);
+    /* `ltrun export --format onnx ...`: LightningModule.to_onnx of a checkpoint */
+    if (argc >= 2 && !strcmp(argv[1], "export")) return ltr_export_main(argc, argv);
     ltr_options o;
     char err[1024];
     if (ltr_options_parse(argc, argv, &o, err, sizeof err)) {

@@ -7,8 +7,11 @@
  *   tb_decode --selftest       CRC32C test vector and the decoding of the exact bytes
  *                              torch writes for add_scalar("loss", 0.5, 3)
  *   tb_decode FILE             every record: both masked CRCs checked, the Event parsed;
- *                              prints "file_version S", "scalar STEP TAG VALUE" and
- *                              "plugin STEP TAG PLUGIN CONTENT-HEX" lines
+ *                              prints "file_version S", "scalar STEP TAG VALUE",
+ *                              "plugin STEP TAG PLUGIN CONTENT-HEX", "image STEP TAG H W C
+ *                              PNG-HEX", "histo STEP TAG MIN MAX NUM SUM SUMSQ limits ...
+ *                              counts ..." and "tensor STEP TAG PLUGIN content=N dtype=D
+ *                              [DIMS] "STRING"" lines
  *   tb_decode --raw N FILE     hex bytes of record N's Event (0-based), its leading
  *                              wall_time field (09 + 8 bytes) left out
  * Exit 0 when every record is well formed, 1 (with a message on stderr) otherwise.
@@ -99,8 +102,105 @@ static int decode_metadata(const uint8_t *p, size_t n, char *name, size_t cap,
     return 0;
 }
 
-/* Summary.Value{tag=1, simple_value=2 float, metadata=9}; a plugin value (no
- * simple_value) prints "plugin STEP TAG NAME CONTENT-HEX" */
+/* Summary.Image{height=1, width=2, colorspace=3, encoded_image_string=4}:
+ * "image STEP TAG H W C PNG-HEX" */
+static int decode_image(const uint8_t *p, size_t n, const char *tag, int64_t step, long rec, FILE *out) {
+    cur c = {p, p + n};
+    uint64_t hwc[3] = {0, 0, 0};
+    const uint8_t *png = NULL;
+    size_t png_len = 0;
+    while (c.p < c.end) {
+        field f;
+        if (next_field(&c, &f)) return bad("malformed Summary.Image", rec);
+        if (f.num >= 1 && f.num <= 3 && f.wt == 0) hwc[f.num - 1] = f.v;
+        else if (f.num == 4 && f.wt == 2) { png = f.data; png_len = f.len; }
+    }
+    if (!png) return bad("Summary.Image without encoded_image_string", rec);
+    if (out) {
+        fprintf(out, "image %lld %s %llu %llu %llu ", (long long)step, tag,
+                (unsigned long long)hwc[0], (unsigned long long)hwc[1], (unsigned long long)hwc[2]);
+        for (size_t i = 0; i < png_len; i++) fprintf(out, "%02X", png[i]);
+        fputc('\n', out);
+    }
+    return 0;
+}
+
+/* packed repeated double (wire type 2) */
+static int print_doubles(FILE *out, const field *f) {
+    if (f->wt != 2 || f->len % 8) return -1;
+    for (size_t i = 0; i < f->len; i += 8) {
+        uint64_t u = rd_le(f->data + i, 8);
+        double d;
+        memcpy(&d, &u, 8);
+        if (out) fprintf(out, " %.17g", d);
+    }
+    return 0;
+}
+
+/* HistogramProto{min=1, max=2, num=3, sum=4, sum_squares=5, bucket_limit=6, bucket=7}:
+ * "histo STEP TAG MIN MAX NUM SUM SUMSQ limits L... counts C..." */
+static int decode_histo(const uint8_t *p, size_t n, const char *tag, int64_t step, long rec, FILE *out) {
+    cur c = {p, p + n};
+    double st[5] = {0, 0, 0, 0, 0};
+    field lim = {0}, cnt = {0};
+    while (c.p < c.end) {
+        field f;
+        if (next_field(&c, &f)) return bad("malformed HistogramProto", rec);
+        if (f.num >= 1 && f.num <= 5 && f.wt == 1) memcpy(&st[f.num - 1], &f.v, 8);
+        else if (f.num == 6) lim = f;
+        else if (f.num == 7) cnt = f;
+    }
+    if (!lim.len || lim.len != cnt.len) return bad("HistogramProto: bucket_limit and bucket differ", rec);
+    if (out) fprintf(out, "histo %lld %s %.17g %.17g %.17g %.17g %.17g limits", (long long)step, tag,
+                     st[0], st[1], st[2], st[3], st[4]);
+    if (print_doubles(out, &lim)) return bad("HistogramProto.bucket_limit not packed doubles", rec);
+    if (out) fprintf(out, " counts");
+    if (print_doubles(out, &cnt)) return bad("HistogramProto.bucket not packed doubles", rec);
+    if (out) fputc('\n', out);
+    return 0;
+}
+
+/* TensorProto{dtype=1, tensor_shape=2{dim=2{size=1}}, string_val=8}:
+ * "tensor STEP TAG PLUGIN DTYPE [DIMS] STRING..." (strings as JSON-ish quoted text) */
+static int decode_tensor(const uint8_t *p, size_t n, const char *tag, const char *plugin,
+                         const uint8_t *content, size_t clen, int64_t step, long rec, FILE *out) {
+    cur c = {p, p + n};
+    uint64_t dtype = 0;
+    char dims[128] = "";
+    char strs[4096] = "";
+    size_t so = 0;
+    while (c.p < c.end) {
+        field f;
+        if (next_field(&c, &f)) return bad("malformed TensorProto", rec);
+        if (f.num == 1 && f.wt == 0) dtype = f.v;
+        else if (f.num == 2 && f.wt == 2) {
+            cur d = {f.data, f.data + f.len};
+            while (d.p < d.end) {
+                field g;
+                if (next_field(&d, &g)) return bad("malformed TensorShapeProto", rec);
+                if (g.num != 2 || g.wt != 2) continue;
+                cur e = {g.data, g.data + g.len};
+                while (e.p < e.end) {
+                    field h;
+                    if (next_field(&e, &h)) return bad("malformed TensorShapeProto.Dim", rec);
+                    if (h.num == 1 && h.wt == 0)
+                        snprintf(dims + strlen(dims), sizeof dims - strlen(dims), "%s%llu",
+                                 dims[0] ? "," : "", (unsigned long long)h.v);
+                }
+            }
+        } else if (f.num == 8 && f.wt == 2 && so + f.len + 4 < sizeof strs)
+            so += (size_t)snprintf(strs + so, sizeof strs - so, " \"%.*s\"", (int)f.len, (const char *)f.data);
+    }
+    if (out) {
+        fprintf(out, "tensor %lld %s %s content=%zu dtype=%llu [%s]%s\n", (long long)step, tag,
+                plugin[0] ? plugin : "-", clen, (unsigned long long)dtype, dims, strs);
+    }
+    (void)content;
+    return 0;
+}
+
+/* Summary.Value{tag=1, simple_value=2 float, image=4, histo=5, tensor=8, metadata=9}; a
+ * plugin value with neither prints "plugin STEP TAG NAME CONTENT-HEX" */
 static int decode_value(const uint8_t *p, size_t n, int64_t step, long rec, FILE *out) {
     cur c = {p, p + n};
     char tag[512] = "", plugin[128] = "";
@@ -108,16 +208,24 @@ static int decode_value(const uint8_t *p, size_t n, int64_t step, long rec, FILE
     float val = 0;
     const uint8_t *content = NULL;
     size_t clen = 0;
+    field image = {0}, histo = {0}, tensor = {0};
+    int have_image = 0, have_histo = 0, have_tensor = 0;
     while (c.p < c.end) {
         field f;
         if (next_field(&c, &f)) return bad("malformed Summary.Value", rec);
         if (f.num == 1 && f.wt == 2) snprintf(tag, sizeof tag, "%.*s", (int)f.len, (const char *)f.data);
         else if (f.num == 2 && f.wt == 5) { uint32_t u = (uint32_t)f.v; memcpy(&val, &u, 4); have_val = 1; }
+        else if (f.num == 4 && f.wt == 2) { image = f; have_image = 1; }
+        else if (f.num == 5 && f.wt == 2) { histo = f; have_histo = 1; }
+        else if (f.num == 8 && f.wt == 2) { tensor = f; have_tensor = 1; }
         else if (f.num == 9 && f.wt == 2 &&
                  decode_metadata(f.data, f.len, plugin, sizeof plugin, &content, &clen))
             return bad("malformed SummaryMetadata", rec);
     }
     if (!tag[0]) return bad("Summary.Value without a tag", rec);
+    if (have_image) return decode_image(image.data, image.len, tag, step, rec, out);
+    if (have_histo) return decode_histo(histo.data, histo.len, tag, step, rec, out);
+    if (have_tensor) return decode_tensor(tensor.data, tensor.len, tag, plugin, content, clen, step, rec, out);
     if (!have_val && plugin[0]) {
         if (out) {
             fprintf(out, "plugin %lld %s %s", (long long)step, tag, plugin);

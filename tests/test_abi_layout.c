@@ -34,6 +34,7 @@ static const frozen members[] = {
     AT(lt_host_api, tensor_to_host, "1.7", 2016),
     AT(lt_host_api, batchnorm_init_nd, "1.8", 2040),
     AT(lt_host_api, ckpt_put_state_dict, "1.8", 2072),
+    AT(lt_host_api, log_text, "1.8", 2096),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -49,6 +50,7 @@ static const frozen members[] = {
     AT(lt_callback_vtable, on_load_checkpoint, "1.4", 328),
     AT(lt_logger_vtable, finalize, "1.4", 48),
     AT(lt_logger_vtable, version_dir, "1.5", 56),
+    AT(lt_logger_vtable, log_text, "1.8", 80),
     AT(lt_dataset, drop_last, "1.0", 673),
     AT(lt_dataset, shuffle_blocks, "1.5", 800),
     AT(lt_strategy_vtable, create, "1.7", 8),
@@ -60,9 +62,9 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.8)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2080),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
+    SZ(lt_host_api, 2104),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 456), SZ(lt_datamodule_vtable, 120), SZ(lt_callback_vtable, 336),
-    SZ(lt_logger_vtable, 64),  SZ(lt_dataset, 808),
+    SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
     SZ(lt_strategy_base_v1, 32),
 };

@@ -2,7 +2,8 @@
 # test_gan.sh — the GAN example (examples/gan.c, manual optimization) on a small
 # generated MNIST-format set: per-epoch PNG sample grids (valid, 242x242 8-bit grey, in
 # default_root_dir/gan_samples or --model.sample_dir, renamed into place), finite losses,
-# and global_step counting the two optimizer steps of every batch.
+# the grid also in TensorBoard's Images (lt_log_image), and global_step counting the two
+# optimizer steps of every batch.
 . "${top_srcdir:-.}/tests/lib.sh"
 
 D="$TMP/data"
@@ -32,6 +33,15 @@ esac
 mean=${info##* }
 if awk -v m="$mean" 'BEGIN { exit !(m > 5 && m < 250) }'; then pass "the grid holds images (mean $mean)"
 else fail "the grid holds images (mean '$mean')"; fi
+# the same grid in TensorBoard (lt_log_image "generated_images", the tutorial's add_image):
+# one Summary.Image of 242 x 242 x 3 at global_step 6 (3 batches, 2 optimizer steps each)
+expect "the GAN with the tensorboard logger" 0 "" -- $RUN --trainer.max_epochs 1 \
+    --trainer.limit_train_batches 3 --trainer.default_root_dir "$TMP/tb" \
+    --logger "$top_builddir/plugins/loggers/tensorboard.so"
+EV=$(ls "$TMP"/tb/lightning_logs/version_0/events.out.tfevents.* 2>/dev/null | head -n 1)
+if [ -n "$EV" ] && "$top_builddir/tests/tb_decode" "$EV" | grep -q '^image 6 generated_images 242 242 3 89504E47'; then
+    pass "the sample grid in TensorBoard: generated_images, 242x242 PNG at step 6"
+else fail "the sample grid in TensorBoard ($EV)"; fi
 for k in g_loss d_loss; do
     v=$(json_num "$TMP/r.json" "$k")
     if [ -n "$v" ] && awk -v v="$v" 'BEGIN { exit !(v + 0 == v + 0 && v > 0 && v < 1e6) }'; then

@@ -27,16 +27,26 @@
  *   .../<run_id>/tags/<key>                 mlflow.runName, mlflow.user,
  *                                           mlflow.source.name, mlflow.source.type + tags
  *   .../<run_id>/artifacts/
+ *     images/<name>/step_<N>.png             log_image (ABI 1.8): the PNG mlflow's
+ *                                           log_image(image, artifact_file) stores
+ *     text/<name>/step_<N>.txt               log_text: the text as mlflow's log_text
+ *     histograms/<name>/step_<N>.json        log_histogram: MLflow has no histogram
+ *                                           type; {"min","max","num","sum",
+ *                                           "sum_squares","bucket_limit","bucket"}
+ *                                           over numpy's default 10 equal bins
+ *   (names cleaned as metric keys are; ".." components are refused)
  * Keys containing "/" become subdirectories, as in the file store. meta.yaml files are
  * written as PyYAML safe_dump(sort_keys=True, default_flow_style=False) writes them.
  */
 #include "ltrun.h"
 #include "log_dir.h"
+#include "png_encode.h"
 #include "yaml_dump.h"
 
 #include <errno.h>
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -278,6 +288,127 @@ static lt_status mlf_log_metrics(lt_ctx *ctx, void *self, const char *const *nam
     return LT_OK;
 }
 
+/* ------------------------------------------------------------------ artifacts (ABI 1.8) */
+
+/* artifacts/<kind>/<clean name>/step_<N>.<ext>; false (and a message) for a name that
+ * would leave the artifacts folder */
+static bool artifact_path(lt_ctx *ctx, const mlf_logger *l, const char *kind, const char *name,
+                          int64_t step, const char *ext, char *path, size_t cap) {
+    char key[512], clean[512];
+    if (l->prefix[0]) snprintf(key, sizeof key, "%s-%s", l->prefix, name);
+    else snprintf(key, sizeof key, "%s", name);
+    size_t o = 0;
+    for (const char *c = key; *c && o + 1 < sizeof clean; c++)
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+            strchr("_/. -", *c))
+            clean[o++] = *c;
+    clean[o] = '\0';
+    const char *p = clean;
+    while (*p == '/') p++;
+    if (!*p || !strcmp(p, "..") || strstr(p, "../") || (strlen(p) >= 3 && !strcmp(p + strlen(p) - 3, "/..")) ||
+        !strcmp(p, ".")) {
+        lt_fail(ctx, "mlflow logger: '%s' is not a usable artifact name (give a name such as "
+                     "\"samples/grid\")", name);
+        return false;
+    }
+    snprintf(path, cap, "%s/artifacts/%s/%s/step_%lld.%s", l->run_dir, kind, p, (long long)step, ext);
+    return true;
+}
+
+/* the whole file under a temporary name, then renamed: never a torn artifact */
+static lt_status write_artifact(lt_ctx *ctx, const char *path, const void *data, size_t n) {
+    if (mkparent(path))
+        return lt_fail(ctx, "mlflow logger: cannot create the directory of %s: %s", path, strerror(errno));
+    char tmp[4200];
+    int fd = lt_tmp_create(ctx, path, tmp, sizeof tmp);
+    if (fd < 0) return lt_fail(ctx, "mlflow logger: cannot write %s: %s", path, strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(tmp);
+        return lt_fail(ctx, "mlflow logger: cannot write %s: %s", path, strerror(errno));
+    }
+    size_t w = fwrite(data, 1, n, f);
+    if (fclose(f) || w != n || rename(tmp, path)) {
+        unlink(tmp);
+        return lt_fail(ctx, "mlflow logger: writing %s failed: %s", path, strerror(errno));
+    }
+    return LT_OK;
+}
+
+static lt_status mlf_log_image(lt_ctx *ctx, void *self, const char *name, const uint8_t *hwc,
+                               int64_t h, int64_t w, int64_t c, int64_t step) {
+    char path[4096];
+    if (!artifact_path(ctx, self, "images", name, step, "png", path, sizeof path)) return LT_ERROR;
+    png_bytes png;
+    const char *why = "";
+    if (png_encode(hwc, h, w, c, &png, &why))
+        return lt_fail(ctx, "mlflow logger: image '%s': %s", name, why);
+    lt_status rc = write_artifact(ctx, path, png.p, png.n);
+    free(png.p);
+    return rc;
+}
+
+static lt_status mlf_log_text(lt_ctx *ctx, void *self, const char *name, const char *text,
+                              int64_t step) {
+    char path[4096];
+    if (!artifact_path(ctx, self, "text", name, step, "txt", path, sizeof path)) return LT_ERROR;
+    return write_artifact(ctx, path, text, strlen(text));
+}
+
+static void json_num(FILE *f, double v) {
+    char t[64];
+    if (isfinite(v)) {
+        py_repr(v, t, sizeof t);
+        fputs(t, f);
+    } else fputs(isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity", f); /* json.dumps */
+}
+
+static lt_status mlf_log_histogram(lt_ctx *ctx, void *self, const char *name, const double *values,
+                                   int64_t n, int64_t step) {
+    char path[4096];
+    if (!artifact_path(ctx, self, "histograms", name, step, "json", path, sizeof path)) return LT_ERROR;
+    if (n < 1) return lt_fail(ctx, "mlflow logger: histogram '%s': the input has no element", name);
+    double mn = INFINITY, mx = -INFINITY, sum = 0, sq = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (values[i] < mn) mn = values[i];
+        if (values[i] > mx) mx = values[i];
+        sum += values[i];
+        sq += values[i] * values[i];
+    }
+    if (!isfinite(mn) || !isfinite(mx))
+        return lt_fail(ctx, "mlflow logger: histogram '%s': the values are not finite", name);
+    /* np.histogram(values) : 10 equal bins over [min, max] ([min - 0.5, max + 0.5] when
+     * they are equal), the last closed on the right */
+    enum { NB = 10 };
+    double lo = mn, hi = mx, edges[NB + 1], counts[NB] = {0};
+    if (lo == hi) { lo -= 0.5; hi += 0.5; }
+    for (int i = 0; i <= NB; i++) edges[i] = lo + (hi - lo) * i / NB;
+    for (int64_t i = 0; i < n; i++) {
+        int b = (int)((values[i] - lo) / (hi - lo) * NB);
+        if (b >= NB) b = NB - 1;
+        if (b < 0) b = 0;
+        counts[b] += 1;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return lt_fail(ctx, "mlflow logger: out of memory");
+    fputs("{\"min\": ", f); json_num(f, mn);
+    fputs(", \"max\": ", f); json_num(f, mx);
+    fprintf(f, ", \"num\": %lld, \"sum\": ", (long long)n); json_num(f, sum);
+    fputs(", \"sum_squares\": ", f); json_num(f, sq);
+    fputs(", \"bucket_limit\": [", f);
+    for (int i = 0; i <= NB; i++) { if (i) fputs(", ", f); json_num(f, edges[i]); }
+    fputs("], \"bucket\": [", f);
+    for (int i = 0; i < NB; i++) fprintf(f, "%s%lld", i ? ", " : "", (long long)counts[i]);
+    fputs("]}\n", f);
+    if (fclose(f)) { free(text); return lt_fail(ctx, "mlflow logger: out of memory"); }
+    lt_status rc = write_artifact(ctx, path, text, len);
+    free(text);
+    return rc;
+}
+
 static lt_status mlf_save(lt_ctx *ctx, void *self) {
     (void)ctx;
     (void)self;
@@ -458,4 +589,5 @@ static lt_status mlf_version_dir(lt_ctx *ctx, void *self, char *buf, size_t cap)
 LT_LOGGER(mlflow, .create = mlf_create, .destroy = mlf_destroy,
           .log_hyperparams = mlf_log_hyperparams, .log_metrics = mlf_log_metrics,
           .save = mlf_save, .finalize = mlf_finalize,
-          .version_dir = mlf_version_dir)
+          .version_dir = mlf_version_dir, .log_image = mlf_log_image,
+          .log_histogram = mlf_log_histogram, .log_text = mlf_log_text)

@@ -30,13 +30,26 @@
  * _hparams_/session_end_info (status SUCCESS). Nested objects are flattened with "/"
  * (Lightning's _flatten_dict); lists and null become their Python str() text
  * (Lightning's _sanitize_params).
+ * Media (ABI 1.8), one Event{wall_time, step, summary} each, as torch's SummaryWriter
+ * writes them (torch/utils/tensorboard/summary.py):
+ *   log_image = add_image: Value{tag, image (4) Summary.Image{height 1, width 2,
+ *     colorspace 3 (channels), encoded_image_string 4 (PNG)}};
+ *   log_histogram = add_histogram(bins="tensorflow"): Value{tag, histo (5)
+ *     HistogramProto{min 1, max 2, num 3, sum 4, sum_squares 5, bucket_limit 6 and bucket 7
+ *     (packed doubles)}} over SummaryWriter.default_bins (-1e20..-1e-12, 0, 1e-12..1e20,
+ *     ratio 1.1), trimmed to the occupied range as make_histogram does;
+ *   log_text = add_text: Value{tag "<name>/text_summary", tensor (8) TensorProto{dtype
+ *     DT_STRING, tensor_shape{dim{size 1}}, string_val}, metadata (9) {plugin_data{
+ *     plugin_name "text"}}} (TextPluginData version 0 serializes to nothing).
  */
 #include "ltrun.h"
 #include "log_dir.h"
+#include "png_encode.h"
 #include "yaml_dump.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +208,181 @@ static lt_status tb_log_metrics(lt_ctx *ctx, void *self, const char *const *name
         else snprintf(tag, sizeof tag, "%s", names[i]);
         scalar_event(&out, wall, tag, values[i], step);
     }
+    return emit(ctx, l, &out);
+}
+
+/* ------------------------------------------------------------------ media (ABI 1.8) */
+
+/* Event{wall_time, step, summary{value}} around one serialized Summary.Value */
+static void value_event(buf *out, double wall, const buf *value, int64_t step) {
+    buf summary = {0}, ev = {0};
+    put_bytes(&summary, 1, value->p, value->n);
+    put_double(&ev, 1, wall);
+    put_int64(&ev, 2, step);
+    put_bytes(&ev, 5, summary.p, summary.n);
+    out->oom |= value->oom | summary.oom | ev.oom;
+    if (!out->oom) put_record(out, &ev);
+    free(summary.p);
+    free(ev.p);
+}
+
+static void full_tag(const tb_logger *l, const char *name, const char *suffix, char *tag, size_t cap) {
+    if (l->prefix[0]) snprintf(tag, cap, "%s-%s%s", l->prefix, name, suffix);
+    else snprintf(tag, cap, "%s%s", name, suffix);
+}
+
+static lt_status tb_log_image(lt_ctx *ctx, void *self, const char *name, const uint8_t *hwc,
+                              int64_t h, int64_t w, int64_t c, int64_t step) {
+    tb_logger *l = self;
+    png_bytes png;
+    const char *why = "";
+    if (png_encode(hwc, h, w, c, &png, &why))
+        return lt_fail(ctx, "tensorboard logger: image '%s': %s", name, why);
+    char tag[512];
+    full_tag(l, name, "", tag, sizeof tag);
+    buf img = {0}, val = {0}, out = {0};
+    put_key(&img, 1, 0); put_varint(&img, (uint64_t)h); /* Image.height */
+    put_key(&img, 2, 0); put_varint(&img, (uint64_t)w); /* Image.width */
+    put_key(&img, 3, 0); put_varint(&img, (uint64_t)c); /* Image.colorspace */
+    put_bytes(&img, 4, png.p, png.n);                   /* Image.encoded_image_string */
+    free(png.p);
+    put_bytes(&val, 1, tag, strlen(tag));               /* Value.tag */
+    put_bytes(&val, 4, img.p, img.n);                   /* Value.image */
+    val.oom |= img.oom;
+    value_event(&out, now(), &val, step);
+    free(img.p);
+    free(val.p);
+    return emit(ctx, l, &out);
+}
+
+/* SummaryWriter.default_bins: -v...-1e-12, 0, 1e-12...v for v = 1e-12 * 1.1^k < 1e20,
+ * the products taken in the same order as Python's loop so the edges are bit-equal */
+static double *default_bins(int64_t *nedges) {
+    int k = 0;
+    for (double v = 1e-12; v < 1e20; v *= 1.1) k++;
+    double *e = malloc((size_t)(2 * k + 1) * sizeof *e);
+    if (!e) return NULL;
+    int i = 0;
+    for (double v = 1e-12; v < 1e20; v *= 1.1, i++) {
+        e[k + 1 + i] = v;
+        e[k - 1 - i] = -v;
+    }
+    e[k] = 0.0;
+    *nedges = 2 * k + 1;
+    return e;
+}
+
+/* np.histogram's bin of x over increasing edges: bins are [e[i], e[i+1]), the last one
+ * closed on the right; -1 outside [e[0], e[n-1]] */
+static int64_t bin_of(const double *e, int64_t nedges, double x) {
+    if (!(x >= e[0] && x <= e[nedges - 1])) return -1;
+    if (x == e[nedges - 1]) return nedges - 2;
+    int64_t lo = 0, hi = nedges - 1; /* e[lo] <= x < e[hi] */
+    while (hi - lo > 1) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (e[mid] <= x) lo = mid;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static void put_packed_doubles(buf *b, unsigned field, const double *v, int64_t n) {
+    put_key(b, field, 2);
+    put_varint(b, (uint64_t)n * 8);
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t u;
+        memcpy(&u, &v[i], 8);
+        put_le(b, u, 8);
+    }
+}
+
+static lt_status tb_log_histogram(lt_ctx *ctx, void *self, const char *name, const double *values,
+                                  int64_t n, int64_t step) {
+    tb_logger *l = self;
+    if (n < 1) return lt_fail(ctx, "tensorboard logger: histogram '%s': the input has no element", name);
+    int64_t ne = 0;
+    double *edges = default_bins(&ne);
+    double *counts = edges ? calloc((size_t)(ne - 1), sizeof *counts) : NULL;
+    if (!counts) {
+        free(edges);
+        return lt_fail(ctx, "tensorboard logger: out of memory");
+    }
+    /* min, max, sum and sum of squares over every value (np.min/max/sum, values.dot) */
+    double mn = values[0], mx = values[0], sum = 0, sq = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = values[i];
+        /* numpy's min/max propagate NaN */
+        if (isnan(x) || (!isnan(mn) && x < mn)) mn = x;
+        if (isnan(x) || (!isnan(mx) && x > mx)) mx = x;
+        sum += x;
+        sq += x * x;
+        int64_t b = bin_of(edges, ne, x);
+        if (b >= 0) counts[b] += 1;
+    }
+    /* make_histogram's support: from the bin left of the first occupied one (or an added
+     * empty bin when that is bin 0) to the last occupied one; limits are right edges */
+    int64_t nb = ne - 1, first = -1, last = -1;
+    for (int64_t i = 0; i < nb; i++)
+        if (counts[i] > 0) {
+            if (first < 0) first = i;
+            last = i;
+        }
+    if (first < 0) {
+        free(edges);
+        free(counts);
+        return lt_fail(ctx, "tensorboard logger: histogram '%s': no finite value within "
+                       "+-1e20 (numpy's histogram would be empty)", name);
+    }
+    int64_t end = last + 1, m = end - first + 1;
+    double *bucket = malloc((size_t)m * sizeof *bucket);
+    if (!bucket) {
+        free(edges);
+        free(counts);
+        return lt_fail(ctx, "tensorboard logger: out of memory");
+    }
+    if (first > 0) memcpy(bucket, counts + first - 1, (size_t)m * sizeof *bucket);
+    else {
+        bucket[0] = 0;
+        memcpy(bucket + 1, counts, (size_t)end * sizeof *bucket);
+    }
+    const double *limits = edges + first; /* limits[start : end + 1] */
+    buf h = {0}, val = {0}, out = {0};
+    put_double(&h, 1, mn);
+    put_double(&h, 2, mx);
+    put_double(&h, 3, (double)n);
+    put_double(&h, 4, sum);
+    put_double(&h, 5, sq);
+    put_packed_doubles(&h, 6, limits, m);
+    put_packed_doubles(&h, 7, bucket, m);
+    char tag[512];
+    full_tag(l, name, "", tag, sizeof tag);
+    put_bytes(&val, 1, tag, strlen(tag)); /* Value.tag */
+    put_bytes(&val, 5, h.p, h.n);         /* Value.histo */
+    val.oom |= h.oom;
+    value_event(&out, now(), &val, step);
+    free(h.p); free(val.p); free(edges); free(counts); free(bucket);
+    return emit(ctx, l, &out);
+}
+
+static lt_status tb_log_text(lt_ctx *ctx, void *self, const char *name, const char *text,
+                             int64_t step) {
+    tb_logger *l = self;
+    char tag[512];
+    full_tag(l, name, "/text_summary", tag, sizeof tag);
+    buf dim = {0}, shape = {0}, tensor = {0}, pd = {0}, md = {0}, val = {0}, out = {0};
+    put_key(&dim, 1, 0); put_varint(&dim, 1);      /* Dim.size = 1 */
+    put_bytes(&shape, 2, dim.p, dim.n);             /* TensorShapeProto.dim */
+    put_key(&tensor, 1, 0); put_varint(&tensor, 7); /* TensorProto.dtype = DT_STRING */
+    put_bytes(&tensor, 2, shape.p, shape.n);        /* .tensor_shape */
+    put_bytes(&tensor, 8, text, strlen(text));      /* .string_val */
+    put_bytes(&pd, 1, "text", 4);                   /* PluginData.plugin_name */
+    put_bytes(&md, 1, pd.p, pd.n);                  /* SummaryMetadata.plugin_data */
+    put_bytes(&val, 1, tag, strlen(tag));           /* Value.tag */
+    put_bytes(&val, 8, tensor.p, tensor.n);         /* Value.tensor */
+    put_bytes(&val, 9, md.p, md.n);                 /* Value.metadata */
+    val.oom |= dim.oom | shape.oom | tensor.oom | pd.oom | md.oom;
+    value_event(&out, now(), &val, step);
+    free(dim.p); free(shape.p); free(tensor.p); free(pd.p); free(md.p); free(val.p);
     return emit(ctx, l, &out);
 }
 
@@ -379,4 +567,5 @@ static lt_status tb_version_dir(lt_ctx *ctx, void *self, char *out, size_t cap) 
 LT_LOGGER(tensorboard, .create = tb_create, .destroy = tb_destroy,
           .log_hyperparams = tb_log_hyperparams, .log_metrics = tb_log_metrics,
           .save = tb_save, .finalize = tb_finalize,
-          .version_dir = tb_version_dir)
+          .version_dir = tb_version_dir, .log_image = tb_log_image,
+          .log_histogram = tb_log_histogram, .log_text = tb_log_text)

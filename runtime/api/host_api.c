@@ -363,6 +363,7 @@ static lt_host_api host_api = {
     .optimizer_add_param_group = ltr_optimizer_add_param_group,
     .optimizer_has_param = ltr_optimizer_has_param,
     .ckpt_put_state_dict = ltr_api_ckpt_put_state_dict,
+    /* ABI 1.8 (featB): media logging (trainer/connectors/logger_media.c): served by the trainer */
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

@@ -120,7 +120,18 @@ typedef struct ltr_options {
     bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
     bool data_from_checkpoint; /* --data-from-checkpoint: the data module's saved hparams
                                 * (paths among them) apply too (ckpt_hparams.c) */
+    /* ltrun tune (runtime/tuner/): an in-process callback created before --callback's,
+     * and where the run reports how it ended (NULL: neither) */
+    const struct lt_descriptor *builtin_callback;
+    struct ltr_run_report *report;
 } ltr_options;
+
+/* How a trainer run ended, for the tuner's trials. */
+typedef struct ltr_run_report {
+    bool quiet;            /* in: keep the first error here instead of printing it */
+    char error[1024];      /* the first error ("" when none) */
+    int64_t train_samples; /* len(train dataset); -1 when no train loader was built */
+} ltr_run_report;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with
  * one line in err naming the option. --help / --version set the command. */

@@ -15,11 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-typedef struct norm_saved {
-    const lt_tensor *invstd; /* float64 [c] */
-    int64_t outer, c, inner;
-    bool batch_stats;
-} norm_saved;
+typedef ltr_norm_saved norm_saved; /* nn.h: the ONNX exporter reads it too */
 
 static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
     norm_saved *s = n->saved;
@@ -62,7 +58,7 @@ static lt_tensor *normalize(lt_ctx *ctx, const char *op, const lt_tensor *x, int
     if (n) {
         norm_saved *sv = ltr_scratch(ctx, sizeof *sv);
         if (!sv) return NULL;
-        *sv = (norm_saved){var, outer, c, inner, batch_stats};
+        *sv = (norm_saved){var, outer, c, inner, batch_stats, mean}; /* var holds invstd */
         n->saved = sv;
     }
     return y;

@@ -40,4 +40,13 @@ lt_tensor *ltr_dropout(lt_ctx *ctx, const lt_tensor *x, double p, bool training)
 lt_tensor *ltr_embedding(lt_ctx *ctx, const lt_tensor *weight, const lt_tensor *indices,
                          int64_t padding_idx);
 
+/* what a batch/layer/group norm node keeps on the tape (node->saved): the per-channel
+ * statistics it applied, y = (x - mean) * invstd over [outer, c, inner] */
+typedef struct ltr_norm_saved {
+    const lt_tensor *invstd; /* float64 [c] */
+    int64_t outer, c, inner;
+    bool batch_stats;
+    const lt_tensor *mean;   /* float64 [c]: what was subtracted */
+} ltr_norm_saved;
+
 #endif

@@ -140,6 +140,10 @@ const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
+/* ABI 1.8: lt_log_image / lt_log_histogram / lt_log_text (connectors/logger_media.c) */
+lt_status ltr_api_log_image(lt_ctx *c, const char *name, const lt_tensor *img);
+lt_status ltr_api_log_histogram(lt_ctx *c, const char *name, const lt_tensor *values);
+lt_status ltr_api_log_text(lt_ctx *c, const char *name, const char *text);
 lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);
 lt_status ltr_api_logger_log_metrics_step(lt_ctx *c, int n, const char *const *names,
                                           const double *values, int64_t step);

@@ -49,6 +49,9 @@ static void fill(lt_host_api *api) {
     api->grad = ltr_api_grad;
     api->grad_norm = ltr_api_grad_norm;
     api->logger_log_metrics_step = ltr_api_logger_log_metrics_step;
+    api->log_image = ltr_api_log_image;
+    api->log_histogram = ltr_api_log_histogram;
+    api->log_text = ltr_api_log_text;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

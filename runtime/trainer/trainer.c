@@ -23,7 +23,8 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->error_msg, sizeof t->error_msg, fmt, ap); /* for on_exception */
-    fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
+    if (!t->opts || !t->opts->report || !t->opts->report->quiet) /* a tuner trial: its caller reports */
+        fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
     va_end(ap);
     t->exit_code = exit_code;
 }
@@ -506,6 +507,8 @@ int ltr_trainer_run(const ltr_options *o) {
         ltr_trainer_is_global_zero(t))
         ltr_report_write_json(t, o->results_path);
 
+    if (o->report) /* ltrun tune's trials (tuner/); train_samples: data_connector.c */
+        snprintf(o->report->error, sizeof o->report->error, "%s", t->exit_code ? t->error_msg : "");
     int code = t->exit_code;
     ltr_results_free(&t->metrics.train);
     ltr_results_free(&t->metrics.eval);

@@ -175,28 +175,25 @@ void ltr_callbacks_on_exception(ltr_trainer *t, const char *message) {
 
 /* Loads, labels and creates one callback plugin from SPEC (a name on the plugin search
  * path or a path) with its init args, appended to t->cbs (grown as needed). */
-lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_args,
-                           const char *option) {
+/* a free slot at the end of t->cbs (NULL + error on OOM) */
+static ltr_callback *callback_slot(ltr_trainer *t) {
     if (t->cbs.n == t->cbs.cap) {
         int cap = t->cbs.cap ? 2 * t->cbs.cap : 4;
         ltr_callback *items = realloc(t->cbs.items, (size_t)cap * sizeof *items);
         if (!items) {
             ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");
-            return LT_ERROR;
+            return NULL;
         }
         memset(items + t->cbs.n, 0, (size_t)(cap - t->cbs.n) * sizeof *items);
         t->cbs.items = items;
         t->cbs.cap = cap;
     }
-    char err[1024], path[4096];
-    /* a NAME is found on the plugin search path (plugin/discover.c) */
-    ltr_callback *cb = &t->cbs.items[t->cbs.n];
-    if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
-        ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {
-        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "%s: %s", option, err);
-        return LT_ERROR;
-    }
-    t->cbs.n++;
+    return &t->cbs.items[t->cbs.n];
+}
+
+/* the loaded entry cb (t->cbs.n already counts it): label, hparams, create */
+static lt_status callback_create(ltr_trainer *t, ltr_callback *cb, const cJSON *init_args) {
+    char err[1024];
     cb->vt = cb->plugin.desc->vtable;
     int twins = 0;
     for (int j = 0; j < t->cbs.n - 1; j++)
@@ -229,8 +226,39 @@ lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_a
     return LT_OK;
 }
 
+lt_status ltr_callback_add(ltr_trainer *t, const char *spec, const cJSON *init_args,
+                           const char *option) {
+    char err[1024], path[4096];
+    /* a NAME is found on the plugin search path (plugin/discover.c) */
+    ltr_callback *cb = callback_slot(t);
+    if (!cb) return LT_ERROR;
+    if (ltr_plugin_resolve(spec, LT_KIND_CALLBACK, path, sizeof path, err, sizeof err) ||
+        ltr_plugin_load(path, LT_KIND_CALLBACK, &cb->plugin, err, sizeof err)) {
+        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "%s: %s", option, err);
+        return LT_ERROR;
+    }
+    t->cbs.n++;
+    return callback_create(t, cb, init_args);
+}
+
+/* ltrun tune's in-process callback (options.builtin_callback): no file, no handle */
+static lt_status builtin_callback_add(ltr_trainer *t, const lt_descriptor *d) {
+    ltr_callback *cb = callback_slot(t);
+    if (!cb) return LT_ERROR;
+    cb->plugin.path = malloc(sizeof "(ltrun tune)");
+    if (!cb->plugin.path) {
+        ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory loading callbacks");
+        return LT_ERROR;
+    }
+    memcpy(cb->plugin.path, "(ltrun tune)", sizeof "(ltrun tune)");
+    cb->plugin.desc = d;
+    t->cbs.n++;
+    return callback_create(t, cb, NULL);
+}
+
 lt_status ltr_callbacks_load(ltr_trainer *t) {
     const ltr_options *o = t->opts;
+    if (o->builtin_callback && builtin_callback_add(t, o->builtin_callback)) return LT_ERROR;
     for (int i = 0; i < o->ncallbacks; i++)
         if (ltr_callback_add(t, o->callbacks[i].path, o->callbacks[i].init_args, "--callback"))
             return LT_ERROR;

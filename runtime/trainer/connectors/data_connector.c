@@ -54,6 +54,8 @@ lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split) {
     if (rc == LT_OK) t->loaders[split].worker_init = DM_HOOK(t, worker_init); /* ABI 1.5 */
     if (ltr_trainer_hook_done(t, false, "dataset", rc)) return LT_ERROR;
     t->has_loader[split] = true;
+    if (split == LT_SPLIT_TRAIN && t->opts->report) /* ltrun tune: the dataset's length */
+        t->opts->report->train_samples = ds.length;
     /* data_connector's has_len_all_ranks: an empty loader is allowed but warned about */
     if (ltr_dataloader_len(&t->loaders[split]) == 0)
         fprintf(stderr, "UserWarning: Total length of `DataLoader` across ranks is zero. Please "

@@ -183,6 +183,72 @@ lt_status ltr_loggers_log_metrics_at(ltr_trainer *t, const ltr_metric_dict *m, i
     return rc;
 }
 
+static const void *media_hook(const ltr_logger *lg, ltr_media_kind kind) {
+    switch (kind) {
+    case LTR_MEDIA_IMAGE: return (const void *)LTR_HOOK(lg->vt, lt_logger_vtable, log_image);
+    case LTR_MEDIA_HISTOGRAM: return (const void *)LTR_HOOK(lg->vt, lt_logger_vtable, log_histogram);
+    case LTR_MEDIA_TEXT: return (const void *)LTR_HOOK(lg->vt, lt_logger_vtable, log_text);
+    }
+    return NULL;
+}
+
+bool ltr_loggers_want(ltr_trainer *t, ltr_media_kind kind) {
+    if (!ltr_trainer_is_global_zero(t)) return false;
+    for (int i = 0; i < t->lgs.n; i++)
+        if (t->lgs.items[i].created && media_hook(&t->lgs.items[i], kind)) return true;
+    return false;
+}
+
+/* one media call on every logger that has the hook, the calling hook's names kept */
+typedef struct media_call {
+    ltr_media_kind kind;
+    const char *name, *text;
+    const uint8_t *hwc;
+    const double *values;
+    int64_t h, w, c, n;
+} media_call;
+
+static lt_status media_send(ltr_trainer *t, const media_call *m) {
+    if (!ltr_loggers_want(t, m->kind)) return LT_OK;
+    static const char *const hook_names[] = {"log_image", "log_histogram", "log_text"};
+    const char *hook = hook_names[m->kind];
+    const char *plugin_name = t->ctx.plugin_name, *hook_name = t->ctx.hook_name;
+    int64_t step = t->ctx.pub.global_step;
+    lt_status rc = LT_OK;
+    for (int i = 0; i < t->lgs.n && rc == LT_OK; i++) {
+        ltr_logger *lg = &t->lgs.items[i];
+        if (!lg->created || !media_hook(lg, m->kind)) continue;
+        begin(t, lg, hook);
+        lt_status r = LT_OK;
+        if (m->kind == LTR_MEDIA_IMAGE)
+            r = lg->vt->log_image(&t->ctx.pub, lg->self, m->name, m->hwc, m->h, m->w, m->c, step);
+        else if (m->kind == LTR_MEDIA_HISTOGRAM)
+            r = lg->vt->log_histogram(&t->ctx.pub, lg->self, m->name, m->values, m->n, step);
+        else r = lg->vt->log_text(&t->ctx.pub, lg->self, m->name, m->text, step);
+        rc = logger_done(t, lg, hook, r);
+    }
+    t->ctx.plugin_name = plugin_name;
+    t->ctx.hook_name = hook_name;
+    return rc;
+}
+
+lt_status ltr_loggers_log_image(ltr_trainer *t, const char *name, const uint8_t *hwc, int64_t h,
+                                int64_t w, int64_t c) {
+    media_call m = {.kind = LTR_MEDIA_IMAGE, .name = name, .hwc = hwc, .h = h, .w = w, .c = c};
+    return media_send(t, &m);
+}
+
+lt_status ltr_loggers_log_histogram(ltr_trainer *t, const char *name, const double *values,
+                                    int64_t n) {
+    media_call m = {.kind = LTR_MEDIA_HISTOGRAM, .name = name, .values = values, .n = n};
+    return media_send(t, &m);
+}
+
+lt_status ltr_loggers_log_text(ltr_trainer *t, const char *name, const char *text) {
+    media_call m = {.kind = LTR_MEDIA_TEXT, .name = name, .text = text};
+    return media_send(t, &m);
+}
+
 void ltr_loggers_finalize(ltr_trainer *t, const char *status) {
     if (!ltr_trainer_is_global_zero(t)) return;
     for (int i = 0; i < t->lgs.n; i++) {

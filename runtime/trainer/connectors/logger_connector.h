@@ -41,6 +41,17 @@ lt_status ltr_loggers_log_metrics(struct ltr_trainer *t, const struct ltr_metric
  * step < 0 is step=None (ltr_loggers_log_metrics) */
 lt_status ltr_loggers_log_metrics_at(struct ltr_trainer *t, const struct ltr_metric_dict *m,
                                      int64_t step);
+/* Logging beyond scalars (ABI 1.8, logger_media.c serves lt_log_image & co.): does any
+ * logger have the hook (rank zero only)? Then the converted data to every logger that
+ * has it, at trainer.global_step; loggers without the hook are skipped. Called from
+ * inside a plugin's hook: that hook's plugin and hook names are kept. */
+typedef enum { LTR_MEDIA_IMAGE, LTR_MEDIA_HISTOGRAM, LTR_MEDIA_TEXT } ltr_media_kind;
+bool ltr_loggers_want(struct ltr_trainer *t, ltr_media_kind kind);
+lt_status ltr_loggers_log_image(struct ltr_trainer *t, const char *name, const uint8_t *hwc,
+                                int64_t h, int64_t w, int64_t c);
+lt_status ltr_loggers_log_histogram(struct ltr_trainer *t, const char *name,
+                                    const double *values, int64_t n);
+lt_status ltr_loggers_log_text(struct ltr_trainer *t, const char *name, const char *text);
 /* logger.finalize(status) on every logger ("success", "failed", "interrupted"). */
 void ltr_loggers_finalize(struct ltr_trainer *t, const char *status);
 void ltr_loggers_free(struct ltr_trainer *t);

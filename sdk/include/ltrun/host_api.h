@@ -409,6 +409,11 @@ struct lt_host_api {
     lt_status (*ckpt_put_state_dict)(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
                                      const lt_tensor *value);
 
+    /* ABI 1.8 (featB): logging beyond scalars — lt_log_image, lt_log_histogram, lt_log_text */
+    lt_status (*log_image)(lt_ctx *ctx, const char *name, const lt_tensor *image);
+    lt_status (*log_histogram)(lt_ctx *ctx, const char *name, const lt_tensor *values);
+    lt_status (*log_text)(lt_ctx *ctx, const char *name, const char *text);
+
     /* New members go here, after the last, under a comment naming their minor. */
 };
 

@@ -68,6 +68,22 @@ static inline lt_status lt_predict_output(lt_ctx *c, const char *name, const lt_
  * callbacks that log per step themselves, as LearningRateMonitor does. */
 static inline bool lt_should_update_logs(lt_ctx *c) { return c->api->should_update_logs(c); }
 
+/* ABI 1.8: logging beyond scalars — what `self.logger.experiment.add_image(name, img,
+ * self.global_step)` / add_histogram / add_text do in Lightning, sent to every logger that
+ * can show them (tensorboard: its image, histogram and text plugins; mlflow: files under
+ * the run's artifacts; csv and jsonl ignore them), at trainer.global_step, from rank 0.
+ * image: CHW (C 1, 3 or 4) or HW, uint8 in [0, 255] or floating in [0, 1] (scaled by 255,
+ * clipped, as torch's summary.image). values: any shape and real dtype. */
+static inline lt_status lt_log_image(lt_ctx *c, const char *name, const lt_tensor *image) {
+    return c->api->log_image(c, name, image);
+}
+static inline lt_status lt_log_histogram(lt_ctx *c, const char *name, const lt_tensor *values) {
+    return c->api->log_histogram(c, name, values);
+}
+static inline lt_status lt_log_text(lt_ctx *c, const char *name, const char *text) {
+    return c->api->log_text(c, name, text);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,19 @@ typedef struct lt_logger_vtable {
      * bytes) and return LT_OK. The same folder for the whole run: resolve the version once
      * (in create). Checkpoints go to <it>/checkpoints. NULL: default_root_dir/checkpoints. */
     lt_status (*version_dir)(lt_ctx *ctx, void *self, char *buf, size_t cap);
+    /* ABI 1.8 (featB): logging beyond scalars, what torch's SummaryWriter.add_image /
+     * add_histogram / add_text take; step = trainer.global_step. A logger that cannot show
+     * one leaves its hook NULL and the host skips it (older loggers load unchanged).
+     * log_image: h x w x c uint8 pixels, row-major HWC, c 3 (RGB) or 4 (RGBA), already
+     * converted as summary.image does (CHW/HW to HWC, one channel repeated to three,
+     * floats * 255 clipped to [0, 255] and truncated). log_histogram: the n values
+     * (flattened, as float64; n >= 1). log_text: UTF-8 text. All valid during the call. */
+    lt_status (*log_image)(lt_ctx *ctx, void *self, const char *name, const uint8_t *hwc,
+                           int64_t h, int64_t w, int64_t c, int64_t step);
+    lt_status (*log_histogram)(lt_ctx *ctx, void *self, const char *name, const double *values,
+                               int64_t n, int64_t step);
+    lt_status (*log_text)(lt_ctx *ctx, void *self, const char *name, const char *text,
+                          int64_t step);
 } lt_logger_vtable;
 /* LT_LOGGER(name, .create = ..., .log_metrics = ..., ...). */
 #define LT_LOGGER(name, ...) LT__DESCRIPTOR(name, LT_KIND_LOGGER, lt_logger_vtable, __VA_ARGS__)

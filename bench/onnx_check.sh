@@ -1,0 +1,44 @@
+#!/bin/sh
+# onnx_check.sh [BUILD_DIR] — `ltrun export --format onnx` checked by onnxruntime: the
+# test CNN (tests/plugins/export_module.c: conv, batch norm, pooling, linear, dropout,
+# activations, log_softmax) trained 2 epochs, exported, then run by onnxruntime on 64
+# test images; its outputs against `ltrun predict` on the same images must agree to 1e-5.
+# Needs python3 with numpy and onnxruntime, and h5py or h5dump (the device machine).
+# Prints the max |difference| and exits 1 when it exceeds 1e-5.
+set -eu
+B=$(cd "${1:-build}" && pwd)
+S=$(cd "$(dirname "$0")/.." && pwd)
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+for f in ltrun tests/plugins/export_module.so plugins/data/npy.so; do
+    [ -e "$B/$f" ] || make -C "$B" -s "$f" > /dev/null
+done
+cd "$W"
+python3 "$S/tests/make_npy.py" tr 1 256
+python3 "$S/tests/make_npy.py" te 2 64
+D="--data $B/plugins/data/npy.so --data.x_path tr_x.npy --data.y_path tr_y.npy
+   --data.test_x_path te_x.npy --data.test_y_path te_y.npy --trainer.enable_progress_bar false"
+M="--module $B/tests/plugins/export_module.so"
+"$B/ltrun" fit $M $D --data.batch_size 16 --trainer.max_epochs 2 --trainer.default_root_dir e > fit.log 2>&1
+CK=e/lightning_logs/version_0/checkpoints/last.h5
+"$B/ltrun" export --ckpt-path "$CK" $M $D --format onnx --output m.onnx
+"$B/ltrun" predict --ckpt-path "$CK" $M $D --predictions p.h5 > predict.log 2>&1
+if ! python3 -c "import h5py" 2> /dev/null; then
+    h5dump -d predictions -y -w 1 -m %.9g p.h5 | grep -E '^ *-?[0-9]' | tr -d ' ,' > want.txt
+fi
+python3 - <<'PY'
+import os, sys
+import numpy as np
+import onnxruntime as ort
+x = np.load("te_x.npy").astype(np.float32)
+sess = ort.InferenceSession("m.onnx", providers=["CPUExecutionProvider"])
+got = sess.run(None, {"input": x})[0]
+try:
+    import h5py
+    want = np.asarray(h5py.File("p.h5")["predictions"])
+except ImportError:
+    want = np.loadtxt("want.txt").reshape(got.shape)
+d = float(np.abs(got.astype(np.float64) - want.astype(np.float64)).max())
+print("onnxruntime %s vs ltrun predict: %d outputs, max |diff| %.3g (limit 1e-5)" % (ort.__version__, got.size, d))
+sys.exit(0 if got.shape == want.shape and d <= 1e-5 else 1)
+PY
