@@ -101,6 +101,18 @@ fit t4 --trainer.max_epochs 4 --trainer.check_val_every_n_epoch 2 --model.val_se
 check_files "check_val_every_n_epoch 2: saved after each validation" \
     "epoch=1-val_loss=4.h5 epoch=3-val_loss=2.h5 "
 
+# every_n_train_steps monitoring a validation metric (Lightning issue #20185's scenario):
+# 32 samples = 8 batches an epoch, validation every 4 batches logging val_loss = seq[step].
+# Step 4's save finds no val_loss yet and step 8's would see step 4's value: Lightning 2.6
+# defers both to on_validation_end, so each file carries its own step's value.
+fit t5 --trainer.max_epochs 1 --data.length 32 --trainer.val_check_interval 4 \
+    --trainer.num_sanity_val_steps 0 --model.val_seq '"step:9,9,9,9,1.5562,9,9,9,0.9718"' \
+    --callback "$MC"':{"monitor": "val_loss", "every_n_train_steps": 4, "save_top_k": -1, "filename": "{step}-{val_loss:.4f}"}'
+check_files "every_n_train_steps + validation monitor: saves wait for fresh metrics" \
+    "step=4-val_loss=1.5562.h5 step=8-val_loss=0.9718.h5 "
+grep -q "could not find the monitored key" "$OUT" && fail "deferred save: no missing-key warning" ||
+    pass "deferred save: no missing-key warning"
+
 # ---------------------------------------------------------------- weights only
 fit w1 --trainer.max_epochs 1 --callback "$MC"':{"save_weights_only": true}'
 expect "save_weights_only: the file is weights-only" 0 "weights_only: 1" -- \
