@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_ckpt_dir.sh — where checkpoints go and what `--ckpt-path last` finds (
-# runtime/trainer/ckpt_dir.c, ABI 1.5 logger version_dir): Lightning's
+# runtime/trainer/connectors/checkpoint_dir.c, ABI 1.5 logger version_dir): Lightning's
 # ModelCheckpoint.__resolve_ckpt_dir — dirpath if given, else the FIRST logger's
 # save_dir/name/version/checkpoints (the same version dir the logger writes to), else
 # default_root_dir/checkpoints without a logger — for the trainer's own last.h5 and for

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_log_every_n_steps.sh — Trainer(log_every_n_steps) as Lightning 2.6 gates it
-# (_LoggerConnector.should_update_logs, runtime/trainer/log_gating.c): read through
+# (_LoggerConnector.should_update_logs, runtime/trainer/connectors/log_gating.c): read through
 # lt_should_update_logs by a callback at every training and validation batch; and
 # trainer.logged_metrics, which Lightning updates after every batch regardless
 # (_LoggerConnector.on_batch_end), read through lt_logged_metric; and callback_metrics

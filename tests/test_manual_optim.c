@@ -34,7 +34,7 @@ static void setup(void) {
 static void teardown(void) {
     ltr_optim_setup_free(&T->optim_setup);
     ltr_param_store_free(&T->params);
-    free(T->requires_grad_state);
+    free(T->manual.requires_grad_state);
     free(T);
     ltr_ctx_free_allocs(&X);
 }

@@ -271,12 +271,13 @@ START_TEST(lightning_wraps_loaders_when_distributed) {
     ltr_dataloader_set_epoch(&dl, 1);
     ck_assert_mem_eq(dl.order, v1, sizeof v1);
     ltr_dataloader_free(&dl);
-    ctx.overfit_batches = true;
-    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 42), LT_OK);
+    static const ltr_sampler_policy overfit = {.use_distributed_sampler = true,
+                                               .overfit_batches = true};
+    ck_assert_int_eq(ltr_dataloader_init_policy(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL,
+                                                42, &overfit), LT_OK);
     ltr_dataloader_set_epoch(&dl, 1);
     ck_assert_mem_eq(dl.order, v1, sizeof v1);
     ltr_dataloader_free(&dl);
-    ctx.overfit_batches = false;
     /* val, shuffled: shuffled too (table row (7, 2, 1, 0, 42, 1) again) */
     ds = make_ds(7, true, false, LT_SAMPLER_AUTO);
     ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_VAL, get_item, NULL, 42), LT_OK);
@@ -308,9 +309,10 @@ START_TEST(lightning_wraps_loaders_when_distributed) {
     ck_assert_mem_eq(dl.order, w2v, sizeof w2v);
     ltr_dataloader_free(&dl);
     /* --trainer.use_distributed_sampler false: every rank reads the whole order */
-    ctx.no_distributed_sampler = true;
+    static const ltr_sampler_policy no_wrap = {.use_distributed_sampler = false};
     ds = make_ds(7, false, false, LT_SAMPLER_AUTO);
-    ck_assert_int_eq(ltr_dataloader_init(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL, 0), LT_OK);
+    ck_assert_int_eq(ltr_dataloader_init_policy(&dl, &ctx.pub, &ds, LT_SPLIT_TRAIN, get_item, NULL,
+                                                0, &no_wrap), LT_OK);
     ck_assert_int_eq(dl.order_len, 7);
     ltr_dataloader_free(&dl);
 }

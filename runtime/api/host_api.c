@@ -323,7 +323,7 @@ static lt_host_api host_api = {
     /* ABI 1.4: log_every_n_steps: served by the trainer */
     /* ABI 1.4: manual optimization (runtime/trainer/manual.c) */
     .optimizer_params = ltr_optimizer_params,
-    /* ABI 1.4: checkpoints (runtime/trainer/ckpt_path.c): served by the trainer */
+    /* ABI 1.4: checkpoints (runtime/trainer/connectors/checkpoint_path.c): served by the trainer */
     /* ABI 1.4: callbacks (runtime/trainer/callback_api.c): served by the trainer */
     /* ABI 1.4: checkpoint hooks (runtime/checkpoint/ckpt_hooks.c) */
     .ckpt_put_tensor = ltr_api_ckpt_put_tensor,
@@ -331,11 +331,11 @@ static lt_host_api host_api = {
     .ckpt_get_tensor = ltr_api_ckpt_get_tensor,
     .ckpt_get_json = ltr_api_ckpt_get_json,
     .ckpt_has_key = ltr_api_ckpt_has_key,
-    /* ABI 1.4: model_checkpoint paths (runtime/trainer/ckpt_path.c): served by the trainer */
+    /* ABI 1.4: model_checkpoint paths (runtime/trainer/connectors/checkpoint_path.c): served by the trainer */
     /* ABI 1.4: progress bar (runtime/trainer/summary.c): served by the trainer */
     /* ABI 1.4: swa (runtime/trainer/swa_api.c): served by the trainer */
-    /* ABI 1.5: module hooks (runtime/trainer/model_callbacks.c): served by the trainer */
-    /* ABI 1.5: checkpoint dir (runtime/trainer/ckpt_dir.c): served by the trainer */
+    /* ABI 1.5: module hooks (runtime/trainer/connectors/model_callbacks.c): served by the trainer */
+    /* ABI 1.5: checkpoint dir (runtime/trainer/connectors/checkpoint_dir.c): served by the trainer */
     /* ABI 1.5: update_bn (runtime/trainer/update_bn.c): served by the trainer */
     /* ABI 1.5: transforms (runtime/data/transforms.c) */
     .sample_rng = ltr_api_sample_rng,

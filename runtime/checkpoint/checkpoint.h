@@ -47,7 +47,7 @@
 typedef struct ltr_ckpt ltr_ckpt; /* an open, validated checkpoint (opaque) */
 
 /* Write the state s views to path (weights_only: meta, hparams and state_dict only), at
- * s->compression. The trainer's entry points are in trainer/ckpt_connector.h. */
+ * s->compression. The trainer's entry points are in trainer/connectors/checkpoint_connector.h. */
 lt_status ltr_ckpt_save_view(const ltr_ckpt_state *s, const char *path, bool weights_only,
                              char *err, size_t cap);
 

@@ -1,6 +1,6 @@
 /*
  * state_view.h — what a checkpoint reads and restores, as a view the trainer fills in
- * (trainer/ckpt_connector.c), so runtime/checkpoint does not depend on the trainer:
+ * (trainer/connectors/checkpoint_connector.c), so runtime/checkpoint does not depend on the trainer:
  * the parameter store, the configured optimizers and schedulers, the fit loop's
  * counters, the host generator, the hparams, and every checkpoint hook holder (module,
  * data module, callbacks) with its hooks as the trainer resolved them.

@@ -62,10 +62,6 @@ typedef struct ltr_ctx {
     /* while set, lt_batchnorm layers in training
      * use momentum=None (cumulative average), as torch.optim.swa_utils.update_bn sets */
     bool bn_cumulative;
-    /* --trainer.use_distributed_sampler false (Lightning's default true: loaders
-     * are wrapped in a DistributedSampler when world_size > 1; data/sampler.h) */
-    bool no_distributed_sampler;
-    bool overfit_batches; /* the flag is on: that wrap does not shuffle */
     int32_t device; /* where ltr_empty & co, parameters and batches go (accelerators/registry.h) */
     /* the strategy plugin whose entry (or grad-ready callback) runs now, else NULL:
      * lt_get_extension answers only it (strategy/plugin_strategy.c) */

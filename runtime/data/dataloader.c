@@ -34,6 +34,13 @@ static int64_t field_numel(const lt_field *f) {
 lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,
                               uint64_t seed) {
+    static const ltr_sampler_policy defaults = {.use_distributed_sampler = true};
+    return ltr_dataloader_init_policy(dl, ctx, ds, split, get_item, dm_self, seed, &defaults);
+}
+
+lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
+                                     lt_split split, ltr_get_item_fn get_item, void *dm_self,
+                                     uint64_t seed, const ltr_sampler_policy *policy) {
     memset(dl, 0, sizeof *dl);
     const char *sn = ltr_split_name(split);
     if (ds->length < 0) return ltr_fail(ctx, "the %s dataset has no data (length < 0)", sn);
@@ -95,8 +102,7 @@ lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset 
     dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* ds.seed -1 = the run's */
     /* the sampler (data/sampler.h) over the trainer's rank and world size */
     if (ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
-                         !ltr_ctx_of(ctx)->no_distributed_sampler,
-                         ltr_ctx_of(ctx)->overfit_batches) != LT_OK) {
+                         policy->use_distributed_sampler, policy->overfit_batches) != LT_OK) {
         ltr_dataloader_free(dl);
         return LT_ERROR;
     }

@@ -67,6 +67,18 @@ void ltr_slot_free(const lt_tensor *t, void *p);
 lt_status ltr_dataloader_init(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
                               lt_split split, ltr_get_item_fn get_item, void *dm_self,
                               uint64_t seed);
+/* The Trainer flags that shape the sampler (Lightning's data connector applies them
+ * when it builds a loader): use_distributed_sampler (Lightning's default true) and
+ * whether overfit_batches is on (the distributed wrap then does not shuffle). */
+typedef struct ltr_sampler_policy {
+    bool use_distributed_sampler;
+    bool overfit_batches;
+} ltr_sampler_policy;
+/* ltr_dataloader_init under the trainer's policy (ltr_dataloader_init: the defaults,
+ * {true, false}). */
+lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_dataset *ds,
+                                     lt_split split, ltr_get_item_fn get_item, void *dm_self,
+                                     uint64_t seed, const ltr_sampler_policy *policy);
 void ltr_dataloader_free(ltr_dataloader *dl);
 /* len(DataLoader): batches per epoch over len(sampler) (floor with drop_last, else ceil). */
 int64_t ltr_dataloader_len(const ltr_dataloader *dl);

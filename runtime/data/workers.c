@@ -188,7 +188,7 @@ static void reset_worker_ctx(ltr_workers *ws, worker *w) {
 
 /* Called with ws->mu held and no fetch under way. */
 static lt_status start_threads(ltr_workers *ws) {
-    /* SIGINT/SIGTERM stay with the sigwait thread (signals.c): a worker must never take
+    /* SIGINT/SIGTERM stay with the sigwait thread (signal_connector.c): a worker must never take
      * one, so the mask is set before the threads exist and they inherit it */
     sigset_t stop, old;
     sigemptyset(&stop);

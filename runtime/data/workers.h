@@ -8,7 +8,7 @@
  * holds, batch b goes to worker (b - first) % num_workers (PyTorch's round robin),
  * and batches are handed out strictly in order. Each worker calls get_item with its
  * own lt_ctx, so errors never race; a failed batch is reported when its turn comes.
- * Worker threads block SIGINT/SIGTERM (the sigwait thread takes them, signals.c)
+ * Worker threads block SIGINT/SIGTERM (the sigwait thread takes them, signal_connector.c)
  * and never run compute kernels. Each runs the data module's worker_init first.
  */
 #ifndef LTR_WORKERS_H

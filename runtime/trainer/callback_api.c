@@ -83,7 +83,7 @@ lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
 
 void ltr_api_callback_metric_set(lt_ctx *c, const char *name, double value) {
     ltr_trainer *t = ltr_ctx_of(c)->trainer;
-    if (t && name) ltr_dict_set(&t->callback, name, value);
+    if (t && name) ltr_dict_set(&t->metrics.callback, name, value);
 }
 
 lt_status ltr_api_set_accumulate_grad_batches(lt_ctx *c, int64_t n) {

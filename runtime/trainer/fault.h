@@ -8,7 +8,7 @@
  * fault handler writes the innermost one to stderr with async-signal-safe calls only,
  * then lets the signal take its previous action (the default, so the exit status and
  * core dumps stay the signal's; or AddressSanitizer's handler in a sanitizer build,
- * which then prints its own report). The signal thread (signals.c) reads the main
+ * which then prints its own report). The signal thread (signal_connector.c) reads the main
  * thread's frames to say what is still running when a SIGINT/SIGTERM arrives.
  *
  * Every string a frame points to must live until the frame is popped: plugin names

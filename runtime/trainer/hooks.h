@@ -131,7 +131,7 @@ lt_status ltr_api_set_requires_grad(lt_ctx *c, lt_tensor *p, bool requires_grad)
 const char *ltr_api_default_root_dir(lt_ctx *c);
 /* lt_save_checkpoint */
 lt_status ltr_api_save_checkpoint(lt_ctx *ctx, const char *path, bool weights_only);
-/* ABI 1.4: model_checkpoint paths (ckpt_path.c) */
+/* ABI 1.4: model_checkpoint paths (checkpoint_path.c) */
 void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last);
 /* ABI 1.4: progress bar (summary.c) */
 const char *ltr_api_model_summary(lt_ctx *ctx, int max_depth);
@@ -156,7 +156,7 @@ lt_status ltr_api_tensor_backward(lt_ctx *c, lt_tensor *loss);
 lt_status ltr_attach_model_callbacks(struct ltr_trainer *t);
 /* Strategy.backward's model.backward(loss): the module's override or loss.backward() */
 lt_status ltr_module_backward(struct ltr_trainer *t, lt_tensor *loss);
-/* ABI 1.5: checkpoint dir (ckpt_dir.c) */
+/* ABI 1.5: checkpoint dir (checkpoint_dir.c) */
 lt_status ltr_api_checkpoint_dir(lt_ctx *ctx, char *buf, size_t cap);
 void ltr_api_checkpoint_dirpath_add(lt_ctx *ctx, const char *dirpath);
 /* ABI 1.5: update_bn (update_bn.c) */

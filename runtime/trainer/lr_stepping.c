@@ -29,7 +29,7 @@ lt_status ltr_update_lr_schedulers(ltr_trainer *t, ltr_lr_interval interval, boo
         LTR_HOOK(t->mvt, lt_module_vtable, lr_scheduler_step);
     /* manual optimization: the user steps schedulers (Lightning returns early when
      * not automatic_optimization) */
-    if (t->manual_optimization) return LT_OK;
+    if (t->manual.enabled) return LT_OK;
     for (int i = 0; i < s->nconfigs; i++) {
         const ltr_sched_config *c = &s->configs[i];
         if (plateau != c->reduce_on_plateau) continue;
@@ -40,12 +40,12 @@ lt_status ltr_update_lr_schedulers(ltr_trainer *t, ltr_lr_interval interval, boo
         const double *metric = NULL; /* monitor_val: None unless reduce_on_plateau */
         t->ctx.hook_name = "lr_scheduler_step";
         if (c->reduce_on_plateau) {
-            const double *v = ltr_dict_get(&t->callback, c->monitor);
+            const double *v = ltr_dict_get(&t->metrics.callback, c->monitor);
             if (!v) {
                 t->ctx.hook_name = NULL;
                 if (c->strict) {
                     char avail[512];
-                    metric_names(&t->callback, avail, sizeof avail);
+                    metric_names(&t->metrics.callback, avail, sizeof avail);
                     ltr_trainer_error(t, LTR_EXIT_TRAINING,
                                       "ReduceLROnPlateau conditioned on metric %s which is not "
                                       "available. Available metrics are: %s. Condition can be set "

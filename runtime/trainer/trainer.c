@@ -2,7 +2,6 @@
 #include "trainer/trainer.h"
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"
-#include "data/collate.h"
 #include "precision/precision.h"
 #include "strategy/strategy.h"
 
@@ -28,20 +27,20 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     t->exit_code = exit_code;
 }
 
-static const char *who(const ltr_trainer *t, bool is_module) {
+const char *ltr_trainer_plugin_name(const ltr_trainer *t, bool is_module) {
     const ltr_plugin *p = is_module ? &t->module_plugin : &t->data_plugin;
     return p->desc ? p->desc->name : "?";
 }
 
 void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
-    t->ctx.plugin_name = who(t, is_module);
+    t->ctx.plugin_name = ltr_trainer_plugin_name(t, is_module);
     t->ctx.hook_name = hook;
     /* for a crash report (fault.h); fetch's get_item runs before batch_idx moves on */
-    ltr_fault_push(is_module ? LTR_FAULT_MODULE : LTR_FAULT_DATA, who(t, is_module),
+    ltr_fault_push(is_module ? LTR_FAULT_MODULE : LTR_FAULT_DATA, ltr_trainer_plugin_name(t, is_module),
                    (is_module ? &t->module_plugin : &t->data_plugin)->path, hook,
                    t->ctx.pub.current_epoch, strcmp(hook, "get_item") ? t->ctx.pub.batch_idx : -1);
-    if (t->profiler) /* Lightning's "[LightningModule]Name.hook" actions */
-        ltr_profiler_start(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
+    if (t->tools.profiler) /* Lightning's "[LightningModule]Name.hook" actions */
+        ltr_profiler_start(t->tools.profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                            hook);
 }
 
@@ -50,13 +49,13 @@ lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook
     bool had = ltr_ctx_take_error(&t->ctx, msg, sizeof msg);
     t->ctx.hook_name = NULL;
     ltr_fault_pop(hook);
-    if (t->profiler)
-        ltr_profiler_stop(t->profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
+    if (t->tools.profiler)
+        ltr_profiler_stop(t->tools.profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                           hook);
     if (rc == LT_OK && !had) return LT_OK;
     const ltr_plugin *p = is_module ? &t->module_plugin : &t->data_plugin;
     ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s '%s' (%s), hook %s: %s",
-                      is_module ? "module" : "data module", who(t, is_module), p->path, hook,
+                      is_module ? "module" : "data module", ltr_trainer_plugin_name(t, is_module), p->path, hook,
                       msg[0] ? msg : "the hook returned an error without a message (call lt_fail)");
     return LT_ERROR;
 }
@@ -78,7 +77,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
                      unsigned flags) {
     ltr_trainer *t = self;
     char err[512];
-    if (!t->active_results) {
+    if (!t->metrics.active) {
         ltr_fail(c, "lt_log('%s'): logging is not allowed in %s", name ? name : "",
                  t->ctx.hook_name ? t->ctx.hook_name : "this hook");
         return;
@@ -93,7 +92,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
         if (t->strategy->ops->reduce(t->strategy, c, &value, 1, op) != LT_OK) return;
         flags &= ~LTR_LOG_SYNC_DIST;
     }
-    if (ltr_results_log(t->active_results, t->ctx.hook_name, name, value, batch_size, flags, err,
+    if (ltr_results_log(t->metrics.active, t->ctx.hook_name, name, value, batch_size, flags, err,
                         sizeof err) != LT_OK) {
         ltr_fail(c, "%s", err);
         return;
@@ -101,7 +100,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
     /* lt_log_metric: the epoch value comes from the metric object, which the results
      * reset at the end of the epoch (Lightning's self.log of a torchmetrics Metric) */
     if (ltr_ctx_of(c)->log_metric)
-        ltr_results_attach_metric(t->active_results, t->ctx.hook_name, name,
+        ltr_results_attach_metric(t->metrics.active, t->ctx.hook_name, name,
                                   ltr_ctx_of(c)->log_metric);
 }
 
@@ -157,7 +156,7 @@ static lt_status create_instance(ltr_trainer *t, bool is_module) {
         ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
         return LT_ERROR;
     }
-    if (ltr_hparams_check_unread(hp, who(t, is_module), err, sizeof err)) {
+    if (ltr_hparams_check_unread(hp, ltr_trainer_plugin_name(t, is_module), err, sizeof err)) {
         ltr_trainer_error(t, LTR_EXIT_USAGE, "%s", err);
         return LT_ERROR;
     }
@@ -172,73 +171,26 @@ static lt_status call_stage_hook(ltr_trainer *t, bool is_module, const char *nam
                                                         stage));
 }
 
-/* Ask the data module for a split and build its loader; a split it does not
- * provide (length < 0) simply has no loader. */
-static lt_status build_loader(ltr_trainer *t, lt_split split) {
-    lt_status (*dataset)(lt_ctx *, void *, lt_split, lt_dataset *) = DM_HOOK(t, dataset);
-    if (!dataset) {
-        ltr_trainer_error(t, LTR_EXIT_PLUGIN, "data module '%s' (%s) has no dataset hook",
-                          who(t, false), t->data_plugin.path);
-        return LT_ERROR;
-    }
-    lt_dataset ds;
-    memset(&ds, 0, sizeof ds);
-    ds.size = sizeof ds;
-    ds.length = -1;
-    ds.batch_size = 1; /* torch.utils.data.DataLoader defaults */
-    ds.prefetch_factor = 2; /* ABI 1.5: data loader (the rest are 0/false/NULL) */
-    ds.seed = -1;
-    ds.replacement = true;
-    ltr_trainer_hook_begin(t, false, "dataset");
-    if (ltr_trainer_hook_done(t, false, "dataset", dataset(&t->ctx.pub, t->dm, split, &ds)))
-        return LT_ERROR;
-    if (ds.length < 0) return LT_OK;
-    ltr_loader_overrides_apply(&t->loader_over, &ds); /* --data.num_workers & co. */
-    const ltr_limit *of = &t->opts->trainer.overfit_batches;
-    if (t->opts->command == LTR_CMD_FIT && (split == LT_SPLIT_TRAIN || split == LT_SPLIT_VAL) &&
-        (of->is_fraction ? of->fraction > 0 : of->count > 0) && ds.shuffle) {
-        /* _resolve_overfit_batches */
-        const char *p = split == LT_SPLIT_TRAIN ? "train" : "val";
-        fprintf(stderr, "UserWarning: You requested to overfit but enabled %s dataloader "
-                        "shuffling. We are turning off the %s dataloader shuffling for you.\n", p, p);
-        ds.shuffle = false;
-    }
-    ltr_trainer_hook_begin(t, false, "dataset");
-    lt_status rc = ltr_dataloader_init(&t->loaders[split], &t->ctx.pub, &ds, split,
-                                       DM_HOOK(t, get_item), t->dm, t->ctx.seed);
-    if (rc == LT_OK) /* ABI 1.5: variable-length samples */
-        rc = ltr_collate_attach(&t->loaders[split], DM_HOOK(t, item_shape));
-    if (rc == LT_OK) t->loaders[split].worker_init = DM_HOOK(t, worker_init); /* ABI 1.5 */
-    if (ltr_trainer_hook_done(t, false, "dataset", rc)) return LT_ERROR;
-    t->has_loader[split] = true;
-    /* data_connector's has_len_all_ranks: an empty loader is allowed but warned about */
-    if (ltr_dataloader_len(&t->loaders[split]) == 0)
-        fprintf(stderr, "UserWarning: Total length of `DataLoader` across ranks is zero. Please "
-                        "make sure this was your intention. (the %s split of data module '%s')\n",
-                ltr_split_name(split), who(t, false));
-    return LT_OK;
-}
-
 static lt_status configure_optimizers(ltr_trainer *t) {
     lt_optimizer *(*fn)(lt_ctx *, void *) = MOD_HOOK(t, configure_optimizers);
     if (!fn) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING,
                           "module '%s' (%s) has no configure_optimizers hook: fit needs one "
                           "(return lt_adam(ctx, &LT_ADAM_DEFAULTS) for example)",
-                          who(t, true), t->module_plugin.path);
+                          ltr_trainer_plugin_name(t, true), t->module_plugin.path);
         return LT_ERROR;
     }
     ltr_trainer_hook_begin(t, true, "configure_optimizers");
     t->ctx.params = &t->params; /* the optimizer is built over the module's parameters */
     t->optim_setup.configuring = true; /* lt_add_optimizer / lt_add_lr_scheduler allowed */
-    t->optim_setup.manual = t->manual_optimization;
+    t->optim_setup.manual = t->manual.enabled;
     lt_optimizer *returned = fn(&t->ctx.pub, t->module);
     t->ctx.params = NULL;
     /* Lightning's forms: the returned optimizer, those added, the scheduler configs;
      * automatic optimization allows one optimizer, manual optimization several */
     lt_status rc = t->ctx.failed ? LT_ERROR
                    : ltr_optim_setup_finish(&t->optim_setup, &t->ctx.pub, returned,
-                                            !t->manual_optimization);
+                                            !t->manual.enabled);
     t->optim_setup.configuring = false;
     if (ltr_trainer_hook_done(t, true, "configure_optimizers", rc)) return LT_ERROR;
     /* NULL: configure_optimizers returned "None" (Lightning's _MockOptimizer) */
@@ -263,8 +215,8 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
 static void destroy_instances(ltr_trainer *t) {
-    ltr_ckpt_close(t->pending_ckpt); /* a fit that failed before restoring it */
-    t->pending_ckpt = NULL;
+    ltr_ckpt_close(t->ckpt.pending); /* a fit that failed before restoring it */
+    t->ckpt.pending = NULL;
     ltr_optim_setup_free(&t->optim_setup); /* every optimizer and scheduler of the run */
     t->optim = NULL;
     if (t->module_created && MOD_HOOK(t, destroy)) {
@@ -281,15 +233,13 @@ static void destroy_instances(ltr_trainer *t) {
     }
 }
 
-lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split) { return build_loader(t, split); }
-
 /* The evaluation entry points (trainer.validate / trainer.test) after setup. */
 static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
-    if (build_loader(t, split)) return LT_ERROR;
+    if (ltr_trainer_build_loader(t, split)) return LT_ERROR;
     if (!t->has_loader[split]) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "data module '%s' provides no %s dataset",
-                          who(t, false), ltr_split_name(split));
+                          ltr_trainer_plugin_name(t, false), ltr_split_name(split));
         return LT_ERROR;
     }
     bool val = split == LT_SPLIT_VAL;
@@ -300,10 +250,10 @@ static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
 }
 
 static lt_status run_fit(ltr_trainer *t) {
-    if (build_loader(t, LT_SPLIT_TRAIN) || build_loader(t, LT_SPLIT_VAL)) return LT_ERROR;
+    if (ltr_trainer_build_loader(t, LT_SPLIT_TRAIN) || ltr_trainer_build_loader(t, LT_SPLIT_VAL)) return LT_ERROR;
     if (!t->has_loader[LT_SPLIT_TRAIN]) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                          "data module '%s' provides no train dataset: fit needs one", who(t, false));
+                          "data module '%s' provides no train dataset: fit needs one", ltr_trainer_plugin_name(t, false));
         return LT_ERROR;
     }
     /* Lightning's ModelSummary callback, off with enable_model_summary=false */
@@ -376,7 +326,7 @@ static void run_command(ltr_trainer *t) {
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
         strategy_setup(t) == LT_OK &&
-        ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (ckpt_path.c) */
+        ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (checkpoint_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_trainer_interrupted(t))
@@ -465,7 +415,7 @@ int ltr_trainer_run(const ltr_options *o) {
         free(t);
         return code;
     }
-    ltr_signals_install(); /* then: compute threads inherit the blocked mask (signals.c) */
+    ltr_signals_install(); /* then: compute threads inherit the blocked mask (signal_connector.c) */
     t->stage_results = cJSON_CreateObject();
     t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
     t->ctx.optim = &t->optim_setup;
@@ -501,49 +451,45 @@ int ltr_trainer_run(const ltr_options *o) {
     /* seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
     t->ctx.seed = seed;
-    t->ctx.no_distributed_sampler = !o->trainer.use_distributed_sampler;
-    t->ctx.overfit_batches = o->trainer.overfit_batches.is_fraction
-                                 ? o->trainer.overfit_batches.fraction > 0
-                                 : o->trainer.overfit_batches.count > 0;
     ltr_rng_seed(&t->rng, seed);
 
 
     /* metric dicts for lt_callback_metric & co.; profiler; detect_anomaly;
      * deterministic/benchmark are accepted (the CPU kernels are deterministic already,
      * and cudnn.benchmark has no CPU counterpart) with Lightning's warning for both */
-    t->ctx.metric_dicts[LT_CALLBACK_METRICS] = &t->callback;
-    t->ctx.metric_dicts[LT_LOGGED_METRICS] = &t->logged;
-    t->ctx.metric_dicts[LT_PROGRESS_BAR_METRICS] = &t->pbar;
+    t->ctx.metric_dicts[LT_CALLBACK_METRICS] = &t->metrics.callback;
+    t->ctx.metric_dicts[LT_LOGGED_METRICS] = &t->metrics.logged;
+    t->ctx.metric_dicts[LT_PROGRESS_BAR_METRICS] = &t->metrics.pbar;
     if (o->trainer.deterministic == 1 && o->trainer.benchmark)
         fprintf(stderr, "You passed `deterministic=True` and `benchmark=True`. Note that PyTorch "
                         "ignores torch.backends.cudnn.deterministic=True when "
                         "torch.backends.cudnn.benchmark=True.\n");
-    if (o->trainer.profiler) t->profiler = ltr_profiler_create((int)o->trainer.profiler);
-    if (o->trainer.detect_anomaly) t->anomaly = ltr_anomaly_create();
+    if (o->trainer.profiler) t->tools.profiler = ltr_profiler_create((int)o->trainer.profiler);
+    if (o->trainer.detect_anomaly) t->tools.anomaly = ltr_anomaly_create();
 
     /* a refused --ckpt-path stops the run before any create hook, logger folder or
-     * hparams taken from it (ckpt_path.c) */
+     * hparams taken from it (checkpoint_path.c) */
     if (load_plugins(t) == LT_OK && ltr_checkpoint_precheck(t) == LT_OK) {
         /* load_from_checkpoint — the hparams saved in --ckpt-path by the same
          * plugin, the given ones on top (ckpt_hparams.c) */
-        t->ckpt_model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);
-        t->ckpt_data_hp = ltr_ckpt_merged_hparams(t, "data", o->data_hparams);
-        if (t->ckpt_model_hp) {
+        t->ckpt.model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);
+        t->ckpt.data_hp = ltr_ckpt_merged_hparams(t, "data", o->data_hparams);
+        if (t->ckpt.model_hp) {
             ltr_hparams_free(&t->model_hp);
-            ltr_hparams_init(&t->model_hp, t->ckpt_model_hp, "--model.");
+            ltr_hparams_init(&t->model_hp, t->ckpt.model_hp, "--model.");
         }
-        if (t->ckpt_data_hp) {
+        if (t->ckpt.data_hp) {
             ltr_hparams_free(&t->data_hp);
-            ltr_hparams_init(&t->data_hp, t->ckpt_data_hp, "--data.");
+            ltr_hparams_init(&t->data_hp, t->ckpt.data_hp, "--data.");
         }
         run_command(t);
     }
 
-    if (t->profiler) {
-        ltr_profiler_report(t->profiler, stdout, ltr_command_name(o->command));
-        ltr_profiler_destroy(t->profiler);
+    if (t->tools.profiler) {
+        ltr_profiler_report(t->tools.profiler, stdout, ltr_command_name(o->command));
+        ltr_profiler_destroy(t->tools.profiler);
     }
-    if (t->anomaly) ltr_anomaly_destroy(t->anomaly);
+    if (t->tools.anomaly) ltr_anomaly_destroy(t->tools.anomaly);
 
     if (!t->exit_code && ltr_trainer_interrupted(t)) {
         if (ltr_interrupted)
@@ -558,17 +504,17 @@ int ltr_trainer_run(const ltr_options *o) {
         ltr_report_write_json(t, o->results_path);
 
     int code = t->exit_code;
-    ltr_results_free(&t->train_results);
-    ltr_results_free(&t->eval_results);
-    ltr_dict_free(&t->logged);
-    ltr_dict_free(&t->pbar);
-    ltr_dict_free(&t->callback);
+    ltr_results_free(&t->metrics.train);
+    ltr_results_free(&t->metrics.eval);
+    ltr_dict_free(&t->metrics.logged);
+    ltr_dict_free(&t->metrics.pbar);
+    ltr_dict_free(&t->metrics.callback);
     ltr_hparams_free(&t->model_hp);
     ltr_hparams_free(&t->data_hp);
-    cJSON_Delete(t->ckpt_model_hp);
-    cJSON_Delete(t->ckpt_data_hp);
+    cJSON_Delete(t->ckpt.model_hp);
+    cJSON_Delete(t->ckpt.data_hp);
     ltr_param_store_free(&t->params);
-    free(t->requires_grad_state); /* toggle_optimizer's saved flags */
+    free(t->manual.requires_grad_state); /* toggle_optimizer's saved flags */
     ltr_ctx_free_allocs(&t->ctx);
     ltr_tape_destroy(t->tape);
     ltr_arena_destroy(t->arena);

@@ -18,7 +18,7 @@
 #include "plugin/loader.h"
 #include "tensor/tensor.h"
 #include "trainer/hooks.h"
-#include "trainer/loggers.h"
+#include "trainer/connectors/logger_connector.h"
 #include "trainer/progress.h"
 #include "trainer/results.h"
 #include "util/rng.h"
@@ -56,6 +56,46 @@ typedef struct ltr_loop_state {
 } ltr_loop_state;
 enum { LTR_LOOP_NONE = 0, LTR_LOOP_FIT, LTR_LOOP_EVAL };
 
+/* the logger connector's state (Lightning's _LoggerConnector and _ResultCollection) */
+typedef struct ltr_logged_state {
+    ltr_results train, eval;        /* the fit loop's and the evaluation loop's results */
+    ltr_results *active;            /* where lt_log goes right now */
+    ltr_metric_dict logged;         /* trainer.logged_metrics of the last collection */
+    ltr_metric_dict pbar;           /* progress_bar_metrics */
+    ltr_metric_dict callback;       /* trainer.callback_metrics */
+} ltr_logged_state;
+
+/* trainer.profiler and trainer.detect_anomaly (NULL: off) */
+typedef struct ltr_tools {
+    struct ltr_profiler *profiler;
+    struct ltr_anomaly *anomaly;
+} ltr_tools;
+
+/* manual optimization (loops/manual.c) */
+typedef struct ltr_manual_state {
+    bool enabled;                   /* the module set automatic_optimization = False */
+    bool step_running;              /* inside the manual batch's training_step: steps count */
+    int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
+                                       (-1: not saved); owned, NULL until the first toggle */
+} ltr_manual_state;
+
+/* the checkpoint connector's state (connectors/checkpoint_*.c) */
+typedef struct ltr_ckpt_conn_state {
+    struct ltr_ckpt *pending;       /* opened at start-up (ltr_checkpoint_open_early) until
+                                       ltr_checkpoint_restore applies the weights; then, for
+                                       fit, its optimizer/loop state applied after
+                                       configure_optimizers (owned) */
+    cJSON *model_hp, *data_hp;      /* load_from_checkpoint: saved hparams + overrides
+                                       (owned; NULL: the options' own) */
+    /* ModelCheckpoint.best_model_path / last_model_path as the callback last reported
+     * them (lt_checkpoint_paths_set); "" when none */
+    char best_path[2048], last_path[2048];
+    /* the dirpaths Checkpoint callbacks reported in setup, where `--ckpt-path last`
+     * looks for last*.h5 */
+    char dirpaths[8][1024];
+    int ndirpaths;
+} ltr_ckpt_conn_state;
+
 typedef struct ltr_trainer {
     const ltr_options *opts;
     ltr_plugin module_plugin, data_plugin;
@@ -72,43 +112,20 @@ typedef struct ltr_trainer {
     ltr_optim_setup optim_setup;    /* configure_optimizers' optimizers and scheduler configs */
     ltr_dataloader loaders[4];      /* by lt_split */
     bool has_loader[4];
-    ltr_results train_results, eval_results;
-    ltr_results *active_results;    /* where lt_log goes right now */
-    ltr_metric_dict logged;         /* trainer.logged_metrics of the last collection */
-    ltr_metric_dict pbar;           /* progress_bar_metrics */
-    ltr_metric_dict callback;       /* trainer.callback_metrics */
+    ltr_logged_state metrics;       /* the logger connector's results and metric dicts */
     ltr_progress progress;
     cJSON *stage_results;           /* {"validate": {...}, "test": {...}} (owned) */
     bool should_stop;
     int exit_code;                  /* set with the first error */
-    /* tools */
-    struct ltr_profiler *profiler;  /* trainer.profiler (NULL: off) */
-    struct ltr_anomaly *anomaly;    /* trainer.detect_anomaly (NULL: off) */
+    ltr_tools tools;                /* profiler, detect_anomaly */
     /* hooks, callbacks and loop flags */
     ltr_callback_set cbs;           /* --callback plugins, in dispatch order */
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
     ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
-    /* manual optimization (loops/manual.c) */
-    bool manual_optimization;       /* the module set automatic_optimization = False */
-    bool manual_step_running;       /* inside the manual batch's training_step: steps count */
-    ltr_logger_set lgs;             /* trainer.loggers (loggers.c) */
-    int8_t *requires_grad_state;    /* toggle_optimizer's saved flags by parameter index
-                                       (-1: not saved); owned, NULL until the first toggle */
-    /* checkpoints */
-    struct ltr_ckpt *pending_ckpt;  /* opened at start-up (ltr_checkpoint_open_early) until
-                                       ltr_checkpoint_restore applies the weights; then, for
-                                       fit, its optimizer/loop state applied after
-                                       configure_optimizers (owned) */
-    cJSON *ckpt_model_hp, *ckpt_data_hp; /* load_from_checkpoint: saved hparams + overrides
-                                            (owned; NULL: the options' own) */
-    /* ModelCheckpoint.best_model_path / last_model_path as the
-     * callback last reported them (lt_checkpoint_paths_set); "" when none */
-    char ckpt_best_path[2048], ckpt_last_path[2048];
-    /* the dirpaths Checkpoint callbacks reported in setup, where
-     * `--ckpt-path last` looks for last*.h5 */
-    char ckpt_dirpaths[8][1024];
-    int nckpt_dirpaths;
+    ltr_manual_state manual;        /* manual optimization (loops/manual.c) */
+    ltr_logger_set lgs;             /* trainer.loggers (logger_connector.c) */
+    ltr_ckpt_conn_state ckpt;       /* the checkpoint connector's state */
     /* --data.num_workers & co., read at the data module's
      * create, applied to every split's loader */
     ltr_loader_overrides loader_over;
@@ -131,6 +148,8 @@ int ltr_trainer_run(const ltr_options *o);
  * error or a recorded one into "module 'mlp' hook training_step: <message>". */
 lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook, lt_status rc);
 void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook);
+/* The module's (is_module) or data module's name, for messages ("?" before loading). */
+const char *ltr_trainer_plugin_name(const ltr_trainer *t, bool is_module);
 /* Record a trainer-level error (first wins) with its exit status. */
 void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -178,7 +197,7 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
 /* Write t->stage_results to path atomically (temp file + rename). */
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path);
 
-/* Set by the first SIGINT/SIGTERM of a run (signals.c); the loops stop after the step. */
+/* Set by the first SIGINT/SIGTERM of a run (signal_connector.c); the loops stop after the step. */
 extern volatile sig_atomic_t ltr_interrupted;
 /* Route SIGINT/SIGTERM to a thread of their own (first: ltr_interrupted; second: the
  * default action). Call before any compute thread exists; idempotent. */
@@ -193,8 +212,9 @@ bool ltr_trainer_interrupted(ltr_trainer *t);
 
 /* ---- entry points, logging and tools ---- */
 
-/* Build the loader of `split` from the data module's dataset hook (trainer.c); a split
- * it does not provide leaves has_loader[split] false. */
+/* Build the loader of `split` from the data module's dataset hook
+ * (connectors/data_connector.c); a split it does not provide leaves has_loader[split]
+ * false. */
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
 /* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
@@ -204,9 +224,9 @@ lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **b
  * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */
 bool ltr_should_update_logs(const ltr_trainer *t);
 void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_log);
-/* Restore --ckpt-path after the setup hooks (ckpt_path.c); LT_OK when path is NULL. */
+/* Restore --ckpt-path after the setup hooks (checkpoint_path.c); LT_OK when path is NULL. */
 lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage stage);
-/* --ckpt-path at start-up (ckpt_path.c): validated before any plugin runs (precheck),
+/* --ckpt-path at start-up (checkpoint_path.c): validated before any plugin runs (precheck),
  * then matched against the module and read right after its create (open_early) */
 lt_status ltr_checkpoint_precheck(ltr_trainer *t);
 lt_status ltr_checkpoint_open_early(ltr_trainer *t);
@@ -241,7 +261,7 @@ void ltr_anomaly_destroy(ltr_anomaly *a);
 /* fill the host table's trainer members (host_services.c); before the first hook */
 void ltr_trainer_serve_host_api(void);
 
-/* the trainer's checkpoint entry points (ckpt_connector.c) */
-#include "trainer/ckpt_connector.h"
+/* the trainer's checkpoint entry points (checkpoint_connector.c) */
+#include "trainer/connectors/checkpoint_connector.h"
 
 #endif

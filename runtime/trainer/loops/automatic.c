@@ -69,10 +69,10 @@ lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *o
     ltr_hook_args a = {.opt = opt, .batch_idx = batch_idx, .tensor = loss};
     if (ltr_hook_call(t, LTR_H_ON_BEFORE_BACKWARD, &a)) return LT_ERROR;
     t->ctx.hook_name = "backward";
-    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "backward");
+    if (t->tools.profiler) ltr_profiler_start(t->tools.profiler, "[Strategy]", "backward");
     /* precision.pre_backward, LightningModule.backward (ABI 1.5), precision.post_backward */
     lt_status brc = t->strategy->ops->backward(t->strategy, &t->ctx.pub, loss);
-    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "backward");
+    if (t->tools.profiler) ltr_profiler_stop(t->tools.profiler, "[Strategy]", "backward");
     if (brc != LT_OK) return LT_ERROR; /* the message stays on the context */
     t->ctx.hook_name = NULL;
     return ltr_hook_call(t, LTR_H_ON_AFTER_BACKWARD, &a) ? LT_ERROR : LT_OK;
@@ -191,7 +191,7 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
      * not with manual optimization (Precision._clip_gradients returns early) */
     lt_status (*cgc)(lt_ctx *, void *, lt_optimizer *, double, const char *) =
         MOD_HOOK(t, configure_gradient_clipping);
-    if (t->manual_optimization) {
+    if (t->manual.enabled) {
         /* the user clips with lt_clip_gradients in training_step, if at all */
     } else if (cgc) {
         ltr_trainer_hook_begin(t, true, "configure_gradient_clipping");
@@ -207,13 +207,13 @@ static lt_status optimizer_step(ltr_trainer *t, lt_optimizer *opt, lt_closure *c
                                                  cfg->gradient_clip_algorithm)))
             return LT_ERROR;
     }
-    if (t->profiler) ltr_profiler_start(t->profiler, "[Strategy]", "optimizer_step");
+    if (t->tools.profiler) ltr_profiler_start(t->tools.profiler, "[Strategy]", "optimizer_step");
     lt_status orc = t->strategy->ops->optimizer_step(t->strategy, &t->ctx.pub, opt);
-    if (t->profiler) ltr_profiler_stop(t->profiler, "[Strategy]", "optimizer_step");
+    if (t->tools.profiler) ltr_profiler_stop(t->tools.profiler, "[Strategy]", "optimizer_step");
     if (orc != LT_OK) return step_error(t, "the optimizer step");
     /* manual optimization: _ManualOptimization._on_after_step, optim_step_progress
      * .increment_completed, which is trainer.global_step in manual mode */
-    if (t->manual_step_running) t->ctx.pub.global_step++;
+    if (t->manual.step_running) t->ctx.pub.global_step++;
     t->ctx.hook_name = hook;
     t->ctx.plugin_name = plugin;
     return LT_OK;

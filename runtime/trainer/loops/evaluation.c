@@ -38,15 +38,15 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     ltr_hook_id h_batch_end = val ? LTR_H_ON_VALIDATION_BATCH_END : LTR_H_ON_TEST_BATCH_END;
 
     bool was_training = t->ctx.pub.training;
-    ltr_results *was_active = t->active_results;
+    ltr_results *was_active = t->metrics.active;
     int was_loop = t->loop.active_loop; /* trainer._active_loop: this loop while it runs */
     t->loop.active_loop = LTR_LOOP_EVAL;
     t->loop.eval_ready = 0;
     t->loop.eval_total = max_batches; /* lt_trainer_flag "num_eval_batches" */
     t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
     t->ctx.pub.sanity_checking = sanity;
-    t->active_results = &t->eval_results;
-    ltr_results_reset(&t->eval_results);
+    t->metrics.active = &t->metrics.eval;
+    ltr_results_reset(&t->metrics.eval);
     /* Lightning's _EvaluationLoop.reset: while fitting, the loader's sampler epoch is the
      * fit loop's epoch_progress.current.processed ("some users want validation shuffling
      * based on the training progress"); validate/test leave it at 0 */
@@ -97,8 +97,8 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
      * gives one, else the mode from before the loop comes back) */
     ltr_metric_dict stage = {0};
     if (rc == LT_OK && !sanity) {
-        ltr_results_collect_epoch(&t->eval_results, &stage, &t->pbar, &t->callback);
-        ltr_dict_update(&t->logged, &stage);
+        ltr_results_collect_epoch(&t->metrics.eval, &stage, &t->metrics.pbar, &t->metrics.callback);
+        ltr_dict_update(&t->metrics.logged, &stage);
         rc = ltr_loggers_log_metrics(t, &stage); /* log_eval_end_metrics */
         ltr_progress_end(&bar, &stage);
     } else if (rc == LT_OK) {
@@ -113,10 +113,10 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
     if (rc == LT_OK && !sanity && (t->opts->command != LTR_CMD_FIT || !val))
         ltr_report_stage(t, val ? "validate" : "test", &stage);
     ltr_dict_free(&stage);
-    ltr_results_reset(&t->eval_results);
+    ltr_results_reset(&t->metrics.eval);
     t->ctx.pub.sanity_checking = false;
     t->ctx.grad_enabled = true;
-    t->active_results = was_active;
+    t->metrics.active = was_active;
     t->loop.active_loop = was_loop;
     return rc;
 }

@@ -239,7 +239,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     }
     L->active_loop = LTR_LOOP_NONE;
     if (rc == LT_OK) {
-        ltr_report_stage(t, "fit", &t->callback);
+        ltr_report_stage(t, "fit", &t->metrics.callback);
         rc = ltr_hook_call(t, LTR_H_ON_FIT_END, NULL);
     }
     return rc;

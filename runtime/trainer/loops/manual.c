@@ -39,7 +39,7 @@ static ltr_trainer *trainer_of(lt_ctx *c, const char *what) {
 
 lt_status ltr_verify_manual_optimization(ltr_trainer *t) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
-    if (!t->manual_optimization) return LT_OK;
+    if (!t->manual.enabled) return LT_OK;
     if (cfg->gradient_clip_val > 0) {
         ltr_trainer_error(t, LTR_EXIT_USAGE,
                           "Automatic gradient clipping is not supported for manual optimization. "
@@ -67,15 +67,15 @@ lt_status ltr_manual_step(ltr_trainer *t, lt_batch *batch, int64_t batch_idx, lt
     lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, training_step);
     *outputs = NULL;
     /* on_run_start: optimizer steps made from here on count (optim_step_progress) */
-    t->manual_step_running = true;
+    t->manual.step_running = true;
     if (ltr_step_context_enter(t, "training_step")) {
-        t->manual_step_running = false;
+        t->manual.step_running = false;
         return LT_ERROR;
     }
     ltr_trainer_hook_begin(t, true, "training_step");
     lt_tensor *out = step(&t->ctx.pub, t->module, batch, batch_idx);
     ltr_step_context_exit(t, "training_step");
-    t->manual_step_running = false;
+    t->manual.step_running = false;
     lt_status rc = ltr_trainer_hook_done(t, true, "training_step", LT_OK);
     if (rc || t->exit_code) return LT_ERROR; /* a hook inside may have reported already */
     *outputs = out; /* ManualResult: {"loss": out.detach()}, or {} for "no return" */
@@ -91,20 +91,20 @@ lt_status ltr_api_set_automatic_optimization(lt_ctx *c, bool automatic) {
     if (t->module_created)
         return ltr_fail(c, "lt_set_automatic_optimization: call it from the module's create hook "
                            "(Lightning sets self.automatic_optimization in __init__)");
-    t->manual_optimization = !automatic;
+    t->manual.enabled = !automatic;
     return LT_OK;
 }
 
 bool ltr_api_automatic_optimization(lt_ctx *c) {
     ltr_trainer *t = ltr_ctx_of(c)->trainer;
-    return !t || !t->manual_optimization;
+    return !t || !t->manual.enabled;
 }
 
 lt_status ltr_api_manual_backward(lt_ctx *c, lt_tensor *loss) {
     ltr_trainer *t = trainer_of(c, "lt_manual_backward");
     if (!t) return LT_ERROR;
     /* LightningModule._verify_is_manual_optimization */
-    if (!t->manual_optimization)
+    if (!t->manual.enabled)
         return ltr_fail(c, "to use manual_backward, please disable automatic optimization: set "
                            "model property `automatic_optimization` as False "
                            "(lt_set_automatic_optimization(ctx, false) in create)");
@@ -137,11 +137,11 @@ lt_status ltr_api_toggle_optimizer(lt_ctx *c, lt_optimizer *opt) {
                                                             "what lt_optimizers(ctx, i) returns)"
                                                           : "no optimizer (NULL)");
     ltr_param_store *ps = &t->params;
-    if (!t->requires_grad_state) {
-        t->requires_grad_state = malloc((size_t)(ps->count > 0 ? ps->count : 1));
-        if (!t->requires_grad_state) return ltr_fail(c, "lt_toggle_optimizer: out of memory");
+    if (!t->manual.requires_grad_state) {
+        t->manual.requires_grad_state = malloc((size_t)(ps->count > 0 ? ps->count : 1));
+        if (!t->manual.requires_grad_state) return ltr_fail(c, "lt_toggle_optimizer: out of memory");
     }
-    int8_t *state = t->requires_grad_state;
+    int8_t *state = t->manual.requires_grad_state;
     memset(state, -1, (size_t)ps->count); /* param_requires_grad_state = {} */
     for (int k = 0; k < t->optim_setup.noptimizers; k++) {
         const lt_optimizer *o = t->optim_setup.optimizers[k];
@@ -164,7 +164,7 @@ lt_status ltr_api_toggle_optimizer(lt_ctx *c, lt_optimizer *opt) {
 lt_status ltr_api_untoggle_optimizer(lt_ctx *c, lt_optimizer *opt) {
     ltr_trainer *t = trainer_of(c, "lt_untoggle_optimizer");
     if (!t) return LT_ERROR;
-    int8_t *state = t->requires_grad_state;
+    int8_t *state = t->manual.requires_grad_state;
     if (!state) return LT_OK; /* nothing was toggled: an empty dict */
     ltr_param_store *ps = &t->params;
     for (int k = 0; k < t->optim_setup.noptimizers; k++) {

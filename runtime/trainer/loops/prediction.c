@@ -270,13 +270,13 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     }
     w.file = w.image.file;
     bool was_training = t->ctx.pub.training, was_grad = t->ctx.grad_enabled;
-    ltr_results *was_active = t->active_results;
+    ltr_results *was_active = t->metrics.active;
     t->ctx.grad_enabled = false; /* inference_mode (model.eval(): predict_loop) */
-    t->active_results = NULL;    /* self.log is forbidden in predict hooks */
+    t->metrics.active = NULL;    /* self.log is forbidden in predict hooks */
     lt_status rc = predict_loop(t, split, n, &w);
     t->ctx.pub.training = was_training;
     t->ctx.grad_enabled = was_grad;
-    t->active_results = was_active;
+    t->metrics.active = was_active;
 
     int nds = w.n;
     char summary[1024] = "";

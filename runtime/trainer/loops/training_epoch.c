@@ -79,7 +79,7 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     L->should_accumulate = (b + 1) % cfg->accumulate_grad_batches != 0 && !is_last;
     lt_tensor *outputs = NULL;
     /* automatic_optimization.run or, with it off, manual_optimization.run (manual.c) */
-    if ((rc = t->manual_optimization ? ltr_manual_step(t, batch, b, &outputs)
+    if ((rc = t->manual.enabled ? ltr_manual_step(t, batch, b, &outputs)
                                      : ltr_automatic_step(t, batch, b, &outputs)))
         return rc;
     /* update_lr_schedulers("step") (not while accumulating), then ("epoch") on the
@@ -97,11 +97,11 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     /* _LoggerConnector.on_batch_end (every dict, every batch), then
      * update_train_step_metrics: loggers every log_every_n_steps (log_gating.c) */
     ltr_metric_dict step_log = {0}; /* metrics["log"] of this step */
-    ltr_results_collect_step(&t->train_results, &step_log, &t->pbar, &t->callback);
-    ltr_dict_update(&t->logged, &step_log);
+    ltr_results_collect_step(&t->metrics.train, &step_log, &t->metrics.pbar, &t->metrics.callback);
+    ltr_dict_update(&t->metrics.logged, &step_log);
     ltr_update_train_step_metrics(t, &step_log);
     ltr_dict_free(&step_log);
-    ltr_progress_update(&t->progress, b + 1, &t->pbar);
+    ltr_progress_update(&t->progress, b + 1, &t->metrics.pbar);
     return LT_OK;
 }
 
@@ -119,7 +119,7 @@ static lt_status epoch_on_advance_end(ltr_trainer *t, int64_t b) {
         }
         if (rc == LT_OK) rc = ltr_eval_loop(t, LT_SPLIT_VAL, L->num_val_batches, false);
         t->ctx.pub.training = true;
-        t->active_results = &t->train_results;
+        t->metrics.active = &t->metrics.train;
         if (rc) return rc;
     }
     /* plateau schedulers of interval "step": after the batch's metrics are logged */
@@ -165,7 +165,7 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
     int64_t epoch = L->epochs_processed;
     t->ctx.pub.current_epoch = epoch;
     t->ctx.pub.training = true;
-    t->active_results = &t->train_results;
+    t->metrics.active = &t->metrics.train;
     ltr_dataloader_set_epoch(&t->loaders[LT_SPLIT_TRAIN], epoch);
     char label[64];
     snprintf(label, sizeof label, "Epoch %lld", (long long)epoch);
@@ -175,35 +175,35 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
     lt_status rc = ltr_hook_call(t, LTR_H_ON_TRAIN_EPOCH_START, NULL);
     if (rc == LT_OK) rc = train_epoch_batches(t, &epoch_complete);
     if (rc) {
-        ltr_results_reset(&t->train_results);
+        ltr_results_reset(&t->metrics.train);
         return rc;
     }
     L->epochs_processed++; /* epoch_progress.increment_processed */
     /* callbacks first, except the monitoring ones (EarlyStopping, checkpoints), which
      * come after the module so they see what it logs in on_train_epoch_end */
-    t->active_results = &t->train_results;
+    t->metrics.active = &t->metrics.train;
     rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_NON_MONITORING);
     if (rc == LT_OK) rc = ltr_module_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL);
     if (rc == LT_OK) rc = ltr_callbacks_call(t, LTR_H_ON_TRAIN_EPOCH_END, NULL, LTR_CB_MONITORING);
     ltr_loop_end_step_memory(t);
     if (rc == LT_OK) {
         ltr_metric_dict ep_log = {0}; /* update_train_epoch_metrics -> loggers */
-        ltr_results_collect_epoch(&t->train_results, &ep_log, &t->pbar, &t->callback);
-        ltr_dict_update(&t->logged, &ep_log);
+        ltr_results_collect_epoch(&t->metrics.train, &ep_log, &t->metrics.pbar, &t->metrics.callback);
+        ltr_dict_update(&t->metrics.logged, &ep_log);
         /* fit_loop.on_advance_end: "_batches_that_stepped -= 1" around
          * update_train_epoch_metrics, so epoch-end rows reuse the last step */
         t->loop.batches_that_stepped--;
         rc = ltr_loggers_log_metrics(t, &ep_log);
         t->loop.batches_that_stepped++;
         ltr_dict_free(&ep_log);
-        ltr_progress_end(&t->progress, &t->pbar);
+        ltr_progress_end(&t->progress, &t->metrics.pbar);
         /* plateau schedulers of interval "epoch": after the epoch's metrics are logged */
         if (epoch_complete)
             rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, true, L->num_training_batches - 1,
                                           false);
     }
-    ltr_results_reset(&t->train_results);
-    t->active_results = NULL;
+    ltr_results_reset(&t->metrics.train);
+    t->metrics.active = NULL;
     t->ctx.pub.current_epoch = epoch + 1; /* epoch_progress.increment_completed */
     return rc;
 }

@@ -1,5 +1,5 @@
 /*
- * loggers.c — logger plugins (contract in
+ * logger_connector.c — logger plugins (contract in
  * loggers.h). Reproduces Lightning 2.6's trainer/connectors/logger_connector: 
  * log_metrics(metrics, step=None) returns at once without loggers or metrics, else
  * sets metrics.setdefault("epoch", trainer.current_epoch), uses

@@ -45,7 +45,7 @@ void ltr_update_train_step_metrics(ltr_trainer *t, const ltr_metric_dict *step_l
     if (t->loop.should_accumulate) return; /* automatic optimization only, so far */
     if (!ltr_should_update_logs(t) && t->opts->trainer.fast_dev_run <= 0) return;
     /* log_metrics(metrics["log"]): this step's logged metrics to every logger
-     * at step _batches_that_stepped (loggers.c) */
+     * at step _batches_that_stepped (logger_connector.c) */
     ltr_loggers_log_metrics(t, step_log);
 }
 
@@ -56,12 +56,12 @@ bool ltr_api_should_update_logs(lt_ctx *c) {
 
 void ltr_trainer_refresh_metrics(void *self) {
     ltr_trainer *t = self;
-    if (!t->active_results || t->ctx.pub.sanity_checking) return;
+    if (!t->metrics.active || t->ctx.pub.sanity_checking) return;
     bool in_batch = t->ctx.pub.batch_idx >= 0;
-    if (t->active_results == &t->train_results) {
-        if (in_batch) ltr_results_collect_step(&t->train_results, &t->logged, &t->pbar, &t->callback);
-        else ltr_results_collect_epoch(&t->train_results, &t->logged, &t->pbar, &t->callback);
-    } else if (t->active_results == &t->eval_results && !in_batch) {
-        ltr_results_collect_epoch(&t->eval_results, &t->logged, &t->pbar, &t->callback);
+    if (t->metrics.active == &t->metrics.train) {
+        if (in_batch) ltr_results_collect_step(&t->metrics.train, &t->metrics.logged, &t->metrics.pbar, &t->metrics.callback);
+        else ltr_results_collect_epoch(&t->metrics.train, &t->metrics.logged, &t->metrics.pbar, &t->metrics.callback);
+    } else if (t->metrics.active == &t->metrics.eval && !in_batch) {
+        ltr_results_collect_epoch(&t->metrics.eval, &t->metrics.logged, &t->metrics.pbar, &t->metrics.callback);
     }
 }

@@ -1,5 +1,5 @@
 /*
- * callbacks.c — callback plugins (--callback PATH[:JSON]) and hook dispatch in
+ * callback_connector.c — callback plugins (--callback PATH[:JSON]) and hook dispatch in
  * Lightning's order (trainer/call.py: _call_callback_hooks, _call_lightning_module_hook).
  *h.
  */

@@ -1,6 +1,6 @@
-/* ckpt_connector.c — the trainer's state as checkpoint/state_view.h's view, and the
+/* checkpoint_connector.c — the trainer's state as checkpoint/state_view.h's view, and the
  * trainer's checkpoint entry points over runtime/checkpoint. */
-#include "trainer/ckpt_connector.h"
+#include "trainer/connectors/checkpoint_connector.h"
 
 #include "checkpoint/checkpoint.h"
 #include "trainer/fault.h"

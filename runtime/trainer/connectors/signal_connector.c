@@ -1,5 +1,5 @@
 /*
- * signals.c — SIGINT/SIGTERM for a training run: the first one asks the loops to stop
+ * signal_connector.c — SIGINT/SIGTERM for a training run: the first one asks the loops to stop
  * after the current step (ltr_interrupted), the second ends the process at once.
  *
  * Why a thread and not a handler: a handler runs on whichever thread the kernel picks,

@@ -1,5 +1,5 @@
 /*
- * ckpt_dir.c — where checkpoints go and where `--ckpt-path last` looks (ABI 1.5).
+ * checkpoint_dir.c — where checkpoints go and where `--ckpt-path last` looks (ABI 1.5).
  *
  * Reproduces Lightning's ModelCheckpoint.__resolve_ckpt_dir (no dirpath argument):
  *   with loggers: os.path.join(loggers[0].save_dir or default_root_dir, loggers[0].name,
@@ -9,7 +9,7 @@
  *   without:      default_root_dir/checkpoints.
  * A first logger built against ABI 1.4 (no version_dir hook) gets
  * default_root_dir/checkpoints (ltrun's choice: it cannot name its folder).
- * The trainer's own "last" checkpoint (ckpt_path.c, when no Checkpoint callback is
+ * The trainer's own "last" checkpoint (checkpoint_path.c, when no Checkpoint callback is
  * configured — Lightning's default ModelCheckpoint) is written there as last.h5.
  *
  * `--ckpt-path last` (checkpoint_connector._select_ckpt_path): the candidates are every
@@ -81,8 +81,8 @@ static void scan(const char *dir, char *best, size_t cap, struct stat *best_st) 
 bool ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
     struct stat st = {0};
     buf[0] = '\0';
-    for (int i = 0; i < t->nckpt_dirpaths; i++) scan(t->ckpt_dirpaths[i], buf, cap, &st);
-    if (t->ckpt_last_path[0]) consider(t->ckpt_last_path, buf, cap, &st);
+    for (int i = 0; i < t->ckpt.ndirpaths; i++) scan(t->ckpt.dirpaths[i], buf, cap, &st);
+    if (t->ckpt.last_path[0]) consider(t->ckpt.last_path, buf, cap, &st);
     if (!has_checkpoint_callback(t)) {
         char dir[4096];
         ltr_checkpoint_dir(t, dir, sizeof dir);
@@ -103,8 +103,8 @@ lt_status ltr_api_checkpoint_dir(lt_ctx *ctx, char *buf, size_t cap) {
 void ltr_api_checkpoint_dirpath_add(lt_ctx *ctx, const char *dirpath) {
     ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
     if (!t || !dirpath || !dirpath[0]) return;
-    for (int i = 0; i < t->nckpt_dirpaths; i++)
-        if (!strcmp(t->ckpt_dirpaths[i], dirpath)) return;
-    if (t->nckpt_dirpaths == (int)(sizeof t->ckpt_dirpaths / sizeof t->ckpt_dirpaths[0])) return;
-    snprintf(t->ckpt_dirpaths[t->nckpt_dirpaths++], sizeof t->ckpt_dirpaths[0], "%s", dirpath);
+    for (int i = 0; i < t->ckpt.ndirpaths; i++)
+        if (!strcmp(t->ckpt.dirpaths[i], dirpath)) return;
+    if (t->ckpt.ndirpaths == (int)(sizeof t->ckpt.dirpaths / sizeof t->ckpt.dirpaths[0])) return;
+    snprintf(t->ckpt.dirpaths[t->ckpt.ndirpaths++], sizeof t->ckpt.dirpaths[0], "%s", dirpath);
 }

@@ -1,5 +1,5 @@
 /*
- * ckpt_path.c — where `--ckpt-path` is honoured and the "last" checkpoint written
+ * checkpoint_path.c — where `--ckpt-path` is honoured and the "last" checkpoint written
  * (hook point; loading and saving by the checkpoint work).
  *
  * Lightning restores a checkpoint after the setup hooks and before the loop
@@ -9,7 +9,7 @@
  * weights loaded (fit, validate, test, predict); for fit the rest of the training state
  * waits for configure_optimizers (ltr_checkpoint_restore_training).
  *
- * "last" is <checkpoint dir>/last.h5 (ckpt_dir.c: the first logger's version dir +
+ * "last" is <checkpoint dir>/last.h5 (checkpoint_dir.c: the first logger's version dir +
  * /checkpoints, default_root_dir/checkpoints without a logger), written at the end of fit (and after
  * the step a SIGINT/SIGTERM interrupted) while enable_checkpointing is true — the
  * minimal ModelCheckpoint(save_last=True) — Lightning's default ModelCheckpoint, added
@@ -21,7 +21,7 @@
  * resolves to the reported best_model_path (Lightning's _checkpoint_connector
  * ._select_ckpt_path: trainer.checkpoint_callback.best_model_path, an error when empty or
  * without a ModelCheckpoint); "last" to the newest last*.h5 of the checkpoint dirs
- * (ckpt_dir.c). For `ltrun test` in a new process the callback reads the
+ * (checkpoint_dir.c). For `ltrun test` in a new process the callback reads the
  * paths back in setup from the sidecar it keeps in its dirpath (model_checkpoint.c).
  */
 #include "checkpoint/checkpoint.h"
@@ -56,8 +56,8 @@ static bool has_checkpoint_callback(const ltr_trainer *t) {
 void ltr_api_checkpoint_paths_set(lt_ctx *ctx, const char *best, const char *last) {
     ltr_trainer *t = ltr_ctx_of(ctx)->trainer;
     if (!t) return;
-    snprintf(t->ckpt_best_path, sizeof t->ckpt_best_path, "%s", best ? best : "");
-    snprintf(t->ckpt_last_path, sizeof t->ckpt_last_path, "%s", last ? last : "");
+    snprintf(t->ckpt.best_path, sizeof t->ckpt.best_path, "%s", best ? best : "");
+    snprintf(t->ckpt.last_path, sizeof t->ckpt.last_path, "%s", last ? last : "");
 }
 
 /* The --ckpt-path file known at start-up: false when there is none to check yet ("best"
@@ -105,8 +105,8 @@ lt_status ltr_checkpoint_open_early(ltr_trainer *t) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", err);
         return LT_ERROR;
     }
-    ltr_ckpt_close(t->pending_ckpt);
-    t->pending_ckpt = c;
+    ltr_ckpt_close(t->ckpt.pending);
+    t->ckpt.pending = c;
     return LT_OK;
 }
 
@@ -114,7 +114,7 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
     if (!ckpt_path) return LT_OK;
     char path[4096];
     if (!strcmp(ckpt_path, "last")) {
-        if (!ltr_checkpoint_last_path(t, path, sizeof path)) { /* ckpt_dir.c */
+        if (!ltr_checkpoint_last_path(t, path, sizeof path)) { /* checkpoint_dir.c */
             char dir[2048];
             ltr_checkpoint_dir(t, dir, sizeof dir);
             /* Lightning's _select_ckpt_path warns and loads nothing: fit starts from
@@ -123,14 +123,14 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
                 fprintf(stderr, "UserWarning: .fit(ckpt_path=\"last\") is set, but there is no "
                                 "last checkpoint available. No checkpoint will be loaded. HINT: "
                                 "Set `ModelCheckpoint(..., save_last=True)`. (looked in %s)\n",
-                        t->nckpt_dirpaths ? t->ckpt_dirpaths[0] : dir);
+                        t->ckpt.ndirpaths ? t->ckpt.dirpaths[0] : dir);
                 return LT_OK;
             }
             ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path last: no last checkpoint at %s "
                               "(ltrun fit writes last.h5 there when enable_checkpointing is "
                               "true; a new run's logger version is a new folder: pass the file, "
                               "a fixed logger version or a model_checkpoint dirpath)",
-                              t->nckpt_dirpaths ? t->ckpt_dirpaths[0] : dir);
+                              t->ckpt.ndirpaths ? t->ckpt.dirpaths[0] : dir);
             return LT_ERROR;
         }
     } else if (!strcmp(ckpt_path, "best")) {
@@ -144,13 +144,13 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
                               "\"last\"", fn);
             return LT_ERROR;
         }
-        if (!t->ckpt_best_path[0]) {
+        if (!t->ckpt.best_path[0]) {
             ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best: .%s(ckpt_path=\"best\") is set "
                               "but `ModelCheckpoint` is not configured to save the best model "
                               "(best_model_path is empty: no fit saved into its dirpath yet)", fn);
             return LT_ERROR;
         }
-        snprintf(path, sizeof path, "%s", t->ckpt_best_path);
+        snprintf(path, sizeof path, "%s", t->ckpt.best_path);
         struct stat st;
         if (stat(path, &st) != 0) {
             ltr_trainer_error(t, LTR_EXIT_USAGE, "--ckpt-path best: best_model_path %s: no such "
@@ -168,8 +168,8 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
     }
     char err[4096];
     /* opened at start-up (ltr_checkpoint_open_early) when it is the same file */
-    ltr_ckpt *c = t->pending_ckpt;
-    t->pending_ckpt = NULL;
+    ltr_ckpt *c = t->ckpt.pending;
+    t->ckpt.pending = NULL;
     if (c && strcmp(ltr_ckpt_path(c), path)) {
         ltr_ckpt_close(c);
         c = NULL;
@@ -201,15 +201,15 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
         return LT_ERROR;
     }
     fprintf(stderr, "Restoring states from the checkpoint path at %s\n", path);
-    if (stage == LT_STAGE_FIT) t->pending_ckpt = c; /* the rest after configure_optimizers */
+    if (stage == LT_STAGE_FIT) t->ckpt.pending = c; /* the rest after configure_optimizers */
     else ltr_ckpt_close(c);
     return LT_OK;
 }
 
 lt_status ltr_checkpoint_restore_training(ltr_trainer *t) {
-    ltr_ckpt *c = t->pending_ckpt;
+    ltr_ckpt *c = t->ckpt.pending;
     if (!c) return LT_OK;
-    t->pending_ckpt = NULL;
+    t->ckpt.pending = NULL;
     char err[2048];
     lt_status rc = ltr_ckpt_apply_training(t, c, err, sizeof err);
     ltr_ckpt_close(c);
@@ -258,7 +258,7 @@ lt_status ltr_checkpoint_save_last(ltr_trainer *t) {
     char dir[2048], path[2100];
     ltr_checkpoint_dir(t, dir, sizeof dir); /* the first logger's version dir */
     ckpt_write w = {.t = t, .weights_only = false, .mkdir = dir};
-    if (t->ckpt_last_path[0]) snprintf(path, sizeof path, "%s", t->ckpt_last_path);
+    if (t->ckpt.last_path[0]) snprintf(path, sizeof path, "%s", t->ckpt.last_path);
     else snprintf(path, sizeof path, "%s/last.h5", dir);
     if (save_through_strategy(t, path, &w)) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "%s", w.err);
