@@ -48,6 +48,10 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     /* ABI 1.4: progress bar */
     if (!strcmp(key, "num_eval_batches")) return (double)t->loop.eval_total;
     if (!strcmp(key, "enable_progress_bar")) return f->enable_progress_bar ? 1.0 : 0.0;
+    /* ModelCheckpoint's deferral (Lightning 2.6): is validation about to run? */
+    if (!strcmp(key, "is_last_batch")) return t->loop.is_last_batch ? 1.0 : 0.0;
+    if (!strcmp(key, "num_val_batches"))
+        return t->loop.estimated_ready ? (double)t->loop.num_val_batches : NAN;
     if (!strcmp(key, "num_training_batches"))
         return t->loop.estimated_ready ? (double)t->loop.num_training_batches : NAN;
     return NAN;

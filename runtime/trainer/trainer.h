@@ -39,6 +39,7 @@ typedef struct ltr_loop_state {
     int64_t epochs_processed;      /* epoch_progress.current.processed */
     int64_t batches_that_stepped;
     bool should_accumulate;        /* the current batch only accumulates gradients */
+    bool is_last_batch;            /* batch_progress.is_last_batch: the epoch's last batch */
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
     bool stop_info_shown;
