@@ -300,7 +300,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
         else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
     }
-    teardown_stage(t, stage, set_up);
+    /* An error ended the stage: Lightning's _interrupt (trainer/call.py) calls
+     * Callback.on_exception and DataModule.on_exception, then logger.finalize("failed"),
+     * and never the teardown hooks, which run only after a stage that completed
+     * (OnExceptionCheckpoint relies on it: its teardown removes the file). */
+    bool failed = t->exit_code != 0;
+    if (failed) {
+        ltr_callbacks_on_exception(t, t->error_msg);
+        t->exception_handled = true;
+    }
+    teardown_stage(t, stage, set_up && !failed);
     /* logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
     ltr_loggers_finalize(t, t->exit_code || rc ? "failed"
                                : ltr_trainer_interrupted(t) ? "interrupted" : "success");
@@ -331,8 +340,10 @@ static void run_command(ltr_trainer *t) {
         run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_trainer_interrupted(t))
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
-    /* an error ended the run: Callback.on_exception, DataModule.on_exception */
-    if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+    /* an error outside a stage's body (creating plugins, a teardown hook) ended the
+     * run: Callback.on_exception, DataModule.on_exception */
+    if (t->exit_code == LTR_EXIT_TRAINING && !t->exception_handled)
+        ltr_callbacks_on_exception(t, t->error_msg);
     t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t);

@@ -124,6 +124,7 @@ typedef struct ltr_trainer {
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
     ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
+    bool exception_handled;         /* on_exception was called for it (once per run) */
     ltr_manual_state manual;        /* manual optimization (loops/manual.c) */
     ltr_logger_set lgs;             /* trainer.loggers (logger_connector.c) */
     ltr_ckpt_conn_state ckpt;       /* the checkpoint connector's state */
