@@ -57,6 +57,18 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     return NAN;
 }
 
+lt_status ltr_api_step_output(lt_ctx *c, lt_tensor *output) {
+    ltr_ctx *x = ltr_ctx_of(c);
+    ltr_trainer *t = x->trainer;
+    const char *hook = x->hook_name ? x->hook_name : "";
+    if (!t || (strcmp(hook, "validation_step") && strcmp(hook, "test_step")))
+        return ltr_fail(c, "lt_step_output: called in %s; only validation_step and test_step hand "
+                           "their outputs this way (training_step returns its loss, "
+                           "predict_step its predictions)", hook[0] ? hook : "no hook");
+    t->loop.step_output = output;
+    return LT_OK;
+}
+
 const char *ltr_api_optimizer_name(const lt_optimizer *opt) { return opt ? opt->name : NULL; }
 
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg) {

@@ -138,6 +138,7 @@ const char *ltr_api_model_summary(lt_ctx *ctx, int max_depth);
 /* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);
+lt_status ltr_api_step_output(lt_ctx *c, lt_tensor *output);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
 lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names, const double *values);

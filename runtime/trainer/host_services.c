@@ -46,6 +46,7 @@ static void fill(lt_host_api *api) {
     api->checkpoint_dir = ltr_api_checkpoint_dir;
     api->checkpoint_dirpath_add = ltr_api_checkpoint_dirpath_add;
     api->update_bn = ltr_api_update_bn;
+    api->step_output = ltr_api_step_output;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

@@ -40,6 +40,7 @@ typedef struct ltr_loop_state {
     int64_t batches_that_stepped;
     bool should_accumulate;        /* the current batch only accumulates gradients */
     bool is_last_batch;            /* batch_progress.is_last_batch: the epoch's last batch */
+    lt_tensor *step_output;        /* validation/test_step's lt_step_output (the step's arena) */
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
     bool stop_info_shown;

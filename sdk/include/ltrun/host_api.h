@@ -391,6 +391,8 @@ struct lt_host_api {
     lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
     lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
+    /* ABI 1.8 (fixA): step outputs — lt_step_output (ltrun/trainer.h) */
+    lt_status (*step_output)(lt_ctx *ctx, lt_tensor *output);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

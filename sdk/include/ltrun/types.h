@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 7 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 8 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth;
                           1.4: LT_BFLOAT16, trainer hooks and options;
                           1.5: data pipeline — loader options, samplers, splits,
@@ -20,7 +20,8 @@ extern "C" {
                           1.6: tmp_create — the host's safe temporary file;
                           1.7: strategy plugins (LT_STRATEGY, ltrun/strategy.h), get_extension
                                (the extension query), device-safe copy_, lerp_,
-                               tensor_to_host */
+                               tensor_to_host;
+                          1.8: step_output (validation/test_step's STEP_OUTPUT) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
