@@ -92,7 +92,7 @@ lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
     if (!t || n <= 0) return LT_OK;
     ltr_metric_dict d = {0};
     for (int i = 0; i < n; i++) ltr_dict_set(&d, names[i], values[i]);
-    lt_status rc = ltr_loggers_log_metrics(t, &d);
+    lt_status rc = ltr_loggers_log_metrics_direct(t, &d);
     ltr_dict_free(&d);
     return rc;
 }

@@ -146,7 +146,7 @@ lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
     return rc;
 }
 
-lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
+static lt_status log_metrics(ltr_trainer *t, const ltr_metric_dict *m, bool add_epoch) {
     if (t->lgs.n == 0 || !m || m->n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     int n = m->n;
     const char **names = malloc(((size_t)n + 1) * sizeof *names);
@@ -163,7 +163,7 @@ lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
         values[i] = m->values[i];
         has_epoch |= !strcmp(names[i], "epoch");
     }
-    if (!has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
+    if (add_epoch && !has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
         names[n] = "epoch";
         values[n++] = (double)t->ctx.pub.current_epoch;
     }
@@ -182,6 +182,14 @@ lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
     free(names);
     free(values);
     return rc;
+}
+
+lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
+    return log_metrics(t, m, true);
+}
+
+lt_status ltr_loggers_log_metrics_direct(ltr_trainer *t, const ltr_metric_dict *m) {
+    return log_metrics(t, m, false);
 }
 
 void ltr_loggers_finalize(ltr_trainer *t, const char *status) {

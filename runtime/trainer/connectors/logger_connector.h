@@ -37,6 +37,10 @@ lt_status ltr_loggers_log_hyperparams(struct ltr_trainer *t);
  * metrics; adds "epoch" = current_epoch; step = _batches_that_stepped; log_metrics then
  * save on every logger. */
 lt_status ltr_loggers_log_metrics(struct ltr_trainer *t, const struct ltr_metric_dict *m);
+/* logger.log_metrics(metrics, step=_batches_that_stepped) as a callback calls it on every
+ * logger itself (LearningRateMonitor, DeviceStatsMonitor): no "epoch" added, since that
+ * is the logger connector's doing. */
+lt_status ltr_loggers_log_metrics_direct(struct ltr_trainer *t, const struct ltr_metric_dict *m);
 /* logger.finalize(status) on every logger ("success", "failed", "interrupted"). */
 void ltr_loggers_finalize(struct ltr_trainer *t, const char *status);
 void ltr_loggers_free(struct ltr_trainer *t);
