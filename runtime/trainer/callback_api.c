@@ -44,7 +44,7 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     if (!strcmp(key, "min_steps")) return (double)f->min_steps;
     if (!strcmp(key, "accumulate_grad_batches")) return (double)f->accumulate_grad_batches;
     if (!strcmp(key, "log_every_n_steps")) return (double)f->log_every_n_steps;
-    if (!strcmp(key, "num_loggers")) return (double)t->lgs.n;
+    if (!strcmp(key, "num_loggers")) return (double)(t->lgs.n + (t->lgs.dummy ? 1 : 0));
     /* ABI 1.4: progress bar */
     if (!strcmp(key, "num_eval_batches")) return (double)t->loop.eval_total;
     if (!strcmp(key, "enable_progress_bar")) return f->enable_progress_bar ? 1.0 : 0.0;

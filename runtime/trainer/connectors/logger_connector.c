@@ -60,6 +60,12 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
     int n = o->nloggers;
     bool implicit = false;
     if (o->logger_disabled) return LT_OK;
+    /* _init_debugging_flags: trainer.loggers = [DummyLogger()] if trainer.loggers else []
+     * under fast_dev_run, so no metrics.csv, hparams.yaml or version folder is written */
+    if (o->trainer.fast_dev_run > 0) {
+        t->lgs.dummy = true;
+        return LT_OK;
+    }
     if (n == 0) { /* logger=True: the default logger */
         specs = &dflt;
         n = 1;

@@ -23,6 +23,9 @@ typedef struct ltr_logger {
 typedef struct ltr_logger_set {
     ltr_logger *items;
     int n;
+    /* fast_dev_run's DummyLogger stands in for the configured loggers: counted as one
+     * logger (callbacks that need a logger accept it), writes nothing, has no folder */
+    bool dummy;
 } ltr_logger_set;
 
 struct ltr_trainer;

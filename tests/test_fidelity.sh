@@ -1,0 +1,28 @@
+#!/bin/sh
+# test_fidelity.sh — Lightning 2.6 behaviours of a plain `ltrun fit` a Lightning user
+# relies on: fast_dev_run's DummyLogger, conflicting module/data module hyperparameters,
+# the hyperparameters a checkpoint stores, non-finite losses, and resuming after an
+# interrupt (tests/plugins/trace_module.c on trace_data: 10 samples, 3 batches an epoch).
+. "${top_srcdir:-.}/tests/lib.sh"
+P="$top_builddir/tests/plugins"
+export LT_PLUGIN_PATH="$top_builddir/plugins/callbacks"
+OUT="$TMP/out.txt"
+fit() { # fit DIR ARGS...: a fit of trace_module in DIR (made fresh or reused)
+    W="$TMP/$1"
+    shift
+    mkdir -p "$W"
+    (cd "$W" && "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --seed 1 \
+        --model.quiet true --trainer.enable_progress_bar false \
+        --trainer.enable_model_summary false "$@") > "$OUT" 2>&1
+}
+
+# ---------------------------------------------------------------- fast_dev_run
+# Lightning replaces the loggers by a DummyLogger: nothing is written, and a callback
+# that needs a logger (LearningRateMonitor) still finds one
+fit f1 --trainer.fast_dev_run 1 --callback lr_monitor
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "Running in \`fast_dev_run\` mode" "$OUT" && [ ! -e "$W/lightning_logs" ]
+then pass "fast_dev_run: DummyLogger (no lightning_logs, no metrics.csv or hparams.yaml)"
+else fail "fast_dev_run: rc $rc; $(find "$W" -type f | tr '\n' ' ')"; cat "$OUT"; fi
+
+finish
