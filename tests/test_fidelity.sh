@@ -25,4 +25,15 @@ if [ "$rc" -eq 0 ] && grep -q "Running in \`fast_dev_run\` mode" "$OUT" && [ ! -
 then pass "fast_dev_run: DummyLogger (no lightning_logs, no metrics.csv or hparams.yaml)"
 else fail "fast_dev_run: rc $rc; $(find "$W" -type f | tr '\n' ' ')"; cat "$OUT"; fi
 
+# ---------------------------------------------------------------- hparams
+# a key both plugins read (trace_module and trace_data both read "trace") with two values:
+# Lightning's _log_hyperparams raises instead of letting the data module's win
+fit h1 --model.trace "$TMP/m.txt" --data.trace "$TMP/d.txt"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "Error while merging hparams: the keys \['trace'\] are present in both the LightningModule's and LightningDataModule's hparams but have different values" "$OUT"
+then pass "conflicting module/data module hparams: Lightning's error"
+else fail "conflicting hparams: rc $rc"; cat "$OUT"; fi
+fit h2 --model.trace "$TMP/same.txt" --data.trace "$TMP/same.txt" --trainer.max_epochs 1
+expect "the same value in both is fine" 0 "" -- test -s "$W/lightning_logs/version_0/hparams.yaml"
+
 finish

@@ -124,7 +124,35 @@ static lt_status call_save(ltr_trainer *t, ltr_logger *lg) {
     return logger_done(t, lg, "save", save(&t->ctx.pub, lg->self));
 }
 
+/* loggers/utilities.py::_log_hyperparams: a key in both the module's and the data
+ * module's hparams must have one value (the same type and value in Python; the same JSON
+ * value here), else Lightning raises before merging them. */
+static lt_status check_consistent_hparams(ltr_trainer *t) {
+    const cJSON *lm = t->model_hp.used, *dm = t->data_hp.used, *it;
+    if (!lm || !dm) return LT_OK;
+    char keys[768] = "";
+    size_t len = 0;
+    int n = 0;
+    cJSON_ArrayForEach(it, lm) {
+        const cJSON *other = cJSON_GetObjectItemCaseSensitive(dm, it->string);
+        if (!other || !strcmp(it->string, "_class_path") || cJSON_Compare(it, other, true)) continue;
+        int w = snprintf(keys + len, sizeof keys - len, "%s'%s'", n++ ? ", " : "", it->string);
+        if (w > 0 && (size_t)w < sizeof keys - len) len += (size_t)w;
+    }
+    if (!n) return LT_OK;
+    ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                      "Error while merging hparams: the keys [%s] are present in both the "
+                      "LightningModule's and LightningDataModule's hparams but have different "
+                      "values. (module '%s' --model.KEY, data module '%s' --data.KEY: give "
+                      "both the same value)", keys,
+                      t->module_plugin.desc ? t->module_plugin.desc->name : "?",
+                      t->data_plugin.desc ? t->data_plugin.desc->name : "?");
+    return LT_ERROR;
+}
+
 lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
+    if (t->lgs.n == 0 && !t->lgs.dummy) return LT_OK; /* `if not trainer.loggers: return` */
+    if (check_consistent_hparams(t)) return LT_ERROR;
     /* the loggers' writes are rank zero's (Lightning's @rank_zero_only on Logger methods) */
     if (t->lgs.n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     /* hparams_initial: the module's, updated with the data module's */
