@@ -36,4 +36,13 @@ else fail "conflicting hparams: rc $rc"; cat "$OUT"; fi
 fit h2 --model.trace "$TMP/same.txt" --data.trace "$TMP/same.txt" --trainer.max_epochs 1
 expect "the same value in both is fine" 0 "" -- test -s "$W/lightning_logs/version_0/hparams.yaml"
 
+# every hyperparameter read is saved in checkpoints, defaults included (save_hyperparameters
+# keeps all __init__ arguments), given ones as given; `inspect` shows them
+fit c1 --trainer.max_epochs 1 --model.print_update false
+expect "checkpoint hparams: defaults and given values of the module" 0 \
+    'module: \{"skip_epoch_at":-1,"stop_at_fit_start":false,"show_idx":false,"print_update":false,"no_closure":false,"quiet":true,' -- \
+    $LTRUN inspect "$W/lightning_logs/version_0/checkpoints/last.h5"
+expect "checkpoint hparams: the data module's defaults" 0 'data: \{"no_predict":false,"length":10,"shuffle":false\}' -- \
+    $LTRUN inspect "$W/lightning_logs/version_0/checkpoints/last.h5"
+
 finish
