@@ -81,9 +81,18 @@ fit l2 --trainer.max_epochs 2 --model.val_seq '"5,3"' \
 if [ -L "$W/checkpoints/last.h5" ] && [ "$(readlink "$W/checkpoints/last.h5")" = "epoch=1.h5" ]
 then pass "save_last \"link\": last.h5 links to the last saved file"
 else fail "save_last link"; ls -l "$W/checkpoints"; fi
-# without the callback the trainer writes checkpoints/last.h5 (the default ModelCheckpoint)
+# without the callback: Lightning's default ModelCheckpoint() saves every epoch's end
+# (the latest kept, epoch=E-step=S), and the trainer keeps its own last.h5 for resuming
 fit l3 --trainer.max_epochs 1
-check_files "no model_checkpoint: the trainer's own last.h5" "last.h5 "
+check_files "no model_checkpoint: the default ModelCheckpoint's file and the trainer's last.h5" \
+    "epoch=0-step=3.h5 last.h5 "
+fit l4 --trainer.max_epochs 3
+check_files "the default ModelCheckpoint keeps the latest epoch's file (save_top_k 1)" \
+    "epoch=2-step=9.h5 last.h5 "
+expect "the default ModelCheckpoint's state is in the checkpoint" 0 "model_checkpoint/state/best_model_path" -- \
+    $LTRUN inspect "$W/checkpoints/epoch=2-step=9.h5"
+fit l5 --trainer.max_epochs 1 --trainer.enable_checkpointing false
+check_files "enable_checkpointing false: no default ModelCheckpoint" ""
 
 # ---------------------------------------------------------------- triggers
 fit t1 --trainer.max_epochs 5 --callback "$MC"':{"every_n_epochs": 2, "save_top_k": -1}'

@@ -66,6 +66,7 @@ typedef struct ltr_callback {
     lt_hparams *hp;               /* owned */
     char label[64];               /* "name" or "name#2" when loaded twice */
     struct cJSON *owned_args;     /* init args parsed for lt_add_callback (owned) */
+    bool implicit;                /* the trainer's default ModelCheckpoint (not given) */
 } ltr_callback;
 
 typedef struct ltr_callback_set {

@@ -44,9 +44,12 @@ void ltr_checkpoint_dir(const ltr_trainer *t, char *buf, size_t cap) {
     snprintf(buf, cap, "%s/checkpoints", root);
 }
 
+/* a Checkpoint callback the user gave (the default ModelCheckpoint leaves the trainer's
+ * own last.h5 in place: `--ckpt-path last` resumes from it) */
 static bool has_checkpoint_callback(const ltr_trainer *t) {
     for (int i = 0; i < t->cbs.n; i++)
-        if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
+        if ((t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) && !t->cbs.items[i].implicit)
+            return true;
     return false;
 }
 

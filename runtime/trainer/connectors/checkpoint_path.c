@@ -46,9 +46,12 @@ static int ltr_mkdirs(const char *path) {
     return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
 }
 
+/* a Checkpoint callback the user gave (the default ModelCheckpoint leaves the trainer's
+ * own last.h5 in place: `--ckpt-path last` resumes from it) */
 static bool has_checkpoint_callback(const ltr_trainer *t) {
     for (int i = 0; i < t->cbs.n; i++)
-        if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
+        if ((t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) && !t->cbs.items[i].implicit)
+            return true;
     return false;
 }
 
