@@ -26,15 +26,18 @@ then pass "fast_dev_run: DummyLogger (no lightning_logs, no metrics.csv or hpara
 else fail "fast_dev_run: rc $rc; $(find "$W" -type f | tr '\n' ' ')"; cat "$OUT"; fi
 
 # ---------------------------------------------------------------- hparams
-# a key both plugins read (trace_module and trace_data both read "trace") with two values:
-# Lightning's _log_hyperparams raises instead of letting the data module's win
-fit h1 --model.trace "$TMP/m.txt" --data.trace "$TMP/d.txt"
-rc=$?
-if [ "$rc" -eq 1 ] && grep -q "Error while merging hparams: the keys \['trace'\] are present in both the LightningModule's and LightningDataModule's hparams but have different values" "$OUT"
-then pass "conflicting module/data module hparams: Lightning's error"
-else fail "conflicting hparams: rc $rc"; cat "$OUT"; fi
-fit h2 --model.trace "$TMP/same.txt" --data.trace "$TMP/same.txt" --trainer.max_epochs 1
-expect "the same value in both is fine" 0 "" -- test -s "$W/lightning_logs/version_0/hparams.yaml"
+# a key both plugins read with two values (mlp and mnist both read num_classes): Lightning's
+# _log_hyperparams raises instead of letting the data module's value win
+D="$TMP/data"
+mkdir -p "$D"
+"$top_builddir/tests/make_idx" "$D" 60 20 gzip > /dev/null || { echo "make_idx failed"; exit 1; }
+MN="$LTRUN fit --module $top_builddir/examples/mlp.so --data $top_builddir/examples/mnist.so
+    --data.data_dir $D --data.val_size 10 --trainer.max_epochs 1 --trainer.enable_progress_bar false
+    --trainer.enable_model_summary false --trainer.default_root_dir $TMP/h"
+expect "conflicting module/data module hparams: Lightning's error" 1 \
+    "Error while merging hparams: the keys \['num_classes'\] are present in both the LightningModule's and LightningDataModule's hparams but have different values" -- \
+    $MN --model.num_classes 12
+expect "the same value in both is fine" 0 "" -- $MN --model.num_classes 12 --data.num_classes 12
 
 # every hyperparameter read is saved in checkpoints, defaults included (save_hyperparameters
 # keeps all __init__ arguments), given ones as given; `inspect` shows them

@@ -12,7 +12,7 @@ OUT="$TMP/out.txt"
 
 # an optimizer_step that never runs the closure is an error at the first step
 : > "$T"
-"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" --data.trace "$T" \
+"$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
     --model.quiet true --model.no_closure true --seed 1 --trainer.max_epochs 1 \
     --trainer.enable_progress_bar false --trainer.default_root_dir "$TMP/a" \
     --callback "$P/trace_callback.so:{\"trace\": \"$T\"}" > "$OUT" 2>&1

@@ -123,6 +123,10 @@ typedef struct ltr_options {
     bool ckpt_strict;         /* --strict BOOL (true): load_state_dict's strict */
     bool data_from_checkpoint; /* --data-from-checkpoint: the data module's saved hparams
                                 * (paths among them) apply too (ckpt_hparams.c) */
+    /* the command line as given (borrowed from main; NULL: unknown), for the resume
+     * command an interrupted fit prints */
+    int argc;
+    char **argv;
 } ltr_options;
 
 /* Parse argv (argv[0] is the program). Returns 0 on success, 2 on a usage error with

@@ -411,6 +411,48 @@ static lt_status strategy_start(ltr_trainer *t) {
     return LT_OK;
 }
 
+/* One shell word: as is when it has only safe characters, else single-quoted. */
+static void put_shell_word(FILE *f, const char *w) {
+    bool plain = *w != '\0';
+    for (const char *c = w; *c && plain; c++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                       "_-+=./,:@%", *c) != NULL;
+    if (plain) {
+        fputs(w, f);
+        return;
+    }
+    fputc('\'', f);
+    for (const char *c = w; *c; c++) {
+        if (*c == '\'') fputs("'\\''", f);
+        else fputc(*c, f);
+    }
+    fputc('\'', f);
+}
+
+/* After SIGINT/SIGTERM stopped fit: the exact command that resumes it, the command line
+ * as given with --ckpt-path naming the last checkpoint just written (any --ckpt-path
+ * given is replaced). Nothing when no last checkpoint exists. */
+static void print_resume_command(const ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    char last[4096], abs_path[4096];
+    if (!o->argv || !ltr_checkpoint_last_path(t, last, sizeof last)) return;
+    const char *path = realpath(last, abs_path) ? abs_path : last;
+    fputs("ltrun: to resume: ", stderr);
+    for (int i = 0; i < o->argc; i++) {
+        const char *a = o->argv[i];
+        if (!strcmp(a, "--ckpt-path")) {
+            i++; /* and its value */
+            continue;
+        }
+        if (!strncmp(a, "--ckpt-path=", 12)) continue;
+        if (i) fputc(' ', stderr);
+        put_shell_word(stderr, a);
+    }
+    fputs(" --ckpt-path ", stderr);
+    put_shell_word(stderr, path);
+    fputc('\n', stderr);
+}
+
 int ltr_trainer_run(const ltr_options *o) {
     ltr_trainer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -509,6 +551,7 @@ int ltr_trainer_run(const ltr_options *o) {
         else /* another rank's signal, through the strategy's reduce_bool */
             fprintf(stderr, "ltrun: interrupted on another rank: stopped after the current step\n");
         t->exit_code = LTR_EXIT_INTERRUPTED;
+        if (o->command == LTR_CMD_FIT && ltr_trainer_is_global_zero(t)) print_resume_command(t);
     }
     if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
         ltr_trainer_is_global_zero(t))
