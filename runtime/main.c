@@ -33,6 +33,8 @@ int main(int argc, char **argv) {
         ltr_options_free(&o);
         return LTR_EXIT_USAGE;
     }
+    o.argc = argc;
+    o.argv = argv;
     int code = LTR_EXIT_OK;
     if (o.command == LTR_CMD_HELP) {
         ltr_options_print_help(stdout);

@@ -35,6 +35,7 @@ static const frozen members[] = {
     AT(lt_host_api, batchnorm_init_nd, "1.8", 2040),
     AT(lt_host_api, ckpt_put_state_dict, "1.8", 2072),
     AT(lt_host_api, log_text, "1.8", 2096),
+    AT(lt_host_api, step_output, "1.8", 2104),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -62,7 +63,7 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.8)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2104),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
+    SZ(lt_host_api, 2112),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 456), SZ(lt_datamodule_vtable, 120), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),

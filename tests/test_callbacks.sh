@@ -180,17 +180,18 @@ else fail "early_stopping: validate / fast_dev_run"; cat "$OUT"; fi
 
 # ---------------------------------------------------------------- lr_monitor
 # the csv logger's metrics.csv (log_every_n_steps 1); lr rows straight from the callback
-# at _batches_that_stepped, before the step's own row
+# at _batches_that_stepped, before the step's own row, without an epoch (Lightning's
+# LearningRateMonitor calls logger.log_metrics itself: only the logger connector adds it)
 csv() { tr -d '\r' < "$W/lightning_logs/version_$1/metrics.csv"; }
 lfit() { rm -rf "$W/lightning_logs"; fit --trainer.logger true --trainer.log_every_n_steps 1 "$@"; }
 # logging_interval None: an epoch scheduler's lr at each epoch start (StepLR(1, 0.5))
 lfit --trainer.max_epochs 2 --model.sched '"epoch"' --callback lr_monitor
 cat > "$TMP/want.csv" <<'X'
 epoch,lr-SGD,step,train_loss,val_loss
-0,0.1,0,,
+,0.1,0,,
 0,,2,,1.0
 0,,2,1.0,
-1,0.05,3,,
+,0.05,3,,
 1,,5,,1.0
 1,,5,1.0,
 X
@@ -202,9 +203,9 @@ lfit --trainer.max_epochs 1 --model.sched '"step"' --model.groups 2 --model.opti
     --callback 'lr_monitor:{"log_momentum": true}'
 cat > "$TMP/want.csv" <<'X'
 epoch,lr-Adam/pg1,lr-Adam/pg1-momentum,lr-Adam/pg2,lr-Adam/pg2-momentum,step,train_loss,val_loss
-0,0.1,0.9,0.01,0.9,0,,
-0,0.05,0.9,0.005,0.9,1,,
-0,0.025,0.9,0.0025,0.9,2,,
+,0.1,0.9,0.01,0.9,0,,
+,0.05,0.9,0.005,0.9,1,,
+,0.025,0.9,0.0025,0.9,2,,
 0,,,,,2,,1.0
 0,,,,,2,1.0,
 X
@@ -221,12 +222,12 @@ else fail "lr_monitor: logging_interval epoch"; csv 0; fi
 lfit --trainer.max_epochs 2 --trainer.log_every_n_steps 2 --model.sched '"epoch"' --model.momentum 0.5 \
     --callback 'lr_monitor:{"logging_interval": "step", "log_momentum": true, "log_weight_decay": true}'
 got=$(csv 0 | awk -F, 'NR == 1 || $2 != ""' | cut -d, -f1-5 | tr '\n' ' ')
-if [ "$got" = "epoch,lr-SGD,lr-SGD-momentum,lr-SGD-weight_decay,step 0,0.1,0.5,0.0,1 1,0.05,0.5,0.0,3 1,0.05,0.5,0.0,5 " ]
+if [ "$got" = "epoch,lr-SGD,lr-SGD-momentum,lr-SGD-weight_decay,step ,0.1,0.5,0.0,1 ,0.05,0.5,0.0,3 ,0.05,0.5,0.0,5 " ]
 then pass "lr_monitor: logging_interval step, gated by log_every_n_steps; SGD momentum, weight_decay"
 else fail "lr_monitor: logging_interval step: $got"; fi
 # no scheduler: the optimizer is logged at epoch starts and steps alike
 lfit --trainer.max_epochs 1 --callback lr_monitor
-if [ "$(csv 0 | grep -c '^0,0.1,')" -eq 4 ]; then pass "lr_monitor: an optimizer without scheduler"
+if [ "$(csv 0 | grep -c '^,0.1,')" -eq 4 ]; then pass "lr_monitor: an optimizer without scheduler"
 else fail "lr_monitor: no scheduler"; csv 0; fi
 expect "lr_monitor: no logger is an error" 1 'Cannot use `LearningRateMonitor` callback with `Trainer` that has no logger' -- \
     fito --trainer.max_epochs 1 --callback lr_monitor

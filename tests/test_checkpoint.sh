@@ -151,6 +151,21 @@ expect "another module's checkpoint: missing keys listed" 1 \
 expect "--strict false loads the matching subset, with a warning" 0 "strict=False" -- \
     $LTRUN validate --module "$P/sched_module.so" --data "$P/trace_data.so" --strict false \
     --ckpt-path "$TMP/a/checkpoints/last.h5" --trainer.limit_val_batches 0
+# torch's strict=False forgives missing/unexpected keys, never a size mismatch; the hint
+# after the report is never cut (the first error is kept in a 1 KiB slot)
+expect "--strict false still refuses a size mismatch" 1 \
+    "size mismatch for fc1.weight: copying a param with shape \[256, 784\] from checkpoint, the shape in current model is \[32, 784\]" -- \
+    $VAL --model.hidden1 32 --strict false --ckpt-path "$TMP/a/checkpoints/last.h5"
+expect "a size mismatch under --strict false says why --strict false does not help" 1 \
+    "never loaded, --strict false included, as torch's strict=False: build the module with the checkpoint's sizes\)" -- \
+    $VAL --model.hidden1 32 --strict false --ckpt-path "$TMP/a/checkpoints/last.h5"
+LONG="$TMP/$(printf 'a_rather_long_folder_name_%s/' 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 | tr -d '\n')"
+mkdir -p "$LONG" && cp "$TMP/a/checkpoints/last.h5" "$LONG/last.h5"
+expect "the strict hint is whole after a long report (cut with a count)" 1 \
+    "and [0-9]+ more \(the report was cut\)|\(pass --strict false to load the matching tensors only\)\$" -- \
+    $LTRUN validate --module "$P/sched_module.so" --data "$P/trace_data.so" --ckpt-path "$LONG/last.h5"
+expect "the strict hint ends the message" 1 "\(pass --strict false to load the matching tensors only\)\$" -- \
+    $LTRUN validate --module "$P/sched_module.so" --data "$P/trace_data.so" --ckpt-path "$LONG/last.h5"
 expect "--strict takes a boolean" 2 "--strict: expected true or false" -- $VAL --strict maybe
 
 # ltrun inspect

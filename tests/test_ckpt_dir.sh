@@ -29,10 +29,12 @@ hasnt "default: nothing in default_root_dir/checkpoints" "$W/checkpoints"
 run "$W"
 has "second run: last.h5 in version_1/checkpoints" "$W/lightning_logs/version_1/checkpoints/last.h5"
 has "second run: metrics.csv in version_1" "$W/lightning_logs/version_1/metrics.csv"
-# a third run's version_2 has no last checkpoint: Lightning warns and fits from scratch
+# a third run logs to version_2, which has no last checkpoint: beyond Lightning (which
+# warns and fits from scratch), `last` takes the experiment's newest, version_1's, and says so
 run "$W" --ckpt-path last
-if grep -q 'fit(ckpt_path="last") is set, but there is no last checkpoint available. No checkpoint will be loaded.' "$OUT" &&
-    ! grep -q "Restoring states" "$OUT"; then pass "last in a new version dir: warning, from scratch"
+if grep -q "Restoring states from the checkpoint path at .*lightning_logs/version_1/checkpoints/last.h5" "$OUT" &&
+   grep -q "the newest last checkpoint of this experiment is .*lightning_logs/version_1/checkpoints/last.h5" "$OUT"
+then pass "last in a new version dir: the experiment's newest last checkpoint (version_1), named"
 else fail "last in a new version dir"; cat "$OUT"; fi
 has "  ... and that run saves into version_2" "$W/lightning_logs/version_2/checkpoints/last.h5"
 

@@ -74,7 +74,8 @@ touch "$C/.last.h5.ltrun-tmp-$$-Ab3dEf6hIj9k" "$C/last.h5.tmp.$dead" "$C/.last.h
 $RUN --trainer.default_root_dir "$TMP/st" > "$TMP/st.out" 2>&1
 got=$(ls -A "$C" | sort | tr '\n' ' ')
 want=$(printf '%s\n' ".last.h5.ltrun-tmp-$$-Ab3dEf6hIj9k" ".last.h5.ltrun-tmp-$dead" ".last.h5.ltrun-tmp-$dead-short" \
-       ".last.h5.ltrun-tmp-x$dead-Ab3dEf6hIj9k" last.h5 "last.h5.tmp.$dead" notes.txt | sort | tr '\n' ' ')
+       ".last.h5.ltrun-tmp-x$dead-Ab3dEf6hIj9k" last.h5 "last.h5.tmp.$dead" notes.txt \
+       .model_checkpoint.json epoch=0-step=4.h5 | sort | tr '\n' ' ') # + the default ModelCheckpoint's
 if [ "$got" = "$want" ]; then pass "stale temporary files of dead writers removed, nothing else"
 else fail "stale temporary files: left '$got', expected '$want'"; tail -n 3 "$TMP/st.out"; fi
 if [ "$(cat "$TMP/victim")" = "precious" ]; then pass "a stale temporary symlink is removed, not its target"
@@ -146,7 +147,7 @@ cp "$TMP/ref/checkpoints/last.h5" "$F/checkpoints/last.h5"
 cp "$F/checkpoints/last.h5" "$TMP/previous.h5"
 (run_full $RUN --trainer.max_epochs 2 --trainer.default_root_dir "$F") > "$TMP/full.out" 2>&1
 rc=$?
-if [ "$rc" -eq 1 ] && grep -qE "saving checkpoint '$F/checkpoints/last.h5' failed: (No space left on device|File too large)" "$TMP/full.out"
+if [ "$rc" -eq 1 ] && grep -qE "saving checkpoint '$F/checkpoints/(last|epoch=0-step=4).h5' failed: (No space left on device|File too large)" "$TMP/full.out"
 then pass "full disk: exit 1, the file and the reason named"
 else fail "full disk: exit $rc (139 is the crash at exit)"; tail -n 3 "$TMP/full.out"; fi
 if cmp -s "$F/checkpoints/last.h5" "$TMP/previous.h5"; then pass "full disk: the previous checkpoint is intact"

@@ -161,8 +161,17 @@ expect "hyperparameter typo is named" 2 "--model.hiden: plugin 'mlp' has no such
     $RUN --model.hiden 64
 expect "hyperparameter of the wrong type is named" 1 "--model.lr: expected a number" -- \
     $RUN --model.lr fast
-expect "non-finite loss stops training" 1 "the loss is (nan|inf)" -- \
-    $RUN --model.lr 1e30 --trainer.max_epochs 1 --seed 1
+# a non-finite loss: Lightning trains on; EarlyStopping(check_finite) stops it when asked;
+# --trainer.stop_on_nonfinite_loss true is ltrun's opt-in guard
+expect "non-finite loss trains on by default (Lightning)" 0 "" -- \
+    $RUN --model.lr 1e30 --trainer.max_epochs 1 --seed 1 --trainer.logger false
+expect "early_stopping check_finite stops a run whose loss is no longer finite" 0 \
+    "Monitored metric train/loss_epoch = nan is not finite" -- \
+    env LT_PLUGIN_PATH="$top_builddir/plugins/callbacks" $RUN --model.lr 1e30 --trainer.max_epochs 5 \
+    --seed 1 --trainer.logger false --callback 'early_stopping:{"monitor": "train/loss_epoch", "verbose": true}'
+expect "stop_on_nonfinite_loss true stops at the first non-finite loss" 1 \
+    "the loss is (nan|inf) .*stop_on_nonfinite_loss true" -- \
+    $RUN --model.lr 1e30 --trainer.max_epochs 1 --seed 1 --trainer.stop_on_nonfinite_loss true
 
 # SIGINT: finish the step, stop, exit 130
 $RUN --trainer.max_epochs 1000 --seed 1 > "$TMP/int.log" 2>&1 &

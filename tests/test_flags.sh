@@ -8,7 +8,7 @@
 . "${top_srcdir:-.}/tests/lib.sh"
 P="$top_builddir/tests/plugins"
 T="$TMP/trace.txt"
-FIT="$LTRUN fit --module $P/trace_module.so --data $P/trace_data.so --data.trace /dev/null --seed 1"
+FIT="$LTRUN fit --module $P/trace_module.so --data $P/trace_data.so --data.trace_file /dev/null --seed 1"
 run() { : > "$T"; $FIT --model.trace "$T" --model.quiet true "$@" > "$TMP/out.txt" 2>&1; }
 W="max_epochs. was not set. Setting it to 1000 epochs"
 
@@ -33,7 +33,7 @@ else fail "print-config: val_check_interval null round-trips with check_val_ever
 
 # default_root_dir: where predict writes predictions.h5 without --predictions
 mkdir -p "$TMP/root"
-$LTRUN predict --module "$P/trace_module.so" --data "$P/trace_data.so" --data.trace /dev/null \
+$LTRUN predict --module "$P/trace_module.so" --data "$P/trace_data.so" --data.trace_file /dev/null \
     --trainer.default_root_dir "$TMP/root" --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 if [ -s "$TMP/root/predictions.h5" ]; then pass "default_root_dir holds predictions.h5"
 else fail "default_root_dir holds predictions.h5"; cat "$TMP/out.txt"; fi

@@ -18,7 +18,7 @@ run() { # run CMD ARGS...: ltrun with the tracing plugins, one callback, trace t
     cmd=$1
     shift
     "$LTRUN" "$cmd" --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-        --data.trace "$T" --callback "$P/trace_callback.so:{\"trace\": \"$T\"}" --seed 1 \
+        --data.trace_file "$T" --callback "$P/trace_callback.so:{\"trace\": \"$T\"}" --seed 1 \
         --trainer.enable_progress_bar false --trainer.enable_model_summary false "$@" \
         > "$TMP/out.txt" 2>&1
 }
@@ -105,7 +105,7 @@ else fail "optimizer_step without the closure: error and Callback.on_exception (
 # on_train_epoch_end the monitoring ones (checkpoints) run after the module
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --model.quiet true --data.trace "$T" --seed 1 --trainer.max_epochs 1 \
+    --model.quiet true --data.trace_file "$T" --seed 1 --trainer.max_epochs 1 \
     --trainer.enable_progress_bar false \
     --callback "$P/trace_checkpoint.so:{\"trace\": \"$T\", \"name\": \"ckpt\"}" \
     --callback "$P/trace_callback.so:{\"trace\": \"$T\", \"name\": \"first\"}" \
@@ -116,7 +116,7 @@ if [ "$got" = "$want" ]; then pass "callbacks: given order, checkpoints last"
 else fail "callbacks: given order, checkpoints last: got '$got'"; cat "$TMP/out.txt"; fi
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace "$T" --seed 1 --trainer.max_epochs 1 --trainer.enable_progress_bar false \
+    --data.trace_file "$T" --seed 1 --trainer.max_epochs 1 --trainer.enable_progress_bar false \
     --callback "$P/trace_checkpoint.so:{\"trace\": \"$T\", \"name\": \"ckpt\"}" \
     --callback "$P/trace_callback.so:{\"trace\": \"$T\", \"name\": \"first\"}" > "$TMP/out.txt" 2>&1
 got=$(grep -E "on_train_epoch_end" "$T" | tr '\n' ' ')
@@ -127,7 +127,7 @@ else fail "on_train_epoch_end: non-monitoring callbacks, module, monitoring call
 # a data module's batch transfer hooks win over the module's; lt_batch_set changes the batch
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data_xfer.so" --model.trace "$T" \
-    --data.trace "$T" --model.show_idx true --seed 1 --trainer.max_steps 1 \
+    --data.trace_file "$T" --model.show_idx true --seed 1 --trainer.max_steps 1 \
     --trainer.num_sanity_val_steps 0 --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 if grep -q "data.on_before_batch_transfer 0" "$T" && grep -q "data.on_after_batch_transfer 0" "$T" &&
    ! grep -q "module.on_before_batch_transfer" "$T" && grep -q "idx=100,101,102,103" "$T"; then

@@ -8,7 +8,7 @@ T="$TMP/trace.txt"
 run() { # run ARGS...: fit with the quiet trace module; output in $TMP/out.txt
     : > "$T"
     "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-        --model.quiet true --data.trace /dev/null --seed 1 --trainer.enable_progress_bar false \
+        --model.quiet true --data.trace_file /dev/null --seed 1 --trainer.enable_progress_bar false \
         "$@" > "$TMP/out.txt" 2>&1
 }
 steps() { grep -c "module.training_step" "$T"; }
@@ -76,12 +76,12 @@ check "accumulate_grad_batches 2: global_step 2 after an epoch of 3 batches" \
 # estimated_stepping_batches = ceil(3 / 2) * max_epochs, capped by max_steps
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace /dev/null --trainer.max_epochs 3 --trainer.accumulate_grad_batches 2 \
+    --data.trace_file /dev/null --trainer.max_epochs 3 --trainer.accumulate_grad_batches 2 \
     --trainer.enable_progress_bar false > /dev/null 2>&1
 check "estimated_stepping_batches: ceil(3/2) * 3 = 6" grep -q "estimated_stepping_batches=6" "$T"
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace /dev/null --trainer.max_steps 4 --trainer.enable_progress_bar false > /dev/null 2>&1
+    --data.trace_file /dev/null --trainer.max_steps 4 --trainer.enable_progress_bar false > /dev/null 2>&1
 check "estimated_stepping_batches: max_epochs unset with max_steps 4 -> 4" \
     grep -q "estimated_stepping_batches=4" "$T"
 
@@ -96,7 +96,7 @@ run --trainer.max_steps 1 --model.print_update true --trainer.gradient_clip_val 
 check "gradient_clip_val norm (default): update l2 = lr * 0.01" grep -q "l2=0.001000" "$T"
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --data.trace /dev/null --trainer.max_steps 1 --trainer.gradient_clip_val 0.5 \
+    --data.trace_file /dev/null --trainer.max_steps 1 --trainer.gradient_clip_val 0.5 \
     --trainer.gradient_clip_algorithm VALUE --trainer.enable_progress_bar false > /dev/null 2>&1
 check "configure_gradient_clipping gets the Trainer's values" \
     grep -q "configure_gradient_clipping val=0.5 algorithm=value" "$T"
@@ -115,7 +115,7 @@ check "fast_dev_run true: 1 step" eq "$(steps)" 1
 # overfit_batches 2: 2 train and val batches, shuffling turned off with Lightning's warning
 : > "$T"
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --model.trace "$T" \
-    --model.quiet true --model.show_idx true --data.trace /dev/null --data.shuffle true \
+    --model.quiet true --model.show_idx true --data.trace_file /dev/null --data.shuffle true \
     --trainer.overfit_batches 2 --trainer.max_epochs 2 --trainer.num_sanity_val_steps 0 \
     --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 check "overfit_batches 2: 2 steps per epoch" eq "$(steps)" 4
@@ -131,7 +131,7 @@ check "overfit_batches: Lightning's shuffle warning" \
 # [1, 4, 6, 8] for e = 0 and [0, 9, 3, 2] for e = 1 (it was epoch 0's order every time)
 : > "$T"
 TRACE_VAL_SHUFFLE=1 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" \
-    --model.trace "$T" --model.quiet true --model.show_idx true --data.trace /dev/null \
+    --model.trace "$T" --model.quiet true --model.show_idx true --data.trace_file /dev/null \
     --data.length 12 --seed 1 --trainer.max_epochs 2 --trainer.num_sanity_val_steps 0 \
     --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 check "val loader in fit: epoch 0's order" eq "$(grep -c 'validation_step 0 .*val_order=1,4,6,8$' "$T")" 1
@@ -157,7 +157,7 @@ expect "limit_predict_batches bad" 2 "limit_predict_batches" -- "$LTRUN" fit \
     --print-config > "$TMP/cfg.json" 2>/dev/null
 : > "$T"
 "$LTRUN" fit --config "$TMP/cfg.json" --model.trace "$T" --model.quiet true \
-    --data.trace /dev/null --trainer.max_epochs 1 --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
+    --data.trace_file /dev/null --trainer.max_epochs 1 --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1
 check "--print-config round-trips min_epochs, null and callbacks" \
     eval 'grep -q "\"min_epochs\":[[:space:]]*2" "$TMP/cfg.json" && grep -q "class_path" "$TMP/cfg.json" && [ "$(grep -c training_step "$T")" -eq 3 ]'
 finish

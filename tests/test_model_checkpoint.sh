@@ -81,9 +81,18 @@ fit l2 --trainer.max_epochs 2 --model.val_seq '"5,3"' \
 if [ -L "$W/checkpoints/last.h5" ] && [ "$(readlink "$W/checkpoints/last.h5")" = "epoch=1.h5" ]
 then pass "save_last \"link\": last.h5 links to the last saved file"
 else fail "save_last link"; ls -l "$W/checkpoints"; fi
-# without the callback the trainer writes checkpoints/last.h5 (the default ModelCheckpoint)
+# without the callback: Lightning's default ModelCheckpoint() saves every epoch's end
+# (the latest kept, epoch=E-step=S), and the trainer keeps its own last.h5 for resuming
 fit l3 --trainer.max_epochs 1
-check_files "no model_checkpoint: the trainer's own last.h5" "last.h5 "
+check_files "no model_checkpoint: the default ModelCheckpoint's file and the trainer's last.h5" \
+    "epoch=0-step=3.h5 last.h5 "
+fit l4 --trainer.max_epochs 3
+check_files "the default ModelCheckpoint keeps the latest epoch's file (save_top_k 1)" \
+    "epoch=2-step=9.h5 last.h5 "
+expect "the default ModelCheckpoint's state is in the checkpoint" 0 "model_checkpoint/state/best_model_path" -- \
+    $LTRUN inspect "$W/checkpoints/epoch=2-step=9.h5"
+fit l5 --trainer.max_epochs 1 --trainer.enable_checkpointing false
+check_files "enable_checkpointing false: no default ModelCheckpoint" ""
 
 # ---------------------------------------------------------------- triggers
 fit t1 --trainer.max_epochs 5 --callback "$MC"':{"every_n_epochs": 2, "save_top_k": -1}'
@@ -100,6 +109,18 @@ fit t4 --trainer.max_epochs 4 --trainer.check_val_every_n_epoch 2 --model.val_se
     --callback "$MC"':{"monitor": "val_loss", "save_top_k": -1, "filename": "{epoch}-{val_loss:.0f}"}'
 check_files "check_val_every_n_epoch 2: saved after each validation" \
     "epoch=1-val_loss=4.h5 epoch=3-val_loss=2.h5 "
+
+# every_n_train_steps monitoring a validation metric (Lightning issue #20185's scenario):
+# 32 samples = 8 batches an epoch, validation every 4 batches logging val_loss = seq[step].
+# Step 4's save finds no val_loss yet and step 8's would see step 4's value: Lightning 2.6
+# defers both to on_validation_end, so each file carries its own step's value.
+fit t5 --trainer.max_epochs 1 --data.length 32 --trainer.val_check_interval 4 \
+    --trainer.num_sanity_val_steps 0 --model.val_seq '"step:9,9,9,9,1.5562,9,9,9,0.9718"' \
+    --callback "$MC"':{"monitor": "val_loss", "every_n_train_steps": 4, "save_top_k": -1, "filename": "{step}-{val_loss:.4f}"}'
+check_files "every_n_train_steps + validation monitor: saves wait for fresh metrics" \
+    "step=4-val_loss=1.5562.h5 step=8-val_loss=0.9718.h5 "
+grep -q "could not find the monitored key" "$OUT" && fail "deferred save: no missing-key warning" ||
+    pass "deferred save: no missing-key warning"
 
 # ---------------------------------------------------------------- weights only
 fit w1 --trainer.max_epochs 1 --callback "$MC"':{"save_weights_only": true}'

@@ -152,4 +152,17 @@ if [ -n "$EV2" ] && "$DEC" "$EV2" > "$TMP/got2.txt" && ! grep -q hp_metric "$TMP
 else fail "init args"; ls -R "$W/a/tb"; cat "$TMP/out.txt"; fi
 expect "unknown init arg names the plugin and key" 2 "log_graph2: plugin .tensorboard. has no such" -- \
     sh -c "cd '$W/a' && '$LTRUN' fit --module '$P/tools_module.so' --data '$P/trace_data.so' --logger 'tensorboard:{\"log_graph2\": 1}'"
+# LearningRateMonitor logs straight to the loggers (logger.log_metrics): its lr-SGD
+# scalars come without an `epoch` scalar beside them, only the logger connector's rows
+# carry one (6 lr rows, 2 epochs of 3 steps; the same epoch scalars as without it)
+run "$W/lr" --logger tensorboard \
+    --callback "$top_builddir/plugins/callbacks/lr_monitor.so:{\"logging_interval\": \"step\"}"
+EVL=$(ls "$W/lr/lightning_logs/version_0"/events.out.tfevents.* 2>/dev/null | head -n 1)
+lr=$("$DEC" "$EVL" 2>/dev/null | grep -c '^scalar [0-9]* lr-SGD ')
+ep=$("$DEC" "$EVL" 2>/dev/null | grep -c '^scalar [0-9]* epoch ')
+ep0=$("$DEC" "$EV" 2>/dev/null | grep -c '^scalar [0-9]* epoch ')
+if [ "$lr" -eq 6 ] && [ "$ep" -eq "$ep0" ]; then
+    pass "lr_monitor: $lr lr-SGD scalars, no epoch scalar of their own ($ep epoch scalars)"
+else fail "lr_monitor: $lr lr-SGD scalars, $ep epoch scalars (without lr_monitor: $ep0)"; fi
+
 finish

@@ -87,7 +87,7 @@ if [ -f "$R/meta.yaml" ]; then
 else fail "mlflow: no run folder after the first run"; tail -n 3 "$TMP/ml0.out"; fi
 
 # ---------------------------------------------------------------- --predictions on a full disk
-PR="predict --module $P/trace_module.so --data $P/trace_data.so --data.trace /dev/null
+PR="predict --module $P/trace_module.so --data $P/trace_data.so --data.trace_file /dev/null
     --trainer.enable_progress_bar false"
 F="$TMP/full"
 mkdir -p "$F"

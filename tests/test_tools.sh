@@ -45,11 +45,12 @@ expect "logging in on_fit_end is forbidden" 1 "logging is not allowed in on_fit_
 # ---- detect_anomaly names the op and the direction
 expect "detect_anomaly: forward NaN names the op" 1 "detect_anomaly: forward of 'log' produced nan" -- \
     $RUN --model.anomaly forward --trainer.detect_anomaly true
-expect "without detect_anomaly the op is not named" 1 "the loss is nan" -- $RUN --model.anomaly forward
+expect "without detect_anomaly the op is not named" 1 "the loss is nan" -- $RUN --model.anomaly forward \
+    --trainer.stop_on_nonfinite_loss true
 expect "detect_anomaly: backward Inf names the op" 1 "backward of 'sqrt' returned inf values" -- \
     $RUN --model.anomaly backward --trainer.detect_anomaly true
 expect "without detect_anomaly the backward Inf shows only as a later NaN loss" 1 \
-    "the loss is nan at epoch 0, batch 1" -- $RUN --model.anomaly backward
+    "the loss is nan at epoch 0, batch 1" -- $RUN --model.anomaly backward --trainer.stop_on_nonfinite_loss true
 
 # ---- profiler
 expect "profiler=simple: hook table" 0 "\\[LightningModule\\]training_step +\\| +[0-9.e-]+ +\\| +3 " -- \

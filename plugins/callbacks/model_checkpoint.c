@@ -26,7 +26,9 @@
  *    auto_insert_metric_name false exists. Extension ".h5"; version suffix "-v1", "-v2"
  *    (enable_version_counter) while the name exists and is not the file being replaced.
  *  - saving: on_train_batch_end (every_n_train_steps on global_step, or
- *    train_time_interval since on_train_start), on_train_epoch_end or on_validation_end
+ *    train_time_interval since on_train_start; monitoring a metric not logged yet, or one
+ *    the validation right after the epoch's last batch refreshes, the save is deferred to
+ *    on_validation_end as Lightning 2.6 does), on_train_epoch_end or on_validation_end
  *    (_should_save_on_train_epoch_end: given value, else false when check_val_every_n_epoch
  *    != 1, else val_check_interval == 1.0) with every_n_epochs on current_epoch + 1; never
  *    outside fit, during the sanity check, with fast_dev_run, or twice at one global_step.
@@ -89,6 +91,7 @@ typedef struct model_checkpoint {
     int64_t last_global_step_saved;
     double last_time_checked;
     bool val_has_run;
+    bool defer_save_until_validation; /* a step/time save waits for fresh val metrics */
 } model_checkpoint;
 
 static double now_s(void) {
@@ -680,7 +683,10 @@ static bool skip_saving(lt_ctx *ctx, const model_checkpoint *mc) {
 /* _should_save_on_train_epoch_end */
 static bool on_epoch_end_mode(lt_ctx *ctx, const model_checkpoint *mc) {
     if (mc->save_on_train_epoch_end >= 0) return mc->save_on_train_epoch_end;
+    /* time-based validation (val_check_interval as a duration): always at validation end */
+    if (lt_trainer_flag(ctx, "val_check_time_interval") > 0) return false;
     if (lt_trainer_flag(ctx, "check_val_every_n_epoch") != 1.0) return false;
+    if (lt_trainer_flag(ctx, "num_val_batches") == 0.0) return true; /* no validation */
     return lt_trainer_flag(ctx, "val_check_interval") == 1.0;
 }
 
@@ -697,13 +703,31 @@ static lt_status mc_on_train_start(lt_ctx *ctx, void *self) {
     return LT_OK;
 }
 
+/* Will a validation run right after this batch? Lightning 2.6's check in
+ * on_train_batch_end: the last batch of the epoch, validation enabled (val batches > 0)
+ * and check_val_every_n_epoch None or dividing current_epoch + 1. A host that does not
+ * report is_last_batch / num_val_batches (NaN) says no. */
+static bool validation_follows(lt_ctx *ctx) {
+    if (lt_trainer_flag(ctx, "is_last_batch") != 1.0) return false;
+    if (!(lt_trainer_flag(ctx, "num_val_batches") > 0)) return false;
+    double every = lt_trainer_flag(ctx, "check_val_every_n_epoch");
+    return isnan(every) || every < 1 || (ctx->current_epoch + 1) % (int64_t)every == 0;
+}
+
+/* the monitored key among _monitor_candidates: callback_metrics plus epoch and step */
+static bool monitor_present(lt_ctx *ctx, const model_checkpoint *mc) {
+    double v;
+    return !strcmp(mc->monitor, "epoch") || !strcmp(mc->monitor, "step") ||
+           lt_callback_metric(ctx, mc->monitor, &v);
+}
+
 static lt_status mc_on_train_batch_end(lt_ctx *ctx, void *self, lt_tensor *outputs,
                                        lt_batch *batch, int64_t batch_idx) {
     (void)outputs;
     (void)batch;
     (void)batch_idx;
     model_checkpoint *mc = self;
-    if (skip_saving(ctx, mc)) return LT_OK;
+    bool skip_state = skip_saving(ctx, mc);
     bool skip_batch = mc->every_n_train_steps < 1 || ctx->global_step % mc->every_n_train_steps;
     bool skip_time = true;
     double now = now_s();
@@ -711,6 +735,16 @@ static lt_status mc_on_train_batch_end(lt_ctx *ctx, void *self, lt_tensor *outpu
         skip_time = now - mc->last_time_checked < mc->train_time_interval;
     if (skip_batch && skip_time) return LT_OK;
     if (!skip_time) mc->last_time_checked = now;
+    /* Lightning 2.6 (its fix for issue #20185): a step/time save monitoring a metric that
+     * is not there yet (validation-only), or that validation is about to refresh (this is
+     * the epoch's last batch and validation runs next while saves happen at validation
+     * end), waits for on_validation_end, top-k and last together. */
+    if (mc->has_monitor && (!monitor_present(ctx, mc) ||
+                            (!on_epoch_end_mode(ctx, mc) && validation_follows(ctx)))) {
+        mc->defer_save_until_validation = true;
+        return LT_OK;
+    }
+    if (skip_state) return LT_OK;
     if (save_topk(ctx, mc)) return LT_ERROR;
     return save_last(ctx, mc);
 }
@@ -725,6 +759,11 @@ static lt_status mc_on_validation_end(lt_ctx *ctx, void *self) {
     model_checkpoint *mc = self;
     if (ctx->stage == LT_STAGE_FIT && !ctx->sanity_checking) mc->val_has_run = true;
     if (skip_saving(ctx, mc) || on_epoch_end_mode(ctx, mc)) return LT_OK;
+    if (mc->defer_save_until_validation) { /* the deferred step/time save, metrics fresh */
+        mc->defer_save_until_validation = false;
+        if (save_topk(ctx, mc)) return LT_ERROR;
+        return save_last(ctx, mc);
+    }
     return epoch_save(ctx, mc);
 }
 

@@ -225,6 +225,19 @@ static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
         return NULL;
     }
     logger_version_dir(l->dir, sizeof l->dir, save_dir, name, version);
+    /* _ExperimentWriter._check_log_dir_exists: a reused version folder (a fixed
+     * version) that holds files is warned about before its metrics.csv goes */
+    DIR *d = opendir(l->dir);
+    if (d) {
+        struct dirent *e;
+        bool files = false;
+        while (!files && (e = readdir(d))) files = strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+        closedir(d);
+        if (files && ctx->rank == 0)
+            fprintf(stderr, "UserWarning: Experiment logs directory %s exists and is not empty. "
+                            "Previous log files in this directory will be deleted when the new "
+                            "ones are saved!\n", l->dir);
+    }
     if (logger_mkdirs(l->dir)) {
         lt_fail(ctx, "csv logger: cannot create %s: %s", l->dir, strerror(errno));
         free(l);

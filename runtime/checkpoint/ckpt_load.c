@@ -8,7 +8,8 @@
  * ltrun is stricter than torch in one point: a dtype mismatch is an error too (torch
  * would cast), since a checkpoint of another precision is almost always a mistake.
  * strict=false (Lightning's `strict` of load_from_checkpoint / load_state_dict) keeps the
- * matching tensors and reports the rest as a warning.
+ * matching tensors and reports the missing and unexpected keys as a warning; a size (or
+ * dtype) mismatch is refused either way, as torch's strict=False refuses it.
  */
 #include "checkpoint/checkpoint.h"
 #include "optim/lr_scheduler.h"
@@ -202,9 +203,10 @@ static ck_tensor *find_entry(ltr_ckpt *c, const char *name) {
     return NULL;
 }
 
-/* Match the file's state_dict against the module's; the report in `out` (empty: all match). */
-static void match_state_dict(const ltr_ckpt_state *t, ltr_ckpt *c, sbuf *out) {
-    sbuf missing = {0}, unexpected = {0}, mismatch = {0};
+/* Match the file's state_dict against the module's: the missing and unexpected keys in
+ * `keys`, the size (and dtype) mismatches in `mismatch` (both empty: all match). */
+static void match_state_dict(const ltr_ckpt_state *t, ltr_ckpt *c, sbuf *keys, sbuf *mismatch) {
+    sbuf missing = {0}, unexpected = {0};
     int nmiss = 0, nunex = 0;
     const ltr_param_store *s = t->params;
     for (int pass = 0; pass < 2; pass++) {
@@ -223,11 +225,11 @@ static void match_state_dict(const ltr_ckpt_state *t, ltr_ckpt *c, sbuf *out) {
             if (!same) {
                 shape_str(e->ndim, e->shape, a, sizeof a);
                 shape_str(p->ndim, p->shape, b, sizeof b);
-                sb_printf(&mismatch, "\n\tsize mismatch for %s: copying a param with shape %s from "
-                                     "checkpoint, the shape in current model is %s.", p->name, a, b);
+                sb_printf(mismatch, "\n\tsize mismatch for %s: copying a param with shape %s from "
+                                    "checkpoint, the shape in current model is %s.", p->name, a, b);
             } else if (e->dtype != (int)p->dtype) {
-                sb_printf(&mismatch, "\n\tdtype mismatch for %s: %s in the checkpoint, %s in the "
-                                     "current model.", p->name, ltr_dtype_name((lt_dtype)e->dtype),
+                sb_printf(mismatch, "\n\tdtype mismatch for %s: %s in the checkpoint, %s in the "
+                                    "current model.", p->name, ltr_dtype_name((lt_dtype)e->dtype),
                           ltr_dtype_name(p->dtype));
             } else {
                 e->target = p;
@@ -239,12 +241,34 @@ static void match_state_dict(const ltr_ckpt_state *t, ltr_ckpt *c, sbuf *out) {
         if (!ltr_param_store_find(s, nm) && !ltr_param_store_find_buffer(s, nm))
             sb_printf(&unexpected, "%s\"%s\"", nunex++ ? ", " : "", nm);
     }
-    if (nmiss) sb_printf(out, "\n\tMissing key(s) in state_dict: %s.", missing.s);
-    if (nunex) sb_printf(out, "\n\tUnexpected key(s) in state_dict: %s.", unexpected.s);
-    if (mismatch.len) sb_printf(out, "%s", mismatch.s);
+    if (nmiss) sb_printf(keys, "\n\tMissing key(s) in state_dict: %s.", missing.s);
+    if (nunex) sb_printf(keys, "\n\tUnexpected key(s) in state_dict: %s.", unexpected.s);
     free(missing.s);
     free(unexpected.s);
-    free(mismatch.s);
+}
+
+/* The refusal: "checkpoint 'P': Error(s) in loading state_dict for M:<report>" then the
+ * hint. The trainer keeps its first error in a 1 KiB slot, so a report too long for it is
+ * cut at an item boundary with a count of what was left out, and the hint always stays
+ * whole (a cut hint told users half of what to do). */
+#define LTR_CKPT_REFUSAL_MAX 1000
+static void refusal(char *err, size_t cap, const char *path, const char *mod, const char *report,
+                    const char *hint) {
+    char head[1200];
+    snprintf(head, sizeof head, "checkpoint '%s': Error(s) in loading state_dict for %s:", path, mod);
+    size_t budget = LTR_CKPT_REFUSAL_MAX, used = strlen(head) + strlen(hint) + 1;
+    size_t room = used < budget ? budget - used : 0, n = strlen(report);
+    char cut[96] = "";
+    if (n > room) {
+        size_t keep = room > 64 ? room - 64 : 0; /* leave space for the note */
+        size_t at = keep;
+        while (at > 0 && report[at] != '\n' && strncmp(report + at, ", ", 2)) at--;
+        int left = 0;
+        for (const char *q = report + at; *q; q++) left += *q == '\n' || !strncmp(q, ", \"", 3);
+        snprintf(cut, sizeof cut, "\n\t... and %d more (the report was cut)", left ? left : 1);
+        n = at;
+    }
+    snprintf(err, cap, "%s%.*s%s\n%s", head, (int)n, report, cut, hint);
 }
 
 ltr_ckpt *ltr_ckpt_open_view(const ltr_ckpt_state *t, const char *path, bool strict, char *err,
@@ -298,24 +322,32 @@ ltr_ckpt *ltr_ckpt_open_view(const ltr_ckpt_state *t, const char *path, bool str
         snprintf(msg, sizeof msg, "/state_dict cannot be read (truncated or corrupt)");
         goto fail;
     }
-    sbuf report = {0};
-    match_state_dict(t, c, &report);
-    if (report.len) {
-        const char *mod = t->module_name ? t->module_name : "the module";
-        if (strict) {
-            snprintf(err, cap, "checkpoint '%s': Error(s) in loading state_dict for %s:%s\n"
-                               "(pass --strict false to load the matching tensors only)",
-                     path, mod, report.s);
-            free(report.s);
-            ltr_ckpt_close(c);
-            return NULL;
-        }
+    sbuf keys = {0}, mismatch = {0};
+    match_state_dict(t, c, &keys, &mismatch);
+    const char *mod = t->module_name ? t->module_name : "the module";
+    /* torch's load_state_dict: strict=False forgives missing and unexpected keys, never a
+     * size mismatch (it raises "Error(s) in loading state_dict" listing the mismatches) */
+    if (mismatch.len || (strict && keys.len)) {
+        sbuf all = {0};
+        sb_printf(&all, "%s%s", strict && keys.s ? keys.s : "", mismatch.s ? mismatch.s : "");
+        refusal(err, cap, path, mod, all.s, mismatch.len
+                ? "(a tensor whose shape or dtype differs is never loaded, --strict false included, "
+                  "as torch's strict=False: build the module with the checkpoint's sizes)"
+                : "(pass --strict false to load the matching tensors only)");
+        free(all.s);
+        free(keys.s);
+        free(mismatch.s);
+        ltr_ckpt_close(c);
+        return NULL;
+    }
+    if (keys.len) {
         sbuf w = {0};
         sb_printf(&w, "checkpoint '%s': strict=False, these tensors of %s were not loaded:%s", path, mod,
-                  report.s);
+                  keys.s);
         c->warning = w.s;
     }
-    free(report.s);
+    free(keys.s);
+    free(mismatch.s);
     /* names, shapes and dtypes matched: only now is anything allocated for the data */
     if (read_matched(c, msg, sizeof msg)) goto fail;
     return c;

@@ -141,6 +141,25 @@ static lt_status write_scheduler(hid_t g, const lt_lr_scheduler *s, const ltr_op
     return rc ? LT_ERROR : LT_OK;
 }
 
+
+/* The hparams a checkpoint stores: each value read, in read order, given ones exactly as
+ * given (their JSON), defaults as read; then given keys that were not read (a plugin that
+ * reads lazily). NULL when there is nothing (written as {}). Owned by the caller. */
+static cJSON *hparams_to_save(const cJSON *given, const cJSON *read) {
+    if (!given && !read) return NULL;
+    cJSON *out = cJSON_CreateObject();
+    const cJSON *it;
+    if (read) cJSON_ArrayForEach(it, read) {
+            const cJSON *g = given ? cJSON_GetObjectItemCaseSensitive(given, it->string) : NULL;
+            cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(g ? g : it, true));
+        }
+    if (given) cJSON_ArrayForEach(it, given) {
+            if (!cJSON_GetObjectItemCaseSensitive(out, it->string))
+                cJSON_AddItemToObject(out, it->string, cJSON_Duplicate(it, true));
+        }
+    return out;
+}
+
 static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_only, char *err,
                                 size_t cap) {
     int64_t epoch, batch;
@@ -164,9 +183,14 @@ static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_o
     }
     /* hyper_parameters / datamodule_hyper_parameters as JSON text */
     hid_t h = ltr_h5_group(f, "hparams");
-    /* the values the plugins were created with (--ckpt-path's saved ones included) */
-    char *mj = t->model_hp ? cJSON_PrintUnformatted(t->model_hp) : NULL;
-    char *dj = t->data_hp ? cJSON_PrintUnformatted(t->data_hp) : NULL;
+    /* the values the plugins were created with (--ckpt-path's saved ones included) and
+     * every default they read: save_hyperparameters() keeps all __init__ arguments */
+    cJSON *mh = hparams_to_save(t->model_hp, t->model_hp_read);
+    cJSON *dh = hparams_to_save(t->data_hp, t->data_hp_read);
+    char *mj = mh ? cJSON_PrintUnformatted(mh) : NULL;
+    char *dj = dh ? cJSON_PrintUnformatted(dh) : NULL;
+    cJSON_Delete(mh);
+    cJSON_Delete(dh);
     rc |= ltr_h5_write_str(h, "module", mj ? mj : "{}");
     rc |= ltr_h5_write_str(h, "data", dj ? dj : "{}");
     cJSON_free(mj);

@@ -49,6 +49,10 @@ typedef struct ltr_ckpt_state {
     const char *data_name;    /* NULL without a data plugin */
     const cJSON *model_hp;    /* the given --model.x / --data.x (NULL: none) */
     const cJSON *data_hp;
+    /* every value the plugins read, defaults included (hparams.h's record; NULL: none):
+     * saved with the given ones, as save_hyperparameters() saves every __init__ argument */
+    const cJSON *model_hp_read;
+    const cJSON *data_hp_read;
     int precision;            /* 32 or 64 */
     int compression;          /* --trainer.checkpoint_compression */
     ltr_ckpt_party module, datamodule;

@@ -55,6 +55,8 @@ static const trainer_key trainer_keys[] = {
     {"enable_checkpointing", T_BOOL, FIELD(enable_checkpointing), 0},
     /* ltrun's own: gzip level of checkpoint tensors (0 = off, contiguous) */
     {"checkpoint_compression", T_INT, FIELD(checkpoint_compression), 0},
+    /* ltrun's own: a non-finite loss stops fit (Lightning trains on) */
+    {"stop_on_nonfinite_loss", T_BOOL, FIELD(stop_on_nonfinite_loss), 0},
     {"accelerator", T_CUSTOM, FIELD(accelerator), 0},
     {"devices", T_CUSTOM, FIELD(devices), 0},
     {"strategy", T_CUSTOM, FIELD(strategy), 0},
@@ -163,6 +165,8 @@ void ltr_options_print_help(FILE *out) {
         "      enable_model_summary (true), deterministic (null), benchmark (null; no-op\n"
         "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
         "      checkpoint_compression (0; 1-9: chunked, shuffled, gzip-compressed tensors),\n"
+        "      stop_on_nonfinite_loss (false: train on as Lightning does; true: a nan/inf\n"
+        "        loss is an error before backward),\n"
         "      devices (auto|1), strategy (auto|single_device|a strategy plugin NAME),\n"
         "      log_every_n_steps (50: step metrics reach the loggers every n optimizer\n"
         "        steps) and default_root_dir (.)\n"
@@ -562,7 +566,8 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"enable_progress_bar", "true"}, {"num_threads", "0"}, {"precision", "\"32-true\""},
     {"default_root_dir", "\".\""}, {"profiler", "null"}, {"detect_anomaly", "false"},
     {"deterministic", "null"}, {"benchmark", "null"}, {"enable_model_summary", "true"},
-    {"enable_checkpointing", "true"}, {"checkpoint_compression", "0"}, {"accelerator", "\"auto\""}, {"devices", "\"auto\""},
+    {"enable_checkpointing", "true"}, {"checkpoint_compression", "0"},
+    {"stop_on_nonfinite_loss", "false"}, {"accelerator", "\"auto\""}, {"devices", "\"auto\""},
     {"strategy", "\"auto\""},
     /* loop flags (options_loop.c) */
     {"min_epochs", "null"}, {"min_steps", "null"}, {"max_time", "null"},

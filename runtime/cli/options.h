@@ -54,6 +54,9 @@ typedef struct ltr_trainer_config {
     bool enable_model_summary; /* the summary table at fit start */
     bool enable_checkpointing; /* write checkpoints/last.h5 at the end of fit */
     int64_t checkpoint_compression; /* gzip level 1-9 of checkpoint tensors; 0 off */
+    /* ltrun's own guard: a non-finite training loss is an error (false: Lightning trains
+     * on, EarlyStopping(check_finite) stops it when asked) */
+    bool stop_on_nonfinite_loss;
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* 1 (also "auto") */
     /* "auto", "single_device" (the built-in) or a strategy plugin: a NAME found on the
@@ -124,6 +127,10 @@ typedef struct ltr_options {
      * and where the run reports how it ended (NULL: neither) */
     const struct lt_descriptor *builtin_callback;
     struct ltr_run_report *report;
+    /* the command line as given (borrowed from main; NULL: unknown), for the resume
+     * command an interrupted fit prints */
+    int argc;
+    char **argv;
 } ltr_options;
 
 /* How a trainer run ended, for the tuner's trials. */

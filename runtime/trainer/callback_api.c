@@ -44,16 +44,32 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     if (!strcmp(key, "min_steps")) return (double)f->min_steps;
     if (!strcmp(key, "accumulate_grad_batches")) return (double)f->accumulate_grad_batches;
     if (!strcmp(key, "log_every_n_steps")) return (double)f->log_every_n_steps;
-    if (!strcmp(key, "num_loggers")) return (double)t->lgs.n;
+    if (!strcmp(key, "num_loggers")) return (double)(t->lgs.n + (t->lgs.dummy ? 1 : 0));
     /* ABI 1.8: fit is followed by the test loop (--test), so a data module can refuse a
      * missing test split in setup("fit") instead of after training */
     if (!strcmp(key, "test_after_fit")) return t->opts->run_test ? 1.0 : 0.0;
     /* ABI 1.4: progress bar */
     if (!strcmp(key, "num_eval_batches")) return (double)t->loop.eval_total;
     if (!strcmp(key, "enable_progress_bar")) return f->enable_progress_bar ? 1.0 : 0.0;
+    /* ModelCheckpoint's deferral (Lightning 2.6): is validation about to run? */
+    if (!strcmp(key, "is_last_batch")) return t->loop.is_last_batch ? 1.0 : 0.0;
+    if (!strcmp(key, "num_val_batches"))
+        return t->loop.estimated_ready ? (double)t->loop.num_val_batches : NAN;
     if (!strcmp(key, "num_training_batches"))
         return t->loop.estimated_ready ? (double)t->loop.num_training_batches : NAN;
     return NAN;
+}
+
+lt_status ltr_api_step_output(lt_ctx *c, lt_tensor *output) {
+    ltr_ctx *x = ltr_ctx_of(c);
+    ltr_trainer *t = x->trainer;
+    const char *hook = x->hook_name ? x->hook_name : "";
+    if (!t || (strcmp(hook, "validation_step") && strcmp(hook, "test_step")))
+        return ltr_fail(c, "lt_step_output: called in %s; only validation_step and test_step hand "
+                           "their outputs this way (training_step returns its loss, "
+                           "predict_step its predictions)", hook[0] ? hook : "no hook");
+    t->loop.step_output = output;
+    return LT_OK;
 }
 
 const char *ltr_api_optimizer_name(const lt_optimizer *opt) { return opt ? opt->name : NULL; }
@@ -79,7 +95,7 @@ lt_status ltr_api_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
     if (!t || n <= 0) return LT_OK;
     ltr_metric_dict d = {0};
     for (int i = 0; i < n; i++) ltr_dict_set(&d, names[i], values[i]);
-    lt_status rc = ltr_loggers_log_metrics(t, &d);
+    lt_status rc = ltr_loggers_log_metrics_direct(t, &d);
     ltr_dict_free(&d);
     return rc;
 }

@@ -66,6 +66,7 @@ typedef struct ltr_callback {
     lt_hparams *hp;               /* owned */
     char label[64];               /* "name" or "name#2" when loaded twice */
     struct cJSON *owned_args;     /* init args parsed for lt_add_callback (owned) */
+    bool implicit;                /* the trainer's default ModelCheckpoint (not given) */
 } ltr_callback;
 
 typedef struct ltr_callback_set {
@@ -138,6 +139,7 @@ const char *ltr_api_model_summary(lt_ctx *ctx, int max_depth);
 /* lt_host_api members (ABI 1.4, callbacks: callback_api.c) */
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);
+lt_status ltr_api_step_output(lt_ctx *c, lt_tensor *output);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
 /* ABI 1.8: lt_log_image / lt_log_histogram / lt_log_text (connectors/logger_media.c) */

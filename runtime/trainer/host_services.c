@@ -52,6 +52,7 @@ static void fill(lt_host_api *api) {
     api->log_image = ltr_api_log_image;
     api->log_histogram = ltr_api_log_histogram;
     api->log_text = ltr_api_log_text;
+    api->step_output = ltr_api_step_output;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

@@ -302,7 +302,16 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
         else rc = run_evaluation(t, stage == LT_STAGE_VALIDATE ? LT_SPLIT_VAL : LT_SPLIT_TEST);
     }
-    teardown_stage(t, stage, set_up);
+    /* An error ended the stage: Lightning's _interrupt (trainer/call.py) calls
+     * Callback.on_exception and DataModule.on_exception, then logger.finalize("failed"),
+     * and never the teardown hooks, which run only after a stage that completed
+     * (OnExceptionCheckpoint relies on it: its teardown removes the file). */
+    bool failed = t->exit_code != 0;
+    if (failed) {
+        ltr_callbacks_on_exception(t, t->error_msg);
+        t->exception_handled = true;
+    }
+    teardown_stage(t, stage, set_up && !failed);
     /* logger.finalize (_call_teardown_hook: "success"; call._interrupt: "failed") */
     ltr_loggers_finalize(t, t->exit_code || rc ? "failed"
                                : ltr_trainer_interrupted(t) ? "interrupted" : "success");
@@ -333,8 +342,10 @@ static void run_command(ltr_trainer *t) {
         run_stage(t, stage) == LT_OK &&
         stage == LT_STAGE_FIT && o->run_test && !ltr_trainer_interrupted(t))
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
-    /* an error ended the run: Callback.on_exception, DataModule.on_exception */
-    if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+    /* an error outside a stage's body (creating plugins, a teardown hook) ended the
+     * run: Callback.on_exception, DataModule.on_exception */
+    if (t->exit_code == LTR_EXIT_TRAINING && !t->exception_handled)
+        ltr_callbacks_on_exception(t, t->error_msg);
     t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t);
@@ -400,6 +411,48 @@ static lt_status strategy_start(ltr_trainer *t) {
         return LT_ERROR;
     }
     return LT_OK;
+}
+
+/* One shell word: as is when it has only safe characters, else single-quoted. */
+static void put_shell_word(FILE *f, const char *w) {
+    bool plain = *w != '\0';
+    for (const char *c = w; *c && plain; c++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                       "_-+=./,:@%", *c) != NULL;
+    if (plain) {
+        fputs(w, f);
+        return;
+    }
+    fputc('\'', f);
+    for (const char *c = w; *c; c++) {
+        if (*c == '\'') fputs("'\\''", f);
+        else fputc(*c, f);
+    }
+    fputc('\'', f);
+}
+
+/* After SIGINT/SIGTERM stopped fit: the exact command that resumes it, the command line
+ * as given with --ckpt-path naming the last checkpoint just written (any --ckpt-path
+ * given is replaced). Nothing when no last checkpoint exists. */
+static void print_resume_command(const ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    char last[4096], abs_path[4096];
+    if (!o->argv || !ltr_checkpoint_last_path(t, last, sizeof last)) return;
+    const char *path = realpath(last, abs_path) ? abs_path : last;
+    fputs("ltrun: to resume: ", stderr);
+    for (int i = 0; i < o->argc; i++) {
+        const char *a = o->argv[i];
+        if (!strcmp(a, "--ckpt-path")) {
+            i++; /* and its value */
+            continue;
+        }
+        if (!strncmp(a, "--ckpt-path=", 12)) continue;
+        if (i) fputc(' ', stderr);
+        put_shell_word(stderr, a);
+    }
+    fputs(" --ckpt-path ", stderr);
+    put_shell_word(stderr, path);
+    fputc('\n', stderr);
 }
 
 int ltr_trainer_run(const ltr_options *o) {
@@ -502,6 +555,7 @@ int ltr_trainer_run(const ltr_options *o) {
         else /* another rank's signal, through the strategy's reduce_bool */
             fprintf(stderr, "ltrun: interrupted on another rank: stopped after the current step\n");
         t->exit_code = LTR_EXIT_INTERRUPTED;
+        if (o->command == LTR_CMD_FIT && ltr_trainer_is_global_zero(t)) print_resume_command(t);
     }
     if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
         ltr_trainer_is_global_zero(t))

@@ -39,6 +39,8 @@ typedef struct ltr_loop_state {
     int64_t epochs_processed;      /* epoch_progress.current.processed */
     int64_t batches_that_stepped;
     bool should_accumulate;        /* the current batch only accumulates gradients */
+    bool is_last_batch;            /* batch_progress.is_last_batch: the epoch's last batch */
+    lt_tensor *step_output;        /* validation/test_step's lt_step_output (the step's arena) */
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
     bool stop_info_shown;
@@ -123,6 +125,7 @@ typedef struct ltr_trainer {
     bool attaching_model_callbacks; /* ABI 1.5: inside the module's configure_callbacks */
     ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
+    bool exception_handled;         /* on_exception was called for it (once per run) */
     ltr_manual_state manual;        /* manual optimization (loops/manual.c) */
     ltr_logger_set lgs;             /* trainer.loggers (logger_connector.c) */
     ltr_ckpt_conn_state ckpt;       /* the checkpoint connector's state */

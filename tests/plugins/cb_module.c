@@ -23,6 +23,7 @@ typedef struct {
     bool has_bn;
     double val[32], train[32];
     int nval, ntrain;
+    bool val_by_step;
     const char *optimizer, *sched;
     double lr, momentum;
     int64_t groups, sleep_ms;
@@ -42,7 +43,9 @@ static int parse_seq(const char *s, double *out) {
 static void *m_create(lt_ctx *ctx, const lt_hparams *hp) {
     cbm *m = lt_alloc(ctx, sizeof *m);
     if (!m || lt_linear_init(ctx, &m->fc, "fc", 2, 3) != LT_OK) return NULL;
-    m->nval = parse_seq(lt_hp_str(ctx, hp, "val_seq", "1"), m->val);
+    const char *vs = lt_hp_str(ctx, hp, "val_seq", "1");
+    m->val_by_step = !strncmp(vs, "step:", 5);
+    m->nval = parse_seq(m->val_by_step ? vs + 5 : vs, m->val);
     m->ntrain = parse_seq(lt_hp_str(ctx, hp, "train_seq", "1"), m->train);
     m->optimizer = lt_hp_str(ctx, hp, "optimizer", "sgd");
     m->sched = lt_hp_str(ctx, hp, "sched", "none");
@@ -83,7 +86,8 @@ static lt_status m_validation_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t
     (void)b;
     (void)i;
     cbm *m = self;
-    lt_log_value(ctx, "val_loss", at(m->val, m->nval, ctx->current_epoch), 0);
+    lt_log_value(ctx, "val_loss",
+                 at(m->val, m->nval, m->val_by_step ? ctx->global_step : ctx->current_epoch), 0);
     return LT_OK;
 }
 

@@ -3,7 +3,8 @@
  * samples (x float [2], y int64). hparams:
  *   crash     none | training_step | validation_step | on_save_checkpoint
  *   how       segv (a write through NULL) | abort | stack (unbounded recursion) | spin
- *             (loops forever; prints "crashy: spinning" first)
+ *             (loops forever; prints "crashy: spinning" first) | fail (training_step
+ *             returns an error: an exception, not a crash)
  *   at_batch  the batch of the epoch whose step crashes (default 3; validation: the
  *             validation batch) */
 #include <ltrun.h>
@@ -52,7 +53,13 @@ static void do_crash(const crashy *m) {
 
 static lt_tensor *cr_training_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
     crashy *m = self;
-    if (!strcmp(m->crash, "training_step") && i == m->at_batch) do_crash(m);
+    if (!strcmp(m->crash, "training_step") && i == m->at_batch) {
+        if (!strcmp(m->how, "fail")) {
+            lt_fail(ctx, "crashy: failing on purpose at batch %lld", (long long)i);
+            return NULL;
+        }
+        do_crash(m);
+    }
     return lt_cross_entropy(ctx, lt_linear(ctx, &m->fc, lt_batch_at(ctx, b, 0)), lt_batch_at(ctx, b, 1));
 }
 

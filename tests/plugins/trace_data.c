@@ -1,5 +1,5 @@
 /* trace_data.c — `length` samples (x float [2], y int64, idx int64) per split, batch 4;
- * records its hook calls. Hparams: trace, length (10), shuffle (false); the environment's
+ * records its hook calls. Hparams: trace_file (the module reads "trace": one key with two values is an error), length (10), shuffle (false); the environment's
  * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them). Built twice: with
  * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
  * 100 to the idx field in on_after_batch_transfer (lt_batch_set). */
@@ -14,7 +14,7 @@ typedef struct {
 } td;
 
 static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
-    trace_path = lt_hp_str(ctx, hp, "trace", NULL);
+    trace_path = lt_hp_str(ctx, hp, "trace_file", NULL);
     no_predict = lt_hp_bool(ctx, hp, "no_predict", false);
     trace("data.create");
     td *d = lt_alloc(ctx, sizeof *d);

@@ -75,12 +75,13 @@ static lt_status tm_validation_step(lt_ctx *ctx, void *self, lt_batch *b, int64_
     }
     trace("module.validation_step %lld sanity=%d training=%d%s", (long long)i, ctx->sanity_checking,
           ctx->training, order);
-    lt_log(ctx, "val/loss", loss_of(ctx, self, b), 0);
-    return LT_OK;
+    lt_tensor *loss = loss_of(ctx, self, b);
+    lt_log(ctx, "val/loss", loss, 0);
+    return lt_step_output(ctx, loss); /* BoringModel's validation_step returns {"x": loss} */
 }
 static lt_status tm_test_step(lt_ctx *ctx, void *self, lt_batch *b, int64_t i) {
     trace("module.test_step %lld", (long long)i);
-    return LT_OK;
+    return lt_step_output(ctx, loss_of(ctx, self, b)); /* BoringModel's test_step: {"y": loss} */
 }
 static lt_optimizer *tm_configure_optimizers(lt_ctx *ctx, void *self) {
     tm *m = self;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { SIG_VOID, SIG_STAGE, SIG_BATCH, SIG_BATCH_END, SIG_TENSOR, SIG_OPT } hook_sig;
 
@@ -256,12 +257,48 @@ static lt_status builtin_callback_add(ltr_trainer *t, const lt_descriptor *d) {
     return callback_create(t, cb, NULL);
 }
 
+/* Where the shipped model_checkpoint plugin is: on the plugin search path, else beside a
+ * build tree's ltrun (BUILD/plugins/callbacks/); false when neither has it. */
+static bool find_model_checkpoint(char *path, size_t cap) {
+    char err[512];
+    if (ltr_plugin_resolve("model_checkpoint", LT_KIND_CALLBACK, path, cap, err, sizeof err) == LT_OK)
+        return true;
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) return false;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return false;
+    *slash = '\0';
+    if ((size_t)snprintf(path, cap, "%s/plugins/callbacks/model_checkpoint.so", exe) >= cap) return false;
+    return access(path, R_OK) == 0;
+}
+
+/* callback_connector._configure_checkpoint_callbacks: with enable_checkpointing and no
+ * Checkpoint callback given, a default ModelCheckpoint() (every epoch's end,
+ * epoch=E-step=S.h5 in the first logger's version_dir/checkpoints, on_save_checkpoint
+ * there). For fit, where it saves; without the shipped plugin the trainer's last.h5 is
+ * all there is. */
+static lt_status add_default_checkpoint(ltr_trainer *t) {
+    const ltr_options *o = t->opts;
+    if (o->command != LTR_CMD_FIT || !o->trainer.enable_checkpointing ||
+        ltr_callbacks_have(t, LT_CALLBACK_CHECKPOINT))
+        return LT_OK;
+    char path[4096];
+    if (!find_model_checkpoint(path, sizeof path)) return LT_OK;
+    static const cJSON no_args = {.type = cJSON_Object};
+    if (ltr_callback_add(t, path, &no_args, "the default ModelCheckpoint")) return LT_ERROR;
+    t->cbs.items[t->cbs.n - 1].implicit = true;
+    return LT_OK;
+}
+
 lt_status ltr_callbacks_load(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     if (o->builtin_callback && builtin_callback_add(t, o->builtin_callback)) return LT_ERROR;
     for (int i = 0; i < o->ncallbacks; i++)
         if (ltr_callback_add(t, o->callbacks[i].path, o->callbacks[i].init_args, "--callback"))
             return LT_ERROR;
+    if (add_default_checkpoint(t)) return LT_ERROR;
     return ltr_callbacks_arrange(t);
 }
 

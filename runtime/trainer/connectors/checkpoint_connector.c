@@ -51,6 +51,8 @@ void ltr_trainer_ckpt_state(ltr_trainer *t, ltr_ckpt_state *s) {
         .data_name = t->data_plugin.desc ? t->data_plugin.desc->name : NULL,
         .model_hp = t->model_hp.given,
         .data_hp = t->data_hp.given,
+        .model_hp_read = t->model_hp.used,
+        .data_hp_read = t->data_hp.used,
         .precision = t->opts && t->opts->trainer.precision == 64 ? 64 : 32,
         /* --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
         .compression = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0,

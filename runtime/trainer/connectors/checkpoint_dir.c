@@ -44,9 +44,12 @@ void ltr_checkpoint_dir(const ltr_trainer *t, char *buf, size_t cap) {
     snprintf(buf, cap, "%s/checkpoints", root);
 }
 
+/* a Checkpoint callback the user gave (the default ModelCheckpoint leaves the trainer's
+ * own last.h5 in place: `--ckpt-path last` resumes from it) */
 static bool has_checkpoint_callback(const ltr_trainer *t) {
     for (int i = 0; i < t->cbs.n; i++)
-        if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
+        if ((t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) && !t->cbs.items[i].implicit)
+            return true;
     return false;
 }
 
@@ -78,6 +81,42 @@ static void scan(const char *dir, char *best, size_t cap, struct stat *best_st) 
     closedir(d);
 }
 
+/* every <experiment>/<version>/checkpoints folder's last*.h5 */
+static void scan_versions(const char *experiment, char *best, size_t cap, struct stat *best_st) {
+    DIR *d = opendir(experiment);
+    if (!d) return;
+    struct dirent *e;
+    char path[4096];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s/checkpoints", experiment, e->d_name) <
+            sizeof path)
+            scan(path, best, cap, best_st);
+    }
+    closedir(d);
+}
+
+/* Beyond Lightning (whose "last" looks in the new run's folder only): a new run's logger
+ * makes a new version folder, so `last` takes the newest last*.h5 of the same experiment
+ * (<save_dir>/<name>/<any version>/checkpoints). Before the loggers exist (start-up) the
+ * default logger's <default_root_dir>/lightning_logs is that experiment. */
+static void scan_experiment(const ltr_trainer *t, char *best, size_t cap, struct stat *best_st) {
+    char exp[4096];
+    if (t->lgs.n > 0) {
+        ltr_checkpoint_dir(t, exp, sizeof exp);
+        char *s = strrchr(exp, '/');
+        if (!s || strcmp(s, "/checkpoints")) return;
+        *s = '\0';
+        if (!(s = strrchr(exp, '/')) || s == exp) return;
+        *s = '\0'; /* the version folder's parent */
+    } else if (!t->opts->logger_disabled && !t->lgs.dummy) {
+        snprintf(exp, sizeof exp, "%s/lightning_logs", t->opts->trainer.default_root_dir);
+    } else {
+        return;
+    }
+    scan_versions(exp, best, cap, best_st);
+}
+
 bool ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
     struct stat st = {0};
     buf[0] = '\0';
@@ -87,6 +126,7 @@ bool ltr_checkpoint_last_path(const ltr_trainer *t, char *buf, size_t cap) {
         char dir[4096];
         ltr_checkpoint_dir(t, dir, sizeof dir);
         scan(dir, buf, cap, &st);
+        scan_experiment(t, buf, cap, &st);
     }
     return buf[0] != '\0';
 }

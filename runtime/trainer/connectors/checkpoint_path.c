@@ -46,9 +46,12 @@ static int ltr_mkdirs(const char *path) {
     return mkdir(tmp, 0777) && errno != EEXIST ? -1 : 0;
 }
 
+/* a Checkpoint callback the user gave (the default ModelCheckpoint leaves the trainer's
+ * own last.h5 in place: `--ckpt-path last` resumes from it) */
 static bool has_checkpoint_callback(const ltr_trainer *t) {
     for (int i = 0; i < t->cbs.n; i++)
-        if (t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) return true;
+        if ((t->cbs.items[i].vt->traits & LT_CALLBACK_CHECKPOINT) && !t->cbs.items[i].implicit)
+            return true;
     return false;
 }
 
@@ -133,6 +136,13 @@ lt_status ltr_checkpoint_restore(ltr_trainer *t, const char *ckpt_path, lt_stage
                               t->ckpt.ndirpaths ? t->ckpt.dirpaths[0] : dir);
             return LT_ERROR;
         }
+        char here[2048];
+        ltr_checkpoint_dir(t, here, sizeof here);
+        size_t hn = strlen(here);
+        if (strncmp(path, here, hn) || path[hn] != '/') /* say which, when it is not here */
+            fprintf(stderr, "ltrun: --ckpt-path last: the newest last checkpoint of this "
+                            "experiment is %s (an earlier run's folder; this run logs to %s)\n",
+                    path, here);
     } else if (!strcmp(ckpt_path, "best")) {
         /* Lightning's _select_ckpt_path for "best" */
         const char *fn = stage == LT_STAGE_FIT ? "fit" : stage == LT_STAGE_VALIDATE ? "validate"

@@ -47,6 +47,12 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
     int n = o->nloggers;
     bool implicit = false;
     if (o->logger_disabled) return LT_OK;
+    /* _init_debugging_flags: trainer.loggers = [DummyLogger()] if trainer.loggers else []
+     * under fast_dev_run, so no metrics.csv, hparams.yaml or version folder is written */
+    if (o->trainer.fast_dev_run > 0) {
+        t->lgs.dummy = true;
+        return LT_OK;
+    }
     /* loggers write under default_root_dir: it exists before any logger's create, so
      * a logger need not make it and a folder that cannot be made is named here */
     const char *root = o->trainer.default_root_dir[0] ? o->trainer.default_root_dir : ".";
@@ -113,7 +119,35 @@ static lt_status call_save(ltr_trainer *t, ltr_logger *lg) {
     return logger_done(t, lg, "save", save(&t->ctx.pub, lg->self));
 }
 
+/* loggers/utilities.py::_log_hyperparams: a key in both the module's and the data
+ * module's hparams must have one value (the same type and value in Python; the same JSON
+ * value here), else Lightning raises before merging them. */
+static lt_status check_consistent_hparams(ltr_trainer *t) {
+    const cJSON *lm = t->model_hp.used, *dm = t->data_hp.used, *it;
+    if (!lm || !dm) return LT_OK;
+    char keys[768] = "";
+    size_t len = 0;
+    int n = 0;
+    cJSON_ArrayForEach(it, lm) {
+        const cJSON *other = cJSON_GetObjectItemCaseSensitive(dm, it->string);
+        if (!other || !strcmp(it->string, "_class_path") || cJSON_Compare(it, other, true)) continue;
+        int w = snprintf(keys + len, sizeof keys - len, "%s'%s'", n++ ? ", " : "", it->string);
+        if (w > 0 && (size_t)w < sizeof keys - len) len += (size_t)w;
+    }
+    if (!n) return LT_OK;
+    ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                      "Error while merging hparams: the keys [%s] are present in both the "
+                      "LightningModule's and LightningDataModule's hparams but have different "
+                      "values. (module '%s' --model.KEY, data module '%s' --data.KEY: give "
+                      "both the same value)", keys,
+                      t->module_plugin.desc ? t->module_plugin.desc->name : "?",
+                      t->data_plugin.desc ? t->data_plugin.desc->name : "?");
+    return LT_ERROR;
+}
+
 lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
+    if (t->lgs.n == 0 && !t->lgs.dummy) return LT_OK; /* `if not trainer.loggers: return` */
+    if (check_consistent_hparams(t)) return LT_ERROR;
     /* the loggers' writes are rank zero's (Lightning's @rank_zero_only on Logger methods) */
     if (t->lgs.n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     /* hparams_initial: the module's, updated with the data module's */
@@ -141,11 +175,25 @@ lt_status ltr_loggers_log_hyperparams(ltr_trainer *t) {
     return rc;
 }
 
+/* metrics to every logger at `step` (< 0: _batches_that_stepped); add_epoch: the logger
+ * connector's scalar_metrics.setdefault("epoch", current_epoch) */
+static lt_status log_metrics(ltr_trainer *t, const ltr_metric_dict *m, bool add_epoch,
+                             int64_t step);
+
 lt_status ltr_loggers_log_metrics(ltr_trainer *t, const ltr_metric_dict *m) {
-    return ltr_loggers_log_metrics_at(t, m, -1);
+    return log_metrics(t, m, true, -1);
 }
 
 lt_status ltr_loggers_log_metrics_at(ltr_trainer *t, const ltr_metric_dict *m, int64_t step) {
+    return log_metrics(t, m, step < 0, step);
+}
+
+lt_status ltr_loggers_log_metrics_direct(ltr_trainer *t, const ltr_metric_dict *m) {
+    return log_metrics(t, m, false, -1);
+}
+
+static lt_status log_metrics(ltr_trainer *t, const ltr_metric_dict *m, bool add_epoch,
+                             int64_t step) {
     if (t->lgs.n == 0 || !m || m->n == 0 || !ltr_trainer_is_global_zero(t)) return LT_OK;
     int n = m->n;
     const char **names = malloc(((size_t)n + 1) * sizeof *names);
@@ -162,7 +210,7 @@ lt_status ltr_loggers_log_metrics_at(ltr_trainer *t, const ltr_metric_dict *m, i
         values[i] = m->values[i];
         has_epoch |= !strcmp(names[i], "epoch");
     }
-    if (step < 0 && !has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
+    if (add_epoch && !has_epoch) { /* scalar_metrics.setdefault("epoch", self.trainer.current_epoch) */
         names[n] = "epoch";
         values[n++] = (double)t->ctx.pub.current_epoch;
     }

@@ -23,6 +23,9 @@ typedef struct ltr_logger {
 typedef struct ltr_logger_set {
     ltr_logger *items;
     int n;
+    /* fast_dev_run's DummyLogger stands in for the configured loggers: counted as one
+     * logger (callbacks that need a logger accept it), writes nothing, has no folder */
+    bool dummy;
 } ltr_logger_set;
 
 struct ltr_trainer;
@@ -52,6 +55,10 @@ lt_status ltr_loggers_log_image(struct ltr_trainer *t, const char *name, const u
 lt_status ltr_loggers_log_histogram(struct ltr_trainer *t, const char *name,
                                     const double *values, int64_t n);
 lt_status ltr_loggers_log_text(struct ltr_trainer *t, const char *name, const char *text);
+/* logger.log_metrics(metrics, step=_batches_that_stepped) as a callback calls it on every
+ * logger itself (LearningRateMonitor, DeviceStatsMonitor): no "epoch" added, since that
+ * is the logger connector's doing. */
+lt_status ltr_loggers_log_metrics_direct(struct ltr_trainer *t, const struct ltr_metric_dict *m);
 /* logger.finalize(status) on every logger ("success", "failed", "interrupted"). */
 void ltr_loggers_finalize(struct ltr_trainer *t, const char *status);
 void ltr_loggers_free(struct ltr_trainer *t);

@@ -78,6 +78,27 @@ lt_status ltr_strategy_backward(ltr_trainer *t, lt_tensor *loss, lt_optimizer *o
     return ltr_hook_call(t, LTR_H_ON_AFTER_BACKWARD, &a) ? LT_ERROR : LT_OK;
 }
 
+
+/* --trainer.stop_on_nonfinite_loss: one flag written on the loss's device, read instead of
+ * the loss itself (the value is read only to say what it is); LT_ERROR, reported, when the
+ * loss is nan or inf. */
+static lt_status refuse_nonfinite_loss(ltr_trainer *t, lt_tensor *loss, int64_t batch_idx) {
+    lt_tensor *finite = ltr_empty(&t->ctx.pub, LT_BOOL, 0, NULL);
+    if (!finite) return step_error(t, "checking that the loss is finite");
+    ltr_kernels_of(loss)->all_finite(loss, finite);
+    if (ltr_fetch(finite, 0)) return LT_OK; /* one flag read, not the loss */
+    double value = ltr_fetch(loss, 0);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING,
+                      "module '%s', hook training_step: the loss is %s at epoch %lld, batch %lld "
+                      "(global step %lld): stopping before it corrupts the weights "
+                      "(--trainer.stop_on_nonfinite_loss true); lower the learning rate or check "
+                      "the data",
+                      t->module_plugin.desc->name, isnan(value) ? "nan" : value > 0 ? "inf" : "-inf",
+                      (long long)t->ctx.pub.current_epoch, (long long)batch_idx,
+                      (long long)t->ctx.pub.global_step);
+    return LT_ERROR;
+}
+
 static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, training_step);
@@ -100,23 +121,10 @@ static lt_status closure_run(ltr_trainer *t, lt_closure *cl) {
                               loss->flags & LTR_T_REQUIRES_GRAD ? "" : ", no gradient");
             return LT_ERROR;
         }
-        /* one flag written on the loss's device, read instead of the loss itself; the
-         * value is read only to say what it is */
-        lt_tensor *finite = ltr_empty(&t->ctx.pub, LT_BOOL, 0, NULL);
-        if (!finite) return step_error(t, "checking that the loss is finite");
-        ltr_kernels_of(loss)->all_finite(loss, finite);
-        if (!ltr_fetch(finite, 0)) {
-            double value = ltr_fetch(loss, 0);
-            ltr_trainer_error(t, LTR_EXIT_TRAINING,
-                              "module '%s', hook training_step: the loss is %s at epoch %lld, "
-                              "batch %lld (global step %lld): stopping before it corrupts the "
-                              "weights; lower the learning rate or check the data",
-                              t->module_plugin.desc->name,
-                              isnan(value) ? "nan" : value > 0 ? "inf" : "-inf",
-                              (long long)t->ctx.pub.current_epoch, (long long)cl->batch_idx,
-                              (long long)t->ctx.pub.global_step);
+        /* Lightning trains on with a nan/inf loss (EarlyStopping's check_finite stops
+         * it when asked); --trainer.stop_on_nonfinite_loss is ltrun's opt-in guard */
+        if (cfg->stop_on_nonfinite_loss && refuse_nonfinite_loss(t, loss, cl->batch_idx))
             return LT_ERROR;
-        }
         /* ClosureResult.from_training_step_output: loss / accumulate_grad_batches */
         if (cfg->accumulate_grad_batches > 1) {
             loss = ltr_mul_scalar(&t->ctx.pub, loss, 1.0 / (double)cfg->accumulate_grad_batches);

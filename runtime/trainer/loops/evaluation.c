@@ -81,10 +81,13 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, boo
         if ((rc = ltr_hook_call(t, h_batch_start, &a))) break;
         if ((rc = ltr_step_context_enter(t, step_name))) break;
         ltr_trainer_hook_begin(t, true, step_name);
+        t->loop.step_output = NULL;
         lt_status src = step(&t->ctx.pub, t->module, batch, b);
         ltr_step_context_exit(t, step_name);
         rc = ltr_trainer_hook_done(t, true, step_name, src);
-        if (rc == LT_OK) rc = ltr_hook_call(t, h_batch_end, &a); /* outputs: none in this ABI */
+        a.tensor = t->loop.step_output; /* the step's STEP_OUTPUT (lt_step_output) or NULL */
+        if (rc == LT_OK) rc = ltr_hook_call(t, h_batch_end, &a);
+        t->loop.step_output = NULL;
         ltr_loop_end_step_memory(t);
         ltr_progress_update(&bar, b + 1, NULL);
     }

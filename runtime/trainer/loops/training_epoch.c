@@ -64,6 +64,7 @@ static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
     if ((rc = ltr_loop_fetch(t, LT_SPLIT_TRAIN, b, &batch))) return rc;
     L->total_batch_idx++;
     bool is_last = b + 1 == n;
+    L->is_last_batch = is_last; /* ModelCheckpoint reads it (lt_trainer_flag) */
     t->ctx.pub.batch_idx = b;
     t->ctx.batch_size = (double)batch->size;
     ltr_hook_args a = {.batch = batch, .batch_idx = b};

@@ -114,8 +114,8 @@ static inline lt_optimizer *lt_lr_scheduler_config_at(lt_ctx *c, int i, lt_lr_sc
     return c->api->lr_scheduler_config(c, i, cfg);
 }
 /* `for logger in trainer.loggers: logger.log_metrics(metrics, step=
- * _batches_that_stepped)` (the logger connector's path: "epoch" is added), bypassing
- * self.log, as LearningRateMonitor does; nothing without loggers */
+ * _batches_that_stepped)`, bypassing self.log and the logger connector (so no "epoch" is
+ * added), as LearningRateMonitor and DeviceStatsMonitor do; nothing without loggers */
 static inline lt_status lt_logger_log_metrics(lt_ctx *c, int n, const char *const *names,
                                               const double *values) {
     return c->api->logger_log_metrics(c, n, names, values);

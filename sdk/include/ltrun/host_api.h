@@ -413,6 +413,8 @@ struct lt_host_api {
     lt_status (*log_image)(lt_ctx *ctx, const char *name, const lt_tensor *image);
     lt_status (*log_histogram)(lt_ctx *ctx, const char *name, const lt_tensor *values);
     lt_status (*log_text)(lt_ctx *ctx, const char *name, const char *text);
+    /* ABI 1.8 (fixA): step outputs — lt_step_output (ltrun/trainer.h) */
+    lt_status (*step_output)(lt_ctx *ctx, lt_tensor *output);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

@@ -61,7 +61,7 @@ typedef struct lt_module_vtable {
                                     int64_t batch_idx);
     lt_status (*on_validation_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch,
                                            int64_t batch_idx);
-    /* outputs: NULL (validation_step/test_step return a status in this ABI) */
+    /* outputs: what validation_step / test_step handed to lt_step_output (ABI 1.8), else NULL */
     lt_status (*on_validation_batch_end)(lt_ctx *ctx, void *self, lt_tensor *outputs,
                                          lt_batch *batch, int64_t batch_idx);
     lt_status (*on_test_batch_start)(lt_ctx *ctx, void *self, lt_batch *batch, int64_t batch_idx);

@@ -16,6 +16,14 @@ static inline int64_t lt_estimated_stepping_batches(lt_ctx *c) {
     return c->api->estimated_stepping_batches(c);
 }
 /* trainer.should_stop (read and set; honoured once min_epochs/min_steps are met) */
+/* ABI 1.8: validation_step / test_step's return value (Lightning's STEP_OUTPUT): called
+ * inside the step, it hands `output` (a tensor of the step, e.g. the loss or the
+ * predictions) to on_validation_batch_end / on_test_batch_end as their `outputs`; without
+ * it they get NULL (Lightning's step returning None). Valid until the batch ends; an
+ * error outside those two steps. */
+static inline lt_status lt_step_output(lt_ctx *c, lt_tensor *output) {
+    return c->api->step_output(c, output);
+}
 static inline bool lt_should_stop(lt_ctx *c) { return c->api->should_stop(c); }
 static inline void lt_set_should_stop(lt_ctx *c, bool stop) { c->api->set_should_stop(c, stop); }
 /* optimizer.step(closure): runs the closure (training_step, zero_grad, backward) if

@@ -22,7 +22,7 @@ extern "C" {
                                (the extension query), device-safe copy_, lerp_,
                                tensor_to_host;
                           1.8: fixB (batchnorm_init_nd); featC (ckpt_put_state_dict); featB
-                               (log_text) */
+                               (log_text); fixA (step_output) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
