@@ -53,8 +53,10 @@ expect "checkpoint hparams: the data module's defaults" 0 'data: \{"no_predict":
 # --ckpt-path naming the last.h5 just written); that command resumes from it
 W="$TMP/i1"
 mkdir -p "$W"
+# (100k steps of the trace module: about 4 s, so the SIGINT half a second in lands mid-fit
+# and the resumed run still ends quickly)
 (cd "$W" && exec "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --seed 1 \
-    --model.quiet true --trainer.enable_progress_bar false --trainer.max_epochs 100) > "$OUT" 2>&1 &
+    --model.quiet true --trainer.enable_progress_bar false --trainer.max_epochs 1000 --data.length 400) > "$OUT" 2>&1 &
 pid=$!
 for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
     grep -q "Seed set" "$OUT" 2> /dev/null && break
