@@ -356,14 +356,14 @@ static lt_host_api host_api = {
     .copy_ = ltr_copy_,
     .lerp_ = ltr_lerp_,
     .tensor_to_host = ltr_tensor_to_host,
-    /* ABI 1.8 (fixB): gradients (runtime/trainer/grad_api.c): served by the trainer;
+    /* ABI 1.8: gradients (runtime/trainer/grad_api.c): served by the trainer;
      * BatchNorm1d/2d/3d */
     .batchnorm_init_nd = ltr_batchnorm_init_nd,
-    /* ABI 1.8 (featC) */
+    /* ABI 1.8 */
     .optimizer_add_param_group = ltr_optimizer_add_param_group,
     .optimizer_has_param = ltr_optimizer_has_param,
     .ckpt_put_state_dict = ltr_api_ckpt_put_state_dict,
-    /* ABI 1.8 (featB): media logging (trainer/connectors/logger_media.c): served by the trainer */
+    /* ABI 1.8: media logging (trainer/connectors/logger_media.c): served by the trainer */
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

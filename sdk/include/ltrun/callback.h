@@ -164,7 +164,7 @@ static inline lt_status lt_lr_scheduler_config_remove(lt_ctx *c, int i) {
  * the module. Without a forward hook in the module: a warning, nothing changed. */
 static inline lt_status lt_update_bn(lt_ctx *c) { return c->api->update_bn(c); }
 
-/* ABI 1.8 (featC): callbacks — trainer._logger_connector.log_metrics(metrics, step=step),
+/* ABI 1.8: callbacks — trainer._logger_connector.log_metrics(metrics, step=step),
  * as ThroughputMonitor logs its validation/test/predict values: step >= 0 goes to every
  * logger as given, without the "epoch" column; step < 0 is step=None (lt_logger_log_metrics:
  * "epoch" added, step = _batches_that_stepped). Nothing without loggers; rank zero only. */
@@ -172,7 +172,7 @@ static inline lt_status lt_logger_log_metrics_step(lt_ctx *c, int n, const char 
                                                    const double *values, int64_t step) {
     return c->api->logger_log_metrics_step(c, n, names, values, step);
 }
-/* ABI 1.8 (featC): callbacks — torch's optimizer.add_param_group({"params": P, "lr": lr})
+/* ABI 1.8: callbacks — torch's optimizer.add_param_group({"params": P, "lr": lr})
  * during fit (BaseFinetuning.unfreeze_and_add_param_group): P = the module's parameters
  * whose names match `names` ('|'-separated fnmatch globs, as lt_param_group) and that
  * require grad; the new group takes the optimizer's defaults and `lr` (NAN: the defaults'
@@ -183,7 +183,7 @@ static inline int lt_optimizer_add_param_group(lt_ctx *c, lt_optimizer *o, const
                                                double lr) {
     return c->api->optimizer_add_param_group(c, o, names, lr);
 }
-/* ABI 1.8 (featC): callbacks — is `param` (from lt_param_at) in one of opt's param groups
+/* ABI 1.8: callbacks — is `param` (from lt_param_at) in one of opt's param groups
  * (BaseFinetuning.filter_on_optimizer)? */
 static inline bool lt_optimizer_has_param(lt_ctx *c, const lt_optimizer *o, const lt_tensor *p) {
     return c->api->optimizer_has_param(c, o, p);

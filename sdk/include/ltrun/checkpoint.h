@@ -38,7 +38,7 @@ static inline const char *lt_ckpt_get_json(lt_ctx *c, lt_ckpt_reader *r, const c
 static inline bool lt_ckpt_has_key(lt_ctx *c, lt_ckpt_reader *r, const char *key) {
     return c->api->ckpt_has_key(c, r, key);
 }
-/* ABI 1.8 (featC): checkpoint["state_dict"][name] = value from on_save_checkpoint (as
+/* ABI 1.8: checkpoint["state_dict"][name] = value from on_save_checkpoint (as
  * WeightAveraging puts the averaged weights there): replaces the checkpoint's
  * /state_dict/<name> — an existing parameter or buffer, with its dtype and shape — in the
  * file being written; the module's own tensor is untouched. Loading that checkpoint gives

@@ -391,7 +391,7 @@ struct lt_host_api {
     lt_status (*copy_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src);
     lt_status (*lerp_)(lt_ctx *ctx, lt_tensor *dst, const lt_tensor *src, double weight);
     lt_status (*tensor_to_host)(lt_ctx *ctx, const lt_tensor *t, void *buf, size_t bytes);
-    /* ABI 1.8 (fixB): gradients — lt_grad, lt_grad_norm (ltrun/grads.h); nn.BatchNorm1d/
+    /* ABI 1.8: gradients — lt_grad, lt_grad_norm (ltrun/grads.h); nn.BatchNorm1d/
      * 2d/3d by name — lt_batchnorm2d_init & co. (ltrun/nn.h) */
     lt_tensor *(*grad)(lt_ctx *ctx, const lt_tensor *param);
     int64_t (*grad_norm)(lt_ctx *ctx, double norm_type, const char **names, double *values,
@@ -400,7 +400,7 @@ struct lt_host_api {
                                    int64_t num_features, const lt_batchnorm_options *opt,
                                    int dims);
 
-    /* ABI 1.8 (featC): callbacks — metrics at a given step, param groups added mid-fit */
+    /* ABI 1.8: callbacks — metrics at a given step, param groups added mid-fit */
     lt_status (*logger_log_metrics_step)(lt_ctx *ctx, int n, const char *const *names,
                                          const double *values, int64_t step);
     int (*optimizer_add_param_group)(lt_ctx *ctx, lt_optimizer *opt, const char *names,
@@ -409,11 +409,11 @@ struct lt_host_api {
     lt_status (*ckpt_put_state_dict)(lt_ctx *ctx, lt_ckpt_writer *w, const char *name,
                                      const lt_tensor *value);
 
-    /* ABI 1.8 (featB): logging beyond scalars — lt_log_image, lt_log_histogram, lt_log_text */
+    /* ABI 1.8: logging beyond scalars — lt_log_image, lt_log_histogram, lt_log_text */
     lt_status (*log_image)(lt_ctx *ctx, const char *name, const lt_tensor *image);
     lt_status (*log_histogram)(lt_ctx *ctx, const char *name, const lt_tensor *values);
     lt_status (*log_text)(lt_ctx *ctx, const char *name, const char *text);
-    /* ABI 1.8 (fixA): step outputs — lt_step_output (ltrun/trainer.h) */
+    /* ABI 1.8: step outputs — lt_step_output (ltrun/trainer.h) */
     lt_status (*step_output)(lt_ctx *ctx, lt_tensor *output);
 
     /* New members go here, after the last, under a comment naming their minor. */

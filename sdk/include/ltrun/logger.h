@@ -38,7 +38,7 @@ typedef struct lt_logger_vtable {
      * bytes) and return LT_OK. The same folder for the whole run: resolve the version once
      * (in create). Checkpoints go to <it>/checkpoints. NULL: default_root_dir/checkpoints. */
     lt_status (*version_dir)(lt_ctx *ctx, void *self, char *buf, size_t cap);
-    /* ABI 1.8 (featB): logging beyond scalars, what torch's SummaryWriter.add_image /
+    /* ABI 1.8: logging beyond scalars, what torch's SummaryWriter.add_image /
      * add_histogram / add_text take; step = trainer.global_step. A logger that cannot show
      * one leaves its hook NULL and the host skips it (older loggers load unchanged).
      * log_image: h x w x c uint8 pixels, row-major HWC, c 3 (RGB) or 4 (RGBA), already

@@ -21,8 +21,9 @@ extern "C" {
                           1.7: strategy plugins (LT_STRATEGY, ltrun/strategy.h), get_extension
                                (the extension query), device-safe copy_, lerp_,
                                tensor_to_host;
-                          1.8: fixB (batchnorm_init_nd); featC (ckpt_put_state_dict); featB
-                               (log_text); fixA (step_output) */
+                          1.8: gradients for plugins, BatchNorm1d/2d/3d, metrics at a given
+                               step, param groups mid-fit, media logging, step
+                               outputs to batch-end hooks */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
