@@ -15,6 +15,8 @@
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
+#include "precision/precision.h"
+#include "strategy/strategy.h"
 #include "tensor/tensor.h"
 #include "trainer/trainer.h"
 
@@ -450,6 +452,125 @@ START_TEST(compressed_round_trip) {
 }
 END_TEST
 
+/* A precision with checkpoint state, as GradScaler's (scale, growth tracker): its
+ * load_state_dict refuses a non-positive scale and then changes nothing. */
+typedef struct scaler_state {
+    double scale;
+    int64_t growth_tracker;
+} scaler_state;
+
+static lt_status scaler_save(const ltr_precision *p, lt_ctx *ctx, cJSON *out) {
+    (void)ctx;
+    const scaler_state *st = p->impl;
+    cJSON_AddNumberToObject(out, "scale", st->scale);
+    cJSON_AddNumberToObject(out, "_growth_tracker", (double)st->growth_tracker);
+    return LT_OK;
+}
+
+static lt_status scaler_load(ltr_precision *p, lt_ctx *ctx, const cJSON *state) {
+    const cJSON *sc = cJSON_GetObjectItemCaseSensitive(state, "scale");
+    const cJSON *gt = cJSON_GetObjectItemCaseSensitive(state, "_growth_tracker");
+    if (!cJSON_IsNumber(sc) || !cJSON_IsNumber(gt) || sc->valuedouble <= 0)
+        return ltr_fail(ctx, "the scale must be a positive number");
+    scaler_state *st = p->impl;
+    st->scale = sc->valuedouble;
+    st->growth_tracker = (int64_t)gt->valuedouble;
+    return LT_OK;
+}
+
+static const ltr_precision_ops scaler_ops = {
+    .name = "32-true", .class_name = "TestScalerPrecision",
+    .state_dict = scaler_save, .load_state_dict = scaler_load,
+};
+
+typedef struct scaled_run {
+    scaler_state st;
+    ltr_precision prec;
+    ltr_strategy strategy;
+} scaled_run;
+
+static void use_scaler(ltr_trainer *t, scaled_run *r, double scale, int64_t tracker) {
+    r->st = (scaler_state){scale, tracker};
+    r->prec = (ltr_precision){.ops = &scaler_ops, .impl = &r->st};
+    r->strategy = (ltr_strategy){.precision = &r->prec};
+    t->strategy = &r->strategy;
+}
+
+static bool has_link(const char *path, const char *name) {
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    bool yes = H5Lexists(f, "precision", H5P_DEFAULT) > 0 &&
+               (!name || H5Lexists(f, name, H5P_DEFAULT) > 0);
+    H5Fclose(f);
+    return yes;
+}
+
+/* Lightning's dump_checkpoint / restore_precision_plugin_state: a non-empty state under
+ * the precision's class name, restored on resume before anything else; nothing for an
+ * empty state; another class's entry is ignored; a refused state changes nothing */
+START_TEST(precision_state_round_trip) {
+    char path[512], plain[512];
+    mkpath(path, sizeof path, "scaled.h5");
+    mkpath(plain, sizeof plain, "plain.h5");
+    scaled_run ra, rb;
+    ltr_trainer *a = make(3, false), *b = make(3, false);
+    use_scaler(a, &ra, 1024.0, 7);
+    use_scaler(b, &rb, 65536.0, 0);
+    train(a);
+    save_or_die(a, path, false);
+    ck_assert(has_link(path, "/precision/TestScalerPrecision"));
+    ltr_ckpt *c = ltr_ckpt_open(b, path, true, err, sizeof err);
+    ck_assert_msg(c, "%s", err);
+    ltr_ckpt_apply_weights(b, c);
+    ck_assert_msg(ltr_ckpt_apply_training(b, c, err, sizeof err) == LT_OK, "%s", err);
+    ltr_ckpt_close(c);
+    ck_assert_double_eq(rb.st.scale, 1024.0);
+    ck_assert_int_eq(rb.st.growth_tracker, 7);
+    /* weights-only files hold no precision state (dump_checkpoint's `if not weights_only`) */
+    save_or_die(a, plain, true);
+    ck_assert(!has_link(plain, NULL));
+    /* the true precisions keep none: no /precision group */
+    a->strategy = NULL;
+    save_or_die(a, plain, false);
+    ck_assert(!has_link(plain, NULL));
+    /* a run whose precision has another class ignores the entry */
+    ltr_trainer *d = make(3, false);
+    c = ltr_ckpt_open(d, path, true, err, sizeof err);
+    ck_assert_msg(c, "%s", err);
+    ck_assert_msg(ltr_ckpt_apply_training(d, c, err, sizeof err) == LT_OK, "%s", err);
+    ltr_ckpt_close(c);
+    /* a state the precision refuses: the message names it, nothing is restored */
+    use_scaler(a, &ra, -1.0, 3);
+    save_or_die(a, path, false);
+    ltr_trainer *e = make(3, false);
+    scaled_run re;
+    use_scaler(e, &re, 65536.0, 0);
+    c = ltr_ckpt_open(e, path, true, err, sizeof err);
+    ck_assert_msg(c, "%s", err);
+    ck_assert_int_eq(ltr_ckpt_apply_training(e, c, err, sizeof err), LT_ERROR);
+    ltr_ckpt_close(c);
+    ck_assert_msg(strstr(err, "precision '32-true', load_state_dict: the scale must be a positive number"),
+                  "%s", err);
+    ck_assert_double_eq(re.st.scale, 65536.0);
+    ck_assert_int_eq(e->ctx.pub.global_step, 0);
+    ck_assert(!e->loop.restored);
+    ck_assert_int_eq(e->optim->state[0].step, 0);
+    /* a /precision entry that is not a JSON object is refused when the file is opened */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    ck_assert(f >= 0);
+    hid_t g = H5Gopen2(f, "precision", H5P_DEFAULT);
+    ck_assert(H5Ldelete(g, "TestScalerPrecision", H5P_DEFAULT) >= 0);
+    ck_assert_int_eq(ltr_h5_write_str(g, "TestScalerPrecision", "[1, 2]"), LT_OK);
+    H5Gclose(g);
+    H5Fclose(f);
+    refused(path, "dataset /precision/TestScalerPrecision is not a JSON object");
+    destroy(a);
+    destroy(b);
+    destroy(d);
+    destroy(e);
+}
+END_TEST
+
 int main(void) {
     snprintf(DIR_, sizeof DIR_, "/tmp/ltr_ckpt_test.XXXXXX");
     if (!mkdtemp(DIR_)) return 1;
@@ -462,6 +583,7 @@ int main(void) {
     tcase_add_test(tc, refusals);
     tcase_add_test(tc, failed_save_keeps_the_old_file);
     tcase_add_test(tc, compressed_round_trip);
+    tcase_add_test(tc, precision_state_round_trip);
     suite_add_tcase(s, tc);
     int rc = ltr_test_run(s);
     char cmd[400];

@@ -12,6 +12,7 @@
  * dtype) mismatch is refused either way, as torch's strict=False refuses it.
  */
 #include "checkpoint/checkpoint.h"
+#include "precision/precision.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
 
@@ -554,6 +555,30 @@ static lt_status read_scheduler(hid_t g, lt_lr_scheduler *s, sched_in *in, char 
     return LT_OK;
 }
 
+/* The run's precision's entry under /precision (its class name), parsed; NULL when the
+ * checkpoint has none: Lightning loads the precision state only `if
+ * prec_plugin.__class__.__qualname__ in checkpoint`, another class's is ignored. */
+static lt_status read_precision_state(const ltr_ckpt_state *t, hid_t file, cJSON **out, char *msg,
+                                      size_t cap) {
+    *out = NULL;
+    const char *key = t->precision ? t->precision->ops->class_name : NULL;
+    if (!key || H5Lexists(file, "precision", H5P_DEFAULT) <= 0) return LT_OK;
+    hid_t g = H5Gopen2(file, "precision", H5P_DEFAULT);
+    if (g < 0) return LT_OK;
+    lt_status rc = LT_OK;
+    if (H5Lexists(g, key, H5P_DEFAULT) > 0) {
+        char *text = ltr_h5_read_str(g, key);
+        *out = text ? cJSON_Parse(text) : NULL;
+        free(text);
+        if (!*out) {
+            snprintf(msg, cap, "/precision/%s cannot be read", key);
+            rc = LT_ERROR;
+        }
+    }
+    H5Gclose(g);
+    return rc;
+}
+
 lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err, size_t cap) {
     char msg[1024] = "";
     ltr_optim_setup *os = t->optim;
@@ -631,8 +656,21 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
     if (lg >= 0) H5Gclose(lg);
     if (lp >= 0) H5Gclose(lp);
     if (rg >= 0) H5Gclose(rg);
+    cJSON *prec_state = NULL;
+    if (rc == LT_OK) rc = read_precision_state(t, c->file, &prec_state, msg, sizeof msg);
 
-    /* everything read and checked: apply */
+    /* everything read and checked: apply. The precision first (Lightning's
+     * restore_training_state: restore_precision_plugin_state, then the loops, then the
+     * optimizers and schedulers): it is the one step that may refuse what it is given */
+    if (rc == LT_OK && prec_state &&
+        ltr_precision_load_state_dict(t->precision, &t->ctx->pub, prec_state) != LT_OK) {
+        char why[1024] = "";
+        ltr_ctx_take_error(t->ctx, why, sizeof why);
+        snprintf(msg, sizeof msg, "precision '%s', load_state_dict: %s", ltr_precision_name(t->precision),
+                 why);
+        rc = LT_ERROR;
+    }
+    cJSON_Delete(prec_state);
     if (rc == LT_OK) {
         for (int i = 0; i < nopt; i++) {
             lt_optimizer *o = os->optimizers[i];

@@ -11,6 +11,7 @@
  * weights_only, only the first ones and the state_dict).
  */
 #include "checkpoint/checkpoint.h"
+#include "precision/precision.h"
 #include "checkpoint/h5image.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
@@ -160,6 +161,29 @@ static cJSON *hparams_to_save(const cJSON *given, const cJSON *read) {
     return out;
 }
 
+/* Lightning's dump_checkpoint (full checkpoints only): a non-empty
+ * precision_plugin.state_dict() under the plugin's class name, here
+ * /precision/<class_name> as JSON text (GradScaler's scale, growth tracker, ...). */
+static lt_status write_precision(const ltr_ckpt_state *t, hid_t f, char *err, size_t cap) {
+    bool failed = false;
+    cJSON *state = ltr_precision_state_dict(t->precision, &t->ctx->pub, &failed);
+    if (failed) {
+        char why[1024] = "";
+        ltr_ctx_take_error(t->ctx, why, sizeof why);
+        snprintf(err, cap, "precision '%s', state_dict: %s", ltr_precision_name(t->precision), why);
+        return LT_ERROR;
+    }
+    if (!state) return LT_OK;
+    char *text = cJSON_PrintUnformatted(state);
+    cJSON_Delete(state);
+    hid_t g = text ? ltr_h5_group(f, "precision") : -1;
+    lt_status rc = g < 0 ? LT_ERROR : ltr_h5_write_str(g, t->precision->ops->class_name, text);
+    if (g >= 0) H5Gclose(g);
+    cJSON_free(text);
+    if (rc) snprintf(err, cap, "writing the precision's state failed");
+    return rc;
+}
+
 static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_only, char *err,
                                 size_t cap) {
     int64_t epoch, batch;
@@ -173,7 +197,7 @@ static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_o
         rc |= ltr_h5_attr_i64(m, "format_version", LTR_CKPT_VERSION);
         rc |= ltr_h5_attr_str(m, "ltrun_version", LTR_VERSION);
         rc |= ltr_h5_attr_str(m, "abi_version", abi);
-        rc |= ltr_h5_attr_str(m, "precision", t->precision == 64 ? "64-true" : "32-true");
+        rc |= ltr_h5_attr_str(m, "precision", ltr_precision_name(t->precision));
         rc |= ltr_h5_attr_i64(m, "epoch", epoch);
         rc |= ltr_h5_attr_i64(m, "global_step", t->ctx->pub.global_step);
         rc |= ltr_h5_attr_i64(m, "weights_only", weights_only);
@@ -230,6 +254,7 @@ static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_o
         snprintf(err, cap, "writing the optimizer and scheduler states failed");
         return LT_ERROR;
     }
+    if (write_precision(t, f, err, cap)) return LT_ERROR;
     const ltr_ckpt_loop *L = &t->loop;
     hid_t loops = ltr_h5_group(f, "loops");
     rc |= ltr_h5_attr_i64(loops, "epochs_processed", L->epochs_processed);

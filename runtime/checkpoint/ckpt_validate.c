@@ -17,6 +17,7 @@
  * Messages name the attribute or dataset and the allowed values; the caller adds the file.
  */
 #include "checkpoint/checkpoint.h"
+#include "precision/precision.h"
 #include "util/regular_file.h"
 #include "optim/optimizer.h"
 #include "tensor/tensor.h"
@@ -451,8 +452,13 @@ static bool check_meta(vctx *v, int64_t *weights_only) {
         ok = s != NULL;
         free(s);
     }
-    static const char *const precisions[] = {"32-true", "64-true", NULL};
-    ok = ok && get_choice(v, m, "/meta", "precision", precisions) >= 0;
+    /* any precision this build knows (precision/precision.c's names) */
+    char *prec = ok ? get_str(v, m, "/meta", "precision", true) : NULL;
+    ok = ok && prec;
+    if (ok && !ltr_precision_by_name(prec))
+        ok = fail(v, "attribute /meta/precision is \"%s\", a precision this build does not know "
+                     "(it knows \"32-true\", \"64-true\")", prec);
+    free(prec);
     int64_t x;
     ok = ok && get_int(v, m, "/meta", "epoch", 0, LTR_CKPT_COUNTER_MAX, true, &x);
     ok = ok && get_int(v, m, "/meta", "global_step", 0, LTR_CKPT_COUNTER_MAX, true, &x);
@@ -846,6 +852,22 @@ static herr_t visit_callback(hid_t g, const char *name, const H5L_info_t *info, 
     return ok ? 0 : 1;
 }
 
+/* /precision (full checkpoints, optional): one JSON object per precision class name. */
+static herr_t visit_precision(hid_t g, const char *name, const H5L_info_t *info, void *op) {
+    (void)info;
+    return check_json_dataset(op, g, "/precision", name, true) ? 0 : 1;
+}
+
+static bool check_precision(vctx *v) {
+    hid_t g = open_group(v, v->file, "", "precision", false);
+    if (g < 0) return !v->bad;
+    hsize_t idx = 0;
+    herr_t rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, visit_precision, v);
+    H5Gclose(g);
+    if (!v->bad && rc < 0) fail(v, "/precision cannot be read (truncated or corrupt)");
+    return !v->bad;
+}
+
 static bool check_training(vctx *v) {
     hid_t og = open_group(v, v->file, "", "optimizer", true);
     hid_t lg = og >= 0 ? open_group(v, v->file, "", "lr_schedulers", true) : -1;
@@ -860,7 +882,8 @@ static bool check_training(vctx *v) {
         ok = g >= 0 && check_optimizer(v, g, (int)i, &groups[i]);
         if (g >= 0) H5Gclose(g);
     }
-    ok = ok && check_schedulers(v, lg, count, groups) && check_loops(v, lp) && check_rng(v, rg);
+    ok = ok && check_schedulers(v, lg, count, groups) && check_loops(v, lp) && check_rng(v, rg) &&
+         check_precision(v);
     if (og >= 0) H5Gclose(og);
     if (lg >= 0) H5Gclose(lg);
     if (lp >= 0) H5Gclose(lp);

@@ -53,7 +53,9 @@ typedef struct ltr_ckpt_state {
      * saved with the given ones, as save_hyperparameters() saves every __init__ argument */
     const cJSON *model_hp_read;
     const cJSON *data_hp_read;
-    int precision;            /* 32 or 64 */
+    /* the run's precision (NULL: 32-true): its name goes into /meta, its non-empty
+     * state_dict into /precision/<class_name>, restored on resume */
+    struct ltr_precision *precision; /* precision/precision.h */
     int compression;          /* --trainer.checkpoint_compression */
     ltr_ckpt_party module, datamodule;
     int ncallbacks;

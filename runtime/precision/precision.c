@@ -22,10 +22,10 @@ static lt_status true_convert_module(ltr_precision *p, lt_ctx *ctx) {
 }
 
 static const ltr_precision_ops ops_32 = {
-    .name = "32-true", .convert_module = true_convert_module, .float_dtype = dtype_32,
+    .name = "32-true", .class_name = "Precision", .convert_module = true_convert_module, .float_dtype = dtype_32,
 };
 static const ltr_precision_ops ops_64 = {
-    .name = "64-true", .convert_module = true_convert_module, .float_dtype = dtype_64,
+    .name = "64-true", .class_name = "DoublePrecision", .convert_module = true_convert_module, .float_dtype = dtype_64,
 };
 
 static ltr_precision precision_32 = {.ops = &ops_32};
@@ -66,4 +66,25 @@ lt_status ltr_precision_run_backward(ltr_precision *p, lt_ctx *ctx, lt_tensor *l
 lt_status ltr_precision_optimizer_step(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
                                        lt_status (*step)(lt_optimizer *opt)) {
     return p && p->ops->optimizer_step ? p->ops->optimizer_step(p, ctx, opt, step) : step(opt);
+}
+
+cJSON *ltr_precision_state_dict(const ltr_precision *p, lt_ctx *ctx, bool *failed) {
+    *failed = false;
+    if (!p || !p->ops->state_dict) return NULL;
+    cJSON *out = cJSON_CreateObject();
+    if (!out || p->ops->state_dict(p, ctx, out) != LT_OK) {
+        if (!out) ltr_fail(ctx, "out of memory for the precision's state");
+        cJSON_Delete(out);
+        *failed = true;
+        return NULL;
+    }
+    if (!out->child) { /* Lightning: `if prec_plugin_state_dict:` stores nothing when empty */
+        cJSON_Delete(out);
+        return NULL;
+    }
+    return out;
+}
+
+lt_status ltr_precision_load_state_dict(ltr_precision *p, lt_ctx *ctx, const cJSON *state) {
+    return p && p->ops->load_state_dict ? p->ops->load_state_dict(p, ctx, state) : LT_OK;
 }

@@ -18,6 +18,8 @@
 #include "core/context.h"
 #include "ltrun.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdbool.h>
 
 typedef struct ltr_precision ltr_precision;
@@ -28,6 +30,9 @@ typedef lt_status (*ltr_module_backward_fn)(void *arg, lt_ctx *ctx, lt_tensor *l
 
 typedef struct ltr_precision_ops {
     const char *name; /* "32-true", "64-true", or the plugin's */
+    /* the key of its state in a checkpoint: Lightning stores a non-empty
+     * precision_plugin.state_dict() under checkpoint[type(plugin).__qualname__] */
+    const char *class_name;
     /* module.to(dtype): fixes what a float32 request becomes from here on */
     lt_status (*convert_module)(ltr_precision *p, lt_ctx *ctx);
     /* the dtype a plugin's float32 request (parameter, buffer, batch field) gets */
@@ -43,9 +48,11 @@ typedef struct ltr_precision_ops {
     /* around the optimizer's update: `step(arg)` runs it (a scaler may skip it) */
     lt_status (*optimizer_step)(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
                                 lt_status (*step)(lt_optimizer *opt));
-    /* checkpoint state: a JSON object (cJSON *), empty for the true precisions */
-    lt_status (*state_dict)(const ltr_precision *p, lt_ctx *ctx, void *json_object);
-    lt_status (*load_state_dict)(ltr_precision *p, lt_ctx *ctx, const void *json_object);
+    /* checkpoint state: members added to `out` (an empty object; nothing added = no
+     * state, as the true precisions); load_state_dict gets what state_dict wrote and
+     * either takes all of it or fails with the message on ctx, changing nothing */
+    lt_status (*state_dict)(const ltr_precision *p, lt_ctx *ctx, cJSON *out);
+    lt_status (*load_state_dict)(ltr_precision *p, lt_ctx *ctx, const cJSON *state);
 } ltr_precision_ops;
 
 struct ltr_precision {
@@ -73,5 +80,16 @@ lt_status ltr_precision_run_backward(ltr_precision *p, lt_ctx *ctx, lt_tensor *l
                                      ltr_module_backward_fn module_backward, void *arg);
 lt_status ltr_precision_optimizer_step(ltr_precision *p, lt_ctx *ctx, lt_optimizer *opt,
                                        lt_status (*step)(lt_optimizer *opt));
+/* The state a checkpoint stores for p: a new object (owned by the caller), or NULL when
+ * p has none (NULL p, no state_dict entry, or an empty object) or on error (*failed set,
+ * the message on ctx). */
+cJSON *ltr_precision_state_dict(const ltr_precision *p, lt_ctx *ctx, bool *failed);
+/* p.load_state_dict(state); LT_OK when p keeps no state (Lightning calls it only when
+ * the checkpoint has an entry under p's class name). */
+lt_status ltr_precision_load_state_dict(ltr_precision *p, lt_ctx *ctx, const cJSON *state);
+/* Lightning's name of p ("32-true" for NULL: the default precision). */
+static inline const char *ltr_precision_name(const ltr_precision *p) {
+    return p ? p->ops->name : "32-true";
+}
 
 #endif

@@ -3,6 +3,8 @@
 #include "trainer/connectors/checkpoint_connector.h"
 
 #include "checkpoint/checkpoint.h"
+#include "precision/precision.h"
+#include "strategy/strategy.h"
 #include "trainer/fault.h"
 #include "trainer/trainer.h"
 
@@ -53,7 +55,8 @@ void ltr_trainer_ckpt_state(ltr_trainer *t, ltr_ckpt_state *s) {
         .data_hp = t->data_hp.given,
         .model_hp_read = t->model_hp.used,
         .data_hp_read = t->data_hp.used,
-        .precision = t->opts && t->opts->trainer.precision == 64 ? 64 : 32,
+        .precision = t->strategy ? t->strategy->precision
+                                 : ltr_precision_builtin(t->opts && t->opts->trainer.precision == 64 ? 64 : 32),
         /* --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
         .compression = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0,
         .ncallbacks = t->cbs.n,
