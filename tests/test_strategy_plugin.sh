@@ -94,6 +94,9 @@ expect "a failing backward entry stops the run naming plugin and entry" 1 \
 expect "a failing setup entry stops the run" 1 \
     "strategy 'counting_strategy' .*, setup: failing setup as asked" -- \
     env COUNTING_FAIL=setup $RUN --trainer.strategy counting_strategy
+expect "a crash in a strategy entry is named as a module's is (the fault frame)" 139 \
+    "^ltrun: fatal signal SIGSEGV \(invalid memory access\) in strategy 'counting_strategy' \(.*counting_strategy.so\), hook backward \(epoch 0, batch 0\)$" -- \
+    env COUNTING_CRASH=backward $RUN --trainer.strategy counting_strategy
 expect "a rank outside the world is refused" 1 \
     "setup_environment: reported rank 3 of world size 1" -- \
     env COUNTING_RANK=3 $RUN --trainer.strategy counting_strategy

@@ -15,6 +15,7 @@
 #include "strategy/single_device.h"
 #include "tensor/autograd.h"
 #include "tensor/tensor.h"
+#include "trainer/fault.h" /* a crash inside an entry is reported naming it */
 #include "trainer/hooks.h" /* the run's parameters (ltr_api_param_count / _at) */
 
 #include <stdio.h>
@@ -52,12 +53,15 @@ static void enter(ltr_strategy *s, lt_ctx *ctx, const char *hook, call_frame *f)
     c->ext_strategy = s;
     c->plugin_name = PS(s)->plugin.desc->name;
     c->hook_name = hook;
+    ltr_fault_push(LTR_FAULT_STRATEGY, PS(s)->plugin.desc->name, PS(s)->plugin.path, hook,
+                   ctx->current_epoch, ctx->batch_idx);
 }
 
 /* Back to the caller's context; a failure gets the plugin and entry in front. */
 static lt_status leave(ltr_strategy *s, lt_ctx *ctx, const char *hook, const call_frame *f,
                        lt_status rc) {
     ltr_ctx *c = ltr_ctx_of(ctx);
+    ltr_fault_pop(hook);
     c->ext_strategy = f->prev;
     c->plugin_name = f->plugin;
     c->hook_name = f->hook;

@@ -166,6 +166,7 @@ static const char *kind_name(ltr_fault_kind k) {
     case LTR_FAULT_DATA: return "data module";
     case LTR_FAULT_CALLBACK: return "callback";
     case LTR_FAULT_LOGGER: return "logger";
+    case LTR_FAULT_STRATEGY: return "strategy";
     }
     return "plugin";
 }

@@ -21,7 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { LTR_FAULT_MODULE, LTR_FAULT_DATA, LTR_FAULT_CALLBACK, LTR_FAULT_LOGGER } ltr_fault_kind;
+typedef enum {
+    LTR_FAULT_MODULE,
+    LTR_FAULT_DATA,
+    LTR_FAULT_CALLBACK,
+    LTR_FAULT_LOGGER,
+    LTR_FAULT_STRATEGY
+} ltr_fault_kind;
 
 /* Install the handlers, an alternate signal stack for the calling thread (a stack
  * overflow is caught too) and make the calling thread "the main one". Idempotent. */

@@ -5,7 +5,8 @@
  * checks through LT_EXT_GRADIENTS that every trainable parameter became ready exactly once
  * per backward, with a defined, finite gradient (the one grad(i) returns).
  * At teardown it prints "counting_strategy: NAME=COUNT ..." on stderr.
- * COUNTING_FAIL=ENTRY makes that entry fail; COUNTING_RANK=N reports rank N.
+ * COUNTING_FAIL=ENTRY makes that entry fail, COUNTING_CRASH=ENTRY makes it dereference
+ * NULL (SIGSEGV); COUNTING_RANK=N reports rank N.
  */
 #include "ltrun.h"
 
@@ -26,6 +27,11 @@ typedef struct counts {
 } counts;
 
 static lt_status maybe_fail(lt_ctx *ctx, counts *c, const char *entry) {
+    const char *crash = getenv("COUNTING_CRASH");
+    if (crash && !strcmp(crash, entry)) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;
+    }
     if (c->fail && !strcmp(c->fail, entry)) return lt_fail(ctx, "failing %s as asked", entry);
     return LT_OK;
 }
