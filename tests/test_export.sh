@@ -22,6 +22,10 @@ CK=e/lightning_logs/version_0/checkpoints/last.h5
 expect "export --format onnx from the checkpoint" 0 \
     "export: m.onnx \(ONNX, opset 17\): input \[5, 1, 8, 8\] -> output \[5, 3\], batch dimension free" -- \
     "$LTRUN" export --ckpt-path "$CK" $M $D --data.batch_size 5 --format onnx --output m.onnx
+out=$("$LTRUN" export --ckpt-path "$CK" $M $D --data.batch_size 5 --format onnx --output m2.onnx 2>&1)
+if ! printf '%s\n' "$out" | grep -q 'Predictions of\|max_epochs. was not set'; then
+    pass "export says nothing about the predictions it traced on or the fit's epoch limit"
+else fail "export's output: $out"; fi
 if "$PY" "$top_srcdir/tests/onnx_check.py" structure m.onnx > s.txt 2>&1; then
     pass "the model decodes; every node reads defined values"
 else fail "structure"; cat s.txt; fi

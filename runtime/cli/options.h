@@ -110,6 +110,7 @@ typedef struct ltr_options {
     /* entry points */
     const char *ckpt_path;    /* --ckpt-path / "ckpt_path" in the config (NULL: none) */
     const char *predictions_path; /* predict: --predictions (borrowed; NULL: default) */
+    bool predictions_discard;     /* predict writes no file (ltrun export traces forward) */
     bool seed_quiet;          /* seed_everything false: no seeding message (LightningCLI) */
     /* callbacks in the order given */
     int ncallbacks;

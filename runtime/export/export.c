@@ -102,9 +102,10 @@ int ltr_export_main(int argc, char **argv) {
         fprintf(stderr, "ltrun: error: export needs --ckpt-path F: the trained weights to export\n");
         code = LTR_EXIT_USAGE;
     }
-    char preds[4200];
-    snprintf(preds, sizeof preds, "%s.predictions.ltrun-tmp", output ? output : "");
     if (code == LTR_EXIT_OK) {
+        /* one predict batch; max_epochs given so the fit-limit warning stays out of it */
+        rest[n++] = "--trainer.max_epochs";
+        rest[n++] = "1";
         rest[n++] = "--trainer.limit_predict_batches";
         rest[n++] = "1";
         rest[n++] = "--trainer.enable_progress_bar";
@@ -121,7 +122,7 @@ int ltr_export_main(int argc, char **argv) {
             o.logger_disabled = true;
             o.nloggers = 0;
             o.results_path = NULL;
-            o.predictions_path = preds;
+            o.predictions_discard = true; /* the run's predictions are not wanted */
             code = ltr_trainer_run(&o);
             active = NULL;
             if (code == LTR_EXIT_OK && !e.done) {
@@ -131,7 +132,6 @@ int ltr_export_main(int argc, char **argv) {
             }
         }
         ltr_options_free(&o);
-        unlink(preds);
     }
     free(rest);
     return code;

@@ -293,7 +293,7 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     free(w.ds);
     bool stopped = ltr_trainer_interrupted(t); /* a collective: every rank asks */
     /* one file per run: rank zero's (the others' images are dropped) */
-    bool commit = rc == LT_OK && !stopped && ltr_trainer_is_global_zero(t);
+    bool commit = rc == LT_OK && !stopped && ltr_trainer_is_global_zero(t) && !o->predictions_discard;
     if (ltr_h5_image_end(&w.image, w.path, commit, msg, sizeof msg) && commit) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "--predictions %s: writing the file failed: %s; "
                           "the previous file (if any) is unchanged (free space there or give "
