@@ -1,6 +1,7 @@
 /* main.c — ltrun's entry: parse the command line, then hand over to the trainer. */
 #include "cli/new_project.h"
 #include "cli/options.h"
+#include "cli/print_config.h"
 #include "plugin/loader.h"
 #include "trainer/trainer.h"
 #include "tuner/tuner.h"
@@ -41,9 +42,8 @@ int main(int argc, char **argv) {
     } else if (o.command == LTR_CMD_VERSION) {
         printf("ltrun %s (plugin ABI %d.%d)\n", LTR_VERSION, LT_ABI_MAJOR, LT_ABI_MINOR);
     } else if (o.print_config) {
-        char *text = cJSON_Print(o.tree);
-        if (text) puts(text);
-        cJSON_free(text);
+        /* LightningCLI's dump header, "# lightning.pytorch==2.6.0" */
+        code = ltr_print_config(&o, stdout, "ltrun==" LTR_VERSION);
     } else {
         code = ltr_trainer_run(&o);
     }

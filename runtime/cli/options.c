@@ -4,6 +4,7 @@
 #include "ltr_dirs.h" /* LTR_DOCDIR: where `make install` puts the README */
 
 #include "cli/pynum.h"
+#include "cli/yaml_config.h"
 #include "plugin/loader.h" /* --trainer.strategy NAME */
 #include "util/regular_file.h"
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
                                        "trainer", "model", "data", "ckpt_path"};
@@ -136,8 +138,11 @@ void ltr_options_print_help(FILE *out) {
         "options:\n"
         "  --module M              the LightningModule plugin\n"
         "  --data D                the DataModule plugin\n"
-        "  --config FILE           JSON config (as --print-config writes); repeatable\n"
-        "  --print-config          print the merged config (every flag) as JSON and exit\n"
+        "  --config FILE           YAML (LightningCLI's) or JSON config, as --print-config\n"
+        "                          writes it; repeatable, later ones and options win\n"
+        "  --print-config[=json]   print the merged config (every flag, the plugins'\n"
+        "                          hyperparameters with their defaults) as YAML, or JSON,\n"
+        "                          and exit\n"
         "  --seed N                seed_everything(N): weights, shuffling, splits; true\n"
         "                          (the default) = PL_GLOBAL_SEED or 0 (\"No seed found\"),\n"
         "                          false = no seeding\n"
@@ -231,6 +236,21 @@ static void merge(cJSON *dst, const cJSON *src) {
  * --config), refused before it is read into memory. */
 #define LTR_CONFIG_MAX_BYTES ((int64_t)64 << 20)
 
+static int check_and_merge(const char *path, cJSON *cfg, cJSON *tree, char *err, size_t cap);
+
+/* JSON by the name (.json) or, for any other name but .yaml/.yml, by a first '{' or
+ * '[': JSON keeps its own messages and exact numbers; everything else is YAML (a JSON
+ * superset, as jsonargparse reads both). */
+static bool config_is_yaml(const char *path, const char *text) {
+    const char *dot = strrchr(path, '.');
+    if (dot && !strchr(dot, '/')) {
+        if (!strcasecmp(dot, ".json")) return false;
+        if (!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml")) return true;
+    }
+    text += strspn(text, " \t\r\n");
+    return *text != '{' && *text != '[';
+}
+
 static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     /* a FIFO would block the read and a directory reads as empty: say what it is */
     if (!ltr_check_regular_file(path, "--config", err, cap, NULL)) return 2;
@@ -245,7 +265,7 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     }
     if ((int64_t)st.st_size > LTR_CONFIG_MAX_BYTES) {
         close(fd);
-        return ltr_usage_error(err, cap, "--config %s: %lld bytes is too big for a JSON config "
+        return ltr_usage_error(err, cap, "--config %s: %lld bytes is too big for a config "
                                          "(at most %lld MiB)", path, (long long)st.st_size,
                                (long long)(LTR_CONFIG_MAX_BYTES >> 20));
     }
@@ -264,7 +284,7 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
         if ((int64_t)(len + (size_t)got) > LTR_CONFIG_MAX_BYTES) { /* it grew meanwhile */
             free(buf);
             close(fd);
-            return ltr_usage_error(err, cap, "--config %s: bigger than %lld MiB: not a JSON config",
+            return ltr_usage_error(err, cap, "--config %s: bigger than %lld MiB: not a config",
                                    path, (long long)(LTR_CONFIG_MAX_BYTES >> 20));
         }
         char *grown = realloc(buf, len + (size_t)got + 1);
@@ -280,8 +300,21 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     close(fd);
     if (!buf) return ltr_usage_error(err, cap, "--config %s: the file is empty", path);
     buf[len] = '\0';
+    cJSON *cfg = NULL;
+    if (config_is_yaml(path, buf)) {
+        /* LightningCLI's config files are YAML (yaml_config.c) */
+        cfg = ltr_yaml_load(buf, len, path, err, cap);
+        free(buf);
+        if (!cfg) return 2;
+        if (!cJSON_IsObject(cfg)) {
+            cJSON_Delete(cfg);
+            return ltr_usage_error(err, cap, "--config %s: the top level must be a mapping "
+                                             "(trainer:, model:, data:, ...)", path);
+        }
+        return check_and_merge(path, cfg, tree, err, cap);
+    }
     const char *end = NULL;
-    cJSON *cfg = cJSON_ParseWithOpts(buf, &end, 1);
+    cfg = cJSON_ParseWithOpts(buf, &end, 1);
     if (!cfg) {
         size_t off = end ? (size_t)(end - buf) : 0;
         int line = 1;
@@ -291,11 +324,18 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
                            path, line, off);
     }
     ltr_json_exact_ints(cfg, buf); /* 9223372036854775807 stays exact */
+    ltr_json_float_literals(cfg, buf); /* 1.0 stays a float, as json.loads reads it */
     free(buf);
     if (!cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
         return ltr_usage_error(err, cap, "--config %s: the top level must be a JSON object", path);
     }
+    return check_and_merge(path, cfg, tree, err, cap);
+}
+
+/* The keys of a config file (either format), then merged into the tree; owns cfg. */
+static int check_and_merge(const char *path, cJSON *cfg, cJSON *tree, char *err, size_t cap) {
+    ltr_config_class_paths(cfg);
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         bool known = false;
@@ -360,6 +400,11 @@ static const trainer_key *find_trainer_key(const char *key) {
     return NULL;
 }
 
+int ltr_trainer_key_type(const char *key) {
+    const trainer_key *k = find_trainer_key(key);
+    return k ? (int)k->type : -1;
+}
+
 static int unknown_trainer_key(const char *where, const char *key, char *err, size_t cap) {
     char known[1024] = "";
     size_t len = 0;
@@ -376,8 +421,9 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
     char opt[128];
     snprintf(opt, sizeof opt, "trainer.%s", name);
     cJSON *canon = NULL;
-    if (cJSON_IsString(v)) {
-        /* a string keeps how the user wrote it: "1.0" is a fraction, "10" a count */
+    if (cJSON_IsString(v) || (cJSON_IsRaw(v) && v->valuestring && strpbrk(v->valuestring, ".eEn"))) {
+        /* a string keeps how the user wrote it: "1.0" is a fraction, "10" a count; a
+         * config's float literal 1.0 (raw, yaml_config.h) reads the same way */
         int rc = limit_from_text(opt, v->valuestring, &canon, err, cap);
         if (rc) return rc;
         v = canon;
@@ -604,7 +650,7 @@ int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap);
 cJSON *ltr_options_callback_from_text(const char *flag, const char *text, char *err, size_t cap);
 
 /* Typed view of the merged tree, with Lightning's defaults for what is absent. */
-static int resolve(ltr_options *o, char *err, size_t cap) {
+int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
     ltr_trainer_config *t = &o->trainer;
     int rc0;
     memset(t, 0, sizeof *t);
@@ -640,6 +686,11 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     const cJSON *v;
     cJSON_ArrayForEach(v, tr) {
         const trainer_key *k = find_trainer_key(v->string);
+        if (!k && ltr_trainer_fixed_default(v->string)) { /* trainer_fixed.c */
+            int rc = ltr_trainer_check_fixed(v->string, v, err, cap);
+            if (rc) return rc;
+            continue;
+        }
         if (!k) return unknown_trainer_key("trainer.", v->string, err, cap);
         char *field = (char *)t + k->offset;
         int rc = 0;
@@ -730,7 +781,7 @@ static int resolve(ltr_options *o, char *err, size_t cap) {
     return 0;
 }
 
-static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *err, size_t cap) {
+int ltr_options_set_dotted(cJSON *tree, const char *opt, const char *value, char *err, size_t cap) {
     const char *dot = strchr(opt, '.');
     size_t seclen = (size_t)(dot - opt);
     const char *key = dot + 1;
@@ -741,6 +792,10 @@ static int apply_dotted(cJSON *tree, const char *opt, const char *value, char *e
     sec[seclen] = '\0';
     if (!strcmp(sec, "trainer")) {
         const trainer_key *k = find_trainer_key(key);
+        if (!k && ltr_trainer_fixed_default(key)) { /* checked in resolve (trainer_fixed.c) */
+            set_member(section(tree, "trainer"), key, value_from_text(value));
+            return 0;
+        }
         if (!k) return unknown_trainer_key("--trainer.", key, err, cap);
         cJSON *v = NULL;
         if (key_nullable(k->key) && !strcmp(value, "null")) {
@@ -861,12 +916,20 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
         if (nlen >= sizeof name) return ltr_usage_error(err, cap, "option too long: %.40s...", arg);
         memcpy(name, arg + 2, nlen);
         name[nlen] = '\0';
-        bool is_flag = !strcmp(name, "print-config") || !strcmp(name, "test") ||
-                       !strcmp(name, "data-from-checkpoint");
+        if (!strcmp(name, "print-config") || !strcmp(name, "print_config")) {
+            /* LightningCLI prints YAML; --print-config=json the JSON form */
+            o->print_config = true;
+            if (!eq || !strcmp(eq + 1, "yaml")) o->print_format = LTR_PRINT_YAML;
+            else if (!strcmp(eq + 1, "json")) o->print_format = LTR_PRINT_JSON;
+            else return ltr_usage_error(err, cap, "--%s=%s: expected --%s (YAML, as LightningCLI), "
+                                              "--%s=yaml or --%s=json", name, eq + 1, name,
+                                        name, name);
+            continue;
+        }
+        bool is_flag = !strcmp(name, "test") || !strcmp(name, "data-from-checkpoint");
         if (is_flag) {
             if (eq) return ltr_usage_error(err, cap, "--%s takes no value", name);
-            if (!strcmp(name, "print-config")) o->print_config = true;
-            else if (!strcmp(name, "test")) o->run_test = true;
+            if (!strcmp(name, "test")) o->run_test = true;
             else o->data_from_checkpoint = true;
             continue;
         }
@@ -925,15 +988,17 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
                 return ltr_usage_error(err, cap, "--seed: expected an integer (or true/false), got '%s'",
                                    value);
             set_member(o->tree, "seed_everything", v);
-        } else if (strchr(name, '.')) rc = apply_dotted(o->tree, name, value, err, cap);
+        } else if (strchr(name, '.')) rc = ltr_options_set_dotted(o->tree, name, value, err, cap);
         else return ltr_usage_error(err, cap, "--%s: unknown option (see ltrun --help)", name);
     }
     if (rc) return rc;
     if (o->command == LTR_CMD_HELP) return 0;
+    /* PL_TRAINER_* below every config and option (env_defaults.c) */
+    if ((rc = ltr_env_trainer_defaults(o->tree, err, cap))) return rc;
     section(o->tree, "trainer");
     section(o->tree, "model");
     section(o->tree, "data");
-    rc = resolve(o, err, cap);
+    rc = ltr_options_resolve(o, err, cap);
     if (!rc && o->print_config) add_print_defaults(o->tree);
     if (!rc && o->results_path) rc = check_results_path(o->results_path, err, cap);
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)

@@ -105,6 +105,10 @@ typedef struct ltr_options {
     uint64_t seed;
     bool seed_given;
     bool print_config;
+    int print_format;     /* LTR_PRINT_YAML (LightningCLI's) or LTR_PRINT_JSON */
+    /* --print-config: where the trainer puts the plugins' hyperparameters, defaults
+     * included, after their create hooks (NULL: a run) */
+    struct ltr_plugin_hparams *hparams_out;
     bool run_test;        /* fit --test: test after fitting */
     const char *results_path; /* --results (borrowed from argv) */
     /* entry points */
@@ -134,6 +138,14 @@ typedef struct ltr_options {
     char **argv;
 } ltr_options;
 
+enum { LTR_PRINT_YAML = 0, LTR_PRINT_JSON = 1 };
+
+/* The hyperparameters each plugin's create read, with the value used (given or default),
+ * in the order read: LightningCLI's model: and data: with every init arg. Owned. */
+typedef struct ltr_plugin_hparams {
+    cJSON *model, *data;
+} ltr_plugin_hparams;
+
 /* How a trainer run ended, for the tuner's trials. */
 typedef struct ltr_run_report {
     bool quiet;            /* in: keep the first error here instead of printing it */
@@ -147,6 +159,24 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
 /* A usage error for the option parsers (options*.c): the message into err, exit status 2. */
 int ltr_usage_error(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ltr_options_free(ltr_options *o);
+/* Resolve o->tree into the typed views (defaults for what is absent); 0 or 2 with err. */
+int ltr_options_resolve(ltr_options *o, char *err, size_t cap);
+/* --SECTION.KEY VALUE into a tree (SECTION: trainer, model, data), VALUE read as the
+ * command line reads it; 0 or 2 with err naming --SECTION.KEY. */
+int ltr_options_set_dotted(cJSON *tree, const char *opt, const char *value, char *err, size_t cap);
+/* How options.c's table reads trainer.KEY (a trainer_type), or -1 for no such flag. */
+int ltr_trainer_key_type(const char *key);
+/* Lightning Trainer arguments without an ltrun flag, accepted at their default only
+ * (trainer_fixed.c): the default as JSON text, or NULL for any other key; the i-th key
+ * (NULL past the end); 0 when v is that default, else 2 with err. */
+const char *ltr_trainer_fixed_default(const char *key);
+const char *ltr_trainer_fixed_key(size_t i);
+int ltr_trainer_check_fixed(const char *key, const cJSON *v, char *err, size_t cap);
+/* PL_TRAINER_<FLAG> variables as defaults of the trainer flags the tree lacks
+ * (env_defaults.c); 0 or 2 with err naming the variable. */
+int ltr_env_trainer_defaults(cJSON *tree, char *err, size_t cap);
+/* A config's model: {class_path, init_args} (and data:) as module: + model: (config_forms.c). */
+void ltr_config_class_paths(cJSON *cfg);
 void ltr_options_print_help(FILE *out);
 const char *ltr_command_name(ltr_command c);
 

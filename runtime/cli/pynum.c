@@ -181,3 +181,34 @@ void ltr_json_exact_ints(cJSON *root, const char *text) {
     if (root && cJSON_IsNumber(root)) exact_walk(root, &p);
     else if (root) exact_walk(root->child, &p);
 }
+
+/* Integral float tokens (with a '.' or an exponent) as raw "N.0" nodes. */
+static void float_walk(cJSON *node, const char **p) {
+    for (cJSON *it = node; it; it = it->next) {
+        if (cJSON_IsNumber(it) || cJSON_IsRaw(it)) { /* raw: exact_walk's big ints */
+            size_t len = 0;
+            const char *tok = next_number(p, &len);
+            double d = it->valuedouble;
+            if (!tok || cJSON_IsRaw(it) ||
+                (!memchr(tok, '.', len) && !memchr(tok, 'e', len) && !memchr(tok, 'E', len)))
+                continue;
+            if (d != floor(d) || !isfinite(d)) continue;
+            char lit[64];
+            if (fabs(d) < 1e16) snprintf(lit, sizeof lit, "%.1f", d);
+            else ltr_optim_pyfloat(d, lit, sizeof lit);
+            char *copy = cJSON_malloc(strlen(lit) + 1);
+            if (!copy) continue;
+            strcpy(copy, lit);
+            it->type = cJSON_Raw;
+            it->valuestring = copy;
+        } else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
+            float_walk(it->child, p);
+        }
+    }
+}
+
+void ltr_json_float_literals(cJSON *root, const char *text) {
+    const char *p = text;
+    if (root && (cJSON_IsNumber(root) || cJSON_IsRaw(root))) float_walk(root, &p);
+    else if (root) float_walk(root->child, &p);
+}

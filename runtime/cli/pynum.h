@@ -36,5 +36,9 @@ const char *ltr_json_number_text(const cJSON *v, char *buf, size_t cap);
  * makes), so a config's 9223372036854775807 is not rounded (and one beyond int64 is
  * reported as written). `text` is what was parsed. */
 void ltr_json_exact_ints(cJSON *root, const char *text);
+/* Parsed JSON text: a float literal with an integral value (1.0, 2e3) becomes a raw node
+ * with its canonical text ("1.0", "2000.0"), as yaml_config.h's loader gives it, so a
+ * config's limit 1.0 (a fraction) is not read as 1 (one batch). */
+void ltr_json_float_literals(cJSON *root, const char *text);
 
 #endif

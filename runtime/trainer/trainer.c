@@ -392,7 +392,8 @@ static lt_status module_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
  * module's create on (DoublePrecision.module_init_context). */
 static lt_status strategy_start(ltr_trainer *t) {
     const ltr_options *o = t->opts;
-    ltr_strategy_options so = {.name = o->trainer.strategy, .precision = o->trainer.precision,
+    /* --print-config's create hooks need no strategy plugin (nor its processes) */
+    ltr_strategy_options so = {.name = o->hparams_out ? "auto" : o->trainer.strategy, .precision = o->trainer.precision,
                                .num_threads = o->trainer.num_threads};
     char err[1024] = "";
     int code = LTR_EXIT_TRAINING;
@@ -429,6 +430,18 @@ static void put_shell_word(FILE *f, const char *w) {
         else fputc(*c, f);
     }
     fputc('\'', f);
+}
+
+/* --print-config: the plugins' create hooks as a run calls them (every given
+ * hyperparameter read, each read recorded with its default), then their destroy hooks;
+ * no strategy setup, callbacks, loggers, checkpoint or stage. */
+static void collect_hparams(ltr_trainer *t) {
+    if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK) {
+        t->opts->hparams_out->model = cJSON_Duplicate(t->model_hp.used, 1);
+        t->opts->hparams_out->data = cJSON_Duplicate(t->data_hp.used, 1);
+    }
+    t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
+    destroy_instances(t);
 }
 
 /* After SIGINT/SIGTERM stopped fit: the exact command that resumes it, the command line
@@ -489,11 +502,12 @@ int ltr_trainer_run(const ltr_options *o) {
     const cJSON *me = cJSON_GetObjectItemCaseSensitive(tr, "max_epochs");
     const cJSON *ms = cJSON_GetObjectItemCaseSensitive(tr, "max_steps");
     const cJSON *mt = cJSON_GetObjectItemCaseSensitive(tr, "max_time");
-    if ((!me || cJSON_IsNull(me)) && (!ms || (cJSON_IsNumber(ms) && ms->valuedouble == -1)) &&
+    bool probe = o->hparams_out != NULL; /* --print-config: create hooks only */
+    if (!probe && (!me || cJSON_IsNull(me)) && (!ms || (cJSON_IsNumber(ms) && ms->valuedouble == -1)) &&
         (!mt || cJSON_IsNull(mt)))
         fprintf(stderr, "PossibleUserWarning: `max_epochs` was not set. Setting it to 1000 "
                         "epochs. To train without an epoch limit, set `max_epochs=-1`.\n");
-    if (o->trainer.fast_dev_run > 0)
+    if (!probe && o->trainer.fast_dev_run > 0)
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",
                 (long long)o->trainer.fast_dev_run);
@@ -504,7 +518,7 @@ int ltr_trainer_run(const ltr_options *o) {
                       o->trainer.enable_progress_bar && ltr_trainer_is_global_zero(t));
 
     /* seed_everything as LightningCLI calls it (seed.c) */
-    uint64_t seed = ltr_seed_everything(o, stderr);
+    uint64_t seed = probe ? 0 : ltr_seed_everything(o, stderr); /* LightningCLI prints before seeding */
     t->ctx.seed = seed;
     ltr_rng_seed(&t->rng, seed);
 
@@ -521,12 +535,14 @@ int ltr_trainer_run(const ltr_options *o) {
         fprintf(stderr, "You passed `deterministic=True` and `benchmark=True`. Note that PyTorch "
                         "ignores torch.backends.cudnn.deterministic=True when "
                         "torch.backends.cudnn.benchmark=True.\n");
-    if (o->trainer.profiler) t->tools.profiler = ltr_profiler_create((int)o->trainer.profiler);
+    if (o->trainer.profiler && !probe) t->tools.profiler = ltr_profiler_create((int)o->trainer.profiler);
     if (o->trainer.detect_anomaly) t->tools.anomaly = ltr_anomaly_create();
 
     /* a refused --ckpt-path stops the run before any create hook, logger folder or
      * hparams taken from it (checkpoint_path.c) */
-    if (load_plugins(t) == LT_OK && ltr_checkpoint_precheck(t) == LT_OK) {
+    if (probe) {
+        if (load_plugins(t) == LT_OK) collect_hparams(t);
+    } else if (load_plugins(t) == LT_OK && ltr_checkpoint_precheck(t) == LT_OK) {
         /* load_from_checkpoint — the hparams saved in --ckpt-path by the same
          * plugin, the given ones on top (ckpt_hparams.c) */
         t->ckpt.model_hp = ltr_ckpt_merged_hparams(t, "module", o->model_hparams);
@@ -557,7 +573,7 @@ int ltr_trainer_run(const ltr_options *o) {
         t->exit_code = LTR_EXIT_INTERRUPTED;
         if (o->command == LTR_CMD_FIT && ltr_trainer_is_global_zero(t)) print_resume_command(t);
     }
-    if (o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
+    if (!probe && o->results_path && (!t->exit_code || t->exit_code == LTR_EXIT_INTERRUPTED) &&
         ltr_trainer_is_global_zero(t))
         ltr_report_write_json(t, o->results_path);
 
