@@ -53,6 +53,8 @@ static void fill(lt_host_api *api) {
     api->log_histogram = ltr_api_log_histogram;
     api->log_text = ltr_api_log_text;
     api->step_output = ltr_api_step_output;
+    api->set_prepare_data_per_node = ltr_api_set_prepare_data_per_node;
+    api->move_data_to_device = ltr_api_move_data_to_device;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

@@ -416,6 +416,11 @@ struct lt_host_api {
     /* ABI 1.8: step outputs — lt_step_output (ltrun/trainer.h) */
     lt_status (*step_output)(lt_ctx *ctx, lt_tensor *output);
 
+    /* ABI 1.9: module hooks — lt_set_prepare_data_per_node, lt_move_data_to_device
+     * (ltrun/trainer.h) */
+    lt_status (*set_prepare_data_per_node)(lt_ctx *ctx, bool per_node);
+    lt_status (*move_data_to_device)(lt_ctx *ctx, lt_batch *batch, const char *device);
+
     /* New members go here, after the last, under a comment naming their minor. */
 };
 

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 8 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 9 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth;
                           1.4: LT_BFLOAT16, trainer hooks and options;
                           1.5: data pipeline — loader options, samplers, splits,
@@ -23,7 +23,10 @@ extern "C" {
                                tensor_to_host;
                           1.8: gradients for plugins, BatchNorm1d/2d/3d, metrics at a given
                                step, param groups mid-fit, media logging, step
-                               outputs to batch-end hooks */
+                               outputs to batch-end hooks;
+                          1.9: module hooks — prepare_data, configure_model and
+                               transfer_batch_to_device on the module (the last on the
+                               data module too), prepare_data_per_node */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
