@@ -59,6 +59,8 @@ static void fill(lt_host_api *api) {
     api->dist_reduce = ltr_api_dist_reduce;
     api->dist_reduce_bool = ltr_api_dist_reduce_bool;
     api->dist_all_gather = ltr_api_dist_all_gather;
+    api->set_prepare_data_per_node = ltr_api_set_prepare_data_per_node;
+    api->move_data_to_device = ltr_api_move_data_to_device;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

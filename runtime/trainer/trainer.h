@@ -135,6 +135,11 @@ typedef struct ltr_trainer {
     /* the run's strategy (strategy/strategy.h; owned): made first, before the signal
      * thread; the loops reach autograd, the optimizer and collectives only through it */
     struct ltr_strategy *strategy;
+    bool strategy_set_up;           /* strategy.setup ran (once a run, at the first stage,
+                                       after configure_model) */
+    /* ABI 1.9: module hooks — DataHooks.prepare_data_per_node of the module and of the
+     * data module (true unless lt_set_prepare_data_per_node in create said false) */
+    bool module_prepare_data_per_node, dm_prepare_data_per_node;
 } ltr_trainer;
 
 /* Does this process write the run's files and output (loggers, checkpoints, the progress
@@ -219,6 +224,9 @@ bool ltr_trainer_interrupted(ltr_trainer *t);
  * (connectors/data_connector.c); a split it does not provide leaves has_loader[split]
  * false. */
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
+/* _DataConnector.prepare_data (connectors/data_connector.c): the data module's, then the
+ * module's prepare_data, each on the ranks its prepare_data_per_node picks. */
+lt_status ltr_prepare_data(ltr_trainer *t);
 /* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
 /* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop */

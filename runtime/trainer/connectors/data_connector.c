@@ -2,9 +2,12 @@
  * data_connector.c — Lightning's _DataConnector: asks the data module for a split's
  * dataset and builds its DataLoader under the Trainer's flags (the --data.* loader
  * overrides, overfit_batches' shuffle rule, use_distributed_sampler), warning as
- * Lightning does about an empty loader.
+ * Lightning does about an empty loader; and its prepare_data, with the
+ * prepare_data_per_node attribute of the module and the data module (ABI 1.9).
  */
 #include "data/collate.h"
+#include "strategy/strategy.h"
+#include "trainer/hooks.h"
 #include "trainer/loops/loops.h"
 #include "trainer/trainer.h"
 
@@ -61,5 +64,40 @@ lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split) {
         fprintf(stderr, "UserWarning: Total length of `DataLoader` across ranks is zero. Please "
                         "make sure this was your intention. (the %s split of data module '%s')\n",
                 ltr_split_name(split), ltr_trainer_plugin_name(t, false));
+    return LT_OK;
+}
+
+/* ABI 1.9: module hooks — _DataConnector.prepare_data: the data module's prepare_data,
+ * then the module's, each only where its prepare_data_per_node says (true: local rank 0
+ * of every node; false: local rank 0 of node 0). Lightning wraps each in an
+ * _InfiniteBarrier (its own process group, not strategy.barrier); here the other ranks
+ * wait at the pre_setup barrier that follows. */
+static lt_status call_prepare_data(ltr_trainer *t, bool is_module, bool per_node) {
+    lt_status (*fn)(lt_ctx *, void *) =
+        is_module ? MOD_HOOK(t, prepare_data) : DM_HOOK(t, prepare_data);
+    const ltr_strategy *s = t->strategy;
+    bool local_rank_zero = s->local_rank == 0, global_rank_zero = local_rank_zero && s->node_rank == 0;
+    if (!fn || !(per_node ? local_rank_zero : global_rank_zero)) return LT_OK;
+    ltr_trainer_hook_begin(t, is_module, "prepare_data");
+    return ltr_trainer_hook_done(t, is_module, "prepare_data",
+                                 fn(&t->ctx.pub, is_module ? t->module : t->dm));
+}
+
+lt_status ltr_prepare_data(ltr_trainer *t) {
+    if (call_prepare_data(t, false, t->dm_prepare_data_per_node)) return LT_ERROR;
+    return call_prepare_data(t, true, t->module_prepare_data_per_node);
+}
+
+/* lt_set_prepare_data_per_node: the attribute of the plugin whose create hook runs (the
+ * module's comes first, then the data module's: create_instance in trainer.c). */
+lt_status ltr_api_set_prepare_data_per_node(lt_ctx *c, bool per_node) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t) return ltr_fail(c, "lt_set_prepare_data_per_node: no trainer is running here");
+    if (!t->module_created) t->module_prepare_data_per_node = per_node;
+    else if (!t->dm_created) t->dm_prepare_data_per_node = per_node;
+    else
+        return ltr_fail(c, "lt_set_prepare_data_per_node: call it from the create hook of the "
+                           "module or the data module (Lightning sets self.prepare_data_per_node "
+                           "in __init__)");
     return LT_OK;
 }

@@ -18,6 +18,7 @@
  */
 #include "trainer/loops/loops.h"
 #include "strategy/strategy.h"
+#include "accelerators/registry.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -75,9 +76,47 @@ static lt_status batch_to_device(ltr_trainer *t, lt_batch *batch) {
     return LT_ERROR;
 }
 
-/* next(data_fetcher), then on_before_batch_transfer, strategy.batch_to_device and
- * on_after_batch_transfer. With transfer hooks the batch is a per-step copy
- * that lt_batch_set may change. */
+typedef lt_status (*device_transfer_fn)(lt_ctx *, void *, lt_batch *, const char *, int64_t);
+
+/* The name of the strategy's root device ("cpu"), what transfer_batch_to_device gets. */
+static const char *root_device_name(const ltr_trainer *t) {
+    const ltr_backend *b = ltr_backend_at(t->strategy->device);
+    return b ? b->name : "cpu";
+}
+
+/* ABI 1.9: module hooks — transfer_batch_to_device(batch, device, dataloader_idx): the
+ * data module's if it gives one, else the module's (_DataHookSelector), else the default
+ * move_data_to_device: the strategy's batch_to_device. */
+static lt_status transfer_batch(ltr_trainer *t, device_transfer_fn dm, device_transfer_fn lm,
+                                lt_batch *batch) {
+    const char *name = "transfer_batch_to_device";
+    if (dm) {
+        ltr_trainer_hook_begin(t, false, name);
+        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, root_device_name(t), 0));
+    }
+    if (lm) {
+        ltr_trainer_hook_begin(t, true, name);
+        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, root_device_name(t), 0));
+    }
+    return batch_to_device(t, batch);
+}
+
+/* lt_move_data_to_device: transfer_batch_to_device's default, for an override's super() */
+lt_status ltr_api_move_data_to_device(lt_ctx *c, lt_batch *batch, const char *device) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t) return ltr_fail(c, "lt_move_data_to_device: no trainer is running here");
+    if (!batch) return ltr_fail(c, "lt_move_data_to_device: no batch (NULL)");
+    if (device && strcmp(device, root_device_name(t)))
+        return ltr_fail(c, "lt_move_data_to_device: device '%s' is not this run's device '%s' "
+                           "(batches go to the strategy's root device: pass the device "
+                           "transfer_batch_to_device was given, or NULL)", device,
+                        root_device_name(t));
+    return t->strategy->ops->batch_to_device(t->strategy, c, batch);
+}
+
+/* next(data_fetcher), then on_before_batch_transfer, transfer_batch_to_device (default:
+ * strategy.batch_to_device) and on_after_batch_transfer. With transfer hooks the batch
+ * is a per-step copy that lt_batch_set may change. */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
     ltr_trainer_hook_begin(t, false, "get_item");
     lt_status rc = ltr_dataloader_get(&t->loaders[split], b, batch);
@@ -86,7 +125,10 @@ lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **b
     transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
     transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
     transfer_fn lm_after = MOD_HOOK(t, on_after_batch_transfer);
-    if (!dm_before && !dm_after && !lm_before && !lm_after) return batch_to_device(t, *batch);
+    device_transfer_fn dm_move = DM_HOOK(t, transfer_batch_to_device);
+    device_transfer_fn lm_move = MOD_HOOK(t, transfer_batch_to_device);
+    if (!dm_before && !dm_after && !lm_before && !lm_after && !dm_move && !lm_move)
+        return batch_to_device(t, *batch);
     lt_batch *copy = ltr_scratch(&t->ctx.pub, sizeof *copy);
     if (!copy) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory copying a batch");
@@ -95,7 +137,7 @@ lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **b
     *copy = **batch;
     *batch = copy;
     if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy) ||
-        batch_to_device(t, copy))
+        transfer_batch(t, dm_move, lm_move, copy))
         return LT_ERROR;
     return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
 }

@@ -57,6 +57,11 @@ typedef struct lt_datamodule_vtable {
      * lt_worker_info). A failure stops the run at that worker's first batch. */
     lt_status (*worker_init)(lt_ctx *ctx, void *self, lt_split split, int worker_id,
                              int num_workers);
+
+    /* ABI 1.9: module hooks — LightningDataModule.transfer_batch_to_device(batch, device,
+     * dataloader_idx), as the module's (ltrun/module.h); it wins over the module's. */
+    lt_status (*transfer_batch_to_device)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          const char *device, int64_t dataloader_idx);
 } lt_datamodule_vtable;
 
 /* LT_DATAMODULE(name, .create = ..., .dataset = ..., .get_item = ...). */

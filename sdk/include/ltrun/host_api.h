@@ -424,6 +424,10 @@ struct lt_host_api {
     lt_status (*dist_reduce)(lt_ctx *ctx, double *values, int64_t n, int op);
     lt_status (*dist_reduce_bool)(lt_ctx *ctx, bool *decision, bool all);
     lt_tensor *(*dist_all_gather)(lt_ctx *ctx, const lt_tensor *x);
+    /* ABI 1.9: module hooks — lt_set_prepare_data_per_node, lt_move_data_to_device
+     * (ltrun/trainer.h) */
+    lt_status (*set_prepare_data_per_node)(lt_ctx *ctx, bool per_node);
+    lt_status (*move_data_to_device)(lt_ctx *ctx, lt_batch *batch, const char *device);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

@@ -25,7 +25,10 @@ extern "C" {
                                step, param groups mid-fit, media logging, step
                                outputs to batch-end hooks;
                           1.9: processes and collectives for modules and callbacks
-                               (ltrun/distributed.h) */
+                               (ltrun/distributed.h); module hooks — prepare_data,
+                               configure_model and transfer_batch_to_device on the
+                               module (the last on the data module too),
+                               prepare_data_per_node */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
