@@ -73,7 +73,7 @@ same_digest "empty_strategy: the built-in's weights" "$TMP/builtin.json" "$TMP/e
 expect "a callback gets NULL for every extension id" 0 "ext_probe: gradients=NULL strategy_base=NULL" -- \
     $RUN --trainer.max_epochs 1 --trainer.strategy counting_strategy --callback "$P/ext_probe.so"
 
-expect "ltrun plugins lists strategy plugins" 0 "^strategy +counting_strategy +0.1.0 +ABI 1.8" -- \
+expect "ltrun plugins lists strategy plugins" 0 "^strategy +counting_strategy +0.1.0 +ABI 1.9" -- \
     "$LTRUN" plugins
 
 # refusals
@@ -84,7 +84,7 @@ expect "a callback plugin given as a strategy: plugin error naming both kinds" 3
     "ext_probe.so is a callback plugin \('ext_probe'\), but --trainer.strategy needs a strategy plugin" -- \
     $RUN --trainer.strategy "$P/ext_probe.so"
 expect "a strategy plugin built for a newer ABI: plugin error naming the file" 3 \
-    "strategy_minor9.so: built for ABI 1.9, newer than this ltrun's 1.8" -- \
+    "strategy_minor9.so: built for ABI 1.10, newer than this ltrun's 1.9" -- \
     $RUN --trainer.strategy "$P/strategy_minor9.so"
 expect "a module given as a strategy by name is not taken for one" 2 \
     "no strategy plugin named 'good_module'" -- $RUN --trainer.strategy good_module
