@@ -41,6 +41,7 @@ static const frozen members[] = {
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
+    AT(lt_ctx, dataloader_idx, "1.9", 56),
     AT(lt_descriptor, size, "1.0", 8),
     AT(lt_descriptor, vtable, "1.0", 40),
     AT(lt_module_vtable, on_fit_end, "1.0", 136),
@@ -51,6 +52,7 @@ static const frozen members[] = {
     AT(lt_datamodule_vtable, load_state_dict, "1.4", 96),
     AT(lt_datamodule_vtable, worker_init, "1.5", 112),
     AT(lt_datamodule_vtable, transfer_batch_to_device, "1.9", 120),
+    AT(lt_datamodule_vtable, num_dataloaders, "1.9", 128),
     AT(lt_callback_vtable, on_exception, "1.4", 296),
     AT(lt_callback_vtable, on_load_checkpoint, "1.4", 328),
     AT(lt_logger_vtable, finalize, "1.4", 48),
@@ -67,8 +69,8 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2176),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
-    SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 128), SZ(lt_callback_vtable, 336),
+    SZ(lt_host_api, 2176),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
+    SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 136), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
     SZ(lt_strategy_base_v1, 32),

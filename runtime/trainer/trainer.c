@@ -103,7 +103,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
      * reset at the end of the epoch (Lightning's self.log of a torchmetrics Metric) */
     if (ltr_ctx_of(c)->log_metric)
         ltr_results_attach_metric(t->metrics.active, t->ctx.hook_name, name,
-                                  ltr_ctx_of(c)->log_metric);
+                                  ltr_ctx_of(c)->log_metric, flags);
 }
 
 static lt_status load_plugins(ltr_trainer *t) {
@@ -208,11 +208,7 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
         ltr_callbacks_call(t, LTR_H_TEARDOWN, &(ltr_hook_args){.stage = stage}, LTR_CB_ALL);
         call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
     }
-    for (int s = 0; s < 4; s++)
-        if (t->has_loader[s]) {
-            ltr_dataloader_free(&t->loaders[s]);
-            t->has_loader[s] = false;
-        }
+    for (int s = 0; s < 4; s++) ltr_trainer_free_loaders(t, (lt_split)s);
 }
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
@@ -245,10 +241,11 @@ static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
         return LT_ERROR;
     }
     bool val = split == LT_SPLIT_VAL;
-    int64_t n = ltr_limit_batches(t, val ? "limit_val_batches" : "limit_test_batches",
-                                  val ? cfg->limit_val_batches : cfg->limit_test_batches,
-                                  ltr_dataloader_len(&t->loaders[split]));
-    return n < 0 ? LT_ERROR : ltr_eval_loop(t, split, n, false);
+    int64_t max_batches[LT_MAX_DATALOADERS];
+    int64_t n = ltr_eval_max_batches(t, split, val ? "limit_val_batches" : "limit_test_batches",
+                                     val ? cfg->limit_val_batches : cfg->limit_test_batches,
+                                     max_batches);
+    return n < 0 ? LT_ERROR : ltr_eval_loop(t, split, max_batches, false);
 }
 
 static lt_status run_fit(ltr_trainer *t) {

@@ -28,7 +28,9 @@ extern "C" {
                                (ltrun/distributed.h); module hooks — prepare_data,
                                configure_model and transfer_batch_to_device on the
                                module (the last on the data module too),
-                               prepare_data_per_node */
+                               prepare_data_per_node; data loading — several
+                               val/test/predict dataloaders (ctx->dataloader_idx,
+                               /dataloader_idx_N metrics) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -110,6 +112,9 @@ typedef struct lt_ctx {
     int64_t global_step;    /* optimizer steps taken so far */
     int64_t batch_idx;      /* index of the batch in its epoch, -1 outside batch hooks */
     bool sanity_checking;   /* true during the sanity validation before fit */
+    /* ABI 1.9: data loading — the index of the val/test/predict dataloader being run
+     * (Lightning's dataloader_idx argument; 0 with one dataloader and outside them) */
+    int64_t dataloader_idx;
 } lt_ctx;
 
 /* Flags for lt_log. With neither LT_ON_STEP nor LT_ON_EPOCH set, the hook's Lightning
@@ -137,11 +142,15 @@ typedef struct lt_log_options {
     const char *reduce_fx;  /* "mean" (NULL; alias "avg"), "sum", "max", "min" */
     double batch_size;      /* <= 0: the current batch's size (epoch mean weights) */
     bool sync_dist;         /* accepted; a no-op until a distributed strategy exists */
+    /* ABI 1.9: data loading — with several dataloaders the name gets the suffix
+     * "/dataloader_idx_N" (True); False keeps the name as given (then give each
+     * dataloader its own names) */
+    bool add_dataloader_idx;
 } lt_log_options;
 #define LT_LOG_DEFAULTS                                                                    \
     ((lt_log_options){.size = sizeof(lt_log_options), .on_step = -1, .on_epoch = -1,      \
                       .prog_bar = false, .logger = true, .reduce_fx = NULL,               \
-                      .batch_size = 0, .sync_dist = false})
+                      .batch_size = 0, .sync_dist = false, .add_dataloader_idx = true})
 
 /* ABI 1.4: the trainer's metric dicts, readable from any hook (Lightning's
  * trainer.callback_metrics / logged_metrics / progress_bar_metrics). */
