@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct counts {
@@ -30,7 +31,9 @@ typedef struct counts {
 static lt_status maybe_fail(lt_ctx *ctx, counts *c, const char *entry) {
     const char *crash = getenv("COUNTING_CRASH");
     if (crash && !strcmp(crash, entry)) {
-        volatile int *nowhere = NULL;
+        /* an address in the unmapped first page: a real fault (UBSan would stop a
+         * store through NULL itself, before the signal) */
+        volatile int *volatile nowhere = (volatile int *)(uintptr_t)8;
         *nowhere = 1;
     }
     if (c->fail && !strcmp(c->fail, entry)) return lt_fail(ctx, "failing %s as asked", entry);
