@@ -38,6 +38,7 @@ static const frozen members[] = {
     AT(lt_host_api, step_output, "1.8", 2104),
     AT(lt_host_api, dist_all_gather, "1.9", 2152),
     AT(lt_host_api, move_data_to_device, "1.9", 2168),
+    AT(lt_host_api, autocast, "1.9", 2176),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -69,7 +70,7 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2176),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
+    SZ(lt_host_api, 2184),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 136), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),

@@ -428,6 +428,8 @@ struct lt_host_api {
      * (ltrun/trainer.h) */
     lt_status (*set_prepare_data_per_node)(lt_ctx *ctx, bool per_node);
     lt_status (*move_data_to_device)(lt_ctx *ctx, lt_batch *batch, const char *device);
+    /* ABI 1.9: precision — lt_autocast (ltrun/core.h) */
+    bool (*autocast)(lt_ctx *ctx, bool enabled);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

@@ -30,7 +30,7 @@ extern "C" {
                                module (the last on the data module too),
                                prepare_data_per_node; data loading — several
                                val/test/predict dataloaders (ctx->dataloader_idx,
-                               /dataloader_idx_N metrics) */
+                               /dataloader_idx_N metrics); lt_autocast */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
