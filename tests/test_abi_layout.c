@@ -36,17 +36,24 @@ static const frozen members[] = {
     AT(lt_host_api, ckpt_put_state_dict, "1.8", 2072),
     AT(lt_host_api, log_text, "1.8", 2096),
     AT(lt_host_api, step_output, "1.8", 2104),
+    AT(lt_host_api, dist_all_gather, "1.9", 2152),
+    AT(lt_host_api, move_data_to_device, "1.9", 2168),
+    AT(lt_host_api, autocast, "1.9", 2176),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
+    AT(lt_ctx, dataloader_idx, "1.9", 56),
     AT(lt_descriptor, size, "1.0", 8),
     AT(lt_descriptor, vtable, "1.0", 40),
     AT(lt_module_vtable, on_fit_end, "1.0", 136),
     AT(lt_module_vtable, on_load_checkpoint, "1.4", 432),
     AT(lt_module_vtable, backward, "1.5", 448),
+    AT(lt_module_vtable, transfer_batch_to_device, "1.9", 472),
     AT(lt_datamodule_vtable, get_item, "1.0", 56),
     AT(lt_datamodule_vtable, load_state_dict, "1.4", 96),
     AT(lt_datamodule_vtable, worker_init, "1.5", 112),
+    AT(lt_datamodule_vtable, transfer_batch_to_device, "1.9", 120),
+    AT(lt_datamodule_vtable, num_dataloaders, "1.9", 128),
     AT(lt_callback_vtable, on_exception, "1.4", 296),
     AT(lt_callback_vtable, on_load_checkpoint, "1.4", 328),
     AT(lt_logger_vtable, finalize, "1.4", 48),
@@ -61,10 +68,10 @@ static const frozen members[] = {
     AT(lt_strategy_base_v1, optimizer_step, "1.7", 24),
 };
 
-#define SZ(type, n) {#type " (size at ABI 1.8)", sizeof(type), n}
+#define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2112),     SZ(lt_ctx, 56),         SZ(lt_descriptor, 48),
-    SZ(lt_module_vtable, 456), SZ(lt_datamodule_vtable, 120), SZ(lt_callback_vtable, 336),
+    SZ(lt_host_api, 2184),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
+    SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 136), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
     SZ(lt_strategy_base_v1, 32),
@@ -90,7 +97,7 @@ END_TEST
 
 START_TEST(struct_sizes_match_this_minor) {
     if (sizeof(void *) != 8 || sizeof(long) != 8) return;
-    ck_assert_msg(LT_ABI_MINOR == 8, "LT_ABI_MINOR is %d: add its last members and sizes here", LT_ABI_MINOR);
+    ck_assert_msg(LT_ABI_MINOR == 9, "LT_ABI_MINOR is %d: add its last members and sizes here", LT_ABI_MINOR);
     int bad = check_table(sizes, sizeof sizes / sizeof sizes[0]);
     ck_assert_msg(bad == 0, "%d struct size(s) changed without a new minor (see stderr)", bad);
 }

@@ -135,7 +135,7 @@ START_TEST(results_take_epoch_value_from_metric) {
             ltr_metric_update(c, acc, ivec(b ? 2 : 4, b ? P2 : P1), ivec(b ? 2 : 4, b ? T2 : T1));
             ck_assert_int_eq(ltr_results_log(&r, "training_step", "acc", ltr_metric_batch_value(acc),
                                              b ? 2 : 4, LT_ON_STEP | LT_ON_EPOCH, err, sizeof err), LT_OK);
-            ltr_results_attach_metric(&r, "training_step", "acc", acc);
+            ltr_results_attach_metric(&r, "training_step", "acc", acc, 0);
             ltr_results_collect_step(&r, &logged, NULL, &cb);
             ck_assert_double_eq_tol(*ltr_dict_get(&logged, "acc_step"), b ? 0.5 : 0.75, 1e-12);
         }
@@ -152,7 +152,7 @@ START_TEST(results_take_epoch_value_from_metric) {
         ltr_metric_update(c, prec, ivec(b ? 2 : 4, b ? P2 : P1), ivec(b ? 2 : 4, b ? T2 : T1));
         ck_assert_int_eq(ltr_results_log(&r, "validation_step", "prec", ltr_metric_batch_value(prec),
                                          b ? 2 : 4, 0, err, sizeof err), LT_OK);
-        ltr_results_attach_metric(&r, "validation_step", "prec", prec);
+        ltr_results_attach_metric(&r, "validation_step", "prec", prec, 0);
     }
     ltr_results_collect_epoch(&r, &logged, NULL, &cb);
     ck_assert_double_eq_tol(*ltr_dict_get(&logged, "prec"), 2.0 / 3, 1e-12);

@@ -146,8 +146,8 @@ START_TEST(broken_plugins_are_refused) {
     char major[160], minor[160];
     snprintf(major, sizeof major, "built for ltrun ABI 2.0, this ltrun speaks ABI %d.%d", LT_ABI_MAJOR,
              LT_ABI_MINOR);
-    snprintf(minor, sizeof minor, "built for ABI 1.9, newer than this ltrun's %d.%d", LT_ABI_MAJOR,
-             LT_ABI_MINOR);
+    snprintf(minor, sizeof minor, "built for ABI %d.%d, newer than this ltrun's %d.%d", LT_ABI_MAJOR,
+             LT_ABI_MINOR + 1, LT_ABI_MAJOR, LT_ABI_MINOR);
     expect_load_error(PLUGINS "missing.so", LT_KIND_MODULE, "plugin file not found", NULL);
     expect_load_error(PLUGINS "no_entry.so", LT_KIND_MODULE, "no entry symbol 'ltrun_plugin_entry'",
                       "was it built with LT_MODULE(...) / LT_DATAMODULE(...) from ltrun.h?", NULL);

@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(params_and_init) {
     ck_assert_ptr_null(ltr_param(C, "w", LT_FLOAT32, 1, SHAPE(3)));
-    expect_error("lt_param: parameters can only be created in the module's create hook");
+    expect_error("lt_param: parameters can only be created in the module's create or configure_model hook");
     E.ctx.params = &E.params;
     lt_linear_layer l;
     ck_assert_int_eq(ltr_linear_init(C, &l, "fc", 400, 30, true), LT_OK);

@@ -214,6 +214,8 @@ static lt_status run_check(lt_ctx *ctx, early_stopping *es) {
     }
     char reason[1024];
     bool stop = evaluate(es, current, reason, sizeof reason);
+    /* stop every process if any decides to (reduce_boolean_decision(should_stop, all=False)) */
+    if (lt_reduce_boolean_decision(ctx, &stop, false)) return LT_ERROR;
     if (stop) { /* trainer.should_stop = trainer.should_stop or should_stop */
         lt_set_should_stop(ctx, true);
         es->stopped_epoch = ctx->current_epoch;

@@ -330,6 +330,8 @@ static lt_status mc_setup(lt_ctx *ctx, void *self, lt_stage stage) {
     size_t len = strlen(mc->dirpath);
     if (len > 2 && !strcmp(mc->dirpath + len - 2, "/.")) mc->dirpath[len -= 2] = '\0';
     while (len > 1 && mc->dirpath[len - 1] == '/') mc->dirpath[--len] = '\0';
+    /* setup: dirpath = trainer.strategy.broadcast(dirpath): rank zero's on every rank */
+    if (lt_broadcast(ctx, mc->dirpath, sizeof mc->dirpath, 0)) return LT_ERROR;
     if (stage == LT_STAGE_FIT && ctx->rank == 0 && mc->save_top_k != 0) {
         /* __warn_if_dir_not_empty */
         DIR *d = opendir(mc->dirpath);
@@ -488,14 +490,23 @@ static bool file_exists(const char *path) {
     return lstat(path, &st) == 0;
 }
 
+/* ModelCheckpoint.file_exists: rank zero's answer on every rank (strategy.broadcast) */
+static lt_status file_exists_everywhere(lt_ctx *ctx, const char *path, bool *exists) {
+    *exists = file_exists(path);
+    return lt_broadcast(ctx, exists, sizeof *exists, 0);
+}
+
 /* _get_metric_interpolated_filepath_name / the last name's version loop */
 static lt_status versioned_name(lt_ctx *ctx, const model_checkpoint *mc, const char *filename,
                                 const char *keep, char *out, size_t cap) {
     if (format_name(ctx, mc, filename, 0, out, cap)) return LT_ERROR;
     if (!mc->version_counter) return LT_OK;
-    for (int v = 1; file_exists(out) && strcmp(out, keep ? keep : ""); v++)
+    for (int v = 1;; v++) {
+        bool exists;
+        if (file_exists_everywhere(ctx, out, &exists)) return LT_ERROR;
+        if (!exists || !strcmp(out, keep ? keep : "")) return LT_OK;
         if (format_name(ctx, mc, filename, v, out, cap)) return LT_ERROR;
-    return LT_OK;
+    }
 }
 
 /* ---------------------------------------------------------------- saving */
@@ -598,7 +609,9 @@ static lt_status save_topk(lt_ctx *ctx, model_checkpoint *mc) {
     if (mc->save_top_k == 0) return LT_OK;
     if (mc->has_monitor) {
         double current;
-        if (!lt_callback_metric(ctx, mc->monitor, &current)) {
+        bool is_int;
+        /* _monitor_candidates: callback_metrics plus "epoch" and "step" */
+        if (!candidate(ctx, mc->monitor, &current, &is_int)) {
             /* the monitor_candidates list in Lightning's message */
             char avail[2048] = "";
             size_t len = 0;
@@ -621,11 +634,13 @@ static lt_status save_topk(lt_ctx *ctx, model_checkpoint *mc) {
         }
         current = (double)(float)current;
         /* check_monitor_top_k */
-        bool update = mc->save_top_k == -1 || mc->nbest < mc->save_top_k ||
-                      better(mc, isnan(current) ? (mc->max_mode ? -INFINITY : INFINITY) : current,
-                             mc->kth_value);
-        /* torch.lt/gt with NaN is false: a NaN never displaces a kept model */
-        if (isnan(current) && !(mc->save_top_k == -1 || mc->nbest < mc->save_top_k)) update = false;
+        bool update = mc->save_top_k == -1 || mc->nbest < mc->save_top_k;
+        if (!update) {
+            /* torch.lt/gt with NaN is false: a NaN never displaces a kept model */
+            update = !isnan(current) && better(mc, current, mc->kth_value);
+            /* "make sure all processes are unanimous on the decision" */
+            if (lt_reduce_boolean_decision(ctx, &update, true)) return LT_ERROR;
+        }
         if (update) return update_best_and_save(ctx, mc, current);
         if (mc->verbose) {
             char es[96];

@@ -234,7 +234,8 @@ static lt_status pw_on_predict_batch_end(lt_ctx *ctx, void *self, lt_tensor *out
     lt_status rc = LT_OK;
     if (w->on_batch) {
         char sub[4200], path[4300];
-        snprintf(sub, sizeof sub, "%s/0", w->dir); /* dataloader_idx 0 */
+        /* ABI 1.9: the predict dataloader running (0 with one) */
+        snprintf(sub, sizeof sub, "%s/%lld", w->dir, (long long)ctx->dataloader_idx);
         snprintf(path, sizeof path, "%s/%lld.npy", sub, (long long)batch_idx);
         rc = mkdirs(ctx, sub);
         if (rc == LT_OK) rc = write_npy(ctx, path, stored, nd, shape, data, bytes);

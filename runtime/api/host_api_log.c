@@ -43,6 +43,7 @@ static bool to_flags(lt_ctx *c, const char *name, const lt_log_options *o, unsig
     if (HAS(o, prog_bar) && o->prog_bar) f |= LT_PROG_BAR;
     if (HAS(o, logger) && !o->logger) f |= LT_NO_LOGGER;
     if (HAS(o, sync_dist) && o->sync_dist) f |= LTR_LOG_SYNC_DIST;
+    if (HAS(o, add_dataloader_idx) && !o->add_dataloader_idx) f |= LTR_LOG_NO_DATALOADER_IDX;
     const char *r = HAS(o, reduce_fx) ? o->reduce_fx : NULL;
     if (r && !strcmp(r, "sum")) f |= LT_REDUCE_SUM;
     else if (r && !strcmp(r, "max")) f |= LT_REDUCE_MAX;

@@ -457,7 +457,7 @@ static bool check_meta(vctx *v, int64_t *weights_only) {
     ok = ok && prec;
     if (ok && !ltr_precision_by_name(prec))
         ok = fail(v, "attribute /meta/precision is \"%s\", a precision this build does not know "
-                     "(it knows \"32-true\", \"64-true\")", prec);
+                     "(it knows \"32-true\", \"64-true\", \"bf16-mixed\")", prec);
     free(prec);
     int64_t x;
     ok = ok && get_int(v, m, "/meta", "epoch", 0, LTR_CKPT_COUNTER_MAX, true, &x);

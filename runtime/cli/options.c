@@ -1,5 +1,6 @@
 /* options.c — argv + JSON config -> one merged config tree -> typed trainer options. */
 #include "cli/options.h"
+#include "precision/precision.h"
 
 #include "ltr_dirs.h" /* LTR_DOCDIR: where `make install` puts the README */
 
@@ -165,7 +166,8 @@ void ltr_options_print_help(FILE *out) {
         "        (int = batches, float = fraction; 1.0), num_sanity_val_steps (2, -1 = all),\n"
         "      check_val_every_n_epoch (1), enable_progress_bar (true),\n"
         "      num_threads (OpenBLAS threads; 0 = all cores),\n"
-        "      precision (32-true, or 64-true: the whole model in float64),\n"
+        "      precision (32-true; 64-true: the whole model in float64; bf16-mixed:\n"
+        "        torch.autocast(\"cpu\", torch.bfloat16) around the step hooks),\n"
         "      profiler (null, simple, advanced), detect_anomaly (false),\n"
         "      enable_model_summary (true), deterministic (null), benchmark (null; no-op\n"
         "        on CPU), enable_checkpointing (true), accelerator (auto|cpu),\n"
@@ -457,23 +459,26 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
     return rc;
 }
 
-/* Lightning's precision values: 32/"32"/"32-true" and 64/"64"/"64-true" run; the 16-bit
- * and transformer-engine modes are Lightning values that ltrun does not run yet. */
+/* Lightning's precision values: 32/"32"/"32-true", 64/"64"/"64-true" and "bf16-mixed" run;
+ * the float16, bf16-true and transformer-engine modes are Lightning values that ltrun
+ * does not run yet. */
 static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) {
     char text[64];
     if (cJSON_IsNumber(v)) snprintf(text, sizeof text, "%g", v->valuedouble);
     else if (cJSON_IsString(v)) snprintf(text, sizeof text, "%s", v->valuestring);
-    else return ltr_usage_error(err, cap, "trainer.precision: expected \"32-true\" or \"64-true\"");
-    if (!strcmp(text, "32") || !strcmp(text, "32-true")) *out = 32;
-    else if (!strcmp(text, "64") || !strcmp(text, "64-true")) *out = 64;
+    else return ltr_usage_error(err, cap, "trainer.precision: expected \"32-true\", \"64-true\" or \"bf16-mixed\"");
+    if (!strcmp(text, "32") || !strcmp(text, "32-true")) *out = LTR_PRECISION_32_TRUE;
+    else if (!strcmp(text, "64") || !strcmp(text, "64-true")) *out = LTR_PRECISION_64_TRUE;
+    /* "bf16" is Lightning's deprecated alias of "bf16-mixed" (_convert_precision_to_unified_args) */
+    else if (!strcmp(text, "bf16-mixed") || !strcmp(text, "bf16")) *out = LTR_PRECISION_BF16_MIXED;
     else {
-        static const char *const later[] = {"16", "16-mixed", "16-true", "bf16", "bf16-mixed",
+        static const char *const later[] = {"16", "16-mixed", "16-true",
                                             "bf16-true", "transformer-engine",
                                             "transformer-engine-float16"};
         for (size_t i = 0; i < NKEYS(later); i++)
             if (!strcmp(text, later[i]))
                 return ltr_usage_error(err, cap, "trainer.precision: '%s' is not implemented yet; "
-                                             "use 32-true or 64-true", text);
+                                             "use 32-true, 64-true or bf16-mixed", text);
         return ltr_usage_error(err, cap, "trainer.precision: '%s' is not a precision (Lightning's "
                                      "values: 32-true, 64-true, 16-mixed, bf16-mixed, 16-true, "
                                      "bf16-true, transformer-engine)", text);

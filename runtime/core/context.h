@@ -35,6 +35,11 @@ typedef struct ltr_ctx {
     lt_dtype float_dtype;      /* what a float32 request becomes: set by the run's
                                   precision (precision.h, convert_module): float64 under
                                   64-true (Lightning's DoublePrecision), else float32 */
+    /* torch.autocast's state (precision/autocast.c): on, the ops of its lower-precision
+     * list run in autocast_dtype and those of its float32 list in float32; set by a
+     * mixed precision's forward_context and by lt_autocast */
+    bool autocast;
+    lt_dtype autocast_dtype;
     bool failed;               /* an error was recorded and not yet taken */
     char error[1024];          /* the first error message since the last ltr_ctx_take_error */
     const char *plugin_name;   /* for error messages: who is running */

@@ -213,6 +213,7 @@ int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b) {
 
 lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t start,
                                      int64_t n, lt_ctx *ctx, bool omp) {
+    ctx->dataloader_idx = dl->dataloader_idx; /* ABI 1.9: the hooks see their loader */
     /* ABI 1.5: variable-length fields: item_shape, staging, padding (data/collate.c) */
     if (dl->variable) return ltr_collate_fetch(dl, (int)(slot - dl->slots), start, n, ctx);
     size_t sample_bytes[LT_MAX_FIELDS];

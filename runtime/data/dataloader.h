@@ -52,6 +52,9 @@ typedef struct ltr_dataloader {
     struct ltr_collate_state *collate; /* owned: one per slot, grown per batch */
     /* ABI 1.5: the data module's worker_init (may be NULL), set after init */
     lt_status (*worker_init)(lt_ctx *, void *, lt_split, int, int);
+    /* ABI 1.9: which of the split's loaders this is (num_dataloaders): every data hook
+     * on its samples sees it as ctx->dataloader_idx */
+    int dataloader_idx;
 } ltr_dataloader;
 
 /* A batch slot's data (t->data of a slot field): page-locked host memory of t's device,

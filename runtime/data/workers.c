@@ -184,6 +184,7 @@ static void reset_worker_ctx(ltr_workers *ws, worker *w) {
     w->ctx.predict_sink_self = NULL;
     w->ctx.trainer = NULL;
     w->ctx.optim = NULL;
+    w->ctx.pub.dataloader_idx = ws->dl->dataloader_idx; /* worker_init sees its loader too */
 }
 
 /* Called with ws->mu held and no fetch under way. */

@@ -1,6 +1,7 @@
 /*
  * precision.c — the true precisions (Lightning's Precision, "32-true", and
- * DoublePrecision, "64-true") and the NULL-tolerant calls the strategy makes.
+ * DoublePrecision, "64-true"), bfloat16 mixed precision (MixedPrecision("bf16-mixed",
+ * "cpu")) and the NULL-tolerant calls the strategy makes.
  *
  * Neither changes the backward pass or the update: they differ only in the dtype a
  * float32 request becomes (64-true runs the whole model in double: init, forward and
@@ -8,6 +9,8 @@
  * is empty.
  */
 #include "precision/precision.h"
+
+#include "precision/autocast.h"
 
 #include <string.h>
 
@@ -28,17 +31,45 @@ static const ltr_precision_ops ops_64 = {
     .name = "64-true", .class_name = "DoublePrecision", .convert_module = true_convert_module, .float_dtype = dtype_64,
 };
 
+/* bf16-mixed: Lightning's MixedPrecision.forward_context is
+ * torch.autocast("cpu", dtype=torch.bfloat16) around training/validation/test/
+ * predict_step; parameters, gradients and the optimizer stay float32 and no scaler is
+ * made for bfloat16 (its backward and optimizer_step are Precision's). The state the
+ * step found is restored on exit, so a step that turned autocast off ends with it on. */
+static lt_status mixed_enter(ltr_precision *p, lt_ctx *ctx, const char *hook) {
+    (void)hook;
+    bool *was = p->impl;
+    *was = ltr_autocast_set(ctx, true);
+    return LT_OK;
+}
+static void mixed_exit(ltr_precision *p, lt_ctx *ctx, const char *hook) {
+    (void)hook;
+    ltr_autocast_set(ctx, *(bool *)p->impl);
+}
+static const ltr_precision_ops ops_bf16_mixed = {
+    .name = "bf16-mixed", .class_name = "MixedPrecision", .convert_module = true_convert_module,
+    .float_dtype = dtype_32, .forward_context_enter = mixed_enter, .forward_context_exit = mixed_exit,
+};
+
 static ltr_precision precision_32 = {.ops = &ops_32};
 static ltr_precision precision_64 = {.ops = &ops_64};
+static bool bf16_mixed_was_on; /* the autocast state around the running step hook */
+static ltr_precision precision_bf16_mixed = {.ops = &ops_bf16_mixed, .impl = &bf16_mixed_was_on};
 
-ltr_precision *ltr_precision_builtin(int64_t bits) {
-    return bits == 32 ? &precision_32 : bits == 64 ? &precision_64 : NULL;
+ltr_precision *ltr_precision_builtin(int64_t code) {
+    switch (code) {
+    case LTR_PRECISION_32_TRUE: return &precision_32;
+    case LTR_PRECISION_64_TRUE: return &precision_64;
+    case LTR_PRECISION_BF16_MIXED: return &precision_bf16_mixed;
+    default: return NULL;
+    }
 }
 
 ltr_precision *ltr_precision_by_name(const char *name) {
     if (!name) return NULL;
-    if (!strcmp(name, ops_32.name)) return &precision_32;
-    if (!strcmp(name, ops_64.name)) return &precision_64;
+    ltr_precision *all[] = {&precision_32, &precision_64, &precision_bf16_mixed};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!strcmp(name, all[i]->ops->name)) return all[i];
     return NULL;
 }
 

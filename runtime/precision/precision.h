@@ -60,10 +60,20 @@ struct ltr_precision {
     void *impl; /* the implementation's own state */
 };
 
-/* The built-in precision named by --trainer.precision's value (32 or 64, as the
- * options store it); NULL for any other. Static: nothing to free. */
+/* --trainer.precision as the options store it: the true precisions by their bits */
+enum {
+    LTR_PRECISION_32_TRUE = 32,
+    LTR_PRECISION_64_TRUE = 64,
+    LTR_PRECISION_BF16_MIXED = 1016, /* Lightning's MixedPrecision("bf16-mixed", "cpu") */
+};
+/* The bits a parameter takes under that precision (the model summary's size estimate:
+ * mixed precisions keep float32 parameters). */
+static inline int ltr_precision_param_bits(int64_t code) { return code == 64 ? 64 : 32; }
+
+/* The built-in precision named by --trainer.precision's value (an LTR_PRECISION_ code,
+ * as the options store it); NULL for any other. Static: nothing to free. */
 ltr_precision *ltr_precision_builtin(int64_t bits);
-/* By Lightning's name ("32-true", "64-true"); NULL when unknown. */
+/* By Lightning's name ("32-true", "64-true", "bf16-mixed"); NULL when unknown. */
 ltr_precision *ltr_precision_by_name(const char *name);
 
 /* The precision's conversion of a float32 request (ltr_float_dtype in the context). */

@@ -25,8 +25,8 @@ ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, in
     ltr_precision *p = ltr_precision_builtin(o->precision);
     if (!p) {
         *exit_code = EXIT_USAGE;
-        snprintf(err, errcap, "--trainer.precision: %lld-true is not a built-in precision (use "
-                              "32-true or 64-true)", (long long)o->precision);
+        snprintf(err, errcap, "--trainer.precision: code %lld is not a built-in precision (use "
+                              "32-true, 64-true or bf16-mixed)", (long long)o->precision);
         return NULL;
     }
     ltr_strategy *s = malloc(sizeof *s);
@@ -47,8 +47,8 @@ ltr_strategy *ltr_strategy_create_plugin(lt_ctx *ctx, const ltr_strategy_options
     ltr_precision *p = ltr_precision_builtin(o->precision);
     if (!p) {
         *exit_code = EXIT_USAGE;
-        snprintf(err, errcap, "--trainer.precision: %lld-true is not a built-in precision (use "
-                              "32-true or 64-true)", (long long)o->precision);
+        snprintf(err, errcap, "--trainer.precision: code %lld is not a built-in precision (use "
+                              "32-true, 64-true or bf16-mixed)", (long long)o->precision);
         return NULL;
     }
     ltr_strategy *s = ltr_plugin_strategy_create(ctx, o->name, exit_code, err, errcap);

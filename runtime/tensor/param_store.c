@@ -100,8 +100,8 @@ static lt_tensor *make_entry(lt_ctx *ctx, const char *name, lt_dtype dt, int ndi
     const char *what = buffer ? "buffer" : "parameter";
     ltr_param_store *s = ltr_ctx_of(ctx)->params;
     if (!s) {
-        ltr_fail(ctx, "%s: %ss can only be created in the module's create hook "
-                      "(creating '%s')", fn, what, name ? name : "");
+        ltr_fail(ctx, "%s: %ss can only be created in the module's create or configure_model "
+                      "hook (creating '%s')", fn, what, name ? name : "");
         return NULL;
     }
     if (!name || !*name) {

@@ -140,6 +140,17 @@ const char *ltr_api_model_summary(lt_ctx *ctx, int max_depth);
 const char *ltr_api_hp_json(lt_ctx *c, const lt_hparams *hp, const char *key);
 double ltr_api_trainer_flag(lt_ctx *c, const char *key);
 lt_status ltr_api_step_output(lt_ctx *c, lt_tensor *output);
+/* ABI 1.9: processes and collectives (collectives_api.c) */
+int64_t ltr_api_dist_topology(lt_ctx *c, int key);
+lt_status ltr_api_dist_barrier(lt_ctx *c, const char *name);
+lt_status ltr_api_dist_broadcast(lt_ctx *c, void *buf, size_t bytes, int64_t src);
+lt_status ltr_api_dist_reduce(lt_ctx *c, double *values, int64_t n, int op);
+lt_status ltr_api_dist_reduce_bool(lt_ctx *c, bool *decision, bool all);
+lt_tensor *ltr_api_dist_all_gather(lt_ctx *c, const lt_tensor *x);
+/* ABI 1.9: module hooks — lt_set_prepare_data_per_node (connectors/data_connector.c),
+ * lt_move_data_to_device (loops/fit.c) */
+lt_status ltr_api_set_prepare_data_per_node(lt_ctx *c, bool per_node);
+lt_status ltr_api_move_data_to_device(lt_ctx *c, lt_batch *batch, const char *device);
 const char *ltr_api_optimizer_name(const lt_optimizer *opt);
 lt_optimizer *ltr_api_lr_scheduler_config(lt_ctx *c, int i, lt_lr_scheduler_config *cfg);
 /* ABI 1.8: lt_log_image / lt_log_histogram / lt_log_text (connectors/logger_media.c) */

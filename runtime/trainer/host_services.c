@@ -53,6 +53,14 @@ static void fill(lt_host_api *api) {
     api->log_histogram = ltr_api_log_histogram;
     api->log_text = ltr_api_log_text;
     api->step_output = ltr_api_step_output;
+    api->dist_topology = ltr_api_dist_topology;
+    api->dist_barrier = ltr_api_dist_barrier;
+    api->dist_broadcast = ltr_api_dist_broadcast;
+    api->dist_reduce = ltr_api_dist_reduce;
+    api->dist_reduce_bool = ltr_api_dist_reduce_bool;
+    api->dist_all_gather = ltr_api_dist_all_gather;
+    api->set_prepare_data_per_node = ltr_api_set_prepare_data_per_node;
+    api->move_data_to_device = ltr_api_move_data_to_device;
 }
 
 void ltr_trainer_serve_host_api(void) { ltr_host_api_serve(fill); }

@@ -24,12 +24,12 @@ static int terminal_columns(void) {
     return 120;
 }
 
-/* Python's "{:^W}{:^W}".format(a, b).rstrip(): padding split with the odd space right */
-static void print_row(const char *a, const char *b, int w) {
-    char line[4096];
+/* Python's ("{:^W}" * len(cells)).format(*cells).rstrip(): each cell centred, the odd
+ * space right */
+static void print_row(const char *const *cells, int ncells, int w) {
+    char line[8192];
     size_t n = 0;
-    const char *cells[2] = {a, b};
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < ncells; c++) {
         int len = (int)strlen(cells[c]);
         int pad = w > len ? w - len : 0;
         int left = pad / 2;
@@ -46,7 +46,29 @@ static int by_name(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *metrics) {
+/* The name without its "/dataloader_idx_" suffix (k.split("/dataloader_idx_")[0]). */
+static void strip_dl_suffix(const char *name, char *out, size_t cap) {
+    const char *cut = strstr(name, "/dataloader_idx_");
+    size_t len = cut ? (size_t)(cut - name) : strlen(name);
+    snprintf(out, cap, "%.*s", (int)(len < cap ? len : cap - 1), name);
+}
+
+/* The value of stripped name `metric` in dict d ("" when d has none): the last entry
+ * whose stripped name matches, as the dict comprehension keeps the last. */
+static bool find_value(const ltr_metric_dict *d, const char *metric, char *value, size_t cap) {
+    bool found = false;
+    for (int i = 0; i < d->n; i++) {
+        char key[1024];
+        strip_dl_suffix(d->names[i], key, sizeof key);
+        if (strcmp(key, metric)) continue;
+        ltr_optim_pyfloat(d->values[i], value, cap);
+        found = true;
+    }
+    return found;
+}
+
+void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *metrics,
+                      const ltr_metric_dict *per_dl, int ndl) {
     cJSON *obj = cJSON_CreateObject();
     for (int i = 0; i < metrics->n; i++)
         cJSON_AddNumberToObject(obj, metrics->names[i], metrics->values[i]);
@@ -55,49 +77,92 @@ void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *
     else
         cJSON_AddItemToObject(t->stage_results, stage, obj);
     /* the table is printed by rank zero (_EvaluationLoop._print_results) */
-    if (!strcmp(stage, "fit") || metrics->n == 0 || !ltr_trainer_is_global_zero(t)) return;
+    if (!strcmp(stage, "fit") || !ltr_trainer_is_global_zero(t)) return;
+    if (ndl <= 0) {
+        per_dl = metrics;
+        ndl = 1;
+    }
 
-    /* Lightning's table: metrics sorted by name, one dataloader column */
-    char **names = malloc((size_t)metrics->n * sizeof *names);
+    /* _EvaluationLoop._print_results without rich: the dataloader suffix removed, the
+     * metrics of every dataloader sorted by name, one column per dataloader ("DataLoader
+     * i"), " " where a dataloader lacks a metric; every column max_length wide and
+     * centred (str.format's ^), the rule as wide as the terminal, rows right-stripped,
+     * as many dataloader columns per table as fit beside the metric column */
+    int total = 0;
+    for (int d = 0; d < ndl; d++) total += per_dl[d].n;
+    if (total == 0) return;
+    char **names = malloc((size_t)total * sizeof *names);
     if (!names) return;
-    for (int i = 0; i < metrics->n; i++) names[i] = metrics->names[i];
-    qsort(names, (size_t)metrics->n, sizeof *names, by_name);
-    /* _EvaluationLoop._print_results without rich: every column max_length wide and
-     * centred (str.format's ^), the rule as wide as the terminal, rows right-stripped */
+    int nnames = 0;
+    for (int d = 0; d < ndl; d++)
+        for (int i = 0; i < per_dl[d].n; i++) {
+            char key[1024];
+            strip_dl_suffix(per_dl[d].names[i], key, sizeof key);
+            bool seen = false;
+            for (int j = 0; j < nnames && !seen; j++) seen = !strcmp(names[j], key);
+            if (!seen && (names[nnames] = strdup(key))) nnames++;
+        }
+    qsort(names, (size_t)nnames, sizeof *names, by_name);
     int term = terminal_columns();
-    size_t longest = strlen("DataLoader 0");
-    for (int i = 0; i < metrics->n; i++)
+    char header[32];
+    snprintf(header, sizeof header, "DataLoader %d", ndl - 1);
+    size_t longest = strlen(header);
+    for (int i = 0; i < nnames; i++)
         if (strlen(names[i]) > longest) longest = strlen(names[i]);
     int max_length = (int)(longest > 25 ? longest : 25);
     if (max_length > term / 2) max_length = term / 2;
+    int num_cols = (term - max_length) / max_length;
+    if (num_cols < 1) num_cols = 1;
     char *rule = malloc((size_t)term * 3 + 1); /* "─" is 3 bytes in UTF-8 */
-    if (!rule) {
-        free(names);
-        return;
-    }
+    char (*values)[40] = malloc((size_t)(ndl + 1) * sizeof *values);
+    const char **cells = malloc((size_t)(ndl + 1) * sizeof *cells);
+    char (*headers)[32] = malloc((size_t)(ndl + 1) * sizeof *headers);
+    if (!rule || !values || !cells || !headers) goto out;
     for (int i = 0; i < term; i++) memcpy(rule + 3 * i, "\xe2\x94\x80", 3);
     rule[3 * term] = '\0';
-    printf("%s\n", rule);
-    print_row(!strcmp(stage, "test") ? "Test metric" : "Validate metric", "DataLoader 0",
-              max_length);
-    printf("%s\n", rule);
-    for (int i = 0; i < metrics->n; i++) {
-        char value[40];
-        ltr_optim_pyfloat(*ltr_dict_get(metrics, names[i]), value, sizeof value);
-        /* a name wider than half the terminal wraps, as Lightning cuts it */
-        const char *m = names[i];
-        int half = term / 2;
-        while ((int)strlen(m) > half) {
-            char piece[1024];
-            snprintf(piece, sizeof piece, "%.*s", half < 1023 ? half : 1023, m);
-            print_row(piece, value, max_length);
-            m += half;
+    for (int first = 0; first < ndl; first += num_cols) {
+        int ncols = ndl - first < num_cols ? ndl - first : num_cols;
+        printf("%s\n", rule);
+        cells[0] = !strcmp(stage, "test") ? "Test metric" : "Validate metric";
+        for (int c = 0; c < ncols; c++) {
+            snprintf(headers[c], sizeof headers[c], "DataLoader %d", first + c);
+            cells[1 + c] = headers[c];
         }
-        print_row(m, (int)strlen(names[i]) > half ? " " : value, max_length);
+        print_row(cells, 1 + ncols, max_length);
+        printf("%s\n", rule);
+        for (int i = 0; i < nnames; i++) {
+            for (int c = 0; c < ncols; c++) {
+                if (!find_value(&per_dl[first + c], names[i], values[c], sizeof values[c]))
+                    snprintf(values[c], sizeof values[c], " ");
+                cells[1 + c] = values[c];
+            }
+            /* a name wider than half the terminal wraps, as Lightning cuts it */
+            const char *m = names[i];
+            int half = term / 2;
+            while ((int)strlen(m) > half) {
+                char piece[1024];
+                snprintf(piece, sizeof piece, "%.*s", half < 1023 ? half : 1023, m);
+                cells[0] = piece;
+                print_row(cells, 1 + ncols, max_length);
+                m += half;
+            }
+            cells[0] = m;
+            if ((int)strlen(names[i]) > half) {
+                cells[1] = " ";
+                print_row(cells, 2, max_length);
+            } else {
+                print_row(cells, 1 + ncols, max_length);
+            }
+        }
+        printf("%s\n", rule);
     }
-    printf("%s\n", rule);
     fflush(stdout);
+out:
     free(rule);
+    free(values);
+    free(cells);
+    free(headers);
+    for (int i = 0; i < nnames; i++) free(names[i]);
     free(names);
 }
 

@@ -88,10 +88,23 @@ ltr_log_rule ltr_log_rule_for(const char *hook) {
 
 /* ------------------------------------------------------------------ log */
 
-static ltr_metric *find(ltr_results *r, const char *hook, const char *name) {
-    for (int i = 0; i < r->n; i++)
-        if (!strcmp(r->items[i].name, name) && !strcmp(r->items[i].hook, hook))
+static int current_dl(const ltr_results *r) { return r->has_dataloader_idx ? r->dataloader_idx : -1; }
+static int metric_dl(const ltr_metric *m) { return m->has_dataloader_idx ? m->dataloader_idx : -1; }
+
+void ltr_results_set_dataloader(ltr_results *r, int idx) {
+    r->has_dataloader_idx = idx >= 0;
+    r->dataloader_idx = idx >= 0 ? idx : 0;
+}
+
+/* The storage key: Lightning's f"{fx}.{name}", plus ".{dataloader_idx}" when the name
+ * gets the suffix (key_dl >= 0). */
+static ltr_metric *find(ltr_results *r, const char *hook, const char *name, int key_dl) {
+    for (int i = 0; i < r->n; i++) {
+        const ltr_metric *m = &r->items[i];
+        int dl = m->add_dataloader_idx ? metric_dl(m) : -1;
+        if (dl == key_dl && !strcmp(m->name, name) && !strcmp(m->hook, hook))
             return &r->items[i];
+    }
     return NULL;
 }
 
@@ -137,11 +150,15 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
                  : flags & LT_REDUCE_MIN ? LTR_RESULT_REDUCE_MIN
                                          : LTR_RESULT_REDUCE_MEAN;
     bool prog_bar = flags & LT_PROG_BAR, logger = !(flags & LT_NO_LOGGER);
+    bool add_dl = !(flags & LTR_LOG_NO_DATALOADER_IDX);
 
-    ltr_metric *m = find(r, hook, name);
+    ltr_metric *m = find(r, hook, name, add_dl ? current_dl(r) : -1);
     if (m) {
+        /* the metadata compared includes dataloader_idx: add_dataloader_idx=False from
+         * two loaders is the same key with another dataloader_idx */
         if (m->on_step != on_step || m->on_epoch != on_epoch || m->reduce != reduce ||
-            m->prog_bar != prog_bar || m->logger != logger) {
+            m->prog_bar != prog_bar || m->logger != logger ||
+            m->add_dataloader_idx != add_dl || metric_dl(m) != current_dl(r)) {
             snprintf(err, cap, "lt_log('%s'): logged again in %s with different options (Lightning "
                                "requires the same on_step/on_epoch/prog_bar/logger/reduce)",
                      name, hook);
@@ -174,6 +191,9 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
         m->prog_bar = prog_bar;
         m->logger = logger;
         m->reduce = reduce;
+        m->add_dataloader_idx = add_dl;
+        m->has_dataloader_idx = r->has_dataloader_idx;
+        m->dataloader_idx = r->dataloader_idx;
     }
     if (on_step) {
         m->has_step = true;
@@ -197,10 +217,15 @@ lt_status ltr_results_log(ltr_results *r, const char *hook, const char *name, do
     return LT_OK;
 }
 
-static void put(ltr_metric_dict *d, const char *name, const char *suffix, double v) {
+/* name + suffix ("_step"/"_epoch"/"") + "/dataloader_idx_N" when m gets it
+ * (_ResultCollection._forked_name) */
+static void put(ltr_metric_dict *d, const ltr_metric *m, const char *suffix, double v) {
     if (!d) return;
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s%s", name, suffix);
+    char buf[600];
+    if (m->add_dataloader_idx && m->has_dataloader_idx)
+        snprintf(buf, sizeof buf, "%s%s/dataloader_idx_%d", m->name, suffix, m->dataloader_idx);
+    else
+        snprintf(buf, sizeof buf, "%s%s", m->name, suffix);
     ltr_dict_set(d, buf, v);
 }
 
@@ -208,12 +233,12 @@ void ltr_results_collect_step(ltr_results *r, ltr_metric_dict *logged, ltr_metri
                               ltr_metric_dict *callback) {
     for (int i = 0; i < r->n; i++) {
         ltr_metric *m = &r->items[i];
-        if (!m->on_step || !m->has_step) continue;
+        if (!m->on_step || !m->has_step || metric_dl(m) != current_dl(r)) continue;
         const char *suffix = m->on_epoch ? "_step" : "";
-        if (m->logger) put(logged, m->name, suffix, m->step_value);
-        if (m->prog_bar) put(pbar, m->name, suffix, m->step_value);
-        put(callback, m->name, suffix, m->step_value);
-        if (m->on_epoch) put(callback, m->name, "", m->step_value);
+        if (m->logger) put(logged, m, suffix, m->step_value);
+        if (m->prog_bar) put(pbar, m, suffix, m->step_value);
+        put(callback, m, suffix, m->step_value);
+        if (m->on_epoch) put(callback, m, "", m->step_value);
         m->has_step = false;
     }
 }
@@ -222,20 +247,21 @@ void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
                                ltr_metric_dict *pbar, ltr_metric_dict *callback) {
     for (int i = 0; i < r->n; i++) {
         const ltr_metric *m = &r->items[i];
-        if (!m->on_epoch || !m->has_epoch) continue;
+        if (!m->on_epoch || !m->has_epoch || metric_dl(m) != current_dl(r)) continue;
         double v = m->obj ? ltr_metric_epoch_value(m->obj)
                    : m->reduce == LTR_RESULT_REDUCE_MEAN ? (m->weight > 0 ? m->acc / m->weight : NAN)
                                                   : m->acc;
         const char *suffix = m->on_step ? "_epoch" : "";
-        if (m->logger) put(logged, m->name, suffix, v);
-        if (m->prog_bar) put(pbar, m->name, suffix, v);
-        put(callback, m->name, suffix, v);
-        if (m->on_step) put(callback, m->name, "", v);
+        if (m->logger) put(logged, m, suffix, v);
+        if (m->prog_bar) put(pbar, m, suffix, v);
+        put(callback, m, suffix, v);
+        if (m->on_step) put(callback, m, "", v);
     }
 }
 
-void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj) {
-    ltr_metric *m = find(r, hook, name);
+void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj,
+                               unsigned flags) {
+    ltr_metric *m = find(r, hook, name, flags & LTR_LOG_NO_DATALOADER_IDX ? -1 : current_dl(r));
     if (m) m->obj = obj;
 }
 

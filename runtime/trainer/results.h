@@ -53,6 +53,8 @@ enum { LTR_RESULT_REDUCE_MEAN = 0, LTR_RESULT_REDUCE_SUM, LTR_RESULT_REDUCE_MAX,
 /* internal too: self.log(..., sync_dist=True) — the value is reduced over the ranks
  * through the strategy before it is recorded */
 #define LTR_LOG_SYNC_DIST (1u << 29)
+/* internal too: self.log(..., add_dataloader_idx=False) (ABI 1.9) */
+#define LTR_LOG_NO_DATALOADER_IDX (1u << 28)
 
 typedef struct ltr_metric {
     char *hook, *name;
@@ -63,12 +65,23 @@ typedef struct ltr_metric {
     bool has_epoch;      /* accumulated since the last reset */
     double acc, weight;  /* mean: sum(v*bs) and sum(bs); sum/max/min: acc */
     lt_metric *obj;      /* lt_log_metric: the epoch value is obj's compute(); reset with r */
+    /* ABI 1.9: the dataloader it was logged under (has_dataloader_idx false: None, one
+     * loader or outside the batches) and whether its name gets "/dataloader_idx_N"
+     * (add_dataloader_idx) */
+    bool has_dataloader_idx;
+    int dataloader_idx;
+    bool add_dataloader_idx;
 } ltr_metric;
 
 /* The results of one loop (training, or one evaluation run). */
 typedef struct ltr_results {
     ltr_metric *items;
     int n, cap;
+    /* _ResultCollection.dataloader_idx: the loader whose batches run now when a split has
+     * several (has_dataloader_idx), else None (false, as zero-initialised). Logging
+     * records it; collecting takes only the items logged under it (valid_items). */
+    bool has_dataloader_idx;
+    int dataloader_idx;
 } ltr_results;
 
 /* Record one lt_log call made in `hook`. Errors (message in err): forbidden hook,
@@ -83,8 +96,12 @@ void ltr_results_collect_step(ltr_results *r, ltr_metric_dict *logged, ltr_metri
 /* At epoch end: reduced epoch values (NAME_epoch when forked; callback also NAME). */
 void ltr_results_collect_epoch(const ltr_results *r, ltr_metric_dict *logged,
                                ltr_metric_dict *pbar, ltr_metric_dict *callback);
-/* The item just logged as (hook, name) is the metric object obj (lt_log_metric). */
-void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj);
+/* The item just logged as (hook, name) with lt_log flags `flags` is the metric object
+ * obj (lt_log_metric). */
+void ltr_results_attach_metric(ltr_results *r, const char *hook, const char *name, lt_metric *obj,
+                               unsigned flags);
+/* Set _ResultCollection.dataloader_idx: idx >= 0 a loader, -1 None. */
+void ltr_results_set_dataloader(ltr_results *r, int idx);
 /* Forget everything logged (and reset the attached metric objects) (a new epoch / a new evaluation run). */
 void ltr_results_reset(ltr_results *r);
 void ltr_results_free(ltr_results *r);

@@ -25,6 +25,8 @@
 #define _GNU_SOURCE /* open_memstream */
 #include "trainer/trainer.h"
 
+#include "precision/precision.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +181,7 @@ static void summary_depth(const ltr_trainer *t, int max_depth, FILE *out) {
     fprintf(out, "%-10sTotal params\n", cnt);
     char mb[32];
     snprintf(mb, sizeof mb, "%.3f",
-             (double)total * (double)t->opts->trainer.precision / 8.0 * 1e-6);
+             (double)total * ltr_precision_param_bits(t->opts->trainer.precision) / 8.0 * 1e-6);
     fprintf(out, "%-10sTotal estimated model params size (MB)\n", mb);
     fprintf(out, "%-10lldModules in train mode\n", (long long)modules);
     fprintf(out, "%-10sModules in eval mode\n", "0");

@@ -103,7 +103,7 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
      * reset at the end of the epoch (Lightning's self.log of a torchmetrics Metric) */
     if (ltr_ctx_of(c)->log_metric)
         ltr_results_attach_metric(t->metrics.active, t->ctx.hook_name, name,
-                                  ltr_ctx_of(c)->log_metric);
+                                  ltr_ctx_of(c)->log_metric, flags);
 }
 
 static lt_status load_plugins(ltr_trainer *t) {
@@ -208,11 +208,7 @@ static void teardown_stage(ltr_trainer *t, lt_stage stage, bool set_up) {
         ltr_callbacks_call(t, LTR_H_TEARDOWN, &(ltr_hook_args){.stage = stage}, LTR_CB_ALL);
         call_stage_hook(t, true, "teardown", MOD_HOOK(t, teardown), stage);
     }
-    for (int s = 0; s < 4; s++)
-        if (t->has_loader[s]) {
-            ltr_dataloader_free(&t->loaders[s]);
-            t->has_loader[s] = false;
-        }
+    for (int s = 0; s < 4; s++) ltr_trainer_free_loaders(t, (lt_split)s);
 }
 
 /* End of the run: the optimizer, then the plugins' destroy hooks. */
@@ -245,10 +241,11 @@ static lt_status run_evaluation(ltr_trainer *t, lt_split split) {
         return LT_ERROR;
     }
     bool val = split == LT_SPLIT_VAL;
-    int64_t n = ltr_limit_batches(t, val ? "limit_val_batches" : "limit_test_batches",
-                                  val ? cfg->limit_val_batches : cfg->limit_test_batches,
-                                  ltr_dataloader_len(&t->loaders[split]));
-    return n < 0 ? LT_ERROR : ltr_eval_loop(t, split, n, false);
+    int64_t max_batches[LT_MAX_DATALOADERS];
+    int64_t n = ltr_eval_max_batches(t, split, val ? "limit_val_batches" : "limit_test_batches",
+                                     val ? cfg->limit_val_batches : cfg->limit_test_batches,
+                                     max_batches);
+    return n < 0 ? LT_ERROR : ltr_eval_loop(t, split, max_batches, false);
 }
 
 static lt_status run_fit(ltr_trainer *t) {
@@ -273,6 +270,31 @@ static lt_status run_fit(ltr_trainer *t) {
     return rc;
 }
 
+/* strategy.setup: once the module's create and configure_model made the parameters */
+static lt_status strategy_setup(ltr_trainer *t) {
+    t->strategy_set_up = true; /* its teardown runs at the end of the run either way */
+    if (t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
+    char err[1024] = "";
+    ltr_ctx_take_error(&t->ctx, err, sizeof err);
+    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup: %s", t->strategy->ops->name,
+                      err[0] ? err : "failed without a message");
+    return LT_ERROR;
+}
+
+/* ABI 1.9: module hooks — _call_configure_model: the module's configure_model, in every
+ * stage, inside the strategy's tensor_init / model_sharded and the precision's
+ * module_init contexts: parameters may be created here as in create (lt_param follows
+ * the precision's dtype and goes to the run's device). */
+static lt_status configure_model(ltr_trainer *t) {
+    lt_status (*fn)(lt_ctx *, void *) = MOD_HOOK(t, configure_model);
+    if (!fn) return LT_OK;
+    ltr_trainer_hook_begin(t, true, "configure_model");
+    t->ctx.params = &t->params;
+    lt_status rc = fn(&t->ctx.pub, t->module);
+    t->ctx.params = NULL;
+    return ltr_trainer_hook_done(t, true, "configure_model", rc);
+}
+
 /* One Lightning entry point (trainer.fit / validate / test): prepare_data, setup
  * (DM then LM), the loop, teardown. Loaders live for the stage. */
 static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
@@ -281,12 +303,8 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     if (stage == LT_STAGE_FIT && ltr_verify_manual_optimization(t)) return LT_ERROR;
     /* ABI 1.5: _attach_model_callbacks (LightningModule.configure_callbacks) */
     if (ltr_attach_model_callbacks(t)) return LT_ERROR;
-    if (DM_HOOK(t, prepare_data)) {
-        ltr_trainer_hook_begin(t, false, "prepare_data");
-        if (ltr_trainer_hook_done(t, false, "prepare_data",
-                                  DM_HOOK(t, prepare_data)(&t->ctx.pub, t->dm)))
-            return LT_ERROR;
-    }
+    /* _data_connector.prepare_data: the data module's, then the module's (ABI 1.9) */
+    if (ltr_prepare_data(t)) return LT_ERROR;
     /* setup: data module, callbacks, module (trainer/call.py), between two barriers */
     if (ltr_trainer_barrier(t, "pre_setup")) return LT_ERROR;
     bool set_up = call_stage_hook(t, false, "setup", DM_HOOK(t, setup), stage) == LT_OK &&
@@ -294,9 +312,12 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
                                      LTR_CB_ALL) == LT_OK &&
                   call_stage_hook(t, true, "setup", MOD_HOOK(t, setup), stage) == LT_OK;
     lt_status rc = LT_ERROR;
-    /* --ckpt-path is restored after setup, before the loop (Lightning's _run) */
-    if (set_up && ltr_trainer_barrier(t, "post_setup") == LT_OK &&
+    /* Lightning's _run after the setup hooks: _call_configure_model, then --ckpt-path's
+     * weights (_restore_modules_and_callbacks), then strategy.setup (here once a run),
+     * before the loop */
+    if (set_up && ltr_trainer_barrier(t, "post_setup") == LT_OK && configure_model(t) == LT_OK &&
         ltr_checkpoint_restore(t, t->opts->ckpt_path, stage) == LT_OK &&
+        (t->strategy_set_up || strategy_setup(t) == LT_OK) &&
         ltr_loggers_log_hyperparams(t) == LT_OK) { /* _log_hyperparams */
         if (stage == LT_STAGE_FIT) rc = run_fit(t);
         else if (stage == LT_STAGE_PREDICT) rc = ltr_predict_stage(t);
@@ -318,16 +339,6 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     return t->exit_code ? LT_ERROR : rc;
 }
 
-/* strategy.setup: after the module's create made the parameters */
-static lt_status strategy_setup(ltr_trainer *t) {
-    if (t->strategy->ops->setup(t->strategy, &t->ctx.pub) == LT_OK) return LT_OK;
-    char err[1024] = "";
-    ltr_ctx_take_error(&t->ctx, err, sizeof err);
-    ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup: %s", t->strategy->ops->name,
-                      err[0] ? err : "failed without a message");
-    return LT_ERROR;
-}
-
 static void run_command(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     lt_stage stage = o->command == LTR_CMD_FIT ? LT_STAGE_FIT
@@ -336,7 +347,6 @@ static void run_command(ltr_trainer *t) {
                                                      : LT_STAGE_TEST;
     /* __init__ of the module, then of the data module, as a LightningCLI builds them */
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK &&
-        strategy_setup(t) == LT_OK &&
         ltr_checkpoint_open_early(t) == LT_OK && /* before callbacks and loggers (checkpoint_path.c) */
         ltr_callbacks_load(t) == LT_OK && ltr_loggers_load(t) == LT_OK &&
         run_stage(t, stage) == LT_OK &&
@@ -486,6 +496,7 @@ int ltr_trainer_run(const ltr_options *o) {
     ltr_signals_install(); /* then: compute threads inherit the blocked mask (signal_connector.c) */
     t->stage_results = cJSON_CreateObject();
     t->ctx.pub.training = true; /* an nn.Module starts in training mode (model.training) */
+    t->module_prepare_data_per_node = t->dm_prepare_data_per_node = true; /* DataHooks.__init__ */
     t->ctx.optim = &t->optim_setup;
     t->arena = ltr_arena_create((size_t)4 << 20);
     t->tape = ltr_tape_create();

@@ -33,7 +33,9 @@ enum { LTR_EXIT_OK = 0, LTR_EXIT_TRAINING = 1, LTR_EXIT_USAGE = 2, LTR_EXIT_PLUG
  * loops/training_epoch_loop.py, connectors/data_connector.py). */
 typedef struct ltr_loop_state {
     int64_t num_training_batches;  /* after limit_train_batches */
-    int64_t num_val_batches;       /* after limit_val_batches; 0 = validation off */
+    int64_t num_val_batches;       /* after limit_val_batches, summed over the val
+                                      loaders; 0 = validation off */
+    int64_t val_batches[LT_MAX_DATALOADERS]; /* per val loader (trainer.num_val_batches) */
     int64_t val_check_batch;       /* validate when (batch_idx + 1) % this == 0 */
     int64_t total_batch_idx;       /* batches made ready, across epochs, minus 1 */
     int64_t epochs_processed;      /* epoch_progress.current.processed */
@@ -112,8 +114,12 @@ typedef struct ltr_trainer {
     bool module_created, dm_created;
     lt_optimizer *optim;            /* trainer.optimizers[0] (in optim_setup) */
     ltr_optim_setup optim_setup;    /* configure_optimizers' optimizers and scheduler configs */
-    ltr_dataloader loaders[4];      /* by lt_split */
+    ltr_dataloader loaders[4];      /* by lt_split: its first (often only) loader */
     bool has_loader[4];
+    /* ABI 1.9: several loaders of a split (num_dataloaders): how many (0 without a
+     * loader) and the ones after the first (owned; ltr_trainer_loader reaches them all) */
+    int nloaders[4];
+    ltr_dataloader *more_loaders[4];
     ltr_logged_state metrics;       /* the logger connector's results and metric dicts */
     ltr_progress progress;
     cJSON *stage_results;           /* {"validate": {...}, "test": {...}} (owned) */
@@ -135,6 +141,11 @@ typedef struct ltr_trainer {
     /* the run's strategy (strategy/strategy.h; owned): made first, before the signal
      * thread; the loops reach autograd, the optimizer and collectives only through it */
     struct ltr_strategy *strategy;
+    bool strategy_set_up;           /* strategy.setup ran (once a run, at the first stage,
+                                       after configure_model) */
+    /* ABI 1.9: module hooks — DataHooks.prepare_data_per_node of the module and of the
+     * data module (true unless lt_set_prepare_data_per_node in create said false) */
+    bool module_prepare_data_per_node, dm_prepare_data_per_node;
 } ltr_trainer;
 
 /* Does this process write the run's files and output (loggers, checkpoints, the progress
@@ -192,11 +203,14 @@ int64_t ltr_estimated_stepping_batches(ltr_trainer *t);
 /* Lightning's _FitLoop._can_stop_early (min_epochs and min_steps met) */
 bool ltr_can_stop_early(const ltr_trainer *t);
 /* One evaluation run over `split` (validation or test); sanity = the pre-fit check. */
-lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, int64_t max_batches, bool sanity);
+/* max_batches[k]: the batches to run from loader k (one per loader of the split). */
+lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, const int64_t *max_batches, bool sanity);
 
-/* Print the metrics table Lightning prints after validate/test, and keep the stage's
- * metrics for --results. */
-void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *metrics);
+/* Print the metrics table Lightning prints after validate/test, one column per
+ * dataloader's dict (per_dl[0 .. ndl); ndl 0: metrics alone), and keep the stage's
+ * metrics (all loaders' together) for --results. */
+void ltr_report_stage(ltr_trainer *t, const char *stage, const ltr_metric_dict *metrics,
+                      const ltr_metric_dict *per_dl, int ndl);
 /* Write t->stage_results to path atomically (temp file + rename). */
 lt_status ltr_report_write_json(ltr_trainer *t, const char *path);
 
@@ -219,6 +233,18 @@ bool ltr_trainer_interrupted(ltr_trainer *t);
  * (connectors/data_connector.c); a split it does not provide leaves has_loader[split]
  * false. */
 lt_status ltr_trainer_build_loader(ltr_trainer *t, lt_split split);
+/* _DataConnector.prepare_data (connectors/data_connector.c): the data module's, then the
+ * module's prepare_data, each on the ranks its prepare_data_per_node picks. */
+lt_status ltr_prepare_data(ltr_trainer *t);
+/* Loader k (0 .. nloaders[split]-1) of a split. */
+ltr_dataloader *ltr_trainer_loader(ltr_trainer *t, lt_split split, int k);
+/* Free every loader of a split. */
+void ltr_trainer_free_loaders(ltr_trainer *t, lt_split split);
+/* Lightning's per-dataloader max_batches of an evaluation split: limit_*_batches applied
+ * to each loader's length (_parse_num_batches) into out[0 .. nloaders); returns their
+ * sum, -1 with an error reported. */
+int64_t ltr_eval_max_batches(ltr_trainer *t, lt_split split, const char *flag, ltr_limit limit,
+                             int64_t *out);
 /* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
 /* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop */

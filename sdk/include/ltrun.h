@@ -44,5 +44,6 @@
 #include "ltrun/checkpoint.h"
 #include "ltrun/strategy.h"
 #include "ltrun/grads.h"
+#include "ltrun/distributed.h"
 
 #endif /* LTRUN_H */

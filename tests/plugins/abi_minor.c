@@ -1,7 +1,7 @@
-/* Built for ABI 1.9: a minor newer than this ltrun. */
+/* Built for the next ABI minor: newer than this ltrun. */
 #define FAKE_MAJOR 1
-#define FAKE_MINOR 9
-#define FAKE_NAME "minor9"
+#define FAKE_MINOR (LT_ABI_MINOR + 1)
+#define FAKE_NAME "newer_minor"
 #define FAKE_KIND LT_KIND_MODULE
 #define FAKE_VT_SIZE sizeof(lt_module_vtable)
 #define FAKE_COUNT 1

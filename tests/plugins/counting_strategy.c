@@ -6,13 +6,15 @@
  * per backward, with a defined, finite gradient (the one grad(i) returns).
  * At teardown it prints "counting_strategy: NAME=COUNT ..." on stderr.
  * COUNTING_FAIL=ENTRY makes that entry fail, COUNTING_CRASH=ENTRY makes it dereference
- * NULL (SIGSEGV); COUNTING_RANK=N reports rank N.
+ * NULL (SIGSEGV); COUNTING_RANK=N reports rank N (of world size 1), COUNTING_RANK=R:L:N:W
+ * rank R, local rank L, node rank N of world size W.
  */
 #include "ltrun.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct counts {
@@ -29,7 +31,9 @@ typedef struct counts {
 static lt_status maybe_fail(lt_ctx *ctx, counts *c, const char *entry) {
     const char *crash = getenv("COUNTING_CRASH");
     if (crash && !strcmp(crash, entry)) {
-        volatile int *nowhere = NULL;
+        /* an address in the unmapped first page: a real fault (UBSan would stop a
+         * store through NULL itself, before the signal) */
+        volatile int *volatile nowhere = (volatile int *)(uintptr_t)8;
         *nowhere = 1;
     }
     if (c->fail && !strcmp(c->fail, entry)) return lt_fail(ctx, "failing %s as asked", entry);
@@ -63,6 +67,10 @@ static lt_status cs_setup_environment(lt_ctx *ctx, void *self, lt_strategy_env *
     env->rank = rank ? atoll(rank) : 0;
     env->local_rank = env->node_rank = 0;
     env->world_size = 1;
+    long long r, l, n, w; /* "rank:local_rank:node_rank:world_size" */
+    if (rank && sscanf(rank, "%lld:%lld:%lld:%lld", &r, &l, &n, &w) == 4) {
+        env->rank = r, env->local_rank = l, env->node_rank = n, env->world_size = w;
+    }
     return maybe_fail(ctx, c, "setup_environment");
 }
 

@@ -2,7 +2,11 @@
  * records its hook calls. Hparams: trace_file (the module reads "trace": one key with two values is an error), length (10), shuffle (false); the environment's
  * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them). Built twice: with
  * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
- * 100 to the idx field in on_after_batch_transfer (lt_batch_set). */
+ * 100 to the idx field in on_after_batch_transfer (lt_batch_set).
+ * Built with -DTRACE_ABI19 as trace_data19.so (tests/test_hooks_abi19.sh): it also gives
+ * on_exception and reads prepare_data_per_node (lt_set_prepare_data_per_node in create);
+ * with -DTRACE_DEVICE too (trace_data19_xfer.so) transfer_batch_to_device, which moves
+ * the batch (lt_move_data_to_device) and adds 10000 to the idx field. */
 #include "trace.h"
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,10 @@ static void *td_create(lt_ctx *ctx, const lt_hparams *hp) {
     td *d = lt_alloc(ctx, sizeof *d);
     if (!d) return NULL;
     d->length = lt_hp_int(ctx, hp, "length", 10);
+#ifdef TRACE_ABI19
+    if (lt_set_prepare_data_per_node(ctx, lt_hp_bool(ctx, hp, "prepare_data_per_node", true)))
+        return NULL;
+#endif
     d->shuffle = lt_hp_bool(ctx, hp, "shuffle", false);
     const char *vs = getenv("TRACE_VAL_SHUFFLE");
     d->val_shuffle = vs && strcmp(vs, "1") == 0;
@@ -70,6 +78,30 @@ LT_DATAMODULE(tracedata_xfer, .create = td_create, .destroy = td_destroy,
               .dataset = td_dataset, .get_item = td_get_item,
               .on_before_batch_transfer = td_on_before_batch_transfer,
               .on_after_batch_transfer = td_on_after_batch_transfer)
+#elif defined(TRACE_ABI19)
+static void td_on_exception(lt_ctx *ctx, void *self, const char *msg) {
+    trace("data.on_exception %s", msg);
+}
+#ifdef TRACE_DEVICE
+static lt_status td_transfer_batch_to_device(lt_ctx *ctx, void *self, lt_batch *b,
+                                             const char *device, int64_t d) {
+    trace("data.transfer_batch_to_device %s %lld", device, (long long)d);
+    if (lt_move_data_to_device(ctx, b, device)) return LT_ERROR;
+    lt_tensor *idx = lt_batch_at(ctx, b, 2);
+    int64_t n = lt_numel(ctx, idx), moved[64];
+    const int64_t *v = lt_data(ctx, idx);
+    for (int64_t k = 0; v && k < n && k < 64; k++) moved[k] = v[k] + 10000;
+    return lt_batch_set(ctx, b, 2, lt_tensor_from(ctx, LT_INT64, 1, &n, moved));
+}
+LT_DATAMODULE(tracedata19_xfer, .create = td_create, .destroy = td_destroy,
+              .prepare_data = td_prepare_data, .setup = td_setup, .teardown = td_teardown,
+              .dataset = td_dataset, .get_item = td_get_item, .on_exception = td_on_exception,
+              .transfer_batch_to_device = td_transfer_batch_to_device)
+#else
+LT_DATAMODULE(tracedata19, .create = td_create, .destroy = td_destroy,
+              .prepare_data = td_prepare_data, .setup = td_setup, .teardown = td_teardown,
+              .dataset = td_dataset, .get_item = td_get_item, .on_exception = td_on_exception)
+#endif
 #else
 LT_DATAMODULE(tracedata, .create = td_create, .destroy = td_destroy, .prepare_data = td_prepare_data,
               .setup = td_setup, .teardown = td_teardown, .dataset = td_dataset,

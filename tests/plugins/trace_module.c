@@ -10,10 +10,21 @@
  * batch's sample indices, field 2), print_update (largest weight change of each step),
  * no_closure (optimizer_step does not run the closure), predict_keep_train
  * (on_predict_model_eval leaves the training flag alone), quiet (only training_step,
- * validation_step, test_step and the update lines). */
+ * validation_step, test_step and the update lines).
+ *
+ * Built again with -DTRACE_ABI19 as trace_module19.so (tests/test_hooks_abi19.sh): it
+ * also gives the ABI 1.9 hooks prepare_data, configure_model (which builds fc there, not
+ * in create: a module whose layers exist only after configure_model) and
+ * transfer_batch_to_device (lt_move_data_to_device, then with --model.xfer_add N adds N
+ * to the idx field). Hparams: prepare_data_per_node (lt_set_prepare_data_per_node in
+ * create), xfer_add, xfer_device (the device it passes to lt_move_data_to_device; "" =
+ * the one it was given), late_per_node (configure_model calls
+ * lt_set_prepare_data_per_node, which only create may). With -DTRACE_AS_ABI18 too (trace_module18.so) its vtable size is
+ * the 1.8 one: the host must not see those hooks, and fc is built in create. */
 #include "trace.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +34,12 @@ typedef struct {
     int64_t skip_epoch_at;
     bool stop_at_fit_start, show_idx, print_update, no_closure, quiet, predict_keep_train;
     float before[6]; /* fc weight (4) and bias (2) before the update */
+#ifdef TRACE_ABI19
+    bool built;       /* configure_model made fc (it runs once per stage) */
+    int64_t xfer_add; /* transfer_batch_to_device adds it to the idx field */
+    const char *xfer_device;
+    bool late_per_node; /* configure_model calls lt_set_prepare_data_per_node (an error) */
+#endif
 } tm;
 
 #define T(...) do { if (!((tm *)self)->quiet) trace(__VA_ARGS__); } while (0)
@@ -40,6 +57,14 @@ static void *tm_create(lt_ctx *ctx, const lt_hparams *hp) {
     m->predict_keep_train = lt_hp_bool(ctx, hp, "predict_keep_train", false);
     void *self = m;
     T("module.create");
+#if defined(TRACE_ABI19) && !defined(TRACE_AS_ABI18)
+    if (lt_set_prepare_data_per_node(ctx, lt_hp_bool(ctx, hp, "prepare_data_per_node", true)))
+        return NULL;
+    m->xfer_add = lt_hp_int(ctx, hp, "xfer_add", 0);
+    m->xfer_device = lt_hp_str(ctx, hp, "xfer_device", "");
+    m->late_per_node = lt_hp_bool(ctx, hp, "late_per_node", false);
+    return m; /* fc comes in configure_model */
+#endif
     return lt_linear_init(ctx, &m->fc, "fc", 2, 2) == LT_OK ? m : NULL;
 }
 static void tm_destroy(lt_ctx *ctx, void *self) { T("module.destroy"); }
@@ -241,6 +266,48 @@ static lt_status tm_backward(lt_ctx *ctx, void *self, lt_tensor *loss) {
     return lt_tensor_backward(ctx, loss); /* Lightning's default: loss.backward() */
 }
 
+#ifdef TRACE_ABI19
+/* ABI 1.9: module hooks */
+static lt_status tm_prepare_data(lt_ctx *ctx, void *self) {
+    T("module.prepare_data");
+    return LT_OK;
+}
+static lt_status tm_configure_model(lt_ctx *ctx, void *self) {
+    tm *m = self;
+    T("module.configure_model built=%d", m->built);
+    if (m->late_per_node && lt_set_prepare_data_per_node(ctx, false)) return LT_ERROR;
+    if (m->built) return LT_OK; /* idempotent: Lightning calls it in every stage */
+    m->built = true;
+    return lt_linear_init(ctx, &m->fc, "fc", 2, 2);
+}
+static lt_status tm_transfer_batch_to_device(lt_ctx *ctx, void *self, lt_batch *b,
+                                             const char *device, int64_t d) {
+    tm *m = self;
+    T("module.transfer_batch_to_device %s %lld", device, (long long)d);
+    if (lt_move_data_to_device(ctx, b, m->xfer_device[0] ? m->xfer_device : device))
+        return LT_ERROR; /* super().transfer_batch_to_device(batch, device, dataloader_idx) */
+    if (!m->xfer_add) return LT_OK;
+    lt_tensor *idx = lt_batch_at(ctx, b, 2);
+    int64_t n = lt_numel(ctx, idx), moved[64];
+    const int64_t *v = lt_data(ctx, idx);
+    for (int64_t k = 0; v && k < n && k < 64; k++) moved[k] = v[k] + m->xfer_add;
+    return lt_batch_set(ctx, b, 2, lt_tensor_from(ctx, LT_INT64, 1, &n, moved));
+}
+#define TRACE_ABI19_HOOKS , .prepare_data = tm_prepare_data, .configure_model = tm_configure_model, \
+                          .transfer_batch_to_device = tm_transfer_batch_to_device
+#ifdef TRACE_AS_ABI18
+/* a plugin built against the 1.8 header: its table ends before the 1.9 block (the
+ * members after it are given, so a host that ignored the size would call them) */
+#pragma GCC diagnostic ignored "-Woverride-init"
+#define TRACE_SIZE , .size = offsetof(lt_module_vtable, prepare_data)
+#else
+#define TRACE_SIZE
+#endif
+#else
+#define TRACE_ABI19_HOOKS
+#define TRACE_SIZE
+#endif
+
 LT_MODULE(trace, .create = tm_create, .destroy = tm_destroy, .training_step = tm_training_step,
           .validation_step = tm_validation_step, .test_step = tm_test_step,
           .configure_optimizers = tm_configure_optimizers,
@@ -275,4 +342,5 @@ LT_MODULE(trace, .create = tm_create, .destroy = tm_destroy, .training_step = tm
           .on_validation_model_zero_grad = tm_on_validation_model_zero_grad,
           .predict_step = tm_predict_step, .on_before_batch_transfer = tm_on_before_batch_transfer,
           .on_after_batch_transfer = tm_on_after_batch_transfer,
-          .configure_callbacks = tm_configure_callbacks, .backward = tm_backward)
+          .configure_callbacks = tm_configure_callbacks, .backward = tm_backward
+          TRACE_ABI19_HOOKS TRACE_SIZE)

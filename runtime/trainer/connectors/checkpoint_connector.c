@@ -56,7 +56,7 @@ void ltr_trainer_ckpt_state(ltr_trainer *t, ltr_ckpt_state *s) {
         .model_hp_read = t->model_hp.used,
         .data_hp_read = t->data_hp.used,
         .precision = t->strategy ? t->strategy->precision
-                                 : ltr_precision_builtin(t->opts && t->opts->trainer.precision == 64 ? 64 : 32),
+                                 : ltr_precision_builtin(t->opts ? t->opts->trainer.precision : LTR_PRECISION_32_TRUE),
         /* --trainer.checkpoint_compression (ltrun's own flag; 0 = off) */
         .compression = t->opts ? (int)t->opts->trainer.checkpoint_compression : 0,
         .ncallbacks = t->cbs.n,

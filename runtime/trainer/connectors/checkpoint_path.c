@@ -102,6 +102,9 @@ lt_status ltr_checkpoint_precheck(ltr_trainer *t) {
 lt_status ltr_checkpoint_open_early(ltr_trainer *t) {
     char path[4096], err[4096];
     lt_status rc;
+    /* ABI 1.9: a module with configure_model may build its parameters there: its
+     * state_dict is matched when the weights are restored, after configure_model */
+    if (LTR_HOOK(t->mvt, lt_module_vtable, configure_model)) return LT_OK;
     if (!startup_path(t, path, sizeof path, &rc)) return rc;
     ltr_ckpt *c = ltr_ckpt_open(t, path, t->opts->ckpt_strict, err, sizeof err);
     if (!c) {

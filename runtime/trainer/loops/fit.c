@@ -18,6 +18,7 @@
  */
 #include "trainer/loops/loops.h"
 #include "strategy/strategy.h"
+#include "accelerators/registry.h"
 
 #include "optim/optimizer.h"
 #include "tensor/arena.h"
@@ -56,11 +57,11 @@ static lt_status call_transfer(ltr_trainer *t, const char *name, transfer_fn dm,
                                lt_batch *batch) {
     if (dm) {
         ltr_trainer_hook_begin(t, false, name);
-        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, 0));
+        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, t->ctx.pub.dataloader_idx));
     }
     if (lm) {
         ltr_trainer_hook_begin(t, true, name);
-        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, 0));
+        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, t->ctx.pub.dataloader_idx));
     }
     return LT_OK;
 }
@@ -75,18 +76,62 @@ static lt_status batch_to_device(ltr_trainer *t, lt_batch *batch) {
     return LT_ERROR;
 }
 
-/* next(data_fetcher), then on_before_batch_transfer, strategy.batch_to_device and
- * on_after_batch_transfer. With transfer hooks the batch is a per-step copy
- * that lt_batch_set may change. */
+typedef lt_status (*device_transfer_fn)(lt_ctx *, void *, lt_batch *, const char *, int64_t);
+
+/* The name of the strategy's root device ("cpu"), what transfer_batch_to_device gets. */
+static const char *root_device_name(const ltr_trainer *t) {
+    const ltr_backend *b = ltr_backend_at(t->strategy->device);
+    return b ? b->name : "cpu";
+}
+
+/* ABI 1.9: module hooks — transfer_batch_to_device(batch, device, dataloader_idx): the
+ * data module's if it gives one, else the module's (_DataHookSelector), else the default
+ * move_data_to_device: the strategy's batch_to_device. */
+static lt_status transfer_batch(ltr_trainer *t, device_transfer_fn dm, device_transfer_fn lm,
+                                lt_batch *batch) {
+    const char *name = "transfer_batch_to_device";
+    int64_t idx = t->ctx.pub.dataloader_idx;
+    if (dm) {
+        ltr_trainer_hook_begin(t, false, name);
+        return ltr_trainer_hook_done(t, false, name, dm(&t->ctx.pub, t->dm, batch, root_device_name(t), idx));
+    }
+    if (lm) {
+        ltr_trainer_hook_begin(t, true, name);
+        return ltr_trainer_hook_done(t, true, name, lm(&t->ctx.pub, t->module, batch, root_device_name(t), idx));
+    }
+    return batch_to_device(t, batch);
+}
+
+/* lt_move_data_to_device: transfer_batch_to_device's default, for an override's super() */
+lt_status ltr_api_move_data_to_device(lt_ctx *c, lt_batch *batch, const char *device) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    if (!t) return ltr_fail(c, "lt_move_data_to_device: no trainer is running here");
+    if (!batch) return ltr_fail(c, "lt_move_data_to_device: no batch (NULL)");
+    if (device && strcmp(device, root_device_name(t)))
+        return ltr_fail(c, "lt_move_data_to_device: device '%s' is not this run's device '%s' "
+                           "(batches go to the strategy's root device: pass the device "
+                           "transfer_batch_to_device was given, or NULL)", device,
+                        root_device_name(t));
+    return t->strategy->ops->batch_to_device(t->strategy, c, batch);
+}
+
+/* next(data_fetcher), then on_before_batch_transfer, transfer_batch_to_device (default:
+ * strategy.batch_to_device) and on_after_batch_transfer. With transfer hooks the batch
+ * is a per-step copy that lt_batch_set may change. */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
     ltr_trainer_hook_begin(t, false, "get_item");
-    lt_status rc = ltr_dataloader_get(&t->loaders[split], b, batch);
+    /* ABI 1.9: the loader the running loop is on (ctx->dataloader_idx) */
+    lt_status rc = ltr_dataloader_get(ltr_trainer_loader(t, split, (int)t->ctx.pub.dataloader_idx),
+                                      b, batch);
     if (ltr_trainer_hook_done(t, false, "get_item", rc)) return LT_ERROR;
     transfer_fn dm_before = DM_HOOK(t, on_before_batch_transfer);
     transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
     transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
     transfer_fn lm_after = MOD_HOOK(t, on_after_batch_transfer);
-    if (!dm_before && !dm_after && !lm_before && !lm_after) return batch_to_device(t, *batch);
+    device_transfer_fn dm_move = DM_HOOK(t, transfer_batch_to_device);
+    device_transfer_fn lm_move = MOD_HOOK(t, transfer_batch_to_device);
+    if (!dm_before && !dm_after && !lm_before && !lm_after && !dm_move && !lm_move)
+        return batch_to_device(t, *batch);
     lt_batch *copy = ltr_scratch(&t->ctx.pub, sizeof *copy);
     if (!copy) {
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "out of memory copying a batch");
@@ -95,7 +140,7 @@ lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **b
     *copy = **batch;
     *batch = copy;
     if (call_transfer(t, "on_before_batch_transfer", dm_before, lm_before, copy) ||
-        batch_to_device(t, copy))
+        transfer_batch(t, dm_move, lm_move, copy))
         return LT_ERROR;
     return call_transfer(t, "on_after_batch_transfer", dm_after, lm_after, copy);
 }
@@ -122,10 +167,10 @@ lt_status ltr_fit_setup_data(ltr_trainer *t) {
     if (L->estimated_ready) return LT_OK;
     int64_t ntrain = ltr_limit_batches(t, "limit_train_batches", cfg->limit_train_batches,
                                        ltr_dataloader_len(&t->loaders[LT_SPLIT_TRAIN]));
-    int64_t nval = 0;
+    int64_t nval = 0; /* the val loaders' batches, each under limit_val_batches */
     if (t->has_loader[LT_SPLIT_VAL] && MOD_HOOK(t, validation_step))
-        nval = ltr_limit_batches(t, "limit_val_batches", cfg->limit_val_batches,
-                                 ltr_dataloader_len(&t->loaders[LT_SPLIT_VAL]));
+        nval = ltr_eval_max_batches(t, LT_SPLIT_VAL, "limit_val_batches", cfg->limit_val_batches,
+                                    L->val_batches);
     if (ntrain < 0 || nval < 0) return LT_ERROR;
     L->num_training_batches = ntrain;
     L->num_val_batches = nval;
@@ -215,14 +260,19 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     if (ltr_trainer_barrier(t, "run-stage")) return LT_ERROR;
     ltr_param_store_zero_grad(&t->params);
 
-    /* _run_sanity_check: min(num_sanity_val_steps, val batches) batches, nothing logged */
-    int64_t nval = L->num_val_batches;
-    int64_t nsanity = cfg->num_sanity_val_steps == -1 ? nval
-                      : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
+    /* _run_sanity_check: min(num_sanity_val_steps, val batches) batches of each val
+     * loader (_EvaluationLoop.max_batches while sanity checking), nothing logged */
+    int64_t sanity_batches[LT_MAX_DATALOADERS], nsanity = 0;
+    for (int k = 0; L->num_val_batches > 0 && k < t->nloaders[LT_SPLIT_VAL]; k++) {
+        int64_t nval = L->val_batches[k];
+        sanity_batches[k] = cfg->num_sanity_val_steps == -1 ? nval
+                            : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
+        nsanity += sanity_batches[k];
+    }
     /* no sanity check when resuming (Lightning: `not val_loop.restarting`) */
     if (nsanity > 0 && !L->restored) {
         if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
-            ltr_eval_loop(t, LT_SPLIT_VAL, nsanity, true) ||
+            ltr_eval_loop(t, LT_SPLIT_VAL, sanity_batches, true) ||
             ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_END, NULL, LTR_CB_ALL))
             return LT_ERROR;
     }
@@ -239,7 +289,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
     }
     L->active_loop = LTR_LOOP_NONE;
     if (rc == LT_OK) {
-        ltr_report_stage(t, "fit", &t->metrics.callback);
+        ltr_report_stage(t, "fit", &t->metrics.callback, NULL, 0);
         rc = ltr_hook_call(t, LTR_H_ON_FIT_END, NULL);
     }
     return rc;

@@ -53,6 +53,8 @@ typedef struct pred_writer {
     out_dataset *ds;
     int n, cap;
     int64_t batch;                /* the batch being written (for messages) */
+    int dataloader_idx;           /* ABI 1.9: with several predict loaders the one running
+                                     (names get "_dataloader_idx_N"); -1 with one */
 } pred_writer;
 
 static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name,
@@ -103,6 +105,11 @@ static out_dataset *find_or_create(pred_writer *w, lt_ctx *ctx, const char *name
 static lt_status writer_append(void *self, lt_ctx *ctx, const char *name, const lt_tensor *x) {
     pred_writer *w = self;
     if (!name) return ltr_fail(ctx, "lt_predict_output: the name is NULL");
+    char suffixed[160];
+    if (w->dataloader_idx >= 0) { /* one dataset per output and dataloader */
+        snprintf(suffixed, sizeof suffixed, "%s_dataloader_idx_%d", name, w->dataloader_idx);
+        name = suffixed;
+    }
     /* HDF5 has no native bfloat16: such outputs are stored as float32 (exact widening) */
     if (x && x->dtype == LT_BFLOAT16 && !(x = ltr_to(ctx, x, LT_FLOAT32))) return LT_ERROR;
     int ndim = x->ndim ? x->ndim : 1;
@@ -165,17 +172,20 @@ typedef lt_status (*plain_hook_fn)(lt_ctx *, void *);
  *                  train/eval mode from before the loop comes back (_ModuleMode.restore;
  *                  Lightning has no on_predict_model_train hook).
  * nbatches 0 is Lightning's skip: no hook runs. */
-static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, pred_writer *w) {
+static lt_status predict_loop(ltr_trainer *t, lt_split split, const int64_t *max_batches,
+                              pred_writer *w) {
     lt_tensor *(*step)(lt_ctx *, void *, lt_batch *, int64_t) = MOD_HOOK(t, predict_step);
     lt_tensor *(*forward)(lt_ctx *, void *, lt_tensor *) = MOD_HOOK(t, forward);
     const char *hook = step ? "predict_step" : "forward";
-    if (nbatches <= 0) return LT_OK; /* _PredictionLoop.skip */
+    int nl = t->nloaders[split];
+    int64_t total = 0;
+    for (int k = 0; k < nl; k++) total += max_batches[k] > 0 ? max_batches[k] : 0;
+    if (total <= 0) return LT_OK; /* _PredictionLoop.skip: sum(max_batches) == 0 */
     t->loop.active_loop = LTR_LOOP_EVAL; /* trainer._active_loop (log_gating.c) */
     t->loop.eval_ready = 0;
-    t->loop.eval_total = nbatches; /* lt_trainer_flag "num_eval_batches" */
+    t->loop.eval_total = total; /* lt_trainer_flag "num_eval_batches" */
     ltr_progress bar = t->progress;
-    ltr_progress_start(&bar, "Predicting", nbatches);
-    ltr_dataloader_set_epoch(&t->loaders[split], 0);
+    for (int k = 0; k < nl; k++) ltr_dataloader_set_epoch(ltr_trainer_loader(t, split, k), 0);
     lt_status rc = LT_OK;
     plain_hook_fn model_eval = MOD_HOOK(t, on_predict_model_eval);
     if (model_eval) {
@@ -187,42 +197,59 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, int64_t nbatches, 
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_START, NULL);
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_EPOCH_START, NULL);
     bool warned_none = false;
-    for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_trainer_interrupted(t); b++) {
-        lt_batch *batch;
-        if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
-        t->loop.eval_ready = b + 1; /* batch_progress.increment_ready */
-        t->ctx.pub.batch_idx = b;
-        t->ctx.batch_size = (double)batch->size;
-        w->batch = b;
-        ltr_hook_args a = {.batch = batch, .batch_idx = b};
-        if ((rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_START, &a))) break;
-        if ((rc = ltr_step_context_enter(t, hook))) break;
-        ltr_trainer_hook_begin(t, true, hook);
-        t->ctx.predict_sink = writer_append;
-        t->ctx.predict_sink_self = w;
-        lt_tensor *out = step ? step(&t->ctx.pub, t->module, batch, b)
-                              : forward(&t->ctx.pub, t->module, ltr_batch_at(&t->ctx.pub, batch, 0));
-        ltr_step_context_exit(t, hook);
-        /* None from predict_step: nothing for this batch; an error was recorded if any */
-        if (out && !t->ctx.failed) writer_append(w, &t->ctx.pub, "predictions", out);
-        t->ctx.predict_sink = NULL;
-        t->ctx.predict_sink_self = NULL;
-        if (!out && !step && !t->ctx.failed) ltr_fail(&t->ctx.pub, "forward returned NULL");
-        bool none = !out && !t->ctx.failed;
-        rc = ltr_trainer_hook_done(t, true, hook, LT_OK);
-        if (rc == LT_OK && none && !warned_none) { /* WarningCache: once */
-            warned_none = true;
-            fprintf(stderr, "UserWarning: predict returned None if it was on purpose, ignore "
-                            "this warning...\n");
+    /* the loaders one after the other (ABI 1.9; a list from predict_dataloader), the
+     * bar restarting for each as "Predicting DataLoader k" */
+    int last = -1;
+    for (int k = 0; k < nl; k++)
+        if (max_batches[k] > 0) last = k;
+    for (int k = 0; rc == LT_OK && k < nl; k++) {
+        int64_t nbatches = max_batches[k];
+        if (nbatches <= 0) continue;
+        t->ctx.pub.dataloader_idx = k;
+        w->dataloader_idx = nl > 1 ? k : -1;
+        char desc[64];
+        if (nl > 1) snprintf(desc, sizeof desc, "Predicting DataLoader %d", k);
+        else snprintf(desc, sizeof desc, "Predicting");
+        ltr_progress_start(&bar, desc, nbatches);
+        for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_trainer_interrupted(t); b++) {
+            lt_batch *batch;
+            if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
+            t->loop.eval_ready++; /* batch_progress.increment_ready */
+            t->ctx.pub.batch_idx = b;
+            t->ctx.batch_size = (double)batch->size;
+            w->batch = b;
+            ltr_hook_args a = {.batch = batch, .batch_idx = b};
+            if ((rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_START, &a))) break;
+            if ((rc = ltr_step_context_enter(t, hook))) break;
+            ltr_trainer_hook_begin(t, true, hook);
+            t->ctx.predict_sink = writer_append;
+            t->ctx.predict_sink_self = w;
+            lt_tensor *out = step ? step(&t->ctx.pub, t->module, batch, b)
+                                  : forward(&t->ctx.pub, t->module, ltr_batch_at(&t->ctx.pub, batch, 0));
+            ltr_step_context_exit(t, hook);
+            /* None from predict_step: nothing for this batch; an error was recorded if any */
+            if (out && !t->ctx.failed) writer_append(w, &t->ctx.pub, "predictions", out);
+            t->ctx.predict_sink = NULL;
+            t->ctx.predict_sink_self = NULL;
+            if (!out && !step && !t->ctx.failed) ltr_fail(&t->ctx.pub, "forward returned NULL");
+            bool none = !out && !t->ctx.failed;
+            rc = ltr_trainer_hook_done(t, true, hook, LT_OK);
+            if (rc == LT_OK && none && !warned_none) { /* WarningCache: once */
+                warned_none = true;
+                fprintf(stderr, "UserWarning: predict returned None if it was on purpose, ignore "
+                                "this warning...\n");
+            }
+            /* on_predict_batch_end(outputs = what predict_step returned, batch, batch_idx) */
+            a.tensor = out;
+            if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_END, &a);
+            ltr_tape_reset(t->tape);
+            ltr_arena_reset(t->arena);
+            ltr_progress_update(&bar, b + 1, NULL);
         }
-        /* on_predict_batch_end(outputs = what predict_step returned, batch, batch_idx) */
-        a.tensor = out;
-        if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_BATCH_END, &a);
-        ltr_tape_reset(t->tape);
-        ltr_arena_reset(t->arena);
-        ltr_progress_update(&bar, b + 1, NULL);
+        if (rc == LT_OK && k != last) ltr_progress_end(&bar, NULL);
     }
     t->ctx.pub.batch_idx = -1;
+    t->ctx.pub.dataloader_idx = 0;
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_EPOCH_END, NULL);
     if (rc == LT_OK) rc = ltr_hook_call(t, LTR_H_ON_PREDICT_END, NULL);
     ltr_tape_reset(t->tape);
@@ -255,11 +282,12 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
                 "dataset\n", t->data_plugin.desc->name);
     }
     /* limit_predict_batches (fast_dev_run sets it to N: options_loop.c) */
-    int64_t n = ltr_limit_batches(t, "limit_predict_batches", t->opts->trainer.limit_predict_batches,
-                                  ltr_dataloader_len(&t->loaders[split]));
+    int64_t max_batches[LT_MAX_DATALOADERS];
+    int64_t n = ltr_eval_max_batches(t, split, "limit_predict_batches",
+                                     t->opts->trainer.limit_predict_batches, max_batches);
     if (n < 0) return LT_ERROR;
 
-    pred_writer w = {.file = -1};
+    pred_writer w = {.file = -1, .dataloader_idx = -1};
     if (o->predictions_path) snprintf(w.path, sizeof w.path, "%s", o->predictions_path);
     else snprintf(w.path, sizeof w.path, "%s/predictions.h5", o->trainer.default_root_dir);
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by ltrun, once */
@@ -273,7 +301,7 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     ltr_results *was_active = t->metrics.active;
     t->ctx.grad_enabled = false; /* inference_mode (model.eval(): predict_loop) */
     t->metrics.active = NULL;    /* self.log is forbidden in predict hooks */
-    lt_status rc = predict_loop(t, split, n, &w);
+    lt_status rc = predict_loop(t, split, max_batches, &w);
     t->ctx.pub.training = was_training;
     t->ctx.grad_enabled = was_grad;
     t->metrics.active = was_active;

@@ -118,7 +118,7 @@ static lt_status epoch_on_advance_end(ltr_trainer *t, int64_t b) {
             if (zg) rc = ltr_loop_call_plain(t, "on_validation_model_zero_grad", zg);
             else ltr_param_store_zero_grad(&t->params); /* default: self.zero_grad() */
         }
-        if (rc == LT_OK) rc = ltr_eval_loop(t, LT_SPLIT_VAL, L->num_val_batches, false);
+        if (rc == LT_OK) rc = ltr_eval_loop(t, LT_SPLIT_VAL, L->val_batches, false);
         t->ctx.pub.training = true;
         t->metrics.active = &t->metrics.train;
         if (rc) return rc;

@@ -43,6 +43,13 @@ static inline const char *lt_hp_str(lt_ctx *c, const lt_hparams *h, const char *
 static inline bool lt_set_grad_enabled(lt_ctx *c, bool enabled) {
     return c->api->set_grad_enabled(c, enabled);
 }
+/* ABI 1.9: precision — torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled) for
+ * the ops that follow; returns the previous state. Under --trainer.precision bf16-mixed
+ * the step hooks run with it on; `bool was = lt_autocast(c, false); ...;
+ * lt_autocast(c, was);` runs a region in float32 (torch.autocast(enabled=False)). On,
+ * linear/matmul/bmm/conv1d/conv2d take bfloat16 inputs and return bfloat16, the losses
+ * compute in float32, other ops follow their inputs (PyTorch 1.13's CPU lists). */
+static inline bool lt_autocast(lt_ctx *c, bool enabled) { return c->api->autocast(c, enabled); }
 /* Every tensor made after scope_begin is freed by scope_end (loops inside one hook,
  * e.g. sampling tokens). Scopes nest; ops recorded for backward inside a scope make
  * scope_end an error (their tensors are still needed): run such loops without grad. */

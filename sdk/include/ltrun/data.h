@@ -57,7 +57,25 @@ typedef struct lt_datamodule_vtable {
      * lt_worker_info). A failure stops the run at that worker's first batch. */
     lt_status (*worker_init)(lt_ctx *ctx, void *self, lt_split split, int worker_id,
                              int num_workers);
+
+    /* ABI 1.9: module hooks — LightningDataModule.transfer_batch_to_device(batch, device,
+     * dataloader_idx), as the module's (ltrun/module.h); it wins over the module's. */
+    lt_status (*transfer_batch_to_device)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          const char *device, int64_t dataloader_idx);
+    /* ABI 1.9: data loading — several dataloaders for a split (val_dataloader,
+     * test_dataloader or predict_dataloader returning a list; not asked for train).
+     * Returns how many loaders `split` has (NULL, or < 1: one; at most
+     * LT_MAX_DATALOADERS). The host then calls dataset once per loader, and item_shape,
+     * get_item and worker_init for that loader's samples, with ctx->dataloader_idx set
+     * to its index; it runs the loaders one after the other, each under its own
+     * limit_*_batches / num_sanity_val_steps, and the step and batch hooks read the
+     * index from ctx->dataloader_idx. Metrics logged while loader N runs are named
+     * NAME/dataloader_idx_N (lt_log_options.add_dataloader_idx), as Lightning does. */
+    int32_t (*num_dataloaders)(lt_ctx *ctx, void *self, lt_split split);
 } lt_datamodule_vtable;
+
+/* ABI 1.9: the most dataloaders one split may have (num_dataloaders) */
+#define LT_MAX_DATALOADERS 64
 
 /* LT_DATAMODULE(name, .create = ..., .dataset = ..., .get_item = ...). */
 #define LT_DATAMODULE(name, ...) \

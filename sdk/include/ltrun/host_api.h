@@ -416,6 +416,21 @@ struct lt_host_api {
     /* ABI 1.8: step outputs — lt_step_output (ltrun/trainer.h) */
     lt_status (*step_output)(lt_ctx *ctx, lt_tensor *output);
 
+    /* ABI 1.9: processes and collectives — lt_topology, lt_barrier, lt_broadcast,
+     * lt_reduce, lt_reduce_boolean_decision, lt_all_gather (ltrun/distributed.h) */
+    int64_t (*dist_topology)(lt_ctx *ctx, int key);
+    lt_status (*dist_barrier)(lt_ctx *ctx, const char *name);
+    lt_status (*dist_broadcast)(lt_ctx *ctx, void *buf, size_t bytes, int64_t src);
+    lt_status (*dist_reduce)(lt_ctx *ctx, double *values, int64_t n, int op);
+    lt_status (*dist_reduce_bool)(lt_ctx *ctx, bool *decision, bool all);
+    lt_tensor *(*dist_all_gather)(lt_ctx *ctx, const lt_tensor *x);
+    /* ABI 1.9: module hooks — lt_set_prepare_data_per_node, lt_move_data_to_device
+     * (ltrun/trainer.h) */
+    lt_status (*set_prepare_data_per_node)(lt_ctx *ctx, bool per_node);
+    lt_status (*move_data_to_device)(lt_ctx *ctx, lt_batch *batch, const char *device);
+    /* ABI 1.9: precision — lt_autocast (ltrun/core.h) */
+    bool (*autocast)(lt_ctx *ctx, bool enabled);
+
     /* New members go here, after the last, under a comment naming their minor. */
 };
 

@@ -130,6 +130,23 @@ typedef struct lt_module_vtable {
      * on_after_backward); the default is lt_tensor_backward(ctx, loss). */
     lt_status (*configure_callbacks)(lt_ctx *ctx, void *self);
     lt_status (*backward)(lt_ctx *ctx, void *self, lt_tensor *loss);
+
+    /* ABI 1.9: module hooks — LightningModule.prepare_data(): download/prepare once per
+     * node on local rank 0, after the data module's prepare_data and before setup (with
+     * lt_set_prepare_data_per_node(ctx, false) in create: once in all, on global rank 0);
+     * no state may be set here. configure_model(): in every fit/validate/test/predict
+     * after the setup hooks, before the --ckpt-path weights are restored, strategy.setup
+     * and configure_optimizers; lt_param and the layer inits are allowed here, so layers
+     * can be built late. It runs once per stage (fit --test: twice), so it must be
+     * idempotent (build only what is not built yet). transfer_batch_to_device(batch,
+     * device, dataloader_idx): between on_before_batch_transfer and on_after_batch_transfer;
+     * device is the strategy's root device ("cpu"); an override replaces the default move
+     * lt_move_data_to_device(ctx, batch, device) (call it for super()'s), changing fields
+     * with lt_batch_set. A data module's transfer_batch_to_device wins over it. */
+    lt_status (*prepare_data)(lt_ctx *ctx, void *self);
+    lt_status (*configure_model)(lt_ctx *ctx, void *self);
+    lt_status (*transfer_batch_to_device)(lt_ctx *ctx, void *self, lt_batch *batch,
+                                          const char *device, int64_t dataloader_idx);
 } lt_module_vtable;
 
 

@@ -94,6 +94,20 @@ static inline lt_status lt_tensor_backward(lt_ctx *c, lt_tensor *loss) {
     return c->api->tensor_backward(c, loss);
 }
 
+/* ABI 1.9: module hooks — self.prepare_data_per_node = per_node, from the create hook of
+ * the module or the data module (Lightning sets it in __init__; each has its own, true by
+ * default): true: its prepare_data runs on local rank 0 of every node; false: only on
+ * node 0's local rank 0. */
+static inline lt_status lt_set_prepare_data_per_node(lt_ctx *c, bool per_node) {
+    return c->api->set_prepare_data_per_node(c, per_node);
+}
+/* ABI 1.9: module hooks — the default of transfer_batch_to_device (Lightning's
+ * move_data_to_device(batch, device)): the strategy's batch_to_device. device: NULL or
+ * the device the hook was given (ltrun moves batches only to the strategy's root device). */
+static inline lt_status lt_move_data_to_device(lt_ctx *c, lt_batch *batch, const char *device) {
+    return c->api->move_data_to_device(c, batch, device);
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@ extern "C" {
 #endif
 
 #define LT_ABI_MAJOR 1
-#define LT_ABI_MINOR 8 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
+#define LT_ABI_MINOR 9 /* 1.1: conv2d, max_pool2d, conv2d_init; 1.2: unary math ops;
                           1.3: tensor-library breadth;
                           1.4: LT_BFLOAT16, trainer hooks and options;
                           1.5: data pipeline — loader options, samplers, splits,
@@ -23,7 +23,14 @@ extern "C" {
                                tensor_to_host;
                           1.8: gradients for plugins, BatchNorm1d/2d/3d, metrics at a given
                                step, param groups mid-fit, media logging, step
-                               outputs to batch-end hooks */
+                               outputs to batch-end hooks;
+                          1.9: processes and collectives for modules and callbacks
+                               (ltrun/distributed.h); module hooks — prepare_data,
+                               configure_model and transfer_batch_to_device on the
+                               module (the last on the data module too),
+                               prepare_data_per_node; data loading — several
+                               val/test/predict dataloaders (ctx->dataloader_idx,
+                               /dataloader_idx_N metrics); lt_autocast */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -105,6 +112,9 @@ typedef struct lt_ctx {
     int64_t global_step;    /* optimizer steps taken so far */
     int64_t batch_idx;      /* index of the batch in its epoch, -1 outside batch hooks */
     bool sanity_checking;   /* true during the sanity validation before fit */
+    /* ABI 1.9: data loading — the index of the val/test/predict dataloader being run
+     * (Lightning's dataloader_idx argument; 0 with one dataloader and outside them) */
+    int64_t dataloader_idx;
 } lt_ctx;
 
 /* Flags for lt_log. With neither LT_ON_STEP nor LT_ON_EPOCH set, the hook's Lightning
@@ -132,11 +142,15 @@ typedef struct lt_log_options {
     const char *reduce_fx;  /* "mean" (NULL; alias "avg"), "sum", "max", "min" */
     double batch_size;      /* <= 0: the current batch's size (epoch mean weights) */
     bool sync_dist;         /* accepted; a no-op until a distributed strategy exists */
+    /* ABI 1.9: data loading — with several dataloaders the name gets the suffix
+     * "/dataloader_idx_N" (True); False keeps the name as given (then give each
+     * dataloader its own names) */
+    bool add_dataloader_idx;
 } lt_log_options;
 #define LT_LOG_DEFAULTS                                                                    \
     ((lt_log_options){.size = sizeof(lt_log_options), .on_step = -1, .on_epoch = -1,      \
                       .prog_bar = false, .logger = true, .reduce_fx = NULL,               \
-                      .batch_size = 0, .sync_dist = false})
+                      .batch_size = 0, .sync_dist = false, .add_dataloader_idx = true})
 
 /* ABI 1.4: the trainer's metric dicts, readable from any hook (Lightning's
  * trainer.callback_metrics / logged_metrics / progress_bar_metrics). */

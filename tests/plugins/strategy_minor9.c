@@ -1,8 +1,0 @@
-/* A strategy plugin built for ABI 1.9: a minor newer than this ltrun. */
-#define FAKE_MAJOR 1
-#define FAKE_MINOR 9
-#define FAKE_NAME "strategy_minor9"
-#define FAKE_KIND LT_KIND_STRATEGY
-#define FAKE_VT_SIZE sizeof(lt_strategy_vtable)
-#define FAKE_COUNT 1
-#include "fake_descriptor.h"

@@ -1,0 +1,219 @@
+/*
+ * test_autocast.c — torch.autocast("cpu", torch.bfloat16) as the host table serves it
+ * (precision/autocast.c): the output dtype of every wrapped op, on and off, against the
+ * table PyTorch 1.13.1 printed for the same calls; values and float32 parameter
+ * gradients of linear -> relu / softmax / cross_entropy equal to torch's; ops without a
+ * bfloat16 kernel computed in float32 and rounded once; lt_autocast(false) regions; the
+ * bf16-mixed precision turning it on around a step hook and restoring the state.
+ */
+#include "check_run.h"
+#include "gradcheck.h"
+#include "api/host_api.h"
+#include "precision/autocast.h"
+#include "precision/precision.h"
+#include "tensor/bf16.h"
+
+#include <stdlib.h>
+
+static test_env E;
+static void setup(void) {
+    env_init(&E);
+    E.ctx.pub.api = ltr_host_api();
+}
+static void teardown(void) { env_free(&E); }
+#define C (&E.ctx.pub)
+#define API (C->api)
+#define SHAPE(...) ((const int64_t[]){__VA_ARGS__})
+
+static lt_tensor *rand_of(lt_dtype dt, int nd, const int64_t *shape, double lo, double hi) {
+    lt_tensor *t = ltr_empty(C, dt, nd, shape);
+    ck_assert_ptr_nonnull(t);
+    for (int64_t i = 0; i < ltr_numel(t); i++) ltr_set(t, i, lo + (hi - lo) * ltr_rng_uniform(&E.rng));
+    return t;
+}
+static lt_tensor *ok(lt_tensor *t) {
+    ck_assert_msg(t != NULL, "op failed: %s", E.ctx.error);
+    return t;
+}
+
+/* The output dtype of each op through the host table, autocast on, float32 inputs
+ * (the lower-precision list gives bfloat16, everything else float32) and bfloat16
+ * inputs (the float32 list gives float32, the rest bfloat16). Expected values are what
+ * torch 1.13.1 printed for the same ops under torch.autocast("cpu", torch.bfloat16). */
+START_TEST(policy_table_matches_torch) {
+    lt_tensor *x = rand_of(LT_FLOAT32, 2, SHAPE(4, 8), -1, 1), *w = rand_of(LT_FLOAT32, 2, SHAPE(3, 8), -1, 1);
+    lt_tensor *img = rand_of(LT_FLOAT32, 4, SHAPE(2, 3, 8, 8), -1, 1);
+    lt_tensor *k = rand_of(LT_FLOAT32, 4, SHAPE(4, 3, 3, 3), -1, 1);
+    lt_tensor *t = tensor_of(&E, LT_INT64, 1, SHAPE(4), (const double[]){0, 1, 2, 1});
+    ltr_autocast_set(C, true);
+    /* lower-precision list, float32 in: bfloat16 out */
+    ck_assert_int_eq(ok(API->linear(C, x, w, NULL))->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(ok(API->matmul(C, x, ltr_transpose(C, w, 0, 1)))->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(ok(API->bmm(C, ltr_unsqueeze(C, x, 0), ltr_unsqueeze(C, ltr_transpose(C, w, 0, 1), 0)))->dtype,
+                     LT_BFLOAT16);
+    ck_assert_int_eq(ok(API->conv2d(C, img, k, NULL, NULL))->dtype, LT_BFLOAT16);
+    /* not on it: float32 in, float32 out (relu, softmax, sum, pools, norms) */
+    ck_assert_int_eq(ok(API->relu(C, x))->dtype, LT_FLOAT32);
+    ck_assert_int_eq(ok(API->softmax(C, x, -1))->dtype, LT_FLOAT32);
+    ck_assert_int_eq(ok(API->max_pool2d(C, img, 2, 2, 0))->dtype, LT_FLOAT32);
+    /* bfloat16 in */
+    lt_tensor *xb = ok(ltr_to(C, x, LT_BFLOAT16)), *imgb = ok(ltr_to(C, img, LT_BFLOAT16));
+    lt_tensor *logits = ok(ltr_narrow(C, xb, 1, 0, 3));
+    struct { const char *op; lt_tensor *y; lt_dtype want; } rows[] = {
+        /* the float32 list */
+        {"cross_entropy", API->cross_entropy(C, ltr_contiguous(C, logits), t), LT_FLOAT32},
+        {"mse_loss", API->mse_loss(C, xb, xb, LT_REDUCTION_MEAN), LT_FLOAT32},
+        {"l1_loss", API->l1_loss(C, xb, xb, LT_REDUCTION_MEAN), LT_FLOAT32},
+        {"smooth_l1_loss", API->smooth_l1_loss(C, xb, xb, LT_REDUCTION_MEAN, 1.0), LT_FLOAT32},
+        {"huber_loss", API->huber_loss(C, xb, xb, LT_REDUCTION_MEAN, 1.0), LT_FLOAT32},
+        {"binary_cross_entropy_with_logits",
+         API->binary_cross_entropy_with_logits(C, xb, API->sigmoid(C, xb), NULL, NULL, LT_REDUCTION_MEAN),
+         LT_FLOAT32},
+        {"kl_div", API->kl_div(C, xb, xb, LT_REDUCTION_MEAN, true), LT_FLOAT32},
+        /* the rest follows its inputs (CPU autocast keeps softmax, norms, sum in bf16) */
+        {"relu", API->relu(C, xb), LT_BFLOAT16},
+        {"softmax", API->softmax(C, xb, -1), LT_BFLOAT16},
+        {"log_softmax", API->log_softmax(C, xb, -1), LT_BFLOAT16},
+        {"sum", API->sum(C, xb), LT_BFLOAT16},
+        {"mean", API->mean(C, xb), LT_BFLOAT16},
+        {"exp", API->exp(C, xb), LT_BFLOAT16},
+        {"tanh", API->tanh(C, xb), LT_BFLOAT16},
+        {"sigmoid", API->sigmoid(C, xb), LT_BFLOAT16},
+        {"gelu", API->gelu(C, xb, LT_GELU_NONE), LT_BFLOAT16},
+        {"dropout", API->dropout(C, xb, 0.5, true), LT_BFLOAT16},
+        {"var", API->var(C, xb, LT_ALL_DIMS, 1.0, false), LT_BFLOAT16},
+        {"max_pool2d", API->max_pool2d(C, imgb, 2, 2, 0), LT_BFLOAT16},
+        {"avg_pool2d", API->avg_pool2d(C, imgb, 2, 2, NULL), LT_BFLOAT16},
+        {"adaptive_avg_pool2d", API->adaptive_avg_pool2d(C, imgb, 1, 1), LT_BFLOAT16},
+        {"layer_norm", API->layer_norm(C, xb, 1, NULL, NULL, 1e-5), LT_BFLOAT16},
+        {"group_norm", API->group_norm(C, imgb, 1, NULL, NULL, 1e-5), LT_BFLOAT16},
+        /* torch's type promotion: bfloat16 with float32 is float32 */
+        {"add(bf16, f32)", API->add(C, xb, x), LT_FLOAT32},
+        {"mul(bf16, f32)", API->mul(C, xb, x), LT_FLOAT32},
+        {"argmax", API->argmax(C, xb, 1), LT_INT64},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        ck_assert_msg(rows[i].y != NULL, "%s failed: %s", rows[i].op, E.ctx.error);
+        ck_assert_msg(rows[i].y->dtype == rows[i].want, "%s: dtype %s, torch gives %s", rows[i].op,
+                      ltr_dtype_name(rows[i].y->dtype), ltr_dtype_name(rows[i].want));
+    }
+    /* off: the float32 list follows its inputs too (torch: bf16 loss for bf16 inputs),
+     * and float32 linear stays float32 */
+    ltr_autocast_set(C, false);
+    ck_assert_int_eq(ok(API->mse_loss(C, xb, xb, LT_REDUCTION_MEAN))->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(ok(API->linear(C, x, w, NULL))->dtype, LT_FLOAT32);
+    /* float64 is not cast (torch's is_eligible) */
+    ltr_autocast_set(C, true);
+    lt_tensor *xd = ok(ltr_to(C, x, LT_FLOAT64)), *wd = ok(ltr_to(C, w, LT_FLOAT64));
+    ck_assert_int_eq(ok(API->linear(C, xd, wd, NULL))->dtype, LT_FLOAT64);
+}
+END_TEST
+
+/* linear -> relu / softmax / cross_entropy under autocast, the same numbers torch
+ * 1.13.1 printed (tests' comment has the script's inputs), parameter gradients float32 */
+START_TEST(values_and_gradients_match_torch) {
+    lt_tensor *x = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 3), (const double[]){0.1, 0.2, 0.3, -1.5, 2.25, 0.7});
+    lt_tensor *w = tensor_of(&E, LT_FLOAT32, 2, SHAPE(2, 3), (const double[]){0.5, -0.25, 1.1, 0.3, 0.3, 0.3});
+    lt_tensor *b = tensor_of(&E, LT_FLOAT32, 1, SHAPE(2), (const double[]){0.01, -0.02});
+    lt_tensor *t = tensor_of(&E, LT_INT64, 1, SHAPE(2), (const double[]){0, 1});
+    w->flags |= LTR_T_REQUIRES_GRAD;
+    b->flags |= LTR_T_REQUIRES_GRAD;
+    ck_assert(!lt_autocast(C, true));
+    lt_tensor *y = ok(API->linear(C, x, w, b));
+    lt_tensor *r = ok(API->relu(C, y)), *s = ok(API->softmax(C, y, -1));
+    lt_tensor *l = ok(API->cross_entropy(C, y, t));
+    ck_assert(lt_autocast(C, false));
+    const double want_y[4] = {0.341796875, 0.1611328125, -0.53125, 0.416015625};
+    const double want_r[4] = {0.341796875, 0.1611328125, 0.0, 0.416015625};
+    const double want_s[4] = {0.546875, 0.455078125, 0.279296875, 0.71875};
+    ck_assert_int_eq(y->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(r->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(s->dtype, LT_BFLOAT16);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_msg(ltr_get(y, i) == want_y[i], "y[%d] %.10g, torch %.10g", i, ltr_get(y, i), want_y[i]);
+        ck_assert_msg(ltr_get(r, i) == want_r[i], "relu[%d] %.10g, torch %.10g", i, ltr_get(r, i), want_r[i]);
+        ck_assert_msg(ltr_get(s, i) == want_s[i], "softmax[%d] %.10g, torch %.10g", i, ltr_get(s, i), want_s[i]);
+    }
+    ck_assert_int_eq(l->dtype, LT_FLOAT32);
+    ck_assert_msg(fabs(ltr_get(l, 0) - 0.46730464696884155) < 1e-6, "loss %.10g", ltr_get(l, 0));
+    ck_assert_int_eq(ltr_backward(C, l), LT_OK);
+    const double want_wg[6] = {-0.2314453125, 0.26953125, 0.029296875, 0.2314453125, -0.26953125, -0.029296875};
+    const double want_bg[2] = {-0.087890625, 0.087890625};
+    ck_assert_int_eq(w->grad->dtype, LT_FLOAT32);
+    ck_assert_int_eq(b->grad->dtype, LT_FLOAT32);
+    /* dW is the bfloat16 GEMM g^T @ bf16(x), rounded to bfloat16 then widened, in both.
+     * ltrun accumulates in float32 and rounds once (dW[0] = -0.2322488 -> -0.232421875);
+     * torch 1.13.1's CPU bfloat16 GEMM rounds its own way (-0.2314453125, also what
+     * `g.t() @ x.bfloat16()` gives there): one bfloat16 ulp (2^-7 relative) apart. */
+    for (int i = 0; i < 6; i++)
+        ck_assert_msg(fabs(ltr_get(w->grad, i) - want_wg[i]) <= fabs(want_wg[i]) * 0x1p-7 + 1e-7,
+                      "dW[%d] %.10g, torch %.10g", i, ltr_get(w->grad, i), want_wg[i]);
+    ck_assert(ltr_get(w->grad, 0) == -0.232421875); /* the correctly rounded float32 sum */
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(fabs(ltr_get(b->grad, i) - want_bg[i]) < 1e-7, "db[%d] %.10g, torch %.10g", i,
+                      ltr_get(b->grad, i), want_bg[i]);
+}
+END_TEST
+
+/* An op without a bfloat16 kernel: the float32 op on the widened input, rounded once
+ * (torch's CPU bfloat16 kernels compute in float); its gradient reaches the bfloat16
+ * input as bfloat16 and the float32 leaf behind it as the float32 op's gradient
+ * rounded through the two casts. */
+START_TEST(emulated_ops_round_once) {
+    lt_tensor *x = rand_of(LT_FLOAT32, 2, SHAPE(3, 5), -2, 2);
+    x->flags |= LTR_T_REQUIRES_GRAD;
+    lt_tensor *xb = ok(ltr_to(C, x, LT_BFLOAT16));
+    lt_tensor *wide = ok(ltr_to(C, xb, LT_FLOAT32));
+    lt_tensor *want = ok(ltr_tanh(C, wide)), *got = ok(API->tanh(C, xb));
+    ck_assert_int_eq(got->dtype, LT_BFLOAT16);
+    for (int64_t i = 0; i < 15; i++)
+        ck_assert(ltr_get(got, i) == ltr_bf16_to_float(ltr_bf16_from_float((float)ltr_get(want, i))));
+    ck_assert_int_eq(ltr_backward(C, ok(API->sum(C, ok(API->to(C, got, LT_FLOAT32))))), LT_OK);
+    ck_assert_int_eq(x->grad->dtype, LT_FLOAT32);
+    for (int64_t i = 0; i < 15; i++) {
+        float d = (float)(1.0 - ltr_get(want, i) * ltr_get(want, i)); /* tanh' at the bf16 input */
+        ck_assert_msg(fabs(ltr_get(x->grad, i) - d) <= fabs(d) / 128 + 1e-6, "d tanh[%lld] %.8g vs %.8g",
+                      (long long)i, ltr_get(x->grad, i), d);
+    }
+}
+END_TEST
+
+/* bf16-mixed around a step hook: on inside, the state restored after, a region with
+ * lt_autocast(false) runs in float32 and a step that leaves autocast off is undone */
+START_TEST(bf16_mixed_forward_context) {
+    ltr_precision *p = ltr_precision_by_name("bf16-mixed");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_eq(p, ltr_precision_builtin(LTR_PRECISION_BF16_MIXED));
+    ck_assert_str_eq(p->ops->class_name, "MixedPrecision");
+    ck_assert_int_eq(ltr_precision_float_dtype(p), LT_FLOAT32); /* master weights */
+    lt_tensor *x = rand_of(LT_FLOAT32, 2, SHAPE(2, 4), -1, 1), *w = rand_of(LT_FLOAT32, 2, SHAPE(3, 4), -1, 1);
+    ck_assert(!E.ctx.autocast);
+    ck_assert_int_eq(ltr_precision_forward_enter(p, C, "training_step"), LT_OK);
+    ck_assert(E.ctx.autocast);
+    ck_assert_int_eq(ok(API->linear(C, x, w, NULL))->dtype, LT_BFLOAT16);
+    bool was = lt_autocast(C, false);
+    ck_assert(was);
+    ck_assert_int_eq(ok(API->linear(C, x, w, NULL))->dtype, LT_FLOAT32);
+    /* the step forgets to restore: the precision's exit does */
+    ltr_precision_forward_exit(p, C, "training_step");
+    ck_assert(!E.ctx.autocast);
+    ck_assert_int_eq(ok(API->linear(C, x, w, NULL))->dtype, LT_FLOAT32);
+    /* the true precisions leave it alone */
+    ltr_precision *p32 = ltr_precision_by_name("32-true");
+    ck_assert_int_eq(ltr_precision_forward_enter(p32, C, "training_step"), LT_OK);
+    ck_assert(!E.ctx.autocast);
+    ltr_precision_forward_exit(p32, C, "training_step");
+}
+END_TEST
+
+int main(void) {
+    Suite *s = suite_create("autocast");
+    TCase *tc = tcase_create("autocast");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, policy_table_matches_torch);
+    tcase_add_test(tc, values_and_gradients_match_torch);
+    tcase_add_test(tc, emulated_ops_round_once);
+    tcase_add_test(tc, bf16_mixed_forward_context);
+    suite_add_tcase(s, tc);
+    return ltr_test_run(s);
+}
