@@ -20,24 +20,24 @@ expect "bad limit is named" 2 "limit_val_batches" -- "$LTRUN" --trainer.limit_va
 expect "missing value is named" 2 "--seed: missing its value" -- "$LTRUN" --seed
 expect "fit without plugins says what it needs" 2 "needs --module M and --data D" -- "$LTRUN" fit
 
-# --print-config writes JSON that --config reads back to the same config
+# --print-config=json writes JSON that --config reads back to the same config
 "$LTRUN" fit --module m.so --data d.so --seed 7 --trainer.max_epochs 4 \
     --trainer.limit_train_batches 1.0 --trainer.limit_val_batches 10 --model.lr 0.01 \
-    --model.name wide --data.batch_size 64 --print-config > "$TMP/a.json"
-"$LTRUN" fit --config "$TMP/a.json" --print-config > "$TMP/b.json"
+    --model.name wide --data.batch_size 64 --print-config=json > "$TMP/a.json"
+"$LTRUN" fit --config "$TMP/a.json" --print-config=json > "$TMP/b.json"
 if cmp -s "$TMP/a.json" "$TMP/b.json"; then pass "print-config round-trips through --config"
 else fail "print-config round-trips through --config"; fi
-if grep -q '"limit_train_batches":[[:space:]]*"1.0"' "$TMP/a.json" &&
+if grep -q '"limit_train_batches":[[:space:]]*1\.0,' "$TMP/a.json" &&
    grep -q '"limit_val_batches":[[:space:]]*10' "$TMP/a.json"; then
     pass "limits keep int (count) vs float (fraction)"
 else fail "limits keep int (count) vs float (fraction)"; fi
 expect "command line overrides the config" 0 '"max_epochs":[[:space:]]*9' -- \
-    "$LTRUN" fit --config "$TMP/a.json" --trainer.max_epochs 9 --print-config
+    "$LTRUN" fit --config "$TMP/a.json" --trainer.max_epochs 9 --print-config=json
 
 # a value is JSON only when all of it parses: "5,4,4" stays text (not the number 5), and a
 # trainer flag with trailing junk is refused rather than cut
 expect "a value with a JSON prefix stays text" 0 '"seq":[[:space:]]*"5,4,4"' -- \
-    "$LTRUN" fit --module m.so --data d.so --model.seq 5,4,4 --print-config
+    "$LTRUN" fit --module m.so --data d.so --model.seq 5,4,4 --print-config=json
 expect "a flag with trailing junk is refused" 2 "--trainer.max_epochs: expected an integer, got '3x'" -- \
     "$LTRUN" fit --module m.so --data d.so --trainer.max_epochs 3x
 expect "a seed with trailing junk is refused" 2 "--seed: expected an integer" -- \

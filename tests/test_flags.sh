@@ -25,7 +25,7 @@ for extra in "--trainer.max_epochs 1" "--trainer.max_steps 2" "--trainer.max_tim
 done
 
 # val_check_interval: None in --print-config, which reads back with check_val_every_n_epoch null
-$LTRUN fit --module m.so --data d.so --trainer.check_val_every_n_epoch null --print-config > "$TMP/c.json"
+$LTRUN fit --module m.so --data d.so --trainer.check_val_every_n_epoch null --print-config=json > "$TMP/c.json"
 if grep -q '"val_check_interval":[[:space:]]*null' "$TMP/c.json" &&
    $LTRUN fit --config "$TMP/c.json" --print-config > /dev/null 2>&1; then
     pass "print-config: val_check_interval null round-trips with check_val_every_n_epoch null"
@@ -87,7 +87,7 @@ est 2 --trainer.fast_dev_run 2
 # README's flag table and --print-config agree: the same flags, the same defaults
 awk -F'|' '/^\| `[a-z_]+` \|/ { gsub(/[ `"]/, "", $2); gsub(/[ `"]/, "", $3); print $2, $3 }' \
     "$top_srcdir/README.md" | sort > "$TMP/readme.txt"
-$LTRUN fit --module m.so --data d.so --print-config |
+$LTRUN fit --module m.so --data d.so --print-config=json |
     awk '/"trainer":/ { on = 1; next } on && /^\t}/ { on = 0 }
          on { gsub(/[\t",:]/, " "); print $1, $2 }' | sort > "$TMP/printed.txt"
 if [ -s "$TMP/readme.txt" ] && diff -u "$TMP/readme.txt" "$TMP/printed.txt"; then
@@ -96,9 +96,9 @@ else fail "README's flag table = --print-config's flags and defaults"; fi
 
 # use_distributed_sampler: a bool that round-trips through --config and runs
 # (on one process it changes nothing: the wrap needs world_size > 1, test_sampler.c)
-$LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler false --print-config > "$TMP/u.json"
+$LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler false --print-config=json > "$TMP/u.json"
 if grep -q '"use_distributed_sampler":[[:space:]]*false' "$TMP/u.json" &&
-   $LTRUN fit --config "$TMP/u.json" --print-config | grep -q '"use_distributed_sampler":[[:space:]]*false' &&
+   $LTRUN fit --config "$TMP/u.json" --print-config=json | grep -q '"use_distributed_sampler":[[:space:]]*false' &&
    run --trainer.max_epochs 1 --trainer.limit_val_batches 0 --trainer.use_distributed_sampler false &&
    ! $LTRUN fit --module m.so --data d.so --trainer.use_distributed_sampler 3 --print-config > /dev/null 2>&1; then
     pass "use_distributed_sampler: false round-trips, runs; a non-bool is refused"

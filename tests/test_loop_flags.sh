@@ -154,7 +154,7 @@ expect "limit_predict_batches bad" 2 "limit_predict_batches" -- "$LTRUN" fit \
 # --print-config keeps the new flags and callbacks, and --config takes them back
 "$LTRUN" fit --module "$P/trace_module.so" --data "$P/trace_data.so" --trainer.min_epochs 2 \
     --trainer.check_val_every_n_epoch null --callback "$P/trace_callback.so:{\"name\": \"x\"}" \
-    --print-config > "$TMP/cfg.json" 2>/dev/null
+    --print-config=json > "$TMP/cfg.json" 2>/dev/null
 : > "$T"
 "$LTRUN" fit --config "$TMP/cfg.json" --model.trace "$T" --model.quiet true \
     --data.trace_file /dev/null --trainer.max_epochs 1 --trainer.enable_progress_bar false > "$TMP/out.txt" 2>&1

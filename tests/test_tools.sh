@@ -99,8 +99,8 @@ else pass "seed_everything=false does not seed"; fi
 
 # ---- --print-config: every flag, and --config accepts it back
 "$LTRUN" fit --module m.so --data d.so --trainer.profiler advanced --trainer.devices 1 \
-    --trainer.detect_anomaly true --ckpt-path x.h5 --print-config > "$TMP/a.json"
-"$LTRUN" fit --config "$TMP/a.json" --print-config > "$TMP/b.json"
+    --trainer.detect_anomaly true --ckpt-path x.h5 --print-config=json > "$TMP/a.json"
+"$LTRUN" fit --config "$TMP/a.json" --print-config=json > "$TMP/b.json"
 if cmp -s "$TMP/a.json" "$TMP/b.json"; then pass "print-config with every flag round-trips"
 else fail "print-config with every flag round-trips"; diff "$TMP/a.json" "$TMP/b.json"; fi
 for k in '"enable_model_summary":	true' '"strategy":	"auto"' '"profiler":	"advanced"' \

@@ -93,5 +93,5 @@ if [ $rc -eq 130 ] && grep -q "interrupted by signal 2" "$TMP/int.log"; then
 else fail "SIGINT while workers load stops cleanly with 130 (got $rc)"; tail -n 3 "$TMP/int.log"; fi
 
 expect "--print-config shows --data.num_workers" 0 '"num_workers":[[:space:]]*2' -- \
-    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.num_workers 2 --print-config
+    $LTRUN fit --module $EX/mlp.so --data $EX/mnist.so --data.num_workers 2 --print-config=json
 finish

@@ -8,9 +8,25 @@
  */
 #include "cli/options.h"
 
+#include <stdio.h>
 #include <string.h>
 
-static void unfold(cJSON *cfg, const char *section, const char *plugin_key) {
+/* lines' paths from..., as to... (the loader's line record follows the rewrite) */
+static void rename_lines(cJSON *lines, const char *from, const char *to) {
+    size_t n = strlen(from);
+    for (cJSON *it = lines ? lines->child : NULL; it; it = it->next) {
+        if (strncmp(it->string, from, n) || (it->string[n] && it->string[n] != '.')) continue;
+        char renamed[1024];
+        snprintf(renamed, sizeof renamed, "%s%s", to, it->string + n);
+        char *copy = cJSON_malloc(strlen(renamed) + 1);
+        if (!copy) continue;
+        strcpy(copy, renamed);
+        cJSON_free(it->string);
+        it->string = copy;
+    }
+}
+
+static void unfold(cJSON *cfg, cJSON *lines, const char *section, const char *plugin_key) {
     cJSON *sec = cJSON_GetObjectItemCaseSensitive(cfg, section);
     cJSON *cls = cJSON_IsObject(sec) ? cJSON_GetObjectItemCaseSensitive(sec, "class_path") : NULL;
     if (!cJSON_IsString(cls)) return;
@@ -27,9 +43,14 @@ static void unfold(cJSON *cfg, const char *section, const char *plugin_key) {
     cJSON_ReplaceItemInObjectCaseSensitive(cfg, section,
                                            cJSON_IsObject(args) ? args : cJSON_CreateObject());
     if (!cJSON_IsObject(args)) cJSON_Delete(args);
+    char from[64];
+    snprintf(from, sizeof from, "%s.class_path", section);
+    rename_lines(lines, from, plugin_key);
+    snprintf(from, sizeof from, "%s.init_args", section);
+    rename_lines(lines, from, section);
 }
 
-void ltr_config_class_paths(cJSON *cfg) {
-    unfold(cfg, "model", "module");
-    unfold(cfg, "data", "datamodule");
+void ltr_config_class_paths(cJSON *cfg, cJSON *lines) {
+    unfold(cfg, lines, "model", "module");
+    unfold(cfg, lines, "data", "datamodule");
 }

@@ -1,6 +1,7 @@
 /* hparams.c — typed, recorded reads of a plugin's hyperparameters. */
 #include "cli/hparams.h"
 
+#include "cli/config_origin.h"
 #include "cli/pynum.h"
 #include "core/context.h"
 
@@ -13,6 +14,25 @@ void ltr_hparams_init(lt_hparams *hp, const cJSON *given, const char *option_pre
     hp->given = given;
     hp->used = cJSON_CreateObject();
     hp->option_prefix = option_prefix;
+    hp->origins = NULL;
+    hp->origin_path[0] = '\0';
+}
+
+void ltr_hparams_set_origin(lt_hparams *hp, const cJSON *origins, const char *path) {
+    hp->origins = origins;
+    snprintf(hp->origin_path, sizeof hp->origin_path, "%s", path ? path : "");
+}
+
+/* How a message names key: "--config F, line N: model.key" when a config set it,
+ * else the option ("--model.key") */
+static const char *key_name(const lt_hparams *hp, const char *key, char *buf, size_t cap) {
+    char path[512], where[1200];
+    snprintf(path, sizeof path, "%s.%s", hp->origin_path, key);
+    if (hp->origin_path[0] && ltr_origin_describe(hp->origins, path, where, sizeof where))
+        snprintf(buf, cap, "%s: %s", where, path);
+    else
+        snprintf(buf, cap, "%s%s", hp->option_prefix, key);
+    return buf;
 }
 
 void ltr_hparams_free(lt_hparams *hp) {
@@ -28,7 +48,9 @@ static const cJSON *lookup(const lt_hparams *hp, const char *key) {
 static void type_error(lt_ctx *ctx, const lt_hparams *hp, const char *key, const cJSON *v,
                        const char *expected) {
     char *txt = cJSON_PrintUnformatted(v);
-    ltr_fail(ctx, "%s%s: expected %s, got %s", hp->option_prefix, key, expected, txt ? txt : "?");
+    char name[2048];
+    ltr_fail(ctx, "%s: expected %s, got %s", key_name(hp, key, name, sizeof name), expected,
+             txt ? txt : "?");
     cJSON_free(txt);
 }
 
@@ -122,8 +144,9 @@ lt_status ltr_hparams_check_unread(const lt_hparams *hp, const char *plugin, cha
             if (n < 0 || (size_t)n >= sizeof known - len) break;
             len += (size_t)n;
         }
-        snprintf(err, cap, "%s%s: plugin '%s' has no such hyperparameter (it reads: %s)",
-                 hp->option_prefix, item->string, plugin, len ? known : "none");
+        char name[2048];
+        snprintf(err, cap, "%s: plugin '%s' has no such hyperparameter (it reads: %s)",
+                 key_name(hp, item->string, name, sizeof name), plugin, len ? known : "none");
         return LT_ERROR;
     }
     return LT_OK;

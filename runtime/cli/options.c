@@ -4,6 +4,7 @@
 
 #include "ltr_dirs.h" /* LTR_DOCDIR: where `make install` puts the README */
 
+#include "cli/config_origin.h"
 #include "cli/pynum.h"
 #include "cli/yaml_config.h"
 #include "plugin/loader.h" /* --trainer.strategy NAME */
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
                                        "trainer", "model", "data", "ckpt_path"};
@@ -222,15 +222,22 @@ static cJSON *section(cJSON *tree, const char *name) {
     return s;
 }
 
-/* Merge src into dst: objects merge key by key, everything else replaces. */
-static void merge(cJSON *dst, const cJSON *src) {
+/* Merge src into dst: objects merge key by key, everything else replaces; each value
+ * replaced takes its origin from the config file (config_origin.h). prefix: src's
+ * dotted path ("" at the top). */
+static void merge(cJSON *dst, const cJSON *src, const char *prefix, cJSON *origins,
+                  const char *file, const cJSON *lines) {
     const cJSON *item;
     cJSON_ArrayForEach(item, src) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", item->string);
         cJSON *cur = cJSON_GetObjectItemCaseSensitive(dst, item->string);
-        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(item))
-            merge(cur, item);
-        else
+        if (cur && cJSON_IsObject(cur) && cJSON_IsObject(item)) {
+            merge(cur, item, path, origins, file, lines);
+        } else {
             set_member(dst, item->string, cJSON_Duplicate(item, 1));
+            ltr_origin_take(origins, path, file, lines);
+        }
     }
 }
 
@@ -238,22 +245,19 @@ static void merge(cJSON *dst, const cJSON *src) {
  * --config), refused before it is read into memory. */
 #define LTR_CONFIG_MAX_BYTES ((int64_t)64 << 20)
 
-static int check_and_merge(const char *path, cJSON *cfg, cJSON *tree, char *err, size_t cap);
+static int check_and_merge(const char *path, cJSON *cfg, cJSON *lines, ltr_options *o, char *err,
+                           size_t cap);
 
-/* JSON by the name (.json) or, for any other name but .yaml/.yml, by a first '{' or
- * '[': JSON keeps its own messages and exact numbers; everything else is YAML (a JSON
- * superset, as jsonargparse reads both). */
-static bool config_is_yaml(const char *path, const char *text) {
-    const char *dot = strrchr(path, '.');
-    if (dot && !strchr(dot, '/')) {
-        if (!strcasecmp(dot, ".json")) return false;
-        if (!strcasecmp(dot, ".yaml") || !strcasecmp(dot, ".yml")) return true;
-    }
+/* JSON when the text starts with '{' or '[' (JSON keeps its own messages and exact
+ * numbers); everything else is YAML, whatever the file's name: jsonargparse reads every
+ * config with its YAML loader (YAML is a superset of JSON), so --print-config's YAML
+ * saved as cfg.json reads back too. */
+static bool config_is_yaml(const char *text) {
     text += strspn(text, " \t\r\n");
     return *text != '{' && *text != '[';
 }
 
-static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
+static int load_config(const char *path, ltr_options *o, char *err, size_t cap) {
     /* a FIFO would block the read and a directory reads as empty: say what it is */
     if (!ltr_check_regular_file(path, "--config", err, cap, NULL)) return 2;
     /* O_NONBLOCK: should path become a FIFO after the check, open does not wait for a
@@ -303,17 +307,19 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     if (!buf) return ltr_usage_error(err, cap, "--config %s: the file is empty", path);
     buf[len] = '\0';
     cJSON *cfg = NULL;
-    if (config_is_yaml(path, buf)) {
+    if (config_is_yaml(buf)) {
         /* LightningCLI's config files are YAML (yaml_config.c) */
-        cfg = ltr_yaml_load(buf, len, path, err, cap);
+        cJSON *lines = NULL;
+        cfg = ltr_yaml_load(buf, len, path, err, cap, &lines);
         free(buf);
         if (!cfg) return 2;
         if (!cJSON_IsObject(cfg)) {
             cJSON_Delete(cfg);
+            cJSON_Delete(lines);
             return ltr_usage_error(err, cap, "--config %s: the top level must be a mapping "
                                              "(trainer:, model:, data:, ...)", path);
         }
-        return check_and_merge(path, cfg, tree, err, cap);
+        return check_and_merge(path, cfg, lines, o, err, cap);
     }
     const char *end = NULL;
     cfg = cJSON_ParseWithOpts(buf, &end, 1);
@@ -327,41 +333,59 @@ static int load_config(const char *path, cJSON *tree, char *err, size_t cap) {
     }
     ltr_json_exact_ints(cfg, buf); /* 9223372036854775807 stays exact */
     ltr_json_float_literals(cfg, buf); /* 1.0 stays a float, as json.loads reads it */
+    /* the keys' lines: JSON as YAML (flow style) when libyaml reads it, else none */
+    char ignored[16];
+    cJSON *lines = NULL;
+    cJSON_Delete(ltr_yaml_load(buf, len, path, ignored, sizeof ignored, &lines));
     free(buf);
     if (!cJSON_IsObject(cfg)) {
         cJSON_Delete(cfg);
+        cJSON_Delete(lines);
         return ltr_usage_error(err, cap, "--config %s: the top level must be a JSON object", path);
     }
-    return check_and_merge(path, cfg, tree, err, cap);
+    return check_and_merge(path, cfg, lines, o, err, cap);
 }
 
-/* The keys of a config file (either format), then merged into the tree; owns cfg. */
-static int check_and_merge(const char *path, cJSON *cfg, cJSON *tree, char *err, size_t cap) {
-    ltr_config_class_paths(cfg);
+/* The keys of a config file (either format), then merged into the tree; owns cfg and
+ * lines (the keys' lines, may be NULL). A key no part of ltrun reads is refused here,
+ * naming the file and line, before anything runs. */
+static int check_and_merge(const char *path, cJSON *cfg, cJSON *lines, ltr_options *o, char *err,
+                           size_t cap) {
+    ltr_config_class_paths(cfg, lines);
     const cJSON *item;
+    int rc = 0;
     cJSON_ArrayForEach(item, cfg) {
+        char where[1200];
+        const cJSON *line = cJSON_GetObjectItemCaseSensitive(lines, item->string);
+        if (line) snprintf(where, sizeof where, "--config %s, line %d", path, (int)line->valuedouble);
+        else snprintf(where, sizeof where, "--config %s", path);
         bool known = false;
         for (size_t i = 0; i < NKEYS(top_keys); i++) known |= !strcmp(item->string, top_keys[i]);
         if (!known) {
-            int rc = ltr_usage_error(err, cap,
-                                 "--config %s: unknown key '%s' (known: module, datamodule, "
+            rc = ltr_usage_error(err, cap,
+                                 "%s: unknown key '%s' (known: module, datamodule, "
                                  "seed_everything, trainer, model, data, ckpt_path)",
-                                 path, item->string);
-            cJSON_Delete(cfg);
-            return rc;
+                                 where, item->string);
+            break;
         }
         bool must_be_object = !strcmp(item->string, "trainer") ||
                               !strcmp(item->string, "model") || !strcmp(item->string, "data");
-        if (must_be_object && !cJSON_IsObject(item)) {
-            int rc = ltr_usage_error(err, cap, "--config %s: '%s' must be an object", path,
-                                 item->string);
-            cJSON_Delete(cfg);
-            return rc;
+        if (must_be_object && !cJSON_IsObject(item) && !cJSON_IsNull(item)) {
+            rc = ltr_usage_error(err, cap, "%s: '%s' must be a mapping (%s:, then its keys "
+                                 "indented below)", where, item->string, item->string);
+            break;
         }
     }
-    merge(tree, cfg);
+    /* "trainer:" with nothing below it is YAML's null: no trainer keys */
+    for (size_t i = 0; !rc && i < 3; i++) {
+        static const char *const sections[] = {"trainer", "model", "data"};
+        if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, sections[i])))
+            cJSON_ReplaceItemInObjectCaseSensitive(cfg, sections[i], cJSON_CreateObject());
+    }
+    if (!rc) merge(o->tree, cfg, "", o->origins, path, lines);
     cJSON_Delete(cfg);
-    return 0;
+    cJSON_Delete(lines);
+    return rc;
 }
 
 /* A limit as the user wrote it, read as Python reads it: int("10") is 10 batches,
@@ -495,7 +519,17 @@ static int parse_int(const cJSON *v, const char *name, int64_t *out, char *err, 
                                          "-9223372036854775808 to 9223372036854775807)", name,
                                ltr_json_number_text(v, txt, sizeof txt));
     }
-    if (r != LTR_PYNUM_OK) return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
+    if (r != LTR_PYNUM_OK) {
+        /* a config's float literal (1e300, 2.0) is a float, as Python reads it */
+        char txt[64];
+        if (cJSON_IsNumber(v) || cJSON_IsRaw(v))
+            return ltr_usage_error(err, cap, "trainer.%s: expected an integer, got %s", name,
+                                   ltr_json_number_text(v, txt, sizeof txt));
+        if (cJSON_IsString(v))
+            return ltr_usage_error(err, cap, "trainer.%s: expected an integer, got '%s'", name,
+                                   v->valuestring);
+        return ltr_usage_error(err, cap, "trainer.%s: expected an integer", name);
+    }
     return 0;
 }
 
@@ -888,6 +922,7 @@ static int check_results_path(const char *path, char *err, size_t cap) {
 int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t cap) {
     memset(o, 0, sizeof *o);
     o->tree = cJSON_CreateObject();
+    o->origins = cJSON_CreateObject();
     o->ckpt_strict = true;
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
@@ -945,9 +980,15 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
                 return ltr_usage_error(err, cap, "--%s: missing its value", name);
             value = argv[++i];
         }
+        /* a command-line value replaces what a config set there: no config origin */
+        if (strchr(name, '.')) ltr_origin_forget(o->origins, name);
+        else if (!strcmp(name, "data")) ltr_origin_forget(o->origins, "datamodule");
+        else if (!strcmp(name, "seed")) ltr_origin_forget(o->origins, "seed_everything");
+        else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path") || !strcmp(name, "module"))
+            ltr_origin_forget(o->origins, !strcmp(name, "module") ? "module" : "ckpt_path");
         if (!strcmp(name, "module")) set_member(o->tree, "module", cJSON_CreateString(value));
         else if (!strcmp(name, "data")) set_member(o->tree, "datamodule", cJSON_CreateString(value));
-        else if (!strcmp(name, "config")) rc = load_config(value, o->tree, err, cap);
+        else if (!strcmp(name, "config")) rc = load_config(value, o, err, cap);
         else if (!strcmp(name, "results")) o->results_path = value;
         else if (!strcmp(name, "ckpt-path") || !strcmp(name, "ckpt_path"))
             set_member(o->tree, "ckpt_path", cJSON_CreateString(value));
@@ -1004,6 +1045,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     section(o->tree, "model");
     section(o->tree, "data");
     rc = ltr_options_resolve(o, err, cap);
+    if (rc) ltr_origin_annotate(o->origins, err, cap); /* the file and line that set it */
     if (!rc && o->print_config) add_print_defaults(o->tree);
     if (!rc && o->results_path) rc = check_results_path(o->results_path, err, cap);
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
@@ -1013,5 +1055,6 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
 
 void ltr_options_free(ltr_options *o) {
     cJSON_Delete(o->tree);
+    cJSON_Delete(o->origins);
     memset(o, 0, sizeof *o);
 }

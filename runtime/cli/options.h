@@ -92,12 +92,16 @@ enum { LTR_PROFILER_NONE = 0, LTR_PROFILER_SIMPLE = 1, LTR_PROFILER_ADVANCED = 2
 typedef struct ltr_callback_spec {
     const char *path;       /* borrowed from the tree */
     const cJSON *init_args; /* object (never NULL) */
+    char origin[48];        /* its init_args' dotted path in the config, for messages
+                             * (config_origin.h): "trainer.callbacks.0.init_args" */
 } ltr_callback_spec;
 #define LTR_MAX_CALLBACKS 32
 
 typedef struct ltr_options {
     ltr_command command;
     cJSON *tree;          /* owned: the merged config */
+    cJSON *origins;       /* owned: which --config file and line set each value
+                           * (config_origin.h), for messages naming them */
     /* typed views into the tree, valid after ltr_options_parse */
     const char *module_spec, *data_spec;
     const cJSON *model_hparams, *data_hparams; /* objects (never NULL) */
@@ -175,8 +179,9 @@ int ltr_trainer_check_fixed(const char *key, const cJSON *v, char *err, size_t c
 /* PL_TRAINER_<FLAG> variables as defaults of the trainer flags the tree lacks
  * (env_defaults.c); 0 or 2 with err naming the variable. */
 int ltr_env_trainer_defaults(cJSON *tree, char *err, size_t cap);
-/* A config's model: {class_path, init_args} (and data:) as module: + model: (config_forms.c). */
-void ltr_config_class_paths(cJSON *cfg);
+/* A config's model: {class_path, init_args} (and data:) as module: + model:
+ * (config_forms.c); lines (the loader's path -> line, may be NULL) renamed alike. */
+void ltr_config_class_paths(cJSON *cfg, cJSON *lines);
 void ltr_options_print_help(FILE *out);
 const char *ltr_command_name(ltr_command c);
 

@@ -22,13 +22,15 @@ static int add_one(ltr_options *o, const cJSON *item, int i, char *err, size_t c
                                              : NULL;
     if (!cJSON_IsString(path) || !path->valuestring[0])
         return ltr_usage_error(err, cap, "trainer.logger[%d]: expected a logger NAME or {\"class_path\": "
-                              "NAME, \"init_args\": {...}} (e.g. --logger csv)", i);
+                              "NAME, \"init_args\": {...}} (e.g. --logger csv)", i < 0 ? 0 : i);
     if (args && !cJSON_IsObject(args) && !cJSON_IsNull(args))
-        return ltr_usage_error(err, cap, "trainer.logger[%d]: \"init_args\" must be an object", i);
+        return ltr_usage_error(err, cap, "trainer.logger[%d]: \"init_args\" must be an object", i < 0 ? 0 : i);
     static const cJSON empty = {.type = cJSON_Object};
     ltr_callback_spec *l = &o->loggers[o->nloggers++];
     l->path = path->valuestring;
     l->init_args = cJSON_IsObject(args) ? args : &empty;
+    if (i < 0) snprintf(l->origin, sizeof l->origin, "trainer.logger.init_args");
+    else snprintf(l->origin, sizeof l->origin, "trainer.logger.%d.init_args", i);
     return 0;
 }
 
@@ -39,7 +41,7 @@ int ltr_options_parse_loggers(ltr_options *o, const cJSON *v, char *err, size_t 
         o->logger_disabled = cJSON_IsFalse(v);
         return 0;
     }
-    if (!cJSON_IsArray(v)) return add_one(o, v, 0, err, cap);
+    if (!cJSON_IsArray(v)) return add_one(o, v, -1, err, cap); /* one logger, not a list */
     if (cJSON_GetArraySize(v) == 0) o->logger_disabled = true; /* logger=[]: none */
     int i = 0;
     const cJSON *item;

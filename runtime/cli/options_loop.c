@@ -75,6 +75,17 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
 }
 
 static int parse_callbacks(ltr_options *o, const cJSON *v, char *err, size_t cap) {
+    /* Trainer(callbacks=Callback): one callback, not in a list (LightningCLI takes both) */
+    bool single = cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "class_path");
+    if (single) {
+        cJSON *one = cJSON_CreateArray();
+        cJSON_AddItemReferenceToArray(one, (cJSON *)v);
+        int rc = parse_callbacks(o, one, err, cap);
+        cJSON_Delete(one); /* the reference only: v stays in the tree */
+        if (!rc) snprintf(o->callbacks[o->ncallbacks - 1].origin, sizeof o->callbacks[0].origin,
+                          "trainer.callbacks.init_args");
+        return rc;
+    }
     if (!cJSON_IsArray(v))
         return ltr_usage_error(err, cap, "trainer.callbacks: expected a list of {\"class_path\": PATH, "
                               "\"init_args\": {...}} (or --callback PATH[:JSON])");
@@ -96,6 +107,7 @@ static int parse_callbacks(ltr_options *o, const cJSON *v, char *err, size_t cap
         static const cJSON empty = {.type = cJSON_Object};
         c->path = path->valuestring;
         c->init_args = cJSON_IsObject(args) ? args : &empty;
+        snprintf(c->origin, sizeof c->origin, "trainer.callbacks.%d.init_args", o->ncallbacks);
         o->ncallbacks++;
     }
     return 0;

@@ -69,7 +69,9 @@ static void limit_as_number(cJSON *trainer, cJSON *v) {
         if (d != floor(d)) num = cJSON_CreateNumber(d);
         else if (fabs(d) < 1e16 && snprintf(lit, sizeof lit, "%.1f", d) > 0) num = cJSON_CreateRaw(lit);
     }
-    if (num) cJSON_ReplaceItemViaPointer(trainer, v, num);
+    /* ...InObject, not ...ViaPointer: the replacement needs the key (cJSON's lookups
+     * stop at a member without one) */
+    if (num) cJSON_ReplaceItemInObjectCaseSensitive(trainer, v->string, num);
 }
 
 static void add_trainer_defaults(cJSON *tr) {

@@ -188,13 +188,33 @@ cJSON *ltr_yaml_plain_scalar(const char *s) {
 
 typedef struct {
     yaml_parser_t parser;
-    const char *path;
+    const char *file;
     char *err;
     size_t cap;
     bool failed;
     struct anchor { char *name; cJSON *node; } *anchors;
     size_t nanchors;
+    /* config_origin.h: dotted path -> line of its key (NULL: not asked for); path is
+     * the dotted path of the node being loaded */
+    cJSON *lines;
+    char path[1024];
 } loader;
+
+/* path.key as the node's path while its value loads; returns the old length to
+ * restore (a path too long for the buffer records nothing below it) */
+static size_t path_push(loader *l, const char *key, size_t line) {
+    size_t old = strlen(l->path);
+    int n = snprintf(l->path + old, sizeof l->path - old, "%s%s", old ? "." : "", key);
+    if (n < 0 || (size_t)n >= sizeof l->path - old) {
+        l->path[old] = '\0';
+        return old;
+    }
+    if (l->lines && line) {
+        cJSON_DeleteItemFromObjectCaseSensitive(l->lines, l->path); /* the last one wins */
+        cJSON_AddNumberToObject(l->lines, l->path, (double)line);
+    }
+    return old;
+}
 
 static void fail_at(loader *l, yaml_mark_t mark, const char *fmt, ...) {
     if (l->failed) return;
@@ -203,7 +223,7 @@ static void fail_at(loader *l, yaml_mark_t mark, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(l->err, l->cap, "--config %s: line %zu, column %zu: %s", l->path, mark.line + 1,
+    snprintf(l->err, l->cap, "--config %s, line %zu, column %zu: %s", l->file, mark.line + 1,
              mark.column + 1, msg);
     l->failed = true;
 }
@@ -213,7 +233,7 @@ static void parser_error(loader *l) {
     yaml_parser_t *p = &l->parser;
     const char *problem = p->problem ? p->problem : "invalid YAML";
     if (p->error == YAML_READER_ERROR) {
-        snprintf(l->err, l->cap, "--config %s: byte %zu: %s (YAML text must be UTF-8)", l->path,
+        snprintf(l->err, l->cap, "--config %s: byte %zu: %s (YAML text must be UTF-8)", l->file,
                  p->problem_offset, problem);
         l->failed = true;
     } else if (p->context) {
@@ -298,10 +318,13 @@ static cJSON *load_mapping(loader *l, yaml_event_t *start) {
             break;
         }
         char *key = strdup((const char *)ev.data.scalar.value);
-        bool merge = !strcmp(key, "<<") && ev.data.scalar.plain_implicit;
+        bool merge = key && !strcmp(key, "<<") && ev.data.scalar.plain_implicit;
+        size_t key_line = ev.start_mark.line + 1;
         yaml_event_delete(&ev);
         yaml_event_t vev;
+        size_t old = merge || !key ? strlen(l->path) : path_push(l, key, key_line);
         cJSON *value = key && next_event(l, &vev) ? load_node(l, &vev) : NULL;
+        l->path[old] = '\0';
         if (!value) {
             free(key);
             break;
@@ -350,7 +373,11 @@ static cJSON *load_sequence(loader *l, yaml_event_t *start) {
             yaml_event_delete(&ev);
             return list;
         }
+        char index[32];
+        snprintf(index, sizeof index, "%d", cJSON_GetArraySize(list));
+        size_t old = path_push(l, index, ev.start_mark.line + 1);
         cJSON *item = load_node(l, &ev);
+        l->path[old] = '\0';
         if (!item) break;
         cJSON_AddItemToArray(list, item);
     }
@@ -404,8 +431,10 @@ static cJSON *load_node(loader *l, yaml_event_t *ev) {
     return out;
 }
 
-cJSON *ltr_yaml_load(const char *text, size_t len, const char *path, char *err, size_t cap) {
-    loader l = {.path = path, .err = err, .cap = cap};
+cJSON *ltr_yaml_load(const char *text, size_t len, const char *path, char *err, size_t cap,
+                     cJSON **lines) {
+    loader l = {.file = path, .err = err, .cap = cap};
+    if (lines) *lines = l.lines = cJSON_CreateObject();
     if (!yaml_parser_initialize(&l.parser)) {
         snprintf(err, cap, "--config %s: out of memory", path);
         return NULL;
@@ -438,6 +467,12 @@ cJSON *ltr_yaml_load(const char *text, size_t len, const char *path, char *err, 
     yaml_parser_delete(&l.parser);
     for (size_t i = 0; i < l.nanchors; i++) free(l.anchors[i].name);
     free(l.anchors);
+    if (l.failed || !root || cJSON_IsNull(root)) {
+        if (lines) {
+            cJSON_Delete(*lines);
+            *lines = NULL;
+        }
+    }
     if (l.failed) {
         cJSON_Delete(root);
         return NULL;

@@ -19,8 +19,12 @@
 #include <stddef.h>
 
 /* Parse YAML text (len bytes) into a tree; NULL with err set ("--config PATH: ...", a
- * syntax error with its line and column) when it is not one valid YAML document. */
-cJSON *ltr_yaml_load(const char *text, size_t len, const char *path, char *err, size_t cap);
+ * syntax error with its line and column) when it is not one valid YAML document.
+ * lines (may be NULL): set to an owned object, dotted path of each mapping key and list
+ * item ("trainer.max_epochs", "trainer.callbacks.0") -> its line (config_origin.h);
+ * NULL on failure. */
+cJSON *ltr_yaml_load(const char *text, size_t len, const char *path, char *err, size_t cap,
+                     cJSON **lines);
 /* A plain (unquoted) scalar as the loader resolves it: null, bool, int, float or string. */
 cJSON *ltr_yaml_plain_scalar(const char *s);
 /* The tree as YAML text (malloc'd, NUL-terminated), after `header` lines written as

@@ -524,6 +524,8 @@ int ltr_trainer_run(const ltr_options *o) {
                 (long long)o->trainer.fast_dev_run);
     ltr_hparams_init(&t->model_hp, o->model_hparams, "--model.");
     ltr_hparams_init(&t->data_hp, o->data_hparams, "--data.");
+    ltr_hparams_set_origin(&t->model_hp, o->origins, "model"); /* errors name the config line */
+    ltr_hparams_set_origin(&t->data_hp, o->origins, "data");
     /* the progress bar is rank zero's (TQDMProgressBar.is_disabled off global rank 0) */
     ltr_progress_init(&t->progress, stderr,
                       o->trainer.enable_progress_bar && ltr_trainer_is_global_zero(t));
@@ -561,10 +563,12 @@ int ltr_trainer_run(const ltr_options *o) {
         if (t->ckpt.model_hp) {
             ltr_hparams_free(&t->model_hp);
             ltr_hparams_init(&t->model_hp, t->ckpt.model_hp, "--model.");
+            ltr_hparams_set_origin(&t->model_hp, o->origins, "model");
         }
         if (t->ckpt.data_hp) {
             ltr_hparams_free(&t->data_hp);
             ltr_hparams_init(&t->data_hp, t->ckpt.data_hp, "--data.");
+            ltr_hparams_set_origin(&t->data_hp, o->origins, "data");
         }
         run_command(t);
     }

@@ -206,6 +206,9 @@ static lt_status callback_create(ltr_trainer *t, ltr_callback *cb, const cJSON *
         return LT_ERROR;
     }
     ltr_hparams_init(cb->hp, init_args, "--callback init arg ");
+    for (int i = 0; i < t->opts->ncallbacks; i++) /* a config's callback: name its line */
+        if (t->opts->callbacks[i].init_args == init_args)
+            ltr_hparams_set_origin(cb->hp, t->opts->origins, t->opts->callbacks[i].origin);
     void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(cb->vt, lt_callback_vtable, create);
     if (create) {
         const char *plugin = t->ctx.plugin_name, *hook = t->ctx.hook_name;

@@ -97,6 +97,7 @@ lt_status ltr_loggers_load(ltr_trainer *t) {
             return LT_ERROR;
         }
         ltr_hparams_init(lg->hp, specs[i].init_args, "--logger init arg ");
+        ltr_hparams_set_origin(lg->hp, t->opts->origins, specs[i].origin);
         void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(lg->vt, lt_logger_vtable, create);
         if (create) {
             begin(t, lg, "create");
