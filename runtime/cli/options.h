@@ -148,6 +148,7 @@ enum { LTR_PRINT_YAML = 0, LTR_PRINT_JSON = 1 };
  * in the order read: LightningCLI's model: and data: with every init arg. Owned. */
 typedef struct ltr_plugin_hparams {
     cJSON *model, *data;
+    cJSON *callbacks; /* one object per trainer.callbacks entry, in order */
 } ltr_plugin_hparams;
 
 /* How a trainer run ended, for the tuner's trials. */

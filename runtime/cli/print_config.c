@@ -114,6 +114,31 @@ static void merge_read(cJSON *section, const cJSON *read) {
     cJSON_Delete(out);
 }
 
+/* trainer.callbacks as {class_path, init_args} with every init arg each callback's
+ * create read (a bare NAME becomes that form; a single callback stays single) */
+static void callbacks_read(cJSON *trainer, const cJSON *read) {
+    cJSON *list = cJSON_GetObjectItemCaseSensitive(trainer, "callbacks");
+    if (!read || !list) return;
+    bool single = cJSON_IsObject(list);
+    const cJSON *args = read->child;
+    for (cJSON *cb = single ? list : list->child; cb && args; cb = single ? NULL : cb->next,
+               args = args->next) {
+        if (cJSON_IsString(cb)) { /* NAME -> {class_path: NAME, init_args: {}} */
+            cJSON *form = cJSON_CreateObject();
+            cJSON_AddStringToObject(form, "class_path", cb->valuestring);
+            cJSON_AddObjectToObject(form, "init_args");
+            cJSON_ReplaceItemViaPointer(list, cb, form); /* a list member: no key to keep */
+            cb = form;
+        }
+        cJSON *init = cJSON_GetObjectItemCaseSensitive(cb, "init_args");
+        if (!cJSON_IsObject(init)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(cb, "init_args");
+            init = cJSON_AddObjectToObject(cb, "init_args");
+        }
+        merge_read(init, args);
+    }
+}
+
 /* Both plugins found: their create hooks, through the trainer (trainer.c). A plugin
  * that cannot be found is a warning: the trainer flags print all the same. */
 static int plugin_hparams(const ltr_options *o, ltr_plugin_hparams *hp) {
@@ -145,14 +170,17 @@ int ltr_print_config(const ltr_options *o, FILE *out, const char *header) {
     if (code) {
         cJSON_Delete(hp.model);
         cJSON_Delete(hp.data);
+        cJSON_Delete(hp.callbacks);
         return code;
     }
     cJSON *tree = cJSON_Duplicate(o->tree, 1);
     add_trainer_defaults(cJSON_GetObjectItemCaseSensitive(tree, "trainer"));
     merge_read(cJSON_GetObjectItemCaseSensitive(tree, "model"), hp.model);
     merge_read(cJSON_GetObjectItemCaseSensitive(tree, "data"), hp.data);
+    callbacks_read(cJSON_GetObjectItemCaseSensitive(tree, "trainer"), hp.callbacks);
     cJSON_Delete(hp.model);
     cJSON_Delete(hp.data);
+    cJSON_Delete(hp.callbacks);
     /* LightningCLI prints ckpt_path: null for every subcommand */
     if (!cJSON_GetObjectItemCaseSensitive(tree, "ckpt_path")) cJSON_AddNullToObject(tree, "ckpt_path");
     reorder(tree, top_order);

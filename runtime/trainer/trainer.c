@@ -443,14 +443,23 @@ static void put_shell_word(FILE *f, const char *w) {
 }
 
 /* --print-config: the plugins' create hooks as a run calls them (every given
- * hyperparameter read, each read recorded with its default), then their destroy hooks;
- * no strategy setup, callbacks, loggers, checkpoint or stage. */
+ * hyperparameter read, each read recorded with its default), then the given callbacks'
+ * (LightningCLI lists every init arg of each callback too), then their destroy hooks;
+ * no strategy setup, loggers (their create makes folders), checkpoint or stage. */
 static void collect_hparams(ltr_trainer *t) {
+    ltr_plugin_hparams *out = t->opts->hparams_out;
     if (create_instance(t, true) == LT_OK && create_instance(t, false) == LT_OK) {
-        t->opts->hparams_out->model = cJSON_Duplicate(t->model_hp.used, 1);
-        t->opts->hparams_out->data = cJSON_Duplicate(t->data_hp.used, 1);
+        out->model = cJSON_Duplicate(t->model_hp.used, 1);
+        out->data = cJSON_Duplicate(t->data_hp.used, 1);
+        out->callbacks = cJSON_CreateArray();
+        for (int i = 0; i < t->opts->ncallbacks && out->callbacks; i++) {
+            const ltr_callback_spec *c = &t->opts->callbacks[i];
+            if (ltr_callback_add(t, c->path, c->init_args, "--callback")) break;
+            cJSON_AddItemToArray(out->callbacks, cJSON_Duplicate(t->cbs.items[t->cbs.n - 1].hp->used, 1));
+        }
     }
     t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
+    ltr_callbacks_free(t);
     destroy_instances(t);
 }
 
