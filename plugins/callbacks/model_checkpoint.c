@@ -699,7 +699,7 @@ static bool skip_saving(lt_ctx *ctx, const model_checkpoint *mc) {
 static bool on_epoch_end_mode(lt_ctx *ctx, const model_checkpoint *mc) {
     if (mc->save_on_train_epoch_end >= 0) return mc->save_on_train_epoch_end;
     /* time-based validation (val_check_interval as a duration): always at validation end */
-    if (lt_trainer_flag(ctx, "val_check_time_interval") > 0) return false;
+    if (!isnan(lt_trainer_flag(ctx, "val_check_time_interval"))) return false;
     if (lt_trainer_flag(ctx, "check_val_every_n_epoch") != 1.0) return false;
     if (lt_trainer_flag(ctx, "num_val_batches") == 0.0) return true; /* no validation */
     return lt_trainer_flag(ctx, "val_check_interval") == 1.0;

@@ -78,6 +78,10 @@ static const trainer_key trainer_keys[] = {
     {"logger", T_LOGGER, 0, 0},
     /* DistributedSampler around the loaders when world_size > 1 */
     {"use_distributed_sampler", T_BOOL, FIELD(use_distributed_sampler), 0},
+    /* torch.inference_mode (true) or torch.no_grad (false) for validate/test/predict */
+    {"inference_mode", T_BOOL, FIELD(inference_mode), 0},
+    {"barebones", T_BOOL, FIELD(barebones), 0},
+    {"reload_dataloaders_every_n_epochs", T_INT, FIELD(reload_dataloaders_every_n_epochs), 0},
 };
 #define NKEYS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -85,7 +89,12 @@ static const trainer_key trainer_keys[] = {
 static bool key_nullable(const char *key) {
     static const char *const keys[] = {"check_val_every_n_epoch", "min_epochs", "min_steps",
                                        "max_time", "val_check_interval", "gradient_clip_val",
-                                       "gradient_clip_algorithm", "callbacks", "logger"};
+                                       "gradient_clip_algorithm", "callbacks", "logger",
+                                       /* None in Trainer's signature: the effective default
+                                        * (barebones' check tells None from a given value) */
+                                       "enable_checkpointing", "enable_progress_bar",
+                                       "enable_model_summary", "log_every_n_steps",
+                                       "num_sanity_val_steps"};
     for (size_t i = 0; i < NKEYS(keys); i++)
         if (!strcmp(keys[i], key)) return true;
     return false;
@@ -664,16 +673,25 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"gradient_clip_algorithm", "null"}, {"fast_dev_run", "false"}, {"overfit_batches", "\"0.0\""},
     /* data pipeline */
     {"use_distributed_sampler", "true"},
+    {"inference_mode", "true"}, {"barebones", "false"}, {"reload_dataloaders_every_n_epochs", "0"},
 };
 
-/* Fill the absent trainer flags (and seed_everything) with their defaults. */
-static void add_print_defaults(cJSON *tree) {
+/* Fill the absent trainer flags (and seed_everything) with their defaults; under
+ * barebones the flags it turns off print as None, their signature default, so that the
+ * config reads back (a given True would be refused). */
+static void add_print_defaults(cJSON *tree, bool barebones) {
+    static const char *const barebones_off[] = {"enable_checkpointing", "enable_progress_bar",
+                                                "enable_model_summary", "log_every_n_steps",
+                                                "num_sanity_val_steps"};
     cJSON *tr = cJSON_GetObjectItemCaseSensitive(tree, "trainer");
     for (size_t i = 0; i < NKEYS(print_defaults); i++) {
         if (!find_trainer_key(print_defaults[i].key) ||
             cJSON_GetObjectItemCaseSensitive(tr, print_defaults[i].key))
             continue;
-        cJSON *v = cJSON_Parse(print_defaults[i].json);
+        const char *json = print_defaults[i].json;
+        for (size_t j = 0; barebones && j < NKEYS(barebones_off); j++)
+            if (!strcmp(barebones_off[j], print_defaults[i].key)) json = "null";
+        cJSON *v = cJSON_Parse(json);
         if (v) cJSON_AddItemToObject(tr, print_defaults[i].key, v);
     }
     /* LightningCLI's seed_everything default is true: a random seed */
@@ -717,6 +735,7 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
         (ltr_limit){.is_fraction = true, .fraction = 1.0};
     t->accumulate_grad_batches = 1;
     t->overfit_batches = (ltr_limit){.is_fraction = true, .fraction = 0.0};
+    t->inference_mode = true;
     o->ncallbacks = 0;
     o->nloggers = 0;
     o->logger_disabled = false;
@@ -756,8 +775,14 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
                                  INT32_MAX, (long long)*(int64_t *)field);
             break;
         case T_LIMIT:
+            if (!strcmp(k->key, "val_check_interval")) {
+                t->val_check_interval_given = true;
+                /* Lightning 2.6: a str, dict or timedelta is a wall-time interval */
+                rc = ltr_options_parse_val_check_time(v, &t->val_check_time_interval, err, cap);
+                t->val_check_is_time = rc == 0;
+                if (rc != 1) break;
+            }
             rc = parse_limit(v, k->key, (ltr_limit *)field, err, cap);
-            if (!strcmp(k->key, "val_check_interval")) t->val_check_interval_given = true;
             break;
         case T_BOOL:
             if (!cJSON_IsBool(v)) rc = ltr_usage_error(err, cap, "trainer.%s: expected true or false", k->key);
@@ -776,6 +801,8 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
         }
         if (rc) return rc;
     }
+    /* Trainer.__init__'s barebones block comes before the debugging flags */
+    if ((rc0 = ltr_options_apply_barebones(o, tr, err, cap))) return rc0;
     /* Lightning's _parse_loop_limits and _init_debugging_flags */
     if ((rc0 = resolve_loop_flags(t, err, cap))) return rc0;
 
@@ -839,6 +866,9 @@ int ltr_options_set_dotted(cJSON *tree, const char *opt, const char *value, char
         cJSON *v = NULL;
         if (key_nullable(k->key) && !strcmp(value, "null")) {
             v = cJSON_CreateNull(); /* None */
+        } else if (!strcmp(k->key, "val_check_interval") &&
+                   (strchr(value, ':') || value[strspn(value, " ")] == '{')) {
+            v = value_from_text(value); /* a duration: checked in resolve (options_loop.c) */
         } else if (k->type == T_LIMIT) {
             char name[128];
             snprintf(name, sizeof name, "--trainer.%s", key);
@@ -1046,7 +1076,7 @@ int ltr_options_parse(int argc, char **argv, ltr_options *o, char *err, size_t c
     section(o->tree, "data");
     rc = ltr_options_resolve(o, err, cap);
     if (rc) ltr_origin_annotate(o->origins, err, cap); /* the file and line that set it */
-    if (!rc && o->print_config) add_print_defaults(o->tree);
+    if (!rc && o->print_config) add_print_defaults(o->tree, o->trainer.barebones);
     if (!rc && o->results_path) rc = check_results_path(o->results_path, err, cap);
     if (!rc && o->predictions_path && o->command != LTR_CMD_PREDICT)
         rc = ltr_usage_error(err, cap, "--predictions is an option of ltrun predict");

@@ -76,6 +76,17 @@ typedef struct ltr_trainer_config {
     bool check_val_every_n_epoch_none; /* check_val_every_n_epoch: null (count across epochs) */
     bool val_check_interval_given;     /* not None (a float one may not go with the above) */
     bool use_distributed_sampler;      /* true (Lightning's default) */
+    /* val_check_interval as a duration ("DD:HH:MM:SS" or a timedelta dict, Lightning
+     * 2.6): validate once this much wall time passed since the last validation */
+    bool val_check_is_time;
+    double val_check_time_interval;    /* seconds, when val_check_is_time */
+    /* validate/test/predict in torch.inference_mode (true) or torch.no_grad (false):
+     * under inference mode lt_set_grad_enabled(ctx, true) records nothing */
+    bool inference_mode;
+    /* barebones (options_barebones.c): logging, checkpointing, progress bar, model
+     * summary and sanity check off; lt_log a warned no-op */
+    bool barebones;
+    int64_t reload_dataloaders_every_n_epochs; /* 0: never; n: re-ask the data module */
 } ltr_trainer_config;
 
 /* How a trainer flag's value is parsed (options.c's table). T_CUSTOM: a flag with its
@@ -180,6 +191,12 @@ int ltr_trainer_check_fixed(const char *key, const cJSON *v, char *err, size_t c
 /* PL_TRAINER_<FLAG> variables as defaults of the trainer flags the tree lacks
  * (env_defaults.c); 0 or 2 with err naming the variable. */
 int ltr_env_trainer_defaults(cJSON *tree, char *err, size_t cap);
+/* trainer.barebones: Lightning's refusals of a flag set against it (the tree says
+ * what was given) and the flags it turns off (options_barebones.c); 0 or 2 with err. */
+int ltr_options_apply_barebones(ltr_options *o, const cJSON *trainer, char *err, size_t cap);
+/* val_check_interval as a duration (options_loop.c): a "DD:HH:MM:SS" string or a dict of
+ * timedelta's keywords into seconds; 1 when v is no duration (a number), 0 parsed, 2 err. */
+int ltr_options_parse_val_check_time(const cJSON *v, double *seconds, char *err, size_t cap);
 /* A config's model: {class_path, init_args} (and data:) as module: + model:
  * (config_forms.c); lines (the loader's path -> line, may be NULL) renamed alike. */
 void ltr_config_class_paths(cJSON *cfg, cJSON *lines);

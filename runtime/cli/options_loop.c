@@ -74,6 +74,72 @@ static int parse_time(const cJSON *v, double *out, char *err, size_t cap) {
     return ltr_usage_error(err, cap, "trainer.max_time: expected \"DD:HH:MM:SS\", seconds or a dict");
 }
 
+/* datetime.timedelta(**kwargs): its keywords, in seconds */
+static const struct { const char *name; double seconds; } timedelta_keywords[] = {
+    {"weeks", 604800}, {"days", 86400}, {"hours", 3600}, {"minutes", 60},
+    {"seconds", 1}, {"milliseconds", 1e-3}, {"microseconds", 1e-6}};
+
+/* Lightning 2.6's _parse_time_interval_seconds (trainer/setup.py): a str is split on
+ * ':' into exactly four int() parts, days:hours:minutes:seconds; a dict is
+ * timedelta(**value). A string that int()/float() read is a batch count or fraction,
+ * not a duration (1). */
+int ltr_options_parse_val_check_time(const cJSON *v, double *seconds, char *err, size_t cap) {
+    if (cJSON_IsString(v)) {
+        const char *s = v->valuestring;
+        int64_t n;
+        double d;
+        if (ltr_py_int(s, &n) != LTR_PYNUM_INVALID || ltr_py_float(s, &d) != LTR_PYNUM_INVALID)
+            return 1; /* "0.5", "10": how the command line writes a number */
+        int64_t part[4];
+        int nparts = 0;
+        bool integers = true;
+        for (const char *p = s;; nparts++) {
+            const char *colon = strchr(p, ':');
+            size_t len = colon ? (size_t)(colon - p) : strlen(p);
+            char text[64];
+            if (nparts < 4) {
+                snprintf(text, sizeof text, "%.*s", (int)(len < sizeof text ? len : sizeof text - 1), p);
+                integers &= len < sizeof text && ltr_py_int(text, &part[nparts]) == LTR_PYNUM_OK;
+            }
+            if (!colon) {
+                nparts++;
+                break;
+            }
+            p = colon + 1;
+        }
+        if (nparts != 4)
+            return ltr_usage_error(err, cap, "trainer.val_check_interval: Invalid time format for "
+                                             "`val_check_interval`: '%s'. Expected 'DD:HH:MM:SS'.", s);
+        if (!integers)
+            return ltr_usage_error(err, cap, "trainer.val_check_interval: Non-integer component in "
+                                             "`val_check_interval` string: '%s'. Use 'DD:HH:MM:SS'.", s);
+        *seconds = (double)part[0] * 86400.0 + (double)part[1] * 3600.0 + (double)part[2] * 60.0 +
+                   (double)part[3];
+        return 0;
+    }
+    if (cJSON_IsObject(v)) {
+        double total = 0;
+        const cJSON *item;
+        cJSON_ArrayForEach(item, v) {
+            size_t i = 0, nk = sizeof timedelta_keywords / sizeof timedelta_keywords[0];
+            while (i < nk && strcmp(timedelta_keywords[i].name, item->string)) i++;
+            double amount;
+            if (i == nk)
+                return ltr_usage_error(err, cap, "trainer.val_check_interval: '%s' is an invalid "
+                                                 "keyword argument for timedelta() (weeks, days, "
+                                                 "hours, minutes, seconds, milliseconds, "
+                                                 "microseconds)", item->string);
+            if (!ltr_json_get_double(item, &amount) || !isfinite(amount))
+                return ltr_usage_error(err, cap, "trainer.val_check_interval: timedelta's %s "
+                                                 "must be a number", item->string);
+            total += amount * timedelta_keywords[i].seconds;
+        }
+        *seconds = total;
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_callbacks(ltr_options *o, const cJSON *v, char *err, size_t cap) {
     /* Trainer(callbacks=Callback): one callback, not in a list (LightningCLI takes both) */
     bool single = cJSON_IsObject(v) && cJSON_GetObjectItemCaseSensitive(v, "class_path");
@@ -159,9 +225,10 @@ int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap) {
     /* _DataConnector.on_trainer_init: a float val_check_interval needs epochs (the
      * default None does not: it becomes 1.0, every num_training_batches batches) */
     if (t->check_val_every_n_epoch_none && t->val_check_interval_given &&
-        t->val_check_interval.is_fraction)
-        return ltr_usage_error(err, cap, "trainer.val_check_interval should be an integer when "
-                              "check_val_every_n_epoch=None, found %g",
+        !t->val_check_is_time && t->val_check_interval.is_fraction)
+        return ltr_usage_error(err, cap, "trainer.val_check_interval should be an integer or a "
+                              "time-based duration (str 'DD:HH:MM:SS' or dict kwargs for "
+                              "timedelta) when check_val_every_n_epoch=None, found %g",
                     t->val_check_interval.fraction);
     if (t->overfit_batches.is_fraction && t->overfit_batches.fraction > 1.0)
         return ltr_usage_error(err, cap, "trainer.overfit_batches: a fraction must be in [0.0, 1.0]");
@@ -180,6 +247,7 @@ int resolve_loop_flags(ltr_trainer_config *t, char *err, size_t cap) {
         t->num_sanity_val_steps = 0;
         t->max_epochs = 1;
         t->val_check_interval = (ltr_limit){.is_fraction = true, .fraction = 1.0};
+        t->val_check_is_time = false; /* "time not applicable in fast_dev_run" */
         t->check_val_every_n_epoch = 1;
         t->check_val_every_n_epoch_none = false;
     }

@@ -15,11 +15,8 @@ static const struct {
     const char *key, *json; /* Lightning's default, as --print-config writes it */
 } fixed[] = {
     {"num_nodes", "1"},
-    {"barebones", "false"},
-    {"inference_mode", "true"},
     {"plugins", "null"},
     {"sync_batchnorm", "false"},
-    {"reload_dataloaders_every_n_epochs", "0"},
     /* hyperparameters are always logged at run start (ltr_loggers_log_hyperparams) */
     {"enable_autolog_hparams", "true"},
     {"model_registry", "null"},

@@ -32,6 +32,9 @@ typedef struct ltr_ctx {
     ltr_rng *rng;              /* init / dropout randomness (borrowed) */
     uint64_t seed;             /* the run's seed (--seed) */
     bool grad_enabled;         /* false = torch.no_grad(): ops record nothing */
+    /* torch.inference_mode(): ops record nothing whatever grad_enabled says (enable_grad
+     * does not leave it); the eval and predict loops set it with Trainer(inference_mode) */
+    bool inference_mode;
     lt_dtype float_dtype;      /* what a float32 request becomes: set by the run's
                                   precision (precision.h, convert_module): float64 under
                                   64-true (Lightning's DoublePrecision), else float32 */

@@ -42,7 +42,8 @@ ltr_node *ltr_record(lt_ctx *ctx, const char *op, lt_tensor *out, ltr_backward_f
                      int nin, const lt_tensor *const *in) {
     ltr_ctx *c = ltr_ctx_of(ctx);
     if (out && ltr_op_observers) ltr_op_notify_forward(ctx, op, out, nin, in);
-    if (!out || !c->grad_enabled || !c->tape) return NULL; /* torch.no_grad(): nothing */
+    /* torch.no_grad() or torch.inference_mode(): nothing */
+    if (!out || !c->grad_enabled || c->inference_mode || !c->tape) return NULL;
     bool needed = false;
     for (int i = 0; i < nin; i++) needed |= in[i] && (in[i]->flags & LTR_T_REQUIRES_GRAD);
     if (!needed) return NULL;

@@ -32,9 +32,17 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
     ltr_trainer *t = ltr_ctx_of(c)->trainer;
     if (!t || !key) return NAN;
     const ltr_trainer_config *f = &t->opts->trainer;
+    /* a duration has no batch interval (Lightning 2.6 leaves trainer.val_check_interval
+     * unset then): EarlyStopping and ModelCheckpoint check after validation */
     if (!strcmp(key, "val_check_interval"))
-        return f->val_check_interval.is_fraction ? f->val_check_interval.fraction
-                                                 : (double)f->val_check_interval.count;
+        return f->val_check_is_time ? NAN
+               : f->val_check_interval.is_fraction ? f->val_check_interval.fraction
+                                                   : (double)f->val_check_interval.count;
+    /* seconds of a time-based val_check_interval (trainer._val_check_time_interval) */
+    if (!strcmp(key, "val_check_time_interval"))
+        return f->val_check_is_time ? f->val_check_time_interval : NAN;
+    if (!strcmp(key, "reload_dataloaders_every_n_epochs"))
+        return (double)f->reload_dataloaders_every_n_epochs;
     if (!strcmp(key, "check_val_every_n_epoch"))
         return f->check_val_every_n_epoch_none ? NAN : (double)f->check_val_every_n_epoch;
     if (!strcmp(key, "fast_dev_run")) return (double)f->fast_dev_run;

@@ -79,6 +79,16 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
                      unsigned flags) {
     ltr_trainer *t = self;
     char err[512];
+    /* LightningModule.log under Trainer(barebones=True): warned (once, as Python's
+     * warnings show a call site once), then nothing */
+    if (t->opts->trainer.barebones) {
+        if (!t->barebones_log_warned)
+            fprintf(stderr, "UserWarning: You are trying to `self.log()` but `Trainer(barebones=True)` "
+                            "is configured. Logging can impact raw speed so it is disabled under "
+                            "this setting.\n");
+        t->barebones_log_warned = true;
+        return;
+    }
     if (!t->metrics.active) {
         ltr_fail(c, "lt_log('%s'): logging is not allowed in %s", name ? name : "",
                  t->ctx.hook_name ? t->ctx.hook_name : "this hook");
@@ -299,6 +309,10 @@ static lt_status configure_model(ltr_trainer *t) {
  * (DM then LM), the loop, teardown. Loaders live for the stage. */
 static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     t->ctx.pub.stage = stage;
+    /* Trainer._run: "no progress bar in barebones can make it look like the Trainer hung" */
+    if (t->opts->trainer.barebones && ltr_trainer_is_global_zero(t))
+        fprintf(stderr, "`Trainer(barebones=True)` started running. The progress bar is disabled "
+                        "so you might want to manually print the progress in your model.\n");
     /* _verify_loop_configurations (manual optimization's rules) comes first */
     if (stage == LT_STAGE_FIT && ltr_verify_manual_optimization(t)) return LT_ERROR;
     /* ABI 1.5: _attach_model_callbacks (LightningModule.configure_callbacks) */
@@ -527,6 +541,19 @@ int ltr_trainer_run(const ltr_options *o) {
         (!mt || cJSON_IsNull(mt)))
         fprintf(stderr, "PossibleUserWarning: `max_epochs` was not set. Setting it to 1000 "
                         "epochs. To train without an epoch limit, set `max_epochs=-1`.\n");
+    if (!probe && o->trainer.barebones) /* Trainer.__init__'s rank_zero_info */
+        fprintf(stderr, "You are running in `Trainer(barebones=True)` mode. All features that may "
+                        "impact raw speed have been disabled to facilitate analyzing the Trainer "
+                        "overhead. Specifically, the following features are deactivated:\n"
+                        " - Checkpointing: `Trainer(enable_checkpointing=True)`\n"
+                        " - Progress bar: `Trainer(enable_progress_bar=True)`\n"
+                        " - Model summary: `Trainer(enable_model_summary=True)`\n"
+                        " - Logging: `Trainer(logger=True)`, `Trainer(log_every_n_steps>0)`, "
+                        "`LightningModule.log(...)`, `LightningModule.log_dict(...)`\n"
+                        " - Sanity checking: `Trainer(num_sanity_val_steps>0)`\n"
+                        " - Development run: `Trainer(fast_dev_run=True)`\n"
+                        " - Anomaly detection: `Trainer(detect_anomaly=True)`\n"
+                        " - Profiling: `Trainer(profiler=...)`\n");
     if (!probe && o->trainer.fast_dev_run > 0)
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",

@@ -45,6 +45,15 @@ typedef struct ltr_loop_state {
     lt_tensor *step_output;        /* validation/test_step's lt_step_output (the step's arena) */
     bool estimated_ready;          /* num_training_batches is known */
     double train_start;            /* max_time's Timer: monotonic seconds at on_train_start */
+    /* time-based val_check_interval: monotonic seconds of the last validation's end (or
+     * of the train loader's setup), Lightning's trainer._last_val_time */
+    double last_val_time;
+    /* reload_dataloaders_every_n_epochs: the epoch each loader was last built in
+     * (_last_train_dl_reload_epoch / _last_val_dl_reload_epoch); the val one is unknown
+     * until the first validation when no sanity check built it (Lightning builds it
+     * there), and "never" (-inf) when the sanity check ran outside a validation epoch */
+    int64_t train_reload_epoch, val_reload_epoch;
+    bool val_reload_known, val_reload_never;
     bool stop_info_shown;
     /* log_every_n_steps (log_gating.c): trainer._active_loop and, for an
      * evaluation/predict loop, its batch_progress.current.ready */
@@ -132,6 +141,7 @@ typedef struct ltr_trainer {
     ltr_loop_state loop;            /* fit-loop progress (loops/) */
     char error_msg[1024];           /* the first error, for on_exception */
     bool exception_handled;         /* on_exception was called for it (once per run) */
+    bool barebones_log_warned;      /* barebones: lt_log's warning was shown */
     ltr_manual_state manual;        /* manual optimization (loops/manual.c) */
     ltr_logger_set lgs;             /* trainer.loggers (logger_connector.c) */
     ltr_ckpt_conn_state ckpt;       /* the checkpoint connector's state */

@@ -1,6 +1,8 @@
 /* trace_data.c — `length` samples (x float [2], y int64, idx int64) per split, batch 4;
  * records its hook calls. Hparams: trace_file (the module reads "trace": one key with two values is an error), length (10), shuffle (false); the environment's
- * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them). Built twice: with
+ * TRACE_VAL_SHUFFLE=1 shuffles the val split (not an hparam: hparams.yaml tests list them), and
+ * TRACE_GROW_PER_EPOCH=k makes each split k samples longer per epoch of ctx->current_epoch
+ * (a curriculum, seen when reload_dataloaders_every_n_epochs asks again). Built twice: with
  * -DTRACE_XFER as trace_data_xfer.so, which also gives the batch transfer hooks and adds
  * 100 to the idx field in on_after_batch_transfer (lt_batch_set).
  * Built with -DTRACE_ABI19 as trace_data19.so (tests/test_hooks_abi19.sh): it also gives
@@ -42,7 +44,8 @@ static lt_status td_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset 
     td *d = self;
     trace("data.dataset %s", names[split]);
     if (no_predict && split == LT_SPLIT_PREDICT) return LT_OK;
-    ds->length = d->length;
+    const char *grow = getenv("TRACE_GROW_PER_EPOCH");
+    ds->length = d->length + (grow ? atoll(grow) : 0) * ctx->current_epoch;
     ds->batch_size = 4;
     ds->shuffle = (split == LT_SPLIT_TRAIN && d->shuffle) || (split == LT_SPLIT_VAL && d->val_shuffle);
     ds->nfields = 3;

@@ -90,6 +90,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, const int64_t *max_batch
     t->loop.eval_ready = 0;
     t->loop.eval_total = total; /* lt_trainer_flag "num_eval_batches" */
     t->ctx.grad_enabled = false;   /* _no_grad_context: no_grad / inference_mode */
+    t->ctx.inference_mode = t->opts->trainer.inference_mode; /* Trainer(inference_mode) */
     t->ctx.pub.sanity_checking = sanity;
     t->metrics.active = &t->metrics.eval;
     ltr_results_reset(&t->metrics.eval);
@@ -177,7 +178,10 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, const int64_t *max_batch
     ltr_results_reset(&t->metrics.eval);
     t->ctx.pub.sanity_checking = false;
     t->ctx.grad_enabled = true;
+    t->ctx.inference_mode = false;
     t->metrics.active = was_active;
     t->loop.active_loop = was_loop;
+    /* _EvaluationLoop.run: "trainer._last_val_time = now" (time-based val_check_interval) */
+    t->loop.last_val_time = ltr_loop_monotonic_s();
     return rc;
 }

@@ -270,12 +270,18 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
         nsanity += sanity_batches[k];
     }
     /* no sanity check when resuming (Lightning: `not val_loop.restarting`) */
-    if (nsanity > 0 && !L->restored) {
+    bool sanity_ran = nsanity > 0 && !L->restored;
+    if (sanity_ran) {
         if (ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_START, NULL, LTR_CB_ALL) ||
             ltr_eval_loop(t, LT_SPLIT_VAL, sanity_batches, true) ||
             ltr_callbacks_call(t, LTR_H_ON_SANITY_CHECK_END, NULL, LTR_CB_ALL))
             return LT_ERROR;
     }
+    /* _FitLoop.run's setup_data: the epoch the loaders count as built in
+     * (reload_dataloaders_every_n_epochs), and the start of a time-based
+     * val_check_interval's first window */
+    ltr_reload_fit_start(t, sanity_ran);
+    L->last_val_time = ltr_loop_monotonic_s();
 
     /* _FitLoop.run: skipped when already done or limit_train_batches is 0 */
     lt_status rc = LT_OK;

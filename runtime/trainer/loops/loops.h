@@ -27,5 +27,12 @@ void ltr_loop_timer_check(ltr_trainer *t, bool training_started);
 /* One epoch of the fit loop: _FitLoop.on_advance_start, advance (the training epoch
  * loop), on_advance_end (training_epoch.c). */
 lt_status ltr_training_epoch(ltr_trainer *t);
+/* reload_dataloaders_every_n_epochs (reload_dataloaders.c): the epochs the loaders were
+ * built for, once fit's loop starts (sanity_ran: the sanity check ran); then the train
+ * loader at each epoch's start and the val loaders at each validation while fitting,
+ * rebuilt from the data module when due. */
+lt_status ltr_reload_fit_start(ltr_trainer *t, bool sanity_ran);
+lt_status ltr_reload_train_if_due(ltr_trainer *t);
+lt_status ltr_reload_val_if_due(ltr_trainer *t);
 
 #endif

@@ -299,11 +299,13 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
     w.file = w.image.file;
     bool was_training = t->ctx.pub.training, was_grad = t->ctx.grad_enabled;
     ltr_results *was_active = t->metrics.active;
-    t->ctx.grad_enabled = false; /* inference_mode (model.eval(): predict_loop) */
+    t->ctx.grad_enabled = false; /* _no_grad_context: no_grad / inference_mode */
+    t->ctx.inference_mode = t->opts->trainer.inference_mode; /* Trainer(inference_mode) */
     t->metrics.active = NULL;    /* self.log is forbidden in predict hooks */
     lt_status rc = predict_loop(t, split, max_batches, &w);
     t->ctx.pub.training = was_training;
     t->ctx.grad_enabled = was_grad;
+    t->ctx.inference_mode = false;
     t->metrics.active = was_active;
 
     int nds = w.n;

@@ -27,6 +27,10 @@ static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
         return false;
     /* a stop request that may be honoured validates first (e.g. early stopping) */
     if (ltr_loop_sync_should_stop(t) && ltr_can_stop_early(t)) return true;
+    /* Lightning 2.6's time-based val_check_interval: once that much wall time passed
+     * since the last validation (the epoch's end is no trigger of its own) */
+    if (cfg->val_check_is_time)
+        return ltr_loop_monotonic_s() - L->last_val_time >= cfg->val_check_time_interval;
     int64_t it = cfg->check_val_every_n_epoch_none ? L->total_batch_idx : batch_idx;
     return (it + 1) % L->val_check_batch == 0;
 }
@@ -118,6 +122,8 @@ static lt_status epoch_on_advance_end(ltr_trainer *t, int64_t b) {
             if (zg) rc = ltr_loop_call_plain(t, "on_validation_model_zero_grad", zg);
             else ltr_param_store_zero_grad(&t->params); /* default: self.zero_grad() */
         }
+        /* _EvaluationLoop.setup_data: reload_dataloaders_every_n_epochs */
+        if (rc == LT_OK) rc = ltr_reload_val_if_due(t);
         if (rc == LT_OK) rc = ltr_eval_loop(t, LT_SPLIT_VAL, L->val_batches, false);
         t->ctx.pub.training = true;
         t->metrics.active = &t->metrics.train;
@@ -167,6 +173,9 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
     t->ctx.pub.current_epoch = epoch;
     t->ctx.pub.training = true;
     t->metrics.active = &t->metrics.train;
+    /* _FitLoop.on_advance_start: setup_data (reload_dataloaders_every_n_epochs), then
+     * the samplers' epoch */
+    if (ltr_reload_train_if_due(t)) return LT_ERROR;
     ltr_dataloader_set_epoch(&t->loaders[LT_SPLIT_TRAIN], epoch);
     char label[64];
     snprintf(label, sizeof label, "Epoch %lld", (long long)epoch);
