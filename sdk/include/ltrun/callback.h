@@ -98,7 +98,9 @@ static inline const char *lt_hp_json(lt_ctx *c, const lt_hparams *h, const char 
     return c->api->hp_json(c, h, k);
 }
 /* a trainer flag as the Trainer holds it: "val_check_interval" (1.0 = a fraction, or
- * the batch count), "check_val_every_n_epoch" (NAN for None), "fast_dev_run",
+ * the batch count; NAN when it is a duration), "val_check_time_interval" (a duration's
+ * seconds, trainer._val_check_time_interval; NAN for none),
+ * "reload_dataloaders_every_n_epochs", "check_val_every_n_epoch" (NAN for None), "fast_dev_run",
  * "max_epochs", "min_epochs", "max_steps", "min_steps", "accumulate_grad_batches",
  * "log_every_n_steps", "num_training_batches", "num_loggers", (ABI 1.4: progress bar)
  * "num_eval_batches", "enable_progress_bar", (ABI 1.8) "test_after_fit" (1 when fit

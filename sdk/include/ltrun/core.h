@@ -39,7 +39,10 @@ static inline const char *lt_hp_str(lt_ctx *c, const lt_hparams *h, const char *
 }
 
 /* torch.set_grad_enabled(enabled); returns the previous mode (torch.no_grad() is
- * `bool was = lt_set_grad_enabled(c, false); ...; lt_set_grad_enabled(c, was);`) */
+ * `bool was = lt_set_grad_enabled(c, false); ...; lt_set_grad_enabled(c, was);`).
+ * Validate/test/predict run under torch.inference_mode with Trainer(inference_mode=True),
+ * the default: there enabling grad records nothing (torch.enable_grad does not leave
+ * inference mode); with inference_mode=False (torch.no_grad) it records again. */
 static inline bool lt_set_grad_enabled(lt_ctx *c, bool enabled) {
     return c->api->set_grad_enabled(c, enabled);
 }
