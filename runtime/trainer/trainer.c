@@ -516,6 +516,10 @@ int ltr_trainer_run(const ltr_options *o) {
 
     /* seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = ltr_seed_everything(o, stderr);
+    /* then the Trainer's init speaks (LightningCLI seeds before it instantiates the
+     * Trainer): its connector's precision messages, on rank zero */
+    if (ltr_trainer_is_global_zero(t))
+        ltr_precision_announce(o->trainer.precision, o->trainer.precision_alias, stderr);
     t->ctx.seed = seed;
     ltr_rng_seed(&t->rng, seed);
 
