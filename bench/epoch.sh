@@ -23,10 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-/usr/bin/python3}   # Debian's python3-torch installs for the system python
 export BENCH_THREADS=$THREADS
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { sed -n "s/^$1 //p"; }
-# measure CMD...: "wall_s rss_kb" of one run
-measure() { "$PY" "$here/run_measured.py" "$@" | awk '/^wall_s/ {w=$2} /^rss_kb/ {r=$2} END {print w, r}'; }
+. "$here/lib.sh"
 
 ltrun_cmd() {
     echo "$B/ltrun" fit --module "$B/examples/$1.so" --data "$B/examples/mnist.so" \

@@ -36,7 +36,6 @@ bool ltr_autocast_set(lt_ctx *ctx, bool on) {
 
 typedef enum {
     LOWER,  /* autocast's lower-precision list, the op has a bfloat16 kernel */
-    LOWER_EMULATED, /* on that list, computed in float32 from bfloat16-rounded inputs */
     FP32,   /* autocast's float32 list */
     FOLLOW, /* no bfloat16 kernel: follows its inputs (promotion) */
     FOLLOW_FIRST /* a norm: the input's dtype decides, weights and statistics may be float32 */
@@ -63,13 +62,13 @@ static bool cast_inputs(lt_ctx *c, policy p, call *k) {
         if (k->in[i] && k->in[i]->dtype == LT_BFLOAT16) any_bf16 = true;
     k->round = false;
     if (!autocast && !any_bf16) return true; /* the common case: nothing to do */
-    if (autocast && (p == LOWER || p == LOWER_EMULATED)) {
+    if (autocast && p == LOWER) {
         /* autocast casts float32 inputs only (float64 stays: torch's is_eligible) */
         for (int i = 0; i < k->n; i++) {
             const lt_tensor *x = k->in[i];
             if (x && x->dtype == LT_FLOAT32 && !(k->in[i] = to(c, x, cx->autocast_dtype))) return false;
         }
-        if (p == LOWER) return true; /* the core's bfloat16 GEMM, float32 accumulation */
+        return true; /* the core's bfloat16 GEMM / conv, float32 accumulation */
     } else if (autocast && p == FP32) {
         for (int i = 0; i < k->n; i++) {
             const lt_tensor *x = k->in[i];
@@ -130,12 +129,12 @@ lt_tensor *ltr_ac_bmm(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
 }
 lt_tensor *ltr_ac_conv1d(lt_ctx *c, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
                          const lt_conv1d_options *opt) {
-    BEGIN(LOWER_EMULATED, x, w, b);
+    BEGIN(LOWER, x, w, b);
     return END(ltr_conv1d(c, IN(0), IN(1), IN(2), opt));
 }
 lt_tensor *ltr_ac_conv2d(lt_ctx *c, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
                          const lt_conv2d_options *opt) {
-    BEGIN(LOWER_EMULATED, x, w, b);
+    BEGIN(LOWER, x, w, b);
     return END(ltr_conv2d(c, IN(0), IN(1), IN(2), opt));
 }
 
