@@ -73,6 +73,15 @@ else pass "32-true says nothing of AMP"; fi
 expect "bf16-true is refused until implemented" 2 "'bf16-true' is not implemented yet" -- \
     $RUN --trainer.precision bf16-true
 
+# the advanced profiler names the dtype each op ran in (float32 rows stay unlabelled)
+out=$($RUN --trainer.precision bf16-mixed --trainer.max_epochs 1 --trainer.profiler advanced \
+    --trainer.default_root_dir "$TMP/prof" 2>&1)
+if printf '%s\n' "$out" | grep -qE "linear \(forward, bfloat16\)" &&
+    printf '%s\n' "$out" | grep -qE "linear \(backward, bfloat16\)" &&
+    printf '%s\n' "$out" | grep -qE "cross_entropy \(forward\) "; then
+    pass "profiler: linear ran in bfloat16, cross_entropy in float32"
+else fail "profiler: linear ran in bfloat16, cross_entropy in float32"; printf '%s\n' "$out" | grep -E "forward|backward" | head -8; fi
+
 # with accumulation and gradient clipping (no loss scaling to undo: bf16 needs none)
 expect "bf16-mixed with accumulate_grad_batches 2 and clipping" 0 "" -- $RUN --trainer.precision bf16-mixed \
     --trainer.accumulate_grad_batches 2 --trainer.gradient_clip_val 0.5 --trainer.default_root_dir "$TMP/acc" \

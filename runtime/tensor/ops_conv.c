@@ -20,18 +20,9 @@ static void *arena_raw(lt_ctx *ctx, const lt_tensor *on, size_t bytes) {
     return p;
 }
 
-/* conv1d/conv2d take float32, float64 and bfloat16 (autocast's lower-precision list:
- * float32 accumulation, outputs and gradients rounded once, as torch's mkldnn bf16 conv) */
-static bool check_conv_dtype(lt_ctx *ctx, const char *op, const lt_tensor *t) {
-    if (t->dtype != LT_BFLOAT16) return ltr_check_float(ctx, op, t);
-    if (!ltr_kernels_of(t)) {
-        ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
-        return false;
-    }
-    return true;
-}
-
-/* dX through backward-data, dW and db through backward-weight (the kernel table's conv
+/* conv1d/conv2d take bfloat16 too (autocast's lower-precision list): float32
+ * accumulation, outputs and gradients rounded once, as torch's mkldnn bf16 conv.
+ * dX through backward-data, dW and db through backward-weight (the kernel table's conv
  * entries, on the path the forward took). A parameter's dW is written into its
  * persistent grad (added to when defined); other gradients go through fresh tensors. */
 static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
@@ -66,9 +57,9 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv2d_options *optp) {
     if (!x || !w) return NULL;
     const char *op = "lt_conv2d";
-    if (!check_conv_dtype(ctx, op, x) || !check_conv_dtype(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+    if (!ltr_check_floating(ctx, op, x) || !ltr_check_floating(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
         return NULL;
-    if (b && (!check_conv_dtype(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    if (b && (!ltr_check_floating(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     lt_conv2d_options opt = optp ? *optp : LT_CONV2D_DEFAULTS;
     char s1[96], s2[96];
     if (x->ndim != 4 || w->ndim != 4) {
@@ -136,9 +127,9 @@ lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv1d_options *optp) {
     if (!x || !w) return NULL;
     const char *op = "lt_conv1d";
-    if (!check_conv_dtype(ctx, op, x) || !check_conv_dtype(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+    if (!ltr_check_floating(ctx, op, x) || !ltr_check_floating(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
         return NULL;
-    if (b && (!check_conv_dtype(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    if (b && (!ltr_check_floating(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     lt_conv1d_options o = optp ? *optp : LT_CONV1D_DEFAULTS;
     char s1[96], s2[96];
     if (x->ndim != 3 || w->ndim != 3) {
