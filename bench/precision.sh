@@ -32,26 +32,15 @@ ltrun_cmd() { # MODEL PRECISION [EPOCHS]
 }
 
 # "epoch_s rss_mb" of ltrun on MODEL PRECISION
-ltrun_epoch() {
-    local cmd full zero rss
-    cmd=$(ltrun_cmd "$1" "$2")
-    for _ in $(seq "$R"); do measure $cmd; done > "$tmp/full"
-    for _ in $(seq "$R"); do measure $cmd --trainer.limit_train_batches 0; done > "$tmp/zero"
-    full=$(cut -d' ' -f1 "$tmp/full" | median)
-    zero=$(cut -d' ' -f1 "$tmp/zero" | median)
-    rss=$(cut -d' ' -f2 "$tmp/full" | sort -n | tail -1)
-    awk -v a="$full" -v b="$zero" -v r="$rss" 'BEGIN { printf "%.4f %.1f\n", a - b, r / 1024 }'
-}
+ltrun_epoch() { fit_epoch $(ltrun_cmd "$1" "$2"); }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '%-5s %-26s %-11s %9s %9s %7s %8s %8s %10s\n' model setting precision "ltrun s" "torch s" \
     ratio "ltrunMB" "torchMB" "vs 32-true"
-env_coretype=${OPENBLAS_CORETYPE:-}
+coretypes=$(env_coretypes)
 for model in $MODELS; do
-    for coretype in "$env_coretype" unset; do
-        if [ "$coretype" = unset ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE unset"
-        elif [ -z "$coretype" ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE (none)"
-        else export OPENBLAS_CORETYPE=$coretype; label="OPENBLAS_CORETYPE=$coretype"; fi
+    for coretype in $coretypes; do
+        set_coretype "$coretype"
         base=""
         for prec in 32-true bf16-mixed; do
             read -r l lrss < <(ltrun_epoch "$model" "$prec")
@@ -70,7 +59,7 @@ echo "ratio = ltrun / PyTorch in the same precision (torch: float32, or torch.au
 echo "vs 32-true = ltrun's epoch / ltrun's own 32-true epoch (same model and OpenBLAS setting)."
 [ "$ACC_EPOCHS" -gt 0 ] || exit 0
 echo "test accuracy after $ACC_EPOCHS epochs (ltrun, seed 1, environment's OpenBLAS setting):"
-[ -n "$env_coretype" ] && export OPENBLAS_CORETYPE=$env_coretype
+[ -n "$BENCH_ENV_CORETYPE" ] && export OPENBLAS_CORETYPE=$BENCH_ENV_CORETYPE
 for model in $MODELS; do
     line="  $model:"
     for prec in 32-true bf16-mixed; do
