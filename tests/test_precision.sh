@@ -90,6 +90,20 @@ lacc=$(json_num "$TMP/acc.json" val/loss)
 if [ -n "$lacc" ] && awk -v a="$lacc" 'BEGIN { exit !(a == a && a < 3) }'; then pass "accumulated bf16-mixed run learns ($lacc)"
 else fail "accumulated bf16-mixed run learns: val/loss '$lacc'"; fi
 
+# manual optimization (the GAN example's two optimizers, lt_manual_backward), SWA and
+# detect_anomaly under bf16-mixed: bfloat16 needs no loss scaling, so each runs as in
+# 32-true; the GAN's losses stay finite
+expect "GAN (manual optimization) under bf16-mixed" 0 "" -- $LTRUN fit --module $EX/gan.so --data $EX/mnist.so \
+    --data.data_dir $D --data.val_size 100 --trainer.logger false --seed 1 --trainer.enable_progress_bar false \
+    --trainer.enable_model_summary false --trainer.max_epochs 1 --trainer.precision bf16-mixed \
+    --trainer.default_root_dir "$TMP/gan" --results "$TMP/gan.json"
+gl=$(json_num "$TMP/gan.json" g_loss)
+if [ -n "$gl" ] && awk -v a="$gl" 'BEGIN { exit !(a == a && a > 0 && a < 100) }'; then pass "GAN g_loss finite ($gl)"
+else fail "GAN g_loss finite: '$gl'"; fi
+expect "SWA and detect_anomaly under bf16-mixed" 0 "" -- $RUN --trainer.precision bf16-mixed \
+    --trainer.detect_anomaly true --callback "stochastic_weight_averaging:{\"swa_lrs\": 0.01, \"swa_epoch_start\": 1}" \
+    --trainer.default_root_dir "$TMP/swa" --results "$TMP/swa.json"
+
 # the CNN (conv, batch norm, pooling, dropout under autocast): close to 32-true
 CNN="$LTRUN fit --module $EX/cnn.so --data $EX/mnist.so --data.data_dir $D --data.val_size 100
      --trainer.logger false --seed 1 --trainer.enable_progress_bar false --trainer.enable_model_summary false
