@@ -23,10 +23,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 PY=${PYTHON:-/usr/bin/python3}   # Debian's python3-torch installs for the system python
 export BENCH_THREADS=$THREADS
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-field() { sed -n "s/^$1 //p"; }
-# measure CMD...: "wall_s rss_kb" of one run
-measure() { "$PY" "$here/run_measured.py" "$@" | awk '/^wall_s/ {w=$2} /^rss_kb/ {r=$2} END {print w, r}'; }
+. "$here/lib.sh"
 
 ltrun_cmd() {
     echo "$B/ltrun" fit --module "$B/examples/$1.so" --data "$B/examples/mnist.so" \
@@ -38,27 +35,21 @@ ltrun_cmd() {
 
 # prints "epoch_s rss_mb test_acc" for ltrun on model $1
 ltrun_epoch() {
-    local cmd full zero rss
+    local cmd t
     cmd=$(ltrun_cmd "$1")
-    for _ in $(seq "$R"); do measure $cmd; done > "$tmp/full"
-    for _ in $(seq "$R"); do measure $cmd --trainer.limit_train_batches 0; done > "$tmp/zero"
-    full=$(cut -d' ' -f1 "$tmp/full" | median)
-    zero=$(cut -d' ' -f1 "$tmp/zero" | median)
-    rss=$(cut -d' ' -f2 "$tmp/full" | sort -n | tail -1)
+    t=$(fit_epoch $cmd)
     $cmd --results "$tmp/r.json" > /dev/null 2>&1
     acc=$(sed -n 's/.*"test\/acc":[[:space:]]*\([0-9.]*\).*/\1/p' "$tmp/r.json" | head -1)
-    awk -v a="$full" -v b="$zero" -v r="$rss" -v c="$acc" 'BEGIN { printf "%.4f %.1f %s\n", a - b, r / 1024, c }'
+    echo "$t $acc"
 }
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '%-5s %-26s %9s %9s %7s %9s %9s %8s %8s %7s %6s %6s\n' model setting "ltrun s" "torch s" ratio \
     "ltrun/s" "torch/s" "ltrunMB" "torchMB" ratio "acc" "tacc"
-env_coretype=${OPENBLAS_CORETYPE:-}
+coretypes=$(env_coretypes)
 for model in $MODELS; do
-    for coretype in "$env_coretype" unset; do
-        if [ "$coretype" = unset ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE unset"
-        elif [ -z "$coretype" ]; then unset OPENBLAS_CORETYPE; label="OPENBLAS_CORETYPE (none)"
-        else export OPENBLAS_CORETYPE=$coretype; label="OPENBLAS_CORETYPE=$coretype"; fi
+    for coretype in $coretypes; do
+        set_coretype "$coretype"
         read -r l lrss lacc < <(ltrun_epoch "$model")
         OMP_WAIT_POLICY=PASSIVE "$PY" "$here/torch_epoch.py" "$model" "$D" "$R" > "$tmp/t" 2>/dev/null
         t=$(field torch_epoch_s < "$tmp/t"); tacc=$(field torch_test_acc < "$tmp/t")

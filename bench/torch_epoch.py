@@ -1,6 +1,10 @@
 """Reference for bench/epoch.sh: one training epoch of an example model in PyTorch eager.
 
-    torch_epoch.py {mlp|cnn} [DATA_DIR] [REPEAT]
+    torch_epoch.py {mlp|cnn} [DATA_DIR] [REPEAT] [PRECISION]
+
+PRECISION "bf16-mixed" runs forward and loss under torch.autocast("cpu",
+dtype=torch.bfloat16), as Lightning's MixedPrecision does (bench/precision.sh); the
+default "32-true" runs in float32.
 
 Same models as examples/mlp.c and examples/cnn.c (nn.Linear / nn.Conv2d default init),
 same data and normalisation ((x/255 - 0.2860) / 0.3530), Adam lr 1e-3, batch 128,
@@ -43,6 +47,8 @@ def main():
     kind = sys.argv[1]
     d = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/datasets/fashion-mnist"
     repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    precision = sys.argv[4] if len(sys.argv) > 4 else "32-true"
+    amp = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16-mixed")
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     xtr, ytr = load(d, "train")
     xte, yte = load(d, "t10k")
@@ -55,12 +61,13 @@ def main():
         t0 = time.perf_counter()
         for i in range(0, len(xtr), 128):
             idx = perm[i:i + 128]
-            loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
+            with amp:
+                loss = F.cross_entropy(model(xtr[idx]), ytr[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
         times.append(time.perf_counter() - t0)
-        with torch.no_grad():
+        with torch.no_grad(), amp:
             acc = sum((model(xte[i:i + 1000]).argmax(1) == yte[i:i + 1000]).sum().item()
                       for i in range(0, len(xte), 1000)) / len(xte)
     times.sort()

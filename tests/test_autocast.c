@@ -8,11 +8,13 @@
  */
 #include "check_run.h"
 #include "gradcheck.h"
+#include "accelerators/deterministic.h"
 #include "api/host_api.h"
 #include "precision/autocast.h"
 #include "precision/precision.h"
 #include "tensor/bf16.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static test_env E;
@@ -178,6 +180,110 @@ START_TEST(emulated_ops_round_once) {
 }
 END_TEST
 
+/* |got - want| within `ulps` bfloat16 steps of want (at least of the smallest normal's) */
+static void near_bf16(const lt_tensor *got, const lt_tensor *want, double ulps, const char *what) {
+    ck_assert_int_eq(ltr_numel(got), ltr_numel(want));
+    for (int64_t i = 0; i < ltr_numel(got); i++) {
+        double g = ltr_get(got, i), w = ltr_get(want, i);
+        double tol = ulps * fmax(fabs(w), 1e-3) / 128.0;
+        ck_assert_msg(fabs(g - w) <= tol, "%s[%lld]: %.8g vs %.8g", what, (long long)i, g, w);
+    }
+}
+
+/* conv2d with bfloat16 tensors (autocast's lower-precision list): oneDNN's bf16 kernel,
+ * and the widened float32 path deterministic algorithms take, both give the float32
+ * conv of the same (bf16) values rounded once — within one bfloat16 step, the sums'
+ * order being the kernels' own — for y, dx, dw and db. */
+START_TEST(conv2d_bf16_matches_rounded_float32) {
+    lt_tensor *x = rand_of(LT_FLOAT32, 4, SHAPE(3, 4, 9, 9), -1, 1);
+    lt_tensor *w = rand_of(LT_FLOAT32, 4, SHAPE(6, 4, 3, 3), -1, 1);
+    lt_tensor *b = rand_of(LT_FLOAT32, 1, SHAPE(6), -1, 1);
+    lt_tensor *xb = ok(ltr_to(C, x, LT_BFLOAT16)), *wb = ok(ltr_to(C, w, LT_BFLOAT16));
+    lt_tensor *bb = ok(ltr_to(C, b, LT_BFLOAT16));
+    /* the reference: float32 on the bf16 values, the gradient seed a bf16-exact tensor */
+    lt_tensor *xr = ok(ltr_to(C, xb, LT_FLOAT32)), *wr = ok(ltr_to(C, wb, LT_FLOAT32));
+    lt_tensor *br = ok(ltr_to(C, bb, LT_FLOAT32));
+    lt_conv2d_options o = LT_CONV2D_DEFAULTS;
+    o.padding[0] = o.padding[1] = 1;
+    lt_tensor *leaves[3] = {xr, wr, br};
+    for (int i = 0; i < 3; i++) leaves[i]->flags |= LTR_T_REQUIRES_GRAD;
+    lt_tensor *yr = ok(ltr_conv2d(C, xr, wr, br, &o));
+    lt_tensor *seed = ok(ltr_to(C, ok(ltr_to(C, rand_of(LT_FLOAT32, 4, yr->shape, -1, 1), LT_BFLOAT16)), LT_FLOAT32));
+    ck_assert_int_eq(ltr_backward(C, ok(ltr_sum(C, ok(ltr_mul(C, yr, seed))))), LT_OK);
+    for (int path = 0; path < 2; path++) { /* 0: oneDNN where built in; 1: widened float32 */
+        ltr_use_deterministic_algorithms(path == 1);
+        lt_tensor *xg = ok(ltr_to(C, xb, LT_BFLOAT16)), *wg = ok(ltr_to(C, wb, LT_BFLOAT16));
+        lt_tensor *bg = ok(ltr_to(C, bb, LT_BFLOAT16));
+        lt_tensor *in[3] = {xg, wg, bg};
+        for (int i = 0; i < 3; i++) in[i]->flags |= LTR_T_REQUIRES_GRAD;
+        lt_tensor *y = ok(ltr_conv2d(C, xg, wg, bg, &o));
+        ck_assert_int_eq(y->dtype, LT_BFLOAT16);
+        near_bf16(y, yr, 1.0, path ? "y (widened)" : "y (oneDNN)");
+        lt_tensor *sb = ok(ltr_to(C, seed, LT_BFLOAT16));
+        ck_assert_int_eq(ltr_backward(C, ok(ltr_sum(C, ok(ltr_to(C, ok(ltr_mul(C, ok(ltr_to(C, y, LT_FLOAT32)),
+                                                                                ok(ltr_to(C, sb, LT_FLOAT32)))),
+                                                                    LT_FLOAT32))))),
+                         LT_OK);
+        for (int i = 0; i < 3; i++) {
+            ck_assert_ptr_nonnull(in[i]->grad);
+            ck_assert_int_eq(in[i]->grad->dtype, LT_BFLOAT16);
+            near_bf16(in[i]->grad, leaves[i]->grad, 1.0, i == 0 ? "dx" : i == 1 ? "dw" : "db");
+        }
+    }
+    ltr_use_deterministic_algorithms(false);
+}
+END_TEST
+
+/* relu and max pooling run on bfloat16 bits as they are (torch's CPU kernels do): the
+ * same values and gradients, bit for bit, as the float32 op on the widened input —
+ * NaN kept, -0 and negatives to +0, the first maximum winning a tie */
+START_TEST(relu_and_max_pool_bf16_are_exact) {
+    lt_tensor *x = rand_of(LT_FLOAT32, 4, SHAPE(2, 3, 6, 6), -2, 2);
+    ltr_set(x, 0, NAN);
+    ltr_set(x, 1, -0.0);
+    ltr_set(x, 2, 0.0);
+    ltr_set(x, 7, ltr_get(x, 6)); /* a tie inside the first 2x2 window */
+    /* a: relu -> 2x2 pool (each input reaches one window: exact); b: an overlapping,
+     * padded 3x3 stride-2 pool (an input's gradients are added: each addition rounded,
+     * as torch's bfloat16 accumulation does) */
+    lt_tensor *ab = ok(ltr_to(C, x, LT_BFLOAT16)), *bb = ok(ltr_to(C, x, LT_BFLOAT16));
+    lt_tensor *aw = ok(ltr_to(C, ab, LT_FLOAT32)), *bw = ok(ltr_to(C, bb, LT_FLOAT32));
+    lt_tensor *leaves[4] = {ab, bb, aw, bw};
+    for (int i = 0; i < 4; i++) leaves[i]->flags |= LTR_T_REQUIRES_GRAD;
+    lt_pool2d_options po = LT_POOL2D_DEFAULTS;
+    po.padding[0] = po.padding[1] = 1;
+    po.stride[0] = po.stride[1] = 2;
+    lt_tensor *yb = ok(ltr_relu(C, ab)), *yw = ok(ltr_relu(C, aw));
+    lt_tensor *pb = ok(ltr_max_pool2d(C, yb, 2, 2, 0)), *pw = ok(ltr_max_pool2d(C, yw, 2, 2, 0));
+    lt_tensor *qb = ok(ltr_max_pool2d_ex(C, bb, 3, 3, &po)), *qw = ok(ltr_max_pool2d_ex(C, bw, 3, 3, &po));
+    ck_assert_int_eq(yb->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(pb->dtype, LT_BFLOAT16);
+    ck_assert_int_eq(qb->dtype, LT_BFLOAT16);
+    const lt_tensor *got[3] = {yb, pb, qb}, *want[3] = {yw, pw, qw};
+    for (int k = 0; k < 3; k++)
+        for (int64_t i = 0; i < ltr_numel(got[k]); i++) {
+            double g = ltr_get(got[k], i), w = ltr_get(want[k], i);
+            ck_assert_msg((isnan(g) && isnan(w)) || (g == w && signbit(g) == signbit(w)),
+                          "output %d [%lld]: %g vs %g", k, (long long)i, g, w);
+        }
+    /* gradients from bf16-exact seeds, one backward over both branches and both dtypes */
+    lt_tensor *sp = ok(ltr_to(C, ok(ltr_to(C, rand_of(LT_FLOAT32, 4, pw->shape, -1, 1), LT_BFLOAT16)), LT_FLOAT32));
+    lt_tensor *sq = ok(ltr_to(C, ok(ltr_to(C, rand_of(LT_FLOAT32, 4, qw->shape, -1, 1), LT_BFLOAT16)), LT_FLOAT32));
+    lt_tensor *terms[4] = {ok(ltr_mul(C, ok(ltr_to(C, pb, LT_FLOAT32)), sp)), ok(ltr_mul(C, ok(ltr_to(C, qb, LT_FLOAT32)), sq)),
+                           ok(ltr_mul(C, pw, sp)), ok(ltr_mul(C, qw, sq))};
+    lt_tensor *loss = ok(ltr_sum(C, terms[0]));
+    for (int i = 1; i < 4; i++) loss = ok(ltr_add(C, loss, ok(ltr_sum(C, terms[i]))));
+    ck_assert_int_eq(ltr_backward(C, loss), LT_OK);
+    ck_assert_int_eq(ab->grad->dtype, LT_BFLOAT16);
+    for (int64_t i = 0; i < ltr_numel(x); i++) {
+        double g = ltr_get(ab->grad, i), w = ltr_get(aw->grad, i);
+        ck_assert_msg(g == w, "relu/pool dx[%lld]: %g vs %g", (long long)i, g, w);
+        g = ltr_get(bb->grad, i), w = ltr_get(bw->grad, i);
+        ck_assert_msg(fabs(g - w) <= 2 * fabs(w) / 128 + 1e-6, "overlapping pool dx[%lld]: %g vs %g", (long long)i, g, w);
+    }
+}
+END_TEST
+
 /* bf16-mixed around a step hook: on inside, the state restored after, a region with
  * lt_autocast(false) runs in float32 and a step that leaves autocast off is undone */
 START_TEST(bf16_mixed_forward_context) {
@@ -213,6 +319,8 @@ int main(void) {
     tcase_add_test(tc, policy_table_matches_torch);
     tcase_add_test(tc, values_and_gradients_match_torch);
     tcase_add_test(tc, emulated_ops_round_once);
+    tcase_add_test(tc, conv2d_bf16_matches_rounded_float32);
+    tcase_add_test(tc, relu_and_max_pool_bf16_are_exact);
     tcase_add_test(tc, bf16_mixed_forward_context);
     suite_add_tcase(s, tc);
     return ltr_test_run(s);

@@ -38,8 +38,8 @@ if [ -n "$loss64" ] && [ "$loss64" != "$loss32" ] && awk -v a="$loss32" -v b="$l
     'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 0.02 * a) }'; then
     pass "64-true loss $loss64 close to 32-true $loss32, computed in double"
 else fail "64-true loss '$loss64' close to (and not equal to) 32-true '$loss32'"; fi
-expect "precision 16-mixed is refused until implemented" 2 "'16-mixed' is not implemented yet" -- \
-    $RUN --trainer.precision 16-mixed
+expect "precision 16-true is refused until implemented" 2 "'16-true' is not implemented yet" -- \
+    $RUN --trainer.precision 16-true
 expect "a precision that Lightning does not know" 2 "'48' is not a precision" -- \
     $RUN --trainer.precision 48
 

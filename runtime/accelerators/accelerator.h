@@ -244,7 +244,8 @@ typedef struct ltr_pool_geo {
     /* flag (bool/uint8, one element) = every element of x (any dtype) is finite */             \
     X(ALL_FINITE, all_finite, void, (const lt_tensor *x, lt_tensor *flag))                      \
     /* conv2d over x [N, C, H, W], w [O, C/groups, kh, kw], y/gy [N, O, ho, wo] (float32/       \
-     * float64), geometry g (numerics.h), cuDNN's three passes. ws: scratch of                  \
+     * float64; bfloat16: float32 accumulation, every output and gradient rounded once),        \
+     * geometry g (numerics.h), cuDNN's three passes. ws: scratch of                            \
      * conv2d_workspace(pass, x, w, g, need_w, need_b) bytes (x: gx for the data pass).         \
      * forward: y = conv(x, w) + b (b may be NULL), and g->algo = the path taken;               \
      * backward_data: gx (fully written) from gy and w; backward_weight: gw (=, or +=           \

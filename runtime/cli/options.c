@@ -496,30 +496,34 @@ static int parse_limit(const cJSON *v, const char *name, ltr_limit *out, char *e
     return rc;
 }
 
-/* Lightning's precision values: 32/"32"/"32-true", 64/"64"/"64-true" and "bf16-mixed" run;
- * the float16, bf16-true and transformer-engine modes are Lightning values that ltrun
- * does not run yet. */
-static int parse_precision(const cJSON *v, int64_t *out, char *err, size_t cap) {
+/* Lightning's precision values: 32/"32"/"32-true", 64/"64"/"64-true", "bf16-mixed" and
+ * "16-mixed" (on the CPU Lightning runs bf16-mixed for it: precision.c) run; "16" and
+ * "bf16" are its deprecated aliases of the mixed modes (_convert_precision_to_unified_args,
+ * which warns: `alias` keeps what was typed). The float16/bf16 "true" modes and
+ * transformer-engine are Lightning values that ltrun does not run yet. */
+static int parse_precision(const cJSON *v, int64_t *out, char *alias, size_t alias_cap, char *err,
+                           size_t cap) {
     char text[64];
+    alias[0] = '\0';
     if (cJSON_IsNumber(v)) snprintf(text, sizeof text, "%g", v->valuedouble);
     else if (cJSON_IsString(v)) snprintf(text, sizeof text, "%s", v->valuestring);
-    else return ltr_usage_error(err, cap, "trainer.precision: expected \"32-true\", \"64-true\" or \"bf16-mixed\"");
+    else return ltr_usage_error(err, cap, "trainer.precision: expected \"32-true\", \"64-true\", \"bf16-mixed\" or \"16-mixed\"");
     if (!strcmp(text, "32") || !strcmp(text, "32-true")) *out = LTR_PRECISION_32_TRUE;
     else if (!strcmp(text, "64") || !strcmp(text, "64-true")) *out = LTR_PRECISION_64_TRUE;
-    /* "bf16" is Lightning's deprecated alias of "bf16-mixed" (_convert_precision_to_unified_args) */
     else if (!strcmp(text, "bf16-mixed") || !strcmp(text, "bf16")) *out = LTR_PRECISION_BF16_MIXED;
+    else if (!strcmp(text, "16-mixed") || !strcmp(text, "16")) *out = LTR_PRECISION_16_MIXED;
     else {
-        static const char *const later[] = {"16", "16-mixed", "16-true",
-                                            "bf16-true", "transformer-engine",
+        static const char *const later[] = {"16-true", "bf16-true", "transformer-engine",
                                             "transformer-engine-float16"};
         for (size_t i = 0; i < NKEYS(later); i++)
             if (!strcmp(text, later[i]))
                 return ltr_usage_error(err, cap, "trainer.precision: '%s' is not implemented yet; "
-                                             "use 32-true, 64-true or bf16-mixed", text);
+                                             "use 32-true, 64-true, bf16-mixed or 16-mixed", text);
         return ltr_usage_error(err, cap, "trainer.precision: '%s' is not a precision (Lightning's "
                                      "values: 32-true, 64-true, 16-mixed, bf16-mixed, 16-true, "
                                      "bf16-true, transformer-engine)", text);
     }
+    if (!strcmp(text, "16") || !strcmp(text, "bf16")) snprintf(alias, alias_cap, "%.5s", text);
     return 0;
 }
 
@@ -793,7 +797,8 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
             else *(bool *)field = cJSON_IsTrue(v);
             break;
         case T_PRECISION:
-            rc = parse_precision(v, (int64_t *)field, err, cap);
+            rc = parse_precision(v, (int64_t *)field, t->precision_alias, sizeof t->precision_alias,
+                                 err, cap);
             break;
         case T_STR: /* the only string flag is default_root_dir */
             if (!cJSON_IsString(v)) rc = ltr_usage_error(err, cap, "trainer.%s: expected a path", k->key);

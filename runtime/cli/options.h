@@ -44,7 +44,8 @@ typedef struct ltr_trainer_config {
     int64_t log_every_n_steps;
     bool enable_progress_bar;
     int64_t num_threads;  /* compute threads; 0 = all cores */
-    int64_t precision;    /* 32 ("32-true", the default) or 64 ("64-true") */
+    int64_t precision;    /* an LTR_PRECISION_ code (precision/precision.h): 32 = "32-true" */
+    char precision_alias[8]; /* "16" or "bf16" when given so (Lightning warns), else "" */
     char default_root_dir[1024];
     /* entry points, logging and tools (options.c "tools" block) */
     int64_t profiler;          /* LTR_PROFILER_*: None, "simple", "advanced" */

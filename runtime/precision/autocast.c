@@ -36,9 +36,9 @@ bool ltr_autocast_set(lt_ctx *ctx, bool on) {
 
 typedef enum {
     LOWER,  /* autocast's lower-precision list, the op has a bfloat16 kernel */
-    LOWER_EMULATED, /* on that list, computed in float32 from bfloat16-rounded inputs */
     FP32,   /* autocast's float32 list */
     FOLLOW, /* no bfloat16 kernel: follows its inputs (promotion) */
+    FOLLOW_NATIVE, /* follows its inputs, and has an exact bfloat16 kernel (relu, max pool) */
     FOLLOW_FIRST /* a norm: the input's dtype decides, weights and statistics may be float32 */
 } policy;
 
@@ -63,13 +63,13 @@ static bool cast_inputs(lt_ctx *c, policy p, call *k) {
         if (k->in[i] && k->in[i]->dtype == LT_BFLOAT16) any_bf16 = true;
     k->round = false;
     if (!autocast && !any_bf16) return true; /* the common case: nothing to do */
-    if (autocast && (p == LOWER || p == LOWER_EMULATED)) {
+    if (autocast && p == LOWER) {
         /* autocast casts float32 inputs only (float64 stays: torch's is_eligible) */
         for (int i = 0; i < k->n; i++) {
             const lt_tensor *x = k->in[i];
             if (x && x->dtype == LT_FLOAT32 && !(k->in[i] = to(c, x, cx->autocast_dtype))) return false;
         }
-        if (p == LOWER) return true; /* the core's bfloat16 GEMM, float32 accumulation */
+        return true; /* the core's bfloat16 GEMM / conv, float32 accumulation */
     } else if (autocast && p == FP32) {
         for (int i = 0; i < k->n; i++) {
             const lt_tensor *x = k->in[i];
@@ -89,7 +89,7 @@ static bool cast_inputs(lt_ctx *c, policy p, call *k) {
         if (x->dtype == LT_FLOAT64) has_double = true;
     }
     if (!any_float) return true;
-    bool native_bf16 = p == LOWER;
+    bool native_bf16 = p == LOWER || p == FOLLOW_NATIVE;
     if (all_bf16 && native_bf16) return true;
     lt_dtype wide = has_double ? LT_FLOAT64 : LT_FLOAT32;
     for (int i = 0; i < k->n; i++) {
@@ -130,12 +130,12 @@ lt_tensor *ltr_ac_bmm(lt_ctx *c, const lt_tensor *a, const lt_tensor *b) {
 }
 lt_tensor *ltr_ac_conv1d(lt_ctx *c, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
                          const lt_conv1d_options *opt) {
-    BEGIN(LOWER_EMULATED, x, w, b);
+    BEGIN(LOWER, x, w, b);
     return END(ltr_conv1d(c, IN(0), IN(1), IN(2), opt));
 }
 lt_tensor *ltr_ac_conv2d(lt_ctx *c, const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
                          const lt_conv2d_options *opt) {
-    BEGIN(LOWER_EMULATED, x, w, b);
+    BEGIN(LOWER, x, w, b);
     return END(ltr_conv2d(c, IN(0), IN(1), IN(2), opt));
 }
 
@@ -207,7 +207,10 @@ FOLLOW_BINARY(minimum, ltr_minimum)
         BEGIN(FOLLOW, x);                                         \
         return END(core(c, IN(0)));                               \
     }
-FOLLOW_UNARY(relu, ltr_relu)
+lt_tensor *ltr_ac_relu(lt_ctx *c, const lt_tensor *x) {
+    BEGIN(FOLLOW_NATIVE, x);
+    return END(ltr_relu(c, IN(0)));
+}
 FOLLOW_UNARY(neg, ltr_neg)
 FOLLOW_UNARY(exp, ltr_exp)
 FOLLOW_UNARY(log, ltr_log)
@@ -244,10 +247,17 @@ FOLLOW_ARGS(softmax, ltr_softmax, (int dim), (dim))
 FOLLOW_ARGS(log_softmax, ltr_log_softmax, (int dim), (dim))
 FOLLOW_ARGS(argmax, ltr_argmax, (int dim), (dim))
 FOLLOW_ARGS(argmax_dim, ltr_argmax_dim, (int dim, bool keepdim), (dim, keepdim))
-FOLLOW_ARGS(max_pool2d, ltr_max_pool2d, (int64_t kernel, int64_t stride, int64_t padding),
-            (kernel, stride, padding))
-FOLLOW_ARGS(max_pool2d_ex, ltr_max_pool2d_ex, (int64_t kh, int64_t kw, const lt_pool2d_options *opt),
-            (kh, kw, opt))
+/* max pooling follows its inputs too, on the bfloat16 kernel when they are bfloat16 */
+lt_tensor *ltr_ac_max_pool2d(lt_ctx *c, const lt_tensor *x, int64_t kernel, int64_t stride,
+                             int64_t padding) {
+    BEGIN(FOLLOW_NATIVE, x);
+    return END(ltr_max_pool2d(c, IN(0), kernel, stride, padding));
+}
+lt_tensor *ltr_ac_max_pool2d_ex(lt_ctx *c, const lt_tensor *x, int64_t kh, int64_t kw,
+                                const lt_pool2d_options *opt) {
+    BEGIN(FOLLOW_NATIVE, x);
+    return END(ltr_max_pool2d_ex(c, IN(0), kh, kw, opt));
+}
 FOLLOW_ARGS(avg_pool2d, ltr_avg_pool2d, (int64_t kh, int64_t kw, const lt_pool2d_options *opt),
             (kh, kw, opt))
 FOLLOW_ARGS(adaptive_avg_pool2d, ltr_adaptive_avg_pool2d, (int64_t oh, int64_t ow), (oh, ow))

@@ -60,9 +60,27 @@ ltr_precision *ltr_precision_builtin(int64_t code) {
     switch (code) {
     case LTR_PRECISION_32_TRUE: return &precision_32;
     case LTR_PRECISION_64_TRUE: return &precision_64;
-    case LTR_PRECISION_BF16_MIXED: return &precision_bf16_mixed;
+    case LTR_PRECISION_BF16_MIXED:
+    case LTR_PRECISION_16_MIXED: /* the CPU's replacement (ltr_precision_announce) */
+        return &precision_bf16_mixed;
     default: return NULL;
     }
+}
+
+/* Lightning 2.6: _convert_precision_to_unified_args warns for the aliases, then
+ * _AcceleratorConnector._check_and_init_precision replaces 16-mixed on the CPU and
+ * announces AMP (its messages, word for word). */
+void ltr_precision_announce(int64_t code, const char *alias, FILE *out) {
+    const char *unified = code == LTR_PRECISION_16_MIXED ? "16-mixed" : "bf16-mixed";
+    if (alias && *alias)
+        fprintf(out, "UserWarning: `precision=%s` is supported for historical reasons but its usage "
+                     "is discouraged. Please set your precision to %s instead!\n", alias, unified);
+    if (code == LTR_PRECISION_16_MIXED)
+        fprintf(out, "UserWarning: You passed `Trainer(accelerator='cpu', precision='16-mixed')` but "
+                     "AMP with fp16 is not supported on CPU. Using `precision='bf16-mixed'` "
+                     "instead.\n");
+    if (code == LTR_PRECISION_16_MIXED || code == LTR_PRECISION_BF16_MIXED)
+        fprintf(out, "Using bfloat16 Automatic Mixed Precision (AMP)\n");
 }
 
 ltr_precision *ltr_precision_by_name(const char *name) {

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 
 typedef struct ltr_precision ltr_precision;
 
@@ -65,6 +66,10 @@ enum {
     LTR_PRECISION_32_TRUE = 32,
     LTR_PRECISION_64_TRUE = 64,
     LTR_PRECISION_BF16_MIXED = 1016, /* Lightning's MixedPrecision("bf16-mixed", "cpu") */
+    /* "16-mixed": float16 AMP. On the CPU Lightning's accelerator connector runs
+     * bf16-mixed instead, with a warning (ltr_precision_announce); so does ltrun, whose
+     * only accelerator is the CPU. */
+    LTR_PRECISION_16_MIXED = 16,
 };
 /* The bits a parameter takes under that precision (the model summary's size estimate:
  * mixed precisions keep float32 parameters). */
@@ -73,6 +78,11 @@ static inline int ltr_precision_param_bits(int64_t code) { return code == 64 ? 6
 /* The built-in precision named by --trainer.precision's value (an LTR_PRECISION_ code,
  * as the options store it); NULL for any other. Static: nothing to free. */
 ltr_precision *ltr_precision_builtin(int64_t bits);
+/* What Lightning says at Trainer init about the precision (rank zero only): the
+ * deprecation warning of an alias ("16", "bf16": `alias` as the user typed it, "" when
+ * none), the CPU's replacement of 16-mixed, and "Using bfloat16 Automatic Mixed
+ * Precision (AMP)" for the mixed modes. */
+void ltr_precision_announce(int64_t code, const char *alias, FILE *out);
 /* By Lightning's name ("32-true", "64-true", "bf16-mixed"); NULL when unknown. */
 ltr_precision *ltr_precision_by_name(const char *name);
 

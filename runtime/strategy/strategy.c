@@ -18,17 +18,24 @@ bool ltr_strategy_name_is_builtin(const char *name) {
     return !name || !*name || !strcmp(name, "auto") || !strcmp(name, "single_device");
 }
 
-ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, int *exit_code,
-                                  char *err, size_t errcap) {
-    if (!ltr_strategy_name_is_builtin(o->name))
-        return ltr_strategy_create_plugin(ctx, o, exit_code, err, errcap);
+/* The precision o names (the built-ins are static), or NULL with the usage error. */
+static ltr_precision *builtin_precision(const ltr_strategy_options *o, int *exit_code, char *err,
+                                        size_t errcap) {
     ltr_precision *p = ltr_precision_builtin(o->precision);
     if (!p) {
         *exit_code = EXIT_USAGE;
         snprintf(err, errcap, "--trainer.precision: code %lld is not a built-in precision (use "
-                              "32-true, 64-true or bf16-mixed)", (long long)o->precision);
-        return NULL;
+                              "32-true, 64-true, bf16-mixed or 16-mixed)", (long long)o->precision);
     }
+    return p;
+}
+
+ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, int *exit_code,
+                                  char *err, size_t errcap) {
+    if (!ltr_strategy_name_is_builtin(o->name))
+        return ltr_strategy_create_plugin(ctx, o, exit_code, err, errcap);
+    ltr_precision *p = builtin_precision(o, exit_code, err, errcap);
+    if (!p) return NULL;
     ltr_strategy *s = malloc(sizeof *s);
     if (!s) {
         *exit_code = EXIT_TRAINING;
@@ -44,13 +51,8 @@ ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, in
  * code on this same struct. */
 ltr_strategy *ltr_strategy_create_plugin(lt_ctx *ctx, const ltr_strategy_options *o,
                                          int *exit_code, char *err, size_t errcap) {
-    ltr_precision *p = ltr_precision_builtin(o->precision);
-    if (!p) {
-        *exit_code = EXIT_USAGE;
-        snprintf(err, errcap, "--trainer.precision: code %lld is not a built-in precision (use "
-                              "32-true, 64-true or bf16-mixed)", (long long)o->precision);
-        return NULL;
-    }
+    ltr_precision *p = builtin_precision(o, exit_code, err, errcap);
+    if (!p) return NULL;
     ltr_strategy *s = ltr_plugin_strategy_create(ctx, o->name, exit_code, err, errcap);
     if (!s) return NULL;
     s->precision = p;

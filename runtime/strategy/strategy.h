@@ -81,7 +81,7 @@ static inline bool ltr_strategy_is_global_zero(const ltr_strategy *s) { return s
 /* What selects a strategy: --trainer.strategy's value and the precision it gets. */
 typedef struct ltr_strategy_options {
     const char *name;       /* NULL, "", "auto" or "single_device": the built-in */
-    int64_t precision;      /* --trainer.precision as the options store it: 32 or 64 */
+    int64_t precision;      /* --trainer.precision as the options store it (LTR_PRECISION_) */
     int64_t num_threads;    /* --trainer.num_threads */
 } ltr_strategy_options;
 

@@ -25,7 +25,7 @@ static inline bool ltr_is_floating(const lt_tensor *t) {
 static inline bool ltr_refuse_bf16(lt_ctx *ctx, const char *op, const lt_tensor *t) {
     if (t->dtype != LT_BFLOAT16) return true;
     ltr_fail(ctx, "%s: bfloat16 is not supported by this op (bfloat16 tensors go through "
-             "lt_to, lt_linear, lt_matmul and the shape ops); convert with "
+             "lt_to, lt_linear, lt_matmul, lt_conv1d/2d, lt_relu, lt_max_pool2d and the shape ops); convert with "
              "lt_to(ctx, x, LT_FLOAT32) first", op);
     return false;
 }
@@ -36,6 +36,16 @@ static inline bool ltr_check_float(lt_ctx *ctx, const char *op, const lt_tensor 
         ltr_fail(ctx, "%s: expected a float tensor, got %s", op, ltr_dtype_name(t->dtype));
         return false;
     }
+    if (!ltr_kernels_of(t)) {
+        ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
+        return false;
+    }
+    return true;
+}
+
+/* As ltr_check_float, bfloat16 accepted too: for ops with a bfloat16 kernel. */
+static inline bool ltr_check_floating(lt_ctx *ctx, const char *op, const lt_tensor *t) {
+    if (t->dtype != LT_BFLOAT16) return ltr_check_float(ctx, op, t);
     if (!ltr_kernels_of(t)) {
         ltr_fail(ctx, "%s: no accelerator for device %d", op, t->device);
         return false;

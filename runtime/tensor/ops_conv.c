@@ -1,6 +1,6 @@
 /*
  * ops_conv.c — F.conv2d, F.conv1d and F.conv_transpose2d: shape checks, outputs and
- * autograd. conv2d computes through the kernel table's conv entries (forward,
+ * autograd (conv1d/conv2d also in bfloat16). conv2d computes through the kernel table's conv entries (forward,
  * backward-data, backward-weight: oneDNN or im2col + GEMM on the CPU,
  * accelerators/cpu/cpu_conv2d.c); conv_transpose2d composes the table's gemm, im2col
  * and col2im.
@@ -20,7 +20,9 @@ static void *arena_raw(lt_ctx *ctx, const lt_tensor *on, size_t bytes) {
     return p;
 }
 
-/* dX through backward-data, dW and db through backward-weight (the kernel table's conv
+/* conv1d/conv2d take bfloat16 too (autocast's lower-precision list): float32
+ * accumulation, outputs and gradients rounded once, as torch's mkldnn bf16 conv.
+ * dX through backward-data, dW and db through backward-weight (the kernel table's conv
  * entries, on the path the forward took). A parameter's dW is written into its
  * persistent grad (added to when defined); other gradients go through fresh tensors. */
 static lt_status conv2d_backward(lt_ctx *ctx, ltr_node *n) {
@@ -55,9 +57,9 @@ lt_tensor *ltr_conv2d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv2d_options *optp) {
     if (!x || !w) return NULL;
     const char *op = "lt_conv2d";
-    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+    if (!ltr_check_floating(ctx, op, x) || !ltr_check_floating(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
         return NULL;
-    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    if (b && (!ltr_check_floating(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     lt_conv2d_options opt = optp ? *optp : LT_CONV2D_DEFAULTS;
     char s1[96], s2[96];
     if (x->ndim != 4 || w->ndim != 4) {
@@ -125,9 +127,9 @@ lt_tensor *ltr_conv1d(lt_ctx *ctx, const lt_tensor *x, const lt_tensor *w, const
                       const lt_conv1d_options *optp) {
     if (!x || !w) return NULL;
     const char *op = "lt_conv1d";
-    if (!ltr_check_float(ctx, op, x) || !ltr_check_float(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
+    if (!ltr_check_floating(ctx, op, x) || !ltr_check_floating(ctx, op, w) || !ltr_check_same(ctx, op, x, w))
         return NULL;
-    if (b && (!ltr_check_float(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
+    if (b && (!ltr_check_floating(ctx, op, b) || !ltr_check_same(ctx, op, x, b))) return NULL;
     lt_conv1d_options o = optp ? *optp : LT_CONV1D_DEFAULTS;
     char s1[96], s2[96];
     if (x->ndim != 3 || w->ndim != 3) {

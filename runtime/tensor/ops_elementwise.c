@@ -140,7 +140,7 @@ static lt_status relu_backward(lt_ctx *ctx, ltr_node *n) {
 }
 
 lt_tensor *ltr_relu(lt_ctx *ctx, const lt_tensor *x) {
-    if (!x || !ltr_check_float(ctx, "lt_relu", x)) return NULL;
+    if (!x || !ltr_check_floating(ctx, "lt_relu", x)) return NULL; /* bfloat16: exact */
     x = ltr_contiguous(ctx, x);
     lt_tensor *y = x ? ltr_empty_like(ctx, x) : NULL;
     if (!y) return NULL;

@@ -20,9 +20,10 @@ static int64_t pool_out(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d, 
 
 /* Checks x and the options; fills the geometry. NULL on error (already reported). */
 static const lt_tensor *pool_setup(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t kh,
-                                   int64_t kw, const lt_pool2d_options *optp, bool dilated,
+                                   int64_t kw, const lt_pool2d_options *optp, bool max_pool,
                                    ltr_pool_geo *g) {
-    if (!x || !ltr_check_float(ctx, op, x)) return NULL;
+    /* max pooling picks elements: bfloat16 runs as is (exact); averages refuse it */
+    if (!x || !(max_pool ? ltr_check_floating(ctx, op, x) : ltr_check_float(ctx, op, x))) return NULL;
     lt_pool2d_options o = optp ? *optp : LT_POOL2D_DEFAULTS;
     char s1[96];
     if (x->ndim != 4) {
@@ -40,7 +41,7 @@ static const lt_tensor *pool_setup(lt_ctx *ctx, const char *op, const lt_tensor 
                      op, (long long)kh, (long long)kw);
             return NULL;
         }
-        if (!dilated && g->d[i] != 1) {
+        if (!max_pool && g->d[i] != 1) /* only max pooling has dilation */ {
             ltr_fail(ctx, "%s: has no dilation (got %lld)", op, (long long)g->d[i]);
             return NULL;
         }

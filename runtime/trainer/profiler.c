@@ -80,12 +80,25 @@ static double op_flops(const char *op, const lt_tensor *out, int nin, const lt_t
     return n;
 }
 
+/* The advanced report's row of an op pass: "linear (forward)", and the result's dtype
+ * when it is not float32 ("linear (forward, bfloat16)"), so a mixed-precision run shows
+ * which op ran in which dtype (as torch.profiler's record_shapes/dtypes columns). */
+static const char *pass_label(const ltr_profiler *p, const char *pass, const lt_tensor *out,
+                              char *buf, size_t cap) {
+    if (p->kind != LTR_PROFILER_ADVANCED) return "";
+    if (out && out->dtype != LT_FLOAT32 && (out->dtype == LT_BFLOAT16 || out->dtype == LT_FLOAT64))
+        snprintf(buf, cap, " (%s, %s)", pass, ltr_dtype_name(out->dtype));
+    else snprintf(buf, cap, " (%s)", pass);
+    return buf;
+}
+
 static void on_forward(ltr_op_observer *self, lt_ctx *ctx, const char *op, lt_tensor *out,
                        int nin, const lt_tensor *const *in) {
     (void)ctx;
     ltr_profiler *p = (ltr_profiler *)self;
     double now = ltr_now();
-    prof_row *r = row_of(&p->ops, op, p->kind == LTR_PROFILER_ADVANCED ? " (forward)" : "");
+    char label[48];
+    prof_row *r = row_of(&p->ops, op, pass_label(p, "forward", out, label, sizeof label));
     if (r) {
         r->calls++;
         r->total += now - p->mark;
@@ -104,7 +117,8 @@ static void on_after_backward(ltr_op_observer *self, lt_ctx *ctx, const ltr_node
     (void)ctx;
     ltr_profiler *p = (ltr_profiler *)self;
     double now = ltr_now();
-    prof_row *r = row_of(&p->ops, n->op, p->kind == LTR_PROFILER_ADVANCED ? " (backward)" : "");
+    char label[48];
+    prof_row *r = row_of(&p->ops, n->op, pass_label(p, "backward", n->out, label, sizeof label));
     if (r) {
         r->calls++;
         r->total += now - p->bw_start;

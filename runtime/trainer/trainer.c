@@ -541,19 +541,6 @@ int ltr_trainer_run(const ltr_options *o) {
         (!mt || cJSON_IsNull(mt)))
         fprintf(stderr, "PossibleUserWarning: `max_epochs` was not set. Setting it to 1000 "
                         "epochs. To train without an epoch limit, set `max_epochs=-1`.\n");
-    if (!probe && o->trainer.barebones) /* Trainer.__init__'s rank_zero_info */
-        fprintf(stderr, "You are running in `Trainer(barebones=True)` mode. All features that may "
-                        "impact raw speed have been disabled to facilitate analyzing the Trainer "
-                        "overhead. Specifically, the following features are deactivated:\n"
-                        " - Checkpointing: `Trainer(enable_checkpointing=True)`\n"
-                        " - Progress bar: `Trainer(enable_progress_bar=True)`\n"
-                        " - Model summary: `Trainer(enable_model_summary=True)`\n"
-                        " - Logging: `Trainer(logger=True)`, `Trainer(log_every_n_steps>0)`, "
-                        "`LightningModule.log(...)`, `LightningModule.log_dict(...)`\n"
-                        " - Sanity checking: `Trainer(num_sanity_val_steps>0)`\n"
-                        " - Development run: `Trainer(fast_dev_run=True)`\n"
-                        " - Anomaly detection: `Trainer(detect_anomaly=True)`\n"
-                        " - Profiling: `Trainer(profiler=...)`\n");
     if (!probe && o->trainer.fast_dev_run > 0)
         fprintf(stderr, "Running in `fast_dev_run` mode: will run the requested loop using %lld "
                         "batch(es). Logging and checkpointing is suppressed.\n",
@@ -568,6 +555,26 @@ int ltr_trainer_run(const ltr_options *o) {
 
     /* seed_everything as LightningCLI calls it (seed.c) */
     uint64_t seed = probe ? 0 : ltr_seed_everything(o, stderr); /* LightningCLI prints before seeding */
+    /* Trainer.__init__'s barebones notice (rank_zero_info), before its accelerator
+     * connector's precision messages */
+    if (!probe && o->trainer.barebones && ltr_trainer_is_global_zero(t))
+        fprintf(stderr, "You are running in `Trainer(barebones=True)` mode. All features that may "
+                        "impact raw speed have been disabled to facilitate analyzing the Trainer "
+                        "overhead. Specifically, the following features are deactivated:\n"
+                        " - Checkpointing: `Trainer(enable_checkpointing=True)`\n"
+                        " - Progress bar: `Trainer(enable_progress_bar=True)`\n"
+                        " - Model summary: `Trainer(enable_model_summary=True)`\n"
+                        " - Logging: `Trainer(logger=True)`, `Trainer(log_every_n_steps>0)`, "
+                        "`LightningModule.log(...)`, `LightningModule.log_dict(...)`\n"
+                        " - Sanity checking: `Trainer(num_sanity_val_steps>0)`\n"
+                        " - Development run: `Trainer(fast_dev_run=True)`\n"
+                        " - Anomaly detection: `Trainer(detect_anomaly=True)`\n"
+                        " - Profiling: `Trainer(profiler=...)`\n");
+    /* then the Trainer's init speaks (LightningCLI seeds before it instantiates the
+     * Trainer): its connector's precision messages, on rank zero; --print-config makes
+     * no Trainer */
+    if (!probe && ltr_trainer_is_global_zero(t))
+        ltr_precision_announce(o->trainer.precision, o->trainer.precision_alias, stderr);
     t->ctx.seed = seed;
     ltr_rng_seed(&t->rng, seed);
 

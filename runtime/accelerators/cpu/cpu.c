@@ -416,9 +416,49 @@ static void cpu_binary(ltr_binary_op op, const lt_tensor *a, const int64_t *as, 
 static void cpu_reduce_to(const lt_tensor *g, const int64_t *os, double scale, lt_tensor *out) {
     DISPATCH(reduce_to, out, g, os, scale, out);
 }
+/* relu on bfloat16 bits, exactly as on the float values (no rounding: the result is
+ * the input or 0): clamp_min's NaN stays, -0 and every other negative become +0. In
+ * bits: the non-NaN negatives are 0x8000..0xff80 and the positives 0x0001..0x7f80 (inf
+ * included), so one unsigned compare each and the loops vectorise. */
+static inline void relu_bf16_span(const uint16_t *restrict px, uint16_t *restrict py, int64_t n) {
+    for (int64_t i = 0; i < n; i++) py[i] = (uint16_t)(px[i] - 0x8000u) <= 0x7f80u ? 0 : px[i];
+}
+static void relu_bf16(const lt_tensor *x, lt_tensor *y) {
+    const uint16_t *px = x->data;
+    uint16_t *py = y->data;
+    int64_t n = ltr_numel(x), nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;
+#pragma omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t s = b * LTR_ELEM_BLOCK, len = n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK;
+        relu_bf16_span(px + s, py + s, len);
+    }
+}
+/* threshold_backward: the gradient where x > 0 (0x0001..0x7f80), else 0 */
+static inline void relu_back_bf16_span(const uint16_t *restrict px, const uint16_t *restrict pg,
+                                       uint16_t *restrict po, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t g = pg[i];
+        po[i] = (uint16_t)(px[i] - 1u) < 0x7f80u ? g : 0;
+    }
+}
+static void relu_backward_bf16(const lt_tensor *x, const lt_tensor *gy, lt_tensor *gx) {
+    const uint16_t *px = x->data, *pg = gy->data;
+    uint16_t *po = gx->data;
+    int64_t n = ltr_numel(x), nb = (n + LTR_ELEM_BLOCK - 1) / LTR_ELEM_BLOCK;
+#pragma omp parallel for schedule(static) if (n > PARALLEL_MIN_ELEMS)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t s = b * LTR_ELEM_BLOCK, len = n - s < LTR_ELEM_BLOCK ? n - s : LTR_ELEM_BLOCK;
+        relu_back_bf16_span(px + s, pg + s, po + s, len);
+    }
+}
+
 /* relu keeps its own vectorised, threaded loops (every MLP step runs it); the other
  * pointwise ops go to cpu_elementwise.c */
 static void cpu_pointwise(int op, const lt_tensor *x, double p0, double p1, lt_tensor *y) {
+    if (op == LTR_PW_RELU && x->dtype == LT_BFLOAT16) {
+        relu_bf16(x, y);
+        return;
+    }
     if (op == LTR_PW_RELU) {
         DISPATCH(relu, x, x, y);
         return;
@@ -427,6 +467,10 @@ static void cpu_pointwise(int op, const lt_tensor *x, double p0, double p1, lt_t
 }
 static void cpu_pointwise_backward(int op, const lt_tensor *x, const lt_tensor *y, double p0,
                                    double p1, const lt_tensor *g, lt_tensor *gx) {
+    if (op == LTR_PW_RELU && x->dtype == LT_BFLOAT16) {
+        relu_backward_bf16(x, g, gx);
+        return;
+    }
     if (op == LTR_PW_RELU) {
         DISPATCH(relu_backward, x, x, g, gx);
         return;

@@ -1,5 +1,6 @@
 /* cpu_conv.c — im2col/col2im for convolution as GEMM, and max pooling, on the CPU. */
 #include "accelerators/cpu/cpu_conv.h"
+#include "tensor/bf16.h"
 #include "util/simd_clones.h"
 
 /* Rows here are short (tens of elements): keep gcc from turning the copy and zeroing
@@ -135,10 +136,99 @@ void ltr_cpu_col2im(lt_dtype dt, const void *cols, int64_t c, int64_t h, int64_t
     else col2im_f32(cols, c, h, w, k, o, ho, wo, ld, dx);
 }
 
+/* bfloat16 max pooling: the float32 kernel's choice (compared as floats, the same taps,
+ * the same tie and NaN rules), the winner's bits copied: exact, nothing rounded */
+static inline float bf16_value(uint16_t h) {
+    union { uint32_t u; float f; } v = {.u = (uint32_t)h << 16};
+    return v.f;
+}
+/* the 2x2 stride-2 case, one plane: the float32 kernel's selects (max_pool_2x2_plane) */
+static inline void max_pool_2x2_plane_bf16(const uint16_t *restrict xp, int64_t w, int64_t ho, int64_t wo,
+                                    uint16_t *restrict yp, int64_t *restrict ip) {
+    for (int64_t oy = 0; oy < ho; oy++) {
+        const uint16_t *r0 = xp + 2 * oy * w, *r1 = r0 + w;
+        for (int64_t ox = 0; ox < wo; ox++) {
+            int64_t b = 2 * oy * w + 2 * ox, bi = b;
+            uint16_t bh = r0[2 * ox];
+            float best = bf16_value(bh);
+            const uint16_t h1 = r0[2 * ox + 1], h2 = r1[2 * ox], h3 = r1[2 * ox + 1];
+            const float c1 = bf16_value(h1), c2 = bf16_value(h2), c3 = bf16_value(h3);
+            int t1 = (c1 > best) | (c1 != c1);
+            best = t1 ? c1 : best, bh = t1 ? h1 : bh, bi = t1 ? b + 1 : bi;
+            int t2 = (c2 > best) | (c2 != c2);
+            best = t2 ? c2 : best, bh = t2 ? h2 : bh, bi = t2 ? b + w : bi;
+            int t3 = (c3 > best) | (c3 != c3);
+            bh = t3 ? h3 : bh, bi = t3 ? b + w + 1 : bi;
+            yp[oy * wo + ox] = bh;
+            ip[oy * wo + ox] = bi;
+        }
+    }
+}
+
+LTR_SIMD_CLONES_AVX2 static void max_pool_2x2_bf16(const uint16_t *x, int64_t planes, int64_t h,
+                                                  int64_t w, int64_t ho, int64_t wo, uint16_t *y,
+                                                  int64_t *idx) {
+#pragma omp parallel for if (planes > 1 && planes * ho * wo * 4 > POOL_PAR_MIN) schedule(static)
+    for (int64_t pl = 0; pl < planes; pl++)
+        max_pool_2x2_plane_bf16(x + pl * h * w, w, ho, wo, y + pl * ho * wo, idx + pl * ho * wo);
+}
+
+static void max_pool_ex_bf16(const uint16_t *x, int64_t planes, int64_t h, int64_t w,
+                             const ltr_pool_geo *g, uint16_t *y, int64_t *idx) {
+    const int64_t ho = g->ho, wo = g->wo;
+    if (g->k[0] == 2 && g->k[1] == 2 && g->s[0] == 2 && g->s[1] == 2 && g->p[0] == 0 && g->p[1] == 0 &&
+        g->d[0] == 1 && g->d[1] == 1 && 2 * ho <= h && 2 * wo <= w) {
+        max_pool_2x2_bf16(x, planes, h, w, ho, wo, y, idx);
+        return;
+    }
+#pragma omp parallel for if (planes > 1 && planes * ho * wo * g->k[0] * g->k[1] > POOL_PAR_MIN) schedule(static)
+    for (int64_t pl = 0; pl < planes; pl++) {
+        const uint16_t *xp = x + pl * h * w;
+        for (int64_t oy = 0; oy < ho; oy++)
+            for (int64_t ox = 0; ox < wo; ox++) {
+                float best = -INFINITY;
+                int64_t bi = -1;
+                for (int64_t ki = 0; ki < g->k[0]; ki++) {
+                    int64_t iy = oy * g->s[0] - g->p[0] + ki * g->d[0];
+                    if (iy < 0 || iy >= h) continue;
+                    for (int64_t kj = 0; kj < g->k[1]; kj++) {
+                        int64_t ix = ox * g->s[1] - g->p[1] + kj * g->d[1];
+                        if (ix < 0 || ix >= w) continue;
+                        float v = bf16_value(xp[iy * w + ix]);
+                        if (bi < 0 || v > best || isnan(v)) {
+                            best = v;
+                            bi = iy * w + ix;
+                        }
+                    }
+                }
+                int64_t at = (pl * ho + oy) * wo + ox;
+                y[at] = bi < 0 ? ltr_bf16_from_float(-INFINITY) : xp[bi];
+                idx[at] = bi;
+            }
+    }
+}
+
+/* its backward: each window's gradient added at its argmax in float32, rounded once per
+ * addition (one addition per input where windows do not overlap: exact) */
+static void max_pool_back_bf16(const uint16_t *gy, const int64_t *idx, int64_t planes, int64_t hw,
+                               int64_t howo, uint16_t *gx) {
+    memset(gx, 0, (size_t)(planes * hw) * sizeof(uint16_t));
+#pragma omp parallel for if (planes > 1 && planes * howo > 32768) schedule(static)
+    for (int64_t pl = 0; pl < planes; pl++)
+        for (int64_t i = 0; i < howo; i++) {
+            int64_t at = pl * howo + i;
+            if (idx[at] >= 0) {
+                uint16_t *d = gx + pl * hw + idx[at];
+                *d = ltr_bf16_add(*d, gy[at]);
+            }
+        }
+}
+
 void ltr_cpu_max_pool2d_backward(lt_dtype dt, const void *gy, const int64_t *idx, int64_t planes,
                                  int64_t h, int64_t w, const ltr_pool_geo *g, void *gx) {
     int64_t hw = h * w, howo = g->ho * g->wo;
-    if (dt == LT_FLOAT64) max_pool_back_f64(gy, idx, planes, hw, howo, gx);
+    if (dt == LT_BFLOAT16) max_pool_back_bf16(gy, idx, planes, hw, howo, gx);
+    else if (dt == LT_FLOAT64) max_pool_back_f64(gy, idx, planes, hw, howo, gx);
     else max_pool_back_f32(gy, idx, planes, hw, howo, gx);
 }
 
@@ -265,7 +355,8 @@ void ltr_cpu_avg_pool2d_backward(lt_dtype dt, const void *gy, int64_t planes, in
 
 void ltr_cpu_max_pool2d(lt_dtype dt, const void *x, int64_t planes, int64_t h, int64_t w,
                            const ltr_pool_geo *g, void *y, int64_t *idx) {
-    if (dt == LT_FLOAT64) max_pool_ex_f64(x, planes, h, w, g, y, idx);
+    if (dt == LT_BFLOAT16) max_pool_ex_bf16(x, planes, h, w, g, y, idx);
+    else if (dt == LT_FLOAT64) max_pool_ex_f64(x, planes, h, w, g, y, idx);
     else max_pool_ex_f32(x, planes, h, w, g, y, idx);
 }
 

@@ -1,7 +1,8 @@
 /*
  * cpu_conv2d.c — the CPU's conv2d entries (cuDNN's shape: forward, backward-data,
  * backward-weight, and the workspace each needs): oneDNN's convolution for the plain
- * float32 case, otherwise im2col + GEMM.
+ * float32 and bfloat16 cases, otherwise im2col + GEMM (bfloat16: on float32 copies,
+ * cpu_conv2d_bf16.c).
  *
  * The batch is processed in chunks of samples whose columns ([K, S*Ho*Wo] per group,
  * samples side by side) stay around CONV_CHUNK_BYTES, so each group's GEMM is large
@@ -65,6 +66,7 @@ static ltr_dnnl_conv_geo dnnl_geo(const lt_tensor *x, const lt_tensor *w, const 
         g.dilation[i] = sv->opt.dilation[i];
     }
     g.groups = sv->opt.groups;
+    g.bf16 = x->dtype == LT_BFLOAT16;
     return g;
 }
 
@@ -73,8 +75,8 @@ static ltr_dnnl_conv_geo dnnl_geo(const lt_tensor *x, const lt_tensor *w, const 
  * Its reductions (dW, db, and the forward's over C*KH*KW) are split by thread count, so
  * deterministic algorithms take im2col, whose chunks do not depend on it. */
 static bool dnnl_eligible(const lt_tensor *x, const lt_conv2d_options *o) {
-    return !ltr_deterministic_algorithms() && x->dtype == LT_FLOAT32 && x->device == 0 && o->groups == 1 && o->dilation[0] == 1 &&
-           o->dilation[1] == 1;
+    return !ltr_deterministic_algorithms() && (x->dtype == LT_FLOAT32 || x->dtype == LT_BFLOAT16) &&
+           x->device == 0 && o->groups == 1 && o->dilation[0] == 1 && o->dilation[1] == 1;
 }
 
 /* [a, b, block] -> [b, a, block]: between the batch's [N, O, HW] and the GEMM's [O, N*HW] */
@@ -141,6 +143,8 @@ size_t ltr_cpu_conv2d_workspace(int pass, const lt_tensor *x, const lt_tensor *w
                (need_w ? (size_t)p.nchunks * (size_t)(p.O * p.K) * p.es : 0);
     }
     if (!dnnl_eligible(x, &g->opt)) dnnl_b = 0;
+    /* bfloat16: oneDNN's bf16 kernel, or float32 ones on widened copies if it cannot */
+    if (x->dtype == LT_BFLOAT16) im_b = ltr_cpu_conv2d_bf16_workspace(pass, x, w, g, need_w, need_b);
     return dnnl_b > im_b ? dnnl_b : im_b;
 }
 
@@ -163,7 +167,7 @@ void ltr_cpu_conv2d_forward(const lt_tensor *x, const lt_tensor *w, const lt_ten
                             ltr_conv_geo *g, void *ws, lt_tensor *y) {
     if (dnnl_eligible(x, &g->opt)) { /* oneDNN's convolution when the build has it */
         ltr_dnnl_conv_geo dg = dnnl_geo(x, w, g);
-        float *bias = b ? b->data : ws;
+        void *bias = b ? b->data : ws;
         if (!b) memset(ws, 0, (size_t)w->shape[0] * sizeof(float));
         if (ltr_dnnl_conv2d_forward(&dg, x->data, w->data, bias, y->data)) {
             g->algo = LTR_CONV_ALGO_DNNL;
@@ -171,6 +175,10 @@ void ltr_cpu_conv2d_forward(const lt_tensor *x, const lt_tensor *w, const lt_ten
         }
     }
     g->algo = LTR_CONV_ALGO_IM2COL;
+    if (x->dtype == LT_BFLOAT16) { /* no bf16 kernel served it: float32, rounded once */
+        ltr_cpu_conv2d_forward_bf16_widened(x, w, b, g, ws, y);
+        return;
+    }
     conv_plan p = plan_of(x, w, g);
     const size_t es = p.es;
     const int64_t O = p.O, G = p.G, Cg = p.Cg, Og = p.Og, K = p.K, howo = p.howo, S = p.S, N = p.N;
@@ -198,6 +206,10 @@ void ltr_cpu_conv2d_backward_data(const lt_tensor *gy, const lt_tensor *w, const
     if (g->algo == LTR_CONV_ALGO_DNNL) {
         ltr_dnnl_conv_geo dg = dnnl_geo(gx, w, g);
         if (ltr_dnnl_conv2d_backward_data(&dg, gy->data, w->data, gx->data)) return;
+    }
+    if (gy->dtype == LT_BFLOAT16) {
+        ltr_cpu_conv2d_backward_data_bf16_widened(gy, w, g, ws, gx);
+        return;
     }
     conv_plan p = plan_of(gx, w, g);
     const size_t es = p.es;
@@ -236,8 +248,8 @@ void ltr_cpu_conv2d_backward_weight(const lt_tensor *x, const lt_tensor *gy, con
     if (g->algo == LTR_CONV_ALGO_DNNL) {
         ltr_dnnl_conv_geo dg = dnnl_geo(x, &wshape, g);
         int64_t ok = ltr_numel(&wshape);
-        float *tmp_w = ws, *tmp_b = tmp_w + ok;
-        float *dw = gw && !accumulate ? gw->data : tmp_w, *db = gb ? gb->data : tmp_b;
+        float *tmp_w = ws, *tmp_b = tmp_w + ok; /* room for float32; bfloat16 takes half */
+        void *dw = gw && !accumulate ? gw->data : (void *)tmp_w, *db = gb ? gb->data : (void *)tmp_b;
         if (ltr_dnnl_conv2d_backward_weights(&dg, x->data, gy->data, dw, db)) {
             if (gw && accumulate) { /* grad += this dW, as gradient accumulation adds */
                 wshape.data = tmp_w;
@@ -245,6 +257,10 @@ void ltr_cpu_conv2d_backward_weight(const lt_tensor *x, const lt_tensor *gy, con
             }
             return;
         }
+    }
+    if (x->dtype == LT_BFLOAT16) {
+        ltr_cpu_conv2d_backward_weight_bf16_widened(x, gy, g, ws, gw, accumulate, gb);
+        return;
     }
     conv_plan p = plan_of(x, &wshape, g);
     const size_t es = p.es;

@@ -1,6 +1,6 @@
 /*
- * cpu_dnnl.c — float32 conv2d forward and backward through oneDNN (libdnnl-dev), the
- * library PyTorch's own CPU convolutions use.
+ * cpu_dnnl.c — float32 and bfloat16 conv2d forward and backward through oneDNN
+ * (libdnnl-dev), the library PyTorch's own CPU convolutions use.
  *
  * Why: oneDNN's direct JIT convolutions on blocked layouts (nChw16c and friends) run the
  * small CNN's two convs in ~6 ms a step on 2 cores, against ~20 ms for im2col + GEMM.
@@ -8,7 +8,9 @@
  * (~0.1-0.2 ms each). Primitives, their blocked buffers and the reorders are built once
  * per geometry and kept in a small cache (a training loop repeats a few shapes), freed
  * at exit. Without oneDNN (HAVE_DNNL undefined) every entry point returns false and the
- * caller keeps its im2col path.
+ * caller keeps its im2col path. bfloat16 convs (autocast's lower-precision list) keep
+ * every tensor in bfloat16, as torch's mkldnn bf16 convolution does: float32
+ * accumulation inside oneDNN (AVX512-BF16 where the CPU has it), each output rounded once.
  */
 #include "accelerators/cpu/cpu_dnnl.h"
 
@@ -177,13 +179,14 @@ static bool describe(const ltr_dnnl_conv_geo *g, mds *m) {
         m->pad_r[i] = (out - 1) * g->stride[i] + (k - 1) * g->dilation[i] + 1 - in - g->padding[i];
         if (m->pad_r[i] < 0) return false; /* a cropped right edge: left to im2col */
     }
-    return dnnl_memory_desc_init_by_tag(&m->src, 4, sd, dnnl_f32, dnnl_nchw) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->dst, 4, dd, dnnl_f32, dnnl_nchw) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->b, 1, bd, dnnl_f32, dnnl_x) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->w, wn, wdims, dnnl_f32, wtag) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->any_src, 4, sd, dnnl_f32, dnnl_format_tag_any) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->any_dst, 4, dd, dnnl_f32, dnnl_format_tag_any) == dnnl_success &&
-           dnnl_memory_desc_init_by_tag(&m->any_w, wn, wdims, dnnl_f32, dnnl_format_tag_any) == dnnl_success;
+    const dnnl_data_type_t dt = g->bf16 ? dnnl_bf16 : dnnl_f32;
+    return dnnl_memory_desc_init_by_tag(&m->src, 4, sd, dt, dnnl_nchw) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->dst, 4, dd, dt, dnnl_nchw) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->b, 1, bd, dt, dnnl_x) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->w, wn, wdims, dt, wtag) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->any_src, 4, sd, dt, dnnl_format_tag_any) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->any_dst, 4, dd, dt, dnnl_format_tag_any) == dnnl_success &&
+           dnnl_memory_desc_init_by_tag(&m->any_w, wn, wdims, dt, dnnl_format_tag_any) == dnnl_success;
 }
 
 #define MD(pd, what) dnnl_primitive_desc_query_md(pd, what, 0)
@@ -235,8 +238,8 @@ fail:
     return NULL;
 }
 
-bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const float *x, const float *w,
-                             const float *b, float *y) {
+bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const void *x, const void *w,
+                             const void *b, void *y) {
     conv_entry *e = ready() ? entry_for(g) : NULL;
     if (!e) return false;
     if (!port_in(&e->f_src, (void *)x) || !port_in(&e->f_w, (void *)w) || !port_bind(&e->f_dst, y))
@@ -250,8 +253,8 @@ bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const float *x, const f
     return true;
 }
 
-bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const float *gy, const float *w,
-                                   float *gx) {
+bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const void *gy, const void *w,
+                                   void *gx) {
     conv_entry *e = ready() ? entry_for(g) : NULL;
     if (!e) return false;
     if (!port_in(&e->d_ddst, (void *)gy) || !port_in(&e->d_w, (void *)w) || !port_bind(&e->d_dsrc, gx))
@@ -264,8 +267,8 @@ bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const float *gy, 
     return true;
 }
 
-bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x, const float *gy,
-                                      float *gw, float *gb) {
+bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const void *x, const void *gy,
+                                      void *gw, void *gb) {
     conv_entry *e = ready() ? entry_for(g) : NULL;
     if (!e) return false;
     if (!port_in(&e->w_src, (void *)x) || !port_in(&e->w_ddst, (void *)gy) || !port_bind(&e->w_dw, gw))
@@ -284,18 +287,18 @@ bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x
 void *ltr_dnnl_engine(void) { return NULL; }
 void *ltr_dnnl_stream(void) { return NULL; }
 
-bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const float *x, const float *w,
-                             const float *b, float *y) {
+bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const void *x, const void *w,
+                             const void *b, void *y) {
     (void)g, (void)x, (void)w, (void)b, (void)y;
     return false;
 }
-bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const float *gy, const float *w,
-                                   float *gx) {
+bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const void *gy, const void *w,
+                                   void *gx) {
     (void)g, (void)gy, (void)w, (void)gx;
     return false;
 }
-bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x, const float *gy,
-                                      float *gw, float *gb) {
+bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const void *x, const void *gy,
+                                      void *gw, void *gb) {
     (void)g, (void)x, (void)gy, (void)gw, (void)gb;
     return false;
 }

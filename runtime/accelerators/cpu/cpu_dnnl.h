@@ -1,7 +1,9 @@
 /*
- * cpu_dnnl.h — float32 conv2d through oneDNN when the build has it (cpu_dnnl.c).
+ * cpu_dnnl.h — float32 and bfloat16 conv2d through oneDNN when the build has it
+ * (cpu_dnnl.c).
  *
- * Tensors are contiguous NCHW (x, y, gx), OIHW (w, gw) and [O] (b, gb). Each call returns
+ * Tensors are contiguous NCHW (x, y, gx), OIHW (w, gw) and [O] (b, gb), all float32, or
+ * all bfloat16 when geo.bf16 (gradients included: rounded once). Each call returns
  * false when oneDNN is not built in or cannot serve the geometry; the caller then uses
  * im2col + GEMM. Outputs are overwritten, not accumulated. `b` and `gb` are required
  * (pass zeros / a scratch of O floats for a conv without bias).
@@ -16,14 +18,15 @@
 typedef struct ltr_dnnl_conv_geo {
     int64_t n, c, h, w, o, kh, kw, ho, wo;
     int64_t stride[2], padding[2], dilation[2], groups;
+    int64_t bf16; /* 1: every tensor bfloat16 */
 } ltr_dnnl_conv_geo;
 
-bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const float *x, const float *w,
-                             const float *b, float *y);
-bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const float *gy, const float *w,
-                                   float *gx);
-bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const float *x, const float *gy,
-                                      float *gw, float *gb);
+bool ltr_dnnl_conv2d_forward(const ltr_dnnl_conv_geo *g, const void *x, const void *w,
+                             const void *b, void *y);
+bool ltr_dnnl_conv2d_backward_data(const ltr_dnnl_conv_geo *g, const void *gy, const void *w,
+                                   void *gx);
+bool ltr_dnnl_conv2d_backward_weights(const ltr_dnnl_conv_geo *g, const void *x, const void *gy,
+                                      void *gw, void *gb);
 
 /* bfloat16 GEMM with float32 accumulation, the arguments of the cblas call
  * C[m,n] = alpha * op(A) op(B) + beta * C (row-major); C is float32, or bfloat16 when

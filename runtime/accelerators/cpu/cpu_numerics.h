@@ -23,6 +23,17 @@ void ltr_cpu_conv2d_backward_data(const lt_tensor *gy, const lt_tensor *w, const
                                   void *ws, lt_tensor *gx);
 void ltr_cpu_conv2d_backward_weight(const lt_tensor *x, const lt_tensor *gy, const ltr_conv_geo *g,
                                     void *ws, lt_tensor *gw, bool accumulate, lt_tensor *gb);
+/* bfloat16 conv2d on float32 copies in the workspace (cpu_conv2d_bf16.c), for the calls
+ * no bfloat16 kernel serves; the workspace size covers the copies and float32's own */
+size_t ltr_cpu_conv2d_bf16_workspace(int pass, const lt_tensor *x, const lt_tensor *w,
+                                     const ltr_conv_geo *g, bool need_w, bool need_b);
+void ltr_cpu_conv2d_forward_bf16_widened(const lt_tensor *x, const lt_tensor *w, const lt_tensor *b,
+                                         ltr_conv_geo *g, void *ws, lt_tensor *y);
+void ltr_cpu_conv2d_backward_data_bf16_widened(const lt_tensor *gy, const lt_tensor *w,
+                                               const ltr_conv_geo *g, void *ws, lt_tensor *gx);
+void ltr_cpu_conv2d_backward_weight_bf16_widened(const lt_tensor *x, const lt_tensor *gy,
+                                                 const ltr_conv_geo *g, void *ws, lt_tensor *gw,
+                                                 bool accumulate, lt_tensor *gb);
 
 /* the normalisation kernels of cpu_nn.c with their statistics as float64 tensors */
 void ltr_cpu_norm_stats_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t inner,
