@@ -41,6 +41,7 @@ static const frozen members[] = {
     AT(lt_host_api, autocast, "1.9", 2176),
     AT(lt_host_api, sample_field, "1.9", 2184),
     AT(lt_host_api, default_collate, "1.9", 2200),
+    AT(lt_host_api, batch_nfields, "1.9", 2208),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -78,7 +79,7 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2208),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
+    SZ(lt_host_api, 2216),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 168), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 816),      SZ(lt_samples, 64),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),

@@ -374,6 +374,7 @@ static lt_host_api host_api = {
     .sample_field = ltr_api_sample_field,
     .collate_field = ltr_api_collate_field,
     .default_collate = ltr_api_default_collate,
+    .batch_nfields = ltr_batch_nfields,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

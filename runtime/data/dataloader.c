@@ -390,3 +390,5 @@ lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field) {
 }
 
 int64_t ltr_batch_size(const lt_batch *b) { return b ? b->size : 0; }
+
+int32_t ltr_batch_nfields(const lt_batch *b) { return b ? b->nfields : 0; }

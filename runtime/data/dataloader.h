@@ -149,5 +149,6 @@ const char *ltr_split_name(lt_split split);
 /* lt_host_api members */
 lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field);
 int64_t ltr_batch_size(const lt_batch *b);
+int32_t ltr_batch_nfields(const lt_batch *b); /* ABI 1.9 */
 
 #endif

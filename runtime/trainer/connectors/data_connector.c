@@ -201,7 +201,7 @@ int64_t ltr_eval_max_batches(ltr_trainer *t, lt_split split, const char *flag, l
     for (int k = 0; k < t->nloaders[split]; k++) {
         out[k] = ltr_limit_batches(t, flag, limit, ltr_dataloader_len(ltr_trainer_loader(t, split, k)));
         if (out[k] < 0) return -1;
-        sum += out[k];
+        sum = ltr_batches_add(sum, out[k]); /* an iterable loader's is LTR_INF_BATCHES */
     }
     return sum;
 }

@@ -127,6 +127,11 @@ static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
 static inline int64_t lt_batch_size(lt_ctx *c, const lt_batch *b) {
     return c->api->batch_size(b);
 }
+/* ABI 1.9: collate — len(batch): the batch's fields (a collate hook may make more or
+ * fewer than the dataset declares) */
+static inline int lt_batch_nfields(lt_ctx *c, const lt_batch *b) {
+    return (int)c->api->batch_nfields(b);
+}
 
 /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
  * `index` of `split` from (loader seed, the epoch being fetched, split, index); inside
