@@ -301,7 +301,8 @@ static void stop_pool(ltr_iter_workers *ws, bool join, bool keep_position) {
     uv_mutex_unlock(&ws->mu);
     /* a worker cancelled inside iter_next could not close its iterator: here */
     for (int i = 0; i < ws->n; i++)
-        if (ws->w[i].dead && ws->w[i].it.open) ltr_iter_close(ws->dl, &ws->w[i].it, ws->dl->ctx);
+        if (ws->w[i].dead && ws->w[i].it.open) /* with its context: its thread is gone */
+            ltr_iter_close(ws->dl, &ws->w[i].it, &ws->w[i].ctx.pub);
 }
 
 void ltr_iter_workers_stop(ltr_iter_workers *ws, bool join) { stop_pool(ws, join, false); }

@@ -58,12 +58,13 @@ static lt_status hook_error(ltr_dataloader *dl, lt_ctx *ctx, const char *hook, c
 
 void ltr_iter_close(ltr_dataloader *dl, ltr_iter *it, lt_ctx *ctx) {
     if (it->open && dl->iter_end) {
+        bool had_error = ltr_ctx_of(ctx)->failed; /* not iter_end's: left where it is */
         ctx->dataloader_idx = dl->dataloader_idx;
         ltr_fetch_scope_set(dl->seed, dl->epoch);
         dl->iter_end(ctx, dl->dm_self, dl->split, it->state);
         ltr_fetch_scope_clear();
         char msg[900] = ""; /* iter_end returns nothing: an error it records is only shown */
-        if (ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg) && msg[0])
+        if (!had_error && ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg) && msg[0])
             fprintf(stderr, "UserWarning: iter_end(%s): %s\n", ltr_split_name(dl->split), msg);
     }
     memset(it, 0, sizeof *it);
