@@ -39,6 +39,9 @@ static const frozen members[] = {
     AT(lt_host_api, dist_all_gather, "1.9", 2152),
     AT(lt_host_api, move_data_to_device, "1.9", 2168),
     AT(lt_host_api, autocast, "1.9", 2176),
+    AT(lt_host_api, sample_field, "1.9", 2184),
+    AT(lt_host_api, default_collate, "1.9", 2200),
+    AT(lt_host_api, batch_nfields, "1.9", 2208),
     AT(lt_ctx, api, "1.0", 0),
     AT(lt_ctx, current_epoch, "1.0", 24),
     AT(lt_ctx, sanity_checking, "1.0", 48),
@@ -54,6 +57,9 @@ static const frozen members[] = {
     AT(lt_datamodule_vtable, worker_init, "1.5", 112),
     AT(lt_datamodule_vtable, transfer_batch_to_device, "1.9", 120),
     AT(lt_datamodule_vtable, num_dataloaders, "1.9", 128),
+    AT(lt_datamodule_vtable, iter_begin, "1.9", 136),
+    AT(lt_datamodule_vtable, iter_end, "1.9", 152),
+    AT(lt_datamodule_vtable, collate, "1.9", 160),
     AT(lt_callback_vtable, on_exception, "1.4", 296),
     AT(lt_callback_vtable, on_load_checkpoint, "1.4", 328),
     AT(lt_logger_vtable, finalize, "1.4", 48),
@@ -61,6 +67,9 @@ static const frozen members[] = {
     AT(lt_logger_vtable, log_text, "1.8", 80),
     AT(lt_dataset, drop_last, "1.0", 673),
     AT(lt_dataset, shuffle_blocks, "1.5", 800),
+    AT(lt_dataset, iterable, "1.9", 804),
+    AT(lt_dataset, timeout, "1.9", 808),
+    AT(lt_samples, padding_value, "1.9", 56),
     AT(lt_strategy_vtable, create, "1.7", 8),
     AT(lt_strategy_vtable, save_checkpoint, "1.7", 112),
     AT(lt_strategy_env, world_size, "1.7", 32),
@@ -70,9 +79,9 @@ static const frozen members[] = {
 
 #define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
 static const frozen sizes[] = {
-    SZ(lt_host_api, 2184),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
-    SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 136), SZ(lt_callback_vtable, 336),
-    SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 808),
+    SZ(lt_host_api, 2216),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
+    SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 168), SZ(lt_callback_vtable, 336),
+    SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 816),      SZ(lt_samples, 64),
     SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
     SZ(lt_strategy_base_v1, 32),
 };

@@ -13,6 +13,7 @@
  * or two bars, the trainer reports Lightning's MisconfigurationException). Lines on
  * stderr in the built-in bar's format:
  *   LABEL: PCT%|BAR| n/total [elapsed<eta, R.RRit/s, metric=v, ...]
+ *   (an infinite total, an iterable dataset's: "LABEL: |BAR| n/? [...]", tqdm's total=None)
  * labels "Sanity Checking", "Epoch N", "Validation", "Testing", "Predicting"; the
  * metrics are trainer.progress_bar_metrics (training, and at the end of each
  * evaluation loop). On a terminal: one live line per stage, redrawn in place; the
@@ -35,7 +36,7 @@
 
 typedef struct bar {
     char label[64];
-    int64_t total, n;
+    int64_t total, n; /* total -1: unknown (an iterable dataset's inf) */
     double start;
     int last_decile;
     int64_t drawn_n; /* n at the last drawing (-1: none) */
@@ -68,20 +69,25 @@ static void draw(lt_ctx *ctx, pbar_cb *pb, bar *b, bool metrics, bool final) {
     b->drawn_n = b->n;
     double el = now_s() - b->start;
     double rate = el > 0 ? (double)b->n / el : 0;
-    double eta = rate > 0 ? (double)(b->total - b->n) / rate : 0;
+    double eta = rate > 0 && b->total > 0 ? (double)(b->total - b->n) / rate : 0;
     char e1[16], e2[16], fill[21];
     fmt_time(e1, sizeof e1, el);
     fmt_time(e2, sizeof e2, eta);
+    if (rate <= 0) snprintf(e2, sizeof e2, "?"); /* tqdm: no rate, no remaining time */
     int pct = b->total > 0 ? (int)(100 * b->n / b->total) : 100;
-    for (int i = 0; i < 20; i++) fill[i] = i < pct / 5 ? '#' : ' ';
+    for (int i = 0; i < 20; i++) fill[i] = b->total >= 0 && i < pct / 5 ? '#' : ' ';
     fill[20] = '\0';
     if (pb->tty) {
         fputs("\r", out);
         if (pb->position > 0) fprintf(out, "\033[%lldB", (long long)pb->position);
         fputs("\033[K", out);
     }
-    fprintf(out, "%s: %3d%%|%s| %lld/%lld [%s<%s, %.2fit/s", b->label, pct, fill,
-            (long long)b->n, (long long)b->total, e1, e2, rate);
+    if (b->total < 0) /* tqdm with total=None: "n/?", no percentage */
+        fprintf(out, "%s: |%s| %lld/? [%s<%s, %.2fit/s", b->label, fill, (long long)b->n, e1, e2,
+                rate);
+    else
+        fprintf(out, "%s: %3d%%|%s| %lld/%lld [%s<%s, %.2fit/s", b->label, pct, fill,
+                (long long)b->n, (long long)b->total, e1, e2, rate);
     int64_t nm = metrics ? lt_metrics_count(ctx, LT_PROGRESS_BAR_METRICS) : 0;
     for (int64_t i = 0; i < nm; i++) {
         const char *name = lt_metrics_name(ctx, LT_PROGRESS_BAR_METRICS, i);
@@ -123,7 +129,8 @@ static bool drawn(const pbar_cb *pb, const bar *b) {
 
 static void start(pbar_cb *pb, bar *b, const char *label, double total) {
     snprintf(b->label, sizeof b->label, "%s", label);
-    b->total = isfinite(total) && total > 0 ? (int64_t)total : 0;
+    /* Lightning's convert_inf: an infinite (iterable) or unknown total is None */
+    b->total = isfinite(total) && total >= 0 ? (int64_t)total : -1;
     b->n = 0;
     b->start = now_s();
     b->last_decile = 0;
@@ -140,6 +147,7 @@ static void update(lt_ctx *ctx, pbar_cb *pb, bar *b, int64_t n, bool metrics) {
         draw(ctx, pb, b, metrics, false);
         return;
     }
+    if (b->total < 0) return; /* no tenths of an unknown total: the final line only */
     int decile = b->total > 0 ? (int)(10 * n / b->total) : 10;
     if (decile > b->last_decile && n < b->total) {
         b->last_decile = decile;

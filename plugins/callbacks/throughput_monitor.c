@@ -339,7 +339,9 @@ static lt_status tm_on_train_batch_end(lt_ctx *ctx, void *self, lt_tensor *out, 
     double acc = lt_trainer_flag(ctx, "accumulate_grad_batches");
     double nb = lt_trainer_flag(ctx, "num_training_batches");
     int64_t a = isfinite(acc) && acc >= 1 ? (int64_t)acc : 1;
-    bool last = isfinite(nb) && (double)(batch_idx + 1) >= nb;
+    /* an iterable dataset's last batch is known from is_last_batch (its count is inf) */
+    bool last = (isfinite(nb) && (double)(batch_idx + 1) >= nb) ||
+                lt_trainer_flag(ctx, "is_last_batch") == 1.0;
     if ((batch_idx + 1) % a == 0 || last) return compute(ctx, m, S_TRAIN, -1);
     return LT_OK;
 }

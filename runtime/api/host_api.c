@@ -6,6 +6,8 @@
 #include "data/dataloader.h"
 #include "data/split.h" /* ABI 1.5: random_split */
 #include "data/workers.h" /* ABI 1.5: worker_info */
+#include "data/collate_fn.h" /* ABI 1.9: collate_field, default_collate */
+#include "data/sample_store.h" /* ABI 1.9: sample_field */
 #include "optim/configure.h"
 #include "optim/lr_scheduler.h"
 #include "optim/optimizer.h"
@@ -367,6 +369,12 @@ static lt_host_api host_api = {
     /* ABI 1.8: media logging (trainer/connectors/logger_media.c): served by the trainer */
     /* ABI 1.9: collectives and module hooks: served by the trainer; precision */
     .autocast = ltr_autocast_set,
+    /* ABI 1.9: iterable datasets and the collate hook (runtime/data/sample_store.c,
+     * collate_fn.c) */
+    .sample_field = ltr_api_sample_field,
+    .collate_field = ltr_api_collate_field,
+    .default_collate = ltr_api_default_collate,
+    .batch_nfields = ltr_batch_nfields,
 };
 
 const lt_host_api *ltr_host_api(void) { return &host_api; }

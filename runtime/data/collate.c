@@ -82,6 +82,13 @@ static void fill_value(lt_dtype dt, double v, unsigned char *out) {
     }
 }
 
+void ltr_collate_fill(void *base, size_t count, lt_dtype dt, double v) {
+    unsigned char pv[8];
+    size_t esz = ltr_dtype_size(dt);
+    fill_value(dt, v, pv);
+    for (size_t k = 0; k < count; k++) memcpy((char *)base + k * esz, pv, esz);
+}
+
 static int64_t numel_of(int ndim, const int64_t *shape) {
     int64_t n = 1;
     for (int d = 0; d < ndim; d++) n *= shape[d];
@@ -114,6 +121,68 @@ static bool grow(void **p, size_t *cap, size_t need, const lt_tensor *slot) {
     *p = q;
     *cap = c;
     return true;
+}
+
+void ltr_collate_pad_row(void *row, const void *sample, int nd, const int64_t *shp,
+                         const int64_t *maxs, size_t esz) {
+    char *dsti = row;
+    const char *src = sample;
+    int64_t cnt = numel_of(nd, shp);
+    if (cnt == 0) return;
+    if (nd == 0) { /* a scalar cannot be variable; kept for safety */
+        memcpy(dsti, src, esz);
+        return;
+    }
+    int64_t inner = shp[nd - 1], outer = cnt / inner;
+    int64_t idx[LT_MAX_DIMS] = {0}; /* multi-index over dims 0..nd-2 */
+    for (int64_t r = 0; r < outer; r++) {
+        size_t o = 0; /* padded offset of row idx */
+        for (int d = 0; d < nd - 1; d++) o = o * (size_t)maxs[d] + (size_t)idx[d];
+        o *= (size_t)maxs[nd - 1];
+        memcpy(dsti + o * esz, src, (size_t)inner * esz);
+        src += (size_t)inner * esz;
+        for (int d = nd - 2; d >= 0; d--) {
+            if (++idx[d] < shp[d]) break;
+            idx[d] = 0;
+        }
+    }
+}
+
+lt_status ltr_collate_item_shape(ltr_dataloader *dl, lt_ctx *ctx, int64_t index, int f,
+                                 int64_t *shp) {
+    const lt_field *fd = &dl->ds.fields[f];
+    const char *sn = ltr_split_name(dl->split);
+    memcpy(shp, fd->shape, sizeof fd->shape);
+    if (!ltr_field_is_variable(fd)) return LT_OK;
+    ltr_fetch_scope_set(dl->seed, dl->epoch); /* a random length sees get_item's rng */
+    lt_status rc = dl->item_shape(ctx, dl->dm_self, dl->split, index, f, shp);
+    ltr_fetch_scope_clear();
+    if (rc != LT_OK || ltr_ctx_of(ctx)->failed) {
+        char msg[900] = "";
+        ltr_ctx_take_error(ltr_ctx_of(ctx), msg, sizeof msg);
+        return ltr_fail(ctx, "item_shape(%s, %lld, field %d) failed: %s", sn, (long long)index,
+                        f, msg[0] ? msg : "(no message)");
+    }
+    for (int d = 0; d < fd->ndim; d++)
+        if ((fd->shape[d] != LT_VARIABLE_DIM && shp[d] != fd->shape[d]) || shp[d] < 0) {
+            char a[160], b[160];
+            return ltr_fail(ctx,
+                            "item_shape(%s, %lld) gave field %d ('%s') the shape %s but "
+                            "the dataset declares %s: only LT_VARIABLE_DIM (-1) "
+                            "dimensions may differ, and each must be >= 0",
+                            sn, (long long)index, f, fd->name ? fd->name : "?",
+                            shape_text(a, sizeof a, fd->ndim, shp),
+                            shape_text(b, sizeof b, fd->ndim, fd->shape));
+        }
+    size_t sb;
+    if (!bytes_of(1, fd->ndim, shp, ltr_dtype_size(fd->dtype), &sb)) {
+        char a[160];
+        return ltr_fail(ctx, "the %s loader: sample %lld's field %d ('%s') is too "
+                             "large: item_shape gave %s, more bytes than a 64-bit "
+                             "size holds", sn, (long long)index, f,
+                        fd->name ? fd->name : "?", shape_text(a, sizeof a, fd->ndim, shp));
+    }
+    return LT_OK;
 }
 
 /* error from a hook call on sample `index`: the hook's own message, prefixed */
@@ -152,34 +221,7 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
         for (int f = 0; f < nf; f++) {
             const lt_field *fd = &ds->fields[f];
             int64_t *shp = SHAPE(i, f);
-            memcpy(shp, fd->shape, sizeof fd->shape);
-            if (ltr_field_is_variable(fd)) {
-                ltr_fetch_scope_set(dl->seed, dl->epoch); /* a random length sees get_item's rng */
-                lt_status rc = dl->item_shape(ctx, dl->dm_self, dl->split, index, f, shp);
-                ltr_fetch_scope_clear();
-                if (rc != LT_OK || ltr_ctx_of(ctx)->failed)
-                    return hook_failed(dl, ctx, "item_shape", index, f);
-                for (int d = 0; d < fd->ndim; d++)
-                    if ((fd->shape[d] != LT_VARIABLE_DIM && shp[d] != fd->shape[d]) || shp[d] < 0) {
-                        char a[160], b[160];
-                        return ltr_fail(ctx,
-                                        "item_shape(%s, %lld) gave field %d ('%s') the shape %s but "
-                                        "the dataset declares %s: only LT_VARIABLE_DIM (-1) "
-                                        "dimensions may differ, and each must be >= 0",
-                                        sn, (long long)index, f, fd->name ? fd->name : "?",
-                                        shape_text(a, sizeof a, fd->ndim, shp),
-                                        shape_text(b, sizeof b, fd->ndim, fd->shape));
-                    }
-                size_t sb;
-                if (!bytes_of(1, fd->ndim, shp, ltr_dtype_size(fd->dtype), &sb)) {
-                    char a[160];
-                    return ltr_fail(ctx, "the %s loader: sample %lld's field %d ('%s') is too "
-                                         "large: item_shape gave %s, more bytes than a 64-bit "
-                                         "size holds", sn, (long long)index, f,
-                                    fd->name ? fd->name : "?",
-                                    shape_text(a, sizeof a, fd->ndim, shp));
-                }
-            }
+            if (ltr_collate_item_shape(dl, ctx, index, f, shp) != LT_OK) return LT_ERROR;
             for (int d = 0; d < fd->ndim; d++)
                 if (shp[d] > maxs[f][d]) maxs[f][d] = shp[d];
         }
@@ -238,36 +280,14 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
     for (int f = 0; f < nf; f++) {
         const lt_field *fd = &ds->fields[f];
         if (!ltr_field_is_variable(fd)) continue;
-        unsigned char pv[8];
-        fill_value(fd->dtype, ds->padding_value[f], pv);
         char *base = batch->fields[f]->data;
-        size_t total = (size_t)n * padded[f];
-        for (size_t k = 0; k < total; k++) memcpy(base + k * esz[f], pv, esz[f]);
-        int nd = fd->ndim;
+        ltr_collate_fill(base, (size_t)n * padded[f], fd->dtype, ds->padding_value[f]);
         const char *src = cs->staging[f];
         for (int64_t i = 0; i < n; i++) {
             const int64_t *shp = SHAPE(i, f);
-            int64_t cnt = numel_of(nd, shp);
-            char *dsti = base + (size_t)i * padded[f] * esz[f];
-            if (cnt == 0) continue;
-            if (nd == 0) { /* cannot be variable; kept for safety */
-                memcpy(dsti, src, esz[f]);
-                src += esz[f];
-                continue;
-            }
-            int64_t inner = shp[nd - 1], outer = cnt / inner;
-            int64_t idx[LT_MAX_DIMS] = {0}; /* multi-index over dims 0..nd-2 */
-            for (int64_t r = 0; r < outer; r++) {
-                size_t o = 0; /* padded offset of row idx */
-                for (int d = 0; d < nd - 1; d++) o = o * (size_t)maxs[f][d] + (size_t)idx[d];
-                o *= (size_t)maxs[f][nd - 1];
-                memcpy(dsti + o * esz[f], src, (size_t)inner * esz[f]);
-                src += (size_t)inner * esz[f];
-                for (int d = nd - 2; d >= 0; d--) {
-                    if (++idx[d] < shp[d]) break;
-                    idx[d] = 0;
-                }
-            }
+            ltr_collate_pad_row(base + (size_t)i * padded[f] * esz[f], src, fd->ndim, shp,
+                                maxs[f], esz[f]);
+            src += (size_t)numel_of(fd->ndim, shp) * esz[f];
         }
     }
 #undef SHAPE

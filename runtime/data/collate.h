@@ -32,4 +32,16 @@ lt_status ltr_collate_fetch(ltr_dataloader *dl, int slot, int64_t start, int64_t
                             lt_ctx *ctx);
 void ltr_collate_free(ltr_dataloader *dl);
 
+/* Shared with the staged collate (data/collate_fn.c): */
+/* item_shape for field f of sample `index`, checked against the declaration (fixed
+ * fields: their declared shape); errors go to ctx naming the split and sample. */
+lt_status ltr_collate_item_shape(ltr_dataloader *dl, lt_ctx *ctx, int64_t index, int f,
+                                 int64_t *shp);
+/* count elements of `dt` at base, each v */
+void ltr_collate_fill(void *base, size_t count, lt_dtype dt, double v);
+/* one sample (contiguous in shp[nd]) into its row of a batch field padded to maxs[nd],
+ * at the start of each padded dimension (pad_sequence's layout) */
+void ltr_collate_pad_row(void *row, const void *sample, int nd, const int64_t *shp,
+                         const int64_t *maxs, size_t esz);
+
 #endif

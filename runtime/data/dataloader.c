@@ -4,6 +4,10 @@
 #include "accelerators/registry.h"
 #include "core/context.h"
 #include "data/collate.h"
+#include "data/collate_fn.h"
+#include "data/iter_workers.h"
+#include "data/iterable.h"
+#include "data/sample_store.h"
 #include "data/transforms.h"
 #include "data/workers.h"
 #include "tensor/tensor.h"
@@ -43,14 +47,16 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
                                      uint64_t seed, const ltr_sampler_policy *policy) {
     memset(dl, 0, sizeof *dl);
     const char *sn = ltr_split_name(split);
-    if (ds->length < 0) return ltr_fail(ctx, "the %s dataset has no data (length < 0)", sn);
+    if (ds->length < 0 && !ds->iterable)
+        return ltr_fail(ctx, "the %s dataset has no data (length < 0)", sn);
     if (ds->batch_size < 1)
         return ltr_fail(ctx, "the %s dataset: batch_size must be >= 1, got %lld", sn,
                         (long long)ds->batch_size);
     if (ds->nfields < 1 || ds->nfields > LT_MAX_FIELDS)
         return ltr_fail(ctx, "the %s dataset: nfields must be 1..%d, got %d", sn, LT_MAX_FIELDS,
                         ds->nfields);
-    if (!get_item) return ltr_fail(ctx, "the data module has no get_item hook");
+    /* ABI 1.9: an iterable split is read by iter_next (ltr_iterable_attach checks it) */
+    if (!get_item && !ds->iterable) return ltr_fail(ctx, "the data module has no get_item hook");
     for (int f = 0; f < ds->nfields; f++) {
         const lt_field *fd = &ds->fields[f];
         if (fd->ndim < 0 || fd->ndim >= LT_MAX_DIMS)
@@ -82,6 +88,18 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
     if (ds->persistent_workers && ds->num_workers == 0)
         return ltr_fail(ctx, "the %s loader: persistent_workers option needs num_workers > 0 "
                         "(--data.num_workers)", sn);
+    /* ABI 1.9: DataLoader(timeout=) and torch's IterableDataset rules */
+    if (!(ds->timeout >= 0))
+        return ltr_fail(ctx, "the %s loader: timeout option should be non-negative (got %g; "
+                        "--data.timeout)", sn, ds->timeout);
+    if (ds->iterable && ds->shuffle)
+        return ltr_fail(ctx, "the %s loader: DataLoader with IterableDataset: expected "
+                        "unspecified shuffle option, but got shuffle=True (an iterable dataset "
+                        "yields in its own order: shuffle inside iter_next, e.g. with a buffer)", sn);
+    if (ds->iterable && ds->sampler != LT_SAMPLER_AUTO)
+        return ltr_fail(ctx, "the %s loader: DataLoader with IterableDataset: expected "
+                        "unspecified sampler option, but got sampler=%d (leave ds.sampler at "
+                        "LT_SAMPLER_AUTO)", sn, (int)ds->sampler);
     if ((int64_t)ds->num_workers * ds->prefetch_factor > 4096)
         return ltr_fail(ctx, "the %s loader: num_workers * prefetch_factor = %lld batches in "
                         "flight is more than 4096", sn,
@@ -100,17 +118,22 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
     dl->dm_self = dm_self;
     dl->ctx = ctx;
     dl->seed = ds->seed >= 0 ? (uint64_t)ds->seed : seed; /* ds.seed -1 = the run's */
-    /* the sampler (data/sampler.h) over the trainer's rank and world size */
-    if (ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
+    dl->iterable = ds->iterable;
+    /* the sampler (data/sampler.h) over the trainer's rank and world size; an iterable
+     * dataset has none (torch's _InfiniteConstantSampler; Lightning adds no
+     * DistributedSampler to it) */
+    if (!dl->iterable &&
+        ltr_sampler_init(&dl->sampler, ctx, ds, split, dl->seed, ctx->rank, ctx->world_size,
                          policy->use_distributed_sampler, policy->overfit_batches) != LT_OK) {
         ltr_dataloader_free(dl);
         return LT_ERROR;
     }
-    dl->order_len = ltr_sampler_len(&dl->sampler);
+    dl->order_len = dl->iterable ? 0 : ltr_sampler_len(&dl->sampler);
     dl->order = malloc((size_t)(dl->order_len ? dl->order_len : 1) * sizeof *dl->order);
     /* a batch holds at most len(sampler) samples: a batch_size larger than the dataset
-     * (torch: one batch of everything) gets buffers of the samples there are */
-    int64_t rows = ds->batch_size < dl->order_len ? ds->batch_size : dl->order_len;
+     * (torch: one batch of everything) gets buffers of the samples there are; an
+     * iterable one's batches hold up to batch_size */
+    int64_t rows = ds->batch_size < dl->order_len || dl->iterable ? ds->batch_size : dl->order_len;
     if (rows < 1) rows = 1;
     for (int f = 0; f < ds->nfields; f++) {
         const lt_field *fd = &ds->fields[f];
@@ -127,6 +150,10 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
         }
     }
     dl->nslots = ds->num_workers ? ds->num_workers * ds->prefetch_factor + 1 : 1;
+    /* iterable: the held batch and the one fetched ahead (data/iterable.h), or each
+     * worker's ring (data/iter_workers.h) */
+    if (dl->iterable)
+        dl->nslots = ds->num_workers ? ltr_iter_workers_nslots(ds->num_workers, ds->prefetch_factor) : 2;
     dl->slots = calloc((size_t)dl->nslots, sizeof *dl->slots);
     if (!dl->order || !dl->slots) goto oom;
     for (int s = 0; s < dl->nslots; s++) {
@@ -150,7 +177,9 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
             if (!t->data) goto oom;
         }
     }
-    if (ds->num_workers > 0 && !(dl->workers = ltr_workers_new(dl))) goto oom;
+    if (ds->num_workers > 0 && !dl->iterable && !(dl->workers = ltr_workers_new(dl))) goto oom;
+    if (ds->num_workers > 0 && dl->iterable && !(dl->iter_workers = ltr_iter_workers_new(dl)))
+        goto oom;
     ltr_dataloader_set_epoch(dl, 0);
     return LT_OK;
 oom:
@@ -171,8 +200,31 @@ void ltr_slot_free(const lt_tensor *t, void *p) {
     dev->host_free(self, p);
 }
 
+lt_status ltr_dataloader_attach(ltr_dataloader *dl, const ltr_loader_hooks *h) {
+    /* ABI 1.5: variable-length samples of a map-style dataset need item_shape; an
+     * iterable one gives each sample's shape with lt_sample_field */
+    if (!dl->iterable && ltr_collate_attach(dl, h->item_shape) != LT_OK) return LT_ERROR;
+    if (ltr_iterable_attach(dl, h->iter_begin, h->iter_next, h->iter_end) != LT_OK) return LT_ERROR;
+    dl->collate_fn = h->collate; /* ABI 1.9: collate_fn */
+    if ((h->collate || (dl->iterable && dl->variable)) && ltr_sample_stores_attach(dl) != LT_OK)
+        return LT_ERROR;
+    dl->worker_init = h->worker_init; /* ABI 1.5 */
+    return LT_OK;
+}
+
 void ltr_dataloader_free(ltr_dataloader *dl) {
-    if (dl->workers) ltr_workers_free(dl->workers); /* joined before the buffers go */
+    bool stopped = true; /* workers joined before the buffers go */
+    if (dl->workers) stopped = ltr_workers_free(dl->workers);
+    if (dl->iter_workers) stopped = ltr_iter_workers_free(dl->iter_workers) && stopped;
+    if (!stopped) { /* ABI 1.9: a worker stuck after a timeout may still write here */
+        ltr_dataloader *keep = malloc(sizeof *keep);
+        if (keep) *keep = *dl;
+        ltr_workers_leave_behind(keep);
+        memset(dl, 0, sizeof *dl);
+        return;
+    }
+    ltr_iter_stream_free(dl);
+    ltr_sample_stores_free(dl);
     ltr_collate_free(dl);
     for (int s = 0; dl->slots && s < dl->nslots; s++)
         for (int f = 0; f < LT_MAX_FIELDS; f++) {
@@ -182,12 +234,16 @@ void ltr_dataloader_free(ltr_dataloader *dl) {
         }
     free(dl->slots);
     free(dl->order);
-    ltr_sampler_free(&dl->sampler);
+    if (!dl->iterable) ltr_sampler_free(&dl->sampler);
     memset(dl, 0, sizeof *dl);
 }
 
 int64_t ltr_dataloader_len(const ltr_dataloader *dl) {
     int64_t n = dl->order_len, b = dl->ds.batch_size;
+    if (dl->iterable) { /* torch: len(dataset) batched, when the dataset has a __len__ */
+        if (dl->ds.length < 0) return LTR_LEN_UNKNOWN;
+        n = dl->ds.length;
+    }
     return dl->ds.drop_last ? n / b : n / b + (n % b != 0); /* no n + b - 1: b may be huge */
 }
 
@@ -195,8 +251,11 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch) {
     /* a new epoch's iterator: what is in flight belongs to the old order; the workers
      * end here unless persistent_workers (PyTorch shuts them down with the iterator) */
     if (dl->workers) ltr_workers_stop(dl->workers, !dl->ds.persistent_workers);
+    if (dl->iter_workers) ltr_iter_workers_stop(dl->iter_workers, !dl->ds.persistent_workers);
+    ltr_iter_stream_reset(dl); /* ABI 1.9: iter(dataloader) makes a new iterator */
     /* workers fetch only between a restart and this stop: dl->epoch is constant for them */
     dl->epoch = epoch;
+    if (dl->iterable) return;
     /* the sampler's order, reproducible from (seed, epoch, rank, world) alone so
      * a resumed run sees the same order (data/sampler.h) */
     dl->sampler.seed = dl->seed; /* a checkpoint restore may have set dl->seed */
@@ -214,6 +273,8 @@ int64_t ltr_dataloader_batch_samples(const ltr_dataloader *dl, int64_t b) {
 lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, int64_t start,
                                      int64_t n, lt_ctx *ctx, bool omp) {
     ctx->dataloader_idx = dl->dataloader_idx; /* ABI 1.9: the hooks see their loader */
+    /* ABI 1.9: a collate hook: whole samples staged, then collated (data/collate_fn.c) */
+    if (dl->staged) return ltr_staged_fetch(dl, (int)(slot - dl->slots), start, n, ctx);
     /* ABI 1.5: variable-length fields: item_shape, staging, padding (data/collate.c) */
     if (dl->variable) return ltr_collate_fetch(dl, (int)(slot - dl->slots), start, n, ctx);
     size_t sample_bytes[LT_MAX_FIELDS];
@@ -284,6 +345,13 @@ lt_status ltr_dataloader_fetch_batch(ltr_dataloader *dl, struct lt_batch *slot, 
 }
 
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out) {
+    if (dl->iterable) { /* ABI 1.9: the stream's next batch, or NULL at its end */
+        if (batch_idx < 0)
+            return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader",
+                            (long long)batch_idx, ltr_split_name(dl->split));
+        return dl->iter_workers ? ltr_iter_workers_get(dl->iter_workers, batch_idx, out)
+                                : ltr_iter_stream_get(dl, batch_idx, out);
+    }
     int64_t nb = ltr_dataloader_len(dl);
     if (batch_idx < 0 || batch_idx >= nb)
         return ltr_fail(dl->ctx, "batch %lld is out of range for the %s loader (%lld batches)",
@@ -295,6 +363,15 @@ lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **o
         return LT_ERROR;
     *out = &dl->slots[0];
     return LT_OK;
+}
+
+lt_status ltr_dataloader_peek_end(ltr_dataloader *dl, int64_t batch_idx, bool *last) {
+    if (!dl->iterable) {
+        *last = batch_idx + 1 >= ltr_dataloader_len(dl);
+        return LT_OK;
+    }
+    return dl->iter_workers ? ltr_iter_workers_peek_end(dl->iter_workers, batch_idx, last)
+                            : ltr_iter_stream_peek_end(dl, batch_idx, last);
 }
 
 lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field) {
@@ -313,3 +390,5 @@ lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field) {
 }
 
 int64_t ltr_batch_size(const lt_batch *b) { return b ? b->size : 0; }
+
+int32_t ltr_batch_nfields(const lt_batch *b) { return b ? b->nfields : 0; }

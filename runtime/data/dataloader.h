@@ -55,7 +55,39 @@ typedef struct ltr_dataloader {
     /* ABI 1.9: which of the split's loaders this is (num_dataloaders): every data hook
      * on its samples sees it as ctx->dataloader_idx */
     int dataloader_idx;
+    /* ABI 1.9: iterable datasets (data/iterable.h, data/iter_workers.h): ds.iterable,
+     * the data module's iterator hooks, and who pulls from the iterator — the training
+     * thread's stream (no workers) or the worker pool */
+    bool iterable;
+    lt_status (*iter_begin)(lt_ctx *, void *, lt_split, void **);
+    lt_status (*iter_next)(lt_ctx *, void *, lt_split, void *, void *const *);
+    void (*iter_end)(lt_ctx *, void *, lt_split, void *);
+    struct ltr_iter_stream *stream;        /* owned; NULL with workers */
+    struct ltr_iter_workers *iter_workers; /* owned; NULL without workers */
+    /* ABI 1.9: the collate hook (data/collate_fn.h) — a staged loader stages whole
+     * samples (data/sample_store.h, one store per slot) before collating: it has a
+     * collate hook, or is iterable with variable-length fields */
+    lt_status (*collate_fn)(lt_ctx *, void *, lt_split, const lt_samples *, lt_batch *);
+    bool staged;
+    struct ltr_sample_store *stores; /* owned: nslots of them when staged */
 } ltr_dataloader;
+
+/* The data module's hooks a loader calls besides get_item (any may be NULL), given by
+ * ltr_dataloader_attach after init and before the first get. */
+typedef struct ltr_loader_hooks {
+    lt_status (*item_shape)(lt_ctx *, void *, lt_split, int64_t, int, int64_t *);
+    lt_status (*worker_init)(lt_ctx *, void *, lt_split, int, int);
+    lt_status (*iter_begin)(lt_ctx *, void *, lt_split, void **);
+    lt_status (*iter_next)(lt_ctx *, void *, lt_split, void *, void *const *);
+    void (*iter_end)(lt_ctx *, void *, lt_split, void *);
+    lt_status (*collate)(lt_ctx *, void *, lt_split, const lt_samples *, lt_batch *);
+} ltr_loader_hooks;
+
+/* Attach the hooks (item_shape: data/collate.h's ltr_collate_attach; the iterator hooks:
+ * data/iterable.h; collate: data/collate_fn.h). Errors (a variable field without
+ * item_shape, an iterable split without iter_next) go to ctx naming the split; the
+ * loader is freed then. */
+lt_status ltr_dataloader_attach(ltr_dataloader *dl, const ltr_loader_hooks *hooks);
 
 /* A batch slot's data (t->data of a slot field): page-locked host memory of t's device,
  * from its host_alloc, that the data module writes and the step reads (the CPU: its
@@ -83,7 +115,10 @@ lt_status ltr_dataloader_init_policy(ltr_dataloader *dl, lt_ctx *ctx, const lt_d
                                      lt_split split, ltr_get_item_fn get_item, void *dm_self,
                                      uint64_t seed, const ltr_sampler_policy *policy);
 void ltr_dataloader_free(ltr_dataloader *dl);
-/* len(DataLoader): batches per epoch over len(sampler) (floor with drop_last, else ceil). */
+/* len(DataLoader): batches per epoch over len(sampler) (floor with drop_last, else ceil);
+ * for an iterable dataset over its __len__ (ds.length), or LTR_LEN_UNKNOWN without one
+ * (torch's TypeError from len(), Lightning's float('inf') batches). */
+#define LTR_LEN_UNKNOWN (-1)
 int64_t ltr_dataloader_len(const ltr_dataloader *dl);
 /* Sampler order for `epoch` (sampler.set_epoch): a pure function of (seed, epoch, rank,
  * world_size, the dataset's sampler options); see data/sampler.h. */
@@ -93,6 +128,12 @@ void ltr_dataloader_set_epoch(ltr_dataloader *dl, int64_t epoch);
  * (prefetched), any other index restarts the prefetch there (a resumed epoch starts at
  * its batch k). The batch stays valid until the next get, set_epoch or free. */
 lt_status ltr_dataloader_get(ltr_dataloader *dl, int64_t batch_idx, lt_batch **out);
+/* ABI 1.9: iterable datasets — for them ltr_dataloader_get gives *out NULL (and LT_OK)
+ * when the stream ended before batch_idx: the epoch is over (StopIteration). And after
+ * a get of batch b, whether b is the epoch's last: for an iterable loader the batch
+ * after it is fetched ahead to find out (Lightning's _PrefetchDataFetcher; the batch
+ * stays valid); for the others b + 1 == len. */
+lt_status ltr_dataloader_peek_end(ltr_dataloader *dl, int64_t batch_idx, bool *last);
 
 /* fetch the n samples at positions first..first+n-1 of `order` into the
  * buffers of `slot` (the one place a batch is assembled). Errors go to ctx as
@@ -108,5 +149,6 @@ const char *ltr_split_name(lt_split split);
 /* lt_host_api members */
 lt_tensor *ltr_batch_at(lt_ctx *ctx, const lt_batch *b, int field);
 int64_t ltr_batch_size(const lt_batch *b);
+int32_t ltr_batch_nfields(const lt_batch *b); /* ABI 1.9 */
 
 #endif

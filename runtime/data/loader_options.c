@@ -21,6 +21,8 @@ lt_status ltr_loader_overrides_read(lt_ctx *ctx, const lt_hparams *hp, ltr_loade
         o->persistent_workers = ltr_hp_bool(ctx, hp, "persistent_workers", false);
     if ((o->has_pin_memory = given(hp, "pin_memory")))
         o->pin_memory = ltr_hp_bool(ctx, hp, "pin_memory", false);
+    if ((o->has_timeout = given(hp, "timeout")))
+        o->timeout = ltr_hp_float(ctx, hp, "timeout", 0.0);
     if (ltr_ctx_of(ctx)->failed) return LT_ERROR;
     /* out of int32 range: clamp so the loader's own check names the value as too
      * small/large instead of a wrapped one */
@@ -38,4 +40,5 @@ void ltr_loader_overrides_apply(const ltr_loader_overrides *o, lt_dataset *ds) {
     if (o->has_prefetch_factor) ds->prefetch_factor = (int32_t)o->prefetch_factor;
     if (o->has_persistent_workers) ds->persistent_workers = o->persistent_workers;
     if (o->has_pin_memory) ds->pin_memory = o->pin_memory;
+    if (o->has_timeout) ds->timeout = o->timeout;
 }

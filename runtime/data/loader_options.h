@@ -1,6 +1,6 @@
 /*
  * loader_options.h — `--data.<option>` for the DataLoader options of every split
- *: num_workers, prefetch_factor, persistent_workers, pin_memory.
+ *: num_workers, prefetch_factor, persistent_workers, pin_memory, timeout (ABI 1.9).
  *
  * The host reads them from the data module's hparams when given (so any data module
  * takes `--data.num_workers 2` without reading it itself, and the unread-hparam check
@@ -19,6 +19,8 @@ typedef struct ltr_loader_overrides {
     bool has_num_workers, has_prefetch_factor, has_persistent_workers, has_pin_memory;
     int64_t num_workers, prefetch_factor;
     bool persistent_workers, pin_memory;
+    bool has_timeout; /* ABI 1.9: DataLoader(timeout=), seconds */
+    double timeout;
 } ltr_loader_overrides;
 
 /* Read the given ones (recorded as read); a wrong type is an error in ctx naming

@@ -10,11 +10,13 @@
  * own lt_ctx, so errors never race; a failed batch is reported when its turn comes.
  * Worker threads block SIGINT/SIGTERM (the sigwait thread takes them, signal_connector.c)
  * and never run compute kernels. Each runs the data module's worker_init first.
+ * ABI 1.9: ds.timeout bounds the wait for a batch (data/worker_thread.h).
  */
 #ifndef LTR_WORKERS_H
 #define LTR_WORKERS_H
 
 #include "data/dataloader.h"
+#include "data/worker_thread.h" /* ltr_api_worker_info, timeouts */
 
 typedef struct ltr_workers ltr_workers;
 
@@ -26,11 +28,10 @@ lt_status ltr_workers_get(ltr_workers *ws, int64_t b, lt_batch **out);
 /* Cancel what is in flight (waits for the fetches running now); join the threads
  * too when `join`. The epoch's order may change afterwards. */
 void ltr_workers_stop(ltr_workers *ws, bool join);
-/* Stop, join and free. */
-void ltr_workers_free(ltr_workers *ws);
+/* Stop, join and free; false when a worker could not be stopped after a timeout (the
+ * pool is then left behind, not freed: the loader's buffers must stay too). */
+bool ltr_workers_free(ltr_workers *ws);
 /* Threads running now (for tests: persistent_workers keeps them between epochs). */
 int ltr_workers_alive(const ltr_workers *ws);
-/* lt_host_api member (ABI 1.5): get_worker_info() of the calling thread. */
-bool ltr_api_worker_info(lt_ctx *ctx, int *worker_id, int *num_workers);
 
 #endif

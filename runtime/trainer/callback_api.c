@@ -57,14 +57,19 @@ double ltr_api_trainer_flag(lt_ctx *c, const char *key) {
      * missing test split in setup("fit") instead of after training */
     if (!strcmp(key, "test_after_fit")) return t->opts->run_test ? 1.0 : 0.0;
     /* ABI 1.4: progress bar */
-    if (!strcmp(key, "num_eval_batches")) return (double)t->loop.eval_total;
+    /* ABI 1.9: an iterable dataset's unknown count is float('inf'), as Lightning's */
+    if (!strcmp(key, "num_eval_batches"))
+        return t->loop.eval_total == LTR_INF_BATCHES ? INFINITY : (double)t->loop.eval_total;
     if (!strcmp(key, "enable_progress_bar")) return f->enable_progress_bar ? 1.0 : 0.0;
     /* ModelCheckpoint's deferral (Lightning 2.6): is validation about to run? */
     if (!strcmp(key, "is_last_batch")) return t->loop.is_last_batch ? 1.0 : 0.0;
     if (!strcmp(key, "num_val_batches"))
-        return t->loop.estimated_ready ? (double)t->loop.num_val_batches : NAN;
+        return !t->loop.estimated_ready ? NAN
+               : t->loop.num_val_batches == LTR_INF_BATCHES ? INFINITY : (double)t->loop.num_val_batches;
     if (!strcmp(key, "num_training_batches"))
-        return t->loop.estimated_ready ? (double)t->loop.num_training_batches : NAN;
+        return !t->loop.estimated_ready ? NAN
+               : t->loop.num_training_batches == LTR_INF_BATCHES ? INFINITY
+                                                                 : (double)t->loop.num_training_batches;
     return NAN;
 }
 

@@ -39,18 +39,23 @@ static void fmt_time(char *buf, size_t cap, double s) {
 static void draw(ltr_progress *p, const ltr_metric_dict *metrics, bool final) {
     double el = ltr_now() - p->start;
     double rate = el > 0 ? (double)p->done / el : 0;
-    double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
+    double eta = rate > 0 && p->total > 0 ? (double)(p->total - p->done) / rate : 0;
     char e1[16], e2[16];
     fmt_time(e1, sizeof e1, el);
     fmt_time(e2, sizeof e2, eta);
+    if (rate <= 0) snprintf(e2, sizeof e2, "?"); /* tqdm: no rate, no remaining time */
     int pct = p->total > 0 ? (int)(100 * p->done / p->total) : 100;
     char bar[21];
-    int fill = pct / 5;
+    int fill = p->total < 0 ? 0 : pct / 5;
     for (int i = 0; i < 20; i++) bar[i] = i < fill ? '#' : ' ';
     bar[20] = '\0';
     if (p->tty) fputs("\r\033[K", p->out);
-    fprintf(p->out, "%s: %3d%%|%s| %lld/%lld [%s<%s, %.2fit/s", p->label, pct, bar,
-            (long long)p->done, (long long)p->total, e1, e2, rate);
+    if (p->total < 0) /* ABI 1.9: unknown total (an iterable dataset): tqdm's total=None */
+        fprintf(p->out, "%s: |%s| %lld/? [%s<%s, %.2fit/s", p->label, bar, (long long)p->done,
+                e1, e2, rate);
+    else
+        fprintf(p->out, "%s: %3d%%|%s| %lld/%lld [%s<%s, %.2fit/s", p->label, pct, bar,
+                (long long)p->done, (long long)p->total, e1, e2, rate);
     for (int i = 0; metrics && i < metrics->n; i++)
         fprintf(p->out, ", %s=%.4g", metrics->names[i], metrics->values[i]);
     fputc(']', p->out);
@@ -66,7 +71,7 @@ void ltr_progress_update(ltr_progress *p, int64_t done, const ltr_metric_dict *m
         if (now - p->last_draw < 0.1) return;
         p->last_draw = now;
         draw(p, metrics, false);
-    } else {
+    } else if (p->total >= 0) { /* an unknown total has no tenths: its final line only */
         int decile = p->total > 0 ? (int)(10 * done / p->total) : 10;
         if (decile > p->last_decile && done < p->total) {
             p->last_decile = decile;

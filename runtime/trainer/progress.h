@@ -24,6 +24,8 @@ typedef struct ltr_progress {
 } ltr_progress;
 
 void ltr_progress_init(ltr_progress *p, FILE *out, bool enabled);
+/* total -1: unknown (an iterable dataset, ABI 1.9): "n/?" and no bar, as tqdm draws
+ * total=None; off a terminal only the final line */
 void ltr_progress_start(ltr_progress *p, const char *label, int64_t total);
 void ltr_progress_update(ltr_progress *p, int64_t done, const ltr_metric_dict *metrics);
 /* Final state of the stage, newline-terminated. */

@@ -40,7 +40,7 @@ void ltr_trainer_hook_begin(ltr_trainer *t, bool is_module, const char *hook) {
     /* for a crash report (fault.h); fetch's get_item runs before batch_idx moves on */
     ltr_fault_push(is_module ? LTR_FAULT_MODULE : LTR_FAULT_DATA, ltr_trainer_plugin_name(t, is_module),
                    (is_module ? &t->module_plugin : &t->data_plugin)->path, hook,
-                   t->ctx.pub.current_epoch, strcmp(hook, "get_item") ? t->ctx.pub.batch_idx : -1);
+                   t->ctx.pub.current_epoch, strcmp(hook, "get_item") && strcmp(hook, "iter_next") ? t->ctx.pub.batch_idx : -1);
     if (t->tools.profiler) /* Lightning's "[LightningModule]Name.hook" actions */
         ltr_profiler_start(t->tools.profiler, is_module ? "[LightningModule]" : "[LightningDataModule]",
                            hook);
@@ -63,6 +63,23 @@ lt_status ltr_trainer_hook_done(ltr_trainer *t, bool is_module, const char *hook
 }
 
 int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int64_t len) {
+    if (len == LTR_LEN_UNKNOWN) { /* ABI 1.9: _parse_num_batches with length float('inf') */
+        if (!limit.is_fraction) return limit.count;
+        if (limit.fraction == 1.0) return LTR_INF_BATCHES;
+        if (limit.fraction == 0.0) return 0; /* the loop is skipped before Lightning parses it */
+        /* "limit_train_batches" -> "train": RunningStage.dataloader_prefix */
+        char prefix[16] = "";
+        const char *p = strncmp(flag, "limit_", 6) ? flag : flag + 6;
+        size_t k = strcspn(p, "_");
+        snprintf(prefix, sizeof prefix, "%.*s", (int)k, p);
+        ltr_trainer_error(t, LTR_EXIT_USAGE,
+                          "When using an `IterableDataset`, `Trainer(limit_%s_batches)` must be "
+                          "`1.0` or an int. An int specifies `num_%s_batches` to use. "
+                          "(--trainer.%s %g: the %s dataset of data module '%s' has no length)",
+                          prefix, prefix, flag, limit.fraction, prefix,
+                          ltr_trainer_plugin_name(t, false));
+        return -1;
+    }
     if (!limit.is_fraction) return limit.count < len ? limit.count : len;
     int64_t n = (int64_t)((double)len * limit.fraction);
     if (n == 0 && limit.fraction > 0.0 && len > 0) {

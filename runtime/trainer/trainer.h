@@ -179,8 +179,17 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Batches to run from a loader of `len` batches under a limit (Lightning's
- * _parse_num_batches); -1 with an error when a positive fraction rounds to 0. */
+ * _parse_num_batches); -1 with an error when a positive fraction rounds to 0.
+ * ABI 1.9: a loader of unknown length (an iterable dataset, len LTR_LEN_UNKNOWN) has
+ * LTR_INF_BATCHES (Lightning's float('inf')) under 1.0, the count under an int, and a
+ * fraction other than 1.0 is Lightning's MisconfigurationException. */
 int64_t ltr_limit_batches(ltr_trainer *t, const char *flag, ltr_limit limit, int64_t len);
+/* ABI 1.9: float('inf') batches — an iterable dataset's epoch, which ends when its
+ * stream does; sums of batch counts saturate at it */
+#define LTR_INF_BATCHES INT64_MAX
+static inline int64_t ltr_batches_add(int64_t a, int64_t b) {
+    return a > LTR_INF_BATCHES - b ? LTR_INF_BATCHES : a + b;
+}
 
 lt_status ltr_fit_loop(ltr_trainer *t);
 
@@ -257,7 +266,8 @@ int64_t ltr_eval_max_batches(ltr_trainer *t, lt_split split, const char *flag, l
                              int64_t *out);
 /* trainer.predict's loop and predictions file (loops/prediction.c). */
 lt_status ltr_predict_stage(ltr_trainer *t);
-/* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop */
+/* next(data_fetcher) and the batch strategy.batch_to_device (loops/fit.c), for every loop;
+ * *batch NULL (LT_OK) when an iterable dataset's stream ended before batch b (ABI 1.9) */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch);
 /* log_every_n_steps (log_gating.c): Lightning's _LoggerConnector.should_update_logs, and
  * update_train_step_metrics (the step's logged metrics to the loggers when it is time) */

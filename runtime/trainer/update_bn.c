@@ -77,13 +77,18 @@ lt_status ltr_api_update_bn(lt_ctx *ctx) {
     c->grad_enabled = false;
     c->bn_cumulative = true; /* momentum = None */
     lt_status rc = LT_OK;
-    for (int64_t b = 0; rc == LT_OK && b < nb; b++) {
+    /* ABI 1.9: an iterable train dataset (nb unknown): until its stream ends */
+    for (int64_t b = 0; rc == LT_OK && (nb == LTR_LEN_UNKNOWN || b < nb); b++) {
         ltr_arena_mark mark = ltr_arena_get_mark(c->arena);
         lt_batch *batch;
         c->plugin_name = t->module_plugin.desc->name;
         c->hook_name = "forward";
         ctx->batch_idx = b;
         rc = ltr_loop_fetch(t, LT_SPLIT_TRAIN, b, &batch);
+        if (rc == LT_OK && !batch) { /* the stream ended */
+            ltr_arena_rewind(c->arena, mark);
+            break;
+        }
         if (rc == LT_OK) {
             c->plugin_name = t->module_plugin.desc->name;
             c->hook_name = "forward";

@@ -42,12 +42,13 @@ static lt_status build_one(ltr_trainer *t, lt_split split, int k, ltr_dataloader
     ds.prefetch_factor = 2; /* ABI 1.5: data loader (the rest are 0/false/NULL) */
     ds.seed = -1;
     ds.replacement = true;
+    ds.timeout = 0; /* ABI 1.9: DataLoader(timeout=0) */
     t->ctx.pub.dataloader_idx = k;
     ltr_trainer_hook_begin(t, false, "dataset");
     lt_status drc = dataset(&t->ctx.pub, t->dm, split, &ds);
     t->ctx.pub.dataloader_idx = 0;
     if (ltr_trainer_hook_done(t, false, "dataset", drc)) return LT_ERROR;
-    *absent = ds.length < 0;
+    *absent = ds.length < 0 && !ds.iterable; /* ABI 1.9: an iterable split of unknown length */
     if (*absent) return LT_OK;
     ltr_loader_overrides_apply(&t->loader_over, &ds); /* --data.num_workers & co. */
     const ltr_limit *of = &t->opts->trainer.overfit_batches;
@@ -69,9 +70,16 @@ static lt_status build_one(ltr_trainer *t, lt_split split, int k, ltr_dataloader
                                               t->dm, t->ctx.seed, &policy);
     if (rc == LT_OK) { /* before any worker or collate call sees its loader */
         dl->dataloader_idx = k;
-        rc = ltr_collate_attach(dl, DM_HOOK(t, item_shape)); /* ABI 1.5: variable-length samples */
+        const ltr_loader_hooks hooks = {
+            .item_shape = DM_HOOK(t, item_shape), /* ABI 1.5: variable-length samples */
+            .worker_init = DM_HOOK(t, worker_init),
+            .iter_begin = DM_HOOK(t, iter_begin), /* ABI 1.9: iterable datasets */
+            .iter_next = DM_HOOK(t, iter_next),
+            .iter_end = DM_HOOK(t, iter_end),
+            .collate = DM_HOOK(t, collate), /* ABI 1.9: collate_fn */
+        };
+        rc = ltr_dataloader_attach(dl, &hooks);
     }
-    if (rc == LT_OK) dl->worker_init = DM_HOOK(t, worker_init); /* ABI 1.5 */
     t->ctx.pub.dataloader_idx = 0;
     if (ltr_trainer_hook_done(t, false, "dataset", rc)) {
         ltr_dataloader_free(dl);
@@ -79,7 +87,14 @@ static lt_status build_one(ltr_trainer *t, lt_split split, int k, ltr_dataloader
     }
     if (split == LT_SPLIT_TRAIN && t->opts->report) /* ltrun tune: the dataset's length */
         t->opts->report->train_samples = ds.length;
-    /* data_connector's has_len_all_ranks: an empty loader is allowed but warned about */
+    /* has_len_all_ranks: an empty loader is allowed but warned about; an iterable dataset
+     * with a __len__ is warned about (its workers may each yield it all) */
+    if (ds.iterable && ds.length >= 0)
+        fprintf(stderr, "UserWarning: Your `IterableDataset` has `__len__` defined. In "
+                        "combination with multi-process data loading (when num_workers > 1), "
+                        "`__len__` could be inaccurate if each worker is not configured "
+                        "independently to avoid having duplicate data. (the %s split of data "
+                        "module '%s')\n", ltr_split_name(split), ltr_trainer_plugin_name(t, false));
     if (ltr_dataloader_len(dl) == 0)
         fprintf(stderr, "UserWarning: Total length of `DataLoader` across ranks is zero. Please "
                         "make sure this was your intention. (the %s split of data module '%s')\n",
@@ -186,7 +201,7 @@ int64_t ltr_eval_max_batches(ltr_trainer *t, lt_split split, const char *flag, l
     for (int k = 0; k < t->nloaders[split]; k++) {
         out[k] = ltr_limit_batches(t, flag, limit, ltr_dataloader_len(ltr_trainer_loader(t, split, k)));
         if (out[k] < 0) return -1;
-        sum += out[k];
+        sum = ltr_batches_add(sum, out[k]); /* an iterable loader's is LTR_INF_BATCHES */
     }
     return sum;
 }

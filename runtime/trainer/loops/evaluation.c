@@ -34,11 +34,12 @@ static lt_status run_loader(ltr_trainer *t, lt_split split, int k, int64_t max_b
     char desc[64];
     if (multi) snprintf(desc, sizeof desc, "%s DataLoader %d", label, k);
     else snprintf(desc, sizeof desc, "%s", label);
-    ltr_progress_start(bar, desc, max_batches);
+    ltr_progress_start(bar, desc, max_batches == LTR_INF_BATCHES ? -1 : max_batches);
     lt_status rc = LT_OK;
     for (int64_t b = 0; rc == LT_OK && b < max_batches && !ltr_trainer_interrupted(t); b++) {
         lt_batch *batch;
         if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
+        if (!batch) break; /* ABI 1.9: an iterable dataset's stream ended (StopIteration) */
         t->loop.eval_ready++; /* batch_progress.increment_ready (across dataloaders) */
         t->ctx.pub.batch_idx = b;
         t->ctx.batch_size = (double)batch->size;
@@ -76,7 +77,7 @@ lt_status ltr_eval_loop(ltr_trainer *t, lt_split split, const int64_t *max_batch
     /* _EvaluationLoop.skip: sum(max_batches) == 0 — no batches, no hooks */
     int nl = t->nloaders[split];
     int64_t total = 0;
-    for (int k = 0; k < nl; k++) total += max_batches[k] > 0 ? max_batches[k] : 0;
+    for (int k = 0; k < nl; k++) total = ltr_batches_add(total, max_batches[k] > 0 ? max_batches[k] : 0);
     if (total <= 0) return LT_OK;
     ltr_hook_id h_start = val ? LTR_H_ON_VALIDATION_START : LTR_H_ON_TEST_START;
     ltr_hook_id h_end = val ? LTR_H_ON_VALIDATION_END : LTR_H_ON_TEST_END;

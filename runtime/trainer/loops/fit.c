@@ -119,11 +119,13 @@ lt_status ltr_api_move_data_to_device(lt_ctx *c, lt_batch *batch, const char *de
  * strategy.batch_to_device) and on_after_batch_transfer. With transfer hooks the batch
  * is a per-step copy that lt_batch_set may change. */
 lt_status ltr_loop_fetch(ltr_trainer *t, lt_split split, int64_t b, lt_batch **batch) {
-    ltr_trainer_hook_begin(t, false, "get_item");
     /* ABI 1.9: the loader the running loop is on (ctx->dataloader_idx) */
-    lt_status rc = ltr_dataloader_get(ltr_trainer_loader(t, split, (int)t->ctx.pub.dataloader_idx),
-                                      b, batch);
-    if (ltr_trainer_hook_done(t, false, "get_item", rc)) return LT_ERROR;
+    ltr_dataloader *dl = ltr_trainer_loader(t, split, (int)t->ctx.pub.dataloader_idx);
+    const char *hook = dl->iterable ? "iter_next" : "get_item";
+    ltr_trainer_hook_begin(t, false, hook);
+    lt_status rc = ltr_dataloader_get(dl, b, batch);
+    if (ltr_trainer_hook_done(t, false, hook, rc)) return LT_ERROR;
+    if (!*batch) return LT_OK; /* ABI 1.9: an iterable dataset's stream ended */
     transfer_fn dm_before = DM_HOOK(t, on_before_batch_transfer);
     transfer_fn dm_after = DM_HOOK(t, on_after_batch_transfer);
     transfer_fn lm_before = MOD_HOOK(t, on_before_batch_transfer);
@@ -178,6 +180,7 @@ lt_status ltr_fit_setup_data(ltr_trainer *t) {
     if (ntrain > 0) {
         if (!cfg->val_check_interval.is_fraction) {
             L->val_check_batch = cfg->val_check_interval.count;
+            /* never for an iterable dataset's float('inf') batches */
             if (L->val_check_batch > ntrain && !cfg->check_val_every_n_epoch_none) {
                 ltr_trainer_error(t, LTR_EXIT_USAGE,
                                   "--trainer.val_check_interval (%lld) must be less than or equal "
@@ -189,6 +192,20 @@ lt_status ltr_fit_setup_data(ltr_trainer *t) {
                 return LT_ERROR;
             }
             if (L->val_check_batch < 1) L->val_check_batch = 1;
+        } else if (ntrain == LTR_INF_BATCHES) {
+            /* ABI 1.9: an iterable train dataset without a length (and no int
+             * limit_train_batches): validation at the end of its stream, or every k batches */
+            if (cfg->val_check_interval.fraction != 1.0) {
+                ltr_trainer_error(t, LTR_EXIT_USAGE,
+                                  "When using an IterableDataset for `train_dataloader`, "
+                                  "`Trainer(val_check_interval)` must be time based, `1.0` or an "
+                                  "int. An int k specifies checking validation every k training "
+                                  "batches. (--trainer.val_check_interval %g; the train dataset of "
+                                  "data module '%s' has no length)", cfg->val_check_interval.fraction,
+                                  ltr_trainer_plugin_name(t, false));
+                return LT_ERROR;
+            }
+            L->val_check_batch = LTR_INF_BATCHES;
         } else {
             L->val_check_batch = (int64_t)((double)ntrain * cfg->val_check_interval.fraction);
             if (L->val_check_batch < 1) L->val_check_batch = 1;
@@ -205,6 +222,8 @@ int64_t ltr_estimated_stepping_batches(ltr_trainer *t) {
     if (!t->loop.estimated_ready) {
         if (!t->has_loader[LT_SPLIT_TRAIN] || ltr_fit_setup_data(t)) return -1;
     }
+    /* iterable dataset: max_steps (Lightning returns it, -1 included) */
+    if (t->loop.num_training_batches == LTR_INF_BATCHES) return cfg->max_steps;
     int64_t accum = cfg->accumulate_grad_batches;
     int64_t est = (t->loop.num_training_batches + accum - 1) / accum *
                   (cfg->max_epochs > 1 ? cfg->max_epochs : 1);
@@ -267,7 +286,7 @@ lt_status ltr_fit_loop(ltr_trainer *t) {
         int64_t nval = L->val_batches[k];
         sanity_batches[k] = cfg->num_sanity_val_steps == -1 ? nval
                             : cfg->num_sanity_val_steps < nval ? cfg->num_sanity_val_steps : nval;
-        nsanity += sanity_batches[k];
+        nsanity = ltr_batches_add(nsanity, sanity_batches[k]);
     }
     /* no sanity check when resuming (Lightning: `not val_loop.restarting`) */
     bool sanity_ran = nsanity > 0 && !L->restored;

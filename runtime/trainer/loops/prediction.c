@@ -179,7 +179,7 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, const int64_t *max
     const char *hook = step ? "predict_step" : "forward";
     int nl = t->nloaders[split];
     int64_t total = 0;
-    for (int k = 0; k < nl; k++) total += max_batches[k] > 0 ? max_batches[k] : 0;
+    for (int k = 0; k < nl; k++) total = ltr_batches_add(total, max_batches[k] > 0 ? max_batches[k] : 0);
     if (total <= 0) return LT_OK; /* _PredictionLoop.skip: sum(max_batches) == 0 */
     t->loop.active_loop = LTR_LOOP_EVAL; /* trainer._active_loop (log_gating.c) */
     t->loop.eval_ready = 0;
@@ -210,10 +210,11 @@ static lt_status predict_loop(ltr_trainer *t, lt_split split, const int64_t *max
         char desc[64];
         if (nl > 1) snprintf(desc, sizeof desc, "Predicting DataLoader %d", k);
         else snprintf(desc, sizeof desc, "Predicting");
-        ltr_progress_start(&bar, desc, nbatches);
+        ltr_progress_start(&bar, desc, nbatches == LTR_INF_BATCHES ? -1 : nbatches);
         for (int64_t b = 0; rc == LT_OK && b < nbatches && !ltr_trainer_interrupted(t); b++) {
             lt_batch *batch;
             if ((rc = ltr_loop_fetch(t, split, b, &batch))) break;
+            if (!batch) break; /* ABI 1.9: an iterable dataset's stream ended */
             t->loop.eval_ready++; /* batch_progress.increment_ready */
             t->ctx.pub.batch_idx = b;
             t->ctx.batch_size = (double)batch->size;
@@ -331,7 +332,9 @@ lt_status ltr_predict_stage(ltr_trainer *t) {
         return LT_ERROR;
     }
     if (commit)
-        fprintf(stderr, "Predictions of %lld batches written to %s (%s)\n", (long long)n, w.path,
+        fprintf(stderr, "Predictions of %lld batches written to %s (%s)\n",
+                (long long)t->loop.eval_ready, w.path, /* the batches run (an iterable's count
+                                                          is known only at its end) */
                 nds ? summary : "no outputs");
     return rc;
 }

@@ -25,10 +25,18 @@ static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
     if (!cfg->check_val_every_n_epoch_none &&
         (t->ctx.pub.current_epoch + 1) % cfg->check_val_every_n_epoch != 0)
         return false;
+    /* ABI 1.9: val_check_batch is float('inf') for an iterable dataset without a length:
+     * validation at the end of its stream (the batch fetched ahead told is_last_batch) */
+    bool infinite = L->val_check_batch == LTR_INF_BATCHES;
+    if (L->is_last_batch && infinite) return true;
     /* a stop request that may be honoured validates first (e.g. early stopping) */
     if (ltr_loop_sync_should_stop(t) && ltr_can_stop_early(t)) return true;
-    /* Lightning 2.6's time-based val_check_interval: once that much wall time passed
-     * since the last validation (the epoch's end is no trigger of its own) */
+    /* (Lightning's branch for an int limit_train_batches over an infinite dataset cannot
+     * be taken: an int limit gives the loader a length, so val_check_batch is finite) */
+    if (infinite) return L->is_last_batch;
+    /* Lightning 2.6's time-based val_check_interval (only for a finite val_check_batch):
+     * once that much wall time passed since the last validation (the epoch's end is no
+     * trigger of its own) */
     if (cfg->val_check_is_time)
         return ltr_loop_monotonic_s() - L->last_val_time >= cfg->val_check_time_interval;
     int64_t it = cfg->check_val_every_n_epoch_none ? L->total_batch_idx : batch_idx;
@@ -40,8 +48,10 @@ static bool should_check_val_fx(ltr_trainer *t, int64_t batch_idx) {
 static bool epoch_done(ltr_trainer *t, int64_t b) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     ltr_loop_state *L = &t->loop;
-    /* >=: a resume point past a smaller limit */
-    if (ltr_loop_max_steps_reached(t) || b >= L->num_training_batches) return true;
+    /* >=: a resume point past a smaller limit; is_last_batch: the batch fetched ahead
+     * found the end of an iterable dataset's stream (_num_ready_batches_reached) */
+    if (ltr_loop_max_steps_reached(t) || b >= L->num_training_batches || L->is_last_batch)
+        return true;
     if (ltr_loop_sync_should_stop(t)) {
         if (ltr_can_stop_early(t)) return true;
         if (!L->stop_info_shown) {
@@ -59,15 +69,26 @@ static bool epoch_done(ltr_trainer *t, int64_t b) {
 /* _TrainingEpochLoop.advance: one batch, from the fetch to its logged metrics and the
  * progress bar. *skip: on_train_batch_start returned LT_SKIP_EPOCH (Lightning's -1:
  * StopIteration ends the epoch here). */
-static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip) {
+static lt_status epoch_advance(ltr_trainer *t, int64_t b, bool *skip, bool *exhausted) {
     const ltr_trainer_config *cfg = &t->opts->trainer;
     ltr_loop_state *L = &t->loop;
     int64_t n = L->num_training_batches;
     lt_status rc;
     lt_batch *batch;
     if ((rc = ltr_loop_fetch(t, LT_SPLIT_TRAIN, b, &batch))) return rc;
+    if (!batch) { /* ABI 1.9: an iterable dataset's stream ended (StopIteration) */
+        *exhausted = true;
+        return LT_OK;
+    }
     L->total_batch_idx++;
+    /* ABI 1.9: without a length, the next batch is fetched now to know whether this is
+     * the last (Lightning's _PrefetchDataFetcher sets is_last_batch = data_fetcher.done) */
     bool is_last = b + 1 == n;
+    if (n == LTR_INF_BATCHES) {
+        ltr_trainer_hook_begin(t, false, "iter_next");
+        lt_status prc = ltr_dataloader_peek_end(&t->loaders[LT_SPLIT_TRAIN], b, &is_last);
+        if (ltr_trainer_hook_done(t, false, "iter_next", prc)) return LT_ERROR;
+    }
     L->is_last_batch = is_last; /* ModelCheckpoint reads it (lt_trainer_flag) */
     t->ctx.pub.batch_idx = b;
     t->ctx.batch_size = (double)batch->size;
@@ -151,14 +172,19 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     L->epoch_in_progress = true;
     L->epoch_index = L->epochs_processed;
     L->epoch_batches_done = b;
+    L->is_last_batch = false; /* batch_progress.reset_on_run */
     *completed = false;
+    bool exhausted = false;
     for (;; b++) {
         if (epoch_done(t, b)) break;
         bool skip = false;
-        if ((rc = epoch_advance(t, b, &skip)) || skip) break;
+        if ((rc = epoch_advance(t, b, &skip, &exhausted)) || skip || exhausted) break;
         if ((rc = epoch_on_advance_end(t, b))) break;
     }
-    *completed = b >= n; /* _num_ready_batches_reached() */
+    /* _num_ready_batches_reached(): every batch, or the one that knew it was last (an
+     * iterable stream that ended at a fetch, StopIteration, does not count) */
+    *completed = b >= n || (n == LTR_INF_BATCHES && L->is_last_batch);
+    if (exhausted) L->epoch_in_progress = false;
     if (*completed) L->epoch_in_progress = false;
     ltr_loop_end_step_memory(t);
     L->should_accumulate = false;
@@ -179,7 +205,9 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
     ltr_dataloader_set_epoch(&t->loaders[LT_SPLIT_TRAIN], epoch);
     char label[64];
     snprintf(label, sizeof label, "Epoch %lld", (long long)epoch);
-    ltr_progress_start(&t->progress, label, L->num_training_batches);
+    /* an iterable dataset's epoch has no total: "n/?" as tqdm draws total=None */
+    ltr_progress_start(&t->progress, label,
+                       L->num_training_batches == LTR_INF_BATCHES ? -1 : L->num_training_batches);
 
     bool epoch_complete = false;
     lt_status rc = ltr_hook_call(t, LTR_H_ON_TRAIN_EPOCH_START, NULL);
@@ -209,7 +237,7 @@ lt_status ltr_training_epoch(ltr_trainer *t) {
         ltr_progress_end(&t->progress, &t->metrics.pbar);
         /* plateau schedulers of interval "epoch": after the epoch's metrics are logged */
         if (epoch_complete)
-            rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, true, L->num_training_batches - 1,
+            rc = ltr_update_lr_schedulers(t, LTR_LR_INTERVAL_EPOCH, true, L->epoch_batches_done - 1,
                                           false);
     }
     ltr_results_reset(&t->metrics.train);

@@ -104,7 +104,9 @@ static inline const char *lt_hp_json(lt_ctx *c, const lt_hparams *h, const char 
  * "max_epochs", "min_epochs", "max_steps", "min_steps", "accumulate_grad_batches",
  * "log_every_n_steps", "num_training_batches", "num_loggers", (ABI 1.4: progress bar)
  * "num_eval_batches", "enable_progress_bar", (ABI 1.8) "test_after_fit" (1 when fit
- * runs the test loop after it: --test); NAN for an unknown key */
+ * runs the test loop after it: --test); NAN for an unknown key. ABI 1.9: the batch
+ * counts ("num_training_batches", "num_val_batches", "num_eval_batches") are INFINITY
+ * for an iterable dataset without a length (Lightning's float('inf')): draw no total */
 static inline double lt_trainer_flag(lt_ctx *c, const char *key) { return c->api->trainer_flag(c, key); }
 /* optimizer.__class__.__name__: "SGD", "Adam", "AdamW", "RMSprop", "Adagrad" */
 static inline const char *lt_optimizer_name(lt_ctx *c, const lt_optimizer *o) {

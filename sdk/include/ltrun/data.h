@@ -72,6 +72,45 @@ typedef struct lt_datamodule_vtable {
      * index from ctx->dataloader_idx. Metrics logged while loader N runs are named
      * NAME/dataloader_idx_N (lt_log_options.add_dataloader_idx), as Lightning does. */
     int32_t (*num_dataloaders)(lt_ctx *ctx, void *self, lt_split split);
+
+    /* ABI 1.9: iterable datasets — torch.utils.data.IterableDataset, for a split whose
+     * dataset hook set ds.iterable (a stream of unknown length: records read from a
+     * socket or a file of unknown size, generated samples). The loader makes an iterator
+     * per epoch (iter(dataloader)) and asks it for samples until it says it is done:
+     *  - iter_begin (may be NULL: *iter stays NULL) is IterableDataset.__iter__: make
+     *    the per-iterator state in *iter. It runs on the thread that will pull the
+     *    samples: with num_workers > 0 once per worker and epoch, on that worker, where
+     *    lt_worker_info gives (worker_id, num_workers) — torch's get_worker_info(), to
+     *    yield only the worker's share; without workers lt_worker_info says false: yield
+     *    everything. Shard by ctx->rank / ctx->world_size too when several processes
+     *    train (Lightning puts no sampler around an IterableDataset).
+     *  - iter_next (required) is next(iterator): write the next sample into dst[f], one
+     *    buffer per field in its declared shape, and return LT_OK; return
+     *    LT_STOP_ITERATION when there is none (it is not called again for this
+     *    iterator), LT_ERROR (with lt_fail) on failure. A field with an LT_VARIABLE_DIM
+     *    dimension has dst[f] NULL: call lt_sample_field(ctx, f, shape) for its buffer.
+     *  - iter_end (may be NULL) frees *iter: after the stream ended, or when the epoch's
+     *    iterator is dropped early (limit_*_batches, max_steps, an error), on the same
+     *    thread as iter_begin.
+     * Batches are formed from consecutive samples of one iterator (batch_size; a short
+     * last one unless drop_last); with workers each worker batches its own stream and
+     * the batches are taken from the workers in turn, skipping a worker whose stream
+     * ended (torch's order). As get_item: loader threads, no lt_* tensor ops. */
+    lt_status (*iter_begin)(lt_ctx *ctx, void *self, lt_split split, void **iter);
+    lt_status (*iter_next)(lt_ctx *ctx, void *self, lt_split split, void *iter,
+                           void *const *dst);
+    void (*iter_end)(lt_ctx *ctx, void *self, lt_split split, void *iter);
+    /* ABI 1.9: collate — DataLoader's collate_fn: turn the batch's samples (lt_samples:
+     * their buffers and concrete shapes) into the batch. Make each output field with
+     * lt_collate_field(ctx, out, f, dtype, ndim, shape) — fields 0..k-1, any dtype and
+     * shape, the batch dimension included — and fill it; lt_default_collate(ctx, samples,
+     * out) is the built-in collate (default_collate: stacking, variable dimensions padded
+     * with ds.padding_value) for a hook that only adds to it. The batch size the trainer
+     * logs with is dim 0 of field 0 (Lightning's extract_batch_size). NULL: the built-in
+     * collate. Runs where the samples are fetched (a loader worker, or the training
+     * thread): no lt_* tensor ops, like get_item. */
+    lt_status (*collate)(lt_ctx *ctx, void *self, lt_split split, const lt_samples *samples,
+                         lt_batch *out);
 } lt_datamodule_vtable;
 
 /* ABI 1.9: the most dataloaders one split may have (num_dataloaders) */
@@ -87,6 +126,11 @@ static inline lt_tensor *lt_batch_at(lt_ctx *c, const lt_batch *b, int field) {
 }
 static inline int64_t lt_batch_size(lt_ctx *c, const lt_batch *b) {
     return c->api->batch_size(b);
+}
+/* ABI 1.9: collate — len(batch): the batch's fields (a collate hook may make more or
+ * fewer than the dataset declares) */
+static inline int lt_batch_nfields(lt_ctx *c, const lt_batch *b) {
+    return (int)c->api->batch_nfields(b);
 }
 
 /* ABI 1.5: transforms (runtime/data/transforms.c). sample_rng seeds *out for sample
@@ -141,6 +185,36 @@ static inline lt_status lt_random_split(lt_ctx *ctx, int64_t n, const double *le
  * (and -1, 0) on any other thread (num_workers 0 fetches on the compute threads). */
 static inline bool lt_worker_info(lt_ctx *c, int *worker_id, int *num_workers) {
     return c->api->worker_info(c, worker_id, num_workers);
+}
+/* ABI 1.9: iterable datasets — inside iter_next, the buffer for field `field` of the
+ * sample being yielded, in `shape` (the field's ndim entries; its fixed dimensions as
+ * declared, each LT_VARIABLE_DIM one >= 0), for a field whose dst[f] is NULL. Host-owned
+ * until the batch is collated; NULL (with an error recorded) outside iter_next or on a
+ * bad shape. */
+static inline void *lt_sample_field(lt_ctx *c, int field, const int64_t *shape) {
+    return c->api->sample_field(c, field, shape);
+}
+/* ABI 1.9: collate — sample i's field f (contiguous) and its concrete shape */
+static inline const void *lt_sample_data(const lt_samples *s, int64_t i, int f) {
+    return s->data[i * s->nfields + f];
+}
+static inline const int64_t *lt_sample_shape(const lt_samples *s, int64_t i, int f) {
+    return s->shapes + ((size_t)i * (size_t)s->nfields + (size_t)f) * LT_MAX_DIMS;
+}
+/* ABI 1.9: collate — inside the collate hook, make field `field` of the batch `out` with
+ * dtype and shape [ndim] (dim 0 the batch's): returns its buffer, zero-filled, for the
+ * hook to fill. Fields are numbered 0..k-1 (k <= LT_MAX_FIELDS); making one again
+ * replaces it. NULL (with an error recorded) outside collate or on a bad shape. */
+static inline void *lt_collate_field(lt_ctx *c, lt_batch *out, int field, lt_dtype dtype,
+                                     int ndim, const int64_t *shape) {
+    return c->api->collate_field(c, out, field, dtype, ndim, shape);
+}
+/* ABI 1.9: collate — torch.utils.data.default_collate over `samples` into `out`: field f
+ * of the batch is the samples' field f stacked [count, ...], each LT_VARIABLE_DIM
+ * dimension padded at its end to the longest with padding_value[f] (what the loader does
+ * without a collate hook). Inside the collate hook only. */
+static inline lt_status lt_default_collate(lt_ctx *c, const lt_samples *samples, lt_batch *out) {
+    return c->api->default_collate(c, samples, out);
 }
 /* torch.utils.data.Subset(dataset, indices)[idx] = dataset[indices[idx]]: the index into
  * the underlying dataset, with Python's negative indexing (-1 = the last); -1 when idx is

@@ -430,6 +430,13 @@ struct lt_host_api {
     lt_status (*move_data_to_device)(lt_ctx *ctx, lt_batch *batch, const char *device);
     /* ABI 1.9: precision — lt_autocast (ltrun/core.h) */
     bool (*autocast)(lt_ctx *ctx, bool enabled);
+    /* ABI 1.9: data loading — iterable datasets' lt_sample_field, the collate hook's
+     * lt_collate_field and lt_default_collate, lt_batch_nfields (ltrun/data.h) */
+    void *(*sample_field)(lt_ctx *ctx, int field, const int64_t *shape);
+    void *(*collate_field)(lt_ctx *ctx, lt_batch *out, int field, lt_dtype dtype, int ndim,
+                           const int64_t *shape);
+    lt_status (*default_collate)(lt_ctx *ctx, const lt_samples *samples, lt_batch *out);
+    int32_t (*batch_nfields)(const lt_batch *b);
 
     /* New members go here, after the last, under a comment naming their minor. */
 };

@@ -30,7 +30,11 @@ extern "C" {
                                module (the last on the data module too),
                                prepare_data_per_node; data loading — several
                                val/test/predict dataloaders (ctx->dataloader_idx,
-                               /dataloader_idx_N metrics); lt_autocast */
+                               /dataloader_idx_N metrics); lt_autocast; iterable
+                               datasets (lt_dataset.iterable, iter_begin/iter_next/
+                               iter_end, LT_STOP_ITERATION, lt_sample_field), the
+                               collate hook (lt_samples, lt_collate_field,
+                               lt_default_collate), DataLoader timeout */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -42,6 +46,9 @@ typedef int lt_status; /* LT_OK or LT_ERROR */
 /* ABI 1.4: hooks — what on_train_batch_start returns to skip the rest of the epoch
  * (Lightning's `return -1`; LT_ERROR is already -1 here). */
 #define LT_SKIP_EPOCH 1
+/* ABI 1.9: iterable datasets — what the iter_next hook returns when its stream has no
+ * more samples (Python's StopIteration; ltrun/data.h). */
+#define LT_STOP_ITERATION 2
 
 typedef enum lt_dtype {
     LT_FLOAT32 = 0,
@@ -214,7 +221,7 @@ typedef struct lt_field {
  * A dataset description that the data module fills in its `dataset` hook. The host
  * pre-fills it with PyTorch DataLoader defaults (batch_size 1, shuffle false, drop_last
  * false) and the `size`; the plugin sets length, fields and the loader options.
- * Leaving length at -1 means "this split has no data".
+ * Leaving length at -1 (and iterable false) means "this split has no data".
  */
 typedef struct lt_dataset {
     uint32_t size;
@@ -250,7 +257,39 @@ typedef struct lt_dataset {
      * window, in blocks (>= 1), whose samples are shuffled together */
     int64_t block_size;
     int32_t shuffle_blocks;
+
+    /* ABI 1.9: iterable datasets — torch.utils.data.IterableDataset: the samples come
+     * from the data module's iter_begin / iter_next / iter_end hooks (ltrun/data.h), in
+     * the order they yield them, instead of get_item by index. `length` is then the
+     * dataset's __len__ if it has one (>= 0), or -1: a length nobody knows (no
+     * __len__), which Lightning handles as float('inf') batches. shuffle must stay false
+     * and sampler LT_SAMPLER_AUTO (torch refuses both for an IterableDataset); Lightning
+     * adds no DistributedSampler: shard by ctx->rank / ctx->world_size yourself. */
+    bool iterable;
+    /* ABI 1.9: data loader — DataLoader(timeout=): the most seconds to wait for a
+     * worker's batch before the run stops with "DataLoader timed out after N seconds"
+     * (0, the default: wait forever; must be >= 0). As in torch it applies to workers
+     * only: without num_workers nothing waits. --data.timeout overrides it. */
+    double timeout;
 } lt_dataset;
+
+/* ABI 1.9: collate — the samples of one batch as the loader fetched them, what the
+ * data module's collate hook receives (torch's collate_fn gets the list of samples).
+ * Read-only and host-owned; valid during the hook only. Field f of sample i is
+ * contiguous (row-major) in its own concrete shape: a field with an LT_VARIABLE_DIM
+ * dimension has the shape item_shape (map-style) or lt_sample_field (iterable) gave. */
+typedef struct lt_samples {
+    uint32_t size;                /* sizeof(lt_samples) of the host */
+    int64_t count;                /* samples in this batch (batch_size, fewer at the end) */
+    int32_t nfields;              /* the split's fields (lt_dataset.nfields) */
+    const lt_field *fields;       /* their declarations */
+    const void *const *data;      /* data[i * nfields + f]: field f of sample i */
+    const int64_t *shapes;        /* shapes + (i * nfields + f) * LT_MAX_DIMS: its shape */
+    const int64_t *indices;       /* map-style: the dataset index of sample i; NULL for an
+                                     iterable dataset */
+    const double *padding_value;  /* lt_dataset.padding_value (lt_default_collate pads
+                                     variable dimensions with it) */
+} lt_samples;
 
 #ifdef __cplusplus
 }
