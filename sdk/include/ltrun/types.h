@@ -30,7 +30,9 @@ extern "C" {
                                module (the last on the data module too),
                                prepare_data_per_node; data loading — several
                                val/test/predict dataloaders (ctx->dataloader_idx,
-                               /dataloader_idx_N metrics); lt_autocast */
+                               /dataloader_idx_N metrics); lt_autocast; strategy
+                               init args, launch inputs (lt_strategy_env),
+                               on_exception and should_accumulate (no_sync) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -141,7 +143,7 @@ typedef struct lt_log_options {
     bool logger;            /* True */
     const char *reduce_fx;  /* "mean" (NULL; alias "avg"), "sum", "max", "min" */
     double batch_size;      /* <= 0: the current batch's size (epoch mean weights) */
-    bool sync_dist;         /* accepted; a no-op until a distributed strategy exists */
+    bool sync_dist;         /* the value reduced over the ranks (reduce_fx) when logged */
     /* ABI 1.9: data loading — with several dataloaders the name gets the suffix
      * "/dataloader_idx_N" (True); False keeps the name as given (then give each
      * dataloader its own names) */
