@@ -2,10 +2,13 @@
  * (tests/test_ddp.sh): sample i has x float [8] (a fixed function of i), y int64 in
  * [0, 4) and idx int64 = i, so a module can say which samples a rank saw. Hparams:
  * length (256, every split), batch_size (16), drop_last (true: even shards), shuffle
- * (true: the train split). */
+ * (true: the train split). DDP_PREPARE=FILE: prepare_data appends "prepare_data rank R"
+ * to FILE (Lightning runs it on local rank 0 of each node only). */
 #include <ltrun.h>
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 typedef struct {
     int64_t length, batch_size;
@@ -20,6 +23,16 @@ static void *dd_create(lt_ctx *ctx, const lt_hparams *hp) {
     d->drop_last = lt_hp_bool(ctx, hp, "drop_last", true);
     d->shuffle = lt_hp_bool(ctx, hp, "shuffle", true);
     return d;
+}
+
+static lt_status dd_prepare_data(lt_ctx *ctx, void *self) {
+    const char *path = getenv("DDP_PREPARE");
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (f) {
+        fprintf(f, "prepare_data rank %d\n", (int)ctx->rank);
+        fclose(f);
+    }
+    return LT_OK;
 }
 
 static lt_status dd_dataset(lt_ctx *ctx, void *self, lt_split split, lt_dataset *ds) {
@@ -43,4 +56,4 @@ static lt_status dd_get_item(lt_ctx *ctx, void *self, lt_split split, int64_t i,
     return LT_OK;
 }
 
-LT_DATAMODULE(ddp_data, .create = dd_create, .dataset = dd_dataset, .get_item = dd_get_item)
+LT_DATAMODULE(ddp_data, .create = dd_create, .prepare_data = dd_prepare_data, .dataset = dd_dataset, .get_item = dd_get_item)

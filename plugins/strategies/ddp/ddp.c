@@ -16,8 +16,9 @@
  *   on_exception       marks the rank failed; teardown/destroy then end the job
  *                      (MPI_Abort) so that no rank waits alone
  *
- * LTRUN_DDP_STATS=1 prints, at teardown, the last synchronising backward's all-reduce
- * figures (bytes, calls, how many started before backward ended): what bench/ddp.sh reads.
+ * LTRUN_DDP_STATS=1 prints, at teardown on rank 0, the reducer's figures (bytes and
+ * calls of a step's all-reduce, how many started during backward, backwards that
+ * synchronised, time waited after backward): what tests/test_ddp.sh and bench/ddp.sh read.
  */
 #include "ddp.h"
 
@@ -83,11 +84,13 @@ static void ddp_teardown(lt_ctx *ctx, void *self) {
     ddp *d = self;
     d->torn_down = true;
     if (getenv("LTRUN_DDP_STATS") && d->rank == 0) {
-        int64_t bytes, calls, early;
-        ddp_reducer_stats(d->reducer, &bytes, &calls, &early);
-        fprintf(stderr, "ltrun: ddp: world %d, all-reduce per step: %lld bytes in %lld calls, "
-                        "%lld started during backward\n", d->world_size, (long long)bytes,
-                (long long)calls, (long long)early);
+        ddp_reducer_figures f;
+        ddp_reducer_stats(d->reducer, &f);
+        fprintf(stderr, "ltrun: ddp: world %d, %lld buckets; all-reduce per step: %lld bytes in "
+                        "%lld calls, %lld started during backward; backwards %lld, synchronised "
+                        "%lld; waited %.6f s after backward\n", d->world_size,
+                (long long)f.buckets, (long long)f.bytes, (long long)f.calls, (long long)f.early,
+                (long long)f.backwards, (long long)f.synced, f.wait_s);
     }
     if (d->failed) ddp_env_end(d); /* after the loggers' finalize: end the job now */
 }

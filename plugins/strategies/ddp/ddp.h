@@ -86,8 +86,14 @@ void ddp_reducer_destroy(ddp_reducer *r);
 void ddp_reducer_prepare(ddp_reducer *r, lt_ctx *ctx);
 /* After backward: launch what is left, wait, write the averages into the grads. */
 lt_status ddp_reducer_finish(ddp_reducer *r, lt_ctx *ctx);
-/* bytes all-reduced by the last synchronising backward, all-reduce calls it made and
- * how many of them were started before backward ended (overlap) */
-void ddp_reducer_stats(const ddp_reducer *r, int64_t *bytes, int64_t *calls, int64_t *early);
+/* What the reducer did: the last synchronising backward's bytes all-reduced, all-reduce
+ * calls and how many of those started before backward ended (overlap); over the run, the
+ * backwards, those that synchronised (the others were no_sync) and the seconds spent
+ * waiting for all-reduces after backward (what the overlap did not hide). */
+typedef struct ddp_reducer_figures {
+    int64_t bytes, calls, early, backwards, synced, buckets;
+    double wait_s;
+} ddp_reducer_figures;
+void ddp_reducer_stats(const ddp_reducer *r, ddp_reducer_figures *f);
 
 #endif

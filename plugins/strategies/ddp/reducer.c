@@ -59,6 +59,8 @@ struct ddp_reducer {
     bool in_backward;
     int error;                     /* an MPI error inside the callback, reported by finish */
     int64_t bytes, calls, early;   /* the last synchronising backward's figures */
+    int64_t backwards, synced;     /* backwards run, and those that all-reduced */
+    double wait_s;                 /* time spent waiting after backward (not hidden) */
 };
 
 static void copy_in(ddp_reducer *r, lt_ctx *ctx, int64_t p, lt_tensor *grad) {
@@ -229,7 +231,9 @@ void ddp_reducer_prepare(ddp_reducer *r, lt_ctx *ctx) {
                                        sizeof g->should_accumulate &&
                         g->should_accumulate && g->should_accumulate(ctx);
     r->active = !accumulating; /* DDP's no_sync */
+    r->backwards++;
     if (!r->active) return;
+    r->synced++;
     r->next = 0;
     r->error = 0;
     r->bytes = r->calls = r->early = 0;
@@ -259,15 +263,23 @@ lt_status ddp_reducer_finish(ddp_reducer *r, lt_ctx *ctx) {
     MPI_Request *reqs = malloc((size_t)(r->nb > 0 ? r->nb : 1) * sizeof *reqs);
     if (!reqs) return lt_fail(ctx, "ddp: out of memory waiting for the gradients");
     for (int i = 0; i < r->nb; i++) reqs[i] = r->b[i].done ? MPI_REQUEST_NULL : r->b[i].req;
+    double t0 = MPI_Wtime();
     lt_status rc = ddp_wait(ctx, r->d, r->nb, reqs, "the gradients' all-reduce");
+    r->wait_s += MPI_Wtime() - t0;
     free(reqs);
     if (rc) return rc;
     for (int i = 0; i < r->nb; i++) copy_out(r, ctx, &r->b[i]);
     return LT_OK;
 }
 
-void ddp_reducer_stats(const ddp_reducer *r, int64_t *bytes, int64_t *calls, int64_t *early) {
-    *bytes = r ? r->bytes : 0;
-    *calls = r ? r->calls : 0;
-    *early = r ? r->early : 0;
+void ddp_reducer_stats(const ddp_reducer *r, ddp_reducer_figures *f) {
+    memset(f, 0, sizeof *f);
+    if (!r) return;
+    f->bytes = r->bytes;
+    f->calls = r->calls;
+    f->early = r->early;
+    f->backwards = r->backwards;
+    f->synced = r->synced;
+    f->wait_s = r->wait_s;
+    f->buckets = r->nb;
 }
