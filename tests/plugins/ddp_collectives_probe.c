@@ -17,9 +17,9 @@ static lt_status probe(lt_ctx *ctx, void *self) {
         return lt_fail(ctx, "topology: rank %lld local %lld node %lld world %lld", (long long)r,
                        (long long)lt_local_rank(ctx), (long long)lt_node_rank(ctx), (long long)w);
     if (lt_barrier(ctx, "ddp_collectives_probe")) return LT_ERROR;
-    char word[16];
+    char word[32];
     snprintf(word, sizeof word, "from %lld", (long long)r);
-    char want[16];
+    char want[32];
     snprintf(want, sizeof want, "from %lld", (long long)(w - 1));
     if (lt_broadcast(ctx, word, sizeof word, w - 1) || strcmp(word, want))
         return lt_fail(ctx, "broadcast from rank %lld gave '%s'", (long long)(w - 1), word);

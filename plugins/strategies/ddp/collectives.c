@@ -6,13 +6,14 @@
  * one rank raises, the rest wait). So every collective here is the non-blocking call
  * (MPI_Ibarrier, MPI_Ibcast, MPI_Iallreduce, MPI_Iallgather) and a wait that gives up
  * after the timeout: the rank is marked failed and the error names the call, which ends
- * the run and then the job (ddp_env_end). The wait polls MPI_Testall, spinning briefly
- * and then sleeping a little, so a rank that waits gives its core to one that works
- * (2 ranks on 2 cores).
+ * the run and then the job (ddp_env_end). The wait polls MPI_Testall, yielding the core
+ * between polls and napping once the wait is long, so a rank that waits gives its core
+ * to one that works (2 ranks on 2 cores).
  */
 #include "ddp.h"
 
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,9 +72,14 @@ lt_status ddp_wait(lt_ctx *ctx, ddp *d, int n, MPI_Request *reqs, const char *wh
                                 "other collective calls than this one", what, d->rank, d->host,
                            waited, d->opt.timeout_s);
         }
-        /* 100 us of spinning, then naps growing to 0.5 ms */
-        if (waited > 1e-4) {
-            pause_ns = pause_ns ? (pause_ns * 2 > 500000 ? 500000 : pause_ns * 2) : 20000;
+        /* A non-blocking collective moves on only inside MPI calls (each round of its
+         * algorithm waits for the next test), so poll tightly at first, yielding the core
+         * to whatever else is runnable; after 5 ms (a partner that is still computing)
+         * nap, up to 0.5 ms, so a waiting rank stops taking a core from a working one */
+        if (waited < 5e-3) {
+            sched_yield();
+        } else {
+            pause_ns = pause_ns ? (pause_ns * 2 > 500000 ? 500000 : pause_ns * 2) : 50000;
             nanosleep(&(struct timespec){0, pause_ns}, NULL);
         }
     }
