@@ -75,6 +75,10 @@ static const frozen members[] = {
     AT(lt_strategy_env, world_size, "1.7", 32),
     AT(lt_gradients_v1, on_grad_ready, "1.7", 40),
     AT(lt_strategy_base_v1, optimizer_step, "1.7", 24),
+    AT(lt_strategy_vtable, on_exception, "1.9", 120),
+    AT(lt_strategy_env, argv, "1.9", 72),
+    AT(lt_gradients_v1, should_accumulate, "1.9", 48),
+    AT(lt_strategy_base_v1, setup, "1.9", 32),
 };
 
 #define SZ(type, n) {#type " (size at ABI 1.9)", sizeof(type), n}
@@ -82,8 +86,8 @@ static const frozen sizes[] = {
     SZ(lt_host_api, 2216),     SZ(lt_ctx, 64),         SZ(lt_descriptor, 48),
     SZ(lt_module_vtable, 480), SZ(lt_datamodule_vtable, 168), SZ(lt_callback_vtable, 336),
     SZ(lt_logger_vtable, 88),  SZ(lt_dataset, 816),      SZ(lt_samples, 64),
-    SZ(lt_strategy_vtable, 120), SZ(lt_strategy_env, 40), SZ(lt_gradients_v1, 48),
-    SZ(lt_strategy_base_v1, 32),
+    SZ(lt_strategy_vtable, 128), SZ(lt_strategy_env, 80), SZ(lt_gradients_v1, 56),
+    SZ(lt_strategy_base_v1, 40),
 };
 
 static int check_table(const frozen *t, size_t n) {

@@ -80,9 +80,13 @@ expect "accelerator=cpu runs" 0 "" -- $RUN --trainer.accelerator cpu --trainer.d
 expect "accelerator=gpu is refused naming what exists" 2 "'gpu' is not available.*cpu, auto" -- \
     $RUN --trainer.accelerator gpu
 expect "an unknown accelerator" 2 "'quantum' is not an accelerator" -- $RUN --trainer.accelerator quantum
-expect "devices=2 is refused" 2 "devices: ltrun runs one process" -- $RUN --trainer.devices 2
-expect "strategy=ddp is refused" 2 "'ddp' is not available: ltrun has auto and single_device" -- \
-    $RUN --trainer.strategy ddp
+expect "devices=2 with single_device is refused" 2 "single_device runs one process on one device.*use --trainer.strategy ddp" -- \
+    $RUN --trainer.strategy single_device --trainer.devices 2
+expect "devices=0 is refused" 2 "trainer.devices: expected a number of processes" -- $RUN --trainer.devices 0
+expect "an unknown strategy is refused" 2 "'dpp' is not available: ltrun has auto and single_device" -- \
+    $RUN --trainer.strategy dpp
+expect "an init arg for the built-in strategy is refused" 2 "strategy.bucket_cap_mb: the built-in auto strategy takes no init args" -- \
+    $RUN --strategy.bucket_cap_mb 5
 expect "profiler=pytorch is refused" 2 "'pytorch' is a Lightning profiler ltrun does not have" -- \
     $RUN --trainer.profiler pytorch
 expect "deterministic and benchmark together warn as Lightning" 0 "deterministic=True. and .benchmark=True" -- \

@@ -43,7 +43,7 @@ static void ms_destroy(lt_ctx *ctx, void *self) {
 
 static lt_status ms_on_fit_start(lt_ctx *ctx, void *self) {
     summary_cb *ms = self;
-    if (!ms->max_depth) return LT_OK;
+    if (!ms->max_depth || ctx->rank != 0) return LT_OK; /* trainer.is_global_zero prints */
     fputs(lt_model_summary(ctx, ms->max_depth), stderr);
     fflush(stderr);
     return LT_OK;

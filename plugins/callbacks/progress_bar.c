@@ -111,7 +111,8 @@ static void *pb_create(lt_ctx *ctx, const lt_hparams *hp) {
     }
     pbar_cb *pb = calloc(1, sizeof *pb);
     if (!pb) return NULL;
-    pb->refresh_rate = rr;
+    /* ProgressBar.setup: disabled off global rank zero */
+    pb->refresh_rate = ctx->rank == 0 ? rr : 0;
     pb->position = pos;
     pb->leave = leave;
     pb->tty = isatty(fileno(stderr));

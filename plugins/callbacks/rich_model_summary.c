@@ -133,7 +133,7 @@ static void row(FILE *o, const rsum *r, const table *t, int i, const char *edge)
 
 static lt_status rs_on_fit_start(lt_ctx *ctx, void *self) {
     rsum *r = self;
-    if (!r->max_depth) return LT_OK;
+    if (!r->max_depth || ctx->rank != 0) return LT_OK; /* trainer.is_global_zero prints */
     const char *text = lt_model_summary(ctx, r->max_depth);
     if (!text || !*text) return LT_OK;
     table *t = calloc(1, sizeof *t);

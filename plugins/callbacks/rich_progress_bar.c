@@ -80,7 +80,8 @@ static void *rb_create(lt_ctx *ctx, const lt_hparams *hp) {
     }
     rich_bar *rb = calloc(1, sizeof *rb);
     if (!rb) return NULL;
-    rb->refresh_rate = rr;
+    /* ProgressBar.setup: disabled off global rank zero */
+    rb->refresh_rate = ctx->rank == 0 ? rr : 0;
     rb->leave = leave;
     rb->live = isatty(fileno(stdout));
     const char *nc = getenv("NO_COLOR");

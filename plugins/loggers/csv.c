@@ -238,13 +238,16 @@ static void *csv_create(lt_ctx *ctx, const lt_hparams *hp) {
                             "Previous log files in this directory will be deleted when the new "
                             "ones are saved!\n", l->dir);
     }
+    snprintf(l->metrics_path, sizeof l->metrics_path, "%s/metrics.csv", l->dir);
+    snprintf(l->hparams_path, sizeof l->hparams_path, "%s/hparams.yaml", l->dir);
+    /* @rank_zero_experiment: the files are global rank zero's (the host sends the other
+     * ranks no writes); another rank creates and deletes nothing */
+    if (ctx->rank != 0) return l;
     if (logger_mkdirs(l->dir)) {
         lt_fail(ctx, "csv logger: cannot create %s: %s", l->dir, strerror(errno));
         free(l);
         return NULL;
     }
-    snprintf(l->metrics_path, sizeof l->metrics_path, "%s/metrics.csv", l->dir);
-    snprintf(l->hparams_path, sizeof l->hparams_path, "%s/hparams.yaml", l->dir);
     remove(l->metrics_path); /* an existing metrics.csv is deleted (_ExperimentWriter) */
     return l;
 }

@@ -47,6 +47,9 @@ static void *jsonl_create(lt_ctx *ctx, const lt_hparams *hp) {
     logger_version_dir(dir, sizeof dir, save_dir, name, version);
     snprintf(l->path, sizeof l->path, "%s/%s", dir, file);
     snprintf(l->dir, sizeof l->dir, "%s", dir);
+    /* @rank_zero_experiment: the file is global rank zero's (the host sends the other
+     * ranks no writes) */
+    if (ctx->rank != 0) return l;
     if (logger_mkdirs(dir) || !(l->f = fopen(l->path, "w"))) {
         lt_fail(ctx, "jsonl logger: cannot create %s: %s", l->path, strerror(errno));
         free(l);

@@ -463,6 +463,12 @@ static void *mlf_create(lt_ctx *ctx, const lt_hparams *hp) {
         dir = uri + 5;
         if (!strncmp(dir, "//", 2)) dir += 2;
     }
+    /* @rank_zero_experiment: the store is global rank zero's (the host sends the other
+     * ranks no writes); version_dir is only read by rank zero's checkpoints */
+    if (ctx->rank != 0) {
+        snprintf(l->root, sizeof l->root, "%s", dir);
+        return l;
+    }
     char abs[PATH_MAX];
     if (logger_mkdirs(dir) || !realpath(dir, abs)) {
         lt_fail(ctx, "mlflow logger: cannot create %s: %s", dir, strerror(errno));

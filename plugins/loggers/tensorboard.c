@@ -527,6 +527,9 @@ static void *tb_create(lt_ctx *ctx, const lt_hparams *hp) {
     double wall = now();
     snprintf(l->path, sizeof l->path, "%s/events.out.tfevents.%010lld.%s.%ld.%d%s", l->dir,
              (long long)wall, host, (long)getpid(), file_counter++, suffix);
+    /* @rank_zero_experiment: the event file is global rank zero's (the host sends the
+     * other ranks no writes) */
+    if (ctx->rank != 0) return l;
     if (logger_mkdirs(l->dir) || !(l->f = fopen(l->path, "wb"))) {
         lt_fail(ctx, "tensorboard logger: cannot create %s: %s", l->path, strerror(errno));
         free(l);

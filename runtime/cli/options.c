@@ -22,7 +22,7 @@
 #include <string.h>
 
 static const char *const top_keys[] = {"module", "datamodule", "seed_everything",
-                                       "trainer", "model", "data", "ckpt_path"};
+                                       "trainer", "model", "data", "ckpt_path", "strategy"};
 
 /* The trainer flags implemented so far: where each lands in ltr_trainer_config and
  * its lower bound (ints). Anything else is refused by name. */
@@ -63,6 +63,8 @@ static const trainer_key trainer_keys[] = {
     {"accelerator", T_CUSTOM, FIELD(accelerator), 0},
     {"devices", T_CUSTOM, FIELD(devices), 0},
     {"strategy", T_CUSTOM, FIELD(strategy), 0},
+    {"num_nodes", T_INT, FIELD(num_nodes), 1},
+    {"sync_batchnorm", T_BOOL, FIELD(sync_batchnorm), 0},
     /* loop flags */
     {"min_epochs", T_INT, FIELD(min_epochs), 0},
     {"min_steps", T_INT, FIELD(min_steps), 0},
@@ -169,6 +171,8 @@ void ltr_options_print_help(FILE *out) {
         "  --results PATH          write each stage's final metrics as JSON\n"
         "  --model.KEY VALUE       hyperparameter for the module (JSON value or text)\n"
         "  --data.KEY VALUE        hyperparameter for the data module\n"
+        "  --strategy.KEY VALUE    init arg of the strategy plugin (ddp: bucket_cap_mb,\n"
+        "                          timeout, overlap; README)\n"
         "  --trainer.KEY VALUE     Trainer flag, Lightning's name and meaning:\n"
         "      max_epochs (1000 when max_steps is -1 and no max_time), max_steps (-1),\n"
         "      limit_train_batches, limit_val_batches, limit_test_batches\n"
@@ -183,7 +187,9 @@ void ltr_options_print_help(FILE *out) {
         "      checkpoint_compression (0; 1-9: chunked, shuffled, gzip-compressed tensors),\n"
         "      stop_on_nonfinite_loss (false: train on as Lightning does; true: a nan/inf\n"
         "        loss is an error before backward),\n"
-        "      devices (auto|1), strategy (auto|single_device|a strategy plugin NAME),\n"
+        "      devices (auto = 1 process | N processes per node), num_nodes (1),\n"
+        "        strategy (auto|single_device|ddp|a strategy plugin NAME; auto with\n"
+        "        devices or num_nodes above 1 is ddp), sync_batchnorm (false),\n"
         "      log_every_n_steps (50: step metrics reach the loggers every n optimizer\n"
         "        steps) and default_root_dir (.)\n"
         "      min_epochs, min_steps, max_time (\"DD:HH:MM:SS\", seconds or {\"hours\": 1}),\n"
@@ -377,12 +383,13 @@ static int check_and_merge(const char *path, cJSON *cfg, cJSON *lines, ltr_optio
         if (!known) {
             rc = ltr_usage_error(err, cap,
                                  "%s: unknown key '%s' (known: module, datamodule, "
-                                 "seed_everything, trainer, model, data, ckpt_path)",
+                                 "seed_everything, trainer, model, data, strategy, ckpt_path)",
                                  where, item->string);
             break;
         }
         bool must_be_object = !strcmp(item->string, "trainer") ||
-                              !strcmp(item->string, "model") || !strcmp(item->string, "data");
+                              !strcmp(item->string, "model") || !strcmp(item->string, "data") ||
+                              !strcmp(item->string, "strategy");
         if (must_be_object && !cJSON_IsObject(item) && !cJSON_IsNull(item)) {
             rc = ltr_usage_error(err, cap, "%s: '%s' must be a mapping (%s:, then its keys "
                                  "indented below)", where, item->string, item->string);
@@ -390,8 +397,8 @@ static int check_and_merge(const char *path, cJSON *cfg, cJSON *lines, ltr_optio
         }
     }
     /* "trainer:" with nothing below it is YAML's null: no trainer keys */
-    for (size_t i = 0; !rc && i < 3; i++) {
-        static const char *const sections[] = {"trainer", "model", "data"};
+    for (size_t i = 0; !rc && i < 4; i++) {
+        static const char *const sections[] = {"trainer", "model", "data", "strategy"};
         if (cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(cfg, sections[i])))
             cJSON_ReplaceItemInObjectCaseSensitive(cfg, sections[i], cJSON_CreateObject());
     }
@@ -601,16 +608,20 @@ static int parse_accelerator(const cJSON *v, void *field, char *err, size_t cap)
                                  "cpu, auto)", s);
 }
 
-/* One process on one device: devices 1, "1" or "auto". */
+/* Processes per node on the CPU (Lightning's _parse_cpu_cores): a count >= 1 or "auto"
+ * (stored as 0: one process, or what the launcher started). Several need a distributed
+ * strategy (ddp), which the strategy's creation checks. */
 static int parse_devices(const cJSON *v, void *field, char *err, size_t cap) {
-    bool one = (cJSON_IsNumber(v) && v->valuedouble == 1) ||
-               (cJSON_IsString(v) && (!strcmp(v->valuestring, "1") ||
-                                      !strcmp(v->valuestring, "auto")));
-    if (!one)
-        return ltr_usage_error(err, cap, "trainer.devices: ltrun runs one process on one device: use "
-                                     "1 or \"auto\" (several devices need a distributed strategy, "
-                                     "which ltrun does not have yet)");
-    *(int64_t *)field = 1;
+    int64_t n = -1;
+    if (cJSON_IsString(v) && !strcmp(v->valuestring, "auto")) n = 0;
+    else if (cJSON_IsString(v) && ltr_py_int(v->valuestring, &n) != LTR_PYNUM_OK) n = -1;
+    else if (!cJSON_IsString(v) && ltr_json_get_int(v, &n) != LTR_PYNUM_OK) n = -1;
+    else if (n == 0) n = -1;
+    if (n < 0 || n > 1048576)
+        return ltr_usage_error(err, cap, "trainer.devices: expected a number of processes (>= 1) "
+                                     "or \"auto\" (on the cpu accelerator devices counts "
+                                     "processes; several need --trainer.strategy ddp)");
+    *(int64_t *)field = n;
     return 0;
 }
 
@@ -670,7 +681,7 @@ static const struct { const char *key, *json; } print_defaults[] = {
     {"deterministic", "null"}, {"benchmark", "null"}, {"enable_model_summary", "true"},
     {"enable_checkpointing", "true"}, {"checkpoint_compression", "0"},
     {"stop_on_nonfinite_loss", "false"}, {"accelerator", "\"auto\""}, {"devices", "\"auto\""},
-    {"strategy", "\"auto\""},
+    {"strategy", "\"auto\""}, {"num_nodes", "1"}, {"sync_batchnorm", "false"},
     /* loop flags (options_loop.c) */
     {"min_epochs", "null"}, {"min_steps", "null"}, {"max_time", "null"},
     {"limit_predict_batches", "\"1.0\""},
@@ -733,7 +744,8 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
     t->enable_model_summary = t->enable_checkpointing = true;
     t->use_distributed_sampler = true;
     snprintf(t->accelerator, sizeof t->accelerator, "auto");
-    t->devices = 1;
+    t->devices = 0; /* "auto" */
+    t->num_nodes = 1;
     snprintf(t->strategy, sizeof t->strategy, "auto");
     /* loop flags, Lightning's defaults (None where it has None) */
     t->min_epochs = -1;
@@ -823,6 +835,7 @@ int ltr_options_resolve(ltr_options *o, char *err, size_t cap) {
     o->data_spec = d ? d->valuestring : NULL;
     o->model_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "model");
     o->data_hparams = cJSON_GetObjectItemCaseSensitive(o->tree, "data");
+    o->strategy_args = cJSON_GetObjectItemCaseSensitive(o->tree, "strategy");
 
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(o->tree, "seed_everything");
     /* LightningCLI's seed_everything: an int, true (the default) or null =
@@ -923,11 +936,11 @@ int ltr_options_set_dotted(cJSON *tree, const char *opt, const char *value, char
             }
         }
         set_member(section(tree, "trainer"), key, v);
-    } else if (!strcmp(sec, "model") || !strcmp(sec, "data")) {
+    } else if (!strcmp(sec, "model") || !strcmp(sec, "data") || !strcmp(sec, "strategy")) {
         set_member(section(tree, sec), key, value_from_text(value));
     } else {
         return ltr_usage_error(err, cap, "--%s: unknown option (dotted options are --trainer.*, "
-                                     "--model.* and --data.*)", opt);
+                                     "--model.*, --data.* and --strategy.*)", opt);
     }
     return 0;
 }

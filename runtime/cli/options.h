@@ -59,7 +59,9 @@ typedef struct ltr_trainer_config {
      * on, EarlyStopping(check_finite) stops it when asked) */
     bool stop_on_nonfinite_loss;
     char accelerator[16];      /* "cpu" or "auto" */
-    int64_t devices;           /* 1 (also "auto") */
+    int64_t devices;           /* processes per node; 0 = "auto" (one, unless a launcher says) */
+    int64_t num_nodes;         /* machines (1); several need a distributed strategy */
+    bool sync_batchnorm;       /* SyncBatchNorm over the ranks (false; not implemented yet) */
     /* "auto", "single_device" (the built-in) or a strategy plugin: a NAME found on the
      * plugin search path, or a path to its .so (loaded by the trainer) */
     char strategy[1024];
@@ -117,6 +119,8 @@ typedef struct ltr_options {
     /* typed views into the tree, valid after ltr_options_parse */
     const char *module_spec, *data_spec;
     const cJSON *model_hparams, *data_hparams; /* objects (never NULL) */
+    const cJSON *strategy_args; /* --strategy.KEY / "strategy": a strategy plugin's init
+                                 * args (NULL when none given) */
     ltr_trainer_config trainer;
     uint64_t seed;
     bool seed_given;

@@ -1,7 +1,7 @@
 /*
  * trainer_fixed.c — Lightning 2.6 Trainer arguments that ltrun has no flag for yet but
  * accepts at the value that changes nothing for it, so that a LightningCLI config (and
- * --print-config's own output) reads back: num_nodes 1, sync_batchnorm false, ... Any
+ * --print-config's own output) reads back: plugins null, model_registry null, ... Any
  * other value is refused by name. A real flag of the same name in options.c's table
  * takes precedence: these are consulted only for keys that table does not know.
  */
@@ -14,9 +14,7 @@
 static const struct {
     const char *key, *json; /* Lightning's default, as --print-config writes it */
 } fixed[] = {
-    {"num_nodes", "1"},
     {"plugins", "null"},
-    {"sync_batchnorm", "false"},
     /* hyperparameters are always logged at run start (ltr_loggers_log_hyperparams) */
     {"enable_autolog_hparams", "true"},
     {"model_registry", "null"},

@@ -10,6 +10,7 @@
  */
 #include "strategy/plugin_strategy.h"
 
+#include "accelerators/registry.h" /* the thread count a plugin chose */
 #include "cli/hparams.h"
 #include "plugin/loader.h"
 #include "strategy/single_device.h"
@@ -22,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_TRAINING = 1, EXIT_PLUGIN = 3 }; /* DESIGN.md's exit codes (trainer.h) */
+enum { EXIT_TRAINING = 1, EXIT_USAGE = 2, EXIT_PLUGIN = 3 }; /* DESIGN.md's exit codes (trainer.h) */
 
 typedef struct plugin_state {
     ltr_plugin plugin;
@@ -89,7 +90,11 @@ static lt_status ps_setup_environment(ltr_strategy *s, lt_ctx *ctx) {
     if (ltr_single_device_ops.setup_environment(s, ctx)) return LT_ERROR;
     lt_status (*fn)(lt_ctx *, void *, lt_strategy_env *) = VT_HOOK(s, setup_environment);
     if (!fn) return LT_OK;
-    lt_strategy_env env = {sizeof env, s->rank, s->local_rank, s->node_rank, s->world_size};
+    lt_strategy_env env = {.size = sizeof env, .rank = s->rank, .local_rank = s->local_rank,
+                           .node_rank = s->node_rank, .world_size = s->world_size,
+                           .devices = s->devices, .num_nodes = s->num_nodes,
+                           .num_threads = s->num_threads, .argc = s->argv ? s->argc : 0,
+                           .argv = s->argv};
     call_frame f;
     enter(s, ctx, "setup_environment", &f);
     lt_status rc = fn(ctx, PS(s)->self, &env);
@@ -100,11 +105,20 @@ static lt_status ps_setup_environment(ltr_strategy *s, lt_ctx *ctx) {
                            "%lld): the world size must be at least 1 and the ranks in "
                            "[0, world size)", (long long)env.rank, (long long)env.world_size,
                       (long long)env.local_rank, (long long)env.node_rank);
+    if (rc == LT_OK && !ltr_ctx_of(ctx)->failed && (env.num_threads < 0 || env.num_threads > INT32_MAX))
+        rc = ltr_fail(ctx, "asked for %lld compute threads", (long long)env.num_threads);
     if (leave(s, ctx, "setup_environment", &f, rc)) return LT_ERROR;
     s->rank = env.rank;
     s->local_rank = env.local_rank;
     s->node_rank = env.node_rank;
     s->world_size = env.world_size;
+    /* the thread count it chose (torchrun's OMP_NUM_THREADS for several ranks a node),
+     * set before any compute thread exists as single-device's is */
+    if (env.num_threads > 0 && env.num_threads != s->num_threads) {
+        s->num_threads = env.num_threads;
+        void *dev;
+        ltr_device_of(s->device, &dev)->set_threads(dev, (int)s->num_threads);
+    }
     return LT_OK;
 }
 
@@ -216,6 +230,16 @@ static lt_status ps_save_checkpoint(ltr_strategy *s, lt_ctx *ctx, const char *pa
     return leave(s, ctx, "save_checkpoint", &f, fn(ctx, PS(s)->self, path, write, arg));
 }
 
+static void ps_on_exception(ltr_strategy *s, lt_ctx *ctx, const char *message) {
+    void (*fn)(lt_ctx *, void *, const char *) = VT_HOOK(s, on_exception);
+    if (!fn) return;
+    call_frame f;
+    enter(s, ctx, "on_exception", &f);
+    fn(ctx, PS(s)->self, message ? message : "");
+    leave(s, ctx, "on_exception", &f, LT_OK);
+    ltr_ctx_take_error(ltr_ctx_of(ctx), NULL, 0); /* the run's first error stays the one */
+}
+
 static const ltr_strategy_ops plugin_ops = {
     .name = "plugin",
     .setup_environment = ps_setup_environment,
@@ -230,12 +254,13 @@ static const ltr_strategy_ops plugin_ops = {
     .broadcast = ps_broadcast,
     .all_gather = ps_all_gather,
     .save_checkpoint = ps_save_checkpoint,
+    .on_exception = ps_on_exception,
 };
 
 /* ----------------------------------------------------------- create / destroy */
 
-ltr_strategy *ltr_plugin_strategy_create(lt_ctx *ctx, const char *spec, int *exit_code, char *err,
-                                         size_t errcap) {
+ltr_strategy *ltr_plugin_strategy_create(lt_ctx *ctx, const char *spec, const cJSON *init_args,
+                                         int *exit_code, char *err, size_t errcap) {
     char path[4096], why[1024];
     *exit_code = EXIT_PLUGIN;
     if (ltr_plugin_resolve(spec, LT_KIND_STRATEGY, path, sizeof path, why, sizeof why)) {
@@ -263,7 +288,7 @@ ltr_strategy *ltr_plugin_strategy_create(lt_ctx *ctx, const char *spec, int *exi
     ps->vt = ps->plugin.desc->vtable;
     ps->ready_hint = -1;
     static const cJSON empty = {.type = cJSON_Object};
-    ltr_hparams_init(&ps->hp, &empty, "--trainer.strategy init arg ");
+    ltr_hparams_init(&ps->hp, init_args ? init_args : &empty, "--strategy.");
     void *(*create)(lt_ctx *, const lt_hparams *) = LTR_HOOK(ps->vt, lt_strategy_vtable, create);
     if (create) {
         call_frame f;
@@ -277,6 +302,12 @@ ltr_strategy *ltr_plugin_strategy_create(lt_ctx *ctx, const char *spec, int *exi
         }
     }
     ps->created = true;
+    /* a given init arg that create never read is a typo (as --model.x is) */
+    if (ltr_hparams_check_unread(&ps->hp, ps->plugin.desc->name, err, errcap)) {
+        *exit_code = EXIT_USAGE;
+        ltr_plugin_strategy_destroy(s, ctx);
+        return NULL;
+    }
     return s;
 }
 
@@ -346,6 +377,9 @@ static lt_status grad_on_ready(lt_ctx *ctx, lt_grad_ready_fn cb, void *user) {
     return LT_OK;
 }
 
+/* no_sync: the training loop's _should_accumulate for the running backward */
+static bool grad_should_accumulate(lt_ctx *ctx) { return ltr_api_should_accumulate(ctx); }
+
 static const lt_gradients_v1 gradients_v1 = {
     .size = sizeof(lt_gradients_v1),
     .count = grad_count,
@@ -353,6 +387,7 @@ static const lt_gradients_v1 gradients_v1 = {
     .param = grad_param,
     .grad = grad_grad,
     .on_grad_ready = grad_on_ready,
+    .should_accumulate = grad_should_accumulate,
 };
 
 /* The base entries act for the strategy whose entry is running (the plugin calls them
@@ -381,11 +416,18 @@ static lt_status base_optimizer_step(lt_ctx *ctx, lt_optimizer *opt) {
     FALLBACK(s, ctx, optimizer_step(s, ctx, opt));
 }
 
+static lt_status base_setup(lt_ctx *ctx) {
+    ltr_strategy *s = base_caller(ctx, "strategy_base.setup");
+    if (!s) return LT_ERROR;
+    FALLBACK(s, ctx, setup(s, ctx));
+}
+
 static const lt_strategy_base_v1 strategy_base_v1 = {
     .size = sizeof(lt_strategy_base_v1),
     .batch_to_device = base_batch_to_device,
     .backward = base_backward,
     .optimizer_step = base_optimizer_step,
+    .setup = base_setup,
 };
 
 const void *ltr_api_get_extension(lt_ctx *ctx, const char *id) {

@@ -100,6 +100,11 @@ static lt_status sd_save_checkpoint(ltr_strategy *s, lt_ctx *ctx, const char *pa
     return ltr_strategy_is_global_zero(s) ? write(arg, path) : LT_OK;
 }
 
+/* one process: nobody else to tell */
+static void sd_on_exception(ltr_strategy *s, lt_ctx *ctx, const char *message) {
+    (void)s, (void)ctx, (void)message;
+}
+
 const ltr_strategy_ops ltr_single_device_ops = {
     .name = "single_device",
     .setup_environment = sd_setup_environment,
@@ -114,6 +119,7 @@ const ltr_strategy_ops ltr_single_device_ops = {
     .broadcast = sd_broadcast,
     .all_gather = sd_all_gather,
     .save_checkpoint = sd_save_checkpoint,
+    .on_exception = sd_on_exception,
 };
 
 void ltr_single_device_init(ltr_strategy *s, struct ltr_precision *precision, int64_t num_threads) {

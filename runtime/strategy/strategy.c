@@ -30,10 +30,51 @@ static ltr_precision *builtin_precision(const ltr_strategy_options *o, int *exit
     return p;
 }
 
+/* The launch inputs every strategy gets before setup_environment. */
+static void set_launch(ltr_strategy *s, const ltr_strategy_options *o) {
+    s->num_threads = o->num_threads;
+    s->devices = o->devices;
+    s->num_nodes = o->num_nodes > 0 ? o->num_nodes : 1;
+    s->argc = o->argc;
+    s->argv = o->argv;
+}
+
 ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, int *exit_code,
                                   char *err, size_t errcap) {
+    bool several = o->devices > 1 || o->num_nodes > 1;
+    if (several && o->name && !strcmp(o->name, "single_device")) {
+        /* Lightning: SingleDeviceStrategy takes one device */
+        *exit_code = EXIT_USAGE;
+        snprintf(err, errcap, "--trainer.strategy single_device runs one process on one device, "
+                              "but --trainer.devices %lld --trainer.num_nodes %lld ask for more: "
+                              "use --trainer.strategy ddp", (long long)o->devices,
+                 (long long)(o->num_nodes > 0 ? o->num_nodes : 1));
+        return NULL;
+    }
+    if (several && ltr_strategy_name_is_builtin(o->name)) {
+        /* _AcceleratorConnector._choose_strategy: several processes mean DDP */
+        ltr_strategy_options ddp = *o;
+        ddp.name = "ddp";
+        ltr_strategy *s = ltr_strategy_create_plugin(ctx, &ddp, exit_code, err, errcap);
+        if (!s && *exit_code == 3) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", err);
+            snprintf(err, errcap, "--trainer.devices %lld --trainer.num_nodes %lld: several "
+                                  "processes need the ddp strategy plugin (built when configure "
+                                  "finds MPI: apt-get install libopenmpi-dev openmpi-bin): %s",
+                     (long long)o->devices, (long long)(o->num_nodes > 0 ? o->num_nodes : 1), why);
+        }
+        return s;
+    }
     if (!ltr_strategy_name_is_builtin(o->name))
         return ltr_strategy_create_plugin(ctx, o, exit_code, err, errcap);
+    if (o->init_args && o->init_args->child) {
+        *exit_code = EXIT_USAGE;
+        snprintf(err, errcap, "--strategy.%s: the built-in %s strategy takes no init args (they "
+                              "are a strategy plugin's, e.g. --trainer.strategy ddp)",
+                 o->init_args->child->string, o->name && *o->name ? o->name : "auto");
+        return NULL;
+    }
     ltr_precision *p = builtin_precision(o, exit_code, err, errcap);
     if (!p) return NULL;
     ltr_strategy *s = malloc(sizeof *s);
@@ -43,6 +84,7 @@ ltr_strategy *ltr_strategy_create(lt_ctx *ctx, const ltr_strategy_options *o, in
         return NULL;
     }
     ltr_single_device_init(s, p, o->num_threads);
+    set_launch(s, o);
     return s;
 }
 
@@ -53,10 +95,10 @@ ltr_strategy *ltr_strategy_create_plugin(lt_ctx *ctx, const ltr_strategy_options
                                          int *exit_code, char *err, size_t errcap) {
     ltr_precision *p = builtin_precision(o, exit_code, err, errcap);
     if (!p) return NULL;
-    ltr_strategy *s = ltr_plugin_strategy_create(ctx, o->name, exit_code, err, errcap);
+    ltr_strategy *s = ltr_plugin_strategy_create(ctx, o->name, o->init_args, exit_code, err, errcap);
     if (!s) return NULL;
     s->precision = p;
-    s->num_threads = o->num_threads;
+    set_launch(s, o);
     return s;
 }
 

@@ -25,6 +25,8 @@
 #include "core/context.h"
 #include "ltrun.h"
 
+#include <cjson/cJSON.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +60,9 @@ typedef struct ltr_strategy_ops {
     lt_status (*all_gather)(ltr_strategy *s, lt_ctx *ctx, const lt_tensor *x, lt_tensor *out);
     lt_status (*save_checkpoint)(ltr_strategy *s, lt_ctx *ctx, const char *path,
                                  lt_status (*write)(void *arg, const char *path), void *arg);
+    /* Lightning's Strategy.on_exception: the run failed on this rank (after the
+     * callbacks' on_exception, before teardown) */
+    void (*on_exception)(ltr_strategy *s, lt_ctx *ctx, const char *message);
 } ltr_strategy_ops;
 
 struct ltr_strategy {
@@ -69,6 +74,12 @@ struct ltr_strategy {
     /* set before setup_environment: compute threads it gives OpenBLAS and OpenMP
      * (--trainer.num_threads; 0 = their defaults, all cores) */
     int64_t num_threads;
+    /* set before setup_environment, for a strategy that starts or checks its processes:
+     * --trainer.devices (0 = "auto") and --trainer.num_nodes as asked for, and the
+     * command line as given (argv NULL: unknown) */
+    int64_t devices, num_nodes;
+    int argc;
+    char **argv;
     /* LightningModule.backward as the trainer dispatches it (the override, else
      * loss.backward()); the backward entry reaches it through the precision. NULL:
      * loss.backward(). */
@@ -83,6 +94,13 @@ typedef struct ltr_strategy_options {
     const char *name;       /* NULL, "", "auto" or "single_device": the built-in */
     int64_t precision;      /* --trainer.precision as the options store it (LTR_PRECISION_) */
     int64_t num_threads;    /* --trainer.num_threads */
+    /* --strategy.KEY / the config's "strategy" object: a plugin's init args (borrowed;
+     * NULL or empty: none; the built-in takes none) */
+    const cJSON *init_args;
+    int64_t devices;        /* --trainer.devices: 0 = "auto", else processes per node */
+    int64_t num_nodes;      /* --trainer.num_nodes (>= 1) */
+    int argc;               /* the command line as given (argv NULL: unknown) */
+    char **argv;
 } ltr_strategy_options;
 
 /* Does `name` select the built-in single-device strategy (NULL, "", "auto",
@@ -91,7 +109,9 @@ bool ltr_strategy_name_is_builtin(const char *name);
 
 /*
  * The run's strategy (strategy.c): the built-in for a built-in name, else the plugin
- * of that name (ltr_strategy_create_plugin). setup_environment is not run yet: the
+ * of that name (ltr_strategy_create_plugin). "auto" with devices or num_nodes above 1
+ * is the "ddp" plugin, as Lightning's _choose_strategy picks DDP for several processes;
+ * single_device with more is a usage error, as is an init arg for the built-in. setup_environment is not run yet: the
  * caller runs it first thing (ltr_strategy_setup_environment). On failure: NULL,
  * *exit_code set (2 usage, 3 plugin, 1 otherwise) and err holds one line.
  */

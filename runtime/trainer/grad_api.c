@@ -110,3 +110,11 @@ int64_t ltr_api_grad_norm(lt_ctx *c, double norm_type, const char **names, doubl
     key_count = ++n;
     return n;
 }
+
+/* ABI 1.9: the gradients extension's should_accumulate (DDP's no_sync): the training
+ * loop's _should_accumulate for the batch being run; manual optimization syncs every
+ * backward (Lightning blocks the sync only in automatic optimization) */
+bool ltr_api_should_accumulate(lt_ctx *c) {
+    ltr_trainer *t = ltr_ctx_of(c)->trainer;
+    return t && !t->manual.enabled && c->stage == LT_STAGE_FIT && t->loop.should_accumulate;
+}

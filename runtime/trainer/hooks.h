@@ -169,6 +169,8 @@ lt_tensor *ltr_api_param_at(lt_ctx *c, int64_t i, const char **name);
 lt_tensor *ltr_api_grad(lt_ctx *c, const lt_tensor *param);
 int64_t ltr_api_grad_norm(lt_ctx *c, double norm_type, const char **names, double *values,
                           int64_t cap);
+/* ABI 1.9: the gradients extension's should_accumulate (grad_api.c) */
+bool ltr_api_should_accumulate(lt_ctx *c);
 int64_t ltr_api_buffer_count(lt_ctx *c);
 lt_tensor *ltr_api_buffer_at(lt_ctx *c, int64_t i, const char **name);
 lt_status ltr_api_lr_scheduler_config_remove(lt_ctx *c, int i);

@@ -188,7 +188,10 @@ static void summary_depth(const ltr_trainer *t, int max_depth, FILE *out) {
     free(rows);
 }
 
-void ltr_model_summary(const ltr_trainer *t, FILE *out) { summary_depth(t, 1, out); }
+/* ModelSummary.on_fit_start summarizes on global rank zero only */
+void ltr_model_summary(const ltr_trainer *t, FILE *out) {
+    if (ltr_trainer_is_global_zero(t)) summary_depth(t, 1, out);
+}
 
 /* ABI 1.4: progress bar — lt_model_summary: the table as text (max_depth 0: ""), kept
  * until the next call (hooks run on the main thread) */

@@ -23,8 +23,14 @@ void ltr_trainer_error(ltr_trainer *t, int exit_code, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(t->error_msg, sizeof t->error_msg, fmt, ap); /* for on_exception */
-    if (!t->opts || !t->opts->report || !t->opts->report->quiet) /* a tuner trial: its caller reports */
-        fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
+    if (!t->opts || !t->opts->report || !t->opts->report->quiet) { /* a tuner trial: its caller reports */
+        /* several processes: say which one failed */
+        if (t->strategy && t->strategy->world_size > 1)
+            fprintf(stderr, "ltrun: error: [rank %lld] %s\n", (long long)t->strategy->rank,
+                    t->error_msg);
+        else
+            fprintf(stderr, "ltrun: error: %s\n", t->error_msg);
+    }
     va_end(ap);
     t->exit_code = exit_code;
 }
@@ -114,11 +120,22 @@ static void log_sink(void *self, lt_ctx *c, const char *name, double value, doub
     /* sync_dist: the value as the ranks' reduction of it (Lightning's sync with the
      * metric's reduce_fx, mean by default) */
     if (flags & LTR_LOG_SYNC_DIST) {
-        ltr_collective_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
-                           : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
-                           : flags & LT_REDUCE_MIN ? LTR_REDUCE_MIN
-                                                   : LTR_REDUCE_MEAN;
-        if (t->strategy->ops->reduce(t->strategy, c, &value, 1, op) != LT_OK) return;
+        if (t->strategy->world_size == 1) {
+            /* one process: every reduction is the value itself */
+        } else if (!(flags & (LT_REDUCE_SUM | LT_REDUCE_MAX | LT_REDUCE_MIN))) {
+            /* mean: _ResultMetric.compute syncs the sum of value * batch_size and the
+             * batch sizes (both summed), so the epoch value is the mean over every rank's
+             * samples; recorded as that mean with the summed batch size */
+            double pair[2] = {value * batch_size, batch_size};
+            if (t->strategy->ops->reduce(t->strategy, c, pair, 2, LTR_REDUCE_SUM) != LT_OK) return;
+            value = pair[1] > 0 ? pair[0] / pair[1] : value;
+            batch_size = pair[1];
+        } else {
+            ltr_collective_op op = flags & LT_REDUCE_SUM ? LTR_REDUCE_SUM
+                               : flags & LT_REDUCE_MAX ? LTR_REDUCE_MAX
+                                                       : LTR_REDUCE_MIN;
+            if (t->strategy->ops->reduce(t->strategy, c, &value, 1, op) != LT_OK) return;
+        }
         flags &= ~LTR_LOG_SYNC_DIST;
     }
     if (ltr_results_log(t->metrics.active, t->ctx.hook_name, name, value, batch_size, flags, err,
@@ -361,6 +378,7 @@ static lt_status run_stage(ltr_trainer *t, lt_stage stage) {
     bool failed = t->exit_code != 0;
     if (failed) {
         ltr_callbacks_on_exception(t, t->error_msg);
+        t->strategy->ops->on_exception(t->strategy, &t->ctx.pub, t->error_msg);
         t->exception_handled = true;
     }
     teardown_stage(t, stage, set_up && !failed);
@@ -385,8 +403,12 @@ static void run_command(ltr_trainer *t) {
         run_stage(t, LT_STAGE_TEST); /* fit --test = trainer.fit() then trainer.test() */
     /* an error outside a stage's body (creating plugins, a teardown hook) ended the
      * run: Callback.on_exception, DataModule.on_exception */
-    if (t->exit_code == LTR_EXIT_TRAINING && !t->exception_handled)
-        ltr_callbacks_on_exception(t, t->error_msg);
+    if (t->exit_code && !t->exception_handled) {
+        if (t->exit_code == LTR_EXIT_TRAINING) ltr_callbacks_on_exception(t, t->error_msg);
+        /* any failure, usage errors of one rank included: the others must not wait */
+        t->strategy->ops->on_exception(t->strategy, &t->ctx.pub, t->error_msg);
+        t->exception_handled = true;
+    }
     t->strategy->ops->teardown(t->strategy, &t->ctx.pub);
     ltr_callbacks_free(t);
     ltr_loggers_free(t);
@@ -434,8 +456,13 @@ static lt_status module_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
 static lt_status strategy_start(ltr_trainer *t) {
     const ltr_options *o = t->opts;
     /* --print-config's create hooks need no strategy plugin (nor its processes) */
-    ltr_strategy_options so = {.name = o->hparams_out ? "auto" : o->trainer.strategy, .precision = o->trainer.precision,
-                               .num_threads = o->trainer.num_threads};
+    ltr_strategy_options so = {.name = o->hparams_out ? "auto" : o->trainer.strategy,
+                               .precision = o->trainer.precision,
+                               .num_threads = o->trainer.num_threads,
+                               .init_args = o->hparams_out ? NULL : o->strategy_args,
+                               .devices = o->hparams_out ? 1 : o->trainer.devices,
+                               .num_nodes = o->hparams_out ? 1 : o->trainer.num_nodes,
+                               .argc = o->argc, .argv = o->argv};
     char err[1024] = "";
     int code = LTR_EXIT_TRAINING;
     t->strategy = ltr_strategy_create(&t->ctx.pub, &so, &code, err, sizeof err);
@@ -450,6 +477,15 @@ static lt_status strategy_start(ltr_trainer *t) {
         ltr_ctx_take_error(&t->ctx, err, sizeof err);
         ltr_trainer_error(t, LTR_EXIT_TRAINING, "strategy '%s', setup_environment: %s",
                           t->strategy->ops->name, err[0] ? err : "failed without a message");
+        return LT_ERROR;
+    }
+    /* SyncBatchNorm (Lightning's layer_sync) is not there yet: statistics over the
+     * global batch would differ from what several ranks compute alone, so refuse it
+     * rather than train a different model silently */
+    if (o->trainer.sync_batchnorm && t->strategy->world_size > 1) {
+        ltr_trainer_error(t, LTR_EXIT_USAGE, "--trainer.sync_batchnorm true: SyncBatchNorm is not "
+                                             "implemented yet (batch-norm statistics would stay "
+                                             "per rank); leave it false");
         return LT_ERROR;
     }
     return LT_OK;

@@ -40,6 +40,17 @@ typedef enum lt_reduce_op {
 typedef struct lt_strategy_env {
     uint32_t size; /* sizeof(lt_strategy_env) in the host; grows at the end */
     int64_t rank, local_rank, node_rank, world_size;
+    /* ABI 1.9, given to the strategy (read them only when `size` covers them): what the
+     * Trainer was asked for and how this process was started, for a strategy that
+     * launches or checks its processes (Lightning's strategy.num_nodes /
+     * parallel_devices and its launcher's command line) */
+    int64_t devices;     /* --trainer.devices: processes per node asked for; 0 = "auto" */
+    int64_t num_nodes;   /* --trainer.num_nodes (1) */
+    /* in: --trainer.num_threads (0 = the default, all cores); out: the compute threads
+     * this process should use (0 keeps the default), applied after the entry returns */
+    int64_t num_threads;
+    int argc;                /* the command line as given (argv[0] the program), for a */
+    char *const *argv;       /* launcher that starts the other ranks with it; NULL: unknown */
 } lt_strategy_env;
 
 /* ABI 1.7: strategies. `self` is what create returned. The host calls the entries at
@@ -47,7 +58,8 @@ typedef struct lt_strategy_env {
 typedef struct lt_strategy_vtable {
     uint32_t size;
     uint32_t flags; /* none defined yet: 0 */
-    /* __init__: hp holds the init args (none can be given yet: it is always empty) */
+    /* __init__: hp holds the init args, --strategy.KEY VALUE or the config's "strategy"
+     * object (ABI 1.9; empty before); a given key the entry never reads is a usage error */
     void *(*create)(lt_ctx *ctx, const lt_hparams *hp);
     void (*destroy)(lt_ctx *ctx, void *self);
     /* First in a run, before any thread or loader: fix rank and world size. env holds
@@ -75,6 +87,10 @@ typedef struct lt_strategy_vtable {
      * and DDP: global rank 0 only; sharded strategies: every rank). */
     lt_status (*save_checkpoint)(lt_ctx *ctx, void *self, const char *path,
                                  lt_status (*write)(void *arg, const char *path), void *arg);
+    /* ABI 1.9: Lightning's Strategy.on_exception: the run failed on this rank with
+     * `message` (after the callbacks' on_exception, before teardown). A multi-process
+     * strategy ends the other ranks so none waits alone (Lightning's launcher.kill). */
+    void (*on_exception)(lt_ctx *ctx, void *self, const char *message);
 } lt_strategy_vtable;
 
 /* LT_STRATEGY(name, .create = ..., .backward = ..., ...) */
@@ -114,6 +130,11 @@ typedef struct lt_gradients_v1 {
     /* One callback per run: a second call replaces the first, cb NULL removes it. Costs
      * nothing when none is registered. */
     lt_status (*on_grad_ready)(lt_ctx *ctx, lt_grad_ready_fn cb, void *user);
+    /* ABI 1.9 (check size): true while the backward being run belongs to an accumulation
+     * micro-batch that no optimizer step follows (the training loop's _should_accumulate;
+     * Lightning runs it under strategy.block_backward_sync, DDP's no_sync); false in
+     * manual optimization and outside training */
+    bool (*should_accumulate)(lt_ctx *ctx);
 } lt_gradients_v1;
 
 /* "ltrun.strategy_base/1": the built-in single-device strategy's entries, for a plugin
@@ -125,6 +146,9 @@ typedef struct lt_strategy_base_v1 {
     lt_status (*batch_to_device)(lt_ctx *ctx, lt_batch *batch);
     lt_status (*backward)(lt_ctx *ctx, lt_tensor *loss);
     lt_status (*optimizer_step)(lt_ctx *ctx, lt_optimizer *opt);
+    /* ABI 1.9 (check size): Lightning's super().setup(trainer) — the precision's
+     * convert_module, what a setup entry left NULL does */
+    lt_status (*setup)(lt_ctx *ctx);
 } lt_strategy_base_v1;
 
 #ifdef __cplusplus

@@ -34,7 +34,9 @@ extern "C" {
                                datasets (lt_dataset.iterable, iter_begin/iter_next/
                                iter_end, LT_STOP_ITERATION, lt_sample_field), the
                                collate hook (lt_samples, lt_collate_field,
-                               lt_default_collate), DataLoader timeout */
+                               lt_default_collate), DataLoader timeout; strategy
+                               init args, launch inputs (lt_strategy_env),
+                               on_exception and should_accumulate (no_sync) */
 #define LT_MAX_DIMS 8
 /* dim argument of lt_var/lt_std meaning "over all elements" (torch.var(x) with no dim) */
 #define LT_ALL_DIMS (-0x7fffffff - 1)
@@ -148,7 +150,7 @@ typedef struct lt_log_options {
     bool logger;            /* True */
     const char *reduce_fx;  /* "mean" (NULL; alias "avg"), "sum", "max", "min" */
     double batch_size;      /* <= 0: the current batch's size (epoch mean weights) */
-    bool sync_dist;         /* accepted; a no-op until a distributed strategy exists */
+    bool sync_dist;         /* the value reduced over the ranks (reduce_fx) when logged */
     /* ABI 1.9: data loading — with several dataloaders the name gets the suffix
      * "/dataloader_idx_N" (True); False keeps the name as given (then give each
      * dataloader its own names) */
