@@ -189,8 +189,8 @@ cp p1.yaml saved.json
 "$LTRUN" fit --config saved.json --print-config > p6.yaml 2> /dev/null
 check "YAML in a file named .json reads as YAML" cmp -s p1.yaml p6.yaml
 # a Trainer argument ltrun runs only at Lightning's default is refused at any other value
-printf 'trainer:\n  num_nodes: 2\n' > nodes.yaml
-err "num_nodes 2 is refused by name" "--config nodes.yaml, line 2: trainer.num_nodes: ltrun runs it only at Lightning's default 1" nodes.yaml
+printf 'trainer:\n  model_registry: mine\n' > registry.yaml
+err "model_registry mine is refused by name" "--config registry.yaml, line 2: trainer.model_registry: ltrun runs it only at Lightning's default null" registry.yaml
 
 # ---- PL_TRAINER_<FLAG>: environment defaults below configs and options
 PL_TRAINER_MAX_EPOCHS=2 fit

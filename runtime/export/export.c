@@ -44,10 +44,14 @@ static lt_status ex_on_predict_batch_start(lt_ctx *ctx, void *self, lt_batch *ba
     if (!xin || ltr_copy_(ctx, xin, x)) return LT_ERROR;
     xin->flags |= LTR_T_REQUIRES_GRAD;
     ltr_ctx *c = ltr_ctx_of(ctx);
-    bool was = c->grad_enabled;
+    /* the predict loop runs under inference_mode, which records nothing: the trace leaves
+     * it, as torch.onnx.export traces outside any inference_mode */
+    bool was = c->grad_enabled, was_inference = c->inference_mode;
     c->grad_enabled = true;
+    c->inference_mode = false;
     lt_tensor *y = forward(ctx, t->module, xin);
     c->grad_enabled = was;
+    c->inference_mode = was_inference;
     if (!y) return c->failed ? LT_ERROR : lt_fail(ctx, "export: forward returned NULL");
     char err[4600];
     if (ltr_onnx_write(ctx, xin, y, e->output, err, sizeof err))
