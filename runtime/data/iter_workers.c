@@ -105,6 +105,7 @@ ltr_iter_workers *ltr_iter_workers_new(ltr_dataloader *dl) {
 
 /* pthread cleanup: the worker was cancelled inside the plugin (a broken pool's stop) */
 static void fetch_cancelled(void *arg) {
+    ltr_worker_unwound();
     iworker *w = arg;
     ltr_iter_workers *ws = w->ws;
     uv_mutex_lock(&ws->mu);

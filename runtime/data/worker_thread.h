@@ -60,6 +60,9 @@ lt_status ltr_worker_timeout_error(const ltr_dataloader *dl, int worker_id, int6
 void ltr_worker_cancellable(bool on);
 /* pthread_cancel the worker thread (it ends at its next cancellation point). */
 void ltr_worker_cancel(uv_thread_t *th);
+/* First call of a cancellation cleanup handler: the stack the unwinding left behind is
+ * made clean for the sanitizers (a no-op in other builds). */
+void ltr_worker_unwound(void);
 /* Join within `seconds`; false (the thread still runs) when it did not end. */
 bool ltr_worker_join_within(uv_thread_t *th, double seconds);
 /* A worker that could not be stopped was left behind: what it may still touch (a copy

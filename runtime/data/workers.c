@@ -90,6 +90,7 @@ ltr_workers *ltr_workers_new(ltr_dataloader *dl) {
 
 /* pthread cleanup: the worker was cancelled inside the plugin (a broken pool's stop) */
 static void fetch_cancelled(void *arg) {
+    ltr_worker_unwound();
     worker *w = arg;
     ltr_workers *ws = w->ws;
     uv_mutex_lock(&ws->mu);
