@@ -1,8 +1,9 @@
 #!/bin/sh
 # test_ddp.sh — the ddp strategy plugin (plugins/strategies/ddp, over MPI) against one
 # process: 2 ranks with batch B reach the weights of 1 process with batch 2B (SGD with
-# momentum, no dropout or batch norm, drop_last so both ranks' shards are whole batches;
-# float32 tolerance 1e-6 on every weight, compared with h5diff on the last checkpoints),
+# momentum, no dropout, drop_last so both ranks' shards are whole batches; float32
+# tolerance 1e-6 on every weight, compared with h5diff on the last checkpoints), with a
+# batch norm too under sync_batchnorm (and not without it),
 # the sync_dist metrics equal the single process's, every train sample is seen once an
 # epoch across the ranks, only rank 0 writes files, resume from a 2-rank checkpoint on 1
 # and on 2 ranks, accumulate_grad_batches (no_sync) with buckets equals the plain
@@ -65,6 +66,38 @@ same_num "sync_dist mean over the ranks = the single process's" "val/loss" one.j
 same_num "sync_dist mean of the train loss, epoch" "train/loss_epoch" one.json two.json
 same_num "sync_dist sum: every val sample counted once" "val/count" one.json two.json
 same_num "sync_dist max" "val/max_idx" one.json two.json
+
+# sync_batchnorm (torch.nn.SyncBatchNorm): a BatchNorm1d between fc1 and the relu; with
+# it 2 ranks x 16 normalise with the global batch's statistics and reach 1 process x 32's
+# weights AND running_mean/running_var within float32 tolerance 1e-6 (validation uses the
+# running statistics: the same val/loss); without it each rank's own half-batch
+# statistics give other weights and running statistics (the check must be able to fail)
+BN="--model.bn true --trainer.max_epochs 2"
+$RUN $BN --data.batch_size 32 --trainer.default_root_dir bn1 --results bn1.json > bn1.log 2>&1 ||
+    { fail "batch-norm model on 1 process"; tail -n 3 bn1.log; }
+$MPIRUN $RUN $BN --trainer.strategy ddp --trainer.sync_batchnorm true --data.batch_size 16 \
+    --trainer.enable_model_summary true --trainer.default_root_dir bn2 --results bn2.json \
+    > bn2.log 2>&1 || { fail "sync_batchnorm on 2 ranks"; tail -n 3 bn2.log; }
+same_weights "sync_batchnorm: 2 ranks x 16 = 1 process x 32 (weights and running stats, 1e-6)" \
+    bn1/checkpoints/last.h5 bn2/checkpoints/last.h5
+same_num "sync_batchnorm: val/loss from the running statistics" "val/loss" bn1.json bn2.json
+if grep -q "| bn .*| SyncBatchNorm |" bn2.log; then pass "the summary shows the converted layer (SyncBatchNorm)"
+else fail "the summary shows SyncBatchNorm: $(grep '| bn ' bn2.log)"; fi
+$MPIRUN $RUN $BN --trainer.strategy ddp --data.batch_size 16 --trainer.default_root_dir bn0 \
+    > bn0.log 2>&1 || { fail "batch norm on 2 ranks without sync"; tail -n 3 bn0.log; }
+for k in running_mean running_var fc1.weight; do
+    name=$k; case $k in running_*) name=bn.$k ;; esac
+    # h5diff: 1 = differences found (2 would be an error, such as a missing dataset)
+    h5diff -d 1e-4 bn1/checkpoints/last.h5 bn0/checkpoints/last.h5 "/state_dict/$name" "/state_dict/$name" > /dev/null 2>&1
+    rc=$?
+    if [ "$rc" -eq 1 ]; then pass "without sync_batchnorm the ranks' own statistics differ from 1 process ($name)"
+    else fail "without sync_batchnorm the ranks' own statistics differ from 1 process ($name: h5diff status $rc)"; fi
+done
+$RUN $BN --data.batch_size 32 --trainer.sync_batchnorm true --trainer.default_root_dir bns \
+    > bns.log 2>&1 || { fail "sync_batchnorm on 1 process"; tail -n 3 bns.log; }
+if h5diff bn1/checkpoints/last.h5 bns/checkpoints/last.h5 /state_dict /state_dict > /dev/null 2>&1
+then pass "sync_batchnorm on 1 process changes nothing (bit for bit)"
+else fail "sync_batchnorm on 1 process changes nothing"; fi
 
 # a callback's own collectives across the ranks (Lightning's trainer.strategy.* and
 # LightningModule.all_gather)
