@@ -6,7 +6,7 @@
 # batch norm too under sync_batchnorm (and not without it),
 # the sync_dist metrics equal the single process's, every train sample is seen once an
 # epoch across the ranks, only rank 0 writes files, resume from a 2-rank checkpoint on 1
-# and on 2 ranks, accumulate_grad_batches (no_sync) with buckets equals the plain
+# and on 2 ranks (under another world size: from the same global sample, with a warning), accumulate_grad_batches (no_sync) with buckets equals the plain
 # all-reduce, manual optimization, the launcher (--trainer.devices 2 without mpirun), the
 # devices / num_nodes checks, and a failing rank ending the whole job with a message.
 # 2 ranks x 1 thread, tiny data: seconds. Skipped (TAP SKIP) without the plugin, mpirun
@@ -140,7 +140,7 @@ else fail "prepare_data once per node: '$(cat prepare.txt 2> /dev/null)'"; fi
 
 # resume: the 2-rank run stopped mid-epoch (step 5) and at the end of epoch 0, resumed
 # on 2 ranks and on 1 process (batch 32: the same global samples a step), to 2 epochs
-$MPIRUN $RUN --trainer.strategy ddp --trainer.max_steps 5 --data.batch_size 16 \
+DDP_SEEN="$TMP/midseen" $MPIRUN $RUN --trainer.strategy ddp --trainer.max_steps 5 --data.batch_size 16 \
     --trainer.default_root_dir mid > mid.log 2>&1 || { fail "2 ranks stop at step 5"; tail -n 3 mid.log; }
 $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 2 --data.batch_size 16 \
     --trainer.default_root_dir mid2 --ckpt-path mid/checkpoints/last.h5 > mid2.log 2>&1 ||
@@ -151,6 +151,34 @@ $RUN --trainer.max_epochs 2 --data.batch_size 32 --trainer.default_root_dir mid1
     --ckpt-path mid/checkpoints/last.h5 > mid1.log 2>&1 || { fail "resume on 1 process"; tail -n 3 mid1.log; }
 same_weights "a 2-rank checkpoint resumed on 1 process (batch 32) = the run without a stop" \
     one/checkpoints/last.h5 mid1/checkpoints/last.h5
+if grep -q "world size" mid2.log; then fail "same world size: no world-size warning"; grep "world size" mid2.log
+else pass "same world size: the batch index as saved, no warning"; fi
+if grep -q "UserWarning: resuming under world size 1 a checkpoint written under world size 2: its epoch 0 stopped after batch 5 (2 x 16 samples a batch, 160 samples of the epoch); continuing at batch 5 (1 x 32 samples a batch), the same global sample" mid1.log
+then pass "world size 2 -> 1, the same global batch: the warning, batch 5 as saved"
+else fail "world size 2 -> 1 warning (batch 32): $(grep 'world size' mid1.log)"; fi
+
+# resume under another world size with the same batch size per rank: the 2-rank
+# checkpoint (step 5 of 8, 160 of 256 samples) on 1 process x 16 continues at batch
+# 10 of 16: 6 batches (96 samples) in epoch 0, exactly the ones the ranks had not seen
+DDP_SEEN="$TMP/w1seen" $RUN --trainer.max_epochs 1 --data.batch_size 16 --trainer.default_root_dir w1 \
+    --ckpt-path mid/checkpoints/last.h5 > w1.log 2>&1 || { fail "resume on 1 process x 16"; tail -n 3 w1.log; }
+if grep -q "UserWarning: resuming under world size 1 a checkpoint written under world size 2: its epoch 0 stopped after batch 5 (2 x 16 samples a batch, 160 samples of the epoch); continuing at batch 10 (1 x 16 samples a batch), the same global sample" w1.log
+then pass "world size 2 -> 1 (batch 16 each): the warning names both world sizes, batch 5 -> 10"
+else fail "world size 2 -> 1 warning: $(grep 'world size' w1.log)"; fi
+ran=$(awk '$1 == 0' w1seen.rank0 2> /dev/null | wc -l)
+all=$(cat midseen.rank0 midseen.rank1 w1seen.rank0 2> /dev/null | awk '$1 == 0 { print $2 }' | sort -u | wc -l)
+if [ "$ran" -eq 96 ] && [ "$all" -eq 256 ]; then pass "6 batches then run, the 96 samples not yet seen (256 in all)"
+else fail "after the world-size change: $ran samples run in epoch 0, $all distinct with the ranks' 160"; fi
+# 160 samples are not a whole number of 24-sample batches: batch 6 (sample 144), so
+# samples 144 to 159 run again; 4 batches (to 240, drop_last) end the epoch
+DDP_SEEN="$TMP/w24seen" $RUN --trainer.max_epochs 1 --data.batch_size 24 --trainer.default_root_dir w24 \
+    --ckpt-path mid/checkpoints/last.h5 > w24.log 2>&1 || { fail "resume on 1 process x 24"; tail -n 3 w24.log; }
+ran=$(awk '$1 == 0' w24seen.rank0 2> /dev/null | wc -l)
+all=$(cat midseen.rank0 midseen.rank1 w24seen.rank0 2> /dev/null | awk '$1 == 0 { print $2 }' | sort -u | wc -l)
+if grep -q "continuing at batch 6 (1 x 24 samples a batch), sample 144: rounded down to a whole batch, samples 144 to 159 of the epoch run again" w24.log &&
+    [ "$ran" -eq 96 ] && [ "$all" -eq 240 ]
+then pass "not a whole batch: rounded down to batch 6, 4 batches run, 16 samples again"
+else fail "rounded resume: $(grep 'world size' w24.log); $ran run, $all distinct"; fi
 $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 1 --data.batch_size 16 \
     --trainer.default_root_dir ep > ep.log 2>&1 &&
     $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 2 --data.batch_size 16 \
