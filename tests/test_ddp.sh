@@ -1,11 +1,12 @@
 #!/bin/sh
 # test_ddp.sh — the ddp strategy plugin (plugins/strategies/ddp, over MPI) against one
 # process: 2 ranks with batch B reach the weights of 1 process with batch 2B (SGD with
-# momentum, no dropout or batch norm, drop_last so both ranks' shards are whole batches;
-# float32 tolerance 1e-6 on every weight, compared with h5diff on the last checkpoints),
+# momentum, no dropout, drop_last so both ranks' shards are whole batches; float32
+# tolerance 1e-6 on every weight, compared with h5diff on the last checkpoints), with a
+# batch norm too under sync_batchnorm (and not without it),
 # the sync_dist metrics equal the single process's, every train sample is seen once an
 # epoch across the ranks, only rank 0 writes files, resume from a 2-rank checkpoint on 1
-# and on 2 ranks, accumulate_grad_batches (no_sync) with buckets equals the plain
+# and on 2 ranks (under another world size: from the same global sample, with a warning), accumulate_grad_batches (no_sync) with buckets equals the plain
 # all-reduce, manual optimization, the launcher (--trainer.devices 2 without mpirun), the
 # devices / num_nodes checks, and a failing rank ending the whole job with a message.
 # 2 ranks x 1 thread, tiny data: seconds. Skipped (TAP SKIP) without the plugin, mpirun
@@ -66,6 +67,38 @@ same_num "sync_dist mean of the train loss, epoch" "train/loss_epoch" one.json t
 same_num "sync_dist sum: every val sample counted once" "val/count" one.json two.json
 same_num "sync_dist max" "val/max_idx" one.json two.json
 
+# sync_batchnorm (torch.nn.SyncBatchNorm): a BatchNorm1d between fc1 and the relu; with
+# it 2 ranks x 16 normalise with the global batch's statistics and reach 1 process x 32's
+# weights AND running_mean/running_var within float32 tolerance 1e-6 (validation uses the
+# running statistics: the same val/loss); without it each rank's own half-batch
+# statistics give other weights and running statistics (the check must be able to fail)
+BN="--model.bn true --trainer.max_epochs 2"
+$RUN $BN --data.batch_size 32 --trainer.default_root_dir bn1 --results bn1.json > bn1.log 2>&1 ||
+    { fail "batch-norm model on 1 process"; tail -n 3 bn1.log; }
+$MPIRUN $RUN $BN --trainer.strategy ddp --trainer.sync_batchnorm true --data.batch_size 16 \
+    --trainer.enable_model_summary true --trainer.default_root_dir bn2 --results bn2.json \
+    > bn2.log 2>&1 || { fail "sync_batchnorm on 2 ranks"; tail -n 3 bn2.log; }
+same_weights "sync_batchnorm: 2 ranks x 16 = 1 process x 32 (weights and running stats, 1e-6)" \
+    bn1/checkpoints/last.h5 bn2/checkpoints/last.h5
+same_num "sync_batchnorm: val/loss from the running statistics" "val/loss" bn1.json bn2.json
+if grep -q "| bn .*| SyncBatchNorm |" bn2.log; then pass "the summary shows the converted layer (SyncBatchNorm)"
+else fail "the summary shows SyncBatchNorm: $(grep '| bn ' bn2.log)"; fi
+$MPIRUN $RUN $BN --trainer.strategy ddp --data.batch_size 16 --trainer.default_root_dir bn0 \
+    > bn0.log 2>&1 || { fail "batch norm on 2 ranks without sync"; tail -n 3 bn0.log; }
+for k in running_mean running_var fc1.weight; do
+    name=$k; case $k in running_*) name=bn.$k ;; esac
+    # h5diff: 1 = differences found (2 would be an error, such as a missing dataset)
+    h5diff -d 1e-4 bn1/checkpoints/last.h5 bn0/checkpoints/last.h5 "/state_dict/$name" "/state_dict/$name" > /dev/null 2>&1
+    rc=$?
+    if [ "$rc" -eq 1 ]; then pass "without sync_batchnorm the ranks' own statistics differ from 1 process ($name)"
+    else fail "without sync_batchnorm the ranks' own statistics differ from 1 process ($name: h5diff status $rc)"; fi
+done
+$RUN $BN --data.batch_size 32 --trainer.sync_batchnorm true --trainer.default_root_dir bns \
+    > bns.log 2>&1 || { fail "sync_batchnorm on 1 process"; tail -n 3 bns.log; }
+if h5diff bn1/checkpoints/last.h5 bns/checkpoints/last.h5 /state_dict /state_dict > /dev/null 2>&1
+then pass "sync_batchnorm on 1 process changes nothing (bit for bit)"
+else fail "sync_batchnorm on 1 process changes nothing"; fi
+
 # a callback's own collectives across the ranks (Lightning's trainer.strategy.* and
 # LightningModule.all_gather)
 $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 1 --trainer.enable_checkpointing false \
@@ -107,7 +140,7 @@ else fail "prepare_data once per node: '$(cat prepare.txt 2> /dev/null)'"; fi
 
 # resume: the 2-rank run stopped mid-epoch (step 5) and at the end of epoch 0, resumed
 # on 2 ranks and on 1 process (batch 32: the same global samples a step), to 2 epochs
-$MPIRUN $RUN --trainer.strategy ddp --trainer.max_steps 5 --data.batch_size 16 \
+DDP_SEEN="$TMP/midseen" $MPIRUN $RUN --trainer.strategy ddp --trainer.max_steps 5 --data.batch_size 16 \
     --trainer.default_root_dir mid > mid.log 2>&1 || { fail "2 ranks stop at step 5"; tail -n 3 mid.log; }
 $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 2 --data.batch_size 16 \
     --trainer.default_root_dir mid2 --ckpt-path mid/checkpoints/last.h5 > mid2.log 2>&1 ||
@@ -118,6 +151,34 @@ $RUN --trainer.max_epochs 2 --data.batch_size 32 --trainer.default_root_dir mid1
     --ckpt-path mid/checkpoints/last.h5 > mid1.log 2>&1 || { fail "resume on 1 process"; tail -n 3 mid1.log; }
 same_weights "a 2-rank checkpoint resumed on 1 process (batch 32) = the run without a stop" \
     one/checkpoints/last.h5 mid1/checkpoints/last.h5
+if grep -q "world size" mid2.log; then fail "same world size: no world-size warning"; grep "world size" mid2.log
+else pass "same world size: the batch index as saved, no warning"; fi
+if grep -q "UserWarning: resuming under world size 1 a checkpoint written under world size 2: its epoch 0 stopped after batch 5 (2 x 16 samples a batch, 160 samples of the epoch); continuing at batch 5 (1 x 32 samples a batch), the same global sample" mid1.log
+then pass "world size 2 -> 1, the same global batch: the warning, batch 5 as saved"
+else fail "world size 2 -> 1 warning (batch 32): $(grep 'world size' mid1.log)"; fi
+
+# resume under another world size with the same batch size per rank: the 2-rank
+# checkpoint (step 5 of 8, 160 of 256 samples) on 1 process x 16 continues at batch
+# 10 of 16: 6 batches (96 samples) in epoch 0, exactly the ones the ranks had not seen
+DDP_SEEN="$TMP/w1seen" $RUN --trainer.max_epochs 1 --data.batch_size 16 --trainer.default_root_dir w1 \
+    --ckpt-path mid/checkpoints/last.h5 > w1.log 2>&1 || { fail "resume on 1 process x 16"; tail -n 3 w1.log; }
+if grep -q "UserWarning: resuming under world size 1 a checkpoint written under world size 2: its epoch 0 stopped after batch 5 (2 x 16 samples a batch, 160 samples of the epoch); continuing at batch 10 (1 x 16 samples a batch), the same global sample" w1.log
+then pass "world size 2 -> 1 (batch 16 each): the warning names both world sizes, batch 5 -> 10"
+else fail "world size 2 -> 1 warning: $(grep 'world size' w1.log)"; fi
+ran=$(awk '$1 == 0' w1seen.rank0 2> /dev/null | wc -l)
+all=$(cat midseen.rank0 midseen.rank1 w1seen.rank0 2> /dev/null | awk '$1 == 0 { print $2 }' | sort -u | wc -l)
+if [ "$ran" -eq 96 ] && [ "$all" -eq 256 ]; then pass "6 batches then run, the 96 samples not yet seen (256 in all)"
+else fail "after the world-size change: $ran samples run in epoch 0, $all distinct with the ranks' 160"; fi
+# 160 samples are not a whole number of 24-sample batches: batch 6 (sample 144), so
+# samples 144 to 159 run again; 4 batches (to 240, drop_last) end the epoch
+DDP_SEEN="$TMP/w24seen" $RUN --trainer.max_epochs 1 --data.batch_size 24 --trainer.default_root_dir w24 \
+    --ckpt-path mid/checkpoints/last.h5 > w24.log 2>&1 || { fail "resume on 1 process x 24"; tail -n 3 w24.log; }
+ran=$(awk '$1 == 0' w24seen.rank0 2> /dev/null | wc -l)
+all=$(cat midseen.rank0 midseen.rank1 w24seen.rank0 2> /dev/null | awk '$1 == 0 { print $2 }' | sort -u | wc -l)
+if grep -q "continuing at batch 6 (1 x 24 samples a batch), sample 144: rounded down to a whole batch, samples 144 to 159 of the epoch run again" w24.log &&
+    [ "$ran" -eq 96 ] && [ "$all" -eq 240 ]
+then pass "not a whole batch: rounded down to batch 6, 4 batches run, 16 samples again"
+else fail "rounded resume: $(grep 'world size' w24.log); $ran run, $all distinct"; fi
 $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 1 --data.batch_size 16 \
     --trainer.default_root_dir ep > ep.log 2>&1 &&
     $MPIRUN $RUN --trainer.strategy ddp --trainer.max_epochs 2 --data.batch_size 16 \

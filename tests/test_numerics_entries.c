@@ -240,6 +240,26 @@ START_TEST(norm_statistics_tensors) {
 }
 END_TEST
 
+/* SyncBatchNorm's backward halves: with this x's own sums and count they are norm_backward
+ * bit for bit; the sums over a bigger (global) count give invstd * (gy - sum/count - ...) */
+START_TEST(norm_backward_halves) {
+    lt_tensor *y = mk(LT_FLOAT32, 3, (int64_t[]){2, 2, 1}, (double[]){-1, 0.5, 1, -0.5});
+    lt_tensor *gy = mk(LT_FLOAT32, 3, y->shape, (double[]){0.25, 1, -0.75, 2});
+    lt_tensor *invstd = vec(LT_FLOAT64, 2, (double[]){2, 0.5}), *sums = vec(LT_FLOAT64, 4, NULL);
+    lt_tensor *fused = mk(LT_FLOAT32, 3, y->shape, NULL), *halves = mk(LT_FLOAT32, 3, y->shape, NULL);
+    K->norm_backward(y, gy, 2, 2, 1, invstd, true, fused);
+    K->norm_backward_reduce(y, gy, 2, 2, 1, sums);
+    EQ(ltr_get(sums, 0), -0.5, 0); EQ(ltr_get(sums, 1), 3, 0);      /* sum gy per channel */
+    EQ(ltr_get(sums, 2), -1, 0); EQ(ltr_get(sums, 3), -0.5, 0);     /* sum gy * y */
+    K->norm_backward_elemt(y, gy, 2, 2, 1, invstd, sums, 2, halves);
+    for (int i = 0; i < 4; i++) EQ(ltr_get(halves, i), ltr_get(fused, i), 0);
+    K->norm_backward_elemt(y, gy, 2, 2, 1, invstd, sums, 4, halves); /* a count of 4 */
+    EQ(ltr_get(halves, 0), 2 * (0.25 + 0.125 - 0.25), 1e-7);
+    K->norm_backward_elemt(y, gy, 2, 2, 1, invstd, NULL, 4, halves); /* no sums: gy * invstd */
+    EQ(ltr_get(halves, 3), 1, 0);
+}
+END_TEST
+
 START_TEST(loss_kernels) {
     lt_tensor *x = vec(LT_FLOAT64, 2, (double[]){1, 2}), *y = vec(LT_FLOAT64, 2, (double[]){0, 0});
     lt_tensor *out = scalar(LT_FLOAT64), *d = mk(LT_FLOAT64, 2, (int64_t[]){2, 2}, NULL);
@@ -305,6 +325,7 @@ int main(void) {
     tcase_add_test(tc, conv2d_three_passes);
     tcase_add_test(tc, cross_entropy_writes_tensors);
     tcase_add_test(tc, norm_statistics_tensors);
+    tcase_add_test(tc, norm_backward_halves);
     tcase_add_test(tc, loss_kernels);
     tcase_add_test(tc, metric_update_adds);
     suite_add_tcase(s, tc);

@@ -318,7 +318,16 @@ typedef struct ltr_pool_geo {
         lt_tensor *sums, lt_tensor *out))                                                       \
     /* dst += weight * (src - dst) in place (torch.lerp_ with a scalar weight, rounded to the   \
      * dtype; float32/float64, one shape, contiguous): exact at both ends, monotone */          \
-    X(LERP, lerp, void, (lt_tensor *dst, const lt_tensor *src, double weight))
+    X(LERP, lerp, void, (lt_tensor *dst, const lt_tensor *src, double weight))                \
+    /* SyncBatchNorm's backward (ATen's batch_norm_backward_reduce / _elemt) in two halves,     \
+     * the sums added over the ranks between them; y = norm_apply's output, gy its gradient,    \
+     * the [outer, c, inner] view: sums (float64 [2, c]) = per channel sum(gy), sum(gy * y);    \
+     * gx = invstd * (gy - sums[0] / count - y * sums[1] / count) (sums NULL: gy * invstd) */  \
+    X(NORM_BACKWARD_REDUCE, norm_backward_reduce, void, (const lt_tensor *y, const lt_tensor    \
+        *gy, int64_t outer, int64_t c, int64_t inner, lt_tensor *sums))                         \
+    X(NORM_BACKWARD_ELEMT, norm_backward_elemt, void, (const lt_tensor *y, const lt_tensor      \
+        *gy, int64_t outer, int64_t c, int64_t inner, const lt_tensor *invstd, const            \
+        lt_tensor *sums, double count, lt_tensor *gx))
 /* ==== end of the numerics entries ==== */
 
 /* Bumped when an entry's meaning or signature changes (appending entries does not).

@@ -638,6 +638,14 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
             rc = LT_ERROR;
             snprintf(msg, sizeof msg, "/loops has no %s", loop_keys[k]);
         }
+    /* optional (older files lack them): the writer's world size and batch size per rank */
+    int64_t writer_world = 0, writer_batch = 0;
+    if (rc == LT_OK && H5Aexists(lp, "world_size") > 0 &&
+        ltr_h5_get_i64(lp, "world_size", &writer_world) != LT_OK)
+        writer_world = 0;
+    if (rc == LT_OK && H5Aexists(lp, "batch_size") > 0 &&
+        ltr_h5_get_i64(lp, "batch_size", &writer_batch) != LT_OK)
+        writer_batch = 0;
     if (rc == LT_OK) {
         const int64_t four = 4;
         int64_t *host = read_array(rg, "host", LT_INT64, 1, &four, "/rng/host", msg, sizeof msg);
@@ -724,6 +732,8 @@ lt_status ltr_ckpt_apply_training_view(ltr_ckpt_state *t, ltr_ckpt *c, char *err
         lo->batches_that_stepped = L[4];
         t->ctx->pub.global_step = L[5];
         lo->restored = true;
+        if (writer_world > 0) lo->world_size = writer_world;
+        lo->batch_size = writer_batch;
         memcpy(t->rng, rng, sizeof rng);
         t->ctx->seed = (uint64_t)run_seed;
         if (t->loader_seed) *t->loader_seed = (uint64_t)dl_seed;

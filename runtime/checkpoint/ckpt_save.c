@@ -263,6 +263,9 @@ static lt_status write_contents(const ltr_ckpt_state *t, hid_t f, bool weights_o
     rc |= ltr_h5_attr_i64(loops, "total_batch_idx", L->total_batch_idx);
     rc |= ltr_h5_attr_i64(loops, "batches_that_stepped", L->batches_that_stepped);
     rc |= ltr_h5_attr_i64(loops, "global_step", t->ctx->pub.global_step);
+    /* who counted batch_idx: a resume under another world size converts it (ltrun's) */
+    rc |= ltr_h5_attr_i64(loops, "world_size", L->world_size > 0 ? L->world_size : 1);
+    if (L->batch_size > 0) rc |= ltr_h5_attr_i64(loops, "batch_size", L->batch_size);
     H5Gclose(loops);
     hid_t rg = ltr_h5_group(f, "rng");
     int64_t four = 4;

@@ -778,6 +778,14 @@ static bool check_loops(vctx *v, hid_t lp) {
     if (L[5] != step)
         return fail(v, "attribute /loops/global_step = %lld differs from /meta/global_step = %lld",
                     (long long)L[5], (long long)step);
+    /* optional: the world size and train batch size per rank that counted batch_idx */
+    int64_t x;
+    if (H5Aexists(lp, "world_size") > 0 &&
+        !get_int(v, lp, "/loops", "world_size", 1, LTR_CKPT_COUNTER_MAX, true, &x))
+        return false;
+    if (H5Aexists(lp, "batch_size") > 0 &&
+        !get_int(v, lp, "/loops", "batch_size", 1, LTR_CKPT_COUNTER_MAX, true, &x))
+        return false;
     return true;
 }
 

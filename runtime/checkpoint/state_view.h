@@ -36,6 +36,10 @@ typedef struct ltr_ckpt_loop {
     int64_t epoch_batches_done; /* its batches completed so far */
     int64_t resume_batch;       /* restored mid-epoch: the next epoch starts here */
     bool restored;
+    /* saving: this run's world size and train batch size per rank (0: no train loader);
+     * restored: the checkpoint's (unchanged when the file does not record them), so a
+     * resume under another world size can find the same global sample (training_epoch.c) */
+    int64_t world_size, batch_size;
 } ltr_ckpt_loop;
 
 typedef struct ltr_ckpt_state {

@@ -61,7 +61,7 @@ typedef struct ltr_trainer_config {
     char accelerator[16];      /* "cpu" or "auto" */
     int64_t devices;           /* processes per node; 0 = "auto" (one, unless a launcher says) */
     int64_t num_nodes;         /* machines (1); several need a distributed strategy */
-    bool sync_batchnorm;       /* SyncBatchNorm over the ranks (false; not implemented yet) */
+    bool sync_batchnorm;       /* SyncBatchNorm over the ranks (false; world size 1: no effect) */
     /* "auto", "single_device" (the built-in) or a strategy plugin: a NAME found on the
      * plugin search path, or a path to its .so (loaded by the trainer) */
     char strategy[1024];

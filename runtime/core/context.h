@@ -72,6 +72,13 @@ typedef struct ltr_ctx {
     /* while set, lt_batchnorm layers in training
      * use momentum=None (cumulative average), as torch.optim.swa_utils.update_bn sets */
     bool bn_cumulative;
+    /* SyncBatchNorm (--trainer.sync_batchnorm with several ranks, Lightning's layer_sync):
+     * while set, nn.BatchNorm layers in training add their per-channel statistics and
+     * gradient sums over every rank through it (values[0..n) replaced on each rank by
+     * their sum over the ranks; every rank calls it alike). Set by the trainer from its
+     * strategy; NULL: each process normalises with its own batch's statistics. */
+    lt_status (*bn_sync_sum)(void *arg, lt_ctx *ctx, double *values, int64_t n);
+    void *bn_sync_arg;
     int32_t device; /* where ltr_empty & co, parameters and batches go (accelerators/registry.h) */
     /* the strategy plugin whose entry (or grad-ready callback) runs now, else NULL:
      * lt_get_extension answers only it (strategy/plugin_strategy.c) */

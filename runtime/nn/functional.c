@@ -17,13 +17,83 @@
 
 typedef ltr_norm_saved norm_saved; /* nn.h: the ONNX exporter reads it too */
 
+/* values[0..n) of a float64 tensor to the host and back, through its device */
+static lt_status stats_to_host(lt_ctx *ctx, const lt_tensor *t, double *buf, int64_t n) {
+    return ltr_tensor_to_host(ctx, t, buf, (size_t)n * sizeof *buf);
+}
+static void stats_to_device(lt_tensor *t, const double *buf, int64_t n) {
+    void *self;
+    const ltr_device_ops *dev = ltr_device_of(t->device, &self);
+    dev->copy_h2d(self, t->data, buf, (size_t)n * sizeof *buf);
+}
+
+/* values[0..n) summed over the ranks through the context's SyncBatchNorm hook */
+static lt_status sync_sum(lt_ctx *ctx, double *values, int64_t n) {
+    ltr_ctx *c = ltr_ctx_of(ctx);
+    if (c->bn_sync_sum(c->bn_sync_arg, ctx, values, n) == LT_OK) return LT_OK;
+    char msg[900] = "";
+    ltr_ctx_take_error(c, msg, sizeof msg);
+    return ltr_fail(ctx, "SyncBatchNorm: adding the statistics over the ranks failed: %s",
+                    msg[0] ? msg : "no message");
+}
+
+/* SyncBatchNorm.backward (torch/nn/modules/_functions.py): the per-channel sum_dy and
+ * sum_dy_xmu of this rank's part, all-reduced, divided by the global count */
+static lt_status sync_norm_backward(lt_ctx *ctx, ltr_node *n, lt_tensor *gx) {
+    norm_saved *s = n->saved;
+    int64_t two_c = 2 * s->c;
+    lt_tensor *sums = ltr_empty_on(ctx, gx->device, LT_FLOAT64, 1, &two_c);
+    double *host = ltr_scratch(ctx, (size_t)two_c * sizeof *host);
+    if (!sums || !host) return LT_ERROR;
+    const ltr_accel *acc = ltr_accel_of(gx);
+    acc->norm_backward_reduce(n->out, n->out->grad, s->outer, s->c, s->inner, sums);
+    if (stats_to_host(ctx, sums, host, two_c) || sync_sum(ctx, host, two_c)) return LT_ERROR;
+    stats_to_device(sums, host, two_c);
+    acc->norm_backward_elemt(n->out, n->out->grad, s->outer, s->c, s->inner, s->invstd, sums,
+                             s->sync_count, gx);
+    return LT_OK;
+}
+
 static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
     norm_saved *s = n->saved;
     lt_tensor *gx = ltr_empty_like(ctx, n->in[0]);
     if (!gx) return LT_ERROR;
-    ltr_accel_of(gx)->norm_backward(n->out, n->out->grad, s->outer, s->c, s->inner, s->invstd,
-                                    s->batch_stats, gx);
+    if (s->sync_count > 0) {
+        if (sync_norm_backward(ctx, n, gx)) return LT_ERROR;
+    } else {
+        ltr_accel_of(gx)->norm_backward(n->out, n->out->grad, s->outer, s->c, s->inner,
+                                        s->invstd, s->batch_stats, gx);
+    }
     return ltr_accumulate_grad_owned(ctx, n->in[0], gx);
+}
+
+/* SyncBatchNorm.forward's statistics (batch_norm_gather_stats_with_counts): this rank's
+ * per-channel mean and biased var over its `count` elements become the global batch's,
+ * merged as Chan's parallel formula: the global mean from every rank's count * mean,
+ * then the global var from every rank's count * (var + (mean - global mean)^2), both
+ * summed over the ranks in double. *global_count: the elements a channel has in all. */
+static lt_status sync_stats(lt_ctx *ctx, lt_tensor *mean, lt_tensor *var, int64_t c,
+                            int64_t count, double *global_count) {
+    double *m = ltr_scratch(ctx, (size_t)(c + 1) * sizeof *m);
+    double *v = ltr_scratch(ctx, (size_t)c * sizeof *v);
+    double *buf = ltr_scratch(ctx, (size_t)(c + 1) * sizeof *buf);
+    if (!m || !v || !buf || stats_to_host(ctx, mean, m, c) || stats_to_host(ctx, var, v, c))
+        return LT_ERROR;
+    for (int64_t j = 0; j < c; j++) buf[j] = (double)count * m[j];
+    buf[c] = (double)count;
+    if (sync_sum(ctx, buf, c + 1)) return LT_ERROR;
+    double total = buf[c];
+    for (int64_t j = 0; j < c; j++) {
+        double gm = total > 0 ? buf[j] / total : 0, d = m[j] - gm;
+        m[j] = gm;
+        buf[j] = (double)count * (v[j] + d * d);
+    }
+    if (sync_sum(ctx, buf, c)) return LT_ERROR;
+    for (int64_t j = 0; j < c; j++) v[j] = total > 0 ? buf[j] / total : 0;
+    stats_to_device(mean, m, c);
+    stats_to_device(var, v, c);
+    *global_count = total;
+    return LT_OK;
 }
 
 /* The three normalisations' one path: xhat = (x - mean) * invstd over the [outer, c, inner]
@@ -33,18 +103,33 @@ static lt_status norm_backward(lt_ctx *ctx, ltr_node *n) {
  * norm in eval). The node saves invstd for norm_backward. */
 static lt_tensor *normalize(lt_ctx *ctx, const char *op, const lt_tensor *x, int64_t outer,
                             int64_t c, int64_t inner, double eps, bool batch_stats,
-                            lt_tensor *running_mean, lt_tensor *running_var, double momentum) {
+                            lt_tensor *running_mean, lt_tensor *running_var, double momentum,
+                            bool sync) {
     x = ltr_contiguous(ctx, x);
     lt_tensor *mean = x ? ltr_empty_on(ctx, x->device, LT_FLOAT64, 1, &c) : NULL;
     lt_tensor *var = x ? ltr_empty_on(ctx, x->device, LT_FLOAT64, 1, &c) : NULL;
     if (!mean || !var) return NULL;
     const ltr_accel *acc = ltr_accel_of(x);
+    double sync_count = 0;
     if (batch_stats) {
         acc->norm_stats(x, outer, c, inner, mean, var);
+        int64_t m = outer * inner;
+        if (sync) {
+            if (sync_stats(ctx, mean, var, c, outer * inner, &sync_count)) return NULL;
+            if (sync_count <= 1) {
+                char sh[96];
+                ltr_fail(ctx, "lt_batch_norm (SyncBatchNorm): expected more than 1 value per "
+                              "channel when training over all ranks, got %g (this rank's "
+                              "input %s)", sync_count, ltr_shape_str(x, sh, sizeof sh));
+                return NULL;
+            }
+            m = (int64_t)sync_count;
+        }
         /* running = (1 - momentum) * running + momentum * batch; running_var gets the
-         * unbiased variance (ATen's batch_norm_cpu_update_stats) */
+         * unbiased variance (ATen's batch_norm_cpu_update_stats; SyncBatchNorm: the
+         * global batch's, over its count) */
         if (running_mean || running_var)
-            acc->norm_running_update(running_mean, running_var, mean, var, momentum, outer * inner);
+            acc->norm_running_update(running_mean, running_var, mean, var, momentum, m);
     } else {
         acc->convert(running_mean, mean);
         acc->convert(running_var, var);
@@ -58,7 +143,8 @@ static lt_tensor *normalize(lt_ctx *ctx, const char *op, const lt_tensor *x, int
     if (n) {
         norm_saved *sv = ltr_scratch(ctx, sizeof *sv);
         if (!sv) return NULL;
-        *sv = (norm_saved){var, outer, c, inner, batch_stats, mean}; /* var holds invstd */
+        /* var holds invstd */
+        *sv = (norm_saved){var, outer, c, inner, batch_stats, mean, sync_count};
         n->saved = sv;
     }
     return y;
@@ -96,9 +182,11 @@ static bool check_vec(lt_ctx *ctx, const char *op, const char *what, const lt_te
     return true;
 }
 
-lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
-                          lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
-                          bool training, double momentum, double eps) {
+/* F.batch_norm; sync: SyncBatchNorm's global statistics (training only) */
+static lt_tensor *batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                             lt_tensor *running_var, const lt_tensor *weight,
+                             const lt_tensor *bias, bool training, double momentum, double eps,
+                             bool sync) {
     const char *op = "lt_batch_norm";
     if (!x || !ltr_check_float(ctx, op, x)) return NULL;
     if (x->ndim < 2) {
@@ -122,7 +210,13 @@ lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_me
         ltr_fail(ctx, "%s: running statistics must be contiguous", op);
         return NULL;
     }
-    if (training && nb * inner <= 1) {
+    if (sync && !ltr_accel_supports_op(ltr_accel_of(x), LTR_OP_NORM_BACKWARD_ELEMT)) {
+        ltr_fail(ctx, "%s: SyncBatchNorm (--trainer.sync_batchnorm) needs the device's "
+                      "norm_backward_reduce/_elemt kernels, which this accelerator lacks", op);
+        return NULL;
+    }
+    /* SyncBatchNorm checks the count over all ranks instead (normalize) */
+    if (training && !sync && nb * inner <= 1) {
         char s[96];
         /* torch: "Expected more than 1 value per channel when training" */
         ltr_fail(ctx, "%s: expected more than 1 value per channel when training, got input %s",
@@ -130,8 +224,26 @@ lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_me
         return NULL;
     }
     lt_tensor *y = normalize(ctx, "batch_norm", x, nb, c, inner, eps, training, running_mean,
-                             running_var, momentum);
+                             running_var, momentum, sync && training);
     return affine(ctx, y, weight, bias, x->ndim - 2);
+}
+
+lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                          lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
+                          bool training, double momentum, double eps) {
+    return batch_norm(ctx, x, running_mean, running_var, weight, bias, training, momentum, eps,
+                      false);
+}
+
+lt_tensor *ltr_sync_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                               lt_tensor *running_var, const lt_tensor *weight,
+                               const lt_tensor *bias, double momentum, double eps) {
+    if (!ltr_ctx_of(ctx)->bn_sync_sum) {
+        ltr_fail(ctx, "lt_batch_norm (SyncBatchNorm): no process group to synchronise over");
+        return NULL;
+    }
+    return batch_norm(ctx, x, running_mean, running_var, weight, bias, true, momentum, eps,
+                      true);
 }
 
 lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
@@ -161,7 +273,7 @@ lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
             return NULL;
         }
     }
-    lt_tensor *y = normalize(ctx, "layer_norm", x, 1, rows, k, eps, true, NULL, NULL, 0);
+    lt_tensor *y = normalize(ctx, "layer_norm", x, 1, rows, k, eps, true, NULL, NULL, 0, false);
     return affine(ctx, y, weight, bias, 0);
 }
 
@@ -180,7 +292,7 @@ lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
     if (!check_vec(ctx, op, "weight", weight, x, c) || !check_vec(ctx, op, "bias", bias, x, c))
         return NULL;
     int64_t rows = x->shape[0] * num_groups, k = c / num_groups * inner;
-    lt_tensor *y = normalize(ctx, "group_norm", x, 1, rows, k, eps, true, NULL, NULL, 0);
+    lt_tensor *y = normalize(ctx, "group_norm", x, 1, rows, k, eps, true, NULL, NULL, 0, false);
     return affine(ctx, y, weight, bias, x->ndim - 2);
 }
 

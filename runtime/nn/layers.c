@@ -2,7 +2,9 @@
  * layers.c — nn.BatchNormNd, nn.LayerNorm, nn.GroupNorm, nn.Embedding: their
  * parameters/buffers with torch's reset_parameters values, and BatchNorm's forward
  * (train: batch statistics, running-stat update, num_batches_tracked += 1; eval:
- * running statistics), as torch.nn.modules.batchnorm._BatchNorm.forward.
+ * running statistics), as torch.nn.modules.batchnorm._BatchNorm.forward; with the
+ * context's SyncBatchNorm hook set (--trainer.sync_batchnorm over several ranks) the
+ * training forward is torch.nn.SyncBatchNorm's, statistics over the global batch.
  */
 #include "tensor/ops.h"
 #include "accelerators/accelerator.h"
@@ -33,6 +35,9 @@ static lt_status batchnorm_init(lt_ctx *ctx, lt_batchnorm_layer *l, const char *
     *l = (lt_batchnorm_layer){0};
     l->opt = opt ? *opt : LT_BATCHNORM_DEFAULTS;
     l->num_features = num_features;
+    /* sync_batchnorm over several ranks: Lightning's summary shows the converted
+     * layers (SyncBatchNorm.convert_sync_batchnorm) */
+    if (ltr_ctx_of(ctx)->bn_sync_sum) type = "SyncBatchNorm";
     ltr_param_store_note_module(ctx, name, type); /* model summary */
     int64_t c[1] = {num_features};
     if (l->opt.affine) {
@@ -75,6 +80,11 @@ lt_tensor *ltr_batchnorm_forward(lt_ctx *ctx, lt_batchnorm_layer *l, const lt_te
     }
     /* torch: bn_training = training or running stats are None */
     bool use_batch = training || !l->running_mean;
+    /* SyncBatchNorm.forward: need_sync = bn_training and self.training (and a process
+     * group of more than one rank: the trainer sets the hook only then) */
+    if (training && ltr_ctx_of(ctx)->bn_sync_sum)
+        return ltr_sync_batch_norm(ctx, x, l->running_mean, l->running_var, l->weight, l->bias,
+                                   momentum, l->opt.eps);
     return ltr_batch_norm(ctx, x, use_batch && !training ? NULL : l->running_mean,
                           use_batch && !training ? NULL : l->running_var, l->weight, l->bias,
                           use_batch, momentum, l->opt.eps);

@@ -32,6 +32,13 @@ lt_tensor *ltr_nll_loss(lt_ctx *ctx, const lt_tensor *logp, const lt_tensor *tar
 lt_tensor *ltr_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
                           lt_tensor *running_var, const lt_tensor *weight, const lt_tensor *bias,
                           bool training, double momentum, double eps);
+/* torch.nn.SyncBatchNorm's functional in training: ltr_batch_norm with the statistics
+ * of the global batch, gathered through ctx's bn_sync_sum (context.h; it must be set),
+ * and the backward's gradient sums likewise (nn.BatchNorm layers use it while the hook
+ * is set) */
+lt_tensor *ltr_sync_batch_norm(lt_ctx *ctx, const lt_tensor *x, lt_tensor *running_mean,
+                               lt_tensor *running_var, const lt_tensor *weight,
+                               const lt_tensor *bias, double momentum, double eps);
 lt_tensor *ltr_layer_norm(lt_ctx *ctx, const lt_tensor *x, int normalized_ndim,
                           const lt_tensor *weight, const lt_tensor *bias, double eps);
 lt_tensor *ltr_group_norm(lt_ctx *ctx, const lt_tensor *x, int64_t num_groups,
@@ -47,6 +54,9 @@ typedef struct ltr_norm_saved {
     int64_t outer, c, inner;
     bool batch_stats;
     const lt_tensor *mean;   /* float64 [c]: what was subtracted */
+    /* SyncBatchNorm: the global batch's count per channel the statistics came from (the
+     * backward adds its sums over the ranks and divides by it); 0: this process's own */
+    double sync_count;
 } ltr_norm_saved;
 
 #endif

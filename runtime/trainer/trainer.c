@@ -449,6 +449,12 @@ static lt_status module_backward(void *arg, lt_ctx *ctx, lt_tensor *loss) {
     return ltr_module_backward(arg, loss);
 }
 
+/* SyncBatchNorm's all-reduce: the run's strategy's sum over the ranks. */
+static lt_status sync_bn_sum(void *arg, lt_ctx *ctx, double *values, int64_t n) {
+    ltr_strategy *s = arg;
+    return s->ops->reduce(s, ctx, values, n, LTR_REDUCE_SUM);
+}
+
 /* The run's strategy, first of all (Lightning's strategy.setup_environment): it fixes
  * rank/world_size and the thread counts before the signal thread, any loader and any
  * compute thread exist; then the precision's dtype, which lt_param follows from the
@@ -479,14 +485,12 @@ static lt_status strategy_start(ltr_trainer *t) {
                           t->strategy->ops->name, err[0] ? err : "failed without a message");
         return LT_ERROR;
     }
-    /* SyncBatchNorm (Lightning's layer_sync) is not there yet: statistics over the
-     * global batch would differ from what several ranks compute alone, so refuse it
-     * rather than train a different model silently */
+    /* Lightning's sync_batchnorm: the strategy's layer_sync converts every BatchNorm to
+     * SyncBatchNorm, which synchronises only over a process group of more than one rank;
+     * here the layers reach the ranks through the context's hook, the strategy's sum */
     if (o->trainer.sync_batchnorm && t->strategy->world_size > 1) {
-        ltr_trainer_error(t, LTR_EXIT_USAGE, "--trainer.sync_batchnorm true: SyncBatchNorm is not "
-                                             "implemented yet (batch-norm statistics would stay "
-                                             "per rank); leave it false");
-        return LT_ERROR;
+        t->ctx.bn_sync_sum = sync_bn_sum;
+        t->ctx.bn_sync_arg = t->strategy;
     }
     return LT_OK;
 }

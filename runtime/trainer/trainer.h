@@ -65,6 +65,9 @@ typedef struct ltr_loop_state {
     int64_t epoch_index;           /* that epoch */
     int64_t epoch_batches_done;    /* its batches completed so far */
     int64_t resume_batch;          /* restored mid-epoch: the next epoch starts here (once) */
+    /* the restored checkpoint's world size and train batch size per rank (0: not
+     * recorded): resume_batch was counted in its batches */
+    int64_t resume_world_size, resume_batch_size;
     bool restored;                 /* fit resumes from --ckpt-path (no sanity check) */
 } ltr_loop_state;
 enum { LTR_LOOP_NONE = 0, LTR_LOOP_FIT, LTR_LOOP_EVAL };

@@ -1,6 +1,9 @@
 /* ddp_module.c — the model of the ddp tests (tests/test_ddp.sh): 8-hidden-4 MLP, no
- * dropout or batch norm, SGD (lr 0.1, momentum 0.9), so several ranks with batch B and
- * one process with batch world*B must reach the same weights.
+ * dropout, SGD (lr 0.1, momentum 0.9), so several ranks with batch B and one process
+ * with batch world*B must reach the same weights.
+ *   bn (false): a BatchNorm1d(hidden) between fc1 and the relu, for sync_batchnorm
+ *   (with it, the ranks match one process only when their statistics are the global
+ *   batch's).
  *   training_step logs train/loss (sync_dist, on_step and on_epoch); validation_step logs
  *   val/loss (sync_dist mean), val/count (sync_dist sum of the batch's samples) and
  *   val/max_idx (sync_dist max), so the test can compare them with one process.
@@ -22,6 +25,8 @@
 
 typedef struct {
     lt_linear_layer fc1, fc2;
+    lt_batchnorm_layer bn;
+    bool use_bn;
     double lr;
     bool manual;
     FILE *seen;
@@ -33,6 +38,8 @@ static void *dm_create(lt_ctx *ctx, const lt_hparams *hp) {
     if (!m || lt_linear_init(ctx, &m->fc1, "fc1", 8, hidden) ||
         lt_linear_init(ctx, &m->fc2, "fc2", hidden, 4))
         return NULL;
+    m->use_bn = lt_hp_bool(ctx, hp, "bn", false);
+    if (m->use_bn && lt_batchnorm1d_init(ctx, &m->bn, "bn", hidden, NULL)) return NULL;
     m->lr = lt_hp_float(ctx, hp, "lr", 0.1);
     m->manual = lt_hp_bool(ctx, hp, "manual", false);
     if (m->manual && lt_set_automatic_optimization(ctx, false)) return NULL;
@@ -51,7 +58,9 @@ static void dm_destroy(lt_ctx *ctx, void *self) {
 }
 
 static lt_tensor *forward(lt_ctx *ctx, dm *m, lt_batch *b) {
-    return lt_linear(ctx, &m->fc2, lt_relu(ctx, lt_linear(ctx, &m->fc1, lt_batch_at(ctx, b, 0))));
+    lt_tensor *h = lt_linear(ctx, &m->fc1, lt_batch_at(ctx, b, 0));
+    if (m->use_bn) h = lt_batchnorm(ctx, &m->bn, h);
+    return lt_linear(ctx, &m->fc2, lt_relu(ctx, h));
 }
 
 static void maybe_fail(lt_ctx *ctx) {

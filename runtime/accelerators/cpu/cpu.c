@@ -608,6 +608,8 @@ static const ltr_accel cpu_accel = {
     .metric_merge = ltr_cpu_metric_merge,
     .metric_value = ltr_cpu_metric_value,
     .lerp = ltr_cpu_lerp,
+    .norm_backward_reduce = ltr_cpu_norm_backward_reduce_t,
+    .norm_backward_elemt = ltr_cpu_norm_backward_elemt_t,
 };
 
 /* Registered by the registry on first use, through the checks every backend passes. */

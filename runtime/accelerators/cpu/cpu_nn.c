@@ -63,6 +63,39 @@
             }                                                                                  \
         }                                                                                      \
     }                                                                                          \
+    /* per channel j: sums[j] = sum(g), sums[c + j] = sum(g * xhat) (ATen's            \
+     * batch_norm_backward_reduce: sum_dy, sum_dy_xmu over invstd) */                         \
+    static void back_reduce_##SUF(const T *restrict y, const T *restrict g, int64_t outer,     \
+                                  int64_t c, int64_t inner, double *restrict sums) {           \
+        for (int64_t j = 0; j < c; j++) {                                                      \
+            double sg = 0, sgy = 0;                                                            \
+            for (int64_t o = 0; o < outer; o++) {                                              \
+                const T *gp = g + (o * c + j) * inner, *yp = y + (o * c + j) * inner;          \
+                for (int64_t i = 0; i < inner; i++) {                                          \
+                    sg += gp[i];                                                               \
+                    sgy += (double)gp[i] * yp[i];                                              \
+                }                                                                              \
+            }                                                                                  \
+            sums[j] = sg, sums[c + j] = sgy;                                                   \
+        }                                                                                      \
+    }                                                                                          \
+    /* gx = invstd * (g - sums[j] / m - xhat * sums[c + j] / m); sums NULL: g * invstd        \
+     * (ATen's batch_norm_backward_elemt) */                                                   \
+    static void back_elemt_##SUF(const T *restrict y, const T *restrict g, int64_t outer,      \
+                                 int64_t c, int64_t inner, const double *invstd,               \
+                                 const double *sums, double m, T *restrict gx) {               \
+        for (int64_t j = 0; j < c; j++) {                                                      \
+            double mg = sums && m > 0 ? sums[j] / m : 0;                                       \
+            double mgy = sums && m > 0 ? sums[c + j] / m : 0;                                  \
+            double is = invstd[j];                                                             \
+            for (int64_t o = 0; o < outer; o++) {                                              \
+                const T *gp = g + (o * c + j) * inner, *yp = y + (o * c + j) * inner;          \
+                T *q = gx + (o * c + j) * inner;                                               \
+                for (int64_t i = 0; i < inner; i++)                                            \
+                    q[i] = (T)(is * (gp[i] - mg - yp[i] * mgy));                               \
+            }                                                                                  \
+        }                                                                                      \
+    }                                                                                          \
     static void emb_##SUF(const T *restrict w, const int64_t *restrict idx, int64_t n,         \
                           int64_t d, T *restrict y) {                                          \
         for (int64_t r = 0; r < n; r++) memcpy(y + r * d, w + idx[r] * d, (size_t)d * sizeof(T)); \
@@ -94,6 +127,18 @@ void ltr_cpu_norm_backward(const lt_tensor *y, const lt_tensor *gy, int64_t oute
                            int64_t inner, const double *invstd, bool batch, lt_tensor *gx) {
     if (y->dtype == LT_FLOAT32) back_f32(y->data, gy->data, outer, c, inner, invstd, batch, gx->data);
     else back_f64(y->data, gy->data, outer, c, inner, invstd, batch, gx->data);
+}
+void ltr_cpu_norm_backward_reduce(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                  int64_t c, int64_t inner, double *sums) {
+    if (y->dtype == LT_FLOAT32) back_reduce_f32(y->data, gy->data, outer, c, inner, sums);
+    else back_reduce_f64(y->data, gy->data, outer, c, inner, sums);
+}
+void ltr_cpu_norm_backward_elemt(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                 int64_t c, int64_t inner, const double *invstd,
+                                 const double *sums, double count, lt_tensor *gx) {
+    if (y->dtype == LT_FLOAT32)
+        back_elemt_f32(y->data, gy->data, outer, c, inner, invstd, sums, count, gx->data);
+    else back_elemt_f64(y->data, gy->data, outer, c, inner, invstd, sums, count, gx->data);
 }
 /* y [n, D] = rows idx of w [V, D] */
 void ltr_cpu_embedding(const lt_tensor *w, const int64_t *idx, int64_t n, lt_tensor *y) {

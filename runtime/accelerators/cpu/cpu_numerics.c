@@ -80,6 +80,17 @@ void ltr_cpu_norm_backward_t(const lt_tensor *y, const lt_tensor *gy, int64_t ou
     ltr_cpu_norm_backward(y, gy, outer, c, inner, invstd->data, batch_stats, gx);
 }
 
+void ltr_cpu_norm_backward_reduce_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                    int64_t c, int64_t inner, lt_tensor *sums) {
+    ltr_cpu_norm_backward_reduce(y, gy, outer, c, inner, sums->data);
+}
+void ltr_cpu_norm_backward_elemt_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                   int64_t c, int64_t inner, const lt_tensor *invstd,
+                                   const lt_tensor *sums, double count, lt_tensor *gx) {
+    ltr_cpu_norm_backward_elemt(y, gy, outer, c, inner, invstd->data, sums ? sums->data : NULL,
+                                count, gx);
+}
+
 void ltr_cpu_norm_invstd(lt_tensor *var, double eps) {
     double *v = var->data;
     for (int64_t j = 0, c = ltr_numel(var); j < c; j++) v[j] = 1.0 / sqrt(v[j] + eps);

@@ -43,6 +43,11 @@ void ltr_cpu_norm_apply_t(const lt_tensor *x, int64_t outer, int64_t c, int64_t 
 void ltr_cpu_norm_backward_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer, int64_t c,
                              int64_t inner, const lt_tensor *invstd, bool batch_stats, lt_tensor *gx);
 void ltr_cpu_norm_invstd(lt_tensor *var, double eps);
+void ltr_cpu_norm_backward_reduce_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                    int64_t c, int64_t inner, lt_tensor *sums);
+void ltr_cpu_norm_backward_elemt_t(const lt_tensor *y, const lt_tensor *gy, int64_t outer,
+                                   int64_t c, int64_t inner, const lt_tensor *invstd,
+                                   const lt_tensor *sums, double count, lt_tensor *gx);
 void ltr_cpu_norm_running_update(lt_tensor *running_mean, lt_tensor *running_var,
                                  const lt_tensor *mean, const lt_tensor *var, double momentum,
                                  int64_t m);

@@ -48,7 +48,9 @@ void ltr_trainer_ckpt_state(ltr_trainer *t, ltr_ckpt_state *s) {
                  .epoch_index = L->epoch_index,
                  .epoch_batches_done = L->epoch_batches_done,
                  .resume_batch = L->resume_batch,
-                 .restored = L->restored},
+                 .restored = L->restored,
+                 .world_size = t->ctx.pub.world_size,
+                 .batch_size = t->has_loader[LT_SPLIT_TRAIN] ? t->loaders[LT_SPLIT_TRAIN].ds.batch_size : 0},
         .module_name = t->module_plugin.desc ? t->module_plugin.desc->name : NULL,
         .data_name = t->data_plugin.desc ? t->data_plugin.desc->name : NULL,
         .model_hp = t->model_hp.given,
@@ -116,6 +118,8 @@ lt_status ltr_ckpt_apply_training(ltr_trainer *t, ltr_ckpt *c, char *err, size_t
     L->batches_that_stepped = s.loop.batches_that_stepped;
     L->resume_batch = s.loop.resume_batch;
     L->restored = s.loop.restored;
+    L->resume_world_size = s.loop.world_size;
+    L->resume_batch_size = s.loop.batch_size;
     return rc;
 }
 

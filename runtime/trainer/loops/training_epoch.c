@@ -159,6 +159,39 @@ static lt_status epoch_on_advance_end(ltr_trainer *t, int64_t b) {
     return LT_OK;
 }
 
+/* Where a mid-epoch resume starts when the checkpoint was written under another world
+ * size. Its batch index counted the writer's global batches (world size x batch size
+ * per rank samples each); this run starts at the batch holding the same global sample,
+ * floor(b * W * B / (W' * B')): rounded down, so no sample of the epoch is skipped and
+ * fewer than one of this run's global batches runs again. Lightning keeps the batch
+ * index as saved; with one world size so does this (exact), and a checkpoint that does
+ * not record its world size is taken as this run's. A warning on rank zero says so. */
+static int64_t resume_batch_for_world(ltr_trainer *t, int64_t b) {
+    ltr_loop_state *L = &t->loop;
+    int64_t w0 = L->resume_world_size, w1 = t->ctx.pub.world_size;
+    int64_t bs1 = t->has_loader[LT_SPLIT_TRAIN] ? t->loaders[LT_SPLIT_TRAIN].ds.batch_size : 0;
+    int64_t bs0 = L->resume_batch_size > 0 ? L->resume_batch_size : bs1;
+    L->resume_world_size = L->resume_batch_size = 0; /* once */
+    if (b <= 0 || w0 <= 0 || w0 == w1 || bs1 <= 0 || bs0 <= 0) return b;
+    int64_t samples = b * w0 * bs0, global1 = w1 * bs1, nb = samples / global1;
+    if (ltr_trainer_is_global_zero(t)) {
+        fprintf(stderr, "UserWarning: resuming under world size %lld a checkpoint written under "
+                        "world size %lld: its epoch %lld stopped after batch %lld (%lld x %lld "
+                        "samples a batch, %lld samples of the epoch); continuing at batch %lld "
+                        "(%lld x %lld samples a batch)",
+                (long long)w1, (long long)w0, (long long)L->epochs_processed, (long long)b,
+                (long long)w0, (long long)bs0, (long long)samples, (long long)nb, (long long)w1,
+                (long long)bs1);
+        if (samples % global1)
+            fprintf(stderr, ", sample %lld: rounded down to a whole batch, samples %lld to %lld "
+                            "of the epoch run again\n", (long long)(nb * global1),
+                    (long long)(nb * global1), (long long)(samples - 1));
+        else
+            fputs(", the same global sample\n", stderr);
+    }
+    return nb;
+}
+
 /* _TrainingEpochLoop.run between the fit loop's on_advance_start and on_advance_end:
  * while not done: advance, on_advance_end. */
 static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
@@ -167,7 +200,7 @@ static lt_status train_epoch_batches(ltr_trainer *t, bool *completed) {
     lt_status rc = LT_OK;
     /* a fit restored mid-epoch starts at the saved batch of that epoch (the
      * loader's order is a function of (seed, epoch), so it is the same order) */
-    int64_t b = L->resume_batch;
+    int64_t b = resume_batch_for_world(t, L->resume_batch);
     L->resume_batch = 0;
     L->epoch_in_progress = true;
     L->epoch_index = L->epochs_processed;
