@@ -5,7 +5,7 @@
 #   scripts/setup.sh --deps     packages only
 set -eu
 PKGS="build-essential autoconf automake pkg-config libopenblas-dev libopenblas-openmp-dev libdnnl-dev libuv1-dev libcjson-dev
-libyaml-dev libhdf5-dev hdf5-tools zlib1g-dev libpng-dev check dataset-fashion-mnist libopenmpi-dev openmpi-bin"
+libyaml-dev libhdf5-dev hdf5-tools zlib1g-dev libpng-dev check dataset-fashion-mnist libopenmpi-dev openmpi-bin openssh-client"
 
 missing=""
 for p in $PKGS; do
